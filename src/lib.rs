@@ -1,0 +1,11 @@
+//! vigil: the live security posture of an AWS SageMaker environment, in preventive, detective
+//! and corrective controls.
+//!
+//! The model, store, catalog and UI are pure and build without the AWS SDK; sources and the
+//! terminal live at the edges.
+
+pub mod catalog;
+pub mod glob;
+pub mod model;
+pub mod sources;
+pub mod store;

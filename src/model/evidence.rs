@@ -1,0 +1,342 @@
+//! The evidence types: what Config, Security Hub, CloudWatch and the policy engine say.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::{ResourceId, Sym, Timestamp};
+
+/// Defines an enum of AWS's upper-case wire values with `as_str` and `FromStr`.
+macro_rules! aws_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownValue {
+                        what: stringify!($name),
+                        value: s.to_string(),
+                        expected: &[$($text),+],
+                    }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// A value that is not one of the spellings AWS documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: &'static [&'static str],
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} `{}`, expected one of: {}", self.what, self.value, self.expected.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+aws_enum! {
+    /// The compliance of a Config rule, or of one resource under it.
+    ConfigCompliance {
+        Compliant = "COMPLIANT",
+        NonCompliant = "NON_COMPLIANT",
+        NotApplicable = "NOT_APPLICABLE",
+        InsufficientData = "INSUFFICIENT_DATA",
+    }
+}
+
+aws_enum! {
+    /// Security Hub's severity label, lowest first so that `Ord` sorts by severity.
+    Severity {
+        Informational = "INFORMATIONAL",
+        Low = "LOW",
+        Medium = "MEDIUM",
+        High = "HIGH",
+        Critical = "CRITICAL",
+    }
+}
+
+aws_enum! {
+    /// `Workflow.Status` of a finding.
+    WorkflowStatus {
+        New = "NEW",
+        Notified = "NOTIFIED",
+        Resolved = "RESOLVED",
+        Suppressed = "SUPPRESSED",
+    }
+}
+
+aws_enum! {
+    /// `RecordState` of a finding: archived findings are gone.
+    RecordState {
+        Active = "ACTIVE",
+        Archived = "ARCHIVED",
+    }
+}
+
+aws_enum! {
+    /// `Compliance.Status` of a control finding.
+    FindingCompliance {
+        Passed = "PASSED",
+        Failed = "FAILED",
+        Warning = "WARNING",
+        NotAvailable = "NOT_AVAILABLE",
+    }
+}
+
+aws_enum! {
+    /// A CloudWatch alarm's state.
+    AlarmState {
+        Ok = "OK",
+        Alarm = "ALARM",
+        InsufficientData = "INSUFFICIENT_DATA",
+    }
+}
+
+aws_enum! {
+    /// The state of one Config remediation execution.
+    ExecutionState {
+        Queued = "QUEUED",
+        InProgress = "IN_PROGRESS",
+        Succeeded = "SUCCEEDED",
+        Failed = "FAILED",
+        Unknown = "UNKNOWN",
+    }
+}
+
+aws_enum! {
+    /// The decision of a policy evaluation.
+    Decision {
+        Allowed = "Allowed",
+        ImplicitlyDenied = "ImplicitlyDenied",
+        ExplicitlyDenied = "ExplicitlyDenied",
+    }
+}
+
+impl Severity {
+    /// Most severe first, the order people read them in.
+    pub const DESCENDING: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Informational];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl WorkflowStatus {
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// NEW and NOTIFIED findings still want someone's attention.
+    pub fn is_open(self) -> bool {
+        matches!(self, WorkflowStatus::New | WorkflowStatus::Notified)
+    }
+}
+
+/// What `DescribeComplianceByConfigRule` says of a rule's non-compliant resources: a count that
+/// stops at a cap (100), with a flag when there were more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CappedCount {
+    pub count: u32,
+    pub cap_exceeded: bool,
+}
+
+/// A Config rule as DescribeConfigRules, DescribeComplianceByConfigRule and
+/// DescribeConfigRuleEvaluationStatus describe it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigRule {
+    pub name: Sym,
+    /// `Source.SourceIdentifier` of a managed rule (e.g. `SAGEMAKER_NOTEBOOK_IN_VPC`); for a
+    /// custom rule this is the Lambda ARN or `None`.
+    pub source_identifier: Option<Sym>,
+    pub compliance: Option<ConfigCompliance>,
+    /// The capped non-compliant count; `None` where it was not given.
+    pub noncompliant: Option<CappedCount>,
+    /// Whether every page of the rule's NON_COMPLIANT evaluations has been read, so that the
+    /// evaluations in the store are the exact list.
+    pub details_complete: bool,
+    /// The last evaluation error (DescribeConfigRuleEvaluationStatus), if evaluations fail.
+    pub evaluation_error: Option<Box<str>>,
+    pub account: Sym,
+    pub region: Sym,
+    /// When vigil read this description; rules carry no timestamp of their own.
+    pub observed_at: Timestamp,
+}
+
+/// One resource's evaluation under one Config rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub rule: Sym,
+    pub resource: ResourceId,
+    pub compliance: ConfigCompliance,
+    pub annotation: Option<Box<str>>,
+    /// `ResultRecordedTime`.
+    pub recorded_at: Timestamp,
+}
+
+/// A Security Hub finding, reduced to what vigil uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub id: Sym,
+    pub product: Sym,
+    /// The security control id (`SageMaker.1`), from `Compliance.SecurityControlId`,
+    /// `ProductFields.ControlId` or the `GeneratorId` suffix.
+    pub control_id: Option<Sym>,
+    /// The Config rule the finding came from (`ProductFields` `RelatedAWSResources:0/name`).
+    pub related_rule: Option<Sym>,
+    pub title: Box<str>,
+    pub severity: Severity,
+    pub workflow: WorkflowStatus,
+    pub record_state: RecordState,
+    pub compliance: Option<FindingCompliance>,
+    pub resources: Vec<ResourceId>,
+    pub account: Sym,
+    pub region: Sym,
+    pub updated_at: Timestamp,
+}
+
+impl Finding {
+    pub fn is_active(&self) -> bool {
+        self.record_state == RecordState::Active
+    }
+}
+
+/// Metric alarms and composite alarms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmKind {
+    Metric,
+    Composite,
+}
+
+/// A CloudWatch metric by namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricId {
+    pub namespace: Sym,
+    pub name: Sym,
+}
+
+impl fmt::Display for MetricId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alarm {
+    pub name: Sym,
+    pub kind: AlarmKind,
+    pub state: AlarmState,
+    pub reason: Box<str>,
+    pub metric: Option<MetricId>,
+    /// `StateUpdatedTimestamp`.
+    pub state_updated_at: Timestamp,
+    pub account: Sym,
+    pub region: Sym,
+}
+
+/// Points of a metric, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSeries {
+    pub metric: MetricId,
+    pub points: Vec<(Timestamp, f64)>,
+}
+
+/// A Config remediation configuration: which SSM document fixes a rule's resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemediationConfig {
+    pub rule: Sym,
+    /// The SSM Automation document, e.g. `AWS-DisableS3BucketPublicReadWrite`.
+    pub target: Sym,
+    pub automatic: bool,
+    pub observed_at: Timestamp,
+}
+
+/// One remediation execution for one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemediationExecution {
+    pub rule: Sym,
+    pub resource: ResourceId,
+    pub state: ExecutionState,
+    pub invoked_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub message: Option<Box<str>>,
+}
+
+/// The result of one offline guardrail (policy) test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardrailResult {
+    pub name: Sym,
+    /// The catalog control this test is evidence for.
+    pub control: Option<Sym>,
+    pub expected: Decision,
+    pub actual: Decision,
+    pub evaluated_at: Timestamp,
+}
+
+impl GuardrailResult {
+    pub fn passed(&self) -> bool {
+        self.expected == self.actual
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_spellings_round_trip() {
+        for s in Severity::ALL {
+            assert_eq!(s.as_str().parse::<Severity>().unwrap(), *s);
+        }
+        assert_eq!("NON_COMPLIANT".parse::<ConfigCompliance>().unwrap(), ConfigCompliance::NonCompliant);
+        let err = "SEVERE".parse::<Severity>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown Severity `SEVERE`, expected one of: INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL"
+        );
+    }
+
+    #[test]
+    fn severity_orders_by_gravity() {
+        assert!(Severity::Critical > Severity::High);
+        assert!(Severity::Low > Severity::Informational);
+        assert_eq!(Severity::DESCENDING[0], Severity::Critical);
+    }
+}

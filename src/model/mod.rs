@@ -1,0 +1,51 @@
+//! The domain model: controls, the evidence AWS gives about them, resource identity and status.
+//!
+//! Everything here is plain data. Strings that come from a source are untrusted and must go
+//! through `ui::text` before they reach the terminal.
+
+mod evidence;
+mod intern;
+mod resource;
+mod status;
+
+pub use evidence::*;
+pub use intern::{Interner, Sym};
+pub use resource::{ResourceId, ResourceType};
+pub use status::{FailCount, Status, StatusLevel, Verdict};
+
+/// Every point in time in vigil: Config's epoch seconds and Security Hub's ISO-8601 strings are
+/// both converted into this one type before they are compared.
+pub type Timestamp = jiff::Timestamp;
+
+/// The three kinds of control, which are also the three panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlKind {
+    Preventive,
+    Detective,
+    Corrective,
+}
+
+impl ControlKind {
+    pub const ALL: [ControlKind; 3] = [Self::Preventive, Self::Detective, Self::Corrective];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Preventive => "Preventive",
+            Self::Detective => "Detective",
+            Self::Corrective => "Corrective",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Preventive => "preventive",
+            Self::Detective => "detective",
+            Self::Corrective => "corrective",
+        }
+    }
+}

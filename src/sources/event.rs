@@ -1,0 +1,115 @@
+//! What a source tells the store: data (a full set or changes), progress, retries, or an error.
+//! Plain data: the store applies it without I/O.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::model::{
+    Alarm, ConfigRule, Evaluation, Finding, GuardrailResult, MetricSeries, RemediationConfig, RemediationExecution,
+    Timestamp,
+};
+
+/// The services vigil reads, each one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    Config,
+    SecurityHub,
+    CloudWatch,
+    /// Offline guardrail (policy) tests.
+    Guardrails,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 4] = [Self::Config, Self::SecurityHub, Self::CloudWatch, Self::Guardrails];
+    pub const COUNT: usize = 4;
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The name used in reports and the header.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Config => "config",
+            Self::SecurityHub => "securityhub",
+            Self::CloudWatch => "cloudwatch",
+            Self::Guardrails => "guardrails",
+        }
+    }
+
+    /// How often the source is polled by default. Guardrail tests run offline and never age.
+    pub fn default_interval(self) -> Option<Duration> {
+        match self {
+            Self::Config => Some(Duration::from_secs(60)),
+            Self::SecurityHub => Some(Duration::from_secs(30)),
+            Self::CloudWatch => Some(Duration::from_secs(60)),
+            Self::Guardrails => None,
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Items of every evidence type. A source fills in the collections it owns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dataset {
+    pub rules: Vec<ConfigRule>,
+    pub evaluations: Vec<Evaluation>,
+    pub remediation_configs: Vec<RemediationConfig>,
+    pub executions: Vec<RemediationExecution>,
+    pub findings: Vec<Finding>,
+    pub alarms: Vec<Alarm>,
+    pub metrics: Vec<MetricSeries>,
+    pub guardrails: Vec<GuardrailResult>,
+    /// Items the source read but could not use (a finding without resources, say): skipped and
+    /// counted, never fatal.
+    pub skipped: u64,
+}
+
+/// What a successful fetch carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// The source's full data set: what is not in it is gone.
+    Replace(Dataset),
+    /// Changes, merged by identity (finding id, rule and resource, alarm name, ...).
+    Merge(Dataset),
+    /// A long load is under way.
+    Progress { pages: u32, items: u64 },
+    /// A call failed and is being retried.
+    Retrying { attempt: u32, reason: String },
+}
+
+/// Why a source could not fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceError {
+    Throttled { operation: String },
+    /// Access denied, naming the IAM action that was denied.
+    Unauthorized { action: String },
+    /// The credentials expired; `fix` says how to renew them.
+    ExpiredCredentials { fix: String },
+    Failed { message: String },
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Throttled { operation } => write!(f, "throttled on {operation}"),
+            Self::Unauthorized { action } => write!(f, "not authorized to call {action}"),
+            Self::ExpiredCredentials { fix } => write!(f, "credentials expired: {fix}"),
+            Self::Failed { message } => f.write_str(message),
+        }
+    }
+}
+
+/// One message from a source to the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceEvent {
+    pub source: SourceKind,
+    /// When the data was read (or the failure seen).
+    pub fetched_at: Timestamp,
+    pub result: Result<Payload, SourceError>,
+}

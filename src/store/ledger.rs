@@ -1,0 +1,403 @@
+//! The incremental part of the store: what each evidence item adds to the controls it is bound
+//! to. Every item is applied with sign +1 when it arrives and -1 when it leaves or is replaced,
+//! so the aggregates are always exactly those of the items held.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::catalog::Catalog;
+use crate::model::{
+    Alarm, AlarmState, ConfigCompliance, ConfigRule, ControlKind, Evaluation, ExecutionState, Finding,
+    FindingCompliance, GuardrailResult, MetricId, RemediationConfig, RemediationExecution, ResourceId, Severity,
+    Sym, Timestamp, WorkflowStatus,
+};
+use crate::sources::SourceKind;
+
+/// +1 when an item arrives, -1 when it leaves.
+pub(crate) type Sign = i32;
+
+/// What one control has collected from its evidence.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ControlAcc {
+    /// Distinct failing resources, each with the number of evidence items that say so.
+    pub failing: BTreeMap<ResourceId, u32>,
+    /// Evidence items that are partial or doubtful.
+    pub warn: u32,
+    /// Evidence items by the source that delivered them.
+    pub evidence: [u32; SourceKind::COUNT],
+    /// Lower bounds on the failing count from capped counts whose details are unread.
+    pub lower_bounds: BTreeMap<u32, u32>,
+    /// Open (NEW or NOTIFIED) activity findings by severity.
+    pub activity: [u32; 5],
+    /// Bound alarms in ALARM.
+    pub firing: u32,
+    /// Non-compliant resources awaiting a corrective control's remediation.
+    pub pending: u32,
+    /// Findings listed under the control: failing control findings and open activity, most
+    /// severe first.
+    pub findings: BTreeSet<(Reverse<Severity>, Sym)>,
+    /// Remediations queued or running, by rule and resource, with when they started.
+    pub in_progress: BTreeMap<(Sym, ResourceId), Timestamp>,
+    pub rules: BTreeSet<Sym>,
+    pub alarms: BTreeSet<Sym>,
+    pub metrics: BTreeSet<MetricId>,
+    pub remediations: BTreeSet<Sym>,
+    pub guardrails: BTreeSet<Sym>,
+}
+
+impl ControlAcc {
+    pub fn evidence_total(&self) -> u32 {
+        self.evidence.iter().sum()
+    }
+
+    pub fn lower_bound(&self) -> u32 {
+        self.lower_bounds.keys().next_back().copied().unwrap_or(0)
+    }
+}
+
+/// Every stored item's identity, by the resource it names, for drilling into one resource.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ResourceEvidence {
+    /// Rules with an evaluation of this resource.
+    pub evaluations: BTreeSet<Sym>,
+    pub findings: BTreeSet<Sym>,
+    /// Rules with a remediation execution on this resource.
+    pub executions: BTreeSet<Sym>,
+}
+
+impl ResourceEvidence {
+    fn is_empty(&self) -> bool {
+        self.evaluations.is_empty() && self.findings.is_empty() && self.executions.is_empty()
+    }
+}
+
+/// Counts over ACTIVE findings, as the report and header give them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FindingTotals {
+    pub active: u64,
+    /// ACTIVE findings still open (NEW or NOTIFIED), by severity index.
+    pub open_by_severity: [u64; 5],
+    /// ACTIVE findings by workflow status index.
+    pub by_workflow: [u64; 4],
+}
+
+/// Which controls each kind of evidence is bound to.
+#[derive(Debug, Default)]
+pub struct Bindings {
+    pub kinds: Vec<ControlKind>,
+    by_id: HashMap<Sym, usize>,
+    by_security_control: HashMap<String, Vec<usize>>,
+    /// Product names as the catalog spells them, compared ignoring ASCII case.
+    by_product: Vec<(String, Vec<usize>)>,
+    by_alarm: HashMap<String, Vec<usize>>,
+    by_guardrail: HashMap<String, Vec<usize>>,
+    /// Each described rule's controls, from the catalog and the rule's description.
+    pub rules: HashMap<Sym, Vec<usize>>,
+}
+
+impl Bindings {
+    pub fn new(catalog: &Catalog) -> Self {
+        let mut b = Bindings { kinds: catalog.controls.iter().map(|c| c.kind).collect(), ..Default::default() };
+        for (i, c) in catalog.controls.iter().enumerate() {
+            b.by_id.insert(c.id.clone(), i);
+            for id in &c.evidence.security_hub_controls {
+                b.by_security_control.entry(id.clone()).or_default().push(i);
+            }
+            for p in &c.evidence.finding_products {
+                match b.by_product.iter_mut().find(|(name, _)| name.eq_ignore_ascii_case(p)) {
+                    Some((_, v)) => v.push(i),
+                    None => b.by_product.push((p.clone(), vec![i])),
+                }
+            }
+            for a in &c.evidence.alarms {
+                b.by_alarm.entry(a.clone()).or_default().push(i);
+            }
+            for g in &c.evidence.guardrail_tests {
+                b.by_guardrail.entry(g.clone()).or_default().push(i);
+            }
+        }
+        b
+    }
+
+    pub fn control_index(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn rule(&self, name: &str) -> &[usize] {
+        self.rules.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn alarm(&self, name: &str) -> &[usize] {
+        self.by_alarm.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    fn guardrail(&self, g: &GuardrailResult) -> Vec<usize> {
+        let mut v: Vec<usize> = self.by_guardrail.get(&*g.name).cloned().unwrap_or_default();
+        if let Some(i) = g.control.as_deref().and_then(|c| self.control_index(c)) {
+            if !v.contains(&i) {
+                v.push(i);
+            }
+        }
+        v
+    }
+
+    /// The controls a finding is evidence for, and how: as a control finding (by security
+    /// control id or by the Config rule it came from) or as activity (by product).
+    fn finding(&self, f: &Finding) -> Vec<(usize, FindingRole)> {
+        let mut out: Vec<(usize, FindingRole)> = Vec::new();
+        let mut add = |i: usize, role: FindingRole| match out.iter_mut().find(|(j, _)| *j == i) {
+            Some((_, r)) => *r = r.union(role),
+            None => out.push((i, role)),
+        };
+        if let Some(cid) = f.control_id.as_deref() {
+            for &i in self.by_security_control.get(cid).map_or(&[][..], Vec::as_slice) {
+                add(i, FindingRole::CONTROL);
+            }
+        }
+        if let Some(rule) = f.related_rule.as_deref() {
+            for &i in self.rule(rule) {
+                add(i, FindingRole::CONTROL);
+            }
+        }
+        if let Some((_, v)) = self.by_product.iter().find(|(p, _)| p.eq_ignore_ascii_case(&f.product)) {
+            for &i in v {
+                add(i, FindingRole::ACTIVITY);
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FindingRole {
+    control: bool,
+    activity: bool,
+}
+
+impl FindingRole {
+    const CONTROL: Self = Self { control: true, activity: false };
+    const ACTIVITY: Self = Self { control: false, activity: true };
+
+    fn union(self, o: Self) -> Self {
+        Self { control: self.control || o.control, activity: self.activity || o.activity }
+    }
+}
+
+/// The accumulators, kept apart from the items so that an item can be read while they change.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub controls: Vec<ControlAcc>,
+    pub resources: HashMap<ResourceId, ResourceEvidence>,
+    pub totals: FindingTotals,
+    /// NON_COMPLIANT evaluations held per rule: the exact count, where details were read.
+    pub noncompliant_by_rule: HashMap<Sym, u32>,
+}
+
+fn bump<K: Ord>(map: &mut BTreeMap<K, u32>, key: K, sign: Sign) {
+    if sign > 0 {
+        *map.entry(key).or_insert(0) += 1;
+    } else if let Some(n) = map.get_mut(&key) {
+        *n -= 1;
+        if *n == 0 {
+            map.remove(&key);
+        }
+    }
+}
+
+fn toggle<K: Ord>(set: &mut BTreeSet<K>, key: K, sign: Sign) {
+    if sign > 0 {
+        set.insert(key);
+    } else {
+        set.remove(&key);
+    }
+}
+
+fn add(n: &mut u32, sign: Sign) {
+    *n = n.wrapping_add_signed(sign);
+}
+
+fn add64(n: &mut u64, sign: Sign) {
+    *n = n.wrapping_add_signed(sign as i64);
+}
+
+impl Ledger {
+    pub fn new(controls: usize) -> Self {
+        Ledger { controls: vec![ControlAcc::default(); controls], ..Default::default() }
+    }
+
+    fn resource(&mut self, r: &ResourceId, sign: Sign, f: impl FnOnce(&mut ResourceEvidence)) {
+        if sign > 0 {
+            f(self.resources.entry(r.clone()).or_default());
+        } else if let Some(entry) = self.resources.get_mut(r) {
+            f(entry);
+            if entry.is_empty() {
+                self.resources.remove(r);
+            }
+        }
+    }
+
+    /// A rule itself: evidence that it is deployed, doubt when its evaluations fail or its
+    /// count is capped and unread, and for a corrective control a failure when no remediation
+    /// is configured for it.
+    pub fn rule(&mut self, b: &Bindings, rule: &ConfigRule, has_remediation: bool, sign: Sign) {
+        for &i in b.rule(&rule.name) {
+            let acc = &mut self.controls[i];
+            add(&mut acc.evidence[SourceKind::Config.index()], sign);
+            toggle(&mut acc.rules, rule.name.clone(), sign);
+            if rule.evaluation_error.is_some() {
+                add(&mut acc.warn, sign);
+            }
+            if b.kinds[i] == ControlKind::Corrective {
+                if !has_remediation {
+                    let missing = ResourceId {
+                        kind: Sym::from("AWS::Config::ConfigRule"),
+                        id: rule.name.clone(),
+                        account: rule.account.clone(),
+                        region: rule.region.clone(),
+                    };
+                    bump(&mut acc.failing, missing, sign);
+                }
+            } else if rule.compliance == Some(ConfigCompliance::NonCompliant) && !rule.details_complete {
+                let bound = rule.noncompliant.map_or(1, |c| c.count.max(1));
+                bump(&mut acc.lower_bounds, bound, sign);
+            }
+        }
+    }
+
+    pub fn evaluation(&mut self, b: &Bindings, e: &Evaluation, sign: Sign) {
+        self.resource(&e.resource, sign, |r| toggle(&mut r.evaluations, e.rule.clone(), sign));
+        if e.compliance == ConfigCompliance::NonCompliant {
+            let n = self.noncompliant_by_rule.entry(e.rule.clone()).or_insert(0);
+            add(n, sign);
+            if *n == 0 {
+                self.noncompliant_by_rule.remove(&e.rule);
+            }
+        }
+        for &i in b.rule(&e.rule) {
+            let acc = &mut self.controls[i];
+            add(&mut acc.evidence[SourceKind::Config.index()], sign);
+            if e.compliance == ConfigCompliance::NonCompliant {
+                if b.kinds[i] == ControlKind::Corrective {
+                    add(&mut acc.pending, sign);
+                } else {
+                    bump(&mut acc.failing, e.resource.clone(), sign);
+                }
+            }
+        }
+    }
+
+    pub fn finding(&mut self, b: &Bindings, f: &Finding, sign: Sign) {
+        if !f.is_active() {
+            return;
+        }
+        add64(&mut self.totals.active, sign);
+        add64(&mut self.totals.by_workflow[f.workflow.index()], sign);
+        if f.workflow.is_open() {
+            add64(&mut self.totals.open_by_severity[f.severity.index()], sign);
+        }
+        for r in &f.resources {
+            self.resource(r, sign, |e| toggle(&mut e.findings, f.id.clone(), sign));
+        }
+        for (i, role) in b.finding(f) {
+            let acc = &mut self.controls[i];
+            add(&mut acc.evidence[SourceKind::SecurityHub.index()], sign);
+            let mut listed = false;
+            if role.control {
+                match f.compliance {
+                    Some(FindingCompliance::Failed) if f.workflow != WorkflowStatus::Suppressed => {
+                        if b.kinds[i] == ControlKind::Corrective {
+                            add(&mut acc.pending, sign);
+                        } else {
+                            for r in &f.resources {
+                                bump(&mut acc.failing, r.clone(), sign);
+                            }
+                        }
+                        listed = true;
+                    }
+                    Some(FindingCompliance::Warning) => add(&mut acc.warn, sign),
+                    _ => {}
+                }
+            }
+            if role.activity && f.workflow.is_open() {
+                add(&mut acc.activity[f.severity.index()], sign);
+                listed = true;
+            }
+            if listed {
+                toggle(&mut acc.findings, (Reverse(f.severity), f.id.clone()), sign);
+            }
+        }
+    }
+
+    pub fn alarm(&mut self, b: &Bindings, a: &Alarm, sign: Sign) {
+        for &i in b.alarm(&a.name) {
+            let acc = &mut self.controls[i];
+            add(&mut acc.evidence[SourceKind::CloudWatch.index()], sign);
+            toggle(&mut acc.alarms, a.name.clone(), sign);
+            match a.state {
+                AlarmState::Alarm => add(&mut acc.firing, sign),
+                AlarmState::InsufficientData => add(&mut acc.warn, sign),
+                AlarmState::Ok => {}
+            }
+        }
+    }
+
+    pub fn metric(&mut self, catalog: &Catalog, m: &MetricId, sign: Sign) {
+        for (i, c) in catalog.controls.iter().enumerate() {
+            if c.binds_metric(m) {
+                let acc = &mut self.controls[i];
+                add(&mut acc.evidence[SourceKind::CloudWatch.index()], sign);
+                toggle(&mut acc.metrics, m.clone(), sign);
+            }
+        }
+    }
+
+    pub fn remediation_config(&mut self, b: &Bindings, rc: &RemediationConfig, sign: Sign) {
+        for &i in b.rule(&rc.rule) {
+            if b.kinds[i] == ControlKind::Corrective {
+                let acc = &mut self.controls[i];
+                add(&mut acc.evidence[SourceKind::Config.index()], sign);
+                toggle(&mut acc.remediations, rc.rule.clone(), sign);
+            }
+        }
+    }
+
+    pub fn execution(&mut self, b: &Bindings, x: &RemediationExecution, sign: Sign) {
+        self.resource(&x.resource, sign, |r| toggle(&mut r.executions, x.rule.clone(), sign));
+        for &i in b.rule(&x.rule) {
+            if b.kinds[i] != ControlKind::Corrective {
+                continue;
+            }
+            let acc = &mut self.controls[i];
+            add(&mut acc.evidence[SourceKind::Config.index()], sign);
+            match x.state {
+                ExecutionState::Failed => bump(&mut acc.failing, x.resource.clone(), sign),
+                ExecutionState::Queued | ExecutionState::InProgress => {
+                    let key = (x.rule.clone(), x.resource.clone());
+                    if sign > 0 {
+                        acc.in_progress.insert(key, x.invoked_at);
+                    } else {
+                        acc.in_progress.remove(&key);
+                    }
+                }
+                ExecutionState::Succeeded | ExecutionState::Unknown => {}
+            }
+        }
+    }
+
+    pub fn guardrail(&mut self, b: &Bindings, g: &GuardrailResult, sign: Sign) {
+        for i in b.guardrail(g) {
+            let acc = &mut self.controls[i];
+            add(&mut acc.evidence[SourceKind::Guardrails.index()], sign);
+            toggle(&mut acc.guardrails, g.name.clone(), sign);
+            if !g.passed() {
+                let test = ResourceId {
+                    kind: Sym::from("vigil::GuardrailTest"),
+                    id: g.name.clone(),
+                    account: Sym::from(""),
+                    region: Sym::from(""),
+                };
+                bump(&mut acc.failing, test, sign);
+            }
+        }
+    }
+}

@@ -1,0 +1,678 @@
+//! The state store: everything the sources have said, indexed by control and by resource, with
+//! each control's aggregates kept up to date as events arrive. No I/O and no clock reads: time
+//! comes in with the events and the queries.
+
+mod ledger;
+mod status;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::Duration;
+
+pub use ledger::{ControlAcc, FindingTotals, ResourceEvidence};
+pub use status::{PaneSummary, REMEDIATION_SLOW};
+
+use crate::catalog::{Catalog, Control};
+use crate::model::{
+    Alarm, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, MetricSeries, RecordState,
+    RemediationConfig, RemediationExecution, ResourceId, Sym, Timestamp,
+};
+use crate::sources::{Dataset, Payload, SourceError, SourceEvent, SourceKind};
+use ledger::{Bindings, Ledger, Sign};
+
+/// Points kept per metric series: three hours at one-minute resolution, with room to spare.
+pub const METRIC_HISTORY: usize = 256;
+
+/// What a source is doing, as the header shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Registered, nothing heard yet.
+    Waiting,
+    Ok,
+    Loading { pages: u32, items: u64 },
+    Retrying { attempt: u32, reason: String },
+    Error(SourceError),
+}
+
+impl Health {
+    /// The name the report uses.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Health::Waiting | Health::Loading { .. } => "loading",
+            Health::Ok => "ok",
+            Health::Retrying { .. } => "retrying",
+            Health::Error(SourceError::Throttled { .. }) => "throttled",
+            Health::Error(SourceError::Unauthorized { .. }) => "unauthorized",
+            Health::Error(SourceError::ExpiredCredentials { .. }) => "expired_credentials",
+            Health::Error(SourceError::Failed { .. }) => "failed",
+        }
+    }
+}
+
+/// One source's health and the age of its data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceState {
+    pub registered: bool,
+    /// `None` for sources whose data never ages (offline tests).
+    pub interval: Option<Duration>,
+    pub health: Health,
+    /// When the data held was fetched.
+    pub last_ok: Option<Timestamp>,
+    pub last_event: Option<Timestamp>,
+    last_replace: Option<Timestamp>,
+    pub last_error: Option<(Timestamp, SourceError)>,
+    /// Items the source could not use (malformed), in the data held.
+    pub skipped: u64,
+}
+
+impl SourceState {
+    fn new(kind: SourceKind) -> Self {
+        SourceState {
+            registered: false,
+            interval: kind.default_interval(),
+            health: Health::Waiting,
+            last_ok: None,
+            last_event: None,
+            last_replace: None,
+            last_error: None,
+            skipped: 0,
+        }
+    }
+
+    /// Data older than three poll intervals is stale.
+    pub fn is_stale(&self, now: Timestamp) -> bool {
+        match (self.last_ok, self.interval) {
+            (Some(at), Some(interval)) => now.duration_since(at).unsigned_abs() > 3 * interval && now > at,
+            _ => false,
+        }
+    }
+
+    /// How old the data is, if there is any.
+    pub fn age(&self, now: Timestamp) -> Option<Duration> {
+        self.last_ok.map(|at| Duration::try_from(now.duration_since(at)).unwrap_or(Duration::ZERO))
+    }
+}
+
+/// The state store.
+#[derive(Debug)]
+pub struct Posture {
+    catalog: Catalog,
+    bindings: Bindings,
+    sources: [SourceState; SourceKind::COUNT],
+    rules: BTreeMap<Sym, ConfigRule>,
+    /// Evaluations by rule, then resource.
+    evaluations: HashMap<Sym, HashMap<ResourceId, Evaluation>>,
+    findings: HashMap<Sym, Finding>,
+    /// Findings that turned ARCHIVED, with the time they did, so that a late older copy does not
+    /// bring them back.
+    archived: HashMap<Sym, Timestamp>,
+    findings_by_rule: HashMap<Sym, HashSet<Sym>>,
+    alarms: BTreeMap<Sym, Alarm>,
+    metrics: BTreeMap<MetricId, VecDeque<(Timestamp, f64)>>,
+    remediation_configs: BTreeMap<Sym, RemediationConfig>,
+    /// Executions by rule, then resource.
+    executions: HashMap<Sym, HashMap<ResourceId, RemediationExecution>>,
+    guardrails: BTreeMap<Sym, GuardrailResult>,
+    ledger: Ledger,
+}
+
+impl Posture {
+    pub fn new(catalog: Catalog) -> Self {
+        let bindings = Bindings::new(&catalog);
+        let ledger = Ledger::new(catalog.controls.len());
+        Posture {
+            catalog,
+            bindings,
+            sources: SourceKind::ALL.map(SourceState::new),
+            rules: BTreeMap::new(),
+            evaluations: HashMap::new(),
+            findings: HashMap::new(),
+            archived: HashMap::new(),
+            findings_by_rule: HashMap::new(),
+            alarms: BTreeMap::new(),
+            metrics: BTreeMap::new(),
+            remediation_configs: BTreeMap::new(),
+            executions: HashMap::new(),
+            guardrails: BTreeMap::new(),
+            ledger,
+        }
+    }
+
+    /// Announces a source, so that the header shows it before its first data.
+    pub fn register_source(&mut self, kind: SourceKind, interval: Option<Duration>) {
+        let s = &mut self.sources[kind.index()];
+        s.registered = true;
+        s.interval = interval;
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn source(&self, kind: SourceKind) -> &SourceState {
+        &self.sources[kind.index()]
+    }
+
+    /// The registered sources, in a fixed order.
+    pub fn sources(&self) -> impl Iterator<Item = (SourceKind, &SourceState)> {
+        SourceKind::ALL.into_iter().map(|k| (k, &self.sources[k.index()])).filter(|(_, s)| s.registered)
+    }
+
+    /// Applies one event. Data older than what is held is ignored; an equal timestamp with new
+    /// content wins (Security Hub workflow changes keep `UpdatedAt`).
+    pub fn apply(&mut self, event: SourceEvent) {
+        let kind = event.source;
+        let at = event.fetched_at;
+        let state = &mut self.sources[kind.index()];
+        state.registered = true;
+        let newest = state.last_event.is_none_or(|last| at >= last);
+        if newest {
+            state.last_event = Some(at);
+        }
+        match event.result {
+            Err(error) => {
+                if newest {
+                    state.health = Health::Error(error.clone());
+                    state.last_error = Some((at, error));
+                }
+            }
+            Ok(Payload::Progress { pages, items }) => {
+                if newest {
+                    state.health = Health::Loading { pages, items };
+                }
+            }
+            Ok(Payload::Retrying { attempt, reason }) => {
+                if newest {
+                    state.health = Health::Retrying { attempt, reason };
+                }
+            }
+            Ok(Payload::Replace(data)) => {
+                if state.last_replace.is_some_and(|last| at < last) {
+                    return; // an older full set than the one held
+                }
+                state.last_replace = Some(at);
+                state.skipped = data.skipped;
+                self.mark_ok(kind, at, newest);
+                self.replace(kind, data, at);
+            }
+            Ok(Payload::Merge(data)) => {
+                state.skipped += data.skipped;
+                self.mark_ok(kind, at, newest);
+                self.merge(data);
+            }
+        }
+    }
+
+    fn mark_ok(&mut self, kind: SourceKind, at: Timestamp, newest: bool) {
+        let state = &mut self.sources[kind.index()];
+        state.last_ok = Some(state.last_ok.map_or(at, |last| last.max(at)));
+        if newest {
+            state.health = Health::Ok;
+        }
+    }
+
+    fn merge(&mut self, data: Dataset) {
+        // Rules first: evaluations, findings and remediations bind through them.
+        for r in data.rules {
+            self.upsert_rule(r);
+        }
+        for rc in data.remediation_configs {
+            self.upsert_remediation_config(rc);
+        }
+        for e in data.evaluations {
+            self.upsert_evaluation(e);
+        }
+        for x in data.executions {
+            self.upsert_execution(x);
+        }
+        for f in data.findings {
+            self.upsert_finding(f);
+        }
+        for a in data.alarms {
+            self.upsert_alarm(a);
+        }
+        for m in data.metrics {
+            self.merge_metric(m);
+        }
+        for g in data.guardrails {
+            self.upsert_guardrail(g);
+        }
+    }
+
+    /// Replaces every collection the source owns with the full set given.
+    fn replace(&mut self, kind: SourceKind, data: Dataset, at: Timestamp) {
+        match kind {
+            SourceKind::Config => {
+                let keep: HashSet<Sym> = data.rules.iter().map(|r| r.name.clone()).collect();
+                for name in self.rules.keys().filter(|n| !keep.contains(*n)).cloned().collect::<Vec<_>>() {
+                    self.remove_rule(&name);
+                }
+                let keep: HashSet<Sym> = data.remediation_configs.iter().map(|r| r.rule.clone()).collect();
+                let gone: Vec<Sym> =
+                    self.remediation_configs.keys().filter(|n| !keep.contains(*n)).cloned().collect();
+                for name in gone {
+                    self.remove_remediation_config(&name);
+                }
+                let keep: HashSet<(&Sym, &ResourceId)> =
+                    data.evaluations.iter().map(|e| (&e.rule, &e.resource)).collect();
+                let gone = nested_keys_not_in(&self.evaluations, &keep);
+                for (rule, resource) in gone {
+                    self.remove_evaluation(&rule, &resource);
+                }
+                let keep: HashSet<(&Sym, &ResourceId)> =
+                    data.executions.iter().map(|x| (&x.rule, &x.resource)).collect();
+                let gone = nested_keys_not_in(&self.executions, &keep);
+                for (rule, resource) in gone {
+                    self.remove_execution(&rule, &resource);
+                }
+            }
+            SourceKind::SecurityHub => {
+                let keep: HashSet<&Sym> = data.findings.iter().map(|f| &f.id).collect();
+                let gone: Vec<Sym> = self.findings.keys().filter(|id| !keep.contains(id)).cloned().collect();
+                for id in gone {
+                    self.remove_finding(&id);
+                }
+                // The full set is the truth as of `at`: older tombstones no longer matter.
+                self.archived.retain(|_, t| *t > at);
+            }
+            SourceKind::CloudWatch => {
+                let keep: HashSet<&Sym> = data.alarms.iter().map(|a| &a.name).collect();
+                let gone: Vec<Sym> = self.alarms.keys().filter(|n| !keep.contains(n)).cloned().collect();
+                for name in gone {
+                    if let Some(a) = self.alarms.remove(&name) {
+                        self.ledger.alarm(&self.bindings, &a, -1);
+                    }
+                }
+                let keep: HashSet<&MetricId> = data.metrics.iter().map(|m| &m.metric).collect();
+                let gone: Vec<MetricId> = self.metrics.keys().filter(|m| !keep.contains(m)).cloned().collect();
+                for m in gone {
+                    self.metrics.remove(&m);
+                    self.ledger.metric(&self.catalog, &m, -1);
+                }
+                // A full set's series replace the held ones rather than extending them.
+                for m in &data.metrics {
+                    if let Some(points) = self.metrics.get_mut(&m.metric) {
+                        points.clear();
+                    }
+                }
+            }
+            SourceKind::Guardrails => {
+                let keep: HashSet<&Sym> = data.guardrails.iter().map(|g| &g.name).collect();
+                let gone: Vec<Sym> = self.guardrails.keys().filter(|n| !keep.contains(n)).cloned().collect();
+                for name in gone {
+                    if let Some(g) = self.guardrails.remove(&name) {
+                        self.ledger.guardrail(&self.bindings, &g, -1);
+                    }
+                }
+            }
+        }
+        self.merge(data);
+    }
+
+    // ── Config rules and everything bound through them ──────────────────────────────────────
+
+    fn rule_binding(&self, rule: &ConfigRule) -> Vec<usize> {
+        self.catalog.controls.iter().enumerate().filter(|(_, c)| c.binds_rule(rule)).map(|(i, _)| i).collect()
+    }
+
+    /// Adds or takes away everything that binds to controls through this rule.
+    fn rule_dependents(&mut self, name: &Sym, sign: Sign) {
+        let has_remediation = self.remediation_configs.contains_key(name);
+        if let Some(rule) = self.rules.get(name) {
+            self.ledger.rule(&self.bindings, rule, has_remediation, sign);
+        }
+        if let Some(rc) = self.remediation_configs.get(name) {
+            self.ledger.remediation_config(&self.bindings, rc, sign);
+        }
+        for e in self.evaluations.get(name).into_iter().flat_map(HashMap::values) {
+            self.ledger.evaluation(&self.bindings, e, sign);
+        }
+        for x in self.executions.get(name).into_iter().flat_map(HashMap::values) {
+            self.ledger.execution(&self.bindings, x, sign);
+        }
+        for id in self.findings_by_rule.get(name).into_iter().flatten() {
+            if let Some(f) = self.findings.get(id) {
+                self.ledger.finding(&self.bindings, f, sign);
+            }
+        }
+    }
+
+    fn rebind_rule(&mut self, name: &Sym, controls: Vec<usize>) {
+        if self.bindings.rule(name) == controls.as_slice() {
+            return;
+        }
+        self.rule_dependents(name, -1);
+        if controls.is_empty() {
+            self.bindings.rules.remove(name);
+        } else {
+            self.bindings.rules.insert(name.clone(), controls);
+        }
+        self.rule_dependents(name, 1);
+    }
+
+    fn upsert_rule(&mut self, rule: ConfigRule) {
+        if let Some(old) = self.rules.get(&rule.name) {
+            if old.observed_at > rule.observed_at || *old == rule {
+                return;
+            }
+        }
+        let name = rule.name.clone();
+        let has_remediation = self.remediation_configs.contains_key(&name);
+        if let Some(old) = self.rules.remove(&name) {
+            self.ledger.rule(&self.bindings, &old, has_remediation, -1);
+        }
+        let controls = self.rule_binding(&rule);
+        self.rebind_rule(&name, controls);
+        self.ledger.rule(&self.bindings, &rule, has_remediation, 1);
+        self.rules.insert(name, rule);
+    }
+
+    fn remove_rule(&mut self, name: &Sym) {
+        let has_remediation = self.remediation_configs.contains_key(name);
+        if let Some(old) = self.rules.remove(name) {
+            self.ledger.rule(&self.bindings, &old, has_remediation, -1);
+        }
+        self.rebind_rule(name, Vec::new());
+    }
+
+    /// Runs `change` on the remediation configurations with the rule's own contribution taken
+    /// out around it, since a corrective control fails a rule that has none.
+    fn with_rule_detached(&mut self, name: &Sym, change: impl FnOnce(&mut Self)) {
+        let before = self.remediation_configs.contains_key(name);
+        if let Some(rule) = self.rules.get(name) {
+            self.ledger.rule(&self.bindings, rule, before, -1);
+        }
+        change(self);
+        let after = self.remediation_configs.contains_key(name);
+        if let Some(rule) = self.rules.get(name) {
+            self.ledger.rule(&self.bindings, rule, after, 1);
+        }
+    }
+
+    fn upsert_remediation_config(&mut self, rc: RemediationConfig) {
+        if let Some(old) = self.remediation_configs.get(&rc.rule) {
+            if old.observed_at > rc.observed_at || *old == rc {
+                return;
+            }
+        }
+        let name = rc.rule.clone();
+        self.with_rule_detached(&name, |s| {
+            if let Some(old) = s.remediation_configs.remove(&name) {
+                s.ledger.remediation_config(&s.bindings, &old, -1);
+            }
+            s.ledger.remediation_config(&s.bindings, &rc, 1);
+            s.remediation_configs.insert(name.clone(), rc);
+        });
+    }
+
+    fn remove_remediation_config(&mut self, name: &Sym) {
+        self.with_rule_detached(name, |s| {
+            if let Some(old) = s.remediation_configs.remove(name) {
+                s.ledger.remediation_config(&s.bindings, &old, -1);
+            }
+        });
+    }
+
+    fn upsert_evaluation(&mut self, e: Evaluation) {
+        let by_resource = self.evaluations.entry(e.rule.clone()).or_default();
+        if let Some(old) = by_resource.get(&e.resource) {
+            if old.recorded_at > e.recorded_at || *old == e {
+                return;
+            }
+        }
+        if let Some(old) = by_resource.remove(&e.resource) {
+            self.ledger.evaluation(&self.bindings, &old, -1);
+        }
+        self.ledger.evaluation(&self.bindings, &e, 1);
+        by_resource.insert(e.resource.clone(), e);
+    }
+
+    fn remove_evaluation(&mut self, rule: &Sym, resource: &ResourceId) {
+        if let Some(by_resource) = self.evaluations.get_mut(rule) {
+            if let Some(old) = by_resource.remove(resource) {
+                self.ledger.evaluation(&self.bindings, &old, -1);
+            }
+            if by_resource.is_empty() {
+                self.evaluations.remove(rule);
+            }
+        }
+    }
+
+    fn upsert_execution(&mut self, x: RemediationExecution) {
+        let by_resource = self.executions.entry(x.rule.clone()).or_default();
+        if let Some(old) = by_resource.get(&x.resource) {
+            if old.updated_at > x.updated_at || *old == x {
+                return;
+            }
+        }
+        if let Some(old) = by_resource.remove(&x.resource) {
+            self.ledger.execution(&self.bindings, &old, -1);
+        }
+        self.ledger.execution(&self.bindings, &x, 1);
+        by_resource.insert(x.resource.clone(), x);
+    }
+
+    fn remove_execution(&mut self, rule: &Sym, resource: &ResourceId) {
+        if let Some(by_resource) = self.executions.get_mut(rule) {
+            if let Some(old) = by_resource.remove(resource) {
+                self.ledger.execution(&self.bindings, &old, -1);
+            }
+            if by_resource.is_empty() {
+                self.executions.remove(rule);
+            }
+        }
+    }
+
+    // ── Findings ─────────────────────────────────────────────────────────────────────────────
+
+    fn upsert_finding(&mut self, f: Finding) {
+        let held_at = self.findings.get(&f.id).map(|o| o.updated_at).or_else(|| self.archived.get(&f.id).copied());
+        if held_at.is_some_and(|t| t > f.updated_at) {
+            return;
+        }
+        if self.findings.get(&f.id) == Some(&f) {
+            return;
+        }
+        self.remove_finding(&f.id);
+        if f.record_state == RecordState::Archived {
+            self.archived.insert(f.id.clone(), f.updated_at);
+            return;
+        }
+        self.archived.remove(&f.id);
+        self.ledger.finding(&self.bindings, &f, 1);
+        if let Some(rule) = &f.related_rule {
+            self.findings_by_rule.entry(rule.clone()).or_default().insert(f.id.clone());
+        }
+        self.findings.insert(f.id.clone(), f);
+    }
+
+    fn remove_finding(&mut self, id: &Sym) {
+        if let Some(old) = self.findings.remove(id) {
+            self.ledger.finding(&self.bindings, &old, -1);
+            if let Some(rule) = &old.related_rule {
+                if let Some(ids) = self.findings_by_rule.get_mut(rule) {
+                    ids.remove(id);
+                    if ids.is_empty() {
+                        self.findings_by_rule.remove(rule);
+                    }
+                }
+            }
+        }
+    }
+
+    // ── CloudWatch and guardrails ────────────────────────────────────────────────────────────
+
+    fn upsert_alarm(&mut self, a: Alarm) {
+        if let Some(old) = self.alarms.get(&a.name) {
+            if old.state_updated_at > a.state_updated_at || *old == a {
+                return;
+            }
+        }
+        if let Some(old) = self.alarms.remove(&a.name) {
+            self.ledger.alarm(&self.bindings, &old, -1);
+        }
+        self.ledger.alarm(&self.bindings, &a, 1);
+        self.alarms.insert(a.name.clone(), a);
+    }
+
+    fn merge_metric(&mut self, series: MetricSeries) {
+        if !self.metrics.contains_key(&series.metric) {
+            self.ledger.metric(&self.catalog, &series.metric, 1);
+        }
+        let points = self.metrics.entry(series.metric).or_default();
+        for (at, value) in series.points {
+            match points.back() {
+                Some((last, _)) if *last > at => {
+                    // Late point: insert in order unless that time is already held.
+                    let pos = points.partition_point(|(t, _)| *t < at);
+                    if points.get(pos).is_none_or(|(t, _)| *t != at) {
+                        points.insert(pos, (at, value));
+                    } else {
+                        points[pos].1 = value;
+                    }
+                }
+                Some((last, _)) if *last == at => points.back_mut().expect("not empty").1 = value,
+                _ => points.push_back((at, value)),
+            }
+        }
+        while points.len() > METRIC_HISTORY {
+            points.pop_front();
+        }
+    }
+
+    fn upsert_guardrail(&mut self, g: GuardrailResult) {
+        if let Some(old) = self.guardrails.get(&g.name) {
+            if old.evaluated_at > g.evaluated_at || *old == g {
+                return;
+            }
+        }
+        if let Some(old) = self.guardrails.remove(&g.name) {
+            self.ledger.guardrail(&self.bindings, &old, -1);
+        }
+        self.ledger.guardrail(&self.bindings, &g, 1);
+        self.guardrails.insert(g.name.clone(), g);
+    }
+
+    // ── Queries ──────────────────────────────────────────────────────────────────────────────
+
+    pub fn control(&self, index: usize) -> &Control {
+        &self.catalog.controls[index]
+    }
+
+    pub fn control_index(&self, id: &str) -> Option<usize> {
+        self.bindings.control_index(id)
+    }
+
+    /// What a control has collected.
+    pub fn evidence(&self, index: usize) -> &ControlAcc {
+        &self.ledger.controls[index]
+    }
+
+    pub fn finding_totals(&self) -> FindingTotals {
+        self.ledger.totals
+    }
+
+    pub fn finding(&self, id: &str) -> Option<&Finding> {
+        self.findings.get(id)
+    }
+
+    /// Every held (ACTIVE) finding, in no particular order.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.values()
+    }
+
+    pub fn finding_count(&self) -> usize {
+        self.findings.len()
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = &ConfigRule> {
+        self.rules.values()
+    }
+
+    pub fn rule(&self, name: &str) -> Option<&ConfigRule> {
+        self.rules.get(name)
+    }
+
+    /// The exact number of NON_COMPLIANT evaluations held for a rule.
+    pub fn rule_noncompliant(&self, name: &str) -> u32 {
+        self.ledger.noncompliant_by_rule.get(name).copied().unwrap_or(0)
+    }
+
+    pub fn evaluation(&self, rule: &str, resource: &ResourceId) -> Option<&Evaluation> {
+        self.evaluations.get(rule).and_then(|m| m.get(resource))
+    }
+
+    pub fn evaluation_count(&self) -> usize {
+        self.evaluations.values().map(HashMap::len).sum()
+    }
+
+    pub fn alarms(&self) -> impl Iterator<Item = &Alarm> {
+        self.alarms.values()
+    }
+
+    pub fn alarm(&self, name: &str) -> Option<&Alarm> {
+        self.alarms.get(name)
+    }
+
+    pub fn metric(&self, id: &MetricId) -> Option<&VecDeque<(Timestamp, f64)>> {
+        self.metrics.get(id)
+    }
+
+    pub fn remediation_configs(&self) -> impl Iterator<Item = &RemediationConfig> {
+        self.remediation_configs.values()
+    }
+
+    pub fn remediation_config(&self, rule: &str) -> Option<&RemediationConfig> {
+        self.remediation_configs.get(rule)
+    }
+
+    pub fn execution(&self, rule: &str, resource: &ResourceId) -> Option<&RemediationExecution> {
+        self.executions.get(rule).and_then(|m| m.get(resource))
+    }
+
+    /// A rule's executions, in resource order.
+    pub fn executions_of(&self, rule: &str) -> Vec<&RemediationExecution> {
+        let mut v: Vec<_> = self.executions.get(rule).into_iter().flat_map(HashMap::values).collect();
+        v.sort_by(|a, b| a.resource.cmp(&b.resource));
+        v
+    }
+
+    pub fn guardrail(&self, name: &str) -> Option<&GuardrailResult> {
+        self.guardrails.get(name)
+    }
+
+    /// Everything held about one resource.
+    pub fn resource(&self, id: &ResourceId) -> Option<&ResourceEvidence> {
+        self.ledger.resources.get(id)
+    }
+
+    pub fn resource_count(&self) -> usize {
+        self.ledger.resources.len()
+    }
+
+    /// The controls that count this resource as failing.
+    pub fn controls_failing(&self, id: &ResourceId) -> Vec<usize> {
+        (0..self.ledger.controls.len()).filter(|&i| self.ledger.controls[i].failing.contains_key(id)).collect()
+    }
+
+    /// Whether no source has delivered any data yet.
+    pub fn is_empty(&self) -> bool {
+        self.sources.iter().all(|s| s.last_ok.is_none())
+    }
+
+    /// The controls of one pane, as catalog indexes.
+    pub fn pane(&self, kind: ControlKind) -> Vec<usize> {
+        self.catalog.of_kind(kind).map(|(i, _)| i).collect()
+    }
+}
+
+/// The keys of a nested map that are not in `keep`.
+fn nested_keys_not_in<V>(
+    map: &HashMap<Sym, HashMap<ResourceId, V>>,
+    keep: &HashSet<(&Sym, &ResourceId)>,
+) -> Vec<(Sym, ResourceId)> {
+    map.iter()
+        .flat_map(|(rule, by_resource)| by_resource.keys().map(move |r| (rule, r)))
+        .filter(|key| !keep.contains(key))
+        .map(|(rule, r)| (rule.clone(), r.clone()))
+        .collect()
+}
