@@ -5,6 +5,7 @@
 //! terminal live at the edges.
 
 pub mod catalog;
+pub mod fixtures;
 pub mod glob;
 pub mod model;
 pub mod sources;

@@ -1,0 +1,449 @@
+//! Status derivation and the store's aggregates, including out-of-order and duplicate events.
+
+use vigil::catalog::Catalog;
+use vigil::fixtures::{FindingSpec, Fixtures};
+use vigil::model::*;
+use vigil::sources::{Dataset, Payload, SourceError, SourceKind};
+use vigil::store::{Health, Posture};
+
+const NB_RULE: &str = "sagemaker-notebook-no-direct-internet-access";
+const NB_SOURCE: &str = "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS";
+const NB_TYPE: &str = "AWS::SageMaker::NotebookInstance";
+const NB_ARN: &str = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/fraud-nb";
+
+fn posture() -> Posture {
+    Posture::new(Catalog::default_catalog())
+}
+
+fn status(p: &Posture, id: &str, now: Timestamp) -> Status {
+    p.control_status(p.control_index(id).expect("control in catalog"), now)
+}
+
+fn fail(n: u32) -> Status {
+    Status::Fail(FailCount { resources: n, at_least: false })
+}
+
+fn config(rules: Vec<ConfigRule>, evaluations: Vec<Evaluation>) -> Dataset {
+    Dataset { rules, evaluations, ..Default::default() }
+}
+
+fn findings(findings: Vec<Finding>) -> Dataset {
+    Dataset { findings, ..Default::default() }
+}
+
+fn nb_finding<'a>(id: &'a str, compliance: FindingCompliance, workflow: WorkflowStatus, updated: i64) -> FindingSpec<'a> {
+    FindingSpec {
+        id,
+        control_id: Some("SageMaker.1"),
+        title: "SageMaker.1 notebook instances should not have direct internet access",
+        severity: Severity::High,
+        compliance: Some(compliance),
+        workflow,
+        resource: ("AwsSageMakerNotebookInstance", NB_ARN),
+        updated,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn an_empty_store_knows_nothing() {
+    let fx = Fixtures::new();
+    let p = posture();
+    for i in 0..p.catalog().controls.len() {
+        assert_eq!(p.control_status(i, fx.t0), Status::Unknown);
+    }
+    assert_eq!(p.overall_summary(fx.t0).score(), None);
+    assert!(p.is_empty());
+}
+
+#[test]
+fn a_noncompliant_evaluation_fails_its_control_and_a_compliant_one_passes() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let rule = fx.rule(NB_RULE, NB_SOURCE, ConfigCompliance::NonCompliant, 0);
+    let bad = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", ConfigCompliance::NonCompliant, 0);
+    let good = fx.evaluation(NB_RULE, NB_TYPE, "research-nb", ConfigCompliance::Compliant, 0);
+    p.apply(fx.replace(SourceKind::Config, 0, config(vec![rule], vec![bad, good])));
+    assert_eq!(status(&p, "PRV-01", fx.t0), fail(1));
+    assert_eq!(p.rule_noncompliant(NB_RULE), 1);
+
+    let fixed = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", ConfigCompliance::Compliant, 10);
+    p.apply(fx.merge(SourceKind::Config, 10, config(vec![], vec![fixed])));
+    assert_eq!(status(&p, "PRV-01", fx.at(10)), Status::Pass);
+    assert_eq!(p.rule_noncompliant(NB_RULE), 0);
+    // A corrective control bound to the same rule has no remediation configured: FAIL.
+    assert_eq!(status(&p, "COR-04", fx.at(10)), fail(1));
+}
+
+#[test]
+fn one_resource_failing_in_config_and_security_hub_counts_once() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let rule = fx.rule(NB_RULE, NB_SOURCE, ConfigCompliance::NonCompliant, 0);
+    let eval = fx.evaluation(NB_RULE, NB_TYPE, "Fraud-NB", ConfigCompliance::NonCompliant, 0);
+    p.apply(fx.replace(SourceKind::Config, 0, config(vec![rule], vec![eval])));
+    let f = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 0));
+    p.apply(fx.replace(SourceKind::SecurityHub, 0, findings(vec![f])));
+    let i = p.control_index("PRV-01").unwrap();
+    assert_eq!(p.control_status(i, fx.t0), fail(1));
+    assert_eq!(p.evidence(i).failing.values().copied().collect::<Vec<_>>(), vec![2], "two items, one resource");
+}
+
+#[test]
+fn suppressed_findings_do_not_count_and_workflow_changes_with_equal_timestamps_win() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let f = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 0));
+    p.apply(fx.replace(SourceKind::SecurityHub, 0, findings(vec![f])));
+    assert_eq!(status(&p, "PRV-01", fx.t0), fail(1));
+    // BatchUpdateFindings keeps UpdatedAt: the same timestamp with new content must win.
+    let suppressed = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::Suppressed, 0));
+    p.apply(fx.merge(SourceKind::SecurityHub, 5, findings(vec![suppressed])));
+    assert_eq!(status(&p, "PRV-01", fx.at(5)), Status::Pass);
+    assert_eq!(p.finding_totals().by_workflow[WorkflowStatus::Suppressed.index()], 1);
+    assert_eq!(p.finding_totals().open_by_severity[Severity::High.index()], 0);
+}
+
+#[test]
+fn older_and_duplicate_events_change_nothing() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let new = fx.finding(nb_finding("f-1", FindingCompliance::Passed, WorkflowStatus::Resolved, 100));
+    let old = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 50));
+    p.apply(fx.merge(SourceKind::SecurityHub, 100, findings(vec![new.clone()])));
+    let before = p.evidence(p.control_index("PRV-01").unwrap()).clone();
+    // The older copy arrives late, then the newest one again.
+    p.apply(fx.merge(SourceKind::SecurityHub, 60, findings(vec![old])));
+    p.apply(fx.merge(SourceKind::SecurityHub, 100, findings(vec![new.clone()])));
+    p.apply(fx.merge(SourceKind::SecurityHub, 100, findings(vec![new])));
+    assert_eq!(p.evidence(p.control_index("PRV-01").unwrap()), &before);
+    assert_eq!(status(&p, "PRV-01", fx.at(100)), Status::Pass);
+    assert_eq!(p.finding_totals().active, 1);
+
+    // The same for evaluations.
+    let rule = fx.rule(NB_RULE, NB_SOURCE, ConfigCompliance::Compliant, 0);
+    let newer = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", ConfigCompliance::Compliant, 200);
+    let older = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", ConfigCompliance::NonCompliant, 150);
+    p.apply(fx.merge(SourceKind::Config, 200, config(vec![rule], vec![newer])));
+    p.apply(fx.merge(SourceKind::Config, 210, config(vec![], vec![older])));
+    assert_eq!(p.rule_noncompliant(NB_RULE), 0);
+}
+
+#[test]
+fn archived_findings_leave_and_do_not_come_back_late() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let active = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 0));
+    p.apply(fx.merge(SourceKind::SecurityHub, 0, findings(vec![active.clone()])));
+    let mut archived = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 30));
+    archived.record_state = RecordState::Archived;
+    p.apply(fx.merge(SourceKind::SecurityHub, 30, findings(vec![archived])));
+    assert_eq!(p.finding_count(), 0);
+    assert_eq!(p.finding_totals().active, 0);
+    p.apply(fx.merge(SourceKind::SecurityHub, 40, findings(vec![active])));
+    assert_eq!(p.finding_count(), 0, "an older ACTIVE copy must not revive an archived finding");
+    // Only a control finding with data would say PASS; with nothing left the source still
+    // answered, but this control has no evidence.
+    assert_eq!(status(&p, "PRV-01", fx.at(40)), Status::Unknown);
+}
+
+#[test]
+fn capped_counts_without_details_are_lower_bounds() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let mut rule = fx.rule("s3-ssl", "S3_BUCKET_SSL_REQUESTS_ONLY", ConfigCompliance::NonCompliant, 0);
+    rule.noncompliant = Some(CappedCount { count: 100, cap_exceeded: true });
+    rule.details_complete = false;
+    let evals = (0..3)
+        .map(|i| fx.evaluation("s3-ssl", "AWS::S3::Bucket", &format!("b{i}"), ConfigCompliance::NonCompliant, 0))
+        .collect();
+    p.apply(fx.replace(SourceKind::Config, 0, config(vec![rule.clone()], evals)));
+    let s = status(&p, "PRV-07", fx.t0);
+    assert_eq!(s, Status::Fail(FailCount { resources: 100, at_least: true }));
+    assert_eq!(s.describe(), "FAIL 100+");
+    // Once every page is read, the count is exact.
+    rule.details_complete = true;
+    rule.observed_at = fx.at(5);
+    p.apply(fx.merge(SourceKind::Config, 5, config(vec![rule], vec![])));
+    assert_eq!(status(&p, "PRV-07", fx.at(5)), fail(3));
+}
+
+#[test]
+fn failing_evaluations_make_a_rule_warn() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let mut rule = fx.rule("vpc-flow", "VPC_FLOW_LOGS_ENABLED", ConfigCompliance::Compliant, 0);
+    rule.evaluation_error = Some("AccessDenied: lambda cannot describe flow logs".into());
+    p.apply(fx.replace(SourceKind::Config, 0, config(vec![rule], vec![])));
+    assert_eq!(status(&p, "DET-07", fx.t0), Status::Warn);
+}
+
+#[test]
+fn alarms_fire_as_activity_warn_without_data_and_fail_when_missing() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    assert_eq!(status(&p, "DET-03", fx.t0), Status::Unknown);
+    let firing = fx.alarm("SageMakerGuardrailDenials", AlarmState::Alarm, 0);
+    let no_data = fx.alarm("UnauthorizedAPICalls", AlarmState::InsufficientData, 0);
+    p.apply(fx.replace(SourceKind::CloudWatch, 0, Dataset { alarms: vec![firing, no_data], ..Default::default() }));
+    let det3 = p.control_index("DET-03").unwrap();
+    assert_eq!(p.control_status(det3, fx.t0), Status::Pass, "a firing alarm is a working detection");
+    assert_eq!(p.evidence(det3).firing, 1);
+    assert_eq!(status(&p, "DET-04", fx.t0), Status::Warn);
+    // DET-05 names four alarms, none of which exist: a missing detection fails.
+    assert_eq!(status(&p, "DET-05", fx.t0), fail(4));
+    assert_eq!(p.missing_alarms(p.control_index("DET-05").unwrap()).len(), 4);
+}
+
+#[test]
+fn corrective_controls_follow_their_remediations() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let rule_name = "s3-public-read";
+    let source = "S3_BUCKET_PUBLIC_READ_PROHIBITED";
+    let rule = fx.rule(rule_name, source, ConfigCompliance::NonCompliant, 0);
+    let eval = fx.evaluation(rule_name, "AWS::S3::Bucket", "exports", ConfigCompliance::NonCompliant, 0);
+    let rc = fx.remediation(rule_name, "AWS-DisableS3BucketPublicReadWrite", true, 0);
+    let running = fx.execution(rule_name, "AWS::S3::Bucket", "exports", ExecutionState::InProgress, 0, 0);
+    p.apply(fx.replace(
+        SourceKind::Config,
+        0,
+        Dataset {
+            rules: vec![rule.clone()],
+            evaluations: vec![eval],
+            remediation_configs: vec![rc],
+            executions: vec![running],
+            ..Default::default()
+        },
+    ));
+    let cor = p.control_index("COR-01").unwrap();
+    assert_eq!(p.control_status(cor, fx.at(60)), Status::Pass, "awaiting remediation is not a failure");
+    assert_eq!(p.evidence(cor).pending, 1);
+    assert_eq!(status(&p, "PRV-08", fx.t0), fail(1), "the preventive control does fail");
+    // Running for more than fifteen minutes: WARN (the source is polled, so not stale).
+    let later = fx.at(16 * 60);
+    p.apply(fx.merge(SourceKind::Config, 16 * 60, Dataset::default()));
+    assert_eq!(p.control_status(cor, later), Status::Warn);
+    // It failed: the corrective control fails.
+    let failed = fx.execution(rule_name, "AWS::S3::Bucket", "exports", ExecutionState::Failed, 0, 17 * 60);
+    p.apply(fx.merge(SourceKind::Config, 17 * 60, Dataset { executions: vec![failed], ..Default::default() }));
+    assert_eq!(p.control_status(cor, fx.at(17 * 60)), fail(1));
+    // Without its remediation configuration the rule itself is the failure.
+    p.apply(fx.replace(SourceKind::Config, 18 * 60, config(vec![rule], vec![])));
+    assert_eq!(p.control_status(cor, fx.at(18 * 60)), fail(1));
+    let failing: Vec<_> = p.evidence(cor).failing.keys().map(|r| r.kind.to_string()).collect();
+    assert_eq!(failing, vec!["AWS::Config::ConfigRule"]);
+}
+
+#[test]
+fn data_older_than_three_intervals_is_stale_and_keeps_its_verdict() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    p.register_source(SourceKind::SecurityHub, Some(std::time::Duration::from_secs(30)));
+    let f = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 0));
+    p.apply(fx.replace(SourceKind::SecurityHub, 0, findings(vec![f])));
+    assert_eq!(status(&p, "PRV-01", fx.at(90)), fail(1));
+    assert_eq!(status(&p, "PRV-01", fx.at(91)), Status::Stale(Verdict::Fail(FailCount { resources: 1, at_least: false })));
+    // A failure keeps the data and marks the source.
+    p.apply(vigil::sources::SourceEvent {
+        source: SourceKind::SecurityHub,
+        fetched_at: fx.at(95),
+        result: Err(SourceError::Throttled { operation: "GetFindings".into() }),
+    });
+    assert_eq!(p.source(SourceKind::SecurityHub).health.name(), "throttled");
+    assert_eq!(p.source(SourceKind::SecurityHub).last_ok, Some(fx.t0));
+    assert_eq!(p.finding_count(), 1);
+}
+
+#[test]
+fn a_replace_drops_what_is_gone_and_an_older_replace_is_ignored() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let a = fx.finding(nb_finding("a", FindingCompliance::Failed, WorkflowStatus::New, 0));
+    let b = fx.finding(FindingSpec {
+        id: "b",
+        product: "GuardDuty",
+        severity: Severity::Critical,
+        title: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration",
+        ..Default::default()
+    });
+    p.apply(fx.replace(SourceKind::SecurityHub, 10, findings(vec![a.clone(), b])));
+    assert_eq!(p.finding_totals().active, 2);
+    assert_eq!(p.evidence(p.control_index("DET-08").unwrap()).activity[Severity::Critical.index()], 1);
+    p.apply(fx.replace(SourceKind::SecurityHub, 20, findings(vec![a.clone()])));
+    assert_eq!(p.finding_totals().active, 1);
+    assert_eq!(p.evidence(p.control_index("DET-08").unwrap()).activity, [0; 5]);
+    p.apply(fx.replace(SourceKind::SecurityHub, 15, findings(vec![])));
+    assert_eq!(p.finding_totals().active, 1, "a full set older than the one held is ignored");
+}
+
+#[test]
+fn evaluations_that_arrive_before_their_rule_bind_when_it_comes() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let eval = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", ConfigCompliance::NonCompliant, 0);
+    p.apply(fx.merge(SourceKind::Config, 0, config(vec![], vec![eval])));
+    assert_eq!(status(&p, "PRV-01", fx.t0), Status::Unknown, "no rule, no binding");
+    let rule = fx.rule(NB_RULE, NB_SOURCE, ConfigCompliance::NonCompliant, 1);
+    p.apply(fx.merge(SourceKind::Config, 1, config(vec![rule], vec![])));
+    assert_eq!(status(&p, "PRV-01", fx.at(1)), fail(1));
+    // A finding linked only through the Security Hub-deployed rule's name binds the same way.
+    let f = fx.finding(FindingSpec {
+        control_id: None,
+        related_rule: Some(NB_RULE),
+        ..nb_finding("f-2", FindingCompliance::Failed, WorkflowStatus::New, 1)
+    });
+    p.apply(fx.merge(SourceKind::SecurityHub, 1, findings(vec![f])));
+    let i = p.control_index("PRV-01").unwrap();
+    assert_eq!(p.evidence(i).findings.len(), 1);
+    assert_eq!(p.control_status(i, fx.at(1)), fail(1));
+}
+
+#[test]
+fn guardrail_tests_that_disagree_fail_their_control() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let test = GuardrailResult {
+        name: fx.sym("training job without VPC is denied"),
+        control: Some(fx.sym("PRV-09")),
+        expected: Decision::ExplicitlyDenied,
+        actual: Decision::Allowed,
+        evaluated_at: fx.t0,
+    };
+    p.apply(fx.replace(SourceKind::Guardrails, 0, Dataset { guardrails: vec![test], ..Default::default() }));
+    assert_eq!(status(&p, "PRV-09", fx.at(3600)), fail(1), "offline tests never go stale");
+}
+
+#[test]
+fn progress_and_retries_show_in_health_without_touching_data() {
+    let fx = Fixtures::new();
+    let mut p = posture();
+    p.apply(fx.event(SourceKind::SecurityHub, 0, Payload::Progress { pages: 3, items: 300 }));
+    assert_eq!(p.source(SourceKind::SecurityHub).health, Health::Loading { pages: 3, items: 300 });
+    p.apply(fx.event(SourceKind::SecurityHub, 1, Payload::Retrying { attempt: 2, reason: "throttled".into() }));
+    assert_eq!(p.source(SourceKind::SecurityHub).health.name(), "retrying");
+    assert!(p.is_empty());
+}
+
+#[test]
+fn skipped_items_are_counted() {
+    let fx = Fixtures::new();
+    let mut p = posture();
+    p.apply(fx.merge(SourceKind::SecurityHub, 0, Dataset { skipped: 2, ..Default::default() }));
+    p.apply(fx.merge(SourceKind::SecurityHub, 1, Dataset { skipped: 1, ..Default::default() }));
+    assert_eq!(p.source(SourceKind::SecurityHub).skipped, 3);
+    p.apply(fx.replace(SourceKind::SecurityHub, 2, Dataset { skipped: 0, ..Default::default() }));
+    assert_eq!(p.source(SourceKind::SecurityHub).skipped, 0);
+}
+
+mod incremental {
+    //! Whatever order the changes come in, the aggregates equal those of the final state
+    //! applied in one go.
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Change {
+        Finding { id: u8, control: u8, failed: bool, suppressed: bool, archived: bool, resource: u8, t: i64 },
+        Evaluation { rule: u8, resource: u8, noncompliant: bool, t: i64 },
+        Rule { rule: u8, t: i64 },
+    }
+
+    const CONTROLS: [&str; 3] = ["SageMaker.1", "SageMaker.2", "S3.2"];
+    const RULES: [(&str, &str); 3] = [
+        ("nb-internet", "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS"),
+        ("nb-vpc", "SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC"),
+        ("s3-read", "S3_BUCKET_PUBLIC_READ_PROHIBITED"),
+    ];
+
+    fn change() -> impl Strategy<Value = Change> {
+        prop_oneof![
+            (0u8..6, 0u8..3, any::<bool>(), any::<bool>(), any::<bool>(), 0u8..4, 0i64..5).prop_map(
+                |(id, control, failed, suppressed, archived, resource, t)| Change::Finding {
+                    id,
+                    control,
+                    failed,
+                    suppressed,
+                    archived,
+                    resource,
+                    t
+                }
+            ),
+            (0u8..3, 0u8..4, any::<bool>(), 0i64..5)
+                .prop_map(|(rule, resource, noncompliant, t)| Change::Evaluation { rule, resource, noncompliant, t }),
+            (0u8..3, 0i64..5).prop_map(|(rule, t)| Change::Rule { rule, t }),
+        ]
+    }
+
+    fn dataset(fx: &mut Fixtures, c: &Change) -> (SourceKind, Dataset) {
+        match *c {
+            Change::Finding { id, control, failed, suppressed, archived, resource, t } => {
+                let id = format!("f{id}");
+                let arn = format!("arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb{resource}");
+                let mut f = fx.finding(FindingSpec {
+                    id: &id,
+                    control_id: Some(CONTROLS[control as usize]),
+                    compliance: Some(if failed { FindingCompliance::Failed } else { FindingCompliance::Passed }),
+                    workflow: if suppressed { WorkflowStatus::Suppressed } else { WorkflowStatus::New },
+                    resource: ("AwsSageMakerNotebookInstance", &arn),
+                    updated: t,
+                    ..Default::default()
+                });
+                if archived {
+                    f.record_state = RecordState::Archived;
+                }
+                (SourceKind::SecurityHub, findings(vec![f]))
+            }
+            Change::Evaluation { rule, resource, noncompliant, t } => {
+                let compliance =
+                    if noncompliant { ConfigCompliance::NonCompliant } else { ConfigCompliance::Compliant };
+                let e = fx.evaluation(RULES[rule as usize].0, NB_TYPE, &format!("nb{resource}"), compliance, t);
+                (SourceKind::Config, config(vec![], vec![e]))
+            }
+            Change::Rule { rule, t } => {
+                let (name, source) = RULES[rule as usize];
+                (SourceKind::Config, config(vec![fx.rule(name, source, ConfigCompliance::Compliant, t)], vec![]))
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_order_gives_the_aggregates_of_the_final_state(changes in proptest::collection::vec(change(), 1..40)) {
+            let mut fx = Fixtures::new();
+            let mut incremental = posture();
+            let mut finals: Vec<(SourceKind, Dataset)> = Vec::new();
+            for c in &changes {
+                let (kind, data) = dataset(&mut fx, c);
+                incremental.apply(fx.merge(kind, 0, data.clone()));
+                finals.push((kind, data));
+            }
+            // What the store should hold is the newest of each item (later wins a tie, as
+            // in the store); apply just those, rules first.
+            let mut once = posture();
+            let mut best: std::collections::BTreeMap<String, (i64, usize)> = Default::default();
+            for (n, c) in changes.iter().enumerate() {
+                let (key, t) = match c {
+                    Change::Finding { id, t, .. } => (format!("f{id}"), *t),
+                    Change::Evaluation { rule, resource, t, .. } => (format!("e{rule}/{resource}"), *t),
+                    Change::Rule { rule, t } => (format!("r{rule}"), *t),
+                };
+                let entry = best.entry(key).or_insert((t, n));
+                if t >= entry.0 {
+                    *entry = (t, n);
+                }
+            }
+            let mut chosen: Vec<usize> = best.values().map(|(_, n)| *n).collect();
+            chosen.sort_by_key(|&n| !matches!(changes[n], Change::Rule { .. }));
+            for n in chosen {
+                let (kind, data) = finals[n].clone();
+                once.apply(fx.merge(kind, 0, data));
+            }
+            for i in 0..once.catalog().controls.len() {
+                prop_assert_eq!(incremental.evidence(i), once.evidence(i), "control {}", once.control(i).id);
+            }
+            prop_assert_eq!(incremental.finding_totals(), once.finding_totals());
+            prop_assert_eq!(incremental.resource_count(), once.resource_count());
+        }
+    }
+}
