@@ -7,6 +7,10 @@
 pub mod catalog;
 pub mod fixtures;
 pub mod glob;
+pub mod located;
 pub mod model;
 pub mod sources;
 pub mod store;
+pub mod keymap;
+pub mod theme;
+pub mod ui;

@@ -5,7 +5,6 @@
 //! file, line and field.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
@@ -13,6 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::glob;
+use crate::located::FileError;
 use crate::model::{ConfigRule, ControlKind, MetricId, Sym};
 
 const DEFAULT_CATALOG: &str = include_str!("default.toml");
@@ -85,33 +85,14 @@ impl Catalog {
         DEFAULT_CATALOG
     }
 
-    pub fn from_file(path: &Path) -> Result<Catalog, CatalogError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| CatalogError {
-            origin: origin.clone(),
-            line: 0,
-            column: 0,
-            field: String::new(),
-            message: format!("cannot read the catalog: {e}"),
-        })?;
-        Catalog::parse(&text, &origin)
+    pub fn from_file(path: &Path) -> Result<Catalog, FileError> {
+        Catalog::parse(&FileError::read(path)?, &path.display().to_string())
     }
 
-    pub fn parse(text: &str, origin: &str) -> Result<Catalog, CatalogError> {
-        let raw: RawCatalog = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            CatalogError {
-                origin: origin.to_string(),
-                line,
-                column,
-                field: String::new(),
-                message: e.message().to_string(),
-            }
-        })?;
-        let error = |span: Range<usize>, field: String, message: String| {
-            let (line, column) = line_col(text, span.start);
-            CatalogError { origin: origin.to_string(), line, column, field, message }
-        };
+    pub fn parse(text: &str, origin: &str) -> Result<Catalog, FileError> {
+        let raw: RawCatalog = toml::from_str(text).map_err(|e| FileError::from_toml(origin, text, &e))?;
+        let error =
+            |span: Range<usize>, field: String, message: String| FileError::at(origin, text, span.start, field, message);
         if raw.control.is_empty() {
             return Err(error(0..0, "control".into(), "the catalog has no [[control]] entries".into()));
         }
@@ -187,41 +168,6 @@ impl EvidenceBinding {
             && self.metrics.is_empty()
             && self.guardrail_tests.is_empty()
     }
-}
-
-/// A catalog that cannot be used, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogError {
-    pub origin: String,
-    /// 1-based; 0 when the error is not about a place in the file.
-    pub line: usize,
-    pub column: usize,
-    /// The field, e.g. `control[3].metrics[0]`; empty when the parser names it in `message`.
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for CatalogError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.origin)?;
-        if self.line > 0 {
-            write!(f, ":{}:{}", self.line, self.column)?;
-        }
-        if !self.field.is_empty() {
-            write!(f, ": {}", self.field)?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for CatalogError {}
-
-/// 1-based line and column of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,101 @@
 //! Sources feed the store: live AWS services, the workshop demo, and tests all speak the same
-//! `Source` trait, so the UI cannot tell them apart.
+//! `Source` trait, so the UI cannot tell them apart. Each runs as its own task; one that fails
+//! or panics marks its kinds failed and the others go on.
 
+pub mod demo;
 mod event;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
 pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind};
+
+use crate::model::Timestamp;
+
+/// What a source sends to the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    Event(SourceEvent),
+    /// A line for the presenter (the demo's story).
+    Narration(String),
+}
+
+/// The clock sources stamp their events with; injected so tests control time.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(Timestamp::now)
+}
+
+/// Where a source sends what it learns.
+#[derive(Clone)]
+pub struct Sink {
+    tx: mpsc::Sender<Message>,
+    clock: Clock,
+}
+
+impl Sink {
+    pub fn new(tx: mpsc::Sender<Message>, clock: Clock) -> Self {
+        Sink { tx, clock }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    /// Sends; `false` once the app has gone, so that the source can stop.
+    pub async fn send(&self, event: SourceEvent) -> bool {
+        self.tx.send(Message::Event(event)).await.is_ok()
+    }
+
+    pub async fn narrate(&self, text: String) -> bool {
+        self.tx.send(Message::Narration(text)).await.is_ok()
+    }
+}
+
+pub type SourceFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A producer of evidence: live AWS services, the demo, a recording, a test.
+pub trait Source: Send + 'static {
+    /// The kinds of data it feeds, with their poll intervals (`None`: never stale).
+    fn feeds(&self) -> Vec<(SourceKind, Option<Duration>)>;
+
+    /// Runs until the sink closes.
+    fn run(self: Box<Self>, sink: Sink) -> SourceFuture;
+}
+
+/// Starts a source in its own task. If it panics, each kind it feeds is reported failed with
+/// the panic's message, and nothing else is affected.
+pub fn spawn(source: Box<dyn Source>, sink: Sink) -> JoinHandle<()> {
+    let kinds: Vec<SourceKind> = source.feeds().into_iter().map(|(k, _)| k).collect();
+    let task = tokio::spawn(source.run(sink.clone()));
+    tokio::spawn(async move {
+        if let Err(e) = task.await {
+            if e.is_panic() {
+                let payload = e.into_panic();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                tracing::error!(?kinds, %message, "source task panicked");
+                for kind in kinds {
+                    let event = SourceEvent {
+                        source: kind,
+                        fetched_at: sink.now(),
+                        result: Err(SourceError::Failed { message: format!("source crashed: {message}") }),
+                    };
+                    if !sink.send(event).await {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,65 @@
+//! Errors in files the user gives vigil (catalog, theme, config, scenario): what was wrong and
+//! where, as `file:line:column: field: message`.
+
+use std::fmt;
+
+/// A problem at a place in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub origin: String,
+    /// 1-based; 0 when the problem is not about one place (an unreadable file).
+    pub line: usize,
+    pub column: usize,
+    /// The field, e.g. `control[3].metrics[0]`; empty when the parser names it in `message`.
+    pub field: String,
+    pub message: String,
+}
+
+impl FileError {
+    /// A problem with the file as a whole.
+    pub fn whole(origin: &str, message: impl Into<String>) -> Self {
+        FileError { origin: origin.to_string(), line: 0, column: 0, field: String::new(), message: message.into() }
+    }
+
+    /// A problem at byte `offset` of `text`.
+    pub fn at(origin: &str, text: &str, offset: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
+        let (line, column) = line_col(text, offset);
+        FileError { origin: origin.to_string(), line, column, field: field.into(), message: message.into() }
+    }
+
+    /// A TOML syntax or shape error, at the place the parser points to.
+    pub fn from_toml(origin: &str, text: &str, e: &toml::de::Error) -> Self {
+        match e.span() {
+            Some(span) => FileError::at(origin, text, span.start, "", e.message()),
+            None => FileError::whole(origin, e.message()),
+        }
+    }
+
+    /// Reads a whole file, or says which file could not be read.
+    pub fn read(path: &std::path::Path) -> Result<String, FileError> {
+        std::fs::read_to_string(path).map_err(|e| FileError::whole(&path.display().to_string(), format!("cannot read: {e}")))
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}

@@ -1,0 +1,364 @@
+//! The workshop demo: an embedded scenario (a baseline and a story on a timeline, as data)
+//! played through the same `Source` trait as live AWS. `DemoScript` is the pure part: it says
+//! what happens at each moment; `DemoSource` only waits for those moments.
+
+mod scenario;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub use scenario::Scenario;
+use scenario::{Batch, MetricItem};
+
+use super::{Dataset, Message, Payload, Sink, Source, SourceEvent, SourceFuture, SourceKind};
+use crate::model::*;
+
+/// How often each demo source "polls" (re-sends its full data set), as live AWS would.
+const POLLS: [(SourceKind, u64); 3] = [(SourceKind::Config, 60), (SourceKind::SecurityHub, 30), (SourceKind::CloudWatch, 60)];
+
+/// The demo's account as it stands at some moment.
+#[derive(Default)]
+struct State {
+    rules: BTreeMap<Sym, Option<Sym>>,
+    evaluations: BTreeMap<(Sym, ResourceId), Evaluation>,
+    remediations: BTreeMap<Sym, RemediationConfig>,
+    executions: BTreeMap<(Sym, ResourceId), RemediationExecution>,
+    findings: BTreeMap<Sym, Finding>,
+    alarms: BTreeMap<Sym, Alarm>,
+    metrics: BTreeMap<MetricId, Vec<(Timestamp, f64)>>,
+}
+
+/// The demo as a sequence of moments, each with the messages it sends.
+pub struct DemoScript {
+    scenario: Scenario,
+    start: Timestamp,
+    interner: Interner,
+    account: Sym,
+    region: Sym,
+    state: State,
+    next_step: usize,
+    next_poll: [u64; 3],
+}
+
+impl DemoScript {
+    /// The script starting at `start`, with the baseline in place.
+    pub fn new(scenario: Scenario, start: Timestamp) -> Self {
+        let mut interner = Interner::new();
+        let account = interner.intern(&scenario.account);
+        let region = interner.intern(&scenario.region);
+        let mut script = DemoScript {
+            scenario,
+            start,
+            interner,
+            account,
+            region,
+            state: State::default(),
+            next_step: 0,
+            next_poll: POLLS.map(|(_, every)| every),
+        };
+        let baseline = script.scenario.baseline.clone();
+        script.apply(&baseline, None);
+        script
+    }
+
+    pub fn title(&self) -> &str {
+        &self.scenario.title
+    }
+
+    /// The kinds the demo feeds, with their intervals.
+    pub fn feeds() -> Vec<(SourceKind, Option<Duration>)> {
+        POLLS.iter().map(|(k, s)| (*k, Some(Duration::from_secs(*s)))).collect()
+    }
+
+    fn time(&self, offset: i64) -> Timestamp {
+        self.start + jiff::SignedDuration::from_secs(offset)
+    }
+
+    /// The first messages: each source's full baseline.
+    pub fn opening(&mut self) -> Vec<Message> {
+        POLLS.iter().map(|(kind, _)| Message::Event(self.full(*kind, 0))).collect()
+    }
+
+    /// The next moment after the ones already played: its offset from the start, in seconds,
+    /// and what is sent then. Polls go on for ever after the story ends.
+    pub fn next_moment(&mut self) -> (u64, Vec<Message>) {
+        let step_at = self.scenario.steps.get(self.next_step).map(|s| s.at);
+        let poll_at = *self.next_poll.iter().min().expect("three sources");
+        let t = step_at.map_or(poll_at, |s| s.min(poll_at));
+        let mut out = Vec::new();
+        if step_at == Some(t) {
+            let step = self.scenario.steps[self.next_step].clone();
+            self.next_step += 1;
+            if let Some(say) = &step.say {
+                out.push(Message::Narration(format!("{} {say}", clock_offset(t))));
+            }
+            let changed = self.apply(&step.batch, Some(t as i64));
+            out.extend(changed.into_iter().map(|(kind, data)| Message::Event(self.event(kind, t as i64, Payload::Merge(data)))));
+        }
+        for (i, (kind, every)) in POLLS.iter().enumerate() {
+            if self.next_poll[i] == t {
+                out.push(Message::Event(self.full(*kind, t as i64)));
+                self.next_poll[i] += every;
+            }
+        }
+        (t, out)
+    }
+
+    fn event(&self, kind: SourceKind, offset: i64, payload: Payload) -> SourceEvent {
+        SourceEvent { source: kind, fetched_at: self.time(offset), result: Ok(payload) }
+    }
+
+    fn full(&self, kind: SourceKind, offset: i64) -> SourceEvent {
+        let s = &self.state;
+        let data = match kind {
+            SourceKind::Config => Dataset {
+                rules: self.rules(offset),
+                evaluations: s.evaluations.values().cloned().collect(),
+                remediation_configs: s.remediations.values().cloned().collect(),
+                executions: s.executions.values().cloned().collect(),
+                ..Default::default()
+            },
+            SourceKind::SecurityHub => Dataset { findings: s.findings.values().cloned().collect(), ..Default::default() },
+            SourceKind::CloudWatch => Dataset {
+                alarms: s.alarms.values().cloned().collect(),
+                metrics: s
+                    .metrics
+                    .iter()
+                    .map(|(m, points)| MetricSeries { metric: m.clone(), points: points.clone() })
+                    .collect(),
+                ..Default::default()
+            },
+            SourceKind::Guardrails => Dataset::default(),
+        };
+        self.event(kind, offset, Payload::Replace(data))
+    }
+
+    /// The rules as DescribeConfigRules and DescribeComplianceByConfigRule would describe them
+    /// now: compliance follows the evaluations.
+    fn rules(&self, offset: i64) -> Vec<ConfigRule> {
+        self.state
+            .rules
+            .iter()
+            .map(|(name, source)| {
+                let evaluations = self.state.evaluations.values().filter(|e| e.rule == *name);
+                let (mut any, mut noncompliant) = (false, 0);
+                for e in evaluations {
+                    any = true;
+                    noncompliant += u32::from(e.compliance == ConfigCompliance::NonCompliant);
+                }
+                let compliance = if noncompliant > 0 {
+                    ConfigCompliance::NonCompliant
+                } else if any {
+                    ConfigCompliance::Compliant
+                } else {
+                    ConfigCompliance::InsufficientData
+                };
+                ConfigRule {
+                    name: name.clone(),
+                    source_identifier: source.clone(),
+                    compliance: Some(compliance),
+                    noncompliant: Some(CappedCount { count: noncompliant, cap_exceeded: false }),
+                    details_complete: true,
+                    evaluation_error: None,
+                    account: self.account.clone(),
+                    region: self.region.clone(),
+                    observed_at: self.time(offset),
+                }
+            })
+            .collect()
+    }
+
+    /// Applies a batch (the baseline when `at` is `None`) and returns the changes per source.
+    fn apply(&mut self, batch: &Batch, at: Option<i64>) -> Vec<(SourceKind, Dataset)> {
+        let when = |age: Option<u64>| at.unwrap_or(-(age.unwrap_or(3600) as i64));
+        let mut config = Dataset::default();
+        let mut hub = Dataset::default();
+        let mut cloudwatch = Dataset::default();
+        for r in &batch.rules {
+            let name = self.interner.intern(&r.name);
+            let source = r.source.as_deref().map(|s| self.interner.intern(s));
+            self.state.rules.insert(name, source);
+        }
+        for e in &batch.evaluations {
+            let evaluation = Evaluation {
+                rule: self.interner.intern(&e.rule),
+                resource: self.config_resource(&e.kind, &e.id),
+                compliance: e.compliance,
+                annotation: e.annotation.as_deref().map(Into::into),
+                recorded_at: self.time(when(e.age)),
+            };
+            self.state.evaluations.insert((evaluation.rule.clone(), evaluation.resource.clone()), evaluation.clone());
+            config.evaluations.push(evaluation);
+        }
+        for r in &batch.remediations {
+            let rc = RemediationConfig {
+                rule: self.interner.intern(&r.rule),
+                target: self.interner.intern(&r.target),
+                automatic: r.automatic,
+                observed_at: self.time(when(None)),
+            };
+            self.state.remediations.insert(rc.rule.clone(), rc.clone());
+            config.remediation_configs.push(rc);
+        }
+        for x in &batch.executions {
+            let updated = when(x.age);
+            let execution = RemediationExecution {
+                rule: self.interner.intern(&x.rule),
+                resource: self.config_resource(&x.kind, &x.id),
+                state: x.state,
+                invoked_at: self.time(x.invoked.unwrap_or(updated)),
+                updated_at: self.time(updated),
+                message: x.message.as_deref().map(Into::into),
+            };
+            self.state.executions.insert((execution.rule.clone(), execution.resource.clone()), execution.clone());
+            config.executions.push(execution);
+        }
+        for f in &batch.findings {
+            let (account, region) = (self.account.clone(), self.region.clone());
+            let finding = Finding {
+                id: self.interner.intern(&f.id),
+                product: self.interner.intern(&f.product),
+                control_id: f.control.as_deref().map(|c| self.interner.intern(c)),
+                related_rule: f.rule.as_deref().map(|r| self.interner.intern(r)),
+                title: f.title.as_str().into(),
+                severity: f.severity,
+                workflow: f.workflow,
+                record_state: f.record_state,
+                compliance: f.compliance,
+                resources: vec![ResourceId::from_security_hub(&mut self.interner, &f.kind, &f.resource, &account, &region)],
+                account,
+                region,
+                updated_at: self.time(when(f.age)),
+            };
+            self.state.findings.insert(finding.id.clone(), finding.clone());
+            hub.findings.push(finding);
+        }
+        for a in &batch.alarms {
+            let metric = a.metric.as_deref().unwrap_or(&format!("LogMetrics/{}", a.name)).to_string();
+            let alarm = Alarm {
+                name: self.interner.intern(&a.name),
+                kind: AlarmKind::Metric,
+                state: a.state,
+                reason: a.reason.as_str().into(),
+                metric: Some(self.metric_id(&metric)),
+                state_updated_at: self.time(when(a.age)),
+                account: self.account.clone(),
+                region: self.region.clone(),
+            };
+            self.state.alarms.insert(alarm.name.clone(), alarm.clone());
+            cloudwatch.alarms.push(alarm);
+        }
+        for m in &batch.metrics {
+            let series = self.series(m, at);
+            self.state.metrics.entry(series.metric.clone()).or_default().extend(series.points.iter().copied());
+            cloudwatch.metrics.push(series);
+        }
+        if !config.evaluations.is_empty() || !config.executions.is_empty() || !config.remediation_configs.is_empty() {
+            config.rules = self.rules(at.unwrap_or(0));
+        }
+        [(SourceKind::Config, config), (SourceKind::SecurityHub, hub), (SourceKind::CloudWatch, cloudwatch)]
+            .into_iter()
+            .filter(|(_, d)| *d != Dataset::default())
+            .collect()
+    }
+
+    fn config_resource(&mut self, kind: &str, id: &str) -> ResourceId {
+        let (account, region) = (self.account.clone(), self.region.clone());
+        ResourceId::from_config(&mut self.interner, kind, id, &account, &region)
+    }
+
+    fn metric_id(&mut self, spec: &str) -> MetricId {
+        let (ns, name) = spec.split_once('/').expect("validated when parsed");
+        MetricId { namespace: self.interner.intern(ns), name: self.interner.intern(name) }
+    }
+
+    /// Baseline values are one a minute up to the start; a step's values start at its time,
+    /// a second apart.
+    fn series(&mut self, m: &MetricItem, at: Option<i64>) -> MetricSeries {
+        let metric = self.metric_id(&m.metric);
+        let n = m.values.len() as i64;
+        let points = m
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let offset = match at {
+                    Some(t) => t + i as i64,
+                    None => -(n - 1 - i as i64) * 60,
+                };
+                (self.time(offset), *v)
+            })
+            .collect();
+        MetricSeries { metric, points }
+    }
+}
+
+fn clock_offset(seconds: u64) -> String {
+    format!("{:02}:{:02}", seconds / 60, seconds % 60)
+}
+
+/// The demo as a source: plays the script in real time.
+pub struct DemoSource {
+    scenario: Scenario,
+}
+
+impl DemoSource {
+    pub fn new(scenario: Scenario) -> Self {
+        DemoSource { scenario }
+    }
+}
+
+impl Source for DemoSource {
+    fn feeds(&self) -> Vec<(SourceKind, Option<Duration>)> {
+        DemoScript::feeds()
+    }
+
+    fn run(self: Box<Self>, sink: Sink) -> SourceFuture {
+        Box::pin(async move {
+            let begun = tokio::time::Instant::now();
+            let mut script = DemoScript::new(self.scenario, sink.now());
+            for m in script.opening() {
+                if !send(&sink, m).await {
+                    return;
+                }
+            }
+            loop {
+                let (at, messages) = script.next_moment();
+                tokio::time::sleep_until(begun + Duration::from_secs(at)).await;
+                for m in messages {
+                    if !send(&sink, m).await {
+                        return;
+                    }
+                }
+            }
+        })
+    }
+}
+
+async fn send(sink: &Sink, m: Message) -> bool {
+    match m {
+        Message::Event(e) => sink.send(e).await,
+        Message::Narration(text) => sink.narrate(text).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_story_plays_in_order_and_polls_go_on() {
+        let mut script = DemoScript::new(Scenario::workshop(), "2026-11-26T12:00:00Z".parse().unwrap());
+        assert_eq!(script.opening().len(), 3);
+        let mut last = 0;
+        let mut narrations = 0;
+        for _ in 0..30 {
+            let (at, messages) = script.next_moment();
+            assert!(at >= last, "moments come in order");
+            last = at;
+            narrations += messages.iter().filter(|m| matches!(m, Message::Narration(_))).count();
+        }
+        assert_eq!(narrations, Scenario::workshop().steps.len());
+        assert!(last > 300, "polls continue after the story");
+    }
+}

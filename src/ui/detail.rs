@@ -1,0 +1,505 @@
+//! The detail lists: one control's evidence, failing resources and findings; one resource's
+//! every item. Long lists are read only for the rows on screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::text::{clean, truncate_end, truncate_start};
+use super::view::window_start;
+use crate::model::{
+    AlarmState, ConfigCompliance, ControlKind, ExecutionState, Finding, FindingCompliance, ResourceId, Severity,
+    Status, StatusLevel, Timestamp,
+};
+use crate::sources::SourceKind;
+use crate::store::Posture;
+use crate::theme::{Theme, Token};
+
+/// A piece of a row: its meaning and its text.
+type Seg = (Token, String);
+
+fn seg(token: Token, text: impl Into<String>) -> Seg {
+    (token, text.into())
+}
+
+fn level_seg(level: StatusLevel) -> Seg {
+    seg(Token::for_status(level), format!("{} ", level.symbol()))
+}
+
+fn heading(text: String) -> Vec<Seg> {
+    vec![seg(Token::Title, text)]
+}
+
+fn time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The short form of a resource type: `NotebookInstance` for `AWS::SageMaker::NotebookInstance`.
+fn short_type(kind: &str) -> &str {
+    kind.rsplit("::").next().unwrap_or(kind)
+}
+
+/// What Enter on a row leads to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Resource(ResourceId),
+}
+
+/// One control's detail, as a list of rows.
+pub struct ControlDetail<'a> {
+    posture: &'a Posture,
+    index: usize,
+    head: Vec<Vec<Seg>>,
+    resources: usize,
+    findings: usize,
+}
+
+impl<'a> ControlDetail<'a> {
+    pub fn new(posture: &'a Posture, index: usize) -> Self {
+        let acc = posture.evidence(index);
+        ControlDetail {
+            posture,
+            index,
+            head: evidence_rows(posture, index),
+            resources: acc.failing.len(),
+            findings: acc.findings.len(),
+        }
+    }
+
+    fn resources_start(&self) -> usize {
+        self.head.len() + 1
+    }
+
+    fn findings_start(&self) -> usize {
+        self.resources_start() + self.resources + 1
+    }
+
+    pub fn len(&self) -> usize {
+        self.findings_start() + self.findings
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Where Enter on `row` leads: a failing resource, or a finding's resource.
+    pub fn target(&self, row: usize) -> Option<Target> {
+        let acc = self.posture.evidence(self.index);
+        if (self.resources_start()..self.resources_start() + self.resources).contains(&row) {
+            let r = acc.failing.keys().nth(row - self.resources_start())?;
+            return Some(Target::Resource(r.clone()));
+        }
+        if (self.findings_start()..self.len()).contains(&row) {
+            let (_, id) = acc.findings.iter().nth(row - self.findings_start())?;
+            let f = self.posture.finding(id)?;
+            return f.resources.first().cloned().map(Target::Resource);
+        }
+        None
+    }
+
+    /// The rows from `start`, at most `count`, `width` cells wide.
+    fn rows(&self, start: usize, count: usize, width: usize) -> Vec<Vec<Seg>> {
+        let acc = self.posture.evidence(self.index);
+        let mut out = Vec::with_capacity(count);
+        let end = (start + count).min(self.len());
+        let mut row = start;
+        while row < end {
+            if row < self.head.len() {
+                out.push(self.head[row].clone());
+                row += 1;
+            } else if row == self.head.len() {
+                let missing = self.posture.missing_alarms(self.index).len();
+                let text = if missing > 0 {
+                    format!("Failing resources ({}, and {missing} missing alarms)", self.resources)
+                } else {
+                    format!("Failing resources ({})", self.resources)
+                };
+                out.push(heading(text));
+                row += 1;
+            } else if row < self.findings_start() - 1 {
+                let skip = row - self.resources_start();
+                let take = (end - row).min(self.resources - skip);
+                for (r, n) in acc.failing.iter().skip(skip).take(take) {
+                    out.push(resource_row(r, *n, width));
+                }
+                row += take;
+            } else if row == self.findings_start() - 1 {
+                out.push(heading(format!("Findings ({})", self.findings)));
+                row += 1;
+            } else {
+                let skip = row - self.findings_start();
+                let take = end - row;
+                for (_, id) in acc.findings.iter().skip(skip).take(take) {
+                    match self.posture.finding(id) {
+                        Some(f) => out.push(finding_row(f, width)),
+                        None => out.push(vec![seg(Token::Muted, format!("  {}", clean(id)))]),
+                    }
+                }
+                row += take;
+            }
+        }
+        out
+    }
+
+    pub fn title(&self, now: Timestamp) -> Vec<Seg> {
+        let control = self.posture.control(self.index);
+        let status: Status = self.posture.control_status(self.index, now);
+        vec![
+            seg(Token::Title, format!(" {} ", clean(&control.id))),
+            seg(Token::Text, format!("{} ", clean(&control.title))),
+            seg(Token::for_status(status.level()), format!("{} {} ", status.level().symbol(), status.describe())),
+        ]
+    }
+}
+
+fn resource_row(r: &ResourceId, items: u32, width: usize) -> Vec<Seg> {
+    let kind = short_type(&r.kind);
+    let suffix = if items > 1 { format!("  ({items} items)") } else { String::new() };
+    let room = width.saturating_sub(4 + 22 + super::text::width(&suffix));
+    vec![
+        level_seg(StatusLevel::Fail),
+        seg(Token::Muted, format!("{:<22}", truncate_end(&clean(kind), 21))),
+        seg(Token::Text, truncate_start(&clean(&r.id), room).into_owned()),
+        seg(Token::Muted, suffix),
+    ]
+}
+
+fn finding_row(f: &Finding, width: usize) -> Vec<Seg> {
+    let resource = f.resources.first().map(|r| clean(r.short_name()).into_owned()).unwrap_or_default();
+    let resource = truncate_start(&resource, 28).into_owned();
+    let room = width.saturating_sub(2 + 14 + 11 + super::text::width(&resource) + 2);
+    vec![
+        seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
+        seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
+        seg(Token::Text, format!("{:<room$}", truncate_end(&clean(&f.title), room))),
+        seg(Token::Muted, format!("  {resource}")),
+    ]
+}
+
+fn compliance_level(c: Option<ConfigCompliance>) -> StatusLevel {
+    match c {
+        Some(ConfigCompliance::Compliant) => StatusLevel::Pass,
+        Some(ConfigCompliance::NonCompliant) => StatusLevel::Fail,
+        _ => StatusLevel::Unknown,
+    }
+}
+
+/// The evidence section of a control: every binding with what is held for it.
+fn evidence_rows(posture: &Posture, index: usize) -> Vec<Vec<Seg>> {
+    let control = posture.control(index);
+    let acc = posture.evidence(index);
+    let b = &control.evidence;
+    let mut rows = Vec::new();
+    if !control.description.is_empty() {
+        rows.push(vec![seg(Token::Muted, clean(&control.description).into_owned())]);
+    }
+    rows.push(heading("Evidence".into()));
+    let config_answered = posture.source(SourceKind::Config).last_ok.is_some();
+    for source in &b.config_rules {
+        let deployed = acc.rules.iter().any(|r| {
+            posture.rule(r).and_then(|r| r.source_identifier.as_deref()) == Some(source.as_str())
+        });
+        if !deployed {
+            let what = if config_answered { "not deployed" } else { "no data yet" };
+            rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Muted, format!("Config rule {source}: {what}"))]);
+        }
+    }
+    for name in &acc.rules {
+        let Some(rule) = posture.rule(name) else { continue };
+        let mut row = vec![
+            level_seg(compliance_level(rule.compliance)),
+            seg(Token::Text, format!("Config rule {}", clean(name))),
+        ];
+        if let Some(c) = rule.compliance {
+            row.push(seg(Token::Muted, format!("  {c}")));
+        }
+        if rule.compliance == Some(ConfigCompliance::NonCompliant) {
+            let count = if rule.details_complete {
+                posture.rule_noncompliant(name).to_string()
+            } else {
+                match rule.noncompliant {
+                    Some(c) if c.cap_exceeded => format!("{}+", c.count),
+                    Some(c) => format!("{}+ (details not read yet)", c.count),
+                    None => "count not read yet".to_string(),
+                }
+            };
+            row.push(seg(Token::Fail, format!(" {count}")));
+        }
+        rows.push(row);
+        if let Some(err) = &rule.evaluation_error {
+            rows.push(vec![
+                seg(Token::Text, "    "),
+                level_seg(StatusLevel::Warn),
+                seg(Token::Warn, format!("evaluations fail: {}", clean(err))),
+            ]);
+        }
+        if control.kind == ControlKind::Corrective {
+            match posture.remediation_config(name) {
+                Some(rc) => {
+                    let how = if rc.automatic { "automatic" } else { "manual" };
+                    rows.push(vec![
+                        seg(Token::Text, "    "),
+                        level_seg(StatusLevel::Pass),
+                        seg(Token::Text, format!("remediation {} ({how})", clean(&rc.target))),
+                    ]);
+                }
+                None => rows.push(vec![
+                    seg(Token::Text, "    "),
+                    level_seg(StatusLevel::Fail),
+                    seg(Token::Fail, "no remediation configured"),
+                ]),
+            }
+            let executions = posture.executions_of(name);
+            if !executions.is_empty() {
+                let mut parts = Vec::new();
+                for state in ExecutionState::ALL {
+                    let n = executions.iter().filter(|x| x.state == *state).count();
+                    if n > 0 {
+                        parts.push(format!("{n} {state}"));
+                    }
+                }
+                rows.push(vec![seg(Token::Muted, format!("      executions: {}", parts.join(" · ")))]);
+            }
+        }
+    }
+    if control.kind == ControlKind::Corrective && acc.pending > 0 {
+        rows.push(vec![seg(Token::Text, format!("  {} non-compliant resources awaiting remediation", acc.pending))]);
+    }
+    if !b.security_hub_controls.is_empty() {
+        rows.push(vec![
+            seg(Token::Muted, "● "),
+            seg(Token::Text, format!("Security Hub controls {}", b.security_hub_controls.join(", "))),
+        ]);
+    }
+    for product in &b.finding_products {
+        let mut row = vec![seg(Token::Muted, "● "), seg(Token::Text, format!("{product} findings:"))];
+        let open: u32 = acc.activity.iter().sum();
+        if open == 0 {
+            row.push(seg(Token::Muted, " none open"));
+        }
+        for s in Severity::DESCENDING {
+            let n = acc.activity[s.index()];
+            if n > 0 {
+                row.push(seg(Token::for_severity(s), format!(" {n} {s}")));
+            }
+        }
+        rows.push(row);
+    }
+    let cloudwatch_answered = posture.source(SourceKind::CloudWatch).last_ok.is_some();
+    for name in &b.alarms {
+        match posture.alarm(name) {
+            Some(a) => {
+                let (level, token) = match a.state {
+                    AlarmState::Ok => (StatusLevel::Pass, Token::Pass),
+                    AlarmState::Alarm => (StatusLevel::Pass, Token::High),
+                    AlarmState::InsufficientData => (StatusLevel::Warn, Token::Warn),
+                };
+                let state = if a.state == AlarmState::Alarm { "ALARM (firing)".to_string() } else { a.state.to_string() };
+                rows.push(vec![
+                    level_seg(level),
+                    seg(Token::Text, format!("alarm {}  ", clean(name))),
+                    seg(token, state),
+                    seg(Token::Muted, format!("  {}", clean(&a.reason))),
+                ]);
+            }
+            None if cloudwatch_answered => rows.push(vec![
+                level_seg(StatusLevel::Fail),
+                seg(Token::Fail, format!("alarm {name}: missing (no detection)")),
+            ]),
+            None => rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Muted, format!("alarm {name}: no data yet"))]),
+        }
+    }
+    for (ns, name) in &b.metrics {
+        let held = acc.metrics.iter().find(|m| *m.namespace == **ns && *m.name == **name).and_then(|m| posture.metric(m));
+        match held {
+            Some(points) => {
+                let total: f64 = points.iter().map(|(_, v)| v).sum();
+                rows.push(vec![
+                    seg(Token::Muted, "● "),
+                    seg(Token::Text, format!("metric {ns}/{name}  ")),
+                    seg(Token::High, super::text::sparkline(points.iter().map(|(_, v)| v), 24)),
+                    seg(Token::Muted, format!("  {total} in {} points", points.len())),
+                ]);
+            }
+            None => rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Muted, format!("metric {ns}/{name}: no data yet"))]),
+        }
+    }
+    for test in &b.guardrail_tests {
+        if !acc.guardrails.contains(test.as_str()) {
+            rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Muted, format!("guardrail test {test}: not run"))]);
+        }
+    }
+    for name in &acc.guardrails {
+        if let Some(g) = posture.guardrail(name) {
+            let level = if g.passed() { StatusLevel::Pass } else { StatusLevel::Fail };
+            rows.push(vec![
+                level_seg(level),
+                seg(Token::Text, format!("guardrail test {}: expected {}, got {}", clean(name), g.expected, g.actual)),
+            ]);
+        }
+    }
+    rows
+}
+
+/// Everything held about one resource, as a list of rows.
+pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Vec<Seg>> {
+    let mut rows = vec![
+        vec![seg(Token::Muted, "Type     "), seg(Token::Text, clean(&id.kind).into_owned())],
+        vec![seg(Token::Muted, "Id       "), seg(Token::Text, truncate_start(&clean(&id.id), width.saturating_sub(9)).into_owned())],
+        vec![
+            seg(Token::Muted, "Account  "),
+            seg(Token::Text, clean(&id.account).into_owned()),
+            seg(Token::Muted, "   Region  "),
+            seg(Token::Text, clean(&id.region).into_owned()),
+        ],
+    ];
+    let failing = posture.controls_failing(id);
+    if !failing.is_empty() {
+        rows.push(heading(format!("Failing under ({})", failing.len())));
+        for i in failing {
+            let c = posture.control(i);
+            rows.push(vec![
+                level_seg(StatusLevel::Fail),
+                seg(Token::Muted, format!("{} ", clean(&c.id))),
+                seg(Token::Text, clean(&c.title).into_owned()),
+            ]);
+        }
+    }
+    let Some(entry) = posture.resource(id) else {
+        rows.push(vec![seg(Token::Muted, "No evaluations, findings or remediations are held for this resource.")]);
+        return rows;
+    };
+    if !entry.evaluations.is_empty() {
+        rows.push(heading(format!("Config evaluations ({})", entry.evaluations.len())));
+        for rule in &entry.evaluations {
+            if let Some(e) = posture.evaluation(rule, id) {
+                let mut row = vec![
+                    level_seg(compliance_level(Some(e.compliance))),
+                    seg(Token::Text, format!("{}  ", clean(rule))),
+                    seg(Token::Muted, format!("{}  recorded {}", e.compliance, time(e.recorded_at))),
+                ];
+                if let Some(a) = &e.annotation {
+                    row.push(seg(Token::Muted, format!("  {}", clean(a))));
+                }
+                rows.push(row);
+            }
+        }
+    }
+    if !entry.findings.is_empty() {
+        rows.push(heading(format!("Findings ({})", entry.findings.len())));
+        let mut findings: Vec<&Finding> = entry.findings.iter().filter_map(|f| posture.finding(f)).collect();
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+        for f in findings {
+            let compliance = match f.compliance {
+                Some(FindingCompliance::Failed) => seg(Token::Fail, "FAILED "),
+                Some(c) => seg(Token::Muted, format!("{c} ")),
+                None => seg(Token::Muted, ""),
+            };
+            rows.push(vec![
+                seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
+                seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
+                compliance,
+                seg(Token::Text, clean(&f.title).into_owned()),
+                seg(Token::Muted, format!("  {} · updated {}", clean(&f.product), time(f.updated_at))),
+            ]);
+        }
+    }
+    if !entry.executions.is_empty() {
+        rows.push(heading(format!("Remediation ({})", entry.executions.len())));
+        for rule in &entry.executions {
+            if let Some(x) = posture.execution(rule, id) {
+                let level = match x.state {
+                    ExecutionState::Succeeded => StatusLevel::Pass,
+                    ExecutionState::Failed => StatusLevel::Fail,
+                    ExecutionState::Queued | ExecutionState::InProgress => StatusLevel::Warn,
+                    ExecutionState::Unknown => StatusLevel::Unknown,
+                };
+                let mut row = vec![
+                    level_seg(level),
+                    seg(Token::Text, format!("{}  ", clean(rule))),
+                    seg(Token::for_status(level), x.state.to_string()),
+                    seg(Token::Muted, format!("  invoked {} · updated {}", time(x.invoked_at), time(x.updated_at))),
+                ];
+                if let Some(m) = &x.message {
+                    row.push(seg(Token::Muted, format!("  {}", clean(m))));
+                }
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}
+
+fn to_line(row: Vec<Seg>, theme: &Theme) -> Line<'static> {
+    Line::from(row.into_iter().map(|(t, s)| Span::styled(s, theme.style(t))).collect::<Vec<_>>())
+}
+
+/// Draws a list of rows in a bordered block, with the cursor row highlighted when given.
+fn render_rows(
+    frame: &mut Frame,
+    area: Rect,
+    title: Vec<Seg>,
+    rows: Vec<Vec<Seg>>,
+    start: usize,
+    cursor: Option<usize>,
+    total: usize,
+    theme: &Theme,
+) {
+    let mut block = Block::bordered().border_style(theme.style(Token::Border)).title(to_line(title, theme));
+    let height = area.height.saturating_sub(2) as usize;
+    if total > height {
+        let shown_to = (start + height).min(total);
+        block = block.title_bottom(
+            Line::from(Span::styled(format!(" {}-{} of {total} ", start + 1, shown_to), theme.style(Token::Muted)))
+                .right_aligned(),
+        );
+    }
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let line = to_line(row, theme);
+            if cursor == Some(start + i) { line.patch_style(theme.style(Token::Selection)) } else { line }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The selected control's detail, with a cursor when drilled in.
+pub fn render_control(
+    frame: &mut Frame,
+    area: Rect,
+    posture: &Posture,
+    index: usize,
+    cursor: Option<usize>,
+    theme: &Theme,
+    now: Timestamp,
+) {
+    let detail = ControlDetail::new(posture, index);
+    let height = area.height.saturating_sub(2) as usize;
+    let inner_width = area.width.saturating_sub(2) as usize;
+    let start = window_start(detail.len(), cursor.unwrap_or(0), height);
+    let rows = detail.rows(start, height, inner_width);
+    render_rows(frame, area, detail.title(now), rows, start, cursor, detail.len(), theme);
+}
+
+/// One resource's detail.
+pub fn render_resource(frame: &mut Frame, area: Rect, posture: &Posture, id: &ResourceId, cursor: usize, theme: &Theme) {
+    let inner_width = area.width.saturating_sub(2) as usize;
+    let rows = resource_rows(posture, id, inner_width);
+    let height = area.height.saturating_sub(2) as usize;
+    let total = rows.len();
+    let start = window_start(total, cursor, height);
+    let title = vec![
+        seg(Token::Title, " Resource "),
+        seg(Token::Text, format!("{} ", truncate_start(&clean(id.short_name()), inner_width.saturating_sub(12)))),
+    ];
+    let visible: Vec<_> = rows.into_iter().skip(start).take(height).collect();
+    render_rows(frame, area, title, visible, start, Some(cursor), total, theme);
+}
+
+/// The number of rows of a resource's detail, for moving the cursor.
+pub fn resource_len(posture: &Posture, id: &ResourceId) -> usize {
+    resource_rows(posture, id, 80).len()
+}

@@ -1,0 +1,90 @@
+//! The header: what is watched, the posture score, the time, and each source's health and age.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::text::{age, clean, width};
+use super::view::{Banner, View};
+use crate::model::{ControlKind, StatusLevel, Timestamp};
+use crate::sources::SourceError;
+use crate::store::{Health, Posture};
+use crate::theme::{Theme, Token};
+
+pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, theme: &Theme, now: Timestamp) {
+    let header = theme.style(Token::Header);
+    let mut left: Vec<Span> = vec![Span::styled(" vigil ", theme.style(Token::Title).patch(header))];
+    match &view.banner {
+        Banner::Demo { title } => {
+            left.push(Span::styled(" DEMO ", theme.style(Token::Key).patch(header)));
+            left.push(Span::styled(format!(" {} ", clean(title)), header));
+        }
+        Banner::Live { profile, region, account } => {
+            let profile = profile.as_deref().unwrap_or("default");
+            let account = account.as_deref().unwrap_or("account unknown");
+            left.push(Span::styled(format!(" {} · {} · {} ", clean(profile), clean(region), clean(account)), header));
+        }
+    }
+    let overall = posture.overall_summary(now);
+    left.push(Span::styled(" │ Posture ", header));
+    left.push(Span::styled(score_text(overall.score()), theme.style(Token::Title).patch(header)));
+    for kind in ControlKind::ALL {
+        let s = posture.pane_summary(kind, now);
+        left.push(Span::styled(format!("  {} {}", &kind.title()[..1], score_text(s.score())), header));
+    }
+    let fails = overall.count(StatusLevel::Fail);
+    if fails > 0 {
+        left.push(Span::styled("  ", header));
+        left.push(Span::styled(
+            format!("{} {fails} failing", StatusLevel::Fail.symbol()),
+            theme.style(Token::Fail).patch(header),
+        ));
+    }
+    let clock = format!(" {} ", now.strftime("%Y-%m-%d %H:%M:%SZ"));
+    let used: usize = left.iter().map(|s| width(&s.content)).sum();
+    let pad = (area.width as usize).saturating_sub(used + width(&clock));
+    left.push(Span::styled(" ".repeat(pad), header));
+    left.push(Span::styled(clock, header));
+
+    let mut sources: Vec<Span> = vec![Span::raw(" ")];
+    let mut any = false;
+    for (kind, state) in posture.sources() {
+        any = true;
+        let (symbol, token, text) = match &state.health {
+            Health::Waiting => ("…", Token::Muted, "waiting".to_string()),
+            Health::Ok if state.is_stale(now) => ("◷", Token::Stale, "stale".to_string()),
+            Health::Ok => ("●", Token::Pass, "ok".to_string()),
+            Health::Loading { pages, items } => ("◌", Token::Warn, format!("loading {pages} pages, {items} items")),
+            Health::Retrying { attempt, .. } => ("↻", Token::Warn, format!("retrying {attempt}")),
+            Health::Error(e) => match e {
+                SourceError::Throttled { .. } => ("⧗", Token::Warn, "throttled".to_string()),
+                SourceError::Unauthorized { action } => ("✘", Token::Fail, format!("unauthorized: {}", clean(action))),
+                SourceError::ExpiredCredentials { fix } => ("✘", Token::Fail, format!("expired credentials: {}", clean(fix))),
+                SourceError::Failed { message } => ("✘", Token::Fail, format!("failed: {}", clean(message))),
+            },
+        };
+        sources.push(Span::styled(format!("{} ", kind.name()), theme.style(Token::Text)));
+        sources.push(Span::styled(format!("{symbol} {text}"), theme.style(token)));
+        match state.age(now) {
+            Some(a) if state.health == Health::Ok => {
+                sources.push(Span::styled(format!(" {}", age(a)), theme.style(Token::Muted)))
+            }
+            Some(a) => sources.push(Span::styled(format!(" (data {} old)", age(a)), theme.style(Token::Muted))),
+            None => {}
+        }
+        if state.skipped > 0 {
+            sources.push(Span::styled(format!(" · {} skipped", state.skipped), theme.style(Token::Warn)));
+        }
+        sources.push(Span::raw("   "));
+    }
+    if !any {
+        sources.push(Span::styled("no sources", theme.style(Token::Muted)));
+    }
+    let lines = vec![Line::from(left), Line::from(sources)];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn score_text(score: Option<u32>) -> String {
+    score.map_or_else(|| "--%".to_string(), |s| format!("{s}%"))
+}

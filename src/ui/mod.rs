@@ -1,0 +1,108 @@
+//! Rendering: a pure function of the store, the view, the theme and the time.
+
+pub mod detail;
+mod header;
+mod help;
+pub mod layout;
+mod panes;
+mod status_line;
+pub mod text;
+mod view;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+pub use view::{Banner, Screen, View, window_start};
+
+use crate::keymap::Keymap;
+use crate::model::{ControlKind, Timestamp};
+use crate::store::Posture;
+use crate::theme::{Theme, Token};
+
+/// Everything render needs besides the store and the view.
+pub struct RenderContext<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    pub now: Timestamp,
+}
+
+/// Draws one frame.
+pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderContext) {
+    let area = frame.area();
+    let theme = ctx.theme;
+    frame.render_widget(Block::new().style(theme.style(Token::Text)), area);
+    if area.width < 20 || area.height < 8 {
+        let msg = Paragraph::new("vigil needs at least 20x8").style(theme.style(Token::Warn));
+        frame.render_widget(msg, area);
+        return;
+    }
+    match &view.screen {
+        Screen::Overview => overview(frame, area, posture, view, ctx),
+        Screen::Control { index, cursor } => {
+            let (header, body, status) = layout::full(area);
+            header::render(frame, header, posture, view, theme, ctx.now);
+            detail::render_control(frame, body, posture, *index, Some(*cursor), theme, ctx.now);
+            status_line::render(frame, status, view, ctx.keymap, theme);
+        }
+        Screen::Resource { id, cursor } => {
+            let (header, body, status) = layout::full(area);
+            header::render(frame, header, posture, view, theme, ctx.now);
+            detail::render_resource(frame, body, posture, id, *cursor, theme);
+            status_line::render(frame, status, view, ctx.keymap, theme);
+        }
+    }
+    if view.help {
+        help::render(frame, area, ctx.keymap, theme);
+    }
+}
+
+fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: &RenderContext) {
+    let theme = ctx.theme;
+    let wide = area.width >= layout::WIDE;
+    let shown: Vec<ControlKind> = if wide { ControlKind::ALL.to_vec() } else { vec![view.focus] };
+    let rows = shown.iter().map(|k| posture.pane(*k).len()).max().unwrap_or(0);
+    let areas = layout::overview(area, rows);
+    header::render(frame, areas.header, posture, view, theme, ctx.now);
+    if let Some(tabs) = areas.tabs {
+        let mut spans = Vec::new();
+        for kind in ControlKind::ALL {
+            let summary = posture.pane_summary(kind, ctx.now);
+            let mut title = panes::summary_spans(kind, &summary, theme);
+            if kind == view.focus {
+                for s in &mut title {
+                    s.style = s.style.patch(theme.style(Token::Selection));
+                }
+            }
+            spans.extend(title);
+            spans.push(Span::styled("│", theme.style(Token::Border)));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
+    }
+    for (kind, pane_area) in shown.iter().zip(&areas.panes) {
+        let selected = view.selected[kind.index()];
+        panes::render(frame, *pane_area, posture, *kind, selected, *kind == view.focus, theme, ctx.now);
+    }
+    if posture.is_empty() {
+        waiting(frame, areas.detail, posture, theme);
+    } else if let Some(&index) = posture.pane(view.focus).get(view.selected[view.focus.index()]) {
+        detail::render_control(frame, areas.detail, posture, index, None, theme, ctx.now);
+    }
+    status_line::render(frame, areas.status, view, ctx.keymap, theme);
+}
+
+/// The detail area before any data has arrived.
+fn waiting(frame: &mut Frame, area: Rect, posture: &Posture, theme: &Theme) {
+    let names: Vec<&str> = posture.sources().map(|(k, _)| k.name()).collect();
+    let from = if names.is_empty() { String::new() } else { format!(" from {}", names.join(", ")) };
+    let block = Block::bordered().border_style(theme.style(Token::Border));
+    let inner_height = area.height.saturating_sub(2);
+    let mut lines = vec![Line::from(""); (inner_height / 2).saturating_sub(1) as usize];
+    lines.push(Line::from(Span::styled(format!("Waiting for data{from}…"), theme.style(Token::Title))));
+    lines.push(Line::from(Span::styled(
+        "Controls stay UNKNOWN (?) until their evidence arrives.",
+        theme.style(Token::Muted),
+    )));
+    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center).block(block), area);
+}

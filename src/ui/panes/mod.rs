@@ -1,0 +1,122 @@
+//! The three panes: tables of controls with status symbol and counts. What differs between
+//! them (the last column) lives in one file per pane.
+
+mod corrective;
+mod detective;
+mod preventive;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table};
+
+use super::text::{clean, truncate_end};
+use super::view::window_start;
+use crate::model::{ControlKind, StatusLevel, Timestamp};
+use crate::store::{PaneSummary, Posture};
+use crate::theme::{Theme, Token};
+
+/// The pane's own last column: its heading and, per control, its text.
+pub struct Extra {
+    pub heading: &'static str,
+    pub width: u16,
+    pub cell: fn(&Posture, usize, Timestamp) -> (Token, String),
+}
+
+fn extra(kind: ControlKind) -> Extra {
+    match kind {
+        ControlKind::Preventive => preventive::EXTRA,
+        ControlKind::Detective => detective::EXTRA,
+        ControlKind::Corrective => corrective::EXTRA,
+    }
+}
+
+/// The pane's name with its score and counts, for titles and tabs.
+pub fn summary_spans(kind: ControlKind, summary: &PaneSummary, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for level in [StatusLevel::Fail, StatusLevel::Warn, StatusLevel::Stale, StatusLevel::Unknown, StatusLevel::Pass] {
+        let n = summary.count(level);
+        if n > 0 {
+            spans.push(Span::styled(format!(" {}{n}", level.symbol()), theme.style(Token::for_status(level))));
+        }
+    }
+    let score = summary.score().map_or_else(|| "--%".into(), |s| format!("{s}%"));
+    let mut out = vec![Span::styled(format!(" {} {} ", kind.index() + 1, kind.title()), theme.style(Token::Title))];
+    out.push(Span::styled(format!("{score} "), theme.style(Token::Text)));
+    out.extend(spans);
+    out.push(Span::raw(" "));
+    out
+}
+
+/// Status as symbol and word (or symbol alone where space is short): never colour alone.
+pub fn status_text(level: StatusLevel, compact: bool) -> String {
+    if compact { level.symbol().to_string() } else { format!("{} {}", level.symbol(), level.label()) }
+}
+
+/// Draws one pane's table; `selected` is highlighted when the pane has the focus.
+#[allow(clippy::too_many_arguments)]
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    posture: &Posture,
+    kind: ControlKind,
+    selected: usize,
+    focused: bool,
+    theme: &Theme,
+    now: Timestamp,
+) {
+    let summary = posture.pane_summary(kind, now);
+    let border = if focused { theme.style(Token::Title) } else { theme.style(Token::Border) };
+    let block = Block::bordered().border_style(border).title(Line::from(summary_spans(kind, &summary, theme)));
+    let inner = block.inner(area);
+    let controls = posture.pane(kind);
+    let extra = extra(kind);
+    let compact = inner.width < 64;
+    let status_width: u16 = if compact { 1 } else { 9 };
+    let fixed = status_width + 7 + 6 + 4;
+    let show_extra = inner.width >= fixed + extra.width + 1 + 16;
+    let title_width = inner.width.saturating_sub(fixed + if show_extra { extra.width + 1 } else { 0 });
+
+    let rows_visible = inner.height.saturating_sub(1) as usize;
+    let start = window_start(controls.len(), selected, rows_visible);
+    let rows: Vec<Row> = controls
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(rows_visible)
+        .map(|(position, &i)| {
+            let control = posture.control(i);
+            let status = posture.control_status(i, now);
+            let level = status.level();
+            let count = status.failing().map_or_else(|| "—".to_string(), |n| n.to_string());
+            let mut cells = vec![
+                Cell::from(status_text(level, compact)).style(theme.style(Token::for_status(level))),
+                Cell::from(clean(&control.id).into_owned()).style(theme.style(Token::Muted)),
+                Cell::from(truncate_end(&clean(&control.title), title_width as usize).into_owned())
+                    .style(theme.style(Token::Text)),
+                Cell::from(Line::from(count).right_aligned()).style(theme.style(Token::for_status(level))),
+            ];
+            if show_extra {
+                let (token, text) = (extra.cell)(posture, i, now);
+                cells.push(Cell::from(truncate_end(&text, extra.width as usize).into_owned()).style(theme.style(token)));
+            }
+            let row = Row::new(cells);
+            if focused && position == selected { row.style(theme.style(Token::Selection)) } else { row }
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Length(status_width),
+        Constraint::Length(6),
+        Constraint::Min(title_width),
+        Constraint::Length(5),
+    ];
+    let mut heading = vec!["", "ID", "Control", "Fail"];
+    if show_extra {
+        widths.push(Constraint::Length(extra.width));
+        heading.push(extra.heading);
+    }
+    let header = Row::new(heading.into_iter().map(Cell::from)).style(theme.style(Token::Muted));
+    let table = Table::new(rows, widths).header(header).block(block).column_spacing(1).style(Style::default());
+    frame.render_widget(table, area);
+}

@@ -1,0 +1,25 @@
+//! The preventive pane: what stops a bad action. Its last column names the evidence behind
+//! each control, so a PASS from Config alone reads differently from one backed by tests.
+
+use super::Extra;
+use crate::model::Timestamp;
+use crate::sources::SourceKind;
+use crate::store::Posture;
+use crate::theme::Token;
+
+pub const EXTRA: Extra = Extra { heading: "Evidence", width: 14, cell };
+
+fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
+    let acc = posture.evidence(index);
+    let names: Vec<&str> = SourceKind::ALL
+        .into_iter()
+        .filter(|k| acc.evidence[k.index()] > 0)
+        .map(|k| match k {
+            SourceKind::Config => "config",
+            SourceKind::SecurityHub => "hub",
+            SourceKind::CloudWatch => "metric",
+            SourceKind::Guardrails => "tests",
+        })
+        .collect();
+    if names.is_empty() { (Token::Muted, "none yet".into()) } else { (Token::Muted, names.join("·")) }
+}

@@ -1,0 +1,41 @@
+//! The status line: the demo's narration or a message, and key hints.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::text::{clean, truncate_end, width};
+use super::view::{Screen, View};
+use crate::keymap::{Action, Keymap};
+use crate::theme::{Theme, Token};
+
+pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme: &Theme) {
+    let hints: &[(Action, &str)] = match view.screen {
+        Screen::Overview => {
+            &[(Action::Down, "move"), (Action::NextPane, "pane"), (Action::Enter, "open"), (Action::Help, "help"), (Action::Quit, "quit")]
+        }
+        Screen::Control { .. } => {
+            &[(Action::Down, "move"), (Action::Enter, "resource"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")]
+        }
+        Screen::Resource { .. } => &[(Action::Down, "move"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")],
+    };
+    let mut right: Vec<Span> = Vec::new();
+    for (action, what) in hints {
+        right.push(Span::styled(format!(" {}", keymap.hint(*action)), theme.style(Token::Key)));
+        right.push(Span::styled(format!(" {what} "), theme.style(Token::Muted)));
+    }
+    let hints_width: usize = right.iter().map(|s| width(&s.content)).sum();
+    let total = area.width as usize;
+    let mut spans = Vec::new();
+    let room = total.saturating_sub(hints_width + 1);
+    let message = view.message.as_deref().map(|m| format!(" ▶ {}", clean(m))).unwrap_or_default();
+    let message = truncate_end(&message, room).into_owned();
+    let pad = total.saturating_sub(width(&message) + hints_width);
+    spans.push(Span::styled(message, theme.style(Token::Title)));
+    spans.push(Span::raw(" ".repeat(pad)));
+    if hints_width < total {
+        spans.extend(right);
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,62 @@
+//! What the user is looking at: pure data that `update` changes and `render` draws.
+
+use crate::model::{ControlKind, ResourceId};
+
+/// The screen in the main area.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    /// The three panes with the selected control's detail below.
+    Overview,
+    /// One control's evidence, failing resources and findings, as a list to move in.
+    Control { index: usize, cursor: usize },
+    /// Everything held about one resource.
+    Resource { id: ResourceId, cursor: usize },
+}
+
+/// What the header says the dashboard is watching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Banner {
+    Demo { title: String },
+    Live { profile: Option<String>, region: String, account: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub banner: Banner,
+    /// The pane that has the focus (and is shown when the panes are tabs).
+    pub focus: ControlKind,
+    /// The selected row of each pane.
+    pub selected: [usize; 3],
+    pub screen: Screen,
+    /// Screens to return to with Esc.
+    pub back: Vec<Screen>,
+    pub help: bool,
+    /// The demo's narration, or a short message for the user.
+    pub message: Option<String>,
+    pub quit: bool,
+}
+
+impl View {
+    pub fn new(banner: Banner) -> Self {
+        View {
+            banner,
+            focus: ControlKind::Preventive,
+            selected: [0; 3],
+            screen: Screen::Overview,
+            back: Vec::new(),
+            help: false,
+            message: None,
+            quit: false,
+        }
+    }
+}
+
+/// The first row shown of a list of `len` rows in `height` rows with the cursor at `cursor`:
+/// whole pages, so that the window is stable while the cursor moves within it.
+pub fn window_start(len: usize, cursor: usize, height: usize) -> usize {
+    if height == 0 || len <= height {
+        return 0;
+    }
+    let cursor = cursor.min(len - 1);
+    (cursor / height) * height
+}
