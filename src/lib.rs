@@ -14,3 +14,7 @@ pub mod store;
 pub mod keymap;
 pub mod theme;
 pub mod ui;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod terminal;

@@ -1,1 +1,133 @@
-fn main() {}
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use vigil::app::{App, Exit};
+use vigil::catalog::Catalog;
+use vigil::cli::{CatalogCommand, Cli, Command, Settings};
+use vigil::sources::demo::{DemoSource, Scenario};
+use vigil::sources::{Source, system_clock};
+use vigil::store::Posture;
+use vigil::ui::{Banner, View};
+use vigil::terminal;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let settings = match Settings::resolve(&cli.global, no_color) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Some(Command::Demo) => demo(settings),
+        Some(Command::Catalog(c)) => catalog(c, &settings),
+        None => unreachable!("clap prints help when no subcommand is given"),
+    }
+}
+
+/// Logs go to a file: the terminal belongs to the UI.
+fn init_logging(settings: &Settings) {
+    let path = &settings.log_file;
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        Ok(file) => {
+            let filter = EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+            tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
+        }
+        Err(e) => eprintln!("vigil: not logging: cannot open {}: {e}", path.display()),
+    }
+}
+
+fn demo(settings: Settings) -> ExitCode {
+    init_logging(&settings);
+    let scenario = Scenario::workshop();
+    let banner = Banner::Demo { title: scenario.title.clone() };
+    let sources: Vec<Box<dyn Source>> = vec![Box::new(DemoSource::new(scenario))];
+    run_tui(settings, banner, sources)
+}
+
+fn run_tui(settings: Settings, banner: Banner, sources: Vec<Box<dyn Source>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vigil: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    terminal::install_panic_hook(std::thread::current().id());
+    let app = App {
+        posture: Posture::new(settings.catalog),
+        view: View::new(banner),
+        theme: settings.theme,
+        keymap: settings.keymap,
+        clock: system_clock(),
+    };
+    let result = runtime.block_on(async move {
+        let (mut tui, guard) = terminal::enter()?;
+        let exit = app.run(&mut tui, sources).await;
+        drop(guard);
+        exit
+    });
+    // Sources may be mid-sleep: do not wait for them.
+    runtime.shutdown_background();
+    match result {
+        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        Ok(Exit::Signal(n)) => ExitCode::from(128 + n as u8),
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn catalog(command: CatalogCommand, settings: &Settings) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let written = match command {
+        CatalogCommand::Show => out.write_all(Catalog::default_text().as_bytes()),
+        CatalogCommand::List => list(&mut out, &settings.catalog),
+        CatalogCommand::Check { file } => match Catalog::from_file(&file) {
+            Ok(c) => writeln!(out, "{}: ok, {} controls", file.display(), c.controls.len()),
+            Err(e) => {
+                eprintln!("vigil: {e}");
+                return ExitCode::from(1);
+            }
+        },
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn list(out: &mut impl Write, catalog: &Catalog) -> std::io::Result<()> {
+    writeln!(out, "{} ({} controls)", catalog.origin, catalog.controls.len())?;
+    for c in &catalog.controls {
+        let e = &c.evidence;
+        let mut evidence = Vec::new();
+        let mut add = |label: &str, items: Vec<String>| {
+            if !items.is_empty() {
+                evidence.push(format!("{label} {}", items.join(", ")));
+            }
+        };
+        add("rules", e.config_rules.clone());
+        add("rule names", e.config_rule_names.clone());
+        add("hub", e.security_hub_controls.clone());
+        add("products", e.finding_products.clone());
+        add("alarms", e.alarms.clone());
+        add("metrics", e.metrics.iter().map(|(ns, n)| format!("{ns}/{n}")).collect());
+        add("tests", e.guardrail_tests.clone());
+        writeln!(out, "{:<8} {:<10} {}\n         {}", c.id, c.kind.name(), c.title, evidence.join("; "))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The command line: subcommands and the global options every one of them takes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::keymap::Keymap;
+use crate::located::FileError;
+use crate::theme::Theme;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vigil",
+    version,
+    about = "The live security posture of an AWS SageMaker environment, in preventive, detective and corrective controls",
+    long_about = "vigil shows the security posture of an AWS machine-learning (SageMaker) environment in three \
+                  panes: preventive controls (what stops a bad action), detective controls (what notices it) \
+                  and corrective controls (what repairs it). Each control's status (PASS, FAIL n, WARN, \
+                  UNKNOWN, STALE) is derived from its evidence: AWS Config rules, Security Hub findings, \
+                  CloudWatch alarms and metrics.\n\nStart with `vigil demo`, which needs no AWS account.",
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Colour theme: dark, light, high-contrast, or a theme file [default: dark]. NO_COLOR is honoured
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Control catalog to use instead of the default SageMaker catalog (see `vigil catalog show`)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Config file [default: $XDG_CONFIG_HOME/vigil/config.toml when it exists]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log file [default: $XDG_STATE_HOME/vigil/vigil.log]; the level comes from VIGIL_LOG (default info)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the scripted workshop demo: a SageMaker account's posture and the story of a guardrail
+    /// that denies, a detection that fires and a remediation that repairs. No AWS account needed
+    Demo,
+    /// Show or check a control catalog
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Print the default catalog (TOML), to start a custom one from
+    Show,
+    /// List the controls of the catalog in use, with their evidence
+    List,
+    /// Check a catalog file and say what is wrong, with file, line and field
+    Check {
+        /// The catalog to check
+        file: PathBuf,
+    },
+}
+
+/// The global options resolved against the config file and the environment.
+pub struct Settings {
+    pub config: Config,
+    pub theme: Theme,
+    pub catalog: Catalog,
+    pub keymap: Keymap,
+    pub log_file: PathBuf,
+}
+
+impl Settings {
+    /// Command-line options win over the config file, which wins over the defaults. `no_color`
+    /// is whether `NO_COLOR` is set (non-empty).
+    pub fn resolve(global: &GlobalArgs, no_color: bool) -> Result<Settings, String> {
+        let config = Config::load(global.config.as_deref()).map_err(|e| e.to_string())?;
+        let theme_spec = global.theme.as_deref().or(config.theme.as_deref()).unwrap_or("dark");
+        let theme = Theme::load(theme_spec, no_color).map_err(|e| e.to_string())?;
+        let catalog = match global.catalog.as_ref().or(config.catalog.as_ref()) {
+            Some(path) => Catalog::from_file(path).map_err(|e| e.to_string())?,
+            None => Catalog::default_catalog(),
+        };
+        let keymap = Keymap::with_overrides(&config.keys).map_err(|e| {
+            let origin = global.config.as_ref().map_or_else(|| "config".to_string(), |p| p.display().to_string());
+            FileError::whole(&origin, e).to_string()
+        })?;
+        let log_file = global.log_file.clone().or_else(|| config.log_file.clone()).unwrap_or_else(crate::config::default_log_file);
+        Ok(Settings { config, theme, catalog, keymap, log_file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["vigil", "demo", "--theme", "light"]).unwrap();
+        assert_eq!(cli.global.theme.as_deref(), Some("light"));
+        assert!(matches!(cli.command, Some(Command::Demo)));
+    }
+}
