@@ -25,6 +25,9 @@ pub enum Command {
     Refresh,
 }
 
+/// Row counts do not depend on the width; any width will do for moving the cursor.
+const ROW_WIDTH: usize = 80;
+
 /// Rows a page key moves.
 const PAGE: usize = 10;
 
@@ -62,7 +65,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                     let len = posture.pane(view.focus).len();
                     (&mut view.selected[view.focus.index()], len)
                 }
-                Screen::Control { index, cursor } => (cursor, ControlDetail::new(posture, *index).len()),
+                Screen::Control { index, cursor } => (cursor, ControlDetail::new(posture, *index, ROW_WIDTH).len()),
                 Screen::Resource { id, cursor } => {
                     let len = resource_len(posture, id);
                     (cursor, len)
@@ -74,11 +77,12 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             Screen::Overview => {
                 if let Some(&index) = posture.pane(view.focus).get(view.selected[view.focus.index()]) {
                     view.back.push(Screen::Overview);
-                    view.screen = Screen::Control { index, cursor: 0 };
+                    let cursor = ControlDetail::new(posture, index, ROW_WIDTH).first_target();
+                    view.screen = Screen::Control { index, cursor };
                 }
             }
             Screen::Control { index, cursor } => {
-                if let Some(Target::Resource(id)) = ControlDetail::new(posture, *index).target(*cursor) {
+                if let Some(Target::Resource(id)) = ControlDetail::new(posture, *index, ROW_WIDTH).target(*cursor) {
                     view.back.push(view.screen.clone());
                     view.screen = Screen::Resource { id, cursor: 0 };
                 }
@@ -248,7 +252,7 @@ mod tests {
         let (mut v, p) = setup();
         update(&mut v, &p, Action::Down);
         update(&mut v, &p, Action::Enter);
-        assert_eq!(v.screen, Screen::Control { index: 1, cursor: 0 });
+        assert!(matches!(v.screen, Screen::Control { index: 1, .. }));
         update(&mut v, &p, Action::Back);
         assert_eq!(v.screen, Screen::Overview);
         assert_eq!(v.selected[0], 1, "the selection is kept");

@@ -56,12 +56,13 @@ pub struct ControlDetail<'a> {
 }
 
 impl<'a> ControlDetail<'a> {
-    pub fn new(posture: &'a Posture, index: usize) -> Self {
+    /// `width` is the cells a row has, so that long names are cut where it matters least.
+    pub fn new(posture: &'a Posture, index: usize, width: usize) -> Self {
         let acc = posture.evidence(index);
         ControlDetail {
             posture,
             index,
-            head: evidence_rows(posture, index),
+            head: evidence_rows(posture, index, width),
             resources: acc.failing.len(),
             findings: acc.findings.len(),
         }
@@ -81,6 +82,17 @@ impl<'a> ControlDetail<'a> {
 
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// The first row Enter leads somewhere from: where the cursor starts.
+    pub fn first_target(&self) -> usize {
+        if self.resources > 0 {
+            self.resources_start()
+        } else if self.findings > 0 {
+            self.findings_start()
+        } else {
+            0
+        }
     }
 
     /// Where Enter on `row` leads: a failing resource, or a finding's resource.
@@ -110,10 +122,10 @@ impl<'a> ControlDetail<'a> {
                 row += 1;
             } else if row == self.head.len() {
                 let missing = self.posture.missing_alarms(self.index).len();
-                let text = if missing > 0 {
-                    format!("Failing resources ({}, and {missing} missing alarms)", self.resources)
-                } else {
-                    format!("Failing resources ({})", self.resources)
+                let text = match (self.resources, missing) {
+                    (0, 0) => "Failing resources: none".to_string(),
+                    (n, 0) => format!("Failing resources ({n})"),
+                    (n, m) => format!("Failing resources ({n}, and {m} missing alarms)"),
                 };
                 out.push(heading(text));
                 row += 1;
@@ -125,7 +137,8 @@ impl<'a> ControlDetail<'a> {
                 }
                 row += take;
             } else if row == self.findings_start() - 1 {
-                out.push(heading(format!("Findings ({})", self.findings)));
+                let text = if self.findings == 0 { "Findings: none".to_string() } else { format!("Findings ({})", self.findings) };
+                out.push(heading(text));
                 row += 1;
             } else {
                 let skip = row - self.findings_start();
@@ -186,7 +199,9 @@ fn compliance_level(c: Option<ConfigCompliance>) -> StatusLevel {
 }
 
 /// The evidence section of a control: every binding with what is held for it.
-fn evidence_rows(posture: &Posture, index: usize) -> Vec<Vec<Seg>> {
+fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>> {
+    // Room for a rule name beside its symbol, label and compliance count.
+    let name_room = width.saturating_sub(36).max(16);
     let control = posture.control(index);
     let acc = posture.evidence(index);
     let b = &control.evidence;
@@ -209,7 +224,7 @@ fn evidence_rows(posture: &Posture, index: usize) -> Vec<Vec<Seg>> {
         let Some(rule) = posture.rule(name) else { continue };
         let mut row = vec![
             level_seg(compliance_level(rule.compliance)),
-            seg(Token::Text, format!("Config rule {}", clean(name))),
+            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(name), name_room))),
         ];
         if let Some(c) = rule.compliance {
             row.push(seg(Token::Muted, format!("  {c}")));
@@ -290,14 +305,15 @@ fn evidence_rows(posture: &Posture, index: usize) -> Vec<Vec<Seg>> {
     for name in &b.alarms {
         match posture.alarm(name) {
             Some(a) => {
-                let (level, token) = match a.state {
-                    AlarmState::Ok => (StatusLevel::Pass, Token::Pass),
-                    AlarmState::Alarm => (StatusLevel::Pass, Token::High),
-                    AlarmState::InsufficientData => (StatusLevel::Warn, Token::Warn),
+                // A firing alarm is a working detection: activity, not a failure.
+                let (symbol, token) = match a.state {
+                    AlarmState::Ok => (level_seg(StatusLevel::Pass), Token::Pass),
+                    AlarmState::Alarm => (seg(Token::High, "● "), Token::High),
+                    AlarmState::InsufficientData => (level_seg(StatusLevel::Warn), Token::Warn),
                 };
                 let state = if a.state == AlarmState::Alarm { "ALARM (firing)".to_string() } else { a.state.to_string() };
                 rows.push(vec![
-                    level_seg(level),
+                    symbol,
                     seg(Token::Text, format!("alarm {}  ", clean(name))),
                     seg(token, state),
                     seg(Token::Muted, format!("  {}", clean(&a.reason))),
@@ -476,9 +492,9 @@ pub fn render_control(
     theme: &Theme,
     now: Timestamp,
 ) {
-    let detail = ControlDetail::new(posture, index);
-    let height = area.height.saturating_sub(2) as usize;
     let inner_width = area.width.saturating_sub(2) as usize;
+    let detail = ControlDetail::new(posture, index, inner_width);
+    let height = area.height.saturating_sub(2) as usize;
     let start = window_start(detail.len(), cursor.unwrap_or(0), height);
     let rows = detail.rows(start, height, inner_width);
     render_rows(frame, area, detail.title(now), rows, start, cursor, detail.len(), theme);

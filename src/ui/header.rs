@@ -14,11 +14,15 @@ use crate::theme::{Theme, Token};
 
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, theme: &Theme, now: Timestamp) {
     let header = theme.style(Token::Header);
+    // Narrow screens show the panes as tabs, which carry the per-pane scores.
+    let wide = area.width >= super::layout::WIDE;
     let mut left: Vec<Span> = vec![Span::styled(" vigil ", theme.style(Token::Title).patch(header))];
     match &view.banner {
         Banner::Demo { title } => {
             left.push(Span::styled(" DEMO ", theme.style(Token::Key).patch(header)));
-            left.push(Span::styled(format!(" {} ", clean(title)), header));
+            if wide {
+                left.push(Span::styled(format!(" {} ", clean(title)), header));
+            }
         }
         Banner::Live { profile, region, account } => {
             let profile = profile.as_deref().unwrap_or("default");
@@ -29,9 +33,11 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     let overall = posture.overall_summary(now);
     left.push(Span::styled(" │ Posture ", header));
     left.push(Span::styled(score_text(overall.score()), theme.style(Token::Title).patch(header)));
-    for kind in ControlKind::ALL {
-        let s = posture.pane_summary(kind, now);
-        left.push(Span::styled(format!("  {} {}", &kind.title()[..1], score_text(s.score())), header));
+    if wide {
+        for kind in ControlKind::ALL {
+            let s = posture.pane_summary(kind, now);
+            left.push(Span::styled(format!("  {} {}", &kind.title()[..1], score_text(s.score())), header));
+        }
     }
     let fails = overall.count(StatusLevel::Fail);
     if fails > 0 {
@@ -41,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             theme.style(Token::Fail).patch(header),
         ));
     }
-    let clock = format!(" {} ", now.strftime("%Y-%m-%d %H:%M:%SZ"));
+    let clock = if wide { now.strftime(" %Y-%m-%d %H:%M:%SZ ").to_string() } else { now.strftime(" %H:%M:%SZ ").to_string() };
     let used: usize = left.iter().map(|s| width(&s.content)).sum();
     let pad = (area.width as usize).saturating_sub(used + width(&clock));
     left.push(Span::styled(" ".repeat(pad), header));

@@ -82,7 +82,7 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
     }
     for (kind, pane_area) in shown.iter().zip(&areas.panes) {
         let selected = view.selected[kind.index()];
-        panes::render(frame, *pane_area, posture, *kind, selected, *kind == view.focus, theme, ctx.now);
+        panes::render(frame, *pane_area, posture, *kind, selected, *kind == view.focus, wide, theme, ctx.now);
     }
     if posture.is_empty() {
         waiting(frame, areas.detail, posture, theme);

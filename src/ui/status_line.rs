@@ -22,7 +22,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme
     };
     let mut right: Vec<Span> = Vec::new();
     for (action, what) in hints {
-        right.push(Span::styled(format!(" {}", keymap.hint(*action)), theme.style(Token::Key)));
+        let keys = if *action == Action::Down {
+            format!("{}/{}", keymap.hint(Action::Down), keymap.hint(Action::Up))
+        } else {
+            keymap.hint(*action)
+        };
+        right.push(Span::styled(format!(" {keys}"), theme.style(Token::Key)));
         right.push(Span::styled(format!(" {what} "), theme.style(Token::Muted)));
     }
     let hints_width: usize = right.iter().map(|s| width(&s.content)).sum();

