@@ -49,8 +49,41 @@ fn demo(settings: Settings) -> ExitCode {
     init_logging(&settings);
     let scenario = Scenario::workshop();
     let banner = Banner::Demo { title: scenario.title.clone() };
-    let sources: Vec<Box<dyn Source>> = vec![Box::new(DemoSource::new(scenario))];
+    #[allow(unused_mut)]
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(DemoSource::new(scenario))];
+    #[cfg(debug_assertions)]
+    if fault::injected("source-panic") {
+        sources.push(Box::new(fault::PanickingSource));
+    }
     run_tui(settings, banner, sources)
+}
+
+/// Faults the pseudo-terminal tests inject through `VIGIL_FAULT`, in debug builds only.
+#[cfg(debug_assertions)]
+mod fault {
+    use std::time::Duration;
+
+    use vigil::sources::{Sink, Source, SourceFuture, SourceKind};
+
+    pub fn injected(name: &str) -> bool {
+        std::env::var("VIGIL_FAULT").is_ok_and(|v| v == name)
+    }
+
+    /// A source that panics shortly after it starts.
+    pub struct PanickingSource;
+
+    impl Source for PanickingSource {
+        fn feeds(&self) -> Vec<(SourceKind, Option<Duration>)> {
+            vec![(SourceKind::Guardrails, None)]
+        }
+
+        fn run(self: Box<Self>, _sink: Sink) -> SourceFuture {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                panic!("injected fault in a source");
+            })
+        }
+    }
 }
 
 fn run_tui(settings: Settings, banner: Banner, sources: Vec<Box<dyn Source>>) -> ExitCode {
@@ -71,6 +104,14 @@ fn run_tui(settings: Settings, banner: Banner, sources: Vec<Box<dyn Source>>) ->
     };
     let result = runtime.block_on(async move {
         let (mut tui, guard) = terminal::enter()?;
+        #[cfg(debug_assertions)]
+        if fault::injected("ui-panic") {
+            // Panic on the UI thread once the app has drawn, as a bug in render would.
+            tokio::select! {
+                exit = app.run(&mut tui, sources) => return exit,
+                _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => panic!("injected fault in the UI"),
+            }
+        }
         let exit = app.run(&mut tui, sources).await;
         drop(guard);
         exit

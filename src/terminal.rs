@@ -6,7 +6,9 @@ use std::thread::ThreadId;
 
 use crossterm::cursor::Show;
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
@@ -25,10 +27,11 @@ impl Drop for TerminalGuard {
 pub fn enter() -> io::Result<(Tui, TerminalGuard)> {
     enable_raw_mode()?;
     let guard = TerminalGuard;
-    execute!(io::stdout(), EnterAlternateScreen)?;
+    // Clearing through crossterm, not `Terminal::clear`, which asks the terminal where its
+    // cursor is and fails on terminals that never answer.
+    execute!(io::stdout(), EnterAlternateScreen, Clear(ClearType::All))?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.hide_cursor()?;
-    terminal.clear()?;
     Ok((terminal, guard))
 }
 

@@ -1,0 +1,191 @@
+//! The real binary in a pseudo-terminal: it starts, draws the three panes, quits on `q` with 0,
+//! and gives the terminal back (raw mode off, main screen, cursor shown), also on SIGTERM and
+//! after a panic in the UI; a panicking source leaves the UI running.
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use nix::sys::termios::LocalFlags;
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 140;
+
+struct Session {
+    master: Box<dyn MasterPty + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    output: mpsc::Receiver<Vec<u8>>,
+    raw: Vec<u8>,
+    screen: vt100::Parser,
+    _log: tempfile_dir::TempDir,
+}
+
+/// A scratch directory for the log, removed at the end.
+mod tempfile_dir {
+    pub struct TempDir(pub std::path::PathBuf);
+
+    impl TempDir {
+        pub fn new(tag: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("vigil-pty-{tag}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Session {
+    fn start(tag: &str, fault: Option<&str>) -> Session {
+        let pair = native_pty_system()
+            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .expect("a pseudo-terminal");
+        let log = tempfile_dir::TempDir::new(tag);
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_vigil"));
+        cmd.args(["demo", "--log-file"]);
+        cmd.arg(log.0.join("vigil.log"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", &log.0);
+        cmd.env_remove("NO_COLOR");
+        if let Some(f) = fault {
+            cmd.env("VIGIL_FAULT", f);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("vigil starts");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let (tx, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Session {
+            master: pair.master,
+            child,
+            writer,
+            output,
+            raw: Vec::new(),
+            screen: vt100::Parser::new(ROWS.try_into().unwrap(), COLS.try_into().unwrap(), 0),
+            _log: log,
+        }
+    }
+
+    fn pump(&mut self, wait: Duration) {
+        if let Ok(bytes) = self.output.recv_timeout(wait) {
+            self.take(&bytes);
+        }
+    }
+
+    /// Feeds output to the screen, answering cursor position queries as a terminal would.
+    fn take(&mut self, bytes: &[u8]) {
+        self.screen.process(bytes);
+        self.raw.extend_from_slice(bytes);
+        if bytes.windows(4).any(|w| w == b"\x1b[6n") {
+            let (row, col) = self.screen.screen().cursor_position();
+            let _ = write!(self.writer, "\x1b[{};{}R", row + 1, col + 1);
+            let _ = self.writer.flush();
+        }
+    }
+
+    /// Reads output until the screen shows all of `texts`.
+    fn wait_for(&mut self, texts: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            self.pump(Duration::from_millis(100));
+            let contents = self.screen.screen().contents();
+            if texts.iter().all(|t| contents.contains(t)) {
+                return;
+            }
+        }
+        panic!("the screen never showed {texts:?}; it shows:\n{}", self.screen.screen().contents());
+    }
+
+    fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Drain what is left.
+                while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(200)) {
+                    self.take(&bytes);
+                }
+                return status.exit_code();
+            }
+            assert!(Instant::now() < deadline, "vigil did not exit");
+            self.pump(Duration::from_millis(50));
+        }
+    }
+
+    /// The terminal as vigil left it: canonical mode and echo back on, the main screen, a
+    /// visible cursor.
+    fn assert_given_back(&self) {
+        let termios = self.master.get_termios().expect("terminal settings");
+        assert!(termios.local_flags.contains(LocalFlags::ICANON), "raw mode left on (no ICANON)");
+        assert!(termios.local_flags.contains(LocalFlags::ECHO), "raw mode left on (no ECHO)");
+        assert!(!self.screen.screen().alternate_screen(), "still on the alternate screen");
+        assert!(!self.screen.screen().hide_cursor(), "cursor left hidden");
+        let text = String::from_utf8_lossy(&self.raw);
+        let entered = text.find("\x1b[?1049h").expect("entered the alternate screen");
+        let left = text.rfind("\x1b[?1049l").expect("left the alternate screen");
+        assert!(left > entered);
+    }
+}
+
+#[test]
+fn demo_draws_the_three_panes_and_q_quits_cleanly() {
+    let mut s = Session::start("quit", None);
+    s.wait_for(&["Preventive", "Detective", "Corrective", "DEMO"]);
+    assert!(s.screen.screen().alternate_screen());
+    s.writer.write_all(b"q").unwrap();
+    s.writer.flush().unwrap();
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_given_back();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut s = Session::start("term", None);
+    s.wait_for(&["Preventive"]);
+    let pid = s.child.process_id().expect("a pid") as i32;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_eq!(s.wait_exit(), 143);
+    s.assert_given_back();
+}
+
+#[test]
+fn a_panic_in_the_ui_restores_the_terminal_and_exits_non_zero() {
+    let mut s = Session::start("ui-panic", Some("ui-panic"));
+    s.wait_for(&["Preventive"]);
+    let code = s.wait_exit();
+    assert_ne!(code, 0);
+    s.assert_given_back();
+    let text = String::from_utf8_lossy(&s.raw);
+    // The hook leaves the alternate screen before the message is printed (the guard's second
+    // restore during unwinding is harmless).
+    let left = text.find("\x1b[?1049l").unwrap();
+    assert!(text[left..].contains("injected fault in the UI"), "the panic message is printed on the main screen");
+}
+
+#[test]
+fn a_panicking_source_is_marked_failed_and_the_ui_goes_on() {
+    let mut s = Session::start("source-panic", Some("source-panic"));
+    s.wait_for(&["guardrails ✘ failed: source crashed: injected fault in a source"]);
+    // The other sources and the UI are untouched: keys still work.
+    s.wait_for(&["config ● ok", "securityhub ● ok"]);
+    s.writer.write_all(b"3").unwrap();
+    s.writer.flush().unwrap();
+    s.wait_for(&["COR-01 Public buckets are closed automatically"]);
+    s.writer.write_all(b"q").unwrap();
+    s.writer.flush().unwrap();
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_given_back();
+}
