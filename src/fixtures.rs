@@ -200,3 +200,125 @@ impl Fixtures {
         self.event(source, fetched, Payload::Merge(data))
     }
 }
+
+/// A large, realistic account for benchmarks: findings spread over the catalog's controls and
+/// products, Config evaluations over its rules, and many alarms.
+pub struct Synthetic {
+    pub findings: usize,
+    pub evaluations: usize,
+    pub alarms: usize,
+}
+
+const HUB_CONTROLS: [&str; 12] = [
+    "SageMaker.1",
+    "SageMaker.2",
+    "SageMaker.3",
+    "SageMaker.5",
+    "S3.2",
+    "S3.5",
+    "CloudTrail.1",
+    "CloudTrail.2",
+    "EC2.6",
+    "GuardDuty.1",
+    "CloudWatch.2",
+    "IAM.1",
+];
+const PRODUCTS: [&str; 3] = ["GuardDuty", "Macie", "Inspector"];
+const RULES: [(&str, &str, &str); 8] = [
+    ("sm-internet", "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", "AWS::SageMaker::NotebookInstance"),
+    ("sm-vpc", "SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC", "AWS::SageMaker::NotebookInstance"),
+    ("sm-root", "SAGEMAKER_NOTEBOOK_INSTANCE_ROOT_ACCESS_CHECK", "AWS::SageMaker::NotebookInstance"),
+    ("s3-ssl", "S3_BUCKET_SSL_REQUESTS_ONLY", "AWS::S3::Bucket"),
+    ("s3-public", "S3_BUCKET_PUBLIC_READ_PROHIBITED", "AWS::S3::Bucket"),
+    ("trail", "CLOUD_TRAIL_ENCRYPTION_ENABLED", "AWS::CloudTrail::Trail"),
+    ("flow", "VPC_FLOW_LOGS_ENABLED", "AWS::EC2::VPC"),
+    ("custom", "CUSTOM_LAMBDA", "AWS::S3::Bucket"),
+];
+
+impl Synthetic {
+    /// The events that load it: one full set per source, findings in pages of 100 as
+    /// GetFindings returns them.
+    pub fn events(&self, fx: &mut Fixtures) -> Vec<SourceEvent> {
+        let config = self.config(fx);
+        let alarms = self.alarm_list(fx);
+        let mut events = vec![fx.replace(SourceKind::Config, 0, config)];
+        events.push(fx.replace(SourceKind::CloudWatch, 0, Dataset { alarms, ..Default::default() }));
+        let findings = self.finding_list(fx);
+        events.push(fx.replace(SourceKind::SecurityHub, 0, Dataset::default()));
+        for page in findings.chunks(100) {
+            events.push(fx.merge(SourceKind::SecurityHub, 0, Dataset { findings: page.to_vec(), ..Default::default() }));
+        }
+        events
+    }
+
+    pub fn config(&self, fx: &mut Fixtures) -> Dataset {
+        let rules = RULES
+            .iter()
+            .map(|(name, source, _)| fx.rule(name, source, ConfigCompliance::NonCompliant, 0))
+            .collect();
+        let evaluations = (0..self.evaluations)
+            .map(|i| {
+                let (rule, _, kind) = RULES[i % RULES.len()];
+                let compliance =
+                    if i % 5 == 0 { ConfigCompliance::NonCompliant } else { ConfigCompliance::Compliant };
+                fx.evaluation(rule, kind, &format!("resource-{:05}", i / RULES.len()), compliance, 0)
+            })
+            .collect();
+        Dataset { rules, evaluations, ..Default::default() }
+    }
+
+    pub fn alarm_list(&self, fx: &mut Fixtures) -> Vec<Alarm> {
+        const NAMED: [&str; 8] = [
+            "UnauthorizedAPICalls",
+            "SageMakerGuardrailDenials",
+            "RootAccountUsage",
+            "IAMPolicyChanges",
+            "S3BucketPolicyChanges",
+            "CloudTrailChanges",
+            "ConsoleSigninFailures",
+            "SecurityGroupChanges",
+        ];
+        (0..self.alarms)
+            .map(|i| {
+                let name = NAMED.get(i).map_or_else(|| format!("app-latency-{i:04}"), |n| n.to_string());
+                let state = match i % 7 {
+                    0 => AlarmState::Alarm,
+                    1 => AlarmState::InsufficientData,
+                    _ => AlarmState::Ok,
+                };
+                fx.alarm(&name, state, 0)
+            })
+            .collect()
+    }
+
+    /// Findings with every severity, compliance and workflow status; about one resource per
+    /// two findings.
+    pub fn finding_list(&self, fx: &mut Fixtures) -> Vec<Finding> {
+        (0..self.findings)
+            .map(|i| {
+                let id = format!("arn:aws:securityhub:us-east-1:123456789012:finding/{i:08x}-synthetic");
+                let arn = format!("arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb-{:06}", i / 2);
+                let by_product = i % 10 == 9;
+                let severity = Severity::ALL[i % 5];
+                let workflow = WorkflowStatus::ALL[(i / 5) % 4];
+                let spec = FindingSpec {
+                    id: &id,
+                    product: if by_product { PRODUCTS[i % 3] } else { "Security Hub" },
+                    control_id: (!by_product).then(|| HUB_CONTROLS[i % HUB_CONTROLS.len()]),
+                    title: "Amazon SageMaker notebook instances should not have direct internet access",
+                    severity,
+                    compliance: (!by_product).then_some(if i % 3 == 0 {
+                        FindingCompliance::Failed
+                    } else {
+                        FindingCompliance::Passed
+                    }),
+                    workflow,
+                    resource: ("AwsSageMakerNotebookInstance", &arn),
+                    updated: (i % 3600) as i64,
+                    ..Default::default()
+                };
+                fx.finding(spec)
+            })
+            .collect()
+    }
+}

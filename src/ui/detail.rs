@@ -185,7 +185,7 @@ fn finding_row(f: &Finding, width: usize) -> Vec<Seg> {
     vec![
         seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
         seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
-        seg(Token::Text, format!("{:<room$}", truncate_end(&clean(&f.title), room))),
+        seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()),
         seg(Token::Muted, format!("  {resource}")),
     ]
 }

@@ -1,9 +1,9 @@
 //! The header: what is watched, the posture score, the time, and each source's health and age.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph};
 
 use super::text::{age, clean, width};
 use super::view::{Banner, View};
@@ -49,9 +49,11 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     }
     let clock = if wide { now.strftime(" %Y-%m-%d %H:%M:%SZ ").to_string() } else { now.strftime(" %H:%M:%SZ ").to_string() };
     let used: usize = left.iter().map(|s| width(&s.content)).sum();
-    let pad = (area.width as usize).saturating_sub(used + width(&clock));
-    left.push(Span::styled(" ".repeat(pad), header));
-    left.push(Span::styled(clock, header));
+    let top = Rect { height: 1, ..area };
+    frame.render_widget(Block::new().style(header), top);
+    if used + width(&clock) <= area.width as usize {
+        frame.render_widget(Paragraph::new(Span::styled(clock, header)).alignment(Alignment::Right), top);
+    }
 
     let mut sources: Vec<Span> = vec![Span::raw(" ")];
     let mut any = false;
@@ -87,8 +89,9 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     if !any {
         sources.push(Span::styled("no sources", theme.style(Token::Muted)));
     }
-    let lines = vec![Line::from(left), Line::from(sources)];
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Paragraph::new(Line::from(left)), top);
+    let bottom = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    frame.render_widget(Paragraph::new(Line::from(sources)), bottom);
 }
 
 fn score_text(score: Option<u32>) -> String {

@@ -1,7 +1,7 @@
 //! The status line: the demo's narration or a message, and key hints.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -32,15 +32,14 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme
     }
     let hints_width: usize = right.iter().map(|s| width(&s.content)).sum();
     let total = area.width as usize;
-    let mut spans = Vec::new();
-    let room = total.saturating_sub(hints_width + 1);
-    let message = view.message.as_deref().map(|m| format!(" ▶ {}", clean(m))).unwrap_or_default();
-    let message = truncate_end(&message, room).into_owned();
-    let pad = total.saturating_sub(width(&message) + hints_width);
-    spans.push(Span::styled(message, theme.style(Token::Title)));
-    spans.push(Span::raw(" ".repeat(pad)));
     if hints_width < total {
-        spans.extend(right);
+        frame.render_widget(Paragraph::new(Line::from(right)).alignment(Alignment::Right), area);
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let room = total.saturating_sub(hints_width + 1);
+    if let Some(m) = view.message.as_deref() {
+        let message = format!(" ▶ {}", clean(m));
+        let message = truncate_end(&message, room).into_owned();
+        let left = Rect { width: width(&message) as u16, ..area };
+        frame.render_widget(Paragraph::new(Span::styled(message, theme.style(Token::Title))), left);
+    }
 }
