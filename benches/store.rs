@@ -9,7 +9,11 @@ use vigil::store::Posture;
 
 fn apply(c: &mut Criterion) {
     let mut fx = Fixtures::new();
-    let synthetic = Synthetic { findings: 100_000, evaluations: 2_000, alarms: 500 };
+    let synthetic = Synthetic {
+        findings: 100_000,
+        evaluations: 2_000,
+        alarms: 500,
+    };
     let findings = synthetic.finding_list(&mut fx);
     let catalog = Catalog::default_catalog();
     let mut group = c.benchmark_group("store");
@@ -17,7 +21,19 @@ fn apply(c: &mut Criterion) {
 
     group.bench_function("apply 100k findings, one event", |b| {
         b.iter_batched(
-            || (Posture::new(catalog.clone()), fx.merge(SourceKind::SecurityHub, 0, Dataset { findings: findings.clone(), ..Default::default() })),
+            || {
+                (
+                    Posture::new(catalog.clone()),
+                    fx.merge(
+                        SourceKind::SecurityHub,
+                        0,
+                        Dataset {
+                            findings: findings.clone(),
+                            ..Default::default()
+                        },
+                    ),
+                )
+            },
             |(mut p, event)| {
                 p.apply(event);
                 p
@@ -31,7 +47,16 @@ fn apply(c: &mut Criterion) {
             || {
                 let pages: Vec<_> = findings
                     .chunks(100)
-                    .map(|page| fx.merge(SourceKind::SecurityHub, 0, Dataset { findings: page.to_vec(), ..Default::default() }))
+                    .map(|page| {
+                        fx.merge(
+                            SourceKind::SecurityHub,
+                            0,
+                            Dataset {
+                                findings: page.to_vec(),
+                                ..Default::default()
+                            },
+                        )
+                    })
                     .collect();
                 (Posture::new(catalog.clone()), pages)
             },
@@ -47,9 +72,25 @@ fn apply(c: &mut Criterion) {
 
     group.bench_function("replace 100k findings with the same set", |b| {
         let mut loaded = Posture::new(catalog.clone());
-        loaded.apply(fx.replace(SourceKind::SecurityHub, 0, Dataset { findings: findings.clone(), ..Default::default() }));
+        loaded.apply(fx.replace(
+            SourceKind::SecurityHub,
+            0,
+            Dataset {
+                findings: findings.clone(),
+                ..Default::default()
+            },
+        ));
         b.iter_batched(
-            || fx.replace(SourceKind::SecurityHub, 1, Dataset { findings: findings.clone(), ..Default::default() }),
+            || {
+                fx.replace(
+                    SourceKind::SecurityHub,
+                    1,
+                    Dataset {
+                        findings: findings.clone(),
+                        ..Default::default()
+                    },
+                )
+            },
             |event| loaded.apply(event),
             BatchSize::LargeInput,
         )

@@ -131,7 +131,11 @@ pub struct App {
 impl App {
     /// Starts the sources and runs until the user quits or a signal arrives. Draws only when
     /// something changed, at most every [`FRAME`].
-    pub async fn run<B: Backend>(mut self, terminal: &mut Terminal<B>, sources: Vec<Box<dyn Source>>) -> std::io::Result<Exit>
+    pub async fn run<B: Backend>(
+        mut self,
+        terminal: &mut Terminal<B>,
+        sources: Vec<Box<dyn Source>>,
+    ) -> std::io::Result<Exit>
     where
         B::Error: Send + Sync + 'static,
     {
@@ -157,8 +161,14 @@ impl App {
             let now = tokio::time::Instant::now();
             let due = last_draw.map_or(now, |t| t + FRAME);
             if dirty && now >= due {
-                let ctx = RenderContext { theme: &self.theme, keymap: &self.keymap, now: (self.clock)() };
-                terminal.draw(|f| ui::render(f, &self.posture, &self.view, &ctx)).map_err(std::io::Error::other)?;
+                let ctx = RenderContext {
+                    theme: &self.theme,
+                    keymap: &self.keymap,
+                    now: (self.clock)(),
+                };
+                terminal
+                    .draw(|f| ui::render(f, &self.posture, &self.view, &ctx))
+                    .map_err(std::io::Error::other)?;
                 dirty = false;
                 last_draw = Some(now);
             }
@@ -222,7 +232,10 @@ mod tests {
     use crate::ui::Banner;
 
     fn setup() -> (View, Posture) {
-        (View::new(Banner::Demo { title: "t".into() }), Posture::new(Catalog::default_catalog()))
+        (
+            View::new(Banner::Demo { title: "t".into() }),
+            Posture::new(Catalog::default_catalog()),
+        )
     }
 
     #[test]

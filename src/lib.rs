@@ -4,17 +4,17 @@
 //! The model, store, catalog and UI are pure and build without the AWS SDK; sources and the
 //! terminal live at the edges.
 
+pub mod app;
 pub mod catalog;
+pub mod cli;
+pub mod config;
 pub mod fixtures;
 pub mod glob;
+pub mod keymap;
 pub mod located;
 pub mod model;
 pub mod sources;
 pub mod store;
-pub mod keymap;
+pub mod terminal;
 pub mod theme;
 pub mod ui;
-pub mod app;
-pub mod cli;
-pub mod config;
-pub mod terminal;

@@ -10,8 +10,8 @@ use vigil::cli::{CatalogCommand, Cli, Command, Settings};
 use vigil::sources::demo::{DemoSource, Scenario};
 use vigil::sources::{Source, system_clock};
 use vigil::store::Posture;
-use vigil::ui::{Banner, View};
 use vigil::terminal;
+use vigil::ui::{Banner, View};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,7 +39,11 @@ fn init_logging(settings: &Settings) {
     match std::fs::OpenOptions::new().create(true).append(true).open(path) {
         Ok(file) => {
             let filter = EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-            tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .init();
         }
         Err(e) => eprintln!("vigil: not logging: cannot open {}: {e}", path.display()),
     }
@@ -48,7 +52,9 @@ fn init_logging(settings: &Settings) {
 fn demo(settings: Settings) -> ExitCode {
     init_logging(&settings);
     let scenario = Scenario::workshop();
-    let banner = Banner::Demo { title: scenario.title.clone() };
+    let banner = Banner::Demo {
+        title: scenario.title.clone(),
+    };
     #[allow(unused_mut)]
     let mut sources: Vec<Box<dyn Source>> = vec![Box::new(DemoSource::new(scenario))];
     #[cfg(debug_assertions)]
@@ -87,7 +93,11 @@ mod fault {
 }
 
 fn run_tui(settings: Settings, banner: Banner, sources: Vec<Box<dyn Source>>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("vigil: cannot start the runtime: {e}");
@@ -168,7 +178,14 @@ fn list(out: &mut impl Write, catalog: &Catalog) -> std::io::Result<()> {
         add("alarms", e.alarms.clone());
         add("metrics", e.metrics.iter().map(|(ns, n)| format!("{ns}/{n}")).collect());
         add("tests", e.guardrail_tests.clone());
-        writeln!(out, "{:<8} {:<10} {}\n         {}", c.id, c.kind.name(), c.title, evidence.join("; "))?;
+        writeln!(
+            out,
+            "{:<8} {:<10} {}\n         {}",
+            c.id,
+            c.kind.name(),
+            c.title,
+            evidence.join("; ")
+        )?;
     }
     Ok(())
 }

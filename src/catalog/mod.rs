@@ -55,7 +55,12 @@ impl Control {
             .source_identifier
             .as_deref()
             .is_some_and(|s| self.evidence.config_rules.iter().any(|r| r == s));
-        by_source || self.evidence.config_rule_names.iter().any(|p| glob::matches(p, &rule.name))
+        by_source
+            || self
+                .evidence
+                .config_rule_names
+                .iter()
+                .any(|p| glob::matches(p, &rule.name))
     }
 
     pub fn binds_metric(&self, metric: &MetricId) -> bool {
@@ -91,10 +96,15 @@ impl Catalog {
 
     pub fn parse(text: &str, origin: &str) -> Result<Catalog, FileError> {
         let raw: RawCatalog = toml::from_str(text).map_err(|e| FileError::from_toml(origin, text, &e))?;
-        let error =
-            |span: Range<usize>, field: String, message: String| FileError::at(origin, text, span.start, field, message);
+        let error = |span: Range<usize>, field: String, message: String| {
+            FileError::at(origin, text, span.start, field, message)
+        };
         if raw.control.is_empty() {
-            return Err(error(0..0, "control".into(), "the catalog has no [[control]] entries".into()));
+            return Err(error(
+                0..0,
+                "control".into(),
+                "the catalog has no [[control]] entries".into(),
+            ));
         }
         let mut seen = HashSet::new();
         let mut controls = Vec::with_capacity(raw.control.len());
@@ -149,7 +159,10 @@ impl Catalog {
                 evidence,
             });
         }
-        Ok(Catalog { controls, origin: origin.to_string() })
+        Ok(Catalog {
+            controls,
+            origin: origin.to_string(),
+        })
     }
 
     /// The controls of one pane, with their positions in the catalog.

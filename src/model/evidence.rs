@@ -65,7 +65,13 @@ pub struct UnknownValue {
 
 impl fmt::Display for UnknownValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown {} `{}`, expected one of: {}", self.what, self.value, self.expected.join(", "))
+        write!(
+            f,
+            "unknown {} `{}`, expected one of: {}",
+            self.what,
+            self.value,
+            self.expected.join(", ")
+        )
     }
 }
 
@@ -151,8 +157,13 @@ aws_enum! {
 
 impl Severity {
     /// Most severe first, the order people read them in.
-    pub const DESCENDING: [Severity; 5] =
-        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Informational];
+    pub const DESCENDING: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Informational,
+    ];
 
     pub fn index(self) -> usize {
         self as usize
@@ -325,7 +336,10 @@ mod tests {
         for s in Severity::ALL {
             assert_eq!(s.as_str().parse::<Severity>().unwrap(), *s);
         }
-        assert_eq!("NON_COMPLIANT".parse::<ConfigCompliance>().unwrap(), ConfigCompliance::NonCompliant);
+        assert_eq!(
+            "NON_COMPLIANT".parse::<ConfigCompliance>().unwrap(),
+            ConfigCompliance::NonCompliant
+        );
         let err = "SEVERE".parse::<Severity>().unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -128,7 +128,11 @@ const ACCOUNT: &str = "AWS::::Account";
 #[derive(Clone, Copy)]
 enum ArnShape {
     /// `arn:{partition}:{service}:{region}:{account}:{prefix}{id}`
-    Regional { service: &'static str, prefix: &'static str, lowercase: bool },
+    Regional {
+        service: &'static str,
+        prefix: &'static str,
+        lowercase: bool,
+    },
     /// `arn:{partition}:{service}:::{id}` (S3 buckets have no region or account in their ARN)
     Global { service: &'static str },
     /// The id is kept as it is (the account number, a role's unique id).
@@ -145,7 +149,11 @@ impl TypeMapping {
     fn arn(&self, id: &str, account: &str, region: &str) -> String {
         let partition = partition(region);
         match self.shape {
-            ArnShape::Regional { service, prefix, lowercase } => {
+            ArnShape::Regional {
+                service,
+                prefix,
+                lowercase,
+            } => {
                 // SageMaker lowercases resource names in its ARNs.
                 let id = if lowercase { id.to_lowercase() } else { id.to_string() };
                 format!("arn:{partition}:{service}:{region}:{account}:{prefix}{id}")
@@ -167,33 +175,73 @@ fn partition(region: &str) -> &'static str {
 }
 
 const fn regional(service: &'static str, prefix: &'static str) -> ArnShape {
-    ArnShape::Regional { service, prefix, lowercase: false }
+    ArnShape::Regional {
+        service,
+        prefix,
+        lowercase: false,
+    }
 }
 
 const fn sagemaker(prefix: &'static str) -> ArnShape {
-    ArnShape::Regional { service: "sagemaker", prefix, lowercase: true }
+    ArnShape::Regional {
+        service: "sagemaker",
+        prefix,
+        lowercase: true,
+    }
 }
 
 /// The resource types vigil's catalog deals with. Add a row to teach it another one.
 const TYPES: &[TypeMapping] = &[
-    TypeMapping { cfn: ACCOUNT, hub: Some("AwsAccount"), shape: ArnShape::Verbatim },
-    TypeMapping { cfn: "AWS::S3::Bucket", hub: Some("AwsS3Bucket"), shape: ArnShape::Global { service: "s3" } },
+    TypeMapping {
+        cfn: ACCOUNT,
+        hub: Some("AwsAccount"),
+        shape: ArnShape::Verbatim,
+    },
+    TypeMapping {
+        cfn: "AWS::S3::Bucket",
+        hub: Some("AwsS3Bucket"),
+        shape: ArnShape::Global { service: "s3" },
+    },
     TypeMapping {
         cfn: "AWS::SageMaker::NotebookInstance",
         hub: Some("AwsSageMakerNotebookInstance"),
         shape: sagemaker("notebook-instance/"),
     },
-    TypeMapping { cfn: "AWS::SageMaker::EndpointConfig", hub: None, shape: sagemaker("endpoint-config/") },
-    TypeMapping { cfn: "AWS::SageMaker::Model", hub: None, shape: sagemaker("model/") },
-    TypeMapping { cfn: "AWS::SageMaker::Domain", hub: None, shape: sagemaker("domain/") },
-    TypeMapping { cfn: "AWS::CloudTrail::Trail", hub: Some("AwsCloudTrailTrail"), shape: regional("cloudtrail", "trail/") },
-    TypeMapping { cfn: "AWS::EC2::VPC", hub: Some("AwsEc2Vpc"), shape: regional("ec2", "vpc/") },
+    TypeMapping {
+        cfn: "AWS::SageMaker::EndpointConfig",
+        hub: None,
+        shape: sagemaker("endpoint-config/"),
+    },
+    TypeMapping {
+        cfn: "AWS::SageMaker::Model",
+        hub: None,
+        shape: sagemaker("model/"),
+    },
+    TypeMapping {
+        cfn: "AWS::SageMaker::Domain",
+        hub: None,
+        shape: sagemaker("domain/"),
+    },
+    TypeMapping {
+        cfn: "AWS::CloudTrail::Trail",
+        hub: Some("AwsCloudTrailTrail"),
+        shape: regional("cloudtrail", "trail/"),
+    },
+    TypeMapping {
+        cfn: "AWS::EC2::VPC",
+        hub: Some("AwsEc2Vpc"),
+        shape: regional("ec2", "vpc/"),
+    },
     TypeMapping {
         cfn: "AWS::EC2::SecurityGroup",
         hub: Some("AwsEc2SecurityGroup"),
         shape: regional("ec2", "security-group/"),
     },
-    TypeMapping { cfn: "AWS::KMS::Key", hub: Some("AwsKmsKey"), shape: regional("kms", "key/") },
+    TypeMapping {
+        cfn: "AWS::KMS::Key",
+        hub: Some("AwsKmsKey"),
+        shape: regional("kms", "key/"),
+    },
     TypeMapping {
         cfn: "AWS::CloudWatch::Alarm",
         hub: Some("AwsCloudWatchAlarm"),
@@ -205,7 +253,11 @@ const TYPES: &[TypeMapping] = &[
         shape: regional("guardduty", "detector/"),
     },
     // Config names IAM roles by their unique id (AROA...), from which no ARN can be built.
-    TypeMapping { cfn: "AWS::IAM::Role", hub: Some("AwsIamRole"), shape: ArnShape::Verbatim },
+    TypeMapping {
+        cfn: "AWS::IAM::Role",
+        hub: Some("AwsIamRole"),
+        shape: ArnShape::Verbatim,
+    },
 ];
 
 #[cfg(test)]
@@ -239,7 +291,13 @@ mod tests {
         let mut i = Interner::new();
         let a = config(&mut i, "AWS::S3::Bucket", "ml-project-data");
         assert_eq!(&*a.id, "arn:aws:s3:::ml-project-data");
-        let b = ResourceId::from_security_hub(&mut i, "AwsS3Bucket", "arn:aws:s3:::ml-project-data", "123456789012", "eu-west-1");
+        let b = ResourceId::from_security_hub(
+            &mut i,
+            "AwsS3Bucket",
+            "arn:aws:s3:::ml-project-data",
+            "123456789012",
+            "eu-west-1",
+        );
         assert_eq!(a, b, "an ARN identity ignores the region it was reported from");
     }
 
@@ -258,7 +316,10 @@ mod tests {
         let b = hub(&mut i, "AwsSomeThing", "x");
         assert_ne!(a, b);
         let other_region = ResourceId::from_config(&mut i, "AWS::Some::Thing", "x", "123456789012", "eu-west-1");
-        assert_ne!(a, other_region, "a bare id is only unique within its account and region");
+        assert_ne!(
+            a, other_region,
+            "a bare id is only unique within its account and region"
+        );
     }
 
     #[test]

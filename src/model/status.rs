@@ -60,8 +60,13 @@ pub enum StatusLevel {
 }
 
 impl StatusLevel {
-    pub const ALL: [StatusLevel; 5] =
-        [StatusLevel::Pass, StatusLevel::Fail, StatusLevel::Warn, StatusLevel::Unknown, StatusLevel::Stale];
+    pub const ALL: [StatusLevel; 5] = [
+        StatusLevel::Pass,
+        StatusLevel::Fail,
+        StatusLevel::Warn,
+        StatusLevel::Unknown,
+        StatusLevel::Stale,
+    ];
 
     pub fn index(self) -> usize {
         self as usize
@@ -140,8 +145,14 @@ mod tests {
 
     #[test]
     fn descriptions_keep_counts_honest() {
-        let exact = FailCount { resources: 3, at_least: false };
-        let capped = FailCount { resources: 100, at_least: true };
+        let exact = FailCount {
+            resources: 3,
+            at_least: false,
+        };
+        let capped = FailCount {
+            resources: 100,
+            at_least: true,
+        };
         assert_eq!(Status::Fail(exact).describe(), "FAIL 3");
         assert_eq!(Status::Fail(capped).describe(), "FAIL 100+");
         assert_eq!(Status::Stale(Verdict::Fail(exact)).describe(), "STALE (was FAIL 3)");

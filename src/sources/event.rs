@@ -86,12 +86,20 @@ pub enum Payload {
 /// Why a source could not fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceError {
-    Throttled { operation: String },
+    Throttled {
+        operation: String,
+    },
     /// Access denied, naming the IAM action that was denied.
-    Unauthorized { action: String },
+    Unauthorized {
+        action: String,
+    },
     /// The credentials expired; `fix` says how to renew them.
-    ExpiredCredentials { fix: String },
-    Failed { message: String },
+    ExpiredCredentials {
+        fix: String,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 impl fmt::Display for SourceError {

@@ -17,7 +17,9 @@ pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind};
 
 use crate::model::Timestamp;
 
-/// What a source sends to the app.
+/// What a source sends to the app. Events are by far the most common message, so they are
+/// not boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     Event(SourceEvent),
@@ -76,24 +78,26 @@ pub fn spawn(source: Box<dyn Source>, sink: Sink) -> JoinHandle<()> {
     let kinds: Vec<SourceKind> = source.feeds().into_iter().map(|(k, _)| k).collect();
     let task = tokio::spawn(source.run(sink.clone()));
     tokio::spawn(async move {
-        if let Err(e) = task.await {
-            if e.is_panic() {
-                let payload = e.into_panic();
-                let message = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                tracing::error!(?kinds, %message, "source task panicked");
-                for kind in kinds {
-                    let event = SourceEvent {
-                        source: kind,
-                        fetched_at: sink.now(),
-                        result: Err(SourceError::Failed { message: format!("source crashed: {message}") }),
-                    };
-                    if !sink.send(event).await {
-                        break;
-                    }
+        if let Err(e) = task.await
+            && e.is_panic()
+        {
+            let payload = e.into_panic();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            tracing::error!(?kinds, %message, "source task panicked");
+            for kind in kinds {
+                let event = SourceEvent {
+                    source: kind,
+                    fetched_at: sink.now(),
+                    result: Err(SourceError::Failed {
+                        message: format!("source crashed: {message}"),
+                    }),
+                };
+                if !sink.send(event).await {
+                    break;
                 }
             }
         }

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::catalog::Catalog;
 use crate::model::{
     Alarm, AlarmState, ConfigCompliance, ConfigRule, ControlKind, Evaluation, ExecutionState, Finding,
-    FindingCompliance, GuardrailResult, MetricId, RemediationConfig, RemediationExecution, ResourceId, Severity,
-    Sym, Timestamp, WorkflowStatus,
+    FindingCompliance, GuardrailResult, MetricId, RemediationConfig, RemediationExecution, ResourceId, Severity, Sym,
+    Timestamp, WorkflowStatus,
 };
 use crate::sources::SourceKind;
 
@@ -97,7 +97,10 @@ pub struct Bindings {
 
 impl Bindings {
     pub fn new(catalog: &Catalog) -> Self {
-        let mut b = Bindings { kinds: catalog.controls.iter().map(|c| c.kind).collect(), ..Default::default() };
+        let mut b = Bindings {
+            kinds: catalog.controls.iter().map(|c| c.kind).collect(),
+            ..Default::default()
+        };
         for (i, c) in catalog.controls.iter().enumerate() {
             b.by_id.insert(c.id.clone(), i);
             for id in &c.evidence.security_hub_controls {
@@ -133,10 +136,10 @@ impl Bindings {
 
     fn guardrail(&self, g: &GuardrailResult) -> Vec<usize> {
         let mut v: Vec<usize> = self.by_guardrail.get(&*g.name).cloned().unwrap_or_default();
-        if let Some(i) = g.control.as_deref().and_then(|c| self.control_index(c)) {
-            if !v.contains(&i) {
-                v.push(i);
-            }
+        if let Some(i) = g.control.as_deref().and_then(|c| self.control_index(c))
+            && !v.contains(&i)
+        {
+            v.push(i);
         }
         v
     }
@@ -175,11 +178,20 @@ struct FindingRole {
 }
 
 impl FindingRole {
-    const CONTROL: Self = Self { control: true, activity: false };
-    const ACTIVITY: Self = Self { control: false, activity: true };
+    const CONTROL: Self = Self {
+        control: true,
+        activity: false,
+    };
+    const ACTIVITY: Self = Self {
+        control: false,
+        activity: true,
+    };
 
     fn union(self, o: Self) -> Self {
-        Self { control: self.control || o.control, activity: self.activity || o.activity }
+        Self {
+            control: self.control || o.control,
+            activity: self.activity || o.activity,
+        }
     }
 }
 
@@ -222,7 +234,10 @@ fn add64(n: &mut u64, sign: Sign) {
 
 impl Ledger {
     pub fn new(controls: usize) -> Self {
-        Ledger { controls: vec![ControlAcc::default(); controls], ..Default::default() }
+        Ledger {
+            controls: vec![ControlAcc::default(); controls],
+            ..Default::default()
+        }
     }
 
     fn resource(&mut self, r: &ResourceId, sign: Sign, f: impl FnOnce(&mut ResourceEvidence)) {

@@ -28,8 +28,14 @@ pub enum Health {
     /// Registered, nothing heard yet.
     Waiting,
     Ok,
-    Loading { pages: u32, items: u64 },
-    Retrying { attempt: u32, reason: String },
+    Loading {
+        pages: u32,
+        items: u64,
+    },
+    Retrying {
+        attempt: u32,
+        reason: String,
+    },
     Error(SourceError),
 }
 
@@ -88,7 +94,8 @@ impl SourceState {
 
     /// How old the data is, if there is any.
     pub fn age(&self, now: Timestamp) -> Option<Duration> {
-        self.last_ok.map(|at| Duration::try_from(now.duration_since(at)).unwrap_or(Duration::ZERO))
+        self.last_ok
+            .map(|at| Duration::try_from(now.duration_since(at)).unwrap_or(Duration::ZERO))
     }
 }
 
@@ -154,7 +161,10 @@ impl Posture {
 
     /// The registered sources, in a fixed order.
     pub fn sources(&self) -> impl Iterator<Item = (SourceKind, &SourceState)> {
-        SourceKind::ALL.into_iter().map(|k| (k, &self.sources[k.index()])).filter(|(_, s)| s.registered)
+        SourceKind::ALL
+            .into_iter()
+            .map(|k| (k, &self.sources[k.index()]))
+            .filter(|(_, s)| s.registered)
     }
 
     /// Applies one event. Data older than what is held is ignored; an equal timestamp with new
@@ -243,12 +253,22 @@ impl Posture {
         match kind {
             SourceKind::Config => {
                 let keep: HashSet<Sym> = data.rules.iter().map(|r| r.name.clone()).collect();
-                for name in self.rules.keys().filter(|n| !keep.contains(*n)).cloned().collect::<Vec<_>>() {
+                for name in self
+                    .rules
+                    .keys()
+                    .filter(|n| !keep.contains(*n))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                {
                     self.remove_rule(&name);
                 }
                 let keep: HashSet<Sym> = data.remediation_configs.iter().map(|r| r.rule.clone()).collect();
-                let gone: Vec<Sym> =
-                    self.remediation_configs.keys().filter(|n| !keep.contains(*n)).cloned().collect();
+                let gone: Vec<Sym> = self
+                    .remediation_configs
+                    .keys()
+                    .filter(|n| !keep.contains(*n))
+                    .cloned()
+                    .collect();
                 for name in gone {
                     self.remove_remediation_config(&name);
                 }
@@ -311,7 +331,13 @@ impl Posture {
     // ── Config rules and everything bound through them ──────────────────────────────────────
 
     fn rule_binding(&self, rule: &ConfigRule) -> Vec<usize> {
-        self.catalog.controls.iter().enumerate().filter(|(_, c)| c.binds_rule(rule)).map(|(i, _)| i).collect()
+        self.catalog
+            .controls
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.binds_rule(rule))
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Adds or takes away everything that binds to controls through this rule.
@@ -350,10 +376,8 @@ impl Posture {
     }
 
     fn upsert_rule(&mut self, rule: ConfigRule) {
-        if let Some(old) = self.rules.get(&rule.name) {
-            if old.observed_at > rule.observed_at || *old == rule {
-                return;
-            }
+        if !supersedes(self.rules.get(&rule.name), &rule, |i| i.observed_at) {
+            return;
         }
         let name = rule.name.clone();
         let has_remediation = self.remediation_configs.contains_key(&name);
@@ -389,10 +413,8 @@ impl Posture {
     }
 
     fn upsert_remediation_config(&mut self, rc: RemediationConfig) {
-        if let Some(old) = self.remediation_configs.get(&rc.rule) {
-            if old.observed_at > rc.observed_at || *old == rc {
-                return;
-            }
+        if !supersedes(self.remediation_configs.get(&rc.rule), &rc, |i| i.observed_at) {
+            return;
         }
         let name = rc.rule.clone();
         self.with_rule_detached(&name, |s| {
@@ -414,10 +436,8 @@ impl Posture {
 
     fn upsert_evaluation(&mut self, e: Evaluation) {
         let by_resource = self.evaluations.entry(e.rule.clone()).or_default();
-        if let Some(old) = by_resource.get(&e.resource) {
-            if old.recorded_at > e.recorded_at || *old == e {
-                return;
-            }
+        if !supersedes(by_resource.get(&e.resource), &e, |i| i.recorded_at) {
+            return;
         }
         if let Some(old) = by_resource.remove(&e.resource) {
             self.ledger.evaluation(&self.bindings, &old, -1);
@@ -439,10 +459,8 @@ impl Posture {
 
     fn upsert_execution(&mut self, x: RemediationExecution) {
         let by_resource = self.executions.entry(x.rule.clone()).or_default();
-        if let Some(old) = by_resource.get(&x.resource) {
-            if old.updated_at > x.updated_at || *old == x {
-                return;
-            }
+        if !supersedes(by_resource.get(&x.resource), &x, |i| i.updated_at) {
+            return;
         }
         if let Some(old) = by_resource.remove(&x.resource) {
             self.ledger.execution(&self.bindings, &old, -1);
@@ -465,7 +483,11 @@ impl Posture {
     // ── Findings ─────────────────────────────────────────────────────────────────────────────
 
     fn upsert_finding(&mut self, f: Finding) {
-        let held_at = self.findings.get(&f.id).map(|o| o.updated_at).or_else(|| self.archived.get(&f.id).copied());
+        let held_at = self
+            .findings
+            .get(&f.id)
+            .map(|o| o.updated_at)
+            .or_else(|| self.archived.get(&f.id).copied());
         if held_at.is_some_and(|t| t > f.updated_at) {
             return;
         }
@@ -480,7 +502,10 @@ impl Posture {
         self.archived.remove(&f.id);
         self.ledger.finding(&self.bindings, &f, 1);
         if let Some(rule) = &f.related_rule {
-            self.findings_by_rule.entry(rule.clone()).or_default().insert(f.id.clone());
+            self.findings_by_rule
+                .entry(rule.clone())
+                .or_default()
+                .insert(f.id.clone());
         }
         self.findings.insert(f.id.clone(), f);
     }
@@ -488,12 +513,12 @@ impl Posture {
     fn remove_finding(&mut self, id: &Sym) {
         if let Some(old) = self.findings.remove(id) {
             self.ledger.finding(&self.bindings, &old, -1);
-            if let Some(rule) = &old.related_rule {
-                if let Some(ids) = self.findings_by_rule.get_mut(rule) {
-                    ids.remove(id);
-                    if ids.is_empty() {
-                        self.findings_by_rule.remove(rule);
-                    }
+            if let Some(rule) = &old.related_rule
+                && let Some(ids) = self.findings_by_rule.get_mut(rule)
+            {
+                ids.remove(id);
+                if ids.is_empty() {
+                    self.findings_by_rule.remove(rule);
                 }
             }
         }
@@ -502,10 +527,8 @@ impl Posture {
     // ── CloudWatch and guardrails ────────────────────────────────────────────────────────────
 
     fn upsert_alarm(&mut self, a: Alarm) {
-        if let Some(old) = self.alarms.get(&a.name) {
-            if old.state_updated_at > a.state_updated_at || *old == a {
-                return;
-            }
+        if !supersedes(self.alarms.get(&a.name), &a, |i| i.state_updated_at) {
+            return;
         }
         if let Some(old) = self.alarms.remove(&a.name) {
             self.ledger.alarm(&self.bindings, &old, -1);
@@ -540,10 +563,8 @@ impl Posture {
     }
 
     fn upsert_guardrail(&mut self, g: GuardrailResult) {
-        if let Some(old) = self.guardrails.get(&g.name) {
-            if old.evaluated_at > g.evaluated_at || *old == g {
-                return;
-            }
+        if !supersedes(self.guardrails.get(&g.name), &g, |i| i.evaluated_at) {
+            return;
         }
         if let Some(old) = self.guardrails.remove(&g.name) {
             self.ledger.guardrail(&self.bindings, &old, -1);
@@ -631,7 +652,12 @@ impl Posture {
 
     /// A rule's executions, in resource order.
     pub fn executions_of(&self, rule: &str) -> Vec<&RemediationExecution> {
-        let mut v: Vec<_> = self.executions.get(rule).into_iter().flat_map(HashMap::values).collect();
+        let mut v: Vec<_> = self
+            .executions
+            .get(rule)
+            .into_iter()
+            .flat_map(HashMap::values)
+            .collect();
         v.sort_by(|a, b| a.resource.cmp(&b.resource));
         v
     }
@@ -651,7 +677,9 @@ impl Posture {
 
     /// The controls that count this resource as failing.
     pub fn controls_failing(&self, id: &ResourceId) -> Vec<usize> {
-        (0..self.ledger.controls.len()).filter(|&i| self.ledger.controls[i].failing.contains_key(id)).collect()
+        (0..self.ledger.controls.len())
+            .filter(|&i| self.ledger.controls[i].failing.contains_key(id))
+            .collect()
     }
 
     /// Whether no source has delivered any data yet.
@@ -663,6 +691,13 @@ impl Posture {
     pub fn pane(&self, kind: ControlKind) -> Vec<usize> {
         self.catalog.of_kind(kind).map(|(i, _)| i).collect()
     }
+}
+
+/// Whether `new` should replace what is held: the store keeps the newest version of each item
+/// by its own timestamp; on a tie, different content wins (Security Hub workflow changes keep
+/// `UpdatedAt`).
+fn supersedes<T: PartialEq>(held: Option<&T>, new: &T, at: impl Fn(&T) -> Timestamp) -> bool {
+    held.is_none_or(|old| at(old) <= at(new) && old != new)
 }
 
 /// The keys of a nested map that are not in `keep`.

@@ -137,7 +137,11 @@ impl<'a> ControlDetail<'a> {
                 }
                 row += take;
             } else if row == self.findings_start() - 1 {
-                let text = if self.findings == 0 { "Findings: none".to_string() } else { format!("Findings ({})", self.findings) };
+                let text = if self.findings == 0 {
+                    "Findings: none".to_string()
+                } else {
+                    format!("Findings ({})", self.findings)
+                };
                 out.push(heading(text));
                 row += 1;
             } else {
@@ -161,14 +165,21 @@ impl<'a> ControlDetail<'a> {
         vec![
             seg(Token::Title, format!(" {} ", clean(&control.id))),
             seg(Token::Text, format!("{} ", clean(&control.title))),
-            seg(Token::for_status(status.level()), format!("{} {} ", status.level().symbol(), status.describe())),
+            seg(
+                Token::for_status(status.level()),
+                format!("{} {} ", status.level().symbol(), status.describe()),
+            ),
         ]
     }
 }
 
 fn resource_row(r: &ResourceId, items: u32, width: usize) -> Vec<Seg> {
     let kind = short_type(&r.kind);
-    let suffix = if items > 1 { format!("  ({items} items)") } else { String::new() };
+    let suffix = if items > 1 {
+        format!("  ({items} items)")
+    } else {
+        String::new()
+    };
     let room = width.saturating_sub(4 + 22 + super::text::width(&suffix));
     vec![
         level_seg(StatusLevel::Fail),
@@ -179,11 +190,18 @@ fn resource_row(r: &ResourceId, items: u32, width: usize) -> Vec<Seg> {
 }
 
 fn finding_row(f: &Finding, width: usize) -> Vec<Seg> {
-    let resource = f.resources.first().map(|r| clean(r.short_name()).into_owned()).unwrap_or_default();
+    let resource = f
+        .resources
+        .first()
+        .map(|r| clean(r.short_name()).into_owned())
+        .unwrap_or_default();
     let resource = truncate_start(&resource, 28).into_owned();
     let room = width.saturating_sub(2 + 14 + 11 + super::text::width(&resource) + 2);
     vec![
-        seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
+        seg(
+            Token::for_severity(f.severity),
+            format!("  {:<14}", f.severity.as_str()),
+        ),
         seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
         seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()),
         seg(Token::Muted, format!("  {resource}")),
@@ -212,19 +230,26 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
     rows.push(heading("Evidence".into()));
     let config_answered = posture.source(SourceKind::Config).last_ok.is_some();
     for source in &b.config_rules {
-        let deployed = acc.rules.iter().any(|r| {
-            posture.rule(r).and_then(|r| r.source_identifier.as_deref()) == Some(source.as_str())
-        });
+        let deployed = acc
+            .rules
+            .iter()
+            .any(|r| posture.rule(r).and_then(|r| r.source_identifier.as_deref()) == Some(source.as_str()));
         if !deployed {
             let what = if config_answered { "not deployed" } else { "no data yet" };
-            rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Muted, format!("Config rule {source}: {what}"))]);
+            rows.push(vec![
+                level_seg(StatusLevel::Unknown),
+                seg(Token::Muted, format!("Config rule {source}: {what}")),
+            ]);
         }
     }
     for name in &acc.rules {
         let Some(rule) = posture.rule(name) else { continue };
         let mut row = vec![
             level_seg(compliance_level(rule.compliance)),
-            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(name), name_room))),
+            seg(
+                Token::Text,
+                format!("Config rule {}", truncate_start(&clean(name), name_room)),
+            ),
         ];
         if let Some(c) = rule.compliance {
             row.push(seg(Token::Muted, format!("  {c}")));
@@ -274,21 +299,33 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
                         parts.push(format!("{n} {state}"));
                     }
                 }
-                rows.push(vec![seg(Token::Muted, format!("      executions: {}", parts.join(" · ")))]);
+                rows.push(vec![seg(
+                    Token::Muted,
+                    format!("      executions: {}", parts.join(" · ")),
+                )]);
             }
         }
     }
     if control.kind == ControlKind::Corrective && acc.pending > 0 {
-        rows.push(vec![seg(Token::Text, format!("  {} non-compliant resources awaiting remediation", acc.pending))]);
+        rows.push(vec![seg(
+            Token::Text,
+            format!("  {} non-compliant resources awaiting remediation", acc.pending),
+        )]);
     }
     if !b.security_hub_controls.is_empty() {
         rows.push(vec![
             seg(Token::Muted, "● "),
-            seg(Token::Text, format!("Security Hub controls {}", b.security_hub_controls.join(", "))),
+            seg(
+                Token::Text,
+                format!("Security Hub controls {}", b.security_hub_controls.join(", ")),
+            ),
         ]);
     }
     for product in &b.finding_products {
-        let mut row = vec![seg(Token::Muted, "● "), seg(Token::Text, format!("{product} findings:"))];
+        let mut row = vec![
+            seg(Token::Muted, "● "),
+            seg(Token::Text, format!("{product} findings:")),
+        ];
         let open: u32 = acc.activity.iter().sum();
         if open == 0 {
             row.push(seg(Token::Muted, " none open"));
@@ -311,7 +348,11 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
                     AlarmState::Alarm => (seg(Token::High, "● "), Token::High),
                     AlarmState::InsufficientData => (level_seg(StatusLevel::Warn), Token::Warn),
                 };
-                let state = if a.state == AlarmState::Alarm { "ALARM (firing)".to_string() } else { a.state.to_string() };
+                let state = if a.state == AlarmState::Alarm {
+                    "ALARM (firing)".to_string()
+                } else {
+                    a.state.to_string()
+                };
                 rows.push(vec![
                     symbol,
                     seg(Token::Text, format!("alarm {}  ", clean(name))),
@@ -323,11 +364,18 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
                 level_seg(StatusLevel::Fail),
                 seg(Token::Fail, format!("alarm {name}: missing (no detection)")),
             ]),
-            None => rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Muted, format!("alarm {name}: no data yet"))]),
+            None => rows.push(vec![
+                level_seg(StatusLevel::Unknown),
+                seg(Token::Muted, format!("alarm {name}: no data yet")),
+            ]),
         }
     }
     for (ns, name) in &b.metrics {
-        let held = acc.metrics.iter().find(|m| *m.namespace == **ns && *m.name == **name).and_then(|m| posture.metric(m));
+        let held = acc
+            .metrics
+            .iter()
+            .find(|m| *m.namespace == **ns && *m.name == **name)
+            .and_then(|m| posture.metric(m));
         match held {
             Some(points) => {
                 let total: f64 = points.iter().map(|(_, v)| v).sum();
@@ -338,20 +386,38 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
                     seg(Token::Muted, format!("  {total} in {} points", points.len())),
                 ]);
             }
-            None => rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Muted, format!("metric {ns}/{name}: no data yet"))]),
+            None => rows.push(vec![
+                level_seg(StatusLevel::Unknown),
+                seg(Token::Muted, format!("metric {ns}/{name}: no data yet")),
+            ]),
         }
     }
     for test in &b.guardrail_tests {
         if !acc.guardrails.contains(test.as_str()) {
-            rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Muted, format!("guardrail test {test}: not run"))]);
+            rows.push(vec![
+                level_seg(StatusLevel::Unknown),
+                seg(Token::Muted, format!("guardrail test {test}: not run")),
+            ]);
         }
     }
     for name in &acc.guardrails {
         if let Some(g) = posture.guardrail(name) {
-            let level = if g.passed() { StatusLevel::Pass } else { StatusLevel::Fail };
+            let level = if g.passed() {
+                StatusLevel::Pass
+            } else {
+                StatusLevel::Fail
+            };
             rows.push(vec![
                 level_seg(level),
-                seg(Token::Text, format!("guardrail test {}: expected {}, got {}", clean(name), g.expected, g.actual)),
+                seg(
+                    Token::Text,
+                    format!(
+                        "guardrail test {}: expected {}, got {}",
+                        clean(name),
+                        g.expected,
+                        g.actual
+                    ),
+                ),
             ]);
         }
     }
@@ -361,8 +427,17 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
 /// Everything held about one resource, as a list of rows.
 pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Vec<Seg>> {
     let mut rows = vec![
-        vec![seg(Token::Muted, "Type     "), seg(Token::Text, clean(&id.kind).into_owned())],
-        vec![seg(Token::Muted, "Id       "), seg(Token::Text, truncate_start(&clean(&id.id), width.saturating_sub(9)).into_owned())],
+        vec![
+            seg(Token::Muted, "Type     "),
+            seg(Token::Text, clean(&id.kind).into_owned()),
+        ],
+        vec![
+            seg(Token::Muted, "Id       "),
+            seg(
+                Token::Text,
+                truncate_start(&clean(&id.id), width.saturating_sub(9)).into_owned(),
+            ),
+        ],
         vec![
             seg(Token::Muted, "Account  "),
             seg(Token::Text, clean(&id.account).into_owned()),
@@ -383,7 +458,10 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
         }
     }
     let Some(entry) = posture.resource(id) else {
-        rows.push(vec![seg(Token::Muted, "No evaluations, findings or remediations are held for this resource.")]);
+        rows.push(vec![seg(
+            Token::Muted,
+            "No evaluations, findings or remediations are held for this resource.",
+        )]);
         return rows;
     };
     if !entry.evaluations.is_empty() {
@@ -393,7 +471,10 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
                 let mut row = vec![
                     level_seg(compliance_level(Some(e.compliance))),
                     seg(Token::Text, format!("{}  ", clean(rule))),
-                    seg(Token::Muted, format!("{}  recorded {}", e.compliance, time(e.recorded_at))),
+                    seg(
+                        Token::Muted,
+                        format!("{}  recorded {}", e.compliance, time(e.recorded_at)),
+                    ),
                 ];
                 if let Some(a) = &e.annotation {
                     row.push(seg(Token::Muted, format!("  {}", clean(a))));
@@ -413,11 +494,17 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
                 None => seg(Token::Muted, ""),
             };
             rows.push(vec![
-                seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
+                seg(
+                    Token::for_severity(f.severity),
+                    format!("  {:<14}", f.severity.as_str()),
+                ),
                 seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
                 compliance,
                 seg(Token::Text, clean(&f.title).into_owned()),
-                seg(Token::Muted, format!("  {} · updated {}", clean(&f.product), time(f.updated_at))),
+                seg(
+                    Token::Muted,
+                    format!("  {} · updated {}", clean(&f.product), time(f.updated_at)),
+                ),
             ]);
         }
     }
@@ -435,7 +522,10 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
                     level_seg(level),
                     seg(Token::Text, format!("{}  ", clean(rule))),
                     seg(Token::for_status(level), x.state.to_string()),
-                    seg(Token::Muted, format!("  invoked {} · updated {}", time(x.invoked_at), time(x.updated_at))),
+                    seg(
+                        Token::Muted,
+                        format!("  invoked {} · updated {}", time(x.invoked_at), time(x.updated_at)),
+                    ),
                 ];
                 if let Some(m) = &x.message {
                     row.push(seg(Token::Muted, format!("  {}", clean(m))));
@@ -448,27 +538,43 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
 }
 
 fn to_line(row: Vec<Seg>, theme: &Theme) -> Line<'static> {
-    Line::from(row.into_iter().map(|(t, s)| Span::styled(s, theme.style(t))).collect::<Vec<_>>())
+    Line::from(
+        row.into_iter()
+            .map(|(t, s)| Span::styled(s, theme.style(t)))
+            .collect::<Vec<_>>(),
+    )
 }
 
-/// Draws a list of rows in a bordered block, with the cursor row highlighted when given.
-fn render_rows(
-    frame: &mut Frame,
-    area: Rect,
-    title: Vec<Seg>,
+/// The rows on screen of a longer list.
+struct Window {
     rows: Vec<Vec<Seg>>,
+    /// The list position of the first row shown.
     start: usize,
-    cursor: Option<usize>,
+    /// The list's length.
     total: usize,
-    theme: &Theme,
-) {
-    let mut block = Block::bordered().border_style(theme.style(Token::Border)).title(to_line(title, theme));
+    cursor: Option<usize>,
+}
+
+/// Draws a list's window in a bordered block, with the cursor row highlighted when given.
+fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Window, theme: &Theme) {
+    let Window {
+        rows,
+        start,
+        total,
+        cursor,
+    } = window;
+    let mut block = Block::bordered()
+        .border_style(theme.style(Token::Border))
+        .title(to_line(title, theme));
     let height = area.height.saturating_sub(2) as usize;
     if total > height {
         let shown_to = (start + height).min(total);
         block = block.title_bottom(
-            Line::from(Span::styled(format!(" {}-{} of {total} ", start + 1, shown_to), theme.style(Token::Muted)))
-                .right_aligned(),
+            Line::from(Span::styled(
+                format!(" {}-{} of {total} ", start + 1, shown_to),
+                theme.style(Token::Muted),
+            ))
+            .right_aligned(),
         );
     }
     let lines: Vec<Line> = rows
@@ -476,7 +582,11 @@ fn render_rows(
         .enumerate()
         .map(|(i, row)| {
             let line = to_line(row, theme);
-            if cursor == Some(start + i) { line.patch_style(theme.style(Token::Selection)) } else { line }
+            if cursor == Some(start + i) {
+                line.patch_style(theme.style(Token::Selection))
+            } else {
+                line
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
@@ -497,11 +607,24 @@ pub fn render_control(
     let height = area.height.saturating_sub(2) as usize;
     let start = window_start(detail.len(), cursor.unwrap_or(0), height);
     let rows = detail.rows(start, height, inner_width);
-    render_rows(frame, area, detail.title(now), rows, start, cursor, detail.len(), theme);
+    let window = Window {
+        rows,
+        start,
+        total: detail.len(),
+        cursor,
+    };
+    render_rows(frame, area, detail.title(now), window, theme);
 }
 
 /// One resource's detail.
-pub fn render_resource(frame: &mut Frame, area: Rect, posture: &Posture, id: &ResourceId, cursor: usize, theme: &Theme) {
+pub fn render_resource(
+    frame: &mut Frame,
+    area: Rect,
+    posture: &Posture,
+    id: &ResourceId,
+    cursor: usize,
+    theme: &Theme,
+) {
     let inner_width = area.width.saturating_sub(2) as usize;
     let rows = resource_rows(posture, id, inner_width);
     let height = area.height.saturating_sub(2) as usize;
@@ -509,10 +632,22 @@ pub fn render_resource(frame: &mut Frame, area: Rect, posture: &Posture, id: &Re
     let start = window_start(total, cursor, height);
     let title = vec![
         seg(Token::Title, " Resource "),
-        seg(Token::Text, format!("{} ", truncate_start(&clean(id.short_name()), inner_width.saturating_sub(12)))),
+        seg(
+            Token::Text,
+            format!(
+                "{} ",
+                truncate_start(&clean(id.short_name()), inner_width.saturating_sub(12))
+            ),
+        ),
     ];
     let visible: Vec<_> = rows.into_iter().skip(start).take(height).collect();
-    render_rows(frame, area, title, visible, start, Some(cursor), total, theme);
+    let window = Window {
+        rows: visible,
+        start,
+        total,
+        cursor: Some(cursor),
+    };
+    render_rows(frame, area, title, window, theme);
 }
 
 /// The number of rows of a resource's detail, for moving the cursor.

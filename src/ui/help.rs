@@ -21,7 +21,10 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
     lines.push(Line::from(""));
     let mut legend = vec![Span::raw(" ")];
     for level in StatusLevel::ALL {
-        legend.push(Span::styled(format!("{} {}  ", level.symbol(), level.label()), theme.style(Token::for_status(level))));
+        legend.push(Span::styled(
+            format!("{} {}  ", level.symbol(), level.label()),
+            theme.style(Token::for_status(level)),
+        ));
     }
     lines.push(Line::from(legend));
     lines.push(Line::from(Span::styled(
@@ -34,11 +37,21 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
     )));
     let height = (lines.len() as u16 + 2).min(area.height);
     let width = 72.min(area.width);
-    let [v] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(v);
+    let [v] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(v);
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .border_style(theme.style(Token::Title))
-        .title(Line::from(Span::styled(" Help — Esc or ? to close ", theme.style(Token::Title))));
-    frame.render_widget(Paragraph::new(lines).block(block).style(theme.style(Token::Text)), popup);
+        .title(Line::from(Span::styled(
+            " Help — Esc or ? to close ",
+            theme.style(Token::Title),
+        )));
+    frame.render_widget(
+        Paragraph::new(lines).block(block).style(theme.style(Token::Text)),
+        popup,
+    );
 }

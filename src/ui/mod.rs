@@ -61,7 +61,11 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
 fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: &RenderContext) {
     let theme = ctx.theme;
     let wide = area.width >= layout::WIDE;
-    let shown: Vec<ControlKind> = if wide { ControlKind::ALL.to_vec() } else { vec![view.focus] };
+    let shown: Vec<ControlKind> = if wide {
+        ControlKind::ALL.to_vec()
+    } else {
+        vec![view.focus]
+    };
     let rows = shown.iter().map(|k| posture.pane(*k).len()).max().unwrap_or(0);
     let areas = layout::overview(area, rows);
     header::render(frame, areas.header, posture, view, theme, ctx.now);
@@ -82,7 +86,13 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
     }
     for (kind, pane_area) in shown.iter().zip(&areas.panes) {
         let selected = view.selected[kind.index()];
-        panes::render(frame, *pane_area, posture, *kind, selected, *kind == view.focus, wide, theme, ctx.now);
+        let pane = panes::PaneView {
+            kind: *kind,
+            selected,
+            focused: *kind == view.focus,
+            titled: wide,
+        };
+        panes::render(frame, *pane_area, posture, pane, theme, ctx.now);
     }
     if posture.is_empty() {
         waiting(frame, areas.detail, posture, theme);
@@ -95,11 +105,18 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
 /// The detail area before any data has arrived.
 fn waiting(frame: &mut Frame, area: Rect, posture: &Posture, theme: &Theme) {
     let names: Vec<&str> = posture.sources().map(|(k, _)| k.name()).collect();
-    let from = if names.is_empty() { String::new() } else { format!(" from {}", names.join(", ")) };
+    let from = if names.is_empty() {
+        String::new()
+    } else {
+        format!(" from {}", names.join(", "))
+    };
     let block = Block::bordered().border_style(theme.style(Token::Border));
     let inner_height = area.height.saturating_sub(2);
     let mut lines = vec![Line::from(""); (inner_height / 2).saturating_sub(1) as usize];
-    lines.push(Line::from(Span::styled(format!("Waiting for data{from}…"), theme.style(Token::Title))));
+    lines.push(Line::from(Span::styled(
+        format!("Waiting for data{from}…"),
+        theme.style(Token::Title),
+    )));
     lines.push(Line::from(Span::styled(
         "Controls stay UNKNOWN (?) until their evidence arrives.",
         theme.style(Token::Muted),

@@ -12,13 +12,26 @@ use crate::theme::{Theme, Token};
 
 pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme: &Theme) {
     let hints: &[(Action, &str)] = match view.screen {
-        Screen::Overview => {
-            &[(Action::Down, "move"), (Action::NextPane, "pane"), (Action::Enter, "open"), (Action::Help, "help"), (Action::Quit, "quit")]
-        }
-        Screen::Control { .. } => {
-            &[(Action::Down, "move"), (Action::Enter, "resource"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")]
-        }
-        Screen::Resource { .. } => &[(Action::Down, "move"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")],
+        Screen::Overview => &[
+            (Action::Down, "move"),
+            (Action::NextPane, "pane"),
+            (Action::Enter, "open"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ],
+        Screen::Control { .. } => &[
+            (Action::Down, "move"),
+            (Action::Enter, "resource"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ],
+        Screen::Resource { .. } => &[
+            (Action::Down, "move"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ],
     };
     let mut right: Vec<Span> = Vec::new();
     for (action, what) in hints {
@@ -39,7 +52,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme
     if let Some(m) = view.message.as_deref() {
         let message = format!(" ▶ {}", clean(m));
         let message = truncate_end(&message, room).into_owned();
-        let left = Rect { width: width(&message) as u16, ..area };
+        let left = Rect {
+            width: width(&message) as u16,
+            ..area
+        };
         frame.render_widget(Paragraph::new(Span::styled(message, theme.style(Token::Title))), left);
     }
 }

@@ -16,8 +16,14 @@ pub enum Screen {
 /// What the header says the dashboard is watching.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Banner {
-    Demo { title: String },
-    Live { profile: Option<String>, region: String, account: Option<String> },
+    Demo {
+        title: String,
+    },
+    Live {
+        profile: Option<String>,
+        region: String,
+        account: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -37,7 +37,9 @@ pub fn demo(seconds: u64) -> (Posture, View) {
     for (kind, interval) in DemoScript::feeds() {
         posture.register_source(kind, interval);
     }
-    let mut view = View::new(Banner::Demo { title: script.title().to_string() });
+    let mut view = View::new(Banner::Demo {
+        title: script.title().to_string(),
+    });
     let mut messages = script.opening();
     loop {
         for m in messages {
@@ -57,7 +59,11 @@ pub fn demo(seconds: u64) -> (Posture, View) {
 
 pub fn render(posture: &Posture, view: &View, theme: &Theme, now: Timestamp, width: u16, height: u16) -> Buffer {
     let keymap = Keymap::default();
-    let ctx = RenderContext { theme, keymap: &keymap, now };
+    let ctx = RenderContext {
+        theme,
+        keymap: &keymap,
+        now,
+    };
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| ui::render(f, posture, view, &ctx)).unwrap();
     terminal.backend().buffer().clone()
@@ -149,5 +155,9 @@ fn token_names(s: Style, theme: &Theme) -> String {
         })
         .map(|t| t.name())
         .collect();
-    if names.is_empty() { String::new() } else { format!("  ({})", names.join(", ")) }
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", names.join(", "))
+    }
 }

@@ -4,7 +4,9 @@
 use serde::Deserialize;
 
 use crate::located::FileError;
-use crate::model::{AlarmState, ConfigCompliance, ExecutionState, FindingCompliance, RecordState, Severity, WorkflowStatus};
+use crate::model::{
+    AlarmState, ConfigCompliance, ExecutionState, FindingCompliance, RecordState, Severity, WorkflowStatus,
+};
 
 const WORKSHOP: &str = include_str!("workshop.toml");
 
@@ -37,19 +39,39 @@ impl Scenario {
         let mut steps = Vec::with_capacity(raw.step.len());
         let mut previous = 0;
         for (i, s) in raw.step.into_iter().enumerate() {
-            let at = s.at.ok_or_else(|| whole(origin, format!("step[{i}].at"), "every step needs `at` (seconds after start)"))?;
+            let at = s.at.ok_or_else(|| {
+                whole(
+                    origin,
+                    format!("step[{i}].at"),
+                    "every step needs `at` (seconds after start)",
+                )
+            })?;
             if at < previous {
-                return Err(whole(origin, format!("step[{i}].at"), format!("{at} comes before the previous step's {previous}")));
+                return Err(whole(
+                    origin,
+                    format!("step[{i}].at"),
+                    format!("{at} comes before the previous step's {previous}"),
+                ));
             }
             previous = at;
             validate(&s, origin, &format!("step[{i}]"))?;
-            steps.push(Step { at, say: s.say.clone(), batch: s });
+            steps.push(Step {
+                at,
+                say: s.say.clone(),
+                batch: s,
+            });
         }
         if raw.baseline.at.is_some() || raw.baseline.say.is_some() {
             return Err(whole(origin, "baseline".into(), "the baseline has no `at` or `say`"));
         }
         validate(&raw.baseline, origin, "baseline")?;
-        Ok(Scenario { title: raw.title, account: raw.account, region: raw.region, baseline: raw.baseline, steps })
+        Ok(Scenario {
+            title: raw.title,
+            account: raw.account,
+            region: raw.region,
+            baseline: raw.baseline,
+            steps,
+        })
     }
 }
 
@@ -64,7 +86,11 @@ fn validate(batch: &Batch, origin: &str, at: &str) -> Result<(), FileError> {
     let alarm_metrics = batch.alarms.iter().filter_map(|a| a.metric.as_deref());
     for (j, m) in metrics.chain(alarm_metrics).enumerate() {
         if !m.split_once('/').is_some_and(|(ns, n)| !ns.is_empty() && !n.is_empty()) {
-            return Err(whole(origin, format!("{at}.metrics[{j}]"), format!("`{m}` is not NAMESPACE/METRIC")));
+            return Err(whole(
+                origin,
+                format!("{at}.metrics[{j}]"),
+                format!("`{m}` is not NAMESPACE/METRIC"),
+            ));
         }
     }
     Ok(())
