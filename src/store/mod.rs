@@ -106,8 +106,7 @@ pub struct Posture {
     bindings: Bindings,
     sources: [SourceState; SourceKind::COUNT],
     rules: BTreeMap<Sym, ConfigRule>,
-    /// Evaluations by rule, then resource.
-    evaluations: HashMap<Sym, HashMap<ResourceId, Evaluation>>,
+    evaluations: ByRule<Evaluation>,
     findings: HashMap<Sym, Finding>,
     /// Findings that turned ARCHIVED, with the time they did, so that a late older copy does not
     /// bring them back.
@@ -116,8 +115,7 @@ pub struct Posture {
     alarms: BTreeMap<Sym, Alarm>,
     metrics: BTreeMap<MetricId, VecDeque<(Timestamp, f64)>>,
     remediation_configs: BTreeMap<Sym, RemediationConfig>,
-    /// Executions by rule, then resource.
-    executions: HashMap<Sym, HashMap<ResourceId, RemediationExecution>>,
+    executions: ByRule<RemediationExecution>,
     guardrails: BTreeMap<Sym, GuardrailResult>,
     ledger: Ledger,
 }
@@ -435,49 +433,39 @@ impl Posture {
     }
 
     fn upsert_evaluation(&mut self, e: Evaluation) {
-        let by_resource = self.evaluations.entry(e.rule.clone()).or_default();
-        if !supersedes(by_resource.get(&e.resource), &e, |i| i.recorded_at) {
-            return;
-        }
-        if let Some(old) = by_resource.remove(&e.resource) {
-            self.ledger.evaluation(&self.bindings, &old, -1);
-        }
-        self.ledger.evaluation(&self.bindings, &e, 1);
-        by_resource.insert(e.resource.clone(), e);
+        let (ledger, bindings) = (&mut self.ledger, &self.bindings);
+        upsert_by_rule(
+            &mut self.evaluations,
+            e,
+            |e| (&e.rule, &e.resource),
+            |e| e.recorded_at,
+            |e, sign| ledger.evaluation(bindings, e, sign),
+        );
     }
 
     fn remove_evaluation(&mut self, rule: &Sym, resource: &ResourceId) {
-        if let Some(by_resource) = self.evaluations.get_mut(rule) {
-            if let Some(old) = by_resource.remove(resource) {
-                self.ledger.evaluation(&self.bindings, &old, -1);
-            }
-            if by_resource.is_empty() {
-                self.evaluations.remove(rule);
-            }
-        }
+        let (ledger, bindings) = (&mut self.ledger, &self.bindings);
+        remove_by_rule(&mut self.evaluations, rule, resource, |e, sign| {
+            ledger.evaluation(bindings, e, sign)
+        });
     }
 
     fn upsert_execution(&mut self, x: RemediationExecution) {
-        let by_resource = self.executions.entry(x.rule.clone()).or_default();
-        if !supersedes(by_resource.get(&x.resource), &x, |i| i.updated_at) {
-            return;
-        }
-        if let Some(old) = by_resource.remove(&x.resource) {
-            self.ledger.execution(&self.bindings, &old, -1);
-        }
-        self.ledger.execution(&self.bindings, &x, 1);
-        by_resource.insert(x.resource.clone(), x);
+        let (ledger, bindings) = (&mut self.ledger, &self.bindings);
+        upsert_by_rule(
+            &mut self.executions,
+            x,
+            |x| (&x.rule, &x.resource),
+            |x| x.updated_at,
+            |x, sign| ledger.execution(bindings, x, sign),
+        );
     }
 
     fn remove_execution(&mut self, rule: &Sym, resource: &ResourceId) {
-        if let Some(by_resource) = self.executions.get_mut(rule) {
-            if let Some(old) = by_resource.remove(resource) {
-                self.ledger.execution(&self.bindings, &old, -1);
-            }
-            if by_resource.is_empty() {
-                self.executions.remove(rule);
-            }
-        }
+        let (ledger, bindings) = (&mut self.ledger, &self.bindings);
+        remove_by_rule(&mut self.executions, rule, resource, |x, sign| {
+            ledger.execution(bindings, x, sign)
+        });
     }
 
     // ── Findings ─────────────────────────────────────────────────────────────────────────────
@@ -700,11 +688,44 @@ fn supersedes<T: PartialEq>(held: Option<&T>, new: &T, at: impl Fn(&T) -> Timest
     held.is_none_or(|old| at(old) <= at(new) && old != new)
 }
 
+/// Items held by rule, then resource (evaluations, remediation executions).
+type ByRule<T> = HashMap<Sym, HashMap<ResourceId, T>>;
+
+/// Puts an item into a by-rule map if it supersedes the one held, moving the contributions:
+/// the old item's out, the new one's in.
+fn upsert_by_rule<T: PartialEq>(
+    map: &mut ByRule<T>,
+    item: T,
+    key: impl Fn(&T) -> (&Sym, &ResourceId),
+    at: impl Fn(&T) -> Timestamp,
+    mut contribute: impl FnMut(&T, Sign),
+) {
+    let (rule, resource) = key(&item);
+    let by_resource = map.entry(rule.clone()).or_default();
+    if !supersedes(by_resource.get(resource), &item, at) {
+        return;
+    }
+    let resource = resource.clone();
+    if let Some(old) = by_resource.remove(&resource) {
+        contribute(&old, -1);
+    }
+    contribute(&item, 1);
+    by_resource.insert(resource, item);
+}
+
+fn remove_by_rule<T>(map: &mut ByRule<T>, rule: &Sym, resource: &ResourceId, mut contribute: impl FnMut(&T, Sign)) {
+    if let Some(by_resource) = map.get_mut(rule) {
+        if let Some(old) = by_resource.remove(resource) {
+            contribute(&old, -1);
+        }
+        if by_resource.is_empty() {
+            map.remove(rule);
+        }
+    }
+}
+
 /// The keys of a nested map that are not in `keep`.
-fn nested_keys_not_in<V>(
-    map: &HashMap<Sym, HashMap<ResourceId, V>>,
-    keep: &HashSet<(&Sym, &ResourceId)>,
-) -> Vec<(Sym, ResourceId)> {
+fn nested_keys_not_in<V>(map: &ByRule<V>, keep: &HashSet<(&Sym, &ResourceId)>) -> Vec<(Sym, ResourceId)> {
     map.iter()
         .flat_map(|(rule, by_resource)| by_resource.keys().map(move |r| (rule, r)))
         .filter(|key| !keep.contains(key))

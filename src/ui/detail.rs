@@ -80,6 +80,7 @@ impl<'a> ControlDetail<'a> {
         self.findings_start() + self.findings
     }
 
+    /// Never: the list always has its section headings.
     pub fn is_empty(&self) -> bool {
         false
     }
@@ -238,7 +239,10 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
             let what = if config_answered { "not deployed" } else { "no data yet" };
             rows.push(vec![
                 level_seg(StatusLevel::Unknown),
-                seg(Token::Muted, format!("Config rule {source}: {what}")),
+                seg(
+                    Token::Muted,
+                    clean(&format!("Config rule {source}: {what}")).into_owned(),
+                ),
             ]);
         }
     }
@@ -317,14 +321,14 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
             seg(Token::Muted, "● "),
             seg(
                 Token::Text,
-                format!("Security Hub controls {}", b.security_hub_controls.join(", ")),
+                clean(&format!("Security Hub controls {}", b.security_hub_controls.join(", "))).into_owned(),
             ),
         ]);
     }
     for product in &b.finding_products {
         let mut row = vec![
             seg(Token::Muted, "● "),
-            seg(Token::Text, format!("{product} findings:")),
+            seg(Token::Text, clean(&format!("{product} findings:")).into_owned()),
         ];
         let open: u32 = acc.activity.iter().sum();
         if open == 0 {
@@ -362,11 +366,14 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
             }
             None if cloudwatch_answered => rows.push(vec![
                 level_seg(StatusLevel::Fail),
-                seg(Token::Fail, format!("alarm {name}: missing (no detection)")),
+                seg(
+                    Token::Fail,
+                    clean(&format!("alarm {name}: missing (no detection)")).into_owned(),
+                ),
             ]),
             None => rows.push(vec![
                 level_seg(StatusLevel::Unknown),
-                seg(Token::Muted, format!("alarm {name}: no data yet")),
+                seg(Token::Muted, clean(&format!("alarm {name}: no data yet")).into_owned()),
             ]),
         }
     }
@@ -381,14 +388,17 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
                 let total: f64 = points.iter().map(|(_, v)| v).sum();
                 rows.push(vec![
                     seg(Token::Muted, "● "),
-                    seg(Token::Text, format!("metric {ns}/{name}  ")),
+                    seg(Token::Text, clean(&format!("metric {ns}/{name}  ")).into_owned()),
                     seg(Token::High, super::text::sparkline(points.iter().map(|(_, v)| v), 24)),
                     seg(Token::Muted, format!("  {total} in {} points", points.len())),
                 ]);
             }
             None => rows.push(vec![
                 level_seg(StatusLevel::Unknown),
-                seg(Token::Muted, format!("metric {ns}/{name}: no data yet")),
+                seg(
+                    Token::Muted,
+                    clean(&format!("metric {ns}/{name}: no data yet")).into_owned(),
+                ),
             ]),
         }
     }
@@ -396,7 +406,10 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
         if !acc.guardrails.contains(test.as_str()) {
             rows.push(vec![
                 level_seg(StatusLevel::Unknown),
-                seg(Token::Muted, format!("guardrail test {test}: not run")),
+                seg(
+                    Token::Muted,
+                    clean(&format!("guardrail test {test}: not run")).into_owned(),
+                ),
             ]);
         }
     }

@@ -44,25 +44,26 @@ pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
+/// The leading characters of `chars` that fit in `cells` cells.
+fn fitting(chars: impl Iterator<Item = char>, cells: usize) -> Vec<char> {
+    let mut used = 0;
+    chars
+        .take_while(|c| {
+            used += c.width().unwrap_or(0);
+            used <= cells
+        })
+        .collect()
+}
+
 /// Cuts text to `max` cells from the end, with `…`: for titles and prose.
 pub fn truncate_end(s: &str, max: usize) -> Cow<'_, str> {
     if width(s) <= max {
         return Cow::Borrowed(s);
     }
-    if max == 0 {
-        return Cow::Borrowed("");
+    let mut out: String = fitting(s.chars(), max.saturating_sub(1)).into_iter().collect();
+    if max > 0 {
+        out.push('…');
     }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > max - 1 {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
     Cow::Owned(out)
 }
 
@@ -72,20 +73,8 @@ pub fn truncate_start(s: &str, max: usize) -> Cow<'_, str> {
     if width(s) <= max {
         return Cow::Borrowed(s);
     }
-    if max == 0 {
-        return Cow::Borrowed("");
-    }
-    let mut tail: Vec<char> = Vec::new();
-    let mut used = 0;
-    for c in s.chars().rev() {
-        let w = c.width().unwrap_or(0);
-        if used + w > max - 1 {
-            break;
-        }
-        tail.push(c);
-        used += w;
-    }
-    let mut out = String::from("…");
+    let tail = fitting(s.chars().rev(), max.saturating_sub(1));
+    let mut out = String::from(if max > 0 { "…" } else { "" });
     out.extend(tail.into_iter().rev());
     Cow::Owned(out)
 }
