@@ -47,8 +47,13 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the scripted workshop demo: a SageMaker account's posture and the story of a guardrail
-    /// that denies, a detection that fires and a remediation that repairs. No AWS account needed
+    /// Run the scripted workshop demo (no AWS account needed)
+    ///
+    /// Shows a believable SageMaker account, then plays the workshop's story on a timeline: a
+    /// training job without VPC settings is denied by the guardrail (the denials metric rises and
+    /// its alarm fires), a notebook with direct internet access appears (Config and Security Hub
+    /// flag it), automatic remediation runs and the notebook is compliant again. The narration
+    /// shows in the status line.
     Demo,
     /// Show or check a control catalog
     #[command(subcommand)]
