@@ -58,6 +58,55 @@ pub enum Command {
     /// Show or check a control catalog
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Test, simulate and lint IAM policies offline, with explanations
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run guardrail tests: every test with its expected and actual decision; exit 1 on any mismatch
+    ///
+    /// Without options, runs the workshop's built-in guardrails and tests (see guardrails/).
+    Test {
+        /// Read the tests' policy files from DIR instead of next to the tests file
+        #[arg(long, value_name = "DIR")]
+        policies: Option<PathBuf>,
+        /// A tests file (TOML or JSON): [[test]] entries with name, expect, control and a case
+        #[arg(long, value_name = "FILE")]
+        tests: Option<PathBuf>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate one request against its policies and say which statement decided and why
+    ///
+    /// CASE.json holds {"request": {"action", "resource": {"resource", "accountId"}, "principal",
+    /// "context"}, "identityPolicies": [...], "resourcePolicy", "permissionBoundaries": [...],
+    /// "sessionPolicy", "endpointPolicies": [...], "serviceControlPolicies": [{"orgIdentifier",
+    /// "policies"}], "resourceControlPolicies": [...]}; a policy is a document or a path relative to
+    /// the case file. Exit 0 with any decision, 2 when the case is malformed.
+    Simulate {
+        /// The case to evaluate
+        #[arg(value_name = "CASE.json", required_unless_present = "batch")]
+        case: Option<PathBuf>,
+        /// Print {"result": ..., "explain": ...}
+        #[arg(long)]
+        json: bool,
+        /// Evaluate one case per line and print one JSON result per line ({"error": ...} for a bad line)
+        #[arg(long, value_name = "FILE.jsonl", conflicts_with = "case")]
+        batch: Option<PathBuf>,
+    },
+    /// Find guardrails that cannot work: unknown actions and condition keys, Resources that never
+    /// match, Null blocks that AND their keys, ForAllValues allow-lists; exit 1 on any error
+    Lint {
+        /// Policy files (JSON)
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,12 +7,14 @@
 pub mod app;
 pub mod catalog;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod fixtures;
 pub mod glob;
 pub mod keymap;
 pub mod located;
 pub mod model;
+pub mod policy;
 pub mod sources;
 pub mod store;
 pub mod terminal;

@@ -1,17 +1,15 @@
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use vigil::app::{App, Exit};
-use vigil::catalog::Catalog;
-use vigil::cli::{CatalogCommand, Cli, Command, Settings};
+use vigil::cli::{CatalogCommand, Cli, Command, PolicyCommand, Settings};
 use vigil::sources::demo::{DemoSource, Scenario};
 use vigil::sources::{Source, system_clock};
 use vigil::store::Posture;
-use vigil::terminal;
 use vigil::ui::{Banner, View};
+use vigil::{commands, terminal};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -26,6 +24,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Demo) => demo(settings),
         Some(Command::Catalog(c)) => catalog(c, &settings),
+        Some(Command::Policy(p)) => policy(p),
         None => unreachable!("clap prints help when no subcommand is given"),
     }
 }
@@ -140,52 +139,28 @@ fn run_tui(settings: Settings, banner: Banner, sources: Vec<Box<dyn Source>>) ->
 
 fn catalog(command: CatalogCommand, settings: &Settings) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    let written = match command {
-        CatalogCommand::Show => out.write_all(Catalog::default_text().as_bytes()),
-        CatalogCommand::List => list(&mut out, &settings.catalog),
-        CatalogCommand::Check { file } => match Catalog::from_file(&file) {
-            Ok(c) => writeln!(out, "{}: ok, {} controls", file.display(), c.controls.len()),
-            Err(e) => {
-                eprintln!("vigil: {e}");
-                return ExitCode::from(1);
-            }
-        },
-    };
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    commands::finish(match command {
+        CatalogCommand::Show => commands::catalog::show(&mut out),
+        CatalogCommand::List => commands::catalog::list(&mut out, &settings.catalog),
+        CatalogCommand::Check { file } => commands::catalog::check(&mut out, &file),
+    })
 }
 
-fn list(out: &mut impl Write, catalog: &Catalog) -> std::io::Result<()> {
-    writeln!(out, "{} ({} controls)", catalog.origin, catalog.controls.len())?;
-    for c in &catalog.controls {
-        let e = &c.evidence;
-        let mut evidence = Vec::new();
-        let mut add = |label: &str, items: Vec<String>| {
-            if !items.is_empty() {
-                evidence.push(format!("{label} {}", items.join(", ")));
-            }
-        };
-        add("rules", e.config_rules.clone());
-        add("rule names", e.config_rule_names.clone());
-        add("hub", e.security_hub_controls.clone());
-        add("products", e.finding_products.clone());
-        add("alarms", e.alarms.clone());
-        add("metrics", e.metrics.iter().map(|(ns, n)| format!("{ns}/{n}")).collect());
-        add("tests", e.guardrail_tests.clone());
-        writeln!(
-            out,
-            "{:<8} {:<10} {}\n         {}",
-            c.id,
-            c.kind.name(),
-            c.title,
-            evidence.join("; ")
-        )?;
-    }
-    Ok(())
+fn policy(command: PolicyCommand) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    commands::finish(match command {
+        PolicyCommand::Test { policies, tests, json } => {
+            commands::policy::test(&mut out, policies.as_deref(), tests.as_deref(), json)
+        }
+        PolicyCommand::Simulate { batch: Some(file), .. } => commands::policy::batch(&mut out, &file),
+        PolicyCommand::Simulate {
+            case: Some(case), json, ..
+        } => commands::policy::simulate(&mut out, &case, json),
+        PolicyCommand::Simulate {
+            case: None,
+            batch: None,
+            ..
+        } => unreachable!("clap requires a case or --batch"),
+        PolicyCommand::Lint { files, json } => commands::policy::lint_files(&mut out, &files, json),
+    })
 }

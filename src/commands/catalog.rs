@@ -1,0 +1,54 @@
+//! `vigil catalog show|list|check`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::catalog::Catalog;
+
+pub fn show(out: &mut dyn Write) -> std::io::Result<ExitCode> {
+    out.write_all(Catalog::default_text().as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn check(out: &mut dyn Write, file: &Path) -> std::io::Result<ExitCode> {
+    match Catalog::from_file(file) {
+        Ok(c) => {
+            writeln!(out, "{}: ok, {} controls", file.display(), c.controls.len())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+pub fn list(out: &mut dyn Write, catalog: &Catalog) -> std::io::Result<ExitCode> {
+    writeln!(out, "{} ({} controls)", catalog.origin, catalog.controls.len())?;
+    for c in &catalog.controls {
+        let e = &c.evidence;
+        let mut evidence = Vec::new();
+        let mut add = |label: &str, items: Vec<String>| {
+            if !items.is_empty() {
+                evidence.push(format!("{label} {}", items.join(", ")));
+            }
+        };
+        add("rules", e.config_rules.clone());
+        add("rule names", e.config_rule_names.clone());
+        add("hub", e.security_hub_controls.clone());
+        add("products", e.finding_products.clone());
+        add("alarms", e.alarms.clone());
+        add("metrics", e.metrics.iter().map(|(ns, n)| format!("{ns}/{n}")).collect());
+        add("tests", e.guardrail_tests.clone());
+        writeln!(
+            out,
+            "{:<8} {:<10} {}\n         {}",
+            c.id,
+            c.kind.name(),
+            c.title,
+            evidence.join("; ")
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,228 @@
+//! `vigil policy test|simulate|lint`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::policy::case::{Dir, parse_case};
+use crate::policy::evaluate::{Explained, StatementExplained};
+use crate::policy::lint::Severity;
+use crate::policy::{Policy, Suite, TestResult, lint, load_case};
+
+/// Usage and input errors.
+const BAD_INPUT: u8 = 2;
+
+/// `{"result": ..., "explain": {...}}`
+fn result_json(e: &Explained) -> serde_json::Value {
+    json!({
+        "result": e.result,
+        "explain": {"reason": e.reason, "deciding": e.deciding, "near_misses": e.near_misses},
+    })
+}
+
+fn write_statement(out: &mut dyn Write, s: &StatementExplained) -> std::io::Result<()> {
+    writeln!(out, "  {} {} ({}) in {}", s.layer, s.statement, s.effect, s.origin)?;
+    for c in &s.conditions {
+        let context = match &c.context {
+            Some(v) => format!("{v:?}"),
+            None => "(absent)".into(),
+        };
+        let mark = if c.matched { "✔" } else { "✘" };
+        writeln!(
+            out,
+            "    {mark} {} {} {:?}; request: {context}",
+            c.operator, c.key, c.values
+        )?;
+    }
+    Ok(())
+}
+
+/// The human-readable explanation.
+pub fn write_explained(out: &mut dyn Write, e: &Explained) -> std::io::Result<()> {
+    writeln!(out, "{}: {}", e.result, e.reason)?;
+    for s in &e.deciding {
+        write_statement(out, s)?;
+    }
+    if !e.near_misses.is_empty() {
+        writeln!(out, "near misses (action and resource match, conditions do not):")?;
+        for s in &e.near_misses {
+            write_statement(out, s)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn simulate(out: &mut dyn Write, case: &Path, as_json: bool) -> std::io::Result<ExitCode> {
+    let case = match load_case(case) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return Ok(ExitCode::from(BAD_INPUT));
+        }
+    };
+    let explained = case.explain();
+    if as_json {
+        writeln!(out, "{}", result_json(&explained))?;
+    } else {
+        write_explained(out, &explained)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One case per line, one result per line; a bad line gets `{"error": ...}` and the rest go on.
+pub fn batch(out: &mut dyn Write, file: &Path) -> std::io::Result<ExitCode> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("vigil: {}: cannot read: {e}", file.display());
+            return Ok(ExitCode::from(BAD_INPUT));
+        }
+    };
+    let dir = Dir(file.parent().map(Path::to_path_buf).unwrap_or_default());
+    for (n, line) in text.lines().enumerate() {
+        let origin = format!("{} line {}", file.display(), n + 1);
+        let result = serde_json::from_str::<serde_json::Value>(line)
+            .map_err(|e| format!("{origin}: not valid JSON at column {}: {e}", e.column()))
+            .and_then(|v| parse_case(&v, &origin, &dir, &[]).map_err(|e| e.to_string()));
+        let printed = match result {
+            Ok(case) => result_json(&case.explain()),
+            Err(message) => json!({ "error": message }),
+        };
+        writeln!(out, "{printed}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct TestJson<'a> {
+    name: &'a str,
+    control: Option<&'a str>,
+    expect: crate::model::Decision,
+    actual: crate::model::Decision,
+    passed: bool,
+    explain: serde_json::Value,
+}
+
+pub fn test(
+    out: &mut dyn Write,
+    policies: Option<&Path>,
+    tests: Option<&Path>,
+    as_json: bool,
+) -> std::io::Result<ExitCode> {
+    let suite = match (tests, policies) {
+        (Some(t), p) => Suite::load(t, p),
+        (None, Some(p)) => Suite::workshop_with_policies(p),
+        (None, None) => Ok(Suite::workshop()),
+    };
+    let suite = match suite {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return Ok(ExitCode::from(BAD_INPUT));
+        }
+    };
+    let results = suite.run();
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    if as_json {
+        let tests: Vec<TestJson> = results
+            .iter()
+            .map(|r| TestJson {
+                name: &r.name,
+                control: r.control.as_deref(),
+                expect: r.expect,
+                actual: r.actual(),
+                passed: r.passed(),
+                explain: result_json(&r.explained)["explain"].clone(),
+            })
+            .collect();
+        let doc = json!({"origin": suite.origin, "tests": tests, "passed": results.len() - failed, "failed": failed});
+        writeln!(out, "{doc}")?;
+    } else {
+        write_table(out, &suite.origin, &results)?;
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_table(out: &mut dyn Write, origin: &str, results: &[TestResult]) -> std::io::Result<()> {
+    writeln!(out, "{origin}")?;
+    writeln!(out, "    {:<17} {:<17} {:<7} TEST", "EXPECTED", "ACTUAL", "CONTROL")?;
+    for r in results {
+        let mark = if r.passed() { "✔ " } else { "✘ " };
+        let control = r.control.as_deref().unwrap_or("-");
+        writeln!(
+            out,
+            "  {mark}{:<17} {:<17} {control:<7} {}",
+            r.expect.as_str(),
+            r.actual().as_str(),
+            r.name
+        )?;
+    }
+    let failed: Vec<&TestResult> = results.iter().filter(|r| !r.passed()).collect();
+    writeln!(
+        out,
+        "{} tests: {} passed, {} failed",
+        results.len(),
+        results.len() - failed.len(),
+        failed.len()
+    )?;
+    for r in failed {
+        writeln!(out, "\n✘ {}: expected {}, got", r.name, r.expect)?;
+        write_explained(out, &r.explained)?;
+    }
+    Ok(())
+}
+
+pub fn lint_files(out: &mut dyn Write, files: &[impl AsRef<Path>], as_json: bool) -> std::io::Result<ExitCode> {
+    let mut findings = Vec::new();
+    let mut broken = Vec::new();
+    for file in files {
+        let path = file.as_ref();
+        let origin = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("vigil: {origin}: cannot read: {e}");
+                return Ok(ExitCode::from(BAD_INPUT));
+            }
+        };
+        match Policy::parse_str(&text, &origin) {
+            Ok(policy) => findings.extend(lint(&policy)),
+            Err(e) => broken.push(e),
+        }
+    }
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count() + broken.len();
+    let warnings = findings.len() + broken.len() - errors;
+    if as_json {
+        let broken: Vec<serde_json::Value> = broken
+            .iter()
+            .map(|e| json!({"origin": e.origin, "statement": e.statement, "field": e.field, "severity": "error", "message": e.message}))
+            .collect();
+        let mut all: Vec<serde_json::Value> = broken;
+        all.extend(findings.iter().map(|f| serde_json::to_value(f).expect("serialisable")));
+        writeln!(
+            out,
+            "{}",
+            json!({"findings": all, "errors": errors, "warnings": warnings})
+        )?;
+    } else {
+        for e in &broken {
+            writeln!(out, "{e}")?;
+        }
+        for f in &findings {
+            writeln!(out, "{f}")?;
+        }
+        writeln!(out, "{} files: {errors} errors, {warnings} warnings", files.len())?;
+    }
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

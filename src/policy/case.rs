@@ -1,0 +1,273 @@
+//! The CASE.json shape: a request and the policies that apply to it, each policy inline or a
+//! path to a file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::context::{Context, Request};
+use super::document::{Policy, strings};
+use super::evaluate::{Case, OrgLevel};
+
+/// Where policy paths are read from.
+pub trait Files {
+    fn read(&self, path: &str) -> Result<(String, String), String>;
+}
+
+/// Paths relative to a directory.
+pub struct Dir(pub PathBuf);
+
+impl Files for Dir {
+    fn read(&self, path: &str) -> Result<(String, String), String> {
+        let full = self.0.join(path);
+        let shown = full.display().to_string();
+        std::fs::read_to_string(&full)
+            .map(|t| (t, shown.clone()))
+            .map_err(|e| format!("cannot read {shown}: {e}"))
+    }
+}
+
+/// Files built into the binary.
+pub struct Embedded(pub &'static [(&'static str, &'static str)]);
+
+impl Files for Embedded {
+    fn read(&self, path: &str) -> Result<(String, String), String> {
+        let path = path.trim_start_matches("./");
+        self.0
+            .iter()
+            .find(|(name, _)| *name == path)
+            .map(|(name, text)| (text.to_string(), format!("<built-in {name}>")))
+            .ok_or_else(|| format!("no built-in policy file {path}"))
+    }
+}
+
+/// A case that cannot be evaluated: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseError {
+    pub origin: String,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for CaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if !self.field.is_empty() {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for CaseError {}
+
+const FIELDS: [&str; 8] = [
+    "request",
+    "identityPolicies",
+    "resourcePolicy",
+    "permissionBoundaries",
+    "sessionPolicy",
+    "endpointPolicies",
+    "serviceControlPolicies",
+    "resourceControlPolicies",
+];
+
+/// Parses a case. `extra` names fields the caller handles (a test's `name`, `expect`, ...).
+pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]) -> Result<Case, CaseError> {
+    let err = |field: &str, message: String| CaseError {
+        origin: origin.to_string(),
+        field: field.to_string(),
+        message,
+    };
+    let Value::Object(map) = value else {
+        return Err(err("", "a case is a JSON object with a `request`".into()));
+    };
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| !FIELDS.contains(&k.as_str()) && !extra.contains(&k.as_str()))
+    {
+        return Err(err(
+            unknown,
+            format!("unknown field, expected one of {}", FIELDS.join(", ")),
+        ));
+    }
+    let request = parse_request(map.get("request").ok_or_else(|| err("request", "missing".into()))?)
+        .map_err(|(field, message)| err(&format!("request.{field}"), message))?;
+    let policy = |field: &str, v: &Value| -> Result<Policy, CaseError> {
+        match v {
+            Value::String(path) => {
+                let (text, shown) = files.read(path).map_err(|m| err(field, m))?;
+                Policy::parse_str(&text, &shown).map_err(|e| err(field, e.to_string()))
+            }
+            Value::Object(_) => {
+                Policy::from_value(v.clone(), &format!("{origin} {field}")).map_err(|e| err(field, e.to_string()))
+            }
+            _ => Err(err(
+                field,
+                "a policy is a JSON object or a path to a policy file".into(),
+            )),
+        }
+    };
+    let list = |field: &str| -> Result<Vec<Policy>, CaseError> {
+        match map.get(field) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| policy(&format!("{field}[{i}]"), v))
+                .collect(),
+            Some(_) => Err(err(field, "must be an array of policies".into())),
+        }
+    };
+    let single = |field: &str| -> Result<Option<Policy>, CaseError> {
+        match map.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => policy(field, v).map(Some),
+        }
+    };
+    let levels = |field: &str| -> Result<Vec<OrgLevel>, CaseError> {
+        let items = match map.get(field) {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                return Err(err(
+                    field,
+                    "must be an array of {orgIdentifier, policies}, root first".into(),
+                ));
+            }
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(l, level)| {
+                let at = format!("{field}[{l}]");
+                let Value::Object(level) = level else {
+                    return Err(err(&at, "must be an object {orgIdentifier, policies}".into()));
+                };
+                let id = match level.get("orgIdentifier") {
+                    Some(Value::String(s)) => s.clone(),
+                    _ => {
+                        return Err(err(
+                            &format!("{at}.orgIdentifier"),
+                            "must be a string (r-..., ou-..., or an account id)".into(),
+                        ));
+                    }
+                };
+                let policies = match level.get("policies") {
+                    Some(Value::Array(ps)) => ps
+                        .iter()
+                        .enumerate()
+                        .map(|(p, v)| policy(&format!("{at}.policies[{p}]"), v))
+                        .collect::<Result<Vec<_>, _>>()?,
+                    _ => return Err(err(&format!("{at}.policies"), "must be an array of policies".into())),
+                };
+                Ok(OrgLevel { id, policies })
+            })
+            .collect()
+    };
+    Ok(Case {
+        request,
+        identity: list("identityPolicies")?,
+        resource: single("resourcePolicy")?,
+        boundaries: list("permissionBoundaries")?,
+        session: single("sessionPolicy")?,
+        endpoints: list("endpointPolicies")?,
+        scps: levels("serviceControlPolicies")?,
+        rcps: levels("resourceControlPolicies")?,
+    })
+}
+
+type FieldError = (String, String);
+
+fn parse_request(value: &Value) -> Result<Request, FieldError> {
+    let Value::Object(map) = value else {
+        return Err((
+            String::new(),
+            "must be an object {action, resource, principal, context}".into(),
+        ));
+    };
+    for key in map.keys() {
+        if !["action", "resource", "principal", "context"].contains(&key.as_str()) {
+            return Err((
+                key.clone(),
+                "unknown field, expected action, resource, principal, context".into(),
+            ));
+        }
+    }
+    let text = |field: &str| match map.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(_) => Err((field.to_string(), "must be a non-empty string".into())),
+        None => Err((field.to_string(), "missing".into())),
+    };
+    let action = text("action")?;
+    if !action.contains(':') {
+        return Err(("action".into(), format!("`{action}` is not SERVICE:ACTION")));
+    }
+    let (resource, account) = match map.get("resource") {
+        Some(Value::String(arn)) => (arn.clone(), None),
+        Some(Value::Object(r)) => {
+            let arn = match r.get("resource") {
+                Some(Value::String(s)) => s.clone(),
+                _ => return Err(("resource.resource".into(), "must be the resource's ARN".into())),
+            };
+            let account = match r.get("accountId") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(_) => return Err(("resource.accountId".into(), "must be a string".into())),
+            };
+            (arn, account)
+        }
+        Some(_) => {
+            return Err((
+                "resource".into(),
+                "must be {\"resource\": ARN, \"accountId\": ...} or an ARN".into(),
+            ));
+        }
+        None => ("*".to_string(), None),
+    };
+    let principal = text("principal")?;
+    let context = match map.get("context") {
+        None | Some(Value::Null) => Context::new(),
+        Some(Value::Object(keys)) => context(keys)?,
+        Some(_) => return Err(("context".into(), "must be an object of keys".into())),
+    };
+    Ok(Request::new(
+        &action,
+        &resource,
+        account.as_deref(),
+        &principal,
+        context,
+    ))
+}
+
+fn context(keys: &Map<String, Value>) -> Result<Context, FieldError> {
+    let mut c = Context::new();
+    for (key, value) in keys {
+        let values =
+            strings(value).ok_or_else(|| (format!("context.{key}"), "must be a string or a list of strings".into()))?;
+        match value {
+            Value::Array(_) => c.set_list(key, values),
+            _ => c.set(key, values.into_iter().next().unwrap_or_default()),
+        }
+    }
+    Ok(c)
+}
+
+/// A case file on disk: policies named by path are read relative to it.
+pub fn load_case(path: &Path) -> Result<Case, CaseError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| CaseError {
+        origin: origin.clone(),
+        field: String::new(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| CaseError {
+        origin: origin.clone(),
+        field: String::new(),
+        message: format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()),
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse_case(&value, &origin, &Dir(dir), &[])
+}

@@ -1,0 +1,310 @@
+//! Guardrails that cannot work as their authors think: unknown actions and condition keys, a
+//! Resource that can never match its actions, `Null` blocks that AND their keys, `ForAllValues`
+//! allow-lists that let requests without the key through, and Null checks on keys that no action
+//! ever supplies.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::condition::{Base, SetOperator};
+use super::document::{Effect, Policy, Statement};
+use super::iam::{self, Action, Service};
+use super::pattern::{ArnPattern, NoVariables, Pattern};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LintFinding {
+    pub origin: String,
+    pub statement: String,
+    pub field: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl fmt::Display for LintFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}: {}: {}: {severity}: {}",
+            self.origin, self.statement, self.field, self.message
+        )
+    }
+}
+
+/// Every finding for a policy, in statement order.
+pub fn lint(policy: &Policy) -> Vec<LintFinding> {
+    let mut out = Vec::new();
+    for s in &policy.statements {
+        let mut add = |field: String, severity: Severity, message: String| {
+            out.push(LintFinding {
+                origin: policy.origin.clone(),
+                statement: s.label(),
+                field,
+                severity,
+                message,
+            })
+        };
+        let actions = known_actions(s, &mut add);
+        check_keys(s, &actions, &mut add);
+        check_resources(s, &actions, &mut add);
+    }
+    out
+}
+
+type Add<'a> = dyn FnMut(String, Severity, String) + 'a;
+
+/// The statement's actions that the data knows (for Action, not NotAction), reporting unknown
+/// ones. Wildcards expand to every action they match.
+fn known_actions(s: &Statement, add: &mut Add) -> Vec<(&'static Service, &'static Action)> {
+    let data = iam::data();
+    let field = if s.actions.negated { "NotAction" } else { "Action" };
+    let mut known = Vec::new();
+    for raw in &s.actions.raw {
+        let Some((prefix, name)) = raw.split_once(':') else {
+            continue;
+        };
+        let Some(service) = data.service(prefix) else { continue };
+        if name.contains('*') || name.contains('?') {
+            let pattern = Pattern::literal(&name.to_lowercase());
+            let matched: Vec<_> = service
+                .actions
+                .iter()
+                .filter(|(lower, _)| pattern.matches(lower))
+                .map(|(_, a)| a)
+                .collect();
+            if matched.is_empty() {
+                add(
+                    field.into(),
+                    Severity::Error,
+                    format!("`{raw}` matches no {prefix} action"),
+                );
+            }
+            known.extend(matched.into_iter().map(|a| (service, a)));
+        } else {
+            match service.action(name) {
+                Some(a) => known.push((service, a)),
+                None => {
+                    let hint = suggest(name, service.actions.values().map(|a| a.name.as_str()))
+                        .map_or_else(String::new, |s| format!(" (did you mean {prefix}:{s}?)"));
+                    add(
+                        field.into(),
+                        Severity::Error,
+                        format!("`{raw}` is not a {prefix} action{hint}"),
+                    );
+                }
+            }
+        }
+    }
+    if s.actions.negated { Vec::new() } else { known }
+}
+
+fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], add: &mut Add) {
+    let data = iam::data();
+    let mut null_blocks: Vec<(&str, Vec<&str>)> = Vec::new();
+    for c in &s.conditions {
+        let field = format!("Condition.{}.{}", c.operator, c.key);
+        let lower = &c.key_lower;
+        let prefix = lower.split(':').next().unwrap_or_default();
+        let defined = if prefix == "aws" {
+            let ok = data.is_global_key(lower);
+            if !ok {
+                let hint = suggest(&c.key, data.global_keys.iter().map(|k| k.name.as_str()))
+                    .map_or_else(String::new, |s| format!(" (did you mean {s}?)"));
+                add(
+                    field.clone(),
+                    Severity::Error,
+                    format!("`{}` is not an AWS global condition key{hint}", c.key),
+                );
+            }
+            ok
+        } else if let Some(service) = data.service(prefix) {
+            let ok = service.defines_key(lower) || data.is_global_key(lower);
+            if !ok {
+                let hint = suggest(&c.key, service.keys.iter().map(|k| k.name.as_str()))
+                    .map_or_else(String::new, |s| format!(" (did you mean {s}?)"));
+                add(
+                    field.clone(),
+                    Severity::Error,
+                    format!("`{}` is not a condition key of {prefix}{hint}", c.key),
+                );
+            }
+            ok
+        } else {
+            true
+        };
+        if c.base == Base::Null {
+            match null_blocks.iter_mut().find(|(op, _)| *op == c.operator) {
+                Some((_, keys)) => keys.push(&c.key),
+                None => null_blocks.push((&c.operator, vec![&c.key])),
+            }
+            let wants_absent = c.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
+            let service_key = prefix != "aws" && data.service(prefix).is_some();
+            if s.effect == Effect::Deny && wants_absent && defined && service_key && !actions.is_empty() {
+                let supplied = actions.iter().any(|(svc, a)| svc.supplies(a, lower));
+                if !supplied {
+                    add(
+                        field.clone(),
+                        Severity::Error,
+                        format!(
+                            "none of this statement's actions ever supplies `{}`: the Null check is always true and the Deny applies to every request",
+                            c.key
+                        ),
+                    );
+                }
+            }
+        }
+        if s.effect == Effect::Allow && c.set == Some(SetOperator::ForAllValues) && !c.base.negated() {
+            let guarded = s.conditions.iter().any(|o| {
+                o.base == Base::Null
+                    && o.key_lower == *lower
+                    && o.values.iter().any(|v| v.eq_ignore_ascii_case("false"))
+            });
+            if !guarded {
+                let how = if c.if_exists {
+                    "ForAllValues with IfExists"
+                } else {
+                    "ForAllValues"
+                };
+                add(
+                    field.clone(),
+                    Severity::Warning,
+                    format!(
+                        "{how} holds when `{}` is absent or empty: requests without the key pass this allow-list; add \"Null\": {{\"{}\": \"false\"}}",
+                        c.key, c.key
+                    ),
+                );
+            }
+        }
+    }
+    for (operator, keys) in null_blocks {
+        if keys.len() > 1 {
+            add(
+                format!("Condition.{operator}"),
+                Severity::Warning,
+                format!(
+                    "keys in one Null block are ANDed: it holds only when all of {} are null; to act when any one is missing, give each key its own statement",
+                    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")
+                ),
+            );
+        }
+    }
+}
+
+fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)], add: &mut Add) {
+    if s.resources.negated || actions.is_empty() {
+        return;
+    }
+    let entries: Vec<ArnPattern> = s
+        .resources
+        .raw
+        .iter()
+        .map(|r| {
+            ArnPattern::compile(&variables_as_wildcards(r), &NoVariables, false).expect("literal patterns compile")
+        })
+        .collect();
+    let reachable = |(service, action): &(&Service, &Action)| {
+        let arns = service.arn_patterns(action);
+        entries
+            .iter()
+            .any(|e| e.is_any() || arns.iter().any(|arn| e.intersects(arn)))
+    };
+    let dead: Vec<&str> = actions
+        .iter()
+        .filter(|a| !reachable(a))
+        .map(|(_, a)| a.name.as_str())
+        .collect();
+    let field = "Resource".to_string();
+    if dead.len() == actions.len() {
+        add(
+            field,
+            Severity::Error,
+            format!(
+                "{} can never match the resource types of the statement's actions{}",
+                s.resources.raw.join(", "),
+                resource_types_hint(actions)
+            ),
+        );
+    } else if !dead.is_empty() && dead.len() <= 8 {
+        add(
+            field,
+            Severity::Warning,
+            format!("{} can never match for {}", s.resources.raw.join(", "), dead.join(", ")),
+        );
+    }
+}
+
+fn resource_types_hint(actions: &[(&Service, &Action)]) -> String {
+    let mut types: Vec<String> = actions
+        .iter()
+        .flat_map(|(svc, a)| a.resource_types.iter().filter_map(|t| svc.resources.get(t)).cloned())
+        .collect();
+    types.sort();
+    types.dedup();
+    if types.is_empty() {
+        " (they take Resource \"*\")".into()
+    } else {
+        let shown: Vec<&str> = types.iter().take(3).map(String::as_str).collect();
+        format!(" (e.g. {})", shown.join(", "))
+    }
+}
+
+fn variables_as_wildcards(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push('*');
+                rest = &rest[start + end + 1..];
+            }
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The closest known name, if it is close: a name that extends the one written (the workshop's
+/// `VpcSecurityGroup` for `VpcSecurityGroupIds`) or within a third of its length in edits.
+fn suggest<'a>(written: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let w = written.to_lowercase();
+    let mut best: Option<(usize, &str)> = None;
+    for k in known {
+        let kl = k.to_lowercase();
+        let d = if kl.starts_with(&w) {
+            kl.len() - w.len()
+        } else {
+            edit_distance(&w, &kl)
+        };
+        if d <= (w.len() / 3).max(2) && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, k));
+        }
+    }
+    best.map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,20 @@
+//! The IAM policy engine: parses policies, evaluates requests with AWS's documented logic and
+//! says which statement decided and why, runs guardrail tests, and lints guardrails that cannot
+//! work. Pure: no AWS SDK, no I/O except reading the files it is given.
+
+pub mod case;
+pub mod condition;
+pub mod context;
+pub mod document;
+pub mod evaluate;
+pub mod iam;
+pub mod lint;
+pub mod pattern;
+pub mod suite;
+
+pub use case::{CaseError, load_case, parse_case};
+pub use context::{Context, Request};
+pub use document::{Policy, PolicyError};
+pub use evaluate::{Case, Explained, OrgLevel, Outcome};
+pub use lint::{LintFinding, lint};
+pub use suite::{Suite, TestResult};

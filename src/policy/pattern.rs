@@ -1,0 +1,420 @@
+//! Wildcard patterns as IAM uses them: `*` matches any run of characters, `?` exactly one.
+//! Policy variables (`${aws:username}`, `${*}`, ...) are substituted before matching, and what
+//! they insert is literal text, never a wildcard.
+
+use std::borrow::Cow;
+
+/// One element of a compiled pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tok {
+    Lit(char),
+    /// `*`
+    Run,
+    /// `?`
+    One,
+}
+
+/// A compiled wildcard pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pattern {
+    /// `*` alone.
+    Any,
+    /// No wildcard: plain comparison.
+    Exact(String),
+    Glob(Vec<Tok>),
+}
+
+/// Looks up a policy variable's value; `None` when the key is absent (or multi-valued).
+pub trait Variables {
+    fn variable(&self, key: &str) -> Option<Cow<'_, str>>;
+}
+
+/// No variables at all (policy version 2008-10-17, or compiling ahead of a request).
+pub struct NoVariables;
+
+impl Variables for NoVariables {
+    fn variable(&self, _key: &str) -> Option<Cow<'_, str>> {
+        None
+    }
+}
+
+/// Whether text holds a policy variable (`${...}`).
+pub fn has_variables(text: &str) -> bool {
+    text.contains("${")
+}
+
+impl Pattern {
+    /// Compiles `text` literally: `*` and `?` are wildcards, `${` is plain text.
+    pub fn literal(text: &str) -> Pattern {
+        Self::from_toks(text.chars().map(|c| match c {
+            '*' => Tok::Run,
+            '?' => Tok::One,
+            c => Tok::Lit(c),
+        }))
+    }
+
+    /// Compiles `text` with policy variables substituted. `None` when a variable is absent and
+    /// has no default: AWS then treats the element as not matching.
+    pub fn with_variables(text: &str, vars: &dyn Variables) -> Option<Pattern> {
+        let mut toks = Vec::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            toks.extend(rest[..start].chars().map(wild));
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                // An unclosed `${` is plain text.
+                toks.extend(rest[start..].chars().map(wild));
+                rest = "";
+                break;
+            };
+            let inner = &after[..end];
+            match inner {
+                "*" | "?" | "$" => toks.push(Tok::Lit(inner.chars().next().expect("one char"))),
+                _ => {
+                    let value = substitute(inner, vars)?;
+                    toks.extend(value.chars().map(Tok::Lit));
+                }
+            }
+            rest = &after[end + 1..];
+        }
+        toks.extend(rest.chars().map(wild));
+        Some(Self::from_toks(toks.into_iter()))
+    }
+
+    fn from_toks(toks: impl Iterator<Item = Tok>) -> Pattern {
+        let toks: Vec<Tok> = toks.collect();
+        if toks == [Tok::Run] {
+            Pattern::Any
+        } else if toks.iter().all(|t| matches!(t, Tok::Lit(_))) {
+            Pattern::Exact(
+                toks.iter()
+                    .map(|t| if let Tok::Lit(c) = t { *c } else { unreachable!() })
+                    .collect(),
+            )
+        } else {
+            Pattern::Glob(toks)
+        }
+    }
+
+    /// The pattern with every letter lower-cased, for case-insensitive matching against
+    /// lower-cased text.
+    pub fn lowercase(&self) -> Pattern {
+        match self {
+            Pattern::Any => Pattern::Any,
+            Pattern::Exact(s) => Pattern::Exact(s.to_lowercase()),
+            Pattern::Glob(toks) => Pattern::Glob(
+                toks.iter()
+                    .flat_map(|t| match t {
+                        Tok::Lit(c) => c.to_lowercase().map(Tok::Lit).collect::<Vec<_>>(),
+                        other => vec![*other],
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    pub fn is_any(&self) -> bool {
+        matches!(self, Pattern::Any)
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        match self {
+            Pattern::Any => true,
+            Pattern::Exact(s) => s == text,
+            Pattern::Glob(toks) => glob(toks, text),
+        }
+    }
+
+    /// Whether some string matches both patterns (used by the lint to tell whether a Resource
+    /// can ever match a resource type's ARN).
+    pub fn intersects(&self, other: &Pattern) -> bool {
+        let a = self.toks();
+        let b = other.toks();
+        // Reachability over pairs of positions: both consume one character at a time.
+        let mut seen = vec![false; (a.len() + 1) * (b.len() + 1)];
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((i, j)) = stack.pop() {
+            let k = i * (b.len() + 1) + j;
+            if seen[k] {
+                continue;
+            }
+            seen[k] = true;
+            if i == a.len() && j == b.len() {
+                return true;
+            }
+            // A `*` may match nothing.
+            if a.get(i) == Some(&Tok::Run) {
+                stack.push((i + 1, j));
+            }
+            if b.get(j) == Some(&Tok::Run) {
+                stack.push((i, j + 1));
+            }
+            // Or both consume one character they both accept.
+            if let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+                let compatible = match (x, y) {
+                    (Tok::Lit(p), Tok::Lit(q)) => p == q,
+                    _ => true,
+                };
+                if compatible {
+                    let ni = if x == Tok::Run { i } else { i + 1 };
+                    let nj = if y == Tok::Run { j } else { j + 1 };
+                    if (ni, nj) != (i, j) {
+                        stack.push((ni, nj));
+                    }
+                    // A `*` that consumed a character may also stop here.
+                    if x == Tok::Run {
+                        stack.push((i + 1, nj));
+                    }
+                    if y == Tok::Run {
+                        stack.push((ni, j + 1));
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    fn toks(&self) -> Cow<'_, [Tok]> {
+        match self {
+            Pattern::Any => Cow::Owned(vec![Tok::Run]),
+            Pattern::Exact(s) => Cow::Owned(s.chars().map(Tok::Lit).collect()),
+            Pattern::Glob(t) => Cow::Borrowed(t),
+        }
+    }
+}
+
+/// The text with policy variables substituted, for operators without wildcards; `None` when a
+/// variable is absent and has no default.
+pub fn substitute_text(text: &str, vars: &dyn Variables) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Some(out);
+        };
+        match &after[..end] {
+            inner @ ("*" | "?" | "$") => out.push_str(inner),
+            inner => out.push_str(&substitute(inner, vars)?),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+fn wild(c: char) -> Tok {
+    match c {
+        '*' => Tok::Run,
+        '?' => Tok::One,
+        c => Tok::Lit(c),
+    }
+}
+
+/// `key` or `key, 'default'` (AWS allows spaces around the comma).
+fn substitute<'a>(inner: &str, vars: &'a dyn Variables) -> Option<Cow<'a, str>> {
+    let (key, default) = match inner.split_once(',') {
+        Some((k, d)) => {
+            let d = d.trim();
+            let d = d.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(d);
+            (k.trim(), Some(d.to_string()))
+        }
+        None => (inner.trim(), None),
+    };
+    vars.variable(key).or(default.map(Cow::Owned))
+}
+
+/// Backtracking to the last `*` only: linear in practice.
+fn glob(toks: &[Tok], text: &str) -> bool {
+    let mut t = text.chars();
+    let mut pi = 0;
+    let mut resume: Option<(usize, std::str::Chars)> = None;
+    loop {
+        let mut peek = t.clone();
+        let c = peek.next();
+        match (toks.get(pi), c) {
+            (Some(Tok::Run), _) => {
+                pi += 1;
+                resume = Some((pi, t.clone()));
+            }
+            (Some(Tok::One), Some(_)) => {
+                pi += 1;
+                t = peek;
+            }
+            (Some(Tok::Lit(p)), Some(c)) if *p == c => {
+                pi += 1;
+                t = peek;
+            }
+            (None, None) => return true,
+            _ => match resume.take() {
+                Some((after_star, mut from)) => {
+                    if from.next().is_none() {
+                        return false;
+                    }
+                    pi = after_star;
+                    t = from.clone();
+                    resume = Some((after_star, from));
+                }
+                None => return false,
+            },
+        }
+    }
+}
+
+/// An ARN pattern: each of the first five colon-separated segments is matched on its own, the
+/// resource (the rest, colons included) as a whole. A pattern with fewer segments is matched
+/// against the whole text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArnPattern {
+    Segments(Box<[Pattern; 6]>),
+    Whole(Pattern),
+}
+
+impl ArnPattern {
+    pub fn compile(text: &str, vars: &dyn Variables, variables: bool) -> Option<ArnPattern> {
+        let segment = |s: &str| {
+            if variables {
+                Pattern::with_variables(s, vars)
+            } else {
+                Some(Pattern::literal(s))
+            }
+        };
+        let parts: Vec<&str> = text.splitn(6, ':').collect();
+        if parts.len() < 6 {
+            return segment(text).map(ArnPattern::Whole);
+        }
+        let mut compiled = Vec::with_capacity(6);
+        for p in parts {
+            compiled.push(segment(p)?);
+        }
+        let arr: [Pattern; 6] = compiled.try_into().expect("six segments");
+        Some(ArnPattern::Segments(Box::new(arr)))
+    }
+
+    pub fn matches(&self, arn: &str) -> bool {
+        match self {
+            ArnPattern::Whole(p) => p.matches(arn),
+            ArnPattern::Segments(segs) => {
+                let mut parts = arn.splitn(6, ':');
+                for seg in segs.iter() {
+                    match parts.next() {
+                        Some(part) if seg.matches(part) => {}
+                        _ => return false,
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    /// Whether some ARN matches both, segment by segment where both have segments.
+    pub fn intersects(&self, other: &ArnPattern) -> bool {
+        match (self, other) {
+            (ArnPattern::Segments(a), ArnPattern::Segments(b)) => a.iter().zip(b.iter()).all(|(x, y)| x.intersects(y)),
+            _ => self.flattened().intersects(&other.flattened()),
+        }
+    }
+
+    pub fn is_any(&self) -> bool {
+        matches!(self, ArnPattern::Whole(Pattern::Any))
+    }
+
+    /// The pattern as one wildcard pattern over the whole ARN (segments joined by `:`).
+    pub fn flattened(&self) -> Pattern {
+        match self {
+            ArnPattern::Whole(p) => p.clone(),
+            ArnPattern::Segments(segs) => {
+                let mut toks = Vec::new();
+                for (i, s) in segs.iter().enumerate() {
+                    if i > 0 {
+                        toks.push(Tok::Lit(':'));
+                    }
+                    toks.extend(s.toks().iter().copied());
+                }
+                Pattern::from_toks(toks.into_iter())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Vars(HashMap<&'static str, &'static str>);
+
+    impl Variables for Vars {
+        fn variable(&self, key: &str) -> Option<Cow<'_, str>> {
+            self.0.get(key).map(|v| Cow::Borrowed(*v))
+        }
+    }
+
+    #[test]
+    fn wildcards() {
+        let p = Pattern::literal("arn:aws:s3:::bucket/*");
+        assert!(p.matches("arn:aws:s3:::bucket/a/b.csv"));
+        assert!(!p.matches("arn:aws:s3:::bucket"));
+        assert!(Pattern::literal("ml.?5.*").matches("ml.m5.xlarge"));
+        assert!(!Pattern::literal("ml.?5.*").matches("ml.m55.xlarge"));
+        assert!(Pattern::literal("*").matches(""));
+        assert!(Pattern::literal("a*b*c").matches("abbbc"));
+        assert!(!Pattern::literal("a*b*c").matches("abbb"));
+    }
+
+    #[test]
+    fn variables_insert_literal_text() {
+        let vars = Vars(HashMap::from([("aws:username", "al*ce")]));
+        let p = Pattern::with_variables("home/${aws:username}/*", &vars).unwrap();
+        assert!(p.matches("home/al*ce/notes"));
+        assert!(!p.matches("home/alice-x/notes"), "the inserted * is not a wildcard");
+        let p = Pattern::with_variables("a${*}b${?}${$}", &vars).unwrap();
+        assert!(p.matches("a*b?$"));
+        assert!(!p.matches("aXb?$"));
+        assert!(
+            Pattern::with_variables("${aws:userid}", &vars).is_none(),
+            "absent, no default"
+        );
+        let p = Pattern::with_variables("${aws:userid, 'nobody'}", &vars).unwrap();
+        assert!(p.matches("nobody"));
+    }
+
+    #[test]
+    fn arns_match_segment_by_segment() {
+        let p = ArnPattern::compile("arn:aws:sagemaker:*:123456789012:*", &NoVariables, false).unwrap();
+        assert!(p.matches("arn:aws:sagemaker:us-east-1:123456789012:training-job/t1"));
+        assert!(!p.matches("arn:aws:sagemaker:us-east-1:210987654321:training-job/t1"));
+        // A `*` in one segment does not reach into the next.
+        let p = ArnPattern::compile("arn:aws:s*:::b", &NoVariables, false).unwrap();
+        assert!(!p.matches("arn:aws:s3:x:y:::b"), "the service's * stops at its colon");
+        assert!(
+            Pattern::literal("arn:aws:s*:::b").matches("arn:aws:s3:x:y:::b"),
+            "as one string it would not"
+        );
+        let p = ArnPattern::compile("arn:aws:s3:*:*:*", &NoVariables, false).unwrap();
+        assert!(p.matches("arn:aws:s3:::b"), "a * matches an empty segment");
+        let p = ArnPattern::compile("arn:aws:*", &NoVariables, false).unwrap();
+        assert!(p.matches("arn:aws:s3:::b/k"), "fewer segments: matched as a whole");
+        let p = ArnPattern::compile("arn:aws:logs:*:*:log-group:/aws/*:*", &NoVariables, false).unwrap();
+        assert!(p.matches("arn:aws:logs:us-east-1:1:log-group:/aws/sagemaker:log-stream:x"));
+    }
+
+    #[test]
+    fn intersection_of_patterns() {
+        let arn = |s: &str| ArnPattern::compile(s, &NoVariables, false).unwrap();
+        let resource = arn("arn:aws:ec2:*:123456789012:*");
+        let training = arn("arn:*:sagemaker:*:*:training-job/*");
+        assert!(!resource.intersects(&training));
+        assert!(
+            resource.flattened().intersects(&training.flattened()),
+            "flat, a * would span segments"
+        );
+        assert!(arn("arn:aws:sagemaker:*:123456789012:*").intersects(&training));
+        assert!(!arn("arn:aws:sagemaker:*:123456789012:model/*").intersects(&training));
+        assert!(Pattern::literal("a?c").intersects(&Pattern::literal("*b*")));
+        assert!(!Pattern::literal("abc").intersects(&Pattern::literal("abd")));
+        assert!(Pattern::literal("*").intersects(&Pattern::literal("")));
+    }
+}
