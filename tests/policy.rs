@@ -1,0 +1,373 @@
+//! The policy engine against the examples of AWS's IAM documentation: each layer of the
+//! evaluation logic, NotAction / NotResource / NotPrincipal, variables, wildcards, derived keys,
+//! and the explanations.
+
+use serde_json::{Value, json};
+use vigil::model::Decision;
+use vigil::policy::case::{Embedded, parse_case};
+use vigil::policy::{Case, Policy, lint};
+
+const ACCOUNT: &str = "123456789012";
+const OTHER: &str = "210987654321";
+const ROLE_SESSION: &str = "arn:aws:sts::123456789012:assumed-role/DataScientist/alice";
+const USER: &str = "arn:aws:iam::123456789012:user/bob";
+
+fn case(v: Value) -> Case {
+    parse_case(&v, "test", &Embedded(&[]), &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn decide(v: Value) -> Decision {
+    case(v).decide().decision
+}
+
+fn allow(action: &str, resource: &str) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]})
+}
+
+fn deny(action: &str, resource: &str) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": action, "Resource": resource}]})
+}
+
+fn request(action: &str, resource: &str, account: &str, principal: &str) -> Value {
+    json!({"action": action, "resource": {"resource": resource, "accountId": account}, "principal": principal})
+}
+
+const OBJECT: &str = "arn:aws:s3:::ml-project-data/train/churn.csv";
+
+#[test]
+fn nothing_allows_means_implicit_deny_and_an_explicit_deny_wins() {
+    let r = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+    assert_eq!(decide(json!({"request": r})), Decision::ImplicitlyDenied);
+    assert_eq!(decide(json!({"request": r, "identityPolicies": [allow("s3:*", "*")]})), Decision::Allowed);
+    assert_eq!(
+        decide(json!({"request": r, "identityPolicies": [allow("s3:*", "*"), deny("s3:GetObject", "arn:aws:s3:::ml-project-data/*")]})),
+        Decision::ExplicitlyDenied
+    );
+}
+
+#[test]
+fn every_scp_level_must_allow_and_full_aws_access_counts_only_when_listed() {
+    let full = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let r = request("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:us-east-1:123456789012:training-job/t", ACCOUNT, ROLE_SESSION);
+    let base = |scps: Value| json!({"request": r, "identityPolicies": [allow("sagemaker:*", "*")], "serviceControlPolicies": scps});
+    assert_eq!(
+        decide(base(json!([{"orgIdentifier": "r-root", "policies": [full]}, {"orgIdentifier": "ou-ml", "policies": [full]}, {"orgIdentifier": ACCOUNT, "policies": [full]}]))),
+        Decision::Allowed
+    );
+    // The OU allows only S3: its level has no Allow for SageMaker.
+    let c = case(base(json!([{"orgIdentifier": "r-root", "policies": [full]}, {"orgIdentifier": "ou-ml", "policies": [allow("s3:*", "*")]}])));
+    let outcome = c.decide();
+    assert_eq!(outcome.decision, Decision::ImplicitlyDenied);
+    assert!(c.explain().reason.contains("serviceControlPolicies[1] (ou-ml)"), "{}", c.explain().reason);
+    // A level with no policies at all allows nothing.
+    assert_eq!(decide(base(json!([{"orgIdentifier": "r-root", "policies": []}]))), Decision::ImplicitlyDenied);
+    // An SCP Deny.
+    assert_eq!(
+        decide(base(json!([{"orgIdentifier": "r-root", "policies": [full, deny("sagemaker:CreateTrainingJob", "*")]}]))),
+        Decision::ExplicitlyDenied
+    );
+}
+
+#[test]
+fn rcps_only_restrict_and_only_for_the_services_aws_lists() {
+    let rcp = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": ["s3:*", "sagemaker:*"], "Resource": "*",
+        "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}}}]});
+    let s3 = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+    let levels = json!([{"orgIdentifier": "r-root", "policies": [rcp]}]);
+    assert_eq!(
+        decide(json!({"request": s3, "identityPolicies": [allow("s3:*", "*")], "resourceControlPolicies": levels})),
+        Decision::ExplicitlyDenied,
+        "an S3 request from outside the organisation is denied"
+    );
+    let mut inside = s3.clone();
+    inside["context"] = json!({"aws:PrincipalOrgID": "o-abc123"});
+    assert_eq!(
+        decide(json!({"request": inside, "identityPolicies": [allow("s3:*", "*")], "resourceControlPolicies": levels})),
+        Decision::Allowed,
+        "RCPFullAWSAccess is implied: an RCP without an Allow does not deny"
+    );
+    let sm = request("sagemaker:CreateModel", "arn:aws:sagemaker:us-east-1:123456789012:model/m", ACCOUNT, ROLE_SESSION);
+    assert_eq!(
+        decide(json!({"request": sm, "identityPolicies": [allow("sagemaker:*", "*")], "resourceControlPolicies": levels})),
+        Decision::Allowed,
+        "SageMaker is not a service RCPs apply to"
+    );
+}
+
+#[test]
+fn resource_policies_within_one_account() {
+    let r = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+    let bucket = |principal: Value| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]})
+    };
+    assert_eq!(decide(json!({"request": r, "resourcePolicy": bucket(json!({"AWS": USER}))})), Decision::Allowed);
+    let c = case(json!({"request": r, "resourcePolicy": bucket(json!({"AWS": USER}))}));
+    assert_eq!(c.explain().deciding[0].layer, "resourcePolicy");
+    assert_eq!(decide(json!({"request": r, "resourcePolicy": bucket(json!("*"))})), Decision::Allowed);
+    // Naming the account delegates to the account's identity policies.
+    let account_root = bucket(json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}));
+    assert_eq!(decide(json!({"request": r, "resourcePolicy": account_root})), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(json!({"request": r, "resourcePolicy": account_root, "identityPolicies": [allow("s3:GetObject", "*")]})),
+        Decision::Allowed
+    );
+    // Another principal is not named.
+    assert_eq!(
+        decide(json!({"request": r, "resourcePolicy": bucket(json!({"AWS": "arn:aws:iam::123456789012:user/carol"}))})),
+        Decision::ImplicitlyDenied
+    );
+}
+
+#[test]
+fn across_accounts_both_sides_must_allow() {
+    let r = request("s3:GetObject", OBJECT, OTHER, ROLE_SESSION);
+    let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]});
+    let c = case(json!({"request": r, "identityPolicies": [allow("s3:GetObject", "*")]}));
+    assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+    assert!(c.explain().reason.contains("resource-based policy does not allow"));
+    let c = case(json!({"request": r, "resourcePolicy": bucket}));
+    assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+    assert!(c.explain().reason.contains("no identity-based statement"));
+    let c = case(json!({"request": r, "resourcePolicy": bucket, "identityPolicies": [allow("s3:GetObject", "*")]}));
+    assert_eq!(c.decide().decision, Decision::Allowed);
+    let layers: Vec<String> = c.explain().deciding.iter().map(|d| d.layer.clone()).collect();
+    assert_eq!(layers, ["identityPolicies[0]", "resourcePolicy"]);
+}
+
+#[test]
+fn permission_boundaries_and_session_policies_limit() {
+    let put = request("s3:PutObject", OBJECT, ACCOUNT, ROLE_SESSION);
+    let get = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+    let boundary = allow("s3:GetObject", "*");
+    assert_eq!(
+        decide(json!({"request": get, "identityPolicies": [allow("s3:*", "*")], "permissionBoundaries": [boundary]})),
+        Decision::Allowed
+    );
+    let c = case(json!({"request": put, "identityPolicies": [allow("s3:*", "*")], "permissionBoundaries": [boundary]}));
+    assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+    assert!(c.explain().reason.contains("permissionBoundaries[0]"));
+    let c = case(json!({"request": put, "identityPolicies": [allow("s3:*", "*")], "sessionPolicy": allow("s3:Get*", "*")}));
+    assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+    assert!(c.explain().reason.contains("session policy"));
+    assert_eq!(
+        decide(json!({"request": get, "identityPolicies": [allow("s3:*", "*")], "sessionPolicy": allow("s3:Get*", "*")})),
+        Decision::Allowed
+    );
+    // A resource policy naming the role (not the session) is limited by the boundary...
+    let by_role = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/DataScientist"}, "Action": "s3:PutObject", "Resource": "*"}]});
+    assert_eq!(
+        decide(json!({"request": put, "resourcePolicy": by_role, "permissionBoundaries": [boundary]})),
+        Decision::ImplicitlyDenied
+    );
+    // ...one naming the session itself is not.
+    let by_session = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ROLE_SESSION}, "Action": "s3:PutObject", "Resource": "*"}]});
+    assert_eq!(decide(json!({"request": put, "resourcePolicy": by_session, "permissionBoundaries": [boundary]})), Decision::Allowed);
+}
+
+#[test]
+fn every_vpc_endpoint_policy_must_allow() {
+    let endpoint = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]});
+    let get = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+    let put = request("s3:PutObject", OBJECT, ACCOUNT, ROLE_SESSION);
+    assert_eq!(decide(json!({"request": get, "identityPolicies": [allow("s3:*", "*")], "endpointPolicies": [endpoint]})), Decision::Allowed);
+    let c = case(json!({"request": put, "identityPolicies": [allow("s3:*", "*")], "endpointPolicies": [endpoint]}));
+    assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+    assert!(c.explain().reason.contains("endpointPolicies[0]"));
+}
+
+#[test]
+fn not_action_not_resource_not_principal() {
+    // The documented "deny everything except IAM" pattern.
+    let except_iam = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}]});
+    let s3 = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+    let iam = request("iam:ListUsers", "*", ACCOUNT, USER);
+    assert_eq!(decide(json!({"request": s3, "identityPolicies": [allow("*", "*"), except_iam]})), Decision::ExplicitlyDenied);
+    assert_eq!(decide(json!({"request": iam, "identityPolicies": [allow("*", "*"), except_iam]})), Decision::Allowed);
+    let outside = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "NotResource": ["arn:aws:s3:::ml-project-data", "arn:aws:s3:::ml-project-data/*"]}]});
+    let elsewhere = request("s3:GetObject", "arn:aws:s3:::other-bucket/x", ACCOUNT, USER);
+    assert_eq!(decide(json!({"request": elsewhere, "identityPolicies": [allow("*", "*"), outside]})), Decision::ExplicitlyDenied);
+    assert_eq!(decide(json!({"request": s3, "identityPolicies": [allow("*", "*"), outside]})), Decision::Allowed);
+    let only_role = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::123456789012:role/DataScientist", ROLE_SESSION]}, "Action": "s3:*", "Resource": "*"}]});
+    let alice = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+    assert_eq!(decide(json!({"request": alice, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})), Decision::Allowed);
+    assert_eq!(decide(json!({"request": s3, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})), Decision::ExplicitlyDenied);
+}
+
+#[test]
+fn policy_variables_in_resources_and_conditions() {
+    // The documented per-user home folder.
+    let home = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::home-bucket/home/${aws:username}/*"}]});
+    let own = request("s3:GetObject", "arn:aws:s3:::home-bucket/home/bob/notes.txt", ACCOUNT, USER);
+    let other = request("s3:GetObject", "arn:aws:s3:::home-bucket/home/alice/notes.txt", ACCOUNT, USER);
+    assert_eq!(decide(json!({"request": own, "identityPolicies": [home]})), Decision::Allowed);
+    assert_eq!(decide(json!({"request": other, "identityPolicies": [home]})), Decision::ImplicitlyDenied);
+    // A role session has no aws:username: the element does not match.
+    let session = request("s3:GetObject", "arn:aws:s3:::home-bucket/home/bob/notes.txt", ACCOUNT, ROLE_SESSION);
+    assert_eq!(decide(json!({"request": session, "identityPolicies": [home]})), Decision::ImplicitlyDenied);
+    // Version 2008-10-17 has no variables.
+    let mut old = home.clone();
+    old["Version"] = json!("2008-10-17");
+    assert_eq!(decide(json!({"request": own, "identityPolicies": [old]})), Decision::ImplicitlyDenied);
+    // A principal tag in a condition.
+    let team = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}}}]});
+    let mut tagged = request("sagemaker:StopNotebookInstance", "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb", ACCOUNT, ROLE_SESSION);
+    tagged["context"] = json!({"aws:PrincipalTag/team": "fraud", "aws:ResourceTag/team": "fraud"});
+    assert_eq!(decide(json!({"request": tagged, "identityPolicies": [team]})), Decision::Allowed);
+    tagged["context"]["aws:ResourceTag/team"] = json!("churn");
+    assert_eq!(decide(json!({"request": tagged, "identityPolicies": [team]})), Decision::ImplicitlyDenied);
+}
+
+#[test]
+fn actions_ignore_case_and_wildcards_work() {
+    let r = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+    assert_eq!(decide(json!({"request": r, "identityPolicies": [allow("S3:get*", "*")]})), Decision::Allowed);
+    assert_eq!(decide(json!({"request": r, "identityPolicies": [allow("s3:GetObjec?", "*")]})), Decision::Allowed);
+    assert_eq!(decide(json!({"request": r, "identityPolicies": [allow("s3:Put*", "*")]})), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(json!({"request": r, "identityPolicies": [allow("s3:*", "arn:aws:s3:::ML-PROJECT-DATA/*")]})),
+        Decision::ImplicitlyDenied,
+        "resources are case-sensitive"
+    );
+}
+
+#[test]
+fn derived_keys_and_numbers_as_text() {
+    let own_account = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}}]});
+    assert_eq!(decide(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicies": [own_account]})), Decision::Allowed);
+    assert_eq!(decide(json!({"request": request("s3:GetObject", OBJECT, OTHER, USER), "identityPolicies": [own_account]})), Decision::ImplicitlyDenied);
+    let max_age = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"NumericGreaterThan": {"aws:MultiFactorAuthAge": 3600}, "Bool": {"aws:MultiFactorAuthPresent": true}}}]});
+    let mut r = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+    r["context"] = json!({"aws:MultiFactorAuthAge": 7200, "aws:MultiFactorAuthPresent": true});
+    assert_eq!(decide(json!({"request": r, "identityPolicies": [allow("*", "*"), max_age]})), Decision::ExplicitlyDenied);
+    r["context"]["aws:MultiFactorAuthAge"] = json!(60);
+    assert_eq!(decide(json!({"request": r, "identityPolicies": [allow("*", "*"), max_age]})), Decision::Allowed);
+}
+
+#[test]
+fn explanations_name_the_statement_and_each_condition() {
+    let guard = Policy::parse_str(include_str!("../guardrails/policies/deny-sagemaker-without-vpc.json"), "deny.json").unwrap();
+    let c = case(json!({
+        "request": {"action": "sagemaker:CreateTrainingJob", "resource": "arn:aws:sagemaker:us-east-1:123456789012:training-job/t",
+                    "principal": ROLE_SESSION, "context": {"sagemaker:VpcSubnets": ["subnet-1"]}},
+        "identityPolicies": [allow("sagemaker:*", "*"), guard.document],
+    }));
+    let e = c.explain();
+    assert_eq!(e.result, Decision::ExplicitlyDenied);
+    let d = &e.deciding[0];
+    assert_eq!(d.layer, "identityPolicies[1]");
+    assert_eq!(d.sid.as_deref(), Some("DenyWithoutSecurityGroups"));
+    assert_eq!(d.statement, "Statement[1] \"DenyWithoutSecurityGroups\"");
+    let cond = &d.conditions[0];
+    assert_eq!((cond.operator.as_str(), cond.key.as_str(), cond.matched), ("Null", "sagemaker:VpcSecurityGroupIds", true));
+    assert_eq!(cond.context, None);
+    // The subnet statement did not apply: it is a near miss, with the value compared.
+    let miss = e.near_misses.iter().find(|s| s.sid.as_deref() == Some("DenyWithoutVpcSubnets")).unwrap();
+    assert_eq!(miss.conditions[0].context, Some(vec!["subnet-1".to_string()]));
+    assert!(!miss.conditions[0].matched);
+}
+
+#[test]
+fn malformed_cases_say_where() {
+    let bad = |v: Value| parse_case(&v, "case.json", &Embedded(&[]), &[]).unwrap_err().to_string();
+    assert_eq!(bad(json!({"identityPolicies": []})), "case.json: request: missing");
+    assert_eq!(bad(json!({"request": {"action": "GetObject", "principal": USER}})), "case.json: request.action: `GetObject` is not SERVICE:ACTION");
+    let e = bad(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicies": [{"Statement": {"Effect": "Allow", "Action": "s3:*"}}]}));
+    assert!(e.contains("identityPolicies[0]") && e.contains("Statement[0]") && e.contains("Resource"), "{e}");
+    let e = bad(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicy": []}));
+    assert!(e.starts_with("case.json: identityPolicy: unknown field"), "{e}");
+    let e = bad(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicies": ["missing.json"]}));
+    assert!(e.contains("identityPolicies[0]: no built-in policy file missing.json"), "{e}");
+}
+
+#[test]
+fn the_lint_catches_guardrails_that_cannot_work() {
+    let lint_of = |v: Value| {
+        let p = Policy::from_value(v, "p.json").unwrap();
+        lint(&p).into_iter().map(|f| format!("{:?} {} {}", f.severity, f.field, f.message)).collect::<Vec<_>>()
+    };
+    let seed = Policy::parse_str(include_str!("data/seed-policies/deny-sagemaker-without-vpc.json"), "seed.json").unwrap();
+    let found = lint(&seed);
+    assert!(found.iter().any(|f| f.message.contains("`sagemaker:VpcSecurityGroup` is not a condition key of sagemaker (did you mean sagemaker:VpcSecurityGroupIds?)")));
+    assert!(found.iter().any(|f| f.message.contains("ANDed")));
+    // A SageMaker deny scoped to EC2 ARNs can never match.
+    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sagemaker:CreateTrainingJob", "Resource": "arn:aws:ec2:*:123456789012:*"}]}));
+    assert!(f.iter().any(|m| m.starts_with("Error Resource") && m.contains("can never match")), "{f:?}");
+    // Unknown actions, with a suggestion.
+    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": ["sagemaker:CreateTrainingJobs", "s3:Frobnicate*"], "Resource": "*"}]}));
+    assert!(f.iter().any(|m| m.contains("not a sagemaker action (did you mean sagemaker:CreateTrainingJob?)")), "{f:?}");
+    assert!(f.iter().any(|m| m.contains("`s3:Frobnicate*` matches no s3 action")), "{f:?}");
+    // ForAllValues allow-lists let requests without the key through.
+    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:CreateTrainingJob", "Resource": "*",
+        "Condition": {"ForAllValues:StringLikeIfExists": {"sagemaker:InstanceTypes": ["ml.m5.*"]}}}]}));
+    assert!(f.iter().any(|m| m.starts_with("Warning") && m.contains("requests without the key pass")), "{f:?}");
+    // A Null check on a key the actions never supply denies every request.
+    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sagemaker:CreateModel", "Resource": "*",
+        "Condition": {"Null": {"sagemaker:InstanceTypes": "true"}}}]}));
+    assert!(f.iter().any(|m| m.starts_with("Error") && m.contains("Deny applies to every request")), "{f:?}");
+    // Unknown global keys.
+    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:SourceVpcEndpoint": "vpce-1"}}}]}));
+    assert!(f.iter().any(|m| m.contains("not an AWS global condition key")), "{f:?}");
+    // The shipped guardrails are clean.
+    for text in [
+        include_str!("../guardrails/policies/deny-sagemaker-without-vpc.json"),
+        include_str!("../guardrails/policies/deny-unapproved-instance-types.json"),
+        include_str!("../guardrails/policies/bucket-deny-outside-vpce.json"),
+        include_str!("../guardrails/policies/data-scientist.json"),
+    ] {
+        let p = Policy::parse_str(text, "shipped").unwrap();
+        assert_eq!(lint(&p), vec![], "{}", p.origin);
+    }
+}
+
+mod wildcards {
+    use proptest::prelude::*;
+    use vigil::policy::pattern::Pattern;
+
+    fn oracle(pattern: &str) -> regex::Regex {
+        let mut re = String::from("^");
+        for c in pattern.chars() {
+            match c {
+                '*' => re.push_str(".*"),
+                '?' => re.push('.'),
+                c => re.push_str(&regex::escape(&c.to_string())),
+            }
+        }
+        re.push('$');
+        regex::Regex::new(&re).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn matching_agrees_with_a_regular_expression(p in "[ab:/*?]{0,8}", t in "[ab:/]{0,10}") {
+            prop_assert_eq!(Pattern::literal(&p).matches(&t), oracle(&p).is_match(&t), "pattern {:?} text {:?}", p, t);
+        }
+
+        #[test]
+        fn every_text_matches_itself_with_stars_inserted(t in "[a-z:/.-]{0,12}", at in 0usize..13) {
+            let at = at.min(t.len());
+            let p = format!("{}*{}", &t[..at], &t[at..]);
+            prop_assert!(Pattern::literal(&p).matches(&t));
+            prop_assert!(Pattern::literal(&t).matches(&t));
+        }
+
+        #[test]
+        fn intersection_is_exact(p in "[ab*?]{0,3}", q in "[ab*?]{0,3}") {
+            // A common string, if there is one, is no longer than the two patterns together.
+            let mut texts = vec![String::new()];
+            for _ in 0..6 {
+                let longer: Vec<String> = texts.iter().flat_map(|t| [format!("{t}a"), format!("{t}b")]).collect();
+                texts.extend(longer);
+            }
+            texts.sort();
+            texts.dedup();
+            let (a, b) = (Pattern::literal(&p), Pattern::literal(&q));
+            let witness = texts.iter().any(|t| a.matches(t) && b.matches(t));
+            prop_assert_eq!(a.intersects(&b), witness, "{:?} and {:?}", p, q);
+        }
+    }
+}
