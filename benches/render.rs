@@ -16,13 +16,7 @@ use vigil::ui::{self, Banner, RenderContext, View};
 fn loaded(findings: usize) -> (Posture, Fixtures) {
     let mut fx = Fixtures::new();
     let mut posture = Posture::new(Catalog::default_catalog());
-    for e in (Synthetic {
-        findings,
-        evaluations: 2_000,
-        alarms: 500,
-    })
-    .events(&mut fx)
-    {
+    for e in (Synthetic { findings, evaluations: 2_000, alarms: 500 }).events(&mut fx) {
         posture.apply(e);
     }
     (posture, fx)
@@ -34,11 +28,7 @@ fn frames(c: &mut Criterion) {
     let mut group = c.benchmark_group("render 200x50");
     for findings in [1_000, 10_000, 100_000] {
         let (posture, fx) = loaded(findings);
-        let ctx = RenderContext {
-            theme: &theme,
-            keymap: &keymap,
-            now: fx.at(10),
-        };
+        let ctx = RenderContext { theme: &theme, keymap: &keymap, now: fx.at(10) };
         let mut view = View::new(Banner::Demo { title: "bench".into() });
         // PRV-01 holds thousands of failing notebooks and findings at 100k.
         let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
@@ -52,11 +42,9 @@ fn frames(c: &mut Criterion) {
         });
         // The last page of the control's list: the window is found without walking it all?
         update(&mut view, &posture, Action::Bottom);
-        group.bench_with_input(
-            BenchmarkId::new("control drill-down, last page", findings),
-            &findings,
-            |b, _| b.iter(|| terminal.draw(|f| ui::render(f, &posture, &view, &ctx)).unwrap().area),
-        );
+        group.bench_with_input(BenchmarkId::new("control drill-down, last page", findings), &findings, |b, _| {
+            b.iter(|| terminal.draw(|f| ui::render(f, &posture, &view, &ctx)).unwrap().area)
+        });
     }
     group.finish();
 }

@@ -9,11 +9,7 @@ use vigil::store::Posture;
 
 fn apply(c: &mut Criterion) {
     let mut fx = Fixtures::new();
-    let synthetic = Synthetic {
-        findings: 100_000,
-        evaluations: 2_000,
-        alarms: 500,
-    };
+    let synthetic = Synthetic { findings: 100_000, evaluations: 2_000, alarms: 500 };
     let findings = synthetic.finding_list(&mut fx);
     let catalog = Catalog::default_catalog();
     let mut group = c.benchmark_group("store");
@@ -24,14 +20,7 @@ fn apply(c: &mut Criterion) {
             || {
                 (
                     Posture::new(catalog.clone()),
-                    fx.merge(
-                        SourceKind::SecurityHub,
-                        0,
-                        Dataset {
-                            findings: findings.clone(),
-                            ..Default::default()
-                        },
-                    ),
+                    fx.merge(SourceKind::SecurityHub, 0, Dataset { findings: findings.clone(), ..Default::default() }),
                 )
             },
             |(mut p, event)| {
@@ -48,14 +37,7 @@ fn apply(c: &mut Criterion) {
                 let pages: Vec<_> = findings
                     .chunks(100)
                     .map(|page| {
-                        fx.merge(
-                            SourceKind::SecurityHub,
-                            0,
-                            Dataset {
-                                findings: page.to_vec(),
-                                ..Default::default()
-                            },
-                        )
+                        fx.merge(SourceKind::SecurityHub, 0, Dataset { findings: page.to_vec(), ..Default::default() })
                     })
                     .collect();
                 (Posture::new(catalog.clone()), pages)
@@ -75,22 +57,10 @@ fn apply(c: &mut Criterion) {
         loaded.apply(fx.replace(
             SourceKind::SecurityHub,
             0,
-            Dataset {
-                findings: findings.clone(),
-                ..Default::default()
-            },
+            Dataset { findings: findings.clone(), ..Default::default() },
         ));
         b.iter_batched(
-            || {
-                fx.replace(
-                    SourceKind::SecurityHub,
-                    1,
-                    Dataset {
-                        findings: findings.clone(),
-                        ..Default::default()
-                    },
-                )
-            },
+            || fx.replace(SourceKind::SecurityHub, 1, Dataset { findings: findings.clone(), ..Default::default() }),
             |event| loaded.apply(event),
             BatchSize::LargeInput,
         )

@@ -70,6 +70,10 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                     let len = resource_len(posture, id);
                     (cursor, len)
                 }
+                Screen::Guardrail { name, cursor } => {
+                    let len = crate::ui::guardrail::len(posture, name);
+                    (cursor, len)
+                }
             };
             *cursor = moved(*cursor, len, action);
         }
@@ -82,12 +86,17 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                 }
             }
             Screen::Control { index, cursor } => {
-                if let Some(Target::Resource(id)) = ControlDetail::new(posture, *index, ROW_WIDTH).target(*cursor) {
+                let next = match ControlDetail::new(posture, *index, ROW_WIDTH).target(*cursor) {
+                    Some(Target::Resource(id)) => Some(Screen::Resource { id, cursor: 0 }),
+                    Some(Target::Guardrail(name)) => Some(Screen::Guardrail { name, cursor: 0 }),
+                    None => None,
+                };
+                if let Some(next) = next {
                     view.back.push(view.screen.clone());
-                    view.screen = Screen::Resource { id, cursor: 0 };
+                    view.screen = next;
                 }
             }
-            Screen::Resource { .. } => {}
+            Screen::Resource { .. } | Screen::Guardrail { .. } => {}
         },
         Action::Back => view.screen = view.back.pop().unwrap_or(Screen::Overview),
     }
@@ -161,14 +170,8 @@ impl App {
             let now = tokio::time::Instant::now();
             let due = last_draw.map_or(now, |t| t + FRAME);
             if dirty && now >= due {
-                let ctx = RenderContext {
-                    theme: &self.theme,
-                    keymap: &self.keymap,
-                    now: (self.clock)(),
-                };
-                terminal
-                    .draw(|f| ui::render(f, &self.posture, &self.view, &ctx))
-                    .map_err(std::io::Error::other)?;
+                let ctx = RenderContext { theme: &self.theme, keymap: &self.keymap, now: (self.clock)() };
+                terminal.draw(|f| ui::render(f, &self.posture, &self.view, &ctx)).map_err(std::io::Error::other)?;
                 dirty = false;
                 last_draw = Some(now);
             }
@@ -232,10 +235,7 @@ mod tests {
     use crate::ui::Banner;
 
     fn setup() -> (View, Posture) {
-        (
-            View::new(Banner::Demo { title: "t".into() }),
-            Posture::new(Catalog::default_catalog()),
-        )
+        (View::new(Banner::Demo { title: "t".into() }), Posture::new(Catalog::default_catalog()))
     }
 
     #[test]

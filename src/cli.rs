@@ -143,24 +143,12 @@ impl Settings {
             None => Catalog::default_catalog(),
         };
         let keymap = Keymap::with_overrides(&config.keys).map_err(|e| {
-            let origin = global
-                .config
-                .as_ref()
-                .map_or_else(|| "config".to_string(), |p| p.display().to_string());
+            let origin = global.config.as_ref().map_or_else(|| "config".to_string(), |p| p.display().to_string());
             FileError::whole(&origin, e).to_string()
         })?;
-        let log_file = global
-            .log_file
-            .clone()
-            .or_else(|| config.log_file.clone())
-            .unwrap_or_else(crate::config::default_log_file);
-        Ok(Settings {
-            config,
-            theme,
-            catalog,
-            keymap,
-            log_file,
-        })
+        let log_file =
+            global.log_file.clone().or_else(|| config.log_file.clone()).unwrap_or_else(crate::config::default_log_file);
+        Ok(Settings { config, theme, catalog, keymap, log_file })
     }
 }
 

@@ -63,12 +63,7 @@ impl Fixtures {
         let mut interner = Interner::new();
         let account = interner.intern("123456789012");
         let region = interner.intern("us-east-1");
-        Fixtures {
-            interner,
-            account,
-            region,
-            t0,
-        }
+        Fixtures { interner, account, region, t0 }
     }
 
     /// `t0` plus (or minus) whole seconds.
@@ -143,10 +138,7 @@ impl Fixtures {
     }
 
     pub fn metric_id(&mut self, namespace: &str, name: &str) -> MetricId {
-        MetricId {
-            namespace: self.sym(namespace),
-            name: self.sym(name),
-        }
+        MetricId { namespace: self.sym(namespace), name: self.sym(name) }
     }
 
     pub fn alarm(&mut self, name: &str, state: AlarmState, updated: i64) -> Alarm {
@@ -172,21 +164,12 @@ impl Fixtures {
         let n = values.len() as i64;
         MetricSeries {
             metric: self.metric_id(namespace, name),
-            points: values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (self.at(end - (n - 1 - i as i64) * 60), *v))
-                .collect(),
+            points: values.iter().enumerate().map(|(i, v)| (self.at(end - (n - 1 - i as i64) * 60), *v)).collect(),
         }
     }
 
     pub fn remediation(&mut self, rule: &str, target: &str, automatic: bool, observed: i64) -> RemediationConfig {
-        RemediationConfig {
-            rule: self.sym(rule),
-            target: self.sym(target),
-            automatic,
-            observed_at: self.at(observed),
-        }
+        RemediationConfig { rule: self.sym(rule), target: self.sym(target), automatic, observed_at: self.at(observed) }
     }
 
     pub fn execution(
@@ -209,11 +192,7 @@ impl Fixtures {
     }
 
     pub fn event(&self, source: SourceKind, fetched: i64, payload: Payload) -> SourceEvent {
-        SourceEvent {
-            source,
-            fetched_at: self.at(fetched),
-            result: Ok(payload),
-        }
+        SourceEvent { source, fetched_at: self.at(fetched), result: Ok(payload) }
     }
 
     pub fn replace(&self, source: SourceKind, fetched: i64, data: Dataset) -> SourceEvent {
@@ -249,21 +228,9 @@ const HUB_CONTROLS: [&str; 12] = [
 ];
 const PRODUCTS: [&str; 3] = ["GuardDuty", "Macie", "Inspector"];
 const RULES: [(&str, &str, &str); 8] = [
-    (
-        "sm-internet",
-        "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS",
-        "AWS::SageMaker::NotebookInstance",
-    ),
-    (
-        "sm-vpc",
-        "SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC",
-        "AWS::SageMaker::NotebookInstance",
-    ),
-    (
-        "sm-root",
-        "SAGEMAKER_NOTEBOOK_INSTANCE_ROOT_ACCESS_CHECK",
-        "AWS::SageMaker::NotebookInstance",
-    ),
+    ("sm-internet", "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", "AWS::SageMaker::NotebookInstance"),
+    ("sm-vpc", "SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC", "AWS::SageMaker::NotebookInstance"),
+    ("sm-root", "SAGEMAKER_NOTEBOOK_INSTANCE_ROOT_ACCESS_CHECK", "AWS::SageMaker::NotebookInstance"),
     ("s3-ssl", "S3_BUCKET_SSL_REQUESTS_ONLY", "AWS::S3::Bucket"),
     ("s3-public", "S3_BUCKET_PUBLIC_READ_PROHIBITED", "AWS::S3::Bucket"),
     ("trail", "CLOUD_TRAIL_ENCRYPTION_ENABLED", "AWS::CloudTrail::Trail"),
@@ -278,50 +245,30 @@ impl Synthetic {
         let config = self.config(fx);
         let alarms = self.alarm_list(fx);
         let mut events = vec![fx.replace(SourceKind::Config, 0, config)];
-        events.push(fx.replace(
-            SourceKind::CloudWatch,
-            0,
-            Dataset {
-                alarms,
-                ..Default::default()
-            },
-        ));
+        events.push(fx.replace(SourceKind::CloudWatch, 0, Dataset { alarms, ..Default::default() }));
         let findings = self.finding_list(fx);
         events.push(fx.replace(SourceKind::SecurityHub, 0, Dataset::default()));
         for page in findings.chunks(100) {
             events.push(fx.merge(
                 SourceKind::SecurityHub,
                 0,
-                Dataset {
-                    findings: page.to_vec(),
-                    ..Default::default()
-                },
+                Dataset { findings: page.to_vec(), ..Default::default() },
             ));
         }
         events
     }
 
     pub fn config(&self, fx: &mut Fixtures) -> Dataset {
-        let rules = RULES
-            .iter()
-            .map(|(name, source, _)| fx.rule(name, source, ConfigCompliance::NonCompliant, 0))
-            .collect();
+        let rules =
+            RULES.iter().map(|(name, source, _)| fx.rule(name, source, ConfigCompliance::NonCompliant, 0)).collect();
         let evaluations = (0..self.evaluations)
             .map(|i| {
                 let (rule, _, kind) = RULES[i % RULES.len()];
-                let compliance = if i % 5 == 0 {
-                    ConfigCompliance::NonCompliant
-                } else {
-                    ConfigCompliance::Compliant
-                };
+                let compliance = if i % 5 == 0 { ConfigCompliance::NonCompliant } else { ConfigCompliance::Compliant };
                 fx.evaluation(rule, kind, &format!("resource-{:05}", i / RULES.len()), compliance, 0)
             })
             .collect();
-        Dataset {
-            rules,
-            evaluations,
-            ..Default::default()
-        }
+        Dataset { rules, evaluations, ..Default::default() }
     }
 
     pub fn alarm_list(&self, fx: &mut Fixtures) -> Vec<Alarm> {
@@ -337,9 +284,7 @@ impl Synthetic {
         ];
         (0..self.alarms)
             .map(|i| {
-                let name = NAMED
-                    .get(i)
-                    .map_or_else(|| format!("app-latency-{i:04}"), |n| n.to_string());
+                let name = NAMED.get(i).map_or_else(|| format!("app-latency-{i:04}"), |n| n.to_string());
                 let state = match i % 7 {
                     0 => AlarmState::Alarm,
                     1 => AlarmState::InsufficientData,
@@ -356,10 +301,7 @@ impl Synthetic {
         (0..self.findings)
             .map(|i| {
                 let id = format!("arn:aws:securityhub:us-east-1:123456789012:finding/{i:08x}-synthetic");
-                let arn = format!(
-                    "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb-{:06}",
-                    i / 2
-                );
+                let arn = format!("arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb-{:06}", i / 2);
                 let by_product = i % 10 == 9;
                 let severity = Severity::ALL[i % 5];
                 let workflow = WorkflowStatus::ALL[(i / 5) % 4];

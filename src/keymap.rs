@@ -175,9 +175,7 @@ impl Key {
                 match (chars.next(), chars.next()) {
                     (Some(c), None) if !c.is_control() => KeyCode::Char(if shift { c.to_ascii_uppercase() } else { c }),
                     _ => {
-                        return Err(format!(
-                            "`{spec}` is not a key (e.g. q, G, ctrl-c, shift-tab, enter, f5)"
-                        ));
+                        return Err(format!("`{spec}` is not a key (e.g. q, G, ctrl-c, shift-tab, enter, f5)"));
                     }
                 }
             }
@@ -196,11 +194,7 @@ impl Key {
             KeyCode::Char(c) if ctrl => KeyCode::Char(c.to_ascii_lowercase()),
             other => other,
         };
-        Key {
-            code,
-            ctrl,
-            alt: e.modifiers.contains(KeyModifiers::ALT),
-        }
+        Key { code, ctrl, alt: e.modifiers.contains(KeyModifiers::ALT) }
     }
 }
 
@@ -253,10 +247,7 @@ impl Keymap {
         for name in overrides.keys() {
             if Action::from_name(name).is_none() {
                 let names: Vec<_> = Action::ALL.iter().map(|a| a.name()).collect();
-                return Err(format!(
-                    "keys.{name}: unknown action, expected one of: {}",
-                    names.join(", ")
-                ));
+                return Err(format!("keys.{name}: unknown action, expected one of: {}", names.join(", ")));
             }
         }
         let mut bindings = HashMap::new();
@@ -272,11 +263,7 @@ impl Keymap {
                 if let Some(other) = bindings.insert(key, action)
                     && other != action
                 {
-                    return Err(format!(
-                        "keys.{}: `{spec}` is already bound to {}",
-                        action.name(),
-                        other.name()
-                    ));
+                    return Err(format!("keys.{}: `{spec}` is already bound to {}", action.name(), other.name()));
                 }
                 parsed.push(key);
             }
@@ -294,10 +281,7 @@ impl Keymap {
 
     /// The keys bound to an action, for help texts.
     pub fn keys_for(&self, action: Action) -> &[Key] {
-        self.keys
-            .iter()
-            .find(|(a, _)| *a == action)
-            .map_or(&[], |(_, k)| k.as_slice())
+        self.keys.iter().find(|(a, _)| *a == action).map_or(&[], |(_, k)| k.as_slice())
     }
 
     /// The first key of an action as text, for hints.
@@ -317,31 +301,13 @@ mod tests {
     #[test]
     fn defaults_cover_the_documented_keys() {
         let k = Keymap::default();
-        assert_eq!(
-            k.action(&press(KeyCode::Char('q'), KeyModifiers::NONE)),
-            Some(Action::Quit)
-        );
-        assert_eq!(
-            k.action(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Action::Quit)
-        );
-        assert_eq!(
-            k.action(&press(KeyCode::BackTab, KeyModifiers::SHIFT)),
-            Some(Action::PrevPane)
-        );
-        assert_eq!(
-            k.action(&press(KeyCode::Char('2'), KeyModifiers::NONE)),
-            Some(Action::Detective)
-        );
+        assert_eq!(k.action(&press(KeyCode::Char('q'), KeyModifiers::NONE)), Some(Action::Quit));
+        assert_eq!(k.action(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+        assert_eq!(k.action(&press(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevPane));
+        assert_eq!(k.action(&press(KeyCode::Char('2'), KeyModifiers::NONE)), Some(Action::Detective));
         assert_eq!(k.action(&press(KeyCode::Down, KeyModifiers::NONE)), Some(Action::Down));
-        assert_eq!(
-            k.action(&press(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-            Some(Action::Bottom)
-        );
-        assert_eq!(
-            k.action(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)),
-            Some(Action::Help)
-        );
+        assert_eq!(k.action(&press(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Bottom));
+        assert_eq!(k.action(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)), Some(Action::Help));
         assert_eq!(k.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)), None);
     }
 
@@ -350,10 +316,7 @@ mod tests {
         let mut o = HashMap::new();
         o.insert("quit".to_string(), vec!["x".to_string()]);
         let k = Keymap::with_overrides(&o).unwrap();
-        assert_eq!(
-            k.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)),
-            Some(Action::Quit)
-        );
+        assert_eq!(k.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::Quit));
         assert_eq!(k.action(&press(KeyCode::Char('q'), KeyModifiers::NONE)), None);
 
         o.insert("help".to_string(), vec!["x".to_string()]);
@@ -362,11 +325,7 @@ mod tests {
 
         let mut o = HashMap::new();
         o.insert("jump".to_string(), vec!["x".to_string()]);
-        assert!(
-            Keymap::with_overrides(&o)
-                .unwrap_err()
-                .starts_with("keys.jump: unknown action")
-        );
+        assert!(Keymap::with_overrides(&o).unwrap_err().starts_with("keys.jump: unknown action"));
         let mut o = HashMap::new();
         o.insert("quit".to_string(), vec!["ctrl-".to_string()]);
         assert!(Keymap::with_overrides(&o).unwrap_err().contains("is not a key"));

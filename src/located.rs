@@ -18,25 +18,13 @@ pub struct FileError {
 impl FileError {
     /// A problem with the file as a whole.
     pub fn whole(origin: &str, message: impl Into<String>) -> Self {
-        FileError {
-            origin: origin.to_string(),
-            line: 0,
-            column: 0,
-            field: String::new(),
-            message: message.into(),
-        }
+        FileError { origin: origin.to_string(), line: 0, column: 0, field: String::new(), message: message.into() }
     }
 
     /// A problem at byte `offset` of `text`.
     pub fn at(origin: &str, text: &str, offset: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
         let (line, column) = line_col(text, offset);
-        FileError {
-            origin: origin.to_string(),
-            line,
-            column,
-            field: field.into(),
-            message: message.into(),
-        }
+        FileError { origin: origin.to_string(), line, column, field: field.into(), message: message.into() }
     }
 
     /// A TOML syntax or shape error, at the place the parser points to.

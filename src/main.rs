@@ -5,7 +5,9 @@ use tracing_subscriber::EnvFilter;
 
 use vigil::app::{App, Exit};
 use vigil::cli::{CatalogCommand, Cli, Command, PolicyCommand, Settings};
+use vigil::policy::Suite;
 use vigil::sources::demo::{DemoSource, Scenario};
+use vigil::sources::guardrails::GuardrailSource;
 use vigil::sources::{Source, system_clock};
 use vigil::store::Posture;
 use vigil::ui::{Banner, View};
@@ -51,11 +53,10 @@ fn init_logging(settings: &Settings) {
 fn demo(settings: Settings) -> ExitCode {
     init_logging(&settings);
     let scenario = Scenario::workshop();
-    let banner = Banner::Demo {
-        title: scenario.title.clone(),
-    };
+    let banner = Banner::Demo { title: scenario.title.clone() };
     #[allow(unused_mut)]
-    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(DemoSource::new(scenario))];
+    let mut sources: Vec<Box<dyn Source>> =
+        vec![Box::new(DemoSource::new(scenario)), Box::new(GuardrailSource::new(Suite::workshop()))];
     #[cfg(debug_assertions)]
     if fault::injected("source-panic") {
         sources.push(Box::new(fault::PanickingSource));
@@ -92,11 +93,7 @@ mod fault {
 }
 
 fn run_tui(settings: Settings, banner: Banner, sources: Vec<Box<dyn Source>>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("vigil: cannot start the runtime: {e}");
@@ -153,14 +150,8 @@ fn policy(command: PolicyCommand) -> ExitCode {
             commands::policy::test(&mut out, policies.as_deref(), tests.as_deref(), json)
         }
         PolicyCommand::Simulate { batch: Some(file), .. } => commands::policy::batch(&mut out, &file),
-        PolicyCommand::Simulate {
-            case: Some(case), json, ..
-        } => commands::policy::simulate(&mut out, &case, json),
-        PolicyCommand::Simulate {
-            case: None,
-            batch: None,
-            ..
-        } => unreachable!("clap requires a case or --batch"),
+        PolicyCommand::Simulate { case: Some(case), json, .. } => commands::policy::simulate(&mut out, &case, json),
+        PolicyCommand::Simulate { case: None, batch: None, .. } => unreachable!("clap requires a case or --batch"),
         PolicyCommand::Lint { files, json } => commands::policy::lint_files(&mut out, &files, json),
     })
 }

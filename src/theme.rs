@@ -109,10 +109,7 @@ impl Theme {
                 let path = Path::new(spec);
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     let names = Theme::built_in_names().collect::<Vec<_>>().join(", ");
-                    FileError::whole(
-                        spec,
-                        format!("not a built-in theme ({names}) and cannot be read as a file: {e}"),
-                    )
+                    FileError::whole(spec, format!("not a built-in theme ({names}) and cannot be read as a file: {e}"))
                 })?;
                 Theme::parse(&text, spec)?
             }
@@ -123,11 +120,7 @@ impl Theme {
     pub fn parse(text: &str, origin: &str) -> Result<Theme, FileError> {
         let err = |offset: usize, message: String| FileError::at(origin, text, offset, "", message);
         let raw: RawTheme = toml::from_str(text).map_err(|e| FileError::from_toml(origin, text, &e))?;
-        if let Some((key, _)) = raw
-            .styles
-            .iter()
-            .find(|(k, _)| !Token::ALL.iter().any(|t| t.name() == k.get_ref()))
-        {
+        if let Some((key, _)) = raw.styles.iter().find(|(k, _)| !Token::ALL.iter().any(|t| t.name() == k.get_ref())) {
             let names: Vec<_> = Token::ALL.iter().map(|t| t.name()).collect();
             let field = format!("styles.{}", key.get_ref());
             return Err(FileError::at(
@@ -186,12 +179,8 @@ struct RawStyle {
 impl RawStyle {
     fn resolve(&self, token: &str, err: &impl Fn(usize, String) -> FileError) -> Result<Style, FileError> {
         let color = |c: &Spanned<String>, field: &str| {
-            Color::from_str(c.get_ref()).map_err(|_| {
-                err(
-                    c.span().start,
-                    format!("styles.{token}.{field}: `{}` is not a colour", c.get_ref()),
-                )
-            })
+            Color::from_str(c.get_ref())
+                .map_err(|_| err(c.span().start, format!("styles.{token}.{field}: `{}` is not a colour", c.get_ref())))
         };
         let mut style = Style::default();
         if let Some(fg) = &self.fg {
@@ -252,17 +241,9 @@ mod tests {
         let e = Theme::parse(&text, "t.toml").unwrap_err();
         assert!(e.message.contains("styles.pass.fg: `greenish` is not a colour"), "{e}");
         assert!(e.line > 1, "{e}");
-        text = BUILT_IN[0]
-            .1
-            .lines()
-            .filter(|l| !l.starts_with("stale = "))
-            .collect::<Vec<_>>()
-            .join("\n");
+        text = BUILT_IN[0].1.lines().filter(|l| !l.starts_with("stale = ")).collect::<Vec<_>>().join("\n");
         let e = Theme::parse(&text, "t.toml").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "t.toml: styles.stale: missing: every token needs a style"
-        );
+        assert_eq!(e.to_string(), "t.toml: styles.stale: missing: every token needs a style");
         let e = Theme::parse(&format!("{}\nsparkle = {{ fg = \"red\" }}\n", BUILT_IN[0].1), "t.toml").unwrap_err();
         assert!(e.to_string().contains(": styles.sparkle: unknown token"), "{e}");
         assert!(e.line > 20, "{e}");
@@ -271,9 +252,6 @@ mod tests {
     #[test]
     fn an_unreadable_path_says_what_was_tried() {
         let e = Theme::load("/nonexistent/theme.toml", false).unwrap_err();
-        assert!(
-            e.message.contains("not a built-in theme (dark, light, high-contrast)"),
-            "{e}"
-        );
+        assert!(e.message.contains("not a built-in theme (dark, light, high-contrast)"), "{e}");
     }
 }

@@ -40,7 +40,9 @@ fn nothing_allows_means_implicit_deny_and_an_explicit_deny_wins() {
     assert_eq!(decide(json!({"request": r})), Decision::ImplicitlyDenied);
     assert_eq!(decide(json!({"request": r, "identityPolicies": [allow("s3:*", "*")]})), Decision::Allowed);
     assert_eq!(
-        decide(json!({"request": r, "identityPolicies": [allow("s3:*", "*"), deny("s3:GetObject", "arn:aws:s3:::ml-project-data/*")]})),
+        decide(
+            json!({"request": r, "identityPolicies": [allow("s3:*", "*"), deny("s3:GetObject", "arn:aws:s3:::ml-project-data/*")]})
+        ),
         Decision::ExplicitlyDenied
     );
 }
@@ -48,14 +50,23 @@ fn nothing_allows_means_implicit_deny_and_an_explicit_deny_wins() {
 #[test]
 fn every_scp_level_must_allow_and_full_aws_access_counts_only_when_listed() {
     let full = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
-    let r = request("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:us-east-1:123456789012:training-job/t", ACCOUNT, ROLE_SESSION);
+    let r = request(
+        "sagemaker:CreateTrainingJob",
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/t",
+        ACCOUNT,
+        ROLE_SESSION,
+    );
     let base = |scps: Value| json!({"request": r, "identityPolicies": [allow("sagemaker:*", "*")], "serviceControlPolicies": scps});
     assert_eq!(
-        decide(base(json!([{"orgIdentifier": "r-root", "policies": [full]}, {"orgIdentifier": "ou-ml", "policies": [full]}, {"orgIdentifier": ACCOUNT, "policies": [full]}]))),
+        decide(base(
+            json!([{"orgIdentifier": "r-root", "policies": [full]}, {"orgIdentifier": "ou-ml", "policies": [full]}, {"orgIdentifier": ACCOUNT, "policies": [full]}])
+        )),
         Decision::Allowed
     );
     // The OU allows only S3: its level has no Allow for SageMaker.
-    let c = case(base(json!([{"orgIdentifier": "r-root", "policies": [full]}, {"orgIdentifier": "ou-ml", "policies": [allow("s3:*", "*")]}])));
+    let c = case(base(
+        json!([{"orgIdentifier": "r-root", "policies": [full]}, {"orgIdentifier": "ou-ml", "policies": [allow("s3:*", "*")]}]),
+    ));
     let outcome = c.decide();
     assert_eq!(outcome.decision, Decision::ImplicitlyDenied);
     assert!(c.explain().reason.contains("serviceControlPolicies[1] (ou-ml)"), "{}", c.explain().reason);
@@ -63,7 +74,9 @@ fn every_scp_level_must_allow_and_full_aws_access_counts_only_when_listed() {
     assert_eq!(decide(base(json!([{"orgIdentifier": "r-root", "policies": []}]))), Decision::ImplicitlyDenied);
     // An SCP Deny.
     assert_eq!(
-        decide(base(json!([{"orgIdentifier": "r-root", "policies": [full, deny("sagemaker:CreateTrainingJob", "*")]}]))),
+        decide(base(
+            json!([{"orgIdentifier": "r-root", "policies": [full, deny("sagemaker:CreateTrainingJob", "*")]}])
+        )),
         Decision::ExplicitlyDenied
     );
 }
@@ -86,9 +99,12 @@ fn rcps_only_restrict_and_only_for_the_services_aws_lists() {
         Decision::Allowed,
         "RCPFullAWSAccess is implied: an RCP without an Allow does not deny"
     );
-    let sm = request("sagemaker:CreateModel", "arn:aws:sagemaker:us-east-1:123456789012:model/m", ACCOUNT, ROLE_SESSION);
+    let sm =
+        request("sagemaker:CreateModel", "arn:aws:sagemaker:us-east-1:123456789012:model/m", ACCOUNT, ROLE_SESSION);
     assert_eq!(
-        decide(json!({"request": sm, "identityPolicies": [allow("sagemaker:*", "*")], "resourceControlPolicies": levels})),
+        decide(
+            json!({"request": sm, "identityPolicies": [allow("sagemaker:*", "*")], "resourceControlPolicies": levels})
+        ),
         Decision::Allowed,
         "SageMaker is not a service RCPs apply to"
     );
@@ -97,9 +113,7 @@ fn rcps_only_restrict_and_only_for_the_services_aws_lists() {
 #[test]
 fn resource_policies_within_one_account() {
     let r = request("s3:GetObject", OBJECT, ACCOUNT, USER);
-    let bucket = |principal: Value| {
-        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]})
-    };
+    let bucket = |principal: Value| json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]});
     assert_eq!(decide(json!({"request": r, "resourcePolicy": bucket(json!({"AWS": USER}))})), Decision::Allowed);
     let c = case(json!({"request": r, "resourcePolicy": bucket(json!({"AWS": USER}))}));
     assert_eq!(c.explain().deciding[0].layer, "resourcePolicy");
@@ -146,11 +160,14 @@ fn permission_boundaries_and_session_policies_limit() {
     let c = case(json!({"request": put, "identityPolicies": [allow("s3:*", "*")], "permissionBoundaries": [boundary]}));
     assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
     assert!(c.explain().reason.contains("permissionBoundaries[0]"));
-    let c = case(json!({"request": put, "identityPolicies": [allow("s3:*", "*")], "sessionPolicy": allow("s3:Get*", "*")}));
+    let c =
+        case(json!({"request": put, "identityPolicies": [allow("s3:*", "*")], "sessionPolicy": allow("s3:Get*", "*")}));
     assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
     assert!(c.explain().reason.contains("session policy"));
     assert_eq!(
-        decide(json!({"request": get, "identityPolicies": [allow("s3:*", "*")], "sessionPolicy": allow("s3:Get*", "*")})),
+        decide(
+            json!({"request": get, "identityPolicies": [allow("s3:*", "*")], "sessionPolicy": allow("s3:Get*", "*")})
+        ),
         Decision::Allowed
     );
     // A resource policy naming the role (not the session) is limited by the boundary...
@@ -161,7 +178,10 @@ fn permission_boundaries_and_session_policies_limit() {
     );
     // ...one naming the session itself is not.
     let by_session = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ROLE_SESSION}, "Action": "s3:PutObject", "Resource": "*"}]});
-    assert_eq!(decide(json!({"request": put, "resourcePolicy": by_session, "permissionBoundaries": [boundary]})), Decision::Allowed);
+    assert_eq!(
+        decide(json!({"request": put, "resourcePolicy": by_session, "permissionBoundaries": [boundary]})),
+        Decision::Allowed
+    );
 }
 
 #[test]
@@ -169,7 +189,10 @@ fn every_vpc_endpoint_policy_must_allow() {
     let endpoint = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]});
     let get = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
     let put = request("s3:PutObject", OBJECT, ACCOUNT, ROLE_SESSION);
-    assert_eq!(decide(json!({"request": get, "identityPolicies": [allow("s3:*", "*")], "endpointPolicies": [endpoint]})), Decision::Allowed);
+    assert_eq!(
+        decide(json!({"request": get, "identityPolicies": [allow("s3:*", "*")], "endpointPolicies": [endpoint]})),
+        Decision::Allowed
+    );
     let c = case(json!({"request": put, "identityPolicies": [allow("s3:*", "*")], "endpointPolicies": [endpoint]}));
     assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
     assert!(c.explain().reason.contains("endpointPolicies[0]"));
@@ -178,20 +201,33 @@ fn every_vpc_endpoint_policy_must_allow() {
 #[test]
 fn not_action_not_resource_not_principal() {
     // The documented "deny everything except IAM" pattern.
-    let except_iam = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}]});
+    let except_iam =
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}]});
     let s3 = request("s3:GetObject", OBJECT, ACCOUNT, USER);
     let iam = request("iam:ListUsers", "*", ACCOUNT, USER);
-    assert_eq!(decide(json!({"request": s3, "identityPolicies": [allow("*", "*"), except_iam]})), Decision::ExplicitlyDenied);
+    assert_eq!(
+        decide(json!({"request": s3, "identityPolicies": [allow("*", "*"), except_iam]})),
+        Decision::ExplicitlyDenied
+    );
     assert_eq!(decide(json!({"request": iam, "identityPolicies": [allow("*", "*"), except_iam]})), Decision::Allowed);
     let outside = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "NotResource": ["arn:aws:s3:::ml-project-data", "arn:aws:s3:::ml-project-data/*"]}]});
     let elsewhere = request("s3:GetObject", "arn:aws:s3:::other-bucket/x", ACCOUNT, USER);
-    assert_eq!(decide(json!({"request": elsewhere, "identityPolicies": [allow("*", "*"), outside]})), Decision::ExplicitlyDenied);
+    assert_eq!(
+        decide(json!({"request": elsewhere, "identityPolicies": [allow("*", "*"), outside]})),
+        Decision::ExplicitlyDenied
+    );
     assert_eq!(decide(json!({"request": s3, "identityPolicies": [allow("*", "*"), outside]})), Decision::Allowed);
     let only_role = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::123456789012:role/DataScientist", ROLE_SESSION]}, "Action": "s3:*", "Resource": "*"}]});
     let alice = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
-    assert_eq!(decide(json!({"request": alice, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})), Decision::Allowed);
-    assert_eq!(decide(json!({"request": s3, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})), Decision::ExplicitlyDenied);
+    assert_eq!(
+        decide(json!({"request": alice, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(json!({"request": s3, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})),
+        Decision::ExplicitlyDenied
+    );
 }
 
 #[test]
@@ -212,7 +248,12 @@ fn policy_variables_in_resources_and_conditions() {
     // A principal tag in a condition.
     let team = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*",
         "Condition": {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}}}]});
-    let mut tagged = request("sagemaker:StopNotebookInstance", "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb", ACCOUNT, ROLE_SESSION);
+    let mut tagged = request(
+        "sagemaker:StopNotebookInstance",
+        "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb",
+        ACCOUNT,
+        ROLE_SESSION,
+    );
     tagged["context"] = json!({"aws:PrincipalTag/team": "fraud", "aws:ResourceTag/team": "fraud"});
     assert_eq!(decide(json!({"request": tagged, "identityPolicies": [team]})), Decision::Allowed);
     tagged["context"]["aws:ResourceTag/team"] = json!("churn");
@@ -236,20 +277,30 @@ fn actions_ignore_case_and_wildcards_work() {
 fn derived_keys_and_numbers_as_text() {
     let own_account = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
         "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}}]});
-    assert_eq!(decide(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicies": [own_account]})), Decision::Allowed);
-    assert_eq!(decide(json!({"request": request("s3:GetObject", OBJECT, OTHER, USER), "identityPolicies": [own_account]})), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicies": [own_account]})),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(json!({"request": request("s3:GetObject", OBJECT, OTHER, USER), "identityPolicies": [own_account]})),
+        Decision::ImplicitlyDenied
+    );
     let max_age = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
         "Condition": {"NumericGreaterThan": {"aws:MultiFactorAuthAge": 3600}, "Bool": {"aws:MultiFactorAuthPresent": true}}}]});
     let mut r = request("s3:GetObject", OBJECT, ACCOUNT, USER);
     r["context"] = json!({"aws:MultiFactorAuthAge": 7200, "aws:MultiFactorAuthPresent": true});
-    assert_eq!(decide(json!({"request": r, "identityPolicies": [allow("*", "*"), max_age]})), Decision::ExplicitlyDenied);
+    assert_eq!(
+        decide(json!({"request": r, "identityPolicies": [allow("*", "*"), max_age]})),
+        Decision::ExplicitlyDenied
+    );
     r["context"]["aws:MultiFactorAuthAge"] = json!(60);
     assert_eq!(decide(json!({"request": r, "identityPolicies": [allow("*", "*"), max_age]})), Decision::Allowed);
 }
 
 #[test]
 fn explanations_name_the_statement_and_each_condition() {
-    let guard = Policy::parse_str(include_str!("../guardrails/policies/deny-sagemaker-without-vpc.json"), "deny.json").unwrap();
+    let guard =
+        Policy::parse_str(include_str!("../guardrails/policies/deny-sagemaker-without-vpc.json"), "deny.json").unwrap();
     let c = case(json!({
         "request": {"action": "sagemaker:CreateTrainingJob", "resource": "arn:aws:sagemaker:us-east-1:123456789012:training-job/t",
                     "principal": ROLE_SESSION, "context": {"sagemaker:VpcSubnets": ["subnet-1"]}},
@@ -262,7 +313,10 @@ fn explanations_name_the_statement_and_each_condition() {
     assert_eq!(d.sid.as_deref(), Some("DenyWithoutSecurityGroups"));
     assert_eq!(d.statement, "Statement[1] \"DenyWithoutSecurityGroups\"");
     let cond = &d.conditions[0];
-    assert_eq!((cond.operator.as_str(), cond.key.as_str(), cond.matched), ("Null", "sagemaker:VpcSecurityGroupIds", true));
+    assert_eq!(
+        (cond.operator.as_str(), cond.key.as_str(), cond.matched),
+        ("Null", "sagemaker:VpcSecurityGroupIds", true)
+    );
     assert_eq!(cond.context, None);
     // The subnet statement did not apply: it is a near miss, with the value compared.
     let miss = e.near_misses.iter().find(|s| s.sid.as_deref() == Some("DenyWithoutVpcSubnets")).unwrap();
@@ -274,12 +328,18 @@ fn explanations_name_the_statement_and_each_condition() {
 fn malformed_cases_say_where() {
     let bad = |v: Value| parse_case(&v, "case.json", &Embedded(&[]), &[]).unwrap_err().to_string();
     assert_eq!(bad(json!({"identityPolicies": []})), "case.json: request: missing");
-    assert_eq!(bad(json!({"request": {"action": "GetObject", "principal": USER}})), "case.json: request.action: `GetObject` is not SERVICE:ACTION");
-    let e = bad(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicies": [{"Statement": {"Effect": "Allow", "Action": "s3:*"}}]}));
+    assert_eq!(
+        bad(json!({"request": {"action": "GetObject", "principal": USER}})),
+        "case.json: request.action: `GetObject` is not SERVICE:ACTION"
+    );
+    let e = bad(
+        json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicies": [{"Statement": {"Effect": "Allow", "Action": "s3:*"}}]}),
+    );
     assert!(e.contains("identityPolicies[0]") && e.contains("Statement[0]") && e.contains("Resource"), "{e}");
     let e = bad(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicy": []}));
     assert!(e.starts_with("case.json: identityPolicy: unknown field"), "{e}");
-    let e = bad(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicies": ["missing.json"]}));
+    let e =
+        bad(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "identityPolicies": ["missing.json"]}));
     assert!(e.contains("identityPolicies[0]: no built-in policy file missing.json"), "{e}");
 }
 
@@ -289,27 +349,42 @@ fn the_lint_catches_guardrails_that_cannot_work() {
         let p = Policy::from_value(v, "p.json").unwrap();
         lint(&p).into_iter().map(|f| format!("{:?} {} {}", f.severity, f.field, f.message)).collect::<Vec<_>>()
     };
-    let seed = Policy::parse_str(include_str!("data/seed-policies/deny-sagemaker-without-vpc.json"), "seed.json").unwrap();
+    let seed =
+        Policy::parse_str(include_str!("data/seed-policies/deny-sagemaker-without-vpc.json"), "seed.json").unwrap();
     let found = lint(&seed);
-    assert!(found.iter().any(|f| f.message.contains("`sagemaker:VpcSecurityGroup` is not a condition key of sagemaker (did you mean sagemaker:VpcSecurityGroupIds?)")));
+    assert!(found.iter().any(|f| f.message.contains(
+        "`sagemaker:VpcSecurityGroup` is not a condition key of sagemaker (did you mean sagemaker:VpcSecurityGroupIds?)"
+    )));
     assert!(found.iter().any(|f| f.message.contains("ANDed")));
     // A SageMaker deny scoped to EC2 ARNs can never match.
-    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sagemaker:CreateTrainingJob", "Resource": "arn:aws:ec2:*:123456789012:*"}]}));
+    let f = lint_of(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sagemaker:CreateTrainingJob", "Resource": "arn:aws:ec2:*:123456789012:*"}]}),
+    );
     assert!(f.iter().any(|m| m.starts_with("Error Resource") && m.contains("can never match")), "{f:?}");
     // Unknown actions, with a suggestion.
-    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": ["sagemaker:CreateTrainingJobs", "s3:Frobnicate*"], "Resource": "*"}]}));
-    assert!(f.iter().any(|m| m.contains("not a sagemaker action (did you mean sagemaker:CreateTrainingJob?)")), "{f:?}");
+    let f = lint_of(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": ["sagemaker:CreateTrainingJobs", "s3:Frobnicate*"], "Resource": "*"}]}),
+    );
+    assert!(
+        f.iter().any(|m| m.contains("not a sagemaker action (did you mean sagemaker:CreateTrainingJob?)")),
+        "{f:?}"
+    );
     assert!(f.iter().any(|m| m.contains("`s3:Frobnicate*` matches no s3 action")), "{f:?}");
     // ForAllValues allow-lists let requests without the key through.
-    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:CreateTrainingJob", "Resource": "*",
-        "Condition": {"ForAllValues:StringLikeIfExists": {"sagemaker:InstanceTypes": ["ml.m5.*"]}}}]}));
+    let f = lint_of(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:CreateTrainingJob", "Resource": "*",
+        "Condition": {"ForAllValues:StringLikeIfExists": {"sagemaker:InstanceTypes": ["ml.m5.*"]}}}]}),
+    );
     assert!(f.iter().any(|m| m.starts_with("Warning") && m.contains("requests without the key pass")), "{f:?}");
     // A Null check on a key the actions never supply denies every request.
-    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sagemaker:CreateModel", "Resource": "*",
-        "Condition": {"Null": {"sagemaker:InstanceTypes": "true"}}}]}));
+    let f = lint_of(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sagemaker:CreateModel", "Resource": "*",
+        "Condition": {"Null": {"sagemaker:InstanceTypes": "true"}}}]}),
+    );
     assert!(f.iter().any(|m| m.starts_with("Error") && m.contains("Deny applies to every request")), "{f:?}");
     // Unknown global keys.
-    let f = lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+    let f =
+        lint_of(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*",
         "Condition": {"StringNotEquals": {"aws:SourceVpcEndpoint": "vpce-1"}}}]}));
     assert!(f.iter().any(|m| m.contains("not an AWS global condition key")), "{f:?}");
     // The shipped guardrails are clean.

@@ -44,12 +44,7 @@ mod tempfile_dir {
 impl Session {
     fn start(tag: &str, fault: Option<&str>) -> Session {
         let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
+            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
             .expect("a pseudo-terminal");
         let log = tempfile_dir::TempDir::new(tag);
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_vigil"));
@@ -112,10 +107,7 @@ impl Session {
                 return;
             }
         }
-        panic!(
-            "the screen never showed {texts:?}; it shows:\n{}",
-            self.screen.screen().contents()
-        );
+        panic!("the screen never showed {texts:?}; it shows:\n{}", self.screen.screen().contents());
     }
 
     fn wait_exit(&mut self) -> u32 {
@@ -137,18 +129,9 @@ impl Session {
     /// visible cursor.
     fn assert_given_back(&self) {
         let termios = self.master.get_termios().expect("terminal settings");
-        assert!(
-            termios.local_flags.contains(LocalFlags::ICANON),
-            "raw mode left on (no ICANON)"
-        );
-        assert!(
-            termios.local_flags.contains(LocalFlags::ECHO),
-            "raw mode left on (no ECHO)"
-        );
-        assert!(
-            !self.screen.screen().alternate_screen(),
-            "still on the alternate screen"
-        );
+        assert!(termios.local_flags.contains(LocalFlags::ICANON), "raw mode left on (no ICANON)");
+        assert!(termios.local_flags.contains(LocalFlags::ECHO), "raw mode left on (no ECHO)");
+        assert!(!self.screen.screen().alternate_screen(), "still on the alternate screen");
         assert!(!self.screen.screen().hide_cursor(), "cursor left hidden");
         let text = String::from_utf8_lossy(&self.raw);
         let entered = text.find("\x1b[?1049h").expect("entered the alternate screen");
@@ -189,10 +172,7 @@ fn a_panic_in_the_ui_restores_the_terminal_and_exits_non_zero() {
     // The hook leaves the alternate screen before the message is printed (the guard's second
     // restore during unwinding is harmless).
     let left = text.find("\x1b[?1049l").unwrap();
-    assert!(
-        text[left..].contains("injected fault in the UI"),
-        "the panic message is printed on the main screen"
-    );
+    assert!(text[left..].contains("injected fault in the UI"), "the panic message is printed on the main screen");
 }
 
 #[test]

@@ -51,11 +51,9 @@ fn select(view: &mut View, posture: &Posture, id: &str) {
 fn each_pane_at_80x24() {
     let theme = dark();
     let (posture, mut view) = demo(0);
-    for (kind, id) in [
-        (ControlKind::Preventive, "PRV-02"),
-        (ControlKind::Detective, "DET-04"),
-        (ControlKind::Corrective, "COR-02"),
-    ] {
+    for (kind, id) in
+        [(ControlKind::Preventive, "PRV-02"), (ControlKind::Detective, "DET-04"), (ControlKind::Corrective, "COR-02")]
+    {
         select(&mut view, &posture, id);
         assert_eq!(view.focus, kind);
         let frame = render(&posture, &view, &theme, t0(), 80, 24);
@@ -67,11 +65,9 @@ fn each_pane_at_80x24() {
 fn each_pane_at_160x48() {
     let theme = dark();
     let (posture, mut view) = demo(40);
-    for (kind, id) in [
-        (ControlKind::Preventive, "PRV-01"),
-        (ControlKind::Detective, "DET-03"),
-        (ControlKind::Corrective, "COR-04"),
-    ] {
+    for (kind, id) in
+        [(ControlKind::Preventive, "PRV-01"), (ControlKind::Detective, "DET-03"), (ControlKind::Corrective, "COR-04")]
+    {
         select(&mut view, &posture, id);
         assert_eq!(view.focus, kind);
         let frame = render(&posture, &view, &theme, at(40), 160, 48);
@@ -85,22 +81,15 @@ fn drill_down_from_a_failing_control_to_its_resource() {
     let (posture, mut view) = demo(40);
     select(&mut view, &posture, "PRV-01");
     update(&mut view, &posture, Action::Enter);
-    let Screen::Control { index, cursor } = view.screen else {
-        panic!("Enter opens the control")
-    };
+    let Screen::Control { index, cursor } = view.screen else { panic!("Enter opens the control") };
     assert!(
-        matches!(
-            ControlDetail::new(&posture, index, 158).target(cursor),
-            Some(Target::Resource(_))
-        ),
+        matches!(ControlDetail::new(&posture, index, 158).target(cursor), Some(Target::Resource(_))),
         "the cursor starts on the first failing resource"
     );
     let frame = render(&posture, &view, &theme, at(40), 160, 48);
     check("drilldown_control_160x48", &frame, &theme);
     update(&mut view, &posture, Action::Enter);
-    let Screen::Resource { id, .. } = &view.screen else {
-        panic!("Enter on row {cursor} did not open a resource")
-    };
+    let Screen::Resource { id, .. } = &view.screen else { panic!("Enter on row {cursor} did not open a resource") };
     assert_eq!(id.short_name(), "fraud-detection-nb");
     let frame = render(&posture, &view, &theme, at(40), 160, 48);
     check("drilldown_resource_160x48", &frame, &theme);
@@ -125,9 +114,7 @@ fn the_empty_store_waits_for_data() {
     for kind in [SourceKind::Config, SourceKind::SecurityHub, SourceKind::CloudWatch] {
         posture.register_source(kind, kind.default_interval());
     }
-    let view = View::new(Banner::Demo {
-        title: "SageMaker guardrails workshop".into(),
-    });
+    let view = View::new(Banner::Demo { title: "SageMaker guardrails workshop".into() });
     let frame = render(&posture, &view, &theme, t0(), 160, 48);
     assert!(text(&frame).contains("Waiting for data from config, securityhub, cloudwatch"));
     check("empty_160x48", &frame, &theme);
@@ -141,17 +128,12 @@ fn a_source_in_error_next_to_two_healthy_ones() {
     posture.apply(SourceEvent {
         source: SourceKind::CloudWatch,
         fetched_at: at(61),
-        result: Err(SourceError::Unauthorized {
-            action: "cloudwatch:DescribeAlarms".into(),
-        }),
+        result: Err(SourceError::Unauthorized { action: "cloudwatch:DescribeAlarms".into() }),
     });
     select(&mut view, &posture, "DET-04");
     let frame = render(&posture, &view, &theme, at(75), 160, 48);
     let shown = text(&frame);
-    assert!(
-        shown.contains("cloudwatch ✘ unauthorized: cloudwatch:DescribeAlarms (data 15s old)"),
-        "{shown}"
-    );
+    assert!(shown.contains("cloudwatch ✘ unauthorized: cloudwatch:DescribeAlarms (data 15s old)"), "{shown}");
     assert!(shown.contains("config ● ok"));
     assert!(shown.contains("firing"), "the last good data stays on screen");
     check("source_error_160x48", &frame, &theme);
@@ -175,11 +157,7 @@ fn light_and_high_contrast_themes() {
     select(&mut view, &posture, "PRV-01");
     for name in ["light", "high-contrast"] {
         let theme = Theme::load(name, false).unwrap();
-        check(
-            &format!("theme_{name}_160x48"),
-            &render(&posture, &view, &theme, at(40), 160, 48),
-            &theme,
-        );
+        check(&format!("theme_{name}_160x48"), &render(&posture, &view, &theme, at(40), 160, 48), &theme);
     }
 }
 
@@ -192,10 +170,7 @@ fn no_color_keeps_meaning_without_colours() {
     for y in 0..24 {
         for x in 0..80 {
             let style = frame[(x, y)].style();
-            assert!(
-                style.fg.is_none() || style.fg == Some(ratatui::style::Color::Reset),
-                "colour at {x},{y}"
-            );
+            assert!(style.fg.is_none() || style.fg == Some(ratatui::style::Color::Reset), "colour at {x},{y}");
         }
     }
     check("no_color_80x24", &frame, &theme);
@@ -216,15 +191,7 @@ fn the_story_ends_repaired_at_250x70() {
 fn every_size_from_80x24_to_250x70_shows_the_three_panes() {
     let theme = dark();
     let (posture, mut view) = demo(40);
-    for (w, h) in [
-        (80, 24),
-        (100, 30),
-        (119, 40),
-        (120, 40),
-        (160, 48),
-        (200, 50),
-        (250, 70),
-    ] {
+    for (w, h) in [(80, 24), (100, 30), (119, 40), (120, 40), (160, 48), (200, 50), (250, 70)] {
         for kind in ControlKind::ALL {
             view.focus = kind;
             let shown = text(&render(&posture, &view, &theme, at(40), w, h));
@@ -265,14 +232,7 @@ fn hostile_text_renders_inert() {
             ..Default::default()
         }),
     ];
-    posture.apply(fx.replace(
-        SourceKind::SecurityHub,
-        0,
-        Dataset {
-            findings,
-            ..Default::default()
-        },
-    ));
+    posture.apply(fx.replace(SourceKind::SecurityHub, 0, Dataset { findings, ..Default::default() }));
     let mut view = View::new(Banner::Live {
         profile: Some("prod\u{1b}]2;x\u{7}".into()),
         region: "us-east-1".into(),
@@ -289,14 +249,8 @@ fn hostile_text_renders_inert() {
         for cell in frame.content() {
             for c in cell.symbol().chars() {
                 let u = c as u32;
-                assert!(
-                    u >= 0x20 && !(0x7f..=0x9f).contains(&u),
-                    "control character {u:#x} reached the screen"
-                );
-                assert!(
-                    !matches!(u, 0x202a..=0x202e | 0x2066..=0x2069),
-                    "bidi override reached the screen"
-                );
+                assert!(u >= 0x20 && !(0x7f..=0x9f).contains(&u), "control character {u:#x} reached the screen");
+                assert!(!matches!(u, 0x202a..=0x202e | 0x2066..=0x2069), "bidi override reached the screen");
             }
         }
     }
@@ -312,28 +266,38 @@ fn selection_and_failures_are_styled_by_the_theme() {
     select(&mut view, &posture, "PRV-02");
     let frame = render(&posture, &view, &theme, t0(), 160, 48);
     // Find the FAIL symbol of PRV-02's row and check its colour is the theme's selection.
-    let row = (0..48)
-        .find(|&y| {
-            (0..160)
-                .map(|x| frame[(x, y)].symbol())
-                .collect::<String>()
-                .contains("PRV-02")
-        })
-        .unwrap();
+    let row =
+        (0..48).find(|&y| (0..160).map(|x| frame[(x, y)].symbol()).collect::<String>().contains("PRV-02")).unwrap();
     let x = (0..160).find(|&x| frame[(x, row)].symbol() == "✘").unwrap();
-    assert_eq!(
-        frame[(x, row)].style().bg,
-        theme.style(vigil::theme::Token::Selection).bg
-    );
+    assert_eq!(frame[(x, row)].style().bg, theme.style(vigil::theme::Token::Selection).bg);
     // An unselected failing row carries the fail colour.
-    let other = (0..48)
-        .find(|&y| {
-            (0..160)
-                .map(|x| frame[(x, y)].symbol())
-                .collect::<String>()
-                .contains("PRV-03")
-        })
-        .unwrap();
+    let other =
+        (0..48).find(|&y| (0..160).map(|x| frame[(x, y)].symbol()).collect::<String>().contains("PRV-03")).unwrap();
     let x = (0..160).find(|&x| frame[(x, other)].symbol() == "✘").unwrap();
     assert_eq!(frame[(x, other)].style().fg, theme.style(vigil::theme::Token::Fail).fg);
+}
+
+#[test]
+fn a_guardrail_test_explains_its_decision() {
+    let theme = dark();
+    let (posture, mut view) = demo(0);
+    select(&mut view, &posture, "PRV-09");
+    update(&mut view, &posture, Action::Enter);
+    let Screen::Control { index, cursor } = view.screen else { panic!("on the control") };
+    let target = ControlDetail::new(&posture, index, 158).target(cursor);
+    assert!(matches!(target, Some(Target::Guardrail(_))), "the cursor starts on the first test: {target:?}");
+    // The test that catches the workshop's ANDed Null block.
+    while !matches!(
+        ControlDetail::new(&posture, index, 158).target(match view.screen { Screen::Control { cursor, .. } => cursor, _ => 0 }),
+        Some(Target::Guardrail(ref n)) if n.contains("but no security groups")
+    ) {
+        update(&mut view, &posture, Action::Down);
+    }
+    update(&mut view, &posture, Action::Enter);
+    assert!(matches!(view.screen, Screen::Guardrail { .. }));
+    let frame = render(&posture, &view, &theme, t0(), 160, 48);
+    let shown = text(&frame);
+    assert!(shown.contains("DenyWithoutSecurityGroups"), "{shown}");
+    assert!(shown.contains("✔ Null sagemaker:VpcSecurityGroupIds [\"true\"]  request: (absent)"), "{shown}");
+    check("guardrail_explanation_160x48", &frame, &theme);
 }

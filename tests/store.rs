@@ -20,25 +20,15 @@ fn status(p: &Posture, id: &str, now: Timestamp) -> Status {
 }
 
 fn fail(n: u32) -> Status {
-    Status::Fail(FailCount {
-        resources: n,
-        at_least: false,
-    })
+    Status::Fail(FailCount { resources: n, at_least: false })
 }
 
 fn config(rules: Vec<ConfigRule>, evaluations: Vec<Evaluation>) -> Dataset {
-    Dataset {
-        rules,
-        evaluations,
-        ..Default::default()
-    }
+    Dataset { rules, evaluations, ..Default::default() }
 }
 
 fn findings(findings: Vec<Finding>) -> Dataset {
-    Dataset {
-        findings,
-        ..Default::default()
-    }
+    Dataset { findings, ..Default::default() }
 }
 
 fn nb_finding<'a>(
@@ -101,11 +91,7 @@ fn one_resource_failing_in_config_and_security_hub_counts_once() {
     p.apply(fx.replace(SourceKind::SecurityHub, 0, findings(vec![f])));
     let i = p.control_index("PRV-01").unwrap();
     assert_eq!(p.control_status(i, fx.t0), fail(1));
-    assert_eq!(
-        p.evidence(i).failing.values().copied().collect::<Vec<_>>(),
-        vec![2],
-        "two items, one resource"
-    );
+    assert_eq!(p.evidence(i).failing.values().copied().collect::<Vec<_>>(), vec![2], "two items, one resource");
 }
 
 #[test]
@@ -116,12 +102,7 @@ fn suppressed_findings_do_not_count_and_workflow_changes_with_equal_timestamps_w
     p.apply(fx.replace(SourceKind::SecurityHub, 0, findings(vec![f])));
     assert_eq!(status(&p, "PRV-01", fx.t0), fail(1));
     // BatchUpdateFindings keeps UpdatedAt: the same timestamp with new content must win.
-    let suppressed = fx.finding(nb_finding(
-        "f-1",
-        FindingCompliance::Failed,
-        WorkflowStatus::Suppressed,
-        0,
-    ));
+    let suppressed = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::Suppressed, 0));
     p.apply(fx.merge(SourceKind::SecurityHub, 5, findings(vec![suppressed])));
     assert_eq!(status(&p, "PRV-01", fx.at(5)), Status::Pass);
     assert_eq!(p.finding_totals().by_workflow[WorkflowStatus::Suppressed.index()], 1);
@@ -132,12 +113,7 @@ fn suppressed_findings_do_not_count_and_workflow_changes_with_equal_timestamps_w
 fn older_and_duplicate_events_change_nothing() {
     let mut fx = Fixtures::new();
     let mut p = posture();
-    let new = fx.finding(nb_finding(
-        "f-1",
-        FindingCompliance::Passed,
-        WorkflowStatus::Resolved,
-        100,
-    ));
+    let new = fx.finding(nb_finding("f-1", FindingCompliance::Passed, WorkflowStatus::Resolved, 100));
     let old = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 50));
     p.apply(fx.merge(SourceKind::SecurityHub, 100, findings(vec![new.clone()])));
     let before = p.evidence(p.control_index("PRV-01").unwrap()).clone();
@@ -170,11 +146,7 @@ fn archived_findings_leave_and_do_not_come_back_late() {
     assert_eq!(p.finding_count(), 0);
     assert_eq!(p.finding_totals().active, 0);
     p.apply(fx.merge(SourceKind::SecurityHub, 40, findings(vec![active])));
-    assert_eq!(
-        p.finding_count(),
-        0,
-        "an older ACTIVE copy must not revive an archived finding"
-    );
+    assert_eq!(p.finding_count(), 0, "an older ACTIVE copy must not revive an archived finding");
     // Only a control finding with data would say PASS; with nothing left the source still
     // answered, but this control has no evidence.
     assert_eq!(status(&p, "PRV-01", fx.at(40)), Status::Unknown);
@@ -184,37 +156,15 @@ fn archived_findings_leave_and_do_not_come_back_late() {
 fn capped_counts_without_details_are_lower_bounds() {
     let mut fx = Fixtures::new();
     let mut p = posture();
-    let mut rule = fx.rule(
-        "s3-ssl",
-        "S3_BUCKET_SSL_REQUESTS_ONLY",
-        ConfigCompliance::NonCompliant,
-        0,
-    );
-    rule.noncompliant = Some(CappedCount {
-        count: 100,
-        cap_exceeded: true,
-    });
+    let mut rule = fx.rule("s3-ssl", "S3_BUCKET_SSL_REQUESTS_ONLY", ConfigCompliance::NonCompliant, 0);
+    rule.noncompliant = Some(CappedCount { count: 100, cap_exceeded: true });
     rule.details_complete = false;
     let evals = (0..3)
-        .map(|i| {
-            fx.evaluation(
-                "s3-ssl",
-                "AWS::S3::Bucket",
-                &format!("b{i}"),
-                ConfigCompliance::NonCompliant,
-                0,
-            )
-        })
+        .map(|i| fx.evaluation("s3-ssl", "AWS::S3::Bucket", &format!("b{i}"), ConfigCompliance::NonCompliant, 0))
         .collect();
     p.apply(fx.replace(SourceKind::Config, 0, config(vec![rule.clone()], evals)));
     let s = status(&p, "PRV-07", fx.t0);
-    assert_eq!(
-        s,
-        Status::Fail(FailCount {
-            resources: 100,
-            at_least: true
-        })
-    );
+    assert_eq!(s, Status::Fail(FailCount { resources: 100, at_least: true }));
     assert_eq!(s.describe(), "FAIL 100+");
     // Once every page is read, the count is exact.
     rule.details_complete = true;
@@ -240,20 +190,9 @@ fn alarms_fire_as_activity_warn_without_data_and_fail_when_missing() {
     assert_eq!(status(&p, "DET-03", fx.t0), Status::Unknown);
     let firing = fx.alarm("SageMakerGuardrailDenials", AlarmState::Alarm, 0);
     let no_data = fx.alarm("UnauthorizedAPICalls", AlarmState::InsufficientData, 0);
-    p.apply(fx.replace(
-        SourceKind::CloudWatch,
-        0,
-        Dataset {
-            alarms: vec![firing, no_data],
-            ..Default::default()
-        },
-    ));
+    p.apply(fx.replace(SourceKind::CloudWatch, 0, Dataset { alarms: vec![firing, no_data], ..Default::default() }));
     let det3 = p.control_index("DET-03").unwrap();
-    assert_eq!(
-        p.control_status(det3, fx.t0),
-        Status::Pass,
-        "a firing alarm is a working detection"
-    );
+    assert_eq!(p.control_status(det3, fx.t0), Status::Pass, "a firing alarm is a working detection");
     assert_eq!(p.evidence(det3).firing, 1);
     assert_eq!(status(&p, "DET-04", fx.t0), Status::Warn);
     // DET-05 names four alarms, none of which exist: a missing detection fails.
@@ -268,22 +207,9 @@ fn corrective_controls_follow_their_remediations() {
     let rule_name = "s3-public-read";
     let source = "S3_BUCKET_PUBLIC_READ_PROHIBITED";
     let rule = fx.rule(rule_name, source, ConfigCompliance::NonCompliant, 0);
-    let eval = fx.evaluation(
-        rule_name,
-        "AWS::S3::Bucket",
-        "exports",
-        ConfigCompliance::NonCompliant,
-        0,
-    );
+    let eval = fx.evaluation(rule_name, "AWS::S3::Bucket", "exports", ConfigCompliance::NonCompliant, 0);
     let rc = fx.remediation(rule_name, "AWS-DisableS3BucketPublicReadWrite", true, 0);
-    let running = fx.execution(
-        rule_name,
-        "AWS::S3::Bucket",
-        "exports",
-        ExecutionState::InProgress,
-        0,
-        0,
-    );
+    let running = fx.execution(rule_name, "AWS::S3::Bucket", "exports", ExecutionState::InProgress, 0, 0);
     p.apply(fx.replace(
         SourceKind::Config,
         0,
@@ -296,11 +222,7 @@ fn corrective_controls_follow_their_remediations() {
         },
     ));
     let cor = p.control_index("COR-01").unwrap();
-    assert_eq!(
-        p.control_status(cor, fx.at(60)),
-        Status::Pass,
-        "awaiting remediation is not a failure"
-    );
+    assert_eq!(p.control_status(cor, fx.at(60)), Status::Pass, "awaiting remediation is not a failure");
     assert_eq!(p.evidence(cor).pending, 1);
     assert_eq!(status(&p, "PRV-08", fx.t0), fail(1), "the preventive control does fail");
     // Running for more than fifteen minutes: WARN (the source is polled, so not stale).
@@ -308,22 +230,8 @@ fn corrective_controls_follow_their_remediations() {
     p.apply(fx.merge(SourceKind::Config, 16 * 60, Dataset::default()));
     assert_eq!(p.control_status(cor, later), Status::Warn);
     // It failed: the corrective control fails.
-    let failed = fx.execution(
-        rule_name,
-        "AWS::S3::Bucket",
-        "exports",
-        ExecutionState::Failed,
-        0,
-        17 * 60,
-    );
-    p.apply(fx.merge(
-        SourceKind::Config,
-        17 * 60,
-        Dataset {
-            executions: vec![failed],
-            ..Default::default()
-        },
-    ));
+    let failed = fx.execution(rule_name, "AWS::S3::Bucket", "exports", ExecutionState::Failed, 0, 17 * 60);
+    p.apply(fx.merge(SourceKind::Config, 17 * 60, Dataset { executions: vec![failed], ..Default::default() }));
     assert_eq!(p.control_status(cor, fx.at(17 * 60)), fail(1));
     // Without its remediation configuration the rule itself is the failure.
     p.apply(fx.replace(SourceKind::Config, 18 * 60, config(vec![rule], vec![])));
@@ -342,18 +250,13 @@ fn data_older_than_three_intervals_is_stale_and_keeps_its_verdict() {
     assert_eq!(status(&p, "PRV-01", fx.at(90)), fail(1));
     assert_eq!(
         status(&p, "PRV-01", fx.at(91)),
-        Status::Stale(Verdict::Fail(FailCount {
-            resources: 1,
-            at_least: false
-        }))
+        Status::Stale(Verdict::Fail(FailCount { resources: 1, at_least: false }))
     );
     // A failure keeps the data and marks the source.
     p.apply(vigil::sources::SourceEvent {
         source: SourceKind::SecurityHub,
         fetched_at: fx.at(95),
-        result: Err(SourceError::Throttled {
-            operation: "GetFindings".into(),
-        }),
+        result: Err(SourceError::Throttled { operation: "GetFindings".into() }),
     });
     assert_eq!(p.source(SourceKind::SecurityHub).health.name(), "throttled");
     assert_eq!(p.source(SourceKind::SecurityHub).last_ok, Some(fx.t0));
@@ -374,19 +277,12 @@ fn a_replace_drops_what_is_gone_and_an_older_replace_is_ignored() {
     });
     p.apply(fx.replace(SourceKind::SecurityHub, 10, findings(vec![a.clone(), b])));
     assert_eq!(p.finding_totals().active, 2);
-    assert_eq!(
-        p.evidence(p.control_index("DET-08").unwrap()).activity[Severity::Critical.index()],
-        1
-    );
+    assert_eq!(p.evidence(p.control_index("DET-08").unwrap()).activity[Severity::Critical.index()], 1);
     p.apply(fx.replace(SourceKind::SecurityHub, 20, findings(vec![a.clone()])));
     assert_eq!(p.finding_totals().active, 1);
     assert_eq!(p.evidence(p.control_index("DET-08").unwrap()).activity, [0; 5]);
     p.apply(fx.replace(SourceKind::SecurityHub, 15, findings(vec![])));
-    assert_eq!(
-        p.finding_totals().active,
-        1,
-        "a full set older than the one held is ignored"
-    );
+    assert_eq!(p.finding_totals().active, 1, "a full set older than the one held is ignored");
 }
 
 #[test]
@@ -421,20 +317,10 @@ fn guardrail_tests_that_disagree_fail_their_control() {
         expected: Decision::ExplicitlyDenied,
         actual: Decision::Allowed,
         evaluated_at: fx.t0,
+        detail: None,
     };
-    p.apply(fx.replace(
-        SourceKind::Guardrails,
-        0,
-        Dataset {
-            guardrails: vec![test],
-            ..Default::default()
-        },
-    ));
-    assert_eq!(
-        status(&p, "PRV-09", fx.at(3600)),
-        fail(1),
-        "offline tests never go stale"
-    );
+    p.apply(fx.replace(SourceKind::Guardrails, 0, Dataset { guardrails: vec![test], ..Default::default() }));
+    assert_eq!(status(&p, "PRV-09", fx.at(3600)), fail(1), "offline tests never go stale");
 }
 
 #[test]
@@ -442,18 +328,8 @@ fn progress_and_retries_show_in_health_without_touching_data() {
     let fx = Fixtures::new();
     let mut p = posture();
     p.apply(fx.event(SourceKind::SecurityHub, 0, Payload::Progress { pages: 3, items: 300 }));
-    assert_eq!(
-        p.source(SourceKind::SecurityHub).health,
-        Health::Loading { pages: 3, items: 300 }
-    );
-    p.apply(fx.event(
-        SourceKind::SecurityHub,
-        1,
-        Payload::Retrying {
-            attempt: 2,
-            reason: "throttled".into(),
-        },
-    ));
+    assert_eq!(p.source(SourceKind::SecurityHub).health, Health::Loading { pages: 3, items: 300 });
+    p.apply(fx.event(SourceKind::SecurityHub, 1, Payload::Retrying { attempt: 2, reason: "throttled".into() }));
     assert_eq!(p.source(SourceKind::SecurityHub).health.name(), "retrying");
     assert!(p.is_empty());
 }
@@ -462,31 +338,10 @@ fn progress_and_retries_show_in_health_without_touching_data() {
 fn skipped_items_are_counted() {
     let fx = Fixtures::new();
     let mut p = posture();
-    p.apply(fx.merge(
-        SourceKind::SecurityHub,
-        0,
-        Dataset {
-            skipped: 2,
-            ..Default::default()
-        },
-    ));
-    p.apply(fx.merge(
-        SourceKind::SecurityHub,
-        1,
-        Dataset {
-            skipped: 1,
-            ..Default::default()
-        },
-    ));
+    p.apply(fx.merge(SourceKind::SecurityHub, 0, Dataset { skipped: 2, ..Default::default() }));
+    p.apply(fx.merge(SourceKind::SecurityHub, 1, Dataset { skipped: 1, ..Default::default() }));
     assert_eq!(p.source(SourceKind::SecurityHub).skipped, 3);
-    p.apply(fx.replace(
-        SourceKind::SecurityHub,
-        2,
-        Dataset {
-            skipped: 0,
-            ..Default::default()
-        },
-    ));
+    p.apply(fx.replace(SourceKind::SecurityHub, 2, Dataset { skipped: 0, ..Default::default() }));
     assert_eq!(p.source(SourceKind::SecurityHub).skipped, 0);
 }
 
@@ -498,25 +353,9 @@ mod incremental {
 
     #[derive(Debug, Clone)]
     enum Change {
-        Finding {
-            id: u8,
-            control: u8,
-            failed: bool,
-            suppressed: bool,
-            archived: bool,
-            resource: u8,
-            t: i64,
-        },
-        Evaluation {
-            rule: u8,
-            resource: u8,
-            noncompliant: bool,
-            t: i64,
-        },
-        Rule {
-            rule: u8,
-            t: i64,
-        },
+        Finding { id: u8, control: u8, failed: bool, suppressed: bool, archived: bool, resource: u8, t: i64 },
+        Evaluation { rule: u8, resource: u8, noncompliant: bool, t: i64 },
+        Rule { rule: u8, t: i64 },
     }
 
     const CONTROLS: [&str; 3] = ["SageMaker.1", "SageMaker.2", "S3.2"];
@@ -528,26 +367,17 @@ mod incremental {
 
     fn change() -> impl Strategy<Value = Change> {
         prop_oneof![
-            (
-                0u8..6,
-                0u8..3,
-                any::<bool>(),
-                any::<bool>(),
-                any::<bool>(),
-                0u8..4,
-                0i64..5
-            )
-                .prop_map(
-                    |(id, control, failed, suppressed, archived, resource, t)| Change::Finding {
-                        id,
-                        control,
-                        failed,
-                        suppressed,
-                        archived,
-                        resource,
-                        t
-                    }
-                ),
+            (0u8..6, 0u8..3, any::<bool>(), any::<bool>(), any::<bool>(), 0u8..4, 0i64..5).prop_map(
+                |(id, control, failed, suppressed, archived, resource, t)| Change::Finding {
+                    id,
+                    control,
+                    failed,
+                    suppressed,
+                    archived,
+                    resource,
+                    t
+                }
+            ),
             (0u8..3, 0u8..4, any::<bool>(), 0i64..5).prop_map(|(rule, resource, noncompliant, t)| Change::Evaluation {
                 rule,
                 resource,
@@ -560,30 +390,14 @@ mod incremental {
 
     fn dataset(fx: &mut Fixtures, c: &Change) -> (SourceKind, Dataset) {
         match *c {
-            Change::Finding {
-                id,
-                control,
-                failed,
-                suppressed,
-                archived,
-                resource,
-                t,
-            } => {
+            Change::Finding { id, control, failed, suppressed, archived, resource, t } => {
                 let id = format!("f{id}");
                 let arn = format!("arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb{resource}");
                 let mut f = fx.finding(FindingSpec {
                     id: &id,
                     control_id: Some(CONTROLS[control as usize]),
-                    compliance: Some(if failed {
-                        FindingCompliance::Failed
-                    } else {
-                        FindingCompliance::Passed
-                    }),
-                    workflow: if suppressed {
-                        WorkflowStatus::Suppressed
-                    } else {
-                        WorkflowStatus::New
-                    },
+                    compliance: Some(if failed { FindingCompliance::Failed } else { FindingCompliance::Passed }),
+                    workflow: if suppressed { WorkflowStatus::Suppressed } else { WorkflowStatus::New },
                     resource: ("AwsSageMakerNotebookInstance", &arn),
                     updated: t,
                     ..Default::default()
@@ -593,26 +407,15 @@ mod incremental {
                 }
                 (SourceKind::SecurityHub, findings(vec![f]))
             }
-            Change::Evaluation {
-                rule,
-                resource,
-                noncompliant,
-                t,
-            } => {
-                let compliance = if noncompliant {
-                    ConfigCompliance::NonCompliant
-                } else {
-                    ConfigCompliance::Compliant
-                };
+            Change::Evaluation { rule, resource, noncompliant, t } => {
+                let compliance =
+                    if noncompliant { ConfigCompliance::NonCompliant } else { ConfigCompliance::Compliant };
                 let e = fx.evaluation(RULES[rule as usize].0, NB_TYPE, &format!("nb{resource}"), compliance, t);
                 (SourceKind::Config, config(vec![], vec![e]))
             }
             Change::Rule { rule, t } => {
                 let (name, source) = RULES[rule as usize];
-                (
-                    SourceKind::Config,
-                    config(vec![fx.rule(name, source, ConfigCompliance::Compliant, t)], vec![]),
-                )
+                (SourceKind::Config, config(vec![fx.rule(name, source, ConfigCompliance::Compliant, t)], vec![]))
             }
         }
     }

@@ -51,23 +51,13 @@ impl Control {
     /// Whether a Config rule is evidence for this control: by managed source identifier, or by
     /// name for custom rules.
     pub fn binds_rule(&self, rule: &ConfigRule) -> bool {
-        let by_source = rule
-            .source_identifier
-            .as_deref()
-            .is_some_and(|s| self.evidence.config_rules.iter().any(|r| r == s));
-        by_source
-            || self
-                .evidence
-                .config_rule_names
-                .iter()
-                .any(|p| glob::matches(p, &rule.name))
+        let by_source =
+            rule.source_identifier.as_deref().is_some_and(|s| self.evidence.config_rules.iter().any(|r| r == s));
+        by_source || self.evidence.config_rule_names.iter().any(|p| glob::matches(p, &rule.name))
     }
 
     pub fn binds_metric(&self, metric: &MetricId) -> bool {
-        self.evidence
-            .metrics
-            .iter()
-            .any(|(ns, name)| **ns == *metric.namespace && **name == *metric.name)
+        self.evidence.metrics.iter().any(|(ns, name)| **ns == *metric.namespace && **name == *metric.name)
     }
 }
 
@@ -100,11 +90,7 @@ impl Catalog {
             FileError::at(origin, text, span.start, field, message)
         };
         if raw.control.is_empty() {
-            return Err(error(
-                0..0,
-                "control".into(),
-                "the catalog has no [[control]] entries".into(),
-            ));
+            return Err(error(0..0, "control".into(), "the catalog has no [[control]] entries".into()));
         }
         let mut seen = HashSet::new();
         let mut controls = Vec::with_capacity(raw.control.len());
@@ -159,10 +145,7 @@ impl Catalog {
                 evidence,
             });
         }
-        Ok(Catalog {
-            controls,
-            origin: origin.to_string(),
-        })
+        Ok(Catalog { controls, origin: origin.to_string() })
     }
 
     /// The controls of one pane, with their positions in the catalog.

@@ -41,14 +41,7 @@ pub fn list(out: &mut dyn Write, catalog: &Catalog) -> std::io::Result<ExitCode>
         add("alarms", e.alarms.clone());
         add("metrics", e.metrics.iter().map(|(ns, n)| format!("{ns}/{n}")).collect());
         add("tests", e.guardrail_tests.clone());
-        writeln!(
-            out,
-            "{:<8} {:<10} {}\n         {}",
-            c.id,
-            c.kind.name(),
-            c.title,
-            evidence.join("; ")
-        )?;
+        writeln!(out, "{:<8} {:<10} {}\n         {}", c.id, c.kind.name(), c.title, evidence.join("; "))?;
     }
     Ok(ExitCode::SUCCESS)
 }

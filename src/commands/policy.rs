@@ -31,11 +31,7 @@ fn write_statement(out: &mut dyn Write, s: &StatementExplained) -> std::io::Resu
             None => "(absent)".into(),
         };
         let mark = if c.matched { "✔" } else { "✘" };
-        writeln!(
-            out,
-            "    {mark} {} {} {:?}; request: {context}",
-            c.operator, c.key, c.values
-        )?;
+        writeln!(out, "    {mark} {} {} {:?}; request: {context}", c.operator, c.key, c.values)?;
     }
     Ok(())
 }
@@ -143,11 +139,7 @@ pub fn test(
     } else {
         write_table(out, &suite.origin, &results)?;
     }
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn write_table(out: &mut dyn Write, origin: &str, results: &[TestResult]) -> std::io::Result<()> {
@@ -156,22 +148,10 @@ fn write_table(out: &mut dyn Write, origin: &str, results: &[TestResult]) -> std
     for r in results {
         let mark = if r.passed() { "✔ " } else { "✘ " };
         let control = r.control.as_deref().unwrap_or("-");
-        writeln!(
-            out,
-            "  {mark}{:<17} {:<17} {control:<7} {}",
-            r.expect.as_str(),
-            r.actual().as_str(),
-            r.name
-        )?;
+        writeln!(out, "  {mark}{:<17} {:<17} {control:<7} {}", r.expect.as_str(), r.actual().as_str(), r.name)?;
     }
     let failed: Vec<&TestResult> = results.iter().filter(|r| !r.passed()).collect();
-    writeln!(
-        out,
-        "{} tests: {} passed, {} failed",
-        results.len(),
-        results.len() - failed.len(),
-        failed.len()
-    )?;
+    writeln!(out, "{} tests: {} passed, {} failed", results.len(), results.len() - failed.len(), failed.len())?;
     for r in failed {
         writeln!(out, "\n✘ {}: expected {}, got", r.name, r.expect)?;
         write_explained(out, &r.explained)?;
@@ -206,11 +186,7 @@ pub fn lint_files(out: &mut dyn Write, files: &[impl AsRef<Path>], as_json: bool
             .collect();
         let mut all: Vec<serde_json::Value> = broken;
         all.extend(findings.iter().map(|f| serde_json::to_value(f).expect("serialisable")));
-        writeln!(
-            out,
-            "{}",
-            json!({"findings": all, "errors": errors, "warnings": warnings})
-        )?;
+        writeln!(out, "{}", json!({"findings": all, "errors": errors, "warnings": warnings}))?;
     } else {
         for e in &broken {
             writeln!(out, "{e}")?;
@@ -220,9 +196,5 @@ pub fn lint_files(out: &mut dyn Write, files: &[impl AsRef<Path>], as_json: bool
         }
         writeln!(out, "{} files: {errors} errors, {warnings} warnings", files.len())?;
     }
-    Ok(if errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -65,13 +65,7 @@ pub struct UnknownValue {
 
 impl fmt::Display for UnknownValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown {} `{}`, expected one of: {}",
-            self.what,
-            self.value,
-            self.expected.join(", ")
-        )
+        write!(f, "unknown {} `{}`, expected one of: {}", self.what, self.value, self.expected.join(", "))
     }
 }
 
@@ -157,13 +151,8 @@ aws_enum! {
 
 impl Severity {
     /// Most severe first, the order people read them in.
-    pub const DESCENDING: [Severity; 5] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Informational,
-    ];
+    pub const DESCENDING: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Informational];
 
     pub fn index(self) -> usize {
         self as usize
@@ -319,6 +308,44 @@ pub struct GuardrailResult {
     pub expected: Decision,
     pub actual: Decision,
     pub evaluated_at: Timestamp,
+    /// Why the policies decided as they did, ready to show.
+    pub detail: Option<std::sync::Arc<GuardrailDetail>>,
+}
+
+/// A guardrail test's explanation: the deciding statements with their policy text, and the
+/// statements whose conditions kept them from applying.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardrailDetail {
+    pub reason: String,
+    pub deciding: Vec<ExplainedStatement>,
+    pub near_misses: Vec<ExplainedStatement>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplainedStatement {
+    /// `identityPolicies[1]`
+    pub layer: String,
+    /// `Statement[0] "DenyWithoutVpcSubnets"`
+    pub statement: String,
+    pub effect: String,
+    /// The policy's file.
+    pub origin: String,
+    /// The whole policy, pretty-printed.
+    pub policy_text: String,
+    /// The statement's lines in `policy_text`.
+    pub lines: std::ops::Range<usize>,
+    pub conditions: Vec<ConditionResult>,
+}
+
+/// One condition as evaluated: the key, the operator, the values compared, the outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionResult {
+    pub operator: String,
+    pub key: String,
+    pub values: Vec<String>,
+    /// The request's values; `None` when the key was absent.
+    pub context: Option<Vec<String>>,
+    pub matched: bool,
 }
 
 impl GuardrailResult {
@@ -336,10 +363,7 @@ mod tests {
         for s in Severity::ALL {
             assert_eq!(s.as_str().parse::<Severity>().unwrap(), *s);
         }
-        assert_eq!(
-            "NON_COMPLIANT".parse::<ConfigCompliance>().unwrap(),
-            ConfigCompliance::NonCompliant
-        );
+        assert_eq!("NON_COMPLIANT".parse::<ConfigCompliance>().unwrap(), ConfigCompliance::NonCompliant);
         let err = "SEVERE".parse::<Severity>().unwrap_err();
         assert_eq!(
             err.to_string(),

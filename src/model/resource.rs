@@ -44,12 +44,7 @@ impl ResourceId {
                 None => interner.intern(resource_id),
             }
         };
-        Self {
-            kind: interner.intern(cfn_type),
-            id,
-            account: interner.intern(account),
-            region: interner.intern(region),
-        }
+        Self { kind: interner.intern(cfn_type), id, account: interner.intern(account), region: interner.intern(region) }
     }
 
     /// The identity of a resource as Security Hub names it (its own type names, usually an ARN).
@@ -87,11 +82,7 @@ impl ResourceId {
     }
 
     fn identity(&self) -> (&str, &str, Option<(&str, &str)>) {
-        let scope = if self.is_arn() {
-            None
-        } else {
-            Some((&*self.account, &*self.region))
-        };
+        let scope = if self.is_arn() { None } else { Some((&*self.account, &*self.region)) };
         (&self.kind, &self.id, scope)
     }
 }
@@ -128,11 +119,7 @@ const ACCOUNT: &str = "AWS::::Account";
 #[derive(Clone, Copy)]
 enum ArnShape {
     /// `arn:{partition}:{service}:{region}:{account}:{prefix}{id}`
-    Regional {
-        service: &'static str,
-        prefix: &'static str,
-        lowercase: bool,
-    },
+    Regional { service: &'static str, prefix: &'static str, lowercase: bool },
     /// `arn:{partition}:{service}:::{id}` (S3 buckets have no region or account in their ARN)
     Global { service: &'static str },
     /// The id is kept as it is (the account number, a role's unique id).
@@ -149,11 +136,7 @@ impl TypeMapping {
     fn arn(&self, id: &str, account: &str, region: &str) -> String {
         let partition = partition(region);
         match self.shape {
-            ArnShape::Regional {
-                service,
-                prefix,
-                lowercase,
-            } => {
+            ArnShape::Regional { service, prefix, lowercase } => {
                 // SageMaker lowercases resource names in its ARNs.
                 let id = if lowercase { id.to_lowercase() } else { id.to_string() };
                 format!("arn:{partition}:{service}:{region}:{account}:{prefix}{id}")
@@ -175,73 +158,37 @@ fn partition(region: &str) -> &'static str {
 }
 
 const fn regional(service: &'static str, prefix: &'static str) -> ArnShape {
-    ArnShape::Regional {
-        service,
-        prefix,
-        lowercase: false,
-    }
+    ArnShape::Regional { service, prefix, lowercase: false }
 }
 
 const fn sagemaker(prefix: &'static str) -> ArnShape {
-    ArnShape::Regional {
-        service: "sagemaker",
-        prefix,
-        lowercase: true,
-    }
+    ArnShape::Regional { service: "sagemaker", prefix, lowercase: true }
 }
 
 /// The resource types vigil's catalog deals with. Add a row to teach it another one.
 const TYPES: &[TypeMapping] = &[
-    TypeMapping {
-        cfn: ACCOUNT,
-        hub: Some("AwsAccount"),
-        shape: ArnShape::Verbatim,
-    },
-    TypeMapping {
-        cfn: "AWS::S3::Bucket",
-        hub: Some("AwsS3Bucket"),
-        shape: ArnShape::Global { service: "s3" },
-    },
+    TypeMapping { cfn: ACCOUNT, hub: Some("AwsAccount"), shape: ArnShape::Verbatim },
+    TypeMapping { cfn: "AWS::S3::Bucket", hub: Some("AwsS3Bucket"), shape: ArnShape::Global { service: "s3" } },
     TypeMapping {
         cfn: "AWS::SageMaker::NotebookInstance",
         hub: Some("AwsSageMakerNotebookInstance"),
         shape: sagemaker("notebook-instance/"),
     },
-    TypeMapping {
-        cfn: "AWS::SageMaker::EndpointConfig",
-        hub: None,
-        shape: sagemaker("endpoint-config/"),
-    },
-    TypeMapping {
-        cfn: "AWS::SageMaker::Model",
-        hub: None,
-        shape: sagemaker("model/"),
-    },
-    TypeMapping {
-        cfn: "AWS::SageMaker::Domain",
-        hub: None,
-        shape: sagemaker("domain/"),
-    },
+    TypeMapping { cfn: "AWS::SageMaker::EndpointConfig", hub: None, shape: sagemaker("endpoint-config/") },
+    TypeMapping { cfn: "AWS::SageMaker::Model", hub: None, shape: sagemaker("model/") },
+    TypeMapping { cfn: "AWS::SageMaker::Domain", hub: None, shape: sagemaker("domain/") },
     TypeMapping {
         cfn: "AWS::CloudTrail::Trail",
         hub: Some("AwsCloudTrailTrail"),
         shape: regional("cloudtrail", "trail/"),
     },
-    TypeMapping {
-        cfn: "AWS::EC2::VPC",
-        hub: Some("AwsEc2Vpc"),
-        shape: regional("ec2", "vpc/"),
-    },
+    TypeMapping { cfn: "AWS::EC2::VPC", hub: Some("AwsEc2Vpc"), shape: regional("ec2", "vpc/") },
     TypeMapping {
         cfn: "AWS::EC2::SecurityGroup",
         hub: Some("AwsEc2SecurityGroup"),
         shape: regional("ec2", "security-group/"),
     },
-    TypeMapping {
-        cfn: "AWS::KMS::Key",
-        hub: Some("AwsKmsKey"),
-        shape: regional("kms", "key/"),
-    },
+    TypeMapping { cfn: "AWS::KMS::Key", hub: Some("AwsKmsKey"), shape: regional("kms", "key/") },
     TypeMapping {
         cfn: "AWS::CloudWatch::Alarm",
         hub: Some("AwsCloudWatchAlarm"),
@@ -253,11 +200,7 @@ const TYPES: &[TypeMapping] = &[
         shape: regional("guardduty", "detector/"),
     },
     // Config names IAM roles by their unique id (AROA...), from which no ARN can be built.
-    TypeMapping {
-        cfn: "AWS::IAM::Role",
-        hub: Some("AwsIamRole"),
-        shape: ArnShape::Verbatim,
-    },
+    TypeMapping { cfn: "AWS::IAM::Role", hub: Some("AwsIamRole"), shape: ArnShape::Verbatim },
 ];
 
 #[cfg(test)]
@@ -316,10 +259,7 @@ mod tests {
         let b = hub(&mut i, "AwsSomeThing", "x");
         assert_ne!(a, b);
         let other_region = ResourceId::from_config(&mut i, "AWS::Some::Thing", "x", "123456789012", "eu-west-1");
-        assert_ne!(
-            a, other_region,
-            "a bare id is only unique within its account and region"
-        );
+        assert_ne!(a, other_region, "a bare id is only unique within its account and region");
     }
 
     #[test]

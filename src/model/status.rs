@@ -10,11 +10,7 @@ pub struct FailCount {
 
 impl std::fmt::Display for FailCount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.at_least {
-            write!(f, "{}+", self.resources)
-        } else {
-            write!(f, "{}", self.resources)
-        }
+        if self.at_least { write!(f, "{}+", self.resources) } else { write!(f, "{}", self.resources) }
     }
 }
 
@@ -60,13 +56,8 @@ pub enum StatusLevel {
 }
 
 impl StatusLevel {
-    pub const ALL: [StatusLevel; 5] = [
-        StatusLevel::Pass,
-        StatusLevel::Fail,
-        StatusLevel::Warn,
-        StatusLevel::Unknown,
-        StatusLevel::Stale,
-    ];
+    pub const ALL: [StatusLevel; 5] =
+        [StatusLevel::Pass, StatusLevel::Fail, StatusLevel::Warn, StatusLevel::Unknown, StatusLevel::Stale];
 
     pub fn index(self) -> usize {
         self as usize
@@ -145,14 +136,8 @@ mod tests {
 
     #[test]
     fn descriptions_keep_counts_honest() {
-        let exact = FailCount {
-            resources: 3,
-            at_least: false,
-        };
-        let capped = FailCount {
-            resources: 100,
-            at_least: true,
-        };
+        let exact = FailCount { resources: 3, at_least: false };
+        let capped = FailCount { resources: 100, at_least: true };
         assert_eq!(Status::Fail(exact).describe(), "FAIL 3");
         assert_eq!(Status::Fail(capped).describe(), "FAIL 100+");
         assert_eq!(Status::Stale(Verdict::Fail(exact)).describe(), "STALE (was FAIL 3)");

@@ -22,9 +22,7 @@ impl Files for Dir {
     fn read(&self, path: &str) -> Result<(String, String), String> {
         let full = self.0.join(path);
         let shown = full.display().to_string();
-        std::fs::read_to_string(&full)
-            .map(|t| (t, shown.clone()))
-            .map_err(|e| format!("cannot read {shown}: {e}"))
+        std::fs::read_to_string(&full).map(|t| (t, shown.clone())).map_err(|e| format!("cannot read {shown}: {e}"))
     }
 }
 
@@ -75,22 +73,13 @@ const FIELDS: [&str; 8] = [
 
 /// Parses a case. `extra` names fields the caller handles (a test's `name`, `expect`, ...).
 pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]) -> Result<Case, CaseError> {
-    let err = |field: &str, message: String| CaseError {
-        origin: origin.to_string(),
-        field: field.to_string(),
-        message,
-    };
+    let err =
+        |field: &str, message: String| CaseError { origin: origin.to_string(), field: field.to_string(), message };
     let Value::Object(map) = value else {
         return Err(err("", "a case is a JSON object with a `request`".into()));
     };
-    if let Some(unknown) = map
-        .keys()
-        .find(|k| !FIELDS.contains(&k.as_str()) && !extra.contains(&k.as_str()))
-    {
-        return Err(err(
-            unknown,
-            format!("unknown field, expected one of {}", FIELDS.join(", ")),
-        ));
+    if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str()) && !extra.contains(&k.as_str())) {
+        return Err(err(unknown, format!("unknown field, expected one of {}", FIELDS.join(", "))));
     }
     let request = parse_request(map.get("request").ok_or_else(|| err("request", "missing".into()))?)
         .map_err(|(field, message)| err(&format!("request.{field}"), message))?;
@@ -103,20 +92,15 @@ pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]
             Value::Object(_) => {
                 Policy::from_value(v.clone(), &format!("{origin} {field}")).map_err(|e| err(field, e.to_string()))
             }
-            _ => Err(err(
-                field,
-                "a policy is a JSON object or a path to a policy file".into(),
-            )),
+            _ => Err(err(field, "a policy is a JSON object or a path to a policy file".into())),
         }
     };
     let list = |field: &str| -> Result<Vec<Policy>, CaseError> {
         match map.get(field) {
             None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| policy(&format!("{field}[{i}]"), v))
-                .collect(),
+            Some(Value::Array(items)) => {
+                items.iter().enumerate().map(|(i, v)| policy(&format!("{field}[{i}]"), v)).collect()
+            }
             Some(_) => Err(err(field, "must be an array of policies".into())),
         }
     };
@@ -131,10 +115,7 @@ pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]
             None | Some(Value::Null) => return Ok(Vec::new()),
             Some(Value::Array(items)) => items,
             Some(_) => {
-                return Err(err(
-                    field,
-                    "must be an array of {orgIdentifier, policies}, root first".into(),
-                ));
+                return Err(err(field, "must be an array of {orgIdentifier, policies}, root first".into()));
             }
         };
         items
@@ -182,17 +163,11 @@ type FieldError = (String, String);
 
 fn parse_request(value: &Value) -> Result<Request, FieldError> {
     let Value::Object(map) = value else {
-        return Err((
-            String::new(),
-            "must be an object {action, resource, principal, context}".into(),
-        ));
+        return Err((String::new(), "must be an object {action, resource, principal, context}".into()));
     };
     for key in map.keys() {
         if !["action", "resource", "principal", "context"].contains(&key.as_str()) {
-            return Err((
-                key.clone(),
-                "unknown field, expected action, resource, principal, context".into(),
-            ));
+            return Err((key.clone(), "unknown field, expected action, resource, principal, context".into()));
         }
     }
     let text = |field: &str| match map.get(field) {
@@ -220,10 +195,7 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
             (arn, account)
         }
         Some(_) => {
-            return Err((
-                "resource".into(),
-                "must be {\"resource\": ARN, \"accountId\": ...} or an ARN".into(),
-            ));
+            return Err(("resource".into(), "must be {\"resource\": ARN, \"accountId\": ...} or an ARN".into()));
         }
         None => ("*".to_string(), None),
     };
@@ -233,13 +205,7 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
         Some(Value::Object(keys)) => context(keys)?,
         Some(_) => return Err(("context".into(), "must be an object of keys".into())),
     };
-    Ok(Request::new(
-        &action,
-        &resource,
-        account.as_deref(),
-        &principal,
-        context,
-    ))
+    Ok(Request::new(&action, &resource, account.as_deref(), &principal, context))
 }
 
 fn context(keys: &Map<String, Value>) -> Result<Context, FieldError> {

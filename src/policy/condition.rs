@@ -216,9 +216,7 @@ impl Condition {
     pub fn holds(&self, context: &Context, vars: &dyn Variables) -> bool {
         let present = context.get_lower(&self.key_lower);
         if self.base == Base::Null {
-            let Values::Absent(wanted) = &self.compiled else {
-                unreachable!("Null compiles to Absent")
-            };
+            let Values::Absent(wanted) = &self.compiled else { unreachable!("Null compiles to Absent") };
             let absent = present.is_none_or(|v| v.is_empty());
             return wanted.contains(&absent);
         }
@@ -321,11 +319,9 @@ fn compile(base: Base, values: &[String], vars: &dyn Variables, substitute: bool
         } else {
             text.iter().map(|v| Pattern::literal(v)).collect()
         }),
-        Base::ArnEquals | Base::ArnLike | Base::ArnNotEquals | Base::ArnNotLike => Values::Arns(
-            text.iter()
-                .filter_map(|v| ArnPattern::compile(v, vars, substitute))
-                .collect(),
-        ),
+        Base::ArnEquals | Base::ArnLike | Base::ArnNotEquals | Base::ArnNotLike => {
+            Values::Arns(text.iter().filter_map(|v| ArnPattern::compile(v, vars, substitute)).collect())
+        }
         Base::NumericEquals
         | Base::NumericNotEquals
         | Base::NumericLessThan
@@ -370,16 +366,10 @@ fn matches_any(base: Base, compiled: &Values, v: &str) -> bool {
         Values::Folded(ps) => ps.iter().any(|p| v.chars().flat_map(char::to_lowercase).eq(p.chars())),
         Values::Patterns(ps) => ps.iter().any(|p| p.matches(v)),
         Values::Arns(ps) => ps.iter().any(|p| p.matches(v)),
-        Values::Numbers(ps) => v
-            .trim()
-            .parse::<f64>()
-            .is_ok_and(|n| ps.iter().any(|p| compare(base, n, *p))),
+        Values::Numbers(ps) => v.trim().parse::<f64>().is_ok_and(|n| ps.iter().any(|p| compare(base, n, *p))),
         Values::Dates(ps) => parse_date(v).is_some_and(|d| ps.iter().any(|p| compare(base, d, *p))),
         Values::Bools(ps) => parse_bool(v).is_some_and(|b| ps.contains(&b)),
-        Values::Networks(ps) => v
-            .trim()
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ps.iter().any(|n| in_network(ip, *n))),
+        Values::Networks(ps) => v.trim().parse::<IpAddr>().is_ok_and(|ip| ps.iter().any(|n| in_network(ip, *n))),
         Values::Absent(_) | Values::Variables => false,
     }
 }
@@ -417,12 +407,7 @@ pub fn parse_date(v: &str) -> Option<Timestamp> {
     if let Ok(dt) = v.parse::<jiff::civil::DateTime>() {
         return utc.to_timestamp(dt).ok();
     }
-    utc.to_timestamp(
-        v.parse::<jiff::civil::Date>()
-            .ok()?
-            .to_datetime(jiff::civil::Time::midnight()),
-    )
-    .ok()
+    utc.to_timestamp(v.parse::<jiff::civil::Date>().ok()?.to_datetime(jiff::civil::Time::midnight())).ok()
 }
 
 fn parse_network(v: &str) -> Option<(IpAddr, u8)> {
@@ -478,11 +463,7 @@ mod tests {
 
     #[test]
     fn operator_names_parse_with_prefixes_and_suffix() {
-        let c = cond(
-            "ForAnyValue:StringNotLikeIfExists",
-            "sagemaker:InstanceTypes",
-            &["ml.m5.*"],
-        );
+        let c = cond("ForAnyValue:StringNotLikeIfExists", "sagemaker:InstanceTypes", &["ml.m5.*"]);
         assert_eq!(c.base, Base::StringNotLike);
         assert_eq!(c.set, Some(SetOperator::ForAnyValue));
         assert!(c.if_exists);
@@ -496,15 +477,9 @@ mod tests {
     fn missing_keys() {
         let empty = Context::new();
         assert!(!holds(&cond("StringEquals", "k", &["v"]), &empty));
-        assert!(
-            holds(&cond("StringNotEquals", "k", &["v"]), &empty),
-            "negated operators hold when the key is absent"
-        );
+        assert!(holds(&cond("StringNotEquals", "k", &["v"]), &empty), "negated operators hold when the key is absent");
         assert!(holds(&cond("StringEqualsIfExists", "k", &["v"]), &empty));
-        assert!(
-            holds(&cond("ForAllValues:StringEquals", "k", &["v"]), &empty),
-            "ForAllValues: vacuously true"
-        );
+        assert!(holds(&cond("ForAllValues:StringEquals", "k", &["v"]), &empty), "ForAllValues: vacuously true");
         assert!(!holds(&cond("ForAnyValue:StringEquals", "k", &["v"]), &empty));
         assert!(holds(&cond("ForAnyValue:StringEqualsIfExists", "k", &["v"]), &empty));
         assert!(holds(&cond("Null", "k", &["true"]), &empty));
@@ -523,64 +498,32 @@ mod tests {
     #[test]
     fn multi_valued_keys_with_set_operators() {
         let c = ctx(&[("aws:TagKeys", &["env", "owner"])]);
-        assert!(holds(
-            &cond("ForAllValues:StringEquals", "aws:TagKeys", &["env", "owner", "cost"]),
-            &c
-        ));
+        assert!(holds(&cond("ForAllValues:StringEquals", "aws:TagKeys", &["env", "owner", "cost"]), &c));
         assert!(!holds(&cond("ForAllValues:StringEquals", "aws:TagKeys", &["env"]), &c));
         assert!(holds(&cond("ForAnyValue:StringEquals", "aws:TagKeys", &["env"]), &c));
         assert!(!holds(&cond("ForAnyValue:StringEquals", "aws:TagKeys", &["cost"]), &c));
         // Negated: ForAllValues: no value is listed; ForAnyValue: some value is not listed.
-        assert!(!holds(
-            &cond("ForAllValues:StringNotEquals", "aws:TagKeys", &["env"]),
-            &c
-        ));
-        assert!(holds(
-            &cond("ForAllValues:StringNotEquals", "aws:TagKeys", &["cost"]),
-            &c
-        ));
+        assert!(!holds(&cond("ForAllValues:StringNotEquals", "aws:TagKeys", &["env"]), &c));
+        assert!(holds(&cond("ForAllValues:StringNotEquals", "aws:TagKeys", &["cost"]), &c));
         assert!(holds(&cond("ForAnyValue:StringNotEquals", "aws:TagKeys", &["env"]), &c));
-        assert!(!holds(
-            &cond("ForAnyValue:StringNotEquals", "aws:TagKeys", &["env", "owner"]),
-            &c
-        ));
+        assert!(!holds(&cond("ForAnyValue:StringNotEquals", "aws:TagKeys", &["env", "owner"]), &c));
     }
 
     #[test]
     fn string_family() {
         let c = ctx(&[("aws:SourceVpce", &["vpce-0a1b"])]);
-        assert!(
-            holds(&cond("StringEquals", "AWS:SOURCEVPCE", &["vpce-0a1b"]), &c),
-            "key names ignore case"
-        );
-        assert!(
-            !holds(&cond("StringEquals", "aws:SourceVpce", &["VPCE-0A1B"]), &c),
-            "values do not"
-        );
-        assert!(holds(
-            &cond("StringEqualsIgnoreCase", "aws:SourceVpce", &["VPCE-0A1B"]),
-            &c
-        ));
-        assert!(!holds(
-            &cond("StringNotEqualsIgnoreCase", "aws:SourceVpce", &["VPCE-0A1B"]),
-            &c
-        ));
+        assert!(holds(&cond("StringEquals", "AWS:SOURCEVPCE", &["vpce-0a1b"]), &c), "key names ignore case");
+        assert!(!holds(&cond("StringEquals", "aws:SourceVpce", &["VPCE-0A1B"]), &c), "values do not");
+        assert!(holds(&cond("StringEqualsIgnoreCase", "aws:SourceVpce", &["VPCE-0A1B"]), &c));
+        assert!(!holds(&cond("StringNotEqualsIgnoreCase", "aws:SourceVpce", &["VPCE-0A1B"]), &c));
         assert!(holds(&cond("StringLike", "aws:SourceVpce", &["vpce-*"]), &c));
         assert!(holds(&cond("StringNotLike", "aws:SourceVpce", &["vpce-9*"]), &c));
-        assert!(!holds(
-            &cond("StringNotEquals", "aws:SourceVpce", &["vpce-0a1b", "vpce-2"]),
-            &c
-        ));
+        assert!(!holds(&cond("StringNotEquals", "aws:SourceVpce", &["vpce-0a1b", "vpce-2"]), &c));
     }
 
     #[test]
     fn numeric_date_bool_binary() {
-        let c = ctx(&[
-            ("n", &["10"]),
-            ("d", &["2026-11-26T12:00:00Z"]),
-            ("b", &["true"]),
-            ("bin", &["QmluYXJ5"]),
-        ]);
+        let c = ctx(&[("n", &["10"]), ("d", &["2026-11-26T12:00:00Z"]), ("b", &["true"]), ("bin", &["QmluYXJ5"])]);
         assert!(holds(&cond("NumericEquals", "n", &["10.0"]), &c));
         assert!(holds(&cond("NumericNotEquals", "n", &["11"]), &c));
         assert!(holds(&cond("NumericLessThan", "n", &["11"]), &c));
@@ -592,18 +535,12 @@ mod tests {
         assert!(holds(&cond("DateEquals", "d", &["2026-11-26T13:00:00+01:00"]), &c));
         assert!(holds(&cond("DateNotEquals", "d", &["2026-11-26"]), &c));
         assert!(holds(&cond("DateLessThanEquals", "d", &["2026-11-26T12:00:00Z"]), &c));
-        assert!(holds(
-            &cond("DateGreaterThanEquals", "d", &["2026-11-26T12:00:00Z"]),
-            &c
-        ));
+        assert!(holds(&cond("DateGreaterThanEquals", "d", &["2026-11-26T12:00:00Z"]), &c));
         assert!(holds(&cond("Bool", "b", &["TRUE"]), &c));
         assert!(!holds(&cond("Bool", "b", &["false"]), &c));
         assert!(holds(&cond("BinaryEquals", "bin", &["QmluYXJ5"]), &c));
         let nan = ctx(&[("n", &["ten"])]);
-        assert!(
-            !holds(&cond("NumericEquals", "n", &["10"]), &nan),
-            "a value that is not a number matches nothing"
-        );
+        assert!(!holds(&cond("NumericEquals", "n", &["10"]), &nan), "a value that is not a number matches nothing");
     }
 
     #[test]
@@ -619,52 +556,21 @@ mod tests {
 
     #[test]
     fn arns_compare_segment_by_segment() {
-        let c = ctx(&[(
-            "aws:SourceArn",
-            &["arn:aws:sagemaker:us-east-1:123456789012:training-job/t1"],
-        )]);
-        assert!(holds(
-            &cond(
-                "ArnLike",
-                "aws:SourceArn",
-                &["arn:aws:sagemaker:*:123456789012:training-job/*"]
-            ),
-            &c
-        ));
-        assert!(holds(
-            &cond("ArnEquals", "aws:SourceArn", &["arn:aws:sagemaker:*:*:*"]),
-            &c
-        ));
+        let c = ctx(&[("aws:SourceArn", &["arn:aws:sagemaker:us-east-1:123456789012:training-job/t1"])]);
+        assert!(holds(&cond("ArnLike", "aws:SourceArn", &["arn:aws:sagemaker:*:123456789012:training-job/*"]), &c));
+        assert!(holds(&cond("ArnEquals", "aws:SourceArn", &["arn:aws:sagemaker:*:*:*"]), &c));
         assert!(holds(&cond("ArnNotLike", "aws:SourceArn", &["arn:aws:s3:::*"]), &c));
-        assert!(!holds(
-            &cond(
-                "ArnNotEquals",
-                "aws:SourceArn",
-                &["arn:aws:sagemaker:us-east-1:123456789012:*"]
-            ),
-            &c
-        ));
+        assert!(!holds(&cond("ArnNotEquals", "aws:SourceArn", &["arn:aws:sagemaker:us-east-1:123456789012:*"]), &c));
     }
 
     #[test]
     fn variables_in_condition_values() {
         let c = ctx(&[("aws:username", &["alice"]), ("s3:prefix", &["home/alice/data"])]);
         assert!(holds(&cond("StringLike", "s3:prefix", &["home/${aws:username}/*"]), &c));
-        assert!(
-            !holds(&cond("StringLike", "s3:prefix", &["home/${aws:userid}/*"]), &c),
-            "absent variable"
-        );
-        assert!(
-            holds(&cond("StringEquals", "aws:username", &["${aws:userid, 'alice'}"]), &c),
-            "default"
-        );
-        let v2008 = Condition::parse(
-            "StringEquals",
-            "aws:username",
-            vec!["${aws:username}".into()],
-            Version::V2008,
-        )
-        .unwrap();
+        assert!(!holds(&cond("StringLike", "s3:prefix", &["home/${aws:userid}/*"]), &c), "absent variable");
+        assert!(holds(&cond("StringEquals", "aws:username", &["${aws:userid, 'alice'}"]), &c), "default");
+        let v2008 =
+            Condition::parse("StringEquals", "aws:username", vec!["${aws:username}".into()], Version::V2008).unwrap();
         assert!(!holds(&v2008, &c), "2008-10-17 has no variables: the text is literal");
     }
 }

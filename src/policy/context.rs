@@ -1,15 +1,16 @@
 //! The request being evaluated and its context keys.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use super::pattern::Variables;
 
 /// Context keys and their values. Key names compare without regard to case, as in IAM; a key
-/// given as a list is multi-valued.
+/// given as a list is multi-valued. A request has a handful of keys: a list searched in order
+/// is faster than hashing them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
-    keys: HashMap<String, ContextValue>,
+    /// By lower-cased name.
+    keys: Vec<(String, ContextValue)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,28 +25,27 @@ impl Context {
         Self::default()
     }
 
+    fn insert(&mut self, key: &str, value: ContextValue) {
+        let lower = key.to_lowercase();
+        match self.keys.iter_mut().find(|(k, _)| *k == lower) {
+            Some((_, v)) => *v = value,
+            None => self.keys.push((lower, value)),
+        }
+    }
+
+    fn find(&self, key_lower: &str) -> Option<&ContextValue> {
+        self.keys.iter().find(|(k, _)| k == key_lower).map(|(_, v)| v)
+    }
+
     /// Sets a single-valued key.
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
-        self.keys.insert(
-            key.to_lowercase(),
-            ContextValue {
-                name: key.into(),
-                values: vec![value.into()],
-                multi: false,
-            },
-        );
+        let value = ContextValue { name: key.into(), values: vec![value.into()], multi: false };
+        self.insert(key, value);
     }
 
     /// Sets a multi-valued key.
     pub fn set_list(&mut self, key: &str, values: Vec<String>) {
-        self.keys.insert(
-            key.to_lowercase(),
-            ContextValue {
-                name: key.into(),
-                values,
-                multi: true,
-            },
-        );
+        self.insert(key, ContextValue { name: key.into(), values, multi: true });
     }
 
     /// Sets a single-valued key unless the context already has it.
@@ -56,21 +56,17 @@ impl Context {
     }
 
     pub fn contains(&self, key: &str) -> bool {
-        self.keys.contains_key(&key.to_lowercase())
+        self.find(&key.to_lowercase()).is_some()
     }
 
     /// The values of a key, by its lower-cased name.
     pub fn get_lower(&self, key_lower: &str) -> Option<&[String]> {
-        self.keys.get(key_lower).map(|v| v.values.as_slice())
+        self.find(key_lower).map(|v| v.values.as_slice())
     }
 
     /// Every key as given, with its values, in name order.
     pub fn entries(&self) -> Vec<(&str, &[String])> {
-        let mut v: Vec<_> = self
-            .keys
-            .values()
-            .map(|c| (c.name.as_str(), c.values.as_slice()))
-            .collect();
+        let mut v: Vec<_> = self.keys.iter().map(|(_, c)| (c.name.as_str(), c.values.as_slice())).collect();
         v.sort();
         v
     }
@@ -79,7 +75,7 @@ impl Context {
 impl Variables for Context {
     /// Only single-valued keys can stand in a policy variable.
     fn variable(&self, key: &str) -> Option<Cow<'_, str>> {
-        let v = self.keys.get(&key.to_lowercase())?;
+        let v = self.find(&key.to_lowercase())?;
         match (v.multi, v.values.as_slice()) {
             (false, [one]) => Some(Cow::Borrowed(one)),
             _ => None,
@@ -117,9 +113,8 @@ impl Request {
         let action_lower = action.to_lowercase();
         let service = action_lower.split(':').next().unwrap_or_default().to_string();
         let principal_account = arn_account(principal).map(str::to_string);
-        let resource_account = resource_account
-            .map(str::to_string)
-            .or_else(|| arn_account(resource).map(str::to_string));
+        let resource_account =
+            resource_account.map(str::to_string).or_else(|| arn_account(resource).map(str::to_string));
         if principal.starts_with("arn:") {
             context.set_if_absent("aws:PrincipalArn", principal_arn(principal));
         }
@@ -180,9 +175,7 @@ fn principal_arn(principal: &str) -> String {
 
 fn iam_user_name(principal: &str) -> Option<String> {
     let (_, path) = principal.split_once(":user/")?;
-    principal
-        .contains(":iam:")
-        .then(|| path.rsplit('/').next().unwrap_or(path).to_string())
+    principal.contains(":iam:").then(|| path.rsplit('/').next().unwrap_or(path).to_string())
 }
 
 #[cfg(test)]
@@ -202,14 +195,8 @@ mod tests {
             r.context.get_lower("aws:principalarn").unwrap(),
             ["arn:aws:iam::123456789012:role/DataScientist".to_string()]
         );
-        assert_eq!(
-            r.context.get_lower("aws:resourceaccount").unwrap(),
-            ["123456789012".to_string()]
-        );
-        assert_eq!(
-            r.role_arn().as_deref(),
-            Some("arn:aws:iam::123456789012:role/DataScientist")
-        );
+        assert_eq!(r.context.get_lower("aws:resourceaccount").unwrap(), ["123456789012".to_string()]);
+        assert_eq!(r.role_arn().as_deref(), Some("arn:aws:iam::123456789012:role/DataScientist"));
         assert!(r.same_account());
         let u = Request::new(
             "s3:GetObject",
@@ -226,16 +213,7 @@ mod tests {
     fn a_given_key_is_not_overridden() {
         let mut c = Context::new();
         c.set("AWS:PrincipalAccount", "999999999999");
-        let r = Request::new(
-            "s3:GetObject",
-            "arn:aws:s3:::b",
-            None,
-            "arn:aws:iam::123456789012:user/bob",
-            c,
-        );
-        assert_eq!(
-            r.context.get_lower("aws:principalaccount").unwrap(),
-            ["999999999999".to_string()]
-        );
+        let r = Request::new("s3:GetObject", "arn:aws:s3:::b", None, "arn:aws:iam::123456789012:user/bob", c);
+        assert_eq!(r.context.get_lower("aws:principalaccount").unwrap(), ["999999999999".to_string()]);
     }
 }

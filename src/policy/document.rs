@@ -171,22 +171,14 @@ impl Policy {
             Some(Value::String(v)) if v == "2012-10-17" => Version::V2012,
             Some(Value::String(v)) if v == "2008-10-17" => Version::V2008,
             Some(other) => {
-                return Err(err(
-                    String::new(),
-                    "Version",
-                    format!("{other} is not 2012-10-17 or 2008-10-17"),
-                ));
+                return Err(err(String::new(), "Version", format!("{other} is not 2012-10-17 or 2008-10-17")));
             }
         };
         let raw_statements: Vec<&Value> = match map.get("Statement") {
             Some(Value::Array(items)) => items.iter().collect(),
             Some(v @ Value::Object(_)) => vec![v],
             Some(_) => {
-                return Err(err(
-                    String::new(),
-                    "Statement",
-                    "must be an object or an array of objects".into(),
-                ));
+                return Err(err(String::new(), "Statement", "must be an object or an array of objects".into()));
             }
             None => return Err(err(String::new(), "Statement", "missing".into())),
         };
@@ -197,12 +189,7 @@ impl Policy {
                     .map_err(|(statement, field, message)| err(statement, &field, message))?,
             );
         }
-        Ok(Policy {
-            version,
-            statements,
-            origin: origin.to_string(),
-            document,
-        })
+        Ok(Policy { version, statements, origin: origin.to_string(), document })
     }
 
     /// The document pretty-printed, with the line range of each statement.
@@ -229,11 +216,8 @@ impl Policy {
                         let count = text.lines().count();
                         for (k, line) in text.lines().enumerate() {
                             let prefix = if !array && k == 0 { "\"Statement\": " } else { "" };
-                            let end = if k + 1 == count && (j + 1 < items.len() || (!array && i + 1 < n)) {
-                                ","
-                            } else {
-                                ""
-                            };
+                            let end =
+                                if k + 1 == count && (j + 1 < items.len() || (!array && i + 1 < n)) { "," } else { "" };
                             lines.push(format!("{indent}{prefix}{line}{end}"));
                         }
                         ranges.push(start..lines.len());
@@ -279,11 +263,7 @@ fn scalar(value: &Value) -> Option<String> {
 
 fn parse_statement(index: usize, raw: &Value, version: Version) -> Result<Statement, StatementError> {
     let Value::Object(map) = raw else {
-        return Err((
-            format!("Statement[{index}]"),
-            String::new(),
-            "a statement is a JSON object".into(),
-        ));
+        return Err((format!("Statement[{index}]"), String::new(), "a statement is a JSON object".into()));
     };
     let sid = match map.get("Sid") {
         None => None,
@@ -292,22 +272,10 @@ fn parse_statement(index: usize, raw: &Value, version: Version) -> Result<Statem
     };
     let label = statement_label(index, sid.as_deref());
     let fail = |field: &str, message: String| (label.clone(), field.to_string(), message);
-    const KNOWN: [&str; 9] = [
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-    ];
+    const KNOWN: [&str; 9] =
+        ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
     if let Some(unknown) = map.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(fail(
-            unknown,
-            format!("unknown element, expected one of {}", KNOWN.join(", ")),
-        ));
+        return Err(fail(unknown, format!("unknown element, expected one of {}", KNOWN.join(", "))));
     }
     let effect = match map.get("Effect") {
         Some(Value::String(e)) if e == "Allow" => Effect::Allow,
@@ -317,19 +285,14 @@ fn parse_statement(index: usize, raw: &Value, version: Version) -> Result<Statem
     };
     let principal = match (map.get("Principal"), map.get("NotPrincipal")) {
         (Some(_), Some(_)) => {
-            return Err(fail(
-                "Principal",
-                "Principal and NotPrincipal cannot both be given".into(),
-            ));
+            return Err(fail("Principal", "Principal and NotPrincipal cannot both be given".into()));
         }
-        (Some(p), None) => Some(PrincipalSpec {
-            negated: false,
-            principals: principals(p).map_err(|m| fail("Principal", m))?,
-        }),
-        (None, Some(p)) => Some(PrincipalSpec {
-            negated: true,
-            principals: principals(p).map_err(|m| fail("NotPrincipal", m))?,
-        }),
+        (Some(p), None) => {
+            Some(PrincipalSpec { negated: false, principals: principals(p).map_err(|m| fail("Principal", m))? })
+        }
+        (None, Some(p)) => {
+            Some(PrincipalSpec { negated: true, principals: principals(p).map_err(|m| fail("NotPrincipal", m))? })
+        }
         (None, None) => None,
     };
     let (negated, field, raw_actions) = match (map.get("Action"), map.get("NotAction")) {
@@ -344,20 +307,13 @@ fn parse_statement(index: usize, raw: &Value, version: Version) -> Result<Statem
             return Err(fail(field, format!("`{a}` is not SERVICE:ACTION or *")));
         }
     }
-    let actions = Actions {
-        negated,
-        patterns: raw.iter().map(|a| Pattern::literal(a).lowercase()).collect(),
-        raw,
-    };
+    let actions = Actions { negated, patterns: raw.iter().map(|a| Pattern::literal(a).lowercase()).collect(), raw };
     let (negated, field, raw_resources) = match (map.get("Resource"), map.get("NotResource")) {
         (Some(_), Some(_)) => return Err(fail("Resource", "Resource and NotResource cannot both be given".into())),
         (Some(r), None) => (false, "Resource", r),
         (None, Some(r)) => (true, "NotResource", r),
         (None, None) => {
-            return Err(fail(
-                "Resource",
-                "missing (a statement needs Resource or NotResource)".into(),
-            ));
+            return Err(fail("Resource", "missing (a statement needs Resource or NotResource)".into()));
         }
     };
     let raw = strings(raw_resources).ok_or_else(|| fail(field, "must be a string or an array of strings".into()))?;
@@ -378,10 +334,7 @@ fn parse_statement(index: usize, raw: &Value, version: Version) -> Result<Statem
             let mut out = Vec::new();
             for (operator, keys) in blocks {
                 let Value::Object(keys) = keys else {
-                    return Err(fail(
-                        &format!("Condition.{operator}"),
-                        "must map condition keys to values".into(),
-                    ));
+                    return Err(fail(&format!("Condition.{operator}"), "must map condition keys to values".into()));
                 };
                 for (key, values) in keys {
                     let field = format!("Condition.{operator}.{key}");
@@ -394,15 +347,7 @@ fn parse_statement(index: usize, raw: &Value, version: Version) -> Result<Statem
         }
         Some(_) => return Err(fail("Condition", "must be an object of operators".into())),
     };
-    Ok(Statement {
-        index,
-        sid,
-        effect,
-        principal,
-        actions,
-        resources,
-        conditions,
-    })
+    Ok(Statement { index, sid, effect, principal, actions, resources, conditions })
 }
 
 fn principals(value: &Value) -> Result<Principals, String> {
@@ -412,9 +357,7 @@ fn principals(value: &Value) -> Result<Principals, String> {
             let mut out = Vec::new();
             for (kind, ids) in map {
                 if !["AWS", "Service", "Federated", "CanonicalUser"].contains(&kind.as_str()) {
-                    return Err(format!(
-                        "unknown principal type `{kind}` (AWS, Service, Federated, CanonicalUser)"
-                    ));
+                    return Err(format!("unknown principal type `{kind}` (AWS, Service, Federated, CanonicalUser)"));
                 }
                 let ids = strings(ids).ok_or_else(|| format!("{kind}: must be a string or an array of strings"))?;
                 out.push((kind.clone(), ids));
@@ -454,10 +397,7 @@ mod tests {
             "guard.json",
         )
         .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "guard.json: Statement[1] \"Bad\": Effect: \"Permit\" is not \"Allow\" or \"Deny\""
-        );
+        assert_eq!(e.to_string(), "guard.json: Statement[1] \"Bad\": Effect: \"Permit\" is not \"Allow\" or \"Deny\"");
         let e = Policy::parse_str(
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringEqualz":{"aws:SourceVpce":"v"}}}}"#,
             "g.json",
@@ -467,11 +407,9 @@ mod tests {
         assert_eq!(e.field, "Condition.StringEqualz.aws:SourceVpce");
         let e = Policy::parse_str("{\"Statement\": [", "g.json").unwrap_err();
         assert!(e.message.starts_with("not valid JSON at line 1"), "{e}");
-        let e = Policy::parse_str(
-            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*"}}"#,
-            "g.json",
-        )
-        .unwrap_err();
+        let e =
+            Policy::parse_str(r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*"}}"#, "g.json")
+                .unwrap_err();
         assert_eq!(e.field, "Resource");
     }
 

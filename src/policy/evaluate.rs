@@ -100,16 +100,10 @@ impl fmt::Display for Reason {
             Reason::SessionWithoutAllow => write!(f, "the session policy does not allow the action"),
             Reason::NoAllow => write!(f, "no identity-based or resource-based statement allows the request"),
             Reason::CrossAccountWithoutResourceAllow => {
-                write!(
-                    f,
-                    "cross-account request: the resource-based policy does not allow the principal"
-                )
+                write!(f, "cross-account request: the resource-based policy does not allow the principal")
             }
             Reason::CrossAccountWithoutIdentityAllow => {
-                write!(
-                    f,
-                    "cross-account request: no identity-based statement allows the action"
-                )
+                write!(f, "cross-account request: no identity-based statement allows the action")
             }
             Reason::AllowedByIdentity => {
                 write!(f, "an identity-based statement allows, and nothing limits or denies it")
@@ -150,15 +144,11 @@ impl Case {
         let outcome = self.run(true);
         let deciding = outcome.deciding.iter().map(|h| self.describe(*h)).collect();
         let near_misses = self.near_misses();
-        Explained {
-            result: outcome.decision,
-            reason: outcome.reason.to_string(),
-            deciding,
-            near_misses,
-        }
+        Explained { result: outcome.decision, reason: outcome.reason.to_string(), deciding, near_misses }
     }
 
-    fn policy(&self, layer: Layer) -> &Policy {
+    /// The policy at a place in the case.
+    pub fn policy(&self, layer: Layer) -> &Policy {
         match layer {
             Layer::Identity(i) => &self.identity[i],
             Layer::Resource => self.resource.as_ref().expect("present"),
@@ -173,10 +163,7 @@ impl Case {
     /// Every policy with its layer. No allocation: this is on the fast path.
     fn layers(&self) -> impl Iterator<Item = Layer> + '_ {
         fn levels(levels: &[OrgLevel], make: fn(usize, usize) -> Layer) -> impl Iterator<Item = Layer> + '_ {
-            levels
-                .iter()
-                .enumerate()
-                .flat_map(move |(l, level)| (0..level.policies.len()).map(move |p| make(l, p)))
+            levels.iter().enumerate().flat_map(move |(l, level)| (0..level.policies.len()).map(move |p| make(l, p)))
         }
         let rcps_apply = !self.rcps.is_empty() && iam::rcp_applies(&self.request.service);
         let rcps: &[OrgLevel] = if rcps_apply { &self.rcps } else { &[] };
@@ -192,11 +179,7 @@ impl Case {
     fn run(&self, record: bool) -> Outcome {
         let req = &self.request;
         let mut deciding = Vec::new();
-        let outcome = |decision, reason, deciding| Outcome {
-            decision,
-            reason,
-            deciding,
-        };
+        let outcome = |decision, reason, deciding| Outcome { decision, reason, deciding };
 
         // 1. An explicit Deny anywhere.
         for layer in self.layers() {
@@ -205,10 +188,7 @@ impl Case {
                     if !record {
                         return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding);
                     }
-                    deciding.push(Hit {
-                        layer,
-                        statement: s.index,
-                    });
+                    deciding.push(Hit { layer, statement: s.index });
                 }
             }
         }
@@ -239,11 +219,7 @@ impl Case {
         }
         // 4. What grants, and what limits it.
         let identity = self.first_allow((0..self.identity.len()).map(Layer::Identity));
-        let resource = if self.resource.is_some() {
-            self.first_allow([Layer::Resource])
-        } else {
-            None
-        };
+        let resource = if self.resource.is_some() { self.first_allow([Layer::Resource]) } else { None };
         let boundary_gap = (0..self.boundaries.len()).find(|&i| self.first_allow([Layer::Boundary(i)]).is_none());
         let session_gap = self.session.is_some() && self.first_allow([Layer::Session]).is_none();
         let limits = |deciding: &mut Vec<Hit>| {
@@ -286,18 +262,10 @@ impl Case {
             }
         } else {
             let Some((resource_hit, _)) = resource else {
-                return outcome(
-                    Decision::ImplicitlyDenied,
-                    Reason::CrossAccountWithoutResourceAllow,
-                    Vec::new(),
-                );
+                return outcome(Decision::ImplicitlyDenied, Reason::CrossAccountWithoutResourceAllow, Vec::new());
             };
             let Some((identity_hit, _)) = identity else {
-                return outcome(
-                    Decision::ImplicitlyDenied,
-                    Reason::CrossAccountWithoutIdentityAllow,
-                    Vec::new(),
-                );
+                return outcome(Decision::ImplicitlyDenied, Reason::CrossAccountWithoutIdentityAllow, Vec::new());
             };
             if let Some(reason) = limited {
                 return outcome(Decision::ImplicitlyDenied, reason, Vec::new());
@@ -317,13 +285,7 @@ impl Case {
                 if s.effect == Effect::Allow
                     && let Some(named) = applies(s, &self.request, checks_principal(layer))
                 {
-                    return Some((
-                        Hit {
-                            layer,
-                            statement: s.index,
-                        },
-                        named,
-                    ));
+                    return Some((Hit { layer, statement: s.index }, named));
                 }
             }
         }
@@ -335,6 +297,7 @@ impl Case {
         let s = &policy.statements[hit.statement];
         let ctx = &self.request.context;
         StatementExplained {
+            at: hit.layer,
             layer: hit.layer.to_string(),
             origin: policy.origin.clone(),
             statement: s.label(),
@@ -352,15 +315,9 @@ impl Case {
         for layer in self.layers() {
             for s in &self.policy(layer).statements {
                 if matches_target(s, &self.request, checks_principal(layer)).is_some()
-                    && !s
-                        .conditions
-                        .iter()
-                        .all(|c| c.holds(&self.request.context, &self.request.context))
+                    && !s.conditions.iter().all(|c| c.holds(&self.request.context, &self.request.context))
                 {
-                    out.push(self.describe(Hit {
-                        layer,
-                        statement: s.index,
-                    }));
+                    out.push(self.describe(Hit { layer, statement: s.index }));
                 }
             }
         }
@@ -383,10 +340,7 @@ fn checks_principal(layer: Layer) -> bool {
 /// the statement names no principal.
 fn applies(s: &Statement, req: &Request, principal: bool) -> Option<Option<Named>> {
     let named = matches_target(s, req, principal)?;
-    s.conditions
-        .iter()
-        .all(|c| c.holds(&req.context, &req.context))
-        .then_some(named)
+    s.conditions.iter().all(|c| c.holds(&req.context, &req.context)).then_some(named)
 }
 
 /// Action, resource and principal, without the conditions.
@@ -441,10 +395,7 @@ fn principal_matches(spec: &PrincipalSpec, req: &Request) -> Option<Named> {
 
 fn names_account(id: &str, account: Option<&str>) -> bool {
     let Some(account) = account else { return false };
-    id == account
-        || id
-            .strip_prefix("arn:")
-            .is_some_and(|_| id.ends_with(&format!(":{account}:root")))
+    id == account || id.strip_prefix("arn:").is_some_and(|_| id.ends_with(&format!(":{account}:root")))
 }
 
 /// A decision with its explanation, as `vigil policy simulate --json` prints it.
@@ -459,6 +410,8 @@ pub struct Explained {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatementExplained {
+    #[serde(skip)]
+    pub at: Layer,
     /// `identityPolicies[1]`
     pub layer: String,
     /// The policy's file or place.

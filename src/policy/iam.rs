@@ -60,10 +60,7 @@ impl KeyName {
                 c => text.extend(c.to_lowercase()),
             }
         }
-        KeyName {
-            name: name.to_string(),
-            pattern: Pattern::literal(&text),
-        }
+        KeyName { name: name.to_string(), pattern: Pattern::literal(&text) }
     }
 
     /// `key` lower-cased.
@@ -173,16 +170,7 @@ pub fn data() -> &'static IamData {
                 let actions = s
                     .actions
                     .into_iter()
-                    .map(|(name, (resource_types, keys))| {
-                        (
-                            name.to_lowercase(),
-                            Action {
-                                name,
-                                resource_types,
-                                keys,
-                            },
-                        )
-                    })
+                    .map(|(name, (resource_types, keys))| (name.to_lowercase(), Action { name, resource_types, keys }))
                     .collect();
                 let service = Service {
                     prefix: prefix.clone(),
@@ -219,10 +207,7 @@ mod tests {
         assert_eq!(create.name, "CreateTrainingJob");
         assert!(sm.supplies(create, "sagemaker:vpcsubnets"));
         assert!(sm.supplies(create, "sagemaker:vpcsecuritygroupids"));
-        assert!(
-            !sm.defines_key("sagemaker:vpcsecuritygroup"),
-            "the workshop's classic mistake"
-        );
+        assert!(!sm.defines_key("sagemaker:vpcsecuritygroup"), "the workshop's classic mistake");
         assert!(sm.defines_key("aws:requesttag/team"));
         assert!(d.is_global_key("aws:sourcevpce"));
         assert!(d.is_global_key("aws:principaltag/department"));
@@ -231,10 +216,6 @@ mod tests {
             assert!(d.service(p).is_some(), "{p}");
         }
         let patterns = sm.arn_patterns(create);
-        assert!(
-            patterns
-                .iter()
-                .any(|p| p.matches("arn:aws:sagemaker:us-east-1:123456789012:training-job/t1"))
-        );
+        assert!(patterns.iter().any(|p| p.matches("arn:aws:sagemaker:us-east-1:123456789012:training-job/t1")));
     }
 }

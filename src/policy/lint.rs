@@ -34,11 +34,7 @@ impl fmt::Display for LintFinding {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(
-            f,
-            "{}: {}: {}: {severity}: {}",
-            self.origin, self.statement, self.field, self.message
-        )
+        write!(f, "{}: {}: {}: {severity}: {}", self.origin, self.statement, self.field, self.message)
     }
 }
 
@@ -47,13 +43,7 @@ pub fn lint(policy: &Policy) -> Vec<LintFinding> {
     let mut out = Vec::new();
     for s in &policy.statements {
         let mut add = |field: String, severity: Severity, message: String| {
-            out.push(LintFinding {
-                origin: policy.origin.clone(),
-                statement: s.label(),
-                field,
-                severity,
-                message,
-            })
+            out.push(LintFinding { origin: policy.origin.clone(), statement: s.label(), field, severity, message })
         };
         let actions = known_actions(s, &mut add);
         check_keys(s, &actions, &mut add);
@@ -77,18 +67,10 @@ fn known_actions(s: &Statement, add: &mut Add) -> Vec<(&'static Service, &'stati
         let Some(service) = data.service(prefix) else { continue };
         if name.contains('*') || name.contains('?') {
             let pattern = Pattern::literal(&name.to_lowercase());
-            let matched: Vec<_> = service
-                .actions
-                .iter()
-                .filter(|(lower, _)| pattern.matches(lower))
-                .map(|(_, a)| a)
-                .collect();
+            let matched: Vec<_> =
+                service.actions.iter().filter(|(lower, _)| pattern.matches(lower)).map(|(_, a)| a).collect();
             if matched.is_empty() {
-                add(
-                    field.into(),
-                    Severity::Error,
-                    format!("`{raw}` matches no {prefix} action"),
-                );
+                add(field.into(), Severity::Error, format!("`{raw}` matches no {prefix} action"));
             }
             known.extend(matched.into_iter().map(|a| (service, a)));
         } else {
@@ -97,11 +79,7 @@ fn known_actions(s: &Statement, add: &mut Add) -> Vec<(&'static Service, &'stati
                 None => {
                     let hint = suggest(name, service.actions.values().map(|a| a.name.as_str()))
                         .map_or_else(String::new, |s| format!(" (did you mean {prefix}:{s}?)"));
-                    add(
-                        field.into(),
-                        Severity::Error,
-                        format!("`{raw}` is not a {prefix} action{hint}"),
-                    );
+                    add(field.into(), Severity::Error, format!("`{raw}` is not a {prefix} action{hint}"));
                 }
             }
         }
@@ -121,11 +99,7 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
             if !ok {
                 let hint = suggest(&c.key, data.global_keys.iter().map(|k| k.name.as_str()))
                     .map_or_else(String::new, |s| format!(" (did you mean {s}?)"));
-                add(
-                    field.clone(),
-                    Severity::Error,
-                    format!("`{}` is not an AWS global condition key{hint}", c.key),
-                );
+                add(field.clone(), Severity::Error, format!("`{}` is not an AWS global condition key{hint}", c.key));
             }
             ok
         } else if let Some(service) = data.service(prefix) {
@@ -133,11 +107,7 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
             if !ok {
                 let hint = suggest(&c.key, service.keys.iter().map(|k| k.name.as_str()))
                     .map_or_else(String::new, |s| format!(" (did you mean {s}?)"));
-                add(
-                    field.clone(),
-                    Severity::Error,
-                    format!("`{}` is not a condition key of {prefix}{hint}", c.key),
-                );
+                add(field.clone(), Severity::Error, format!("`{}` is not a condition key of {prefix}{hint}", c.key));
             }
             ok
         } else {
@@ -171,11 +141,7 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
                     && o.values.iter().any(|v| v.eq_ignore_ascii_case("false"))
             });
             if !guarded {
-                let how = if c.if_exists {
-                    "ForAllValues with IfExists"
-                } else {
-                    "ForAllValues"
-                };
+                let how = if c.if_exists { "ForAllValues with IfExists" } else { "ForAllValues" };
                 add(
                     field.clone(),
                     Severity::Warning,
@@ -215,15 +181,9 @@ fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)
         .collect();
     let reachable = |(service, action): &(&Service, &Action)| {
         let arns = service.arn_patterns(action);
-        entries
-            .iter()
-            .any(|e| e.is_any() || arns.iter().any(|arn| e.intersects(arn)))
+        entries.iter().any(|e| e.is_any() || arns.iter().any(|arn| e.intersects(arn)))
     };
-    let dead: Vec<&str> = actions
-        .iter()
-        .filter(|a| !reachable(a))
-        .map(|(_, a)| a.name.as_str())
-        .collect();
+    let dead: Vec<&str> = actions.iter().filter(|a| !reachable(a)).map(|(_, a)| a.name.as_str()).collect();
     let field = "Resource".to_string();
     if dead.len() == actions.len() {
         add(
@@ -283,11 +243,7 @@ fn suggest<'a>(written: &str, known: impl Iterator<Item = &'a str>) -> Option<&'
     let mut best: Option<(usize, &str)> = None;
     for k in known {
         let kl = k.to_lowercase();
-        let d = if kl.starts_with(&w) {
-            kl.len() - w.len()
-        } else {
-            edit_distance(&w, &kl)
-        };
+        let d = if kl.starts_with(&w) { kl.len() - w.len() } else { edit_distance(&w, &kl) };
         if d <= (w.len() / 3).max(2) && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, k));
         }

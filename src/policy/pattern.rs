@@ -86,11 +86,7 @@ impl Pattern {
         if toks == [Tok::Run] {
             Pattern::Any
         } else if toks.iter().all(|t| matches!(t, Tok::Lit(_))) {
-            Pattern::Exact(
-                toks.iter()
-                    .map(|t| if let Tok::Lit(c) = t { *c } else { unreachable!() })
-                    .collect(),
-            )
+            Pattern::Exact(toks.iter().map(|t| if let Tok::Lit(c) = t { *c } else { unreachable!() }).collect())
         } else {
             Pattern::Glob(toks)
         }
@@ -275,11 +271,7 @@ pub enum ArnPattern {
 impl ArnPattern {
     pub fn compile(text: &str, vars: &dyn Variables, variables: bool) -> Option<ArnPattern> {
         let segment = |s: &str| {
-            if variables {
-                Pattern::with_variables(s, vars)
-            } else {
-                Some(Pattern::literal(s))
-            }
+            if variables { Pattern::with_variables(s, vars) } else { Some(Pattern::literal(s)) }
         };
         let parts: Vec<&str> = text.splitn(6, ':').collect();
         if parts.len() < 6 {
@@ -373,10 +365,7 @@ mod tests {
         let p = Pattern::with_variables("a${*}b${?}${$}", &vars).unwrap();
         assert!(p.matches("a*b?$"));
         assert!(!p.matches("aXb?$"));
-        assert!(
-            Pattern::with_variables("${aws:userid}", &vars).is_none(),
-            "absent, no default"
-        );
+        assert!(Pattern::with_variables("${aws:userid}", &vars).is_none(), "absent, no default");
         let p = Pattern::with_variables("${aws:userid, 'nobody'}", &vars).unwrap();
         assert!(p.matches("nobody"));
     }
@@ -389,10 +378,7 @@ mod tests {
         // A `*` in one segment does not reach into the next.
         let p = ArnPattern::compile("arn:aws:s*:::b", &NoVariables, false).unwrap();
         assert!(!p.matches("arn:aws:s3:x:y:::b"), "the service's * stops at its colon");
-        assert!(
-            Pattern::literal("arn:aws:s*:::b").matches("arn:aws:s3:x:y:::b"),
-            "as one string it would not"
-        );
+        assert!(Pattern::literal("arn:aws:s*:::b").matches("arn:aws:s3:x:y:::b"), "as one string it would not");
         let p = ArnPattern::compile("arn:aws:s3:*:*:*", &NoVariables, false).unwrap();
         assert!(p.matches("arn:aws:s3:::b"), "a * matches an empty segment");
         let p = ArnPattern::compile("arn:aws:*", &NoVariables, false).unwrap();
@@ -407,10 +393,7 @@ mod tests {
         let resource = arn("arn:aws:ec2:*:123456789012:*");
         let training = arn("arn:*:sagemaker:*:*:training-job/*");
         assert!(!resource.intersects(&training));
-        assert!(
-            resource.flattened().intersects(&training.flattened()),
-            "flat, a * would span segments"
-        );
+        assert!(resource.flattened().intersects(&training.flattened()), "flat, a * would span segments");
         assert!(arn("arn:aws:sagemaker:*:123456789012:*").intersects(&training));
         assert!(!arn("arn:aws:sagemaker:*:123456789012:model/*").intersects(&training));
         assert!(Pattern::literal("a?c").intersects(&Pattern::literal("*b*")));

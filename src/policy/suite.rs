@@ -12,10 +12,7 @@ use crate::model::Decision;
 /// The workshop's guardrails and tests, built in.
 const WORKSHOP_TESTS: &str = include_str!("../../guardrails/tests.toml");
 const WORKSHOP_FILES: &[(&str, &str)] = &[
-    (
-        "policies/data-scientist.json",
-        include_str!("../../guardrails/policies/data-scientist.json"),
-    ),
+    ("policies/data-scientist.json", include_str!("../../guardrails/policies/data-scientist.json")),
     (
         "policies/deny-sagemaker-without-vpc.json",
         include_str!("../../guardrails/policies/deny-sagemaker-without-vpc.json"),
@@ -24,10 +21,7 @@ const WORKSHOP_FILES: &[(&str, &str)] = &[
         "policies/deny-unapproved-instance-types.json",
         include_str!("../../guardrails/policies/deny-unapproved-instance-types.json"),
     ),
-    (
-        "policies/bucket-deny-outside-vpce.json",
-        include_str!("../../guardrails/policies/bucket-deny-outside-vpce.json"),
-    ),
+    ("policies/bucket-deny-outside-vpce.json", include_str!("../../guardrails/policies/bucket-deny-outside-vpce.json")),
 ];
 
 /// Where the built-in tests say they come from.
@@ -81,9 +75,8 @@ impl Suite {
             field: String::new(),
             message: format!("cannot read: {e}"),
         })?;
-        let dir = policies
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+        let dir =
+            policies.map(Path::to_path_buf).unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
         let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
         Suite::parse(&text, &origin, json, &Dir(dir))
     }
@@ -94,17 +87,10 @@ impl Suite {
     }
 
     pub fn parse(text: &str, origin: &str, json: bool, files: &dyn Files) -> Result<Suite, CaseError> {
-        let err = |field: String, message: String| CaseError {
-            origin: origin.to_string(),
-            field,
-            message,
-        };
+        let err = |field: String, message: String| CaseError { origin: origin.to_string(), field, message };
         let value: Value = if json {
             serde_json::from_str(text).map_err(|e| {
-                err(
-                    String::new(),
-                    format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()),
-                )
+                err(String::new(), format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()))
             })?
         } else {
             toml::from_str(text).map_err(|e| {
@@ -131,9 +117,9 @@ impl Suite {
             };
             let at = format!("test[{i}] \"{name}\"");
             let expect = match item.get("expect") {
-                Some(Value::String(s)) => s
-                    .parse::<Decision>()
-                    .map_err(|e| err(format!("{at}.expect"), e.to_string()))?,
+                Some(Value::String(s)) => {
+                    s.parse::<Decision>().map_err(|e| err(format!("{at}.expect"), e.to_string()))?
+                }
                 _ => {
                     return Err(err(
                         format!("{at}.expect"),
@@ -147,17 +133,9 @@ impl Suite {
                 Some(_) => return Err(err(format!("{at}.control"), "must be a catalog control id".into())),
             };
             let case = parse_case(item, &format!("{origin}: {at}"), files, &["name", "expect", "control"])?;
-            tests.push(GuardrailTest {
-                name,
-                control,
-                expect,
-                case,
-            });
+            tests.push(GuardrailTest { name, control, expect, case });
         }
-        Ok(Suite {
-            origin: origin.to_string(),
-            tests,
-        })
+        Ok(Suite { origin: origin.to_string(), tests })
     }
 
     pub fn run(&self) -> Vec<TestResult> {

@@ -4,6 +4,7 @@
 
 pub mod demo;
 mod event;
+pub mod guardrails;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -92,9 +93,7 @@ pub fn spawn(source: Box<dyn Source>, sink: Sink) -> JoinHandle<()> {
                 let event = SourceEvent {
                     source: kind,
                     fetched_at: sink.now(),
-                    result: Err(SourceError::Failed {
-                        message: format!("source crashed: {message}"),
-                    }),
+                    result: Err(SourceError::Failed { message: format!("source crashed: {message}") }),
                 };
                 if !sink.send(event).await {
                     break;

@@ -97,10 +97,7 @@ pub struct Bindings {
 
 impl Bindings {
     pub fn new(catalog: &Catalog) -> Self {
-        let mut b = Bindings {
-            kinds: catalog.controls.iter().map(|c| c.kind).collect(),
-            ..Default::default()
-        };
+        let mut b = Bindings { kinds: catalog.controls.iter().map(|c| c.kind).collect(), ..Default::default() };
         for (i, c) in catalog.controls.iter().enumerate() {
             b.by_id.insert(c.id.clone(), i);
             for id in &c.evidence.security_hub_controls {
@@ -178,20 +175,11 @@ struct FindingRole {
 }
 
 impl FindingRole {
-    const CONTROL: Self = Self {
-        control: true,
-        activity: false,
-    };
-    const ACTIVITY: Self = Self {
-        control: false,
-        activity: true,
-    };
+    const CONTROL: Self = Self { control: true, activity: false };
+    const ACTIVITY: Self = Self { control: false, activity: true };
 
     fn union(self, o: Self) -> Self {
-        Self {
-            control: self.control || o.control,
-            activity: self.activity || o.activity,
-        }
+        Self { control: self.control || o.control, activity: self.activity || o.activity }
     }
 }
 
@@ -234,10 +222,7 @@ fn add64(n: &mut u64, sign: Sign) {
 
 impl Ledger {
     pub fn new(controls: usize) -> Self {
-        Ledger {
-            controls: vec![ControlAcc::default(); controls],
-            ..Default::default()
-        }
+        Ledger { controls: vec![ControlAcc::default(); controls], ..Default::default() }
     }
 
     fn resource(&mut self, r: &ResourceId, sign: Sign, f: impl FnOnce(&mut ResourceEvidence)) {

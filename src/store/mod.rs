@@ -94,8 +94,7 @@ impl SourceState {
 
     /// How old the data is, if there is any.
     pub fn age(&self, now: Timestamp) -> Option<Duration> {
-        self.last_ok
-            .map(|at| Duration::try_from(now.duration_since(at)).unwrap_or(Duration::ZERO))
+        self.last_ok.map(|at| Duration::try_from(now.duration_since(at)).unwrap_or(Duration::ZERO))
     }
 }
 
@@ -159,10 +158,7 @@ impl Posture {
 
     /// The registered sources, in a fixed order.
     pub fn sources(&self) -> impl Iterator<Item = (SourceKind, &SourceState)> {
-        SourceKind::ALL
-            .into_iter()
-            .map(|k| (k, &self.sources[k.index()]))
-            .filter(|(_, s)| s.registered)
+        SourceKind::ALL.into_iter().map(|k| (k, &self.sources[k.index()])).filter(|(_, s)| s.registered)
     }
 
     /// Applies one event. Data older than what is held is ignored; an equal timestamp with new
@@ -251,22 +247,11 @@ impl Posture {
         match kind {
             SourceKind::Config => {
                 let keep: HashSet<Sym> = data.rules.iter().map(|r| r.name.clone()).collect();
-                for name in self
-                    .rules
-                    .keys()
-                    .filter(|n| !keep.contains(*n))
-                    .cloned()
-                    .collect::<Vec<_>>()
-                {
+                for name in self.rules.keys().filter(|n| !keep.contains(*n)).cloned().collect::<Vec<_>>() {
                     self.remove_rule(&name);
                 }
                 let keep: HashSet<Sym> = data.remediation_configs.iter().map(|r| r.rule.clone()).collect();
-                let gone: Vec<Sym> = self
-                    .remediation_configs
-                    .keys()
-                    .filter(|n| !keep.contains(*n))
-                    .cloned()
-                    .collect();
+                let gone: Vec<Sym> = self.remediation_configs.keys().filter(|n| !keep.contains(*n)).cloned().collect();
                 for name in gone {
                     self.remove_remediation_config(&name);
                 }
@@ -329,13 +314,7 @@ impl Posture {
     // ── Config rules and everything bound through them ──────────────────────────────────────
 
     fn rule_binding(&self, rule: &ConfigRule) -> Vec<usize> {
-        self.catalog
-            .controls
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.binds_rule(rule))
-            .map(|(i, _)| i)
-            .collect()
+        self.catalog.controls.iter().enumerate().filter(|(_, c)| c.binds_rule(rule)).map(|(i, _)| i).collect()
     }
 
     /// Adds or takes away everything that binds to controls through this rule.
@@ -445,9 +424,7 @@ impl Posture {
 
     fn remove_evaluation(&mut self, rule: &Sym, resource: &ResourceId) {
         let (ledger, bindings) = (&mut self.ledger, &self.bindings);
-        remove_by_rule(&mut self.evaluations, rule, resource, |e, sign| {
-            ledger.evaluation(bindings, e, sign)
-        });
+        remove_by_rule(&mut self.evaluations, rule, resource, |e, sign| ledger.evaluation(bindings, e, sign));
     }
 
     fn upsert_execution(&mut self, x: RemediationExecution) {
@@ -463,19 +440,13 @@ impl Posture {
 
     fn remove_execution(&mut self, rule: &Sym, resource: &ResourceId) {
         let (ledger, bindings) = (&mut self.ledger, &self.bindings);
-        remove_by_rule(&mut self.executions, rule, resource, |x, sign| {
-            ledger.execution(bindings, x, sign)
-        });
+        remove_by_rule(&mut self.executions, rule, resource, |x, sign| ledger.execution(bindings, x, sign));
     }
 
     // ── Findings ─────────────────────────────────────────────────────────────────────────────
 
     fn upsert_finding(&mut self, f: Finding) {
-        let held_at = self
-            .findings
-            .get(&f.id)
-            .map(|o| o.updated_at)
-            .or_else(|| self.archived.get(&f.id).copied());
+        let held_at = self.findings.get(&f.id).map(|o| o.updated_at).or_else(|| self.archived.get(&f.id).copied());
         if held_at.is_some_and(|t| t > f.updated_at) {
             return;
         }
@@ -490,10 +461,7 @@ impl Posture {
         self.archived.remove(&f.id);
         self.ledger.finding(&self.bindings, &f, 1);
         if let Some(rule) = &f.related_rule {
-            self.findings_by_rule
-                .entry(rule.clone())
-                .or_default()
-                .insert(f.id.clone());
+            self.findings_by_rule.entry(rule.clone()).or_default().insert(f.id.clone());
         }
         self.findings.insert(f.id.clone(), f);
     }
@@ -640,12 +608,7 @@ impl Posture {
 
     /// A rule's executions, in resource order.
     pub fn executions_of(&self, rule: &str) -> Vec<&RemediationExecution> {
-        let mut v: Vec<_> = self
-            .executions
-            .get(rule)
-            .into_iter()
-            .flat_map(HashMap::values)
-            .collect();
+        let mut v: Vec<_> = self.executions.get(rule).into_iter().flat_map(HashMap::values).collect();
         v.sort_by(|a, b| a.resource.cmp(&b.resource));
         v
     }
@@ -665,9 +628,7 @@ impl Posture {
 
     /// The controls that count this resource as failing.
     pub fn controls_failing(&self, id: &ResourceId) -> Vec<usize> {
-        (0..self.ledger.controls.len())
-            .filter(|&i| self.ledger.controls[i].failing.contains_key(id))
-            .collect()
+        (0..self.ledger.controls.len()).filter(|&i| self.ledger.controls[i].failing.contains_key(id)).collect()
     }
 
     /// Whether no source has delivered any data yet.

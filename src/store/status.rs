@@ -44,13 +44,7 @@ impl Posture {
         if self.source(SourceKind::CloudWatch).last_ok.is_none() {
             return Vec::new();
         }
-        self.control(index)
-            .evidence
-            .alarms
-            .iter()
-            .filter(|a| self.alarm(a).is_none())
-            .map(String::as_str)
-            .collect()
+        self.control(index).evidence.alarms.iter().filter(|a| self.alarm(a).is_none()).map(String::as_str).collect()
     }
 
     /// Remediations of a corrective control queued or running for longer than
@@ -73,10 +67,7 @@ impl Posture {
         let failing = acc.failing.len() as u32 + missing;
         let bound = acc.lower_bound();
         Some(if failing > 0 || bound > 0 {
-            Verdict::Fail(FailCount {
-                resources: failing.max(bound),
-                at_least: bound > failing,
-            })
+            Verdict::Fail(FailCount { resources: failing.max(bound), at_least: bound > failing })
         } else if acc.warn > 0 || self.slow_remediations(index, now) > 0 {
             Verdict::Warn
         } else {
@@ -90,21 +81,14 @@ impl Posture {
             return Status::Unknown;
         };
         let acc = self.evidence(index);
-        let mut contributing = SourceKind::ALL
-            .into_iter()
-            .filter(|k| acc.evidence[k.index()] > 0)
-            .peekable();
+        let mut contributing = SourceKind::ALL.into_iter().filter(|k| acc.evidence[k.index()] > 0).peekable();
         let only_missing = contributing.peek().is_none();
         let all_stale = if only_missing {
             self.source(SourceKind::CloudWatch).is_stale(now)
         } else {
             contributing.all(|k| self.source(k).is_stale(now))
         };
-        if all_stale {
-            Status::Stale(verdict)
-        } else {
-            verdict.into()
-        }
+        if all_stale { Status::Stale(verdict) } else { verdict.into() }
     }
 
     pub fn pane_summary(&self, kind: ControlKind, now: Timestamp) -> PaneSummary {

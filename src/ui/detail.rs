@@ -10,7 +10,7 @@ use super::text::{clean, truncate_end, truncate_start};
 use super::view::window_start;
 use crate::model::{
     AlarmState, ConfigCompliance, ControlKind, ExecutionState, Finding, FindingCompliance, ResourceId, Severity,
-    Status, StatusLevel, Timestamp,
+    Status, StatusLevel, Sym, Timestamp,
 };
 use crate::sources::SourceKind;
 use crate::store::Posture;
@@ -44,13 +44,20 @@ fn short_type(kind: &str) -> &str {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     Resource(ResourceId),
+    /// A guardrail test, by name: its explanation.
+    Guardrail(Sym),
 }
+
+/// The kind a failing guardrail test is counted under (see the store's ledger).
+const GUARDRAIL_TEST: &str = "vigil::GuardrailTest";
 
 /// One control's detail, as a list of rows.
 pub struct ControlDetail<'a> {
     posture: &'a Posture,
     index: usize,
     head: Vec<Vec<Seg>>,
+    /// Head rows that lead somewhere (guardrail tests), by row.
+    head_targets: Vec<(usize, Target)>,
     resources: usize,
     findings: usize,
 }
@@ -59,13 +66,8 @@ impl<'a> ControlDetail<'a> {
     /// `width` is the cells a row has, so that long names are cut where it matters least.
     pub fn new(posture: &'a Posture, index: usize, width: usize) -> Self {
         let acc = posture.evidence(index);
-        ControlDetail {
-            posture,
-            index,
-            head: evidence_rows(posture, index, width),
-            resources: acc.failing.len(),
-            findings: acc.findings.len(),
-        }
+        let (head, head_targets) = evidence_rows(posture, index, width);
+        ControlDetail { posture, index, head, head_targets, resources: acc.failing.len(), findings: acc.findings.len() }
     }
 
     fn resources_start(&self) -> usize {
@@ -92,15 +94,21 @@ impl<'a> ControlDetail<'a> {
         } else if self.findings > 0 {
             self.findings_start()
         } else {
-            0
+            self.head_targets.first().map_or(0, |(row, _)| *row)
         }
     }
 
     /// Where Enter on `row` leads: a failing resource, or a finding's resource.
     pub fn target(&self, row: usize) -> Option<Target> {
         let acc = self.posture.evidence(self.index);
+        if let Some((_, target)) = self.head_targets.iter().find(|(r, _)| *r == row) {
+            return Some(target.clone());
+        }
         if (self.resources_start()..self.resources_start() + self.resources).contains(&row) {
             let r = acc.failing.keys().nth(row - self.resources_start())?;
+            if &*r.kind == GUARDRAIL_TEST {
+                return Some(Target::Guardrail(r.id.clone()));
+            }
             return Some(Target::Resource(r.clone()));
         }
         if (self.findings_start()..self.len()).contains(&row) {
@@ -166,21 +174,14 @@ impl<'a> ControlDetail<'a> {
         vec![
             seg(Token::Title, format!(" {} ", clean(&control.id))),
             seg(Token::Text, format!("{} ", clean(&control.title))),
-            seg(
-                Token::for_status(status.level()),
-                format!("{} {} ", status.level().symbol(), status.describe()),
-            ),
+            seg(Token::for_status(status.level()), format!("{} {} ", status.level().symbol(), status.describe())),
         ]
     }
 }
 
 fn resource_row(r: &ResourceId, items: u32, width: usize) -> Vec<Seg> {
     let kind = short_type(&r.kind);
-    let suffix = if items > 1 {
-        format!("  ({items} items)")
-    } else {
-        String::new()
-    };
+    let suffix = if items > 1 { format!("  ({items} items)") } else { String::new() };
     let room = width.saturating_sub(4 + 22 + super::text::width(&suffix));
     vec![
         level_seg(StatusLevel::Fail),
@@ -191,18 +192,11 @@ fn resource_row(r: &ResourceId, items: u32, width: usize) -> Vec<Seg> {
 }
 
 fn finding_row(f: &Finding, width: usize) -> Vec<Seg> {
-    let resource = f
-        .resources
-        .first()
-        .map(|r| clean(r.short_name()).into_owned())
-        .unwrap_or_default();
+    let resource = f.resources.first().map(|r| clean(r.short_name()).into_owned()).unwrap_or_default();
     let resource = truncate_start(&resource, 28).into_owned();
     let room = width.saturating_sub(2 + 14 + 11 + super::text::width(&resource) + 2);
     vec![
-        seg(
-            Token::for_severity(f.severity),
-            format!("  {:<14}", f.severity.as_str()),
-        ),
+        seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
         seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
         seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()),
         seg(Token::Muted, format!("  {resource}")),
@@ -218,7 +212,8 @@ fn compliance_level(c: Option<ConfigCompliance>) -> StatusLevel {
 }
 
 /// The evidence section of a control: every binding with what is held for it.
-fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>> {
+fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>>, Vec<(usize, Target)>) {
+    let mut targets = Vec::new();
     // Room for a rule name beside its symbol, label and compliance count.
     let name_room = width.saturating_sub(36).max(16);
     let control = posture.control(index);
@@ -239,10 +234,7 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
             let what = if config_answered { "not deployed" } else { "no data yet" };
             rows.push(vec![
                 level_seg(StatusLevel::Unknown),
-                seg(
-                    Token::Muted,
-                    clean(&format!("Config rule {source}: {what}")).into_owned(),
-                ),
+                seg(Token::Muted, clean(&format!("Config rule {source}: {what}")).into_owned()),
             ]);
         }
     }
@@ -250,10 +242,7 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
         let Some(rule) = posture.rule(name) else { continue };
         let mut row = vec![
             level_seg(compliance_level(rule.compliance)),
-            seg(
-                Token::Text,
-                format!("Config rule {}", truncate_start(&clean(name), name_room)),
-            ),
+            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(name), name_room))),
         ];
         if let Some(c) = rule.compliance {
             row.push(seg(Token::Muted, format!("  {c}")));
@@ -303,18 +292,12 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
                         parts.push(format!("{n} {state}"));
                     }
                 }
-                rows.push(vec![seg(
-                    Token::Muted,
-                    format!("      executions: {}", parts.join(" · ")),
-                )]);
+                rows.push(vec![seg(Token::Muted, format!("      executions: {}", parts.join(" · ")))]);
             }
         }
     }
     if control.kind == ControlKind::Corrective && acc.pending > 0 {
-        rows.push(vec![seg(
-            Token::Text,
-            format!("  {} non-compliant resources awaiting remediation", acc.pending),
-        )]);
+        rows.push(vec![seg(Token::Text, format!("  {} non-compliant resources awaiting remediation", acc.pending))]);
     }
     if !b.security_hub_controls.is_empty() {
         rows.push(vec![
@@ -326,10 +309,8 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
         ]);
     }
     for product in &b.finding_products {
-        let mut row = vec![
-            seg(Token::Muted, "● "),
-            seg(Token::Text, clean(&format!("{product} findings:")).into_owned()),
-        ];
+        let mut row =
+            vec![seg(Token::Muted, "● "), seg(Token::Text, clean(&format!("{product} findings:")).into_owned())];
         let open: u32 = acc.activity.iter().sum();
         if open == 0 {
             row.push(seg(Token::Muted, " none open"));
@@ -352,11 +333,8 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
                     AlarmState::Alarm => (seg(Token::High, "● "), Token::High),
                     AlarmState::InsufficientData => (level_seg(StatusLevel::Warn), Token::Warn),
                 };
-                let state = if a.state == AlarmState::Alarm {
-                    "ALARM (firing)".to_string()
-                } else {
-                    a.state.to_string()
-                };
+                let state =
+                    if a.state == AlarmState::Alarm { "ALARM (firing)".to_string() } else { a.state.to_string() };
                 rows.push(vec![
                     symbol,
                     seg(Token::Text, format!("alarm {}  ", clean(name))),
@@ -366,10 +344,7 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
             }
             None if cloudwatch_answered => rows.push(vec![
                 level_seg(StatusLevel::Fail),
-                seg(
-                    Token::Fail,
-                    clean(&format!("alarm {name}: missing (no detection)")).into_owned(),
-                ),
+                seg(Token::Fail, clean(&format!("alarm {name}: missing (no detection)")).into_owned()),
             ]),
             None => rows.push(vec![
                 level_seg(StatusLevel::Unknown),
@@ -378,11 +353,8 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
         }
     }
     for (ns, name) in &b.metrics {
-        let held = acc
-            .metrics
-            .iter()
-            .find(|m| *m.namespace == **ns && *m.name == **name)
-            .and_then(|m| posture.metric(m));
+        let held =
+            acc.metrics.iter().find(|m| *m.namespace == **ns && *m.name == **name).and_then(|m| posture.metric(m));
         match held {
             Some(points) => {
                 let total: f64 = points.iter().map(|(_, v)| v).sum();
@@ -395,10 +367,7 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
             }
             None => rows.push(vec![
                 level_seg(StatusLevel::Unknown),
-                seg(
-                    Token::Muted,
-                    clean(&format!("metric {ns}/{name}: no data yet")).into_owned(),
-                ),
+                seg(Token::Muted, clean(&format!("metric {ns}/{name}: no data yet")).into_owned()),
             ]),
         }
     }
@@ -406,50 +375,33 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> Vec<Vec<Seg>>
         if !acc.guardrails.contains(test.as_str()) {
             rows.push(vec![
                 level_seg(StatusLevel::Unknown),
-                seg(
-                    Token::Muted,
-                    clean(&format!("guardrail test {test}: not run")).into_owned(),
-                ),
+                seg(Token::Muted, clean(&format!("guardrail test {test}: not run")).into_owned()),
             ]);
         }
     }
     for name in &acc.guardrails {
         if let Some(g) = posture.guardrail(name) {
-            let level = if g.passed() {
-                StatusLevel::Pass
-            } else {
-                StatusLevel::Fail
-            };
+            targets.push((rows.len(), Target::Guardrail(name.clone())));
+            let level = if g.passed() { StatusLevel::Pass } else { StatusLevel::Fail };
             rows.push(vec![
                 level_seg(level),
                 seg(
                     Token::Text,
-                    format!(
-                        "guardrail test {}: expected {}, got {}",
-                        clean(name),
-                        g.expected,
-                        g.actual
-                    ),
+                    format!("guardrail test {}: expected {}, got {}  (Enter: why)", clean(name), g.expected, g.actual),
                 ),
             ]);
         }
     }
-    rows
+    (rows, targets)
 }
 
 /// Everything held about one resource, as a list of rows.
 pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Vec<Seg>> {
     let mut rows = vec![
-        vec![
-            seg(Token::Muted, "Type     "),
-            seg(Token::Text, clean(&id.kind).into_owned()),
-        ],
+        vec![seg(Token::Muted, "Type     "), seg(Token::Text, clean(&id.kind).into_owned())],
         vec![
             seg(Token::Muted, "Id       "),
-            seg(
-                Token::Text,
-                truncate_start(&clean(&id.id), width.saturating_sub(9)).into_owned(),
-            ),
+            seg(Token::Text, truncate_start(&clean(&id.id), width.saturating_sub(9)).into_owned()),
         ],
         vec![
             seg(Token::Muted, "Account  "),
@@ -471,10 +423,7 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
         }
     }
     let Some(entry) = posture.resource(id) else {
-        rows.push(vec![seg(
-            Token::Muted,
-            "No evaluations, findings or remediations are held for this resource.",
-        )]);
+        rows.push(vec![seg(Token::Muted, "No evaluations, findings or remediations are held for this resource.")]);
         return rows;
     };
     if !entry.evaluations.is_empty() {
@@ -484,10 +433,7 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
                 let mut row = vec![
                     level_seg(compliance_level(Some(e.compliance))),
                     seg(Token::Text, format!("{}  ", clean(rule))),
-                    seg(
-                        Token::Muted,
-                        format!("{}  recorded {}", e.compliance, time(e.recorded_at)),
-                    ),
+                    seg(Token::Muted, format!("{}  recorded {}", e.compliance, time(e.recorded_at))),
                 ];
                 if let Some(a) = &e.annotation {
                     row.push(seg(Token::Muted, format!("  {}", clean(a))));
@@ -507,17 +453,11 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
                 None => seg(Token::Muted, ""),
             };
             rows.push(vec![
-                seg(
-                    Token::for_severity(f.severity),
-                    format!("  {:<14}", f.severity.as_str()),
-                ),
+                seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
                 seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
                 compliance,
                 seg(Token::Text, clean(&f.title).into_owned()),
-                seg(
-                    Token::Muted,
-                    format!("  {} · updated {}", clean(&f.product), time(f.updated_at)),
-                ),
+                seg(Token::Muted, format!("  {} · updated {}", clean(&f.product), time(f.updated_at))),
             ]);
         }
     }
@@ -535,10 +475,7 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
                     level_seg(level),
                     seg(Token::Text, format!("{}  ", clean(rule))),
                     seg(Token::for_status(level), x.state.to_string()),
-                    seg(
-                        Token::Muted,
-                        format!("  invoked {} · updated {}", time(x.invoked_at), time(x.updated_at)),
-                    ),
+                    seg(Token::Muted, format!("  invoked {} · updated {}", time(x.invoked_at), time(x.updated_at))),
                 ];
                 if let Some(m) = &x.message {
                     row.push(seg(Token::Muted, format!("  {}", clean(m))));
@@ -551,11 +488,7 @@ pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Ve
 }
 
 fn to_line(row: Vec<Seg>, theme: &Theme) -> Line<'static> {
-    Line::from(
-        row.into_iter()
-            .map(|(t, s)| Span::styled(s, theme.style(t)))
-            .collect::<Vec<_>>(),
-    )
+    Line::from(row.into_iter().map(|(t, s)| Span::styled(s, theme.style(t))).collect::<Vec<_>>())
 }
 
 /// The rows on screen of a longer list.
@@ -570,24 +503,14 @@ struct Window {
 
 /// Draws a list's window in a bordered block, with the cursor row highlighted when given.
 fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Window, theme: &Theme) {
-    let Window {
-        rows,
-        start,
-        total,
-        cursor,
-    } = window;
-    let mut block = Block::bordered()
-        .border_style(theme.style(Token::Border))
-        .title(to_line(title, theme));
+    let Window { rows, start, total, cursor } = window;
+    let mut block = Block::bordered().border_style(theme.style(Token::Border)).title(to_line(title, theme));
     let height = area.height.saturating_sub(2) as usize;
     if total > height {
         let shown_to = (start + height).min(total);
         block = block.title_bottom(
-            Line::from(Span::styled(
-                format!(" {}-{} of {total} ", start + 1, shown_to),
-                theme.style(Token::Muted),
-            ))
-            .right_aligned(),
+            Line::from(Span::styled(format!(" {}-{} of {total} ", start + 1, shown_to), theme.style(Token::Muted)))
+                .right_aligned(),
         );
     }
     let lines: Vec<Line> = rows
@@ -595,11 +518,7 @@ fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Window, t
         .enumerate()
         .map(|(i, row)| {
             let line = to_line(row, theme);
-            if cursor == Some(start + i) {
-                line.patch_style(theme.style(Token::Selection))
-            } else {
-                line
-            }
+            if cursor == Some(start + i) { line.patch_style(theme.style(Token::Selection)) } else { line }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
@@ -620,12 +539,7 @@ pub fn render_control(
     let height = area.height.saturating_sub(2) as usize;
     let start = window_start(detail.len(), cursor.unwrap_or(0), height);
     let rows = detail.rows(start, height, inner_width);
-    let window = Window {
-        rows,
-        start,
-        total: detail.len(),
-        cursor,
-    };
+    let window = Window { rows, start, total: detail.len(), cursor };
     render_rows(frame, area, detail.title(now), window, theme);
 }
 
@@ -645,21 +559,10 @@ pub fn render_resource(
     let start = window_start(total, cursor, height);
     let title = vec![
         seg(Token::Title, " Resource "),
-        seg(
-            Token::Text,
-            format!(
-                "{} ",
-                truncate_start(&clean(id.short_name()), inner_width.saturating_sub(12))
-            ),
-        ),
+        seg(Token::Text, format!("{} ", truncate_start(&clean(id.short_name()), inner_width.saturating_sub(12)))),
     ];
     let visible: Vec<_> = rows.into_iter().skip(start).take(height).collect();
-    let window = Window {
-        rows: visible,
-        start,
-        total,
-        cursor: Some(cursor),
-    };
+    let window = Window { rows: visible, start, total, cursor: Some(cursor) };
     render_rows(frame, area, title, window, theme);
 }
 

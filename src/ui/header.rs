@@ -24,32 +24,19 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
                 left.push(Span::styled(format!(" {} ", clean(title)), header));
             }
         }
-        Banner::Live {
-            profile,
-            region,
-            account,
-        } => {
+        Banner::Live { profile, region, account } => {
             let profile = profile.as_deref().unwrap_or("default");
             let account = account.as_deref().unwrap_or("account unknown");
-            left.push(Span::styled(
-                format!(" {} · {} · {} ", clean(profile), clean(region), clean(account)),
-                header,
-            ));
+            left.push(Span::styled(format!(" {} · {} · {} ", clean(profile), clean(region), clean(account)), header));
         }
     }
     let overall = posture.overall_summary(now);
     left.push(Span::styled(" │ Posture ", header));
-    left.push(Span::styled(
-        score_text(overall.score()),
-        theme.style(Token::Title).patch(header),
-    ));
+    left.push(Span::styled(score_text(overall.score()), theme.style(Token::Title).patch(header)));
     if wide {
         for kind in ControlKind::ALL {
             let s = posture.pane_summary(kind, now);
-            left.push(Span::styled(
-                format!("  {} {}", &kind.title()[..1], score_text(s.score())),
-                header,
-            ));
+            left.push(Span::styled(format!("  {} {}", &kind.title()[..1], score_text(s.score())), header));
         }
     }
     let fails = overall.count(StatusLevel::Fail);
@@ -60,19 +47,13 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             theme.style(Token::Fail).patch(header),
         ));
     }
-    let clock = if wide {
-        now.strftime(" %Y-%m-%d %H:%M:%SZ ").to_string()
-    } else {
-        now.strftime(" %H:%M:%SZ ").to_string()
-    };
+    let clock =
+        if wide { now.strftime(" %Y-%m-%d %H:%M:%SZ ").to_string() } else { now.strftime(" %H:%M:%SZ ").to_string() };
     let used: usize = left.iter().map(|s| width(&s.content)).sum();
     let top = Rect { height: 1, ..area };
     frame.render_widget(Block::new().style(header), top);
     if used + width(&clock) <= area.width as usize {
-        frame.render_widget(
-            Paragraph::new(Span::styled(clock, header)).alignment(Alignment::Right),
-            top,
-        );
+        frame.render_widget(Paragraph::new(Span::styled(clock, header)).alignment(Alignment::Right), top);
     }
 
     let mut sources: Vec<Span> = vec![Span::raw(" ")];
@@ -100,17 +81,11 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             Some(a) if state.health == Health::Ok => {
                 sources.push(Span::styled(format!(" {}", age(a)), theme.style(Token::Muted)))
             }
-            Some(a) => sources.push(Span::styled(
-                format!(" (data {} old)", age(a)),
-                theme.style(Token::Muted),
-            )),
+            Some(a) => sources.push(Span::styled(format!(" (data {} old)", age(a)), theme.style(Token::Muted))),
             None => {}
         }
         if state.skipped > 0 {
-            sources.push(Span::styled(
-                format!(" · {} skipped", state.skipped),
-                theme.style(Token::Warn),
-            ));
+            sources.push(Span::styled(format!(" · {} skipped", state.skipped), theme.style(Token::Warn)));
         }
         sources.push(Span::raw("   "));
     }
@@ -118,11 +93,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
         sources.push(Span::styled("no sources", theme.style(Token::Muted)));
     }
     frame.render_widget(Paragraph::new(Line::from(left)), top);
-    let bottom = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(1),
-        ..area
-    };
+    let bottom = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
     frame.render_widget(Paragraph::new(Line::from(sources)), bottom);
 }
 

@@ -37,21 +37,11 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
     )));
     let height = (lines.len() as u16 + 2).min(area.height);
     let width = 72.min(area.width);
-    let [v] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(v);
+    let [v] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(v);
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .border_style(theme.style(Token::Title))
-        .title(Line::from(Span::styled(
-            " Help — Esc or ? to close ",
-            theme.style(Token::Title),
-        )));
-    frame.render_widget(
-        Paragraph::new(lines).block(block).style(theme.style(Token::Text)),
-        popup,
-    );
+        .title(Line::from(Span::styled(" Help — Esc or ? to close ", theme.style(Token::Title))));
+    frame.render_widget(Paragraph::new(lines).block(block).style(theme.style(Token::Text)), popup);
 }

@@ -28,22 +28,10 @@ pub fn overview(area: Rect, pane_rows: usize) -> Areas {
     };
     // Table rows plus borders and the column header; the detail keeps at least a third.
     let wanted = pane_rows as u16 + 3;
-    let table_height = wanted
-        .min(body.height.saturating_sub(body.height / 3).max(5))
-        .min(body.height);
+    let table_height = wanted.min(body.height.saturating_sub(body.height / 3).max(5)).min(body.height);
     let [table, detail] = Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)]).areas(body);
-    let panes = if wide {
-        Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(table).to_vec()
-    } else {
-        vec![table]
-    };
-    Areas {
-        header,
-        tabs,
-        panes,
-        detail,
-        status,
-    }
+    let panes = if wide { Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(table).to_vec() } else { vec![table] };
+    Areas { header, tabs, panes, detail, status }
 }
 
 /// Header, body and status line, for the drill-down screens.

@@ -1,6 +1,7 @@
 //! Rendering: a pure function of the store, the view, the theme and the time.
 
 pub mod detail;
+pub mod guardrail;
 mod header;
 mod help;
 pub mod layout;
@@ -52,6 +53,12 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
             detail::render_resource(frame, body, posture, id, *cursor, theme);
             status_line::render(frame, status, view, ctx.keymap, theme);
         }
+        Screen::Guardrail { name, cursor } => {
+            let (header, body, status) = layout::full(area);
+            header::render(frame, header, posture, view, theme, ctx.now);
+            guardrail::render(frame, body, posture, name, *cursor, theme);
+            status_line::render(frame, status, view, ctx.keymap, theme);
+        }
     }
     if view.help {
         help::render(frame, area, ctx.keymap, theme);
@@ -61,11 +68,7 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
 fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: &RenderContext) {
     let theme = ctx.theme;
     let wide = area.width >= layout::WIDE;
-    let shown: Vec<ControlKind> = if wide {
-        ControlKind::ALL.to_vec()
-    } else {
-        vec![view.focus]
-    };
+    let shown: Vec<ControlKind> = if wide { ControlKind::ALL.to_vec() } else { vec![view.focus] };
     let rows = shown.iter().map(|k| posture.pane(*k).len()).max().unwrap_or(0);
     let areas = layout::overview(area, rows);
     header::render(frame, areas.header, posture, view, theme, ctx.now);
@@ -86,12 +89,7 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
     }
     for (kind, pane_area) in shown.iter().zip(&areas.panes) {
         let selected = view.selected[kind.index()];
-        let pane = panes::PaneView {
-            kind: *kind,
-            selected,
-            focused: *kind == view.focus,
-            titled: wide,
-        };
+        let pane = panes::PaneView { kind: *kind, selected, focused: *kind == view.focus, titled: wide };
         panes::render(frame, *pane_area, posture, pane, theme, ctx.now);
     }
     if posture.is_empty() {
@@ -105,18 +103,11 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
 /// The detail area before any data has arrived.
 fn waiting(frame: &mut Frame, area: Rect, posture: &Posture, theme: &Theme) {
     let names: Vec<&str> = posture.sources().map(|(k, _)| k.name()).collect();
-    let from = if names.is_empty() {
-        String::new()
-    } else {
-        format!(" from {}", names.join(", "))
-    };
+    let from = if names.is_empty() { String::new() } else { format!(" from {}", names.join(", ")) };
     let block = Block::bordered().border_style(theme.style(Token::Border));
     let inner_height = area.height.saturating_sub(2);
     let mut lines = vec![Line::from(""); (inner_height / 2).saturating_sub(1) as usize];
-    lines.push(Line::from(Span::styled(
-        format!("Waiting for data{from}…"),
-        theme.style(Token::Title),
-    )));
+    lines.push(Line::from(Span::styled(format!("Waiting for data{from}…"), theme.style(Token::Title))));
     lines.push(Line::from(Span::styled(
         "Controls stay UNKNOWN (?) until their evidence arrives.",
         theme.style(Token::Muted),

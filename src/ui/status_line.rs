@@ -26,12 +26,9 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ],
-        Screen::Resource { .. } => &[
-            (Action::Down, "move"),
-            (Action::Back, "back"),
-            (Action::Help, "help"),
-            (Action::Quit, "quit"),
-        ],
+        Screen::Resource { .. } | Screen::Guardrail { .. } => {
+            &[(Action::Down, "move"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")]
+        }
     };
     let mut right: Vec<Span> = Vec::new();
     for (action, what) in hints {
@@ -52,10 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme
     if let Some(m) = view.message.as_deref() {
         let message = format!(" ▶ {}", clean(m));
         let message = truncate_end(&message, room).into_owned();
-        let left = Rect {
-            width: width(&message) as u16,
-            ..area
-        };
+        let left = Rect { width: width(&message) as u16, ..area };
         frame.render_widget(Paragraph::new(Span::styled(message, theme.style(Token::Title))), left);
     }
 }

@@ -123,12 +123,7 @@ mod tests {
         // OSC 0 (window title), OSC 52 (clipboard write), CSI 2J (clear screen), 8-bit CSI.
         let evil = "a\x1b]0;pwned\x07b\x1b]52;c;ZXZpbA==\x1b\\c\x1b[2Jd\u{9b}31m";
         let shown = clean(evil);
-        assert!(
-            !shown
-                .chars()
-                .any(|c| (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32))),
-            "{shown}"
-        );
+        assert!(!shown.chars().any(|c| (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32))), "{shown}");
         assert_eq!(shown, "a␛]0;pwned␇b␛]52;c;ZXZpbA==␛\\c␛[2Jd\\u{009b}31m");
     }
 

@@ -1,6 +1,6 @@
 //! What the user is looking at: pure data that `update` changes and `render` draws.
 
-use crate::model::{ControlKind, ResourceId};
+use crate::model::{ControlKind, ResourceId, Sym};
 
 /// The screen in the main area.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,19 +11,15 @@ pub enum Screen {
     Control { index: usize, cursor: usize },
     /// Everything held about one resource.
     Resource { id: ResourceId, cursor: usize },
+    /// A guardrail test's explanation.
+    Guardrail { name: Sym, cursor: usize },
 }
 
 /// What the header says the dashboard is watching.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Banner {
-    Demo {
-        title: String,
-    },
-    Live {
-        profile: Option<String>,
-        region: String,
-        account: Option<String>,
-    },
+    Demo { title: String },
+    Live { profile: Option<String>, region: String, account: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -15,8 +15,9 @@ use unicode_width::UnicodeWidthStr;
 use vigil::catalog::Catalog;
 use vigil::keymap::Keymap;
 use vigil::model::Timestamp;
-use vigil::sources::Message;
+use vigil::policy::Suite;
 use vigil::sources::demo::{DemoScript, Scenario};
+use vigil::sources::{Dataset, Message, Payload, SourceEvent, SourceKind};
 use vigil::store::Posture;
 use vigil::theme::{Theme, Token};
 use vigil::ui::{self, Banner, RenderContext, View};
@@ -37,9 +38,15 @@ pub fn demo(seconds: u64) -> (Posture, View) {
     for (kind, interval) in DemoScript::feeds() {
         posture.register_source(kind, interval);
     }
-    let mut view = View::new(Banner::Demo {
-        title: script.title().to_string(),
+    // The guardrail tests run offline at start, as `vigil demo` does.
+    posture.register_source(SourceKind::Guardrails, None);
+    let guardrails = vigil::sources::guardrails::results(&Suite::workshop(), t0());
+    posture.apply(SourceEvent {
+        source: SourceKind::Guardrails,
+        fetched_at: t0(),
+        result: Ok(Payload::Replace(Dataset { guardrails, ..Default::default() })),
     });
+    let mut view = View::new(Banner::Demo { title: script.title().to_string() });
     let mut messages = script.opening();
     loop {
         for m in messages {
@@ -59,11 +66,7 @@ pub fn demo(seconds: u64) -> (Posture, View) {
 
 pub fn render(posture: &Posture, view: &View, theme: &Theme, now: Timestamp, width: u16, height: u16) -> Buffer {
     let keymap = Keymap::default();
-    let ctx = RenderContext {
-        theme,
-        keymap: &keymap,
-        now,
-    };
+    let ctx = RenderContext { theme, keymap: &keymap, now };
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| ui::render(f, posture, view, &ctx)).unwrap();
     terminal.backend().buffer().clone()
@@ -155,9 +158,5 @@ fn token_names(s: Style, theme: &Theme) -> String {
         })
         .map(|t| t.name())
         .collect();
-    if names.is_empty() {
-        String::new()
-    } else {
-        format!("  ({})", names.join(", "))
-    }
+    if names.is_empty() { String::new() } else { format!("  ({})", names.join(", ")) }
 }

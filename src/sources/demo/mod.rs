@@ -14,11 +14,8 @@ use super::{Dataset, Message, Payload, Sink, Source, SourceEvent, SourceFuture, 
 use crate::model::*;
 
 /// How often each demo source "polls" (re-sends its full data set), as live AWS would.
-const POLLS: [(SourceKind, u64); 3] = [
-    (SourceKind::Config, 60),
-    (SourceKind::SecurityHub, 30),
-    (SourceKind::CloudWatch, 60),
-];
+const POLLS: [(SourceKind, u64); 3] =
+    [(SourceKind::Config, 60), (SourceKind::SecurityHub, 30), (SourceKind::CloudWatch, 60)];
 
 /// The demo's account as it stands at some moment.
 #[derive(Default)]
@@ -80,10 +77,7 @@ impl DemoScript {
 
     /// The first messages: each source's full baseline.
     pub fn opening(&mut self) -> Vec<Message> {
-        POLLS
-            .iter()
-            .map(|(kind, _)| Message::Event(self.full(*kind, 0)))
-            .collect()
+        POLLS.iter().map(|(kind, _)| Message::Event(self.full(*kind, 0))).collect()
     }
 
     /// The next moment after the ones already played: its offset from the start, in seconds,
@@ -116,11 +110,7 @@ impl DemoScript {
     }
 
     fn event(&self, kind: SourceKind, offset: i64, payload: Payload) -> SourceEvent {
-        SourceEvent {
-            source: kind,
-            fetched_at: self.time(offset),
-            result: Ok(payload),
-        }
+        SourceEvent { source: kind, fetched_at: self.time(offset), result: Ok(payload) }
     }
 
     fn full(&self, kind: SourceKind, offset: i64) -> SourceEvent {
@@ -133,19 +123,15 @@ impl DemoScript {
                 executions: s.executions.values().cloned().collect(),
                 ..Default::default()
             },
-            SourceKind::SecurityHub => Dataset {
-                findings: s.findings.values().cloned().collect(),
-                ..Default::default()
-            },
+            SourceKind::SecurityHub => {
+                Dataset { findings: s.findings.values().cloned().collect(), ..Default::default() }
+            }
             SourceKind::CloudWatch => Dataset {
                 alarms: s.alarms.values().cloned().collect(),
                 metrics: s
                     .metrics
                     .iter()
-                    .map(|(m, points)| MetricSeries {
-                        metric: m.clone(),
-                        points: points.clone(),
-                    })
+                    .map(|(m, points)| MetricSeries { metric: m.clone(), points: points.clone() })
                     .collect(),
                 ..Default::default()
             },
@@ -178,10 +164,7 @@ impl DemoScript {
                     name: name.clone(),
                     source_identifier: source.clone(),
                     compliance: Some(compliance),
-                    noncompliant: Some(CappedCount {
-                        count: noncompliant,
-                        cap_exceeded: false,
-                    }),
+                    noncompliant: Some(CappedCount { count: noncompliant, cap_exceeded: false }),
                     details_complete: true,
                     evaluation_error: None,
                     account: self.account.clone(),
@@ -211,10 +194,7 @@ impl DemoScript {
                 annotation: e.annotation.as_deref().map(Into::into),
                 recorded_at: self.time(when(e.age)),
             };
-            self.state.evaluations.insert(
-                (evaluation.rule.clone(), evaluation.resource.clone()),
-                evaluation.clone(),
-            );
+            self.state.evaluations.insert((evaluation.rule.clone(), evaluation.resource.clone()), evaluation.clone());
             config.evaluations.push(evaluation);
         }
         for r in &batch.remediations {
@@ -237,9 +217,7 @@ impl DemoScript {
                 updated_at: self.time(updated),
                 message: x.message.as_deref().map(Into::into),
             };
-            self.state
-                .executions
-                .insert((execution.rule.clone(), execution.resource.clone()), execution.clone());
+            self.state.executions.insert((execution.rule.clone(), execution.resource.clone()), execution.clone());
             config.executions.push(execution);
         }
         for f in &batch.findings {
@@ -269,11 +247,7 @@ impl DemoScript {
             hub.findings.push(finding);
         }
         for a in &batch.alarms {
-            let metric = a
-                .metric
-                .as_deref()
-                .unwrap_or(&format!("LogMetrics/{}", a.name))
-                .to_string();
+            let metric = a.metric.as_deref().unwrap_or(&format!("LogMetrics/{}", a.name)).to_string();
             let alarm = Alarm {
                 name: self.interner.intern(&a.name),
                 kind: AlarmKind::Metric,
@@ -289,24 +263,16 @@ impl DemoScript {
         }
         for m in &batch.metrics {
             let series = self.series(m, at);
-            self.state
-                .metrics
-                .entry(series.metric.clone())
-                .or_default()
-                .extend(series.points.iter().copied());
+            self.state.metrics.entry(series.metric.clone()).or_default().extend(series.points.iter().copied());
             cloudwatch.metrics.push(series);
         }
         if !config.evaluations.is_empty() || !config.executions.is_empty() || !config.remediation_configs.is_empty() {
             config.rules = self.rules(at.unwrap_or(0));
         }
-        [
-            (SourceKind::Config, config),
-            (SourceKind::SecurityHub, hub),
-            (SourceKind::CloudWatch, cloudwatch),
-        ]
-        .into_iter()
-        .filter(|(_, d)| *d != Dataset::default())
-        .collect()
+        [(SourceKind::Config, config), (SourceKind::SecurityHub, hub), (SourceKind::CloudWatch, cloudwatch)]
+            .into_iter()
+            .filter(|(_, d)| *d != Dataset::default())
+            .collect()
     }
 
     fn config_resource(&mut self, kind: &str, id: &str) -> ResourceId {
@@ -316,10 +282,7 @@ impl DemoScript {
 
     fn metric_id(&mut self, spec: &str) -> MetricId {
         let (ns, name) = spec.split_once('/').expect("validated when parsed");
-        MetricId {
-            namespace: self.interner.intern(ns),
-            name: self.interner.intern(name),
-        }
+        MetricId { namespace: self.interner.intern(ns), name: self.interner.intern(name) }
     }
 
     /// Baseline values are one a minute up to the start; a step's values start at its time,

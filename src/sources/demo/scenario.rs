@@ -39,13 +39,9 @@ impl Scenario {
         let mut steps = Vec::with_capacity(raw.step.len());
         let mut previous = 0;
         for (i, s) in raw.step.into_iter().enumerate() {
-            let at = s.at.ok_or_else(|| {
-                whole(
-                    origin,
-                    format!("step[{i}].at"),
-                    "every step needs `at` (seconds after start)",
-                )
-            })?;
+            let at = s
+                .at
+                .ok_or_else(|| whole(origin, format!("step[{i}].at"), "every step needs `at` (seconds after start)"))?;
             if at < previous {
                 return Err(whole(
                     origin,
@@ -55,23 +51,13 @@ impl Scenario {
             }
             previous = at;
             validate(&s, origin, &format!("step[{i}]"))?;
-            steps.push(Step {
-                at,
-                say: s.say.clone(),
-                batch: s,
-            });
+            steps.push(Step { at, say: s.say.clone(), batch: s });
         }
         if raw.baseline.at.is_some() || raw.baseline.say.is_some() {
             return Err(whole(origin, "baseline".into(), "the baseline has no `at` or `say`"));
         }
         validate(&raw.baseline, origin, "baseline")?;
-        Ok(Scenario {
-            title: raw.title,
-            account: raw.account,
-            region: raw.region,
-            baseline: raw.baseline,
-            steps,
-        })
+        Ok(Scenario { title: raw.title, account: raw.account, region: raw.region, baseline: raw.baseline, steps })
     }
 }
 
@@ -86,11 +72,7 @@ fn validate(batch: &Batch, origin: &str, at: &str) -> Result<(), FileError> {
     let alarm_metrics = batch.alarms.iter().filter_map(|a| a.metric.as_deref());
     for (j, m) in metrics.chain(alarm_metrics).enumerate() {
         if !m.split_once('/').is_some_and(|(ns, n)| !ns.is_empty() && !n.is_empty()) {
-            return Err(whole(
-                origin,
-                format!("{at}.metrics[{j}]"),
-                format!("`{m}` is not NAMESPACE/METRIC"),
-            ));
+            return Err(whole(origin, format!("{at}.metrics[{j}]"), format!("`{m}` is not NAMESPACE/METRIC")));
         }
     }
     Ok(())

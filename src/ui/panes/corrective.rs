@@ -6,26 +6,14 @@ use crate::model::Timestamp;
 use crate::store::Posture;
 use crate::theme::Token;
 
-pub const EXTRA: Extra = Extra {
-    heading: "Remediation",
-    width: 16,
-    cell,
-};
+pub const EXTRA: Extra = Extra { heading: "Remediation", width: 16, cell };
 
 fn cell(posture: &Posture, index: usize, now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);
     if acc.remediations.is_empty() {
-        return if acc.rules.is_empty() {
-            (Token::Muted, "—".into())
-        } else {
-            (Token::Fail, "none set".into())
-        };
+        return if acc.rules.is_empty() { (Token::Muted, "—".into()) } else { (Token::Fail, "none set".into()) };
     }
-    let automatic = acc
-        .remediations
-        .iter()
-        .filter_map(|r| posture.remediation_config(r))
-        .all(|rc| rc.automatic);
+    let automatic = acc.remediations.iter().filter_map(|r| posture.remediation_config(r)).all(|rc| rc.automatic);
     let mut text = String::from(if automatic { "auto" } else { "manual" });
     let running = acc.in_progress.len();
     let slow = posture.slow_remediations(index, now);

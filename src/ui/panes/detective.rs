@@ -7,11 +7,7 @@ use crate::store::Posture;
 use crate::theme::Token;
 use crate::ui::text::sparkline;
 
-pub const EXTRA: Extra = Extra {
-    heading: "Activity",
-    width: 16,
-    cell,
-};
+pub const EXTRA: Extra = Extra { heading: "Activity", width: 16, cell };
 
 fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);
@@ -33,9 +29,5 @@ fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
     } else {
         Token::Muted
     };
-    if parts.is_empty() {
-        (Token::Muted, "quiet".into())
-    } else {
-        (token, parts.join(" "))
-    }
+    if parts.is_empty() { (Token::Muted, "quiet".into()) } else { (token, parts.join(" ")) }
 }

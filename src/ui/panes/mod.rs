@@ -40,26 +40,14 @@ fn extra(kind: ControlKind) -> Extra {
 /// The pane's name with its score and counts, for titles and tabs.
 pub fn summary_spans(kind: ControlKind, summary: &PaneSummary, theme: &Theme) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
-    for level in [
-        StatusLevel::Fail,
-        StatusLevel::Warn,
-        StatusLevel::Stale,
-        StatusLevel::Unknown,
-        StatusLevel::Pass,
-    ] {
+    for level in [StatusLevel::Fail, StatusLevel::Warn, StatusLevel::Stale, StatusLevel::Unknown, StatusLevel::Pass] {
         let n = summary.count(level);
         if n > 0 {
-            spans.push(Span::styled(
-                format!(" {}{n}", level.symbol()),
-                theme.style(Token::for_status(level)),
-            ));
+            spans.push(Span::styled(format!(" {}{n}", level.symbol()), theme.style(Token::for_status(level))));
         }
     }
     let score = summary.score().map_or_else(|| "--%".into(), |s| format!("{s}%"));
-    let mut out = vec![Span::styled(
-        format!(" {} {} ", kind.index() + 1, kind.title()),
-        theme.style(Token::Title),
-    )];
+    let mut out = vec![Span::styled(format!(" {} {} ", kind.index() + 1, kind.title()), theme.style(Token::Title))];
     out.push(Span::styled(format!("{score} "), theme.style(Token::Text)));
     out.extend(spans);
     out.push(Span::raw(" "));
@@ -68,11 +56,7 @@ pub fn summary_spans(kind: ControlKind, summary: &PaneSummary, theme: &Theme) ->
 
 /// Status as symbol and word (or symbol alone where space is short): never colour alone.
 pub fn status_text(level: StatusLevel, compact: bool) -> String {
-    if compact {
-        level.symbol().to_string()
-    } else {
-        format!("{} {}", level.symbol(), level.label())
-    }
+    if compact { level.symbol().to_string() } else { format!("{} {}", level.symbol(), level.label()) }
 }
 
 /// How a pane is shown.
@@ -87,17 +71,8 @@ pub struct PaneView {
 
 /// Draws one pane's table.
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, theme: &Theme, now: Timestamp) {
-    let PaneView {
-        kind,
-        selected,
-        focused,
-        titled,
-    } = pane;
-    let border = if focused {
-        theme.style(Token::Title)
-    } else {
-        theme.style(Token::Border)
-    };
+    let PaneView { kind, selected, focused, titled } = pane;
+    let border = if focused { theme.style(Token::Title) } else { theme.style(Token::Border) };
     let mut block = Block::bordered().border_style(border);
     if titled {
         let summary = posture.pane_summary(kind, now);
@@ -111,9 +86,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
     // Status, id and failing count, with one cell between columns.
     let fixed = status_width + ID_WIDTH + FAIL_WIDTH + 3;
     let show_extra = inner.width >= fixed + 1 + extra.width + MIN_TITLE;
-    let title_width = inner
-        .width
-        .saturating_sub(fixed + if show_extra { extra.width + 1 } else { 0 });
+    let title_width = inner.width.saturating_sub(fixed + if show_extra { extra.width + 1 } else { 0 });
 
     let rows_visible = inner.height.saturating_sub(1) as usize;
     let start = window_start(controls.len(), selected, rows_visible);
@@ -140,11 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
                     .push(Cell::from(truncate_end(&text, extra.width as usize).into_owned()).style(theme.style(token)));
             }
             let row = Row::new(cells);
-            if focused && position == selected {
-                row.style(theme.style(Token::Selection))
-            } else {
-                row
-            }
+            if focused && position == selected { row.style(theme.style(Token::Selection)) } else { row }
         })
         .collect();
     let mut widths = vec![
@@ -159,10 +128,6 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
         heading.push(extra.heading);
     }
     let header = Row::new(heading.into_iter().map(Cell::from)).style(theme.style(Token::Muted));
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .column_spacing(1)
-        .style(Style::default());
+    let table = Table::new(rows, widths).header(header).block(block).column_spacing(1).style(Style::default());
     frame.render_widget(table, area);
 }

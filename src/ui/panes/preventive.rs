@@ -7,11 +7,7 @@ use crate::sources::SourceKind;
 use crate::store::Posture;
 use crate::theme::Token;
 
-pub const EXTRA: Extra = Extra {
-    heading: "Evidence",
-    width: 14,
-    cell,
-};
+pub const EXTRA: Extra = Extra { heading: "Evidence", width: 14, cell };
 
 fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);
@@ -25,9 +21,5 @@ fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
             SourceKind::Guardrails => "tests",
         })
         .collect();
-    if names.is_empty() {
-        (Token::Muted, "none yet".into())
-    } else {
-        (Token::Muted, names.join("·"))
-    }
+    if names.is_empty() { (Token::Muted, "none yet".into()) } else { (Token::Muted, names.join("·")) }
 }
