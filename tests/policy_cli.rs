@@ -1,0 +1,160 @@
+//! `vigil policy test|simulate|lint` as a user runs them: output and exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn vigil(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil")).args(args).env("HOME", scratch("home")).output().expect("vigil runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vigil-policy-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn repo(path: &str) -> String {
+    format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+const CASE: &str = r#"{
+  "request": {"action": "sagemaker:CreateTrainingJob",
+              "resource": {"resource": "arn:aws:sagemaker:us-east-1:123456789012:training-job/t1", "accountId": "123456789012"},
+              "principal": "arn:aws:sts::123456789012:assumed-role/DataScientist/alice",
+              "context": {"sagemaker:InstanceTypes": ["ml.m5.xlarge"]}},
+  "identityPolicies": [{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}},
+                       "guard.json"]
+}"#;
+
+fn case_dir() -> PathBuf {
+    let dir = scratch("case");
+    std::fs::write(dir.join("case.json"), CASE).unwrap();
+    std::fs::copy(repo("tests/data/seed-policies/deny-sagemaker-without-vpc.json"), dir.join("guard.json")).unwrap();
+    dir
+}
+
+#[test]
+fn the_default_guardrail_tests_pass() {
+    let o = vigil(&["policy", "test"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("15 tests: 15 passed, 0 failed"), "{}", stdout(&o));
+    let o = vigil(&["policy", "test", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["passed"], 15);
+    assert_eq!(v["tests"][0]["explain"]["deciding"][0]["layer"], "identityPolicies[1]");
+    // The same tests with the policies read from disk.
+    let o = vigil(&["policy", "test", "--policies", &repo("guardrails")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_mismatch_exits_1_and_says_why() {
+    let dir = scratch("mismatch");
+    std::fs::copy(repo("tests/data/seed-policies/deny-sagemaker-without-vpc.json"), dir.join("seed.json")).unwrap();
+    std::fs::write(
+        dir.join("tests.toml"),
+        r#"
+[[test]]
+name = "a job with subnets but no security groups is denied"
+control = "PRV-09"
+expect = "ExplicitlyDenied"
+identityPolicies = [{ Version = "2012-10-17", Statement = { Effect = "Allow", Action = "sagemaker:*", Resource = "*" } }, "seed.json"]
+[test.request]
+action = "sagemaker:CreateTrainingJob"
+principal = "arn:aws:sts::123456789012:assumed-role/DataScientist/alice"
+resource = { resource = "arn:aws:sagemaker:us-east-1:123456789012:training-job/t1", accountId = "123456789012" }
+context = { "sagemaker:VpcSubnets" = ["subnet-1"] }
+"#,
+    )
+    .unwrap();
+    let o = vigil(&["policy", "test", "--tests", dir.join("tests.toml").to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(out.contains("1 tests: 0 passed, 1 failed"), "{out}");
+    assert!(
+        out.contains("✘ a job with subnets but no security groups is denied: expected ExplicitlyDenied, got"),
+        "{out}"
+    );
+    assert!(out.contains("Null sagemaker:VpcSubnets"), "the near miss shows why the seed's Deny did not apply: {out}");
+}
+
+#[test]
+fn simulate_prints_the_decision_and_its_reasons() {
+    let dir = case_dir();
+    let case = dir.join("case.json");
+    let o = vigil(&["policy", "simulate", case.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["result"], "ExplicitlyDenied");
+    let deciding = &v["explain"]["deciding"][0];
+    assert_eq!(deciding["layer"], "identityPolicies[1]");
+    assert_eq!(deciding["sid"], "DenySageMakerWithoutVpc");
+    assert_eq!(deciding["conditions"][0]["operator"], "Null");
+    assert_eq!(deciding["conditions"][0]["matched"], true);
+    let o = vigil(&["policy", "simulate", case.to_str().unwrap()]);
+    assert!(stdout(&o).starts_with("ExplicitlyDenied: an explicit Deny matched"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_malformed_case_exits_2_with_a_clear_message() {
+    let dir = scratch("malformed");
+    let file = dir.join("bad.json");
+    std::fs::write(&file, r#"{"request": {"action": "sagemaker:CreateTrainingJob", "principal": "p"}, "identityPolicies": [{"Statement": {"Effect": "Maybe", "Action": "*", "Resource": "*"}}]}"#).unwrap();
+    let o = vigil(&["policy", "simulate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("identityPolicies[0]") && e.contains("Statement[0]") && e.contains("Effect"), "{e}");
+    let o = vigil(&["policy", "simulate", "/nonexistent/case.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/case.json: cannot read"), "{}", stderr(&o));
+}
+
+#[test]
+fn batch_answers_every_line_in_order() {
+    let dir = case_dir();
+    let one_line: String = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(CASE).unwrap()).unwrap();
+    let allowed = one_line.replace(r#""sagemaker:InstanceTypes":["ml.m5.xlarge"]"#, r#""sagemaker:VpcSubnets":["s"]"#);
+    let file = dir.join("cases.jsonl");
+    std::fs::write(&file, format!("{one_line}\n{{not json\n{allowed}\n{{\"request\": {{}}}}\n")).unwrap();
+    let o = vigil(&["policy", "simulate", "--batch", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["result"], "ExplicitlyDenied");
+    assert!(lines[1]["error"].as_str().unwrap().contains("line 2: not valid JSON"), "{}", lines[1]);
+    assert_eq!(lines[2]["result"], "Allowed", "subnets present: the seed's ANDed Null block lets it through");
+    assert!(lines[3]["error"].as_str().unwrap().contains("request.action: missing"), "{}", lines[3]);
+    let o = vigil(&["policy", "simulate", "--batch", "/nonexistent.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn lint_flags_the_seed_and_passes_the_shipped_guardrails() {
+    let o = vigil(&["policy", "lint", &repo("tests/data/seed-policies/deny-sagemaker-without-vpc.json")]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Statement[0] \"DenySageMakerWithoutVpc\": Condition.Null.sagemaker:VpcSecurityGroup: error:"),
+        "{out}"
+    );
+    assert!(out.contains("did you mean sagemaker:VpcSecurityGroupIds?"), "{out}");
+    assert!(out.contains("warning: keys in one Null block are ANDed"), "{out}");
+    let shipped: Vec<String> = std::fs::read_dir(repo("guardrails/policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut args = vec!["policy", "lint", "--json"];
+    args.extend(shipped.iter().map(String::as_str));
+    let o = vigil(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["errors"], 0);
+}
