@@ -25,10 +25,10 @@ fn the_corpus_never_panics() {
                 let _ = case.explain();
             }
         }
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-            if let Ok(case) = parse_case(&value, "corpus", &Embedded(&[]), &[]) {
-                let _ = case.explain();
-            }
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(text)
+            && let Ok(case) = parse_case(&value, "corpus", &Embedded(&[]), &[])
+        {
+            let _ = case.explain();
         }
     }
     assert!(seen >= 5, "the corpus holds at least the seed policies");
