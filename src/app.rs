@@ -149,11 +149,12 @@ impl App {
         B::Error: Send + Sync + 'static,
     {
         let (tx, mut rx) = mpsc::channel::<Message>(1024);
+        let (refresh, refresh_rx) = tokio::sync::watch::channel(0u64);
         for source in sources {
             for (kind, interval) in source.feeds() {
                 self.posture.register_source(kind, interval);
             }
-            sources::spawn(source, Sink::new(tx.clone(), self.clock.clone()));
+            sources::spawn(source, Sink::new(tx.clone(), self.clock.clone()).with_refresh(refresh_rx.clone()));
         }
         drop(tx);
 
@@ -182,7 +183,10 @@ impl App {
                             for command in update(&mut self.view, &self.posture, action) {
                                 match command {
                                     Command::Quit => return Ok(Exit::Quit),
-                                    Command::Refresh => tracing::info!("refresh asked; the demo sources poll on their own"),
+                                    Command::Refresh => {
+                                        refresh.send_modify(|n| *n += 1);
+                                        self.view.message = Some("refreshing every source now".into());
+                                    }
                                 }
                             }
                             dirty = true;
@@ -223,6 +227,11 @@ impl App {
             Message::Narration(text) => {
                 tracing::info!(%text, "demo");
                 self.view.message = Some(text);
+            }
+            Message::Account(id) => {
+                if let crate::ui::Banner::Live { account, .. } = &mut self.view.banner {
+                    *account = Some(id);
+                }
             }
         }
     }

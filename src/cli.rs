@@ -19,8 +19,8 @@ use crate::theme::Theme;
                   panes: preventive controls (what stops a bad action), detective controls (what notices it) \
                   and corrective controls (what repairs it). Each control's status (PASS, FAIL n, WARN, \
                   UNKNOWN, STALE) is derived from its evidence: AWS Config rules, Security Hub findings, \
-                  CloudWatch alarms and metrics.\n\nStart with `vigil demo`, which needs no AWS account.",
-    arg_required_else_help = true
+                  CloudWatch alarms and metrics.\n\nWithout a command, vigil watches the account of the current AWS credentials \
+                  (as `vigil watch`). Start with `vigil demo`, which needs no AWS account."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -43,10 +43,31 @@ pub struct GlobalArgs {
     /// Log file [default: $XDG_STATE_HOME/vigil/vigil.log]; the level comes from VIGIL_LOG (default info)
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// AWS profile (from ~/.aws/config: keys, SSO, assume-role) [default: AWS_PROFILE, else default]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region [default: AWS_REGION, else the profile's]
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send every AWS call (Config, Security Hub, CloudWatch, STS) to this endpoint (LocalStack, moto, tests)
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Watch a live AWS account: Config, Security Hub and CloudWatch polled into the three panes
+    ///
+    /// Credentials come from aws-config's standard chain: environment variables, --profile (keys,
+    /// SSO, assume-role), container and instance roles. Read-only: vigil only calls Describe, Get
+    /// and List actions (see README for the IAM policy).
+    Watch(WatchArgs),
+    /// Poll every source once, print the posture and exit (for scripts and CI)
+    ///
+    /// Exit codes: 0 every source answered; 1 --fail-on was given and a control is at or past that
+    /// status; 2 usage error; 3 a source failed (the report still shows what the others gave; 3 wins
+    /// over 1).
+    Report(ReportArgs),
     /// Run the scripted workshop demo (no AWS account needed)
     ///
     /// Shows a believable SageMaker account, then plays the workshop's story on a timeline: a
@@ -109,6 +130,42 @@ pub enum PolicyCommand {
     },
 }
 
+#[derive(Debug, Args, Default)]
+pub struct WatchArgs {
+    /// Guardrail tests to run offline and show as evidence of the preventive controls
+    #[arg(long, value_name = "FILE")]
+    pub guardrail_tests: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Markdown,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Fail,
+    Warn,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// Exit 1 when a control is at this status or worse (warn counts fail too)
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub fail_on: Option<FailOn>,
+    /// Report on the workshop demo's baseline instead of AWS
+    #[arg(long)]
+    pub demo: bool,
+    /// Guardrail tests to run and include as evidence
+    #[arg(long, value_name = "FILE")]
+    pub guardrail_tests: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
     /// Print the default catalog (TOML), to start a custom one from
@@ -148,6 +205,16 @@ impl Settings {
         })?;
         let log_file =
             global.log_file.clone().or_else(|| config.log_file.clone()).unwrap_or_else(crate::config::default_log_file);
+        let mut config = config;
+        if global.profile.is_some() {
+            config.aws.profile = global.profile.clone();
+        }
+        if global.region.is_some() {
+            config.aws.region = global.region.clone();
+        }
+        if global.endpoint_url.is_some() {
+            config.aws.endpoint_url = global.endpoint_url.clone();
+        }
         Ok(Settings { config, theme, catalog, keymap, log_file })
     }
 }

@@ -20,6 +20,93 @@ pub struct Config {
     /// Key bindings by action, e.g. `quit = ["q", "ctrl-c"]`.
     #[serde(default)]
     pub keys: HashMap<String, Vec<String>>,
+    /// A guardrail tests file whose results `watch` shows as evidence.
+    pub guardrail_tests: Option<PathBuf>,
+    /// How vigil talks to AWS.
+    #[serde(default)]
+    pub aws: AwsSettings,
+}
+
+/// Connection, time-out, retry, polling and rate settings for the live AWS sources (the config
+/// file's `[aws]` table; `--profile`, `--region` and `--endpoint-url` override the first three).
+/// Durations are in seconds.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// Points every service (and STS) at one endpoint: LocalStack, moto, a test fake.
+    pub endpoint_url: Option<String>,
+    pub connect_timeout: f64,
+    /// Each attempt of a call.
+    pub attempt_timeout: f64,
+    /// A call with all its attempts.
+    pub operation_timeout: f64,
+    /// Attempts per call in `watch` (throttling, 5xx, time-outs and undecodable responses).
+    pub max_attempts: u32,
+    /// Attempts per call in `report`, before the source is marked failed.
+    pub report_max_attempts: u32,
+    pub initial_backoff: f64,
+    pub max_backoff: f64,
+    pub securityhub_interval: f64,
+    pub config_interval: f64,
+    pub cloudwatch_interval: f64,
+    /// Security Hub's active set is re-read at least this often (minutes), a page per poll.
+    pub reconcile_minutes: f64,
+    /// Incremental Security Hub polls look back this far before the watermark (late findings).
+    pub overlap: f64,
+    /// Hours of metric history for the sparklines.
+    pub metric_hours: f64,
+    pub rate_limits: RateLimits,
+}
+
+/// Calls per second, per operation family; 0 means no limit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    /// GetFindings (documented limit 3 TPS).
+    pub get_findings: f64,
+    /// Other Security Hub calls (documented 10 TPS).
+    pub securityhub: f64,
+    /// AWS Config (no published limit; it throttles readily).
+    pub config: f64,
+    /// CloudWatch DescribeAlarms (9 TPS) and GetMetricData (50 TPS).
+    pub cloudwatch: f64,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits { get_findings: 2.0, securityhub: 5.0, config: 4.0, cloudwatch: 5.0 }
+    }
+}
+
+impl Default for AwsSettings {
+    fn default() -> Self {
+        AwsSettings {
+            profile: None,
+            region: None,
+            endpoint_url: None,
+            connect_timeout: 3.0,
+            attempt_timeout: 20.0,
+            operation_timeout: 60.0,
+            max_attempts: 3,
+            report_max_attempts: 8,
+            initial_backoff: 0.2,
+            max_backoff: 10.0,
+            securityhub_interval: 30.0,
+            config_interval: 60.0,
+            cloudwatch_interval: 60.0,
+            reconcile_minutes: 15.0,
+            overlap: 300.0,
+            metric_hours: 3.0,
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+/// Seconds as a duration (negative or NaN counts as zero).
+pub fn seconds(s: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(s.max(0.0)).unwrap_or_default()
 }
 
 impl Config {
@@ -68,6 +155,20 @@ mod tests {
         let c = Config::parse("theme = \"light\"\n[keys]\nquit = [\"x\"]\n", "c.toml").unwrap();
         assert_eq!(c.theme.as_deref(), Some("light"));
         assert_eq!(c.keys["quit"], vec!["x"]);
+    }
+
+    #[test]
+    fn aws_settings_default_to_the_documented_limits() {
+        let c =
+            Config::parse("[aws]\nregion = \"eu-west-1\"\nrate_limits = { get_findings = 1.0 }\n", "c.toml").unwrap();
+        assert_eq!(c.aws.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(c.aws.rate_limits.get_findings, 1.0);
+        assert_eq!(c.aws.rate_limits.config, 4.0);
+        assert_eq!((c.aws.connect_timeout, c.aws.attempt_timeout, c.aws.operation_timeout), (3.0, 20.0, 60.0));
+        assert_eq!(c.aws.max_backoff, 10.0);
+        assert_eq!(c.aws.report_max_attempts, 8);
+        let e = Config::parse("[aws]\nconect_timeout = 1\n", "c.toml").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod located;
 pub mod model;
 pub mod policy;
+pub mod report;
 pub mod sources;
 pub mod store;
 pub mod terminal;

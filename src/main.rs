@@ -4,7 +4,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use vigil::app::{App, Exit};
-use vigil::cli::{CatalogCommand, Cli, Command, PolicyCommand, Settings};
+use vigil::cli::{CatalogCommand, Cli, Command, PolicyCommand, Settings, WatchArgs};
 use vigil::policy::Suite;
 use vigil::sources::demo::{DemoSource, Scenario};
 use vigil::sources::guardrails::GuardrailSource;
@@ -25,9 +25,15 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Demo) => demo(settings),
+        Some(Command::Watch(args)) => watch(settings, args),
+        None => watch(settings, WatchArgs::default()),
+        Some(Command::Report(args)) => {
+            init_logging(&settings);
+            let mut out = std::io::stdout().lock();
+            commands::finish(commands::report::run(&mut out, settings, &args))
+        }
         Some(Command::Catalog(c)) => catalog(c, &settings),
         Some(Command::Policy(p)) => policy(p),
-        None => unreachable!("clap prints help when no subcommand is given"),
     }
 }
 
@@ -61,7 +67,8 @@ fn demo(settings: Settings) -> ExitCode {
     if fault::injected("source-panic") {
         sources.push(Box::new(fault::PanickingSource));
     }
-    run_tui(settings, banner, sources)
+    let Some(runtime) = runtime() else { return ExitCode::FAILURE };
+    run_tui(runtime, settings, banner, sources)
 }
 
 /// Faults the pseudo-terminal tests inject through `VIGIL_FAULT`, in debug builds only.
@@ -92,14 +99,66 @@ mod fault {
     }
 }
 
-fn run_tui(settings: Settings, banner: Banner, sources: Vec<Box<dyn Source>>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+#[cfg(feature = "aws")]
+fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
+    use vigil::sources::aws::{self, AccountResolver, AccountSource, Mode, Pollers, Scope};
+    init_logging(&settings);
+    let aws_settings = settings.config.aws.clone();
+    let Some(runtime) = runtime() else { return ExitCode::FAILURE };
+    let sdk = runtime.block_on(aws::load(&aws_settings));
+    let region = match aws::region(&sdk) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("vigil: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
         }
     };
+    let suite = match args.guardrail_tests.as_ref().or(settings.config.guardrail_tests.as_ref()) {
+        Some(path) => match Suite::load(path, None) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("vigil: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Watch);
+    let scope = Scope { account: String::new(), region: region.clone() };
+    let pollers = Pollers::new(&sdk, &aws_settings, scope, resolver.clone(), &settings.catalog, Mode::Watch);
+    let mut sources = pollers.into_sources();
+    sources.push(Box::new(AccountSource(resolver)));
+    if let Some(suite) = suite {
+        sources.push(Box::new(GuardrailSource::new(suite)));
+    }
+    let banner = Banner::Live { profile: aws_settings.profile.clone(), region, account: None };
+    run_tui(runtime, settings, banner, sources)
+}
+
+#[cfg(not(feature = "aws"))]
+fn watch(_: Settings, _: WatchArgs) -> ExitCode {
+    eprintln!("vigil: this vigil was built without the `aws` feature: try `vigil demo`");
+    ExitCode::from(2)
+}
+
+/// The runtime the dashboard and its sources run on: the UI on this thread, sources on two
+/// workers (so that a panicking source is told apart from a panicking UI).
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("vigil: cannot start the runtime: {e}");
+            None
+        }
+    }
+}
+
+fn run_tui(
+    runtime: tokio::runtime::Runtime,
+    settings: Settings,
+    banner: Banner,
+    sources: Vec<Box<dyn Source>>,
+) -> ExitCode {
     terminal::install_panic_hook(std::thread::current().id());
     let app = App {
         posture: Posture::new(settings.catalog),

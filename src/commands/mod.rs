@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod policy;
+pub mod report;
 
 use std::process::ExitCode;
 

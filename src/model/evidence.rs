@@ -221,7 +221,8 @@ pub struct Finding {
     pub control_id: Option<Sym>,
     /// The Config rule the finding came from (`ProductFields` `RelatedAWSResources:0/name`).
     pub related_rule: Option<Sym>,
-    pub title: Box<str>,
+    /// Interned: control findings share their titles.
+    pub title: Sym,
     pub severity: Severity,
     pub workflow: WorkflowStatus,
     pub record_state: RecordState,

@@ -65,9 +65,37 @@ pub struct Dataset {
     pub alarms: Vec<Alarm>,
     pub metrics: Vec<MetricSeries>,
     pub guardrails: Vec<GuardrailResult>,
+    /// Security Hub standards and whether each is enabled (replaces the held list when given).
+    pub standards: Vec<Standard>,
     /// Items the source read but could not use (a finding without resources, say): skipped and
     /// counted, never fatal.
     pub skipped: u64,
+}
+
+/// A Security Hub standard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standard {
+    pub arn: String,
+    /// A short name: FSBP, AI Security, CIS, or the ARN's own.
+    pub name: String,
+    pub enabled: bool,
+}
+
+impl Standard {
+    /// The short name of a standard from its ARN.
+    pub fn short_name(arn: &str) -> String {
+        let path = arn.split_once(":standards/").map_or(arn, |(_, p)| p);
+        if path.starts_with("aws-foundational-security-best-practices") {
+            "FSBP".into()
+        } else if path.starts_with("ai-security-best-practices") {
+            "AI Security".into()
+        } else if path.starts_with("cis-aws-foundations-benchmark") {
+            let version = path.rsplit('/').next().unwrap_or_default();
+            format!("CIS {version}")
+        } else {
+            path.split('/').next().unwrap_or(path).to_string()
+        }
+    }
 }
 
 /// What a successful fetch carries.
@@ -77,6 +105,9 @@ pub enum Payload {
     Replace(Dataset),
     /// Changes, merged by identity (finding id, rule and resource, alarm name, ...).
     Merge(Dataset),
+    /// The end of a pass over Security Hub's whole active set, which began at `started_at`:
+    /// held findings it did not see, and that have not changed since it began, are gone.
+    Sweep { seen: Vec<crate::model::Sym>, started_at: Timestamp },
     /// A long load is under way.
     Progress { pages: u32, items: u64 },
     /// A call failed and is being retried.

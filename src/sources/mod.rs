@@ -2,6 +2,8 @@
 //! `Source` trait, so the UI cannot tell them apart. Each runs as its own task; one that fails
 //! or panics marks its kinds failed and the others go on.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod demo;
 mod event;
 pub mod guardrails;
@@ -14,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind};
+pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard};
 
 use crate::model::Timestamp;
 
@@ -26,6 +28,8 @@ pub enum Message {
     Event(SourceEvent),
     /// A line for the presenter (the demo's story).
     Narration(String),
+    /// The account id, once STS has said it.
+    Account(String),
 }
 
 /// The clock sources stamp their events with; injected so tests control time.
@@ -41,11 +45,36 @@ pub fn system_clock() -> Clock {
 pub struct Sink {
     tx: mpsc::Sender<Message>,
     clock: Clock,
+    refresh: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
 impl Sink {
     pub fn new(tx: mpsc::Sender<Message>, clock: Clock) -> Self {
-        Sink { tx, clock }
+        Sink { tx, clock, refresh: None }
+    }
+
+    /// Lets sources hear the user's "refresh now".
+    pub fn with_refresh(mut self, refresh: tokio::sync::watch::Receiver<u64>) -> Self {
+        self.refresh = Some(refresh);
+        self
+    }
+
+    /// Waits `d`, or less if the user asks for a refresh meanwhile.
+    pub async fn wait(&self, d: Duration) {
+        match self.refresh.clone() {
+            Some(mut rx) => {
+                rx.borrow_and_update();
+                tokio::select! {
+                    _ = tokio::time::sleep(d) => {}
+                    _ = rx.changed() => {}
+                }
+            }
+            None => tokio::time::sleep(d).await,
+        }
+    }
+
+    pub async fn account(&self, id: String) -> bool {
+        self.tx.send(Message::Account(id)).await.is_ok()
     }
 
     pub fn now(&self) -> Timestamp {

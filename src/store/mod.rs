@@ -16,7 +16,7 @@ use crate::model::{
     Alarm, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, MetricSeries, RecordState,
     RemediationConfig, RemediationExecution, ResourceId, Sym, Timestamp,
 };
-use crate::sources::{Dataset, Payload, SourceError, SourceEvent, SourceKind};
+use crate::sources::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard};
 use ledger::{Bindings, Ledger, Sign};
 
 /// Points kept per metric series: three hours at one-minute resolution, with room to spare.
@@ -116,6 +116,7 @@ pub struct Posture {
     remediation_configs: BTreeMap<Sym, RemediationConfig>,
     executions: ByRule<RemediationExecution>,
     guardrails: BTreeMap<Sym, GuardrailResult>,
+    standards: Vec<Standard>,
     ledger: Ledger,
 }
 
@@ -137,6 +138,7 @@ impl Posture {
             remediation_configs: BTreeMap::new(),
             executions: HashMap::new(),
             guardrails: BTreeMap::new(),
+            standards: Vec::new(),
             ledger,
         }
     }
@@ -179,6 +181,10 @@ impl Posture {
                     state.last_error = Some((at, error));
                 }
             }
+            Ok(Payload::Sweep { seen, started_at }) => {
+                self.mark_ok(kind, at, newest);
+                self.sweep(&seen, started_at);
+            }
             Ok(Payload::Progress { pages, items }) => {
                 if newest {
                     state.health = Health::Loading { pages, items };
@@ -214,7 +220,25 @@ impl Posture {
         }
     }
 
+    /// Drops findings a full pass did not see, unless they changed after the pass began.
+    fn sweep(&mut self, seen: &[Sym], started_at: Timestamp) {
+        let seen: HashSet<&str> = seen.iter().map(|s| &**s).collect();
+        let gone: Vec<Sym> = self
+            .findings
+            .values()
+            .filter(|f| !seen.contains(&*f.id) && f.updated_at < started_at)
+            .map(|f| f.id.clone())
+            .collect();
+        for id in gone {
+            self.remove_finding(&id);
+        }
+        self.archived.retain(|_, t| *t >= started_at);
+    }
+
     fn merge(&mut self, data: Dataset) {
+        if !data.standards.is_empty() {
+            self.standards = data.standards.clone();
+        }
         // Rules first: evaluations, findings and remediations bind through them.
         for r in data.rules {
             self.upsert_rule(r);
@@ -269,6 +293,7 @@ impl Posture {
                 }
             }
             SourceKind::SecurityHub => {
+                self.standards = data.standards.clone();
                 let keep: HashSet<&Sym> = data.findings.iter().map(|f| &f.id).collect();
                 let gone: Vec<Sym> = self.findings.keys().filter(|id| !keep.contains(id)).cloned().collect();
                 for id in gone {
@@ -611,6 +636,11 @@ impl Posture {
         let mut v: Vec<_> = self.executions.get(rule).into_iter().flat_map(HashMap::values).collect();
         v.sort_by(|a, b| a.resource.cmp(&b.resource));
         v
+    }
+
+    /// Security Hub's standards, as last read.
+    pub fn standards(&self) -> &[Standard] {
+        &self.standards
     }
 
     pub fn guardrail(&self, name: &str) -> Option<&GuardrailResult> {

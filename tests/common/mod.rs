@@ -53,6 +53,7 @@ pub fn demo(seconds: u64) -> (Posture, View) {
             match m {
                 Message::Event(e) => posture.apply(e),
                 Message::Narration(text) => view.message = Some(text),
+                Message::Account(_) => {}
             }
         }
         let (t, next) = script.next_moment();

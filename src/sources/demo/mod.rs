@@ -352,6 +352,7 @@ async fn send(sink: &Sink, m: Message) -> bool {
     match m {
         Message::Event(e) => sink.send(e).await,
         Message::Narration(text) => sink.narrate(text).await,
+        Message::Account(id) => sink.account(id).await,
     }
 }
 

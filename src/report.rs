@@ -1,0 +1,268 @@
+//! The posture as a report for scripts and CI: JSON (schema version 1, documented in
+//! README.md), Markdown or CSV. Pure: built from the store and the time.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::model::{ControlKind, ExecutionState, Severity, Status, StatusLevel, Timestamp, WorkflowStatus};
+use crate::sources::SourceKind;
+use crate::store::{Health, Posture};
+use crate::ui::text::clean;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What the report is about.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Subject {
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub demo: bool,
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s.level() {
+        StatusLevel::Pass => "pass",
+        StatusLevel::Fail => "fail",
+        StatusLevel::Warn => "warn",
+        StatusLevel::Unknown => "unknown",
+        StatusLevel::Stale => "stale",
+    }
+}
+
+fn time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The sources reported on: the three AWS services, and the guardrail tests when they ran.
+fn reported_sources(posture: &Posture) -> Vec<SourceKind> {
+    SourceKind::ALL.into_iter().filter(|k| *k != SourceKind::Guardrails || posture.source(*k).registered).collect()
+}
+
+/// Whether any source failed (the report's exit code 3).
+pub fn any_source_failed(posture: &Posture) -> bool {
+    reported_sources(posture).into_iter().any(|k| matches!(posture.source(k).health, Health::Error(_)))
+}
+
+/// The worst control status, for `--fail-on`.
+pub fn worst(posture: &Posture, now: Timestamp) -> Option<StatusLevel> {
+    (0..posture.catalog().controls.len())
+        .map(|i| posture.control_status(i, now).level())
+        .filter(|l| matches!(l, StatusLevel::Fail | StatusLevel::Warn))
+        .min_by_key(|l| l.urgency())
+}
+
+/// The report as JSON.
+pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
+    let sources: Vec<Value> = reported_sources(posture)
+        .into_iter()
+        .map(|k| {
+            let s = posture.source(k);
+            let error = match &s.health {
+                Health::Error(e) => Some(e.to_string()),
+                _ => None,
+            };
+            let health = if s.health == Health::Waiting && s.last_ok.is_none() && !s.registered { "loading" } else { s.health.name() };
+            json!({"name": k.name(), "health": health, "last_ok": s.last_ok.map(time), "error": error, "skipped": s.skipped})
+        })
+        .collect();
+    let controls: Vec<Value> = (0..posture.catalog().controls.len())
+        .map(|i| {
+            let c = posture.control(i);
+            let status = posture.control_status(i, now);
+            let acc = posture.evidence(i);
+            let mut resources: Vec<Value> = acc
+                .failing
+                .keys()
+                .map(|r| json!({"id": &*r.id, "type": &*r.kind, "account": &*r.account, "region": &*r.region}))
+                .collect();
+            for alarm in posture.missing_alarms(i) {
+                resources.push(json!({"id": alarm, "type": "AWS::CloudWatch::Alarm", "account": subject.account, "region": subject.region, "missing": true}));
+            }
+            let failing = status.failing();
+            json!({
+                "id": &*c.id,
+                "kind": c.kind.name(),
+                "title": c.title,
+                "status": status_name(status),
+                "failing": failing.map_or(0, |f| f.resources),
+                "failing_at_least": failing.is_some_and(|f| f.at_least),
+                "resources": resources,
+            })
+        })
+        .collect();
+    let mut rules: Vec<Value> = posture
+        .rules()
+        .map(|r| {
+            let noncompliant = if r.details_complete { Some(posture.rule_noncompliant(&r.name)) } else { None };
+            json!({
+                "name": &*r.name,
+                "source": r.source_identifier.as_deref(),
+                "compliance": r.compliance.map(|c| c.as_str()),
+                "noncompliant": noncompliant,
+                "capped": r.noncompliant.is_some_and(|c| c.cap_exceeded),
+                "capped_count": r.noncompliant.map(|c| c.count),
+                "evaluation_error": r.evaluation_error.as_deref(),
+            })
+        })
+        .collect();
+    rules.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let totals = posture.finding_totals();
+    let by_severity: serde_json::Map<String, Value> = Severity::DESCENDING
+        .iter()
+        .map(|s| (s.as_str().to_string(), json!(totals.open_by_severity[s.index()])))
+        .collect();
+    let by_workflow: serde_json::Map<String, Value> =
+        WorkflowStatus::ALL.iter().map(|w| (w.as_str().to_string(), json!(totals.by_workflow[w.index()]))).collect();
+    let alarms: Vec<Value> = posture.alarms().map(|a| json!({"name": &*a.name, "state": a.state.as_str()})).collect();
+    let remediations: Vec<Value> = posture
+        .remediation_configs()
+        .map(|rc| {
+            let executions: serde_json::Map<String, Value> = ExecutionState::ALL
+                .iter()
+                .filter_map(|s| {
+                    let n = posture.executions_of(&rc.rule).iter().filter(|x| x.state == *s).count();
+                    (n > 0).then(|| (s.as_str().to_string(), json!(n)))
+                })
+                .collect();
+            json!({"rule": &*rc.rule, "target": &*rc.target, "automatic": rc.automatic, "executions": executions})
+        })
+        .collect();
+    let score = |s: Option<u32>| json!(s);
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": time(now),
+        "subject": subject,
+        "score": {
+            "overall": score(posture.overall_summary(now).score()),
+            "preventive": score(posture.pane_summary(ControlKind::Preventive, now).score()),
+            "detective": score(posture.pane_summary(ControlKind::Detective, now).score()),
+            "corrective": score(posture.pane_summary(ControlKind::Corrective, now).score()),
+        },
+        "sources": sources,
+        "standards": posture.standards().iter().map(|s| json!({"arn": s.arn, "name": s.name, "enabled": s.enabled})).collect::<Vec<_>>(),
+        "controls": controls,
+        "rules": rules,
+        "findings": {"total": totals.active, "by_severity": by_severity, "by_workflow": by_workflow},
+        "alarms": alarms,
+        "remediations": remediations,
+    })
+}
+
+/// A Markdown cell: inert text, pipes escaped.
+fn md(s: &str) -> String {
+    clean(s).replace('|', "\\|")
+}
+
+pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String {
+    let j = json(posture, subject, now);
+    let mut out = String::new();
+    let what = if subject.demo {
+        "workshop demo".to_string()
+    } else {
+        format!(
+            "account {} · region {}",
+            subject.account.as_deref().unwrap_or("unknown"),
+            subject.region.as_deref().unwrap_or("unknown")
+        )
+    };
+    out.push_str(&format!("# vigil posture report\n\n{} · generated {}\n\n", md(&what), time(now)));
+    let s = &j["score"];
+    let pct = |v: &Value| v.as_u64().map_or("--".to_string(), |n| format!("{n}%"));
+    out.push_str(&format!(
+        "Posture **{}** (preventive {}, detective {}, corrective {})\n\n",
+        pct(&s["overall"]),
+        pct(&s["preventive"]),
+        pct(&s["detective"]),
+        pct(&s["corrective"])
+    ));
+    out.push_str("| Source | Health | Last data | Error |\n|---|---|---|---|\n");
+    for src in j["sources"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            src["name"].as_str().unwrap_or_default(),
+            src["health"].as_str().unwrap_or_default(),
+            src["last_ok"].as_str().unwrap_or("never"),
+            md(src["error"].as_str().unwrap_or(""))
+        ));
+    }
+    for kind in ControlKind::ALL {
+        out.push_str(&format!(
+            "\n## {}\n\n| Status | Control | Failing | Resources |\n|---|---|---|---|\n",
+            kind.title()
+        ));
+        for c in j["controls"].as_array().into_iter().flatten().filter(|c| c["kind"] == kind.name()) {
+            let failing = c["failing"].as_u64().unwrap_or(0);
+            let plus = if c["failing_at_least"] == true { "+" } else { "" };
+            let resources: Vec<String> =
+                c["resources"].as_array().into_iter().flatten().filter_map(|r| r["id"].as_str()).map(md).collect();
+            let status = c["status"].as_str().unwrap_or_default().to_uppercase();
+            let symbol = match status.as_str() {
+                "PASS" => StatusLevel::Pass.symbol(),
+                "FAIL" => StatusLevel::Fail.symbol(),
+                "WARN" => StatusLevel::Warn.symbol(),
+                "STALE" => StatusLevel::Stale.symbol(),
+                _ => StatusLevel::Unknown.symbol(),
+            };
+            out.push_str(&format!(
+                "| {symbol} {status} | {} {} | {}{plus} | {} |\n",
+                md(c["id"].as_str().unwrap_or_default()),
+                md(c["title"].as_str().unwrap_or_default()),
+                failing,
+                resources.join("<br>")
+            ));
+        }
+    }
+    let f = &j["findings"];
+    out.push_str(&format!("\n## Findings\n\n{} active. Open by severity: ", f["total"]));
+    let sev: Vec<String> =
+        Severity::DESCENDING.iter().map(|s| format!("{} {}", s.as_str(), f["by_severity"][s.as_str()])).collect();
+    out.push_str(&sev.join(", "));
+    out.push_str(".\n\n## Rules not compliant\n\n| Rule | Non-compliant |\n|---|---|\n");
+    for r in j["rules"].as_array().into_iter().flatten().filter(|r| r["compliance"] == "NON_COMPLIANT") {
+        let count = match (r["noncompliant"].as_u64(), r["capped_count"].as_u64()) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(c)) => format!("{c}+"),
+            _ => "?".into(),
+        };
+        out.push_str(&format!("| {} | {count} |\n", md(r["name"].as_str().unwrap_or_default())));
+    }
+    out.push_str("\n## Alarms in ALARM\n\n");
+    let firing: Vec<String> = j["alarms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["state"] == "ALARM")
+        .map(|a| format!("- {}", md(a["name"].as_str().unwrap_or_default())))
+        .collect();
+    out.push_str(&if firing.is_empty() { "none".to_string() } else { firing.join("\n") });
+    out.push('\n');
+    out
+}
+
+/// A CSV field: inert text, quoted when it needs to be.
+fn csv_field(s: &str) -> String {
+    let s = clean(s);
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.into_owned() }
+}
+
+/// One row per control.
+pub fn csv(posture: &Posture, subject: &Subject, now: Timestamp) -> String {
+    let j = json(posture, subject, now);
+    let mut out = String::from("id,kind,title,status,failing,failing_at_least,resources\n");
+    for c in j["controls"].as_array().into_iter().flatten() {
+        let resources: Vec<&str> =
+            c["resources"].as_array().into_iter().flatten().filter_map(|r| r["id"].as_str()).collect();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            csv_field(c["id"].as_str().unwrap_or_default()),
+            c["kind"].as_str().unwrap_or_default(),
+            csv_field(c["title"].as_str().unwrap_or_default()),
+            c["status"].as_str().unwrap_or_default(),
+            c["failing"],
+            c["failing_at_least"],
+            csv_field(&resources.join(";")),
+        ));
+    }
+    out
+}

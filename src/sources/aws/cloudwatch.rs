@@ -1,0 +1,230 @@
+//! CloudWatch: every metric and composite alarm, and the last hours of the metrics the catalog
+//! names (the guardrail-denials metric filter among them) for the sparklines.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::types::{AlarmType, Metric, MetricDataQuery, MetricStat, ScanBy, StateValue};
+
+use super::limiter::RateLimit;
+use super::poller::Poll;
+use super::retry::{Caller, Retry};
+use super::{Scope, sdk_time, timestamp};
+use crate::model::{Alarm, AlarmKind, AlarmState, Interner, MetricId, MetricSeries, Timestamp};
+use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind};
+
+/// Queries per GetMetricData call (the API takes up to 500).
+const QUERIES_PER_CALL: usize = 500;
+
+pub struct CloudWatchPoller {
+    client: Client,
+    scope: Scope,
+    resolver: std::sync::Arc<super::AccountResolver>,
+    retry: Retry,
+    limit: RateLimit,
+    interval: Duration,
+    history: Duration,
+    /// The catalog's metrics, as namespace and name.
+    metrics: Vec<(String, String)>,
+    profile: Option<String>,
+    interner: Interner,
+    loaded: bool,
+}
+
+impl CloudWatchPoller {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        client: Client,
+        scope: Scope,
+        resolver: std::sync::Arc<super::AccountResolver>,
+        retry: Retry,
+        limit: RateLimit,
+        interval: Duration,
+        history: Duration,
+        mut metrics: Vec<(String, String)>,
+        profile: Option<String>,
+    ) -> Self {
+        metrics.sort();
+        metrics.dedup();
+        CloudWatchPoller {
+            client,
+            scope,
+            resolver,
+            retry,
+            limit,
+            interval,
+            history,
+            metrics,
+            profile,
+            interner: Interner::new(),
+            loaded: false,
+        }
+    }
+
+    fn caller<'a>(&'a self, sink: Option<&'a Sink>) -> Caller<'a> {
+        Caller { kind: SourceKind::CloudWatch, sink, profile: self.profile.as_deref(), retry: &self.retry }
+    }
+
+    pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<Dataset, SourceError> {
+        let now = sink.map_or_else(Timestamp::now, Sink::now);
+        let account = self.interner.intern(if self.scope.account.is_empty() { "unknown" } else { &self.scope.account });
+        let region = self.interner.intern(&self.scope.region);
+        let mut alarms = Vec::new();
+        let mut token: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            self.limit.acquire().await;
+            let out = self
+                .caller(sink)
+                .call("cloudwatch:DescribeAlarms", || {
+                    self.client
+                        .describe_alarms()
+                        .alarm_types(AlarmType::MetricAlarm)
+                        .alarm_types(AlarmType::CompositeAlarm)
+                        .max_records(100)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(SourceError::from)?;
+            for a in out.metric_alarms() {
+                let Some(name) = a.alarm_name() else { continue };
+                let metric = match (a.namespace(), a.metric_name()) {
+                    (Some(ns), Some(m)) => {
+                        Some(MetricId { namespace: self.interner.intern(ns), name: self.interner.intern(m) })
+                    }
+                    _ => None,
+                };
+                alarms.push(Alarm {
+                    name: self.interner.intern(name),
+                    kind: AlarmKind::Metric,
+                    state: state(a.state_value()),
+                    reason: a.state_reason().unwrap_or_default().into(),
+                    metric,
+                    state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
+                    account: account.clone(),
+                    region: region.clone(),
+                });
+            }
+            for a in out.composite_alarms() {
+                let Some(name) = a.alarm_name() else { continue };
+                alarms.push(Alarm {
+                    name: self.interner.intern(name),
+                    kind: AlarmKind::Composite,
+                    state: state(a.state_value()),
+                    reason: a.state_reason().unwrap_or_default().into(),
+                    metric: None,
+                    state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
+                    account: account.clone(),
+                    region: region.clone(),
+                });
+            }
+            pages += 1;
+            if let (false, Some(sink)) = (self.loaded, sink) {
+                super::progress(sink, SourceKind::CloudWatch, pages, alarms.len() as u64).await;
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        let metrics = self.metric_data(sink, now).await?;
+        self.loaded = true;
+        Ok(Dataset { alarms, metrics, ..Default::default() })
+    }
+
+    /// The catalog's metrics over the history window, one point a minute (sums).
+    async fn metric_data(&mut self, sink: Option<&Sink>, now: Timestamp) -> Result<Vec<MetricSeries>, SourceError> {
+        let start = now - jiff::SignedDuration::try_from(self.history).unwrap_or_default();
+        let mut series: BTreeMap<usize, Vec<(Timestamp, f64)>> = BTreeMap::new();
+        let chunks: Vec<Vec<(usize, (String, String))>> = self
+            .metrics
+            .iter()
+            .cloned()
+            .enumerate()
+            .collect::<Vec<_>>()
+            .chunks(QUERIES_PER_CALL)
+            .map(<[_]>::to_vec)
+            .collect();
+        for chunk in chunks {
+            let queries: Vec<MetricDataQuery> = chunk
+                .iter()
+                .map(|(i, (ns, name))| {
+                    MetricDataQuery::builder()
+                        .id(format!("m{i}"))
+                        .metric_stat(
+                            MetricStat::builder()
+                                .metric(Metric::builder().namespace(ns).metric_name(name).build())
+                                .period(60)
+                                .stat("Sum")
+                                .build(),
+                        )
+                        .return_data(true)
+                        .build()
+                })
+                .collect();
+            let mut token: Option<String> = None;
+            loop {
+                self.limit.acquire().await;
+                let out = self
+                    .caller(sink)
+                    .call("cloudwatch:GetMetricData", || {
+                        self.client
+                            .get_metric_data()
+                            .set_metric_data_queries(Some(queries.clone()))
+                            .start_time(sdk_time(start))
+                            .end_time(sdk_time(now))
+                            .scan_by(ScanBy::TimestampAscending)
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await
+                    .map_err(SourceError::from)?;
+                for r in out.metric_data_results() {
+                    let Some(i) = r.id().and_then(|id| id.strip_prefix('m')).and_then(|n| n.parse::<usize>().ok())
+                    else {
+                        continue;
+                    };
+                    let points = series.entry(i).or_default();
+                    points.extend(r.timestamps().iter().map(timestamp).zip(r.values().iter().copied()));
+                }
+                token = out.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(series
+            .into_iter()
+            .filter_map(|(i, mut points)| {
+                let (ns, name) = self.metrics.get(i)?;
+                points.sort_by_key(|(t, _)| *t);
+                Some(MetricSeries {
+                    metric: MetricId { namespace: self.interner.intern(ns), name: self.interner.intern(name) },
+                    points,
+                })
+            })
+            .collect())
+    }
+}
+
+fn state(s: Option<&StateValue>) -> AlarmState {
+    s.and_then(|s| s.as_str().parse().ok()).unwrap_or(AlarmState::InsufficientData)
+}
+
+impl Poll for CloudWatchPoller {
+    fn kind(&self) -> SourceKind {
+        SourceKind::CloudWatch
+    }
+
+    fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    async fn poll(&mut self, sink: Option<&Sink>) -> Result<Vec<Payload>, SourceError> {
+        let resolver = self.resolver.clone();
+        self.scope.resolve(&resolver).await;
+        Ok(vec![Payload::Replace(self.fetch(sink).await?)])
+    }
+}

@@ -1,0 +1,365 @@
+//! AWS Config: rules, their compliance, the NON_COMPLIANT resources of each rule, evaluation
+//! errors, remediation configurations and executions, read in full on every poll.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use aws_sdk_config::Client;
+use aws_sdk_config::types::{ComplianceType, RemediationExecutionState};
+
+use super::error::CallError;
+use super::limiter::RateLimit;
+use super::poller::Poll;
+use super::retry::{Caller, Retry};
+use super::{Scope, timestamp};
+use crate::model::{
+    CappedCount, ConfigCompliance, ConfigRule, Evaluation, ExecutionState, Interner, RemediationConfig,
+    RemediationExecution, ResourceId, Timestamp,
+};
+use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind};
+
+/// Names per DescribeComplianceByConfigRule and DescribeRemediationConfigurations call.
+const NAMES_PER_CALL: usize = 25;
+/// GetComplianceDetailsByConfigRule's page size (its default is 10).
+const DETAILS_PAGE: i32 = 100;
+
+pub struct ConfigPoller {
+    pub client: Client,
+    pub scope: Scope,
+    resolver: std::sync::Arc<super::AccountResolver>,
+    pub retry: Retry,
+    pub limit: RateLimit,
+    pub interval: Duration,
+    pub profile: Option<String>,
+    interner: Interner,
+    loaded: bool,
+    /// Calls made, for the benchmark's count of calls per poll.
+    pub calls: u64,
+}
+
+impl ConfigPoller {
+    pub fn new(
+        client: Client,
+        scope: Scope,
+        resolver: std::sync::Arc<super::AccountResolver>,
+        retry: Retry,
+        limit: RateLimit,
+        interval: Duration,
+        profile: Option<String>,
+    ) -> Self {
+        ConfigPoller {
+            client,
+            scope,
+            resolver,
+            retry,
+            limit,
+            interval,
+            profile,
+            interner: Interner::new(),
+            loaded: false,
+            calls: 0,
+        }
+    }
+
+    fn caller<'a>(&'a self, sink: Option<&'a Sink>) -> Caller<'a> {
+        Caller { kind: SourceKind::Config, sink, profile: self.profile.as_deref(), retry: &self.retry }
+    }
+
+    /// Reads everything; `None` for a part that failed in a way that only makes it incomplete.
+    pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<Dataset, SourceError> {
+        let now = sink.map_or_else(Timestamp::now, Sink::now);
+        let mut pages = 0u32;
+        // Progress shows only while the first load runs: later polls keep the health "ok".
+        let cold = !self.loaded;
+        let progress = move |pages: u32, items: u64| async move {
+            if let (true, Some(sink)) = (cold, sink) {
+                super::progress(sink, SourceKind::Config, pages, items).await;
+            }
+        };
+
+        // Rules.
+        let mut rules: Vec<(String, Option<String>)> = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            self.limit.acquire().await;
+            self.calls += 1;
+            let out = self
+                .caller(sink)
+                .call("config:DescribeConfigRules", || {
+                    self.client.describe_config_rules().set_next_token(token.clone()).send()
+                })
+                .await
+                .map_err(SourceError::from)?;
+            for r in out.config_rules() {
+                // Without STS, the rule's ARN says which account this is.
+                if self.scope.account.is_empty() {
+                    if let Some(account) = r.config_rule_arn().and_then(crate::policy::context::arn_account) {
+                        self.scope.account = account.to_string();
+                    }
+                }
+                if let Some(name) = r.config_rule_name() {
+                    let source = r.source().and_then(|s| s.source_identifier()).map(str::to_string);
+                    rules.push((name.to_string(), source));
+                }
+            }
+            pages += 1;
+            progress(pages, rules.len() as u64).await;
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        let names: Vec<String> = rules.iter().map(|(n, _)| n.clone()).collect();
+
+        // Compliance summaries, 25 names a call.
+        let mut summaries: HashMap<String, (Option<ConfigCompliance>, Option<CappedCount>)> = HashMap::new();
+        for chunk in names.chunks(NAMES_PER_CALL) {
+            let mut token: Option<String> = None;
+            loop {
+                self.limit.acquire().await;
+                self.calls += 1;
+                let out = self
+                    .caller(sink)
+                    .call("config:DescribeComplianceByConfigRule", || {
+                        self.client
+                            .describe_compliance_by_config_rule()
+                            .set_config_rule_names(Some(chunk.to_vec()))
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await
+                    .map_err(SourceError::from)?;
+                for c in out.compliance_by_config_rules() {
+                    let Some(name) = c.config_rule_name() else { continue };
+                    let compliance = c.compliance().and_then(|c| c.compliance_type()).and_then(compliance);
+                    let capped = c
+                        .compliance()
+                        .and_then(|c| c.compliance_contributor_count())
+                        .map(|n| CappedCount { count: n.capped_count().max(0) as u32, cap_exceeded: n.cap_exceeded() });
+                    summaries.insert(name.to_string(), (compliance, capped));
+                }
+                pages += 1;
+                progress(pages, rules.len() as u64).await;
+                token = out.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+
+        // The NON_COMPLIANT resources of each non-compliant rule, every page.
+        let mut evaluations = Vec::new();
+        let mut complete: HashSet<String> = HashSet::new();
+        for name in &names {
+            if summaries.get(name).and_then(|s| s.0) != Some(ConfigCompliance::NonCompliant) {
+                continue;
+            }
+            match self.details(sink, name, &mut evaluations).await {
+                Ok(()) => {
+                    complete.insert(name.clone());
+                }
+                // Throttled or failing details leave the rule with its capped count ("N+").
+                Err(CallError {
+                    error: e @ (SourceError::Unauthorized { .. } | SourceError::ExpiredCredentials { .. }),
+                    ..
+                }) => {
+                    return Err(e);
+                }
+                Err(e) => tracing::warn!(rule = %name, error = %e.error, "details not read; showing the capped count"),
+            }
+            pages += 1;
+            progress(pages, evaluations.len() as u64).await;
+        }
+
+        // Evaluation errors.
+        let mut errors: HashMap<String, String> = HashMap::new();
+        for chunk in names.chunks(50) {
+            let mut token: Option<String> = None;
+            loop {
+                self.limit.acquire().await;
+                self.calls += 1;
+                let out = self
+                    .caller(sink)
+                    .call("config:DescribeConfigRuleEvaluationStatus", || {
+                        self.client
+                            .describe_config_rule_evaluation_status()
+                            .set_config_rule_names(Some(chunk.to_vec()))
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await
+                    .map_err(SourceError::from)?;
+                for s in out.config_rules_evaluation_status() {
+                    let (Some(name), Some(code)) = (s.config_rule_name(), s.last_error_code()) else { continue };
+                    // An error counts while the last failure is newer than the last success.
+                    let failing = match (s.last_failed_evaluation_time(), s.last_successful_evaluation_time()) {
+                        (Some(f), Some(ok)) => timestamp(f) > timestamp(ok),
+                        _ => true,
+                    };
+                    if failing && !code.is_empty() {
+                        let message = s.last_error_message().unwrap_or_default();
+                        errors.insert(name.to_string(), format!("{code}: {message}"));
+                    }
+                }
+                token = out.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+
+        // Remediation configurations, 25 names a call, not paginated.
+        let mut remediation_configs = Vec::new();
+        for chunk in names.chunks(NAMES_PER_CALL) {
+            self.limit.acquire().await;
+            self.calls += 1;
+            let out = self
+                .caller(sink)
+                .call("config:DescribeRemediationConfigurations", || {
+                    self.client.describe_remediation_configurations().set_config_rule_names(Some(chunk.to_vec())).send()
+                })
+                .await
+                .map_err(SourceError::from)?;
+            for rc in out.remediation_configurations() {
+                remediation_configs.push(RemediationConfig {
+                    rule: self.interner.intern(rc.config_rule_name()),
+                    target: self.interner.intern(rc.target_id()),
+                    automatic: rc.automatic(),
+                    observed_at: now,
+                });
+            }
+        }
+
+        // Their executions.
+        let mut executions = Vec::new();
+        let with_remediation: Vec<String> = remediation_configs.iter().map(|r| r.rule.to_string()).collect();
+        for rule in &with_remediation {
+            let mut token: Option<String> = None;
+            loop {
+                self.limit.acquire().await;
+                self.calls += 1;
+                let out = self
+                    .caller(sink)
+                    .call("config:DescribeRemediationExecutionStatus", || {
+                        self.client
+                            .describe_remediation_execution_status()
+                            .config_rule_name(rule)
+                            .limit(100)
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await
+                    .map_err(SourceError::from)?;
+                for x in out.remediation_execution_statuses() {
+                    let Some(key) = x.resource_key() else { continue };
+                    let invoked = x.invocation_time().map(timestamp).unwrap_or(now);
+                    let resource = ResourceId::from_config(
+                        &mut self.interner,
+                        key.resource_type().as_str(),
+                        key.resource_id(),
+                        &self.scope.account,
+                        &self.scope.region,
+                    );
+                    let message = x.step_details().iter().filter_map(|s| s.error_message()).next().map(Into::into);
+                    executions.push(RemediationExecution {
+                        rule: self.interner.intern(rule),
+                        resource,
+                        state: execution_state(x.state()),
+                        invoked_at: invoked,
+                        updated_at: x.last_updated_time().map(timestamp).unwrap_or(invoked),
+                        message,
+                    });
+                }
+                token = out.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+
+        let account = self.interner.intern(&self.scope.account);
+        let region = self.interner.intern(&self.scope.region);
+        let rules = rules
+            .into_iter()
+            .map(|(name, source)| {
+                let (compliance, noncompliant) = summaries.get(&name).cloned().unwrap_or((None, None));
+                ConfigRule {
+                    source_identifier: source.map(|s| self.interner.intern(&s)),
+                    compliance,
+                    noncompliant,
+                    details_complete: complete.contains(&name) || compliance != Some(ConfigCompliance::NonCompliant),
+                    evaluation_error: errors.get(&name).map(|e| e.as_str().into()),
+                    account: account.clone(),
+                    region: region.clone(),
+                    observed_at: now,
+                    name: self.interner.intern(&name),
+                }
+            })
+            .collect();
+        self.loaded = true;
+        Ok(Dataset { rules, evaluations, remediation_configs, executions, ..Default::default() })
+    }
+
+    async fn details(&mut self, sink: Option<&Sink>, rule: &str, out: &mut Vec<Evaluation>) -> Result<(), CallError> {
+        let mut token: Option<String> = None;
+        loop {
+            self.limit.acquire().await;
+            self.calls += 1;
+            let page = self
+                .caller(sink)
+                .call("config:GetComplianceDetailsByConfigRule", || {
+                    self.client
+                        .get_compliance_details_by_config_rule()
+                        .config_rule_name(rule)
+                        .compliance_types(ComplianceType::NonCompliant)
+                        .limit(DETAILS_PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            for e in page.evaluation_results() {
+                let Some(q) = e.evaluation_result_identifier().and_then(|i| i.evaluation_result_qualifier()) else {
+                    continue;
+                };
+                let (Some(kind), Some(id)) = (q.resource_type(), q.resource_id()) else { continue };
+                let resource =
+                    ResourceId::from_config(&mut self.interner, kind, id, &self.scope.account, &self.scope.region);
+                out.push(Evaluation {
+                    rule: self.interner.intern(rule),
+                    resource,
+                    compliance: e.compliance_type().and_then(compliance).unwrap_or(ConfigCompliance::NonCompliant),
+                    annotation: e.annotation().map(Into::into),
+                    recorded_at: e.result_recorded_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
+                });
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn compliance(c: &ComplianceType) -> Option<ConfigCompliance> {
+    c.as_str().parse().ok()
+}
+
+fn execution_state(s: Option<&RemediationExecutionState>) -> ExecutionState {
+    s.and_then(|s| s.as_str().parse().ok()).unwrap_or(ExecutionState::Unknown)
+}
+
+impl Poll for ConfigPoller {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Config
+    }
+
+    fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    async fn poll(&mut self, sink: Option<&Sink>) -> Result<Vec<Payload>, SourceError> {
+        let resolver = self.resolver.clone();
+        self.scope.resolve(&resolver).await;
+        Ok(vec![Payload::Replace(self.fetch(sink).await?)])
+    }
+}

@@ -1,0 +1,237 @@
+//! The live AWS sources: Config, Security Hub and CloudWatch pollers, and the account id from
+//! STS, built on aws-config's standard credential chain with explicit time-outs.
+
+pub mod cloudwatch;
+pub mod config;
+pub mod error;
+pub mod limiter;
+pub mod poller;
+pub mod retry;
+pub mod securityhub;
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+
+use crate::catalog::Catalog;
+use crate::config::{AwsSettings, seconds};
+use crate::model::Timestamp;
+use crate::sources::{Payload, Sink, Source, SourceError, SourceEvent, SourceKind};
+use cloudwatch::CloudWatchPoller;
+use config::ConfigPoller;
+use limiter::RateLimit;
+use poller::Poller;
+use retry::{Caller, Retry};
+use securityhub::SecurityHubPoller;
+
+/// The account and region a source reads; every item it makes carries them, so that sources
+/// for several accounts and regions can feed one store later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub account: String,
+    pub region: String,
+}
+
+/// Where the sources run: in the dashboard, or for one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Watch,
+    Report,
+}
+
+impl Scope {
+    /// Fills in the account from STS when it is not known yet.
+    pub async fn resolve(&mut self, resolver: &AccountResolver) {
+        if self.account.is_empty() {
+            if let Some(id) = resolver.get().await {
+                self.account = id;
+            }
+        }
+    }
+}
+
+/// An SDK time as vigil's.
+pub fn timestamp(t: &aws_smithy_types::DateTime) -> Timestamp {
+    Timestamp::new(t.secs(), t.subsec_nanos() as i32).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// vigil's time as the SDK's.
+pub fn sdk_time(t: Timestamp) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_secs_and_nanos(t.as_second(), t.subsec_nanosecond().max(0) as u32)
+}
+
+async fn progress(sink: &Sink, kind: SourceKind, pages: u32, items: u64) {
+    let event = SourceEvent { source: kind, fetched_at: sink.now(), result: Ok(Payload::Progress { pages, items }) };
+    let _ = sink.send(event).await;
+}
+
+/// The SDK configuration: aws-config's credential chain (environment, profiles, SSO,
+/// assume-role), the region and endpoint given, explicit time-outs, and the SDK's own retries
+/// off (vigil retries itself, visibly).
+pub async fn load(settings: &AwsSettings) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(seconds(settings.connect_timeout))
+                .operation_attempt_timeout(seconds(settings.attempt_timeout))
+                .operation_timeout(seconds(settings.operation_timeout))
+                .build(),
+        )
+        .retry_config(RetryConfig::disabled());
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+/// The region in use, or a clear error.
+pub fn region(sdk: &SdkConfig) -> Result<String, String> {
+    sdk.region().map(|r| r.to_string()).ok_or_else(|| {
+        "no AWS region: pass --region, set AWS_REGION, or set one in the profile (aws configure)".to_string()
+    })
+}
+
+/// The account id, asked of STS once and shared by every poller (and the header).
+pub struct AccountResolver {
+    cell: tokio::sync::OnceCell<Option<String>>,
+    sdk: SdkConfig,
+    settings: AwsSettings,
+    mode: Mode,
+}
+
+impl AccountResolver {
+    pub fn new(sdk: SdkConfig, settings: AwsSettings, mode: Mode) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(AccountResolver { cell: tokio::sync::OnceCell::new(), sdk, settings, mode })
+    }
+
+    /// A known account id, for tests and the demo.
+    pub fn known(account: &str, sdk: SdkConfig, settings: AwsSettings) -> std::sync::Arc<Self> {
+        let cell = tokio::sync::OnceCell::new_with(Some(Some(account.to_string())));
+        std::sync::Arc::new(AccountResolver { cell, sdk, settings, mode: Mode::Report })
+    }
+
+    /// The account id; `None` when STS could not say (nothing else fails for it).
+    pub async fn get(&self) -> Option<String> {
+        self.cell
+            .get_or_init(|| async {
+                match account(&self.sdk, &self.settings, self.mode).await {
+                    Ok(id) => Some(id),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "STS GetCallerIdentity failed: the account shows as unknown");
+                        None
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
+}
+
+/// Tells the header the account id once STS has said it.
+pub struct AccountSource(pub std::sync::Arc<AccountResolver>);
+
+impl Source for AccountSource {
+    fn feeds(&self) -> Vec<(SourceKind, Option<Duration>)> {
+        Vec::new()
+    }
+
+    fn run(self: Box<Self>, sink: Sink) -> crate::sources::SourceFuture {
+        Box::pin(async move {
+            let id = self.0.get().await.unwrap_or_else(|| "account unknown".to_string());
+            sink.account(id).await;
+        })
+    }
+}
+
+/// The account id from STS GetCallerIdentity.
+pub async fn account(sdk: &SdkConfig, settings: &AwsSettings, mode: Mode) -> Result<String, SourceError> {
+    let client = aws_sdk_sts::Client::new(sdk);
+    let retry = retry(settings, mode);
+    let caller = Caller { kind: SourceKind::Config, sink: None, profile: settings.profile.as_deref(), retry: &retry };
+    let out = caller.call("sts:GetCallerIdentity", || client.get_caller_identity().send()).await?;
+    out.account().map(str::to_string).ok_or_else(|| SourceError::Failed { message: "STS gave no account id".into() })
+}
+
+pub fn retry(settings: &AwsSettings, mode: Mode) -> Retry {
+    Retry {
+        max_attempts: match mode {
+            Mode::Watch => settings.max_attempts,
+            Mode::Report => settings.report_max_attempts,
+        }
+        .max(1),
+        initial_backoff: seconds(settings.initial_backoff),
+        max_backoff: seconds(settings.max_backoff),
+    }
+}
+
+/// The three pollers, ready to run.
+pub struct Pollers {
+    pub config: ConfigPoller,
+    pub securityhub: SecurityHubPoller,
+    pub cloudwatch: CloudWatchPoller,
+}
+
+impl Pollers {
+    /// `scope.account` may be empty: each poller then asks `resolver` before its first poll.
+    pub fn new(
+        sdk: &SdkConfig,
+        settings: &AwsSettings,
+        scope: Scope,
+        resolver: std::sync::Arc<AccountResolver>,
+        catalog: &Catalog,
+        mode: Mode,
+    ) -> Pollers {
+        let r = &settings.rate_limits;
+        let profile = settings.profile.clone();
+        let retry = retry(settings, mode);
+        let config = ConfigPoller::new(
+            aws_sdk_config::Client::new(sdk),
+            scope.clone(),
+            resolver.clone(),
+            retry.clone(),
+            RateLimit::per_second(r.config),
+            seconds(settings.config_interval),
+            profile.clone(),
+        );
+        let securityhub = SecurityHubPoller::new(
+            aws_sdk_securityhub::Client::new(sdk),
+            securityhub::Settings {
+                scope: scope.clone(),
+                resolver: resolver.clone(),
+                retry: retry.clone(),
+                get_findings: RateLimit::per_second(r.get_findings),
+                other: RateLimit::per_second(r.securityhub),
+                interval: seconds(settings.securityhub_interval),
+                reconcile: seconds(settings.reconcile_minutes * 60.0),
+                overlap: seconds(settings.overlap),
+                profile: profile.clone(),
+            },
+        );
+        let metrics = catalog.controls.iter().flat_map(|c| c.evidence.metrics.iter().cloned()).collect();
+        let cloudwatch = CloudWatchPoller::new(
+            aws_sdk_cloudwatch::Client::new(sdk),
+            scope,
+            resolver,
+            retry,
+            RateLimit::per_second(r.cloudwatch),
+            seconds(settings.cloudwatch_interval),
+            Duration::from_secs_f64(settings.metric_hours.max(0.1) * 3600.0),
+            metrics,
+            profile,
+        );
+        Pollers { config, securityhub, cloudwatch }
+    }
+
+    /// As sources for the dashboard.
+    pub fn into_sources(self) -> Vec<Box<dyn Source>> {
+        vec![Box::new(Poller(self.securityhub)), Box::new(Poller(self.config)), Box::new(Poller(self.cloudwatch))]
+    }
+}
