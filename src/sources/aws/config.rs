@@ -92,10 +92,10 @@ impl ConfigPoller {
                 .map_err(SourceError::from)?;
             for r in out.config_rules() {
                 // Without STS, the rule's ARN says which account this is.
-                if self.scope.account.is_empty() {
-                    if let Some(account) = r.config_rule_arn().and_then(crate::policy::context::arn_account) {
-                        self.scope.account = account.to_string();
-                    }
+                if self.scope.account.is_empty()
+                    && let Some(account) = r.config_rule_arn().and_then(crate::policy::context::arn_account)
+                {
+                    self.scope.account = account.to_string();
                 }
                 if let Some(name) = r.config_rule_name() {
                     let source = r.source().and_then(|s| s.source_identifier()).map(str::to_string);

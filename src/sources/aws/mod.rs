@@ -44,10 +44,10 @@ pub enum Mode {
 impl Scope {
     /// Fills in the account from STS when it is not known yet.
     pub async fn resolve(&mut self, resolver: &AccountResolver) {
-        if self.account.is_empty() {
-            if let Some(id) = resolver.get().await {
-                self.account = id;
-            }
+        if self.account.is_empty()
+            && let Some(id) = resolver.get().await
+        {
+            self.account = id;
         }
     }
 }
