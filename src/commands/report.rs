@@ -120,10 +120,10 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs) -> std::i
         FailOn::Fail => StatusLevel::Fail,
         FailOn::Warn => StatusLevel::Warn,
     });
-    let failed = match (limit, report::worst(&posture, now)) {
-        (Some(StatusLevel::Fail), Some(StatusLevel::Fail)) => true,
-        (Some(StatusLevel::Warn), Some(StatusLevel::Fail | StatusLevel::Warn)) => true,
-        _ => false,
-    };
+    let failed = matches!(
+        (limit, report::worst(&posture, now)),
+        (Some(StatusLevel::Fail), Some(StatusLevel::Fail))
+            | (Some(StatusLevel::Warn), Some(StatusLevel::Fail | StatusLevel::Warn))
+    );
     Ok(if failed { ExitCode::from(FAILED_CONTROLS) } else { ExitCode::SUCCESS })
 }
