@@ -91,6 +91,10 @@ where
                 };
             }
             let status = ctx.raw().status_code();
+            // A success status with an unmodeled error: the body did not decode.
+            if (200..300).contains(&status) && code.is_empty() {
+                return transient(format!("{action}: the response could not be decoded"));
+            }
             let code = if code.is_empty() { format!("HTTP {status}") } else { code.to_string() };
             let text = format!("{action}: {code}: {}", first_line(message));
             if status >= 500 { transient(text) } else { failed(text) }

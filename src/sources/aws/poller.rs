@@ -37,7 +37,7 @@ impl<P: Poll> Source for Poller<P> {
             let interval = poll.interval();
             let mut throttled = 0u32;
             loop {
-                let result = poll.poll(Some(&sink)).await;
+                let result = Box::pin(poll.poll(Some(&sink))).await;
                 let wait = match &result {
                     Err(SourceError::Throttled { .. }) => {
                         throttled += 1;

@@ -65,7 +65,8 @@ impl Caller<'_> {
     {
         let mut attempt = 1;
         loop {
-            match call().await {
+            // The SDK's futures are large: on the heap, they keep the task's stack small.
+            match Box::pin(call()).await {
                 Ok(v) => return Ok(v),
                 Err(e) => {
                     let failure = classify(&e, action, self.profile);

@@ -1,0 +1,514 @@
+//! The AWS adapters at the operation level, with aws-smithy-mocks: pagination over several
+//! pages, throttling then success, AccessDenied, an expired token, a page that does not decode,
+//! and findings that decode but lack what vigil needs.
+#![cfg(feature = "aws")]
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_types::error::ErrorMetadata;
+
+use vigil::catalog::Catalog;
+use vigil::config::AwsSettings;
+use vigil::model::{ConfigCompliance, ExecutionState, Severity};
+use vigil::sources::aws::cloudwatch::CloudWatchPoller;
+use vigil::sources::aws::config::ConfigPoller;
+use vigil::sources::aws::limiter::RateLimit;
+use vigil::sources::aws::poller::Poll;
+use vigil::sources::aws::retry::Retry;
+use vigil::sources::aws::securityhub::{SecurityHubPoller, Settings};
+use vigil::sources::aws::{AccountResolver, Scope};
+use vigil::sources::{Dataset, Payload, SourceError, SourceEvent, SourceKind};
+use vigil::store::Posture;
+
+const ACCOUNT: &str = "123456789012";
+
+fn sdk() -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new("AKID", "SECRET", None, None, "test")))
+        .http_client(create_mock_http_client())
+        // As in `vigil`: the SDK's own retries are off; vigil retries, visibly.
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+        .build()
+}
+
+fn interceptor(rules: &[&Rule], mode: RuleMode) -> MockResponseInterceptor {
+    rules.iter().fold(MockResponseInterceptor::new().rule_mode(mode), |i, r| i.with_rule(r))
+}
+
+fn retry(max_attempts: u32) -> Retry {
+    Retry { max_attempts, initial_backoff: Duration::from_millis(1), max_backoff: Duration::from_millis(5) }
+}
+
+fn scope() -> Scope {
+    Scope { account: ACCOUNT.into(), region: "us-east-1".into() }
+}
+
+fn resolver() -> std::sync::Arc<AccountResolver> {
+    AccountResolver::known(ACCOUNT, sdk(), AwsSettings::default())
+}
+
+fn securityhub(rules: &[&Rule], mode: RuleMode, attempts: u32) -> SecurityHubPoller {
+    let conf = aws_sdk_securityhub::config::Builder::from(&sdk()).interceptor(interceptor(rules, mode)).build();
+    SecurityHubPoller::new(
+        aws_sdk_securityhub::Client::from_conf(conf),
+        Settings {
+            scope: scope(),
+            resolver: resolver(),
+            retry: retry(attempts),
+            get_findings: RateLimit::per_second(0.0),
+            other: RateLimit::per_second(0.0),
+            interval: Duration::from_secs(30),
+            reconcile: Duration::from_secs(900),
+            overlap: Duration::from_secs(300),
+            profile: Some("prod".into()),
+        },
+    )
+}
+
+fn config(rules: &[&Rule], mode: RuleMode, attempts: u32) -> ConfigPoller {
+    let conf = aws_sdk_config::config::Builder::from(&sdk()).interceptor(interceptor(rules, mode)).build();
+    ConfigPoller::new(
+        aws_sdk_config::Client::from_conf(conf),
+        scope(),
+        resolver(),
+        retry(attempts),
+        RateLimit::per_second(0.0),
+        Duration::from_secs(60),
+        Some("prod".into()),
+    )
+}
+
+/// A GetFindings page as the service sends it (restJson1).
+fn findings_page(ids: std::ops::Range<u32>, next: Option<&str>) -> String {
+    let findings: Vec<serde_json::Value> = ids
+        .map(|i| {
+            serde_json::json!({
+                "SchemaVersion": "2018-10-08",
+                "Id": format!("arn:aws:securityhub:us-east-1:{ACCOUNT}:security-control/SageMaker.1/finding/{i:04}"),
+                "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+                "ProductName": "Security Hub",
+                "GeneratorId": "security-control/SageMaker.1",
+                "AwsAccountId": ACCOUNT,
+                "Region": "us-east-1",
+                "Types": ["Software and Configuration Checks"],
+                "CreatedAt": "2026-11-26T10:00:00.000Z",
+                "UpdatedAt": "2026-11-26T11:00:00.000Z",
+                "Severity": {"Label": if i % 2 == 0 { "HIGH" } else { "LOW" }},
+                "Title": "SageMaker notebook instances should not have direct internet access",
+                "Description": "d",
+                "Compliance": {"Status": "FAILED", "SecurityControlId": "SageMaker.1"},
+                "Workflow": {"Status": "NEW"},
+                "RecordState": "ACTIVE",
+                "Resources": [{"Type": "AwsSageMakerNotebookInstance",
+                               "Id": format!("arn:aws:sagemaker:us-east-1:{ACCOUNT}:notebook-instance/nb-{i}")}],
+            })
+        })
+        .collect();
+    let mut page = serde_json::json!({"Findings": findings});
+    if let Some(n) = next {
+        page["NextToken"] = serde_json::json!(n);
+    }
+    page.to_string()
+}
+
+fn standards_rule() -> Rule {
+    mock!(aws_sdk_securityhub::Client::get_enabled_standards).then_output(|| {
+        aws_sdk_securityhub::operation::get_enabled_standards::GetEnabledStandardsOutput::builder()
+            .standards_subscriptions(
+                aws_sdk_securityhub::types::StandardsSubscription::builder()
+                    .standards_subscription_arn("arn:aws:securityhub:us-east-1:123456789012:subscription/aws-foundational-security-best-practices/v/1.0.0")
+                    .standards_arn("arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0")
+                    .standards_status(aws_sdk_securityhub::types::StandardsStatus::Ready)
+                    .build(),
+            )
+            .build()
+    })
+}
+
+fn http(status: u16, body: String) -> aws_smithy_runtime_api::http::Response {
+    aws_smithy_runtime_api::http::Response::new(
+        aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
+        aws_smithy_types::body::SdkBody::from(body),
+    )
+}
+
+fn apply(posture: &mut Posture, kind: SourceKind, payloads: Vec<Payload>) {
+    for p in payloads {
+        posture.apply(SourceEvent { source: kind, fetched_at: jiff::Timestamp::now(), result: Ok(p) });
+    }
+}
+
+#[tokio::test]
+async fn a_cold_load_reads_every_page_and_keeps_them_compact() {
+    let pages = mock!(aws_sdk_securityhub::Client::get_findings)
+        .sequence()
+        .http_response(|| http(200, findings_page(0..100, Some("page-2"))))
+        .http_response(|| http(200, findings_page(100..200, Some("page-3"))))
+        .http_response(|| http(200, findings_page(200..250, None)))
+        .build();
+    let standards = standards_rule();
+    let mut sh = securityhub(&[&standards, &pages], RuleMode::MatchAny, 3);
+    let payloads = sh.poll(None).await.unwrap();
+    assert_eq!(pages.num_calls(), 3, "every page, once");
+    assert_eq!(sh.get_findings_calls, 3);
+    let mut posture = Posture::new(Catalog::default_catalog());
+    apply(&mut posture, SourceKind::SecurityHub, payloads);
+    assert_eq!(posture.finding_count(), 250);
+    assert_eq!(posture.finding_totals().open_by_severity[Severity::High.index()], 125);
+    assert_eq!(posture.standards()[0].name, "FSBP");
+    let prv01 = posture.control_index("PRV-01").unwrap();
+    assert_eq!(posture.evidence(prv01).failing.len(), 250, "each finding's notebook fails SageMaker.1");
+}
+
+#[tokio::test]
+async fn throttling_is_retried_until_it_succeeds_or_the_attempts_run_out() {
+    let throttled = || r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#.to_string();
+    let rule = mock!(aws_sdk_securityhub::Client::get_findings)
+        .sequence()
+        .http_status(429, Some(throttled()))
+        .times(2)
+        .http_response(|| http(200, findings_page(0..10, None)))
+        .build();
+    let standards = standards_rule();
+    let mut sh = securityhub(&[&standards, &rule], RuleMode::MatchAny, 3);
+    let payloads = sh.poll(None).await.expect("the third attempt succeeds");
+    assert_eq!(rule.num_calls(), 3);
+    let findings: usize = payloads.iter().map(|p| if let Payload::Merge(d) = p { d.findings.len() } else { 0 }).sum();
+    assert_eq!(findings, 10);
+
+    let always = mock!(aws_sdk_securityhub::Client::get_findings)
+        .sequence()
+        .http_status(429, Some(throttled()))
+        .times(5)
+        .build();
+    let standards = standards_rule();
+    let mut sh = securityhub(&[&standards, &always], RuleMode::MatchAny, 2);
+    let err = sh.poll(None).await.unwrap_err();
+    assert_eq!(err, SourceError::Throttled { operation: "securityhub:GetFindings".into() });
+    assert_eq!(always.num_calls(), 2, "two attempts, as configured");
+}
+
+#[tokio::test]
+async fn access_denied_names_the_action_and_the_last_data_stays() {
+    let denied = mock!(aws_sdk_securityhub::Client::get_findings).then_error(|| {
+        aws_sdk_securityhub::operation::get_findings::GetFindingsError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("User: arn:aws:sts::123456789012:assumed-role/Auditor/alice is not authorized to perform: securityhub:GetFindings")
+                .build(),
+        )
+    });
+    let mut sh = securityhub(&[&standards_rule(), &denied], RuleMode::MatchAny, 3);
+    let err = sh.poll(None).await.unwrap_err();
+    assert_eq!(err, SourceError::Unauthorized { action: "securityhub:GetFindings".into() });
+    assert_eq!(denied.num_calls(), 1, "access denied is not retried");
+
+    let mut posture = Posture::new(Catalog::default_catalog());
+    let pages =
+        mock!(aws_sdk_securityhub::Client::get_findings).then_http_response(|| http(200, findings_page(0..5, None)));
+    let mut ok = securityhub(&[&standards_rule(), &pages], RuleMode::MatchAny, 3);
+    apply(&mut posture, SourceKind::SecurityHub, ok.poll(None).await.unwrap());
+    posture.apply(SourceEvent {
+        source: SourceKind::SecurityHub,
+        fetched_at: jiff::Timestamp::now(),
+        result: Err(err),
+    });
+    assert_eq!(posture.source(SourceKind::SecurityHub).health.name(), "unauthorized");
+    assert_eq!(posture.finding_count(), 5);
+}
+
+#[tokio::test]
+async fn an_expired_token_says_how_to_renew_it() {
+    let expired = mock!(aws_sdk_config::Client::describe_config_rules).then_error(|| {
+        aws_sdk_config::operation::describe_config_rules::DescribeConfigRulesError::generic(
+            ErrorMetadata::builder()
+                .code("ExpiredTokenException")
+                .message("The security token included in the request is expired")
+                .build(),
+        )
+    });
+    let mut c = config(&[&expired], RuleMode::MatchAny, 3);
+    match c.poll(None).await.unwrap_err() {
+        SourceError::ExpiredCredentials { fix } => assert!(fix.contains("aws sso login --profile prod"), "{fix}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_page_that_does_not_decode_is_retried_then_reported_and_bad_findings_are_skipped() {
+    // `Severity` must be an object: the whole page fails to decode.
+    let broken = r#"{"Findings":[{"Id":"x","Severity":"HIGH"}]}"#.to_string();
+    let rule =
+        mock!(aws_sdk_securityhub::Client::get_findings).sequence().http_status(200, Some(broken)).times(3).build();
+    let mut sh = securityhub(&[&standards_rule(), &rule], RuleMode::MatchAny, 3);
+    match sh.poll(None).await.unwrap_err() {
+        SourceError::Failed { message } => assert!(message.contains("could not be decoded"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(rule.num_calls(), 3, "retried before giving up");
+
+    // A page that decodes, with one finding lacking resources and one lacking a severity.
+    let mut page: serde_json::Value = serde_json::from_str(&findings_page(0..4, None)).unwrap();
+    page["Findings"][1]["Resources"] = serde_json::json!([]);
+    page["Findings"][2].as_object_mut().unwrap().remove("Severity");
+    let body = page.to_string();
+    let rule = mock!(aws_sdk_securityhub::Client::get_findings).then_http_response(move || http(200, body.clone()));
+    let mut sh = securityhub(&[&standards_rule(), &rule], RuleMode::MatchAny, 3);
+    let payloads = sh.poll(None).await.unwrap();
+    let mut posture = Posture::new(Catalog::default_catalog());
+    apply(&mut posture, SourceKind::SecurityHub, payloads);
+    assert_eq!(posture.finding_count(), 2);
+    assert_eq!(posture.source(SourceKind::SecurityHub).skipped, 2, "skipped and counted, not fatal");
+}
+
+#[tokio::test]
+async fn config_reads_every_page_of_every_call() {
+    use aws_sdk_config::operation as op;
+    use aws_sdk_config::types::*;
+    let rules = mock!(aws_sdk_config::Client::describe_config_rules)
+        .sequence()
+        .output(|| {
+            op::describe_config_rules::DescribeConfigRulesOutput::builder()
+                .config_rules(
+                    ConfigRule::builder()
+                        .config_rule_name("securityhub-sagemaker-notebook-no-direct-internet-access-1a2b")
+                        .config_rule_arn("arn:aws:config:us-east-1:123456789012:config-rule/config-rule-1")
+                        .source(
+                            Source::builder()
+                                .owner(Owner::Aws)
+                                .source_identifier("SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS")
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .next_token("rules-2")
+                .build()
+        })
+        .output(|| {
+            op::describe_config_rules::DescribeConfigRulesOutput::builder()
+                .config_rules(
+                    ConfigRule::builder()
+                        .config_rule_name("s3-bucket-ssl-requests-only")
+                        .source(
+                            Source::builder()
+                                .owner(Owner::Aws)
+                                .source_identifier("S3_BUCKET_SSL_REQUESTS_ONLY")
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+        })
+        .build();
+    let compliance = mock!(aws_sdk_config::Client::describe_compliance_by_config_rule).then_output(|| {
+        let nc = |name: &str, n: i32, exceeded: bool| {
+            ComplianceByConfigRule::builder()
+                .config_rule_name(name)
+                .compliance(
+                    Compliance::builder()
+                        .compliance_type(ComplianceType::NonCompliant)
+                        .compliance_contributor_count(
+                            ComplianceContributorCount::builder().capped_count(n).cap_exceeded(exceeded).build(),
+                        )
+                        .build(),
+                )
+                .build()
+        };
+        op::describe_compliance_by_config_rule::DescribeComplianceByConfigRuleOutput::builder()
+            .compliance_by_config_rules(nc("securityhub-sagemaker-notebook-no-direct-internet-access-1a2b", 3, false))
+            .compliance_by_config_rules(nc("s3-bucket-ssl-requests-only", 100, true))
+            .build()
+    });
+    let evaluation = |rule: &str, kind: &str, id: &str| {
+        EvaluationResult::builder()
+            .evaluation_result_identifier(
+                EvaluationResultIdentifier::builder()
+                    .evaluation_result_qualifier(
+                        EvaluationResultQualifier::builder()
+                            .config_rule_name(rule)
+                            .resource_type(kind)
+                            .resource_id(id)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .compliance_type(ComplianceType::NonCompliant)
+            .result_recorded_time(aws_smithy_types::DateTime::from_secs(1_790_000_000))
+            .build()
+    };
+    let nb = "securityhub-sagemaker-notebook-no-direct-internet-access-1a2b";
+    let details_nb = mock!(aws_sdk_config::Client::get_compliance_details_by_config_rule)
+        .match_requests(move |r| r.config_rule_name() == Some(nb))
+        .sequence()
+        .output(move || {
+            op::get_compliance_details_by_config_rule::GetComplianceDetailsByConfigRuleOutput::builder()
+                .evaluation_results(evaluation(nb, "AWS::SageMaker::NotebookInstance", "nb-1"))
+                .evaluation_results(evaluation(nb, "AWS::SageMaker::NotebookInstance", "nb-2"))
+                .next_token("details-2")
+                .build()
+        })
+        .output(move || {
+            op::get_compliance_details_by_config_rule::GetComplianceDetailsByConfigRuleOutput::builder()
+                .evaluation_results(evaluation(nb, "AWS::SageMaker::NotebookInstance", "nb-3"))
+                .build()
+        })
+        .build();
+    // The S3 rule's details are throttled for good: its count stays capped, shown as "100+".
+    let details_s3 = mock!(aws_sdk_config::Client::get_compliance_details_by_config_rule)
+        .match_requests(|r| r.config_rule_name() == Some("s3-bucket-ssl-requests-only"))
+        .then_http_response(|| http(400, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into()));
+    let status = mock!(aws_sdk_config::Client::describe_config_rule_evaluation_status).then_output(|| {
+        op::describe_config_rule_evaluation_status::DescribeConfigRuleEvaluationStatusOutput::builder()
+            .config_rules_evaluation_status(
+                ConfigRuleEvaluationStatus::builder()
+                    .config_rule_name("s3-bucket-ssl-requests-only")
+                    .last_error_code("AccessDenied")
+                    .last_error_message("the rule's role cannot read bucket policies")
+                    .last_failed_evaluation_time(aws_smithy_types::DateTime::from_secs(1_790_000_100))
+                    .last_successful_evaluation_time(aws_smithy_types::DateTime::from_secs(1_790_000_000))
+                    .build(),
+            )
+            .build()
+    });
+    let remediation = mock!(aws_sdk_config::Client::describe_remediation_configurations).then_output(move || {
+        op::describe_remediation_configurations::DescribeRemediationConfigurationsOutput::builder()
+            .remediation_configurations(
+                RemediationConfiguration::builder()
+                    .config_rule_name(nb)
+                    .target_type(RemediationTargetType::SsmDocument)
+                    .target_id("Custom-StopInternetFacingNotebook")
+                    .automatic(true)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let executions = mock!(aws_sdk_config::Client::describe_remediation_execution_status).then_output(|| {
+        op::describe_remediation_execution_status::DescribeRemediationExecutionStatusOutput::builder()
+            .remediation_execution_statuses(
+                RemediationExecutionStatus::builder()
+                    .resource_key(
+                        ResourceKey::builder()
+                            .resource_type(ResourceType::from("AWS::SageMaker::NotebookInstance"))
+                            .resource_id("nb-1")
+                            .build()
+                            .unwrap(),
+                    )
+                    .state(RemediationExecutionState::Failed)
+                    .step_details(
+                        RemediationExecutionStep::builder()
+                            .error_message("AccessDenied on sagemaker:StopNotebookInstance")
+                            .build(),
+                    )
+                    .invocation_time(aws_smithy_types::DateTime::from_secs(1_790_000_200))
+                    .last_updated_time(aws_smithy_types::DateTime::from_secs(1_790_000_300))
+                    .build(),
+            )
+            .build()
+    });
+    let mut c = config(
+        &[&rules, &compliance, &details_nb, &details_s3, &status, &remediation, &executions],
+        RuleMode::MatchAny,
+        2,
+    );
+    let payloads = c.poll(None).await.unwrap();
+    assert_eq!(rules.num_calls(), 2);
+    assert_eq!(details_nb.num_calls(), 2, "both pages of details");
+    let Payload::Replace(data) = &payloads[0] else { panic!("a full set") };
+    let data: &Dataset = data;
+    assert_eq!(data.rules.len(), 2);
+    assert_eq!(data.evaluations.len(), 3);
+    let s3 = data.rules.iter().find(|r| &*r.name == "s3-bucket-ssl-requests-only").unwrap();
+    assert!(!s3.details_complete);
+    assert!(s3.noncompliant.unwrap().cap_exceeded);
+    assert!(s3.evaluation_error.as_deref().unwrap().starts_with("AccessDenied"));
+    assert_eq!(data.executions[0].state, ExecutionState::Failed);
+    assert_eq!(
+        &*data.executions[0].resource.id, "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb-1",
+        "Config ids become ARNs"
+    );
+    let mut posture = Posture::new(Catalog::default_catalog());
+    apply(&mut posture, SourceKind::Config, payloads);
+    let prv01 = posture.control_index("PRV-01").unwrap();
+    assert_eq!(posture.control_status(prv01, jiff::Timestamp::now()).describe(), "FAIL 3");
+    let prv07 = posture.control_index("PRV-07").unwrap();
+    assert_eq!(posture.control_status(prv07, jiff::Timestamp::now()).describe(), "FAIL 100+");
+    assert_eq!(posture.rule(nb).unwrap().compliance, Some(ConfigCompliance::NonCompliant));
+}
+
+#[tokio::test]
+async fn cloudwatch_reads_metric_and_composite_alarms_and_the_catalog_metrics() {
+    use aws_sdk_cloudwatch::operation as op;
+    use aws_sdk_cloudwatch::types::*;
+    let alarms = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+        .sequence()
+        .output(|| {
+            op::describe_alarms::DescribeAlarmsOutput::builder()
+                .metric_alarms(
+                    MetricAlarm::builder()
+                        .alarm_name("SageMakerGuardrailDenials")
+                        .namespace("LogMetrics")
+                        .metric_name("SageMakerGuardrailDenials")
+                        .state_value(StateValue::Alarm)
+                        .state_reason("Threshold Crossed")
+                        .state_updated_timestamp(aws_smithy_types::DateTime::from_secs(1_790_000_000))
+                        .build(),
+                )
+                .next_token("alarms-2")
+                .build()
+        })
+        .output(|| {
+            op::describe_alarms::DescribeAlarmsOutput::builder()
+                .composite_alarms(
+                    CompositeAlarm::builder().alarm_name("ml-platform-health").state_value(StateValue::Ok).build(),
+                )
+                .build()
+        })
+        .build();
+    let data = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(|req| {
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .map(|q| {
+                MetricDataResult::builder()
+                    .id(q.id().unwrap_or_default())
+                    .timestamps(aws_smithy_types::DateTime::from_secs(1_790_000_000))
+                    .timestamps(aws_smithy_types::DateTime::from_secs(1_790_000_060))
+                    .values(1.0)
+                    .values(3.0)
+                    .build()
+            })
+            .collect();
+        op::get_metric_data::GetMetricDataOutput::builder().set_metric_data_results(Some(results)).build()
+    });
+    let conf = aws_sdk_cloudwatch::config::Builder::from(&sdk())
+        .interceptor(interceptor(&[&alarms, &data], RuleMode::MatchAny))
+        .build();
+    let catalog = Catalog::default_catalog();
+    let metrics = catalog.controls.iter().flat_map(|c| c.evidence.metrics.iter().cloned()).collect();
+    let mut cw = CloudWatchPoller::new(
+        aws_sdk_cloudwatch::Client::from_conf(conf),
+        scope(),
+        resolver(),
+        retry(3),
+        RateLimit::per_second(0.0),
+        Duration::from_secs(60),
+        Duration::from_secs(3 * 3600),
+        metrics,
+        None,
+    );
+    let payloads = cw.poll(None).await.unwrap();
+    assert_eq!(alarms.num_calls(), 2);
+    let Payload::Replace(d) = &payloads[0] else { panic!() };
+    assert_eq!(d.alarms.len(), 2);
+    assert_eq!(d.metrics.len(), 2, "the catalog's two metrics");
+    assert_eq!(d.metrics[0].points.len(), 2);
+}
