@@ -31,7 +31,8 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
     }
 }
 
-const THROTTLING: [&str; 8] = [
+const THROTTLING: [&str; 9] = [
+    "LimitExceededException",
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
