@@ -25,10 +25,13 @@ pub struct Truth {
     /// Findings are made from their index on demand, so that 100,000 cost nothing here.
     pub findings: usize,
     pub alarms: Vec<(String, &'static str)>,
-    pub remediations: Vec<(String, String, bool, Vec<(String, &'static str)>)>,
+    pub remediations: Vec<Remediation>,
     /// Seconds since the epoch of the newest `UpdatedAt`.
     pub now: i64,
 }
+
+/// A rule's remediation: rule, SSM document, automatic, and executions (resource, state).
+pub type Remediation = (String, String, bool, Vec<(String, &'static str)>);
 
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -185,7 +188,7 @@ impl FindingTruth {
                 "Partition": "aws",
                 "Region": REGION,
             }],
-            "Compliance": {"Status": if self.i % 3 == 0 { "FAILED" } else { "PASSED" }, "SecurityControlId": "SageMaker.1"},
+            "Compliance": {"Status": if self.i.is_multiple_of(3) { "FAILED" } else { "PASSED" }, "SecurityControlId": "SageMaker.1"},
             "WorkflowState": "NEW",
             "Workflow": {"Status": self.workflow},
             "RecordState": if self.archived { "ARCHIVED" } else { "ACTIVE" },
@@ -447,10 +450,10 @@ async fn handle(req: &Request, state: &State) -> Response {
             };
         }
     }
-    if let Some(wait) = f.hang_once.get(op.as_str()) {
-        if once(state, "hang", &op) {
-            tokio::time::sleep(*wait).await;
-        }
+    if let Some(wait) = f.hang_once.get(op.as_str())
+        && once(state, "hang", &op)
+    {
+        tokio::time::sleep(*wait).await;
     }
     if f.error_500_once.contains(op.as_str()) && once(state, "500", &op) {
         return error(protocol, 500, "InternalFailure", "internal error (injected)");
