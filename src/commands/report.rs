@@ -8,7 +8,7 @@ use crate::model::{StatusLevel, Timestamp};
 use crate::policy::Suite;
 use crate::report::{self, Subject};
 use crate::sources::demo::{DemoScript, Scenario};
-use crate::sources::{Dataset, Message, Payload, SourceError, SourceEvent, SourceKind};
+use crate::sources::{Dataset, Message, Payload, SourceEvent, SourceKind};
 use crate::store::Posture;
 
 /// The report's exit codes.
@@ -60,8 +60,11 @@ async fn live(posture: &mut Posture, settings: &Settings, subject: &mut Subject)
     for kind in [SourceKind::Config, SourceKind::SecurityHub, SourceKind::CloudWatch] {
         posture.register_source(kind, kind.default_interval());
     }
-    let (config, securityhub, cloudwatch) =
-        tokio::join!(p.config.poll(None), p.securityhub.poll(None), p.cloudwatch.poll(None));
+    let (config, securityhub, cloudwatch) = tokio::join!(
+        Box::pin(p.config.poll(None)),
+        Box::pin(p.securityhub.poll(None)),
+        Box::pin(p.cloudwatch.poll(None))
+    );
     for (kind, result) in
         [(SourceKind::Config, config), (SourceKind::SecurityHub, securityhub), (SourceKind::CloudWatch, cloudwatch)]
     {
@@ -75,16 +78,15 @@ async fn live(_: &mut Posture, _: &Settings, _: &mut Subject) -> Result<(), Stri
     Err("this vigil was built without the `aws` feature; use --demo, or rebuild with it".into())
 }
 
-/// Applies one source's poll to the store.
-pub fn apply(posture: &mut Posture, kind: SourceKind, result: Result<Vec<Payload>, SourceError>) {
+/// Applies one source's poll to the store: what it read, then the error that stopped it.
+#[cfg(feature = "aws")]
+pub fn apply(posture: &mut Posture, kind: SourceKind, polled: crate::sources::aws::poller::Polled) {
     let at = Timestamp::now();
-    match result {
-        Ok(payloads) => {
-            for p in payloads {
-                posture.apply(SourceEvent { source: kind, fetched_at: at, result: Ok(p) });
-            }
-        }
-        Err(e) => posture.apply(SourceEvent { source: kind, fetched_at: at, result: Err(e) }),
+    for p in polled.payloads {
+        posture.apply(SourceEvent { source: kind, fetched_at: at, result: Ok(p) });
+    }
+    if let Some(e) = polled.error {
+        posture.apply(SourceEvent { source: kind, fetched_at: at, result: Err(e) });
     }
 }
 

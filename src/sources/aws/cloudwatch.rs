@@ -8,7 +8,7 @@ use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{AlarmType, Metric, MetricDataQuery, MetricStat, ScanBy, StateValue};
 
 use super::limiter::RateLimit;
-use super::poller::Poll;
+use super::poller::{Poll, Polled};
 use super::retry::{Caller, Retry};
 use super::{Scope, sdk_time, timestamp};
 use crate::model::{Alarm, AlarmKind, AlarmState, Interner, MetricId, MetricSeries, Timestamp};
@@ -222,9 +222,9 @@ impl Poll for CloudWatchPoller {
         self.interval
     }
 
-    async fn poll(&mut self, sink: Option<&Sink>) -> Result<Vec<Payload>, SourceError> {
+    async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
         let resolver = self.resolver.clone();
         self.scope.resolve(&resolver).await;
-        Ok(vec![Payload::Replace(self.fetch(sink).await?)])
+        self.fetch(sink).await.map(|d| vec![Payload::Replace(d)]).into()
     }
 }

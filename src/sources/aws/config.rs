@@ -9,7 +9,7 @@ use aws_sdk_config::types::{ComplianceType, RemediationExecutionState};
 
 use super::error::CallError;
 use super::limiter::RateLimit;
-use super::poller::Poll;
+use super::poller::{Poll, Polled};
 use super::retry::{Caller, Retry};
 use super::{Scope, timestamp};
 use crate::model::{
@@ -17,6 +17,17 @@ use crate::model::{
     RemediationExecution, ResourceId, Timestamp,
 };
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind};
+
+/// What a poll reads after the rule list.
+#[derive(Default)]
+struct Parts {
+    summaries: HashMap<String, (Option<ConfigCompliance>, Option<CappedCount>)>,
+    evaluations: Vec<Evaluation>,
+    complete: HashSet<String>,
+    errors: HashMap<String, String>,
+    remediation_configs: Vec<RemediationConfig>,
+    executions: Vec<RemediationExecution>,
+}
 
 /// Names per DescribeComplianceByConfigRule and DescribeRemediationConfigurations call.
 const NAMES_PER_CALL: usize = 25;
@@ -65,21 +76,34 @@ impl ConfigPoller {
         Caller { kind: SourceKind::Config, sink, profile: self.profile.as_deref(), retry: &self.retry }
     }
 
-    /// Reads everything; `None` for a part that failed in a way that only makes it incomplete.
-    pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<Dataset, SourceError> {
+    /// Reads everything. When a call after the rule list fails, what was read so far comes
+    /// with the error (the rules, with what is known of their compliance).
+    pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<Dataset, (Option<Dataset>, SourceError)> {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
-        let mut pages = 0u32;
-        // Progress shows only while the first load runs: later polls keep the health "ok".
-        let cold = !self.loaded;
-        let progress = move |pages: u32, items: u64| async move {
-            if let (true, Some(sink)) = (cold, sink) {
-                super::progress(sink, SourceKind::Config, pages, items).await;
-            }
-        };
+        let rules = self.rules(sink).await.map_err(|e| (None, e))?;
+        let names: Vec<String> = rules.iter().map(|(n, _)| n.clone()).collect();
+        let mut parts = Parts::default();
+        let outcome = self.read_parts(sink, &names, &mut parts).await;
+        let dataset = self.assemble(rules, parts, now);
+        self.loaded |= outcome.is_ok();
+        match outcome {
+            Ok(()) => Ok(dataset),
+            Err(e) => Err((Some(dataset), e)),
+        }
+    }
 
-        // Rules.
+    /// Progress, while the first load runs: later polls keep the health "ok".
+    async fn progress(&self, sink: Option<&Sink>, pages: u32, items: u64) {
+        if let (false, Some(sink)) = (self.loaded, sink) {
+            super::progress(sink, SourceKind::Config, pages, items).await;
+        }
+    }
+
+    /// Every rule, with its managed source identifier.
+    async fn rules(&mut self, sink: Option<&Sink>) -> Result<Vec<(String, Option<String>)>, SourceError> {
         let mut rules: Vec<(String, Option<String>)> = Vec::new();
         let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
             self.limit.acquire().await;
             self.calls += 1;
@@ -88,8 +112,7 @@ impl ConfigPoller {
                 .call("config:DescribeConfigRules", || {
                     self.client.describe_config_rules().set_next_token(token.clone()).send()
                 })
-                .await
-                .map_err(SourceError::from)?;
+                .await?;
             for r in out.config_rules() {
                 // Without STS, the rule's ARN says which account this is.
                 if self.scope.account.is_empty()
@@ -103,16 +126,24 @@ impl ConfigPoller {
                 }
             }
             pages += 1;
-            progress(pages, rules.len() as u64).await;
+            self.progress(sink, pages, rules.len() as u64).await;
             token = out.next_token().map(str::to_string);
             if token.is_none() {
-                break;
+                return Ok(rules);
             }
         }
-        let names: Vec<String> = rules.iter().map(|(n, _)| n.clone()).collect();
+    }
 
+    /// Compliance, details, evaluation errors and remediation, into `parts` as they are read.
+    async fn read_parts(
+        &mut self,
+        sink: Option<&Sink>,
+        names: &[String],
+        parts: &mut Parts,
+    ) -> Result<(), SourceError> {
+        let now = sink.map_or_else(Timestamp::now, Sink::now);
+        let mut pages = 0u32;
         // Compliance summaries, 25 names a call.
-        let mut summaries: HashMap<String, (Option<ConfigCompliance>, Option<CappedCount>)> = HashMap::new();
         for chunk in names.chunks(NAMES_PER_CALL) {
             let mut token: Option<String> = None;
             loop {
@@ -127,8 +158,7 @@ impl ConfigPoller {
                             .set_next_token(token.clone())
                             .send()
                     })
-                    .await
-                    .map_err(SourceError::from)?;
+                    .await?;
                 for c in out.compliance_by_config_rules() {
                     let Some(name) = c.config_rule_name() else { continue };
                     let compliance = c.compliance().and_then(|c| c.compliance_type()).and_then(compliance);
@@ -136,10 +166,10 @@ impl ConfigPoller {
                         .compliance()
                         .and_then(|c| c.compliance_contributor_count())
                         .map(|n| CappedCount { count: n.capped_count().max(0) as u32, cap_exceeded: n.cap_exceeded() });
-                    summaries.insert(name.to_string(), (compliance, capped));
+                    parts.summaries.insert(name.to_string(), (compliance, capped));
                 }
                 pages += 1;
-                progress(pages, rules.len() as u64).await;
+                self.progress(sink, pages, names.len() as u64).await;
                 token = out.next_token().map(str::to_string);
                 if token.is_none() {
                     break;
@@ -148,31 +178,26 @@ impl ConfigPoller {
         }
 
         // The NON_COMPLIANT resources of each non-compliant rule, every page.
-        let mut evaluations = Vec::new();
-        let mut complete: HashSet<String> = HashSet::new();
-        for name in &names {
-            if summaries.get(name).and_then(|s| s.0) != Some(ConfigCompliance::NonCompliant) {
+        for name in names {
+            if parts.summaries.get(name).and_then(|s| s.0) != Some(ConfigCompliance::NonCompliant) {
                 continue;
             }
-            match self.details(sink, name, &mut evaluations).await {
+            match self.details(sink, name, &mut parts.evaluations).await {
                 Ok(()) => {
-                    complete.insert(name.clone());
+                    parts.complete.insert(name.clone());
                 }
                 // Throttled or failing details leave the rule with its capped count ("N+").
                 Err(CallError {
                     error: e @ (SourceError::Unauthorized { .. } | SourceError::ExpiredCredentials { .. }),
                     ..
-                }) => {
-                    return Err(e);
-                }
+                }) => return Err(e),
                 Err(e) => tracing::warn!(rule = %name, error = %e.error, "details not read; showing the capped count"),
             }
             pages += 1;
-            progress(pages, evaluations.len() as u64).await;
+            self.progress(sink, pages, parts.evaluations.len() as u64).await;
         }
 
         // Evaluation errors.
-        let mut errors: HashMap<String, String> = HashMap::new();
         for chunk in names.chunks(50) {
             let mut token: Option<String> = None;
             loop {
@@ -187,8 +212,7 @@ impl ConfigPoller {
                             .set_next_token(token.clone())
                             .send()
                     })
-                    .await
-                    .map_err(SourceError::from)?;
+                    .await?;
                 for s in out.config_rules_evaluation_status() {
                     let (Some(name), Some(code)) = (s.config_rule_name(), s.last_error_code()) else { continue };
                     // An error counts while the last failure is newer than the last success.
@@ -198,7 +222,7 @@ impl ConfigPoller {
                     };
                     if failing && !code.is_empty() {
                         let message = s.last_error_message().unwrap_or_default();
-                        errors.insert(name.to_string(), format!("{code}: {message}"));
+                        parts.errors.insert(name.to_string(), format!("{code}: {message}"));
                     }
                 }
                 token = out.next_token().map(str::to_string);
@@ -209,7 +233,6 @@ impl ConfigPoller {
         }
 
         // Remediation configurations, 25 names a call, not paginated.
-        let mut remediation_configs = Vec::new();
         for chunk in names.chunks(NAMES_PER_CALL) {
             self.limit.acquire().await;
             self.calls += 1;
@@ -218,10 +241,9 @@ impl ConfigPoller {
                 .call("config:DescribeRemediationConfigurations", || {
                     self.client.describe_remediation_configurations().set_config_rule_names(Some(chunk.to_vec())).send()
                 })
-                .await
-                .map_err(SourceError::from)?;
+                .await?;
             for rc in out.remediation_configurations() {
-                remediation_configs.push(RemediationConfig {
+                parts.remediation_configs.push(RemediationConfig {
                     rule: self.interner.intern(rc.config_rule_name()),
                     target: self.interner.intern(rc.target_id()),
                     automatic: rc.automatic(),
@@ -231,8 +253,7 @@ impl ConfigPoller {
         }
 
         // Their executions.
-        let mut executions = Vec::new();
-        let with_remediation: Vec<String> = remediation_configs.iter().map(|r| r.rule.to_string()).collect();
+        let with_remediation: Vec<String> = parts.remediation_configs.iter().map(|r| r.rule.to_string()).collect();
         for rule in &with_remediation {
             let mut token: Option<String> = None;
             loop {
@@ -248,8 +269,7 @@ impl ConfigPoller {
                             .set_next_token(token.clone())
                             .send()
                     })
-                    .await
-                    .map_err(SourceError::from)?;
+                    .await?;
                 for x in out.remediation_execution_statuses() {
                     let Some(key) = x.resource_key() else { continue };
                     let invoked = x.invocation_time().map(timestamp).unwrap_or(now);
@@ -261,7 +281,7 @@ impl ConfigPoller {
                         &self.scope.region,
                     );
                     let message = x.step_details().iter().filter_map(|s| s.error_message()).next().map(Into::into);
-                    executions.push(RemediationExecution {
+                    parts.executions.push(RemediationExecution {
                         rule: self.interner.intern(rule),
                         resource,
                         state: execution_state(x.state()),
@@ -276,19 +296,23 @@ impl ConfigPoller {
                 }
             }
         }
+        Ok(())
+    }
 
+    fn assemble(&mut self, rules: Vec<(String, Option<String>)>, parts: Parts, now: Timestamp) -> Dataset {
         let account = self.interner.intern(&self.scope.account);
         let region = self.interner.intern(&self.scope.region);
         let rules = rules
             .into_iter()
             .map(|(name, source)| {
-                let (compliance, noncompliant) = summaries.get(&name).cloned().unwrap_or((None, None));
+                let (compliance, noncompliant) = parts.summaries.get(&name).cloned().unwrap_or((None, None));
                 ConfigRule {
                     source_identifier: source.map(|s| self.interner.intern(&s)),
                     compliance,
                     noncompliant,
-                    details_complete: complete.contains(&name) || compliance != Some(ConfigCompliance::NonCompliant),
-                    evaluation_error: errors.get(&name).map(|e| e.as_str().into()),
+                    details_complete: parts.complete.contains(&name)
+                        || compliance.is_some_and(|c| c != ConfigCompliance::NonCompliant),
+                    evaluation_error: parts.errors.get(&name).map(|e| e.as_str().into()),
                     account: account.clone(),
                     region: region.clone(),
                     observed_at: now,
@@ -296,8 +320,13 @@ impl ConfigPoller {
                 }
             })
             .collect();
-        self.loaded = true;
-        Ok(Dataset { rules, evaluations, remediation_configs, executions, ..Default::default() })
+        Dataset {
+            rules,
+            evaluations: parts.evaluations,
+            remediation_configs: parts.remediation_configs,
+            executions: parts.executions,
+            ..Default::default()
+        }
     }
 
     async fn details(&mut self, sink: Option<&Sink>, rule: &str, out: &mut Vec<Evaluation>) -> Result<(), CallError> {
@@ -357,9 +386,15 @@ impl Poll for ConfigPoller {
         self.interval
     }
 
-    async fn poll(&mut self, sink: Option<&Sink>) -> Result<Vec<Payload>, SourceError> {
+    async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
         let resolver = self.resolver.clone();
         self.scope.resolve(&resolver).await;
-        Ok(vec![Payload::Replace(self.fetch(sink).await?)])
+        let first = !self.loaded;
+        match self.fetch(sink).await {
+            Ok(data) => Polled { payloads: vec![Payload::Replace(data)], error: None },
+            // A first load shows what it read; later ones keep the last good data.
+            Err((Some(partial), e)) if first => Polled::partial(vec![Payload::Replace(partial)], e),
+            Err((_, e)) => Polled { payloads: Vec::new(), error: Some(e) },
+        }
     }
 }

@@ -7,13 +7,56 @@ use std::time::Duration;
 
 use crate::sources::{Payload, Sink, Source, SourceError, SourceEvent, SourceFuture, SourceKind};
 
+/// What one poll gave: the payloads to apply, in order, and the error that ended it early, if
+/// one did. A first poll that fails half-way still delivers what it read (the rules Config
+/// listed before its compliance calls failed, say); later polls keep the last good data instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Polled {
+    pub payloads: Vec<Payload>,
+    pub error: Option<SourceError>,
+}
+
+impl Polled {
+    pub fn partial(payloads: Vec<Payload>, error: SourceError) -> Self {
+        Polled { payloads, error: Some(error) }
+    }
+
+    /// The payloads of a poll that succeeded; panics otherwise (for tests).
+    pub fn unwrap(self) -> Vec<Payload> {
+        match self.error {
+            None => self.payloads,
+            Some(e) => panic!("the poll failed: {e}"),
+        }
+    }
+
+    pub fn expect(self, what: &str) -> Vec<Payload> {
+        match self.error {
+            None => self.payloads,
+            Some(e) => panic!("{what}: {e}"),
+        }
+    }
+
+    /// The error of a poll that failed; panics otherwise (for tests).
+    pub fn unwrap_err(self) -> SourceError {
+        self.error.expect("the poll was expected to fail")
+    }
+}
+
+impl From<Result<Vec<Payload>, SourceError>> for Polled {
+    fn from(r: Result<Vec<Payload>, SourceError>) -> Self {
+        match r {
+            Ok(payloads) => Polled { payloads, error: None },
+            Err(e) => Polled { payloads: Vec::new(), error: Some(e) },
+        }
+    }
+}
+
 /// What a source does on each poll.
 pub trait Poll: Send + 'static {
     fn kind(&self) -> SourceKind;
     fn interval(&self) -> Duration;
-    /// One poll: the payloads to apply, in order. Progress and retries go to `sink` as they
-    /// happen (there is none in `report`).
-    fn poll(&mut self, sink: Option<&Sink>) -> impl Future<Output = Result<Vec<Payload>, SourceError>> + Send;
+    /// One poll. Progress and retries go to `sink` as they happen (there is none in `report`).
+    fn poll(&mut self, sink: Option<&Sink>) -> impl Future<Output = Polled> + Send;
 }
 
 /// Runs a [`Poll`] as a [`Source`].
@@ -37,9 +80,9 @@ impl<P: Poll> Source for Poller<P> {
             let interval = poll.interval();
             let mut throttled = 0u32;
             loop {
-                let result = Box::pin(poll.poll(Some(&sink))).await;
-                let wait = match &result {
-                    Err(SourceError::Throttled { .. }) => {
+                let polled = Box::pin(poll.poll(Some(&sink))).await;
+                let wait = match &polled.error {
+                    Some(SourceError::Throttled { .. }) => {
                         throttled += 1;
                         throttled_wait(interval, throttled)
                     }
@@ -48,16 +91,15 @@ impl<P: Poll> Source for Poller<P> {
                         interval
                     }
                 };
-                let events: Vec<SourceEvent> = match result {
-                    Ok(payloads) => payloads
-                        .into_iter()
-                        .map(|p| SourceEvent { source: kind, fetched_at: sink.now(), result: Ok(p) })
-                        .collect(),
-                    Err(e) => {
-                        tracing::warn!(source = %kind, error = %e, "poll failed");
-                        vec![SourceEvent { source: kind, fetched_at: sink.now(), result: Err(e) }]
-                    }
-                };
+                let mut events: Vec<SourceEvent> = polled
+                    .payloads
+                    .into_iter()
+                    .map(|p| SourceEvent { source: kind, fetched_at: sink.now(), result: Ok(p) })
+                    .collect();
+                if let Some(e) = polled.error {
+                    tracing::warn!(source = %kind, error = %e, "poll failed");
+                    events.push(SourceEvent { source: kind, fetched_at: sink.now(), result: Err(e) });
+                }
                 for event in events {
                     if !sink.send(event).await {
                         return;

@@ -14,7 +14,7 @@ use aws_sdk_securityhub::types::{
 
 use super::Scope;
 use super::limiter::RateLimit;
-use super::poller::Poll;
+use super::poller::{Poll, Polled};
 use super::retry::{Caller, Retry};
 use crate::model::{
     Finding, FindingCompliance, Interner, RecordState, ResourceId, Severity, Sym, Timestamp, WorkflowStatus,
@@ -142,17 +142,25 @@ impl SecurityHubPoller {
         Ok((findings, skipped, out.next_token().map(str::to_string)))
     }
 
-    /// Every ACTIVE finding, page by page, then a sweep of what is no longer there.
-    pub async fn cold_load(&mut self, sink: Option<&Sink>) -> Result<Vec<Payload>, SourceError> {
+    /// Every ACTIVE finding, page by page, then a sweep of what is no longer there. What was
+    /// read before a failure is kept.
+    pub async fn cold_load(&mut self, sink: Option<&Sink>) -> Polled {
         let started_at = sink.map_or_else(Timestamp::now, Sink::now);
-        let standards = self.standards(sink).await?;
+        let mut payloads = Vec::new();
+        // Which standards are on is worth showing, not worth losing the findings over.
+        match self.standards(sink).await {
+            Ok(standards) => payloads.push(Payload::Merge(Dataset { standards, ..Default::default() })),
+            Err(e) => tracing::warn!(error = %e, "GetEnabledStandards failed; findings are read all the same"),
+        }
         let filters = active();
-        let mut payloads = vec![Payload::Merge(Dataset { standards, ..Default::default() })];
         let mut seen = Vec::new();
         let (mut pages, mut items) = (0u32, 0u64);
         let mut token = None;
         loop {
-            let (findings, skipped, next) = self.page(sink, &filters, token).await?;
+            let (findings, skipped, next) = match self.page(sink, &filters, token).await {
+                Ok(page) => page,
+                Err(e) => return Polled::partial(payloads, e),
+            };
             pages += 1;
             items += findings.len() as u64;
             seen.extend(findings.iter().map(|f| f.id.clone()));
@@ -177,7 +185,7 @@ impl SecurityHubPoller {
         }
         self.last_pass_pages = pages.max(1);
         payloads.push(Payload::Sweep { seen, started_at });
-        Ok(payloads)
+        Polled { payloads, error: None }
     }
 
     /// What changed since the watermark, and the next page(s) of the background pass.
@@ -185,7 +193,10 @@ impl SecurityHubPoller {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
         let mut payloads = Vec::new();
         if self.polls.is_multiple_of(STANDARDS_EVERY) {
-            payloads.push(Payload::Merge(Dataset { standards: self.standards(sink).await?, ..Default::default() }));
+            match self.standards(sink).await {
+                Ok(standards) => payloads.push(Payload::Merge(Dataset { standards, ..Default::default() })),
+                Err(e) => tracing::warn!(error = %e, "GetEnabledStandards failed; findings are read all the same"),
+            }
         }
         let since = self.watermark.unwrap_or(now) - jiff::SignedDuration::try_from(self.s.overlap).unwrap_or_default();
         let changed = AwsSecurityFindingFilters::builder()
@@ -240,14 +251,14 @@ impl Poll for SecurityHubPoller {
         self.s.interval
     }
 
-    async fn poll(&mut self, sink: Option<&Sink>) -> Result<Vec<Payload>, SourceError> {
+    async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
         let resolver = self.s.resolver.clone();
         self.s.scope.resolve(&resolver).await;
-        let result = if self.polls == 0 { self.cold_load(sink).await } else { self.incremental(sink).await };
-        if result.is_ok() {
+        let polled = if self.polls == 0 { self.cold_load(sink).await } else { self.incremental(sink).await.into() };
+        if polled.error.is_none() {
             self.polls += 1;
         }
-        result
+        polled
     }
 }
 
