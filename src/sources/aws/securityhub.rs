@@ -53,7 +53,9 @@ pub struct SecurityHubPoller {
     client: Client,
     s: Settings,
     interner: Interner,
-    /// The newest `UpdatedAt` seen.
+    /// When the last successful poll began: the next one asks for what changed since (less the
+    /// overlap). The poll's own clock, not the newest `UpdatedAt`: a burst of updates long ago
+    /// (Security Hub re-checking every control at once) is then not read again on every poll.
     watermark: Option<Timestamp>,
     pass: Pass,
     /// Pages the last complete pass took, to spread the next one over the window.
@@ -132,10 +134,7 @@ impl SecurityHubPoller {
         let mut skipped = 0;
         for f in out.findings() {
             match convert(f, &mut self.interner) {
-                Some(f) => {
-                    self.watermark = Some(self.watermark.map_or(f.updated_at, |w| w.max(f.updated_at)));
-                    findings.push(f);
-                }
+                Some(f) => findings.push(f),
                 None => skipped += 1,
             }
         }
@@ -254,9 +253,11 @@ impl Poll for SecurityHubPoller {
     async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
         let resolver = self.s.resolver.clone();
         self.s.scope.resolve(&resolver).await;
+        let started = sink.map_or_else(Timestamp::now, Sink::now);
         let polled = if self.polls == 0 { self.cold_load(sink).await } else { self.incremental(sink).await.into() };
         if polled.error.is_none() {
             self.polls += 1;
+            self.watermark = Some(started);
         }
         polled
     }
