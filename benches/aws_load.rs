@@ -145,7 +145,9 @@ fn main() {
     let polled = rt.block_on(Box::pin(p.cloudwatch.poll(None)));
     apply(&mut posture, SourceKind::CloudWatch, polled);
     let cloudwatch_calls: u64 = fake.calls().values().sum::<u64>() - before;
-    println!("a Config poll: {config_calls} calls (30 rules); a CloudWatch poll: {cloudwatch_calls} calls (121 alarms, 2 metrics)");
+    println!(
+        "a Config poll: {config_calls} calls (30 rules); a CloudWatch poll: {cloudwatch_calls} calls (121 alarms, 2 metrics)"
+    );
     if !quick {
         assert!(per_poll <= 2.0, "one incremental call plus one reconcile page");
     }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::text::{age, clean, width};
 use super::view::{Banner, View};
 use crate::model::{ControlKind, StatusLevel, Timestamp};
-use crate::sources::SourceError;
+use crate::sources::{SourceError, SourceKind};
 use crate::store::{Health, Posture};
 use crate::theme::{Theme, Token};
 
@@ -86,6 +86,13 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
         }
         if state.skipped > 0 {
             sources.push(Span::styled(format!(" · {} skipped", state.skipped), theme.style(Token::Warn)));
+        }
+        if kind == SourceKind::SecurityHub && wide {
+            let on: Vec<String> =
+                posture.standards().iter().filter(|s| s.enabled).map(|s| clean(&s.name).into_owned()).collect();
+            if !on.is_empty() {
+                sources.push(Span::styled(format!(" · {}", on.join(", ")), theme.style(Token::Muted)));
+            }
         }
         sources.push(Span::raw("   "));
     }
