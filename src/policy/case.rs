@@ -60,6 +60,20 @@ impl fmt::Display for CaseError {
 
 impl std::error::Error for CaseError {}
 
+impl CaseError {
+    /// A problem with a file as a whole.
+    pub fn whole(origin: &str, message: impl Into<String>) -> Self {
+        CaseError { origin: origin.to_string(), field: String::new(), message: message.into() }
+    }
+}
+
+/// Reads a case or tests file, with its name for messages.
+pub fn read(path: &Path) -> Result<(String, String), CaseError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| CaseError::whole(&origin, format!("cannot read: {e}")))?;
+    Ok((text, origin))
+}
+
 const FIELDS: [&str; 8] = [
     "request",
     "identityPolicies",
@@ -223,16 +237,9 @@ fn context(keys: &Map<String, Value>) -> Result<Context, FieldError> {
 
 /// A case file on disk: policies named by path are read relative to it.
 pub fn load_case(path: &Path) -> Result<Case, CaseError> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| CaseError {
-        origin: origin.clone(),
-        field: String::new(),
-        message: format!("cannot read: {e}"),
-    })?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| CaseError {
-        origin: origin.clone(),
-        field: String::new(),
-        message: format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()),
+    let (text, origin) = read(path)?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        CaseError::whole(&origin, format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()))
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse_case(&value, &origin, &Dir(dir), &[])

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::pattern::{ArnPattern, NoVariables, Pattern};
+use super::pattern::{ArnPattern, NoVariables, Pattern, placeholders_as_wildcards};
 
 const DATA: &str = include_str!("iam-data.json");
 
@@ -111,26 +111,6 @@ impl Service {
             .filter_map(|arn| ArnPattern::compile(&placeholders_as_wildcards(arn), &NoVariables, false))
             .collect()
     }
-}
-
-fn placeholders_as_wildcards(template: &str) -> String {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        match rest[start..].find('}') {
-            Some(end) => {
-                out.push('*');
-                rest = &rest[start + end + 1..];
-            }
-            None => {
-                rest = &rest[start..];
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 pub struct IamData {

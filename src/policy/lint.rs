@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::condition::{Base, SetOperator};
 use super::document::{Effect, Policy, Statement};
 use super::iam::{self, Action, Service};
-use super::pattern::{ArnPattern, NoVariables, Pattern};
+use super::pattern::{ArnPattern, NoVariables, Pattern, placeholders_as_wildcards};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -176,7 +176,7 @@ fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)
         .raw
         .iter()
         .map(|r| {
-            ArnPattern::compile(&variables_as_wildcards(r), &NoVariables, false).expect("literal patterns compile")
+            ArnPattern::compile(&placeholders_as_wildcards(r), &NoVariables, false).expect("literal patterns compile")
         })
         .collect();
     let reachable = |(service, action): &(&Service, &Action)| {
@@ -217,23 +217,6 @@ fn resource_types_hint(actions: &[(&Service, &Action)]) -> String {
         let shown: Vec<&str> = types.iter().take(3).map(String::as_str).collect();
         format!(" (e.g. {})", shown.join(", "))
     }
-}
-
-fn variables_as_wildcards(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        match rest[start..].find('}') {
-            Some(end) => {
-                out.push('*');
-                rest = &rest[start + end + 1..];
-            }
-            None => break,
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The closest known name, if it is close: a name that extends the one written (the workshop's

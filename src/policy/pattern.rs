@@ -201,6 +201,28 @@ pub fn substitute_text(text: &str, vars: &dyn Variables) -> Option<String> {
     Some(out)
 }
 
+/// The text with every `${...}` (a policy variable, or a placeholder in an ARN template)
+/// replaced by `*`, for asking what the text could ever match.
+pub fn placeholders_as_wildcards(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push('*');
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn wild(c: char) -> Tok {
     match c {
         '*' => Tok::Run,
@@ -385,6 +407,12 @@ mod tests {
         assert!(p.matches("arn:aws:s3:::b/k"), "fewer segments: matched as a whole");
         let p = ArnPattern::compile("arn:aws:logs:*:*:log-group:/aws/*:*", &NoVariables, false).unwrap();
         assert!(p.matches("arn:aws:logs:us-east-1:1:log-group:/aws/sagemaker:log-stream:x"));
+    }
+
+    #[test]
+    fn placeholders_become_wildcards() {
+        assert_eq!(placeholders_as_wildcards("arn:${Partition}:s3:::${BucketName}/${ObjectName}"), "arn:*:s3:::*/*");
+        assert_eq!(placeholders_as_wildcards("home/${aws:username}/x${"), "home/*/x${");
     }
 
     #[test]

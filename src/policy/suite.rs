@@ -69,12 +69,7 @@ impl Suite {
     /// A tests file on disk; policy paths are relative to `policies` when given, else to the
     /// file's own folder.
     pub fn load(path: &Path, policies: Option<&Path>) -> Result<Suite, CaseError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| CaseError {
-            origin: origin.clone(),
-            field: String::new(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let (text, origin) = super::case::read(path)?;
         let dir =
             policies.map(Path::to_path_buf).unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
         let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));

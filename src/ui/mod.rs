@@ -76,7 +76,7 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
         let mut spans = Vec::new();
         for kind in ControlKind::ALL {
             let summary = posture.pane_summary(kind, ctx.now);
-            let mut title = panes::summary_spans(kind, &summary, theme);
+            let mut title = panes::summary_spans(kind, &summary, theme, true);
             if kind == view.focus {
                 for s in &mut title {
                     s.style = s.style.patch(theme.style(Token::Selection));

@@ -37,10 +37,16 @@ fn extra(kind: ControlKind) -> Extra {
     }
 }
 
-/// The pane's name with its score and counts, for titles and tabs.
-pub fn summary_spans(kind: ControlKind, summary: &PaneSummary, theme: &Theme) -> Vec<Span<'static>> {
+/// The pane's name with its score and counts, for titles and tabs (`compact`: only what needs
+/// attention, so that three tabs fit in 80 columns).
+pub fn summary_spans(kind: ControlKind, summary: &PaneSummary, theme: &Theme, compact: bool) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
-    for level in [StatusLevel::Fail, StatusLevel::Warn, StatusLevel::Stale, StatusLevel::Unknown, StatusLevel::Pass] {
+    let levels: &[StatusLevel] = if compact {
+        &[StatusLevel::Fail, StatusLevel::Warn, StatusLevel::Stale]
+    } else {
+        &[StatusLevel::Fail, StatusLevel::Warn, StatusLevel::Stale, StatusLevel::Unknown, StatusLevel::Pass]
+    };
+    for &level in levels {
         let n = summary.count(level);
         if n > 0 {
             spans.push(Span::styled(format!(" {}{n}", level.symbol()), theme.style(Token::for_status(level))));
@@ -76,7 +82,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
     let mut block = Block::bordered().border_style(border);
     if titled {
         let summary = posture.pane_summary(kind, now);
-        block = block.title(Line::from(summary_spans(kind, &summary, theme)));
+        block = block.title(Line::from(summary_spans(kind, &summary, theme, false)));
     }
     let inner = block.inner(area);
     let controls = posture.pane(kind);
