@@ -9,7 +9,7 @@ use aws_sdk_cloudwatch::types::{AlarmType, Metric, MetricDataQuery, MetricStat, 
 
 use super::limiter::RateLimit;
 use super::poller::{Poll, Polled};
-use super::retry::{Caller, Retry};
+use super::retry::{Caller, Retry, every_page};
 use super::{Scope, sdk_time, timestamp};
 use crate::model::{Alarm, AlarmKind, AlarmState, Interner, MetricId, MetricSeries, Timestamp};
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind};
@@ -30,6 +30,8 @@ pub struct CloudWatchPoller {
     profile: Option<String>,
     interner: Interner,
     loaded: bool,
+    /// Calls made, for the benchmark's count of calls per poll.
+    pub calls: u64,
 }
 
 impl CloudWatchPoller {
@@ -59,75 +61,73 @@ impl CloudWatchPoller {
             profile,
             interner: Interner::new(),
             loaded: false,
+            calls: 0,
         }
-    }
-
-    fn caller<'a>(&'a self, sink: Option<&'a Sink>) -> Caller<'a> {
-        Caller { kind: SourceKind::CloudWatch, sink, profile: self.profile.as_deref(), retry: &self.retry }
     }
 
     pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<Dataset, SourceError> {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
-        let account = self.interner.intern(if self.scope.account.is_empty() { "unknown" } else { &self.scope.account });
-        let region = self.interner.intern(&self.scope.region);
         let mut alarms = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            self.limit.acquire().await;
-            let out = self
-                .caller(sink)
-                .call("cloudwatch:DescribeAlarms", || {
-                    self.client
+        {
+            let CloudWatchPoller { client, scope, retry, limit, profile, interner, calls, .. } = &mut *self;
+            let caller = Caller { kind: SourceKind::CloudWatch, sink, profile: profile.as_deref(), retry };
+            let account = interner.intern(if scope.account.is_empty() { "unknown" } else { &scope.account });
+            let region = interner.intern(&scope.region);
+            every_page(
+                &caller,
+                limit,
+                calls,
+                "cloudwatch:DescribeAlarms",
+                |token| {
+                    client
                         .describe_alarms()
                         .alarm_types(AlarmType::MetricAlarm)
                         .alarm_types(AlarmType::CompositeAlarm)
                         .max_records(100)
-                        .set_next_token(token.clone())
+                        .set_next_token(token)
                         .send()
-                })
-                .await
-                .map_err(SourceError::from)?;
-            for a in out.metric_alarms() {
-                let Some(name) = a.alarm_name() else { continue };
-                let metric = match (a.namespace(), a.metric_name()) {
-                    (Some(ns), Some(m)) => {
-                        Some(MetricId { namespace: self.interner.intern(ns), name: self.interner.intern(m) })
+                },
+                |page| {
+                    for a in page.metric_alarms() {
+                        let Some(name) = a.alarm_name() else { continue };
+                        let metric = match (a.namespace(), a.metric_name()) {
+                            (Some(ns), Some(m)) => {
+                                Some(MetricId { namespace: interner.intern(ns), name: interner.intern(m) })
+                            }
+                            _ => None,
+                        };
+                        alarms.push(Alarm {
+                            name: interner.intern(name),
+                            kind: AlarmKind::Metric,
+                            state: state(a.state_value()),
+                            reason: a.state_reason().unwrap_or_default().into(),
+                            metric,
+                            state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
+                            account: account.clone(),
+                            region: region.clone(),
+                        });
                     }
-                    _ => None,
-                };
-                alarms.push(Alarm {
-                    name: self.interner.intern(name),
-                    kind: AlarmKind::Metric,
-                    state: state(a.state_value()),
-                    reason: a.state_reason().unwrap_or_default().into(),
-                    metric,
-                    state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
-                    account: account.clone(),
-                    region: region.clone(),
-                });
-            }
-            for a in out.composite_alarms() {
-                let Some(name) = a.alarm_name() else { continue };
-                alarms.push(Alarm {
-                    name: self.interner.intern(name),
-                    kind: AlarmKind::Composite,
-                    state: state(a.state_value()),
-                    reason: a.state_reason().unwrap_or_default().into(),
-                    metric: None,
-                    state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
-                    account: account.clone(),
-                    region: region.clone(),
-                });
-            }
-            pages += 1;
-            if let (false, Some(sink)) = (self.loaded, sink) {
-                super::progress(sink, SourceKind::CloudWatch, pages, alarms.len() as u64).await;
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
+                    for a in page.composite_alarms() {
+                        let Some(name) = a.alarm_name() else { continue };
+                        alarms.push(Alarm {
+                            name: interner.intern(name),
+                            kind: AlarmKind::Composite,
+                            state: state(a.state_value()),
+                            reason: a.state_reason().unwrap_or_default().into(),
+                            metric: None,
+                            state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
+                            account: account.clone(),
+                            region: region.clone(),
+                        });
+                    }
+                    page.next_token().map(str::to_string)
+                },
+            )
+            .await?;
+        }
+        if let (false, Some(sink)) = (self.loaded, sink) {
+            let pages = u32::try_from(self.calls).unwrap_or(u32::MAX);
+            super::progress(sink, SourceKind::CloudWatch, pages, alarms.len() as u64).await;
         }
         let metrics = self.metric_data(sink, now).await?;
         self.loaded = true;
@@ -136,18 +136,12 @@ impl CloudWatchPoller {
 
     /// The catalog's metrics over the history window, one point a minute (sums).
     async fn metric_data(&mut self, sink: Option<&Sink>, now: Timestamp) -> Result<Vec<MetricSeries>, SourceError> {
-        let start = now - jiff::SignedDuration::try_from(self.history).unwrap_or_default();
+        let CloudWatchPoller { client, retry, limit, profile, interner, calls, metrics, history, .. } = &mut *self;
+        let caller = Caller { kind: SourceKind::CloudWatch, sink, profile: profile.as_deref(), retry };
+        let start = now - jiff::SignedDuration::try_from(*history).unwrap_or_default();
         let mut series: BTreeMap<usize, Vec<(Timestamp, f64)>> = BTreeMap::new();
-        let chunks: Vec<Vec<(usize, (String, String))>> = self
-            .metrics
-            .iter()
-            .cloned()
-            .enumerate()
-            .collect::<Vec<_>>()
-            .chunks(QUERIES_PER_CALL)
-            .map(<[_]>::to_vec)
-            .collect();
-        for chunk in chunks {
+        let indexed: Vec<(usize, &(String, String))> = metrics.iter().enumerate().collect();
+        for chunk in indexed.chunks(QUERIES_PER_CALL) {
             let queries: Vec<MetricDataQuery> = chunk
                 .iter()
                 .map(|(i, (ns, name))| {
@@ -164,44 +158,44 @@ impl CloudWatchPoller {
                         .build()
                 })
                 .collect();
-            let mut token: Option<String> = None;
-            loop {
-                self.limit.acquire().await;
-                let out = self
-                    .caller(sink)
-                    .call("cloudwatch:GetMetricData", || {
-                        self.client
-                            .get_metric_data()
-                            .set_metric_data_queries(Some(queries.clone()))
-                            .start_time(sdk_time(start))
-                            .end_time(sdk_time(now))
-                            .scan_by(ScanBy::TimestampAscending)
-                            .set_next_token(token.clone())
-                            .send()
-                    })
-                    .await
-                    .map_err(SourceError::from)?;
-                for r in out.metric_data_results() {
-                    let Some(i) = r.id().and_then(|id| id.strip_prefix('m')).and_then(|n| n.parse::<usize>().ok())
-                    else {
-                        continue;
-                    };
-                    let points = series.entry(i).or_default();
-                    points.extend(r.timestamps().iter().map(timestamp).zip(r.values().iter().copied()));
-                }
-                token = out.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
+            every_page(
+                &caller,
+                limit,
+                calls,
+                "cloudwatch:GetMetricData",
+                |token| {
+                    client
+                        .get_metric_data()
+                        .set_metric_data_queries(Some(queries.clone()))
+                        .start_time(sdk_time(start))
+                        .end_time(sdk_time(now))
+                        .scan_by(ScanBy::TimestampAscending)
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| {
+                    for r in page.metric_data_results() {
+                        let Some(i) = r.id().and_then(|id| id.strip_prefix('m')).and_then(|n| n.parse::<usize>().ok())
+                        else {
+                            continue;
+                        };
+                        series
+                            .entry(i)
+                            .or_default()
+                            .extend(r.timestamps().iter().map(timestamp).zip(r.values().iter().copied()));
+                    }
+                    page.next_token().map(str::to_string)
+                },
+            )
+            .await?;
         }
         Ok(series
             .into_iter()
             .filter_map(|(i, mut points)| {
-                let (ns, name) = self.metrics.get(i)?;
+                let (ns, name) = metrics.get(i)?;
                 points.sort_by_key(|(t, _)| *t);
                 Some(MetricSeries {
-                    metric: MetricId { namespace: self.interner.intern(ns), name: self.interner.intern(name) },
+                    metric: MetricId { namespace: interner.intern(ns), name: interner.intern(name) },
                     points,
                 })
             })

@@ -10,7 +10,7 @@ use aws_sdk_config::types::{ComplianceType, RemediationExecutionState};
 use super::error::CallError;
 use super::limiter::RateLimit;
 use super::poller::{Poll, Polled};
-use super::retry::{Caller, Retry};
+use super::retry::{Caller, Retry, every_page};
 use super::{Scope, timestamp};
 use crate::model::{
     CappedCount, ConfigCompliance, ConfigRule, Evaluation, ExecutionState, Interner, RemediationConfig,
@@ -72,15 +72,12 @@ impl ConfigPoller {
         }
     }
 
-    fn caller<'a>(&'a self, sink: Option<&'a Sink>) -> Caller<'a> {
-        Caller { kind: SourceKind::Config, sink, profile: self.profile.as_deref(), retry: &self.retry }
-    }
-
     /// Reads everything. When a call after the rule list fails, what was read so far comes
     /// with the error (the rules, with what is known of their compliance).
     pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<Dataset, (Option<Dataset>, SourceError)> {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
-        let rules = self.rules(sink).await.map_err(|e| (None, e))?;
+        let rules = self.rules(sink).await.map_err(|e| (None, e.error))?;
+        self.progress(sink, rules.len() as u64).await;
         let names: Vec<String> = rules.iter().map(|(n, _)| n.clone()).collect();
         let mut parts = Parts::default();
         let outcome = self.read_parts(sink, &names, &mut parts).await;
@@ -93,45 +90,42 @@ impl ConfigPoller {
     }
 
     /// Progress, while the first load runs: later polls keep the health "ok".
-    async fn progress(&self, sink: Option<&Sink>, pages: u32, items: u64) {
+    async fn progress(&self, sink: Option<&Sink>, items: u64) {
         if let (false, Some(sink)) = (self.loaded, sink) {
+            let pages = u32::try_from(self.calls).unwrap_or(u32::MAX);
             super::progress(sink, SourceKind::Config, pages, items).await;
         }
     }
 
     /// Every rule, with its managed source identifier.
-    async fn rules(&mut self, sink: Option<&Sink>) -> Result<Vec<(String, Option<String>)>, SourceError> {
-        let mut rules: Vec<(String, Option<String>)> = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            self.limit.acquire().await;
-            self.calls += 1;
-            let out = self
-                .caller(sink)
-                .call("config:DescribeConfigRules", || {
-                    self.client.describe_config_rules().set_next_token(token.clone()).send()
-                })
-                .await?;
-            for r in out.config_rules() {
-                // Without STS, the rule's ARN says which account this is.
-                if self.scope.account.is_empty()
-                    && let Some(account) = r.config_rule_arn().and_then(crate::policy::context::arn_account)
-                {
-                    self.scope.account = account.to_string();
+    async fn rules(&mut self, sink: Option<&Sink>) -> Result<Vec<(String, Option<String>)>, CallError> {
+        let ConfigPoller { client, scope, retry, limit, profile, calls, .. } = self;
+        let caller = Caller { kind: SourceKind::Config, sink, profile: profile.as_deref(), retry };
+        let mut rules = Vec::new();
+        every_page(
+            &caller,
+            limit,
+            calls,
+            "config:DescribeConfigRules",
+            |token| client.describe_config_rules().set_next_token(token).send(),
+            |page| {
+                for r in page.config_rules() {
+                    // Without STS, the rule's ARN says which account this is.
+                    if scope.account.is_empty()
+                        && let Some(account) = r.config_rule_arn().and_then(crate::policy::context::arn_account)
+                    {
+                        scope.account = account.to_string();
+                    }
+                    if let Some(name) = r.config_rule_name() {
+                        let source = r.source().and_then(|s| s.source_identifier()).map(str::to_string);
+                        rules.push((name.to_string(), source));
+                    }
                 }
-                if let Some(name) = r.config_rule_name() {
-                    let source = r.source().and_then(|s| s.source_identifier()).map(str::to_string);
-                    rules.push((name.to_string(), source));
-                }
-            }
-            pages += 1;
-            self.progress(sink, pages, rules.len() as u64).await;
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(rules);
-            }
-        }
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await?;
+        Ok(rules)
     }
 
     /// Compliance, details, evaluation errors and remediation, into `parts` as they are read.
@@ -142,40 +136,39 @@ impl ConfigPoller {
         parts: &mut Parts,
     ) -> Result<(), SourceError> {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
-        let mut pages = 0u32;
-        // Compliance summaries, 25 names a call.
-        for chunk in names.chunks(NAMES_PER_CALL) {
-            let mut token: Option<String> = None;
-            loop {
-                self.limit.acquire().await;
-                self.calls += 1;
-                let out = self
-                    .caller(sink)
-                    .call("config:DescribeComplianceByConfigRule", || {
-                        self.client
+        {
+            let ConfigPoller { client, retry, limit, profile, calls, .. } = &mut *self;
+            let caller = Caller { kind: SourceKind::Config, sink, profile: profile.as_deref(), retry };
+            // Compliance summaries, 25 names a call.
+            for chunk in names.chunks(NAMES_PER_CALL) {
+                every_page(
+                    &caller,
+                    limit,
+                    calls,
+                    "config:DescribeComplianceByConfigRule",
+                    |token| {
+                        client
                             .describe_compliance_by_config_rule()
                             .set_config_rule_names(Some(chunk.to_vec()))
-                            .set_next_token(token.clone())
+                            .set_next_token(token)
                             .send()
-                    })
-                    .await?;
-                for c in out.compliance_by_config_rules() {
-                    let Some(name) = c.config_rule_name() else { continue };
-                    let compliance = c.compliance().and_then(|c| c.compliance_type()).and_then(compliance);
-                    let capped = c
-                        .compliance()
-                        .and_then(|c| c.compliance_contributor_count())
-                        .map(|n| CappedCount { count: n.capped_count().max(0) as u32, cap_exceeded: n.cap_exceeded() });
-                    parts.summaries.insert(name.to_string(), (compliance, capped));
-                }
-                pages += 1;
-                self.progress(sink, pages, names.len() as u64).await;
-                token = out.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
+                    },
+                    |page| {
+                        for c in page.compliance_by_config_rules() {
+                            let Some(name) = c.config_rule_name() else { continue };
+                            let compliance = c.compliance().and_then(|c| c.compliance_type()).and_then(compliance);
+                            let capped = c.compliance().and_then(|c| c.compliance_contributor_count()).map(|n| {
+                                CappedCount { count: n.capped_count().max(0) as u32, cap_exceeded: n.cap_exceeded() }
+                            });
+                            parts.summaries.insert(name.to_string(), (compliance, capped));
+                        }
+                        page.next_token().map(str::to_string)
+                    },
+                )
+                .await?;
             }
         }
+        self.progress(sink, names.len() as u64).await;
 
         // The NON_COMPLIANT resources of each non-compliant rule, every page.
         for name in names {
@@ -183,7 +176,7 @@ impl ConfigPoller {
                 continue;
             }
             match self.details(sink, name, &mut parts.evaluations).await {
-                Ok(()) => {
+                Ok(_) => {
                     parts.complete.insert(name.clone());
                 }
                 // Throttled or failing details leave the rule with its capped count ("N+").
@@ -193,108 +186,108 @@ impl ConfigPoller {
                 }) => return Err(e),
                 Err(e) => tracing::warn!(rule = %name, error = %e.error, "details not read; showing the capped count"),
             }
-            pages += 1;
-            self.progress(sink, pages, parts.evaluations.len() as u64).await;
+            self.progress(sink, parts.evaluations.len() as u64).await;
         }
 
+        let ConfigPoller { client, scope, retry, limit, profile, interner, calls, .. } = &mut *self;
+        let caller = Caller { kind: SourceKind::Config, sink, profile: profile.as_deref(), retry };
         // Evaluation errors.
         for chunk in names.chunks(50) {
-            let mut token: Option<String> = None;
-            loop {
-                self.limit.acquire().await;
-                self.calls += 1;
-                let out = self
-                    .caller(sink)
-                    .call("config:DescribeConfigRuleEvaluationStatus", || {
-                        self.client
-                            .describe_config_rule_evaluation_status()
-                            .set_config_rule_names(Some(chunk.to_vec()))
-                            .set_next_token(token.clone())
-                            .send()
-                    })
-                    .await?;
-                for s in out.config_rules_evaluation_status() {
-                    let (Some(name), Some(code)) = (s.config_rule_name(), s.last_error_code()) else { continue };
-                    // An error counts while the last failure is newer than the last success.
-                    let failing = match (s.last_failed_evaluation_time(), s.last_successful_evaluation_time()) {
-                        (Some(f), Some(ok)) => timestamp(f) > timestamp(ok),
-                        _ => true,
-                    };
-                    if failing && !code.is_empty() {
-                        let message = s.last_error_message().unwrap_or_default();
-                        parts.errors.insert(name.to_string(), format!("{code}: {message}"));
+            every_page(
+                &caller,
+                limit,
+                calls,
+                "config:DescribeConfigRuleEvaluationStatus",
+                |token| {
+                    client
+                        .describe_config_rule_evaluation_status()
+                        .set_config_rule_names(Some(chunk.to_vec()))
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| {
+                    for s in page.config_rules_evaluation_status() {
+                        let (Some(name), Some(code)) = (s.config_rule_name(), s.last_error_code()) else { continue };
+                        // An error counts while the last failure is newer than the last success.
+                        let failing = match (s.last_failed_evaluation_time(), s.last_successful_evaluation_time()) {
+                            (Some(f), Some(ok)) => timestamp(f) > timestamp(ok),
+                            _ => true,
+                        };
+                        if failing && !code.is_empty() {
+                            let message = s.last_error_message().unwrap_or_default();
+                            parts.errors.insert(name.to_string(), format!("{code}: {message}"));
+                        }
                     }
-                }
-                token = out.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
+                    page.next_token().map(str::to_string)
+                },
+            )
+            .await?;
         }
 
         // Remediation configurations, 25 names a call, not paginated.
         for chunk in names.chunks(NAMES_PER_CALL) {
-            self.limit.acquire().await;
-            self.calls += 1;
-            let out = self
-                .caller(sink)
-                .call("config:DescribeRemediationConfigurations", || {
-                    self.client.describe_remediation_configurations().set_config_rule_names(Some(chunk.to_vec())).send()
-                })
-                .await?;
-            for rc in out.remediation_configurations() {
-                parts.remediation_configs.push(RemediationConfig {
-                    rule: self.interner.intern(rc.config_rule_name()),
-                    target: self.interner.intern(rc.target_id()),
-                    automatic: rc.automatic(),
-                    observed_at: now,
-                });
-            }
+            every_page(
+                &caller,
+                limit,
+                calls,
+                "config:DescribeRemediationConfigurations",
+                |_| client.describe_remediation_configurations().set_config_rule_names(Some(chunk.to_vec())).send(),
+                |page| {
+                    for rc in page.remediation_configurations() {
+                        parts.remediation_configs.push(RemediationConfig {
+                            rule: interner.intern(rc.config_rule_name()),
+                            target: interner.intern(rc.target_id()),
+                            automatic: rc.automatic(),
+                            observed_at: now,
+                        });
+                    }
+                    None
+                },
+            )
+            .await?;
         }
 
         // Their executions.
         let with_remediation: Vec<String> = parts.remediation_configs.iter().map(|r| r.rule.to_string()).collect();
         for rule in &with_remediation {
-            let mut token: Option<String> = None;
-            loop {
-                self.limit.acquire().await;
-                self.calls += 1;
-                let out = self
-                    .caller(sink)
-                    .call("config:DescribeRemediationExecutionStatus", || {
-                        self.client
-                            .describe_remediation_execution_status()
-                            .config_rule_name(rule)
-                            .limit(100)
-                            .set_next_token(token.clone())
-                            .send()
-                    })
-                    .await?;
-                for x in out.remediation_execution_statuses() {
-                    let Some(key) = x.resource_key() else { continue };
-                    let invoked = x.invocation_time().map(timestamp).unwrap_or(now);
-                    let resource = ResourceId::from_config(
-                        &mut self.interner,
-                        key.resource_type().as_str(),
-                        key.resource_id(),
-                        &self.scope.account,
-                        &self.scope.region,
-                    );
-                    let message = x.step_details().iter().filter_map(|s| s.error_message()).next().map(Into::into);
-                    parts.executions.push(RemediationExecution {
-                        rule: self.interner.intern(rule),
-                        resource,
-                        state: execution_state(x.state()),
-                        invoked_at: invoked,
-                        updated_at: x.last_updated_time().map(timestamp).unwrap_or(invoked),
-                        message,
-                    });
-                }
-                token = out.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
+            every_page(
+                &caller,
+                limit,
+                calls,
+                "config:DescribeRemediationExecutionStatus",
+                |token| {
+                    client
+                        .describe_remediation_execution_status()
+                        .config_rule_name(rule)
+                        .limit(100)
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| {
+                    for x in page.remediation_execution_statuses() {
+                        let Some(key) = x.resource_key() else { continue };
+                        let invoked = x.invocation_time().map(timestamp).unwrap_or(now);
+                        let resource = ResourceId::from_config(
+                            interner,
+                            key.resource_type().as_str(),
+                            key.resource_id(),
+                            &scope.account,
+                            &scope.region,
+                        );
+                        let message = x.step_details().iter().filter_map(|s| s.error_message()).next().map(Into::into);
+                        parts.executions.push(RemediationExecution {
+                            rule: interner.intern(rule),
+                            resource,
+                            state: execution_state(x.state()),
+                            invoked_at: invoked,
+                            updated_at: x.last_updated_time().map(timestamp).unwrap_or(invoked),
+                            message,
+                        });
+                    }
+                    page.next_token().map(str::to_string)
+                },
+            )
+            .await?;
         }
         Ok(())
     }
@@ -329,43 +322,42 @@ impl ConfigPoller {
         }
     }
 
-    async fn details(&mut self, sink: Option<&Sink>, rule: &str, out: &mut Vec<Evaluation>) -> Result<(), CallError> {
-        let mut token: Option<String> = None;
-        loop {
-            self.limit.acquire().await;
-            self.calls += 1;
-            let page = self
-                .caller(sink)
-                .call("config:GetComplianceDetailsByConfigRule", || {
-                    self.client
-                        .get_compliance_details_by_config_rule()
-                        .config_rule_name(rule)
-                        .compliance_types(ComplianceType::NonCompliant)
-                        .limit(DETAILS_PAGE)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await?;
-            for e in page.evaluation_results() {
-                let Some(q) = e.evaluation_result_identifier().and_then(|i| i.evaluation_result_qualifier()) else {
-                    continue;
-                };
-                let (Some(kind), Some(id)) = (q.resource_type(), q.resource_id()) else { continue };
-                let resource =
-                    ResourceId::from_config(&mut self.interner, kind, id, &self.scope.account, &self.scope.region);
-                out.push(Evaluation {
-                    rule: self.interner.intern(rule),
-                    resource,
-                    compliance: e.compliance_type().and_then(compliance).unwrap_or(ConfigCompliance::NonCompliant),
-                    annotation: e.annotation().map(Into::into),
-                    recorded_at: e.result_recorded_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
-                });
-            }
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(());
-            }
-        }
+    /// Every page of one rule's NON_COMPLIANT evaluations.
+    async fn details(&mut self, sink: Option<&Sink>, rule: &str, out: &mut Vec<Evaluation>) -> Result<u32, CallError> {
+        let ConfigPoller { client, scope, retry, limit, profile, interner, calls, .. } = self;
+        let caller = Caller { kind: SourceKind::Config, sink, profile: profile.as_deref(), retry };
+        every_page(
+            &caller,
+            limit,
+            calls,
+            "config:GetComplianceDetailsByConfigRule",
+            |token| {
+                client
+                    .get_compliance_details_by_config_rule()
+                    .config_rule_name(rule)
+                    .compliance_types(ComplianceType::NonCompliant)
+                    .limit(DETAILS_PAGE)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                for e in page.evaluation_results() {
+                    let Some(q) = e.evaluation_result_identifier().and_then(|i| i.evaluation_result_qualifier()) else {
+                        continue;
+                    };
+                    let (Some(kind), Some(id)) = (q.resource_type(), q.resource_id()) else { continue };
+                    out.push(Evaluation {
+                        rule: interner.intern(rule),
+                        resource: ResourceId::from_config(interner, kind, id, &scope.account, &scope.region),
+                        compliance: e.compliance_type().and_then(compliance).unwrap_or(ConfigCompliance::NonCompliant),
+                        annotation: e.annotation().map(Into::into),
+                        recorded_at: e.result_recorded_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
+                    });
+                }
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await
     }
 }
 

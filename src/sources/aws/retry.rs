@@ -90,6 +90,36 @@ impl Caller<'_> {
     }
 }
 
+/// Every page of a paginated call, each under the rate limit: `request` makes the call for a
+/// page token, `take` keeps the page and returns the next token. Returns the pages read.
+pub async fn every_page<O, E, R, F, Fut>(
+    caller: &Caller<'_>,
+    limit: &super::limiter::RateLimit,
+    calls: &mut u64,
+    action: &str,
+    mut request: F,
+    mut take: impl FnMut(O) -> Option<String>,
+) -> Result<u32, CallError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<O, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HasStatus,
+{
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        limit.acquire().await;
+        *calls += 1;
+        let page = caller.call(action, || request(token.clone())).await?;
+        pages += 1;
+        token = take(page);
+        if token.is_none() {
+            return Ok(pages);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

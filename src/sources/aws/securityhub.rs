@@ -15,7 +15,7 @@ use aws_sdk_securityhub::types::{
 use super::Scope;
 use super::limiter::RateLimit;
 use super::poller::{Poll, Polled};
-use super::retry::{Caller, Retry};
+use super::retry::{Caller, Retry, every_page};
 use crate::model::{
     Finding, FindingCompliance, Interner, RecordState, ResourceId, Severity, Sym, Timestamp, WorkflowStatus,
 };
@@ -63,6 +63,8 @@ pub struct SecurityHubPoller {
     polls: u64,
     /// GetFindings calls made, for the benchmark's count of calls per poll.
     pub get_findings_calls: u64,
+    /// Other Security Hub calls made.
+    pub other_calls: u64,
 }
 
 impl SecurityHubPoller {
@@ -76,6 +78,7 @@ impl SecurityHubPoller {
             last_pass_pages: 1,
             polls: 0,
             get_findings_calls: 0,
+            other_calls: 0,
         }
     }
 
@@ -83,31 +86,31 @@ impl SecurityHubPoller {
         Caller { kind: SourceKind::SecurityHub, sink, profile: self.s.profile.as_deref(), retry: &self.s.retry }
     }
 
-    pub async fn standards(&self, sink: Option<&Sink>) -> Result<Vec<Standard>, SourceError> {
+    pub async fn standards(&mut self, sink: Option<&Sink>) -> Result<Vec<Standard>, SourceError> {
+        let SecurityHubPoller { client, s, other_calls, .. } = self;
+        let caller = Caller { kind: SourceKind::SecurityHub, sink, profile: s.profile.as_deref(), retry: &s.retry };
         let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            self.s.other.acquire().await;
-            let page = self
-                .caller(sink)
-                .call("securityhub:GetEnabledStandards", || {
-                    self.client.get_enabled_standards().set_next_token(token.clone()).max_results(100).send()
-                })
-                .await?;
-            for sub in page.standards_subscriptions() {
-                let Some(arn) = sub.standards_arn() else { continue };
-                let status = sub.standards_status().map(|s| s.as_str()).unwrap_or_default();
-                out.push(Standard {
-                    arn: arn.to_string(),
-                    name: Standard::short_name(arn),
-                    enabled: matches!(status, "READY" | "PENDING" | "INCOMPLETE"),
-                });
-            }
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
+        every_page(
+            &caller,
+            &s.other,
+            other_calls,
+            "securityhub:GetEnabledStandards",
+            |token| client.get_enabled_standards().set_next_token(token).max_results(100).send(),
+            |page| {
+                for sub in page.standards_subscriptions() {
+                    let Some(arn) = sub.standards_arn() else { continue };
+                    let status = sub.standards_status().map(|s| s.as_str()).unwrap_or_default();
+                    out.push(Standard {
+                        arn: arn.to_string(),
+                        name: Standard::short_name(arn),
+                        enabled: matches!(status, "READY" | "PENDING" | "INCOMPLETE"),
+                    });
+                }
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await?;
+        Ok(out)
     }
 
     /// One page of GetFindings, converted as it arrives (the SDK's values are large).
