@@ -20,7 +20,7 @@ use vigil::sources::aws::limiter::RateLimit;
 use vigil::sources::aws::poller::Poll;
 use vigil::sources::aws::retry::Retry;
 use vigil::sources::aws::securityhub::{SecurityHubPoller, Settings};
-use vigil::sources::aws::{AccountResolver, Scope};
+use vigil::sources::aws::{AccountResolver, PollerBase, Scope};
 use vigil::sources::{Dataset, Payload, SourceError, SourceEvent, SourceKind};
 use vigil::store::Posture;
 
@@ -45,28 +45,28 @@ fn retry(max_attempts: u32) -> Retry {
     Retry { max_attempts, initial_backoff: Duration::from_millis(1), max_backoff: Duration::from_millis(5) }
 }
 
-fn scope() -> Scope {
-    Scope { account: ACCOUNT.into(), region: "us-east-1".into() }
-}
-
-fn resolver() -> std::sync::Arc<AccountResolver> {
-    AccountResolver::known(ACCOUNT, sdk(), AwsSettings::default())
+/// A poller's settings: the test account, `attempts` quick attempts a call, profile "prod".
+fn base(kind: SourceKind, attempts: u32, interval: u64) -> PollerBase {
+    PollerBase {
+        kind,
+        scope: Scope { account: ACCOUNT.into(), region: "us-east-1".into() },
+        resolver: AccountResolver::known(ACCOUNT, sdk(), AwsSettings::default()),
+        retry: retry(attempts),
+        interval: Duration::from_secs(interval),
+        profile: Some("prod".into()),
+    }
 }
 
 fn securityhub(rules: &[&Rule], mode: RuleMode, attempts: u32) -> SecurityHubPoller {
     let conf = aws_sdk_securityhub::config::Builder::from(&sdk()).interceptor(interceptor(rules, mode)).build();
     SecurityHubPoller::new(
         aws_sdk_securityhub::Client::from_conf(conf),
+        base(SourceKind::SecurityHub, attempts, 30),
         Settings {
-            scope: scope(),
-            resolver: resolver(),
-            retry: retry(attempts),
             get_findings: RateLimit::per_second(0.0),
             other: RateLimit::per_second(0.0),
-            interval: Duration::from_secs(30),
             reconcile: Duration::from_secs(900),
             overlap: Duration::from_secs(300),
-            profile: Some("prod".into()),
         },
     )
 }
@@ -75,12 +75,8 @@ fn config(rules: &[&Rule], mode: RuleMode, attempts: u32) -> ConfigPoller {
     let conf = aws_sdk_config::config::Builder::from(&sdk()).interceptor(interceptor(rules, mode)).build();
     ConfigPoller::new(
         aws_sdk_config::Client::from_conf(conf),
-        scope(),
-        resolver(),
-        retry(attempts),
+        base(SourceKind::Config, attempts, 60),
         RateLimit::per_second(0.0),
-        Duration::from_secs(60),
-        Some("prod".into()),
     )
 }
 
@@ -496,14 +492,10 @@ async fn cloudwatch_reads_metric_and_composite_alarms_and_the_catalog_metrics() 
     let metrics = catalog.controls.iter().flat_map(|c| c.evidence.metrics.iter().cloned()).collect();
     let mut cw = CloudWatchPoller::new(
         aws_sdk_cloudwatch::Client::from_conf(conf),
-        scope(),
-        resolver(),
-        retry(3),
+        PollerBase { profile: None, ..base(SourceKind::CloudWatch, 3, 60) },
         RateLimit::per_second(0.0),
-        Duration::from_secs(60),
         Duration::from_secs(3 * 3600),
         metrics,
-        None,
     );
     let payloads = cw.poll(None).await.unwrap();
     assert_eq!(alarms.num_calls(), 2);

@@ -9,8 +9,8 @@ use aws_sdk_cloudwatch::types::{AlarmType, Metric, MetricDataQuery, MetricStat, 
 
 use super::limiter::RateLimit;
 use super::poller::{Poll, Polled};
-use super::retry::{Caller, Retry, every_page};
-use super::{Scope, sdk_time, timestamp};
+use super::retry::every_page;
+use super::{PollerBase, sdk_time, timestamp};
 use crate::model::{Alarm, AlarmKind, AlarmState, Interner, MetricId, MetricSeries, Timestamp};
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind};
 
@@ -19,15 +19,11 @@ const QUERIES_PER_CALL: usize = 500;
 
 pub struct CloudWatchPoller {
     client: Client,
-    scope: Scope,
-    resolver: std::sync::Arc<super::AccountResolver>,
-    retry: Retry,
+    base: PollerBase,
     limit: RateLimit,
-    interval: Duration,
     history: Duration,
     /// The catalog's metrics, as namespace and name.
     metrics: Vec<(String, String)>,
-    profile: Option<String>,
     interner: Interner,
     loaded: bool,
     /// Calls made, for the benchmark's count of calls per poll.
@@ -35,42 +31,26 @@ pub struct CloudWatchPoller {
 }
 
 impl CloudWatchPoller {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         client: Client,
-        scope: Scope,
-        resolver: std::sync::Arc<super::AccountResolver>,
-        retry: Retry,
+        base: PollerBase,
         limit: RateLimit,
-        interval: Duration,
         history: Duration,
         mut metrics: Vec<(String, String)>,
-        profile: Option<String>,
     ) -> Self {
+        debug_assert_eq!(base.kind, SourceKind::CloudWatch, "the base of another source");
         metrics.sort();
         metrics.dedup();
-        CloudWatchPoller {
-            client,
-            scope,
-            resolver,
-            retry,
-            limit,
-            interval,
-            history,
-            metrics,
-            profile,
-            interner: Interner::new(),
-            loaded: false,
-            calls: 0,
-        }
+        CloudWatchPoller { client, base, limit, history, metrics, interner: Interner::new(), loaded: false, calls: 0 }
     }
 
     pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<Dataset, SourceError> {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
         let mut alarms = Vec::new();
         {
-            let CloudWatchPoller { client, scope, retry, limit, profile, interner, calls, .. } = &mut *self;
-            let caller = Caller { kind: SourceKind::CloudWatch, sink, profile: profile.as_deref(), retry };
+            let CloudWatchPoller { client, base, limit, interner, calls, .. } = &mut *self;
+            let caller = base.caller(sink);
+            let scope = &base.scope;
             let account = interner.intern(if scope.account.is_empty() { "unknown" } else { &scope.account });
             let region = interner.intern(&scope.region);
             every_page(
@@ -125,10 +105,7 @@ impl CloudWatchPoller {
             )
             .await?;
         }
-        if let (false, Some(sink)) = (self.loaded, sink) {
-            let pages = u32::try_from(self.calls).unwrap_or(u32::MAX);
-            super::progress(sink, SourceKind::CloudWatch, pages, alarms.len() as u64).await;
-        }
+        self.base.first_load_progress(self.loaded, sink, self.calls, alarms.len() as u64).await;
         let metrics = self.metric_data(sink, now).await?;
         self.loaded = true;
         Ok(Dataset { alarms, metrics, ..Default::default() })
@@ -136,8 +113,8 @@ impl CloudWatchPoller {
 
     /// The catalog's metrics over the history window, one point a minute (sums).
     async fn metric_data(&mut self, sink: Option<&Sink>, now: Timestamp) -> Result<Vec<MetricSeries>, SourceError> {
-        let CloudWatchPoller { client, retry, limit, profile, interner, calls, metrics, history, .. } = &mut *self;
-        let caller = Caller { kind: SourceKind::CloudWatch, sink, profile: profile.as_deref(), retry };
+        let CloudWatchPoller { client, base, limit, interner, calls, metrics, history, .. } = &mut *self;
+        let caller = base.caller(sink);
         let start = now - jiff::SignedDuration::try_from(*history).unwrap_or_default();
         let mut series: BTreeMap<usize, Vec<(Timestamp, f64)>> = BTreeMap::new();
         let indexed: Vec<(usize, &(String, String))> = metrics.iter().enumerate().collect();
@@ -208,17 +185,12 @@ fn state(s: Option<&StateValue>) -> AlarmState {
 }
 
 impl Poll for CloudWatchPoller {
-    fn kind(&self) -> SourceKind {
-        SourceKind::CloudWatch
-    }
-
-    fn interval(&self) -> Duration {
-        self.interval
+    fn base(&self) -> &PollerBase {
+        &self.base
     }
 
     async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
-        let resolver = self.resolver.clone();
-        self.scope.resolve(&resolver).await;
+        self.base.resolve_scope().await;
         self.fetch(sink).await.map(|d| vec![Payload::Replace(d)]).into()
     }
 }

@@ -2,7 +2,6 @@
 //! errors, remediation configurations and executions, read in full on every poll.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
 use aws_sdk_config::Client;
 use aws_sdk_config::types::{ComplianceType, RemediationExecutionState};
@@ -10,8 +9,8 @@ use aws_sdk_config::types::{ComplianceType, RemediationExecutionState};
 use super::error::CallError;
 use super::limiter::RateLimit;
 use super::poller::{Poll, Polled};
-use super::retry::{Caller, Retry, every_page};
-use super::{Scope, timestamp};
+use super::retry::every_page;
+use super::{PollerBase, timestamp};
 use crate::model::{
     CappedCount, ConfigCompliance, ConfigRule, Evaluation, ExecutionState, Interner, RemediationConfig,
     RemediationExecution, ResourceId, Timestamp,
@@ -36,12 +35,8 @@ const DETAILS_PAGE: i32 = 100;
 
 pub struct ConfigPoller {
     pub client: Client,
-    pub scope: Scope,
-    resolver: std::sync::Arc<super::AccountResolver>,
-    pub retry: Retry,
+    pub base: PollerBase,
     pub limit: RateLimit,
-    pub interval: Duration,
-    pub profile: Option<String>,
     interner: Interner,
     loaded: bool,
     /// Calls made, for the benchmark's count of calls per poll.
@@ -49,27 +44,9 @@ pub struct ConfigPoller {
 }
 
 impl ConfigPoller {
-    pub fn new(
-        client: Client,
-        scope: Scope,
-        resolver: std::sync::Arc<super::AccountResolver>,
-        retry: Retry,
-        limit: RateLimit,
-        interval: Duration,
-        profile: Option<String>,
-    ) -> Self {
-        ConfigPoller {
-            client,
-            scope,
-            resolver,
-            retry,
-            limit,
-            interval,
-            profile,
-            interner: Interner::new(),
-            loaded: false,
-            calls: 0,
-        }
+    pub fn new(client: Client, base: PollerBase, limit: RateLimit) -> Self {
+        debug_assert_eq!(base.kind, SourceKind::Config, "the base of another source");
+        ConfigPoller { client, base, limit, interner: Interner::new(), loaded: false, calls: 0 }
     }
 
     /// Reads everything. When a call after the rule list fails, what was read so far comes
@@ -89,20 +66,17 @@ impl ConfigPoller {
         }
     }
 
-    /// Progress, while the first load runs: later polls keep the health "ok".
     async fn progress(&self, sink: Option<&Sink>, items: u64) {
-        if let (false, Some(sink)) = (self.loaded, sink) {
-            let pages = u32::try_from(self.calls).unwrap_or(u32::MAX);
-            super::progress(sink, SourceKind::Config, pages, items).await;
-        }
+        self.base.first_load_progress(self.loaded, sink, self.calls, items).await;
     }
 
     /// Every rule, with its managed source identifier.
     async fn rules(&mut self, sink: Option<&Sink>) -> Result<Vec<(String, Option<String>)>, CallError> {
-        let ConfigPoller { client, scope, retry, limit, profile, calls, .. } = self;
-        let caller = Caller { kind: SourceKind::Config, sink, profile: profile.as_deref(), retry };
+        let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
+        let caller = base.caller(sink);
         let mut rules = Vec::new();
-        every_page(
+        let mut arn_account = None;
+        let read = every_page(
             &caller,
             limit,
             calls,
@@ -110,11 +84,9 @@ impl ConfigPoller {
             |token| client.describe_config_rules().set_next_token(token).send(),
             |page| {
                 for r in page.config_rules() {
-                    // Without STS, the rule's ARN says which account this is.
-                    if scope.account.is_empty()
-                        && let Some(account) = r.config_rule_arn().and_then(crate::policy::context::arn_account)
-                    {
-                        scope.account = account.to_string();
+                    if arn_account.is_none() {
+                        arn_account =
+                            r.config_rule_arn().and_then(crate::policy::context::arn_account).map(String::from);
                     }
                     if let Some(name) = r.config_rule_name() {
                         let source = r.source().and_then(|s| s.source_identifier()).map(str::to_string);
@@ -124,7 +96,15 @@ impl ConfigPoller {
                 page.next_token().map(str::to_string)
             },
         )
-        .await?;
+        .await;
+        // Without STS, the rules' ARNs say which account this is (from the pages read, even
+        // when a later one failed).
+        if let Some(account) = arn_account
+            && self.base.scope.account.is_empty()
+        {
+            self.base.scope.account = account;
+        }
+        read?;
         Ok(rules)
     }
 
@@ -137,8 +117,8 @@ impl ConfigPoller {
     ) -> Result<(), SourceError> {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
         {
-            let ConfigPoller { client, retry, limit, profile, calls, .. } = &mut *self;
-            let caller = Caller { kind: SourceKind::Config, sink, profile: profile.as_deref(), retry };
+            let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
+            let caller = base.caller(sink);
             // Compliance summaries, 25 names a call.
             for chunk in names.chunks(NAMES_PER_CALL) {
                 every_page(
@@ -189,8 +169,9 @@ impl ConfigPoller {
             self.progress(sink, parts.evaluations.len() as u64).await;
         }
 
-        let ConfigPoller { client, scope, retry, limit, profile, interner, calls, .. } = &mut *self;
-        let caller = Caller { kind: SourceKind::Config, sink, profile: profile.as_deref(), retry };
+        let ConfigPoller { client, base, limit, interner, calls, .. } = &mut *self;
+        let caller = base.caller(sink);
+        let scope = &base.scope;
         // Evaluation errors.
         for chunk in names.chunks(50) {
             every_page(
@@ -293,8 +274,8 @@ impl ConfigPoller {
     }
 
     fn assemble(&mut self, rules: Vec<(String, Option<String>)>, parts: Parts, now: Timestamp) -> Dataset {
-        let account = self.interner.intern(&self.scope.account);
-        let region = self.interner.intern(&self.scope.region);
+        let account = self.interner.intern(&self.base.scope.account);
+        let region = self.interner.intern(&self.base.scope.region);
         let rules = rules
             .into_iter()
             .map(|(name, source)| {
@@ -324,8 +305,9 @@ impl ConfigPoller {
 
     /// Every page of one rule's NON_COMPLIANT evaluations.
     async fn details(&mut self, sink: Option<&Sink>, rule: &str, out: &mut Vec<Evaluation>) -> Result<u32, CallError> {
-        let ConfigPoller { client, scope, retry, limit, profile, interner, calls, .. } = self;
-        let caller = Caller { kind: SourceKind::Config, sink, profile: profile.as_deref(), retry };
+        let ConfigPoller { client, base, limit, interner, calls, .. } = self;
+        let caller = base.caller(sink);
+        let scope = &base.scope;
         every_page(
             &caller,
             limit,
@@ -370,17 +352,12 @@ fn execution_state(s: Option<&RemediationExecutionState>) -> ExecutionState {
 }
 
 impl Poll for ConfigPoller {
-    fn kind(&self) -> SourceKind {
-        SourceKind::Config
-    }
-
-    fn interval(&self) -> Duration {
-        self.interval
+    fn base(&self) -> &PollerBase {
+        &self.base
     }
 
     async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
-        let resolver = self.resolver.clone();
-        self.scope.resolve(&resolver).await;
+        self.base.resolve_scope().await;
         let first = !self.loaded;
         match self.fetch(sink).await {
             Ok(data) => Polled { payloads: vec![Payload::Replace(data)], error: None },

@@ -52,6 +52,36 @@ impl Scope {
     }
 }
 
+/// What every poller has: which source it is, where it reads, how it calls AWS and how often.
+pub struct PollerBase {
+    pub kind: SourceKind,
+    pub scope: Scope,
+    pub resolver: std::sync::Arc<AccountResolver>,
+    pub retry: Retry,
+    pub interval: Duration,
+    /// The credentials profile, named in the advice on expired credentials.
+    pub profile: Option<String>,
+}
+
+impl PollerBase {
+    /// How this poller's calls are retried and reported.
+    pub fn caller<'a>(&'a self, sink: Option<&'a Sink>) -> Caller<'a> {
+        Caller { kind: self.kind, sink, profile: self.profile.as_deref(), retry: &self.retry }
+    }
+
+    /// Fills in the account from STS when it is not known yet.
+    pub async fn resolve_scope(&mut self) {
+        self.scope.resolve(&self.resolver).await;
+    }
+
+    /// Reports pages and items read, while the first load runs: later polls keep the health "ok".
+    pub async fn first_load_progress(&self, loaded: bool, sink: Option<&Sink>, calls: u64, items: u64) {
+        if let (false, Some(sink)) = (loaded, sink) {
+            progress(sink, self.kind, u32::try_from(calls).unwrap_or(u32::MAX), items).await;
+        }
+    }
+}
+
 /// An SDK time as vigil's.
 pub fn timestamp(t: &aws_smithy_types::DateTime) -> Timestamp {
     Timestamp::new(t.secs(), t.subsec_nanos() as i32).unwrap_or(Timestamp::UNIX_EPOCH)
@@ -190,42 +220,37 @@ impl Pollers {
         mode: Mode,
     ) -> Pollers {
         let r = &settings.rate_limits;
-        let profile = settings.profile.clone();
         let retry = retry(settings, mode);
+        let base = |kind, interval| PollerBase {
+            kind,
+            scope: scope.clone(),
+            resolver: resolver.clone(),
+            retry: retry.clone(),
+            interval: seconds(interval),
+            profile: settings.profile.clone(),
+        };
         let config = ConfigPoller::new(
             aws_sdk_config::Client::new(sdk),
-            scope.clone(),
-            resolver.clone(),
-            retry.clone(),
+            base(SourceKind::Config, settings.config_interval),
             RateLimit::per_second(r.config),
-            seconds(settings.config_interval),
-            profile.clone(),
         );
         let securityhub = SecurityHubPoller::new(
             aws_sdk_securityhub::Client::new(sdk),
+            base(SourceKind::SecurityHub, settings.securityhub_interval),
             securityhub::Settings {
-                scope: scope.clone(),
-                resolver: resolver.clone(),
-                retry: retry.clone(),
                 get_findings: RateLimit::per_second(r.get_findings),
                 other: RateLimit::per_second(r.securityhub),
-                interval: seconds(settings.securityhub_interval),
                 reconcile: seconds(settings.reconcile_minutes * 60.0),
                 overlap: seconds(settings.overlap),
-                profile: profile.clone(),
             },
         );
         let metrics = catalog.controls.iter().flat_map(|c| c.evidence.metrics.iter().cloned()).collect();
         let cloudwatch = CloudWatchPoller::new(
             aws_sdk_cloudwatch::Client::new(sdk),
-            scope,
-            resolver,
-            retry,
+            base(SourceKind::CloudWatch, settings.cloudwatch_interval),
             RateLimit::per_second(r.cloudwatch),
-            seconds(settings.cloudwatch_interval),
             Duration::from_secs_f64(settings.metric_hours.max(0.1) * 3600.0),
             metrics,
-            profile,
         );
         Pollers { config, securityhub, cloudwatch }
     }

@@ -53,8 +53,13 @@ impl From<Result<Vec<Payload>, SourceError>> for Polled {
 
 /// What a source does on each poll.
 pub trait Poll: Send + 'static {
-    fn kind(&self) -> SourceKind;
-    fn interval(&self) -> Duration;
+    fn base(&self) -> &super::PollerBase;
+    fn kind(&self) -> SourceKind {
+        self.base().kind
+    }
+    fn interval(&self) -> Duration {
+        self.base().interval
+    }
     /// One poll. Progress and retries go to `sink` as they happen (there is none in `report`).
     fn poll(&mut self, sink: Option<&Sink>) -> impl Future<Output = Polled> + Send;
 }

@@ -12,10 +12,10 @@ use aws_sdk_securityhub::types::{
     AwsSecurityFinding, AwsSecurityFindingFilters, DateFilter, StringFilter, StringFilterComparison,
 };
 
-use super::Scope;
+use super::PollerBase;
 use super::limiter::RateLimit;
 use super::poller::{Poll, Polled};
-use super::retry::{Caller, Retry, every_page};
+use super::retry::every_page;
 use crate::model::{
     Finding, FindingCompliance, Interner, RecordState, ResourceId, Severity, Sym, Timestamp, WorkflowStatus,
 };
@@ -26,18 +26,14 @@ const PAGE: i32 = 100;
 /// Re-read the enabled standards every this many polls.
 const STANDARDS_EVERY: u64 = 20;
 
+/// What only Security Hub's poller needs.
 pub struct Settings {
-    pub scope: Scope,
-    pub resolver: std::sync::Arc<super::AccountResolver>,
-    pub retry: Retry,
     pub get_findings: RateLimit,
     pub other: RateLimit,
-    pub interval: Duration,
     /// A pass over the active set completes at least this often.
     pub reconcile: Duration,
     /// How far before the watermark incremental polls look.
     pub overlap: Duration,
-    pub profile: Option<String>,
 }
 
 /// The background pass over the active set.
@@ -51,6 +47,7 @@ struct Pass {
 
 pub struct SecurityHubPoller {
     client: Client,
+    base: PollerBase,
     s: Settings,
     interner: Interner,
     /// When the last successful poll began: the next one asks for what changed since (less the
@@ -68,9 +65,11 @@ pub struct SecurityHubPoller {
 }
 
 impl SecurityHubPoller {
-    pub fn new(client: Client, s: Settings) -> Self {
+    pub fn new(client: Client, base: PollerBase, s: Settings) -> Self {
+        debug_assert_eq!(base.kind, SourceKind::SecurityHub, "the base of another source");
         SecurityHubPoller {
             client,
+            base,
             s,
             interner: Interner::new(),
             watermark: None,
@@ -82,13 +81,9 @@ impl SecurityHubPoller {
         }
     }
 
-    fn caller<'a>(&'a self, sink: Option<&'a Sink>) -> Caller<'a> {
-        Caller { kind: SourceKind::SecurityHub, sink, profile: self.s.profile.as_deref(), retry: &self.s.retry }
-    }
-
     pub async fn standards(&mut self, sink: Option<&Sink>) -> Result<Vec<Standard>, SourceError> {
-        let SecurityHubPoller { client, s, other_calls, .. } = self;
-        let caller = Caller { kind: SourceKind::SecurityHub, sink, profile: s.profile.as_deref(), retry: &s.retry };
+        let SecurityHubPoller { client, base, s, other_calls, .. } = self;
+        let caller = base.caller(sink);
         let mut out = Vec::new();
         every_page(
             &caller,
@@ -123,6 +118,7 @@ impl SecurityHubPoller {
         self.s.get_findings.acquire().await;
         self.get_findings_calls += 1;
         let out = self
+            .base
             .caller(sink)
             .call("securityhub:GetFindings", || {
                 self.client
@@ -216,7 +212,7 @@ impl SecurityHubPoller {
             }
         }
         // The background pass: enough pages per poll to finish within the window.
-        let polls_per_window = (self.s.reconcile.as_secs_f64() / self.s.interval.as_secs_f64().max(1.0)).max(1.0);
+        let polls_per_window = (self.s.reconcile.as_secs_f64() / self.base.interval.as_secs_f64().max(1.0)).max(1.0);
         let pages_per_poll = (f64::from(self.last_pass_pages) / polls_per_window).ceil().max(1.0) as u32;
         for _ in 0..pages_per_poll {
             if self.pass.started_at.is_none() {
@@ -245,17 +241,12 @@ impl SecurityHubPoller {
 }
 
 impl Poll for SecurityHubPoller {
-    fn kind(&self) -> SourceKind {
-        SourceKind::SecurityHub
-    }
-
-    fn interval(&self) -> Duration {
-        self.s.interval
+    fn base(&self) -> &PollerBase {
+        &self.base
     }
 
     async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
-        let resolver = self.s.resolver.clone();
-        self.s.scope.resolve(&resolver).await;
+        self.base.resolve_scope().await;
         let started = sink.map_or_else(Timestamp::now, Sink::now);
         let polled = if self.polls == 0 { self.cold_load(sink).await } else { self.incremental(sink).await.into() };
         if polled.error.is_none() {
