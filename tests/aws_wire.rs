@@ -4,20 +4,14 @@
 #![cfg(feature = "aws")]
 
 mod fake_aws;
+mod vigil_report;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use fake_aws::{ACCOUNT, FakeAws, Faults, REGION, Truth};
 use serde_json::Value;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vigil-wire-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Short time-outs and no client-side rate limit: the fake does not throttle unless told to.
 const CONFIG: &str = r#"
@@ -32,31 +26,7 @@ rate_limits = { get_findings = 0, securityhub = 0, config = 0, cloudwatch = 0 }
 "#;
 
 fn report(fake: &FakeAws, name: &str) -> (Output, Value) {
-    let dir = scratch(name);
-    std::fs::write(dir.join("vigil.toml"), CONFIG).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["report", "--format", "json", "--endpoint-url", &fake.url, "--region", REGION, "--config"])
-        .arg(dir.join("vigil.toml"))
-        .arg("--log-file")
-        .arg(dir.join("vigil.log"))
-        .env("HOME", &dir)
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env("AWS_CONFIG_FILE", dir.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("vigil runs");
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out, json)
+    vigil_report::run(&fake.url, REGION, &format!("wire-{name}"), CONFIG)
 }
 
 fn source<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -153,7 +123,7 @@ fn the_report_equals_the_truth_through_throttling_errors_hangs_and_garbage() {
     assert!(calls["DescribeAlarms"] >= 3, "two pages and the hang: {calls:?}");
     assert!(calls["GetMetricData"] >= 2, "the garbage body and the retry: {calls:?}");
     assert!(calls["DescribeComplianceByConfigRule"] >= 3, "two calls of 25 names and the 500: {calls:?}");
-    let log = std::fs::read_to_string(scratch("faults").join("vigil.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(vigil_report::scratch("wire-faults").join("vigil.log")).unwrap_or_default();
     assert!(log.contains("timed out") || calls["GetEnabledStandards"] >= 2, "{log}");
 }
 

@@ -4,6 +4,8 @@
 //! CBOR calls nor Config's compliance calls: those sources fail, and the others stay whole.
 #![cfg(feature = "aws")]
 
+mod vigil_report;
+
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -114,30 +116,8 @@ fn findings_and_rules_come_back_from_moto_and_the_unsupported_sources_fail_alone
             .expect("put a Config rule");
     });
 
-    let dir = std::env::temp_dir().join(format!("vigil-moto-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("vigil.toml"),
-        "[aws]\nattempt_timeout = 5\ninitial_backoff = 0.01\nmax_backoff = 0.05\nreport_max_attempts = 2\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["report", "--format", "json", "--region", "us-east-1", "--endpoint-url", &url, "--config"])
-        .arg(dir.join("vigil.toml"))
-        .arg("--log-file")
-        .arg(dir.join("vigil.log"))
-        .env("HOME", &dir)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_CONFIG_FILE", dir.join("none"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-    });
+    let config = "[aws]\nattempt_timeout = 5\ninitial_backoff = 0.01\nmax_backoff = 0.05\nreport_max_attempts = 2\n";
+    let (out, report) = vigil_report::run(&url, "us-east-1", "moto", config);
     assert_eq!(out.status.code(), Some(3), "CloudWatch and Config's compliance calls fail in moto");
     let source = |name: &str| report["sources"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap().clone();
     assert_eq!(source("securityhub")["health"], "ok", "{}", source("securityhub"));

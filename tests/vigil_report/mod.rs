@@ -1,0 +1,43 @@
+//! Runs `vigil report --format json` against a local endpoint, cut off from the machine's own
+//! AWS setup: fixed keys, no profile, no config or credentials files, no instance metadata.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A scratch folder for one run: its config file, log and HOME.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vigil-report-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The report's exit status and JSON; panics with both outputs when stdout is not JSON.
+pub fn run(endpoint: &str, region: &str, name: &str, config: &str) -> (Output, Value) {
+    let dir = scratch(name);
+    std::fs::write(dir.join("vigil.toml"), config).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["report", "--format", "json", "--endpoint-url", endpoint, "--region", region, "--config"])
+        .arg(dir.join("vigil.toml"))
+        .arg("--log-file")
+        .arg(dir.join("vigil.log"))
+        .env("HOME", &dir)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_CONFIG_FILE", dir.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("vigil runs");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, json)
+}
