@@ -1,24 +1,35 @@
-//! The live sources against the local fake (tests/fake_aws): the cold load of 10,000 findings
-//! with the client-side rate limit raised to match an endpoint that does not throttle; resident
-//! memory with 100,000 findings loaded; and, with the default limits, the API calls each poll
-//! costs on a quiet account.
+//! The live sources against the local fake (tests/fake_aws), which checks every request against
+//! AWS's service models:
+//! - the cold load of 10,000 findings with the client-side rate limit off;
+//! - resident memory with 100,000 findings loaded;
+//! - the cold load at AWS's limit: the fake enforces GetFindings' documented 3 calls a second
+//!   with a burst of 6, and vigil runs with its defaults; the time is compared with the floor
+//!   that limit sets, (pages - 6) / 3 seconds;
+//! - the API calls each poll costs on a quiet account, with the default limits.
 //!
-//! `cargo bench --bench aws_load` measures; `cargo bench --bench aws_load -- --serve N` runs
-//! the fake with N findings and prints its URL, for trying `vigil watch --endpoint-url URL`.
+//! `cargo bench --bench aws_load` measures; `-- --serve N` runs the fake with N findings and
+//! prints its URL, for trying `vigil watch --endpoint-url URL`; `-- --soak MINUTES` runs
+//! `vigil watch`'s sources and store headless against a changing, throttling, once restarted
+//! fake, printing resident memory and whether the store equals the fake's truth every minute.
 
 #[path = "../tests/fake_aws/mod.rs"]
 mod fake_aws;
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use fake_aws::{FakeAws, Faults, Truth};
+use fake_aws::world::{SEVERITIES, World};
+use fake_aws::{FakeAws, Faults};
 use vigil::catalog::Catalog;
 use vigil::config::{AwsSettings, RateLimits};
-use vigil::sources::aws::poller::Poll;
+use vigil::model::{ConfigCompliance, Part};
+use vigil::sources::aws::poller::{Poll, Polled};
 use vigil::sources::aws::{AccountResolver, Mode, Pollers, Scope};
-use vigil::sources::{SourceEvent, SourceKind};
+use vigil::sources::{Message, Payload, Sink, SourceEvent, SourceKind};
 use vigil::store::Posture;
 
 fn sdk(url: &str) -> SdkConfig {
@@ -47,7 +58,7 @@ fn unlimited() -> AwsSettings {
     }
 }
 
-fn apply(posture: &mut Posture, kind: SourceKind, polled: vigil::sources::aws::poller::Polled) {
+fn apply(posture: &mut Posture, kind: SourceKind, polled: Polled) {
     assert!(polled.error.is_none(), "{:?}", polled.error);
     for p in polled.payloads {
         posture.apply(SourceEvent { source: kind, fetched_at: jiff::Timestamp::now(), result: Ok(p) });
@@ -65,7 +76,7 @@ fn resident_kib() -> u64 {
 }
 
 fn cold_load(findings: usize, runs: usize) -> Vec<Duration> {
-    let fake = FakeAws::start(Truth::new(findings), Faults::default());
+    let fake = FakeAws::start(World::account(findings), Faults::default());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     (0..runs)
         .map(|_| {
@@ -75,34 +86,80 @@ fn cold_load(findings: usize, runs: usize) -> Vec<Duration> {
             let polled = rt.block_on(Box::pin(p.securityhub.poll(None)));
             apply(&mut posture, SourceKind::SecurityHub, polled);
             let took = start.elapsed();
-            assert_eq!(posture.finding_count(), fake.truth().finding_counts().0);
+            assert_eq!(posture.finding_count(), fake.world().finding_counts().total);
+            fake.assert_checked();
             took
         })
         .collect()
+}
+
+/// The number of findings that makes `active` ACTIVE ones in the fake's world.
+fn findings_for_active(active: usize) -> usize {
+    let mut n = active;
+    while World::account(n).finding_counts().active_all < active {
+        n += (active - World::account(n).finding_counts().active_all).max(1);
+    }
+    n
+}
+
+/// One cold load against a fake that enforces GetFindings' documented rate: (pages, seconds,
+/// throttled answers).
+fn cold_load_at_the_limit(active: usize) -> (u64, f64, u64) {
+    let faults = Faults { rate: [("GetFindings", (3.0, 6.0))].into(), ..Faults::default() };
+    let fake = FakeAws::start(World::account(findings_for_active(active)), faults);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut p = pollers(&fake.url, &AwsSettings::default());
+    let mut posture = Posture::new(Catalog::default_catalog());
+    let start = Instant::now();
+    let polled = rt.block_on(Box::pin(p.securityhub.poll(None)));
+    let took = start.elapsed().as_secs_f64();
+    apply(&mut posture, SourceKind::SecurityHub, polled);
+    assert_eq!(posture.finding_count(), fake.world().finding_counts().total);
+    fake.assert_checked();
+    let throttled = fake.throttled().get("GetFindings").copied().unwrap_or(0);
+    let pages = fake.calls()["GetFindings"] - throttled;
+    (pages, took, throttled)
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--serve") {
         let n = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(2_000);
-        let fake = FakeAws::start(Truth::new(n), Faults::default());
+        let fake = FakeAws::start(World::account(n), Faults::default());
         println!("{}", fake.url);
         loop {
             std::thread::park();
         }
     }
+    if let Some(i) = args.iter().position(|a| a == "--soak") {
+        let minutes: f64 = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(30.0);
+        soak(minutes);
+        return;
+    }
     // `cargo test --benches` runs this once, small, to keep it working.
     let quick = args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench");
-    let (cold, big) = if quick { (500, 2_000) } else { (10_000, 100_000) };
+    let (cold, big, at_limit) = if quick { (500, 2_000, 900) } else { (10_000, 100_000, 8_500) };
 
     let mut times = cold_load(cold, if quick { 1 } else { 5 });
     times.sort();
     println!("cold load of {cold} findings (rate limit off): median {:?} (runs: {times:?})", times[times.len() / 2]);
 
+    // At AWS's documented limit: 3 calls a second, a burst of 6.
+    let runs = if quick { 1 } else { 3 };
+    for _ in 0..runs {
+        let (pages, seconds, throttled) = cold_load_at_the_limit(at_limit);
+        let floor = (pages.saturating_sub(6)) as f64 / 3.0;
+        println!(
+            "cold load of {at_limit} active findings against GetFindings at 3/s burst 6: {pages} pages in {seconds:.1} s; \
+             floor {floor:.1} s; ratio {:.3}; {throttled} throttled",
+            seconds / floor.max(0.001)
+        );
+    }
+
     // Resident memory: the store holding `big` findings, loaded page by page as in `watch`.
     let before = resident_kib();
     {
-        let fake = FakeAws::start(Truth::new(big), Faults::default());
+        let fake = FakeAws::start(World::account(big), Faults::default());
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let mut p = pollers(&fake.url, &unlimited());
         let mut posture = Posture::new(Catalog::default_catalog());
@@ -118,7 +175,7 @@ fn main() {
     }
 
     // API calls per poll on a quiet account, with the default limits.
-    let fake = FakeAws::start(Truth::new(if quick { 300 } else { 1_000 }), Faults::default());
+    let fake = FakeAws::start(World::account(if quick { 300 } else { 1_000 }), Faults::default());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let mut p = pollers(&fake.url, &AwsSettings::default());
     let mut posture = Posture::new(Catalog::default_catalog());
@@ -145,10 +202,242 @@ fn main() {
     let polled = rt.block_on(Box::pin(p.cloudwatch.poll(None)));
     apply(&mut posture, SourceKind::CloudWatch, polled);
     let cloudwatch_calls: u64 = fake.calls().values().sum::<u64>() - before;
+    let w = fake.world();
     println!(
-        "a Config poll: {config_calls} calls (30 rules); a CloudWatch poll: {cloudwatch_calls} calls (121 alarms, 2 metrics)"
+        "a Config poll: {config_calls} calls ({} rules); a CloudWatch poll: {cloudwatch_calls} calls ({} alarms, the catalog's metrics)",
+        w.rules.len(),
+        w.alarms.len()
+    );
+    drop(w);
+    fake.assert_checked();
+    let checks = fake.checks();
+    println!(
+        "model-checked: {} requests over {} operations",
+        checks.requests.values().sum::<u64>(),
+        checks.requests.len()
     );
     if !quick {
         assert!(per_poll <= 2.0, "one incremental call plus one reconcile page");
     }
+}
+
+/// When each source last finished a full read, as the headless loop saw it.
+#[derive(Default)]
+struct Completed {
+    /// A Config or CloudWatch full set.
+    replaced: BTreeMap<SourceKind, jiff::Timestamp>,
+    /// The start of the last complete pass over Security Hub's active set.
+    pass_started: Option<jiff::Timestamp>,
+    /// The last incremental Security Hub poll that read in full.
+    findings_fresh: Option<jiff::Timestamp>,
+}
+
+/// `vigil watch` without the terminal: the pollers as sources, the store fed by their events,
+/// against a fake whose account changes, that throttles one call in ten, and that restarts once
+/// midway. Every minute or so: churn stops, the next full poll of every source is awaited, and
+/// the store is compared with the fake's truth; resident memory is printed.
+fn soak(minutes: f64) {
+    let start_epoch = jiff::Timestamp::now().as_second();
+    let fake = Arc::new(FakeAws::start(
+        World::account_at(3_000, start_epoch),
+        Faults { throttle_per_ten: 1, ..Faults::default() },
+    ));
+    let settings = AwsSettings {
+        securityhub_interval: 5.0,
+        config_interval: 10.0,
+        cloudwatch_interval: 10.0,
+        reconcile_minutes: 0.5,
+        max_attempts: 4,
+        initial_backoff: 0.1,
+        max_backoff: 1.0,
+        attempt_timeout: 5.0,
+        operation_timeout: 20.0,
+        rate_limits: RateLimits { get_findings: 3.0, securityhub: 0.0, config: 0.0, cloudwatch: 0.0 },
+        ..AwsSettings::default()
+    };
+    let posture = Arc::new(Mutex::new(Posture::new(Catalog::default_catalog())));
+    let completed = Arc::new(Mutex::new(Completed::default()));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let sources = pollers(&fake.url, &settings).into_sources();
+    {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Message>(1024);
+        let sink = Sink::new(tx, vigil::sources::system_clock());
+        let _guard = rt.enter();
+        for s in sources {
+            let mut p = posture.lock().unwrap();
+            for (kind, interval) in s.feeds() {
+                p.register_source(kind, interval);
+            }
+            drop(p);
+            vigil::sources::spawn(s, sink.clone());
+        }
+        let (posture, completed) = (posture.clone(), completed.clone());
+        rt.spawn(async move {
+            while let Some(m) = rx.recv().await {
+                let Message::Event(e) = m else { continue };
+                let mut c = completed.lock().unwrap();
+                match &e.result {
+                    Ok(Payload::Replace(d)) if d.unread.is_empty() => {
+                        c.replaced.insert(e.source, e.fetched_at);
+                    }
+                    Ok(Payload::Sweep { started_at, .. }) => c.pass_started = Some(*started_at),
+                    Ok(Payload::Merge(d)) if d.fresh.contains(Part::Findings) => c.findings_fresh = Some(e.fetched_at),
+                    _ => {}
+                }
+                drop(c);
+                posture.lock().unwrap().apply(e);
+            }
+        });
+    }
+
+    // Churn every two seconds, unless paused.
+    let paused = Arc::new(AtomicBool::new(false));
+    {
+        let (fake, paused) = (fake.clone(), paused.clone());
+        std::thread::spawn(move || {
+            let mut step = 0u64;
+            loop {
+                std::thread::sleep(Duration::from_secs(2));
+                if !paused.load(Ordering::SeqCst) {
+                    step += 1;
+                    let now = jiff::Timestamp::now().as_second();
+                    fake.change(|w| w.churn(step, now));
+                }
+            }
+        });
+    }
+
+    let started = Instant::now();
+    let total = Duration::from_secs_f64(minutes * 60.0);
+    let mut restarted = false;
+    let mut minute = 0;
+    let mut rss = Vec::new();
+    let mut all_equal = true;
+    println!("soak: {minutes} minutes; 10% of calls throttled; churn every 2 s; one restart midway");
+    while started.elapsed() < total {
+        std::thread::sleep(Duration::from_secs(40));
+        if !restarted && started.elapsed() >= total / 2 {
+            println!("  restarting the fake (down 5 s)");
+            fake.restart(Duration::from_secs(5));
+            restarted = true;
+        }
+        // Stop the world, then wait for a full read of everything after that.
+        paused.store(true, Ordering::SeqCst);
+        let t0 = jiff::Timestamp::now();
+        let deadline = Instant::now() + Duration::from_secs(150);
+        let done = loop {
+            std::thread::sleep(Duration::from_millis(500));
+            let c = completed.lock().unwrap();
+            let after = |t: Option<jiff::Timestamp>| t.is_some_and(|t| t > t0);
+            let ok = after(c.replaced.get(&SourceKind::Config).copied())
+                && after(c.replaced.get(&SourceKind::CloudWatch).copied())
+                && after(c.pass_started)
+                && c.findings_fresh.zip(c.pass_started).is_some_and(|(f, p)| f >= p);
+            if ok {
+                break true;
+            }
+            if Instant::now() > deadline {
+                break false;
+            }
+        };
+        minute += 1;
+        let kib = resident_kib();
+        rss.push(kib);
+        let diff = if done {
+            differences(&fake.world(), &posture.lock().unwrap())
+        } else {
+            vec!["no full poll within 150 s".into()]
+        };
+        all_equal &= diff.is_empty();
+        let findings = posture.lock().unwrap().finding_count();
+        println!(
+            "  minute {minute:>2} ({:>5.1} min): RSS {:>6.1} MiB; {findings} findings held; store equals truth: {}",
+            started.elapsed().as_secs_f64() / 60.0,
+            kib as f64 / 1024.0,
+            if diff.is_empty() { "yes".to_string() } else { format!("NO: {}", diff.join("; ")) }
+        );
+        paused.store(false, Ordering::SeqCst);
+    }
+    // The trend after warm-up (the first three samples): least-squares slope in KiB a sample.
+    let warm: Vec<f64> = rss.iter().skip(3).map(|k| *k as f64).collect();
+    if warm.len() >= 2 {
+        let n = warm.len() as f64;
+        let mx = (n - 1.0) / 2.0;
+        let my = warm.iter().sum::<f64>() / n;
+        let sxy: f64 = warm.iter().enumerate().map(|(i, y)| (i as f64 - mx) * (y - my)).sum();
+        let sxx: f64 = (0..warm.len()).map(|i| (i as f64 - mx).powi(2)).sum();
+        let (lo, hi) = warm.iter().fold((f64::MAX, 0.0f64), |(lo, hi), y| (lo.min(*y), hi.max(*y)));
+        println!(
+            "soak RSS after warm-up: {:.1} to {:.1} MiB, trend {:+.1} KiB a sample over {} samples",
+            lo / 1024.0,
+            hi / 1024.0,
+            sxy / sxx,
+            warm.len()
+        );
+    }
+    println!("soak: the store equaled the truth at every check: {}", if all_equal { "yes" } else { "NO" });
+    let checks = fake.checks();
+    println!(
+        "soak: {} requests model-checked, {} refused, {} throttled",
+        checks.requests.values().sum::<u64>(),
+        checks.refused.len(),
+        fake.throttled().values().sum::<u64>()
+    );
+    assert!(checks.refused.is_empty(), "{:?}", checks.refused);
+    assert!(all_equal, "the store did not equal the truth after a full poll");
+}
+
+/// What differs between the store and the world: findings (id, workflow, severity, compliance),
+/// rules (compliance and exact counts), alarms (state).
+fn differences(w: &World, p: &Posture) -> Vec<String> {
+    let mut out = Vec::new();
+    let want: BTreeMap<String, (String, String, String)> = w
+        .findings()
+        .filter(|f| !f.archived && f.usable())
+        .map(|f| {
+            let compliance = if f.is_control() { if f.failed { "FAILED" } else { "PASSED" } } else { "-" };
+            (f.id(), (f.workflow.to_string(), SEVERITIES[f.severity].to_string(), compliance.to_string()))
+        })
+        .collect();
+    let have: BTreeMap<String, (String, String, String)> = p
+        .findings()
+        .map(|f| {
+            let compliance = f.compliance.map_or("-", |c| c.as_str());
+            (
+                f.id.to_string(),
+                (f.workflow.as_str().to_string(), f.severity.as_str().to_string(), compliance.to_string()),
+            )
+        })
+        .collect();
+    if want != have {
+        let missing = want.keys().filter(|k| !have.contains_key(*k)).count();
+        let extra = have.keys().filter(|k| !want.contains_key(*k)).count();
+        let changed = want.iter().filter(|(k, v)| have.get(*k).is_some_and(|h| h != *v)).count();
+        out.push(format!("findings: {missing} missing, {extra} extra, {changed} differ"));
+    }
+    let mut rules_off = BTreeSet::new();
+    for r in &w.rules {
+        match p.rule(&r.name) {
+            None => {
+                rules_off.insert(r.name.clone());
+            }
+            Some(held) => {
+                let compliance = held.compliance.map(ConfigCompliance::as_str);
+                let count_ok = !r.details_readable()
+                    || r.noncompliant.is_empty()
+                    || p.rule_noncompliant(&r.name) as usize == r.noncompliant.len();
+                if compliance != Some(r.compliance()) || !count_ok {
+                    rules_off.insert(r.name.clone());
+                }
+            }
+        }
+    }
+    if !rules_off.is_empty() {
+        out.push(format!("{} rules differ (e.g. {})", rules_off.len(), rules_off.iter().next().unwrap()));
+    }
+    let alarms_off = w.alarms.iter().filter(|a| p.alarm(&a.name).is_none_or(|h| h.state.as_str() != a.state)).count();
+    if alarms_off > 0 {
+        out.push(format!("{alarms_off} alarms differ"));
+    }
+    out
 }

@@ -64,7 +64,8 @@ pub struct AwsSettings {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimits {
-    /// GetFindings (documented limit 3 TPS).
+    /// GetFindings (documented: 3 TPS, burst 6, shared by every caller in the account and
+    /// region): the ceiling of the adaptive rate, which halves when AWS throttles.
     pub get_findings: f64,
     /// Other Security Hub calls (documented 10 TPS).
     pub securityhub: f64,
@@ -76,7 +77,7 @@ pub struct RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { get_findings: 2.0, securityhub: 5.0, config: 4.0, cloudwatch: 5.0 }
+        RateLimits { get_findings: 3.0, securityhub: 5.0, config: 4.0, cloudwatch: 5.0 }
     }
 }
 

@@ -95,6 +95,7 @@ impl Fixtures {
             noncompliant: None,
             details_complete: true,
             evaluation_error: None,
+            unread: Default::default(),
             account: self.account.clone(),
             region: self.region.clone(),
             observed_at: self.at(observed),

@@ -4,12 +4,14 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::model::{ControlKind, ExecutionState, Severity, Status, StatusLevel, Timestamp, WorkflowStatus};
+use crate::model::{ControlKind, ExecutionState, Part, Severity, Status, StatusLevel, Timestamp, WorkflowStatus};
 use crate::sources::SourceKind;
 use crate::store::{Health, Posture};
 use crate::ui::text::clean;
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: a part of a poll that was not read is `null` (never an empty list or a zero), sources
+/// list what they could not read, controls what they lack, rules say `evaluation_failing`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What the report is about.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -52,6 +54,11 @@ pub fn worst(posture: &Posture, now: Timestamp) -> Option<StatusLevel> {
         .min_by_key(|l| l.urgency())
 }
 
+/// `value` where a part was read in full, `null` where it was not: unknown, never "none".
+fn if_read(posture: &Posture, part: Part, value: impl FnOnce() -> Value) -> Value {
+    if posture.part(part).last_ok.is_some() { value() } else { Value::Null }
+}
+
 /// The report as JSON.
 pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
     let sources: Vec<Value> = reported_sources(posture)
@@ -63,7 +70,13 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                 _ => None,
             };
             let health = if s.health == Health::Waiting && s.last_ok.is_none() && !s.registered { "loading" } else { s.health.name() };
-            json!({"name": k.name(), "health": health, "last_ok": s.last_ok.map(time), "error": error, "skipped": s.skipped})
+            let unread: Vec<Value> = k
+                .parts()
+                .iter()
+                .filter_map(|p| posture.part(*p).error.as_ref().map(|(_, e)| (p, e)))
+                .map(|(p, e)| json!({"part": p.name(), "call": p.call(), "error": e.to_string()}))
+                .collect();
+            json!({"name": k.name(), "health": health, "last_ok": s.last_ok.map(time), "error": error, "skipped": s.skipped, "unread": unread})
         })
         .collect();
     let controls: Vec<Value> = (0..posture.catalog().controls.len())
@@ -79,6 +92,7 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
             for alarm in posture.missing_alarms(i) {
                 resources.push(json!({"id": alarm, "type": "AWS::CloudWatch::Alarm", "account": subject.account, "region": subject.region, "missing": true}));
             }
+            let not_read: Vec<&str> = posture.unread_parts(i).iter().map(|(p, _)| p.call()).collect();
             let failing = status.failing();
             json!({
                 "id": &*c.id,
@@ -88,46 +102,78 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                 "failing": failing.map_or(0, |f| f.resources),
                 "failing_at_least": failing.is_some_and(|f| f.at_least),
                 "resources": resources,
+                "not_read": not_read,
             })
         })
         .collect();
-    let mut rules: Vec<Value> = posture
-        .rules()
-        .map(|r| {
-            let noncompliant = if r.details_complete { Some(posture.rule_noncompliant(&r.name)) } else { None };
-            json!({
-                "name": &*r.name,
-                "source": r.source_identifier.as_deref(),
-                "compliance": r.compliance.map(|c| c.as_str()),
-                "noncompliant": noncompliant,
-                "capped": r.noncompliant.is_some_and(|c| c.cap_exceeded),
-                "capped_count": r.noncompliant.map(|c| c.count),
-                "evaluation_error": r.evaluation_error.as_deref(),
-            })
-        })
-        .collect();
-    rules.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    let totals = posture.finding_totals();
-    let by_severity: serde_json::Map<String, Value> = Severity::DESCENDING
-        .iter()
-        .map(|s| (s.as_str().to_string(), json!(totals.open_by_severity[s.index()])))
-        .collect();
-    let by_workflow: serde_json::Map<String, Value> =
-        WorkflowStatus::ALL.iter().map(|w| (w.as_str().to_string(), json!(totals.by_workflow[w.index()]))).collect();
-    let alarms: Vec<Value> = posture.alarms().map(|a| json!({"name": &*a.name, "state": a.state.as_str()})).collect();
-    let remediations: Vec<Value> = posture
-        .remediation_configs()
-        .map(|rc| {
-            let executions: serde_json::Map<String, Value> = ExecutionState::ALL
-                .iter()
-                .filter_map(|s| {
-                    let n = posture.executions_of(&rc.rule).iter().filter(|x| x.state == *s).count();
-                    (n > 0).then(|| (s.as_str().to_string(), json!(n)))
+    let rules = if_read(posture, Part::ConfigRules, || {
+        let mut rules: Vec<Value> = posture
+            .rules()
+            .map(|r| {
+                let noncompliant = if r.details_complete { Some(posture.rule_noncompliant(&r.name)) } else { None };
+                let evaluation_failing =
+                    (!r.unread.contains(Part::EvaluationStatus)).then_some(r.evaluation_error.is_some());
+                json!({
+                    "name": &*r.name,
+                    "source": r.source_identifier.as_deref(),
+                    "compliance": r.compliance.map(|c| c.as_str()),
+                    "noncompliant": noncompliant,
+                    "capped": r.noncompliant.is_some_and(|c| c.cap_exceeded),
+                    "capped_count": r.noncompliant.map(|c| c.count),
+                    "evaluation_failing": evaluation_failing,
+                    "evaluation_error": r.evaluation_error.as_deref(),
                 })
-                .collect();
-            json!({"rule": &*rc.rule, "target": &*rc.target, "automatic": rc.automatic, "executions": executions})
-        })
-        .collect();
+            })
+            .collect();
+        rules.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        json!(rules)
+    });
+    let findings = if_read(posture, Part::Findings, || {
+        let totals = posture.finding_totals();
+        let by_severity: serde_json::Map<String, Value> = Severity::DESCENDING
+            .iter()
+            .map(|s| (s.as_str().to_string(), json!(totals.open_by_severity[s.index()])))
+            .collect();
+        let by_workflow: serde_json::Map<String, Value> = WorkflowStatus::ALL
+            .iter()
+            .map(|w| (w.as_str().to_string(), json!(totals.by_workflow[w.index()])))
+            .collect();
+        json!({"total": totals.active, "by_severity": by_severity, "by_workflow": by_workflow})
+    });
+    let alarms = if_read(posture, Part::Alarms, || {
+        json!(posture.alarms().map(|a| json!({"name": &*a.name, "state": a.state.as_str()})).collect::<Vec<_>>())
+    });
+    let remediations = if_read(posture, Part::RemediationConfigs, || {
+        let list: Vec<Value> = posture
+            .remediation_configs()
+            .map(|rc| {
+                let unread = posture.rule(&rc.rule).is_none_or(|r| r.unread.contains(Part::RemediationExecutions));
+                let executions = if unread {
+                    Value::Null
+                } else {
+                    let counts: serde_json::Map<String, Value> = ExecutionState::ALL
+                        .iter()
+                        .filter_map(|s| {
+                            let n = posture.executions_of(&rc.rule).iter().filter(|x| x.state == *s).count();
+                            (n > 0).then(|| (s.as_str().to_string(), json!(n)))
+                        })
+                        .collect();
+                    Value::Object(counts)
+                };
+                json!({"rule": &*rc.rule, "target": &*rc.target, "automatic": rc.automatic, "executions": executions})
+            })
+            .collect();
+        json!(list)
+    });
+    let standards = if_read(posture, Part::Standards, || {
+        json!(
+            posture
+                .standards()
+                .iter()
+                .map(|s| json!({"arn": s.arn, "name": s.name, "enabled": s.enabled}))
+                .collect::<Vec<_>>()
+        )
+    });
     let score = |s: Option<u32>| json!(s);
     json!({
         "schema_version": SCHEMA_VERSION,
@@ -140,10 +186,10 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
             "corrective": score(posture.pane_summary(ControlKind::Corrective, now).score()),
         },
         "sources": sources,
-        "standards": posture.standards().iter().map(|s| json!({"arn": s.arn, "name": s.name, "enabled": s.enabled})).collect::<Vec<_>>(),
+        "standards": standards,
         "controls": controls,
         "rules": rules,
-        "findings": {"total": totals.active, "by_severity": by_severity, "by_workflow": by_workflow},
+        "findings": findings,
         "alarms": alarms,
         "remediations": remediations,
     })
@@ -214,11 +260,21 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
         }
     }
     let f = &j["findings"];
-    out.push_str(&format!("\n## Findings\n\n{} active. Open by severity: ", f["total"]));
-    let sev: Vec<String> =
-        Severity::DESCENDING.iter().map(|s| format!("{} {}", s.as_str(), f["by_severity"][s.as_str()])).collect();
-    out.push_str(&sev.join(", "));
-    out.push_str(".\n\n## Rules not compliant\n\n| Rule | Non-compliant |\n|---|---|\n");
+    if f.is_null() {
+        out.push_str("\n## Findings\n\nnot read.\n");
+    } else {
+        out.push_str(&format!("\n## Findings\n\n{} active. Open by severity: ", f["total"]));
+        let sev: Vec<String> =
+            Severity::DESCENDING.iter().map(|s| format!("{} {}", s.as_str(), f["by_severity"][s.as_str()])).collect();
+        out.push_str(&sev.join(", "));
+        out.push_str(".\n");
+    }
+    out.push_str("\n## Rules not compliant\n\n");
+    if j["rules"].is_null() {
+        out.push_str("not read.\n");
+    } else {
+        out.push_str("| Rule | Non-compliant |\n|---|---|\n");
+    }
     for r in j["rules"].as_array().into_iter().flatten().filter(|r| r["compliance"] == "NON_COMPLIANT") {
         let count = match (r["noncompliant"].as_u64(), r["capped_count"].as_u64()) {
             (Some(n), _) => n.to_string(),
@@ -228,6 +284,10 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
         out.push_str(&format!("| {} | {count} |\n", md(r["name"].as_str().unwrap_or_default())));
     }
     out.push_str("\n## Alarms in ALARM\n\n");
+    if j["alarms"].is_null() {
+        out.push_str("not read.\n");
+        return out;
+    }
     let firing: Vec<String> = j["alarms"]
         .as_array()
         .into_iter()

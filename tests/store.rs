@@ -327,8 +327,8 @@ fn guardrail_tests_that_disagree_fail_their_control() {
 fn progress_and_retries_show_in_health_without_touching_data() {
     let fx = Fixtures::new();
     let mut p = posture();
-    p.apply(fx.event(SourceKind::SecurityHub, 0, Payload::Progress { pages: 3, items: 300 }));
-    assert_eq!(p.source(SourceKind::SecurityHub).health, Health::Loading { pages: 3, items: 300 });
+    p.apply(fx.event(SourceKind::SecurityHub, 0, Payload::Progress { pages: 3, items: 300, rate: Some(2.5) }));
+    assert_eq!(p.source(SourceKind::SecurityHub).health, Health::Loading { pages: 3, items: 300, rate: Some(2.5) });
     p.apply(fx.event(SourceKind::SecurityHub, 1, Payload::Retrying { attempt: 2, reason: "throttled".into() }));
     assert_eq!(p.source(SourceKind::SecurityHub).health.name(), "retrying");
     assert!(p.is_empty());

@@ -264,6 +264,7 @@ mod tests {
             noncompliant: None,
             details_complete: false,
             evaluation_error: None,
+            unread: Default::default(),
             account: "1".into(),
             region: "r".into(),
             observed_at: jiff::Timestamp::UNIX_EPOCH,

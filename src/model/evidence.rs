@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{ResourceId, Sym, Timestamp};
+use super::{PartSet, ResourceId, Sym, Timestamp};
 
 /// Defines an enum of AWS's upper-case wire values with `as_str` and `FromStr`.
 macro_rules! aws_enum {
@@ -194,6 +194,9 @@ pub struct ConfigRule {
     pub details_complete: bool,
     /// The last evaluation error (DescribeConfigRuleEvaluationStatus), if evaluations fail.
     pub evaluation_error: Option<Box<str>>,
+    /// The parts of this rule's data that could not be read (its compliance, details,
+    /// evaluation status, remediation configuration or executions): unknown, not absent.
+    pub unread: PartSet,
     pub account: Sym,
     pub region: Sym,
     /// When vigil read this description; rules carry no timestamp of their own.

@@ -5,11 +5,13 @@
 
 mod evidence;
 mod intern;
+mod part;
 mod resource;
 mod status;
 
 pub use evidence::*;
 pub use intern::{Interner, Sym};
+pub use part::{Part, PartSet};
 pub use resource::{ResourceId, ResourceType};
 pub use status::{FailCount, Status, StatusLevel, Verdict};
 

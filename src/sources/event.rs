@@ -5,8 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::model::{
-    Alarm, ConfigRule, Evaluation, Finding, GuardrailResult, MetricSeries, RemediationConfig, RemediationExecution,
-    Timestamp,
+    Alarm, ConfigRule, Evaluation, Finding, GuardrailResult, MetricSeries, Part, PartSet, RemediationConfig,
+    RemediationExecution, Timestamp,
 };
 
 /// The services vigil reads, each one source.
@@ -35,6 +35,28 @@ impl SourceKind {
             Self::CloudWatch => "cloudwatch",
             Self::Guardrails => "guardrails",
         }
+    }
+
+    /// The parts it reads.
+    pub fn parts(self) -> &'static [Part] {
+        match self {
+            Self::Config => &[
+                Part::ConfigRules,
+                Part::Compliance,
+                Part::ComplianceDetails,
+                Part::EvaluationStatus,
+                Part::RemediationConfigs,
+                Part::RemediationExecutions,
+            ],
+            Self::SecurityHub => &[Part::Standards, Part::Findings],
+            Self::CloudWatch => &[Part::Alarms, Part::Metrics],
+            Self::Guardrails => &[Part::GuardrailTests],
+        }
+    }
+
+    /// The source that reads a part.
+    pub fn of(part: Part) -> SourceKind {
+        Self::ALL.into_iter().find(|k| k.parts().contains(&part)).unwrap_or(Self::Config)
     }
 
     /// How often the source is polled by default. Guardrail tests run offline and never age.
@@ -70,6 +92,42 @@ pub struct Dataset {
     /// Items the source read but could not use (a finding without resources, say): skipped and
     /// counted, never fatal.
     pub skipped: u64,
+    /// The parts a `Merge` brings fully up to date (a `Replace` brings every part of its source
+    /// but those in `unread`).
+    pub fresh: PartSet,
+    /// The parts that could not be read in full, and why: what they feed stays unknown, or keeps
+    /// its last good value, never turns into "none".
+    pub unread: Vec<Unread>,
+}
+
+/// A part that could not be read (in full): the rules it concerns say so in their own `unread`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    pub part: Part,
+    pub error: SourceError,
+}
+
+impl Dataset {
+    /// Only says what could not be read: no data, nothing fresh.
+    pub fn only_unread(&self) -> bool {
+        !self.unread.is_empty()
+            && self.fresh.is_empty()
+            && self.rules.is_empty()
+            && self.evaluations.is_empty()
+            && self.remediation_configs.is_empty()
+            && self.executions.is_empty()
+            && self.findings.is_empty()
+            && self.alarms.is_empty()
+            && self.metrics.is_empty()
+            && self.guardrails.is_empty()
+            && self.standards.is_empty()
+            && self.skipped == 0
+    }
+
+    /// Whether a part was read in full.
+    pub fn read(&self, part: Part) -> bool {
+        !self.unread.iter().any(|u| u.part == part)
+    }
 }
 
 /// A Security Hub standard.
@@ -108,8 +166,9 @@ pub enum Payload {
     /// The end of a pass over Security Hub's whole active set, which began at `started_at`:
     /// held findings it did not see, and that have not changed since it began, are gone.
     Sweep { seen: Vec<crate::model::Sym>, started_at: Timestamp },
-    /// A long load is under way.
-    Progress { pages: u32, items: u64 },
+    /// A long load is under way; `rate` is the calls a second it is allowed now, where a rate
+    /// limit paces it.
+    Progress { pages: u32, items: u64, rate: Option<f32> },
     /// A call failed and is being retried.
     Retrying { attempt: u32, reason: String },
 }

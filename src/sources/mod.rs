@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard};
+pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread};
 
 use crate::model::Timestamp;
 

@@ -8,10 +8,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::catalog::Catalog;
 use crate::model::{
     Alarm, AlarmState, ConfigCompliance, ConfigRule, ControlKind, Evaluation, ExecutionState, Finding,
-    FindingCompliance, GuardrailResult, MetricId, RemediationConfig, RemediationExecution, ResourceId, Severity, Sym,
-    Timestamp, WorkflowStatus,
+    FindingCompliance, GuardrailResult, MetricId, Part, RemediationConfig, RemediationExecution, ResourceId, Severity,
+    Sym, Timestamp, WorkflowStatus,
 };
-use crate::sources::SourceKind;
+
+/// The kind a failing guardrail test is counted under, among a control's failing resources.
+pub const GUARDRAIL_TEST: &str = "vigil::GuardrailTest";
+/// The kind a rule without remediation is counted under, among a corrective control's failing
+/// resources.
+pub const MISSING_REMEDIATION: &str = "AWS::Config::ConfigRule";
 
 /// +1 when an item arrives, -1 when it leaves.
 pub(crate) type Sign = i32;
@@ -23,8 +28,11 @@ pub struct ControlAcc {
     pub failing: BTreeMap<ResourceId, u32>,
     /// Evidence items that are partial or doubtful.
     pub warn: u32,
-    /// Evidence items by the source that delivered them.
-    pub evidence: [u32; SourceKind::COUNT],
+    /// Evidence items by the part of a poll that delivered them.
+    pub evidence: [u32; Part::COUNT],
+    /// Bound items whose data of a part could not be read (a rule whose compliance is unknown):
+    /// the control's evidence is partial.
+    pub unread: [u32; Part::COUNT],
     /// Lower bounds on the failing count from capped counts whose details are unread.
     pub lower_bounds: BTreeMap<u32, u32>,
     /// Open (NEW or NOTIFIED) activity findings by severity.
@@ -52,6 +60,11 @@ impl ControlAcc {
 
     pub fn lower_bound(&self) -> u32 {
         self.lower_bounds.keys().next_back().copied().unwrap_or(0)
+    }
+
+    /// Whether any evidence came from a part.
+    pub fn has(&self, part: Part) -> bool {
+        self.evidence[part.index()] > 0
     }
 }
 
@@ -236,30 +249,50 @@ impl Ledger {
         }
     }
 
-    /// A rule itself: evidence that it is deployed, doubt when its evaluations fail or its
-    /// count is capped and unread, and for a corrective control a failure when no remediation
-    /// is configured for it.
+    /// A rule itself: evidence that it is deployed (once its compliance, or for a corrective
+    /// control its remediation configuration, has been read), doubt when its evaluations fail or
+    /// its count is capped and unread, and for a corrective control a failure when no
+    /// remediation is configured for it. What could not be read is counted as such, never as a
+    /// failure.
     pub fn rule(&mut self, b: &Bindings, rule: &ConfigRule, has_remediation: bool, sign: Sign) {
         for &i in b.rule(&rule.name) {
             let acc = &mut self.controls[i];
-            add(&mut acc.evidence[SourceKind::Config.index()], sign);
             toggle(&mut acc.rules, rule.name.clone(), sign);
             if rule.evaluation_error.is_some() {
                 add(&mut acc.warn, sign);
             }
-            if b.kinds[i] == ControlKind::Corrective {
-                if !has_remediation {
-                    let missing = ResourceId {
-                        kind: Sym::from("AWS::Config::ConfigRule"),
-                        id: rule.name.clone(),
-                        account: rule.account.clone(),
-                        region: rule.region.clone(),
-                    };
-                    bump(&mut acc.failing, missing, sign);
+            let counts = |part: Part, acc: &mut ControlAcc| {
+                if rule.unread.contains(part) {
+                    add(&mut acc.unread[part.index()], sign);
+                    false
+                } else {
+                    true
                 }
-            } else if rule.compliance == Some(ConfigCompliance::NonCompliant) && !rule.details_complete {
-                let bound = rule.noncompliant.map_or(1, |c| c.count.max(1));
-                bump(&mut acc.lower_bounds, bound, sign);
+            };
+            if b.kinds[i] == ControlKind::Corrective {
+                if counts(Part::RemediationConfigs, acc) {
+                    add(&mut acc.evidence[Part::RemediationConfigs.index()], sign);
+                    if !has_remediation {
+                        let missing = ResourceId {
+                            kind: Sym::from(MISSING_REMEDIATION),
+                            id: rule.name.clone(),
+                            account: rule.account.clone(),
+                            region: rule.region.clone(),
+                        };
+                        bump(&mut acc.failing, missing, sign);
+                    }
+                }
+                counts(Part::RemediationExecutions, acc);
+            } else {
+                if counts(Part::Compliance, acc) {
+                    add(&mut acc.evidence[Part::Compliance.index()], sign);
+                }
+                counts(Part::EvaluationStatus, acc);
+                counts(Part::ComplianceDetails, acc);
+                if rule.compliance == Some(ConfigCompliance::NonCompliant) && !rule.details_complete {
+                    let bound = rule.noncompliant.map_or(1, |c| c.count.max(1));
+                    bump(&mut acc.lower_bounds, bound, sign);
+                }
             }
         }
     }
@@ -275,7 +308,7 @@ impl Ledger {
         }
         for &i in b.rule(&e.rule) {
             let acc = &mut self.controls[i];
-            add(&mut acc.evidence[SourceKind::Config.index()], sign);
+            add(&mut acc.evidence[Part::ComplianceDetails.index()], sign);
             if e.compliance == ConfigCompliance::NonCompliant {
                 if b.kinds[i] == ControlKind::Corrective {
                     add(&mut acc.pending, sign);
@@ -300,7 +333,7 @@ impl Ledger {
         }
         for (i, role) in b.finding(f) {
             let acc = &mut self.controls[i];
-            add(&mut acc.evidence[SourceKind::SecurityHub.index()], sign);
+            add(&mut acc.evidence[Part::Findings.index()], sign);
             let mut listed = false;
             if role.control {
                 match f.compliance {
@@ -331,7 +364,7 @@ impl Ledger {
     pub fn alarm(&mut self, b: &Bindings, a: &Alarm, sign: Sign) {
         for &i in b.alarm(&a.name) {
             let acc = &mut self.controls[i];
-            add(&mut acc.evidence[SourceKind::CloudWatch.index()], sign);
+            add(&mut acc.evidence[Part::Alarms.index()], sign);
             toggle(&mut acc.alarms, a.name.clone(), sign);
             match a.state {
                 AlarmState::Alarm => add(&mut acc.firing, sign),
@@ -345,7 +378,7 @@ impl Ledger {
         for (i, c) in catalog.controls.iter().enumerate() {
             if c.binds_metric(m) {
                 let acc = &mut self.controls[i];
-                add(&mut acc.evidence[SourceKind::CloudWatch.index()], sign);
+                add(&mut acc.evidence[Part::Metrics.index()], sign);
                 toggle(&mut acc.metrics, m.clone(), sign);
             }
         }
@@ -355,7 +388,7 @@ impl Ledger {
         for &i in b.rule(&rc.rule) {
             if b.kinds[i] == ControlKind::Corrective {
                 let acc = &mut self.controls[i];
-                add(&mut acc.evidence[SourceKind::Config.index()], sign);
+                add(&mut acc.evidence[Part::RemediationConfigs.index()], sign);
                 toggle(&mut acc.remediations, rc.rule.clone(), sign);
             }
         }
@@ -368,7 +401,7 @@ impl Ledger {
                 continue;
             }
             let acc = &mut self.controls[i];
-            add(&mut acc.evidence[SourceKind::Config.index()], sign);
+            add(&mut acc.evidence[Part::RemediationExecutions.index()], sign);
             match x.state {
                 ExecutionState::Failed => bump(&mut acc.failing, x.resource.clone(), sign),
                 ExecutionState::Queued | ExecutionState::InProgress => {
@@ -387,11 +420,11 @@ impl Ledger {
     pub fn guardrail(&mut self, b: &Bindings, g: &GuardrailResult, sign: Sign) {
         for i in b.guardrail(g) {
             let acc = &mut self.controls[i];
-            add(&mut acc.evidence[SourceKind::Guardrails.index()], sign);
+            add(&mut acc.evidence[Part::GuardrailTests.index()], sign);
             toggle(&mut acc.guardrails, g.name.clone(), sign);
             if !g.passed() {
                 let test = ResourceId {
-                    kind: Sym::from("vigil::GuardrailTest"),
+                    kind: Sym::from(GUARDRAIL_TEST),
                     id: g.name.clone(),
                     account: Sym::from(""),
                     region: Sym::from(""),

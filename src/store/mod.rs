@@ -8,13 +8,13 @@ mod status;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
-pub use ledger::{ControlAcc, FindingTotals, ResourceEvidence};
+pub use ledger::{ControlAcc, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence};
 pub use status::{PaneSummary, REMEDIATION_SLOW};
 
 use crate::catalog::{Catalog, Control};
 use crate::model::{
-    Alarm, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, MetricSeries, RecordState,
-    RemediationConfig, RemediationExecution, ResourceId, Sym, Timestamp,
+    Alarm, ConfigCompliance, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, MetricSeries,
+    Part, PartSet, RecordState, RemediationConfig, RemediationExecution, ResourceId, Sym, Timestamp,
 };
 use crate::sources::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard};
 use ledger::{Bindings, Ledger, Sign};
@@ -23,7 +23,7 @@ use ledger::{Bindings, Ledger, Sign};
 pub const METRIC_HISTORY: usize = 256;
 
 /// What a source is doing, as the header shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Health {
     /// Registered, nothing heard yet.
     Waiting,
@@ -31,6 +31,8 @@ pub enum Health {
     Loading {
         pages: u32,
         items: u64,
+        /// Calls a second the load is allowed now, where a rate limit paces it.
+        rate: Option<f32>,
     },
     Retrying {
         attempt: u32,
@@ -98,12 +100,28 @@ impl SourceState {
     }
 }
 
+/// One part's freshness (DESIGN.md: what was not read is unknown, never negative): when it
+/// was last read in full, and the error of the last attempt that could not read it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartState {
+    pub last_ok: Option<Timestamp>,
+    pub error: Option<(Timestamp, SourceError)>,
+}
+
+impl PartState {
+    /// Never read in full, and the attempt failed: what it feeds is unknown.
+    pub fn unread(&self) -> bool {
+        self.last_ok.is_none() && self.error.is_some()
+    }
+}
+
 /// The state store.
 #[derive(Debug)]
 pub struct Posture {
     catalog: Catalog,
     bindings: Bindings,
     sources: [SourceState; SourceKind::COUNT],
+    parts: [PartState; Part::COUNT],
     rules: BTreeMap<Sym, ConfigRule>,
     evaluations: ByRule<Evaluation>,
     findings: HashMap<Sym, Finding>,
@@ -128,6 +146,7 @@ impl Posture {
             catalog,
             bindings,
             sources: SourceKind::ALL.map(SourceState::new),
+            parts: Default::default(),
             rules: BTreeMap::new(),
             evaluations: HashMap::new(),
             findings: HashMap::new(),
@@ -158,6 +177,11 @@ impl Posture {
         &self.sources[kind.index()]
     }
 
+    /// How fresh one part of a source's data is.
+    pub fn part(&self, part: Part) -> &PartState {
+        &self.parts[part.index()]
+    }
+
     /// The registered sources, in a fixed order.
     pub fn sources(&self) -> impl Iterator<Item = (SourceKind, &SourceState)> {
         SourceKind::ALL.into_iter().map(|k| (k, &self.sources[k.index()])).filter(|(_, s)| s.registered)
@@ -185,9 +209,9 @@ impl Posture {
                 self.mark_ok(kind, at, newest);
                 self.sweep(&seen, started_at);
             }
-            Ok(Payload::Progress { pages, items }) => {
+            Ok(Payload::Progress { pages, items, rate }) => {
                 if newest {
-                    state.health = Health::Loading { pages, items };
+                    state.health = Health::Loading { pages, items, rate };
                 }
             }
             Ok(Payload::Retrying { attempt, reason }) => {
@@ -202,13 +226,32 @@ impl Posture {
                 state.last_replace = Some(at);
                 state.skipped = data.skipped;
                 self.mark_ok(kind, at, newest);
+                let fresh = kind.parts().iter().copied().filter(|p| data.read(*p)).collect();
+                self.mark_parts(&data, fresh, at);
                 self.replace(kind, data, at);
+            }
+            Ok(Payload::Merge(data)) if data.only_unread() => {
+                self.mark_parts(&data, PartSet::EMPTY, at);
             }
             Ok(Payload::Merge(data)) => {
                 state.skipped += data.skipped;
                 self.mark_ok(kind, at, newest);
+                let fresh = data.fresh.iter().filter(|p| data.read(*p)).collect();
+                self.mark_parts(&data, fresh, at);
                 self.merge(data);
             }
+        }
+    }
+
+    /// Records which parts a data set read in full and which it could not.
+    fn mark_parts(&mut self, data: &Dataset, fresh: PartSet, at: Timestamp) {
+        for u in &data.unread {
+            self.parts[u.part.index()].error = Some((at, u.error.clone()));
+        }
+        for p in fresh.iter() {
+            let state = &mut self.parts[p.index()];
+            state.last_ok = Some(state.last_ok.map_or(at, |last| last.max(at)));
+            state.error = None;
         }
     }
 
@@ -236,7 +279,7 @@ impl Posture {
     }
 
     fn merge(&mut self, data: Dataset) {
-        if !data.standards.is_empty() {
+        if data.fresh.contains(Part::Standards) || !data.standards.is_empty() {
             self.standards = data.standards.clone();
         }
         // Rules first: evaluations, findings and remediations bind through them.
@@ -267,59 +310,84 @@ impl Posture {
     }
 
     /// Replaces every collection the source owns with the full set given.
-    fn replace(&mut self, kind: SourceKind, data: Dataset, at: Timestamp) {
+    fn replace(&mut self, kind: SourceKind, mut data: Dataset, at: Timestamp) {
         match kind {
             SourceKind::Config => {
+                // What each rule could not read this time keeps its last good value.
+                let unread_now: HashMap<Sym, PartSet> = data.rules.iter().map(|r| (r.name.clone(), r.unread)).collect();
+                for r in &mut data.rules {
+                    if let Some(held) = self.rules.get(&r.name) {
+                        carry_over(held, r);
+                    }
+                }
+                let unread = |rule: &Sym, part: Part| unread_now.get(rule).is_some_and(|u| u.contains(part));
                 let keep: HashSet<Sym> = data.rules.iter().map(|r| r.name.clone()).collect();
                 for name in self.rules.keys().filter(|n| !keep.contains(*n)).cloned().collect::<Vec<_>>() {
                     self.remove_rule(&name);
                 }
-                let keep: HashSet<Sym> = data.remediation_configs.iter().map(|r| r.rule.clone()).collect();
-                let gone: Vec<Sym> = self.remediation_configs.keys().filter(|n| !keep.contains(*n)).cloned().collect();
+                let configs: HashSet<Sym> = data.remediation_configs.iter().map(|r| r.rule.clone()).collect();
+                let gone: Vec<Sym> = self
+                    .remediation_configs
+                    .keys()
+                    .filter(|n| !configs.contains(*n) && (!keep.contains(*n) || !unread(n, Part::RemediationConfigs)))
+                    .cloned()
+                    .collect();
                 for name in gone {
                     self.remove_remediation_config(&name);
                 }
-                let keep: HashSet<(&Sym, &ResourceId)> =
+                let held: HashSet<(&Sym, &ResourceId)> =
                     data.evaluations.iter().map(|e| (&e.rule, &e.resource)).collect();
-                let gone = nested_keys_not_in(&self.evaluations, &keep);
+                let gone = nested_keys_not_in(&self.evaluations, &held);
                 for (rule, resource) in gone {
-                    self.remove_evaluation(&rule, &resource);
+                    if !(keep.contains(&rule) && unread(&rule, Part::ComplianceDetails)) {
+                        self.remove_evaluation(&rule, &resource);
+                    }
                 }
-                let keep: HashSet<(&Sym, &ResourceId)> =
+                let held: HashSet<(&Sym, &ResourceId)> =
                     data.executions.iter().map(|x| (&x.rule, &x.resource)).collect();
-                let gone = nested_keys_not_in(&self.executions, &keep);
+                let gone = nested_keys_not_in(&self.executions, &held);
                 for (rule, resource) in gone {
-                    self.remove_execution(&rule, &resource);
+                    if !(keep.contains(&rule) && unread(&rule, Part::RemediationExecutions)) {
+                        self.remove_execution(&rule, &resource);
+                    }
                 }
             }
             SourceKind::SecurityHub => {
-                self.standards = data.standards.clone();
-                let keep: HashSet<&Sym> = data.findings.iter().map(|f| &f.id).collect();
-                let gone: Vec<Sym> = self.findings.keys().filter(|id| !keep.contains(id)).cloned().collect();
-                for id in gone {
-                    self.remove_finding(&id);
+                if data.read(Part::Standards) {
+                    self.standards = data.standards.clone();
                 }
-                // The full set is the truth as of `at`: older tombstones no longer matter.
-                self.archived.retain(|_, t| *t > at);
+                if data.read(Part::Findings) {
+                    let keep: HashSet<&Sym> = data.findings.iter().map(|f| &f.id).collect();
+                    let gone: Vec<Sym> = self.findings.keys().filter(|id| !keep.contains(id)).cloned().collect();
+                    for id in gone {
+                        self.remove_finding(&id);
+                    }
+                    // The full set is the truth as of `at`: older tombstones no longer matter.
+                    self.archived.retain(|_, t| *t > at);
+                }
             }
             SourceKind::CloudWatch => {
-                let keep: HashSet<&Sym> = data.alarms.iter().map(|a| &a.name).collect();
-                let gone: Vec<Sym> = self.alarms.keys().filter(|n| !keep.contains(n)).cloned().collect();
-                for name in gone {
-                    if let Some(a) = self.alarms.remove(&name) {
-                        self.ledger.alarm(&self.bindings, &a, -1);
+                if data.read(Part::Alarms) {
+                    let keep: HashSet<&Sym> = data.alarms.iter().map(|a| &a.name).collect();
+                    let gone: Vec<Sym> = self.alarms.keys().filter(|n| !keep.contains(n)).cloned().collect();
+                    for name in gone {
+                        if let Some(a) = self.alarms.remove(&name) {
+                            self.ledger.alarm(&self.bindings, &a, -1);
+                        }
                     }
                 }
-                let keep: HashSet<&MetricId> = data.metrics.iter().map(|m| &m.metric).collect();
-                let gone: Vec<MetricId> = self.metrics.keys().filter(|m| !keep.contains(m)).cloned().collect();
-                for m in gone {
-                    self.metrics.remove(&m);
-                    self.ledger.metric(&self.catalog, &m, -1);
-                }
-                // A full set's series replace the held ones rather than extending them.
-                for m in &data.metrics {
-                    if let Some(points) = self.metrics.get_mut(&m.metric) {
-                        points.clear();
+                if data.read(Part::Metrics) {
+                    let keep: HashSet<&MetricId> = data.metrics.iter().map(|m| &m.metric).collect();
+                    let gone: Vec<MetricId> = self.metrics.keys().filter(|m| !keep.contains(m)).cloned().collect();
+                    for m in gone {
+                        self.metrics.remove(&m);
+                        self.ledger.metric(&self.catalog, &m, -1);
+                    }
+                    // A full set's series replace the held ones rather than extending them.
+                    for m in &data.metrics {
+                        if let Some(points) = self.metrics.get_mut(&m.metric) {
+                            points.clear();
+                        }
                     }
                 }
             }
@@ -669,6 +737,36 @@ impl Posture {
     /// The controls of one pane, as catalog indexes.
     pub fn pane(&self, kind: ControlKind) -> Vec<usize> {
         self.catalog.of_kind(kind).map(|(i, _)| i).collect()
+    }
+}
+
+/// Gives a rule the last good value of each part it could not read this time (its compliance,
+/// details, evaluation status; its remediation configuration and executions stay in the store).
+fn carry_over(held: &ConfigRule, new: &mut ConfigRule) {
+    let now = new.unread;
+    let had = |p: Part| !held.unread.contains(p);
+    if now.contains(Part::Compliance) && had(Part::Compliance) {
+        new.compliance = held.compliance;
+        new.noncompliant = held.noncompliant;
+        new.unread.remove(Part::Compliance);
+    }
+    if now.contains(Part::ComplianceDetails) {
+        if new.compliance.is_some_and(|c| c != ConfigCompliance::NonCompliant) {
+            new.details_complete = true;
+            new.unread.remove(Part::ComplianceDetails);
+        } else if had(Part::ComplianceDetails) && held.details_complete && held.compliance == new.compliance {
+            new.details_complete = true;
+            new.unread.remove(Part::ComplianceDetails);
+        }
+    }
+    if now.contains(Part::EvaluationStatus) && had(Part::EvaluationStatus) {
+        new.evaluation_error = held.evaluation_error.clone();
+        new.unread.remove(Part::EvaluationStatus);
+    }
+    for p in [Part::RemediationConfigs, Part::RemediationExecutions] {
+        if now.contains(p) && had(p) {
+            new.unread.remove(p);
+        }
     }
 }
 

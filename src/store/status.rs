@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::Posture;
-use crate::model::{ControlKind, FailCount, Status, StatusLevel, Timestamp, Verdict};
-use crate::sources::SourceKind;
+use crate::model::{ControlKind, FailCount, Part, Status, StatusLevel, Timestamp, Verdict};
+use crate::sources::{SourceError, SourceKind};
 
 /// A remediation queued or running for longer than this makes its control WARN.
 pub const REMEDIATION_SLOW: Duration = Duration::from_secs(15 * 60);
@@ -38,13 +38,37 @@ impl PaneSummary {
 }
 
 impl Posture {
-    /// The catalog's alarms for a control that CloudWatch does not have, once CloudWatch has
-    /// answered: a detection that is missing.
+    /// The catalog's alarms for a control that CloudWatch does not have, once DescribeAlarms has
+    /// answered in full: a detection that is missing.
     pub fn missing_alarms(&self, index: usize) -> Vec<&str> {
-        if self.source(SourceKind::CloudWatch).last_ok.is_none() {
+        if self.part(Part::Alarms).last_ok.is_none() {
             return Vec::new();
         }
         self.control(index).evidence.alarms.iter().filter(|a| self.alarm(a).is_none()).map(String::as_str).collect()
+    }
+
+    /// The parts of a control's evidence that could not be read, with why: rules whose
+    /// compliance (or remediation configuration, for a corrective control) is unknown, and
+    /// findings, alarms or metrics never read in full because their call failed.
+    pub fn unread_parts(&self, index: usize) -> Vec<(Part, Option<&SourceError>)> {
+        let acc = self.evidence(index);
+        let binding = &self.control(index).evidence;
+        let binds_rules = !binding.config_rules.is_empty() || !binding.config_rule_names.is_empty();
+        let mut out = Vec::new();
+        for part in Part::ALL {
+            let state = self.part(part);
+            let bound = match part {
+                Part::ConfigRules => binds_rules,
+                Part::Findings => !binding.security_hub_controls.is_empty() || !binding.finding_products.is_empty(),
+                Part::Alarms => !binding.alarms.is_empty(),
+                Part::Metrics => !binding.metrics.is_empty(),
+                _ => false,
+            };
+            if acc.unread[part.index()] > 0 || (bound && state.unread()) {
+                out.push((part, state.error.as_ref().map(|(_, e)| e)));
+            }
+        }
+        out
     }
 
     /// Remediations of a corrective control queued or running for longer than
@@ -57,22 +81,38 @@ impl Posture {
             .count()
     }
 
-    /// What the evidence says, before its age is considered; `None` without evidence.
+    /// What the evidence says, before its age is considered; `None` without evidence. Evidence
+    /// that could not be read never fails a control: it makes a passing control WARN (partial)
+    /// and a failing count a lower bound.
     pub fn verdict(&self, index: usize, now: Timestamp) -> Option<Verdict> {
         let acc = self.evidence(index);
         let missing = self.missing_alarms(index).len() as u32;
         if acc.evidence_total() + missing == 0 {
             return None;
         }
+        let partial = !self.unread_parts(index).is_empty();
         let failing = acc.failing.len() as u32 + missing;
         let bound = acc.lower_bound();
         Some(if failing > 0 || bound > 0 {
-            Verdict::Fail(FailCount { resources: failing.max(bound), at_least: bound > failing })
-        } else if acc.warn > 0 || self.slow_remediations(index, now) > 0 {
+            Verdict::Fail(FailCount { resources: failing.max(bound), at_least: bound > failing || partial })
+        } else if acc.warn > 0 || partial || self.slow_remediations(index, now) > 0 {
             Verdict::Warn
         } else {
             Verdict::Pass
         })
+    }
+
+    /// Whether a part's data is older than three poll intervals of its source. A part whose
+    /// reads fail ages from its last good read while the rest of the source stays fresh; any
+    /// other part is as fresh as its source.
+    fn part_stale(&self, part: Part, now: Timestamp) -> bool {
+        let source = self.source(SourceKind::of(part));
+        let state = self.part(part);
+        let at = if state.error.is_some() { state.last_ok.or(source.last_ok) } else { source.last_ok };
+        let (Some(at), Some(interval)) = (at, source.interval) else {
+            return false;
+        };
+        now.duration_since(at).unsigned_abs() > 3 * interval && now > at
     }
 
     /// A control's status at `now` (DESIGN.md "Status").
@@ -81,12 +121,12 @@ impl Posture {
             return Status::Unknown;
         };
         let acc = self.evidence(index);
-        let mut contributing = SourceKind::ALL.into_iter().filter(|k| acc.evidence[k.index()] > 0).peekable();
+        let mut contributing = Part::ALL.into_iter().filter(|p| acc.has(*p)).peekable();
         let only_missing = contributing.peek().is_none();
         let all_stale = if only_missing {
-            self.source(SourceKind::CloudWatch).is_stale(now)
+            self.part_stale(Part::Alarms, now)
         } else {
-            contributing.all(|k| self.source(k).is_stale(now))
+            contributing.all(|p| self.part_stale(p, now))
         };
         if all_stale { Status::Stale(verdict) } else { verdict.into() }
     }

@@ -9,11 +9,10 @@ use ratatui::widgets::{Block, Paragraph};
 use super::text::{clean, truncate_end, truncate_start};
 use super::view::window_start;
 use crate::model::{
-    AlarmState, ConfigCompliance, ControlKind, ExecutionState, Finding, FindingCompliance, ResourceId, Severity,
+    AlarmState, ConfigCompliance, ControlKind, ExecutionState, Finding, FindingCompliance, Part, ResourceId, Severity,
     Status, StatusLevel, Sym, Timestamp,
 };
-use crate::sources::SourceKind;
-use crate::store::Posture;
+use crate::store::{GUARDRAIL_TEST, Posture};
 use crate::theme::{Theme, Token};
 
 /// A piece of a row: its meaning and its text.
@@ -47,9 +46,6 @@ pub enum Target {
     /// A guardrail test, by name: its explanation.
     Guardrail(Sym),
 }
-
-/// The kind a failing guardrail test is counted under (see the store's ledger).
-const GUARDRAIL_TEST: &str = "vigil::GuardrailTest";
 
 /// One control's detail, as a list of rows.
 pub struct ControlDetail<'a> {
@@ -224,7 +220,15 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
         rows.push(vec![seg(Token::Muted, clean(&control.description).into_owned())]);
     }
     rows.push(heading("Evidence".into()));
-    let config_answered = posture.source(SourceKind::Config).last_ok.is_some();
+    // What could not be read first: it is why a count is a lower bound or a PASS a WARN.
+    for (part, error) in posture.unread_parts(index) {
+        let why = error.map_or_else(|| "not read".to_string(), |e| format!("not read: {e}"));
+        rows.push(vec![
+            level_seg(StatusLevel::Unknown),
+            seg(Token::Warn, clean(&format!("{} ({}) {why}", part.what(), part.call())).into_owned()),
+        ]);
+    }
+    let config_answered = posture.part(Part::ConfigRules).last_ok.is_some();
     for source in &b.config_rules {
         let deployed = acc
             .rules
@@ -246,6 +250,8 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
         ];
         if let Some(c) = rule.compliance {
             row.push(seg(Token::Muted, format!("  {c}")));
+        } else if rule.unread.contains(Part::Compliance) {
+            row.push(seg(Token::Muted, "  compliance not read"));
         }
         if rule.compliance == Some(ConfigCompliance::NonCompliant) {
             let count = if rule.details_complete {
@@ -269,6 +275,11 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
         }
         if control.kind == ControlKind::Corrective {
             match posture.remediation_config(name) {
+                None if rule.unread.contains(Part::RemediationConfigs) => rows.push(vec![
+                    seg(Token::Text, "    "),
+                    level_seg(StatusLevel::Unknown),
+                    seg(Token::Muted, "remediation configuration not read"),
+                ]),
                 Some(rc) => {
                     let how = if rc.automatic { "automatic" } else { "manual" };
                     rows.push(vec![
@@ -323,7 +334,8 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
         }
         rows.push(row);
     }
-    let cloudwatch_answered = posture.source(SourceKind::CloudWatch).last_ok.is_some();
+    let cloudwatch_answered = posture.part(Part::Alarms).last_ok.is_some();
+    let alarms_unread = posture.part(Part::Alarms).unread();
     for name in &b.alarms {
         match posture.alarm(name) {
             Some(a) => {
@@ -348,7 +360,11 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
             ]),
             None => rows.push(vec![
                 level_seg(StatusLevel::Unknown),
-                seg(Token::Muted, clean(&format!("alarm {name}: no data yet")).into_owned()),
+                seg(
+                    Token::Muted,
+                    clean(&format!("alarm {name}: {}", if alarms_unread { "not read" } else { "no data yet" }))
+                        .into_owned(),
+                ),
             ]),
         }
     }

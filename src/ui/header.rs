@@ -64,7 +64,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             Health::Waiting => ("…", Token::Muted, "waiting".to_string()),
             Health::Ok if state.is_stale(now) => ("◷", Token::Stale, "stale".to_string()),
             Health::Ok => ("●", Token::Pass, "ok".to_string()),
-            Health::Loading { pages, items } => ("◌", Token::Warn, format!("loading {pages} pages, {items} items")),
+            Health::Loading { items, rate, .. } => ("◌", Token::Warn, loading(kind, *items, *rate)),
             Health::Retrying { attempt, .. } => ("↻", Token::Warn, format!("retrying {attempt}")),
             Health::Error(e) => match e {
                 SourceError::Throttled { .. } => ("⧗", Token::Warn, "throttled".to_string()),
@@ -106,4 +106,44 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
 
 fn score_text(score: Option<u32>) -> String {
     score.map_or_else(|| "--%".to_string(), |s| format!("{s}%"))
+}
+
+/// `loading 3,400 findings · 2.5/s`: what has arrived, and the rate the load is paced at.
+fn loading(kind: SourceKind, items: u64, rate: Option<f32>) -> String {
+    let noun = match kind {
+        SourceKind::SecurityHub => "findings",
+        SourceKind::CloudWatch => "alarms",
+        _ => "items",
+    };
+    let mut text = format!("loading {} {noun}", thousands(items));
+    if let Some(r) = rate {
+        text.push_str(&format!(" · {r:.1}/s"));
+    }
+    text
+}
+
+/// `3400` as `3,400`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loading_says_how_much_and_how_fast() {
+        assert_eq!(loading(SourceKind::SecurityHub, 3400, Some(2.5)), "loading 3,400 findings · 2.5/s");
+        assert_eq!(loading(SourceKind::Config, 12, None), "loading 12 items");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+    }
 }

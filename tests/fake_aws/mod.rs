@@ -1,200 +1,31 @@
 //! A fake AWS endpoint for wire-level tests and the load benchmark: one local HTTP/1.1 server
 //! that speaks each protocol the SDK uses (Config: awsJson1_1; Security Hub: restJson1;
-//! CloudWatch: Smithy RPCv2-CBOR, AWS-query-compatible errors; STS: query with XML), shaped after
-//! the botocore service models, holding a known account (the ground truth) and injecting faults.
+//! CloudWatch: Smithy RPCv2-CBOR, AWS-query-compatible errors; STS: query with XML).
+//!
+//! AWS's own service models are the authority (model.rs): every request is checked against its
+//! operation's input shape and refused the way AWS refuses it, and every answer the fake gives
+//! is checked against the output shape. The account it holds (world.rs) looks like a real one
+//! and is the ground truth; faults (throttling, a rate limit with a burst, 500s, hangs, garbage,
+//! a service down, an action denied, a restart) are injected on demand.
 
 #![allow(dead_code)]
 
+pub mod model;
+mod services;
+pub mod world;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-pub const ACCOUNT: &str = "123456789012";
-pub const REGION: &str = "us-east-1";
-
-/// The account the fake holds.
-#[derive(Debug, Clone)]
-pub struct Truth {
-    pub rules: Vec<Rule>,
-    /// Findings are made from their index on demand, so that 100,000 cost nothing here.
-    pub findings: usize,
-    pub alarms: Vec<(String, &'static str)>,
-    pub remediations: Vec<Remediation>,
-    /// Seconds since the epoch of the newest `UpdatedAt`.
-    pub now: i64,
-}
-
-/// A rule's remediation: rule, SSM document, automatic, and executions (resource, state).
-pub type Remediation = (String, String, bool, Vec<(String, &'static str)>);
-
-#[derive(Debug, Clone)]
-pub struct Rule {
-    pub name: String,
-    pub source: &'static str,
-    /// Resource ids that are NON_COMPLIANT.
-    pub noncompliant: Vec<String>,
-    pub evaluation_error: Option<String>,
-}
-
-impl Rule {
-    pub fn compliance(&self) -> &'static str {
-        if self.noncompliant.is_empty() { "COMPLIANT" } else { "NON_COMPLIANT" }
-    }
-
-    /// What DescribeComplianceByConfigRule says: capped at 100.
-    pub fn capped(&self) -> (usize, bool) {
-        (self.noncompliant.len().min(100), self.noncompliant.len() > 100)
-    }
-}
-
-const SOURCES: [&str; 6] = [
-    "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS",
-    "SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC",
-    "S3_BUCKET_SSL_REQUESTS_ONLY",
-    "VPC_FLOW_LOGS_ENABLED",
-    "CLOUD_TRAIL_ENABLED",
-    "CUSTOM_LAMBDA",
-];
-const SEVERITIES: [&str; 5] = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
-const WORKFLOWS: [&str; 4] = ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"];
-
-impl Truth {
-    /// A deterministic account: 30 rules (more than 25, so names go in several calls), one with
-    /// 230 NON_COMPLIANT resources (several detail pages, capped count 100), 120 alarms (two
-    /// pages), remediations with executions, and `findings` findings.
-    pub fn new(findings: usize) -> Truth {
-        let rules = (0..30)
-            .map(|i| {
-                let source = SOURCES[i % SOURCES.len()];
-                let noncompliant = match i {
-                    0 => (0..230).map(|n| format!("nb-{n:03}")).collect(),
-                    1 => vec!["legacy-nb".to_string()],
-                    2 => vec!["ml-scratch".to_string(), "ml-exports".to_string()],
-                    _ if i % 7 == 3 => vec![format!("vpc-{i:04}")],
-                    _ => Vec::new(),
-                };
-                Rule {
-                    name: format!("rule-{i:02}-{}", source.to_lowercase().replace('_', "-")),
-                    source,
-                    noncompliant,
-                    evaluation_error: (i == 4).then(|| "AccessDenied".to_string()),
-                }
-            })
-            .collect();
-        let alarms = (0..120)
-            .map(|i| {
-                let name = match i {
-                    0 => "UnauthorizedAPICalls".to_string(),
-                    1 => "SageMakerGuardrailDenials".to_string(),
-                    _ => format!("app-alarm-{i:03}"),
-                };
-                (name, ["OK", "ALARM", "INSUFFICIENT_DATA"][i % 3])
-            })
-            .collect();
-        let remediations = vec![
-            (
-                "rule-00-sagemaker-notebook-no-direct-internet-access".to_string(),
-                "Custom-StopInternetFacingNotebook".to_string(),
-                true,
-                vec![
-                    ("nb-000".to_string(), "SUCCEEDED"),
-                    ("nb-001".to_string(), "FAILED"),
-                    ("nb-002".to_string(), "IN_PROGRESS"),
-                ],
-            ),
-            (
-                "rule-02-s3-bucket-ssl-requests-only".to_string(),
-                "AWS-EnableS3BucketEncryption".to_string(),
-                false,
-                vec![],
-            ),
-        ];
-        Truth { rules, findings, alarms, remediations, now: 1_795_000_000 }
-    }
-
-    pub fn finding(&self, i: usize) -> FindingTruth {
-        FindingTruth {
-            i,
-            severity: SEVERITIES[i % 5],
-            workflow: WORKFLOWS[(i / 5) % 4],
-            archived: i % 17 == 16,
-            updated: self.now - (self.findings - i) as i64,
-        }
-    }
-
-    /// ACTIVE findings by severity (open ones) and by workflow, as the report counts them.
-    pub fn finding_counts(&self) -> (usize, BTreeMap<&'static str, usize>, BTreeMap<&'static str, usize>) {
-        let mut total = 0;
-        let mut by_severity: BTreeMap<&str, usize> = SEVERITIES.iter().map(|s| (*s, 0)).collect();
-        let mut by_workflow: BTreeMap<&str, usize> = WORKFLOWS.iter().map(|w| (*w, 0)).collect();
-        for i in 0..self.findings {
-            let f = self.finding(i);
-            if f.archived {
-                continue;
-            }
-            total += 1;
-            *by_workflow.get_mut(f.workflow).unwrap() += 1;
-            if matches!(f.workflow, "NEW" | "NOTIFIED") {
-                *by_severity.get_mut(f.severity).unwrap() += 1;
-            }
-        }
-        (total, by_severity, by_workflow)
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct FindingTruth {
-    pub i: usize,
-    pub severity: &'static str,
-    pub workflow: &'static str,
-    pub archived: bool,
-    pub updated: i64,
-}
-
-impl FindingTruth {
-    pub fn id(&self) -> String {
-        format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:security-control/SageMaker.1/finding/{:08x}", self.i)
-    }
-
-    fn json(&self) -> Value {
-        let updated =
-            jiff::Timestamp::from_second(self.updated).unwrap().strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string();
-        json!({
-            "SchemaVersion": "2018-10-08",
-            "Id": self.id(),
-            "ProductArn": format!("arn:aws:securityhub:{REGION}::product/aws/securityhub"),
-            "ProductName": "Security Hub",
-            "CompanyName": "AWS",
-            "Region": REGION,
-            "GeneratorId": "security-control/SageMaker.1",
-            "AwsAccountId": ACCOUNT,
-            "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
-            "FirstObservedAt": "2026-01-01T00:00:00.000Z",
-            "CreatedAt": "2026-01-01T00:00:00.000Z",
-            "UpdatedAt": updated,
-            "Severity": {"Label": self.severity, "Normalized": 40, "Original": self.severity},
-            "Title": "SageMaker notebook instances should not have direct internet access",
-            "Description": "This control checks whether direct internet access is disabled for a notebook instance.",
-            "ProductFields": {"ControlId": "SageMaker.1", "aws/securityhub/ProductName": "Security Hub"},
-            "Resources": [{
-                "Type": "AwsSageMakerNotebookInstance",
-                "Id": format!("arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/nb-{:06}", self.i / 2),
-                "Partition": "aws",
-                "Region": REGION,
-            }],
-            "Compliance": {"Status": if self.i.is_multiple_of(3) { "FAILED" } else { "PASSED" }, "SecurityControlId": "SageMaker.1"},
-            "WorkflowState": "NEW",
-            "Workflow": {"Status": self.workflow},
-            "RecordState": if self.archived { "ARCHIVED" } else { "ACTIVE" },
-        })
-    }
-}
+pub use world::{ACCOUNT, REGION, World};
 
 /// What goes wrong, and where.
 #[derive(Debug, Clone, Default)]
@@ -209,50 +40,77 @@ pub struct Faults {
     pub malformed_once: HashSet<&'static str>,
     /// Services that answer every call with 503: config, securityhub, cloudwatch, sts.
     pub down: HashSet<&'static str>,
+    /// Operations denied (AccessDenied, naming the IAM action) after this many calls succeeded.
+    pub deny_after: HashMap<&'static str, u64>,
+    /// Operations limited as AWS limits them: a token bucket of (calls a second, burst); a call
+    /// over it is throttled.
+    pub rate: HashMap<&'static str, (f64, f64)>,
 }
 
-struct State {
-    truth: Truth,
-    faults: Faults,
+/// What the model checks saw.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    /// Requests checked against their operation's input shape, by operation.
+    pub requests: BTreeMap<String, u64>,
+    /// Requests refused for breaking the model, with AWS's message.
+    pub refused: Vec<(String, String)>,
+    /// Requests for operations the fake does not know (none should be).
+    pub unknown: Vec<String>,
+    /// Answers of the fake that broke the model's output shape (bugs of the fake).
+    pub bad_answers: Vec<(String, String)>,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+pub(crate) struct State {
+    world: RwLock<World>,
+    faults: RwLock<Faults>,
     calls: Mutex<BTreeMap<String, u64>>,
+    checks: Mutex<Checks>,
     seq: AtomicU64,
     spent: Mutex<HashSet<(&'static str, String)>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    /// Throttled answers given, by operation.
+    throttled: Mutex<BTreeMap<String, u64>>,
 }
 
 /// A running fake.
 pub struct FakeAws {
     pub url: String,
+    pub addr: SocketAddr,
     state: Arc<State>,
+    /// `true` while the fake listens; a restart sets it `false` (dropping every connection), then
+    /// `true` again.
+    up: tokio::sync::watch::Sender<bool>,
     _runtime: std::thread::JoinHandle<()>,
 }
 
 impl FakeAws {
-    pub fn start(truth: Truth, faults: Faults) -> FakeAws {
+    pub fn start(world: World, faults: Faults) -> FakeAws {
+        // Loaded here, so that a machine without the models fails at once, saying why.
+        model::models();
         let state = Arc::new(State {
-            truth,
-            faults,
+            world: RwLock::new(world),
+            faults: RwLock::new(faults),
             calls: Mutex::new(BTreeMap::new()),
+            checks: Mutex::new(Checks::default()),
             seq: AtomicU64::new(0),
             spent: Mutex::new(HashSet::new()),
+            buckets: Mutex::new(HashMap::new()),
+            throttled: Mutex::new(BTreeMap::new()),
         });
+        let (up, up_rx) = tokio::sync::watch::channel(true);
         let (tx, rx) = std::sync::mpsc::channel();
         let shared = state.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                loop {
-                    let Ok((stream, _)) = listener.accept().await else { continue };
-                    let state = shared.clone();
-                    tokio::spawn(async move {
-                        let _ = serve(stream, state).await;
-                    });
-                }
-            });
+            rt.block_on(listen(shared, up_rx, tx));
         });
         let addr = rx.recv().unwrap();
-        FakeAws { url: format!("http://{addr}"), state, _runtime: thread }
+        FakeAws { url: format!("http://{addr}"), addr, state, up, _runtime: thread }
     }
 
     /// Calls received, by operation.
@@ -260,12 +118,112 @@ impl FakeAws {
         self.state.calls.lock().unwrap().clone()
     }
 
-    pub fn truth(&self) -> &Truth {
-        &self.state.truth
+    pub fn throttled(&self) -> BTreeMap<String, u64> {
+        self.state.throttled.lock().unwrap().clone()
+    }
+
+    /// The world as it is now (read-only).
+    pub fn world(&self) -> std::sync::RwLockReadGuard<'_, World> {
+        self.state.world.read().unwrap()
+    }
+
+    /// Changes the world.
+    pub fn change(&self, f: impl FnOnce(&mut World)) {
+        f(&mut self.state.world.write().unwrap());
+    }
+
+    /// Changes the faults.
+    pub fn set_faults(&self, f: impl FnOnce(&mut Faults)) {
+        f(&mut self.state.faults.write().unwrap());
+    }
+
+    pub fn checks(&self) -> Checks {
+        self.state.checks.lock().unwrap().clone()
+    }
+
+    /// Every request was one the model knows and every answer kept to the model: the test's
+    /// proof that the whole run was checked.
+    pub fn assert_checked(&self) {
+        let c = self.checks();
+        assert!(c.unknown.is_empty(), "requests for operations the fake does not know: {:?}", c.unknown);
+        assert!(c.bad_answers.is_empty(), "the fake answered outside AWS's model: {:?}", c.bad_answers);
+        let received: u64 = self.calls().values().sum();
+        let checked: u64 = c.requests.values().sum();
+        assert_eq!(received, checked, "every request is checked against the model");
+    }
+
+    /// Stops listening and drops every connection for `down`, then listens again on the same
+    /// address, with the same world.
+    pub fn restart(&self, down: Duration) {
+        self.up.send_replace(false);
+        std::thread::sleep(down);
+        self.up.send_replace(true);
     }
 }
 
-struct Request {
+impl Drop for FakeAws {
+    /// Leaves the count of model-checked requests where `scripts/test.sh` sums them.
+    fn drop(&mut self) {
+        let Ok(path) = std::env::var("VIGIL_MODEL_CHECK_LOG") else { return };
+        let c = self.checks();
+        let mut text = String::new();
+        for (op, n) in &c.requests {
+            text.push_str(&format!("{op} {n}\n"));
+        }
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            use std::io::Write;
+            let _ = f.write_all(text.as_bytes());
+        }
+    }
+}
+
+async fn listen(
+    state: Arc<State>,
+    mut up: tokio::sync::watch::Receiver<bool>,
+    ready: std::sync::mpsc::Sender<SocketAddr>,
+) {
+    let mut addr: Option<SocketAddr> = None;
+    loop {
+        let listener = match addr {
+            None => TcpListener::bind("127.0.0.1:0").await.unwrap(),
+            Some(a) => loop {
+                match TcpListener::bind(a).await {
+                    Ok(l) => break l,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            },
+        };
+        if addr.is_none() {
+            let a = listener.local_addr().unwrap();
+            addr = Some(a);
+            ready.send(a).unwrap();
+        }
+        loop {
+            let for_connection = up.clone();
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let state = state.clone();
+                    let mut up = for_connection;
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            _ = serve(stream, state) => {}
+                            _ = up.wait_for(|u| !*u) => {}
+                        }
+                    });
+                }
+                _ = up.wait_for(|u| !*u) => break,
+            }
+        }
+        drop(listener);
+        if up.wait_for(|u| *u).await.is_err() {
+            return;
+        }
+    }
+}
+
+pub(crate) struct Request {
+    method: String,
     path: String,
     headers: HashMap<String, String>,
     body: Vec<u8>,
@@ -286,7 +244,9 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<O
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or_default();
-    let path = request_line.split(' ').nth(1).unwrap_or("/").to_string();
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or("GET").to_string();
+    let path = parts.next().unwrap_or("/").to_string();
     let headers: HashMap<String, String> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -303,10 +263,10 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<O
     }
     let body = buf[body_start..body_start + length].to_vec();
     buf.drain(..body_start + length);
-    Ok(Some(Request { path, headers, body }))
+    Ok(Some(Request { method, path, headers, body }))
 }
 
-struct Response {
+pub(crate) struct Response {
     status: u16,
     headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
@@ -319,6 +279,8 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
         let reason = match response.status {
             200 => "OK",
             400 => "Bad Request",
+            403 => "Forbidden",
+            404 => "Not Found",
             429 => "Too Many Requests",
             500 => "Internal Server Error",
             503 => "Service Unavailable",
@@ -335,8 +297,8 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
     Ok(())
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Protocol {
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(crate) enum Protocol {
     Config,
     SecurityHub,
     CloudWatch,
@@ -344,7 +306,7 @@ enum Protocol {
 }
 
 impl Protocol {
-    fn service(self) -> &'static str {
+    pub(crate) fn service(self) -> &'static str {
         match self {
             Protocol::Config => "config",
             Protocol::SecurityHub => "securityhub",
@@ -354,25 +316,39 @@ impl Protocol {
     }
 }
 
-fn operation(req: &Request) -> (Protocol, String) {
+/// The operation a request is for, and its input as the model's structure.
+fn operation(req: &Request) -> (Protocol, String, Value) {
     if let Some(target) = req.headers.get("x-amz-target") {
-        return (Protocol::Config, target.rsplit('.').next().unwrap_or_default().to_string());
+        let op = target.rsplit('.').next().unwrap_or_default().to_string();
+        let input = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        return (Protocol::Config, op, input);
     }
     if let Some(op) = req.path.strip_prefix("/service/GraniteServiceVersion20100801/operation/") {
-        return (Protocol::CloudWatch, op.to_string());
+        let input = ciborium::from_reader::<ciborium::Value, _>(req.body.as_slice())
+            .map(|v| model::cbor_to_json(&v))
+            .unwrap_or(if req.body.is_empty() { Value::Object(Default::default()) } else { Value::Null });
+        return (Protocol::CloudWatch, op.to_string(), input);
     }
-    match req.path.as_str() {
-        "/findings" => (Protocol::SecurityHub, "GetFindings".into()),
-        "/standards/get" => (Protocol::SecurityHub, "GetEnabledStandards".into()),
-        _ => {
-            let body = String::from_utf8_lossy(&req.body);
-            let action = body.split('&').find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("Unknown");
-            (Protocol::Sts, action.to_string())
-        }
+    let (path, _query) = req.path.split_once('?').unwrap_or((&req.path, ""));
+    let hub = match (req.method.as_str(), path) {
+        ("POST", "/findings") => Some("GetFindings"),
+        ("POST", "/standards/get") => Some("GetEnabledStandards"),
+        _ => None,
+    };
+    if let Some(op) = hub {
+        let input = if req.body.is_empty() {
+            Value::Object(Default::default())
+        } else {
+            serde_json::from_slice(&req.body).unwrap_or(Value::Null)
+        };
+        return (Protocol::SecurityHub, op.to_string(), input);
     }
+    let body = String::from_utf8_lossy(&req.body);
+    let (action, input) = model::query_to_json(&body);
+    (Protocol::Sts, if action.is_empty() { "Unknown".into() } else { action }, input)
 }
 
-fn json_response(protocol: Protocol, status: u16, body: Value) -> Response {
+pub(crate) fn json_response(protocol: Protocol, status: u16, body: Value) -> Response {
     let content_type = match protocol {
         Protocol::Config => "application/x-amz-json-1.1",
         _ => "application/json",
@@ -380,7 +356,7 @@ fn json_response(protocol: Protocol, status: u16, body: Value) -> Response {
     Response { status, headers: vec![("content-type", content_type.into())], body: body.to_string().into_bytes() }
 }
 
-fn cbor_response(status: u16, body: ciborium::Value, extra: Vec<(&'static str, String)>) -> Response {
+pub(crate) fn cbor_response(status: u16, body: ciborium::Value, extra: Vec<(&'static str, String)>) -> Response {
     let mut bytes = Vec::new();
     ciborium::into_writer(&body, &mut bytes).unwrap();
     let mut headers =
@@ -390,11 +366,11 @@ fn cbor_response(status: u16, body: ciborium::Value, extra: Vec<(&'static str, S
 }
 
 /// An error in the protocol's own shape.
-fn error(protocol: Protocol, status: u16, code: &str, message: &str) -> Response {
+pub(crate) fn error(protocol: Protocol, status: u16, code: &str, message: &str) -> Response {
     match protocol {
-        Protocol::Config => json_response(protocol, status, json!({"__type": code, "message": message})),
+        Protocol::Config => json_response(protocol, status, serde_json::json!({"__type": code, "message": message})),
         Protocol::SecurityHub => {
-            let mut r = json_response(protocol, status, json!({"Code": code, "Message": message}));
+            let mut r = json_response(protocol, status, serde_json::json!({"Code": code, "Message": message}));
             r.headers.push(("x-amzn-errortype", code.to_string()));
             r
         }
@@ -402,7 +378,10 @@ fn error(protocol: Protocol, status: u16, code: &str, message: &str) -> Response
             let query_code = if code == "ThrottlingException" { "Throttling" } else { code };
             cbor_response(
                 status,
-                cbor_map(vec![("__type", text(&format!("com.amazonaws.cloudwatch#{code}"))), ("message", text(message))]),
+                services::cbor_map(vec![
+                    ("__type", services::text(&format!("com.amazonaws.cloudwatch#{code}"))),
+                    ("message", services::text(message)),
+                ]),
                 vec![("x-amzn-query-error", format!("{query_code};Sender"))],
             )
         }
@@ -417,38 +396,103 @@ fn error(protocol: Protocol, status: u16, code: &str, message: &str) -> Response
     }
 }
 
-fn text(s: &str) -> ciborium::Value {
-    ciborium::Value::Text(s.to_string())
-}
-
-fn cbor_map(entries: Vec<(&str, ciborium::Value)>) -> ciborium::Value {
-    ciborium::Value::Map(entries.into_iter().map(|(k, v)| (text(k), v)).collect())
-}
-
-/// RPCv2-CBOR timestamps: tag 1, epoch seconds.
-fn cbor_time(seconds: i64) -> ciborium::Value {
-    ciborium::Value::Tag(1, Box::new(ciborium::Value::Float(seconds as f64)))
+/// How each service refuses a request that breaks its model.
+fn refusal(protocol: Protocol, op: &str, violations: &[model::Violation]) -> Response {
+    let text = model::message(violations);
+    match protocol {
+        Protocol::Config => {
+            let all_limits = violations.iter().all(|v| v.limit);
+            let declared = model::models()["config"].declares_error(op, "InvalidLimitException");
+            let code = if all_limits && declared { "InvalidLimitException" } else { "ValidationException" };
+            error(protocol, 400, code, &text)
+        }
+        Protocol::SecurityHub => error(protocol, 400, "InvalidInputException", &text),
+        Protocol::CloudWatch => error(protocol, 400, "ValidationError", &text),
+        Protocol::Sts => error(protocol, 400, "ValidationError", &text),
+    }
 }
 
 fn once(state: &State, kind: &'static str, op: &str) -> bool {
     state.spent.lock().unwrap().insert((kind, op.to_string()))
 }
 
+/// A token bucket per operation: `true` when the call may go through.
+fn within_rate(state: &State, op: &str, rate: f64, burst: f64) -> bool {
+    let mut buckets = state.buckets.lock().unwrap();
+    let now = Instant::now();
+    let b = buckets.entry(op.to_string()).or_insert(Bucket { tokens: burst, at: now });
+    b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(burst);
+    b.at = now;
+    if b.tokens >= 1.0 {
+        b.tokens -= 1.0;
+        true
+    } else {
+        false
+    }
+}
+
+fn throttle(state: &State, protocol: Protocol, op: &str) -> Response {
+    *state.throttled.lock().unwrap().entry(op.to_string()).or_default() += 1;
+    match protocol {
+        Protocol::SecurityHub => error(protocol, 429, "LimitExceededException", "Rate exceeded"),
+        _ => error(protocol, 400, "ThrottlingException", "Rate exceeded"),
+    }
+}
+
+/// The IAM action of an operation, as AccessDenied names it.
+fn action(protocol: Protocol, op: &str) -> String {
+    format!("{}:{op}", protocol.service())
+}
+
 async fn handle(req: &Request, state: &State) -> Response {
-    let (protocol, op) = operation(req);
-    *state.calls.lock().unwrap().entry(op.clone()).or_default() += 1;
-    let f = &state.faults;
+    let (protocol, op, input) = operation(req);
+    let n = {
+        let mut calls = state.calls.lock().unwrap();
+        let n = calls.entry(op.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    // The model first: every request is checked, whatever else happens to it.
+    let models = model::models();
+    let service_model = &models[protocol.service()];
+    if !service_model.has_operation(&op) {
+        state.checks.lock().unwrap().unknown.push(op.clone());
+        return error(protocol, 400, "UnknownOperationException", &format!("no operation {op}"));
+    }
+    let violations = service_model.check(&op, model::Side::Input, &input).unwrap();
+    *state.checks.lock().unwrap().requests.entry(op.clone()).or_default() += 1;
+    if !violations.is_empty() {
+        let response = refusal(protocol, &op, &violations);
+        state.checks.lock().unwrap().refused.push((op.clone(), model::message(&violations)));
+        return response;
+    }
+    let f = state.faults.read().unwrap().clone();
     if f.down.contains(protocol.service()) {
         return error(protocol, 503, "ServiceUnavailable", "the service is down (injected)");
     }
+    if let Some(&(rate, burst)) = f.rate.get(op.as_str())
+        && !within_rate(state, &op, rate, burst)
+    {
+        return throttle(state, protocol, &op);
+    }
     if f.throttle_per_ten > 0 && protocol != Protocol::Sts {
-        let n = state.seq.fetch_add(1, Ordering::SeqCst);
-        if n % 10 < f.throttle_per_ten {
-            return match protocol {
-                Protocol::SecurityHub => error(protocol, 429, "LimitExceededException", "Rate exceeded"),
-                _ => error(protocol, 400, "ThrottlingException", "Rate exceeded"),
-            };
+        let k = state.seq.fetch_add(1, Ordering::SeqCst);
+        if k % 10 < f.throttle_per_ten {
+            return throttle(state, protocol, &op);
         }
+    }
+    if let Some(&after) = f.deny_after.get(op.as_str())
+        && n > after
+    {
+        let message = format!(
+            "User: arn:aws:iam::{ACCOUNT}:user/auditor is not authorized to perform: {} because no identity-based policy allows the {} action",
+            action(protocol, &op),
+            action(protocol, &op)
+        );
+        return match protocol {
+            Protocol::CloudWatch | Protocol::Sts => error(protocol, 403, "AccessDenied", &message),
+            _ => error(protocol, 400, "AccessDeniedException", &message),
+        };
     }
     if let Some(wait) = f.hang_once.get(op.as_str())
         && once(state, "hang", &op)
@@ -465,288 +509,16 @@ async fn handle(req: &Request, state: &State) -> Response {
             body: b"{\"this is\": not json".to_vec(),
         };
     }
-    let truth = &state.truth;
-    match protocol {
-        Protocol::Config => config(truth, &op, serde_json::from_slice(&req.body).unwrap_or(json!({}))),
-        Protocol::SecurityHub => securityhub(truth, &op, serde_json::from_slice(&req.body).unwrap_or(json!({}))),
-        Protocol::CloudWatch => cloudwatch(truth, &op, ciborium::from_reader(req.body.as_slice()).ok()),
-        Protocol::Sts => sts(&op),
-    }
-}
-
-/// Pages a list by an offset token.
-fn page<T: Clone>(items: &[T], token: Option<&str>, size: usize) -> (Vec<T>, Option<String>) {
-    let start: usize = token.and_then(|t| t.strip_prefix("offset-")).and_then(|n| n.parse().ok()).unwrap_or(0);
-    let end = (start + size).min(items.len());
-    let next = (end < items.len()).then(|| format!("offset-{end}"));
-    (items[start.min(end)..end].to_vec(), next)
-}
-
-fn with_token(mut body: Value, field: &str, next: Option<String>) -> Value {
-    if let Some(n) = next {
-        body[field] = json!(n);
-    }
-    body
-}
-
-fn names(body: &Value) -> Vec<String> {
-    body["ConfigRuleNames"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
-}
-
-fn config(truth: &Truth, op: &str, body: Value) -> Response {
-    let p = Protocol::Config;
-    let token = body["NextToken"].as_str();
-    let rule = |name: &str| truth.rules.iter().find(|r| r.name == name);
-    match op {
-        "DescribeConfigRules" => {
-            let all: Vec<Value> = truth
-                .rules
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    json!({
-                        "ConfigRuleName": r.name,
-                        "ConfigRuleArn": format!("arn:aws:config:{REGION}:{ACCOUNT}:config-rule/config-rule-{i:06}"),
-                        "ConfigRuleId": format!("config-rule-{i:06}"),
-                        "Source": {"Owner": if r.source == "CUSTOM_LAMBDA" { "CUSTOM_LAMBDA" } else { "AWS" }, "SourceIdentifier": r.source},
-                        "ConfigRuleState": "ACTIVE",
-                    })
-                })
-                .collect();
-            let (items, next) = page(&all, token, 25);
-            json_response(p, 200, with_token(json!({"ConfigRules": items}), "NextToken", next))
-        }
-        "DescribeComplianceByConfigRule" => {
-            let asked = names(&body);
-            if asked.len() > 25 {
-                return error(p, 400, "InvalidParameterValueException", "at most 25 rule names");
-            }
-            let items: Vec<Value> = asked
-                .iter()
-                .filter_map(|n| rule(n))
-                .map(|r| {
-                    let (count, exceeded) = r.capped();
-                    let mut compliance = json!({"ComplianceType": r.compliance()});
-                    if !r.noncompliant.is_empty() {
-                        compliance["ComplianceContributorCount"] =
-                            json!({"CappedCount": count, "CapExceeded": exceeded});
-                    }
-                    json!({"ConfigRuleName": r.name, "Compliance": compliance})
-                })
-                .collect();
-            json_response(p, 200, json!({"ComplianceByConfigRules": items}))
-        }
-        "GetComplianceDetailsByConfigRule" => {
-            let Some(r) = body["ConfigRuleName"].as_str().and_then(rule) else {
-                return error(p, 400, "NoSuchConfigRuleException", "no such rule");
-            };
-            let limit = body["Limit"].as_u64().unwrap_or(10).clamp(1, 100) as usize;
-            let kind =
-                if r.source.starts_with("SAGEMAKER") { "AWS::SageMaker::NotebookInstance" } else { "AWS::S3::Bucket" };
-            let all: Vec<Value> = r
-                .noncompliant
-                .iter()
-                .map(|id| {
-                    json!({
-                        "EvaluationResultIdentifier": {
-                            "EvaluationResultQualifier": {"ConfigRuleName": r.name, "ResourceType": kind, "ResourceId": id},
-                            "OrderingTimestamp": truth.now - 3600,
-                        },
-                        "ComplianceType": "NON_COMPLIANT",
-                        "ResultRecordedTime": truth.now - 3600,
-                        "ConfigRuleInvokedTime": truth.now - 3660,
-                        "Annotation": "direct internet access is enabled",
-                    })
-                })
-                .collect();
-            let (items, next) = page(&all, token, limit);
-            json_response(p, 200, with_token(json!({"EvaluationResults": items}), "NextToken", next))
-        }
-        "DescribeConfigRuleEvaluationStatus" => {
-            let items: Vec<Value> = names(&body)
-                .iter()
-                .filter_map(|n| rule(n))
-                .map(|r| {
-                    let mut s = json!({"ConfigRuleName": r.name, "LastSuccessfulEvaluationTime": truth.now - 7200, "FirstEvaluationStarted": true});
-                    if let Some(code) = &r.evaluation_error {
-                        s["LastErrorCode"] = json!(code);
-                        s["LastErrorMessage"] = json!("the rule's role cannot read the resource");
-                        s["LastFailedEvaluationTime"] = json!(truth.now - 60);
-                    }
-                    s
-                })
-                .collect();
-            json_response(p, 200, json!({"ConfigRulesEvaluationStatus": items}))
-        }
-        "DescribeRemediationConfigurations" => {
-            let asked = names(&body);
-            let items: Vec<Value> = truth
-                .remediations
-                .iter()
-                .filter(|(rule, ..)| asked.contains(rule))
-                .map(|(rule, target, automatic, _)| {
-                    json!({"ConfigRuleName": rule, "TargetType": "SSM_DOCUMENT", "TargetId": target, "Automatic": automatic,
-                           "MaximumAutomaticAttempts": 5, "RetryAttemptSeconds": 60})
-                })
-                .collect();
-            json_response(p, 200, json!({"RemediationConfigurations": items}))
-        }
-        "DescribeRemediationExecutionStatus" => {
-            let rule = body["ConfigRuleName"].as_str().unwrap_or_default();
-            let all: Vec<Value> = truth
-                .remediations
-                .iter()
-                .filter(|(r, ..)| r == rule)
-                .flat_map(|(_, _, _, executions)| executions.iter())
-                .map(|(id, state)| {
-                    json!({
-                        "ResourceKey": {"resourceType": "AWS::SageMaker::NotebookInstance", "resourceId": id},
-                        "State": state,
-                        "InvocationTime": truth.now - 600,
-                        "LastUpdatedTime": truth.now - 300,
-                        "StepDetails": [{"Name": "StopNotebook", "State": state}],
-                    })
-                })
-                .collect();
-            let (items, next) = page(&all, token, body["Limit"].as_u64().unwrap_or(100) as usize);
-            json_response(p, 200, with_token(json!({"RemediationExecutionStatuses": items}), "NextToken", next))
-        }
-        other => error(p, 400, "UnknownOperationException", &format!("the fake does not know {other}")),
-    }
-}
-
-fn securityhub(truth: &Truth, op: &str, body: Value) -> Response {
-    let p = Protocol::SecurityHub;
-    match op {
-        "GetEnabledStandards" => json_response(
-            p,
-            200,
-            json!({"StandardsSubscriptions": [
-                {"StandardsSubscriptionArn": format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:subscription/aws-foundational-security-best-practices/v/1.0.0"),
-                 "StandardsArn": format!("arn:aws:securityhub:{REGION}::standards/aws-foundational-security-best-practices/v/1.0.0"),
-                 "StandardsInput": {}, "StandardsStatus": "READY"},
-                {"StandardsSubscriptionArn": format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:subscription/cis-aws-foundations-benchmark/v/3.0.0"),
-                 "StandardsArn": format!("arn:aws:securityhub:{REGION}::standards/cis-aws-foundations-benchmark/v/3.0.0"),
-                 "StandardsInput": {}, "StandardsStatus": "READY"}
-            ]}),
-        ),
-        "GetFindings" => {
-            let filters = &body["Filters"];
-            let active_only = filters["RecordState"]
-                .as_array()
-                .is_some_and(|f| f.iter().any(|x| x["Value"] == "ACTIVE" && x["Comparison"] == "EQUALS"));
-            let parse = |v: &Value| v.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()).map(|t| t.as_second());
-            let (start, end) =
-                filters["UpdatedAt"].as_array().and_then(|f| f.first()).map_or((i64::MIN, i64::MAX), |d| {
-                    (parse(&d["Start"]).unwrap_or(i64::MIN), parse(&d["End"]).unwrap_or(i64::MAX))
-                });
-            let size = body["MaxResults"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
-            let mut offset: usize = body["NextToken"]
-                .as_str()
-                .and_then(|t| t.strip_prefix("offset-"))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            let mut findings = Vec::with_capacity(size);
-            while offset < truth.findings && findings.len() < size {
-                let f = truth.finding(offset);
-                offset += 1;
-                if (active_only && f.archived) || f.updated < start || f.updated > end {
-                    continue;
-                }
-                findings.push(f.json());
-            }
-            let next = (offset < truth.findings).then(|| format!("offset-{offset}"));
-            json_response(p, 200, with_token(json!({"Findings": findings}), "NextToken", next))
-        }
-        other => error(p, 404, "ResourceNotFoundException", &format!("the fake does not know {other}")),
-    }
-}
-
-fn cbor_get<'a>(map: &'a ciborium::Value, key: &str) -> Option<&'a ciborium::Value> {
-    map.as_map()?.iter().find(|(k, _)| k.as_text() == Some(key)).map(|(_, v)| v)
-}
-
-fn cloudwatch(truth: &Truth, op: &str, body: Option<ciborium::Value>) -> Response {
-    let body = body.unwrap_or(ciborium::Value::Map(vec![]));
-    let token = cbor_get(&body, "NextToken").and_then(|v| v.as_text());
-    match op {
-        "DescribeAlarms" => {
-            let (alarms, next) = page(&truth.alarms, token, 100);
-            let metric_alarms: Vec<ciborium::Value> = alarms
-                .iter()
-                .map(|(name, state)| {
-                    cbor_map(vec![
-                        ("AlarmName", text(name)),
-                        ("AlarmArn", text(&format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"))),
-                        ("StateValue", text(state)),
-                        ("StateReason", text("Threshold Crossed: 1 datapoint")),
-                        ("StateUpdatedTimestamp", cbor_time(truth.now - 120)),
-                        ("MetricName", text(name)),
-                        ("Namespace", text("LogMetrics")),
-                        ("Statistic", text("Sum")),
-                        ("Period", ciborium::Value::Integer(300.into())),
-                        ("EvaluationPeriods", ciborium::Value::Integer(1.into())),
-                        ("Threshold", ciborium::Value::Float(1.0)),
-                        ("ComparisonOperator", text("GreaterThanOrEqualToThreshold")),
-                    ])
-                })
-                .collect();
-            let mut entries = vec![("MetricAlarms", ciborium::Value::Array(metric_alarms))];
-            if token.is_none() {
-                entries.push((
-                    "CompositeAlarms",
-                    ciborium::Value::Array(vec![cbor_map(vec![
-                        ("AlarmName", text("ml-platform-health")),
-                        ("StateValue", text("OK")),
-                        ("StateUpdatedTimestamp", cbor_time(truth.now - 120)),
-                    ])]),
-                ));
-            }
-            if let Some(n) = next {
-                entries.push(("NextToken", text(&n)));
-            }
-            cbor_response(200, cbor_map(entries), vec![])
-        }
-        "GetMetricData" => {
-            let queries = cbor_get(&body, "MetricDataQueries").and_then(|q| q.as_array()).cloned().unwrap_or_default();
-            let results: Vec<ciborium::Value> = queries
-                .iter()
-                .filter_map(|q| cbor_get(q, "Id").and_then(|v| v.as_text()))
-                .map(|id| {
-                    let times: Vec<ciborium::Value> = (0..3).map(|m| cbor_time(truth.now - 120 + m * 60)).collect();
-                    let values: Vec<ciborium::Value> =
-                        [0.0, 2.0, 5.0].iter().map(|v| ciborium::Value::Float(*v)).collect();
-                    cbor_map(vec![
-                        ("Id", text(id)),
-                        ("Label", text(id)),
-                        ("Timestamps", ciborium::Value::Array(times)),
-                        ("Values", ciborium::Value::Array(values)),
-                        ("StatusCode", text("Complete")),
-                    ])
-                })
-                .collect();
-            cbor_response(200, cbor_map(vec![("MetricDataResults", ciborium::Value::Array(results))]), vec![])
-        }
-        other => {
-            error(Protocol::CloudWatch, 400, "UnknownOperationException", &format!("the fake does not know {other}"))
+    let (response, answer) = {
+        let world = state.world.read().unwrap();
+        services::answer(&world, protocol, &op, &input)
+    };
+    // The fake's own answers are held to the model too.
+    if let Some(answer) = answer {
+        let bad = service_model.check(&op, model::Side::Output, &answer).unwrap();
+        if !bad.is_empty() {
+            state.checks.lock().unwrap().bad_answers.push((op.clone(), model::message(&bad)));
         }
     }
-}
-
-fn sts(op: &str) -> Response {
-    if op != "GetCallerIdentity" {
-        return error(Protocol::Sts, 400, "InvalidAction", op);
-    }
-    Response {
-        status: 200,
-        headers: vec![("content-type", "text/xml".into())],
-        body: format!(
-            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
-             <GetCallerIdentityResult><Arn>arn:aws:iam::{ACCOUNT}:user/auditor</Arn><UserId>AIDAEXAMPLE</UserId>\
-             <Account>{ACCOUNT}</Account></GetCallerIdentityResult>\
-             <ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata>\
-             </GetCallerIdentityResponse>"
-        )
-        .into_bytes(),
-    }
+    response
 }

@@ -8,14 +8,15 @@ use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{AlarmType, Metric, MetricDataQuery, MetricStat, ScanBy, StateValue};
 
 use super::limiter::RateLimit;
+use super::limits::{ALARMS_PAGE, METRIC_QUERIES};
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use super::{PollerBase, sdk_time, timestamp};
-use crate::model::{Alarm, AlarmKind, AlarmState, Interner, MetricId, MetricSeries, Timestamp};
-use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind};
+use crate::model::{Alarm, AlarmKind, AlarmState, Interner, MetricId, MetricSeries, Part, Timestamp};
+use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Unread};
 
-/// Queries per GetMetricData call (the API takes up to 500).
-const QUERIES_PER_CALL: usize = 500;
+/// Queries per GetMetricData call.
+const QUERIES_PER_CALL: usize = METRIC_QUERIES;
 
 pub struct CloudWatchPoller {
     client: Client,
@@ -44,10 +45,13 @@ impl CloudWatchPoller {
         CloudWatchPoller { client, base, limit, history, metrics, interner: Interner::new(), loaded: false, calls: 0 }
     }
 
-    pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<Dataset, SourceError> {
+    /// Reads the alarms and the metrics, each on its own: a part that cannot be read is marked
+    /// so, and the error is the first call that failed.
+    pub async fn fetch(&mut self, sink: Option<&Sink>) -> (Dataset, Option<SourceError>) {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
         let mut alarms = Vec::new();
-        {
+        let mut unread = Vec::new();
+        let read = {
             let CloudWatchPoller { client, base, limit, interner, calls, .. } = &mut *self;
             let caller = base.caller(sink);
             let scope = &base.scope;
@@ -63,7 +67,7 @@ impl CloudWatchPoller {
                         .describe_alarms()
                         .alarm_types(AlarmType::MetricAlarm)
                         .alarm_types(AlarmType::CompositeAlarm)
-                        .max_records(100)
+                        .max_records(ALARMS_PAGE)
                         .set_next_token(token)
                         .send()
                 },
@@ -103,12 +107,29 @@ impl CloudWatchPoller {
                     page.next_token().map(str::to_string)
                 },
             )
-            .await?;
+            .await
+        };
+        if let Err(e) = read {
+            unread.push(Unread { part: Part::Alarms, error: e.error });
         }
-        self.base.first_load_progress(self.loaded, sink, self.calls, alarms.len() as u64).await;
-        let metrics = self.metric_data(sink, now).await?;
+        let rate = self.limit.current();
+        self.base.first_load_progress(self.loaded, sink, self.calls, alarms.len() as u64, rate).await;
+        let expired = unread.iter().any(|u| matches!(u.error, SourceError::ExpiredCredentials { .. }));
+        let metrics = if expired {
+            unread.push(Unread { part: Part::Metrics, error: unread[0].error.clone() });
+            Vec::new()
+        } else {
+            match self.metric_data(sink, now).await {
+                Ok(m) => m,
+                Err(e) => {
+                    unread.push(Unread { part: Part::Metrics, error: e });
+                    Vec::new()
+                }
+            }
+        };
         self.loaded = true;
-        Ok(Dataset { alarms, metrics, ..Default::default() })
+        let error = unread.first().map(|u| u.error.clone());
+        (Dataset { alarms, metrics, unread, ..Default::default() }, error)
     }
 
     /// The catalog's metrics over the history window, one point a minute (sums).
@@ -191,6 +212,14 @@ impl Poll for CloudWatchPoller {
 
     async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
         self.base.resolve_scope().await;
-        self.fetch(sink).await.map(|d| vec![Payload::Replace(d)]).into()
+        let (data, error) = self.fetch(sink).await;
+        // Nothing read at all keeps the last good data as it is.
+        if data.unread.len() == SourceKind::CloudWatch.parts().len() {
+            return Polled {
+                payloads: vec![Payload::Merge(Dataset { unread: data.unread, ..Default::default() })],
+                error,
+            };
+        }
+        Polled { payloads: vec![Payload::Replace(data)], error }
     }
 }

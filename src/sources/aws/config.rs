@@ -8,16 +8,19 @@ use aws_sdk_config::types::{ComplianceType, RemediationExecutionState};
 
 use super::error::CallError;
 use super::limiter::RateLimit;
+use super::limits::{
+    COMPLIANCE_DETAILS_LIMIT, COMPLIANCE_DETAILS_RULE_NAME, CONFIG_RULE_NAMES, REMEDIATION_EXECUTIONS_LIMIT,
+};
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use super::{PollerBase, timestamp};
 use crate::model::{
-    CappedCount, ConfigCompliance, ConfigRule, Evaluation, ExecutionState, Interner, RemediationConfig,
+    CappedCount, ConfigCompliance, ConfigRule, Evaluation, ExecutionState, Interner, Part, PartSet, RemediationConfig,
     RemediationExecution, ResourceId, Timestamp,
 };
-use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind};
+use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Unread};
 
-/// What a poll reads after the rule list.
+/// What a poll reads after the rule list, and what it could not.
 #[derive(Default)]
 struct Parts {
     summaries: HashMap<String, (Option<ConfigCompliance>, Option<CappedCount>)>,
@@ -26,12 +29,45 @@ struct Parts {
     errors: HashMap<String, String>,
     remediation_configs: Vec<RemediationConfig>,
     executions: Vec<RemediationExecution>,
+    /// Per rule, the parts of its data not read.
+    unread: HashMap<String, PartSet>,
+    /// Each part not read in full, with the first error that kept it from being read.
+    failures: Vec<Unread>,
+    /// The failure the source reports: the first call that failed (a limit of AWS's model,
+    /// such as a rule name too long to ask about, is not one).
+    error: Option<SourceError>,
+    /// Expired credentials: no later call can succeed.
+    stopped: Option<SourceError>,
 }
 
-/// Names per DescribeComplianceByConfigRule and DescribeRemediationConfigurations call.
-const NAMES_PER_CALL: usize = 25;
+impl Parts {
+    /// Marks `part` (and the parts that depend on it) unread for `rules`, because of `error`.
+    fn unread(&mut self, part: Part, rules: &[String], error: &SourceError, counts_as_failure: bool) {
+        let mut parts = vec![part];
+        match part {
+            Part::Compliance => parts.push(Part::ComplianceDetails),
+            Part::RemediationConfigs => parts.push(Part::RemediationExecutions),
+            _ => {}
+        }
+        for p in parts {
+            for rule in rules {
+                self.unread.entry(rule.clone()).or_default().insert(p);
+            }
+            if !rules.is_empty() && !self.failures.iter().any(|u| u.part == p) {
+                self.failures.push(Unread { part: p, error: error.clone() });
+            }
+        }
+        if counts_as_failure && self.error.is_none() {
+            self.error = Some(error.clone());
+        }
+        if matches!(error, SourceError::ExpiredCredentials { .. }) {
+            self.stopped = Some(error.clone());
+        }
+    }
+}
+
 /// GetComplianceDetailsByConfigRule's page size (its default is 10).
-const DETAILS_PAGE: i32 = 100;
+const DETAILS_PAGE: i32 = COMPLIANCE_DETAILS_LIMIT;
 
 pub struct ConfigPoller {
     pub client: Client,
@@ -49,25 +85,23 @@ impl ConfigPoller {
         ConfigPoller { client, base, limit, interner: Interner::new(), loaded: false, calls: 0 }
     }
 
-    /// Reads everything. When a call after the rule list fails, what was read so far comes
-    /// with the error (the rules, with what is known of their compliance).
-    pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<Dataset, (Option<Dataset>, SourceError)> {
+    /// Reads everything it can. Without the rule list there is nothing to show; after it, each
+    /// part that cannot be read is marked so (its evidence stays unknown) and the others are
+    /// read all the same. The error is the first call that failed.
+    pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<(Dataset, Option<SourceError>), SourceError> {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
-        let rules = self.rules(sink).await.map_err(|e| (None, e.error))?;
+        let rules = self.rules(sink).await.map_err(|e| e.error)?;
         self.progress(sink, rules.len() as u64).await;
         let names: Vec<String> = rules.iter().map(|(n, _)| n.clone()).collect();
         let mut parts = Parts::default();
-        let outcome = self.read_parts(sink, &names, &mut parts).await;
-        let dataset = self.assemble(rules, parts, now);
-        self.loaded |= outcome.is_ok();
-        match outcome {
-            Ok(()) => Ok(dataset),
-            Err(e) => Err((Some(dataset), e)),
-        }
+        self.read_parts(sink, &names, &mut parts, now).await;
+        self.loaded = true;
+        let error = parts.error.clone();
+        Ok((self.assemble(rules, parts, now), error))
     }
 
     async fn progress(&self, sink: Option<&Sink>, items: u64) {
-        self.base.first_load_progress(self.loaded, sink, self.calls, items).await;
+        self.base.first_load_progress(self.loaded, sink, self.calls, items, self.limit.current()).await;
     }
 
     /// Every rule, with its managed source identifier.
@@ -108,73 +142,92 @@ impl ConfigPoller {
         Ok(rules)
     }
 
-    /// Compliance, details, evaluation errors and remediation, into `parts` as they are read.
-    async fn read_parts(
-        &mut self,
-        sink: Option<&Sink>,
-        names: &[String],
-        parts: &mut Parts,
-    ) -> Result<(), SourceError> {
-        let now = sink.map_or_else(Timestamp::now, Sink::now);
-        {
+    /// Compliance, details, evaluation errors and remediation, into `parts` as they are read;
+    /// a part whose call fails is marked unread for the rules it did not reach, and the next
+    /// part is read all the same (unless the credentials expired).
+    async fn read_parts(&mut self, sink: Option<&Sink>, names: &[String], parts: &mut Parts, now: Timestamp) {
+        // Compliance summaries, 25 names a call.
+        let chunks: Vec<&[String]> = names.chunks(CONFIG_RULE_NAMES).collect();
+        for (k, chunk) in chunks.iter().enumerate() {
             let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
             let caller = base.caller(sink);
-            // Compliance summaries, 25 names a call.
-            for chunk in names.chunks(NAMES_PER_CALL) {
-                every_page(
-                    &caller,
-                    limit,
-                    calls,
-                    "config:DescribeComplianceByConfigRule",
-                    |token| {
-                        client
-                            .describe_compliance_by_config_rule()
-                            .set_config_rule_names(Some(chunk.to_vec()))
-                            .set_next_token(token)
-                            .send()
-                    },
-                    |page| {
-                        for c in page.compliance_by_config_rules() {
-                            let Some(name) = c.config_rule_name() else { continue };
-                            let compliance = c.compliance().and_then(|c| c.compliance_type()).and_then(compliance);
-                            let capped = c.compliance().and_then(|c| c.compliance_contributor_count()).map(|n| {
-                                CappedCount { count: n.capped_count().max(0) as u32, cap_exceeded: n.cap_exceeded() }
-                            });
-                            parts.summaries.insert(name.to_string(), (compliance, capped));
-                        }
-                        page.next_token().map(str::to_string)
-                    },
-                )
-                .await?;
+            let read = every_page(
+                &caller,
+                limit,
+                calls,
+                "config:DescribeComplianceByConfigRule",
+                |token| {
+                    client
+                        .describe_compliance_by_config_rule()
+                        .set_config_rule_names(Some(chunk.to_vec()))
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| {
+                    for c in page.compliance_by_config_rules() {
+                        let Some(name) = c.config_rule_name() else { continue };
+                        let compliance = c.compliance().and_then(|c| c.compliance_type()).and_then(compliance);
+                        let capped = c.compliance().and_then(|c| c.compliance_contributor_count()).map(|n| {
+                            CappedCount { count: n.capped_count().max(0) as u32, cap_exceeded: n.cap_exceeded() }
+                        });
+                        parts.summaries.insert(name.to_string(), (compliance, capped));
+                    }
+                    page.next_token().map(str::to_string)
+                },
+            )
+            .await;
+            if let Err(e) = read {
+                let rest: Vec<String> = chunks[k..].iter().flat_map(|c| c.iter().cloned()).collect();
+                parts.unread(Part::Compliance, &rest, &e.error, true);
+                break;
             }
         }
         self.progress(sink, names.len() as u64).await;
+        if self.stop(names, parts, Part::Compliance) {
+            return;
+        }
 
         // The NON_COMPLIANT resources of each non-compliant rule, every page.
-        for name in names {
-            if parts.summaries.get(name).and_then(|s| s.0) != Some(ConfigCompliance::NonCompliant) {
-                continue;
-            }
+        let noncompliant: Vec<String> = names
+            .iter()
+            .filter(|n| parts.summaries.get(*n).and_then(|s| s.0) == Some(ConfigCompliance::NonCompliant))
+            .cloned()
+            .collect();
+        let (askable, too_long): (Vec<String>, Vec<String>) =
+            noncompliant.into_iter().partition(|n| n.chars().count() <= COMPLIANCE_DETAILS_RULE_NAME);
+        if !too_long.is_empty() {
+            let why = SourceError::Failed {
+                message: format!(
+                    "{} non-compliant rules have names longer than the {COMPLIANCE_DETAILS_RULE_NAME} characters \
+                     GetComplianceDetailsByConfigRule takes: their counts stay capped",
+                    too_long.len()
+                ),
+            };
+            parts.unread(Part::ComplianceDetails, &too_long, &why, false);
+        }
+        for (k, name) in askable.iter().enumerate() {
             match self.details(sink, name, &mut parts.evaluations).await {
                 Ok(_) => {
                     parts.complete.insert(name.clone());
                 }
-                // Throttled or failing details leave the rule with its capped count ("N+").
-                Err(CallError {
-                    error: e @ (SourceError::Unauthorized { .. } | SourceError::ExpiredCredentials { .. }),
-                    ..
-                }) => return Err(e),
-                Err(e) => tracing::warn!(rule = %name, error = %e.error, "details not read; showing the capped count"),
+                Err(e) => {
+                    tracing::warn!(rule = %name, error = %e.error, "details not read; counts stay capped");
+                    parts.unread(Part::ComplianceDetails, &askable[k..], &e.error, true);
+                    break;
+                }
             }
             self.progress(sink, parts.evaluations.len() as u64).await;
         }
+        if self.stop(names, parts, Part::ComplianceDetails) {
+            return;
+        }
 
-        let ConfigPoller { client, base, limit, interner, calls, .. } = &mut *self;
-        let caller = base.caller(sink);
-        let scope = &base.scope;
-        // Evaluation errors.
-        for chunk in names.chunks(50) {
-            every_page(
+        // Evaluation errors, 25 names a call.
+        let chunks: Vec<&[String]> = names.chunks(CONFIG_RULE_NAMES).collect();
+        for (k, chunk) in chunks.iter().enumerate() {
+            let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
+            let caller = base.caller(sink);
+            let read = every_page(
                 &caller,
                 limit,
                 calls,
@@ -202,12 +255,23 @@ impl ConfigPoller {
                     page.next_token().map(str::to_string)
                 },
             )
-            .await?;
+            .await;
+            if let Err(e) = read {
+                let rest: Vec<String> = chunks[k..].iter().flat_map(|c| c.iter().cloned()).collect();
+                parts.unread(Part::EvaluationStatus, &rest, &e.error, true);
+                break;
+            }
+        }
+        if self.stop(names, parts, Part::EvaluationStatus) {
+            return;
         }
 
         // Remediation configurations, 25 names a call, not paginated.
-        for chunk in names.chunks(NAMES_PER_CALL) {
-            every_page(
+        let chunks: Vec<&[String]> = names.chunks(CONFIG_RULE_NAMES).collect();
+        for (k, chunk) in chunks.iter().enumerate() {
+            let ConfigPoller { client, base, limit, interner, calls, .. } = &mut *self;
+            let caller = base.caller(sink);
+            let read = every_page(
                 &caller,
                 limit,
                 calls,
@@ -225,13 +289,24 @@ impl ConfigPoller {
                     None
                 },
             )
-            .await?;
+            .await;
+            if let Err(e) = read {
+                let rest: Vec<String> = chunks[k..].iter().flat_map(|c| c.iter().cloned()).collect();
+                parts.unread(Part::RemediationConfigs, &rest, &e.error, true);
+                break;
+            }
+        }
+        if self.stop(names, parts, Part::RemediationConfigs) {
+            return;
         }
 
         // Their executions.
         let with_remediation: Vec<String> = parts.remediation_configs.iter().map(|r| r.rule.to_string()).collect();
-        for rule in &with_remediation {
-            every_page(
+        for (k, rule) in with_remediation.iter().enumerate() {
+            let ConfigPoller { client, base, limit, interner, calls, .. } = &mut *self;
+            let caller = base.caller(sink);
+            let scope = &base.scope;
+            let read = every_page(
                 &caller,
                 limit,
                 calls,
@@ -240,7 +315,7 @@ impl ConfigPoller {
                     client
                         .describe_remediation_execution_status()
                         .config_rule_name(rule)
-                        .limit(100)
+                        .limit(REMEDIATION_EXECUTIONS_LIMIT)
                         .set_next_token(token)
                         .send()
                 },
@@ -268,9 +343,37 @@ impl ConfigPoller {
                     page.next_token().map(str::to_string)
                 },
             )
-            .await?;
+            .await;
+            if let Err(e) = read {
+                parts.unread(Part::RemediationExecutions, &with_remediation[k..], &e.error, true);
+                break;
+            }
         }
-        Ok(())
+    }
+
+    /// After expired credentials nothing more can be read: every part after `after` is unread.
+    fn stop(&self, names: &[String], parts: &mut Parts, after: Part) -> bool {
+        let Some(e) = parts.stopped.clone() else { return false };
+        let later: &[Part] = match after {
+            Part::Compliance => &[Part::ComplianceDetails, Part::EvaluationStatus, Part::RemediationConfigs],
+            Part::ComplianceDetails => &[Part::EvaluationStatus, Part::RemediationConfigs],
+            Part::EvaluationStatus => &[Part::RemediationConfigs],
+            _ => &[],
+        };
+        for &part in later {
+            let rules: Vec<String> = match part {
+                // Only non-compliant rules have details to read.
+                Part::ComplianceDetails => names
+                    .iter()
+                    .filter(|n| parts.summaries.get(*n).and_then(|s| s.0) == Some(ConfigCompliance::NonCompliant))
+                    .filter(|n| !parts.complete.contains(*n))
+                    .cloned()
+                    .collect(),
+                _ => names.to_vec(),
+            };
+            parts.unread(part, &rules, &e, false);
+        }
+        true
     }
 
     fn assemble(&mut self, rules: Vec<(String, Option<String>)>, parts: Parts, now: Timestamp) -> Dataset {
@@ -280,6 +383,7 @@ impl ConfigPoller {
             .into_iter()
             .map(|(name, source)| {
                 let (compliance, noncompliant) = parts.summaries.get(&name).cloned().unwrap_or((None, None));
+                let unread = parts.unread.get(&name).copied().unwrap_or_default();
                 ConfigRule {
                     source_identifier: source.map(|s| self.interner.intern(&s)),
                     compliance,
@@ -287,6 +391,7 @@ impl ConfigPoller {
                     details_complete: parts.complete.contains(&name)
                         || compliance.is_some_and(|c| c != ConfigCompliance::NonCompliant),
                     evaluation_error: parts.errors.get(&name).map(|e| e.as_str().into()),
+                    unread,
                     account: account.clone(),
                     region: region.clone(),
                     observed_at: now,
@@ -299,6 +404,7 @@ impl ConfigPoller {
             evaluations: parts.evaluations,
             remediation_configs: parts.remediation_configs,
             executions: parts.executions,
+            unread: parts.failures,
             ..Default::default()
         }
     }
@@ -358,12 +464,15 @@ impl Poll for ConfigPoller {
 
     async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
         self.base.resolve_scope().await;
-        let first = !self.loaded;
         match self.fetch(sink).await {
-            Ok(data) => Polled { payloads: vec![Payload::Replace(data)], error: None },
-            // A first load shows what it read; later ones keep the last good data.
-            Err((Some(partial), e)) if first => Polled::partial(vec![Payload::Replace(partial)], e),
-            Err((_, e)) => Polled { payloads: Vec::new(), error: Some(e) },
+            // What could not be read is marked in the data set: the store keeps its last good
+            // value, or shows it unknown.
+            Ok((data, error)) => Polled { payloads: vec![Payload::Replace(data)], error },
+            // Nothing read: the last good data stays, and every part says why it is not newer.
+            Err(e) => {
+                let unread = SourceKind::Config.parts().iter().map(|p| Unread { part: *p, error: e.clone() }).collect();
+                Polled { payloads: vec![Payload::Merge(Dataset { unread, ..Default::default() })], error: Some(e) }
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod cloudwatch;
 pub mod config;
 pub mod error;
 pub mod limiter;
+pub mod limits;
 pub mod poller;
 pub mod retry;
 pub mod securityhub;
@@ -74,10 +75,18 @@ impl PollerBase {
         self.scope.resolve(&self.resolver).await;
     }
 
-    /// Reports pages and items read, while the first load runs: later polls keep the health "ok".
-    pub async fn first_load_progress(&self, loaded: bool, sink: Option<&Sink>, calls: u64, items: u64) {
+    /// Reports pages and items read, and the rate allowed, while the first load runs: later
+    /// polls keep the health "ok".
+    pub async fn first_load_progress(
+        &self,
+        loaded: bool,
+        sink: Option<&Sink>,
+        calls: u64,
+        items: u64,
+        rate: Option<f64>,
+    ) {
         if let (false, Some(sink)) = (loaded, sink) {
-            progress(sink, self.kind, u32::try_from(calls).unwrap_or(u32::MAX), items).await;
+            progress(sink, self.kind, u32::try_from(calls).unwrap_or(u32::MAX), items, rate).await;
         }
     }
 }
@@ -92,8 +101,10 @@ pub fn sdk_time(t: Timestamp) -> aws_smithy_types::DateTime {
     aws_smithy_types::DateTime::from_secs_and_nanos(t.as_second(), t.subsec_nanosecond().max(0) as u32)
 }
 
-async fn progress(sink: &Sink, kind: SourceKind, pages: u32, items: u64) {
-    let event = SourceEvent { source: kind, fetched_at: sink.now(), result: Ok(Payload::Progress { pages, items }) };
+async fn progress(sink: &Sink, kind: SourceKind, pages: u32, items: u64, rate: Option<f64>) {
+    let rate = rate.map(|r| r as f32);
+    let event =
+        SourceEvent { source: kind, fetched_at: sink.now(), result: Ok(Payload::Progress { pages, items, rate }) };
     let _ = sink.send(event).await;
 }
 
@@ -186,7 +197,8 @@ pub async fn account(sdk: &SdkConfig, settings: &AwsSettings, mode: Mode) -> Res
     let client = aws_sdk_sts::Client::new(sdk);
     let retry = retry(settings, mode);
     let caller = Caller { kind: SourceKind::Config, sink: None, profile: settings.profile.as_deref(), retry: &retry };
-    let out = caller.call("sts:GetCallerIdentity", || client.get_caller_identity().send()).await?;
+    let out =
+        caller.call("sts:GetCallerIdentity", &RateLimit::unlimited(), || client.get_caller_identity().send()).await?;
     out.account().map(str::to_string).ok_or_else(|| SourceError::Failed { message: "STS gave no account id".into() })
 }
 
@@ -201,6 +213,11 @@ pub fn retry(settings: &AwsSettings, mode: Mode) -> Retry {
         max_backoff: seconds(settings.max_backoff),
     }
 }
+
+/// GetFindings' documented burst.
+pub const GET_FINDINGS_BURST: f64 = 6.0;
+/// The documented burst of Security Hub's other calls.
+pub const SECURITY_HUB_BURST: f64 = 30.0;
 
 /// The three pollers, ready to run.
 pub struct Pollers {
@@ -238,8 +255,10 @@ impl Pollers {
             aws_sdk_securityhub::Client::new(sdk),
             base(SourceKind::SecurityHub, settings.securityhub_interval),
             securityhub::Settings {
-                get_findings: RateLimit::per_second(r.get_findings),
-                other: RateLimit::per_second(r.securityhub),
+                // AWS's documented buckets: GetFindings 3 a second with a burst of 6, the other
+                // calls 10 a second with a burst of 30; the configured rates are the ceilings.
+                get_findings: RateLimit::new(r.get_findings, GET_FINDINGS_BURST),
+                other: RateLimit::new(r.securityhub, SECURITY_HUB_BURST),
                 reconcile: seconds(settings.reconcile_minutes * 60.0),
                 overlap: seconds(settings.overlap),
             },

@@ -9,7 +9,8 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::error::{CallError, HasStatus, classify};
-use crate::sources::{Payload, Sink, SourceEvent, SourceKind};
+use super::limiter::RateLimit;
+use crate::sources::{Payload, Sink, SourceError, SourceEvent, SourceKind};
 
 #[derive(Debug, Clone)]
 pub struct Retry {
@@ -55,8 +56,9 @@ pub struct Caller<'a> {
 }
 
 impl Caller<'_> {
-    /// Runs `call` until it succeeds, fails for good, or the attempts run out.
-    pub async fn call<T, E, R, F, Fut>(&self, action: &str, mut call: F) -> Result<T, CallError>
+    /// Runs `call` until it succeeds, fails for good, or the attempts run out; every attempt
+    /// waits its turn under `limit`, and tells it when AWS throttled.
+    pub async fn call<T, E, R, F, Fut>(&self, action: &str, limit: &RateLimit, mut call: F) -> Result<T, CallError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E, R>>>,
@@ -65,11 +67,18 @@ impl Caller<'_> {
     {
         let mut attempt = 1;
         loop {
+            limit.acquire().await;
             // The SDK's futures are large: on the heap, they keep the task's stack small.
             match Box::pin(call()).await {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    limit.succeeded();
+                    return Ok(v);
+                }
                 Err(e) => {
                     let failure = classify(&e, action, self.profile);
+                    if matches!(failure.error, SourceError::Throttled { .. }) {
+                        limit.throttled();
+                    }
                     tracing::debug!(source = %self.kind, action, attempt, error = %failure.error, "call failed");
                     if !failure.retryable || attempt >= self.retry.max_attempts {
                         return Err(failure);
@@ -94,7 +103,7 @@ impl Caller<'_> {
 /// page token, `take` keeps the page and returns the next token. Returns the pages read.
 pub async fn every_page<O, E, R, F, Fut>(
     caller: &Caller<'_>,
-    limit: &super::limiter::RateLimit,
+    limit: &RateLimit,
     calls: &mut u64,
     action: &str,
     mut request: F,
@@ -109,9 +118,8 @@ where
     let mut token: Option<String> = None;
     let mut pages = 0;
     loop {
-        limit.acquire().await;
         *calls += 1;
-        let page = caller.call(action, || request(token.clone())).await?;
+        let page = caller.call(action, limit, || request(token.clone())).await?;
         pages += 1;
         token = take(page);
         if token.is_none() {

@@ -14,15 +14,17 @@ use aws_sdk_securityhub::types::{
 
 use super::PollerBase;
 use super::limiter::RateLimit;
+use super::limits::SECURITY_HUB_PAGE;
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use crate::model::{
-    Finding, FindingCompliance, Interner, RecordState, ResourceId, Severity, Sym, Timestamp, WorkflowStatus,
+    Finding, FindingCompliance, Interner, Part, PartSet, RecordState, ResourceId, Severity, Sym, Timestamp,
+    WorkflowStatus,
 };
-use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Standard};
+use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Standard, Unread};
 
 /// GetFindings' page size.
-const PAGE: i32 = 100;
+const PAGE: i32 = SECURITY_HUB_PAGE;
 /// Re-read the enabled standards every this many polls.
 const STANDARDS_EVERY: u64 = 20;
 
@@ -90,7 +92,7 @@ impl SecurityHubPoller {
             &s.other,
             other_calls,
             "securityhub:GetEnabledStandards",
-            |token| client.get_enabled_standards().set_next_token(token).max_results(100).send(),
+            |token| client.get_enabled_standards().set_next_token(token).max_results(SECURITY_HUB_PAGE).send(),
             |page| {
                 for sub in page.standards_subscriptions() {
                     let Some(arn) = sub.standards_arn() else { continue };
@@ -115,12 +117,11 @@ impl SecurityHubPoller {
         filters: &AwsSecurityFindingFilters,
         token: Option<String>,
     ) -> Result<(Vec<Finding>, u64, Option<String>), SourceError> {
-        self.s.get_findings.acquire().await;
         self.get_findings_calls += 1;
         let out = self
             .base
             .caller(sink)
-            .call("securityhub:GetFindings", || {
+            .call("securityhub:GetFindings", &self.s.get_findings, || {
                 self.client
                     .get_findings()
                     .filters(filters.clone())
@@ -140,16 +141,26 @@ impl SecurityHubPoller {
         Ok((findings, skipped, out.next_token().map(str::to_string)))
     }
 
+    /// The enabled standards, as a payload: read, or marked unread. No control's status rests
+    /// on them (they name what the header shows), so their failure is not the source's: the
+    /// findings are read all the same.
+    async fn standards_payload(&mut self, sink: Option<&Sink>) -> Payload {
+        match self.standards(sink).await {
+            Ok(standards) => {
+                Payload::Merge(Dataset { standards, fresh: PartSet::of(&[Part::Standards]), ..Default::default() })
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "GetEnabledStandards failed; findings are read all the same");
+                Payload::Merge(unread(Part::Standards, &e))
+            }
+        }
+    }
+
     /// Every ACTIVE finding, page by page, then a sweep of what is no longer there. What was
-    /// read before a failure is kept.
+    /// read before a failure is kept, and the findings are marked not read in full.
     pub async fn cold_load(&mut self, sink: Option<&Sink>) -> Polled {
         let started_at = sink.map_or_else(Timestamp::now, Sink::now);
-        let mut payloads = Vec::new();
-        // Which standards are on is worth showing, not worth losing the findings over.
-        match self.standards(sink).await {
-            Ok(standards) => payloads.push(Payload::Merge(Dataset { standards, ..Default::default() })),
-            Err(e) => tracing::warn!(error = %e, "GetEnabledStandards failed; findings are read all the same"),
-        }
+        let mut payloads = vec![self.standards_payload(sink).await];
         let filters = active();
         let mut seen = Vec::new();
         let (mut pages, mut items) = (0u32, 0u64);
@@ -157,7 +168,10 @@ impl SecurityHubPoller {
         loop {
             let (findings, skipped, next) = match self.page(sink, &filters, token).await {
                 Ok(page) => page,
-                Err(e) => return Polled::partial(payloads, e),
+                Err(e) => {
+                    payloads.push(Payload::Merge(unread(Part::Findings, &e)));
+                    return Polled::partial(payloads, e);
+                }
             };
             pages += 1;
             items += findings.len() as u64;
@@ -172,7 +186,7 @@ impl SecurityHubPoller {
                         result: Ok(Payload::Merge(data)),
                     };
                     sink.send(event).await;
-                    super::progress(sink, SourceKind::SecurityHub, pages, items).await;
+                    super::progress(sink, SourceKind::SecurityHub, pages, items, self.s.get_findings.current()).await;
                 }
                 None => payloads.push(Payload::Merge(data)),
             }
@@ -183,18 +197,16 @@ impl SecurityHubPoller {
         }
         self.last_pass_pages = pages.max(1);
         payloads.push(Payload::Sweep { seen, started_at });
+        payloads.push(Payload::Merge(Dataset { fresh: PartSet::of(&[Part::Findings]), ..Default::default() }));
         Polled { payloads, error: None }
     }
 
     /// What changed since the watermark, and the next page(s) of the background pass.
-    pub async fn incremental(&mut self, sink: Option<&Sink>) -> Result<Vec<Payload>, SourceError> {
+    pub async fn incremental(&mut self, sink: Option<&Sink>) -> Polled {
         let now = sink.map_or_else(Timestamp::now, Sink::now);
         let mut payloads = Vec::new();
         if self.polls.is_multiple_of(STANDARDS_EVERY) {
-            match self.standards(sink).await {
-                Ok(standards) => payloads.push(Payload::Merge(Dataset { standards, ..Default::default() })),
-                Err(e) => tracing::warn!(error = %e, "GetEnabledStandards failed; findings are read all the same"),
-            }
+            payloads.push(self.standards_payload(sink).await);
         }
         let since = self.watermark.unwrap_or(now) - jiff::SignedDuration::try_from(self.s.overlap).unwrap_or_default();
         let changed = AwsSecurityFindingFilters::builder()
@@ -204,7 +216,13 @@ impl SecurityHubPoller {
             .build();
         let mut token = None;
         loop {
-            let (findings, skipped, next) = self.page(sink, &changed, token).await?;
+            let (findings, skipped, next) = match self.page(sink, &changed, token).await {
+                Ok(page) => page,
+                Err(e) => {
+                    payloads.push(Payload::Merge(unread(Part::Findings, &e)));
+                    return Polled::partial(payloads, e);
+                }
+            };
             payloads.push(Payload::Merge(Dataset { findings, skipped, ..Default::default() }));
             token = next;
             if token.is_none() {
@@ -219,7 +237,13 @@ impl SecurityHubPoller {
                 self.pass = Pass { started_at: Some(now), ..Pass::default() };
             }
             let token = self.pass.token.take();
-            let (findings, skipped, next) = self.page(sink, &active(), token).await?;
+            let (findings, skipped, next) = match self.page(sink, &active(), token).await {
+                Ok(page) => page,
+                Err(e) => {
+                    payloads.push(Payload::Merge(unread(Part::Findings, &e)));
+                    return Polled::partial(payloads, e);
+                }
+            };
             self.pass.pages += 1;
             self.pass.seen.extend(findings.iter().map(|f| f.id.clone()));
             payloads.push(Payload::Merge(Dataset { findings, skipped, ..Default::default() }));
@@ -236,8 +260,14 @@ impl SecurityHubPoller {
                 }
             }
         }
-        Ok(payloads)
+        payloads.push(Payload::Merge(Dataset { fresh: PartSet::of(&[Part::Findings]), ..Default::default() }));
+        Polled { payloads, error: None }
     }
+}
+
+/// A data set that says a part could not be read.
+fn unread(part: Part, error: &SourceError) -> Dataset {
+    Dataset { unread: vec![Unread { part, error: error.clone() }], ..Default::default() }
 }
 
 impl Poll for SecurityHubPoller {
@@ -248,7 +278,7 @@ impl Poll for SecurityHubPoller {
     async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
         self.base.resolve_scope().await;
         let started = sink.map_or_else(Timestamp::now, Sink::now);
-        let polled = if self.polls == 0 { self.cold_load(sink).await } else { self.incremental(sink).await.into() };
+        let polled = if self.polls == 0 { self.cold_load(sink).await } else { self.incremental(sink).await };
         if polled.error.is_none() {
             self.polls += 1;
             self.watermark = Some(started);

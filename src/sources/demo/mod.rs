@@ -167,6 +167,7 @@ impl DemoScript {
                     noncompliant: Some(CappedCount { count: noncompliant, cap_exceeded: false }),
                     details_complete: true,
                     evaluation_error: None,
+                    unread: Default::default(),
                     account: self.account.clone(),
                     region: self.region.clone(),
                     observed_at: self.time(offset),

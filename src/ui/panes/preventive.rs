@@ -13,7 +13,7 @@ fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);
     let names: Vec<&str> = SourceKind::ALL
         .into_iter()
-        .filter(|k| acc.evidence[k.index()] > 0)
+        .filter(|k| k.parts().iter().any(|p| acc.has(*p)))
         .map(|k| match k {
             SourceKind::Config => "config",
             SourceKind::SecurityHub => "hub",

@@ -1,0 +1,29 @@
+//! The bounds AWS's service models put on what vigil sends, each from botocore's
+//! `data/<service>/<version>/service-2.json`. They are the authority, not memory: the wire tests
+//! check every request vigil sends against the models themselves (tests/fake_aws/model.rs).
+
+/// Config `ConfigRuleNames` (list, max 25), in every call that takes rule names:
+/// DescribeConfigRules, DescribeComplianceByConfigRule, DescribeConfigRuleEvaluationStatus,
+/// DescribeRemediationConfigurations.
+pub const CONFIG_RULE_NAMES: usize = 25;
+
+/// Config GetComplianceDetailsByConfigRule `Limit` (0 to 100; 0 or none means 10).
+pub const COMPLIANCE_DETAILS_LIMIT: i32 = 100;
+
+/// Config GetComplianceDetailsByConfigRule `ConfigRuleName` (`StringWithCharLimit64`, 1 to 64
+/// characters), though rule names run to 128: a rule with a longer name cannot be asked about,
+/// and its count stays the capped one.
+pub const COMPLIANCE_DETAILS_RULE_NAME: usize = 64;
+
+/// Config DescribeRemediationExecutionStatus `Limit` (0 to 100).
+pub const REMEDIATION_EXECUTIONS_LIMIT: i32 = 100;
+
+/// Security Hub GetFindings and GetEnabledStandards `MaxResults` (1 to 100).
+pub const SECURITY_HUB_PAGE: i32 = 100;
+
+/// CloudWatch DescribeAlarms `MaxRecords` (1 to 100).
+pub const ALARMS_PAGE: i32 = 100;
+
+/// CloudWatch GetMetricData: at most 500 queries a call (the API reference; the model gives no
+/// bound).
+pub const METRIC_QUERIES: usize = 500;
