@@ -213,3 +213,229 @@ fn without_sts_the_account_is_unknown_and_nothing_else_fails() {
     assert!(report["subject"]["account"].is_null());
     assert_all_match(&fake.world(), &report);
 }
+
+/// An SDK client configuration for the fake.
+fn sdk(url: &str) -> aws_config::SdkConfig {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(url)
+            .credentials_provider(aws_credential_types::Credentials::new("AKIDEXAMPLE", "secret", None, None, "test"))
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .load(),
+    )
+}
+
+/// The error code and message of a failed SDK call.
+fn code_and_message(err: impl aws_smithy_types::error::metadata::ProvideErrorMetadata) -> (String, String) {
+    (err.code().unwrap_or_default().to_string(), err.message().unwrap_or_default().to_string())
+}
+
+/// One raw awsJson1_1 request to Config, as a hand-written client would send it.
+fn raw_config(url: &str, operation: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nhost: {addr}\r\nx-amz-target: StarlingDoveService.{operation}\r\n\
+         content-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = stream.read_to_string(&mut response);
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, response.split("\r\n\r\n").nth(1).unwrap_or_default().to_string())
+}
+
+/// The check can fail: requests that break AWS's models are refused the way AWS refuses them,
+/// naming the member and the limit; the same requests within the limits go through.
+#[test]
+fn a_request_outside_the_model_is_refused_as_aws_refuses_it() {
+    let fake = FakeAws::start(World::account(0), Faults::default());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let sdk = sdk(&fake.url);
+    let config = aws_sdk_config::Client::new(&sdk);
+    let names: Vec<String> = fake.world().rules.iter().take(26).map(|r| r.name.clone()).collect();
+
+    // 26 rule names: one more than ConfigRuleNames takes.
+    let err = rt
+        .block_on(config.describe_config_rule_evaluation_status().set_config_rule_names(Some(names.clone())).send())
+        .unwrap_err();
+    let (code, message) = code_and_message(err);
+    assert_eq!(code, "ValidationException");
+    assert!(
+        message.contains("at 'configRuleNames'") && message.contains("Member must have length less than or equal to 25"),
+        "{message}"
+    );
+    let ok = rt.block_on(config.describe_config_rule_evaluation_status().set_config_rule_names(Some(names[..25].to_vec())).send());
+    assert!(ok.is_ok(), "25 names go through: {ok:?}");
+
+    // A page size over the model's range: ValidationException where the operation does not
+    // declare InvalidLimitException, InvalidLimitException where it does.
+    let err = rt
+        .block_on(config.get_compliance_details_by_config_rule().config_rule_name(&names[0]).limit(101).send())
+        .unwrap_err();
+    let (code, message) = code_and_message(err);
+    assert_eq!(code, "ValidationException");
+    assert!(message.contains("at 'limit'") && message.contains("less than or equal to 100"), "{message}");
+    let err = rt.block_on(config.get_discovered_resource_counts().limit(101).send()).unwrap_err();
+    assert_eq!(code_and_message(err).0, "InvalidLimitException");
+
+    // A rule name longer than GetComplianceDetailsByConfigRule takes (64 characters).
+    let long = fake.world().rules.iter().find(|r| !r.details_readable()).unwrap().name.clone();
+    let err = rt.block_on(config.get_compliance_details_by_config_rule().config_rule_name(&long).send()).unwrap_err();
+    let (code, message) = code_and_message(err);
+    assert_eq!(code, "ValidationException");
+    assert!(message.contains("less than or equal to 64"), "{message}");
+
+    // A required member missing, and an enum value the model does not know.
+    let (status, body) = raw_config(&fake.url, "GetComplianceDetailsByConfigRule", "{}");
+    assert_eq!(status, 400);
+    assert!(body.contains("ValidationException") && body.contains("at 'configRuleName'") && body.contains("must not be null"), "{body}");
+    let (status, body) = raw_config(
+        &fake.url,
+        "GetComplianceDetailsByConfigRule",
+        &format!(r#"{{"ConfigRuleName": "{}", "ComplianceTypes": ["BROKEN"]}}"#, names[0]),
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("enum value set"), "{body}");
+
+    // Security Hub and CloudWatch hold to their models too.
+    let hub = aws_sdk_securityhub::Client::new(&sdk);
+    let (code, message) = code_and_message(rt.block_on(hub.get_findings().max_results(101).send()).unwrap_err());
+    assert_eq!(code, "InvalidInputException");
+    assert!(message.contains("at 'maxResults'"), "{message}");
+    let cw = aws_sdk_cloudwatch::Client::new(&sdk);
+    let (code, message) = code_and_message(rt.block_on(cw.describe_alarms().max_records(101).send()).unwrap_err());
+    assert_eq!(code, "ValidationError");
+    assert!(message.contains("at 'maxRecords'"), "{message}");
+
+    let checks = fake.checks();
+    assert_eq!(checks.refused.len(), 8, "{:#?}", checks.refused);
+    fake.assert_checked();
+}
+
+/// A control's status, count and whether the count is a lower bound, by id.
+fn statuses(report: &Value) -> BTreeMap<String, (String, u64, bool)> {
+    report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let id = c["id"].as_str().unwrap().to_string();
+            let status = c["status"].as_str().unwrap().to_string();
+            (id, (status, c["failing"].as_u64().unwrap(), c["failing_at_least"] == true))
+        })
+        .collect()
+}
+
+fn shown(s: &(String, u64, bool)) -> String {
+    if s.0 == "fail" { format!("fail {}{}", s.1, if s.2 { "+" } else { "" }) } else { s.0.clone() }
+}
+
+/// What the report must say is not read when `operation` fails: the top-level part that is
+/// `null`, and the source whose error names the call (none for calls no control rests on).
+fn unread_part(operation: &str) -> (Option<&'static str>, Option<&'static str>) {
+    match operation {
+        "DescribeConfigRules" => (Some("rules"), Some("config")),
+        "DescribeComplianceByConfigRule" | "GetComplianceDetailsByConfigRule" | "DescribeConfigRuleEvaluationStatus" => {
+            (None, Some("config"))
+        }
+        "DescribeRemediationConfigurations" => (Some("remediations"), Some("config")),
+        "DescribeRemediationExecutionStatus" => (None, Some("config")),
+        "GetEnabledStandards" => (Some("standards"), None),
+        "GetFindings" => (Some("findings"), Some("securityhub")),
+        "DescribeAlarms" => (Some("alarms"), Some("cloudwatch")),
+        "GetMetricData" => (None, Some("cloudwatch")),
+        _ => (None, None),
+    }
+}
+
+/// Each call of each poller fails in turn, outright and half-way: no control turns FAIL, and no
+/// count changes, because of data that was not read. A part not read is `null` in the report
+/// and the source's error names the call. Prints the table of statuses before and after.
+#[test]
+fn each_call_failing_in_turn_never_fails_a_control_nor_changes_a_count() {
+    let world = || World::account(600);
+    let baseline_fake = FakeAws::start(world(), Faults::default());
+    let (out, baseline) = report(&baseline_fake, "unread-baseline");
+    assert_eq!(out.status.code(), Some(0), "{:#}", baseline["sources"]);
+    let before = statuses(&baseline);
+    let calls = baseline_fake.calls();
+    // The faults name operations for the whole run.
+    let operations: Vec<&'static str> = calls.keys().map(|op| &*Box::leak(op.clone().into_boxed_str())).collect();
+    assert_eq!(operations.len(), 11, "every call vigil makes: {operations:?}");
+    let cases: Vec<(&'static str, u64)> = operations
+        .iter()
+        .flat_map(|op| {
+            let half = calls[*op] / 2;
+            let mut v = vec![(*op, 0)];
+            if half > 0 {
+                v.push((*op, half));
+            }
+            v
+        })
+        .collect();
+    let results: Vec<((&'static str, u64), (Option<i32>, Value))> = std::thread::scope(|s| {
+        let handles: Vec<_> = cases
+            .iter()
+            .map(|&(op, after)| {
+                s.spawn(move || {
+                    let faults = Faults { deny_after: [(op, after)].into(), ..Faults::default() };
+                    let fake = FakeAws::start(world(), faults);
+                    let (out, report) = report(&fake, &format!("unread-{op}-{after}"));
+                    ((op, after), (out.status.code(), report))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut table = String::from(
+        "| call denied | after | exit | not read | controls that changed (before → after) |\n|---|---|---|---|---|\n",
+    );
+    for ((op, after), (code, report)) in &results {
+        let now = statuses(report);
+        let mut changed = Vec::new();
+        for (id, b) in &before {
+            let a = &now[id];
+            if a != b {
+                changed.push(format!("{id} {} → {}", shown(b), shown(a)));
+            }
+            // Never FAIL because of what was not read, and never a count that is not the
+            // truth: an exact count stays exact, a lower bound stays at or under the truth.
+            if a.0 == "fail" {
+                assert_eq!(b.0, "fail", "{op} denied after {after}: {id} turned FAIL: {}", shown(a));
+                assert!(a.1 <= b.1, "{op}: {id} counts more than the truth: {} vs {}", shown(a), shown(b));
+                assert!(a.1 == b.1 || a.2, "{op}: {id} shows a wrong exact count: {} vs {}", shown(a), shown(b));
+            }
+        }
+        let (part, source) = unread_part(op);
+        if let Some(part) = part {
+            assert!(report[part].is_null(), "{op} denied: `{part}` is null, not empty: {}", report[part]);
+        }
+        if let Some(name) = source {
+            assert_eq!(*code, Some(3), "{op} denied: a source failed");
+            let s = report["sources"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap();
+            let call = format!(":{op}");
+            assert!(s["error"].as_str().unwrap_or_default().contains(&call), "{op}: the error names the call: {s}");
+        }
+        let not_read: Vec<String> = report["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["unread"].as_array().cloned().unwrap_or_default())
+            .filter_map(|u| u["part"].as_str().map(str::to_string))
+            .collect();
+        table.push_str(&format!(
+            "| {op} | {after} | {} | {} | {} |\n",
+            code.map_or("-".into(), |c| c.to_string()),
+            not_read.join(", "),
+            if changed.is_empty() { "none".to_string() } else { changed.join("; ") }
+        ));
+    }
+    println!("{table}");
+}

@@ -301,3 +301,32 @@ fn a_guardrail_test_explains_its_decision() {
     assert!(shown.contains("✔ Null sagemaker:VpcSecurityGroupIds [\"true\"]  request: (absent)"), "{shown}");
     check("guardrail_explanation_160x48", &frame, &theme);
 }
+
+#[test]
+fn a_part_that_cannot_be_read_says_so_in_the_detail() {
+    let theme = dark();
+    let (mut posture, mut view) = demo(60);
+    // DescribeRemediationConfigurations is denied from now on: the last good data stays, and
+    // the detail says what is not read, since when, and why.
+    let denied = SourceError::Unauthorized { action: "config:DescribeRemediationConfigurations".into() };
+    let unread = [Part::RemediationConfigs, Part::RemediationExecutions]
+        .map(|part| vigil::sources::Unread { part, error: denied.clone() })
+        .to_vec();
+    posture.apply(SourceEvent {
+        source: SourceKind::Config,
+        fetched_at: at(61),
+        result: Ok(vigil::sources::Payload::Merge(Dataset { unread, ..Default::default() })),
+    });
+    posture.apply(SourceEvent { source: SourceKind::Config, fetched_at: at(61), result: Err(denied) });
+    select(&mut view, &posture, "COR-04");
+    let frame = render(&posture, &view, &theme, at(75), 160, 48);
+    let shown = text(&frame);
+    assert!(
+        shown.contains(
+            "remediation configurations last read 12:01:00, since then: not authorized to call config:DescribeRemediationConfigurations"
+        ),
+        "{shown}"
+    );
+    assert!(!shown.contains("no remediation configured"), "{shown}");
+    check("part_not_read_160x48", &frame, &theme);
+}

@@ -460,3 +460,139 @@ mod incremental {
         }
     }
 }
+
+// ── What was not read is unknown, never negative ─────────────────────────────────────────────
+
+fn denied(call: &str) -> SourceError {
+    SourceError::Unauthorized { action: call.into() }
+}
+
+fn unread(parts: &[Part], call: &str) -> Vec<vigil::sources::Unread> {
+    parts.iter().map(|p| vigil::sources::Unread { part: *p, error: denied(call) }).collect()
+}
+
+#[test]
+fn remediation_configurations_not_read_are_not_missing_ones() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let name = "s3-public-read";
+    let mut rule = fx.rule(name, "S3_BUCKET_PUBLIC_READ_PROHIBITED", ConfigCompliance::NonCompliant, 0);
+    rule.unread = PartSet::of(&[Part::RemediationConfigs, Part::RemediationExecutions]);
+    let eval = fx.evaluation(name, "AWS::S3::Bucket", "exports", ConfigCompliance::NonCompliant, 0);
+    let data = Dataset {
+        rules: vec![rule.clone()],
+        evaluations: vec![eval.clone()],
+        unread: unread(&[Part::RemediationConfigs, Part::RemediationExecutions], "config:DescribeRemediationConfigurations"),
+        ..Default::default()
+    };
+    p.apply(fx.replace(SourceKind::Config, 0, data));
+    let cor = p.control_index("COR-01").unwrap();
+    // The resources awaiting remediation are known; whether a remediation is set is not.
+    assert_eq!(p.control_status(cor, fx.t0), Status::Warn, "partial, not FAIL");
+    assert!(p.evidence(cor).failing.is_empty(), "no 'none set' from a call that was denied");
+    let unread_parts: Vec<Part> = p.unread_parts(cor).into_iter().map(|(part, _)| part).collect();
+    assert_eq!(unread_parts, [Part::RemediationConfigs, Part::RemediationExecutions]);
+    assert_eq!(p.unread_parts(cor)[0].1, Some(&denied("config:DescribeRemediationConfigurations")));
+    assert!(p.part(Part::RemediationConfigs).unread());
+    assert!(p.part(Part::Compliance).last_ok.is_some(), "the other parts were read");
+    // Once read, and there is none: now it is a failure.
+    rule.unread = PartSet::EMPTY;
+    p.apply(fx.replace(SourceKind::Config, 60, config(vec![rule], vec![eval])));
+    assert_eq!(p.control_status(cor, fx.at(60)), fail(1));
+    assert!(p.unread_parts(cor).is_empty());
+}
+
+#[test]
+fn a_later_poll_that_cannot_read_a_part_keeps_its_last_good_value_until_it_is_stale() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    p.register_source(SourceKind::Config, Some(std::time::Duration::from_secs(60)));
+    let name = "s3-public-read";
+    let source = "S3_BUCKET_PUBLIC_READ_PROHIBITED";
+    let mut rule = fx.rule(name, source, ConfigCompliance::NonCompliant, 0);
+    rule.noncompliant = Some(CappedCount { count: 3, cap_exceeded: false });
+    rule.evaluation_error = Some("AccessDenied: the rule's role cannot read".into());
+    let evals: Vec<Evaluation> = ["a", "b", "c"]
+        .iter()
+        .map(|b| fx.evaluation(name, "AWS::S3::Bucket", b, ConfigCompliance::NonCompliant, 0))
+        .collect();
+    let rc = fx.remediation(name, "AWS-DisableS3BucketPublicReadWrite", true, 0);
+    let failed = fx.execution(name, "AWS::S3::Bucket", "a", ExecutionState::Failed, 0, 0);
+    p.apply(fx.replace(
+        SourceKind::Config,
+        0,
+        Dataset {
+            rules: vec![rule.clone()],
+            evaluations: evals,
+            remediation_configs: vec![rc],
+            executions: vec![failed],
+            ..Default::default()
+        },
+    ));
+    let before: Vec<Status> = (0..p.catalog().controls.len()).map(|i| p.control_status(i, fx.at(30))).collect();
+    assert_eq!(status(&p, "PRV-08", fx.at(30)), fail(3));
+    assert_eq!(status(&p, "COR-01", fx.at(30)), fail(1));
+
+    // The next poll reads the rule list and nothing else of this rule.
+    let mut blind = fx.rule(name, source, ConfigCompliance::NonCompliant, 60);
+    blind.compliance = None;
+    blind.unread = PartSet::of(&[
+        Part::Compliance,
+        Part::ComplianceDetails,
+        Part::EvaluationStatus,
+        Part::RemediationConfigs,
+        Part::RemediationExecutions,
+    ]);
+    let parts = [
+        Part::Compliance,
+        Part::ComplianceDetails,
+        Part::EvaluationStatus,
+        Part::RemediationConfigs,
+        Part::RemediationExecutions,
+    ];
+    let data = Dataset { rules: vec![blind], unread: unread(&parts, "config:DescribeComplianceByConfigRule"), ..Default::default() };
+    p.apply(fx.replace(SourceKind::Config, 60, data));
+    let held = p.rule(name).unwrap();
+    assert_eq!(held.compliance, Some(ConfigCompliance::NonCompliant), "the last good compliance");
+    assert!(held.details_complete && held.unread.is_empty(), "carried over: {:?}", held.unread);
+    assert_eq!(p.rule_noncompliant(name), 3, "the evaluations stay");
+    assert!(held.evaluation_error.is_some());
+    assert!(p.remediation_config(name).is_some());
+    let after: Vec<Status> = (0..p.catalog().controls.len()).map(|i| p.control_status(i, fx.at(90))).collect();
+    assert_eq!(before, after, "nothing changes because of what was not read");
+    // The source keeps polling, but these parts keep failing: their data ages and turns stale.
+    for t in [120, 180, 240] {
+        let mut again = fx.rule(name, source, ConfigCompliance::NonCompliant, t);
+        again.compliance = None;
+        again.unread = PartSet::of(&parts);
+        let data = Dataset { rules: vec![again], unread: unread(&parts, "config:DescribeComplianceByConfigRule"), ..Default::default() };
+        p.apply(fx.replace(SourceKind::Config, t, data));
+    }
+    let prv08 = status(&p, "PRV-08", fx.at(250));
+    assert_eq!(prv08, Status::Stale(Verdict::Fail(FailCount { resources: 3, at_least: false })), "{prv08:?}");
+    assert_eq!(p.part(Part::Compliance).last_ok, Some(fx.t0));
+    assert_eq!(p.part(Part::ConfigRules).last_ok, Some(fx.at(240)));
+}
+
+#[test]
+fn alarms_not_read_are_not_missing_and_findings_not_read_in_full_are_a_lower_bound() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let data = Dataset { unread: unread(&[Part::Alarms, Part::Metrics], "cloudwatch:DescribeAlarms"), ..Default::default() };
+    p.apply(fx.merge(SourceKind::CloudWatch, 0, data));
+    let det5 = p.control_index("DET-05").unwrap();
+    assert!(p.missing_alarms(det5).is_empty(), "an alarm that could not be looked for is not missing");
+    assert_eq!(p.control_status(det5, fx.t0), Status::Unknown);
+    assert!(p.source(SourceKind::CloudWatch).last_ok.is_none(), "a data set that only says what failed is no data");
+    assert_eq!(p.unread_parts(det5).len(), 1);
+
+    // A cold load of findings that stopped half-way: what was read counts, as a lower bound.
+    let f = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 0));
+    p.apply(fx.merge(SourceKind::SecurityHub, 0, findings(vec![f])));
+    assert_eq!(status(&p, "PRV-01", fx.t0), fail(1), "loading, no error yet");
+    p.apply(fx.merge(SourceKind::SecurityHub, 5, Dataset { unread: unread(&[Part::Findings], "securityhub:GetFindings"), ..Default::default() }));
+    assert_eq!(status(&p, "PRV-01", fx.at(5)), Status::Fail(FailCount { resources: 1, at_least: true }));
+    // The next full read settles it.
+    p.apply(fx.merge(SourceKind::SecurityHub, 10, Dataset { fresh: PartSet::of(&[Part::Findings]), ..Default::default() }));
+    assert_eq!(status(&p, "PRV-01", fx.at(10)), fail(1));
+}

@@ -269,6 +269,7 @@ impl Ledger {
                     true
                 }
             };
+            counts(Part::EvaluationStatus, acc);
             if b.kinds[i] == ControlKind::Corrective {
                 if counts(Part::RemediationConfigs, acc) {
                     add(&mut acc.evidence[Part::RemediationConfigs.index()], sign);
@@ -287,7 +288,6 @@ impl Ledger {
                 if counts(Part::Compliance, acc) {
                     add(&mut acc.evidence[Part::Compliance.index()], sign);
                 }
-                counts(Part::EvaluationStatus, acc);
                 counts(Part::ComplianceDetails, acc);
                 if rule.compliance == Some(ConfigCompliance::NonCompliant) && !rule.details_complete {
                     let bound = rule.noncompliant.map_or(1, |c| c.count.max(1));

@@ -47,6 +47,44 @@ impl Posture {
         self.control(index).evidence.alarms.iter().filter(|a| self.alarm(a).is_none()).map(String::as_str).collect()
     }
 
+    /// The parts a control's evidence comes from, as its catalog entry binds them.
+    pub fn parts_of(&self, index: usize) -> Vec<Part> {
+        let c = self.control(index);
+        let b = &c.evidence;
+        let mut parts = Vec::new();
+        if !b.config_rules.is_empty() || !b.config_rule_names.is_empty() {
+            parts.extend([Part::ConfigRules, Part::Compliance, Part::ComplianceDetails, Part::EvaluationStatus]);
+            if c.kind == ControlKind::Corrective {
+                parts.extend([Part::RemediationConfigs, Part::RemediationExecutions]);
+            }
+        }
+        if !b.security_hub_controls.is_empty() || !b.finding_products.is_empty() {
+            parts.push(Part::Findings);
+        }
+        if !b.alarms.is_empty() {
+            parts.push(Part::Alarms);
+        }
+        if !b.metrics.is_empty() {
+            parts.push(Part::Metrics);
+        }
+        parts
+    }
+
+    /// The parts of a control's evidence whose last read failed although an earlier one
+    /// succeeded: the last good data is shown, with the error and its time.
+    pub fn failing_parts(&self, index: usize) -> Vec<(Part, &SourceError, Timestamp)> {
+        self.parts_of(index)
+            .into_iter()
+            .filter_map(|p| {
+                let state = self.part(p);
+                match (&state.error, state.last_ok) {
+                    (Some((_, e)), Some(at)) => Some((p, e, at)),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     /// The parts of a control's evidence that could not be read, with why: rules whose
     /// compliance (or remediation configuration, for a corrective control) is unknown, and
     /// findings, alarms or metrics never read in full because their call failed.

@@ -221,12 +221,17 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
     }
     rows.push(heading("Evidence".into()));
     // What could not be read first: it is why a count is a lower bound or a PASS a WARN.
+    let room = width.saturating_sub(2);
     for (part, error) in posture.unread_parts(index) {
-        let why = error.map_or_else(|| "not read".to_string(), |e| format!("not read: {e}"));
-        rows.push(vec![
-            level_seg(StatusLevel::Unknown),
-            seg(Token::Warn, clean(&format!("{} ({}) {why}", part.what(), part.call())).into_owned()),
-        ]);
+        let text = match error {
+            Some(e) => format!("{} not read: {e}", part.what()),
+            None => format!("{} not read ({})", part.what(), part.call()),
+        };
+        rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Warn, truncate_end(&clean(&text), room).into_owned())]);
+    }
+    for (part, error, last) in posture.failing_parts(index) {
+        let text = format!("{} last read {}, since then: {error}", part.what(), last.strftime("%H:%M:%S"));
+        rows.push(vec![level_seg(StatusLevel::Stale), seg(Token::Warn, truncate_end(&clean(&text), room).into_owned())]);
     }
     let config_answered = posture.part(Part::ConfigRules).last_ok.is_some();
     for source in &b.config_rules {

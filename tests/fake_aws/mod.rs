@@ -293,6 +293,9 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
         head.push_str("x-amzn-requestid: 00000000-0000-0000-0000-000000000000\r\n\r\n");
         stream.write_all(head.as_bytes()).await?;
         stream.write_all(&response.body).await?;
+        if req.headers.get("connection").is_some_and(|c| c.eq_ignore_ascii_case("close")) {
+            break;
+        }
     }
     Ok(())
 }

@@ -206,7 +206,7 @@ impl Model {
                             let target = m["shape"].as_str().unwrap_or_default();
                             let before = out.len();
                             self.value(target, v, &join(path, name), side, out);
-                            if matches!(name.as_str(), "Limit" | "MaxResults" | "MaxRecords") {
+                            if ["limit", "maxresults", "maxrecords"].contains(&name.to_ascii_lowercase().as_str()) {
                                 for v in &mut out[before..] {
                                     v.limit = true;
                                 }
