@@ -268,10 +268,13 @@ fn a_request_outside_the_model_is_refused_as_aws_refuses_it() {
     let (code, message) = code_and_message(err);
     assert_eq!(code, "ValidationException");
     assert!(
-        message.contains("at 'configRuleNames'") && message.contains("Member must have length less than or equal to 25"),
+        message.contains("at 'configRuleNames'")
+            && message.contains("Member must have length less than or equal to 25"),
         "{message}"
     );
-    let ok = rt.block_on(config.describe_config_rule_evaluation_status().set_config_rule_names(Some(names[..25].to_vec())).send());
+    let ok = rt.block_on(
+        config.describe_config_rule_evaluation_status().set_config_rule_names(Some(names[..25].to_vec())).send(),
+    );
     assert!(ok.is_ok(), "25 names go through: {ok:?}");
 
     // A page size over the model's range: ValidationException where the operation does not
@@ -295,7 +298,12 @@ fn a_request_outside_the_model_is_refused_as_aws_refuses_it() {
     // A required member missing, and an enum value the model does not know.
     let (status, body) = raw_config(&fake.url, "GetComplianceDetailsByConfigRule", "{}");
     assert_eq!(status, 400);
-    assert!(body.contains("ValidationException") && body.contains("at 'configRuleName'") && body.contains("must not be null"), "{body}");
+    assert!(
+        body.contains("ValidationException")
+            && body.contains("at 'configRuleName'")
+            && body.contains("must not be null"),
+        "{body}"
+    );
     let (status, body) = raw_config(
         &fake.url,
         "GetComplianceDetailsByConfigRule",
@@ -342,9 +350,9 @@ fn shown(s: &(String, u64, bool)) -> String {
 fn unread_part(operation: &str) -> (Option<&'static str>, Option<&'static str>) {
     match operation {
         "DescribeConfigRules" => (Some("rules"), Some("config")),
-        "DescribeComplianceByConfigRule" | "GetComplianceDetailsByConfigRule" | "DescribeConfigRuleEvaluationStatus" => {
-            (None, Some("config"))
-        }
+        "DescribeComplianceByConfigRule"
+        | "GetComplianceDetailsByConfigRule"
+        | "DescribeConfigRuleEvaluationStatus" => (None, Some("config")),
         "DescribeRemediationConfigurations" => (Some("remediations"), Some("config")),
         "DescribeRemediationExecutionStatus" => (None, Some("config")),
         "GetEnabledStandards" => (Some("standards"), None),
@@ -380,7 +388,9 @@ fn each_call_failing_in_turn_never_fails_a_control_nor_changes_a_count() {
             v
         })
         .collect();
-    let results: Vec<((&'static str, u64), (Option<i32>, Value))> = std::thread::scope(|s| {
+    // (operation, calls before the denial) and (exit code, report).
+    type Run = ((&'static str, u64), (Option<i32>, Value));
+    let results: Vec<Run> = std::thread::scope(|s| {
         let handles: Vec<_> = cases
             .iter()
             .map(|&(op, after)| {

@@ -482,7 +482,10 @@ fn remediation_configurations_not_read_are_not_missing_ones() {
     let data = Dataset {
         rules: vec![rule.clone()],
         evaluations: vec![eval.clone()],
-        unread: unread(&[Part::RemediationConfigs, Part::RemediationExecutions], "config:DescribeRemediationConfigurations"),
+        unread: unread(
+            &[Part::RemediationConfigs, Part::RemediationExecutions],
+            "config:DescribeRemediationConfigurations",
+        ),
         ..Default::default()
     };
     p.apply(fx.replace(SourceKind::Config, 0, data));
@@ -550,7 +553,11 @@ fn a_later_poll_that_cannot_read_a_part_keeps_its_last_good_value_until_it_is_st
         Part::RemediationConfigs,
         Part::RemediationExecutions,
     ];
-    let data = Dataset { rules: vec![blind], unread: unread(&parts, "config:DescribeComplianceByConfigRule"), ..Default::default() };
+    let data = Dataset {
+        rules: vec![blind],
+        unread: unread(&parts, "config:DescribeComplianceByConfigRule"),
+        ..Default::default()
+    };
     p.apply(fx.replace(SourceKind::Config, 60, data));
     let held = p.rule(name).unwrap();
     assert_eq!(held.compliance, Some(ConfigCompliance::NonCompliant), "the last good compliance");
@@ -565,7 +572,11 @@ fn a_later_poll_that_cannot_read_a_part_keeps_its_last_good_value_until_it_is_st
         let mut again = fx.rule(name, source, ConfigCompliance::NonCompliant, t);
         again.compliance = None;
         again.unread = PartSet::of(&parts);
-        let data = Dataset { rules: vec![again], unread: unread(&parts, "config:DescribeComplianceByConfigRule"), ..Default::default() };
+        let data = Dataset {
+            rules: vec![again],
+            unread: unread(&parts, "config:DescribeComplianceByConfigRule"),
+            ..Default::default()
+        };
         p.apply(fx.replace(SourceKind::Config, t, data));
     }
     let prv08 = status(&p, "PRV-08", fx.at(250));
@@ -578,7 +589,8 @@ fn a_later_poll_that_cannot_read_a_part_keeps_its_last_good_value_until_it_is_st
 fn alarms_not_read_are_not_missing_and_findings_not_read_in_full_are_a_lower_bound() {
     let mut fx = Fixtures::new();
     let mut p = posture();
-    let data = Dataset { unread: unread(&[Part::Alarms, Part::Metrics], "cloudwatch:DescribeAlarms"), ..Default::default() };
+    let data =
+        Dataset { unread: unread(&[Part::Alarms, Part::Metrics], "cloudwatch:DescribeAlarms"), ..Default::default() };
     p.apply(fx.merge(SourceKind::CloudWatch, 0, data));
     let det5 = p.control_index("DET-05").unwrap();
     assert!(p.missing_alarms(det5).is_empty(), "an alarm that could not be looked for is not missing");
@@ -590,9 +602,17 @@ fn alarms_not_read_are_not_missing_and_findings_not_read_in_full_are_a_lower_bou
     let f = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 0));
     p.apply(fx.merge(SourceKind::SecurityHub, 0, findings(vec![f])));
     assert_eq!(status(&p, "PRV-01", fx.t0), fail(1), "loading, no error yet");
-    p.apply(fx.merge(SourceKind::SecurityHub, 5, Dataset { unread: unread(&[Part::Findings], "securityhub:GetFindings"), ..Default::default() }));
+    p.apply(fx.merge(
+        SourceKind::SecurityHub,
+        5,
+        Dataset { unread: unread(&[Part::Findings], "securityhub:GetFindings"), ..Default::default() },
+    ));
     assert_eq!(status(&p, "PRV-01", fx.at(5)), Status::Fail(FailCount { resources: 1, at_least: true }));
     // The next full read settles it.
-    p.apply(fx.merge(SourceKind::SecurityHub, 10, Dataset { fresh: PartSet::of(&[Part::Findings]), ..Default::default() }));
+    p.apply(fx.merge(
+        SourceKind::SecurityHub,
+        10,
+        Dataset { fresh: PartSet::of(&[Part::Findings]), ..Default::default() },
+    ));
     assert_eq!(status(&p, "PRV-01", fx.at(10)), fail(1));
 }

@@ -750,14 +750,13 @@ fn carry_over(held: &ConfigRule, new: &mut ConfigRule) {
         new.noncompliant = held.noncompliant;
         new.unread.remove(Part::Compliance);
     }
-    if now.contains(Part::ComplianceDetails) {
-        if new.compliance.is_some_and(|c| c != ConfigCompliance::NonCompliant) {
-            new.details_complete = true;
-            new.unread.remove(Part::ComplianceDetails);
-        } else if had(Part::ComplianceDetails) && held.details_complete && held.compliance == new.compliance {
-            new.details_complete = true;
-            new.unread.remove(Part::ComplianceDetails);
-        }
+    // Details are known when there are none to read, or when the held ones are of the same
+    // compliance and were read in full.
+    let no_details = new.compliance.is_some_and(|c| c != ConfigCompliance::NonCompliant);
+    let held_details = had(Part::ComplianceDetails) && held.details_complete && held.compliance == new.compliance;
+    if now.contains(Part::ComplianceDetails) && (no_details || held_details) {
+        new.details_complete = true;
+        new.unread.remove(Part::ComplianceDetails);
     }
     if now.contains(Part::EvaluationStatus) && had(Part::EvaluationStatus) {
         new.evaluation_error = held.evaluation_error.clone();

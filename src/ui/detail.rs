@@ -227,11 +227,17 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
             Some(e) => format!("{} not read: {e}", part.what()),
             None => format!("{} not read ({})", part.what(), part.call()),
         };
-        rows.push(vec![level_seg(StatusLevel::Unknown), seg(Token::Warn, truncate_end(&clean(&text), room).into_owned())]);
+        rows.push(vec![
+            level_seg(StatusLevel::Unknown),
+            seg(Token::Warn, truncate_end(&clean(&text), room).into_owned()),
+        ]);
     }
     for (part, error, last) in posture.failing_parts(index) {
         let text = format!("{} last read {}, since then: {error}", part.what(), last.strftime("%H:%M:%S"));
-        rows.push(vec![level_seg(StatusLevel::Stale), seg(Token::Warn, truncate_end(&clean(&text), room).into_owned())]);
+        rows.push(vec![
+            level_seg(StatusLevel::Stale),
+            seg(Token::Warn, truncate_end(&clean(&text), room).into_owned()),
+        ]);
     }
     let config_answered = posture.part(Part::ConfigRules).last_ok.is_some();
     for source in &b.config_rules {

@@ -491,7 +491,7 @@ impl World {
         // Compliance, errors: varied, deterministic.
         for (i, r) in rules.iter_mut().enumerate() {
             let h = mix_str(&r.name);
-            if h % 7 == 0 {
+            if h.is_multiple_of(7) {
                 let n = 1 + (h >> 8) % 12;
                 let start = (h >> 16) % 2_000;
                 r.noncompliant = (start..start + n).map(|j| resource_id(r.resource_type, j)).collect();
