@@ -7,8 +7,9 @@
 //!   that limit sets, (pages - 6) / 3 seconds;
 //! - the API calls each poll costs on a quiet account, with the default limits.
 //!
-//! `cargo bench --bench aws_load` measures; `-- --serve N` runs the fake with N findings and
-//! prints its URL, for trying `vigil watch --endpoint-url URL`; `-- --soak MINUTES` runs
+//! `cargo bench --bench aws_load` measures; `-- --serve N [--deny Operation] [--throttle N]` runs
+//! the fake with N findings (an operation denied, N calls in ten throttled) and prints its URL,
+//! for trying `vigil watch --endpoint-url URL`; `-- --soak MINUTES` runs
 //! `vigil watch`'s sources and store headless against a changing, throttling, once restarted
 //! fake, printing resident memory and whether the store equals the fake's truth every minute.
 
@@ -125,7 +126,19 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--serve") {
         let n = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(2_000);
-        let fake = FakeAws::start(World::account(n), Faults::default());
+        // `--deny Operation` (repeatable) denies an operation; `--throttle N` throttles N calls in ten.
+        let mut faults = Faults::default();
+        for (k, a) in args.iter().enumerate() {
+            let value = args.get(k + 1).cloned().unwrap_or_default();
+            match a.as_str() {
+                "--deny" => {
+                    faults.deny_after.insert(Box::leak(value.into_boxed_str()), 0);
+                }
+                "--throttle" => faults.throttle_per_ten = value.parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+        let fake = FakeAws::start(World::account(n), faults);
         println!("{}", fake.url);
         loop {
             std::thread::park();

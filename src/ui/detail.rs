@@ -270,6 +270,9 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
             } else {
                 match rule.noncompliant {
                     Some(c) if c.cap_exceeded => format!("{}+", c.count),
+                    Some(c) if rule.unread.contains(Part::ComplianceDetails) => {
+                        format!("{}+ (details not read)", c.count)
+                    }
                     Some(c) => format!("{}+ (details not read yet)", c.count),
                     None => "count not read yet".to_string(),
                 }

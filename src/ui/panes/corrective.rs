@@ -2,7 +2,7 @@
 //! what it is doing now.
 
 use super::Extra;
-use crate::model::Timestamp;
+use crate::model::{Part, Timestamp};
 use crate::store::Posture;
 use crate::theme::Token;
 
@@ -11,7 +11,14 @@ pub const EXTRA: Extra = Extra { heading: "Remediation", width: 16, cell };
 fn cell(posture: &Posture, index: usize, now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);
     if acc.remediations.is_empty() {
-        return if acc.rules.is_empty() { (Token::Muted, "—".into()) } else { (Token::Fail, "none set".into()) };
+        return if acc.unread[Part::RemediationConfigs.index()] > 0 {
+            // Unknown, not missing: the configurations could not be read.
+            (Token::Warn, "not read".into())
+        } else if acc.rules.is_empty() {
+            (Token::Muted, "—".into())
+        } else {
+            (Token::Fail, "none set".into())
+        };
     }
     let automatic = acc.remediations.iter().filter_map(|r| posture.remediation_config(r)).all(|rc| rc.automatic);
     let mut text = String::from(if automatic { "auto" } else { "manual" });

@@ -29,5 +29,12 @@ fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
     } else {
         Token::Muted
     };
-    if parts.is_empty() { (Token::Muted, "quiet".into()) } else { (token, parts.join(" ")) }
+    if !parts.is_empty() {
+        (token, parts.join(" "))
+    } else if posture.unread_parts(index).is_empty() {
+        (Token::Muted, "quiet".into())
+    } else {
+        // Nothing heard, because what would be heard could not be read.
+        (Token::Warn, "not read".into())
+    }
 }
