@@ -28,9 +28,9 @@ use fake_aws::{FakeAws, Faults};
 use vigil::catalog::Catalog;
 use vigil::config::{AwsSettings, RateLimits};
 use vigil::model::{ConfigCompliance, Part};
-use vigil::sources::aws::poller::{Poll, Polled};
+use vigil::sources::aws::poller::{Poll, poll_once};
 use vigil::sources::aws::{AccountResolver, Mode, Pollers, Scope};
-use vigil::sources::{Message, Payload, Sink, SourceEvent, SourceKind};
+use vigil::sources::{Message, Payload, Sink, SourceKind};
 use vigil::store::Posture;
 
 fn sdk(url: &str) -> SdkConfig {
@@ -47,7 +47,8 @@ fn sdk(url: &str) -> SdkConfig {
 
 fn pollers(url: &str, settings: &AwsSettings) -> Pollers {
     let sdk = sdk(url);
-    let resolver = AccountResolver::known(fake_aws::ACCOUNT, sdk.clone(), settings.clone());
+    let resolver =
+        AccountResolver::known(fake_aws::ACCOUNT, sdk.clone(), settings.clone(), vigil::sources::system_clock());
     let scope = Scope { account: fake_aws::ACCOUNT.into(), region: fake_aws::REGION.into() };
     Pollers::new(&sdk, settings, scope, resolver, &Catalog::default_catalog(), Mode::Watch)
 }
@@ -59,10 +60,14 @@ fn unlimited() -> AwsSettings {
     }
 }
 
-fn apply(posture: &mut Posture, kind: SourceKind, polled: Polled) {
-    assert!(polled.error.is_none(), "{:?}", polled.error);
-    for p in polled.payloads {
-        posture.apply(SourceEvent { source: kind, fetched_at: jiff::Timestamp::now(), result: Ok(p) });
+/// One poll, its events applied to the store as the dashboard applies them; it must succeed.
+fn poll_into<P: Poll>(rt: &tokio::runtime::Runtime, p: &mut P, posture: &mut Posture) {
+    let events = rt.block_on(vigil::sources::collect(vigil::sources::system_clock(), |sink| async move {
+        poll_once(p, &sink).await;
+    }));
+    for e in events {
+        assert!(e.result.is_ok(), "{:?}", e.result);
+        posture.apply(e);
     }
 }
 
@@ -84,8 +89,7 @@ fn cold_load(findings: usize, runs: usize) -> Vec<Duration> {
             let mut p = pollers(&fake.url, &unlimited());
             let mut posture = Posture::new(Catalog::default_catalog());
             let start = Instant::now();
-            let polled = rt.block_on(Box::pin(p.securityhub.poll(None)));
-            apply(&mut posture, SourceKind::SecurityHub, polled);
+            poll_into(&rt, &mut p.securityhub, &mut posture);
             let took = start.elapsed();
             assert_eq!(posture.finding_count(), fake.world().finding_counts().total);
             fake.assert_checked();
@@ -112,9 +116,8 @@ fn cold_load_at_the_limit(active: usize) -> (u64, f64, u64) {
     let mut p = pollers(&fake.url, &AwsSettings::default());
     let mut posture = Posture::new(Catalog::default_catalog());
     let start = Instant::now();
-    let polled = rt.block_on(Box::pin(p.securityhub.poll(None)));
+    poll_into(&rt, &mut p.securityhub, &mut posture);
     let took = start.elapsed().as_secs_f64();
-    apply(&mut posture, SourceKind::SecurityHub, polled);
     assert_eq!(posture.finding_count(), fake.world().finding_counts().total);
     fake.assert_checked();
     let throttled = fake.throttled().get("GetFindings").copied().unwrap_or(0);
@@ -176,8 +179,7 @@ fn main() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let mut p = pollers(&fake.url, &unlimited());
         let mut posture = Posture::new(Catalog::default_catalog());
-        let polled = rt.block_on(Box::pin(p.securityhub.poll(None)));
-        apply(&mut posture, SourceKind::SecurityHub, polled);
+        poll_into(&rt, &mut p.securityhub, &mut posture);
         let loaded = resident_kib();
         println!(
             "resident memory with {} findings in the store: {} MiB (process before: {} MiB)",
@@ -192,14 +194,12 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let mut p = pollers(&fake.url, &AwsSettings::default());
     let mut posture = Posture::new(Catalog::default_catalog());
-    let polled = rt.block_on(Box::pin(p.securityhub.poll(None)));
-    apply(&mut posture, SourceKind::SecurityHub, polled);
+    poll_into(&rt, &mut p.securityhub, &mut posture);
     let cold_calls = fake.calls().get("GetFindings").copied().unwrap_or(0);
     let polls = if quick { 2 } else { 5 };
     let start = Instant::now();
     for _ in 0..polls {
-        let polled = rt.block_on(Box::pin(p.securityhub.poll(None)));
-        apply(&mut posture, SourceKind::SecurityHub, polled);
+        poll_into(&rt, &mut p.securityhub, &mut posture);
     }
     let calls = fake.calls();
     let per_poll = (calls.get("GetFindings").copied().unwrap_or(0) - cold_calls) as f64 / polls as f64;
@@ -208,12 +208,10 @@ fn main() {
         start.elapsed()
     );
     let before: u64 = fake.calls().values().sum();
-    let polled = rt.block_on(Box::pin(p.config.poll(None)));
-    apply(&mut posture, SourceKind::Config, polled);
+    poll_into(&rt, &mut p.config, &mut posture);
     let config_calls: u64 = fake.calls().values().sum::<u64>() - before;
     let before: u64 = fake.calls().values().sum();
-    let polled = rt.block_on(Box::pin(p.cloudwatch.poll(None)));
-    apply(&mut posture, SourceKind::CloudWatch, polled);
+    poll_into(&rt, &mut p.cloudwatch, &mut posture);
     let cloudwatch_calls: u64 = fake.calls().values().sum::<u64>() - before;
     let w = fake.world();
     println!(
@@ -237,8 +235,9 @@ fn main() {
 /// When each source last finished a full read, as the headless loop saw it.
 #[derive(Default)]
 struct Completed {
-    /// A Config or CloudWatch full set.
-    replaced: BTreeMap<SourceKind, jiff::Timestamp>,
+    /// A Config or CloudWatch full set: the last one, and the one before (so that a poll known
+    /// to have begun after a time can be told).
+    replaced: BTreeMap<SourceKind, (Option<jiff::Timestamp>, jiff::Timestamp)>,
     /// The start of the last complete pass over Security Hub's active set.
     pass_started: Option<jiff::Timestamp>,
     /// The last incremental Security Hub poll that read in full.
@@ -290,8 +289,9 @@ fn soak(minutes: f64) {
                 let Message::Event(e) = m else { continue };
                 let mut c = completed.lock().unwrap();
                 match &e.result {
-                    Ok(Payload::Replace(d)) if d.unread.is_empty() => {
-                        c.replaced.insert(e.source, e.fetched_at);
+                    Ok(Payload::Replace(_)) => {
+                        let before = c.replaced.get(&e.source).map(|(_, last)| *last);
+                        c.replaced.insert(e.source, (before, e.fetched_at));
                     }
                     Ok(Payload::Sweep { started_at, .. }) => c.pass_started = Some(*started_at),
                     Ok(Payload::Merge(d)) if d.fresh.contains(Part::Findings) => c.findings_fresh = Some(e.fetched_at),
@@ -342,8 +342,17 @@ fn soak(minutes: f64) {
             std::thread::sleep(Duration::from_millis(500));
             let c = completed.lock().unwrap();
             let after = |t: Option<jiff::Timestamp>| t.is_some_and(|t| t > t0);
-            let ok = after(c.replaced.get(&SourceKind::Config).copied())
-                && after(c.replaced.get(&SourceKind::CloudWatch).copied())
+            // A full set from a poll that began after the pause (the one before it ended after
+            // it), a second old (an error would have followed it by now), from a poll that ended
+            // well (the source's health is ok).
+            let settled = |kind: SourceKind| {
+                let (before, last) = c.replaced.get(&kind).copied().unzip();
+                after(before.flatten())
+                    && last.is_some_and(|r| jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1) > r)
+                    && posture.lock().unwrap().source(kind).health == vigil::store::Health::Ok
+            };
+            let ok = settled(SourceKind::Config)
+                && settled(SourceKind::CloudWatch)
                 && after(c.pass_started)
                 && c.findings_fresh.zip(c.pass_started).is_some_and(|(f, p)| f >= p);
             if ok {
@@ -425,22 +434,35 @@ fn differences(w: &World, p: &Posture) -> Vec<String> {
     if want != have {
         let missing = want.keys().filter(|k| !have.contains_key(*k)).count();
         let extra = have.keys().filter(|k| !want.contains_key(*k)).count();
-        let changed = want.iter().filter(|(k, v)| have.get(*k).is_some_and(|h| h != *v)).count();
-        out.push(format!("findings: {missing} missing, {extra} extra, {changed} differ"));
+        let differ: Vec<String> = want
+            .iter()
+            .filter_map(|(k, v)| have.get(k).filter(|h| *h != v).map(|h| format!("{k}: {v:?} held as {h:?}")))
+            .collect();
+        out.push(format!(
+            "findings: {missing} missing, {extra} extra, {} differ{}",
+            differ.len(),
+            differ.first().map(|d| format!(" (e.g. {d})")).unwrap_or_default()
+        ));
     }
     let mut rules_off = BTreeSet::new();
     for r in &w.rules {
         match p.rule(&r.name) {
             None => {
-                rules_off.insert(r.name.clone());
+                rules_off.insert(format!("{}: missing", r.name));
             }
             Some(held) => {
                 let compliance = held.compliance.map(ConfigCompliance::as_str);
-                let count_ok = !r.details_readable()
-                    || r.noncompliant.is_empty()
-                    || p.rule_noncompliant(&r.name) as usize == r.noncompliant.len();
+                let count = p.rule_noncompliant(&r.name) as usize;
+                let count_ok = !r.details_readable() || r.noncompliant.is_empty() || count == r.noncompliant.len();
                 if compliance != Some(r.compliance()) || !count_ok {
-                    rules_off.insert(r.name.clone());
+                    rules_off.insert(format!(
+                        "{}: {} {} held as {compliance:?} {count} (capped {:?}, unread {:?})",
+                        r.name,
+                        r.compliance(),
+                        r.noncompliant.len(),
+                        held.noncompliant,
+                        held.unread
+                    ));
                 }
             }
         }

@@ -2,12 +2,14 @@
 //! in the store, against the same frame with 1,000 and 10,000 findings: the cost must follow
 //! what is visible, not what is stored.
 
+#[path = "../tests/fixtures/mod.rs"]
+mod fixtures;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use fixtures::{Fixtures, Synthetic};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use vigil::app::update;
 use vigil::catalog::Catalog;
-use vigil::fixtures::{Fixtures, Synthetic};
 use vigil::keymap::{Action, Keymap};
 use vigil::store::Posture;
 use vigil::theme::Theme;

@@ -1,9 +1,11 @@
 //! Applying finding events to the store: 100,000 findings as one batch and as 1,000 pages of
 //! 100 (how GetFindings delivers them); and re-applying an unchanged full set.
 
+#[path = "../tests/fixtures/mod.rs"]
+mod fixtures;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use fixtures::{Fixtures, Synthetic};
 use vigil::catalog::Catalog;
-use vigil::fixtures::{Fixtures, Synthetic};
 use vigil::sources::{Dataset, SourceKind};
 use vigil::store::Posture;
 

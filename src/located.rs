@@ -1,5 +1,6 @@
-//! Errors in files the user gives vigil (catalog, theme, config, scenario): what was wrong and
-//! where, as `file:line:column: field: message`.
+//! The one error type for files the user gives vigil (catalog, theme, config, scenario, policy
+//! case, tests file, policy): what was wrong and where, as `file:line:column: place: field:
+//! message`, each part only where it is known.
 
 use std::fmt;
 
@@ -7,9 +8,11 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileError {
     pub origin: String,
-    /// 1-based; 0 when the problem is not about one place (an unreadable file).
+    /// 1-based; 0 when the problem is not about one line (an unreadable file, a JSON value).
     pub line: usize,
     pub column: usize,
+    /// A place in the file that is not a line: a policy's statement, `Statement[1] "Sid"`.
+    pub place: String,
     /// The field, e.g. `control[3].metrics[0]`; empty when the parser names it in `message`.
     pub field: String,
     pub message: String,
@@ -18,13 +21,35 @@ pub struct FileError {
 impl FileError {
     /// A problem with the file as a whole.
     pub fn whole(origin: &str, message: impl Into<String>) -> Self {
-        FileError { origin: origin.to_string(), line: 0, column: 0, field: String::new(), message: message.into() }
+        FileError::in_field(origin, "", message)
+    }
+
+    /// A problem with one field (of a JSON document, which has no lines to point to).
+    pub fn in_field(origin: &str, field: impl Into<String>, message: impl Into<String>) -> Self {
+        FileError::in_place(origin, "", field, message)
+    }
+
+    /// A problem with one field of one place (a statement of a policy).
+    pub fn in_place(
+        origin: &str,
+        place: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        FileError {
+            origin: origin.to_string(),
+            line: 0,
+            column: 0,
+            place: place.into(),
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// A problem at byte `offset` of `text`.
     pub fn at(origin: &str, text: &str, offset: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
         let (line, column) = line_col(text, offset);
-        FileError { origin: origin.to_string(), line, column, field: field.into(), message: message.into() }
+        FileError { line, column, ..FileError::in_field(origin, field, message) }
     }
 
     /// A TOML syntax or shape error, at the place the parser points to.
@@ -47,6 +72,9 @@ impl fmt::Display for FileError {
         write!(f, "{}", self.origin)?;
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.place.is_empty() {
+            write!(f, ": {}", self.place)?;
         }
         if !self.field.is_empty() {
             write!(f, ": {}", self.field)?;

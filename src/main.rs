@@ -8,7 +8,7 @@ use vigil::cli::{CatalogCommand, Cli, Command, PolicyCommand, Settings, WatchArg
 use vigil::policy::Suite;
 use vigil::sources::demo::{DemoSource, Scenario};
 use vigil::sources::guardrails::GuardrailSource;
-use vigil::sources::{Source, system_clock};
+use vigil::sources::{Clock, Source, system_clock};
 use vigil::store::Posture;
 use vigil::ui::{Banner, View};
 use vigil::{commands, terminal};
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => {
             init_logging(&settings);
             let mut out = std::io::stdout().lock();
-            commands::finish(commands::report::run(&mut out, settings, &args))
+            commands::finish(commands::report::run(&mut out, settings, &args, system_clock()))
         }
         Some(Command::Catalog(c)) => catalog(c, &settings),
         Some(Command::Policy(p)) => policy(p),
@@ -68,7 +68,7 @@ fn demo(settings: Settings) -> ExitCode {
         sources.push(Box::new(fault::PanickingSource));
     }
     let Some(runtime) = runtime() else { return ExitCode::FAILURE };
-    run_tui(runtime, settings, banner, sources)
+    run_tui(runtime, settings, banner, sources, system_clock())
 }
 
 /// Faults the pseudo-terminal tests inject through `VIGIL_FAULT`, in debug builds only.
@@ -123,7 +123,9 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
         },
         None => None,
     };
-    let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Watch);
+    // One clock for the sources, the store and the screen.
+    let clock = system_clock();
+    let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Watch, clock.clone());
     let scope = Scope { account: String::new(), region: region.clone() };
     let pollers = Pollers::new(&sdk, &aws_settings, scope, resolver.clone(), &settings.catalog, Mode::Watch);
     let mut sources = pollers.into_sources();
@@ -132,7 +134,7 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
         sources.push(Box::new(GuardrailSource::new(suite)));
     }
     let banner = Banner::Live { profile: aws_settings.profile.clone(), region, account: None };
-    run_tui(runtime, settings, banner, sources)
+    run_tui(runtime, settings, banner, sources, clock)
 }
 
 #[cfg(not(feature = "aws"))]
@@ -158,6 +160,7 @@ fn run_tui(
     settings: Settings,
     banner: Banner,
     sources: Vec<Box<dyn Source>>,
+    clock: Clock,
 ) -> ExitCode {
     terminal::install_panic_hook(std::thread::current().id());
     let app = App {
@@ -165,7 +168,7 @@ fn run_tui(
         view: View::new(banner),
         theme: settings.theme,
         keymap: settings.keymap,
-        clock: system_clock(),
+        clock,
     };
     let result = runtime.block_on(async move {
         let (mut tui, guard) = terminal::enter()?;

@@ -4,10 +4,11 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::model::{ControlKind, ExecutionState, Part, Severity, Status, StatusLevel, Timestamp, WorkflowStatus};
-use crate::sources::SourceKind;
+use crate::model::{
+    ControlKind, ExecutionState, Part, Severity, SourceKind, Status, StatusLevel, Timestamp, WorkflowStatus,
+};
 use crate::store::{Health, Posture};
-use crate::ui::text::clean;
+use crate::text::clean;
 
 /// 2: a part of a poll that was not read is `null` (never an empty list or a zero), sources
 /// list what they could not read, controls what they lack, rules say `evaluation_failing`.

@@ -17,11 +17,11 @@ use vigil::model::{ConfigCompliance, ExecutionState, Part, Severity};
 use vigil::sources::aws::cloudwatch::CloudWatchPoller;
 use vigil::sources::aws::config::ConfigPoller;
 use vigil::sources::aws::limiter::RateLimit;
-use vigil::sources::aws::poller::Poll;
+use vigil::sources::aws::poller::{Poll, Polled};
 use vigil::sources::aws::retry::Retry;
 use vigil::sources::aws::securityhub::{SecurityHubPoller, Settings};
 use vigil::sources::aws::{AccountResolver, PollerBase, Scope};
-use vigil::sources::{Dataset, Payload, SourceError, SourceEvent, SourceKind};
+use vigil::sources::{Dataset, Payload, SourceError, SourceEvent, SourceKind, system_clock};
 use vigil::store::Posture;
 
 const ACCOUNT: &str = "123456789012";
@@ -37,6 +37,36 @@ fn sdk() -> SdkConfig {
         .build()
 }
 
+/// One poll through a sink that collects what it sends, as `vigil report` takes it: the data it
+/// sent as it went (a cold load's pages) and the payloads it returned, in order, with its error.
+async fn poll<P: Poll>(p: &mut P) -> Polled {
+    let mut returned = None;
+    let slot = &mut returned;
+    let events = vigil::sources::collect(system_clock(), |sink| async move {
+        *slot = Some(p.poll(&sink).await);
+    })
+    .await;
+    let polled = returned.expect("the poll ran");
+    let mut payloads: Vec<Payload> = events
+        .into_iter()
+        .filter_map(|e| e.result.ok())
+        .filter(|p| matches!(p, Payload::Replace(_) | Payload::Merge(_) | Payload::Sweep { .. }))
+        .collect();
+    payloads.extend(polled.payloads);
+    Polled { payloads, error: polled.error }
+}
+
+/// The payloads of a poll that succeeded.
+fn ok(polled: Polled) -> Vec<Payload> {
+    assert!(polled.error.is_none(), "the poll failed: {:?}", polled.error);
+    polled.payloads
+}
+
+/// The error of a poll that failed.
+fn failed(polled: Polled) -> SourceError {
+    polled.error.expect("the poll was expected to fail")
+}
+
 fn interceptor(rules: &[&Rule], mode: RuleMode) -> MockResponseInterceptor {
     rules.iter().fold(MockResponseInterceptor::new().rule_mode(mode), |i, r| i.with_rule(r))
 }
@@ -50,7 +80,7 @@ fn base(kind: SourceKind, attempts: u32, interval: u64) -> PollerBase {
     PollerBase {
         kind,
         scope: Scope { account: ACCOUNT.into(), region: "us-east-1".into() },
-        resolver: AccountResolver::known(ACCOUNT, sdk(), AwsSettings::default()),
+        resolver: AccountResolver::known(ACCOUNT, sdk(), AwsSettings::default(), system_clock()),
         retry: retry(attempts),
         interval: Duration::from_secs(interval),
         profile: Some("prod".into()),
@@ -150,7 +180,7 @@ async fn a_cold_load_reads_every_page_and_keeps_them_compact() {
         .build();
     let standards = standards_rule();
     let mut sh = securityhub(&[&standards, &pages], RuleMode::MatchAny, 3);
-    let payloads = sh.poll(None).await.unwrap();
+    let payloads = ok(poll(&mut sh).await);
     assert_eq!(pages.num_calls(), 3, "every page, once");
     assert_eq!(sh.get_findings_calls, 3);
     let mut posture = Posture::new(Catalog::default_catalog());
@@ -173,7 +203,7 @@ async fn throttling_is_retried_until_it_succeeds_or_the_attempts_run_out() {
         .build();
     let standards = standards_rule();
     let mut sh = securityhub(&[&standards, &rule], RuleMode::MatchAny, 3);
-    let payloads = sh.poll(None).await.expect("the third attempt succeeds");
+    let payloads = ok(poll(&mut sh).await);
     assert_eq!(rule.num_calls(), 3);
     let findings: usize = payloads.iter().map(|p| if let Payload::Merge(d) = p { d.findings.len() } else { 0 }).sum();
     assert_eq!(findings, 10);
@@ -185,7 +215,7 @@ async fn throttling_is_retried_until_it_succeeds_or_the_attempts_run_out() {
         .build();
     let standards = standards_rule();
     let mut sh = securityhub(&[&standards, &always], RuleMode::MatchAny, 2);
-    let err = sh.poll(None).await.unwrap_err();
+    let err = failed(poll(&mut sh).await);
     assert_eq!(err, SourceError::Throttled { operation: "securityhub:GetFindings".into() });
     assert_eq!(always.num_calls(), 2, "two attempts, as configured");
 }
@@ -201,15 +231,15 @@ async fn access_denied_names_the_action_and_the_last_data_stays() {
         )
     });
     let mut sh = securityhub(&[&standards_rule(), &denied], RuleMode::MatchAny, 3);
-    let err = sh.poll(None).await.unwrap_err();
+    let err = failed(poll(&mut sh).await);
     assert_eq!(err, SourceError::Unauthorized { action: "securityhub:GetFindings".into() });
     assert_eq!(denied.num_calls(), 1, "access denied is not retried");
 
     let mut posture = Posture::new(Catalog::default_catalog());
     let pages =
         mock!(aws_sdk_securityhub::Client::get_findings).then_http_response(|| http(200, findings_page(0..5, None)));
-    let mut ok = securityhub(&[&standards_rule(), &pages], RuleMode::MatchAny, 3);
-    apply(&mut posture, SourceKind::SecurityHub, ok.poll(None).await.unwrap());
+    let mut allowed = securityhub(&[&standards_rule(), &pages], RuleMode::MatchAny, 3);
+    apply(&mut posture, SourceKind::SecurityHub, ok(poll(&mut allowed).await));
     posture.apply(SourceEvent {
         source: SourceKind::SecurityHub,
         fetched_at: jiff::Timestamp::now(),
@@ -230,7 +260,7 @@ async fn an_expired_token_says_how_to_renew_it() {
         )
     });
     let mut c = config(&[&expired], RuleMode::MatchAny, 3);
-    match c.poll(None).await.unwrap_err() {
+    match failed(poll(&mut c).await) {
         SourceError::ExpiredCredentials { fix } => assert!(fix.contains("aws sso login --profile prod"), "{fix}"),
         other => panic!("{other:?}"),
     }
@@ -243,7 +273,7 @@ async fn a_page_that_does_not_decode_is_retried_then_reported_and_bad_findings_a
     let rule =
         mock!(aws_sdk_securityhub::Client::get_findings).sequence().http_status(200, Some(broken)).times(3).build();
     let mut sh = securityhub(&[&standards_rule(), &rule], RuleMode::MatchAny, 3);
-    match sh.poll(None).await.unwrap_err() {
+    match failed(poll(&mut sh).await) {
         SourceError::Failed { message } => assert!(message.contains("could not be decoded"), "{message}"),
         other => panic!("{other:?}"),
     }
@@ -256,7 +286,7 @@ async fn a_page_that_does_not_decode_is_retried_then_reported_and_bad_findings_a
     let body = page.to_string();
     let rule = mock!(aws_sdk_securityhub::Client::get_findings).then_http_response(move || http(200, body.clone()));
     let mut sh = securityhub(&[&standards_rule(), &rule], RuleMode::MatchAny, 3);
-    let payloads = sh.poll(None).await.unwrap();
+    let payloads = ok(poll(&mut sh).await);
     let mut posture = Posture::new(Catalog::default_catalog());
     apply(&mut posture, SourceKind::SecurityHub, payloads);
     assert_eq!(posture.finding_count(), 2);
@@ -416,7 +446,7 @@ async fn config_reads_every_page_of_every_call() {
         2,
     );
     // The S3 rule's details could not be read: the poll says so, and delivers the rest.
-    let polled = c.poll(None).await;
+    let polled = poll(&mut c).await;
     assert!(matches!(polled.error, Some(SourceError::Throttled { .. })), "{:?}", polled.error);
     let payloads = polled.payloads;
     assert_eq!(rules.num_calls(), 2);
@@ -503,7 +533,7 @@ async fn cloudwatch_reads_metric_and_composite_alarms_and_the_catalog_metrics() 
         Duration::from_secs(3 * 3600),
         metrics,
     );
-    let payloads = cw.poll(None).await.unwrap();
+    let payloads = ok(poll(&mut cw).await);
     assert_eq!(alarms.num_calls(), 2);
     let Payload::Replace(d) = &payloads[0] else { panic!() };
     assert_eq!(d.alarms.len(), 2);

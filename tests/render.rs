@@ -2,12 +2,13 @@
 //! help, the empty store, a failing source, stale data, themes, and hostile text.
 
 mod common;
+mod fixtures;
 
 use common::{at, demo, render, snapshot, t0};
+use fixtures::{FindingSpec, Fixtures};
 use ratatui::buffer::Buffer;
 use vigil::app::update;
 use vigil::catalog::Catalog;
-use vigil::fixtures::{FindingSpec, Fixtures};
 use vigil::keymap::Action;
 use vigil::model::*;
 use vigil::sources::{Dataset, SourceError, SourceEvent, SourceKind};

@@ -1,7 +1,8 @@
 //! Status derivation and the store's aggregates, including out-of-order and duplicate events.
 
+mod fixtures;
+use fixtures::{FindingSpec, Fixtures};
 use vigil::catalog::Catalog;
-use vigil::fixtures::{FindingSpec, Fixtures};
 use vigil::model::*;
 use vigil::sources::{Dataset, Payload, SourceError, SourceKind};
 use vigil::store::{Health, Posture};

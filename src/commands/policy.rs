@@ -182,7 +182,7 @@ pub fn lint_files(out: &mut dyn Write, files: &[impl AsRef<Path>], as_json: bool
     if as_json {
         let broken: Vec<serde_json::Value> = broken
             .iter()
-            .map(|e| json!({"origin": e.origin, "statement": e.statement, "field": e.field, "severity": "error", "message": e.message}))
+            .map(|e| json!({"origin": e.origin, "statement": e.place, "field": e.field, "severity": "error", "message": e.message}))
             .collect();
         let mut all: Vec<serde_json::Value> = broken;
         all.extend(findings.iter().map(|f| serde_json::to_value(f).expect("serialisable")));

@@ -8,7 +8,7 @@ use crate::model::{StatusLevel, Timestamp};
 use crate::policy::Suite;
 use crate::report::{self, Subject};
 use crate::sources::demo::{DemoScript, Scenario};
-use crate::sources::{Dataset, Message, Payload, SourceEvent, SourceKind};
+use crate::sources::{self, Clock, Dataset, Message, Payload, SourceEvent, SourceKind};
 use crate::store::Posture;
 
 /// The report's exit codes.
@@ -45,60 +45,52 @@ fn demo(posture: &mut Posture, now: Timestamp) {
 }
 
 #[cfg(feature = "aws")]
-async fn live(posture: &mut Posture, settings: &Settings, subject: &mut Subject) -> Result<(), String> {
-    use crate::sources::aws::{self, AccountResolver, Mode, Pollers, Scope, poller::Poll};
+async fn live(posture: &mut Posture, settings: &Settings, subject: &mut Subject, clock: Clock) -> Result<(), String> {
+    use crate::sources::aws::poller::poll_once;
+    use crate::sources::aws::{self, AccountResolver, Mode, Pollers, Scope};
     let aws_settings = &settings.config.aws;
     let sdk = aws::load(aws_settings).await;
     let region = aws::region(&sdk)?;
-    let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Report);
+    let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Report, clock.clone());
     let account = resolver.get().await;
     subject.account = account.clone();
     subject.region = Some(region.clone());
     subject.profile = aws_settings.profile.clone();
     let scope = Scope { account: account.unwrap_or_default(), region };
-    let mut p = Pollers::new(&sdk, aws_settings, scope, resolver, posture.catalog(), Mode::Report);
+    let p = Pollers::new(&sdk, aws_settings, scope, resolver, posture.catalog(), Mode::Report);
     for kind in [SourceKind::Config, SourceKind::SecurityHub, SourceKind::CloudWatch] {
         posture.register_source(kind, kind.default_interval());
     }
-    let (config, securityhub, cloudwatch) = tokio::join!(
-        Box::pin(p.config.poll(None)),
-        Box::pin(p.securityhub.poll(None)),
-        Box::pin(p.cloudwatch.poll(None))
-    );
-    for (kind, result) in
-        [(SourceKind::Config, config), (SourceKind::SecurityHub, securityhub), (SourceKind::CloudWatch, cloudwatch)]
-    {
-        apply(posture, kind, result);
+    // One poll of each source, through a sink as in the dashboard; the report is what it says.
+    let Pollers { mut config, mut securityhub, mut cloudwatch } = p;
+    let events = sources::collect(clock, |sink| async move {
+        tokio::join!(
+            poll_once(&mut config, &sink),
+            poll_once(&mut securityhub, &sink),
+            poll_once(&mut cloudwatch, &sink)
+        );
+    })
+    .await;
+    for event in events {
+        posture.apply(event);
     }
     Ok(())
 }
 
 #[cfg(not(feature = "aws"))]
-async fn live(_: &mut Posture, _: &Settings, _: &mut Subject) -> Result<(), String> {
+async fn live(_: &mut Posture, _: &Settings, _: &mut Subject, _: Clock) -> Result<(), String> {
     Err("this vigil was built without the `aws` feature; use --demo, or rebuild with it".into())
 }
 
-/// Applies one source's poll to the store: what it read, then the error that stopped it.
-#[cfg(feature = "aws")]
-pub fn apply(posture: &mut Posture, kind: SourceKind, polled: crate::sources::aws::poller::Polled) {
-    let at = Timestamp::now();
-    for p in polled.payloads {
-        posture.apply(SourceEvent { source: kind, fetched_at: at, result: Ok(p) });
-    }
-    if let Some(e) = polled.error {
-        posture.apply(SourceEvent { source: kind, fetched_at: at, result: Err(e) });
-    }
-}
-
-pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs) -> std::io::Result<ExitCode> {
+pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Clock) -> std::io::Result<ExitCode> {
     let mut posture = Posture::new(settings.catalog.clone());
     let mut subject = Subject { demo: args.demo, ..Default::default() };
-    let now = Timestamp::now();
+    let now = clock();
     if args.demo {
         demo(&mut posture, now);
     } else {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        if let Err(e) = runtime.block_on(live(&mut posture, &settings, &mut subject)) {
+        if let Err(e) = runtime.block_on(live(&mut posture, &settings, &mut subject, clock.clone())) {
             eprintln!("vigil: {e}");
             return Ok(ExitCode::from(2));
         }
@@ -107,7 +99,7 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs) -> std::i
         eprintln!("vigil: {e}");
         return Ok(ExitCode::from(2));
     }
-    let now = Timestamp::now();
+    let now = clock();
     let text = match args.format {
         Format::Json => format!("{:#}\n", report::json(&posture, &subject, now)),
         Format::Markdown => report::markdown(&posture, &subject, now),

@@ -3,12 +3,14 @@
 //! Everything here is plain data. Strings that come from a source are untrusted and must go
 //! through `ui::text` before they reach the terminal.
 
+mod event;
 mod evidence;
 mod intern;
 mod part;
 mod resource;
 mod status;
 
+pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread};
 pub use evidence::*;
 pub use intern::{Interner, Sym};
 pub use part::{Part, PartSet};

@@ -1,7 +1,6 @@
 //! The CASE.json shape: a request and the policies that apply to it, each policy inline or a
 //! path to a file.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -9,6 +8,7 @@ use serde_json::{Map, Value};
 use super::context::{Context, Request};
 use super::document::{Policy, strings};
 use super::evaluate::{Case, OrgLevel};
+use crate::located::FileError;
 
 /// Where policy paths are read from.
 pub trait Files {
@@ -40,37 +40,10 @@ impl Files for Embedded {
     }
 }
 
-/// A case that cannot be evaluated: where, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseError {
-    pub origin: String,
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for CaseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.origin)?;
-        if !self.field.is_empty() {
-            write!(f, ": {}", self.field)?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for CaseError {}
-
-impl CaseError {
-    /// A problem with a file as a whole.
-    pub fn whole(origin: &str, message: impl Into<String>) -> Self {
-        CaseError { origin: origin.to_string(), field: String::new(), message: message.into() }
-    }
-}
-
 /// Reads a case or tests file, with its name for messages.
-pub fn read(path: &Path) -> Result<(String, String), CaseError> {
+pub fn read(path: &Path) -> Result<(String, String), FileError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| CaseError::whole(&origin, format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| FileError::whole(&origin, format!("cannot read: {e}")))?;
     Ok((text, origin))
 }
 
@@ -86,9 +59,8 @@ const FIELDS: [&str; 8] = [
 ];
 
 /// Parses a case. `extra` names fields the caller handles (a test's `name`, `expect`, ...).
-pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]) -> Result<Case, CaseError> {
-    let err =
-        |field: &str, message: String| CaseError { origin: origin.to_string(), field: field.to_string(), message };
+pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]) -> Result<Case, FileError> {
+    let err = |field: &str, message: String| FileError::in_field(origin, field, message);
     let Value::Object(map) = value else {
         return Err(err("", "a case is a JSON object with a `request`".into()));
     };
@@ -97,7 +69,7 @@ pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]
     }
     let request = parse_request(map.get("request").ok_or_else(|| err("request", "missing".into()))?)
         .map_err(|(field, message)| err(&format!("request.{field}"), message))?;
-    let policy = |field: &str, v: &Value| -> Result<Policy, CaseError> {
+    let policy = |field: &str, v: &Value| -> Result<Policy, FileError> {
         match v {
             Value::String(path) => {
                 let (text, shown) = files.read(path).map_err(|m| err(field, m))?;
@@ -109,7 +81,7 @@ pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]
             _ => Err(err(field, "a policy is a JSON object or a path to a policy file".into())),
         }
     };
-    let list = |field: &str| -> Result<Vec<Policy>, CaseError> {
+    let list = |field: &str| -> Result<Vec<Policy>, FileError> {
         match map.get(field) {
             None | Some(Value::Null) => Ok(Vec::new()),
             Some(Value::Array(items)) => {
@@ -118,13 +90,13 @@ pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]
             Some(_) => Err(err(field, "must be an array of policies".into())),
         }
     };
-    let single = |field: &str| -> Result<Option<Policy>, CaseError> {
+    let single = |field: &str| -> Result<Option<Policy>, FileError> {
         match map.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => policy(field, v).map(Some),
         }
     };
-    let levels = |field: &str| -> Result<Vec<OrgLevel>, CaseError> {
+    let levels = |field: &str| -> Result<Vec<OrgLevel>, FileError> {
         let items = match map.get(field) {
             None | Some(Value::Null) => return Ok(Vec::new()),
             Some(Value::Array(items)) => items,
@@ -236,10 +208,10 @@ fn context(keys: &Map<String, Value>) -> Result<Context, FieldError> {
 }
 
 /// A case file on disk: policies named by path are read relative to it.
-pub fn load_case(path: &Path) -> Result<Case, CaseError> {
+pub fn load_case(path: &Path) -> Result<Case, FileError> {
     let (text, origin) = read(path)?;
     let value: Value = serde_json::from_str(&text).map_err(|e| {
-        CaseError::whole(&origin, format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()))
+        FileError::whole(&origin, format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()))
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse_case(&value, &origin, &Dir(dir), &[])

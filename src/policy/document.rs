@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::condition::Condition;
 use super::pattern::{ArnPattern, NoVariables, Pattern, has_variables};
+use crate::located::FileError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
@@ -110,50 +111,19 @@ pub struct Policy {
     pub document: Value,
 }
 
-/// A policy that cannot be used: the file, the statement and the field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyError {
-    pub origin: String,
-    /// `Statement[1] "Sid"`, or empty for the document as a whole.
-    pub statement: String,
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.origin)?;
-        if !self.statement.is_empty() {
-            write!(f, ": {}", self.statement)?;
-        }
-        if !self.field.is_empty() {
-            write!(f, ": {}", self.field)?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for PolicyError {}
-
 impl Policy {
     /// Parses JSON text.
-    pub fn parse_str(text: &str, origin: &str) -> Result<Policy, PolicyError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| PolicyError {
-            origin: origin.to_string(),
-            statement: String::new(),
-            field: String::new(),
-            message: format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()),
+    pub fn parse_str(text: &str, origin: &str) -> Result<Policy, FileError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            FileError::whole(origin, format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()))
         })?;
         Policy::from_value(value, origin)
     }
 
-    pub fn from_value(document: Value, origin: &str) -> Result<Policy, PolicyError> {
-        let err = |statement: String, field: &str, message: String| PolicyError {
-            origin: origin.to_string(),
-            statement,
-            field: field.to_string(),
-            message,
-        };
+    pub fn from_value(document: Value, origin: &str) -> Result<Policy, FileError> {
+        // The statement is the place in the file.
+        let err =
+            |statement: String, field: &str, message: String| FileError::in_place(origin, statement, field, message);
         let Value::Object(map) = &document else {
             return Err(err(String::new(), "", "a policy is a JSON object".into()));
         };
@@ -403,7 +373,7 @@ mod tests {
             "g.json",
         )
         .unwrap_err();
-        assert_eq!(e.statement, "Statement[0]");
+        assert_eq!(e.place, "Statement[0]");
         assert_eq!(e.field, "Condition.StringEqualz.aws:SourceVpce");
         let e = Policy::parse_str("{\"Statement\": [", "g.json").unwrap_err();
         assert!(e.message.starts_with("not valid JSON at line 1"), "{e}");

@@ -12,9 +12,9 @@ pub mod lint;
 pub mod pattern;
 pub mod suite;
 
-pub use case::{CaseError, load_case, parse_case};
+pub use case::{load_case, parse_case};
 pub use context::{Context, Request};
-pub use document::{Policy, PolicyError};
+pub use document::Policy;
 pub use evaluate::{Case, Explained, OrgLevel, Outcome};
 pub use lint::{LintFinding, lint};
 pub use suite::{Suite, TestResult};

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::case::{CaseError, Dir, Embedded, Files, parse_case};
+use super::case::{Dir, Embedded, Files, parse_case};
 use super::evaluate::{Case, Explained};
+use crate::located::FileError;
 use crate::model::Decision;
 
 /// The workshop's guardrails and tests, built in.
@@ -68,7 +69,7 @@ impl Suite {
 
     /// A tests file on disk; policy paths are relative to `policies` when given, else to the
     /// file's own folder.
-    pub fn load(path: &Path, policies: Option<&Path>) -> Result<Suite, CaseError> {
+    pub fn load(path: &Path, policies: Option<&Path>) -> Result<Suite, FileError> {
         let (text, origin) = super::case::read(path)?;
         let dir =
             policies.map(Path::to_path_buf).unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
@@ -77,12 +78,12 @@ impl Suite {
     }
 
     /// The built-in tests with their policies read from `policies` instead.
-    pub fn workshop_with_policies(policies: &Path) -> Result<Suite, CaseError> {
+    pub fn workshop_with_policies(policies: &Path) -> Result<Suite, FileError> {
         Suite::parse(WORKSHOP_TESTS, WORKSHOP_ORIGIN, false, &Dir(policies.to_path_buf()))
     }
 
-    pub fn parse(text: &str, origin: &str, json: bool, files: &dyn Files) -> Result<Suite, CaseError> {
-        let err = |field: String, message: String| CaseError { origin: origin.to_string(), field, message };
+    pub fn parse(text: &str, origin: &str, json: bool, files: &dyn Files) -> Result<Suite, FileError> {
+        let err = |field: String, message: String| FileError::in_field(origin, field, message);
         let value: Value = if json {
             serde_json::from_str(text).map_err(|e| {
                 err(String::new(), format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()))

@@ -5,7 +5,6 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod demo;
-mod event;
 pub mod guardrails;
 
 use std::future::Future;
@@ -16,7 +15,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread};
+// The store's input language lives with the model; sources speak it.
+pub use crate::model::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread};
 
 use crate::model::Timestamp;
 
@@ -73,6 +73,13 @@ impl Sink {
         }
     }
 
+    /// A sink whose events go nowhere, for a call made outside any source (the account id from
+    /// STS, asked once for all of them).
+    pub fn detached(clock: Clock) -> Self {
+        let (tx, _) = mpsc::channel(1);
+        Sink::new(tx, clock)
+    }
+
     pub async fn account(&self, id: String) -> bool {
         self.tx.send(Message::Account(id)).await.is_ok()
     }
@@ -92,6 +99,25 @@ impl Sink {
 }
 
 pub type SourceFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs `produce` with a sink whose events are collected, in order, until every copy of the sink
+/// is gone: `vigil report` (and the tests) take the sources' events this way, with the same
+/// clock and through the same sink as the dashboard.
+pub async fn collect<F: Future<Output = ()>>(clock: Clock, produce: impl FnOnce(Sink) -> F) -> Vec<SourceEvent> {
+    let (tx, mut rx) = mpsc::channel(256);
+    let producer = produce(Sink::new(tx, clock));
+    let consumer = async {
+        let mut events = Vec::new();
+        while let Some(message) = rx.recv().await {
+            if let Message::Event(e) = message {
+                events.push(e);
+            }
+        }
+        events
+    };
+    let ((), events) = tokio::join!(producer, consumer);
+    events
+}
 
 /// A producer of evidence: live AWS services, the demo, a recording, a test.
 pub trait Source: Send + 'static {

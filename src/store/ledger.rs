@@ -23,7 +23,7 @@ pub(crate) type Sign = i32;
 
 /// What one control has collected from its evidence.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct ControlAcc {
+pub struct ControlEvidence {
     /// Distinct failing resources, each with the number of evidence items that say so.
     pub failing: BTreeMap<ResourceId, u32>,
     /// Evidence items that are partial or doubtful.
@@ -53,7 +53,7 @@ pub struct ControlAcc {
     pub guardrails: BTreeSet<Sym>,
 }
 
-impl ControlAcc {
+impl ControlEvidence {
     pub fn evidence_total(&self) -> u32 {
         self.evidence.iter().sum()
     }
@@ -199,7 +199,7 @@ impl FindingRole {
 /// The accumulators, kept apart from the items so that an item can be read while they change.
 #[derive(Debug, Default)]
 pub struct Ledger {
-    pub controls: Vec<ControlAcc>,
+    pub controls: Vec<ControlEvidence>,
     pub resources: HashMap<ResourceId, ResourceEvidence>,
     pub totals: FindingTotals,
     /// NON_COMPLIANT evaluations held per rule: the exact count, where details were read.
@@ -235,7 +235,7 @@ fn add64(n: &mut u64, sign: Sign) {
 
 impl Ledger {
     pub fn new(controls: usize) -> Self {
-        Ledger { controls: vec![ControlAcc::default(); controls], ..Default::default() }
+        Ledger { controls: vec![ControlEvidence::default(); controls], ..Default::default() }
     }
 
     fn resource(&mut self, r: &ResourceId, sign: Sign, f: impl FnOnce(&mut ResourceEvidence)) {
@@ -261,7 +261,7 @@ impl Ledger {
             if rule.evaluation_error.is_some() {
                 add(&mut acc.warn, sign);
             }
-            let counts = |part: Part, acc: &mut ControlAcc| {
+            let counts = |part: Part, acc: &mut ControlEvidence| {
                 if rule.unread.contains(part) {
                     add(&mut acc.unread[part.index()], sign);
                     false

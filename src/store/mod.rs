@@ -1,119 +1,31 @@
 //! The state store: everything the sources have said, indexed by control and by resource, with
 //! each control's aggregates kept up to date as events arrive. No I/O and no clock reads: time
-//! comes in with the events and the queries.
+//! comes in with the events and the queries. This file stores (apply, merge, replace); health.rs
+//! holds each source's health and each part's freshness, queries.rs reads, status.rs derives
+//! statuses, ledger.rs keeps the per-control aggregates.
 
+mod health;
 mod ledger;
+mod queries;
 mod status;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
-pub use ledger::{ControlAcc, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence};
+pub use health::{Health, PartState, SourceState};
+pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence};
 pub use status::{PaneSummary, REMEDIATION_SLOW};
 
-use crate::catalog::{Catalog, Control};
+use crate::catalog::Catalog;
 use crate::model::{
-    Alarm, ConfigCompliance, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, MetricSeries,
-    Part, PartSet, RecordState, RemediationConfig, RemediationExecution, ResourceId, Sym, Timestamp,
+    Alarm, ConfigCompliance, ConfigRule, Dataset, Evaluation, Finding, GuardrailResult, MetricId, MetricSeries, Part,
+    PartSet, Payload, RecordState, RemediationConfig, RemediationExecution, ResourceId, SourceEvent, SourceKind,
+    Standard, Sym, Timestamp,
 };
-use crate::sources::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard};
 use ledger::{Bindings, Ledger, Sign};
 
 /// Points kept per metric series: three hours at one-minute resolution, with room to spare.
 pub const METRIC_HISTORY: usize = 256;
-
-/// What a source is doing, as the header shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Health {
-    /// Registered, nothing heard yet.
-    Waiting,
-    Ok,
-    Loading {
-        pages: u32,
-        items: u64,
-        /// Calls a second the load is allowed now, where a rate limit paces it.
-        rate: Option<f32>,
-    },
-    Retrying {
-        attempt: u32,
-        reason: String,
-    },
-    Error(SourceError),
-}
-
-impl Health {
-    /// The name the report uses.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Health::Waiting | Health::Loading { .. } => "loading",
-            Health::Ok => "ok",
-            Health::Retrying { .. } => "retrying",
-            Health::Error(SourceError::Throttled { .. }) => "throttled",
-            Health::Error(SourceError::Unauthorized { .. }) => "unauthorized",
-            Health::Error(SourceError::ExpiredCredentials { .. }) => "expired_credentials",
-            Health::Error(SourceError::Failed { .. }) => "failed",
-        }
-    }
-}
-
-/// One source's health and the age of its data.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourceState {
-    pub registered: bool,
-    /// `None` for sources whose data never ages (offline tests).
-    pub interval: Option<Duration>,
-    pub health: Health,
-    /// When the data held was fetched.
-    pub last_ok: Option<Timestamp>,
-    pub last_event: Option<Timestamp>,
-    last_replace: Option<Timestamp>,
-    pub last_error: Option<(Timestamp, SourceError)>,
-    /// Items the source could not use (malformed), in the data held.
-    pub skipped: u64,
-}
-
-impl SourceState {
-    fn new(kind: SourceKind) -> Self {
-        SourceState {
-            registered: false,
-            interval: kind.default_interval(),
-            health: Health::Waiting,
-            last_ok: None,
-            last_event: None,
-            last_replace: None,
-            last_error: None,
-            skipped: 0,
-        }
-    }
-
-    /// Data older than three poll intervals is stale.
-    pub fn is_stale(&self, now: Timestamp) -> bool {
-        match (self.last_ok, self.interval) {
-            (Some(at), Some(interval)) => now.duration_since(at).unsigned_abs() > 3 * interval && now > at,
-            _ => false,
-        }
-    }
-
-    /// How old the data is, if there is any.
-    pub fn age(&self, now: Timestamp) -> Option<Duration> {
-        self.last_ok.map(|at| Duration::try_from(now.duration_since(at)).unwrap_or(Duration::ZERO))
-    }
-}
-
-/// One part's freshness (DESIGN.md: what was not read is unknown, never negative): when it
-/// was last read in full, and the error of the last attempt that could not read it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PartState {
-    pub last_ok: Option<Timestamp>,
-    pub error: Option<(Timestamp, SourceError)>,
-}
-
-impl PartState {
-    /// Never read in full, and the attempt failed: what it feeds is unknown.
-    pub fn unread(&self) -> bool {
-        self.last_ok.is_none() && self.error.is_some()
-    }
-}
 
 /// The state store.
 #[derive(Debug)]
@@ -167,24 +79,6 @@ impl Posture {
         let s = &mut self.sources[kind.index()];
         s.registered = true;
         s.interval = interval;
-    }
-
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
-    }
-
-    pub fn source(&self, kind: SourceKind) -> &SourceState {
-        &self.sources[kind.index()]
-    }
-
-    /// How fresh one part of a source's data is.
-    pub fn part(&self, part: Part) -> &PartState {
-        &self.parts[part.index()]
-    }
-
-    /// The registered sources, in a fixed order.
-    pub fn sources(&self) -> impl Iterator<Item = (SourceKind, &SourceState)> {
-        SourceKind::ALL.into_iter().map(|k| (k, &self.sources[k.index()])).filter(|(_, s)| s.registered)
     }
 
     /// Applies one event. Data older than what is held is ignored; an equal timestamp with new
@@ -620,123 +514,6 @@ impl Posture {
         }
         self.ledger.guardrail(&self.bindings, &g, 1);
         self.guardrails.insert(g.name.clone(), g);
-    }
-
-    // ── Queries ──────────────────────────────────────────────────────────────────────────────
-
-    pub fn control(&self, index: usize) -> &Control {
-        &self.catalog.controls[index]
-    }
-
-    pub fn control_index(&self, id: &str) -> Option<usize> {
-        self.bindings.control_index(id)
-    }
-
-    /// What a control has collected.
-    pub fn evidence(&self, index: usize) -> &ControlAcc {
-        &self.ledger.controls[index]
-    }
-
-    pub fn finding_totals(&self) -> FindingTotals {
-        self.ledger.totals
-    }
-
-    pub fn finding(&self, id: &str) -> Option<&Finding> {
-        self.findings.get(id)
-    }
-
-    /// Every held (ACTIVE) finding, in no particular order.
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.values()
-    }
-
-    pub fn finding_count(&self) -> usize {
-        self.findings.len()
-    }
-
-    pub fn rules(&self) -> impl Iterator<Item = &ConfigRule> {
-        self.rules.values()
-    }
-
-    pub fn rule(&self, name: &str) -> Option<&ConfigRule> {
-        self.rules.get(name)
-    }
-
-    /// The exact number of NON_COMPLIANT evaluations held for a rule.
-    pub fn rule_noncompliant(&self, name: &str) -> u32 {
-        self.ledger.noncompliant_by_rule.get(name).copied().unwrap_or(0)
-    }
-
-    pub fn evaluation(&self, rule: &str, resource: &ResourceId) -> Option<&Evaluation> {
-        self.evaluations.get(rule).and_then(|m| m.get(resource))
-    }
-
-    pub fn evaluation_count(&self) -> usize {
-        self.evaluations.values().map(HashMap::len).sum()
-    }
-
-    pub fn alarms(&self) -> impl Iterator<Item = &Alarm> {
-        self.alarms.values()
-    }
-
-    pub fn alarm(&self, name: &str) -> Option<&Alarm> {
-        self.alarms.get(name)
-    }
-
-    pub fn metric(&self, id: &MetricId) -> Option<&VecDeque<(Timestamp, f64)>> {
-        self.metrics.get(id)
-    }
-
-    pub fn remediation_configs(&self) -> impl Iterator<Item = &RemediationConfig> {
-        self.remediation_configs.values()
-    }
-
-    pub fn remediation_config(&self, rule: &str) -> Option<&RemediationConfig> {
-        self.remediation_configs.get(rule)
-    }
-
-    pub fn execution(&self, rule: &str, resource: &ResourceId) -> Option<&RemediationExecution> {
-        self.executions.get(rule).and_then(|m| m.get(resource))
-    }
-
-    /// A rule's executions, in resource order.
-    pub fn executions_of(&self, rule: &str) -> Vec<&RemediationExecution> {
-        let mut v: Vec<_> = self.executions.get(rule).into_iter().flat_map(HashMap::values).collect();
-        v.sort_by(|a, b| a.resource.cmp(&b.resource));
-        v
-    }
-
-    /// Security Hub's standards, as last read.
-    pub fn standards(&self) -> &[Standard] {
-        &self.standards
-    }
-
-    pub fn guardrail(&self, name: &str) -> Option<&GuardrailResult> {
-        self.guardrails.get(name)
-    }
-
-    /// Everything held about one resource.
-    pub fn resource(&self, id: &ResourceId) -> Option<&ResourceEvidence> {
-        self.ledger.resources.get(id)
-    }
-
-    pub fn resource_count(&self) -> usize {
-        self.ledger.resources.len()
-    }
-
-    /// The controls that count this resource as failing.
-    pub fn controls_failing(&self, id: &ResourceId) -> Vec<usize> {
-        (0..self.ledger.controls.len()).filter(|&i| self.ledger.controls[i].failing.contains_key(id)).collect()
-    }
-
-    /// Whether no source has delivered any data yet.
-    pub fn is_empty(&self) -> bool {
-        self.sources.iter().all(|s| s.last_ok.is_none())
-    }
-
-    /// The controls of one pane, as catalog indexes.
-    pub fn pane(&self, kind: ControlKind) -> Vec<usize> {
-        self.catalog.of_kind(kind).map(|(i, _)| i).collect()
     }
 }
 

@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use super::Posture;
-use crate::model::{ControlKind, FailCount, Part, Status, StatusLevel, Timestamp, Verdict};
-use crate::sources::{SourceError, SourceKind};
+use crate::model::{ControlKind, FailCount, Part, SourceError, SourceKind, Status, StatusLevel, Timestamp, Verdict};
 
 /// A remediation queued or running for longer than this makes its control WARN.
 pub const REMEDIATION_SLOW: Duration = Duration::from_secs(15 * 60);

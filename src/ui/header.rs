@@ -7,8 +7,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::text::{age, clean, width};
 use super::view::{Banner, View};
-use crate::model::{ControlKind, StatusLevel, Timestamp};
-use crate::sources::{SourceError, SourceKind};
+use crate::model::{ControlKind, SourceError, SourceKind, StatusLevel, Timestamp};
 use crate::store::{Health, Posture};
 use crate::theme::{Theme, Token};
 

@@ -441,6 +441,9 @@ pub struct World {
     pub standards: Vec<(String, &'static str)>,
     /// Findings made from their index (so that 100,000 cost nothing), and those changed since.
     findings: usize,
+    /// How many there were at the start: the generated ones' `UpdatedAt` counts from it, so that
+    /// it never moves.
+    base: usize,
     changed: HashMap<usize, Finding>,
     /// The world's clock (epoch seconds) when it was made; generated findings are older.
     pub now: i64,
@@ -551,6 +554,7 @@ impl World {
             alarms,
             standards,
             findings,
+            base: findings,
             changed: HashMap::new(),
             now,
             pages: Pages::default(),
@@ -595,7 +599,7 @@ impl World {
             failed: (h >> 36).is_multiple_of(3),
             control,
             resource,
-            updated: self.now - (self.findings.saturating_sub(i)) as i64,
+            updated: self.now - (self.base.saturating_sub(i)) as i64,
         }
     }
 

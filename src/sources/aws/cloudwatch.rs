@@ -47,8 +47,8 @@ impl CloudWatchPoller {
 
     /// Reads the alarms and the metrics, each on its own: a part that cannot be read is marked
     /// so, and the error is the first call that failed.
-    pub async fn fetch(&mut self, sink: Option<&Sink>) -> (Dataset, Option<SourceError>) {
-        let now = sink.map_or_else(Timestamp::now, Sink::now);
+    pub async fn fetch(&mut self, sink: &Sink) -> (Dataset, Option<SourceError>) {
+        let now = sink.now();
         let mut alarms = Vec::new();
         let mut unread = Vec::new();
         let read = {
@@ -133,7 +133,7 @@ impl CloudWatchPoller {
     }
 
     /// The catalog's metrics over the history window, one point a minute (sums).
-    async fn metric_data(&mut self, sink: Option<&Sink>, now: Timestamp) -> Result<Vec<MetricSeries>, SourceError> {
+    async fn metric_data(&mut self, sink: &Sink, now: Timestamp) -> Result<Vec<MetricSeries>, SourceError> {
         let CloudWatchPoller { client, base, limit, interner, calls, metrics, history, .. } = &mut *self;
         let caller = base.caller(sink);
         let start = now - jiff::SignedDuration::try_from(*history).unwrap_or_default();
@@ -210,7 +210,7 @@ impl Poll for CloudWatchPoller {
         &self.base
     }
 
-    async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
+    async fn poll(&mut self, sink: &Sink) -> Polled {
         self.base.resolve_scope().await;
         let (data, error) = self.fetch(sink).await;
         // Nothing read at all keeps the last good data as it is.

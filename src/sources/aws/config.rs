@@ -88,8 +88,8 @@ impl ConfigPoller {
     /// Reads everything it can. Without the rule list there is nothing to show; after it, each
     /// part that cannot be read is marked so (its evidence stays unknown) and the others are
     /// read all the same. The error is the first call that failed.
-    pub async fn fetch(&mut self, sink: Option<&Sink>) -> Result<(Dataset, Option<SourceError>), SourceError> {
-        let now = sink.map_or_else(Timestamp::now, Sink::now);
+    pub async fn fetch(&mut self, sink: &Sink) -> Result<(Dataset, Option<SourceError>), SourceError> {
+        let now = sink.now();
         let rules = self.rules(sink).await.map_err(|e| e.error)?;
         self.progress(sink, rules.len() as u64).await;
         let names: Vec<String> = rules.iter().map(|(n, _)| n.clone()).collect();
@@ -100,12 +100,12 @@ impl ConfigPoller {
         Ok((self.assemble(rules, parts, now), error))
     }
 
-    async fn progress(&self, sink: Option<&Sink>, items: u64) {
+    async fn progress(&self, sink: &Sink, items: u64) {
         self.base.first_load_progress(self.loaded, sink, self.calls, items, self.limit.current()).await;
     }
 
     /// Every rule, with its managed source identifier.
-    async fn rules(&mut self, sink: Option<&Sink>) -> Result<Vec<(String, Option<String>)>, CallError> {
+    async fn rules(&mut self, sink: &Sink) -> Result<Vec<(String, Option<String>)>, CallError> {
         let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
         let caller = base.caller(sink);
         let mut rules = Vec::new();
@@ -145,7 +145,7 @@ impl ConfigPoller {
     /// Compliance, details, evaluation errors and remediation, into `parts` as they are read;
     /// a part whose call fails is marked unread for the rules it did not reach, and the next
     /// part is read all the same (unless the credentials expired).
-    async fn read_parts(&mut self, sink: Option<&Sink>, names: &[String], parts: &mut Parts, now: Timestamp) {
+    async fn read_parts(&mut self, sink: &Sink, names: &[String], parts: &mut Parts, now: Timestamp) {
         // Compliance summaries, 25 names a call.
         let chunks: Vec<&[String]> = names.chunks(CONFIG_RULE_NAMES).collect();
         for (k, chunk) in chunks.iter().enumerate() {
@@ -410,7 +410,7 @@ impl ConfigPoller {
     }
 
     /// Every page of one rule's NON_COMPLIANT evaluations.
-    async fn details(&mut self, sink: Option<&Sink>, rule: &str, out: &mut Vec<Evaluation>) -> Result<u32, CallError> {
+    async fn details(&mut self, sink: &Sink, rule: &str, out: &mut Vec<Evaluation>) -> Result<u32, CallError> {
         let ConfigPoller { client, base, limit, interner, calls, .. } = self;
         let caller = base.caller(sink);
         let scope = &base.scope;
@@ -462,7 +462,7 @@ impl Poll for ConfigPoller {
         &self.base
     }
 
-    async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
+    async fn poll(&mut self, sink: &Sink) -> Polled {
         self.base.resolve_scope().await;
         match self.fetch(sink).await {
             // What could not be read is marked in the data set: the store keeps its last good

@@ -19,7 +19,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use crate::catalog::Catalog;
 use crate::config::{AwsSettings, seconds};
 use crate::model::Timestamp;
-use crate::sources::{Payload, Sink, Source, SourceError, SourceEvent, SourceKind};
+use crate::sources::{Clock, Payload, Sink, Source, SourceError, SourceEvent, SourceKind};
 use cloudwatch::CloudWatchPoller;
 use config::ConfigPoller;
 use limiter::RateLimit;
@@ -66,7 +66,7 @@ pub struct PollerBase {
 
 impl PollerBase {
     /// How this poller's calls are retried and reported.
-    pub fn caller<'a>(&'a self, sink: Option<&'a Sink>) -> Caller<'a> {
+    pub fn caller<'a>(&'a self, sink: &'a Sink) -> Caller<'a> {
         Caller { kind: self.kind, sink, profile: self.profile.as_deref(), retry: &self.retry }
     }
 
@@ -77,15 +77,8 @@ impl PollerBase {
 
     /// Reports pages and items read, and the rate allowed, while the first load runs: later
     /// polls keep the health "ok".
-    pub async fn first_load_progress(
-        &self,
-        loaded: bool,
-        sink: Option<&Sink>,
-        calls: u64,
-        items: u64,
-        rate: Option<f64>,
-    ) {
-        if let (false, Some(sink)) = (loaded, sink) {
+    pub async fn first_load_progress(&self, loaded: bool, sink: &Sink, calls: u64, items: u64, rate: Option<f64>) {
+        if !loaded {
             progress(sink, self.kind, u32::try_from(calls).unwrap_or(u32::MAX), items, rate).await;
         }
     }
@@ -146,24 +139,27 @@ pub struct AccountResolver {
     sdk: SdkConfig,
     settings: AwsSettings,
     mode: Mode,
+    clock: Clock,
 }
 
 impl AccountResolver {
-    pub fn new(sdk: SdkConfig, settings: AwsSettings, mode: Mode) -> std::sync::Arc<Self> {
-        std::sync::Arc::new(AccountResolver { cell: tokio::sync::OnceCell::new(), sdk, settings, mode })
+    pub fn new(sdk: SdkConfig, settings: AwsSettings, mode: Mode, clock: Clock) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(AccountResolver { cell: tokio::sync::OnceCell::new(), sdk, settings, mode, clock })
     }
 
     /// A known account id, for tests and the demo.
-    pub fn known(account: &str, sdk: SdkConfig, settings: AwsSettings) -> std::sync::Arc<Self> {
+    pub fn known(account: &str, sdk: SdkConfig, settings: AwsSettings, clock: Clock) -> std::sync::Arc<Self> {
         let cell = tokio::sync::OnceCell::new_with(Some(Some(account.to_string())));
-        std::sync::Arc::new(AccountResolver { cell, sdk, settings, mode: Mode::Report })
+        std::sync::Arc::new(AccountResolver { cell, sdk, settings, mode: Mode::Report, clock })
     }
 
     /// The account id; `None` when STS could not say (nothing else fails for it).
     pub async fn get(&self) -> Option<String> {
         self.cell
             .get_or_init(|| async {
-                match account(&self.sdk, &self.settings, self.mode).await {
+                // Asked for once, by whichever source needs it first: its retries go nowhere.
+                let sink = Sink::detached(self.clock.clone());
+                match account(&self.sdk, &self.settings, self.mode, &sink).await {
                     Ok(id) => Some(id),
                     Err(e) => {
                         tracing::warn!(error = %e, "STS GetCallerIdentity failed: the account shows as unknown");
@@ -193,10 +189,10 @@ impl Source for AccountSource {
 }
 
 /// The account id from STS GetCallerIdentity.
-pub async fn account(sdk: &SdkConfig, settings: &AwsSettings, mode: Mode) -> Result<String, SourceError> {
+pub async fn account(sdk: &SdkConfig, settings: &AwsSettings, mode: Mode, sink: &Sink) -> Result<String, SourceError> {
     let client = aws_sdk_sts::Client::new(sdk);
     let retry = retry(settings, mode);
-    let caller = Caller { kind: SourceKind::Config, sink: None, profile: settings.profile.as_deref(), retry: &retry };
+    let caller = Caller { kind: SourceKind::Config, sink, profile: settings.profile.as_deref(), retry: &retry };
     let out =
         caller.call("sts:GetCallerIdentity", &RateLimit::unlimited(), || client.get_caller_identity().send()).await?;
     out.account().map(str::to_string).ok_or_else(|| SourceError::Failed { message: "STS gave no account id".into() })

@@ -20,26 +20,6 @@ impl Polled {
     pub fn partial(payloads: Vec<Payload>, error: SourceError) -> Self {
         Polled { payloads, error: Some(error) }
     }
-
-    /// The payloads of a poll that succeeded; panics otherwise (for tests).
-    pub fn unwrap(self) -> Vec<Payload> {
-        match self.error {
-            None => self.payloads,
-            Some(e) => panic!("the poll failed: {e}"),
-        }
-    }
-
-    pub fn expect(self, what: &str) -> Vec<Payload> {
-        match self.error {
-            None => self.payloads,
-            Some(e) => panic!("{what}: {e}"),
-        }
-    }
-
-    /// The error of a poll that failed; panics otherwise (for tests).
-    pub fn unwrap_err(self) -> SourceError {
-        self.error.expect("the poll was expected to fail")
-    }
 }
 
 impl From<Result<Vec<Payload>, SourceError>> for Polled {
@@ -61,7 +41,32 @@ pub trait Poll: Send + 'static {
         self.base().interval
     }
     /// One poll. Progress and retries go to `sink` as they happen (there is none in `report`).
-    fn poll(&mut self, sink: Option<&Sink>) -> impl Future<Output = Polled> + Send;
+    fn poll(&mut self, sink: &Sink) -> impl Future<Output = Polled> + Send;
+}
+
+/// Sends what a poll gave: its payloads, in order, then the error that ended it. `false` once
+/// nobody listens any more. The dashboard and the report both take a poll's results this way.
+pub async fn deliver(kind: SourceKind, polled: Polled, sink: &Sink) -> bool {
+    if let Some(e) = &polled.error {
+        tracing::warn!(source = %kind, error = %e, "poll failed");
+    }
+    let events = polled.payloads.into_iter().map(Ok).chain(polled.error.map(Err)).map(|result| SourceEvent {
+        source: kind,
+        fetched_at: sink.now(),
+        result,
+    });
+    for event in events {
+        if !sink.send(event).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// One poll, delivered.
+pub async fn poll_once<P: Poll>(poll: &mut P, sink: &Sink) -> bool {
+    let polled = Box::pin(poll.poll(sink)).await;
+    deliver(poll.kind(), polled, sink).await
 }
 
 /// Runs a [`Poll`] as a [`Source`].
@@ -85,7 +90,7 @@ impl<P: Poll> Source for Poller<P> {
             let interval = poll.interval();
             let mut throttled = 0u32;
             loop {
-                let polled = Box::pin(poll.poll(Some(&sink))).await;
+                let polled = Box::pin(poll.poll(&sink)).await;
                 let wait = match &polled.error {
                     Some(SourceError::Throttled { .. }) => {
                         throttled += 1;
@@ -96,19 +101,8 @@ impl<P: Poll> Source for Poller<P> {
                         interval
                     }
                 };
-                let mut events: Vec<SourceEvent> = polled
-                    .payloads
-                    .into_iter()
-                    .map(|p| SourceEvent { source: kind, fetched_at: sink.now(), result: Ok(p) })
-                    .collect();
-                if let Some(e) = polled.error {
-                    tracing::warn!(source = %kind, error = %e, "poll failed");
-                    events.push(SourceEvent { source: kind, fetched_at: sink.now(), result: Err(e) });
-                }
-                for event in events {
-                    if !sink.send(event).await {
-                        return;
-                    }
+                if !deliver(kind, polled, &sink).await {
+                    return;
                 }
                 sink.wait(wait).await;
             }

@@ -50,7 +50,7 @@ fn jitter() -> f64 {
 /// Who is calling, for health events and error messages.
 pub struct Caller<'a> {
     pub kind: SourceKind,
-    pub sink: Option<&'a Sink>,
+    pub sink: &'a Sink,
     pub profile: Option<&'a str>,
     pub retry: &'a Retry,
 }
@@ -83,14 +83,12 @@ impl Caller<'_> {
                     if !failure.retryable || attempt >= self.retry.max_attempts {
                         return Err(failure);
                     }
-                    if let Some(sink) = self.sink {
-                        let event = SourceEvent {
-                            source: self.kind,
-                            fetched_at: sink.now(),
-                            result: Ok(Payload::Retrying { attempt, reason: failure.error.to_string() }),
-                        };
-                        sink.send(event).await;
-                    }
+                    let event = SourceEvent {
+                        source: self.kind,
+                        fetched_at: self.sink.now(),
+                        result: Ok(Payload::Retrying { attempt, reason: failure.error.to_string() }),
+                    };
+                    self.sink.send(event).await;
                     tokio::time::sleep(self.retry.backoff(attempt - 1)).await;
                     attempt += 1;
                 }

@@ -83,7 +83,7 @@ impl SecurityHubPoller {
         }
     }
 
-    pub async fn standards(&mut self, sink: Option<&Sink>) -> Result<Vec<Standard>, SourceError> {
+    pub async fn standards(&mut self, sink: &Sink) -> Result<Vec<Standard>, SourceError> {
         let SecurityHubPoller { client, base, s, other_calls, .. } = self;
         let caller = base.caller(sink);
         let mut out = Vec::new();
@@ -113,7 +113,7 @@ impl SecurityHubPoller {
     /// One page of GetFindings, converted as it arrives (the SDK's values are large).
     async fn page(
         &mut self,
-        sink: Option<&Sink>,
+        sink: &Sink,
         filters: &AwsSecurityFindingFilters,
         token: Option<String>,
     ) -> Result<(Vec<Finding>, u64, Option<String>), SourceError> {
@@ -144,7 +144,7 @@ impl SecurityHubPoller {
     /// The enabled standards, as a payload: read, or marked unread. No control's status rests
     /// on them (they name what the header shows), so their failure is not the source's: the
     /// findings are read all the same.
-    async fn standards_payload(&mut self, sink: Option<&Sink>) -> Payload {
+    async fn standards_payload(&mut self, sink: &Sink) -> Payload {
         match self.standards(sink).await {
             Ok(standards) => {
                 Payload::Merge(Dataset { standards, fresh: PartSet::of(&[Part::Standards]), ..Default::default() })
@@ -158,8 +158,8 @@ impl SecurityHubPoller {
 
     /// Every ACTIVE finding, page by page, then a sweep of what is no longer there. What was
     /// read before a failure is kept, and the findings are marked not read in full.
-    pub async fn cold_load(&mut self, sink: Option<&Sink>) -> Polled {
-        let started_at = sink.map_or_else(Timestamp::now, Sink::now);
+    pub async fn cold_load(&mut self, sink: &Sink) -> Polled {
+        let started_at = sink.now();
         let mut payloads = vec![self.standards_payload(sink).await];
         let filters = active();
         let mut seen = Vec::new();
@@ -176,20 +176,15 @@ impl SecurityHubPoller {
             pages += 1;
             items += findings.len() as u64;
             seen.extend(findings.iter().map(|f| f.id.clone()));
+            // Each page shows at once (and a long load keeps little in memory).
             let data = Dataset { findings, skipped, ..Default::default() };
-            // In the dashboard each page shows at once; a report applies them at the end.
-            match sink {
-                Some(sink) => {
-                    let event = crate::sources::SourceEvent {
-                        source: SourceKind::SecurityHub,
-                        fetched_at: sink.now(),
-                        result: Ok(Payload::Merge(data)),
-                    };
-                    sink.send(event).await;
-                    super::progress(sink, SourceKind::SecurityHub, pages, items, self.s.get_findings.current()).await;
-                }
-                None => payloads.push(Payload::Merge(data)),
-            }
+            let event = crate::sources::SourceEvent {
+                source: SourceKind::SecurityHub,
+                fetched_at: sink.now(),
+                result: Ok(Payload::Merge(data)),
+            };
+            sink.send(event).await;
+            super::progress(sink, SourceKind::SecurityHub, pages, items, self.s.get_findings.current()).await;
             token = next;
             if token.is_none() {
                 break;
@@ -202,8 +197,8 @@ impl SecurityHubPoller {
     }
 
     /// What changed since the watermark, and the next page(s) of the background pass.
-    pub async fn incremental(&mut self, sink: Option<&Sink>) -> Polled {
-        let now = sink.map_or_else(Timestamp::now, Sink::now);
+    pub async fn incremental(&mut self, sink: &Sink) -> Polled {
+        let now = sink.now();
         let mut payloads = Vec::new();
         if self.polls.is_multiple_of(STANDARDS_EVERY) {
             payloads.push(self.standards_payload(sink).await);
@@ -275,9 +270,9 @@ impl Poll for SecurityHubPoller {
         &self.base
     }
 
-    async fn poll(&mut self, sink: Option<&Sink>) -> Polled {
+    async fn poll(&mut self, sink: &Sink) -> Polled {
         self.base.resolve_scope().await;
-        let started = sink.map_or_else(Timestamp::now, Sink::now);
+        let started = sink.now();
         let polled = if self.polls == 0 { self.cold_load(sink).await } else { self.incremental(sink).await };
         if polled.error.is_none() {
             self.polls += 1;

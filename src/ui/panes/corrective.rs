@@ -1,12 +1,12 @@
 //! The corrective pane: what repairs it. Its last column says how each remediation runs and
 //! what it is doing now.
 
-use super::Extra;
+use super::PaneColumn;
 use crate::model::{Part, Timestamp};
 use crate::store::Posture;
 use crate::theme::Token;
 
-pub const EXTRA: Extra = Extra { heading: "Remediation", width: 16, cell };
+pub const COLUMN: PaneColumn = PaneColumn { heading: "Remediation", width: 16, cell };
 
 fn cell(posture: &Posture, index: usize, now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);

@@ -1,13 +1,13 @@
 //! The detective pane: what notices it. Activity (alarms firing, open findings, the metric's
 //! recent shape) is shown beside the status, never as a failure.
 
-use super::Extra;
+use super::PaneColumn;
 use crate::model::{Severity, Timestamp};
 use crate::store::Posture;
 use crate::theme::Token;
 use crate::ui::text::sparkline;
 
-pub const EXTRA: Extra = Extra { heading: "Activity", width: 16, cell };
+pub const COLUMN: PaneColumn = PaneColumn { heading: "Activity", width: 16, cell };
 
 fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);

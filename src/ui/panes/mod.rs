@@ -23,17 +23,17 @@ const FAIL_WIDTH: u16 = 4;
 const MIN_TITLE: u16 = 16;
 
 /// The pane's own last column: its heading and, per control, its text.
-pub struct Extra {
+pub struct PaneColumn {
     pub heading: &'static str,
     pub width: u16,
     pub cell: fn(&Posture, usize, Timestamp) -> (Token, String),
 }
 
-fn extra(kind: ControlKind) -> Extra {
+fn column(kind: ControlKind) -> PaneColumn {
     match kind {
-        ControlKind::Preventive => preventive::EXTRA,
-        ControlKind::Detective => detective::EXTRA,
-        ControlKind::Corrective => corrective::EXTRA,
+        ControlKind::Preventive => preventive::COLUMN,
+        ControlKind::Detective => detective::COLUMN,
+        ControlKind::Corrective => corrective::COLUMN,
     }
 }
 
@@ -86,7 +86,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
     }
     let inner = block.inner(area);
     let controls = posture.pane(kind);
-    let extra = extra(kind);
+    let extra = column(kind);
     let compact = inner.width < 64;
     let status_width: u16 = if compact { 1 } else { 9 };
     // Status, id and failing count, with one cell between columns.

@@ -1,13 +1,12 @@
 //! The preventive pane: what stops a bad action. Its last column names the evidence behind
 //! each control, so a PASS from Config alone reads differently from one backed by tests.
 
-use super::Extra;
-use crate::model::Timestamp;
-use crate::sources::SourceKind;
+use super::PaneColumn;
+use crate::model::{SourceKind, Timestamp};
 use crate::store::Posture;
 use crate::theme::Token;
 
-pub const EXTRA: Extra = Extra { heading: "Evidence", width: 14, cell };
+pub const COLUMN: PaneColumn = PaneColumn { heading: "Evidence", width: 14, cell };
 
 fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);

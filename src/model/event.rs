@@ -1,10 +1,11 @@
-//! What a source tells the store: data (a full set or changes), progress, retries, or an error.
-//! Plain data: the store applies it without I/O.
+//! The store's input language: what a source tells the store (data, a full set or changes,
+//! progress, retries, or an error). Plain data, with the model, so that the store and the screen
+//! need nothing from the sources that produce it.
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::model::{
+use super::{
     Alarm, ConfigRule, Evaluation, Finding, GuardrailResult, MetricSeries, Part, PartSet, RemediationConfig,
     RemediationExecution, Timestamp,
 };

@@ -1,0 +1,99 @@
+//! Each source's health and each part's freshness, as the header, the detail and the status
+//! rules read them.
+
+use std::time::Duration;
+
+use crate::model::{SourceError, SourceKind, Timestamp};
+
+/// What a source is doing, as the header shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Health {
+    /// Registered, nothing heard yet.
+    Waiting,
+    Ok,
+    Loading {
+        pages: u32,
+        items: u64,
+        /// Calls a second the load is allowed now, where a rate limit paces it.
+        rate: Option<f32>,
+    },
+    Retrying {
+        attempt: u32,
+        reason: String,
+    },
+    Error(SourceError),
+}
+
+impl Health {
+    /// The name the report uses.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Health::Waiting | Health::Loading { .. } => "loading",
+            Health::Ok => "ok",
+            Health::Retrying { .. } => "retrying",
+            Health::Error(SourceError::Throttled { .. }) => "throttled",
+            Health::Error(SourceError::Unauthorized { .. }) => "unauthorized",
+            Health::Error(SourceError::ExpiredCredentials { .. }) => "expired_credentials",
+            Health::Error(SourceError::Failed { .. }) => "failed",
+        }
+    }
+}
+
+/// One source's health and the age of its data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceState {
+    pub registered: bool,
+    /// `None` for sources whose data never ages (offline tests).
+    pub interval: Option<Duration>,
+    pub health: Health,
+    /// When the data held was fetched.
+    pub last_ok: Option<Timestamp>,
+    pub last_event: Option<Timestamp>,
+    pub(super) last_replace: Option<Timestamp>,
+    pub last_error: Option<(Timestamp, SourceError)>,
+    /// Items the source could not use (malformed), in the data held.
+    pub skipped: u64,
+}
+
+impl SourceState {
+    pub(super) fn new(kind: SourceKind) -> Self {
+        SourceState {
+            registered: false,
+            interval: kind.default_interval(),
+            health: Health::Waiting,
+            last_ok: None,
+            last_event: None,
+            last_replace: None,
+            last_error: None,
+            skipped: 0,
+        }
+    }
+
+    /// Data older than three poll intervals is stale.
+    pub fn is_stale(&self, now: Timestamp) -> bool {
+        match (self.last_ok, self.interval) {
+            (Some(at), Some(interval)) => now.duration_since(at).unsigned_abs() > 3 * interval && now > at,
+            _ => false,
+        }
+    }
+
+    /// How old the data is, if there is any.
+    pub fn age(&self, now: Timestamp) -> Option<Duration> {
+        self.last_ok.map(|at| Duration::try_from(now.duration_since(at)).unwrap_or(Duration::ZERO))
+    }
+}
+
+/// One part's freshness (DESIGN.md: what was not read is unknown, never negative): when it
+/// was last read in full, and the error of the last attempt that could not read it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartState {
+    pub last_ok: Option<Timestamp>,
+    pub error: Option<(Timestamp, SourceError)>,
+}
+
+impl PartState {
+    /// Never read in full, and the attempt failed: what it feeds is unknown.
+    pub fn unread(&self) -> bool {
+        self.last_ok.is_none() && self.error.is_some()
+    }
+}

@@ -1,0 +1,146 @@
+//! What the store holds, read: by control, rule, resource, finding, alarm, metric. Nothing here
+//! changes the store.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::{ControlEvidence, FindingTotals, PartState, Posture, ResourceEvidence, SourceState};
+use crate::catalog::{Catalog, Control};
+use crate::model::{
+    Alarm, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, Part, RemediationConfig,
+    RemediationExecution, ResourceId, SourceKind, Standard, Timestamp,
+};
+
+impl Posture {
+    /// The registered sources, in a fixed order.
+    pub fn sources(&self) -> impl Iterator<Item = (SourceKind, &SourceState)> {
+        SourceKind::ALL.into_iter().map(|k| (k, &self.sources[k.index()])).filter(|(_, s)| s.registered)
+    }
+
+    /// How fresh one part of a source's data is.
+    pub fn part(&self, part: Part) -> &PartState {
+        &self.parts[part.index()]
+    }
+
+    pub fn source(&self, kind: SourceKind) -> &SourceState {
+        &self.sources[kind.index()]
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn control(&self, index: usize) -> &Control {
+        &self.catalog.controls[index]
+    }
+
+    pub fn control_index(&self, id: &str) -> Option<usize> {
+        self.bindings.control_index(id)
+    }
+
+    /// What a control has collected.
+    pub fn evidence(&self, index: usize) -> &ControlEvidence {
+        &self.ledger.controls[index]
+    }
+
+    pub fn finding_totals(&self) -> FindingTotals {
+        self.ledger.totals
+    }
+
+    pub fn finding(&self, id: &str) -> Option<&Finding> {
+        self.findings.get(id)
+    }
+
+    /// Every held (ACTIVE) finding, in no particular order.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.values()
+    }
+
+    pub fn finding_count(&self) -> usize {
+        self.findings.len()
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = &ConfigRule> {
+        self.rules.values()
+    }
+
+    pub fn rule(&self, name: &str) -> Option<&ConfigRule> {
+        self.rules.get(name)
+    }
+
+    /// The exact number of NON_COMPLIANT evaluations held for a rule.
+    pub fn rule_noncompliant(&self, name: &str) -> u32 {
+        self.ledger.noncompliant_by_rule.get(name).copied().unwrap_or(0)
+    }
+
+    pub fn evaluation(&self, rule: &str, resource: &ResourceId) -> Option<&Evaluation> {
+        self.evaluations.get(rule).and_then(|m| m.get(resource))
+    }
+
+    pub fn evaluation_count(&self) -> usize {
+        self.evaluations.values().map(HashMap::len).sum()
+    }
+
+    pub fn alarms(&self) -> impl Iterator<Item = &Alarm> {
+        self.alarms.values()
+    }
+
+    pub fn alarm(&self, name: &str) -> Option<&Alarm> {
+        self.alarms.get(name)
+    }
+
+    pub fn metric(&self, id: &MetricId) -> Option<&VecDeque<(Timestamp, f64)>> {
+        self.metrics.get(id)
+    }
+
+    pub fn remediation_configs(&self) -> impl Iterator<Item = &RemediationConfig> {
+        self.remediation_configs.values()
+    }
+
+    pub fn remediation_config(&self, rule: &str) -> Option<&RemediationConfig> {
+        self.remediation_configs.get(rule)
+    }
+
+    pub fn execution(&self, rule: &str, resource: &ResourceId) -> Option<&RemediationExecution> {
+        self.executions.get(rule).and_then(|m| m.get(resource))
+    }
+
+    /// A rule's executions, in resource order.
+    pub fn executions_of(&self, rule: &str) -> Vec<&RemediationExecution> {
+        let mut v: Vec<_> = self.executions.get(rule).into_iter().flat_map(HashMap::values).collect();
+        v.sort_by(|a, b| a.resource.cmp(&b.resource));
+        v
+    }
+
+    /// Security Hub's standards, as last read.
+    pub fn standards(&self) -> &[Standard] {
+        &self.standards
+    }
+
+    pub fn guardrail(&self, name: &str) -> Option<&GuardrailResult> {
+        self.guardrails.get(name)
+    }
+
+    /// Everything held about one resource.
+    pub fn resource(&self, id: &ResourceId) -> Option<&ResourceEvidence> {
+        self.ledger.resources.get(id)
+    }
+
+    pub fn resource_count(&self) -> usize {
+        self.ledger.resources.len()
+    }
+
+    /// The controls that count this resource as failing.
+    pub fn controls_failing(&self, id: &ResourceId) -> Vec<usize> {
+        (0..self.ledger.controls.len()).filter(|&i| self.ledger.controls[i].failing.contains_key(id)).collect()
+    }
+
+    /// Whether no source has delivered any data yet.
+    pub fn is_empty(&self) -> bool {
+        self.sources.iter().all(|s| s.last_ok.is_none())
+    }
+
+    /// The controls of one pane, as catalog indexes.
+    pub fn pane(&self, kind: ControlKind) -> Vec<usize> {
+        self.catalog.of_kind(kind).map(|(i, _)| i).collect()
+    }
+}
