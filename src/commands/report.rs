@@ -8,7 +8,7 @@ use crate::model::{StatusLevel, Timestamp};
 use crate::policy::Suite;
 use crate::report::{self, Subject};
 use crate::sources::demo::{DemoScript, Scenario};
-use crate::sources::{self, Clock, Dataset, Message, Payload, SourceEvent, SourceKind};
+use crate::sources::{Clock, Dataset, Message, Payload, SourceEvent, SourceKind};
 use crate::store::Posture;
 
 /// The report's exit codes.
@@ -63,7 +63,7 @@ async fn live(posture: &mut Posture, settings: &Settings, subject: &mut Subject,
     }
     // One poll of each source, through a sink as in the dashboard; the report is what it says.
     let Pollers { mut config, mut securityhub, mut cloudwatch } = p;
-    let events = sources::collect(clock, |sink| async move {
+    let events = crate::sources::collect(clock, |sink| async move {
         tokio::join!(
             poll_once(&mut config, &sink),
             poll_once(&mut securityhub, &sink),

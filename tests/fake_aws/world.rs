@@ -714,6 +714,8 @@ impl World {
             if r.noncompliant.is_empty() {
                 let start = (h >> 8) % 2_000;
                 r.noncompliant = (start..start + 1 + j).map(|n| resource_id(r.resource_type, n)).collect();
+                // One account, however many times it is named.
+                r.noncompliant.dedup();
             } else {
                 r.noncompliant.pop();
             }
