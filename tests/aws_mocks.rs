@@ -221,6 +221,33 @@ async fn throttling_is_retried_until_it_succeeds_or_the_attempts_run_out() {
 }
 
 #[tokio::test]
+async fn a_cold_load_that_fails_half_way_goes_on_from_where_it_stopped() {
+    let throttled = || r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#.to_string();
+    let pages = mock!(aws_sdk_securityhub::Client::get_findings)
+        .sequence()
+        .http_response(|| http(200, findings_page(0..100, Some("page-2"))))
+        .http_status(429, Some(throttled()))
+        .times(2)
+        .http_response(|| http(200, findings_page(100..200, Some("page-3"))))
+        .http_response(|| http(200, findings_page(200..230, None)))
+        .build();
+    let standards = standards_rule();
+    let mut sh = securityhub(&[&standards, &pages], RuleMode::MatchAny, 2);
+    let first = poll(&mut sh).await;
+    assert!(matches!(first.error, Some(SourceError::Throttled { .. })));
+    assert!(first.payloads.iter().any(|p| matches!(p, Payload::Merge(d) if !d.read(vigil::model::Part::Findings))));
+    let mut posture = Posture::new(Catalog::default_catalog());
+    apply(&mut posture, SourceKind::SecurityHub, first.payloads);
+    assert_eq!(posture.finding_count(), 100, "the first page stays");
+    // The next poll asks for page 2, not page 1 again, and ends the load with its sweep.
+    let second = ok(poll(&mut sh).await);
+    assert_eq!(pages.num_calls(), 5, "page 1, two throttled attempts at page 2, pages 2 and 3");
+    assert!(second.iter().any(|p| matches!(p, Payload::Sweep { seen, .. } if seen.len() == 230)));
+    apply(&mut posture, SourceKind::SecurityHub, second);
+    assert_eq!(posture.finding_count(), 230);
+}
+
+#[tokio::test]
 async fn access_denied_names_the_action_and_the_last_data_stays() {
     let denied = mock!(aws_sdk_securityhub::Client::get_findings).then_error(|| {
         aws_sdk_securityhub::operation::get_findings::GetFindingsError::generic(

@@ -157,15 +157,17 @@ impl SecurityHubPoller {
     }
 
     /// Every ACTIVE finding, page by page, then a sweep of what is no longer there. What was
-    /// read before a failure is kept, and the findings are marked not read in full.
+    /// read before a failure is kept, the findings are marked not read in full, and the next
+    /// poll goes on from the page that failed (a cold load of 100,000 findings takes minutes at
+    /// AWS's rate: a throttle near the end must not start it over).
     pub async fn cold_load(&mut self, sink: &Sink) -> Polled {
-        let started_at = sink.now();
         let mut payloads = vec![self.standards_payload(sink).await];
         let filters = active();
-        let mut seen = Vec::new();
-        let (mut pages, mut items) = (0u32, 0u64);
-        let mut token = None;
+        if self.pass.started_at.is_none() {
+            self.pass = Pass { started_at: Some(sink.now()), ..Pass::default() };
+        }
         loop {
+            let token = self.pass.token.clone();
             let (findings, skipped, next) = match self.page(sink, &filters, token).await {
                 Ok(page) => page,
                 Err(e) => {
@@ -173,9 +175,8 @@ impl SecurityHubPoller {
                     return Polled::partial(payloads, e);
                 }
             };
-            pages += 1;
-            items += findings.len() as u64;
-            seen.extend(findings.iter().map(|f| f.id.clone()));
+            self.pass.pages += 1;
+            self.pass.seen.extend(findings.iter().map(|f| f.id.clone()));
             // Each page shows at once (and a long load keeps little in memory).
             let data = Dataset { findings, skipped, ..Default::default() };
             let event = crate::sources::SourceEvent {
@@ -184,14 +185,19 @@ impl SecurityHubPoller {
                 result: Ok(Payload::Merge(data)),
             };
             sink.send(event).await;
+            let (pages, items) = (self.pass.pages, self.pass.seen.len() as u64);
             super::progress(sink, SourceKind::SecurityHub, pages, items, self.s.get_findings.current()).await;
-            token = next;
-            if token.is_none() {
+            self.pass.token = next;
+            if self.pass.token.is_none() {
                 break;
             }
         }
-        self.last_pass_pages = pages.max(1);
-        payloads.push(Payload::Sweep { seen, started_at });
+        let pass = std::mem::take(&mut self.pass);
+        let started_at = pass.started_at.expect("a cold load that ran has a start");
+        self.last_pass_pages = pass.pages.max(1);
+        // Later polls look for changes since the load began, not since it ended.
+        self.watermark = Some(started_at);
+        payloads.push(Payload::Sweep { seen: pass.seen, started_at });
         payloads.push(Payload::Merge(Dataset { fresh: PartSet::of(&[Part::Findings]), ..Default::default() }));
         Polled { payloads, error: None }
     }
@@ -273,7 +279,14 @@ impl Poll for SecurityHubPoller {
     async fn poll(&mut self, sink: &Sink) -> Polled {
         self.base.resolve_scope().await;
         let started = sink.now();
-        let polled = if self.polls == 0 { self.cold_load(sink).await } else { self.incremental(sink).await };
+        if self.polls == 0 {
+            let polled = self.cold_load(sink).await;
+            if polled.error.is_none() {
+                self.polls += 1;
+            }
+            return polled;
+        }
+        let polled = self.incremental(sink).await;
         if polled.error.is_none() {
             self.polls += 1;
             self.watermark = Some(started);
