@@ -233,6 +233,26 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
             md(src["error"].as_str().unwrap_or(""))
         ));
     }
+    let unread: Vec<String> = j["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["unread"].as_array().cloned().unwrap_or_default())
+        .map(|u| {
+            format!(
+                "- {} ({}): {}",
+                u["part"].as_str().unwrap_or_default().replace('_', " "),
+                u["call"].as_str().unwrap_or_default(),
+                md(u["error"].as_str().unwrap_or_default())
+            )
+        })
+        .collect();
+    if !unread.is_empty() {
+        out.push_str(&format!(
+            "\nNot read (what they feed is unknown, never counted as missing):\n\n{}\n",
+            unread.join("\n")
+        ));
+    }
     for kind in ControlKind::ALL {
         out.push_str(&format!(
             "\n## {}\n\n| Status | Control | Failing | Resources |\n|---|---|---|---|\n",
@@ -326,4 +346,37 @@ pub fn csv(posture: &Posture, subject: &Subject, now: Timestamp) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::model::{Dataset, Payload, SourceError, SourceEvent, Unread};
+
+    #[test]
+    fn what_was_not_read_is_null_and_listed() {
+        let mut posture = Posture::new(Catalog::default_catalog());
+        let now: Timestamp = "2026-11-26T12:00:00Z".parse().unwrap();
+        let error = SourceError::Unauthorized { action: "config:DescribeRemediationConfigurations".into() };
+        let unread = vec![Unread { part: Part::RemediationConfigs, error }];
+        posture.apply(SourceEvent {
+            source: SourceKind::Config,
+            fetched_at: now,
+            result: Ok(Payload::Merge(Dataset { unread, ..Default::default() })),
+        });
+        let j = json(&posture, &Subject::default(), now);
+        assert!(j["remediations"].is_null() && j["alarms"].is_null() && j["findings"].is_null(), "{j:#}");
+        let config = &j["sources"][0];
+        assert_eq!(config["unread"][0]["call"], "config:DescribeRemediationConfigurations");
+        let md = markdown(&posture, &Subject::default(), now);
+        assert!(
+            md.contains(
+                "- remediation configurations (config:DescribeRemediationConfigurations): not authorized to call \
+                 config:DescribeRemediationConfigurations"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("## Findings\n\nnot read."), "{md}");
+    }
 }
