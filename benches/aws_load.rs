@@ -258,7 +258,7 @@ fn soak(minutes: f64) {
         securityhub_interval: 5.0,
         config_interval: 10.0,
         cloudwatch_interval: 10.0,
-        reconcile_minutes: 0.5,
+        reconcile_minutes: 0.25,
         max_attempts: 4,
         initial_backoff: 0.1,
         max_backoff: 1.0,
@@ -323,10 +323,25 @@ fn soak(minutes: f64) {
     let started = Instant::now();
     let total = Duration::from_secs_f64(minutes * 60.0);
     let mut restarted = false;
-    let mut minute = 0;
-    let mut rss = Vec::new();
+    let mut check = 0;
     let mut all_equal = true;
-    println!("soak: {minutes} minutes; 10% of calls throttled; churn every 2 s; one restart midway");
+    println!(
+        "soak: {minutes} minutes; 10% of calls throttled; churn every 2 s, paused for each check; one restart midway"
+    );
+    // Resident memory every minute.
+    let rss = Arc::new(Mutex::new(Vec::new()));
+    {
+        let (rss, posture) = (rss.clone(), posture.clone());
+        std::thread::spawn(move || {
+            for minute in 1.. {
+                std::thread::sleep(Duration::from_secs(60));
+                let kib = resident_kib();
+                rss.lock().unwrap().push(kib);
+                let held = posture.lock().unwrap().finding_count();
+                println!("  minute {minute:>2}: RSS {:>6.1} MiB; {held} findings held", kib as f64 / 1024.0);
+            }
+        });
+    }
     while started.elapsed() < total {
         std::thread::sleep(Duration::from_secs(40));
         if !restarted && started.elapsed() >= total / 2 {
@@ -364,26 +379,22 @@ fn soak(minutes: f64) {
                 break false;
             }
         };
-        minute += 1;
-        let kib = resident_kib();
-        rss.push(kib);
+        check += 1;
         let diff = if done {
             differences(&fake.world(), &posture.lock().unwrap())
         } else {
             vec!["no full poll within 300 s".into()]
         };
         all_equal &= diff.is_empty();
-        let findings = posture.lock().unwrap().finding_count();
         println!(
-            "  minute {minute:>2} ({:>5.1} min): RSS {:>6.1} MiB; {findings} findings held; store equals truth: {}",
+            "  check {check:>2} ({:>5.1} min): after the next full poll the store equals the truth: {}",
             started.elapsed().as_secs_f64() / 60.0,
-            kib as f64 / 1024.0,
             if diff.is_empty() { "yes".to_string() } else { format!("NO: {}", diff.join("; ")) }
         );
         paused.store(false, Ordering::SeqCst);
     }
-    // The trend after warm-up (the first three samples): least-squares slope in KiB a sample.
-    let warm: Vec<f64> = rss.iter().skip(3).map(|k| *k as f64).collect();
+    // The trend after warm-up (the first three minutes): least-squares slope in KiB a minute.
+    let warm: Vec<f64> = rss.lock().unwrap().iter().skip(3).map(|k| *k as f64).collect();
     if warm.len() >= 2 {
         let n = warm.len() as f64;
         let mx = (n - 1.0) / 2.0;
@@ -392,7 +403,7 @@ fn soak(minutes: f64) {
         let sxx: f64 = (0..warm.len()).map(|i| (i as f64 - mx).powi(2)).sum();
         let (lo, hi) = warm.iter().fold((f64::MAX, 0.0f64), |(lo, hi), y| (lo.min(*y), hi.max(*y)));
         println!(
-            "soak RSS after warm-up: {:.1} to {:.1} MiB, trend {:+.1} KiB a sample over {} samples",
+            "soak RSS after warm-up: {:.1} to {:.1} MiB, trend {:+.1} KiB a minute over {} minutes",
             lo / 1024.0,
             hi / 1024.0,
             sxy / sxx,
