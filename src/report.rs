@@ -152,10 +152,11 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                 let executions = if unread {
                     Value::Null
                 } else {
+                    let held = posture.executions_of(&rc.rule);
                     let counts: serde_json::Map<String, Value> = ExecutionState::ALL
                         .iter()
                         .filter_map(|s| {
-                            let n = posture.executions_of(&rc.rule).iter().filter(|x| x.state == *s).count();
+                            let n = held.iter().filter(|x| x.state == *s).count();
                             (n > 0).then(|| (s.as_str().to_string(), json!(n)))
                         })
                         .collect();

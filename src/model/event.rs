@@ -109,6 +109,12 @@ pub struct Unread {
 }
 
 impl Dataset {
+    /// A data set that only says these parts could not be read, and why.
+    pub fn not_read(parts: &[Part], error: &SourceError) -> Dataset {
+        let unread = parts.iter().map(|p| Unread { part: *p, error: error.clone() }).collect();
+        Dataset { unread, ..Default::default() }
+    }
+
     /// Only says what could not be read: no data, nothing fresh.
     pub fn only_unread(&self) -> bool {
         !self.unread.is_empty()

@@ -71,7 +71,12 @@ impl SourceState {
 
     /// Data older than three poll intervals is stale.
     pub fn is_stale(&self, now: Timestamp) -> bool {
-        match (self.last_ok, self.interval) {
+        self.stale_at(self.last_ok, now)
+    }
+
+    /// Whether data read at `at` is older than three of this source's poll intervals.
+    pub fn stale_at(&self, at: Option<Timestamp>, now: Timestamp) -> bool {
+        match (at, self.interval) {
             (Some(at), Some(interval)) => now.duration_since(at).unsigned_abs() > 3 * interval && now > at,
             _ => false,
         }

@@ -261,7 +261,8 @@ impl Ledger {
             if rule.evaluation_error.is_some() {
                 add(&mut acc.warn, sign);
             }
-            let counts = |part: Part, acc: &mut ControlEvidence| {
+            // Whether the rule's data of a part was read; if not, it is counted as unread.
+            let was_read = |part: Part, acc: &mut ControlEvidence| {
                 if rule.unread.contains(part) {
                     add(&mut acc.unread[part.index()], sign);
                     false
@@ -269,9 +270,9 @@ impl Ledger {
                     true
                 }
             };
-            counts(Part::EvaluationStatus, acc);
+            was_read(Part::EvaluationStatus, acc);
             if b.kinds[i] == ControlKind::Corrective {
-                if counts(Part::RemediationConfigs, acc) {
+                if was_read(Part::RemediationConfigs, acc) {
                     add(&mut acc.evidence[Part::RemediationConfigs.index()], sign);
                     if !has_remediation {
                         let missing = ResourceId {
@@ -283,12 +284,12 @@ impl Ledger {
                         bump(&mut acc.failing, missing, sign);
                     }
                 }
-                counts(Part::RemediationExecutions, acc);
+                was_read(Part::RemediationExecutions, acc);
             } else {
-                if counts(Part::Compliance, acc) {
+                if was_read(Part::Compliance, acc) {
                     add(&mut acc.evidence[Part::Compliance.index()], sign);
                 }
-                counts(Part::ComplianceDetails, acc);
+                was_read(Part::ComplianceDetails, acc);
                 if rule.compliance == Some(ConfigCompliance::NonCompliant) && !rule.details_complete {
                     let bound = rule.noncompliant.map_or(1, |c| c.count.max(1));
                     bump(&mut acc.lower_bounds, bound, sign);

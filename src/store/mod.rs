@@ -120,8 +120,7 @@ impl Posture {
                 state.last_replace = Some(at);
                 state.skipped = data.skipped;
                 self.mark_ok(kind, at, newest);
-                let fresh = kind.parts().iter().copied().filter(|p| data.read(*p)).collect();
-                self.mark_parts(&data, fresh, at);
+                self.mark_parts(&data, kind.parts().iter().copied().collect(), at);
                 self.replace(kind, data, at);
             }
             Ok(Payload::Merge(data)) if data.only_unread() => {
@@ -130,19 +129,18 @@ impl Posture {
             Ok(Payload::Merge(data)) => {
                 state.skipped += data.skipped;
                 self.mark_ok(kind, at, newest);
-                let fresh = data.fresh.iter().filter(|p| data.read(*p)).collect();
-                self.mark_parts(&data, fresh, at);
+                self.mark_parts(&data, data.fresh, at);
                 self.merge(data);
             }
         }
     }
 
-    /// Records which parts a data set read in full and which it could not.
+    /// Records which parts a data set could not read, and which of `fresh` it read in full.
     fn mark_parts(&mut self, data: &Dataset, fresh: PartSet, at: Timestamp) {
         for u in &data.unread {
             self.parts[u.part.index()].error = Some((at, u.error.clone()));
         }
-        for p in fresh.iter() {
+        for p in fresh.iter().filter(|p| data.read(*p)) {
             let state = &mut self.parts[p.index()];
             state.last_ok = Some(state.last_ok.map_or(at, |last| last.max(at)));
             state.error = None;

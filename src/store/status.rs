@@ -89,23 +89,17 @@ impl Posture {
     /// findings, alarms or metrics never read in full because their call failed.
     pub fn unread_parts(&self, index: usize) -> Vec<(Part, Option<&SourceError>)> {
         let acc = self.evidence(index);
-        let binding = &self.control(index).evidence;
-        let binds_rules = !binding.config_rules.is_empty() || !binding.config_rule_names.is_empty();
-        let mut out = Vec::new();
-        for part in Part::ALL {
-            let state = self.part(part);
-            let bound = match part {
-                Part::ConfigRules => binds_rules,
-                Part::Findings => !binding.security_hub_controls.is_empty() || !binding.finding_products.is_empty(),
-                Part::Alarms => !binding.alarms.is_empty(),
-                Part::Metrics => !binding.metrics.is_empty(),
-                _ => false,
-            };
-            if acc.unread[part.index()] > 0 || (bound && state.unread()) {
-                out.push((part, state.error.as_ref().map(|(_, e)| e)));
-            }
-        }
-        out
+        let bound = self.parts_of(index);
+        Part::ALL
+            .into_iter()
+            .filter(|&part| {
+                // The rules' own parts are counted rule by rule (a chunk of other rules that failed
+                // says nothing of this control's); the others are read as a whole.
+                let whole = matches!(part, Part::ConfigRules | Part::Findings | Part::Alarms | Part::Metrics);
+                acc.unread[part.index()] > 0 || (whole && bound.contains(&part) && self.part(part).unread())
+            })
+            .map(|part| (part, self.part(part).error.as_ref().map(|(_, e)| e)))
+            .collect()
     }
 
     /// Remediations of a corrective control queued or running for longer than
@@ -146,10 +140,7 @@ impl Posture {
         let source = self.source(SourceKind::of(part));
         let state = self.part(part);
         let at = if state.error.is_some() { state.last_ok.or(source.last_ok) } else { source.last_ok };
-        let (Some(at), Some(interval)) = (at, source.interval) else {
-            return false;
-        };
-        now.duration_since(at).unsigned_abs() > 3 * interval && now > at
+        source.stale_at(at, now)
     }
 
     /// A control's status at `now` (DESIGN.md "Status").

@@ -227,9 +227,7 @@ impl Model {
                     out.push(violation(path, value, "Member must be a list".into()));
                     return;
                 };
-                if side == Side::Input {
-                    length(shape, items.len(), path, value, out);
-                }
+                bounds(shape, items.len() as i64, "length", side, path, value, out);
                 let member = shape["member"]["shape"].as_str().unwrap_or_default();
                 for (i, item) in items.iter().enumerate() {
                     self.value(member, item, &format!("{path}.{}.member", i + 1), side, out);
@@ -240,9 +238,7 @@ impl Model {
                     out.push(violation(path, value, "Member must be a map".into()));
                     return;
                 };
-                if side == Side::Input {
-                    length(shape, entries.len(), path, value, out);
-                }
+                bounds(shape, entries.len() as i64, "length", side, path, value, out);
                 let key = shape["key"]["shape"].as_str().unwrap_or_default();
                 let val = shape["value"]["shape"].as_str().unwrap_or_default();
                 for (k, v) in entries {
@@ -255,9 +251,7 @@ impl Model {
                     out.push(violation(path, value, "Member must be a string".into()));
                     return;
                 };
-                if side == Side::Input {
-                    length(shape, s.chars().count(), path, value, out);
-                }
+                bounds(shape, s.chars().count() as i64, "length", side, path, value, out);
                 if let Some(allowed) = shape["enum"].as_array()
                     && !allowed.iter().any(|a| a.as_str() == Some(s))
                 {
@@ -281,18 +275,7 @@ impl Model {
                     out.push(violation(path, value, format!("Member must be an {kind}")));
                     return;
                 };
-                if let Some(min) = shape["min"].as_i64()
-                    && n < min
-                    && side == Side::Input
-                {
-                    out.push(violation(path, value, format!("Member must have value greater than or equal to {min}")));
-                }
-                if let Some(max) = shape["max"].as_i64()
-                    && n > max
-                    && side == Side::Input
-                {
-                    out.push(violation(path, value, format!("Member must have value less than or equal to {max}")));
-                }
+                bounds(shape, n, "value", side, path, value, out);
             }
             "float" | "double" => {
                 if !value.is_number() {
@@ -344,16 +327,21 @@ fn violation(path: &str, value: &Value, constraint: String) -> Violation {
     Violation { path: path.to_string(), value: shown(value), constraint, limit: false }
 }
 
-fn length(shape: &Value, len: usize, path: &str, value: &Value, out: &mut Vec<Violation>) {
-    if let Some(min) = shape["min"].as_u64()
-        && (len as u64) < min
-    {
-        out.push(violation(path, value, format!("Member must have length greater than or equal to {min}")));
+/// The model's `min` and `max` of a shape, for a length (lists, maps, strings) or a value
+/// (numbers). Inputs only: see [`Side`].
+fn bounds(shape: &Value, n: i64, what: &str, side: Side, path: &str, value: &Value, out: &mut Vec<Violation>) {
+    if side == Side::Output {
+        return;
     }
-    if let Some(max) = shape["max"].as_u64()
-        && (len as u64) > max
+    if let Some(min) = shape["min"].as_i64()
+        && n < min
     {
-        out.push(violation(path, value, format!("Member must have length less than or equal to {max}")));
+        out.push(violation(path, value, format!("Member must have {what} greater than or equal to {min}")));
+    }
+    if let Some(max) = shape["max"].as_i64()
+        && n > max
+    {
+        out.push(violation(path, value, format!("Member must have {what} less than or equal to {max}")));
     }
 }
 

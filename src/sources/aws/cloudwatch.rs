@@ -15,9 +15,6 @@ use super::{PollerBase, sdk_time, timestamp};
 use crate::model::{Alarm, AlarmKind, AlarmState, Interner, MetricId, MetricSeries, Part, Timestamp};
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Unread};
 
-/// Queries per GetMetricData call.
-const QUERIES_PER_CALL: usize = METRIC_QUERIES;
-
 pub struct CloudWatchPoller {
     client: Client,
     base: PollerBase,
@@ -139,7 +136,7 @@ impl CloudWatchPoller {
         let start = now - jiff::SignedDuration::try_from(*history).unwrap_or_default();
         let mut series: BTreeMap<usize, Vec<(Timestamp, f64)>> = BTreeMap::new();
         let indexed: Vec<(usize, &(String, String))> = metrics.iter().enumerate().collect();
-        for chunk in indexed.chunks(QUERIES_PER_CALL) {
+        for chunk in indexed.chunks(METRIC_QUERIES) {
             let queries: Vec<MetricDataQuery> = chunk
                 .iter()
                 .map(|(i, (ns, name))| {

@@ -41,6 +41,11 @@ struct Parts {
 }
 
 impl Parts {
+    /// Whether the rule's compliance, as read, is NON_COMPLIANT (it has details to read).
+    fn noncompliant(&self, rule: &str) -> bool {
+        self.summaries.get(rule).and_then(|s| s.0) == Some(ConfigCompliance::NonCompliant)
+    }
+
     /// Marks `part` (and the parts that depend on it) unread for `rules`, because of `error`.
     fn unread(&mut self, part: Part, rules: &[String], error: &SourceError, counts_as_failure: bool) {
         let mut parts = vec![part];
@@ -65,9 +70,6 @@ impl Parts {
         }
     }
 }
-
-/// GetComplianceDetailsByConfigRule's page size (its default is 10).
-const DETAILS_PAGE: i32 = COMPLIANCE_DETAILS_LIMIT;
 
 pub struct ConfigPoller {
     pub client: Client,
@@ -147,8 +149,7 @@ impl ConfigPoller {
     /// part is read all the same (unless the credentials expired).
     async fn read_parts(&mut self, sink: &Sink, names: &[String], parts: &mut Parts, now: Timestamp) {
         // Compliance summaries, 25 names a call.
-        let chunks: Vec<&[String]> = names.chunks(CONFIG_RULE_NAMES).collect();
-        for (k, chunk) in chunks.iter().enumerate() {
+        for (k, chunk) in names.chunks(CONFIG_RULE_NAMES).enumerate() {
             let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
             let caller = base.caller(sink);
             let read = every_page(
@@ -177,8 +178,7 @@ impl ConfigPoller {
             )
             .await;
             if let Err(e) = read {
-                let rest: Vec<String> = chunks[k..].iter().flat_map(|c| c.iter().cloned()).collect();
-                parts.unread(Part::Compliance, &rest, &e.error, true);
+                parts.unread(Part::Compliance, &names[k * CONFIG_RULE_NAMES..], &e.error, true);
                 break;
             }
         }
@@ -188,11 +188,7 @@ impl ConfigPoller {
         }
 
         // The NON_COMPLIANT resources of each non-compliant rule, every page.
-        let noncompliant: Vec<String> = names
-            .iter()
-            .filter(|n| parts.summaries.get(*n).and_then(|s| s.0) == Some(ConfigCompliance::NonCompliant))
-            .cloned()
-            .collect();
+        let noncompliant: Vec<String> = names.iter().filter(|n| parts.noncompliant(n)).cloned().collect();
         let (askable, too_long): (Vec<String>, Vec<String>) =
             noncompliant.into_iter().partition(|n| n.chars().count() <= COMPLIANCE_DETAILS_RULE_NAME);
         if !too_long.is_empty() {
@@ -223,8 +219,7 @@ impl ConfigPoller {
         }
 
         // Evaluation errors, 25 names a call.
-        let chunks: Vec<&[String]> = names.chunks(CONFIG_RULE_NAMES).collect();
-        for (k, chunk) in chunks.iter().enumerate() {
+        for (k, chunk) in names.chunks(CONFIG_RULE_NAMES).enumerate() {
             let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
             let caller = base.caller(sink);
             let read = every_page(
@@ -257,8 +252,7 @@ impl ConfigPoller {
             )
             .await;
             if let Err(e) = read {
-                let rest: Vec<String> = chunks[k..].iter().flat_map(|c| c.iter().cloned()).collect();
-                parts.unread(Part::EvaluationStatus, &rest, &e.error, true);
+                parts.unread(Part::EvaluationStatus, &names[k * CONFIG_RULE_NAMES..], &e.error, true);
                 break;
             }
         }
@@ -267,8 +261,7 @@ impl ConfigPoller {
         }
 
         // Remediation configurations, 25 names a call, not paginated.
-        let chunks: Vec<&[String]> = names.chunks(CONFIG_RULE_NAMES).collect();
-        for (k, chunk) in chunks.iter().enumerate() {
+        for (k, chunk) in names.chunks(CONFIG_RULE_NAMES).enumerate() {
             let ConfigPoller { client, base, limit, interner, calls, .. } = &mut *self;
             let caller = base.caller(sink);
             let read = every_page(
@@ -291,8 +284,7 @@ impl ConfigPoller {
             )
             .await;
             if let Err(e) = read {
-                let rest: Vec<String> = chunks[k..].iter().flat_map(|c| c.iter().cloned()).collect();
-                parts.unread(Part::RemediationConfigs, &rest, &e.error, true);
+                parts.unread(Part::RemediationConfigs, &names[k * CONFIG_RULE_NAMES..], &e.error, true);
                 break;
             }
         }
@@ -363,12 +355,9 @@ impl ConfigPoller {
         for &part in later {
             let rules: Vec<String> = match part {
                 // Only non-compliant rules have details to read.
-                Part::ComplianceDetails => names
-                    .iter()
-                    .filter(|n| parts.summaries.get(*n).and_then(|s| s.0) == Some(ConfigCompliance::NonCompliant))
-                    .filter(|n| !parts.complete.contains(*n))
-                    .cloned()
-                    .collect(),
+                Part::ComplianceDetails => {
+                    names.iter().filter(|n| parts.noncompliant(n) && !parts.complete.contains(*n)).cloned().collect()
+                }
                 _ => names.to_vec(),
             };
             parts.unread(part, &rules, &e, false);
@@ -424,7 +413,8 @@ impl ConfigPoller {
                     .get_compliance_details_by_config_rule()
                     .config_rule_name(rule)
                     .compliance_types(ComplianceType::NonCompliant)
-                    .limit(DETAILS_PAGE)
+                    // Its default page is 10.
+                    .limit(COMPLIANCE_DETAILS_LIMIT)
                     .set_next_token(token)
                     .send()
             },
@@ -470,8 +460,8 @@ impl Poll for ConfigPoller {
             Ok((data, error)) => Polled { payloads: vec![Payload::Replace(data)], error },
             // Nothing read: the last good data stays, and every part says why it is not newer.
             Err(e) => {
-                let unread = SourceKind::Config.parts().iter().map(|p| Unread { part: *p, error: e.clone() }).collect();
-                Polled { payloads: vec![Payload::Merge(Dataset { unread, ..Default::default() })], error: Some(e) }
+                let unread = Dataset::not_read(SourceKind::Config.parts(), &e);
+                Polled { payloads: vec![Payload::Merge(unread)], error: Some(e) }
             }
         }
     }

@@ -22,15 +22,6 @@ impl Polled {
     }
 }
 
-impl From<Result<Vec<Payload>, SourceError>> for Polled {
-    fn from(r: Result<Vec<Payload>, SourceError>) -> Self {
-        match r {
-            Ok(payloads) => Polled { payloads, error: None },
-            Err(e) => Polled { payloads: Vec::new(), error: Some(e) },
-        }
-    }
-}
-
 /// What a source does on each poll.
 pub trait Poll: Send + 'static {
     fn base(&self) -> &super::PollerBase;
