@@ -221,6 +221,34 @@ async fn throttling_is_retried_until_it_succeeds_or_the_attempts_run_out() {
 }
 
 #[tokio::test]
+async fn a_background_pass_that_fails_asks_for_the_same_page_again() {
+    let throttled = || r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#.to_string();
+    let changed = mock!(aws_sdk_securityhub::Client::get_findings)
+        .match_requests(|r| r.filters().is_some_and(|f| !f.updated_at().is_empty()))
+        .then_http_response(|| http(200, findings_page(0..0, None)));
+    let first = mock!(aws_sdk_securityhub::Client::get_findings)
+        .match_requests(|r| r.next_token().is_none())
+        .then_http_response(|| http(200, findings_page(0..100, Some("p2"))));
+    let second = mock!(aws_sdk_securityhub::Client::get_findings)
+        .match_requests(|r| r.next_token() == Some("p2"))
+        .sequence()
+        .http_response(|| http(200, findings_page(100..150, None)))
+        .http_status(429, Some(throttled()))
+        .http_response(|| http(200, findings_page(100..150, None)))
+        .build();
+    let standards = standards_rule();
+    let mut sh = securityhub(&[&standards, &changed, &second, &first], RuleMode::MatchAny, 1);
+    ok(poll(&mut sh).await); // the cold load: pages 1 and 2
+    ok(poll(&mut sh).await); // changes, and page 1 of the background pass
+    assert!(failed(poll(&mut sh).await) == SourceError::Throttled { operation: "securityhub:GetFindings".into() });
+    // The pass goes on from page 2, and ends.
+    let last = ok(poll(&mut sh).await);
+    assert_eq!(first.num_calls(), 2, "page 1: the cold load's and the pass's, not a third");
+    assert_eq!(second.num_calls(), 3);
+    assert!(last.iter().any(|p| matches!(p, Payload::Sweep { seen, .. } if seen.len() == 150)));
+}
+
+#[tokio::test]
 async fn a_cold_load_that_fails_half_way_goes_on_from_where_it_stopped() {
     let throttled = || r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#.to_string();
     let pages = mock!(aws_sdk_securityhub::Client::get_findings)

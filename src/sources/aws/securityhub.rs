@@ -21,10 +21,8 @@ use crate::model::{
     Finding, FindingCompliance, Interner, Part, PartSet, RecordState, ResourceId, Severity, Sym, Timestamp,
     WorkflowStatus,
 };
-use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Standard, Unread};
+use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Standard};
 
-/// GetFindings' page size.
-const PAGE: i32 = SECURITY_HUB_PAGE;
 /// Re-read the enabled standards every this many polls.
 const STANDARDS_EVERY: u64 = 20;
 
@@ -125,7 +123,7 @@ impl SecurityHubPoller {
                 self.client
                     .get_findings()
                     .filters(filters.clone())
-                    .max_results(PAGE)
+                    .max_results(SECURITY_HUB_PAGE)
                     .set_next_token(token.clone())
                     .send()
             })
@@ -151,9 +149,33 @@ impl SecurityHubPoller {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "GetEnabledStandards failed; findings are read all the same");
-                Payload::Merge(unread(Part::Standards, &e))
+                Payload::Merge(Dataset::not_read(&[Part::Standards], &e))
             }
         }
+    }
+
+    /// The next page of the pass over the active set (begun at `started` if none is under way):
+    /// its findings, how far the pass has come, and the sweep that ends it after its last page.
+    /// A page that fails is asked for again next time.
+    async fn pass_page(&mut self, sink: &Sink, started: Timestamp) -> Result<PassPage, SourceError> {
+        if self.pass.started_at.is_none() {
+            self.pass = Pass { started_at: Some(started), ..Pass::default() };
+        }
+        let token = self.pass.token.clone();
+        let (findings, skipped, next) = self.page(sink, &active(), token).await?;
+        self.pass.pages += 1;
+        self.pass.seen.extend(findings.iter().map(|f| f.id.clone()));
+        self.pass.token = next;
+        let (pages, items) = (self.pass.pages, self.pass.seen.len() as u64);
+        let sweep = if self.pass.token.is_none() {
+            let pass = std::mem::take(&mut self.pass);
+            self.last_pass_pages = pass.pages.max(1);
+            let started_at = pass.started_at.expect("a pass that ran has a start");
+            Some(Payload::Sweep { seen: pass.seen, started_at })
+        } else {
+            None
+        };
+        Ok(PassPage { data: Dataset { findings, skipped, ..Default::default() }, pages, items, sweep })
     }
 
     /// Every ACTIVE finding, page by page, then a sweep of what is no longer there. What was
@@ -162,44 +184,27 @@ impl SecurityHubPoller {
     /// AWS's rate: a throttle near the end must not start it over).
     pub async fn cold_load(&mut self, sink: &Sink) -> Polled {
         let mut payloads = vec![self.standards_payload(sink).await];
-        let filters = active();
-        if self.pass.started_at.is_none() {
-            self.pass = Pass { started_at: Some(sink.now()), ..Pass::default() };
-        }
+        let started = self.pass.started_at.unwrap_or_else(|| sink.now());
         loop {
-            let token = self.pass.token.clone();
-            let (findings, skipped, next) = match self.page(sink, &filters, token).await {
+            let page = match self.pass_page(sink, started).await {
                 Ok(page) => page,
-                Err(e) => {
-                    payloads.push(Payload::Merge(unread(Part::Findings, &e)));
-                    return Polled::partial(payloads, e);
-                }
+                Err(e) => return findings_not_read(payloads, e),
             };
-            self.pass.pages += 1;
-            self.pass.seen.extend(findings.iter().map(|f| f.id.clone()));
             // Each page shows at once (and a long load keeps little in memory).
-            let data = Dataset { findings, skipped, ..Default::default() };
             let event = crate::sources::SourceEvent {
                 source: SourceKind::SecurityHub,
                 fetched_at: sink.now(),
-                result: Ok(Payload::Merge(data)),
+                result: Ok(Payload::Merge(page.data)),
             };
             sink.send(event).await;
-            let (pages, items) = (self.pass.pages, self.pass.seen.len() as u64);
-            super::progress(sink, SourceKind::SecurityHub, pages, items, self.s.get_findings.current()).await;
-            self.pass.token = next;
-            if self.pass.token.is_none() {
-                break;
+            super::progress(sink, SourceKind::SecurityHub, page.pages, page.items, self.s.get_findings.current()).await;
+            if let Some(sweep) = page.sweep {
+                // Later polls look for changes since the load began, not since it ended.
+                self.watermark = Some(started);
+                payloads.extend([sweep, findings_read()]);
+                return Polled { payloads, error: None };
             }
         }
-        let pass = std::mem::take(&mut self.pass);
-        let started_at = pass.started_at.expect("a cold load that ran has a start");
-        self.last_pass_pages = pass.pages.max(1);
-        // Later polls look for changes since the load began, not since it ended.
-        self.watermark = Some(started_at);
-        payloads.push(Payload::Sweep { seen: pass.seen, started_at });
-        payloads.push(Payload::Merge(Dataset { fresh: PartSet::of(&[Part::Findings]), ..Default::default() }));
-        Polled { payloads, error: None }
     }
 
     /// What changed since the watermark, and the next page(s) of the background pass.
@@ -219,10 +224,7 @@ impl SecurityHubPoller {
         loop {
             let (findings, skipped, next) = match self.page(sink, &changed, token).await {
                 Ok(page) => page,
-                Err(e) => {
-                    payloads.push(Payload::Merge(unread(Part::Findings, &e)));
-                    return Polled::partial(payloads, e);
-                }
+                Err(e) => return findings_not_read(payloads, e),
             };
             payloads.push(Payload::Merge(Dataset { findings, skipped, ..Default::default() }));
             token = next;
@@ -234,41 +236,40 @@ impl SecurityHubPoller {
         let polls_per_window = (self.s.reconcile.as_secs_f64() / self.base.interval.as_secs_f64().max(1.0)).max(1.0);
         let pages_per_poll = (f64::from(self.last_pass_pages) / polls_per_window).ceil().max(1.0) as u32;
         for _ in 0..pages_per_poll {
-            if self.pass.started_at.is_none() {
-                self.pass = Pass { started_at: Some(now), ..Pass::default() };
-            }
-            let token = self.pass.token.take();
-            let (findings, skipped, next) = match self.page(sink, &active(), token).await {
+            let page = match self.pass_page(sink, now).await {
                 Ok(page) => page,
-                Err(e) => {
-                    payloads.push(Payload::Merge(unread(Part::Findings, &e)));
-                    return Polled::partial(payloads, e);
-                }
+                Err(e) => return findings_not_read(payloads, e),
             };
-            self.pass.pages += 1;
-            self.pass.seen.extend(findings.iter().map(|f| f.id.clone()));
-            payloads.push(Payload::Merge(Dataset { findings, skipped, ..Default::default() }));
-            match next {
-                Some(t) => self.pass.token = Some(t),
-                None => {
-                    let pass = std::mem::take(&mut self.pass);
-                    self.last_pass_pages = pass.pages.max(1);
-                    payloads.push(Payload::Sweep {
-                        seen: pass.seen,
-                        started_at: pass.started_at.expect("a pass that ran has a start"),
-                    });
-                    break;
-                }
+            payloads.push(Payload::Merge(page.data));
+            if let Some(sweep) = page.sweep {
+                payloads.push(sweep);
+                break;
             }
         }
-        payloads.push(Payload::Merge(Dataset { fresh: PartSet::of(&[Part::Findings]), ..Default::default() }));
+        payloads.push(findings_read());
         Polled { payloads, error: None }
     }
 }
 
-/// A data set that says a part could not be read.
-fn unread(part: Part, error: &SourceError) -> Dataset {
-    Dataset { unread: vec![Unread { part, error: error.clone() }], ..Default::default() }
+/// One page of a pass over the active set.
+struct PassPage {
+    data: Dataset,
+    /// Pages and findings the pass has read so far.
+    pages: u32,
+    items: u64,
+    /// After the last page: the sweep of what the pass did not see.
+    sweep: Option<Payload>,
+}
+
+/// The findings were read in full.
+fn findings_read() -> Payload {
+    Payload::Merge(Dataset { fresh: PartSet::of(&[Part::Findings]), ..Default::default() })
+}
+
+/// A poll that could not read the findings in full: what it read, then that.
+fn findings_not_read(mut payloads: Vec<Payload>, error: SourceError) -> Polled {
+    payloads.push(Payload::Merge(Dataset::not_read(&[Part::Findings], &error)));
+    Polled::partial(payloads, error)
 }
 
 impl Poll for SecurityHubPoller {
