@@ -548,7 +548,11 @@ fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Window, t
         .enumerate()
         .map(|(i, row)| {
             let line = to_line(row, theme);
-            if cursor == Some(start + i) { line.patch_style(theme.style(Token::Selection)) } else { line }
+            if cursor == Some(start + i) {
+                Line::from(super::selected(line.spans, theme)).style(theme.style(Token::Selection))
+            } else {
+                line
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);

@@ -112,7 +112,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, name: &Sym, curs
             let mut line =
                 Line::from(r.segs.into_iter().map(|(t, s)| Span::styled(s, theme.style(t))).collect::<Vec<_>>());
             if i == cursor {
-                line = line.patch_style(theme.style(Token::Selection));
+                line = Line::from(super::selected(line.spans, theme)).style(theme.style(Token::Selection));
             } else if r.highlight {
                 line = line.patch_style(theme.style(Token::Key));
             }

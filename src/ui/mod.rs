@@ -65,6 +65,14 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
     }
 }
 
+/// The selection's style laid over every span of a line, so that the selection's colours win
+/// over each span's own (a span's foreground would otherwise stay, often unreadable on the
+/// selection's background).
+pub fn selected<'a>(spans: impl IntoIterator<Item = Span<'a>>, theme: &Theme) -> Vec<Span<'a>> {
+    let selection = theme.style(Token::Selection);
+    spans.into_iter().map(|s| s.patch_style(selection)).collect()
+}
+
 fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: &RenderContext) {
     let theme = ctx.theme;
     let wide = area.width >= layout::WIDE;
@@ -78,9 +86,7 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
             let summary = posture.pane_summary(kind, ctx.now);
             let mut title = panes::summary_spans(kind, &summary, theme, true);
             if kind == view.focus {
-                for s in &mut title {
-                    s.style = s.style.patch(theme.style(Token::Selection));
-                }
+                title = selected(title, theme);
             }
             spans.extend(title);
             spans.push(Span::styled("│", theme.style(Token::Border)));

@@ -106,20 +106,25 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
             let status = posture.control_status(i, now);
             let level = status.level();
             let count = status.failing().map_or_else(|| "—".to_string(), |n| n.to_string());
+            // On the selected row the selection's colours win over each cell's own.
+            let is_selected = focused && position == selected;
+            let style = |token: Token| {
+                let own = theme.style(token);
+                if is_selected { own.patch(theme.style(Token::Selection)) } else { own }
+            };
             let mut cells = vec![
-                Cell::from(status_text(level, compact)).style(theme.style(Token::for_status(level))),
-                Cell::from(clean(&control.id).into_owned()).style(theme.style(Token::Muted)),
+                Cell::from(status_text(level, compact)).style(style(Token::for_status(level))),
+                Cell::from(clean(&control.id).into_owned()).style(style(Token::Muted)),
                 Cell::from(truncate_end(&clean(&control.title), title_width as usize).into_owned())
-                    .style(theme.style(Token::Text)),
-                Cell::from(Line::from(count).right_aligned()).style(theme.style(Token::for_status(level))),
+                    .style(style(Token::Text)),
+                Cell::from(Line::from(count).right_aligned()).style(style(Token::for_status(level))),
             ];
             if show_extra {
                 let (token, text) = (extra.cell)(posture, i, now);
-                cells
-                    .push(Cell::from(truncate_end(&text, extra.width as usize).into_owned()).style(theme.style(token)));
+                cells.push(Cell::from(truncate_end(&text, extra.width as usize).into_owned()).style(style(token)));
             }
             let row = Row::new(cells);
-            if focused && position == selected { row.style(theme.style(Token::Selection)) } else { row }
+            if is_selected { row.style(theme.style(Token::Selection)) } else { row }
         })
         .collect();
     let mut widths = vec![
