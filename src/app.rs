@@ -3,26 +3,37 @@
 
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream};
+use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
 use crate::keymap::{Action, Keymap};
-use crate::model::ControlKind;
-use crate::sources::{self, Clock, Message, Sink, Source};
+use crate::links;
+use crate::model::{
+    ControlKind, Request, ResourceId, Section, SectionData, Subject, Sym, Timestamp, WorkflowStatus, Write,
+};
+use crate::sources::{self, Clock, Message, Responder, Sink, Source};
 use crate::store::Posture;
 use crate::theme::Theme;
-use crate::ui::detail::{ControlDetail, Target, resource_len};
-use crate::ui::{self, RenderContext, Screen, View};
+use crate::ui::detail::{ControlDetail, Target};
+use crate::ui::finding::FindingView;
+use crate::ui::resource::{Act, ResourceView};
+use crate::ui::{self, Dialog, RenderContext, Screen, View};
 
 /// What `update` asks the loop to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Quit,
     /// Poll every source now.
     Refresh,
+    /// A lookup or a confirmed write, for the responder.
+    Request(Request),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    /// Open this address with the system's opener.
+    Open(String),
 }
 
 /// Row counts do not depend on the width; any width will do for moving the cursor.
@@ -30,6 +41,83 @@ const ROW_WIDTH: usize = 80;
 
 /// Rows a page key moves.
 const PAGE: usize = 10;
+
+/// Rows and targets do not depend on the time: any time will do outside render.
+const ANY_TIME: Timestamp = Timestamp::UNIX_EPOCH;
+
+/// The lookup of everything about a resource.
+pub fn resource_lookup(posture: &Posture, id: &ResourceId) -> Request {
+    Request::Lookup {
+        subject: Subject::Resource(id.clone()),
+        sections: Section::RESOURCE.to_vec(),
+        remediation_rules: posture.remediation_configs().map(|r| r.rule.clone()).collect(),
+    }
+}
+
+/// The lookup of a finding in full and its history.
+pub fn finding_lookup(id: &Sym) -> Request {
+    Request::Lookup {
+        subject: Subject::Finding(id.clone()),
+        sections: Section::FINDING.to_vec(),
+        remediation_rules: Vec::new(),
+    }
+}
+
+/// Opens what a row names; returns the lookup the new screen needs.
+fn open(view: &mut View, posture: &Posture, target: Target) -> Vec<Command> {
+    let (next, commands) = match target {
+        Target::Resource(id) => {
+            let lookup = resource_lookup(posture, &id);
+            (Screen::Resource { id, cursor: 0 }, vec![Command::Request(lookup)])
+        }
+        Target::Finding(id) => {
+            let lookup = finding_lookup(&id);
+            (Screen::Finding { id, cursor: 0 }, vec![Command::Request(lookup)])
+        }
+        Target::Guardrail(name) => (Screen::Guardrail { name, cursor: 0 }, Vec::new()),
+        Target::Control(index) => {
+            let cursor = ControlDetail::new(posture, index, ROW_WIDTH).first_target();
+            (Screen::Control { index, cursor }, Vec::new())
+        }
+    };
+    view.back.push(view.screen.clone());
+    view.screen = next;
+    commands
+}
+
+/// Where Enter on the cursor row leads, on any screen.
+fn target_under_cursor(view: &View, posture: &Posture) -> Option<Target> {
+    match &view.screen {
+        Screen::Overview => {
+            posture.pane(view.focus).get(view.selected[view.focus.index()]).map(|&index| Target::Control(index))
+        }
+        Screen::Control { index, cursor } => ControlDetail::new(posture, *index, ROW_WIDTH).target(*cursor),
+        Screen::Resource { id, cursor } => {
+            ResourceView::new(posture, id, ROW_WIDTH, view.write, ANY_TIME).target(*cursor)
+        }
+        Screen::Finding { id, cursor } => FindingView::new(posture, id, ROW_WIDTH, view.write).target(*cursor),
+        Screen::Guardrail { .. } => None,
+    }
+}
+
+/// The console address of what is on screen: the row's resource or finding, else the screen's.
+fn link(view: &View, posture: &Posture) -> Option<String> {
+    let finding_url = |id: &Sym| {
+        posture.finding(id).map(links::finding_url).or_else(|| {
+            match posture.lookup(&Subject::Finding(id.clone()), Section::Detail).and_then(|s| s.data()) {
+                Some(SectionData::Detail(d)) => Some(links::finding_url(&d.finding)),
+                _ => None,
+            }
+        })
+    };
+    match (target_under_cursor(view, posture), &view.screen) {
+        (Some(Target::Resource(id)), _) => Some(links::resource_url(&id)),
+        (Some(Target::Finding(id)), Screen::Resource { .. } | Screen::Control { .. }) => finding_url(&id),
+        (_, Screen::Resource { id, .. }) => Some(links::resource_url(id)),
+        (_, Screen::Finding { id, .. }) => finding_url(id),
+        _ => None,
+    }
+}
 
 /// Applies one action to the view. Pure: reads the store, changes only the view.
 pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command> {
@@ -43,10 +131,20 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         }
         return Vec::new();
     }
+    if view.dialog.is_some() {
+        // Dialogs take their keys through `update_key`; actions do nothing meanwhile.
+        return Vec::new();
+    }
     match action {
         Action::Quit => unreachable!("handled above"),
         Action::Help => view.help = true,
-        Action::Refresh => return vec![Command::Refresh],
+        Action::Refresh => {
+            return match &view.screen {
+                Screen::Resource { id, .. } => vec![Command::Request(resource_lookup(posture, id))],
+                Screen::Finding { id, .. } => vec![Command::Request(finding_lookup(id))],
+                _ => vec![Command::Refresh],
+            };
+        }
         Action::NextPane | Action::PrevPane | Action::Preventive | Action::Detective | Action::Corrective => {
             let i = view.focus.index();
             view.focus = match action {
@@ -60,6 +158,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             view.back.clear();
         }
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            let write = view.write;
             let (cursor, len) = match &mut view.screen {
                 Screen::Overview => {
                     let len = posture.pane(view.focus).len();
@@ -67,7 +166,11 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                 }
                 Screen::Control { index, cursor } => (cursor, ControlDetail::new(posture, *index, ROW_WIDTH).len()),
                 Screen::Resource { id, cursor } => {
-                    let len = resource_len(posture, id);
+                    let len = ResourceView::new(posture, id, ROW_WIDTH, write, ANY_TIME).len();
+                    (cursor, len)
+                }
+                Screen::Finding { id, cursor } => {
+                    let len = FindingView::new(posture, id, ROW_WIDTH, write).len();
                     (cursor, len)
                 }
                 Screen::Guardrail { name, cursor } => {
@@ -77,30 +180,138 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             };
             *cursor = moved(*cursor, len, action);
         }
-        Action::Enter => match &view.screen {
-            Screen::Overview => {
-                if let Some(&index) = posture.pane(view.focus).get(view.selected[view.focus.index()]) {
-                    view.back.push(Screen::Overview);
-                    let cursor = ControlDetail::new(posture, index, ROW_WIDTH).first_target();
-                    view.screen = Screen::Control { index, cursor };
-                }
+        Action::Enter => {
+            if let Some(target) = target_under_cursor(view, posture) {
+                return open(view, posture, target);
             }
-            Screen::Control { index, cursor } => {
-                let next = match ControlDetail::new(posture, *index, ROW_WIDTH).target(*cursor) {
-                    Some(Target::Resource(id)) => Some(Screen::Resource { id, cursor: 0 }),
-                    Some(Target::Guardrail(name)) => Some(Screen::Guardrail { name, cursor: 0 }),
-                    None => None,
-                };
-                if let Some(next) = next {
-                    view.back.push(view.screen.clone());
-                    view.screen = next;
-                }
-            }
-            Screen::Resource { .. } | Screen::Guardrail { .. } => {}
-        },
+        }
         Action::Back => view.screen = view.back.pop().unwrap_or(Screen::Overview),
+        Action::Remediate => remediate(view, posture),
+        Action::Workflow => triage(view, posture),
+        Action::CopyLink | Action::OpenLink => match link(view, posture) {
+            Some(url) if action == Action::CopyLink => {
+                view.message = Some(format!("copied {url}"));
+                return vec![Command::Copy(url)];
+            }
+            Some(url) => {
+                view.message = Some(format!("opening {url}"));
+                return vec![Command::Open(url)];
+            }
+            None => view.message = Some("no console link here: open a resource or a finding".into()),
+        },
     }
     Vec::new()
+}
+
+const READ_ONLY: &str = "read-only: start vigil with --write to make corrective actions";
+
+/// `x`: the confirmation of the remediation the row (or the resource's only one) names.
+fn remediate(view: &mut View, posture: &Posture) {
+    let Screen::Resource { id, cursor } = &view.screen else {
+        view.message = Some("x starts a remediation from a resource's view: open the resource (Enter)".into());
+        return;
+    };
+    let act = ResourceView::new(posture, id, ROW_WIDTH, view.write, ANY_TIME).act(*cursor, true);
+    match (view.write, act) {
+        (false, _) => view.message = Some(READ_ONLY.into()),
+        (true, Some(Act::Remediate { rule, document })) => {
+            let write = Write::StartRemediation { rule, resource: id.clone(), document };
+            view.dialog = Some(Dialog::Confirm { write, confirm_focused: false });
+        }
+        (true, _) => {
+            view.message = Some("no remediation to start here: move to a failing rule's remediation row".into());
+        }
+    }
+}
+
+/// `w`: the workflow dialog for the finding on screen (or under the cursor).
+fn triage(view: &mut View, posture: &Posture) {
+    let act = match &view.screen {
+        Screen::Finding { id, .. } => FindingView::new(posture, id, ROW_WIDTH, view.write).triage(),
+        Screen::Resource { id, cursor } => {
+            ResourceView::new(posture, id, ROW_WIDTH, view.write, ANY_TIME).act(*cursor, false)
+        }
+        _ => None,
+    };
+    match (view.write, act) {
+        (false, _) => view.message = Some(READ_ONLY.into()),
+        (true, Some(Act::Triage { finding, product_arn })) => {
+            view.dialog =
+                Some(Dialog::Workflow { finding, product_arn, status: WorkflowStatus::Notified, note: String::new() });
+        }
+        (true, _) => {
+            view.message = Some("w changes a finding: open the finding (Enter) and wait for it to load".into());
+        }
+    }
+}
+
+/// The statuses `w` offers, in the order Tab goes through them.
+const WORKFLOW_CHOICES: [WorkflowStatus; 4] =
+    [WorkflowStatus::Notified, WorkflowStatus::Resolved, WorkflowStatus::Suppressed, WorkflowStatus::New];
+
+/// BatchUpdateFindings' limit on a note.
+const NOTE_MAX: usize = 512;
+
+/// Keys while a dialog is open: it takes every key (`None` when no dialog is open). Cancel has
+/// the focus; only `y`, or Enter on Confirm, makes the write.
+pub fn update_key(view: &mut View, key: &KeyEvent) -> Option<Vec<Command>> {
+    let dialog = view.dialog.as_mut()?;
+    if key.kind == KeyEventKind::Release {
+        return Some(Vec::new());
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        view.quit = true;
+        return Some(vec![Command::Quit]);
+    }
+    match dialog {
+        Dialog::Workflow { finding, product_arn, status, note } => match key.code {
+            KeyCode::Esc => {
+                view.dialog = None;
+                view.message = Some("cancelled: nothing was sent".into());
+            }
+            KeyCode::Tab | KeyCode::Right | KeyCode::BackTab | KeyCode::Left => {
+                let i = WORKFLOW_CHOICES.iter().position(|s| s == status).unwrap_or(0);
+                let step =
+                    if matches!(key.code, KeyCode::Tab | KeyCode::Right) { 1 } else { WORKFLOW_CHOICES.len() - 1 };
+                *status = WORKFLOW_CHOICES[(i + step) % WORKFLOW_CHOICES.len()];
+            }
+            KeyCode::Backspace => {
+                note.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() && note.chars().count() < NOTE_MAX => note.push(c),
+            KeyCode::Enter => {
+                let write = Write::SetWorkflow {
+                    finding: finding.clone(),
+                    product_arn: product_arn.clone(),
+                    status: *status,
+                    note: note.trim().to_string(),
+                };
+                view.dialog = Some(Dialog::Confirm { write, confirm_focused: false });
+            }
+            _ => {}
+        },
+        Dialog::Confirm { write, confirm_focused } => {
+            let confirmed = match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => true,
+                KeyCode::Enter => *confirm_focused,
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => false,
+                KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                    *confirm_focused = !*confirm_focused;
+                    return Some(Vec::new());
+                }
+                _ => return Some(Vec::new()),
+            };
+            let write = write.clone();
+            view.dialog = None;
+            if !confirmed {
+                view.message = Some("cancelled: nothing was sent".into());
+                return Some(Vec::new());
+            }
+            view.message = Some(format!("sent {}: {}", write.operation(), write.target()));
+            return Some(vec![Command::Request(Request::Write(write))]);
+        }
+    }
+    Some(Vec::new())
 }
 
 fn moved(cursor: usize, len: usize, action: Action) -> usize {
@@ -135,6 +346,8 @@ pub struct App {
     pub theme: Theme,
     pub keymap: Keymap,
     pub clock: Clock,
+    /// Answers lookups and makes confirmed writes; `None` where nothing can be looked up.
+    pub responder: Option<std::sync::Arc<dyn Responder>>,
 }
 
 impl App {
@@ -156,7 +369,8 @@ impl App {
             }
             sources::spawn(source, Sink::new(tx.clone(), self.clock.clone()).with_refresh(refresh_rx.clone()));
         }
-        drop(tx);
+        // Answers come back on the same channel as the sources' events.
+        let answers = Sink::new(tx, self.clock.clone());
 
         let mut input = EventStream::new();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -179,14 +393,14 @@ impl App {
             tokio::select! {
                 event = input.next() => match event {
                     Some(Ok(Event::Key(key))) => {
-                        if let Some(action) = self.keymap.action(&key) {
-                            for command in update(&mut self.view, &self.posture, action) {
-                                match command {
-                                    Command::Quit => return Ok(Exit::Quit),
-                                    Command::Refresh => {
-                                        refresh.send_modify(|n| *n += 1);
-                                        self.view.message = Some("refreshing every source now".into());
-                                    }
+                        let commands = match update_key(&mut self.view, &key) {
+                            Some(commands) => Some(commands),
+                            None => self.keymap.action(&key).map(|a| update(&mut self.view, &self.posture, a)),
+                        };
+                        if let Some(commands) = commands {
+                            for command in commands {
+                                if self.execute(command, &refresh, &answers) == Some(Exit::Quit) {
+                                    return Ok(Exit::Quit);
                                 }
                             }
                             dirty = true;
@@ -216,6 +430,37 @@ impl App {
         }
     }
 
+    /// Carries out one command of `update`; `Some` when the app must end.
+    fn execute(&mut self, command: Command, refresh: &tokio::sync::watch::Sender<u64>, answers: &Sink) -> Option<Exit> {
+        match command {
+            Command::Quit => return Some(Exit::Quit),
+            Command::Refresh => {
+                refresh.send_modify(|n| *n += 1);
+                self.view.message = Some("refreshing every source now".into());
+            }
+            Command::Request(request) => {
+                let Some(responder) = self.responder.clone() else {
+                    self.view.message = Some("nothing to look this up in: no source answers lookups here".into());
+                    return None;
+                };
+                if let Request::Lookup { subject, sections, .. } = &request {
+                    self.posture.begin_lookup(subject, sections, (self.clock)());
+                }
+                tokio::spawn(responder.respond(request, answers.clone()));
+            }
+            Command::Copy(text) => {
+                if let Err(e) = crate::terminal::copy_to_clipboard(&text) {
+                    self.view.message = Some(format!("could not copy: {e}"));
+                }
+            }
+            Command::Open(url) => match crate::terminal::open_with_system(&url) {
+                Ok(()) => {}
+                Err(e) => self.view.message = Some(format!("{e}; the link: {url}")),
+            },
+        }
+        None
+    }
+
     fn receive(&mut self, message: Message) {
         match message {
             Message::Event(event) => {
@@ -228,6 +473,7 @@ impl App {
                 tracing::info!(%text, "demo");
                 self.view.message = Some(text);
             }
+            Message::Answer(answer) => self.posture.answer(answer),
             Message::Account(id) => {
                 if let crate::ui::Banner::Live { account, .. } = &mut self.view.banner {
                     *account = Some(id);

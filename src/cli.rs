@@ -75,7 +75,7 @@ pub enum Command {
     /// its alarm fires), a notebook with direct internet access appears (Config and Security Hub
     /// flag it), automatic remediation runs and the notebook is compliant again. The narration
     /// shows in the status line.
-    Demo,
+    Demo(DemoArgs),
     /// Show or check a control catalog
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -135,6 +135,26 @@ pub struct WatchArgs {
     /// Guardrail tests to run offline and show as evidence of the preventive controls
     #[arg(long, value_name = "FILE")]
     pub guardrail_tests: Option<PathBuf>,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// The corrective actions: off unless asked for.
+#[derive(Debug, Args, Default, Clone)]
+pub struct WriteArgs {
+    /// Enable corrective actions (start a remediation with x, set a finding's workflow with w);
+    /// each asks for confirmation and is written to the audit log
+    #[arg(long)]
+    pub write: bool,
+    /// Audit log of every write (JSON lines, mode 0600) [default: audit.jsonl next to the log file]
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -233,6 +253,6 @@ mod tests {
     fn global_options_work_after_the_subcommand() {
         let cli = Cli::try_parse_from(["vigil", "demo", "--theme", "light"]).unwrap();
         assert_eq!(cli.global.theme.as_deref(), Some("light"));
-        assert!(matches!(cli.command, Some(Command::Demo)));
+        assert!(matches!(cli.command, Some(Command::Demo(_))));
     }
 }

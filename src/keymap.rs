@@ -25,10 +25,14 @@ pub enum Action {
     Back,
     Help,
     Refresh,
+    Remediate,
+    Workflow,
+    CopyLink,
+    OpenLink,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 20] = [
         Action::Quit,
         Action::NextPane,
         Action::PrevPane,
@@ -45,6 +49,10 @@ impl Action {
         Action::Back,
         Action::Help,
         Action::Refresh,
+        Action::Remediate,
+        Action::Workflow,
+        Action::CopyLink,
+        Action::OpenLink,
     ];
 
     /// The name used in the config file.
@@ -66,6 +74,10 @@ impl Action {
             Action::Back => "back",
             Action::Help => "help",
             Action::Refresh => "refresh",
+            Action::Remediate => "remediate",
+            Action::Workflow => "workflow",
+            Action::CopyLink => "copy_link",
+            Action::OpenLink => "open_link",
         }
     }
 
@@ -87,7 +99,11 @@ impl Action {
             Action::Enter => "drill in",
             Action::Back => "go back, close help",
             Action::Help => "this help",
-            Action::Refresh => "refresh now",
+            Action::Refresh => "refresh now (in a resource or finding: read it again)",
+            Action::Remediate => "start the remediation (with --write)",
+            Action::Workflow => "set a finding's workflow (with --write)",
+            Action::CopyLink => "copy the console link",
+            Action::OpenLink => "open the console link",
         }
     }
 
@@ -113,6 +129,10 @@ impl Action {
             Action::Back => &["esc", "h", "left"],
             Action::Help => &["?"],
             Action::Refresh => &["r"],
+            Action::Remediate => &["x"],
+            Action::Workflow => &["w"],
+            Action::CopyLink => &["y"],
+            Action::OpenLink => &["o"],
         }
     }
 }

@@ -5,12 +5,14 @@
 //! terminal live at the edges.
 
 pub mod app;
+pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod glob;
 pub mod keymap;
+pub mod links;
 pub mod located;
 pub mod model;
 pub mod policy;

@@ -1,14 +1,17 @@
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use vigil::app::{App, Exit};
-use vigil::cli::{CatalogCommand, Cli, Command, PolicyCommand, Settings, WatchArgs};
+use vigil::audit::AuditLog;
+use vigil::cli::{CatalogCommand, Cli, Command, PolicyCommand, Settings, WatchArgs, WriteArgs};
 use vigil::policy::Suite;
-use vigil::sources::demo::{DemoSource, Scenario};
+use vigil::sources::demo::{DemoResponder, DemoSource, Scenario};
 use vigil::sources::guardrails::GuardrailSource;
-use vigil::sources::{Clock, Source, system_clock};
+use vigil::sources::{Clock, Responder, Source, system_clock};
 use vigil::store::Posture;
 use vigil::ui::{Banner, View};
 use vigil::{commands, terminal};
@@ -24,7 +27,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Some(Command::Demo) => demo(settings),
+        Some(Command::Demo(args)) => demo(settings, args.write),
         Some(Command::Watch(args)) => watch(settings, args),
         None => watch(settings, WatchArgs::default()),
         Some(Command::Report(args)) => {
@@ -43,7 +46,8 @@ fn init_logging(settings: &Settings) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+    // At debug level the log holds finding details: owner only.
+    match vigil::audit::private_append(path) {
         Ok(file) => {
             let filter = EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
             tracing_subscriber::fmt()
@@ -56,19 +60,38 @@ fn init_logging(settings: &Settings) {
     }
 }
 
-fn demo(settings: Settings) -> ExitCode {
+/// The audit log when writes are on; an error when it cannot be opened (no write without it).
+fn audit_log(settings: &Settings, args: &WriteArgs) -> Result<Option<Arc<AuditLog>>, String> {
+    if !args.write {
+        return Ok(None);
+    }
+    let path = args.audit_log.clone().unwrap_or_else(|| settings.log_file.with_file_name("audit.jsonl"));
+    AuditLog::open(&path)
+        .map(|log| Some(Arc::new(log)))
+        .map_err(|e| format!("cannot open the audit log {}: {e}", path.display()))
+}
+
+fn demo(settings: Settings, write: WriteArgs) -> ExitCode {
     init_logging(&settings);
+    let audit = match audit_log(&settings, &write) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let scenario = Scenario::workshop();
     let banner = Banner::Demo { title: scenario.title.clone() };
+    let demo = DemoSource::new(scenario);
+    let responder: Arc<dyn Responder> = Arc::new(DemoResponder::new(demo.script(), audit, Duration::from_secs(3)));
     #[allow(unused_mut)]
-    let mut sources: Vec<Box<dyn Source>> =
-        vec![Box::new(DemoSource::new(scenario)), Box::new(GuardrailSource::new(Suite::workshop()))];
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(demo), Box::new(GuardrailSource::new(Suite::workshop()))];
     #[cfg(debug_assertions)]
     if fault::injected("source-panic") {
         sources.push(Box::new(fault::PanickingSource));
     }
     let Some(runtime) = runtime() else { return ExitCode::FAILURE };
-    run_tui(runtime, settings, banner, sources, system_clock())
+    run_tui(runtime, settings, banner, sources, system_clock(), Some(responder), write.write)
 }
 
 /// Faults the pseudo-terminal tests inject through `VIGIL_FAULT`, in debug builds only.
@@ -101,8 +124,16 @@ mod fault {
 
 #[cfg(feature = "aws")]
 fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
+    use vigil::sources::aws::drill::AwsResponder;
     use vigil::sources::aws::{self, AccountResolver, AccountSource, Mode, Pollers, Scope};
     init_logging(&settings);
+    let audit = match audit_log(&settings, &args.write) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let aws_settings = settings.config.aws.clone();
     let Some(runtime) = runtime() else { return ExitCode::FAILURE };
     let sdk = runtime.block_on(aws::load(&aws_settings));
@@ -127,6 +158,16 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
     let clock = system_clock();
     let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Watch, clock.clone());
     let scope = Scope { account: String::new(), region: region.clone() };
+    let responder: Arc<dyn Responder> = Arc::new(AwsResponder::new(
+        &sdk,
+        scope.clone(),
+        resolver.clone(),
+        aws::retry(&aws_settings, Mode::Watch),
+        aws_settings.profile.clone(),
+        aws_settings.rate_limits.config,
+        audit,
+        Duration::from_secs(5),
+    ));
     let pollers = Pollers::new(&sdk, &aws_settings, scope, resolver.clone(), &settings.catalog, Mode::Watch);
     let mut sources = pollers.into_sources();
     sources.push(Box::new(AccountSource(resolver)));
@@ -134,7 +175,7 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
         sources.push(Box::new(GuardrailSource::new(suite)));
     }
     let banner = Banner::Live { profile: aws_settings.profile.clone(), region, account: None };
-    run_tui(runtime, settings, banner, sources, clock)
+    run_tui(runtime, settings, banner, sources, clock, Some(responder), args.write.write)
 }
 
 #[cfg(not(feature = "aws"))]
@@ -161,14 +202,19 @@ fn run_tui(
     banner: Banner,
     sources: Vec<Box<dyn Source>>,
     clock: Clock,
+    responder: Option<Arc<dyn Responder>>,
+    write: bool,
 ) -> ExitCode {
     terminal::install_panic_hook(std::thread::current().id());
+    let mut view = View::new(banner);
+    view.write = write;
     let app = App {
         posture: Posture::new(settings.catalog),
-        view: View::new(banner),
+        view,
         theme: settings.theme,
         keymap: settings.keymap,
         clock,
+        responder,
     };
     let result = runtime.block_on(async move {
         let (mut tui, guard) = terminal::enter()?;

@@ -3,9 +3,11 @@
 //! Everything here is plain data. Strings that come from a source are untrusted and must go
 //! through `ui::text` before they reach the terminal.
 
+pub mod config_types;
 mod event;
 mod evidence;
 mod intern;
+mod lookup;
 mod part;
 mod resource;
 mod status;
@@ -13,6 +15,7 @@ mod status;
 pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread};
 pub use evidence::*;
 pub use intern::{Interner, Sym};
+pub use lookup::*;
 pub use part::{Part, PartSet};
 pub use resource::{ResourceId, ResourceType};
 pub use status::{FailCount, Status, StatusLevel, Verdict};

@@ -81,6 +81,29 @@ impl ResourceId {
         }
     }
 
+    /// The resource id Config knows it by (a bucket's or notebook's name, not its ARN): the
+    /// inverse of [`ResourceId::from_config`]. `None` for a type Config has no name for (Security
+    /// Hub's own type names). SageMaker lowercases names in ARNs, so a mixed-case SageMaker name
+    /// comes back lowercased.
+    pub fn config_id(&self) -> Option<&str> {
+        if !self.kind.starts_with("AWS::") {
+            return None;
+        }
+        if !self.is_arn() {
+            return Some(&self.id);
+        }
+        let Some(t) = TYPES.iter().find(|t| t.cfn == &*self.kind) else { return Some(&self.id) };
+        match t.shape {
+            ArnShape::Regional { prefix, .. } => {
+                // arn:partition:service:region:account:{prefix}{id}
+                let resource = self.id.splitn(6, ':').nth(5)?;
+                Some(resource.strip_prefix(prefix).unwrap_or(resource))
+            }
+            ArnShape::Global { .. } => self.id.splitn(6, ':').nth(5),
+            ArnShape::Verbatim => Some(&self.id),
+        }
+    }
+
     fn identity(&self) -> (&str, &str, Option<(&str, &str)>) {
         let scope = if self.is_arn() { None } else { Some((&*self.account, &*self.region)) };
         (&self.kind, &self.id, scope)
@@ -213,6 +236,17 @@ mod tests {
 
     fn hub(i: &mut Interner, t: &str, id: &str) -> ResourceId {
         ResourceId::from_security_hub(i, t, id, "123456789012", "us-east-1")
+    }
+
+    #[test]
+    fn config_ids_come_back_from_the_arn() {
+        let mut i = Interner::new();
+        assert_eq!(config(&mut i, "AWS::S3::Bucket", "ml-data").config_id(), Some("ml-data"));
+        assert_eq!(hub(&mut i, "AwsS3Bucket", "arn:aws:s3:::ml-data").config_id(), Some("ml-data"));
+        assert_eq!(config(&mut i, "AWS::SageMaker::NotebookInstance", "nb-1").config_id(), Some("nb-1"));
+        assert_eq!(config(&mut i, "AWS::EC2::VPC", "vpc-0a1").config_id(), Some("vpc-0a1"));
+        assert_eq!(config(&mut i, "AWS::IAM::Role", "AROAEXAMPLE").config_id(), Some("AROAEXAMPLE"));
+        assert_eq!(hub(&mut i, "AwsEc2Instance", "arn:aws:ec2:us-east-1:1:instance/i-1").config_id(), None);
     }
 
     #[test]

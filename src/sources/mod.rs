@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 // The store's input language lives with the model; sources speak it.
-pub use crate::model::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread};
+pub use crate::model::{Answer, Dataset, Payload, Request, SourceError, SourceEvent, SourceKind, Standard, Unread};
 
 use crate::model::Timestamp;
 
@@ -30,6 +30,8 @@ pub enum Message {
     Narration(String),
     /// The account id, once STS has said it.
     Account(String),
+    /// A responder's answer to a lookup or a write.
+    Answer(Answer),
 }
 
 /// The clock sources stamp their events with; injected so tests control time.
@@ -84,6 +86,10 @@ impl Sink {
         self.tx.send(Message::Account(id)).await.is_ok()
     }
 
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
     pub fn now(&self) -> Timestamp {
         (self.clock)()
     }
@@ -91,6 +97,10 @@ impl Sink {
     /// Sends; `false` once the app has gone, so that the source can stop.
     pub async fn send(&self, event: SourceEvent) -> bool {
         self.tx.send(Message::Event(event)).await.is_ok()
+    }
+
+    pub async fn answer(&self, answer: Answer) -> bool {
+        self.tx.send(Message::Answer(answer)).await.is_ok()
     }
 
     pub async fn narrate(&self, text: String) -> bool {
@@ -126,6 +136,13 @@ pub trait Source: Send + 'static {
 
     /// Runs until the sink closes.
     fn run(self: Box<Self>, sink: Sink) -> SourceFuture;
+}
+
+/// Answers what the drill-down asks (a resource's history, a finding in full) and makes the
+/// corrective actions the user confirmed: live AWS, the demo and the tests each have one.
+pub trait Responder: Send + Sync + 'static {
+    /// Answers `request` through `sink`, one [`Answer`] per section or per change of a write.
+    fn respond(&self, request: Request, sink: Sink) -> SourceFuture;
 }
 
 /// Starts a source in its own task. If it panics, each kind it feeds is reported failed with

@@ -6,6 +6,7 @@
 
 mod health;
 mod ledger;
+mod lookups;
 mod queries;
 mod status;
 
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 pub use health::{Health, PartState, SourceState};
 pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence};
+pub use lookups::{SectionState, WriteRecord};
 pub use status::{PaneSummary, REMEDIATION_SLOW};
 
 use crate::catalog::Catalog;
@@ -48,6 +50,7 @@ pub struct Posture {
     guardrails: BTreeMap<Sym, GuardrailResult>,
     standards: Vec<Standard>,
     ledger: Ledger,
+    lookups: lookups::Lookups,
 }
 
 impl Posture {
@@ -71,6 +74,7 @@ impl Posture {
             guardrails: BTreeMap::new(),
             standards: Vec::new(),
             ledger,
+            lookups: Default::default(),
         }
     }
 
@@ -79,6 +83,48 @@ impl Posture {
         let s = &mut self.sources[kind.index()];
         s.registered = true;
         s.interval = interval;
+    }
+
+    /// Marks a lookup's sections as loading (the drill-down asked for them).
+    pub fn begin_lookup(
+        &mut self,
+        subject: &crate::model::Subject,
+        sections: &[crate::model::Section],
+        now: Timestamp,
+    ) {
+        self.lookups.begin(subject, sections, now);
+    }
+
+    /// Stores a responder's answer: a section of a lookup, or news of a write. A write AWS
+    /// accepted shows at once where the pollers would show it later: a remediation's state among
+    /// the executions, a finding's new workflow (BatchUpdateFindings keeps `UpdatedAt`, so the
+    /// incremental poll would not bring it back).
+    pub fn answer(&mut self, answer: crate::model::Answer) {
+        use crate::model::{Answer, Write, WriteState};
+        if let Answer::Write { write, at, state: WriteState::Accepted { execution, detail } } = &answer {
+            match write {
+                Write::StartRemediation { rule, resource, .. } => {
+                    if let Some(state) = execution {
+                        let invoked_at = self.lookups.writes().find(|w| w.write == *write).map_or(*at, |w| w.first_at);
+                        self.upsert_execution(RemediationExecution {
+                            rule: rule.clone(),
+                            resource: resource.clone(),
+                            state: *state,
+                            invoked_at,
+                            updated_at: *at,
+                            message: detail.as_deref().map(Into::into),
+                        });
+                    }
+                }
+                Write::SetWorkflow { finding, status, .. } => {
+                    if let Some(mut f) = self.findings.get(finding).cloned() {
+                        f.workflow = *status;
+                        self.upsert_finding(f);
+                    }
+                }
+            }
+        }
+        self.lookups.answer(answer);
     }
 
     /// Applies one event. Data older than what is held is ignored; an equal timestamp with new

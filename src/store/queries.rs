@@ -134,6 +134,14 @@ impl Posture {
         (0..self.ledger.controls.len()).filter(|&i| self.ledger.controls[i].failing.contains_key(id)).collect()
     }
 
+    /// The controls a rule is bound to, corrective ones first.
+    pub fn controls_of_rule(&self, rule: &str) -> Vec<usize> {
+        let mut out: Vec<usize> =
+            (0..self.ledger.controls.len()).filter(|&i| self.ledger.controls[i].rules.contains(rule)).collect();
+        out.sort_by_key(|&i| (self.catalog.controls[i].kind != ControlKind::Corrective, i));
+        out
+    }
+
     /// Whether no source has delivered any data yet.
     pub fn is_empty(&self) -> bool {
         self.sources.iter().all(|s| s.last_ok.is_none())
@@ -142,5 +150,26 @@ impl Posture {
     /// The controls of one pane, as catalog indexes.
     pub fn pane(&self, kind: ControlKind) -> Vec<usize> {
         self.catalog.of_kind(kind).map(|(i, _)| i).collect()
+    }
+}
+
+impl Posture {
+    /// A section of a lookup, if it was asked for.
+    pub fn lookup(
+        &self,
+        subject: &crate::model::Subject,
+        section: crate::model::Section,
+    ) -> Option<&super::SectionState> {
+        self.lookups.section(subject, section)
+    }
+
+    /// The writes made on `subject`, oldest first.
+    pub fn writes_on<'a>(&'a self, subject: &crate::model::Subject) -> impl Iterator<Item = &'a super::WriteRecord> {
+        self.lookups.writes_on(subject)
+    }
+
+    /// Every write made this session that is still kept, oldest first.
+    pub fn writes(&self) -> impl Iterator<Item = &super::WriteRecord> {
+        self.lookups.writes()
     }
 }

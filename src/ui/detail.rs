@@ -3,49 +3,17 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
 
+pub use super::list::Target;
+use super::list::{Seg, Window, compliance_level, heading, level_seg, render_rows, seg, short_type};
 use super::text::{clean, truncate_end, truncate_start};
 use super::view::window_start;
 use crate::model::{
-    AlarmState, ConfigCompliance, ControlKind, ExecutionState, Finding, FindingCompliance, Part, ResourceId, Severity,
-    Status, StatusLevel, Sym, Timestamp,
+    AlarmState, ConfigCompliance, ControlKind, ExecutionState, Finding, Part, ResourceId, Severity, Status,
+    StatusLevel, Timestamp,
 };
 use crate::store::{GUARDRAIL_TEST, Posture};
 use crate::theme::{Theme, Token};
-
-/// A piece of a row: its meaning and its text.
-type Seg = (Token, String);
-
-fn seg(token: Token, text: impl Into<String>) -> Seg {
-    (token, text.into())
-}
-
-fn level_seg(level: StatusLevel) -> Seg {
-    seg(Token::for_status(level), format!("{} ", level.symbol()))
-}
-
-fn heading(text: String) -> Vec<Seg> {
-    vec![seg(Token::Title, text)]
-}
-
-fn time(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// The short form of a resource type: `NotebookInstance` for `AWS::SageMaker::NotebookInstance`.
-fn short_type(kind: &str) -> &str {
-    kind.rsplit("::").next().unwrap_or(kind)
-}
-
-/// What Enter on a row leads to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Target {
-    Resource(ResourceId),
-    /// A guardrail test, by name: its explanation.
-    Guardrail(Sym),
-}
 
 /// One control's detail, as a list of rows.
 pub struct ControlDetail<'a> {
@@ -94,7 +62,7 @@ impl<'a> ControlDetail<'a> {
         }
     }
 
-    /// Where Enter on `row` leads: a failing resource, or a finding's resource.
+    /// Where Enter on `row` leads: a failing resource, a finding, a guardrail test.
     pub fn target(&self, row: usize) -> Option<Target> {
         let acc = self.posture.evidence(self.index);
         if let Some((_, target)) = self.head_targets.iter().find(|(r, _)| *r == row) {
@@ -109,8 +77,7 @@ impl<'a> ControlDetail<'a> {
         }
         if (self.findings_start()..self.len()).contains(&row) {
             let (_, id) = acc.findings.iter().nth(row - self.findings_start())?;
-            let f = self.posture.finding(id)?;
-            return f.resources.first().cloned().map(Target::Resource);
+            return Some(Target::Finding(id.clone()));
         }
         None
     }
@@ -197,14 +164,6 @@ fn finding_row(f: &Finding, width: usize) -> Vec<Seg> {
         seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()),
         seg(Token::Muted, format!("  {resource}")),
     ]
-}
-
-fn compliance_level(c: Option<ConfigCompliance>) -> StatusLevel {
-    match c {
-        Some(ConfigCompliance::Compliant) => StatusLevel::Pass,
-        Some(ConfigCompliance::NonCompliant) => StatusLevel::Fail,
-        _ => StatusLevel::Unknown,
-    }
 }
 
 /// The evidence section of a control: every binding with what is held for it.
@@ -425,139 +384,6 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
     (rows, targets)
 }
 
-/// Everything held about one resource, as a list of rows.
-pub fn resource_rows(posture: &Posture, id: &ResourceId, width: usize) -> Vec<Vec<Seg>> {
-    let mut rows = vec![
-        vec![seg(Token::Muted, "Type     "), seg(Token::Text, clean(&id.kind).into_owned())],
-        vec![
-            seg(Token::Muted, "Id       "),
-            seg(Token::Text, truncate_start(&clean(&id.id), width.saturating_sub(9)).into_owned()),
-        ],
-        vec![
-            seg(Token::Muted, "Account  "),
-            seg(Token::Text, clean(&id.account).into_owned()),
-            seg(Token::Muted, "   Region  "),
-            seg(Token::Text, clean(&id.region).into_owned()),
-        ],
-    ];
-    let failing = posture.controls_failing(id);
-    if !failing.is_empty() {
-        rows.push(heading(format!("Failing under ({})", failing.len())));
-        for i in failing {
-            let c = posture.control(i);
-            rows.push(vec![
-                level_seg(StatusLevel::Fail),
-                seg(Token::Muted, format!("{} ", clean(&c.id))),
-                seg(Token::Text, clean(&c.title).into_owned()),
-            ]);
-        }
-    }
-    let Some(entry) = posture.resource(id) else {
-        rows.push(vec![seg(Token::Muted, "No evaluations, findings or remediations are held for this resource.")]);
-        return rows;
-    };
-    if !entry.evaluations.is_empty() {
-        rows.push(heading(format!("Config evaluations ({})", entry.evaluations.len())));
-        for rule in &entry.evaluations {
-            if let Some(e) = posture.evaluation(rule, id) {
-                let mut row = vec![
-                    level_seg(compliance_level(Some(e.compliance))),
-                    seg(Token::Text, format!("{}  ", clean(rule))),
-                    seg(Token::Muted, format!("{}  recorded {}", e.compliance, time(e.recorded_at))),
-                ];
-                if let Some(a) = &e.annotation {
-                    row.push(seg(Token::Muted, format!("  {}", clean(a))));
-                }
-                rows.push(row);
-            }
-        }
-    }
-    if !entry.findings.is_empty() {
-        rows.push(heading(format!("Findings ({})", entry.findings.len())));
-        let mut findings: Vec<&Finding> = entry.findings.iter().filter_map(|f| posture.finding(f)).collect();
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
-        for f in findings {
-            let compliance = match f.compliance {
-                Some(FindingCompliance::Failed) => seg(Token::Fail, "FAILED "),
-                Some(c) => seg(Token::Muted, format!("{c} ")),
-                None => seg(Token::Muted, ""),
-            };
-            rows.push(vec![
-                seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
-                seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
-                compliance,
-                seg(Token::Text, clean(&f.title).into_owned()),
-                seg(Token::Muted, format!("  {} · updated {}", clean(&f.product), time(f.updated_at))),
-            ]);
-        }
-    }
-    if !entry.executions.is_empty() {
-        rows.push(heading(format!("Remediation ({})", entry.executions.len())));
-        for rule in &entry.executions {
-            if let Some(x) = posture.execution(rule, id) {
-                let level = match x.state {
-                    ExecutionState::Succeeded => StatusLevel::Pass,
-                    ExecutionState::Failed => StatusLevel::Fail,
-                    ExecutionState::Queued | ExecutionState::InProgress => StatusLevel::Warn,
-                    ExecutionState::Unknown => StatusLevel::Unknown,
-                };
-                let mut row = vec![
-                    level_seg(level),
-                    seg(Token::Text, format!("{}  ", clean(rule))),
-                    seg(Token::for_status(level), x.state.to_string()),
-                    seg(Token::Muted, format!("  invoked {} · updated {}", time(x.invoked_at), time(x.updated_at))),
-                ];
-                if let Some(m) = &x.message {
-                    row.push(seg(Token::Muted, format!("  {}", clean(m))));
-                }
-                rows.push(row);
-            }
-        }
-    }
-    rows
-}
-
-fn to_line(row: Vec<Seg>, theme: &Theme) -> Line<'static> {
-    Line::from(row.into_iter().map(|(t, s)| Span::styled(s, theme.style(t))).collect::<Vec<_>>())
-}
-
-/// The rows on screen of a longer list.
-struct Window {
-    rows: Vec<Vec<Seg>>,
-    /// The list position of the first row shown.
-    start: usize,
-    /// The list's length.
-    total: usize,
-    cursor: Option<usize>,
-}
-
-/// Draws a list's window in a bordered block, with the cursor row highlighted when given.
-fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Window, theme: &Theme) {
-    let Window { rows, start, total, cursor } = window;
-    let mut block = Block::bordered().border_style(theme.style(Token::Border)).title(to_line(title, theme));
-    let height = area.height.saturating_sub(2) as usize;
-    if total > height {
-        let shown_to = (start + height).min(total);
-        block = block.title_bottom(
-            Line::from(Span::styled(format!(" {}-{} of {total} ", start + 1, shown_to), theme.style(Token::Muted)))
-                .right_aligned(),
-        );
-    }
-    let lines: Vec<Line> = rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let line = to_line(row, theme);
-            if cursor == Some(start + i) {
-                Line::from(super::selected(line.spans, theme)).style(theme.style(Token::Selection))
-            } else {
-                line
-            }
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
-}
-
 /// The selected control's detail, with a cursor when drilled in.
 pub fn render_control(
     frame: &mut Frame,
@@ -575,32 +401,4 @@ pub fn render_control(
     let rows = detail.rows(start, height, inner_width);
     let window = Window { rows, start, total: detail.len(), cursor };
     render_rows(frame, area, detail.title(now), window, theme);
-}
-
-/// One resource's detail.
-pub fn render_resource(
-    frame: &mut Frame,
-    area: Rect,
-    posture: &Posture,
-    id: &ResourceId,
-    cursor: usize,
-    theme: &Theme,
-) {
-    let inner_width = area.width.saturating_sub(2) as usize;
-    let rows = resource_rows(posture, id, inner_width);
-    let height = area.height.saturating_sub(2) as usize;
-    let total = rows.len();
-    let start = window_start(total, cursor, height);
-    let title = vec![
-        seg(Token::Title, " Resource "),
-        seg(Token::Text, format!("{} ", truncate_start(&clean(id.short_name()), inner_width.saturating_sub(12)))),
-    ];
-    let visible: Vec<_> = rows.into_iter().skip(start).take(height).collect();
-    let window = Window { rows: visible, start, total, cursor: Some(cursor) };
-    render_rows(frame, area, title, window, theme);
-}
-
-/// The number of rows of a resource's detail, for moving the cursor.
-pub fn resource_len(posture: &Posture, id: &ResourceId) -> usize {
-    resource_rows(posture, id, 80).len()
 }

@@ -2,6 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -28,6 +29,10 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             let account = account.as_deref().unwrap_or("account unknown");
             left.push(Span::styled(format!(" {} · {} · {} ", clean(profile), clean(region), clean(account)), header));
         }
+    }
+    if view.write {
+        // Writes are on: the badge is in the fail colour so nobody forgets.
+        left.push(Span::styled(" WRITE ", theme.style(Token::Fail).patch(header).add_modifier(Modifier::REVERSED)));
     }
     let overall = posture.overall_summary(now);
     left.push(Span::styled(" │ Posture ", header));

@@ -1,11 +1,15 @@
 //! Rendering: a pure function of the store, the view, the theme and the time.
 
 pub mod detail;
+pub mod dialog;
+pub mod finding;
 pub mod guardrail;
 mod header;
 mod help;
 pub mod layout;
+pub mod list;
 mod panes;
+pub mod resource;
 mod status_line;
 pub mod text;
 mod view;
@@ -15,7 +19,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub use view::{Banner, Screen, View, window_start};
+pub use view::{Banner, Dialog, Screen, View, window_start};
 
 use crate::keymap::Keymap;
 use crate::model::{ControlKind, Timestamp};
@@ -50,7 +54,13 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
         Screen::Resource { id, cursor } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
-            detail::render_resource(frame, body, posture, id, *cursor, theme);
+            resource::render(frame, body, posture, id, *cursor, view.write, theme, ctx.now);
+            status_line::render(frame, status, view, ctx.keymap, theme);
+        }
+        Screen::Finding { id, cursor } => {
+            let (header, body, status) = layout::full(area);
+            header::render(frame, header, posture, view, theme, ctx.now);
+            finding::render(frame, body, posture, id, *cursor, view.write, theme, ctx.now);
             status_line::render(frame, status, view, ctx.keymap, theme);
         }
         Screen::Guardrail { name, cursor } => {
@@ -59,6 +69,9 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
             guardrail::render(frame, body, posture, name, *cursor, theme);
             status_line::render(frame, status, view, ctx.keymap, theme);
         }
+    }
+    if let Some(d) = &view.dialog {
+        dialog::render(frame, area, posture, d, theme);
     }
     if view.help {
         help::render(frame, area, ctx.keymap, theme);

@@ -26,7 +26,22 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ],
-        Screen::Resource { .. } | Screen::Guardrail { .. } => {
+        Screen::Resource { .. } => &[
+            (Action::Down, "move"),
+            (Action::Enter, "open"),
+            (Action::Remediate, "fix"),
+            (Action::CopyLink, "link"),
+            (Action::Refresh, "reload"),
+            (Action::Back, "back"),
+        ],
+        Screen::Finding { .. } => &[
+            (Action::Down, "move"),
+            (Action::Enter, "resource"),
+            (Action::Workflow, "workflow"),
+            (Action::CopyLink, "link"),
+            (Action::Back, "back"),
+        ],
+        Screen::Guardrail { .. } => {
             &[(Action::Down, "move"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")]
         }
     };

@@ -47,6 +47,39 @@ pub fn truncate_start(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Breaks text into lines of at most `cells` cells, at spaces where it can and inside a word
+/// only when the word alone is longer than a line. Line breaks in the text are kept.
+pub fn wrap(s: &str, cells: usize) -> Vec<String> {
+    let cells = cells.max(1);
+    let mut out = Vec::new();
+    for paragraph in s.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let needed = width(&line) + usize::from(!line.is_empty()) + width(word);
+            if needed <= cells {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                continue;
+            }
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+            }
+            let mut rest: Vec<char> = word.chars().collect();
+            while width(&rest.iter().collect::<String>()) > cells {
+                let head = fitting(rest.iter().copied(), cells);
+                let n = head.len().max(1);
+                out.push(rest[..n].iter().collect());
+                rest.drain(..n);
+            }
+            line = rest.into_iter().collect();
+        }
+        out.push(line);
+    }
+    out
+}
+
 /// Pads or cuts to exactly `cells` cells.
 pub fn fit(s: &str, cells: usize) -> String {
     let t = truncate_end(s, cells);
@@ -85,6 +118,14 @@ pub fn sparkline<'a>(values: impl DoubleEndedIterator<Item = &'a f64>, cells: us
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_only_splits_long_words() {
+        assert_eq!(wrap("the quick brown fox", 10), vec!["the quick", "brown fox"]);
+        assert_eq!(wrap("arn:aws:sagemaker:us-east-1", 10), vec!["arn:aws:sa", "gemaker:us", "-east-1"]);
+        assert_eq!(wrap("a\n\nb", 10), vec!["a", "", "b"]);
+        assert!(wrap("x y z", 1).iter().all(|l| width(l) <= 1));
+    }
 
     #[test]
     fn truncation_keeps_the_distinctive_end_of_ids() {

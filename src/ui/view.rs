@@ -1,6 +1,6 @@
 //! What the user is looking at: pure data that `update` changes and `render` draws.
 
-use crate::model::{ControlKind, ResourceId, Sym};
+use crate::model::{ControlKind, ResourceId, Sym, WorkflowStatus, Write};
 
 /// The screen in the main area.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +13,17 @@ pub enum Screen {
     Resource { id: ResourceId, cursor: usize },
     /// A guardrail test's explanation.
     Guardrail { name: Sym, cursor: usize },
+    /// One finding in full, with its history.
+    Finding { id: Sym, cursor: usize },
+}
+
+/// A dialog over the screen; it takes every key until it closes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    /// Choosing a finding's new workflow status and typing its note.
+    Workflow { finding: Sym, product_arn: Box<str>, status: WorkflowStatus, note: String },
+    /// The exact call, before it is made. Cancel has the focus; `y` confirms.
+    Confirm { write: Write, confirm_focused: bool },
 }
 
 /// What the header says the dashboard is watching.
@@ -36,6 +47,9 @@ pub struct View {
     /// The demo's narration, or a short message for the user.
     pub message: Option<String>,
     pub quit: bool,
+    /// Whether vigil was started with `--write`: corrective actions are enabled.
+    pub write: bool,
+    pub dialog: Option<Dialog>,
 }
 
 impl View {
@@ -49,6 +63,8 @@ impl View {
             help: false,
             message: None,
             quit: false,
+            write: false,
+            dialog: None,
         }
     }
 }

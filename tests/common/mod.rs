@@ -33,6 +33,28 @@ pub fn at(seconds: i64) -> Timestamp {
 
 /// The demo's store and narration as they stand `seconds` after it starts at [`t0`].
 pub fn demo(seconds: u64) -> (Posture, View) {
+    let (_, posture, view) = demo_script(seconds);
+    (posture, view)
+}
+
+/// Answers a lookup from the demo's script, as its responder would.
+pub fn answer(script: &DemoScript, posture: &mut Posture, request: &vigil::model::Request, now: Timestamp) {
+    if let vigil::model::Request::Lookup { subject, sections, .. } = request {
+        posture.begin_lookup(subject, sections, now);
+        for section in sections {
+            let result = script.lookup(subject, *section);
+            posture.answer(vigil::model::Answer::Section {
+                subject: subject.clone(),
+                section: *section,
+                at: now,
+                result,
+            });
+        }
+    }
+}
+
+/// The demo's script too, to answer lookups with.
+pub fn demo_script(seconds: u64) -> (DemoScript, Posture, View) {
     let mut script = DemoScript::new(Scenario::workshop(), t0());
     let mut posture = Posture::new(Catalog::default_catalog());
     for (kind, interval) in DemoScript::feeds() {
@@ -53,7 +75,7 @@ pub fn demo(seconds: u64) -> (Posture, View) {
             match m {
                 Message::Event(e) => posture.apply(e),
                 Message::Narration(text) => view.message = Some(text),
-                Message::Account(_) => {}
+                Message::Account(_) | Message::Answer(_) => {}
             }
         }
         let (t, next) = script.next_moment();
@@ -62,7 +84,7 @@ pub fn demo(seconds: u64) -> (Posture, View) {
         }
         messages = next;
     }
-    (posture, view)
+    (script, posture, view)
 }
 
 pub fn render(posture: &Posture, view: &View, theme: &Theme, now: Timestamp, width: u16, height: u16) -> Buffer {

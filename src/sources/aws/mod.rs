@@ -3,6 +3,7 @@
 
 pub mod cloudwatch;
 pub mod config;
+pub mod drill;
 pub mod error;
 pub mod limiter;
 pub mod limits;
@@ -135,7 +136,7 @@ pub fn region(sdk: &SdkConfig) -> Result<String, String> {
 
 /// The account id, asked of STS once and shared by every poller (and the header).
 pub struct AccountResolver {
-    cell: tokio::sync::OnceCell<Option<String>>,
+    cell: tokio::sync::OnceCell<Option<Identity>>,
     sdk: SdkConfig,
     settings: AwsSettings,
     mode: Mode,
@@ -149,12 +150,22 @@ impl AccountResolver {
 
     /// A known account id, for tests and the demo.
     pub fn known(account: &str, sdk: SdkConfig, settings: AwsSettings, clock: Clock) -> std::sync::Arc<Self> {
-        let cell = tokio::sync::OnceCell::new_with(Some(Some(account.to_string())));
+        let identity = Identity { account: account.to_string(), arn: None };
+        let cell = tokio::sync::OnceCell::new_with(Some(Some(identity)));
         std::sync::Arc::new(AccountResolver { cell, sdk, settings, mode: Mode::Report, clock })
     }
 
     /// The account id; `None` when STS could not say (nothing else fails for it).
     pub async fn get(&self) -> Option<String> {
+        self.identity().await.map(|i| i.account)
+    }
+
+    /// The caller's ARN, for the audit log.
+    pub async fn caller_arn(&self) -> Option<String> {
+        self.identity().await.and_then(|i| i.arn)
+    }
+
+    async fn identity(&self) -> Option<Identity> {
         self.cell
             .get_or_init(|| async {
                 // Asked for once, by whichever source needs it first: its retries go nowhere.
@@ -188,14 +199,28 @@ impl Source for AccountSource {
     }
 }
 
-/// The account id from STS GetCallerIdentity.
-pub async fn account(sdk: &SdkConfig, settings: &AwsSettings, mode: Mode, sink: &Sink) -> Result<String, SourceError> {
+/// Who the credentials are: the account and the caller's ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub account: String,
+    pub arn: Option<String>,
+}
+
+/// The account id and caller ARN from STS GetCallerIdentity.
+pub async fn account(
+    sdk: &SdkConfig,
+    settings: &AwsSettings,
+    mode: Mode,
+    sink: &Sink,
+) -> Result<Identity, SourceError> {
     let client = aws_sdk_sts::Client::new(sdk);
     let retry = retry(settings, mode);
     let caller = Caller { kind: SourceKind::Config, sink, profile: settings.profile.as_deref(), retry: &retry };
     let out =
         caller.call("sts:GetCallerIdentity", &RateLimit::unlimited(), || client.get_caller_identity().send()).await?;
-    out.account().map(str::to_string).ok_or_else(|| SourceError::Failed { message: "STS gave no account id".into() })
+    let account =
+        out.account().ok_or_else(|| SourceError::Failed { message: "STS gave no account id".into() })?.to_string();
+    Ok(Identity { account, arn: out.arn().map(str::to_string) })
 }
 
 pub fn retry(settings: &AwsSettings, mode: Mode) -> Retry {

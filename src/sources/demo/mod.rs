@@ -2,11 +2,13 @@
 //! played through the same `Source` trait as live AWS. `DemoScript` is the pure part: it says
 //! what happens at each moment; `DemoSource` only waits for those moments.
 
+mod respond;
 mod scenario;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+pub use respond::{DemoResponder, SharedScript};
 pub use scenario::Scenario;
 use scenario::{Batch, MetricItem};
 
@@ -27,6 +29,16 @@ struct State {
     findings: BTreeMap<Sym, Finding>,
     alarms: BTreeMap<Sym, Alarm>,
     metrics: BTreeMap<MetricId, Vec<(Timestamp, f64)>>,
+    /// Configuration items by resource, newest first.
+    timeline: BTreeMap<ResourceId, Vec<ConfigItem>>,
+    /// What the finding view shows beyond the stored finding: description, fix, its address.
+    finding_text: BTreeMap<Sym, (Option<Box<str>>, Option<Box<str>>, Option<Box<str>>)>,
+    /// Every execution by rule and resource, newest first.
+    execution_history: BTreeMap<(Sym, ResourceId), Vec<ExecutionHistory>>,
+    /// Changes to findings (BatchUpdateFindings and imports), newest first.
+    finding_history: BTreeMap<Sym, Vec<HistoryRecord>>,
+    /// Notes set on findings.
+    notes: BTreeMap<Sym, Box<str>>,
 }
 
 /// The demo as a sequence of moments, each with the messages it sends.
@@ -218,6 +230,26 @@ impl DemoScript {
                 updated_at: self.time(updated),
                 message: x.message.as_deref().map(Into::into),
             };
+            let history =
+                self.state.execution_history.entry((execution.rule.clone(), execution.resource.clone())).or_default();
+            let entry = ExecutionHistory {
+                rule: execution.rule.clone(),
+                state: execution.state,
+                invoked_at: Some(execution.invoked_at),
+                updated_at: Some(execution.updated_at),
+                steps: vec![ExecutionStep {
+                    name: "Remediate".into(),
+                    state: execution.state.as_str().into(),
+                    error: execution.message.clone(),
+                    started_at: Some(execution.invoked_at),
+                    stopped_at: matches!(execution.state, ExecutionState::Succeeded | ExecutionState::Failed)
+                        .then_some(execution.updated_at),
+                }],
+            };
+            match history.first_mut() {
+                Some(last) if last.invoked_at == entry.invoked_at => *last = entry,
+                _ => history.insert(0, entry),
+            }
             self.state.executions.insert((execution.rule.clone(), execution.resource.clone()), execution.clone());
             config.executions.push(execution);
         }
@@ -244,6 +276,27 @@ impl DemoScript {
                 region,
                 updated_at: self.time(when(f.age)),
             };
+            let text = (
+                f.description.as_deref().map(Into::into),
+                f.remediation.as_deref().map(Into::into),
+                f.url.as_deref().map(Into::into),
+            );
+            self.state.finding_text.insert(finding.id.clone(), text);
+            let records = self.state.finding_history.entry(finding.id.clone()).or_default();
+            let created = records.is_empty();
+            records.insert(
+                0,
+                HistoryRecord {
+                    at: finding.updated_at,
+                    source: "BATCH_IMPORT_FINDINGS".into(),
+                    created,
+                    changes: if created {
+                        Vec::new()
+                    } else {
+                        vec![("Workflow.Status".into(), "".into(), finding.workflow.as_str().into())]
+                    },
+                },
+            );
             self.state.findings.insert(finding.id.clone(), finding.clone());
             hub.findings.push(finding);
         }
@@ -266,6 +319,17 @@ impl DemoScript {
             let series = self.series(m, at);
             self.state.metrics.entry(series.metric.clone()).or_default().extend(series.points.iter().copied());
             cloudwatch.metrics.push(series);
+        }
+        for item in &batch.timeline {
+            let resource = self.config_resource(&item.kind, &item.id);
+            let entry = ConfigItem {
+                captured_at: self.time(when(item.age)),
+                status: item.status.as_str().into(),
+                changed: item.changed.clone(),
+            };
+            let items = self.state.timeline.entry(resource).or_default();
+            items.push(entry);
+            items.sort_by(|a, b| b.captured_at.cmp(&a.captured_at));
         }
         if !config.evaluations.is_empty() || !config.executions.is_empty() || !config.remediation_configs.is_empty() {
             config.rules = self.rules(at.unwrap_or(0));
@@ -314,11 +378,17 @@ fn clock_offset(seconds: u64) -> String {
 /// The demo as a source: plays the script in real time.
 pub struct DemoSource {
     scenario: Scenario,
+    shared: SharedScript,
 }
 
 impl DemoSource {
     pub fn new(scenario: Scenario) -> Self {
-        DemoSource { scenario }
+        DemoSource { scenario, shared: Default::default() }
+    }
+
+    /// The script as it plays, for the demo's responder.
+    pub fn script(&self) -> SharedScript {
+        self.shared.clone()
     }
 }
 
@@ -331,13 +401,19 @@ impl Source for DemoSource {
         Box::pin(async move {
             let begun = tokio::time::Instant::now();
             let mut script = DemoScript::new(self.scenario, sink.now());
-            for m in script.opening() {
+            let opening = script.opening();
+            let shared = self.shared;
+            *shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(script);
+            for m in opening {
                 if !send(&sink, m).await {
                     return;
                 }
             }
             loop {
-                let (at, messages) = script.next_moment();
+                let (at, messages) = {
+                    let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+                    guard.as_mut().expect("set above").next_moment()
+                };
                 tokio::time::sleep_until(begun + Duration::from_secs(at)).await;
                 for m in messages {
                     if !send(&sink, m).await {
@@ -354,6 +430,7 @@ async fn send(sink: &Sink, m: Message) -> bool {
         Message::Event(e) => sink.send(e).await,
         Message::Narration(text) => sink.narrate(text).await,
         Message::Account(id) => sink.account(id).await,
+        Message::Answer(a) => sink.answer(a).await,
     }
 }
 

@@ -109,6 +109,23 @@ pub struct Batch {
     pub alarms: Vec<AlarmItem>,
     #[serde(default)]
     pub metrics: Vec<MetricItem>,
+    /// Configuration items of a resource's timeline, as GetResourceConfigHistory gives them.
+    #[serde(default)]
+    pub timeline: Vec<TimelineItem>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineItem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    /// `configurationItemStatus`: OK, ResourceDiscovered, …
+    pub status: String,
+    /// The configuration fields this item changed.
+    #[serde(default)]
+    pub changed: Vec<String>,
+    pub age: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +191,10 @@ pub struct FindingItem {
     pub kind: String,
     pub resource: String,
     pub age: Option<u64>,
+    pub description: Option<String>,
+    /// `Remediation.Recommendation.Text` and `.Url`.
+    pub remediation: Option<String>,
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,0 +1,231 @@
+//! On-demand lookups and corrective actions: what the drill-down asks of a source and what comes
+//! back. `update` returns a [`Request`] as a command; a responder (live AWS, the demo) answers
+//! with [`Answer`]s, one per section, so that each section shows as soon as it arrives.
+
+use std::fmt;
+
+use super::{ConfigCompliance, ExecutionState, Finding, ResourceId, Sym, Timestamp, WorkflowStatus};
+
+/// What a lookup is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    Resource(ResourceId),
+    /// A finding, by its id.
+    Finding(Sym),
+}
+
+/// One part of a lookup, fetched and shown on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    /// Every Config rule's evaluation of the resource (GetComplianceDetailsByResource).
+    Evaluations,
+    /// The resource's configuration timeline (GetResourceConfigHistory).
+    Timeline,
+    /// Every active finding on the resource (GetFindings by ResourceId).
+    Findings,
+    /// The resource's remediation executions (DescribeRemediationExecutionStatus).
+    Remediation,
+    /// The whole finding (GetFindings by Id).
+    Detail,
+    /// The finding's changes (GetFindingHistory).
+    History,
+}
+
+impl Section {
+    pub const RESOURCE: [Section; 4] =
+        [Section::Evaluations, Section::Timeline, Section::Findings, Section::Remediation];
+    pub const FINDING: [Section; 2] = [Section::Detail, Section::History];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Evaluations => "Config evaluations",
+            Section::Timeline => "Configuration timeline",
+            Section::Findings => "Findings",
+            Section::Remediation => "Remediation",
+            Section::Detail => "Finding",
+            Section::History => "History",
+        }
+    }
+
+    /// The AWS call that fills it, named where it fails.
+    pub fn call(self) -> &'static str {
+        match self {
+            Section::Evaluations => "config:GetComplianceDetailsByResource",
+            Section::Timeline => "config:GetResourceConfigHistory",
+            Section::Findings | Section::Detail => "securityhub:GetFindings",
+            Section::Remediation => "config:DescribeRemediationExecutionStatus",
+            Section::History => "securityhub:GetFindingHistory",
+        }
+    }
+}
+
+/// One rule's evaluation of one resource, as GetComplianceDetailsByResource gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleEvaluation {
+    pub rule: Sym,
+    pub compliance: ConfigCompliance,
+    pub annotation: Option<Box<str>>,
+    pub recorded_at: Timestamp,
+}
+
+/// One configuration item of a resource's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigItem {
+    pub captured_at: Timestamp,
+    /// `configurationItemStatus`: OK, ResourceDiscovered, ResourceDeleted, …
+    pub status: Box<str>,
+    /// The configuration fields that differ from the item before (dotted paths), empty for the
+    /// first item.
+    pub changed: Vec<String>,
+}
+
+/// The configuration timeline, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Timeline {
+    Items(Vec<ConfigItem>),
+    /// Config does not record this resource type (it is not in the model's ResourceType enum).
+    NotRecorded,
+}
+
+/// One step of a remediation execution (a step of the SSM Automation document).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionStep {
+    pub name: Box<str>,
+    pub state: Box<str>,
+    pub error: Option<Box<str>>,
+    pub started_at: Option<Timestamp>,
+    pub stopped_at: Option<Timestamp>,
+}
+
+/// One remediation execution for the resource, with its steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionHistory {
+    pub rule: Sym,
+    pub state: ExecutionState,
+    pub invoked_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+    pub steps: Vec<ExecutionStep>,
+}
+
+/// A finding in full: what the finding view shows beyond the stored [`Finding`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingDetail {
+    pub finding: Finding,
+    /// Needed to change the finding (BatchUpdateFindings names a finding by id and product ARN).
+    pub product_arn: Box<str>,
+    pub product_name: Option<Box<str>>,
+    pub description: Box<str>,
+    pub types: Vec<Box<str>>,
+    pub first_observed: Option<Timestamp>,
+    pub last_observed: Option<Timestamp>,
+    pub note: Option<Box<str>>,
+    pub remediation_text: Option<Box<str>>,
+    pub remediation_url: Option<Box<str>>,
+}
+
+/// One change to a finding (GetFindingHistory).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRecord {
+    pub at: Timestamp,
+    /// Who changed it: `BATCH_UPDATE_FINDINGS` with the caller, or `BATCH_IMPORT_FINDINGS`.
+    pub source: Box<str>,
+    pub created: bool,
+    /// Field, old value, new value.
+    pub changes: Vec<(Box<str>, Box<str>, Box<str>)>,
+}
+
+/// What a section holds once answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SectionData {
+    Evaluations(Vec<RuleEvaluation>),
+    Timeline(Timeline),
+    /// In full: the resource view shows each finding's recommended fix.
+    Findings(Vec<FindingDetail>),
+    Remediation(Vec<ExecutionHistory>),
+    Detail(Box<FindingDetail>),
+    History(Vec<HistoryRecord>),
+}
+
+/// A corrective action: a write, made only with `--write`, after the user confirmed it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// StartRemediationExecution for one resource under one rule.
+    StartRemediation { rule: Sym, resource: ResourceId, document: Sym },
+    /// BatchUpdateFindings: the finding's workflow status and a note.
+    SetWorkflow { finding: Sym, product_arn: Box<str>, status: WorkflowStatus, note: String },
+}
+
+impl Write {
+    /// The AWS operation it calls.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Write::StartRemediation { .. } => "config:StartRemediationExecution",
+            Write::SetWorkflow { .. } => "securityhub:BatchUpdateFindings",
+        }
+    }
+
+    /// What the write is about, for the audit log and the screen.
+    pub fn target(&self) -> String {
+        match self {
+            Write::StartRemediation { rule, resource, .. } => format!("{rule} {} {}", resource.kind, resource.id),
+            Write::SetWorkflow { finding, .. } => finding.to_string(),
+        }
+    }
+
+    /// The subject whose view shows the outcome.
+    pub fn subject(&self) -> Subject {
+        match self {
+            Write::StartRemediation { resource, .. } => Subject::Resource(resource.clone()),
+            Write::SetWorkflow { finding, .. } => Subject::Finding(finding.clone()),
+        }
+    }
+}
+
+/// How a write went, as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteState {
+    /// Sent, no answer yet.
+    Sent,
+    /// AWS accepted it; for a remediation, the execution's state as it is followed.
+    Accepted { execution: Option<ExecutionState>, detail: Option<String> },
+    /// AWS refused it, or it failed (with AWS's reason, or UnprocessedFindings' codes).
+    Failed { reason: String },
+}
+
+impl fmt::Display for WriteState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteState::Sent => f.write_str("sent"),
+            WriteState::Accepted { execution: Some(x), detail: Some(d) } => write!(f, "{x}: {d}"),
+            WriteState::Accepted { execution: Some(x), detail: None } => write!(f, "{x}"),
+            WriteState::Accepted { execution: None, detail: Some(d) } => write!(f, "done: {d}"),
+            WriteState::Accepted { execution: None, detail: None } => f.write_str("done"),
+            WriteState::Failed { reason } => write!(f, "failed: {reason}"),
+        }
+    }
+}
+
+/// What `update` asks a responder for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// `remediation_rules`: the rules with a remediation configured, as the store knows them:
+    /// the remediation section asks about those that evaluated the resource.
+    Lookup {
+        subject: Subject,
+        sections: Vec<Section>,
+        remediation_rules: Vec<Sym>,
+    },
+    Write(Write),
+}
+
+/// A responder's answer to one section, or news of one write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Section { subject: Subject, section: Section, at: Timestamp, result: Result<SectionData, String> },
+    Write { write: Write, at: Timestamp, state: WriteState },
+}
+
+/// Severity sorts a finding list; kept here so that every list of findings agrees.
+pub fn by_severity(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id))
+}

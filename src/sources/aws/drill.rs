@@ -1,0 +1,750 @@
+//! The drill-down's lookups and the corrective actions, against live AWS: a resource's every
+//! evaluation, its configuration timeline, its findings and its remediation history; a finding
+//! in full and its history; StartRemediationExecution and BatchUpdateFindings, each written to
+//! the audit log, a remediation followed until it ends. Each section is answered on its own, as
+//! soon as its calls return.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_config::types::{ResourceKey, ResourceType};
+use aws_sdk_securityhub::types::{
+    AwsSecurityFinding, AwsSecurityFindingFilters, AwsSecurityFindingIdentifier, NoteUpdate, StringFilter,
+    StringFilterComparison, WorkflowUpdate,
+};
+
+use super::limiter::RateLimit;
+use super::retry::{Caller, Retry};
+use super::securityhub::convert;
+use super::{AccountResolver, GET_FINDINGS_BURST, SECURITY_HUB_BURST, Scope, timestamp};
+use crate::audit::{AuditEntry, AuditLog};
+use crate::model::config_types;
+use crate::model::{
+    Answer, ConfigCompliance, ConfigItem, ExecutionHistory, ExecutionState, ExecutionStep, Finding, FindingDetail,
+    HistoryRecord, Interner, Request, ResourceId, RuleEvaluation, Section, SectionData, Subject, Sym, Timeline,
+    Timestamp, Write, WriteState,
+};
+use crate::sources::{Responder, Sink, SourceFuture, SourceKind};
+
+/// Configuration items shown in a timeline; one more is read to say what the oldest changed.
+pub const TIMELINE_ITEMS: usize = 10;
+/// Changes shown of a finding's history.
+pub const HISTORY_RECORDS: usize = 10;
+/// Pages read at most of a resource's findings (100 each) or a finding's history.
+const MAX_PAGES: usize = 10;
+/// How long a started remediation is followed.
+const FOLLOW_FOR: Duration = Duration::from_secs(15 * 60);
+
+/// Answers lookups and makes writes for one account and region.
+#[derive(Clone)]
+pub struct AwsResponder {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: aws_sdk_config::Client,
+    hub: aws_sdk_securityhub::Client,
+    scope: Scope,
+    resolver: Arc<AccountResolver>,
+    retry: Retry,
+    profile: Option<String>,
+    config_limit: RateLimit,
+    get_findings: RateLimit,
+    hub_limit: RateLimit,
+    /// `None` without `--write`: every write is refused before any call.
+    audit: Option<Arc<AuditLog>>,
+    /// How often a started remediation's status is read.
+    follow_every: Duration,
+}
+
+impl AwsResponder {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        scope: Scope,
+        resolver: Arc<AccountResolver>,
+        retry: Retry,
+        profile: Option<String>,
+        config_rate: f64,
+        audit: Option<Arc<AuditLog>>,
+        follow_every: Duration,
+    ) -> Self {
+        AwsResponder {
+            inner: Arc::new(Inner {
+                config: aws_sdk_config::Client::new(sdk),
+                hub: aws_sdk_securityhub::Client::new(sdk),
+                scope,
+                resolver,
+                retry,
+                profile,
+                config_limit: RateLimit::per_second(config_rate),
+                get_findings: RateLimit::new(3.0, GET_FINDINGS_BURST),
+                hub_limit: RateLimit::new(10.0, SECURITY_HUB_BURST),
+                audit,
+                follow_every,
+            }),
+        }
+    }
+}
+
+impl Responder for AwsResponder {
+    fn respond(&self, request: Request, sink: Sink) -> SourceFuture {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let scope = inner.scope().await;
+            match request {
+                Request::Lookup { subject: Subject::Resource(id), sections, remediation_rules } => {
+                    inner.resource(id, &sections, &remediation_rules, &sink).await
+                }
+                Request::Lookup { subject: Subject::Finding(id), sections, .. } => {
+                    inner.finding(id, &sections, &sink).await
+                }
+                Request::Write(write) => inner.write(&scope, write, &sink).await,
+            }
+        })
+    }
+}
+
+type Result<T> = std::result::Result<T, String>;
+
+impl Inner {
+    async fn scope(&self) -> Scope {
+        let mut scope = self.scope.clone();
+        scope.resolve(&self.resolver).await;
+        scope
+    }
+
+    /// Retries go nowhere: a lookup's trouble shows in its section, not in a source's health.
+    fn caller<'a>(&'a self, quiet: &'a Sink, kind: SourceKind) -> Caller<'a> {
+        Caller { kind, sink: quiet, profile: self.profile.as_deref(), retry: &self.retry }
+    }
+
+    async fn send(&self, sink: &Sink, subject: &Subject, section: Section, result: Result<SectionData>) {
+        let answer = Answer::Section { subject: subject.clone(), section, at: sink.now(), result };
+        sink.answer(answer).await;
+    }
+
+    async fn resource(&self, id: ResourceId, sections: &[Section], remediation_rules: &[Sym], sink: &Sink) {
+        let subject = Subject::Resource(id.clone());
+        let quiet = Sink::detached(sink.clock());
+        let wants = |s| sections.contains(&s);
+        let evaluations = async {
+            if !wants(Section::Evaluations) && !wants(Section::Remediation) {
+                return None;
+            }
+            let result = self.evaluations(&quiet, &id).await;
+            if wants(Section::Evaluations) {
+                self.send(sink, &subject, Section::Evaluations, result.clone().map(SectionData::Evaluations)).await;
+            }
+            if wants(Section::Remediation) {
+                // The rules that evaluated this resource and have a remediation; all of them
+                // with a remediation when the evaluations could not be read.
+                let rules: Vec<Sym> = match &result {
+                    Ok(list) => {
+                        let evaluated: BTreeSet<&str> = list.iter().map(|e| &*e.rule).collect();
+                        remediation_rules.iter().filter(|r| evaluated.contains(&***r)).cloned().collect()
+                    }
+                    Err(_) => remediation_rules.to_vec(),
+                };
+                let history = self.executions(&quiet, &id, &rules).await;
+                self.send(sink, &subject, Section::Remediation, history.map(SectionData::Remediation)).await;
+            }
+            Some(())
+        };
+        let timeline = async {
+            if wants(Section::Timeline) {
+                let result = self.timeline(&quiet, &id).await.map(SectionData::Timeline);
+                self.send(sink, &subject, Section::Timeline, result).await;
+            }
+        };
+        let findings = async {
+            if wants(Section::Findings) {
+                let result = self.findings_on(&quiet, &id).await.map(SectionData::Findings);
+                self.send(sink, &subject, Section::Findings, result).await;
+            }
+        };
+        tokio::join!(evaluations, timeline, findings);
+    }
+
+    /// GetComplianceDetailsByResource, every page.
+    async fn evaluations(&self, quiet: &Sink, id: &ResourceId) -> Result<Vec<RuleEvaluation>> {
+        let Some(config_id) = id.config_id() else {
+            return Err(format!("{} is not a type Config evaluates", id.kind));
+        };
+        let caller = self.caller(quiet, SourceKind::Config);
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = caller
+                .call("config:GetComplianceDetailsByResource", &self.config_limit, || {
+                    self.config
+                        .get_compliance_details_by_resource()
+                        .resource_type(&*id.kind)
+                        .resource_id(config_id)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| e.error.to_string())?;
+            for e in page.evaluation_results() {
+                let Some(q) = e.evaluation_result_identifier().and_then(|i| i.evaluation_result_qualifier()) else {
+                    continue;
+                };
+                let Some(rule) = q.config_rule_name() else { continue };
+                out.push(RuleEvaluation {
+                    rule: rule.into(),
+                    compliance: e
+                        .compliance_type()
+                        .and_then(|c| c.as_str().parse().ok())
+                        .unwrap_or(ConfigCompliance::InsufficientData),
+                    annotation: e.annotation().map(Into::into),
+                    recorded_at: e.result_recorded_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
+                });
+            }
+            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        // Failing first, then by rule.
+        out.sort_by(|a, b| {
+            (a.compliance != ConfigCompliance::NonCompliant, &a.rule)
+                .cmp(&(b.compliance != ConfigCompliance::NonCompliant, &b.rule))
+        });
+        Ok(out)
+    }
+
+    /// GetResourceConfigHistory: the newest items, each with the fields it changed.
+    async fn timeline(&self, quiet: &Sink, id: &ResourceId) -> Result<Timeline> {
+        let (Some(config_id), true) = (id.config_id(), config_types::recorded(&id.kind)) else {
+            return Ok(Timeline::NotRecorded);
+        };
+        let caller = self.caller(quiet, SourceKind::Config);
+        let page = caller
+            .call("config:GetResourceConfigHistory", &self.config_limit, || {
+                self.config
+                    .get_resource_config_history()
+                    .resource_type(ResourceType::from(&*id.kind))
+                    .resource_id(config_id)
+                    .limit(TIMELINE_ITEMS as i32 + 1)
+                    .send()
+            })
+            .await
+            .map_err(|e| e.error.to_string())?;
+        let raw: Vec<(Timestamp, String, Option<serde_json::Value>)> = page
+            .configuration_items()
+            .iter()
+            .map(|item| {
+                let configuration = item.configuration().and_then(|c| serde_json::from_str(c).ok());
+                let mut whole = serde_json::Map::new();
+                if let Some(c) = configuration {
+                    whole.insert("configuration".into(), c);
+                }
+                if let Some(tags) = item.tags() {
+                    let tags: serde_json::Map<String, serde_json::Value> =
+                        tags.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+                    whole.insert("tags".into(), tags.into());
+                }
+                if let Some(s) = item.supplementary_configuration() {
+                    let s: serde_json::Map<String, serde_json::Value> = s
+                        .iter()
+                        .map(|(k, v)| {
+                            (k.clone(), serde_json::from_str(v).unwrap_or(serde_json::Value::String(v.clone())))
+                        })
+                        .collect();
+                    whole.insert("supplementaryConfiguration".into(), s.into());
+                }
+                (
+                    item.configuration_item_capture_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
+                    item.configuration_item_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    Some(serde_json::Value::Object(whole)),
+                )
+            })
+            .collect();
+        Ok(Timeline::Items(timeline_items(raw)))
+    }
+
+    /// Every active finding whose resource is this one (GetFindings by ResourceId).
+    async fn findings_on(&self, quiet: &Sink, id: &ResourceId) -> Result<Vec<FindingDetail>> {
+        let filters =
+            AwsSecurityFindingFilters::builder().resource_id(equals(&id.id)).record_state(equals("ACTIVE")).build();
+        let mut out = Vec::new();
+        self.get_findings(quiet, filters, MAX_PAGES, |f, interner| {
+            if let Some(finding) = convert(f, interner) {
+                out.push(detail(f, finding));
+            }
+        })
+        .await?;
+        out.sort_by(|a, b| crate::model::by_severity(&a.finding, &b.finding));
+        Ok(out)
+    }
+
+    async fn get_findings(
+        &self,
+        quiet: &Sink,
+        filters: AwsSecurityFindingFilters,
+        max_pages: usize,
+        mut take: impl FnMut(&AwsSecurityFinding, &mut Interner),
+    ) -> Result<()> {
+        let caller = self.caller(quiet, SourceKind::SecurityHub);
+        let mut interner = Interner::new();
+        let mut token: Option<String> = None;
+        for _ in 0..max_pages {
+            let page = caller
+                .call("securityhub:GetFindings", &self.get_findings, || {
+                    self.hub
+                        .get_findings()
+                        .filters(filters.clone())
+                        .max_results(100)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| e.error.to_string())?;
+            for f in page.findings() {
+                take(f, &mut interner);
+            }
+            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// DescribeRemediationExecutionStatus for each rule: with the resource's key where Config
+    /// records its type, else every execution of the rule, kept for this resource.
+    async fn executions(&self, quiet: &Sink, id: &ResourceId, rules: &[Sym]) -> Result<Vec<ExecutionHistory>> {
+        let caller = self.caller(quiet, SourceKind::Config);
+        let key = resource_key(id);
+        let mut out = Vec::new();
+        for rule in rules {
+            let mut token: Option<String> = None;
+            loop {
+                let page = caller
+                    .call("config:DescribeRemediationExecutionStatus", &self.config_limit, || {
+                        self.config
+                            .describe_remediation_execution_status()
+                            .config_rule_name(&**rule)
+                            .set_resource_keys(key.clone().map(|k| vec![k]))
+                            .limit(super::limits::REMEDIATION_EXECUTIONS_LIMIT)
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await
+                    .map_err(|e| e.error.to_string())?;
+                for x in page.remediation_execution_statuses() {
+                    let Some(k) = x.resource_key() else { continue };
+                    if Some(k.resource_id()) != id.config_id() || k.resource_type().as_str() != &*id.kind {
+                        continue;
+                    }
+                    out.push(history(rule, x));
+                }
+                token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        out.sort_by(|a, b| b.invoked_at.cmp(&a.invoked_at));
+        Ok(out)
+    }
+
+    async fn finding(&self, id: Sym, sections: &[Section], sink: &Sink) {
+        let subject = Subject::Finding(id.clone());
+        let quiet = Sink::detached(sink.clock());
+        let detail = self.finding_detail(&quiet, &id).await;
+        if sections.contains(&Section::Detail) {
+            let result = detail.clone().map(|d| SectionData::Detail(Box::new(d)));
+            self.send(sink, &subject, Section::Detail, result).await;
+        }
+        if sections.contains(&Section::History) {
+            let result = match detail {
+                Ok(d) => self.history(&quiet, &id, &d.product_arn).await.map(SectionData::History),
+                Err(e) => Err(format!("the finding could not be read: {e}")),
+            };
+            self.send(sink, &subject, Section::History, result).await;
+        }
+    }
+
+    async fn finding_detail(&self, quiet: &Sink, id: &str) -> Result<FindingDetail> {
+        let filters = AwsSecurityFindingFilters::builder().id(equals(id)).build();
+        let mut found = None;
+        let mut skipped = false;
+        self.get_findings(quiet, filters, 1, |f, interner| match convert(f, interner) {
+            Some(finding) => found = Some(detail(f, finding)),
+            None => skipped = true,
+        })
+        .await?;
+        match found {
+            Some(d) => Ok(d),
+            None if skipped => Err("the finding lacks an id, a resource, a severity or a time".into()),
+            None => Err("Security Hub no longer has this finding".into()),
+        }
+    }
+
+    /// GetFindingHistory: the newest changes.
+    async fn history(&self, quiet: &Sink, id: &str, product_arn: &str) -> Result<Vec<HistoryRecord>> {
+        let caller = self.caller(quiet, SourceKind::SecurityHub);
+        let identifier = AwsSecurityFindingIdentifier::builder().id(id).product_arn(product_arn).build();
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = caller
+                .call("securityhub:GetFindingHistory", &self.hub_limit, || {
+                    self.hub
+                        .get_finding_history()
+                        .finding_identifier(identifier.clone())
+                        .max_results(100)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| e.error.to_string())?;
+            for r in page.records() {
+                let source = r
+                    .update_source()
+                    .map(|s| {
+                        let kind = s.r#type().map(|t| t.as_str()).unwrap_or("");
+                        match s.identity() {
+                            Some(who) => format!("{kind} {who}"),
+                            None => kind.to_string(),
+                        }
+                    })
+                    .unwrap_or_default();
+                out.push(HistoryRecord {
+                    at: r.update_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
+                    source: source.into(),
+                    created: r.finding_created().unwrap_or(false),
+                    changes: r
+                        .updates()
+                        .iter()
+                        .map(|u| {
+                            (
+                                u.updated_field().unwrap_or_default().into(),
+                                u.old_value().unwrap_or_default().into(),
+                                u.new_value().unwrap_or_default().into(),
+                            )
+                        })
+                        .collect(),
+                });
+            }
+            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.truncate(HISTORY_RECORDS);
+        Ok(out)
+    }
+
+    async fn write(&self, scope: &Scope, write: Write, sink: &Sink) {
+        let Some(audit) = self.audit.clone() else {
+            // update() never asks without --write; refuse all the same.
+            let state = WriteState::Failed { reason: "vigil is read-only: start it with --write".into() };
+            sink.answer(Answer::Write { write, at: sink.now(), state }).await;
+            return;
+        };
+        let caller_arn = self.resolver.caller_arn().await.unwrap_or_else(|| "unknown".into());
+        let record = |outcome: String, request_id: Option<String>| AuditEntry {
+            time: AuditEntry::time(sink.now()),
+            caller: caller_arn.clone(),
+            account: scope.account.clone(),
+            region: scope.region.clone(),
+            operation: write.operation().to_string(),
+            target: write.target(),
+            parameters: parameters(&write),
+            outcome,
+            request_id,
+        };
+        sink.answer(Answer::Write { write: write.clone(), at: sink.now(), state: WriteState::Sent }).await;
+        let (state, request_id) = match &write {
+            Write::StartRemediation { rule, resource, .. } => self.start_remediation(sink, rule, resource).await,
+            Write::SetWorkflow { finding, product_arn, status, note } => {
+                self.set_workflow(sink, finding, product_arn, *status, note).await
+            }
+        };
+        let outcome = match &state {
+            WriteState::Failed { reason } => format!("refused: {reason}"),
+            _ => "accepted".to_string(),
+        };
+        log_audit(&audit, &record(outcome, request_id));
+        let accepted = !matches!(state, WriteState::Failed { .. });
+        sink.answer(Answer::Write { write: write.clone(), at: sink.now(), state }).await;
+        if let (true, Write::StartRemediation { rule, resource, .. }) = (accepted, &write) {
+            let end = self.follow(sink, &write, rule, resource).await;
+            log_audit(&audit, &record(end, None));
+        }
+        if let (true, Write::SetWorkflow { finding, .. }) = (accepted, &write) {
+            // The finding view shows the change and its history record.
+            self.finding(finding.clone(), &Section::FINDING, sink).await;
+        }
+    }
+
+    async fn start_remediation(&self, sink: &Sink, rule: &str, resource: &ResourceId) -> (WriteState, Option<String>) {
+        let Some(key) = resource_key(resource) else {
+            let reason = format!(
+                "Config cannot start a remediation for {}: StartRemediationExecution takes only the resource types Config records",
+                resource.kind
+            );
+            return (WriteState::Failed { reason }, None);
+        };
+        let quiet = Sink::detached(sink.clock());
+        let caller = self.caller(&quiet, SourceKind::Config);
+        let result = caller
+            .call("config:StartRemediationExecution", &self.config_limit, || {
+                self.config.start_remediation_execution().config_rule_name(rule).resource_keys(key.clone()).send()
+            })
+            .await;
+        match result {
+            Ok(out) => {
+                use aws_sdk_config::operation::RequestId;
+                let request_id = out.request_id().map(str::to_string);
+                if out.failed_items().is_empty() {
+                    (WriteState::Accepted { execution: Some(ExecutionState::Queued), detail: None }, request_id)
+                } else {
+                    let reason = out.failure_message().unwrap_or("AWS did not start it (FailedItems)").to_string();
+                    (WriteState::Failed { reason }, request_id)
+                }
+            }
+            Err(e) => (WriteState::Failed { reason: e.error.to_string() }, None),
+        }
+    }
+
+    /// Reads the execution's status until it ends, telling the screen each change. Returns the
+    /// outcome for the audit log.
+    async fn follow(&self, sink: &Sink, write: &Write, rule: &Sym, resource: &ResourceId) -> String {
+        let quiet = Sink::detached(sink.clock());
+        let started = tokio::time::Instant::now();
+        let mut last: Option<ExecutionState> = None;
+        while started.elapsed() < FOLLOW_FOR {
+            tokio::time::sleep(self.follow_every).await;
+            let history = match self.executions(&quiet, resource, std::slice::from_ref(rule)).await {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::warn!(error = %e, "following a remediation");
+                    continue;
+                }
+            };
+            let Some(latest) = history.first() else { continue };
+            if last != Some(latest.state) {
+                last = Some(latest.state);
+                let detail = latest.steps.iter().find_map(|s| s.error.as_deref()).map(str::to_string);
+                let state = WriteState::Accepted { execution: Some(latest.state), detail: detail.clone() };
+                if !sink.answer(Answer::Write { write: write.clone(), at: sink.now(), state }).await {
+                    return "not followed: vigil closed".into();
+                }
+                let subject = Subject::Resource(resource.clone());
+                self.send(sink, &subject, Section::Remediation, Ok(SectionData::Remediation(history.clone()))).await;
+                match latest.state {
+                    ExecutionState::Succeeded => return "SUCCEEDED".into(),
+                    ExecutionState::Failed => return format!("FAILED: {}", detail.unwrap_or_default()),
+                    _ => {}
+                }
+            }
+        }
+        format!("still {} after {} minutes", last.map_or("QUEUED".into(), |s| s.to_string()), FOLLOW_FOR.as_secs() / 60)
+    }
+
+    async fn set_workflow(
+        &self,
+        sink: &Sink,
+        finding: &str,
+        product_arn: &str,
+        status: crate::model::WorkflowStatus,
+        note: &str,
+    ) -> (WriteState, Option<String>) {
+        let quiet = Sink::detached(sink.clock());
+        let caller = self.caller(&quiet, SourceKind::SecurityHub);
+        let identifier = AwsSecurityFindingIdentifier::builder().id(finding).product_arn(product_arn).build();
+        let note = (!note.is_empty()).then(|| NoteUpdate::builder().text(note).updated_by("vigil").build());
+        let workflow = WorkflowUpdate::builder().status(status.as_str().into()).build();
+        let result = caller
+            .call("securityhub:BatchUpdateFindings", &self.hub_limit, || {
+                self.hub
+                    .batch_update_findings()
+                    .finding_identifiers(identifier.clone())
+                    .workflow(workflow.clone())
+                    .set_note(note.clone())
+                    .send()
+            })
+            .await;
+        match result {
+            Ok(out) => {
+                use aws_sdk_securityhub::operation::RequestId;
+                let request_id = out.request_id().map(str::to_string);
+                let unprocessed: Vec<String> = out
+                    .unprocessed_findings()
+                    .iter()
+                    .map(|u| format!("{}: {}", u.error_code().unwrap_or("?"), u.error_message().unwrap_or("")))
+                    .collect();
+                if unprocessed.is_empty() {
+                    let detail = Some(format!("workflow {status}"));
+                    (WriteState::Accepted { execution: None, detail }, request_id)
+                } else {
+                    (
+                        WriteState::Failed { reason: format!("UnprocessedFindings: {}", unprocessed.join("; ")) },
+                        request_id,
+                    )
+                }
+            }
+            Err(e) => (WriteState::Failed { reason: e.error.to_string() }, None),
+        }
+    }
+}
+
+fn log_audit(audit: &AuditLog, entry: &AuditEntry) {
+    if let Err(e) = audit.record(entry) {
+        tracing::error!(path = %audit.path().display(), error = %e, "cannot write the audit log");
+    }
+}
+
+/// The request's parameters as the audit log records them (never credentials).
+fn parameters(write: &Write) -> serde_json::Value {
+    match write {
+        Write::StartRemediation { rule, resource, document } => serde_json::json!({
+            "ConfigRuleName": &**rule,
+            "ResourceKeys": [{"resourceType": &*resource.kind, "resourceId": resource.config_id().unwrap_or(&resource.id)}],
+            "document": &**document,
+        }),
+        Write::SetWorkflow { finding, product_arn, status, note } => serde_json::json!({
+            "FindingIdentifiers": [{"Id": &**finding, "ProductArn": &**product_arn}],
+            "Workflow": {"Status": status.as_str()},
+            "Note": {"Text": note, "UpdatedBy": "vigil"},
+        }),
+    }
+}
+
+fn equals(value: &str) -> StringFilter {
+    StringFilter::builder().value(value).comparison(StringFilterComparison::Equals).build()
+}
+
+/// The resource's key for Config's remediation calls, where Config records its type.
+fn resource_key(id: &ResourceId) -> Option<ResourceKey> {
+    let config_id = id.config_id()?;
+    if !config_types::recorded(&id.kind) {
+        return None;
+    }
+    ResourceKey::builder().resource_type(ResourceType::from(&*id.kind)).resource_id(config_id).build().ok()
+}
+
+fn history(rule: &Sym, x: &aws_sdk_config::types::RemediationExecutionStatus) -> ExecutionHistory {
+    ExecutionHistory {
+        rule: rule.clone(),
+        state: x.state().and_then(|s| s.as_str().parse().ok()).unwrap_or(ExecutionState::Unknown),
+        invoked_at: x.invocation_time().map(timestamp),
+        updated_at: x.last_updated_time().map(timestamp),
+        steps: x
+            .step_details()
+            .iter()
+            .map(|s| ExecutionStep {
+                name: s.name().unwrap_or_default().into(),
+                state: s.state().map(|s| s.as_str()).unwrap_or_default().into(),
+                error: s.error_message().map(Into::into),
+                started_at: s.start_time().map(timestamp),
+                stopped_at: s.stop_time().map(timestamp),
+            })
+            .collect(),
+    }
+}
+
+/// The finding view's fields of a full ASFF finding.
+fn detail(f: &AwsSecurityFinding, finding: Finding) -> FindingDetail {
+    let time = |s: Option<&str>| s.and_then(|s| s.parse::<Timestamp>().ok());
+    let recommendation = f.remediation().and_then(|r| r.recommendation());
+    FindingDetail {
+        finding,
+        product_arn: f.product_arn().unwrap_or_default().into(),
+        product_name: f.product_name().map(Into::into),
+        description: f.description().unwrap_or_default().into(),
+        types: f.types().iter().map(|t| t.as_str().into()).collect(),
+        first_observed: time(f.first_observed_at()),
+        last_observed: time(f.last_observed_at()),
+        note: f.note().and_then(|n| n.text()).map(Into::into),
+        remediation_text: recommendation.and_then(|r| r.text()).map(Into::into),
+        remediation_url: recommendation.and_then(|r| r.url()).map(Into::into),
+    }
+}
+
+/// Configuration items (newest first) with the fields each changed from the one before it; the
+/// oldest read only serves to say what the one after it changed, unless it is the first ever.
+pub fn timeline_items(raw: Vec<(Timestamp, String, Option<serde_json::Value>)>) -> Vec<ConfigItem> {
+    let mut items = Vec::with_capacity(raw.len().min(TIMELINE_ITEMS));
+    for (i, (at, status, value)) in raw.iter().enumerate().take(TIMELINE_ITEMS) {
+        let changed = match (value, raw.get(i + 1).and_then(|(_, _, v)| v.as_ref())) {
+            (Some(now), Some(before)) => {
+                let mut paths = Vec::new();
+                diff("", now, before, 0, &mut paths);
+                paths
+            }
+            _ => Vec::new(),
+        };
+        items.push(ConfigItem { captured_at: *at, status: status.as_str().into(), changed });
+    }
+    items
+}
+
+/// The dotted paths, at most three levels deep, where `a` and `b` differ.
+fn diff(path: &str, a: &serde_json::Value, b: &serde_json::Value, depth: usize, out: &mut Vec<String>) {
+    use serde_json::Value;
+    if a == b {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if depth < 3 => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                match (x.get(k), y.get(k)) {
+                    (Some(v), Some(w)) => diff(&p, v, w, depth + 1, out),
+                    _ => out.push(p),
+                }
+            }
+        }
+        _ => out.push(if path.is_empty() { "(whole)".into() } else { path.to_string() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(s).unwrap()
+    }
+
+    #[test]
+    fn a_timeline_says_which_fields_changed() {
+        let v = |s: &str| Some(serde_json::from_str::<serde_json::Value>(s).unwrap());
+        let raw = vec![
+            (
+                t(3),
+                "OK".to_string(),
+                v(r#"{"configuration":{"acl":"private","pab":{"block":true}},"tags":{"team":"ml"}}"#),
+            ),
+            (t(2), "OK".to_string(), v(r#"{"configuration":{"acl":"private","pab":{"block":false}},"tags":{}}"#)),
+            (
+                t(1),
+                "ResourceDiscovered".to_string(),
+                v(r#"{"configuration":{"acl":"public","pab":{"block":false}},"tags":{}}"#),
+            ),
+        ];
+        let items = timeline_items(raw);
+        assert_eq!(items[0].changed, vec!["configuration.pab.block", "tags.team"]);
+        assert_eq!(items[1].changed, vec!["configuration.acl"]);
+        assert!(items[2].changed.is_empty(), "the first item changed nothing");
+        assert_eq!(&*items[2].status, "ResourceDiscovered");
+    }
+
+    #[test]
+    fn only_recorded_types_get_a_resource_key() {
+        let mut i = Interner::new();
+        let bucket = ResourceId::from_config(&mut i, "AWS::S3::Bucket", "b", "1", "us-east-1");
+        let key = resource_key(&bucket).unwrap();
+        assert_eq!(key.resource_id(), "b");
+        let notebook = ResourceId::from_config(&mut i, "AWS::SageMaker::NotebookInstance", "nb", "1", "us-east-1");
+        assert!(resource_key(&notebook).is_none(), "Config does not record notebook instances");
+    }
+}

@@ -1,0 +1,95 @@
+//! What every list screen shares: rows of styled pieces, what Enter on a row leads to, and
+//! drawing a window of a longer list with the cursor row highlighted.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::model::{ConfigCompliance, ResourceId, StatusLevel, Sym, Timestamp};
+use crate::theme::{Theme, Token};
+
+/// A piece of a row: its meaning and its text.
+pub type Seg = (Token, String);
+
+pub fn seg(token: Token, text: impl Into<String>) -> Seg {
+    (token, text.into())
+}
+
+pub fn level_seg(level: StatusLevel) -> Seg {
+    seg(Token::for_status(level), format!("{} ", level.symbol()))
+}
+
+pub fn heading(text: String) -> Vec<Seg> {
+    vec![seg(Token::Title, text)]
+}
+
+pub fn time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The short form of a resource type: `NotebookInstance` for `AWS::SageMaker::NotebookInstance`.
+pub fn short_type(kind: &str) -> &str {
+    kind.rsplit("::").next().unwrap_or(kind)
+}
+
+/// What Enter on a row leads to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Resource(ResourceId),
+    /// A guardrail test, by name: its explanation.
+    Guardrail(Sym),
+    /// A control, by catalog index.
+    Control(usize),
+    /// A finding, by id.
+    Finding(Sym),
+}
+
+pub fn compliance_level(c: Option<ConfigCompliance>) -> StatusLevel {
+    match c {
+        Some(ConfigCompliance::Compliant) => StatusLevel::Pass,
+        Some(ConfigCompliance::NonCompliant) => StatusLevel::Fail,
+        _ => StatusLevel::Unknown,
+    }
+}
+
+pub fn to_line(row: Vec<Seg>, theme: &Theme) -> Line<'static> {
+    Line::from(row.into_iter().map(|(t, s)| Span::styled(s, theme.style(t))).collect::<Vec<_>>())
+}
+
+/// The rows on screen of a longer list.
+pub struct Window {
+    pub rows: Vec<Vec<Seg>>,
+    /// The list position of the first row shown.
+    pub start: usize,
+    /// The list's length.
+    pub total: usize,
+    pub cursor: Option<usize>,
+}
+
+/// Draws a list's window in a bordered block, with the cursor row highlighted when given.
+pub fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Window, theme: &Theme) {
+    let Window { rows, start, total, cursor } = window;
+    let mut block = Block::bordered().border_style(theme.style(Token::Border)).title(to_line(title, theme));
+    let height = area.height.saturating_sub(2) as usize;
+    if total > height {
+        let shown_to = (start + height).min(total);
+        block = block.title_bottom(
+            Line::from(Span::styled(format!(" {}-{} of {total} ", start + 1, shown_to), theme.style(Token::Muted)))
+                .right_aligned(),
+        );
+    }
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let line = to_line(row, theme);
+            if cursor == Some(start + i) {
+                Line::from(super::selected(line.spans, theme)).style(theme.style(Token::Selection))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,213 @@
+//! The drill-down and the corrective actions through `update`, as keys drive them: from a
+//! control to its failing resource, into a finding, and the writes that only `--write` and `y`
+//! can make.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use vigil::app::{Command, update, update_key};
+use vigil::keymap::Action;
+use vigil::model::{Request, Section, Subject, WorkflowStatus, Write};
+use vigil::ui::finding::FindingView;
+use vigil::ui::resource::{Act, ResourceView};
+use vigil::ui::{Dialog, Screen, View};
+
+use common::{answer, at, demo_script};
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+/// Runs actions, answering every lookup from the demo's script; returns every command.
+fn drive(
+    script: &vigil::sources::demo::DemoScript,
+    posture: &mut vigil::store::Posture,
+    view: &mut View,
+    actions: &[Action],
+) -> Vec<Command> {
+    let mut all = Vec::new();
+    for a in actions {
+        for c in update(view, posture, *a) {
+            if let Command::Request(r @ Request::Lookup { .. }) = &c {
+                answer(script, posture, r, at(10));
+            }
+            all.push(c);
+        }
+    }
+    all
+}
+
+fn row_text(view: &ResourceView, i: usize) -> String {
+    view.rows[i].segs.iter().map(|(_, s)| s.as_str()).collect()
+}
+
+/// From the overview to the resource view of the workshop's non-compliant notebook.
+fn to_legacy_notebook(script: &vigil::sources::demo::DemoScript, posture: &mut vigil::store::Posture, view: &mut View) {
+    // PRV-02 (notebooks inside a VPC) is the second row of the preventive pane.
+    drive(script, posture, view, &[Action::Preventive, Action::Down, Action::Enter, Action::Enter]);
+    let Screen::Resource { id, .. } = &view.screen else { panic!("not a resource: {:?}", view.screen) };
+    assert_eq!(id.short_name(), "legacy-analysis-nb");
+}
+
+#[test]
+fn the_notebooks_view_names_its_corrective_control_and_remediation_before_any_execution() {
+    let (script, mut posture, mut view) = demo_script(0);
+    to_legacy_notebook(&script, &mut posture, &mut view);
+    let Screen::Resource { id, .. } = view.screen.clone() else { unreachable!() };
+    let rv = ResourceView::new(&posture, &id, 120, false, at(10));
+    let text: Vec<String> = (0..rv.len()).map(|i| row_text(&rv, i)).collect();
+    let cor05 = text.iter().position(|t| t.contains("COR-05")).expect("COR-05 is named");
+    let remediation = text.iter().position(|t| t.contains("Custom-StopNotebookOutsideVpc")).expect("remediation named");
+    assert!(
+        text[remediation].contains("manual") && text[remediation].contains("not tried yet"),
+        "{}",
+        text[remediation]
+    );
+    assert_eq!(rv.target(cor05), Some(vigil::ui::list::Target::Control(posture.control_index("COR-05").unwrap())));
+    assert!(text.iter().any(|t| t.contains("not recorded by Config")), "notebooks are not a type Config records");
+    assert!(text.iter().any(|t| t.contains("fix: For information about launching")), "the finding's fix is shown");
+    assert!(text.iter().any(|t| t.contains("Actions off")), "without --write the actions say why they are off");
+    // Every section has answered: nothing is loading.
+    assert!(!text.iter().any(|t| t.contains("loading")));
+}
+
+#[test]
+fn row_counts_do_not_depend_on_the_width() {
+    let (script, mut posture, mut view) = demo_script(0);
+    to_legacy_notebook(&script, &mut posture, &mut view);
+    let Screen::Resource { id, .. } = view.screen.clone() else { unreachable!() };
+    let lens: Vec<usize> =
+        [40, 80, 158, 238].iter().map(|w| ResourceView::new(&posture, &id, *w, false, at(10)).len()).collect();
+    assert!(lens.windows(2).all(|w| w[0] == w[1]), "{lens:?}");
+    drive(&script, &mut posture, &mut view, &[Action::Bottom]);
+    let Screen::Resource { cursor, .. } = view.screen else { unreachable!() };
+    assert_eq!(cursor, lens[0] - 1);
+}
+
+#[test]
+fn enter_on_a_finding_opens_the_finding_and_its_resources_lead_back() {
+    let (script, mut posture, mut view) = demo_script(0);
+    to_legacy_notebook(&script, &mut posture, &mut view);
+    let Screen::Resource { id, .. } = view.screen.clone() else { unreachable!() };
+    let rv = ResourceView::new(&posture, &id, 120, false, at(10));
+    let row = (0..rv.len()).find(|&i| matches!(rv.target(i), Some(vigil::ui::list::Target::Finding(_)))).unwrap();
+    let Screen::Resource { cursor, .. } = &mut view.screen else { unreachable!() };
+    *cursor = row;
+    let commands = drive(&script, &mut posture, &mut view, &[Action::Enter]);
+    let Screen::Finding { id: finding, .. } = view.screen.clone() else { panic!("{:?}", view.screen) };
+    assert!(matches!(&commands[..], [Command::Request(Request::Lookup { subject: Subject::Finding(f), sections, .. })]
+        if *f == finding && sections == &Section::FINDING.to_vec()));
+    let fv = FindingView::new(&posture, &finding, 100, false);
+    let text: Vec<String> = fv.rows.iter().map(|r| r.segs.iter().map(|(_, s)| s.as_str()).collect()).collect();
+    assert!(text.iter().any(|t| t.contains("Description")), "{text:#?}");
+    assert!(text.iter().any(|t| t.contains("History")), "{text:#?}");
+    assert!(fv.triage().is_some(), "the product ARN is known once the finding is read");
+    // Enter on its resource goes to the resource; Esc twice comes back to the resource view.
+    let resource_row = (0..fv.len()).find(|&i| fv.target(i).is_some()).unwrap();
+    let Screen::Finding { cursor, .. } = &mut view.screen else { unreachable!() };
+    *cursor = resource_row;
+    drive(&script, &mut posture, &mut view, &[Action::Enter]);
+    assert!(matches!(&view.screen, Screen::Resource { id: r, .. } if *r == id));
+    drive(&script, &mut posture, &mut view, &[Action::Back, Action::Back]);
+    assert!(matches!(&view.screen, Screen::Resource { id: r, .. } if *r == id));
+}
+
+fn keys(view: &mut View, codes: &[KeyCode]) -> Vec<Command> {
+    codes.iter().flat_map(|c| update_key(view, &key(*c)).unwrap_or_default()).collect()
+}
+
+fn writes(commands: &[Command]) -> usize {
+    commands.iter().filter(|c| matches!(c, Command::Request(Request::Write(_)))).count()
+}
+
+/// The scratch bucket: a failed public-access-block remediation and two findings.
+fn to_scratch_bucket(script: &vigil::sources::demo::DemoScript, posture: &mut vigil::store::Posture, view: &mut View) {
+    let cor02 = posture.control_index("COR-02").unwrap();
+    let pane = posture.pane(vigil::model::ControlKind::Corrective);
+    let row = pane.iter().position(|&i| i == cor02).unwrap();
+    drive(script, posture, view, &[Action::Corrective]);
+    view.selected[2] = row;
+    drive(script, posture, view, &[Action::Enter, Action::Enter]);
+    let Screen::Resource { id, .. } = &view.screen else { panic!("{:?}", view.screen) };
+    assert_eq!(id.short_name(), "ml-scratch-exports");
+}
+
+#[test]
+fn without_write_no_key_sequence_makes_a_write() {
+    let (script, mut posture, mut view) = demo_script(0);
+    to_scratch_bucket(&script, &mut posture, &mut view);
+    let mut commands = Vec::new();
+    for a in [Action::Remediate, Action::Workflow, Action::Enter, Action::Remediate] {
+        commands.extend(drive(&script, &mut posture, &mut view, &[a]));
+        commands.extend(keys(&mut view, &[KeyCode::Char('y'), KeyCode::Enter, KeyCode::Tab, KeyCode::Enter]));
+    }
+    assert_eq!(writes(&commands), 0);
+    assert!(view.dialog.is_none());
+    assert!(view.message.as_deref().unwrap_or("").contains("--write") || matches!(view.screen, Screen::Finding { .. }));
+}
+
+#[test]
+fn a_write_happens_only_after_y_and_never_after_n_esc_or_another_action_key() {
+    let (script, mut posture, mut view) = demo_script(0);
+    view.write = true;
+    to_scratch_bucket(&script, &mut posture, &mut view);
+    let Screen::Resource { id, .. } = view.screen.clone() else { unreachable!() };
+    // The remediation row of the failing public-access-block rule.
+    let rv = ResourceView::new(&posture, &id, 120, true, at(10));
+    let row = (0..rv.len()).find(|&i| matches!(rv.rows[i].act, Some(Act::Remediate { .. }))).unwrap();
+    let Screen::Resource { cursor, .. } = &mut view.screen else { unreachable!() };
+    *cursor = row;
+
+    for cancel in [KeyCode::Char('n'), KeyCode::Esc, KeyCode::Enter] {
+        drive(&script, &mut posture, &mut view, &[Action::Remediate]);
+        assert!(matches!(view.dialog, Some(Dialog::Confirm { confirm_focused: false, .. })), "Cancel has the focus");
+        // A second action key does nothing while the dialog is open.
+        let mut commands = drive(&script, &mut posture, &mut view, &[Action::Remediate, Action::Workflow]);
+        commands.extend(keys(&mut view, &[KeyCode::Char('x'), KeyCode::Char('w'), cancel]));
+        assert_eq!(writes(&commands), 0, "{cancel:?} sent a write");
+        assert!(view.dialog.is_none(), "{cancel:?} closes the dialog");
+    }
+    drive(&script, &mut posture, &mut view, &[Action::Remediate]);
+    let commands = keys(&mut view, &[KeyCode::Char('y')]);
+    assert_eq!(writes(&commands), 1);
+    match &commands[0] {
+        Command::Request(Request::Write(Write::StartRemediation { rule, resource, document })) => {
+            assert_eq!(&**rule, "s3-bucket-level-public-access-prohibited");
+            assert_eq!(*resource, id);
+            assert_eq!(&**document, "AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_workflow_dialog_takes_a_status_and_a_note_then_asks() {
+    let (script, mut posture, mut view) = demo_script(0);
+    view.write = true;
+    to_scratch_bucket(&script, &mut posture, &mut view);
+    let Screen::Resource { id, .. } = view.screen.clone() else { unreachable!() };
+    let rv = ResourceView::new(&posture, &id, 120, true, at(10));
+    let row = (0..rv.len()).find(|&i| matches!(rv.rows[i].act, Some(Act::Triage { .. }))).unwrap();
+    let Screen::Resource { cursor, .. } = &mut view.screen else { unreachable!() };
+    *cursor = row;
+    drive(&script, &mut posture, &mut view, &[Action::Workflow]);
+    assert!(matches!(view.dialog, Some(Dialog::Workflow { status: WorkflowStatus::Notified, .. })));
+    // Typing `y` and `n` writes them into the note; nothing is sent.
+    let mut commands = keys(&mut view, &[KeyCode::Tab, KeyCode::Char('y'), KeyCode::Char('n'), KeyCode::Backspace]);
+    assert!(
+        matches!(&view.dialog, Some(Dialog::Workflow { status: WorkflowStatus::Resolved, note, .. }) if note == "y")
+    );
+    commands.extend(keys(&mut view, &[KeyCode::Enter]));
+    assert!(matches!(view.dialog, Some(Dialog::Confirm { .. })));
+    assert_eq!(writes(&commands), 0);
+    // Tab moves the focus to Confirm; Enter then confirms.
+    let commands = keys(&mut view, &[KeyCode::Tab, KeyCode::Enter]);
+    match &commands[..] {
+        [Command::Request(Request::Write(Write::SetWorkflow { status, note, product_arn, .. }))] => {
+            assert_eq!(*status, WorkflowStatus::Resolved);
+            assert_eq!(note, "y");
+            assert!(product_arn.starts_with("arn:aws:securityhub:us-east-1::product/aws/"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
