@@ -236,8 +236,12 @@ fn triage(view: &mut View, posture: &Posture) {
     match (view.write, act) {
         (false, _) => view.message = Some(READ_ONLY.into()),
         (true, Some(Act::Triage { finding, product_arn })) => {
-            view.dialog =
-                Some(Dialog::Workflow { finding, product_arn, status: WorkflowStatus::Notified, note: String::new() });
+            // The first choice is a change: NOTIFIED for a new finding, else RESOLVED.
+            let status = match posture.finding(&finding).map(|f| f.workflow) {
+                Some(WorkflowStatus::New) | None => WorkflowStatus::Notified,
+                _ => WorkflowStatus::Resolved,
+            };
+            view.dialog = Some(Dialog::Workflow { finding, product_arn, status, note: String::new() });
         }
         (true, _) => {
             view.message = Some("w changes a finding: open the finding (Enter) and wait for it to load".into());

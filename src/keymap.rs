@@ -99,7 +99,7 @@ impl Action {
             Action::Enter => "drill in",
             Action::Back => "go back, close help",
             Action::Help => "this help",
-            Action::Refresh => "refresh now (in a resource or finding: read it again)",
+            Action::Refresh => "refresh now, or read this view again",
             Action::Remediate => "start the remediation (with --write)",
             Action::Workflow => "set a finding's workflow (with --write)",
             Action::CopyLink => "copy the console link",
@@ -328,18 +328,19 @@ mod tests {
         assert_eq!(k.action(&press(KeyCode::Down, KeyModifiers::NONE)), Some(Action::Down));
         assert_eq!(k.action(&press(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Bottom));
         assert_eq!(k.action(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)), Some(Action::Help));
-        assert_eq!(k.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)), None);
+        assert_eq!(k.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::Remediate));
+        assert_eq!(k.action(&press(KeyCode::Char('z'), KeyModifiers::NONE)), None);
     }
 
     #[test]
     fn overrides_replace_an_actions_keys_and_conflicts_are_refused() {
         let mut o = HashMap::new();
-        o.insert("quit".to_string(), vec!["x".to_string()]);
+        o.insert("quit".to_string(), vec!["z".to_string()]);
         let k = Keymap::with_overrides(&o).unwrap();
-        assert_eq!(k.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::Quit));
+        assert_eq!(k.action(&press(KeyCode::Char('z'), KeyModifiers::NONE)), Some(Action::Quit));
         assert_eq!(k.action(&press(KeyCode::Char('q'), KeyModifiers::NONE)), None);
 
-        o.insert("help".to_string(), vec!["x".to_string()]);
+        o.insert("help".to_string(), vec!["z".to_string()]);
         let e = Keymap::with_overrides(&o).unwrap_err();
         assert!(e.contains("already bound"), "{e}");
 

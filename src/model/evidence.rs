@@ -289,7 +289,15 @@ pub struct RemediationConfig {
     /// The SSM Automation document, e.g. `AWS-DisableS3BucketPublicReadWrite`.
     pub target: Sym,
     pub automatic: bool,
+    /// How long automatic remediation keeps trying: `MaximumAutomaticAttempts` times
+    /// `RetryAttemptSeconds` (AWS's defaults: 5 attempts, 60 seconds).
+    pub retry_window: std::time::Duration,
     pub observed_at: Timestamp,
+}
+
+impl RemediationConfig {
+    /// AWS's default retry window: 5 attempts, 60 seconds apart.
+    pub const DEFAULT_RETRY_WINDOW: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 }
 
 /// One remediation execution for one resource.

@@ -172,6 +172,30 @@ impl Write {
         }
     }
 
+    /// The request's parameters as the audit log records them (never credentials).
+    pub fn parameters(&self) -> serde_json::Value {
+        match self {
+            Write::StartRemediation { rule, resource, document } => serde_json::json!({
+                "ConfigRuleName": &**rule,
+                "ResourceKeys": [{
+                    "resourceType": &*resource.kind,
+                    "resourceId": resource.config_id().unwrap_or(&resource.id),
+                }],
+                "document": &**document,
+            }),
+            Write::SetWorkflow { finding, product_arn, status, note } => {
+                let mut p = serde_json::json!({
+                    "FindingIdentifiers": [{"Id": &**finding, "ProductArn": &**product_arn}],
+                    "Workflow": {"Status": status.as_str()},
+                });
+                if !note.is_empty() {
+                    p["Note"] = serde_json::json!({"Text": note, "UpdatedBy": "vigil"});
+                }
+                p
+            }
+        }
+    }
+
     /// The subject whose view shows the outcome.
     pub fn subject(&self) -> Subject {
         match self {

@@ -46,6 +46,9 @@ pub struct ControlEvidence {
     pub findings: BTreeSet<(Reverse<Severity>, Sym)>,
     /// Remediations queued or running, by rule and resource, with when they started.
     pub in_progress: BTreeMap<(Sym, ResourceId), Timestamp>,
+    /// Resources a corrective control's rules find NON_COMPLIANT, by rule and resource, with
+    /// the evaluation's time: due for remediation since then.
+    pub due: BTreeMap<(Sym, ResourceId), Timestamp>,
     pub rules: BTreeSet<Sym>,
     pub alarms: BTreeSet<Sym>,
     pub metrics: BTreeSet<MetricId>,
@@ -313,6 +316,12 @@ impl Ledger {
             if e.compliance == ConfigCompliance::NonCompliant {
                 if b.kinds[i] == ControlKind::Corrective {
                     add(&mut acc.pending, sign);
+                    let key = (e.rule.clone(), e.resource.clone());
+                    if sign > 0 {
+                        acc.due.insert(key, e.recorded_at);
+                    } else {
+                        acc.due.remove(&key);
+                    }
                 } else {
                     bump(&mut acc.failing, e.resource.clone(), sign);
                 }

@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use super::Posture;
-use crate::model::{ControlKind, FailCount, Part, SourceError, SourceKind, Status, StatusLevel, Timestamp, Verdict};
+use crate::model::{
+    ControlKind, ExecutionState, FailCount, Part, ResourceId, SourceError, SourceKind, Status, StatusLevel, Sym,
+    Timestamp, Verdict,
+};
 
 /// A remediation queued or running for longer than this makes its control WARN.
 pub const REMEDIATION_SLOW: Duration = Duration::from_secs(15 * 60);
@@ -112,6 +115,37 @@ impl Posture {
             .count()
     }
 
+    /// A corrective control's resources that are due and that nothing is fixing: under a manual
+    /// remediation nobody has started, or due for longer than an automatic remediation's retry
+    /// window without one running. Each with its reason.
+    pub fn overdue(&self, index: usize, now: Timestamp) -> Vec<(&ResourceId, &Sym, String)> {
+        let acc = self.evidence(index);
+        let mut out = Vec::new();
+        for ((rule, resource), since) in &acc.due {
+            let Some(rc) = self.remediation_config(rule) else { continue };
+            let execution = self.execution(rule, resource);
+            let running =
+                execution.is_some_and(|x| matches!(x.state, ExecutionState::Queued | ExecutionState::InProgress));
+            // A failed execution already fails the control.
+            let failed = execution.is_some_and(|x| x.state == ExecutionState::Failed);
+            if running || failed {
+                continue;
+            }
+            let tried_since = execution.is_some_and(|x| x.invoked_at >= *since);
+            if !rc.automatic && !tried_since {
+                out.push((resource, rule, "manual remediation not started".to_string()));
+            } else if rc.automatic
+                && !tried_since
+                && now > *since
+                && now.duration_since(*since).unsigned_abs() > rc.retry_window
+            {
+                let minutes = rc.retry_window.as_secs().div_ceil(60);
+                out.push((resource, rule, format!("due for longer than its retry window ({minutes} min)")));
+            }
+        }
+        out
+    }
+
     /// What the evidence says, before its age is considered; `None` without evidence. Evidence
     /// that could not be read never fails a control: it makes a passing control WARN (partial)
     /// and a failing count a lower bound.
@@ -126,7 +160,11 @@ impl Posture {
         let bound = acc.lower_bound();
         Some(if failing > 0 || bound > 0 {
             Verdict::Fail(FailCount { resources: failing.max(bound), at_least: bound > failing || partial })
-        } else if acc.warn > 0 || partial || self.slow_remediations(index, now) > 0 {
+        } else if acc.warn > 0
+            || partial
+            || self.slow_remediations(index, now) > 0
+            || !self.overdue(index, now).is_empty()
+        {
             Verdict::Warn
         } else {
             Verdict::Pass

@@ -27,10 +27,17 @@ pub struct ControlDetail<'a> {
 }
 
 impl<'a> ControlDetail<'a> {
-    /// `width` is the cells a row has, so that long names are cut where it matters least.
+    /// `width` is the cells a row has, so that long names are cut where it matters least. The
+    /// rows and their targets do not depend on the time; [`ControlDetail::at`] words them for
+    /// a moment.
     pub fn new(posture: &'a Posture, index: usize, width: usize) -> Self {
+        Self::at(posture, index, width, Timestamp::UNIX_EPOCH)
+    }
+
+    /// The detail as it reads at `now` (how long a resource has been due).
+    pub fn at(posture: &'a Posture, index: usize, width: usize, now: Timestamp) -> Self {
         let acc = posture.evidence(index);
-        let (head, head_targets) = evidence_rows(posture, index, width);
+        let (head, head_targets) = evidence_rows(posture, index, width, now);
         ControlDetail { posture, index, head, head_targets, resources: acc.failing.len(), findings: acc.findings.len() }
     }
 
@@ -167,7 +174,12 @@ fn finding_row(f: &Finding, width: usize) -> Vec<Seg> {
 }
 
 /// The evidence section of a control: every binding with what is held for it.
-fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>>, Vec<(usize, Target)>) {
+fn evidence_rows(
+    posture: &Posture,
+    index: usize,
+    width: usize,
+    now: Timestamp,
+) -> (Vec<Vec<Seg>>, Vec<(usize, Target)>) {
     let mut targets = Vec::new();
     // Room for a rule name beside its symbol, label and compliance count.
     let name_room = width.saturating_sub(36).max(16);
@@ -255,10 +267,22 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
                 ]),
                 Some(rc) => {
                     let how = if rc.automatic { "automatic" } else { "manual" };
+                    // The remediation's mark says how it is doing, never ✔ beside a failure.
+                    let executions = posture.executions_of(name);
+                    let (level, note) = if executions.iter().any(|x| x.state == ExecutionState::Failed) {
+                        (StatusLevel::Fail, " · an execution FAILED")
+                    } else if executions
+                        .iter()
+                        .any(|x| matches!(x.state, ExecutionState::Queued | ExecutionState::InProgress))
+                    {
+                        (StatusLevel::Warn, " · running")
+                    } else {
+                        (StatusLevel::Pass, "")
+                    };
                     rows.push(vec![
                         seg(Token::Text, "    "),
-                        level_seg(StatusLevel::Pass),
-                        seg(Token::Text, format!("remediation {} ({how})", clean(&rc.target))),
+                        level_seg(level),
+                        seg(Token::Text, format!("remediation {} ({how}){note}", clean(&rc.target))),
                     ]);
                 }
                 None => rows.push(vec![
@@ -280,8 +304,35 @@ fn evidence_rows(posture: &Posture, index: usize, width: usize) -> (Vec<Vec<Seg>
             }
         }
     }
-    if control.kind == ControlKind::Corrective && acc.pending > 0 {
-        rows.push(vec![seg(Token::Text, format!("  {} non-compliant resources awaiting remediation", acc.pending))]);
+    if control.kind == ControlKind::Corrective && !acc.due.is_empty() {
+        // Every due resource by name, with what is (or is not) fixing it.
+        rows.push(heading(format!("Due for remediation ({})", acc.due.len())));
+        let overdue = posture.overdue(index, now);
+        for (rule, resource) in acc.due.keys() {
+            let execution = posture.execution(rule, resource);
+            let (level, why) = match overdue.iter().find(|(r, x, _)| *r == resource && *x == rule) {
+                Some((_, _, reason)) => (StatusLevel::Warn, reason.clone()),
+                None => match execution.map(|x| x.state) {
+                    Some(ExecutionState::Failed) => (StatusLevel::Fail, "remediation FAILED".to_string()),
+                    Some(ExecutionState::Queued | ExecutionState::InProgress) => {
+                        (StatusLevel::Warn, "remediation running".to_string())
+                    }
+                    _ if posture.remediation_config(rule).is_none() => {
+                        (StatusLevel::Fail, "no remediation configured".to_string())
+                    }
+                    _ => (StatusLevel::Pass, "automatic remediation within its retry window".to_string()),
+                },
+            };
+            targets.push((rows.len(), Target::Resource(resource.clone())));
+            let room = width.saturating_sub(8 + 22 + super::text::width(&why));
+            rows.push(vec![
+                seg(Token::Text, "  "),
+                level_seg(level),
+                seg(Token::Muted, format!("{:<22}", truncate_end(&clean(short_type(&resource.kind)), 21))),
+                seg(Token::Text, truncate_start(&clean(resource.short_name()), room.max(12)).into_owned()),
+                seg(Token::for_status(level), format!("  {why}")),
+            ]);
+        }
     }
     if !b.security_hub_controls.is_empty() {
         rows.push(vec![
@@ -395,7 +446,7 @@ pub fn render_control(
     now: Timestamp,
 ) {
     let inner_width = area.width.saturating_sub(2) as usize;
-    let detail = ControlDetail::new(posture, index, inner_width);
+    let detail = ControlDetail::at(posture, index, inner_width, now);
     let height = area.height.saturating_sub(2) as usize;
     let start = window_start(detail.len(), cursor.unwrap_or(0), height);
     let rows = detail.rows(start, height, inner_width);

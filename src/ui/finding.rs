@@ -176,7 +176,8 @@ fn history(rows: &mut Vec<Row>, posture: &Posture, subject: &Subject, width: usi
         ])),
         Some(_) => {
             let n = if let Some(SectionData::History(l)) = data { l.len() } else { 0 };
-            rows.push(row(heading(format!("{title} (last {n} changes)"))));
+            let changes = if n == 1 { "1 change".to_string() } else { format!("last {n} changes") };
+            rows.push(row(heading(format!("{title} ({changes})"))));
         }
     }
     let Some(SectionData::History(records)) = data else { return };

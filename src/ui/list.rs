@@ -53,6 +53,27 @@ pub fn compliance_level(c: Option<ConfigCompliance>) -> StatusLevel {
     }
 }
 
+/// Cuts a row to `cells` cells, ending in `…` where it was cut.
+pub fn fit_row(row: Vec<Seg>, cells: usize) -> Vec<Seg> {
+    let total: usize = row.iter().map(|(_, s)| super::text::width(s)).sum();
+    if total <= cells {
+        return row;
+    }
+    let mut out = Vec::with_capacity(row.len());
+    let mut used = 0;
+    for (token, text) in row {
+        let w = super::text::width(&text);
+        if used + w < cells {
+            used += w;
+            out.push((token, text));
+            continue;
+        }
+        out.push((token, super::text::truncate_end(&text, cells - used).into_owned()));
+        break;
+    }
+    out
+}
+
 pub fn to_line(row: Vec<Seg>, theme: &Theme) -> Line<'static> {
     Line::from(row.into_iter().map(|(t, s)| Span::styled(s, theme.style(t))).collect::<Vec<_>>())
 }
@@ -79,11 +100,12 @@ pub fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Windo
                 .right_aligned(),
         );
     }
+    let inner = area.width.saturating_sub(2) as usize;
     let lines: Vec<Line> = rows
         .into_iter()
         .enumerate()
         .map(|(i, row)| {
-            let line = to_line(row, theme);
+            let line = to_line(fit_row(row, inner), theme);
             if cursor == Some(start + i) {
                 Line::from(super::selected(line.spans, theme)).style(theme.style(Token::Selection))
             } else {

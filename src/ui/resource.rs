@@ -160,7 +160,8 @@ fn fix_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId, subject: &S
     if rules.is_empty() {
         return;
     }
-    rows.push(row(heading(format!("What fixes it ({} failing rules)", rules.len()))));
+    let n = rules.len();
+    rows.push(row(heading(format!("What fixes it ({n} failing rule{})", if n == 1 { "" } else { "s" }))));
     for rule in rules {
         let controls = posture.controls_of_rule(&rule);
         rows.push(Row {
@@ -218,8 +219,12 @@ fn section<'a>(
     posture: &'a Posture,
     subject: &Subject,
     section: Section,
-    count: impl Fn(&SectionData) -> usize,
+    count: impl Fn(&SectionData) -> Option<usize>,
 ) -> Option<&'a SectionData> {
+    let titled = |title: &str, data: &SectionData| match count(data) {
+        Some(n) => format!("{title} ({n})"),
+        None => title.to_string(),
+    };
     let title = section.title();
     match posture.lookup(subject, section) {
         None => None,
@@ -228,15 +233,12 @@ fn section<'a>(
             None
         }
         Some(SectionState::Loading { last: Some((_, data)), .. }) => {
-            rows.push(row(vec![
-                seg(Token::Title, format!("{title} ({})", count(data))),
-                seg(Token::Muted, "  refreshing…"),
-            ]));
+            rows.push(row(vec![seg(Token::Title, titled(title, data)), seg(Token::Muted, "  refreshing…")]));
             Some(data)
         }
         Some(SectionState::Ready { data, at }) => {
             rows.push(row(vec![
-                seg(Token::Title, format!("{title} ({})", count(data))),
+                seg(Token::Title, titled(title, data)),
                 seg(Token::Muted, format!("  read {}", at.strftime("%H:%M:%S"))),
             ]));
             Some(data)
@@ -255,7 +257,7 @@ fn section<'a>(
 }
 
 fn evaluation_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId, subject: &Subject, width: usize) {
-    let count = |d: &SectionData| if let SectionData::Evaluations(l) = d { l.len() } else { 0 };
+    let count = |d: &SectionData| if let SectionData::Evaluations(l) = d { Some(l.len()) } else { None };
     let asked = posture.lookup(subject, Section::Evaluations).is_some();
     if let Some(SectionData::Evaluations(list)) = section(rows, posture, subject, Section::Evaluations, count) {
         if list.is_empty() {
@@ -304,8 +306,8 @@ fn evaluation_row(
 
 fn timeline_rows(rows: &mut Vec<Row>, posture: &Posture, subject: &Subject, width: usize) {
     let count = |d: &SectionData| match d {
-        SectionData::Timeline(Timeline::Items(l)) => l.len(),
-        _ => 0,
+        SectionData::Timeline(Timeline::Items(l)) => Some(l.len()),
+        _ => None,
     };
     match section(rows, posture, subject, Section::Timeline, count) {
         Some(SectionData::Timeline(Timeline::NotRecorded)) => rows
@@ -333,7 +335,7 @@ fn timeline_rows(rows: &mut Vec<Row>, posture: &Posture, subject: &Subject, widt
 }
 
 fn finding_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId, subject: &Subject, width: usize) {
-    let count = |d: &SectionData| if let SectionData::Findings(l) = d { l.len() } else { 0 };
+    let count = |d: &SectionData| if let SectionData::Findings(l) = d { Some(l.len()) } else { None };
     let asked = posture.lookup(subject, Section::Findings).is_some();
     if let Some(SectionData::Findings(list)) = section(rows, posture, subject, Section::Findings, count) {
         if list.is_empty() {
@@ -395,7 +397,7 @@ fn push_finding(rows: &mut Vec<Row>, d: &FindingDetail, width: usize) {
 }
 
 fn remediation_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId, subject: &Subject, width: usize) {
-    let count = |d: &SectionData| if let SectionData::Remediation(l) = d { l.len() } else { 0 };
+    let count = |d: &SectionData| if let SectionData::Remediation(l) = d { Some(l.len()) } else { None };
     let asked = posture.lookup(subject, Section::Remediation).is_some();
     let corrective = |rule: &str| {
         posture

@@ -276,6 +276,7 @@ impl ConfigPoller {
                             rule: interner.intern(rc.config_rule_name()),
                             target: interner.intern(rc.target_id()),
                             automatic: rc.automatic(),
+                            retry_window: retry_window(rc.maximum_automatic_attempts(), rc.retry_attempt_seconds()),
                             observed_at: now,
                         });
                     }
@@ -437,6 +438,13 @@ impl ConfigPoller {
         )
         .await
     }
+}
+
+/// How long automatic remediation keeps trying, with AWS's defaults where a value is not set.
+fn retry_window(attempts: Option<i32>, seconds: Option<i64>) -> std::time::Duration {
+    let attempts = attempts.filter(|a| *a > 0).unwrap_or(5) as u64;
+    let seconds = seconds.filter(|s| *s > 0).unwrap_or(60) as u64;
+    std::time::Duration::from_secs(attempts.saturating_mul(seconds))
 }
 
 fn compliance(c: &ComplianceType) -> Option<ConfigCompliance> {

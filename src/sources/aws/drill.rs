@@ -455,7 +455,7 @@ impl Inner {
             region: scope.region.clone(),
             operation: write.operation().to_string(),
             target: write.target(),
-            parameters: parameters(&write),
+            parameters: write.parameters(),
             outcome,
             request_id,
         };
@@ -598,22 +598,6 @@ impl Inner {
 fn log_audit(audit: &AuditLog, entry: &AuditEntry) {
     if let Err(e) = audit.record(entry) {
         tracing::error!(path = %audit.path().display(), error = %e, "cannot write the audit log");
-    }
-}
-
-/// The request's parameters as the audit log records them (never credentials).
-fn parameters(write: &Write) -> serde_json::Value {
-    match write {
-        Write::StartRemediation { rule, resource, document } => serde_json::json!({
-            "ConfigRuleName": &**rule,
-            "ResourceKeys": [{"resourceType": &*resource.kind, "resourceId": resource.config_id().unwrap_or(&resource.id)}],
-            "document": &**document,
-        }),
-        Write::SetWorkflow { finding, product_arn, status, note } => serde_json::json!({
-            "FindingIdentifiers": [{"Id": &**finding, "ProductArn": &**product_arn}],
-            "Workflow": {"Status": status.as_str()},
-            "Note": {"Text": note, "UpdatedBy": "vigil"},
-        }),
     }
 }
 

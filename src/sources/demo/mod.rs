@@ -215,6 +215,7 @@ impl DemoScript {
                 rule: self.interner.intern(&r.rule),
                 target: self.interner.intern(&r.target),
                 automatic: r.automatic,
+                retry_window: RemediationConfig::DEFAULT_RETRY_WINDOW,
                 observed_at: self.time(when(None)),
             };
             self.state.remediations.insert(rc.rule.clone(), rc.clone());

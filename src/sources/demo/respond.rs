@@ -246,7 +246,7 @@ async fn demo_write(script: &SharedScript, audit: &AuditLog, write: Write, sink:
         region: region.clone(),
         operation: write.operation().to_string(),
         target: write.target(),
-        parameters: serde_json::json!({"demo": true, "target": write.target()}),
+        parameters: write.parameters(),
         outcome,
         request_id: None,
     };

@@ -1,0 +1,203 @@
+//! The drill-down's screens, snapshot-tested with colours: resource views (the workshop's
+//! non-compliant notebook before any remediation, a compliant one, a bucket with findings, a
+//! failed remediation and a timeline, sections loading and failed, a very long ARN), a corrective
+//! control with a failed execution, a finding, the confirmation dialog and the actions off.
+
+mod common;
+
+use common::{answer, at, demo_script, render, snapshot};
+use ratatui::buffer::Buffer;
+use vigil::app::{Command, resource_lookup, update};
+use vigil::keymap::Action;
+use vigil::model::{Answer, ResourceId, Section, Subject, Write};
+use vigil::sources::demo::DemoScript;
+use vigil::store::Posture;
+use vigil::theme::Theme;
+use vigil::ui::{Dialog, Screen, View};
+
+fn dark() -> Theme {
+    Theme::load("dark", false).unwrap()
+}
+
+fn check(name: &str, buffer: &Buffer, theme: &Theme) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, snapshot(buffer, theme)));
+}
+
+fn text(buffer: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            s.push_str(buffer[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Opens the resource view of `name` (among the store's resources), answering its lookup.
+fn open_resource(script: &DemoScript, posture: &mut Posture, view: &mut View, kind: &str, name: &str) -> ResourceId {
+    let id = ResourceId::from_config(&mut Default::default(), kind, name, "123456789012", "us-east-1");
+    let request = resource_lookup(posture, &id);
+    answer(script, posture, &request, at(5));
+    view.back.push(view.screen.clone());
+    view.screen = Screen::Resource { id: id.clone(), cursor: 0 };
+    id
+}
+
+#[test]
+fn the_workshop_notebook_names_cor_05_and_its_manual_remediation() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    open_resource(&script, &mut posture, &mut view, "AWS::SageMaker::NotebookInstance", "legacy-analysis-nb");
+    let frame = render(&posture, &view, &theme, at(5), 160, 48);
+    let screen = text(&frame);
+    assert!(screen.contains("COR-05 corrective Notebooks outside a VPC are stopped"), "{screen}");
+    assert!(screen.contains("Custom-StopNotebookOutsideVpc  manual · not tried yet"), "{screen}");
+    assert!(screen.contains("Actions off (read-only)"), "{screen}");
+    check("resource_notebook_160x48", &frame, &theme);
+    check("resource_notebook_80x24", &render(&posture, &view, &theme, at(5), 80, 24), &theme);
+}
+
+#[test]
+fn a_compliant_resource() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    open_resource(&script, &mut posture, &mut view, "AWS::SageMaker::NotebookInstance", "research-nb");
+    let frame = render(&posture, &view, &theme, at(5), 160, 48);
+    assert!(!text(&frame).contains("Failing under"));
+    check("resource_compliant_160x48", &frame, &theme);
+}
+
+#[test]
+fn a_bucket_with_findings_a_failed_remediation_and_a_timeline() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    view.write = true;
+    open_resource(&script, &mut posture, &mut view, "AWS::S3::Bucket", "ml-scratch-exports");
+    let frame = render(&posture, &view, &theme, at(5), 160, 48);
+    let screen = text(&frame);
+    assert!(screen.contains("Configuration timeline (4)"), "{screen}");
+    assert!(screen.contains("FAILED"), "{screen}");
+    assert!(screen.contains("AccessDenied"), "{screen}");
+    assert!(screen.contains(" WRITE "), "the header says writes are on");
+    check("resource_bucket_160x48", &frame, &theme);
+    check("resource_bucket_80x24", &render(&posture, &view, &theme, at(5), 80, 24), &theme);
+}
+
+#[test]
+fn sections_load_on_their_own_and_one_that_fails_says_why() {
+    let theme = dark();
+    let (_, mut posture, mut view) = demo_script(0);
+    let id = ResourceId::from_config(
+        &mut Default::default(),
+        "AWS::S3::Bucket",
+        "ml-scratch-exports",
+        "123456789012",
+        "us-east-1",
+    );
+    let Command::Request(request) = Command::Request(resource_lookup(&posture, &id)) else { unreachable!() };
+    if let vigil::model::Request::Lookup { subject, sections, .. } = &request {
+        posture.begin_lookup(subject, sections, at(5));
+    }
+    let subject = Subject::Resource(id.clone());
+    posture.answer(Answer::Section {
+        subject: subject.clone(),
+        section: Section::Timeline,
+        at: at(6),
+        result: Err("AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ReadOnly/me is not authorized to perform: config:GetResourceConfigHistory".into()),
+    });
+    view.screen = Screen::Resource { id, cursor: 0 };
+    let frame = render(&posture, &view, &theme, at(6), 160, 48);
+    let screen = text(&frame);
+    assert_eq!(screen.matches("loading…").count(), 3, "{screen}");
+    assert!(screen.contains("config:GetResourceConfigHistory failed: AccessDeniedException"), "{screen}");
+    check("resource_loading_160x48", &frame, &theme);
+}
+
+#[test]
+fn a_very_long_arn_is_cut_from_the_start() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    let long = format!("arn:aws:sagemaker:us-east-1:123456789012:model/{}", "a-very-long-model-name-".repeat(12));
+    let id = open_resource(&script, &mut posture, &mut view, "AWS::SageMaker::Model", &long);
+    let frame = render(&posture, &view, &theme, at(5), 80, 24);
+    let screen = text(&frame);
+    assert!(screen.contains('…'), "{screen}");
+    assert!(screen.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80));
+    assert!(id.short_name().ends_with("name-"));
+    check("resource_long_arn_80x24", &frame, &theme);
+}
+
+#[test]
+fn a_corrective_control_with_a_failed_execution_never_shows_a_tick_beside_it() {
+    let theme = dark();
+    let (_, posture, mut view) = demo_script(0);
+    let index = posture.control_index("COR-02").unwrap();
+    view.screen = Screen::Control { index, cursor: 0 };
+    let frame = render(&posture, &view, &theme, at(5), 160, 48);
+    let screen = text(&frame);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("remediation AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock"))
+        .unwrap();
+    assert!(line.contains('✘') && line.contains("FAILED"), "{line}");
+    assert!(screen.contains("ml-scratch-exports  remediation FAILED"), "the due resource is named: {screen}");
+    check("control_cor02_failed_160x48", &frame, &theme);
+    // COR-05: its due notebook is named and the control warns that nobody started the fix.
+    let cor05 = posture.control_index("COR-05").unwrap();
+    view.screen = Screen::Control { index: cor05, cursor: 0 };
+    let screen = text(&render(&posture, &view, &theme, at(5), 160, 48));
+    assert!(screen.contains("▲ WARN"), "{screen}");
+    assert!(screen.contains("legacy-analysis-nb  manual remediation not started"), "{screen}");
+}
+
+#[test]
+fn a_finding_in_full() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    let id: vigil::model::Sym =
+        "arn:aws:securityhub:us-east-1:123456789012:security-control/SageMaker.2/finding/3c9d11e0-legacy".into();
+    answer(&script, &mut posture, &vigil::app::finding_lookup(&id), at(5));
+    view.screen = Screen::Finding { id, cursor: 0 };
+    let frame = render(&posture, &view, &theme, at(5), 100, 30);
+    let screen = text(&frame);
+    assert!(screen.contains("Description") && screen.contains("History (1 change)"), "{screen}");
+    check("finding_100x30", &frame, &theme);
+    check("finding_80x24", &render(&posture, &view, &theme, at(5), 80, 24), &theme);
+}
+
+#[test]
+fn the_confirmation_shows_the_exact_call_with_cancel_focused() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    view.write = true;
+    let id = open_resource(&script, &mut posture, &mut view, "AWS::S3::Bucket", "ml-scratch-exports");
+    view.dialog = Some(Dialog::Confirm {
+        write: Write::StartRemediation {
+            rule: "s3-bucket-level-public-access-prohibited".into(),
+            resource: id,
+            document: "AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock".into(),
+        },
+        confirm_focused: false,
+    });
+    let frame = render(&posture, &view, &theme, at(5), 100, 30);
+    let screen = text(&frame);
+    for needle in [
+        "config:StartRemediationExecution",
+        "123456789012",
+        "us-east-1",
+        "ResourceKey",
+        "AWS::S3::Bucket ml-scratch-exports",
+    ] {
+        assert!(screen.contains(needle), "{needle} missing: {screen}");
+    }
+    check("confirm_remediation_100x30", &frame, &theme);
+    check("confirm_remediation_80x24", &render(&posture, &view, &theme, at(5), 80, 24), &theme);
+    // Keys do nothing else while it is open.
+    assert!(update(&mut view, &posture, Action::Back).is_empty());
+    assert!(view.dialog.is_some());
+}
