@@ -595,3 +595,303 @@ async fn cloudwatch_reads_metric_and_composite_alarms_and_the_catalog_metrics() 
     assert_eq!(d.metrics.len(), 2, "the catalog's two metrics");
     assert_eq!(d.metrics[0].points.len(), 2);
 }
+
+// ── The drill-down's lookups and the corrective actions ─────────────────────────────────────
+
+mod drill {
+    use super::*;
+    use std::sync::Arc;
+    use vigil::audit::AuditLog;
+    use vigil::model::{
+        Answer, Interner, Request, ResourceId, Section, SectionData, Subject, Timeline, WorkflowStatus, Write,
+        WriteState,
+    };
+    use vigil::sources::aws::drill::AwsResponder;
+    use vigil::sources::{Message, Responder, Sink};
+
+    fn responder(config: &[&Rule], hub: &[&Rule], audit: Option<Arc<AuditLog>>) -> AwsResponder {
+        let c =
+            aws_sdk_config::config::Builder::from(&sdk()).interceptor(interceptor(config, RuleMode::MatchAny)).build();
+        let h = aws_sdk_securityhub::config::Builder::from(&sdk())
+            .interceptor(interceptor(hub, RuleMode::MatchAny))
+            .build();
+        AwsResponder::from_clients(
+            (aws_sdk_config::Client::from_conf(c), aws_sdk_securityhub::Client::from_conf(h)),
+            Scope { account: ACCOUNT.into(), region: "us-east-1".into() },
+            AccountResolver::known(ACCOUNT, sdk(), AwsSettings::default(), system_clock()),
+            retry(2),
+            None,
+            0.0,
+            audit,
+            Duration::from_millis(1),
+        )
+    }
+
+    /// Every answer the responder sends for `request`, in order.
+    async fn answers(r: &AwsResponder, request: Request) -> Vec<Answer> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        r.respond(request, Sink::new(tx, system_clock())).await;
+        let mut out = Vec::new();
+        while let Ok(m) = rx.try_recv() {
+            if let Message::Answer(a) = m {
+                out.push(a);
+            }
+        }
+        out
+    }
+
+    fn bucket() -> ResourceId {
+        ResourceId::from_config(&mut Interner::new(), "AWS::S3::Bucket", "ml-data", ACCOUNT, "us-east-1")
+    }
+
+    fn evaluation(rule: &str, compliance: &str) -> aws_sdk_config::types::EvaluationResult {
+        use aws_sdk_config::types::*;
+        EvaluationResult::builder()
+            .evaluation_result_identifier(
+                EvaluationResultIdentifier::builder()
+                    .evaluation_result_qualifier(
+                        EvaluationResultQualifier::builder()
+                            .config_rule_name(rule)
+                            .resource_type("AWS::S3::Bucket")
+                            .resource_id("ml-data")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .compliance_type(ComplianceType::from(compliance))
+            .result_recorded_time(aws_smithy_types::DateTime::from_secs(1_764_000_000))
+            .build()
+    }
+
+    fn execution(state: &str) -> aws_sdk_config::types::RemediationExecutionStatus {
+        use aws_sdk_config::types::*;
+        RemediationExecutionStatus::builder()
+            .resource_key(
+                ResourceKey::builder()
+                    .resource_type(ResourceType::from("AWS::S3::Bucket"))
+                    .resource_id("ml-data")
+                    .build()
+                    .unwrap(),
+            )
+            .state(RemediationExecutionState::from(state))
+            .invocation_time(aws_smithy_types::DateTime::from_secs(1_764_000_000))
+            .step_details(
+                RemediationExecutionStep::builder()
+                    .name("PutPublicAccessBlock")
+                    .state(RemediationExecutionStepState::from(if state == "FAILED" { "FAILED" } else { "SUCCEEDED" }))
+                    .set_error_message((state == "FAILED").then(|| "AccessDenied".to_string()))
+                    .build(),
+            )
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_resource_lookup_answers_each_section_from_every_page() {
+        use aws_sdk_config::operation::*;
+        let details = mock!(aws_sdk_config::Client::get_compliance_details_by_resource)
+            .sequence()
+            .output(|| {
+                get_compliance_details_by_resource::GetComplianceDetailsByResourceOutput::builder()
+                    .evaluation_results(evaluation("s3-bucket-ssl-requests-only", "COMPLIANT"))
+                    .next_token("2")
+                    .build()
+            })
+            .output(|| {
+                get_compliance_details_by_resource::GetComplianceDetailsByResourceOutput::builder()
+                    .evaluation_results(evaluation("s3-bucket-level-public-access-prohibited", "NON_COMPLIANT"))
+                    .build()
+            })
+            .build();
+        let history = mock!(aws_sdk_config::Client::get_resource_config_history)
+            .match_requests(|r| r.limit() == Some(11) && r.resource_id() == Some("ml-data"))
+            .then_output(|| {
+                use aws_sdk_config::types::*;
+                let item = |t: i64, acl: &str| {
+                    ConfigurationItem::builder()
+                        .configuration_item_capture_time(aws_smithy_types::DateTime::from_secs(t))
+                        .configuration_item_status(ConfigurationItemStatus::Ok)
+                        .configuration(format!(r#"{{"acl":"{acl}"}}"#))
+                        .build()
+                };
+                get_resource_config_history::GetResourceConfigHistoryOutput::builder()
+                    .configuration_items(item(3, "private"))
+                    .configuration_items(item(2, "public"))
+                    .build()
+            });
+        let executions = mock!(aws_sdk_config::Client::describe_remediation_execution_status)
+            .match_requests(|r| {
+                r.config_rule_name() == Some("s3-bucket-level-public-access-prohibited") && r.resource_keys().len() == 1
+            })
+            .then_output(|| {
+                describe_remediation_execution_status::DescribeRemediationExecutionStatusOutput::builder()
+                    .remediation_execution_statuses(execution("FAILED"))
+                    .build()
+            });
+        let findings = mock!(aws_sdk_securityhub::Client::get_findings)
+            .match_requests(|r| {
+                r.filters().and_then(|f| f.resource_id().first()).and_then(|f| f.value())
+                    == Some("arn:aws:s3:::ml-data")
+            })
+            .then_http_response(|| http(200, findings_page(0..2, None)));
+        let r = responder(&[&details, &history, &executions], &[&findings], None);
+        let request = Request::Lookup {
+            subject: Subject::Resource(bucket()),
+            sections: Section::RESOURCE.to_vec(),
+            remediation_rules: vec!["s3-bucket-level-public-access-prohibited".into(), "other-rule".into()],
+        };
+        let got = answers(&r, request).await;
+        assert_eq!(details.num_calls(), 2, "every page");
+        assert_eq!(history.num_calls(), 1);
+        assert_eq!(executions.num_calls(), 1, "only the rules that evaluated it and have a remediation");
+        assert_eq!(findings.num_calls(), 1);
+        let section = |s: Section| {
+            got.iter()
+                .find_map(|a| match a {
+                    Answer::Section { section, result, .. } if *section == s => Some(result.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("{s:?} not answered"))
+        };
+        match section(Section::Evaluations).unwrap() {
+            SectionData::Evaluations(l) => {
+                assert_eq!(l.len(), 2);
+                assert_eq!(&*l[0].rule, "s3-bucket-level-public-access-prohibited", "failing first");
+            }
+            other => panic!("{other:?}"),
+        }
+        match section(Section::Timeline).unwrap() {
+            SectionData::Timeline(Timeline::Items(items)) => {
+                assert_eq!(items[0].changed, vec!["configuration.acl"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match section(Section::Remediation).unwrap() {
+            SectionData::Remediation(l) => assert_eq!(l[0].steps[0].error.as_deref(), Some("AccessDenied")),
+            other => panic!("{other:?}"),
+        }
+        match section(Section::Findings).unwrap() {
+            SectionData::Findings(l) => assert_eq!(l.len(), 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_section_that_fails_fails_alone() {
+        let denied = mock!(aws_sdk_config::Client::get_resource_config_history).then_error(|| {
+            aws_sdk_config::operation::get_resource_config_history::GetResourceConfigHistoryError::generic(
+                ErrorMetadata::builder().code("AccessDeniedException").message("not authorized").build(),
+            )
+        });
+        let details = mock!(aws_sdk_config::Client::get_compliance_details_by_resource).then_output(|| {
+            aws_sdk_config::operation::get_compliance_details_by_resource::GetComplianceDetailsByResourceOutput::builder()
+                .build()
+        });
+        let findings = mock!(aws_sdk_securityhub::Client::get_findings)
+            .then_http_response(|| http(200, findings_page(0..0, None)));
+        let r = responder(&[&denied, &details], &[&findings], None);
+        let request = Request::Lookup {
+            subject: Subject::Resource(bucket()),
+            sections: vec![Section::Evaluations, Section::Timeline, Section::Findings],
+            remediation_rules: Vec::new(),
+        };
+        let got = answers(&r, request).await;
+        assert_eq!(got.len(), 3);
+        for a in got {
+            let Answer::Section { section, result, .. } = a else { panic!() };
+            match section {
+                Section::Timeline => {
+                    let e = result.unwrap_err();
+                    assert!(e.contains("GetResourceConfigHistory") && e.contains("not authorized"), "{e}");
+                }
+                _ => assert!(result.is_ok(), "{section:?}"),
+            }
+        }
+    }
+
+    fn write_mocks() -> (Rule, Rule, Rule) {
+        let start = mock!(aws_sdk_config::Client::start_remediation_execution).then_output(|| {
+            aws_sdk_config::operation::start_remediation_execution::StartRemediationExecutionOutput::builder().build()
+        });
+        let status = mock!(aws_sdk_config::Client::describe_remediation_execution_status)
+            .sequence()
+            .output(|| {
+                aws_sdk_config::operation::describe_remediation_execution_status::DescribeRemediationExecutionStatusOutput::builder()
+                    .remediation_execution_statuses(execution("IN_PROGRESS"))
+                    .build()
+            })
+            .output(|| {
+                aws_sdk_config::operation::describe_remediation_execution_status::DescribeRemediationExecutionStatusOutput::builder()
+                    .remediation_execution_statuses(execution("SUCCEEDED"))
+                    .build()
+            })
+            .build();
+        let update = mock!(aws_sdk_securityhub::Client::batch_update_findings).then_http_response(|| {
+            http(
+                200,
+                r#"{"ProcessedFindings":[],"UnprocessedFindings":[{"FindingIdentifier":{"Id":"f-1","ProductArn":"arn:aws:securityhub:us-east-1::product/aws/securityhub"},"ErrorCode":"FindingNotFound","ErrorMessage":"Finding Not Found"}]}"#.to_string(),
+            )
+        });
+        (start, status, update)
+    }
+
+    fn remediation() -> Write {
+        Write::StartRemediation {
+            rule: "s3-bucket-level-public-access-prohibited".into(),
+            resource: bucket(),
+            document: "AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock".into(),
+        }
+    }
+
+    fn triage() -> Write {
+        Write::SetWorkflow {
+            finding: "f-1".into(),
+            product_arn: "arn:aws:securityhub:us-east-1::product/aws/securityhub".into(),
+            status: WorkflowStatus::Notified,
+            note: "looking".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn without_write_the_responder_calls_nothing() {
+        let (start, status, update) = write_mocks();
+        let r = responder(&[&start, &status], &[&update], None);
+        for w in [remediation(), triage()] {
+            let got = answers(&r, Request::Write(w)).await;
+            assert!(
+                matches!(&got[..], [Answer::Write { state: WriteState::Failed { reason }, .. }] if reason.contains("--write"))
+            );
+        }
+        assert_eq!(start.num_calls() + status.num_calls() + update.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_started_remediation_is_followed_to_its_end_and_audited() {
+        let (start, status, update) = write_mocks();
+        let path = std::env::temp_dir().join(format!("vigil-mock-audit-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let audit = Arc::new(AuditLog::open(&path).unwrap());
+        let r = responder(&[&start, &status], &[&update], Some(audit));
+        let got = answers(&r, Request::Write(remediation())).await;
+        assert_eq!(start.num_calls(), 1, "one StartRemediationExecution");
+        let states: Vec<String> = got
+            .iter()
+            .filter_map(|a| if let Answer::Write { state, .. } = a { Some(state.to_string()) } else { None })
+            .collect();
+        assert_eq!(states, ["sent", "QUEUED", "IN_PROGRESS", "SUCCEEDED"]);
+        // The unprocessed finding's code is the outcome.
+        let got = answers(&r, Request::Write(triage())).await;
+        assert_eq!(update.num_calls(), 1);
+        assert!(got.iter().any(|a| matches!(a, Answer::Write { state: WriteState::Failed { reason }, .. }
+            if reason.contains("FindingNotFound"))));
+        let log = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3, "{log}");
+        assert_eq!(lines[0]["operation"], "config:StartRemediationExecution");
+        assert_eq!(lines[0]["outcome"], "accepted");
+        assert_eq!(lines[1]["outcome"], "SUCCEEDED");
+        assert_eq!(lines[2]["operation"], "securityhub:BatchUpdateFindings");
+        assert!(lines[2]["outcome"].as_str().unwrap().contains("FindingNotFound"));
+        assert!(!log.contains("SECRET") && !log.contains("AKID"), "never credentials");
+        let _ = std::fs::remove_file(&path);
+    }
+}

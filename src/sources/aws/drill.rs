@@ -70,10 +70,26 @@ impl AwsResponder {
         audit: Option<Arc<AuditLog>>,
         follow_every: Duration,
     ) -> Self {
+        let clients = (aws_sdk_config::Client::new(sdk), aws_sdk_securityhub::Client::new(sdk));
+        Self::from_clients(clients, scope, resolver, retry, profile, config_rate, audit, follow_every)
+    }
+
+    /// With clients made elsewhere (the tests' mocks).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_clients(
+        (config, hub): (aws_sdk_config::Client, aws_sdk_securityhub::Client),
+        scope: Scope,
+        resolver: Arc<AccountResolver>,
+        retry: Retry,
+        profile: Option<String>,
+        config_rate: f64,
+        audit: Option<Arc<AuditLog>>,
+        follow_every: Duration,
+    ) -> Self {
         AwsResponder {
             inner: Arc::new(Inner {
-                config: aws_sdk_config::Client::new(sdk),
-                hub: aws_sdk_securityhub::Client::new(sdk),
+                config,
+                hub,
                 scope,
                 resolver,
                 retry,
