@@ -237,47 +237,29 @@ impl Inner {
             return Ok(Timeline::NotRecorded);
         };
         let caller = self.caller(quiet, SourceKind::Config);
-        let page = caller
-            .call("config:GetResourceConfigHistory", &self.config_limit, || {
-                self.config
-                    .get_resource_config_history()
-                    .resource_type(ResourceType::from(&*id.kind))
-                    .resource_id(config_id)
-                    .limit(TIMELINE_ITEMS as i32 + 1)
-                    .send()
-            })
-            .await
-            .map_err(|e| e.error.to_string())?;
-        let raw: Vec<(Timestamp, String, Option<serde_json::Value>)> = page
-            .configuration_items()
-            .iter()
-            .map(|item| {
-                let configuration = item.configuration().and_then(|c| serde_json::from_str(c).ok());
-                let mut whole = serde_json::Map::new();
-                if let Some(c) = configuration {
-                    whole.insert("configuration".into(), c);
-                }
-                if let Some(tags) = item.tags() {
-                    let tags: serde_json::Map<String, serde_json::Value> =
-                        tags.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
-                    whole.insert("tags".into(), tags.into());
-                }
-                if let Some(s) = item.supplementary_configuration() {
-                    let s: serde_json::Map<String, serde_json::Value> = s
-                        .iter()
-                        .map(|(k, v)| {
-                            (k.clone(), serde_json::from_str(v).unwrap_or(serde_json::Value::String(v.clone())))
-                        })
-                        .collect();
-                    whole.insert("supplementaryConfiguration".into(), s.into());
-                }
-                (
-                    item.configuration_item_capture_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
-                    item.configuration_item_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
-                    Some(serde_json::Value::Object(whole)),
-                )
-            })
-            .collect();
+        // Each call spans seven days at most, so a page may hold fewer items than asked for:
+        // read on until there are enough or there is no more.
+        let mut raw: Vec<(Timestamp, String, Option<serde_json::Value>)> = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = caller
+                .call("config:GetResourceConfigHistory", &self.config_limit, || {
+                    self.config
+                        .get_resource_config_history()
+                        .resource_type(ResourceType::from(&*id.kind))
+                        .resource_id(config_id)
+                        .limit((TIMELINE_ITEMS + 1 - raw.len()) as i32)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| e.error.to_string())?;
+            raw.extend(page.configuration_items().iter().map(item_json));
+            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() || raw.len() > TIMELINE_ITEMS {
+                break;
+            }
+        }
         Ok(Timeline::Items(timeline_items(raw)))
     }
 
@@ -666,6 +648,32 @@ fn detail(f: &AwsSecurityFinding, finding: Finding) -> FindingDetail {
         remediation_text: recommendation.and_then(|r| r.text()).map(Into::into),
         remediation_url: recommendation.and_then(|r| r.url()).map(Into::into),
     }
+}
+
+/// A configuration item's time, status, and its configuration, tags and supplementary
+/// configuration as one JSON value to compare.
+fn item_json(item: &aws_sdk_config::types::ConfigurationItem) -> (Timestamp, String, Option<serde_json::Value>) {
+    let mut whole = serde_json::Map::new();
+    if let Some(c) = item.configuration().and_then(|c| serde_json::from_str(c).ok()) {
+        whole.insert("configuration".into(), c);
+    }
+    if let Some(tags) = item.tags() {
+        let tags: serde_json::Map<String, serde_json::Value> =
+            tags.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+        whole.insert("tags".into(), tags.into());
+    }
+    if let Some(s) = item.supplementary_configuration() {
+        let s: serde_json::Map<String, serde_json::Value> = s
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::from_str(v).unwrap_or(serde_json::Value::String(v.clone()))))
+            .collect();
+        whole.insert("supplementaryConfiguration".into(), s.into());
+    }
+    (
+        item.configuration_item_capture_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
+        item.configuration_item_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        Some(serde_json::Value::Object(whole)),
+    )
 }
 
 /// Configuration items (newest first) with the fields each changed from the one before it; the
