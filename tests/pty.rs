@@ -43,6 +43,10 @@ mod tempfile_dir {
 
 impl Session {
     fn start(tag: &str, fault: Option<&str>) -> Session {
+        Session::start_with(tag, fault, &[])
+    }
+
+    fn start_with(tag: &str, fault: Option<&str>, args: &[&str]) -> Session {
         let pair = native_pty_system()
             .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
             .expect("a pseudo-terminal");
@@ -50,6 +54,7 @@ impl Session {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_vigil"));
         cmd.args(["demo", "--log-file"]);
         cmd.arg(log.0.join("vigil.log"));
+        cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", &log.0);
         cmd.env_remove("NO_COLOR");
@@ -186,6 +191,42 @@ fn a_panicking_source_is_marked_failed_and_the_ui_goes_on() {
     s.wait_for(&["COR-01 Public buckets are closed automatically"]);
     s.writer.write_all(b"q").unwrap();
     s.writer.flush().unwrap();
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_given_back();
+}
+
+impl Session {
+    fn keys(&mut self, keys: &[u8]) {
+        for k in keys {
+            self.writer.write_all(&[*k]).unwrap();
+            self.writer.flush().unwrap();
+            // One key at a time, as a person types: each is drawn before the next.
+            self.pump(Duration::from_millis(40));
+        }
+    }
+}
+
+#[test]
+fn keys_alone_lead_from_the_overview_to_a_notebooks_finding_and_back() {
+    let mut s = Session::start_with("drill", None, &["--write"]);
+    s.wait_for(&["Preventive", "WRITE"]);
+    // PRV-02, its failing notebook, the notebook's story.
+    s.keys(b"1j\r");
+    s.wait_for(&["PRV-02 Notebooks run inside a VPC ✘ FAIL 1", "Evidence"]);
+    s.keys(b"\r");
+    s.wait_for(&["Resource legacy-analysis-nb", "COR-05 corrective", "Custom-StopNotebookOutsideVpc", "Findings (2)"]);
+    // Down to its first finding (after the fix, the evaluations and the timeline), and in.
+    s.keys(&[b'j'; 20]);
+    s.keys(b"\r");
+    s.wait_for(&["Description", "SageMaker notebook instances should be launched in a custom VPC", "History"]);
+    // Back out: the notebook, PRV-02, the overview (`h` is Esc's twin: two Esc bytes in a row
+    // would read as one Alt-Esc).
+    s.keys(b"\x1b");
+    s.wait_for(&["Resource legacy-analysis-nb"]);
+    s.keys(b"hh");
+    s.wait_for(&["1 Preventive", "3 Corrective"]);
+    assert!(!s.screen.screen().contents().contains("Resource legacy-analysis-nb"));
+    s.keys(b"q");
     assert_eq!(s.wait_exit(), 0);
     s.assert_given_back();
 }
