@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::keymap::{Action, Keymap};
 use crate::links;
 use crate::model::{
-    ControlKind, Request, ResourceId, Section, SectionData, Subject, Sym, Timestamp, WorkflowStatus, Write,
+    Answer, ControlKind, Request, ResourceId, Section, SectionData, Subject, Sym, Timestamp, WorkflowStatus, Write,
 };
 use crate::sources::{self, Clock, Message, Responder, Sink, Source};
 use crate::store::Posture;
@@ -417,10 +417,13 @@ impl App {
                 },
                 message = rx.recv(), if sources_open => match message {
                     Some(m) => {
-                        self.receive(m);
+                        let mut follow_ups = self.receive(m);
                         // Take whatever else is waiting, so a burst costs one frame.
                         while let Ok(m) = rx.try_recv() {
-                            self.receive(m);
+                            follow_ups.extend(self.receive(m));
+                        }
+                        for command in follow_ups {
+                            self.execute(command, &refresh, &answers);
                         }
                         dirty = true;
                     }
@@ -465,7 +468,30 @@ impl App {
         None
     }
 
-    fn receive(&mut self, message: Message) {
+    /// Takes one message; returns what it calls for: a write that ended has the view that shows
+    /// its subject read again (its evaluations, findings and history have moved on).
+    fn receive(&mut self, message: Message) -> Vec<Command> {
+        if let Message::Answer(Answer::Write { write, state, .. }) = &message
+            && state.is_final()
+        {
+            let subject = write.subject();
+            let shown = match &self.view.screen {
+                Screen::Resource { id, .. } => Subject::Resource(id.clone()) == subject,
+                Screen::Finding { id, .. } => Subject::Finding(id.clone()) == subject,
+                _ => false,
+            };
+            let lookup = match &subject {
+                Subject::Resource(id) => resource_lookup(&self.posture, id),
+                Subject::Finding(id) => finding_lookup(id),
+            };
+            self.receive_one(message);
+            return if shown { vec![Command::Request(lookup)] } else { Vec::new() };
+        }
+        self.receive_one(message);
+        Vec::new()
+    }
+
+    fn receive_one(&mut self, message: Message) {
         match message {
             Message::Event(event) => {
                 if let Err(e) = &event.result {

@@ -5,6 +5,9 @@
 #![cfg(feature = "aws")]
 
 mod fake_aws;
+/// The fake's own drill-down and corrective operations, with the SDK's clients.
+#[path = "fake_aws/tests.rs"]
+mod fake_operations;
 mod vigil_report;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -448,4 +451,215 @@ fn each_call_failing_in_turn_never_fails_a_control_nor_changes_a_count() {
         ));
     }
     println!("{table}");
+}
+
+/// The drill-down and the corrective actions over real HTTP: a resource's story as AWS holds
+/// it, then with `--write` a remediation started and followed to SUCCEEDED, the rule COMPLIANT
+/// for that resource on the next poll, a finding set to NOTIFIED and seen after the next poll,
+/// both calls in the audit log.
+#[test]
+fn drill_down_and_corrective_actions_against_the_fake() {
+    use std::sync::Arc;
+    use vigil::model::{
+        Answer, ConfigCompliance, Interner, Request, ResourceId, Section, SectionData, Subject, Timeline,
+        WorkflowStatus, Write, WriteState,
+    };
+    use vigil::sources::aws::drill::AwsResponder;
+    use vigil::sources::aws::poller::poll_once;
+    use vigil::sources::aws::{AccountResolver, Mode, Pollers, Scope};
+    use vigil::sources::{Message, Responder, Sink, system_clock};
+
+    const RULE: &str = "securityhub-s3-bucket-level-public-access-prohibited-ab9bc334";
+    let fake = FakeAws::start(World::account(300), Faults::default());
+    let sdk = sdk(&fake.url);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let settings: vigil::config::Config = vigil::config::Config::parse(CONFIG, "wire").unwrap();
+    let aws = settings.aws.clone();
+    let resolver = AccountResolver::new(sdk.clone(), aws.clone(), Mode::Report, system_clock());
+    let scope = Scope { account: ACCOUNT.into(), region: REGION.into() };
+    let catalog = vigil::catalog::Catalog::default_catalog();
+    let Pollers { mut config, mut securityhub, .. } =
+        Pollers::new(&sdk, &aws, scope.clone(), resolver.clone(), &catalog, Mode::Report);
+    let mut posture = vigil::store::Posture::new(catalog);
+    // A poll of Config (some 230 requests here) or of Security Hub.
+    let mut poll = |posture: &mut vigil::store::Posture, of_config: bool| {
+        let (config, securityhub) = (&mut config, &mut securityhub);
+        let events = rt.block_on(vigil::sources::collect(system_clock(), |sink| async move {
+            if of_config {
+                poll_once(config, &sink).await;
+            } else {
+                poll_once(securityhub, &sink).await;
+            }
+        }));
+        for e in events {
+            posture.apply(e);
+        }
+    };
+    poll(&mut posture, false);
+    let bucket = ResourceId::from_config(&mut Interner::new(), world::BUCKET, world::SCRATCH_BUCKET, ACCOUNT, REGION);
+    assert!(
+        fake.world()
+            .evaluation(fake.world().rule(RULE).unwrap(), world::SCRATCH_BUCKET)
+            .is_some_and(|e| e.compliance == "NON_COMPLIANT")
+    );
+
+    let dir = std::env::temp_dir().join(format!("vigil-wire-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let audit = Arc::new(vigil::audit::AuditLog::open(&dir.join("audit.jsonl")).unwrap());
+    let responder = AwsResponder::new(
+        &sdk,
+        scope,
+        resolver,
+        vigil::sources::aws::retry(&aws, Mode::Watch),
+        None,
+        0.0,
+        Some(audit),
+        Duration::from_millis(20),
+    );
+    let ask = |posture: &mut vigil::store::Posture, request: Request| {
+        if let Request::Lookup { subject, sections, .. } = &request {
+            posture.begin_lookup(subject, sections, jiff::Timestamp::now());
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+        rt.block_on(responder.respond(request, Sink::new(tx, system_clock())));
+        let mut answers = Vec::new();
+        while let Ok(Message::Answer(a)) = rx.try_recv() {
+            posture.answer(a.clone());
+            answers.push(a);
+        }
+        answers
+    };
+
+    // The bucket's story: every rule's evaluation (several pages), ten items of its timeline
+    // (pages of seven days), its findings, its failed remediation.
+    // The rules with a remediation, as the Config poller would have told the store.
+    let remediation_rules = fake.world().remediations.iter().map(|r| r.rule.as_str().into()).collect();
+    let lookup = Request::Lookup {
+        subject: Subject::Resource(bucket.clone()),
+        sections: Section::RESOURCE.to_vec(),
+        remediation_rules,
+    };
+    ask(&mut posture, lookup.clone());
+    let subject = Subject::Resource(bucket.clone());
+    let data =
+        |posture: &vigil::store::Posture, s: Section| posture.lookup(&subject, s).and_then(|x| x.data()).cloned();
+    let w = fake.world();
+    match data(&posture, Section::Evaluations) {
+        Some(SectionData::Evaluations(l)) => {
+            assert_eq!(l.len(), w.evaluations_of(world::BUCKET, world::SCRATCH_BUCKET).len())
+        }
+        other => panic!("{other:?}"),
+    }
+    match data(&posture, Section::Timeline) {
+        Some(SectionData::Timeline(Timeline::Items(items))) => {
+            assert_eq!(
+                items.len(),
+                10,
+                "the last ten of {}",
+                w.histories_of(world::BUCKET, world::SCRATCH_BUCKET).len()
+            );
+            assert!(items.iter().take(9).all(|i| !i.changed.is_empty()), "each item says what changed: {items:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    match data(&posture, Section::Findings) {
+        Some(SectionData::Findings(l)) => {
+            assert_eq!(l.len(), w.findings_on(world::BUCKET, world::SCRATCH_BUCKET).len())
+        }
+        other => panic!("{other:?}"),
+    }
+    match data(&posture, Section::Remediation) {
+        Some(SectionData::Remediation(l)) => assert!(!l.is_empty(), "the bucket's earlier executions"),
+        other => panic!("{other:?}"),
+    }
+    drop(w);
+
+    // Start the remediation: QUEUED, IN_PROGRESS, SUCCEEDED; COMPLIANT on the next poll.
+    let write = Write::StartRemediation {
+        rule: RULE.into(),
+        resource: bucket.clone(),
+        document: "AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock".into(),
+    };
+    let states: Vec<String> = ask(&mut posture, Request::Write(write))
+        .into_iter()
+        .filter_map(|a| if let Answer::Write { state, .. } = a { Some(state.to_string()) } else { None })
+        .collect();
+    assert_eq!(states, ["sent", "QUEUED", "IN_PROGRESS", "SUCCEEDED"]);
+    poll(&mut posture, true);
+    assert!(posture.evaluation(RULE, &bucket).is_none(), "no longer NON_COMPLIANT");
+    assert_eq!(posture.rule(RULE).unwrap().compliance, Some(ConfigCompliance::Compliant));
+    ask(&mut posture, lookup);
+    match data(&posture, Section::Evaluations) {
+        Some(SectionData::Evaluations(l)) => {
+            assert_eq!(l.iter().find(|e| &*e.rule == RULE).unwrap().compliance, ConfigCompliance::Compliant)
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Set a finding on it to NOTIFIED: seen after the next poll, and by a poller that starts afresh.
+    let id =
+        "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.2/finding/00000002-0000-4000-8000-000000000002";
+    ask(&mut posture, vigil::app::finding_lookup(&id.into()));
+    let Some(SectionData::Detail(detail)) =
+        posture.lookup(&Subject::Finding(id.into()), Section::Detail).and_then(|s| s.data()).cloned()
+    else {
+        panic!("the finding was not read")
+    };
+    let write = Write::SetWorkflow {
+        finding: id.into(),
+        product_arn: detail.product_arn.clone(),
+        status: WorkflowStatus::Notified,
+        note: "tracked in SEC-42".into(),
+    };
+    let answers = ask(&mut posture, Request::Write(write));
+    assert!(
+        answers.iter().any(|a| matches!(a, Answer::Write { state: WriteState::Accepted { .. }, .. })),
+        "{answers:?}"
+    );
+    poll(&mut posture, false);
+    assert_eq!(posture.finding(id).unwrap().workflow, WorkflowStatus::Notified);
+    assert!(fake.world().findings().any(|f| f.id() == id && f.workflow == "NOTIFIED"));
+    let (_, fresh) = report(&fake, "after-writes");
+    assert_eq!(fresh["findings"]["by_workflow"]["NOTIFIED"], fake.world().finding_counts().by_workflow["NOTIFIED"]);
+    // The finding view is read again when its write ends (the app asks): the change is in its history.
+    ask(&mut posture, vigil::app::finding_lookup(&id.into()));
+    match posture.lookup(&Subject::Finding(id.into()), Section::History).and_then(|s| s.data()) {
+        Some(SectionData::History(records)) => {
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r.changes.iter().any(|(f, _, new)| &**f == "Workflow.Status" && &**new == "NOTIFIED"))
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let log = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
+    let lines: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let ops: Vec<(&str, &str)> =
+        lines.iter().map(|l| (l["operation"].as_str().unwrap(), l["outcome"].as_str().unwrap())).collect();
+    assert_eq!(
+        ops,
+        [
+            ("config:StartRemediationExecution", "accepted"),
+            ("config:StartRemediationExecution", "SUCCEEDED"),
+            ("securityhub:BatchUpdateFindings", "accepted"),
+        ]
+    );
+    assert!(lines.iter().all(|l| l["account"] == ACCOUNT && l["region"] == REGION));
+    assert!(!log.contains("secret") && !log.contains("AKIDEXAMPLE"), "never credentials");
+    fake.assert_checked();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// vigil's list of the resource types Config records is the model's `ResourceType` enum, sorted
+/// (timelines and remediations are asked for only for those).
+#[test]
+fn the_types_config_records_are_those_of_its_model() {
+    let mut model = fake_aws::model::models()["config"].enum_values("ResourceType");
+    model.sort();
+    let ours: Vec<&str> = vigil::model::config_types::RECORDED.to_vec();
+    assert_eq!(ours, model, "regenerate src/model/config_types.rs from botocore's config model");
+    assert!(!vigil::model::config_types::recorded("AWS::SageMaker::NotebookInstance"));
+    assert!(vigil::model::config_types::recorded("AWS::S3::Bucket"));
 }

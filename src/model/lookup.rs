@@ -216,6 +216,20 @@ pub enum WriteState {
     Failed { reason: String },
 }
 
+impl WriteState {
+    /// Whether nothing more will change: refused, failed, or done (a remediation that ended).
+    pub fn is_final(&self) -> bool {
+        match self {
+            WriteState::Sent => false,
+            WriteState::Failed { .. } => true,
+            WriteState::Accepted { execution: None, .. } => true,
+            WriteState::Accepted { execution: Some(x), .. } => {
+                matches!(x, ExecutionState::Succeeded | ExecutionState::Failed)
+            }
+        }
+    }
+}
+
 impl fmt::Display for WriteState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -121,28 +121,28 @@ fn failing_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId) {
     }
 }
 
-/// The rules this resource fails: held by the poller, or answered by the lookup.
+/// The rules this resource fails: for each rule, the newer of the evaluation the poller holds
+/// and the one the lookup answered.
 fn failing_rules(posture: &Posture, id: &ResourceId, subject: &Subject) -> Vec<Sym> {
-    let mut rules: Vec<Sym> = posture
+    let mut newest: std::collections::BTreeMap<Sym, (Timestamp, ConfigCompliance)> = posture
         .resource(id)
         .map(|e| {
             e.evaluations
                 .iter()
-                .filter(|r| posture.evaluation(r, id).is_some_and(|e| e.compliance == ConfigCompliance::NonCompliant))
-                .cloned()
+                .filter_map(|r| posture.evaluation(r, id))
+                .map(|e| (e.rule.clone(), (e.recorded_at, e.compliance)))
                 .collect()
         })
         .unwrap_or_default();
     if let Some(SectionData::Evaluations(list)) = posture.lookup(subject, Section::Evaluations).and_then(|s| s.data()) {
-        // The lookup is newer than the poll where it answered.
-        rules.retain(|r| list.iter().all(|e| e.rule != *r || e.compliance == ConfigCompliance::NonCompliant));
-        for e in list.iter().filter(|e| e.compliance == ConfigCompliance::NonCompliant) {
-            if !rules.contains(&e.rule) {
-                rules.push(e.rule.clone());
+        for e in list {
+            let entry = newest.entry(e.rule.clone()).or_insert((e.recorded_at, e.compliance));
+            if e.recorded_at > entry.0 {
+                *entry = (e.recorded_at, e.compliance);
             }
         }
     }
-    rules
+    newest.into_iter().filter(|(_, (_, c))| *c == ConfigCompliance::NonCompliant).map(|(r, _)| r).collect()
 }
 
 /// The remediation attempts known for `rule` on this resource.
@@ -522,6 +522,7 @@ impl From<Vec<Seg>> for Row {
 }
 
 /// Draws the resource view.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     frame: &mut Frame,
     area: Rect,

@@ -336,6 +336,8 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
     let hub = match (req.method.as_str(), path) {
         ("POST", "/findings") => Some("GetFindings"),
         ("POST", "/standards/get") => Some("GetEnabledStandards"),
+        ("POST", "/findingHistory/get") => Some("GetFindingHistory"),
+        ("PATCH", "/findings/batchupdate") => Some("BatchUpdateFindings"),
         _ => None,
     };
     if let Some(op) = hub {
@@ -462,7 +464,8 @@ async fn handle(req: &Request, state: &State) -> Response {
         state.checks.lock().unwrap().unknown.push(op.clone());
         return error(protocol, 400, "UnknownOperationException", &format!("no operation {op}"));
     }
-    let violations = service_model.check(&op, model::Side::Input, &input).unwrap();
+    let mut violations = service_model.check(&op, model::Side::Input, &input).unwrap();
+    violations.extend(model::documented(protocol.service(), &op, &input));
     *state.checks.lock().unwrap().requests.entry(op.clone()).or_default() += 1;
     if !violations.is_empty() {
         let response = refusal(protocol, &op, &violations);
@@ -512,7 +515,10 @@ async fn handle(req: &Request, state: &State) -> Response {
             body: b"{\"this is\": not json".to_vec(),
         };
     }
-    let (response, answer) = {
+    let (response, answer) = if services::writes(&op) {
+        let mut world = state.world.write().unwrap();
+        services::answer_write(&mut world, protocol, &op, &input)
+    } else {
         let world = state.world.read().unwrap();
         services::answer(&world, protocol, &op, &input)
     };

@@ -125,6 +125,16 @@ impl Model {
         &self.json["shapes"][name]
     }
 
+    /// The values of an enum shape, as the model spells them.
+    pub fn enum_values(&self, shape: &str) -> Vec<String> {
+        self.shape(shape)["enum"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    }
+
     pub fn has_operation(&self, op: &str) -> bool {
         self.json["operations"][op].is_object()
     }
@@ -301,6 +311,34 @@ impl Model {
             other => out.push(violation(path, value, format!("the model's shape type {other} is not checked"))),
         }
     }
+}
+
+/// Constraints AWS documents that its model leaves out, checked on input as the model's are:
+/// BatchUpdateFindings updates 1 to 100 findings at a time, and a note's text and author are
+/// 1 to 512 characters.
+pub fn documented(service: &str, op: &str, input: &Value) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut length = |path: &str, value: &Value, n: usize, max: usize| {
+        if n < 1 {
+            out.push(violation(path, value, "Member must have length greater than or equal to 1".into()));
+        }
+        if n > max {
+            out.push(violation(path, value, format!("Member must have length less than or equal to {max}")));
+        }
+    };
+    if (service, op) == ("securityhub", "BatchUpdateFindings") {
+        let ids = &input["FindingIdentifiers"];
+        if let Some(list) = ids.as_array() {
+            length("findingIdentifiers", ids, list.len(), 100);
+        }
+        for member in ["Text", "UpdatedBy"] {
+            let v = &input["Note"][member];
+            if let Some(text) = v.as_str() {
+                length(&join("note", member), v, text.chars().count(), 512);
+            }
+        }
+    }
+    out
 }
 
 fn join(path: &str, member: &str) -> String {

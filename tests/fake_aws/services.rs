@@ -4,8 +4,15 @@
 
 use serde_json::{Value, json};
 
-use super::world::{ACCOUNT, REGION, World};
+use super::world::{ACCOUNT, CALLER, REGION, World};
 use super::{Protocol, Response, cbor_response, error, json_response};
+
+/// The operations that change the world, answered under its write lock by [`answer_write`]:
+/// the corrective actions, and DescribeRemediationExecutionStatus (the executions it covers
+/// move on).
+pub(crate) fn writes(op: &str) -> bool {
+    matches!(op, "StartRemediationExecution" | "DescribeRemediationExecutionStatus" | "BatchUpdateFindings")
+}
 
 /// The answer to one request, and its output structure when it succeeded.
 pub(crate) fn answer(world: &World, protocol: Protocol, op: &str, input: &Value) -> (Response, Option<Value>) {
@@ -15,6 +22,25 @@ pub(crate) fn answer(world: &World, protocol: Protocol, op: &str, input: &Value)
         Protocol::CloudWatch => cloudwatch(world, op, input),
         Protocol::Sts => sts(op),
     };
+    respond(protocol, result)
+}
+
+/// The answer to a request for one of the operations that [`writes`].
+pub(crate) fn answer_write(
+    world: &mut World,
+    protocol: Protocol,
+    op: &str,
+    input: &Value,
+) -> (Response, Option<Value>) {
+    let result = match protocol {
+        Protocol::Config => config_write(world, op, input),
+        Protocol::SecurityHub => securityhub_write(world, op, input),
+        _ => Err(error(protocol, 400, "UnknownOperationException", &format!("the fake does not answer {op}"))),
+    };
+    respond(protocol, result)
+}
+
+fn respond(protocol: Protocol, result: Result<Value, Response>) -> (Response, Option<Value>) {
     match result {
         Ok(body) => {
             let response = match protocol {
@@ -115,30 +141,98 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
         "GetComplianceDetailsByConfigRule" => {
             let name = input["ConfigRuleName"].as_str().unwrap_or_default();
             let r = world.rule(name).ok_or_else(|| no_such(name))?;
-            let types: Vec<&str> =
-                input["ComplianceTypes"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-            let wanted = |t: &str| types.is_empty() || types.contains(&t);
-            let all: Vec<Value> = if wanted("NON_COMPLIANT") {
-                r.noncompliant
-                    .iter()
-                    .map(|id| {
-                        json!({
-                            "EvaluationResultIdentifier": {
-                                "EvaluationResultQualifier": {"ConfigRuleName": r.name, "ResourceType": r.resource_type, "ResourceId": id, "EvaluationMode": "DETECTIVE"},
-                                "OrderingTimestamp": world.now - 3600,
-                            },
-                            "ComplianceType": "NON_COMPLIANT",
-                            "ResultRecordedTime": world.now - 3600,
-                            "ConfigRuleInvokedTime": world.now - 3660,
-                            "Annotation": "The resource does not comply with the rule.",
-                        })
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let types = compliance_types(input);
+            let all: Vec<Value> = world
+                .evaluations_by(r)
+                .iter()
+                .filter(|e| types.is_empty() || types.contains(&e.compliance))
+                .map(evaluation)
+                .collect();
             let (items, next) = page(&all, token, limit(input, "Limit", 10));
             Ok(with_token(json!({"EvaluationResults": items}), next))
+        }
+        "GetComplianceDetailsByResource" => {
+            let types = compliance_types(input);
+            if types.contains(&"INSUFFICIENT_DATA") {
+                return Err(error(
+                    p,
+                    400,
+                    "InvalidParameterValueException",
+                    "INSUFFICIENT_DATA cannot be used as a ComplianceType for filtering results.",
+                ));
+            }
+            let all: Vec<Value> = match (input["ResourceType"].as_str(), input["ResourceId"].as_str()) {
+                (Some(kind), Some(id)) => world
+                    .evaluations_of(kind, id)
+                    .iter()
+                    .filter(|e| types.is_empty() || types.contains(&e.compliance))
+                    .map(evaluation)
+                    .collect(),
+                // Proactive evaluations: the world has none.
+                _ if input["ResourceEvaluationId"].is_string() => Vec::new(),
+                _ => {
+                    return Err(error(
+                        p,
+                        400,
+                        "InvalidParameterValueException",
+                        "Specify either a ResourceEvaluationId, or a ResourceType and a ResourceId.",
+                    ));
+                }
+            };
+            // The call takes no page size: the service chooses it.
+            let (items, next) = page(&all, token, world.pages.evaluations_by_resource);
+            Ok(with_token(json!({"EvaluationResults": items}), next))
+        }
+        "GetResourceConfigHistory" => {
+            let kind = input["resourceType"].as_str().unwrap_or_default();
+            let id = input["resourceId"].as_str().unwrap_or_default();
+            let time = |member: &str| input[member].as_f64().map(|t| t as i64);
+            let (earlier, later) = (time("earlierTime").unwrap_or(i64::MIN), time("laterTime").unwrap_or(i64::MAX));
+            if earlier > later {
+                return Err(error(
+                    p,
+                    400,
+                    "InvalidTimeRangeException",
+                    "The specified time range is not valid. The earlier time is not chronologically before the later time.",
+                ));
+            }
+            let history = world.histories_of(kind, id);
+            if history.is_empty() && !world.discovered(kind, id) {
+                return Err(error(
+                    p,
+                    400,
+                    "ResourceNotDiscoveredException",
+                    &format!("Resource {id} of resourceType:{kind} is unknown or has not been discovered"),
+                ));
+            }
+            let mut items: Vec<&super::world::ConfigItem> =
+                history.iter().filter(|c| c.captured >= earlier && c.captured <= later).collect();
+            if input["chronologicalOrder"] != "Forward" {
+                items.reverse();
+            }
+            // A page spans seven days at most (AWS's limit per call), so it often holds fewer
+            // items than asked for.
+            let start: usize = input["nextToken"]
+                .as_str()
+                .and_then(|t| t.strip_prefix("offset-"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+                .min(items.len());
+            let size = limit(input, "limit", 10);
+            let span = world.pages.history_span_days * 86_400;
+            let first = items.get(start).map_or(0, |c| c.captured);
+            let end = (start..items.len())
+                .take(size)
+                .take_while(|k| (items[*k].captured - first).abs() <= span)
+                .last()
+                .map_or(start, |k| k + 1);
+            let created = history.first().map_or(0, |c| c.captured);
+            let page: Vec<Value> = items[start..end].iter().map(|c| configuration_item(kind, id, created, c)).collect();
+            let mut body = json!({"configurationItems": page});
+            if end < items.len() {
+                body["nextToken"] = json!(format!("offset-{end}"));
+            }
+            Ok(body)
         }
         "DescribeConfigRuleEvaluationStatus" => {
             let rules = asked(input)?;
@@ -177,34 +271,152 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
                 .collect();
             Ok(json!({"RemediationConfigurations": items}))
         }
+        other => Err(error(p, 400, "UnknownOperationException", &format!("the fake does not answer {other}"))),
+    }
+}
+
+fn compliance_types(input: &Value) -> Vec<&str> {
+    input["ComplianceTypes"].as_array().into_iter().flatten().filter_map(Value::as_str).collect()
+}
+
+/// An EvaluationResult.
+fn evaluation(e: &super::world::Evaluation) -> Value {
+    let mut v = json!({
+        "EvaluationResultIdentifier": {
+            "EvaluationResultQualifier": {"ConfigRuleName": e.rule, "ResourceType": e.resource_type, "ResourceId": e.resource_id, "EvaluationMode": "DETECTIVE"},
+            "OrderingTimestamp": e.recorded,
+        },
+        "ComplianceType": e.compliance,
+        "ResultRecordedTime": e.recorded,
+        "ConfigRuleInvokedTime": e.invoked,
+    });
+    if let Some(a) = e.annotation {
+        v["Annotation"] = json!(a);
+    }
+    v
+}
+
+/// A ConfigurationItem, as GetResourceConfigHistory gives it: `configuration` and each
+/// `supplementaryConfiguration` value as JSON text.
+fn configuration_item(kind: &str, id: &str, created: i64, c: &super::world::ConfigItem) -> Value {
+    let mut item = json!({
+        "version": "1.3",
+        "accountId": ACCOUNT,
+        "configurationItemCaptureTime": c.captured,
+        "configurationItemDeliveryTime": c.captured + 90,
+        "configurationItemStatus": c.status,
+        "configurationStateId": (c.captured * 1000).to_string(),
+        "configurationItemMD5Hash": "",
+        "arn": super::world::hub_id(kind, id),
+        "resourceType": kind,
+        "resourceId": id,
+        "awsRegion": REGION,
+        "availabilityZone": if kind == super::world::VPC { "Multiple Availability Zones" } else { "Regional" },
+        "resourceCreationTime": created,
+        "tags": c.tags,
+        "relatedEvents": [],
+        "relationships": [],
+        "configuration": c.configuration.to_string(),
+        "supplementaryConfiguration": c.supplementary.iter().map(|(k, v)| (k.clone(), json!(v.to_string()))).collect::<serde_json::Map<_, _>>(),
+        "recordingFrequency": "CONTINUOUS",
+    });
+    if let Some(name) = c.configuration["name"].as_str() {
+        item["resourceName"] = json!(name);
+    }
+    item
+}
+
+fn no_remediation(rule: &str) -> Response {
+    error(
+        Protocol::Config,
+        400,
+        "NoSuchRemediationConfigurationException",
+        &format!("No RemediationConfiguration for rule {rule} exists."),
+    )
+}
+
+/// The resource keys of a request: (resourceType, resourceId).
+fn resource_keys(input: &Value) -> Vec<(String, String)> {
+    input["ResourceKeys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|k| {
+            let s = |m: &str| k[m].as_str().unwrap_or_default().to_string();
+            (s("resourceType"), s("resourceId"))
+        })
+        .collect()
+}
+
+fn config_write(world: &mut World, op: &str, input: &Value) -> Result<Value, Response> {
+    let rule = input["ConfigRuleName"].as_str().unwrap_or_default();
+    if world.remediation(rule).is_none() {
+        return Err(no_remediation(rule));
+    }
+    match op {
+        "StartRemediationExecution" => {
+            let mut failed = Vec::new();
+            let mut reasons = Vec::new();
+            for (kind, id) in resource_keys(input) {
+                if let Err(reason) = world.start_remediation(rule, &kind, &id) {
+                    failed.push(json!({"resourceType": kind, "resourceId": id}));
+                    reasons.push(reason);
+                }
+            }
+            let mut body = json!({"FailedItems": failed});
+            if !reasons.is_empty() {
+                body["FailureMessage"] = json!(reasons.join(" "));
+            }
+            Ok(body)
+        }
         "DescribeRemediationExecutionStatus" => {
-            let rule = input["ConfigRuleName"].as_str().unwrap_or_default();
-            let Some(r) = world.remediations.iter().find(|r| r.rule == rule) else {
-                return Err(error(
-                    p,
-                    400,
-                    "NoSuchRemediationConfigurationException",
-                    &format!("no remediation configuration for {rule}"),
-                ));
+            let keys = resource_keys(input);
+            let covered = |e: &super::world::Execution| {
+                keys.is_empty() || keys.iter().any(|(t, i)| *t == e.resource_type && *i == e.resource_id)
             };
-            let resource_type = world.rule(rule).map_or(super::world::NOTEBOOK, |r| r.resource_type);
-            let all: Vec<Value> = r
-                .executions
+            let ids: Vec<String> =
+                world.executions(rule).into_iter().filter(|e| covered(e)).map(|e| e.resource_id).collect();
+            let (ids, next) = page(&ids, input["NextToken"].as_str(), limit(input, "Limit", 100));
+            // The started executions this answer covers move on, then are told as they are.
+            for id in &ids {
+                world.advance_execution(rule, id);
+            }
+            let now = world.executions(rule);
+            let items: Vec<Value> = ids
                 .iter()
-                .map(|(id, state)| {
+                .filter_map(|id| now.iter().find(|e| e.resource_id == *id && covered(e)))
+                .map(|e| {
+                    let steps: Vec<Value> = e
+                        .steps
+                        .iter()
+                        .map(|s| {
+                            let mut step = json!({"Name": s.name, "State": s.state});
+                            if let Some(m) = &s.error {
+                                step["ErrorMessage"] = json!(m);
+                            }
+                            if let Some(t) = s.start {
+                                step["StartTime"] = json!(t);
+                            }
+                            if let Some(t) = s.stop {
+                                step["StopTime"] = json!(t);
+                            }
+                            step
+                        })
+                        .collect();
                     json!({
-                        "ResourceKey": {"resourceType": resource_type, "resourceId": id},
-                        "State": state,
-                        "InvocationTime": world.now - 600,
-                        "LastUpdatedTime": world.now - 300,
-                        "StepDetails": [{"Name": "Remediate", "State": if *state == "QUEUED" { "PENDING" } else { state }}],
+                        "ResourceKey": {"resourceType": e.resource_type, "resourceId": e.resource_id},
+                        "State": e.state,
+                        "InvocationTime": e.invoked,
+                        "LastUpdatedTime": e.updated,
+                        "StepDetails": steps,
                     })
                 })
                 .collect();
-            let (items, next) = page(&all, token, limit(input, "Limit", 100));
             Ok(with_token(json!({"RemediationExecutionStatuses": items}), next))
         }
-        other => Err(error(p, 400, "UnknownOperationException", &format!("the fake does not answer {other}"))),
+        other => {
+            Err(error(Protocol::Config, 400, "UnknownOperationException", &format!("the fake does not answer {other}")))
+        }
     }
 }
 
@@ -230,22 +442,29 @@ fn securityhub(world: &World, op: &str, input: &Value) -> Result<Value, Response
             Ok(with_token(json!({"StandardsSubscriptions": items}), next))
         }
         "GetFindings" => {
+            // The filters the fake honours: EQUALS on Id, ProductArn, ResourceId, RecordState and
+            // WorkflowStatus (values of one field ORed), and UpdatedAt's range; different
+            // fields ANDed, as Security Hub combines them.
             let filters = &input["Filters"];
-            let active_only = filters["RecordState"]
-                .as_array()
-                .is_some_and(|f| f.iter().any(|x| x["Value"] == "ACTIVE" && x["Comparison"] == "EQUALS"));
+            let equals = |field: &str| -> Vec<&str> {
+                filters[field]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|f| f["Comparison"] == "EQUALS")
+                    .filter_map(|f| f["Value"].as_str())
+                    .collect()
+            };
+            let (ids, products, states, workflows) =
+                (equals("Id"), equals("ProductArn"), equals("RecordState"), equals("WorkflowStatus"));
+            let indexes: Vec<usize> = ids.iter().filter_map(|id| world.finding_index(id)).collect();
+            let allows = |values: &[&str], value: &str| values.is_empty() || values.contains(&value);
             let parse = |v: &Value| v.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()).map(|t| t.as_second());
             let (start, end) =
                 filters["UpdatedAt"].as_array().and_then(|f| f.first()).map_or((i64::MIN, i64::MAX), |d| {
                     (parse(&d["Start"]).unwrap_or(i64::MIN), parse(&d["End"]).unwrap_or(i64::MAX))
                 });
-            let resource_ids: Vec<&str> = filters["ResourceId"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|f| f["Comparison"] == "EQUALS")
-                .filter_map(|f| f["Value"].as_str())
-                .collect();
+            let resource_ids = equals("ResourceId");
             let size = limit(input, "MaxResults", 100);
             let mut offset: usize = input["NextToken"]
                 .as_str()
@@ -255,9 +474,18 @@ fn securityhub(world: &World, op: &str, input: &Value) -> Result<Value, Response
             let total = world.finding_count();
             let mut findings = Vec::with_capacity(size);
             while offset < total && findings.len() < size {
+                if !ids.is_empty() && !indexes.contains(&offset) {
+                    offset += 1;
+                    continue;
+                }
                 let f = world.finding(offset);
                 offset += 1;
-                if (active_only && f.archived) || f.updated < start || f.updated > end {
+                if !allows(&states, if f.archived { "ARCHIVED" } else { "ACTIVE" })
+                    || !allows(&workflows, f.workflow)
+                    || !allows(&products, &f.product_arn())
+                    || f.updated < start
+                    || f.updated > end
+                {
                     continue;
                 }
                 if !resource_ids.is_empty() && !resource_ids.contains(&f.resource_hub_id().as_str()) {
@@ -268,7 +496,91 @@ fn securityhub(world: &World, op: &str, input: &Value) -> Result<Value, Response
             let next = (offset < total).then(|| format!("offset-{offset}"));
             Ok(with_token(json!({"Findings": findings}), next))
         }
+        "GetFindingHistory" => {
+            let id = &input["FindingIdentifier"];
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            // A finding Security Hub does not hold has no history.
+            let Some(i) = world.find_finding(&s(&id["Id"]), &s(&id["ProductArn"])) else {
+                return Ok(json!({"Records": []}));
+            };
+            let parse = |v: &Value| v.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()).map(|t| t.as_second());
+            let (from, to) =
+                (parse(&input["StartTime"]).unwrap_or(i64::MIN), parse(&input["EndTime"]).unwrap_or(i64::MAX));
+            // Oldest first, from the finding's creation on.
+            let all: Vec<Value> = world
+                .finding_history(i)
+                .iter()
+                .filter(|r| r.at >= from && r.at <= to)
+                .map(|r| {
+                    let updates: Vec<Value> = r
+                        .updates
+                        .iter()
+                        .map(|(field, old, new)| {
+                            let mut u = json!({"UpdatedField": field});
+                            if let Some(old) = old {
+                                u["OldValue"] = json!(old);
+                            }
+                            if let Some(new) = new {
+                                u["NewValue"] = json!(new);
+                            }
+                            u
+                        })
+                        .collect();
+                    json!({
+                        "FindingIdentifier": {"Id": id["Id"], "ProductArn": id["ProductArn"]},
+                        "UpdateTime": super::world::iso(r.at),
+                        "FindingCreated": r.created,
+                        "UpdateSource": {"Type": r.source, "Identity": r.identity},
+                        "Updates": updates,
+                    })
+                })
+                .collect();
+            let (items, next) = page(&all, input["NextToken"].as_str(), limit(input, "MaxResults", 100));
+            Ok(with_token(json!({"Records": items}), next))
+        }
         other => Err(error(p, 404, "ResourceNotFoundException", &format!("the fake does not answer {other}"))),
+    }
+}
+
+fn securityhub_write(world: &mut World, op: &str, input: &Value) -> Result<Value, Response> {
+    match op {
+        "BatchUpdateFindings" => {
+            let identifiers: Vec<(String, String)> = input["FindingIdentifiers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    let s = |m: &str| f[m].as_str().unwrap_or_default().to_string();
+                    (s("Id"), s("ProductArn"))
+                })
+                .collect();
+            let workflow = input["Workflow"]["Status"].as_str();
+            let note = input["Note"]["Text"].as_str().zip(input["Note"]["UpdatedBy"].as_str());
+            // One time for the whole batch; UpdatedAt stays as it was.
+            let at = world.tick();
+            let (mut processed, mut unprocessed) = (Vec::new(), Vec::new());
+            for (id, product) in &identifiers {
+                let identifier = json!({"Id": id, "ProductArn": product});
+                let refused = |code: &str, message: &str| json!({"FindingIdentifier": identifier, "ErrorCode": code, "ErrorMessage": message});
+                if identifiers.iter().filter(|x| x.0 == *id && x.1 == *product).count() > 1 {
+                    unprocessed.push(refused("DuplicatedFindingIdentifier", "Finding Identifier is duplicated"));
+                    continue;
+                }
+                let Some(i) = world.find_finding(id, product) else {
+                    unprocessed.push(refused("FindingNotFound", "Finding Not Found"));
+                    continue;
+                };
+                world.update_finding(i, workflow, note, CALLER, at);
+                processed.push(identifier);
+            }
+            Ok(json!({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}))
+        }
+        other => Err(error(
+            Protocol::SecurityHub,
+            404,
+            "ResourceNotFoundException",
+            &format!("the fake does not answer {other}"),
+        )),
     }
 }
 

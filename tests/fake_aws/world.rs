@@ -108,6 +108,9 @@ pub struct Rule {
     pub resource_type: &'static str,
     /// Resource ids (as Config names them) that are NON_COMPLIANT.
     pub noncompliant: Vec<String>,
+    /// Resource ids it found COMPLIANT (a few only: the featured resources, and those remediated
+    /// or fixed since). Never one of `noncompliant`.
+    pub compliant: Vec<String>,
     /// The compliance of a rule with nothing non-compliant: COMPLIANT, or a rule that has not
     /// evaluated anything yet.
     pub quiet: &'static str,
@@ -142,8 +145,98 @@ pub struct Remediation {
     pub rule: String,
     pub target: String,
     pub automatic: bool,
-    /// Resource id (Config's) and state.
+    /// Resource id (Config's) and state: the latest execution for each resource.
     pub executions: Vec<(String, &'static str)>,
+    /// Executions started through StartRemediationExecution, by resource id: they advance
+    /// (QUEUED, IN_PROGRESS, then SUCCEEDED or FAILED) on each DescribeRemediationExecutionStatus
+    /// that returns them. The others keep their state.
+    pub started: BTreeMap<String, Started>,
+    /// The switch: executions of this remediation end FAILED (the first step denied access)
+    /// instead of SUCCEEDED. Set it with [`World::fail_remediations`].
+    pub fails: bool,
+}
+
+/// An execution started through StartRemediationExecution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Started {
+    /// The resource key's type, as the request gave it.
+    pub resource_type: String,
+    pub invoked: i64,
+    pub updated: i64,
+    /// When its first step started, and when it stopped (for SUCCEEDED or FAILED).
+    pub step_started: Option<i64>,
+    pub stopped: Option<i64>,
+}
+
+/// One step of a remediation execution (a step of the SSM Automation document).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub name: &'static str,
+    /// PENDING, IN_PROGRESS, SUCCEEDED or FAILED.
+    pub state: &'static str,
+    pub error: Option<String>,
+    pub start: Option<i64>,
+    pub stop: Option<i64>,
+}
+
+/// A remediation execution as DescribeRemediationExecutionStatus gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    pub resource_type: String,
+    pub resource_id: String,
+    pub state: &'static str,
+    pub invoked: i64,
+    pub updated: i64,
+    pub steps: Vec<Step>,
+}
+
+/// One rule's evaluation of one resource (GetComplianceDetailsByResource,
+/// GetComplianceDetailsByConfigRule).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub rule: String,
+    pub resource_type: &'static str,
+    pub resource_id: String,
+    /// COMPLIANT or NON_COMPLIANT.
+    pub compliance: &'static str,
+    pub recorded: i64,
+    pub invoked: i64,
+    /// Only NON_COMPLIANT evaluations carry one, as most managed rules do.
+    pub annotation: Option<&'static str>,
+}
+
+/// One configuration item of a resource's recorded history (GetResourceConfigHistory).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigItem {
+    pub captured: i64,
+    /// ResourceDiscovered for the first, OK after.
+    pub status: &'static str,
+    /// The `configuration` (sent as a JSON string).
+    pub configuration: serde_json::Value,
+    /// `supplementaryConfiguration`: each value is sent as a JSON string.
+    pub supplementary: BTreeMap<String, serde_json::Value>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A finding's note (set by BatchUpdateFindings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub text: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
+/// One change to a finding, as GetFindingHistory gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRecord {
+    pub at: i64,
+    /// BATCH_IMPORT_FINDINGS (the product) or BATCH_UPDATE_FINDINGS (a customer).
+    pub source: &'static str,
+    /// The product's ARN, or the caller's.
+    pub identity: String,
+    pub created: bool,
+    /// Field (as ASFF names it: `Workflow.Status`, `Note.Text`), old value, new value.
+    pub updates: Vec<(String, Option<String>, Option<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -208,9 +301,29 @@ pub struct Finding {
     /// The resource: CloudFormation type and Config-style id.
     pub resource: (&'static str, String),
     pub updated: i64,
+    /// Set by BatchUpdateFindings (which leaves `updated` alone).
+    pub note: Option<Note>,
 }
 
+/// When every finding was created (`CreatedAt`, and its first history record).
+pub const CREATED: i64 = 1_767_225_600;
+
 impl Finding {
+    /// The ARN of the product that sent it: Security Hub for control findings, the integrated
+    /// service for GuardDuty, Inspector and Macie, the account's own default product for the
+    /// custom integration's.
+    pub fn product_arn(&self) -> String {
+        match self.kind {
+            Kind::GuardDuty => format!("arn:aws:securityhub:{REGION}::product/aws/guardduty"),
+            Kind::Inspector => format!("arn:aws:securityhub:{REGION}::product/aws/inspector"),
+            Kind::Macie => format!("arn:aws:securityhub:{REGION}::product/aws/macie"),
+            Kind::NoSeverity | Kind::NoResources => {
+                format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default")
+            }
+            _ => format!("arn:aws:securityhub:{REGION}::product/aws/securityhub"),
+        }
+    }
+
     pub fn id(&self) -> String {
         let path = match (self.kind, self.control) {
             (Kind::Control, Some(c)) => format!("security-control/{c}"),
@@ -255,12 +368,7 @@ impl Finding {
         let updated = iso(self.updated);
         let severity = SEVERITIES[self.severity];
         let normalized = [0, 20, 50, 80, 95][self.severity];
-        let product_arn = match self.kind {
-            Kind::GuardDuty => format!("arn:aws:securityhub:{REGION}::product/aws/guardduty"),
-            Kind::Inspector => format!("arn:aws:securityhub:{REGION}::product/aws/inspector"),
-            Kind::Macie => format!("arn:aws:securityhub:{REGION}::product/aws/macie"),
-            _ => format!("arn:aws:securityhub:{REGION}::product/aws/securityhub"),
-        };
+        let product_arn = self.product_arn();
         let control = self.control.unwrap_or("none");
         let generator = match self.kind {
             Kind::Control => format!("security-control/{control}"),
@@ -281,8 +389,8 @@ impl Finding {
             "GeneratorId": generator,
             "AwsAccountId": ACCOUNT,
             "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
-            "FirstObservedAt": "2026-01-01T00:00:00.000Z",
-            "CreatedAt": "2026-01-01T00:00:00.000Z",
+            "FirstObservedAt": iso(CREATED),
+            "CreatedAt": iso(CREATED),
             "UpdatedAt": updated,
             "Title": format!("{control} finding {}", self.i),
             "Description": "A finding of the fake account.",
@@ -352,6 +460,9 @@ impl Finding {
                 f["Severity"] = json!({"Label": severity});
                 f["Resources"] = json!([]);
             }
+        }
+        if let Some(n) = &self.note {
+            f["Note"] = json!({"Text": n.text, "UpdatedBy": n.updated_by, "UpdatedAt": iso(n.updated_at)});
         }
         f
     }
@@ -424,11 +535,24 @@ pub struct Pages {
     pub standards: usize,
     /// Datapoints per GetMetricData page.
     pub metric_points: usize,
+    /// Evaluations per GetComplianceDetailsByResource page (the call takes no page size).
+    pub evaluations_by_resource: usize,
+    /// The span of one GetResourceConfigHistory page, in days: AWS limits each call to seven
+    /// days of history, so a page often holds fewer items than asked for (with a nextToken).
+    pub history_span_days: i64,
 }
 
 impl Default for Pages {
     fn default() -> Self {
-        Pages { rules: 25, compliance: 10, evaluation_status: 10, standards: 2, metric_points: 100 }
+        Pages {
+            rules: 25,
+            compliance: 10,
+            evaluation_status: 10,
+            standards: 2,
+            metric_points: 100,
+            evaluations_by_resource: 10,
+            history_span_days: 7,
+        }
     }
 }
 
@@ -448,6 +572,16 @@ pub struct World {
     /// The world's clock (epoch seconds) when it was made; generated findings are older.
     pub now: i64,
     pub pages: Pages,
+    /// Recorded configuration histories (GetResourceConfigHistory), oldest first, by resource
+    /// type and id: see [`World::histories_of`].
+    pub histories: BTreeMap<(String, String), Vec<ConfigItem>>,
+    /// Changes to findings since they were created (GetFindingHistory), oldest first, by index.
+    history: HashMap<usize, Vec<HistoryRecord>>,
+    /// When an evaluation was recorded, where it is not the default (remediated resources), by
+    /// rule name and resource id.
+    evaluated: HashMap<(String, String), i64>,
+    /// Writes so far: each moves the write clock on (see [`World::tick`]).
+    writes: i64,
 }
 
 impl World {
@@ -487,6 +621,7 @@ impl World {
                 owner: "CUSTOM_LAMBDA",
                 resource_type: NOTEBOOK,
                 noncompliant: Vec::new(),
+                compliant: Vec::new(),
                 quiet: "COMPLIANT",
                 evaluation_error: None,
             });
@@ -535,10 +670,39 @@ impl World {
         // Public buckets: enough remediation executions for two pages.
         let d =
             pick(&mut rules, &|r| r.source == "S3_BUCKET_PUBLIC_READ_PROHIBITED" && r.name.starts_with("securityhub-"));
-        rules[d].noncompliant = vec!["ml-scratch".into(), "ml-exports".into()];
+        rules[d].noncompliant = vec![SCRATCH_BUCKET.into(), EXPORTS_BUCKET.into()];
         rules[d].noncompliant.extend((0..150).map(|n| resource_id(BUCKET, 5_000 + n)));
+        // The drill-down's story: a few resources that every rule of their type evaluates, the
+        // same way under every copy of a managed rule: NON_COMPLIANT under the managed rules
+        // `featured()` names, COMPLIANT under every other rule that has evaluated anything.
+        for (kind, id, failing) in featured() {
+            for r in rules.iter_mut().filter(|r| r.resource_type == kind) {
+                if failing.contains(&r.source.as_str()) {
+                    if !r.noncompliant.contains(&id) {
+                        r.noncompliant.push(id.clone());
+                    }
+                } else {
+                    r.noncompliant.retain(|x| *x != id);
+                    if r.compliance() == "COMPLIANT" || !r.noncompliant.is_empty() {
+                        r.compliant.push(id.clone());
+                    }
+                }
+            }
+        }
 
-        let remediations = remediations(&rules);
+        let mut remediations = remediations(&rules);
+        // No execution under way for the featured resources, so that one can be started: one
+        // failed attempt only, the scratch bucket's under the public-read rule.
+        let startable = [SCRATCH_BUCKET.to_string(), flow_logs_vpc(), AUDIT_TRAIL.to_string()];
+        for x in &mut remediations {
+            if x.rule == rules[d].name {
+                for e in x.executions.iter_mut().filter(|e| e.0 == SCRATCH_BUCKET) {
+                    e.1 = "FAILED";
+                }
+            } else {
+                x.executions.retain(|(id, _)| !startable.contains(id));
+            }
+        }
         let alarms = alarms(now);
         let standards = vec![
             (
@@ -548,7 +712,7 @@ impl World {
             (format!("arn:aws:securityhub:{REGION}::standards/cis-aws-foundations-benchmark/v/3.0.0"), "READY"),
             (format!("arn:aws:securityhub:{REGION}::standards/ai-security-best-practices/v/1.0.0"), "INCOMPLETE"),
         ];
-        World {
+        let mut world = World {
             rules,
             remediations,
             alarms,
@@ -558,7 +722,13 @@ impl World {
             changed: HashMap::new(),
             now,
             pages: Pages::default(),
-        }
+            histories: histories(now),
+            history: HashMap::new(),
+            evaluated: HashMap::new(),
+            writes: 0,
+        };
+        world.feature_findings();
+        world
     }
 
     /// Findings ever made (including archived ones).
@@ -600,6 +770,7 @@ impl World {
             control,
             resource,
             updated: self.now - (self.base.saturating_sub(i)) as i64,
+            note: None,
         }
     }
 
@@ -681,17 +852,53 @@ impl World {
             if f.archived {
                 continue;
             }
-            match j % 5 {
-                0 => f.failed = !f.failed,
-                1 => f.severity = (f.severity + 1) % 5,
-                2 => f.archived = true,
+            let before = f.clone();
+            let (field, old, new) = match j % 5 {
+                0 => {
+                    f.failed = !f.failed;
+                    let status = |failed: bool| if failed { "FAILED" } else { "PASSED" };
+                    ("Compliance.Status", status(before.failed), status(f.failed))
+                }
+                1 => {
+                    f.severity = (f.severity + 1) % 5;
+                    ("Severity.Label", SEVERITIES[before.severity], SEVERITIES[f.severity])
+                }
+                2 => {
+                    f.archived = true;
+                    ("RecordState", "ACTIVE", "ARCHIVED")
+                }
                 // A workflow change: Security Hub keeps UpdatedAt for BatchUpdateFindings.
                 3 => {
                     f.workflow = WORKFLOWS[(WORKFLOWS.iter().position(|w| *w == f.workflow).unwrap() + 1) % 4];
+                    let record = HistoryRecord {
+                        at: now,
+                        source: "BATCH_UPDATE_FINDINGS",
+                        identity: CALLER.to_string(),
+                        created: false,
+                        updates: vec![(
+                            "Workflow.Status".into(),
+                            Some(before.workflow.into()),
+                            Some(f.workflow.into()),
+                        )],
+                    };
+                    self.history.entry(i).or_default().push(record);
                     self.changed.insert(i, f);
                     continue;
                 }
-                _ => f.workflow = "NOTIFIED",
+                _ => {
+                    f.workflow = "NOTIFIED";
+                    ("Workflow.Status", before.workflow, "NOTIFIED")
+                }
+            };
+            if old != new {
+                let record = HistoryRecord {
+                    at: now,
+                    source: "BATCH_IMPORT_FINDINGS",
+                    identity: f.product_arn(),
+                    created: false,
+                    updates: vec![(field.into(), Some(old.into()), Some(new.into()))],
+                };
+                self.history.entry(i).or_default().push(record);
             }
             f.updated = now;
             self.changed.insert(i, f);
@@ -716,8 +923,10 @@ impl World {
                 r.noncompliant = (start..start + 1 + j).map(|n| resource_id(r.resource_type, n)).collect();
                 // One account, however many times it is named.
                 r.noncompliant.dedup();
-            } else {
-                r.noncompliant.pop();
+                let now_failing = r.noncompliant.clone();
+                r.compliant.retain(|x| !now_failing.contains(x));
+            } else if let Some(fixed) = r.noncompliant.pop() {
+                r.compliant.push(fixed);
             }
         }
         for j in 0..5u64 {
@@ -752,6 +961,7 @@ fn managed_rule(name: String, identifier: &str, kind: &'static str) -> Rule {
         owner: "AWS",
         resource_type: kind,
         noncompliant: Vec::new(),
+        compliant: Vec::new(),
         quiet: "COMPLIANT",
         evaluation_error: None,
     }
@@ -809,6 +1019,8 @@ fn remediations(rules: &[Rule]) -> Vec<Remediation> {
             target: document(&r.source).to_string(),
             automatic: !r.name.contains("conformance-pack"),
             executions,
+            started: BTreeMap::new(),
+            fails: false,
         });
     }
     out
@@ -852,5 +1064,594 @@ fn alarms(now: i64) -> Vec<Alarm> {
             updated: now - 300,
         });
     }
+    out
+}
+
+/// The caller, as STS names it (the identity of BatchUpdateFindings' history records).
+pub const CALLER: &str = "arn:aws:iam::123456789012:user/auditor";
+
+/// The featured resources: the drill-down's story (see [`featured`]).
+pub const SCRATCH_BUCKET: &str = "ml-scratch";
+pub const EXPORTS_BUCKET: &str = "ml-exports";
+/// A bucket every bucket rule finds COMPLIANT.
+pub const MODELS_BUCKET: &str = "ml-models";
+pub const AUDIT_TRAIL: &str = "trail-000";
+
+/// The VPC without flow logs.
+pub fn flow_logs_vpc() -> String {
+    resource_id(VPC, 7)
+}
+
+/// Resources that every rule of their type evaluates, the same way under every copy of a
+/// managed rule: NON_COMPLIANT under the managed rules (`Source.SourceIdentifier`) named here,
+/// COMPLIANT under every other rule of the type that has evaluated anything.
+pub fn featured() -> Vec<(&'static str, String, &'static [&'static str])> {
+    vec![
+        (
+            BUCKET,
+            SCRATCH_BUCKET.into(),
+            &[
+                "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+                "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED",
+                "S3_BUCKET_LOGGING_ENABLED",
+            ],
+        ),
+        (BUCKET, EXPORTS_BUCKET.into(), &["S3_BUCKET_PUBLIC_READ_PROHIBITED"]),
+        (BUCKET, MODELS_BUCKET.into(), &[]),
+        (VPC, flow_logs_vpc(), &["VPC_FLOW_LOGS_ENABLED"]),
+        (TRAIL, AUDIT_TRAIL.into(), &["CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED"]),
+    ]
+}
+
+/// What a remediation document runs: its steps, the API its first step calls, and the IAM
+/// action that call needs.
+fn document_steps(document: &str) -> (&'static [&'static str], &'static str, &'static str) {
+    match document {
+        "AWS-DisableS3BucketPublicReadWrite" => {
+            (&["DisableS3BucketPublicReadWrite"], "PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock")
+        }
+        "AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock" => (
+            &["PutBucketPublicAccessBlock", "GetBucketPublicAccessBlock"],
+            "PutPublicAccessBlock",
+            "s3:PutBucketPublicAccessBlock",
+        ),
+        "AWSConfigRemediation-EnableCloudTrailLogFileValidation" => {
+            (&["UpdateTrail", "VerifyTrail"], "UpdateTrail", "cloudtrail:UpdateTrail")
+        }
+        "Custom-StopInternetFacingNotebook" => {
+            (&["StopNotebookInstance"], "StopNotebookInstance", "sagemaker:StopNotebookInstance")
+        }
+        "AWSConfigRemediation-EnableVPCFlowLog" => {
+            (&["CreateFlowLog", "VerifyFlowLogCreated"], "CreateFlowLogs", "ec2:CreateFlowLogs")
+        }
+        _ => (&["PublishSNSNotification"], "Publish", "sns:Publish"),
+    }
+}
+
+/// The first step's error when the remediation role may not make its call, as SSM Automation
+/// words it.
+fn denied(document: &str, resource_type: &str, id: &str) -> String {
+    let (steps, api, action) = document_steps(document);
+    format!(
+        "Step fails when it is Executing. Fail to execute step {}. An error occurred (AccessDenied) when calling the {api} \
+         operation: User: arn:aws:sts::{ACCOUNT}:assumed-role/AWSConfigRemediationRole/Automation-0a1b2c3d is not \
+         authorized to perform: {action} on resource: {} because no identity-based policy allows the {action} action",
+        steps[0],
+        hub_id(resource_type, id)
+    )
+}
+
+impl World {
+    /// The write clock: each write (a remediation started or moving on, a finding updated)
+    /// happens a little after the one before, all after the world was made.
+    pub fn tick(&mut self) -> i64 {
+        self.writes += 1;
+        self.now + 30 * self.writes
+    }
+
+    /// A rule's evaluation of a resource, if it evaluated it.
+    pub fn evaluation(&self, r: &Rule, id: &str) -> Option<Evaluation> {
+        let compliance = if r.noncompliant.iter().any(|x| x == id) {
+            "NON_COMPLIANT"
+        } else if r.compliant.iter().any(|x| x == id) {
+            "COMPLIANT"
+        } else {
+            return None;
+        };
+        Some(self.evaluation_as(r, id, compliance))
+    }
+
+    /// A rule's evaluation of a resource whose compliance is known.
+    fn evaluation_as(&self, r: &Rule, id: &str, compliance: &'static str) -> Evaluation {
+        let recorded = self.evaluated.get(&(r.name.clone(), id.to_string())).copied().unwrap_or(self.now - 3600);
+        Evaluation {
+            rule: r.name.clone(),
+            resource_type: r.resource_type,
+            resource_id: id.to_string(),
+            compliance,
+            recorded,
+            invoked: recorded - 60,
+            annotation: (compliance == "NON_COMPLIANT").then_some("The resource does not comply with the rule."),
+        }
+    }
+
+    /// Every evaluation of a rule, NON_COMPLIANT ones first (GetComplianceDetailsByConfigRule).
+    /// Built from the lists directly: a search per resource would be quadratic in big rules.
+    pub fn evaluations_by(&self, r: &Rule) -> Vec<Evaluation> {
+        let noncompliant = r.noncompliant.iter().map(|id| self.evaluation_as(r, id, "NON_COMPLIANT"));
+        noncompliant.chain(r.compliant.iter().map(|id| self.evaluation_as(r, id, "COMPLIANT"))).collect()
+    }
+
+    /// Every rule's evaluation of a resource, in the order of the rules
+    /// (GetComplianceDetailsByResource).
+    pub fn evaluations_of(&self, resource_type: &str, id: &str) -> Vec<Evaluation> {
+        self.rules.iter().filter(|r| r.resource_type == resource_type).filter_map(|r| self.evaluation(r, id)).collect()
+    }
+
+    /// A resource's recorded configuration history, oldest first (empty when it has none).
+    pub fn histories_of(&self, resource_type: &str, id: &str) -> &[ConfigItem] {
+        self.histories.get(&(resource_type.to_string(), id.to_string())).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether Config knows the resource at all: a rule evaluated it, or it has a history.
+    pub fn discovered(&self, resource_type: &str, id: &str) -> bool {
+        !self.histories_of(resource_type, id).is_empty()
+            || self.rules.iter().any(|r| {
+                r.resource_type == resource_type
+                    && (r.noncompliant.iter().any(|x| x == id) || r.compliant.iter().any(|x| x == id))
+            })
+            || self.remediations.iter().any(|x| x.executions.iter().any(|(e, _)| e == id))
+    }
+
+    pub fn remediation(&self, rule: &str) -> Option<&Remediation> {
+        self.remediations.iter().find(|x| x.rule == rule)
+    }
+
+    /// The switch: the rule's remediation executions end FAILED, their first step denied
+    /// access, instead of SUCCEEDED (those under way too, when they next move on). Panics when
+    /// the rule has no remediation configuration.
+    pub fn fail_remediations(&mut self, rule: &str) {
+        self.remediations.iter_mut().find(|x| x.rule == rule).expect("a rule with a remediation configuration").fails =
+            true;
+    }
+
+    /// StartRemediationExecution for one resource key of a rule that has a remediation
+    /// configuration: a QUEUED execution, or why none could start (the resource is COMPLIANT
+    /// already, or an execution for it is still QUEUED or IN_PROGRESS).
+    pub fn start_remediation(&mut self, rule: &str, resource_type: &str, id: &str) -> Result<(), String> {
+        if self.rule(rule).is_some_and(|r| r.compliant.iter().any(|x| x == id)) {
+            return Err(format!("The resource {id} is already compliant with the rule {rule}."));
+        }
+        let at = self.tick();
+        let x = self.remediations.iter_mut().find(|x| x.rule == rule).expect("a rule with a remediation configuration");
+        let started = Started {
+            resource_type: resource_type.to_string(),
+            invoked: at,
+            updated: at,
+            step_started: None,
+            stopped: None,
+        };
+        match x.executions.iter_mut().find(|e| e.0 == id) {
+            Some(e) if matches!(e.1, "QUEUED" | "IN_PROGRESS") => {
+                return Err(format!(
+                    "An execution for {resource_type} {id} is still {}: it must complete before another can start.",
+                    e.1
+                ));
+            }
+            Some(e) => e.1 = "QUEUED",
+            None => x.executions.push((id.to_string(), "QUEUED")),
+        }
+        x.started.insert(id.to_string(), started);
+        Ok(())
+    }
+
+    /// A DescribeRemediationExecutionStatus answer covered this execution: a started one moves
+    /// on (QUEUED to IN_PROGRESS, IN_PROGRESS to SUCCEEDED, or FAILED where the remediation
+    /// fails); when it succeeds, the resource turns COMPLIANT under the rule, and the fix shows
+    /// in its configuration history. Others keep their state.
+    pub fn advance_execution(&mut self, rule: &str, id: &str) {
+        let Some(k) = self.remediations.iter().position(|x| x.rule == rule && x.started.contains_key(id)) else {
+            return;
+        };
+        let Some(e) = self.remediations[k].executions.iter().position(|e| e.0 == id) else { return };
+        let state = self.remediations[k].executions[e].1;
+        if !matches!(state, "QUEUED" | "IN_PROGRESS") {
+            return;
+        }
+        let at = self.tick();
+        let x = &mut self.remediations[k];
+        let fails = x.fails;
+        let started = x.started.get_mut(id).unwrap();
+        started.updated = at;
+        let resource_type = started.resource_type.clone();
+        if state == "QUEUED" {
+            started.step_started = Some(at);
+            x.executions[e].1 = "IN_PROGRESS";
+            return;
+        }
+        started.stopped = Some(at);
+        x.executions[e].1 = if fails { "FAILED" } else { "SUCCEEDED" };
+        if !fails {
+            self.remediated(rule, &resource_type, id, at);
+        }
+    }
+
+    /// A remediation fixed the resource: COMPLIANT under the rule from `at`, and a new
+    /// configuration item where its history is recorded.
+    fn remediated(&mut self, rule: &str, resource_type: &str, id: &str, at: i64) {
+        if let Some(r) = self.rules.iter_mut().find(|r| r.name == rule) {
+            r.noncompliant.retain(|x| x != id);
+            if !r.compliant.iter().any(|x| x == id) {
+                r.compliant.push(id.to_string());
+            }
+        }
+        self.evaluated.insert((rule.to_string(), id.to_string()), at);
+        if let Some(items) = self.histories.get_mut(&(resource_type.to_string(), id.to_string()))
+            && let Some(last) = items.last()
+        {
+            let mut next = last.clone();
+            next.captured = at;
+            next.status = "OK";
+            match resource_type {
+                BUCKET => {
+                    next.supplementary.insert("PublicAccessBlockConfiguration".into(), public_access_block(true, true));
+                }
+                TRAIL => next.configuration["logFileValidationEnabled"] = serde_json::json!(true),
+                _ => return,
+            }
+            items.push(next);
+        }
+    }
+
+    /// Every execution of a rule's remediation, in order (DescribeRemediationExecutionStatus).
+    pub fn executions(&self, rule: &str) -> Vec<Execution> {
+        let Some(x) = self.remediation(rule) else { return Vec::new() };
+        let rule_type = self.rule(rule).map_or(NOTEBOOK, |r| r.resource_type);
+        let (names, _, _) = document_steps(&x.target);
+        x.executions
+            .iter()
+            .map(|(id, state)| {
+                let (resource_type, invoked, updated, step_started, stopped) = match x.started.get(id) {
+                    Some(s) => (s.resource_type.clone(), s.invoked, s.updated, s.step_started, s.stopped),
+                    None => {
+                        let terminal = matches!(*state, "SUCCEEDED" | "FAILED");
+                        let started = (*state != "QUEUED").then_some(self.now - 590);
+                        (
+                            rule_type.to_string(),
+                            self.now - 600,
+                            self.now - 300,
+                            started,
+                            terminal.then_some(self.now - 300),
+                        )
+                    }
+                };
+                let steps = names
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .map(|(n, name)| {
+                        let (state, error, start, stop) = match (*state, n) {
+                            ("IN_PROGRESS", 0) => ("IN_PROGRESS", None, step_started, None),
+                            ("SUCCEEDED", _) => ("SUCCEEDED", None, step_started, stopped),
+                            ("FAILED", 0) => {
+                                ("FAILED", Some(denied(&x.target, &resource_type, id)), step_started, stopped)
+                            }
+                            _ => ("PENDING", None, None, None),
+                        };
+                        Step { name, state, error, start, stop }
+                    })
+                    .collect();
+                Execution { resource_type, resource_id: id.clone(), state, invoked, updated, steps }
+            })
+            .collect()
+    }
+
+    /// The index of the finding with this id.
+    pub fn finding_index(&self, id: &str) -> Option<usize> {
+        let hex = id.rsplit('-').next()?;
+        let i = usize::from_str_radix(hex, 16).ok()?;
+        (hex.len() == 12 && i < self.findings && self.finding(i).id() == id).then_some(i)
+    }
+
+    /// The index of the finding with this id and product ARN (as BatchUpdateFindings and
+    /// GetFindingHistory name a finding).
+    pub fn find_finding(&self, id: &str, product_arn: &str) -> Option<usize> {
+        self.finding_index(id).filter(|i| self.finding(*i).product_arn() == product_arn)
+    }
+
+    /// The usable findings on a resource (Config's type and id).
+    pub fn findings_on(&self, resource_type: &str, id: &str) -> Vec<Finding> {
+        self.findings().filter(|f| f.usable() && f.resource.0 == resource_type && f.resource.1 == id).collect()
+    }
+
+    /// A finding's history, oldest first: its creation (by its product), then every change.
+    pub fn finding_history(&self, i: usize) -> Vec<HistoryRecord> {
+        let created = HistoryRecord {
+            at: CREATED,
+            source: "BATCH_IMPORT_FINDINGS",
+            identity: self.finding(i).product_arn(),
+            created: true,
+            updates: Vec::new(),
+        };
+        std::iter::once(created).chain(self.history.get(&i).into_iter().flatten().cloned()).collect()
+    }
+
+    /// BatchUpdateFindings on one finding, at `at` (see [`World::tick`]): the workflow status and
+    /// the note change, `UpdatedAt` does not (as AWS documents); a history record lists what
+    /// changed. Returns it, if anything did.
+    pub fn update_finding(
+        &mut self,
+        i: usize,
+        workflow: Option<&str>,
+        note: Option<(&str, &str)>,
+        identity: &str,
+        at: i64,
+    ) -> Option<HistoryRecord> {
+        let mut f = self.finding(i);
+        let mut updates = Vec::new();
+        if let Some(w) = workflow.and_then(|w| WORKFLOWS.iter().find(|x| **x == w))
+            && *w != f.workflow
+        {
+            updates.push(("Workflow.Status".to_string(), Some(f.workflow.to_string()), Some(w.to_string())));
+            f.workflow = w;
+        }
+        if let Some((text, by)) = note {
+            let old = f.note.take();
+            let field = |name: &str, old: Option<String>, new: String| (format!("Note.{name}"), old, Some(new));
+            if old.as_ref().is_none_or(|o| o.text != text) {
+                updates.push(field("Text", old.as_ref().map(|o| o.text.clone()), text.to_string()));
+            }
+            if old.as_ref().is_none_or(|o| o.updated_by != by) {
+                updates.push(field("UpdatedBy", old.as_ref().map(|o| o.updated_by.clone()), by.to_string()));
+            }
+            updates.push(field("UpdatedAt", old.as_ref().map(|o| iso(o.updated_at)), iso(at)));
+            f.note = Some(Note { text: text.to_string(), updated_by: by.to_string(), updated_at: at });
+        }
+        if updates.is_empty() {
+            return None;
+        }
+        self.changed.insert(i, f);
+        let record = HistoryRecord {
+            at,
+            source: "BATCH_UPDATE_FINDINGS",
+            identity: identity.to_string(),
+            created: false,
+            updates,
+        };
+        self.history.entry(i).or_default().push(record.clone());
+        Some(record)
+    }
+
+    /// A few control findings on the featured resources, so that a resource's drill-down finds
+    /// findings too: the first two S3.2 control findings on the scratch bucket (FAILED, as its
+    /// evaluations), the first EC2.6 on the flow-logs VPC (FAILED), the first CloudTrail.2 on the
+    /// audit trail (PASSED: it is encrypted). All ACTIVE and NEW.
+    fn feature_findings(&mut self) {
+        let wanted = [
+            ("S3.2", BUCKET, SCRATCH_BUCKET.to_string(), 2, true),
+            ("EC2.6", VPC, flow_logs_vpc(), 1, true),
+            ("CloudTrail.2", TRAIL, AUDIT_TRAIL.to_string(), 1, false),
+        ];
+        for (control, kind, id, n, failed) in wanted {
+            let picked: Vec<Finding> =
+                self.findings().filter(|f| f.kind == Kind::Control && f.control == Some(control)).take(n).collect();
+            for mut f in picked {
+                f.resource = (kind, id.clone());
+                f.failed = failed;
+                f.archived = false;
+                f.workflow = "NEW";
+                self.changed.insert(f.i, f);
+            }
+        }
+    }
+}
+
+/// A bucket's `PublicAccessBlockConfiguration`, as Config records it.
+fn public_access_block(acls: bool, policy: bool) -> serde_json::Value {
+    serde_json::json!({"blockPublicAcls": acls, "ignorePublicAcls": acls, "blockPublicPolicy": policy, "restrictPublicBuckets": policy})
+}
+
+/// When each featured resource's configuration items were captured, in hours before the
+/// world's `now`, oldest first: gaps of a few hours to a week, so that a page (seven days at
+/// most) holds fewer items than asked for.
+const CAPTURED_HOURS_AGO: [i64; 12] = [960, 912, 792, 696, 528, 504, 360, 288, 216, 120, 48, 12];
+
+/// The recorded configuration histories: the scratch bucket (public access opened, closed,
+/// opened again; encryption, versioning and tags changing), the flow-logs VPC (CIDR blocks,
+/// DHCP options and tags changing) and the audit trail (log file validation turned off).
+/// Twelve items each, the oldest ResourceDiscovered.
+fn histories(now: i64) -> BTreeMap<(String, String), Vec<ConfigItem>> {
+    use serde_json::json;
+    let mut out = BTreeMap::new();
+    let timeline = |first: ConfigItem, change: &dyn Fn(usize, &mut ConfigItem)| -> Vec<ConfigItem> {
+        let mut item = first;
+        CAPTURED_HOURS_AGO
+            .iter()
+            .enumerate()
+            .map(|(k, hours)| {
+                change(k, &mut item);
+                item.captured = now - hours * 3600;
+                item.status = if k == 0 { "ResourceDiscovered" } else { "OK" };
+                item.clone()
+            })
+            .collect()
+    };
+
+    let bucket = ConfigItem {
+        captured: 0,
+        status: "OK",
+        configuration: json!({
+            "name": SCRATCH_BUCKET,
+            "owner": {"displayName": null, "id": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},
+            "creationDate": iso(now - 960 * 3600 - 600),
+        }),
+        supplementary: [
+            ("PublicAccessBlockConfiguration", public_access_block(true, true)),
+            ("BucketPolicy", json!({"policyText": null})),
+            (
+                "ServerSideEncryptionConfiguration",
+                json!({"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256", "kmsMasterKeyID": null}, "bucketKeyEnabled": false}]}),
+            ),
+            ("BucketVersioningConfiguration", json!({"status": "Off", "isMfaDeleteEnabled": null})),
+            ("BucketLoggingConfiguration", json!({"destinationBucketName": null, "logFilePrefix": null})),
+            ("IsRequesterPaysEnabled", json!(false)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+        tags: [("team", "ml"), ("env", "dev")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    };
+    let public_policy = json!({"policyText": format!(
+        "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Sid\":\"PublicRead\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::{SCRATCH_BUCKET}/*\"}},{{\"Sid\":\"TlsOnly\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::{SCRATCH_BUCKET}/*\",\"Condition\":{{\"Bool\":{{\"aws:SecureTransport\":\"false\"}}}}}}]}}"
+    )});
+    let items = timeline(bucket, &|k, item| {
+        let s = &mut item.supplementary;
+        match k {
+            1 => {
+                item.tags.insert("env".into(), "staging".into());
+            }
+            2 => {
+                s.insert(
+                    "BucketVersioningConfiguration".into(),
+                    json!({"status": "Enabled", "isMfaDeleteEnabled": false}),
+                );
+            }
+            3 | 7 => {
+                s.insert("PublicAccessBlockConfiguration".into(), public_access_block(true, false));
+            }
+            4 => {
+                s.insert("BucketPolicy".into(), public_policy.clone());
+            }
+            5 => {
+                item.tags.insert("owner".into(), "data-science".into());
+            }
+            6 => {
+                s.insert("PublicAccessBlockConfiguration".into(), public_access_block(true, true));
+            }
+            8 => {
+                s.insert(
+                    "ServerSideEncryptionConfiguration".into(),
+                    json!({"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyID": format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{}", resource_id("AWS::KMS::Key", 1))}, "bucketKeyEnabled": true}]}),
+                );
+            }
+            9 => {
+                item.tags.insert("purpose".into(), "scratch".into());
+            }
+            10 => {
+                item.tags.insert("env".into(), "prod".into());
+            }
+            11 => {
+                s.insert("PublicAccessBlockConfiguration".into(), public_access_block(false, false));
+            }
+            _ => {}
+        }
+        let tags: serde_json::Map<String, serde_json::Value> =
+            item.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        item.supplementary.insert("BucketTaggingConfiguration".into(), json!({"tagSets": [{"tags": tags}]}));
+    });
+    out.insert((BUCKET.to_string(), SCRATCH_BUCKET.to_string()), items);
+
+    let vpc_id = flow_logs_vpc();
+    let association = |n: u32, cidr: &str, state: &str| json!({"associationId": format!("vpc-cidr-assoc-{:017x}", mix(u64::from(n)) >> 4), "cidrBlock": cidr, "cidrBlockState": {"state": state, "statusMessage": null}});
+    let vpc = ConfigItem {
+        captured: 0,
+        status: "OK",
+        configuration: json!({
+            "cidrBlock": "10.20.0.0/16",
+            "dhcpOptionsId": "dopt-0a1b2c3d4e5f60718",
+            "state": "available",
+            "vpcId": vpc_id,
+            "ownerId": ACCOUNT,
+            "instanceTenancy": "default",
+            "ipv6CidrBlockAssociationSet": [],
+            "cidrBlockAssociationSet": [association(0, "10.20.0.0/16", "associated")],
+            "isDefault": false,
+            "tags": [],
+        }),
+        supplementary: BTreeMap::new(),
+        tags: [("Name", "ml-platform")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    };
+    let items = timeline(vpc, &|k, item| {
+        let c = &mut item.configuration;
+        match k {
+            1 => {
+                item.tags.insert("env".into(), "dev".into());
+            }
+            2 => {
+                c["cidrBlockAssociationSet"] =
+                    json!([association(0, "10.20.0.0/16", "associated"), association(1, "10.21.0.0/16", "associating")])
+            }
+            3 => {
+                c["cidrBlockAssociationSet"] =
+                    json!([association(0, "10.20.0.0/16", "associated"), association(1, "10.21.0.0/16", "associated")])
+            }
+            4 => c["dhcpOptionsId"] = json!("dopt-0fedcba9876543210"),
+            5 => {
+                item.tags.insert("owner".into(), "platform".into());
+            }
+            6 => {
+                item.tags.insert("Name".into(), "ml-platform-prod".into());
+            }
+            7 => c["cidrBlockAssociationSet"] = json!([association(0, "10.20.0.0/16", "associated")]),
+            8 => {
+                item.tags.insert("env".into(), "prod".into());
+            }
+            9 => {
+                c["ipv6CidrBlockAssociationSet"] = json!([{"associationId": "vpc-cidr-assoc-0ipv6", "ipv6CidrBlock": "2600:1f18:1234:5600::/56", "ipv6CidrBlockState": {"state": "associated", "statusMessage": null}, "networkBorderGroup": REGION, "ipv6Pool": "Amazon"}])
+            }
+            10 => {
+                item.tags.insert("cost-center".into(), "4711".into());
+            }
+            11 => c["dhcpOptionsId"] = json!("dopt-0a1b2c3d4e5f60718"),
+            _ => {}
+        }
+        item.configuration["tags"] = item.tags.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+    });
+    out.insert((VPC.to_string(), vpc_id), items);
+
+    let trail = ConfigItem {
+        captured: 0,
+        status: "OK",
+        configuration: json!({
+            "name": AUDIT_TRAIL,
+            "s3BucketName": "ml-audit-logs",
+            "includeGlobalServiceEvents": true,
+            "isMultiRegionTrail": true,
+            "homeRegion": REGION,
+            "trailARN": hub_id(TRAIL, AUDIT_TRAIL),
+            "logFileValidationEnabled": true,
+            "hasCustomEventSelectors": false,
+            "hasInsightSelectors": false,
+            "isOrganizationTrail": false,
+        }),
+        supplementary: BTreeMap::new(),
+        tags: BTreeMap::new(),
+    };
+    let items = timeline(trail, &|k, item| {
+        let c = &mut item.configuration;
+        match k {
+            1 => {
+                c["kmsKeyId"] = json!(format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{}", resource_id("AWS::KMS::Key", 2)))
+            }
+            2 => c["s3KeyPrefix"] = json!("cloudtrail"),
+            3 => {
+                c["cloudWatchLogsLogGroupArn"] =
+                    json!(format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:cloudtrail/{AUDIT_TRAIL}:*"));
+                c["cloudWatchLogsRoleArn"] =
+                    json!(format!("arn:aws:iam::{ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role"));
+            }
+            4 | 9 => c["logFileValidationEnabled"] = json!(false),
+            5 => c["logFileValidationEnabled"] = json!(true),
+            6 => c["hasInsightSelectors"] = json!(true),
+            7 => {
+                item.tags.insert("team".into(), "security".into());
+            }
+            8 => c["hasCustomEventSelectors"] = json!(true),
+            10 => c["s3KeyPrefix"] = json!("cloudtrail/v2"),
+            11 => c["hasInsightSelectors"] = json!(false),
+            _ => {}
+        }
+    });
+    out.insert((TRAIL.to_string(), AUDIT_TRAIL.to_string()), items);
     out
 }

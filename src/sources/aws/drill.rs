@@ -345,7 +345,7 @@ impl Inner {
                 }
             }
         }
-        out.sort_by(|a, b| b.invoked_at.cmp(&a.invoked_at));
+        out.sort_by_key(|x| std::cmp::Reverse(x.invoked_at));
         Ok(out)
     }
 
@@ -433,7 +433,7 @@ impl Inner {
                 break;
             }
         }
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|r| std::cmp::Reverse(r.at));
         out.truncate(HISTORY_RECORDS);
         Ok(out)
     }
@@ -474,10 +474,6 @@ impl Inner {
         if let (true, Write::StartRemediation { rule, resource, .. }) = (accepted, &write) {
             let end = self.follow(sink, &write, rule, resource).await;
             log_audit(&audit, &record(end, None));
-        }
-        if let (true, Write::SetWorkflow { finding, .. }) = (accepted, &write) {
-            // The finding view shows the change and its history record.
-            self.finding(finding.clone(), &Section::FINDING, sink).await;
         }
     }
 
@@ -534,8 +530,6 @@ impl Inner {
                 if !sink.answer(Answer::Write { write: write.clone(), at: sink.now(), state }).await {
                     return "not followed: vigil closed".into();
                 }
-                let subject = Subject::Resource(resource.clone());
-                self.send(sink, &subject, Section::Remediation, Ok(SectionData::Remediation(history.clone()))).await;
                 match latest.state {
                     ExecutionState::Succeeded => return "SUCCEEDED".into(),
                     ExecutionState::Failed => return format!("FAILED: {}", detail.unwrap_or_default()),

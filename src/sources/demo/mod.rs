@@ -19,6 +19,9 @@ use crate::model::*;
 const POLLS: [(SourceKind, u64); 3] =
     [(SourceKind::Config, 60), (SourceKind::SecurityHub, 30), (SourceKind::CloudWatch, 60)];
 
+/// A finding's description, recommended fix and its address.
+type FindingText = (Option<Box<str>>, Option<Box<str>>, Option<Box<str>>);
+
 /// The demo's account as it stands at some moment.
 #[derive(Default)]
 struct State {
@@ -32,7 +35,7 @@ struct State {
     /// Configuration items by resource, newest first.
     timeline: BTreeMap<ResourceId, Vec<ConfigItem>>,
     /// What the finding view shows beyond the stored finding: description, fix, its address.
-    finding_text: BTreeMap<Sym, (Option<Box<str>>, Option<Box<str>>, Option<Box<str>>)>,
+    finding_text: BTreeMap<Sym, FindingText>,
     /// Every execution by rule and resource, newest first.
     execution_history: BTreeMap<(Sym, ResourceId), Vec<ExecutionHistory>>,
     /// Changes to findings (BatchUpdateFindings and imports), newest first.
@@ -330,7 +333,7 @@ impl DemoScript {
             };
             let items = self.state.timeline.entry(resource).or_default();
             items.push(entry);
-            items.sort_by(|a, b| b.captured_at.cmp(&a.captured_at));
+            items.sort_by_key(|i| std::cmp::Reverse(i.captured_at));
         }
         if !config.evaluations.is_empty() || !config.executions.is_empty() || !config.remediation_configs.is_empty() {
             config.rules = self.rules(at.unwrap_or(0));

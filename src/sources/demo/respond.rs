@@ -88,7 +88,7 @@ impl DemoScript {
                     .filter(|((_, r), _)| r == id)
                     .flat_map(|(_, h)| h.iter().cloned())
                     .collect();
-                list.sort_by(|a, b| b.invoked_at.cmp(&a.invoked_at));
+                list.sort_by_key(|x| std::cmp::Reverse(x.invoked_at));
                 Ok(SectionData::Remediation(list))
             }
             (Subject::Finding(id), Section::Detail) => match s.findings.get(id) {
