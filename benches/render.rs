@@ -51,5 +51,91 @@ fn frames(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frames);
+/// A resource whose lookup answered the most it can hold: 1,000 findings (ten pages of
+/// GetFindings), 300 rule evaluations, 10 configuration items, 50 remediation executions. The
+/// view is rebuilt for every frame and every cursor move.
+fn resource_view(c: &mut Criterion) {
+    use vigil::model::*;
+    let theme = Theme::load("dark", false).unwrap();
+    let keymap = Keymap::default();
+    let (mut posture, fx) = loaded(100_000);
+    let finding = posture.findings().next().unwrap().clone();
+    let id = finding.resources[0].clone();
+    let subject = Subject::Resource(id.clone());
+    let now = fx.at(10);
+    posture.begin_lookup(&subject, &Section::RESOURCE, now);
+    let detail = |i: usize| FindingDetail {
+        finding: Finding { id: format!("{}-{i}", finding.id).into(), ..finding.clone() },
+        product_arn: "arn:aws:securityhub:us-east-1::product/aws/securityhub".into(),
+        product_name: Some("Security Hub".into()),
+        description: "d".into(),
+        types: Vec::new(),
+        first_observed: None,
+        last_observed: None,
+        note: None,
+        remediation_text: Some("Turn off direct internet access and put the notebook in a VPC.".into()),
+        remediation_url: None,
+    };
+    let answers = [
+        (Section::Findings, SectionData::Findings((0..1_000).map(detail).collect())),
+        (
+            Section::Evaluations,
+            SectionData::Evaluations(
+                (0..300)
+                    .map(|i| RuleEvaluation {
+                        rule: format!("rule-{i}").into(),
+                        compliance: if i % 7 == 0 {
+                            ConfigCompliance::NonCompliant
+                        } else {
+                            ConfigCompliance::Compliant
+                        },
+                        annotation: None,
+                        recorded_at: now,
+                    })
+                    .collect(),
+            ),
+        ),
+        (
+            Section::Timeline,
+            SectionData::Timeline(Timeline::Items(
+                (0..10)
+                    .map(|_| ConfigItem {
+                        captured_at: now,
+                        status: "OK".into(),
+                        changed: vec!["configuration.a".into()],
+                    })
+                    .collect(),
+            )),
+        ),
+        (
+            Section::Remediation,
+            SectionData::Remediation(
+                (0..50)
+                    .map(|i| ExecutionHistory {
+                        rule: format!("rule-{i}").into(),
+                        state: ExecutionState::Failed,
+                        invoked_at: Some(now),
+                        updated_at: Some(now),
+                        steps: Vec::new(),
+                    })
+                    .collect(),
+            ),
+        ),
+    ];
+    for (section, data) in answers {
+        posture.answer(Answer::Section { subject: subject.clone(), section, at: now, result: Ok(data) });
+    }
+    let ctx = RenderContext { theme: &theme, keymap: &keymap, now };
+    let mut view = View::new(Banner::Demo { title: "bench".into() });
+    view.screen = ui::Screen::Resource { id, cursor: 0 };
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let mut group = c.benchmark_group("resource view 200x50");
+    group.bench_function("frame, 1,000 findings looked up", |b| {
+        b.iter(|| terminal.draw(|f| ui::render(f, &posture, &view, &ctx)).unwrap().area)
+    });
+    group.bench_function("cursor move", |b| b.iter(|| update(&mut view, &posture, Action::Down)));
+    group.finish();
+}
+
+criterion_group!(benches, frames, resource_view);
 criterion_main!(benches);

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::keymap::{Action, Keymap};
 use crate::links;
 use crate::model::{
-    Answer, ControlKind, Request, ResourceId, Section, SectionData, Subject, Sym, Timestamp, WorkflowStatus, Write,
+    Answer, ControlKind, Request, ResourceId, Section, SectionData, Subject, Sym, WorkflowStatus, Write,
 };
 use crate::sources::{self, Clock, Message, Responder, Sink, Source};
 use crate::store::Posture;
@@ -41,9 +41,6 @@ const ROW_WIDTH: usize = 80;
 
 /// Rows a page key moves.
 const PAGE: usize = 10;
-
-/// Rows and targets do not depend on the time: any time will do outside render.
-const ANY_TIME: Timestamp = Timestamp::UNIX_EPOCH;
 
 /// The lookup of everything about a resource.
 pub fn resource_lookup(posture: &Posture, id: &ResourceId) -> Request {
@@ -92,9 +89,7 @@ fn target_under_cursor(view: &View, posture: &Posture) -> Option<Target> {
             posture.pane(view.focus).get(view.selected[view.focus.index()]).map(|&index| Target::Control(index))
         }
         Screen::Control { index, cursor } => ControlDetail::new(posture, *index, ROW_WIDTH).target(*cursor),
-        Screen::Resource { id, cursor } => {
-            ResourceView::new(posture, id, ROW_WIDTH, view.write, ANY_TIME).target(*cursor)
-        }
+        Screen::Resource { id, cursor } => ResourceView::outline(posture, id, view.write).target(*cursor),
         Screen::Finding { id, cursor } => FindingView::new(posture, id, ROW_WIDTH, view.write).target(*cursor),
         Screen::Guardrail { .. } => None,
     }
@@ -166,7 +161,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                 }
                 Screen::Control { index, cursor } => (cursor, ControlDetail::new(posture, *index, ROW_WIDTH).len()),
                 Screen::Resource { id, cursor } => {
-                    let len = ResourceView::new(posture, id, ROW_WIDTH, write, ANY_TIME).len();
+                    let len = ResourceView::outline(posture, id, write).len();
                     (cursor, len)
                 }
                 Screen::Finding { id, cursor } => {
@@ -211,7 +206,7 @@ fn remediate(view: &mut View, posture: &Posture) {
         view.message = Some("x starts a remediation from a resource's view: open the resource (Enter)".into());
         return;
     };
-    let act = ResourceView::new(posture, id, ROW_WIDTH, view.write, ANY_TIME).act(*cursor, true);
+    let act = ResourceView::outline(posture, id, view.write).act(*cursor, true);
     match (view.write, act) {
         (false, _) => view.message = Some(READ_ONLY.into()),
         (true, Some(Act::Remediate { rule, document })) => {
@@ -228,9 +223,7 @@ fn remediate(view: &mut View, posture: &Posture) {
 fn triage(view: &mut View, posture: &Posture) {
     let act = match &view.screen {
         Screen::Finding { id, .. } => FindingView::new(posture, id, ROW_WIDTH, view.write).triage(),
-        Screen::Resource { id, cursor } => {
-            ResourceView::new(posture, id, ROW_WIDTH, view.write, ANY_TIME).act(*cursor, false)
-        }
+        Screen::Resource { id, cursor } => ResourceView::outline(posture, id, view.write).act(*cursor, false),
         _ => None,
     };
     match (view.write, act) {

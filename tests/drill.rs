@@ -98,6 +98,9 @@ fn enter_on_a_finding_opens_the_finding_and_its_resources_lead_back() {
     assert!(matches!(&commands[..], [Command::Request(Request::Lookup { subject: Subject::Finding(f), sections, .. })]
         if *f == finding && sections == &Section::FINDING.to_vec()));
     let fv = FindingView::new(&posture, &finding, 100, false);
+    let lens: Vec<usize> =
+        [40, 100, 238].iter().map(|w| FindingView::new(&posture, &finding, *w, false).len()).collect();
+    assert!(lens.windows(2).all(|w| w[0] == w[1]), "prose wraps at one measure: {lens:?}");
     let text: Vec<String> = fv.rows.iter().map(|r| r.segs.iter().map(|(_, s)| s.as_str()).collect()).collect();
     assert!(text.iter().any(|t| t.contains("Description")), "{text:#?}");
     assert!(text.iter().any(|t| t.contains("History")), "{text:#?}");
@@ -152,6 +155,10 @@ fn a_write_happens_only_after_y_and_never_after_n_esc_or_another_action_key() {
     view.write = true;
     to_scratch_bucket(&script, &mut posture, &mut view);
     let Screen::Resource { id, .. } = view.screen.clone() else { unreachable!() };
+    let (full, outline) =
+        (ResourceView::new(&posture, &id, 100, true, at(10)), ResourceView::outline(&posture, &id, true));
+    assert_eq!(full.len(), outline.len(), "steps, timeline and fixes counted alike");
+    assert!((0..full.len()).all(|i| full.target(i) == outline.target(i) && full.rows[i].act == outline.rows[i].act));
     // The remediation row of the failing public-access-block rule.
     let rv = ResourceView::new(&posture, &id, 120, true, at(10));
     let row = (0..rv.len()).find(|&i| matches!(rv.rows[i].act, Some(Act::Remediate { .. }))).unwrap();

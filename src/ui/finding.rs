@@ -22,9 +22,13 @@ fn row(segs: Vec<Seg>) -> Row {
     Row { segs, target: None, act: None }
 }
 
-fn field(rows: &mut Vec<Row>, name: &str, value: &str, width: usize) {
-    let room = width.saturating_sub(13);
-    for (i, line) in wrap(&clean(value), room.max(10)).into_iter().enumerate() {
+/// Prose is wrapped at this width whatever the terminal's, so that the view has as many rows on
+/// every screen and `update` can move the cursor without knowing the width (as a man page
+/// keeps its measure).
+pub const WRAP: usize = 76;
+
+fn field(rows: &mut Vec<Row>, name: &str, value: &str) {
+    for (i, line) in wrap(&clean(value), WRAP - 13).into_iter().enumerate() {
         let label = if i == 0 { format!("{name:<13}") } else { " ".repeat(13) };
         rows.push(row(vec![seg(Token::Muted, label), seg(Token::Text, line)]));
     }
@@ -43,7 +47,7 @@ impl FindingView {
         let act = detail.map(|d| Act::Triage { finding: id.clone(), product_arn: d.product_arn.clone() });
         match finding {
             Some(f) => summary(&mut rows, f, detail, width, act),
-            None => field(&mut rows, "Id", id, width),
+            None => field(&mut rows, "Id", id),
         }
         match posture.lookup(&subject, Section::Detail) {
             Some(SectionState::Loading { last: None, .. }) => {
@@ -58,21 +62,20 @@ impl FindingView {
         if let Some(d) = detail {
             if !d.description.is_empty() {
                 rows.push(row(heading("Description".into())));
-                for line in wrap(&clean(&d.description), width.saturating_sub(2).max(10)) {
+                for line in wrap(&clean(&d.description), WRAP - 2) {
                     rows.push(row(vec![seg(Token::Text, format!("  {line}"))]));
                 }
             }
             if d.remediation_text.is_some() || d.remediation_url.is_some() {
                 rows.push(row(heading("Remediation".into())));
                 if let Some(text) = &d.remediation_text {
-                    for line in wrap(&clean(text), width.saturating_sub(2).max(10)) {
+                    for line in wrap(&clean(text), WRAP - 2) {
                         rows.push(row(vec![seg(Token::Text, format!("  {line}"))]));
                     }
                 }
                 if let Some(url) = &d.remediation_url {
-                    for line in wrap(&clean(url), width.saturating_sub(2).max(10)) {
-                        rows.push(row(vec![seg(Token::Key, format!("  {line}"))]));
-                    }
+                    // One row: an address split over lines cannot be copied from the screen.
+                    rows.push(row(vec![seg(Token::Key, format!("  {}", clean(url)))]));
                 }
             }
         }
@@ -100,7 +103,7 @@ impl FindingView {
 }
 
 fn summary(rows: &mut Vec<Row>, f: &Finding, detail: Option<&FindingDetail>, width: usize, act: Option<Act>) {
-    for line in wrap(&clean(&f.title), width.max(10)) {
+    for line in wrap(&clean(&f.title), WRAP) {
         rows.push(Row { segs: vec![seg(Token::Title, line)], target: None, act: act.clone() });
     }
     let mut status = vec![
@@ -120,19 +123,19 @@ fn summary(rows: &mut Vec<Row>, f: &Finding, detail: Option<&FindingDetail>, wid
     }
     rows.push(Row { segs: status, target: None, act: act.clone() });
     if let Some(note) = detail.and_then(|d| d.note.as_deref()) {
-        field(rows, "Note", note, width);
+        field(rows, "Note", note);
     }
     let product = match detail.and_then(|d| d.product_name.as_deref()) {
         Some(name) => name.to_string(),
         None => f.product.to_string(),
     };
-    field(rows, "Product", &product, width);
+    field(rows, "Product", &product);
     if let Some(control) = &f.control_id {
-        field(rows, "Control", control, width);
+        field(rows, "Control", control);
     }
     if let Some(d) = detail {
         if !d.types.is_empty() {
-            field(rows, "Types", &d.types.join(", "), width);
+            field(rows, "Types", &d.types.join(", "));
         }
         let observed = match (d.first_observed, d.last_observed) {
             (Some(a), Some(b)) => format!("{} … {}", time(a), time(b)),
@@ -141,12 +144,12 @@ fn summary(rows: &mut Vec<Row>, f: &Finding, detail: Option<&FindingDetail>, wid
             (None, None) => String::new(),
         };
         if !observed.is_empty() {
-            field(rows, "Observed", &observed, width);
+            field(rows, "Observed", &observed);
         }
     }
-    field(rows, "Updated", &time(f.updated_at), width);
-    field(rows, "Account", &format!("{}   Region {}", f.account, f.region), width);
-    field(rows, "Id", &f.id, width);
+    field(rows, "Updated", &time(f.updated_at));
+    field(rows, "Account", &format!("{}   Region {}", f.account, f.region));
+    field(rows, "Id", &f.id);
     rows.push(row(heading(format!("Resources ({})", f.resources.len()))));
     for r in &f.resources {
         let room = width.saturating_sub(4 + 24);
