@@ -218,3 +218,48 @@ fn the_workflow_dialog_takes_a_status_and_a_note_then_asks() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_accepted_write_shows_where_the_pollers_would_show_it_later() {
+    use vigil::model::{Answer, ExecutionState, WriteState};
+    let (_, mut posture, _) = demo_script(0);
+    let bucket = vigil::model::ResourceId::from_config(
+        &mut Default::default(),
+        "AWS::S3::Bucket",
+        "ml-scratch-exports",
+        "123456789012",
+        "us-east-1",
+    );
+    let rule = "s3-bucket-level-public-access-prohibited";
+    let write = Write::StartRemediation {
+        rule: rule.into(),
+        resource: bucket.clone(),
+        document: "AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock".into(),
+    };
+    for (state, t) in
+        [(WriteState::Sent, 1), (WriteState::Accepted { execution: Some(ExecutionState::InProgress), detail: None }, 2)]
+    {
+        posture.answer(Answer::Write { write: write.clone(), at: at(t), state });
+    }
+    let x = posture.execution(rule, &bucket).unwrap();
+    assert_eq!(x.state, ExecutionState::InProgress, "the corrective pane follows it");
+    assert_eq!(x.invoked_at, at(1), "invoked when it was sent");
+    let cor02 = posture.control_index("COR-02").unwrap();
+    assert!(posture.evidence(cor02).in_progress.contains_key(&(rule.into(), bucket.clone())));
+    assert_eq!(posture.writes_on(&Subject::Resource(bucket)).count(), 1, "one write, its state updated");
+
+    let id: vigil::model::Sym =
+        "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.5/finding/58aa07c4-scratch".into();
+    let updated_at = posture.finding(&id).unwrap().updated_at;
+    let write = Write::SetWorkflow {
+        finding: id.clone(),
+        product_arn: "arn:aws:securityhub:us-east-1::product/aws/securityhub".into(),
+        status: WorkflowStatus::Suppressed,
+        note: String::new(),
+    };
+    let state = WriteState::Accepted { execution: None, detail: None };
+    posture.answer(Answer::Write { write, at: at(3), state });
+    let f = posture.finding(&id).unwrap();
+    assert_eq!(f.workflow, WorkflowStatus::Suppressed);
+    assert_eq!(f.updated_at, updated_at, "BatchUpdateFindings keeps UpdatedAt");
+}
