@@ -14,8 +14,9 @@ use aws_sdk_securityhub::types::{
     StringFilterComparison, WorkflowUpdate,
 };
 
+use super::error::HasStatus;
 use super::limiter::RateLimit;
-use super::retry::{Caller, Retry};
+use super::retry::{Caller, Retry, every_page};
 use super::securityhub::convert;
 use super::{AccountResolver, GET_FINDINGS_BURST, SECURITY_HUB_BURST, Scope, timestamp};
 use crate::audit::{AuditEntry, AuditLog};
@@ -26,6 +27,8 @@ use crate::model::{
     Timestamp, Write, WriteState,
 };
 use crate::sources::{Responder, Sink, SourceFuture, SourceKind};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// Configuration items shown in a timeline; one more is read to say what the oldest changed.
 pub const TIMELINE_ITEMS: usize = 10;
@@ -190,19 +193,15 @@ impl Inner {
         };
         let caller = self.caller(quiet, SourceKind::Config);
         let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = caller
-                .call("config:GetComplianceDetailsByResource", &self.config_limit, || {
-                    self.config
-                        .get_compliance_details_by_resource()
-                        .resource_type(&*id.kind)
-                        .resource_id(config_id)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await
-                .map_err(|e| e.error.to_string())?;
+        let request = |token| {
+            self.config
+                .get_compliance_details_by_resource()
+                .resource_type(&*id.kind)
+                .resource_id(config_id)
+                .set_next_token(token)
+                .send()
+        };
+        pages(&caller, &self.config_limit, "config:GetComplianceDetailsByResource", usize::MAX, request, |page| {
             for e in page.evaluation_results() {
                 let Some(q) = e.evaluation_result_identifier().and_then(|i| i.evaluation_result_qualifier()) else {
                     continue;
@@ -218,11 +217,9 @@ impl Inner {
                     recorded_at: e.result_recorded_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
                 });
             }
-            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+            page.next_token().map(str::to_string)
+        })
+        .await?;
         // Failing first, then by rule.
         out.sort_by(|a, b| {
             (a.compliance != ConfigCompliance::NonCompliant, &a.rule)
@@ -240,26 +237,23 @@ impl Inner {
         // Each call spans seven days at most, so a page may hold fewer items than asked for:
         // read on until there are enough or there is no more.
         let mut raw: Vec<(Timestamp, String, Option<serde_json::Value>)> = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page = caller
-                .call("config:GetResourceConfigHistory", &self.config_limit, || {
-                    self.config
-                        .get_resource_config_history()
-                        .resource_type(ResourceType::from(&*id.kind))
-                        .resource_id(config_id)
-                        .limit((TIMELINE_ITEMS + 1 - raw.len()) as i32)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await
-                .map_err(|e| e.error.to_string())?;
+        // Shared by the request and the page's reader (the task's future must be Send).
+        let wanted = std::sync::atomic::AtomicUsize::new(TIMELINE_ITEMS + 1);
+        let request = |token| {
+            self.config
+                .get_resource_config_history()
+                .resource_type(ResourceType::from(&*id.kind))
+                .resource_id(config_id)
+                .limit(wanted.load(std::sync::atomic::Ordering::Relaxed) as i32)
+                .set_next_token(token)
+                .send()
+        };
+        pages(&caller, &self.config_limit, "config:GetResourceConfigHistory", MAX_PAGES, request, |page| {
             raw.extend(page.configuration_items().iter().map(item_json));
-            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() || raw.len() > TIMELINE_ITEMS {
-                break;
-            }
-        }
+            wanted.store((TIMELINE_ITEMS + 1).saturating_sub(raw.len()), std::sync::atomic::Ordering::Relaxed);
+            page.next_token().filter(|_| raw.len() <= TIMELINE_ITEMS).map(str::to_string)
+        })
+        .await?;
         Ok(Timeline::Items(timeline_items(raw)))
     }
 
@@ -287,28 +281,15 @@ impl Inner {
     ) -> Result<()> {
         let caller = self.caller(quiet, SourceKind::SecurityHub);
         let mut interner = Interner::new();
-        let mut token: Option<String> = None;
-        for _ in 0..max_pages {
-            let page = caller
-                .call("securityhub:GetFindings", &self.get_findings, || {
-                    self.hub
-                        .get_findings()
-                        .filters(filters.clone())
-                        .max_results(100)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await
-                .map_err(|e| e.error.to_string())?;
+        let request =
+            |token| self.hub.get_findings().filters(filters.clone()).max_results(100).set_next_token(token).send();
+        pages(&caller, &self.get_findings, "securityhub:GetFindings", max_pages, request, |page| {
             for f in page.findings() {
                 take(f, &mut interner);
             }
-            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        Ok(())
+            page.next_token().map(str::to_string)
+        })
+        .await
     }
 
     /// DescribeRemediationExecutionStatus for each rule: with the resource's key where Config
@@ -318,32 +299,26 @@ impl Inner {
         let key = resource_key(id);
         let mut out = Vec::new();
         for rule in rules {
-            let mut token: Option<String> = None;
-            loop {
-                let page = caller
-                    .call("config:DescribeRemediationExecutionStatus", &self.config_limit, || {
-                        self.config
-                            .describe_remediation_execution_status()
-                            .config_rule_name(&**rule)
-                            .set_resource_keys(key.clone().map(|k| vec![k]))
-                            .limit(super::limits::REMEDIATION_EXECUTIONS_LIMIT)
-                            .set_next_token(token.clone())
-                            .send()
-                    })
-                    .await
-                    .map_err(|e| e.error.to_string())?;
+            let request = |token| {
+                self.config
+                    .describe_remediation_execution_status()
+                    .config_rule_name(&**rule)
+                    .set_resource_keys(key.clone().map(|k| vec![k]))
+                    .limit(super::limits::REMEDIATION_EXECUTIONS_LIMIT)
+                    .set_next_token(token)
+                    .send()
+            };
+            let action = "config:DescribeRemediationExecutionStatus";
+            pages(&caller, &self.config_limit, action, usize::MAX, request, |page| {
                 for x in page.remediation_execution_statuses() {
                     let Some(k) = x.resource_key() else { continue };
-                    if Some(k.resource_id()) != id.config_id() || k.resource_type().as_str() != &*id.kind {
-                        continue;
+                    if Some(k.resource_id()) == id.config_id() && k.resource_type().as_str() == &*id.kind {
+                        out.push(history(rule, x));
                     }
-                    out.push(history(rule, x));
                 }
-                token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
+                page.next_token().map(str::to_string)
+            })
+            .await?;
         }
         out.sort_by_key(|x| std::cmp::Reverse(x.invoked_at));
         Ok(out)
@@ -387,19 +362,15 @@ impl Inner {
         let caller = self.caller(quiet, SourceKind::SecurityHub);
         let identifier = AwsSecurityFindingIdentifier::builder().id(id).product_arn(product_arn).build();
         let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page = caller
-                .call("securityhub:GetFindingHistory", &self.hub_limit, || {
-                    self.hub
-                        .get_finding_history()
-                        .finding_identifier(identifier.clone())
-                        .max_results(100)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await
-                .map_err(|e| e.error.to_string())?;
+        let request = |token| {
+            self.hub
+                .get_finding_history()
+                .finding_identifier(identifier.clone())
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+        };
+        pages(&caller, &self.hub_limit, "securityhub:GetFindingHistory", MAX_PAGES, request, |page| {
             for r in page.records() {
                 let source = r
                     .update_source()
@@ -428,11 +399,9 @@ impl Inner {
                         .collect(),
                 });
             }
-            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+            page.next_token().map(str::to_string)
+        })
+        .await?;
         out.sort_by_key(|r| std::cmp::Reverse(r.at));
         out.truncate(HISTORY_RECORDS);
         Ok(out)
@@ -585,6 +554,31 @@ impl Inner {
             Err(e) => (WriteState::Failed { reason: e.error.to_string() }, None),
         }
     }
+}
+
+/// Every page of a paginated call, at most `max`, through [`every_page`]: `take` keeps a page
+/// and returns the next token (an empty one ends the list, as AWS sometimes sends it).
+async fn pages<O, E, R, F, Fut>(
+    caller: &Caller<'_>,
+    limit: &RateLimit,
+    action: &str,
+    max: usize,
+    request: F,
+    mut take: impl FnMut(O) -> Option<String>,
+) -> Result<()>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<O, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HasStatus,
+{
+    let mut calls = 0;
+    let mut read = 0;
+    let next = |page| {
+        read += 1;
+        take(page).filter(|t| !t.is_empty() && read < max)
+    };
+    every_page(caller, limit, &mut calls, action, request, next).await.map(|_| ()).map_err(|e| e.error.to_string())
 }
 
 fn log_audit(audit: &AuditLog, entry: &AuditEntry) {
