@@ -4,9 +4,8 @@
 mod common;
 mod fixtures;
 
-use common::{at, demo, render, snapshot, t0};
+use common::{at, check, demo, render, t0, text};
 use fixtures::{FindingSpec, Fixtures};
-use ratatui::buffer::Buffer;
 use vigil::app::update;
 use vigil::catalog::Catalog;
 use vigil::keymap::Action;
@@ -19,25 +18,6 @@ use vigil::ui::{Banner, Screen, View};
 
 fn dark() -> Theme {
     Theme::load("dark", false).unwrap()
-}
-
-fn check(name: &str, buffer: &Buffer, theme: &Theme) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.bind(|| insta::assert_snapshot!(name, snapshot(buffer, theme)));
-}
-
-fn text(buffer: &Buffer) -> String {
-    let mut s = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            s.push_str(buffer[(x, y)].symbol());
-        }
-        s.push('\n');
-    }
-    s
 }
 
 /// Selects the row of a control in its pane.

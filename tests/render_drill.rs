@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{answer, at, demo_script, render, snapshot};
-use ratatui::buffer::Buffer;
+use common::{answer, at, check, demo_script, render, text};
 use vigil::app::{Command, resource_lookup, update};
 use vigil::keymap::Action;
 use vigil::model::{Answer, ResourceId, Section, Subject, Write};
@@ -17,25 +16,6 @@ use vigil::ui::{Dialog, Screen, View};
 
 fn dark() -> Theme {
     Theme::load("dark", false).unwrap()
-}
-
-fn check(name: &str, buffer: &Buffer, theme: &Theme) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.bind(|| insta::assert_snapshot!(name, snapshot(buffer, theme)));
-}
-
-fn text(buffer: &Buffer) -> String {
-    let mut s = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            s.push_str(buffer[(x, y)].symbol());
-        }
-        s.push('\n');
-    }
-    s
 }
 
 /// Opens the resource view of `name` (among the store's resources), answering its lookup.

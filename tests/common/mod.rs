@@ -183,3 +183,24 @@ fn token_names(s: Style, theme: &Theme) -> String {
         .collect();
     if names.is_empty() { String::new() } else { format!("  ({})", names.join(", ")) }
 }
+
+/// Compares a frame with its snapshot in the top-level `snapshots/` folder.
+pub fn check(name: &str, buffer: &Buffer, theme: &Theme) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, snapshot(buffer, theme)));
+}
+
+/// A frame's text, row by row.
+pub fn text(buffer: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            s.push_str(buffer[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
