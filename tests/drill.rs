@@ -263,3 +263,69 @@ fn an_accepted_write_shows_where_the_pollers_would_show_it_later() {
     assert_eq!(f.workflow, WorkflowStatus::Suppressed);
     assert_eq!(f.updated_at, updated_at, "BatchUpdateFindings keeps UpdatedAt");
 }
+
+/// A key as the loop hands it over: to an open dialog first, else through the keymap.
+fn press(
+    view: &mut View,
+    posture: &vigil::store::Posture,
+    keymap: &vigil::keymap::Keymap,
+    code: KeyCode,
+) -> Vec<Command> {
+    let event = key(code);
+    match update_key(view, &event) {
+        Some(commands) => commands,
+        None => keymap.action(&event).map(|a| update(view, posture, a)).unwrap_or_default(),
+    }
+}
+
+const KEYS: [KeyCode; 14] = [
+    KeyCode::Char('x'),
+    KeyCode::Char('w'),
+    KeyCode::Char('y'),
+    KeyCode::Char('n'),
+    KeyCode::Char('j'),
+    KeyCode::Char('k'),
+    KeyCode::Char('r'),
+    KeyCode::Char('G'),
+    KeyCode::Char('a'),
+    KeyCode::Esc,
+    KeyCode::Enter,
+    KeyCode::Tab,
+    KeyCode::Backspace,
+    KeyCode::Left,
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Any keys, from the bucket's view: without --write nothing is ever sent; with it, a write
+    /// is sent only by `y`, or Enter on a focused Confirm, in the confirmation dialog.
+    #[test]
+    fn writes_need_write_and_a_confirmation(keys in proptest::collection::vec(0..KEYS.len(), 1..40), write: bool) {
+        let (script, mut posture, mut view) = demo_script(0);
+        view.write = write;
+        to_scratch_bucket(&script, &mut posture, &mut view);
+        let keymap = vigil::keymap::Keymap::default();
+        for k in keys {
+            let code = KEYS[k];
+            let confirming = match &view.dialog {
+                Some(Dialog::Confirm { confirm_focused, .. }) => {
+                    code == KeyCode::Char('y') || (code == KeyCode::Enter && *confirm_focused)
+                }
+                _ => false,
+            };
+            let commands = press(&mut view, &posture, &keymap, code);
+            for c in &commands {
+                if let Command::Request(r @ Request::Lookup { .. }) = c {
+                    answer(&script, &mut posture, r, at(10));
+                }
+            }
+            let sent = writes(&commands);
+            proptest::prop_assert!(sent <= 1);
+            if sent == 1 {
+                proptest::prop_assert!(write, "a write without --write");
+                proptest::prop_assert!(confirming, "a write without its confirmation ({code:?})");
+            }
+        }
+    }
+}

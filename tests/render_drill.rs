@@ -36,7 +36,7 @@ fn the_workshop_notebook_names_cor_05_and_its_manual_remediation() {
     let frame = render(&posture, &view, &theme, at(5), 160, 48);
     let screen = text(&frame);
     assert!(screen.contains("COR-05 corrective Notebooks outside a VPC are stopped"), "{screen}");
-    assert!(screen.contains("Custom-StopNotebookOutsideVpc  manual · not tried yet"), "{screen}");
+    assert!(screen.contains("remediation (manual · not tried yet) Custom-StopNotebookOutsideVpc"), "{screen}");
     assert!(screen.contains("Actions off (read-only)"), "{screen}");
     check("resource_notebook_160x48", &frame, &theme);
     check("resource_notebook_80x24", &render(&posture, &view, &theme, at(5), 80, 24), &theme);
@@ -50,6 +50,7 @@ fn a_compliant_resource() {
     let frame = render(&posture, &view, &theme, at(5), 160, 48);
     assert!(!text(&frame).contains("Failing under"));
     check("resource_compliant_160x48", &frame, &theme);
+    check("resource_compliant_80x24", &render(&posture, &view, &theme, at(5), 80, 24), &theme);
 }
 
 #[test]
@@ -96,6 +97,7 @@ fn sections_load_on_their_own_and_one_that_fails_says_why() {
     assert_eq!(screen.matches("loading…").count(), 3, "{screen}");
     assert!(screen.contains("config:GetResourceConfigHistory failed: AccessDeniedException"), "{screen}");
     check("resource_loading_160x48", &frame, &theme);
+    check("resource_loading_80x24", &render(&posture, &view, &theme, at(6), 80, 24), &theme);
 }
 
 #[test]
@@ -122,11 +124,12 @@ fn a_corrective_control_with_a_failed_execution_never_shows_a_tick_beside_it() {
     let screen = text(&frame);
     let line = screen
         .lines()
-        .find(|l| l.contains("remediation AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock"))
+        .find(|l| l.contains("remediation (automatic · an execution FAILED) AWSConfigRemediation-ConfigureS3BucketPublic"))
         .unwrap();
     assert!(line.contains('✘') && line.contains("FAILED"), "{line}");
     assert!(screen.contains("ml-scratch-exports  remediation FAILED"), "the due resource is named: {screen}");
     check("control_cor02_failed_160x48", &frame, &theme);
+    check("control_cor02_failed_80x24", &render(&posture, &view, &theme, at(5), 80, 24), &theme);
     // COR-05: its due notebook is named and the control warns that nobody started the fix.
     let cor05 = posture.control_index("COR-05").unwrap();
     view.screen = Screen::Control { index: cor05, cursor: 0 };

@@ -282,7 +282,8 @@ fn evidence_rows(
                     rows.push(vec![
                         seg(Token::Text, "    "),
                         level_seg(level),
-                        seg(Token::Text, format!("remediation {} ({how}){note}", clean(&rc.target))),
+                        // What it does first: the document's name is long and is cut first.
+                        seg(Token::Text, format!("remediation ({how}{note}) {}", clean(&rc.target))),
                     ]);
                 }
                 None => rows.push(vec![

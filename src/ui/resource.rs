@@ -204,9 +204,8 @@ fn fix_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId, subject: &S
                 rows.push(Row {
                     segs: vec![
                         seg(Token::Text, "    "),
-                        seg(Token::Muted, "remediation "),
+                        seg(Token::Muted, format!("remediation ({how} · {tried}) ")),
                         seg(Token::Text, clean(&rc.target).into_owned()),
-                        seg(Token::Muted, format!("  {how} · {tried}")),
                     ],
                     target: posture
                         .controls_of_rule(&rule)
