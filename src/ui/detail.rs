@@ -173,6 +173,27 @@ fn finding_row(f: &Finding, width: usize) -> Vec<Seg> {
     ]
 }
 
+/// A control's evidence rows as they are built, one kind of evidence at a time, with the rows
+/// Enter leads from.
+struct Evidence<'a> {
+    posture: &'a Posture,
+    index: usize,
+    width: usize,
+    now: Timestamp,
+    rows: Vec<Vec<Seg>>,
+    targets: Vec<(usize, Target)>,
+}
+
+impl<'a> Evidence<'a> {
+    fn control(&self) -> &'a crate::catalog::Control {
+        self.posture.control(self.index)
+    }
+
+    fn acc(&self) -> &'a crate::store::ControlEvidence {
+        self.posture.evidence(self.index)
+    }
+}
+
 /// The evidence section of a control: every binding with what is held for it.
 fn evidence_rows(
     posture: &Posture,
@@ -180,18 +201,26 @@ fn evidence_rows(
     width: usize,
     now: Timestamp,
 ) -> (Vec<Vec<Seg>>, Vec<(usize, Target)>) {
-    let mut targets = Vec::new();
-    // Room for a rule name beside its symbol, label and compliance count.
-    let name_room = width.saturating_sub(36).max(16);
-    let control = posture.control(index);
-    let acc = posture.evidence(index);
-    let b = &control.evidence;
-    let mut rows = Vec::new();
+    let mut e = Evidence { posture, index, width, now, rows: Vec::new(), targets: Vec::new() };
+    let control = e.control();
     if !control.description.is_empty() {
-        rows.push(vec![seg(Token::Muted, clean(&control.description).into_owned())]);
+        e.rows.push(vec![seg(Token::Muted, clean(&control.description).into_owned())]);
     }
-    rows.push(heading("Evidence".into()));
-    // What could not be read first: it is why a count is a lower bound or a PASS a WARN.
+    e.rows.push(heading("Evidence".into()));
+    unread_rows(&mut e);
+    rule_rows(&mut e);
+    due_rows(&mut e);
+    security_hub_rows(&mut e);
+    alarm_rows(&mut e);
+    metric_rows(&mut e);
+    guardrail_rows(&mut e);
+    (e.rows, e.targets)
+}
+
+/// What could not be read, first: it is why a count is a lower bound or a PASS a WARN.
+fn unread_rows(e: &mut Evidence) {
+    let (posture, index, width) = (e.posture, e.index, e.width);
+    let rows = &mut e.rows;
     let room = width.saturating_sub(2);
     for (part, error) in posture.unread_parts(index) {
         let text = match error {
@@ -210,6 +239,16 @@ fn evidence_rows(
             seg(Token::Warn, truncate_end(&clean(&text), room).into_owned()),
         ]);
     }
+}
+
+/// Each Config rule the control binds, with its compliance, count, evaluation errors and (for a
+/// corrective control) its remediation.
+fn rule_rows(e: &mut Evidence) {
+    let (posture, width, control, acc) = (e.posture, e.width, e.control(), e.acc());
+    let b = &control.evidence;
+    // Room for a rule name beside its symbol, label and compliance count.
+    let name_room = width.saturating_sub(36).max(16);
+    let rows = &mut e.rows;
     let config_answered = posture.part(Part::ConfigRules).last_ok.is_some();
     for source in &b.config_rules {
         let deployed = acc
@@ -305,6 +344,12 @@ fn evidence_rows(
             }
         }
     }
+}
+
+/// A corrective control's due resources, each named with what is (or is not) fixing it.
+fn due_rows(e: &mut Evidence) {
+    let (posture, index, width, now, control, acc) = (e.posture, e.index, e.width, e.now, e.control(), e.acc());
+    let (rows, targets) = (&mut e.rows, &mut e.targets);
     if control.kind == ControlKind::Corrective && !acc.due.is_empty() {
         // Every due resource by name, with what is (or is not) fixing it.
         rows.push(heading(format!("Due for remediation ({})", acc.due.len())));
@@ -335,6 +380,13 @@ fn evidence_rows(
             ]);
         }
     }
+}
+
+/// The Security Hub controls and finding products bound, with their open findings.
+fn security_hub_rows(e: &mut Evidence) {
+    let (control, acc) = (e.control(), e.acc());
+    let b = &control.evidence;
+    let rows = &mut e.rows;
     if !b.security_hub_controls.is_empty() {
         rows.push(vec![
             seg(Token::Muted, "● "),
@@ -359,6 +411,13 @@ fn evidence_rows(
         }
         rows.push(row);
     }
+}
+
+/// Each CloudWatch alarm bound: a firing alarm is a working detection, a missing one fails.
+fn alarm_rows(e: &mut Evidence) {
+    let (posture, control) = (e.posture, e.control());
+    let b = &control.evidence;
+    let rows = &mut e.rows;
     let cloudwatch_answered = posture.part(Part::Alarms).last_ok.is_some();
     let alarms_unread = posture.part(Part::Alarms).unread();
     for name in &b.alarms {
@@ -393,6 +452,13 @@ fn evidence_rows(
             ]),
         }
     }
+}
+
+/// Each metric bound, with a sparkline of its points.
+fn metric_rows(e: &mut Evidence) {
+    let (posture, control, acc) = (e.posture, e.control(), e.acc());
+    let b = &control.evidence;
+    let rows = &mut e.rows;
     for (ns, name) in &b.metrics {
         let held =
             acc.metrics.iter().find(|m| *m.namespace == **ns && *m.name == **name).and_then(|m| posture.metric(m));
@@ -412,6 +478,13 @@ fn evidence_rows(
             ]),
         }
     }
+}
+
+/// Each guardrail test bound, with its decision; Enter explains it.
+fn guardrail_rows(e: &mut Evidence) {
+    let (posture, control, acc) = (e.posture, e.control(), e.acc());
+    let b = &control.evidence;
+    let (rows, targets) = (&mut e.rows, &mut e.targets);
     for test in &b.guardrail_tests {
         if !acc.guardrails.contains(test.as_str()) {
             rows.push(vec![
@@ -433,7 +506,6 @@ fn evidence_rows(
             ]);
         }
     }
-    (rows, targets)
 }
 
 /// The selected control's detail, with a cursor when drilled in.
