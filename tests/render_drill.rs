@@ -124,7 +124,9 @@ fn a_corrective_control_with_a_failed_execution_never_shows_a_tick_beside_it() {
     let screen = text(&frame);
     let line = screen
         .lines()
-        .find(|l| l.contains("remediation (automatic · an execution FAILED) AWSConfigRemediation-ConfigureS3BucketPublic"))
+        .find(|l| {
+            l.contains("remediation (automatic · an execution FAILED) AWSConfigRemediation-ConfigureS3BucketPublic")
+        })
         .unwrap();
     assert!(line.contains('✘') && line.contains("FAILED"), "{line}");
     assert!(screen.contains("ml-scratch-exports  remediation FAILED"), "the due resource is named: {screen}");

@@ -83,7 +83,19 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
 /// selection's background).
 pub fn selected<'a>(spans: impl IntoIterator<Item = Span<'a>>, theme: &Theme) -> Vec<Span<'a>> {
     let selection = theme.style(Token::Selection);
-    spans.into_iter().map(|s| s.patch_style(selection)).collect()
+    // A span's own reverse video would turn the selection inside out under it.
+    let keep_reversed = selection.add_modifier.contains(ratatui::style::Modifier::REVERSED);
+    spans
+        .into_iter()
+        .map(|s| {
+            let s = s.patch_style(selection);
+            if keep_reversed {
+                s
+            } else {
+                s.patch_style(ratatui::style::Style::new().remove_modifier(ratatui::style::Modifier::REVERSED))
+            }
+        })
+        .collect()
 }
 
 fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: &RenderContext) {
