@@ -123,14 +123,8 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, name: &Sym, curs
         Span::styled(" Guardrail test ", theme.style(Token::Title)),
         Span::styled(format!("{} ", clean(&title)), theme.style(Token::Text)),
     ]));
-    if total > height {
-        block = block.title_bottom(
-            Line::from(Span::styled(
-                format!(" {}-{} of {total} ", start + 1, (start + height).min(total)),
-                theme.style(Token::Muted),
-            ))
-            .right_aligned(),
-        );
+    if let Some(position) = super::list::position(start, height, total) {
+        block = block.title_bottom(Line::from(Span::styled(position, theme.style(Token::Muted))).right_aligned());
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -53,6 +53,17 @@ pub fn compliance_level(c: Option<ConfigCompliance>) -> StatusLevel {
     }
 }
 
+/// Where a window of `height` rows from `start` stands in a list of `total`: ` 11-20 of 41 `;
+/// nothing when the whole list shows, or when no row can (a tiny terminal).
+pub fn position(start: usize, height: usize, total: usize) -> Option<String> {
+    if height == 0 || total <= height {
+        return None;
+    }
+    let first = start.min(total - 1) + 1;
+    let last = (start + height).min(total);
+    Some(format!(" {first}-{last} of {total} "))
+}
+
 /// Cuts a row to `cells` cells, ending in `…` where it was cut.
 pub fn fit_row(row: Vec<Seg>, cells: usize) -> Vec<Seg> {
     let total: usize = row.iter().map(|(_, s)| super::text::width(s)).sum();
@@ -93,12 +104,8 @@ pub fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Windo
     let Window { rows, start, total, cursor } = window;
     let mut block = Block::bordered().border_style(theme.style(Token::Border)).title(to_line(title, theme));
     let height = area.height.saturating_sub(2) as usize;
-    if total > height {
-        let shown_to = (start + height).min(total);
-        block = block.title_bottom(
-            Line::from(Span::styled(format!(" {}-{} of {total} ", start + 1, shown_to), theme.style(Token::Muted)))
-                .right_aligned(),
-        );
+    if let Some(position) = position(start, height, total) {
+        block = block.title_bottom(Line::from(Span::styled(position, theme.style(Token::Muted))).right_aligned());
     }
     let inner = area.width.saturating_sub(2) as usize;
     let lines: Vec<Line> = rows
@@ -114,4 +121,17 @@ pub fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Windo
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::position;
+
+    #[test]
+    fn the_position_is_sane_at_any_size() {
+        assert_eq!(position(0, 10, 41).as_deref(), Some(" 1-10 of 41 "));
+        assert_eq!(position(40, 10, 41).as_deref(), Some(" 41-41 of 41 "));
+        assert_eq!(position(0, 0, 6), None, "no rows shown: no position (was `1-0 of 6`)");
+        assert_eq!(position(0, 6, 6), None);
+    }
 }
