@@ -34,6 +34,8 @@ pub enum Command {
     Copy(String),
     /// Open this address with the system's opener.
     Open(String),
+    /// Freeze the view (updates wait), or apply what waited and go on.
+    ToggleFreeze,
 }
 
 /// Row counts do not depend on the width; any width will do for moving the cursor.
@@ -181,6 +183,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             }
         }
         Action::Back => view.screen = view.back.pop().unwrap_or(Screen::Overview),
+        Action::Freeze => return vec![Command::ToggleFreeze],
         Action::Remediate => remediate(view, posture),
         Action::Workflow => triage(view, posture),
         Action::CopyLink | Action::OpenLink => match link(view, posture) {
@@ -345,6 +348,8 @@ pub struct App {
     pub clock: Clock,
     /// Answers lookups and makes confirmed writes; `None` where nothing can be looked up.
     pub responder: Option<std::sync::Arc<dyn Responder>>,
+    /// The sources' messages that arrived while the view was frozen, in order.
+    pub waiting: Vec<Message>,
 }
 
 impl App {
@@ -410,10 +415,10 @@ impl App {
                 },
                 message = rx.recv(), if sources_open => match message {
                     Some(m) => {
-                        let mut follow_ups = self.receive(m);
+                        let mut follow_ups = self.take(m);
                         // Take whatever else is waiting, so a burst costs one frame.
                         while let Ok(m) = rx.try_recv() {
-                            follow_ups.extend(self.receive(m));
+                            follow_ups.extend(self.take(m));
                         }
                         for command in follow_ups {
                             self.execute(command, &refresh, &answers);
@@ -453,12 +458,41 @@ impl App {
                     self.view.message = Some(format!("could not copy: {e}"));
                 }
             }
+            Command::ToggleFreeze => match self.view.frozen.take() {
+                Some(_) => {
+                    let waited = std::mem::take(&mut self.waiting);
+                    let n = waited.len();
+                    for m in waited {
+                        for c in self.receive(m) {
+                            self.execute(c, refresh, answers);
+                        }
+                    }
+                    self.view.message = Some(format!("resumed: {n} updates applied"));
+                }
+                None => {
+                    self.view.frozen = Some(crate::ui::Frozen { since: (self.clock)(), waiting: 0 });
+                    self.view.message = Some("frozen: updates wait until f".into());
+                }
+            },
             Command::Open(url) => match crate::terminal::open_with_system(&url) {
                 Ok(()) => {}
                 Err(e) => self.view.message = Some(format!("{e}; the link: {url}")),
             },
         }
         None
+    }
+
+    /// A message from the channel: held while the view is frozen (the sources' data and the
+    /// narration), else received. Answers the user asked for are never held.
+    fn take(&mut self, message: Message) -> Vec<Command> {
+        if let Some(frozen) = &mut self.view.frozen
+            && matches!(message, Message::Event(_) | Message::Narration(_))
+        {
+            self.waiting.push(message);
+            frozen.waiting = self.waiting.len();
+            return Vec::new();
+        }
+        self.receive(message)
     }
 
     /// Takes one message; returns what it calls for: a write that ended has the view that shows

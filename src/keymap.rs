@@ -29,10 +29,11 @@ pub enum Action {
     Workflow,
     CopyLink,
     OpenLink,
+    Freeze,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::Quit,
         Action::NextPane,
         Action::PrevPane,
@@ -53,6 +54,7 @@ impl Action {
         Action::Workflow,
         Action::CopyLink,
         Action::OpenLink,
+        Action::Freeze,
     ];
 
     /// The name used in the config file.
@@ -78,6 +80,7 @@ impl Action {
             Action::Workflow => "workflow",
             Action::CopyLink => "copy_link",
             Action::OpenLink => "open_link",
+            Action::Freeze => "freeze",
         }
     }
 
@@ -99,11 +102,12 @@ impl Action {
             Action::Enter => "drill in",
             Action::Back => "go back, close help",
             Action::Help => "this help",
-            Action::Refresh => "refresh now, or read this view again",
-            Action::Remediate => "start the remediation (with --write)",
-            Action::Workflow => "set a finding's workflow (with --write)",
+            Action::Refresh => "refresh / read this view again",
+            Action::Remediate => "start remediation (--write)",
+            Action::Workflow => "set finding workflow (--write)",
             Action::CopyLink => "copy the console link",
             Action::OpenLink => "open the console link",
+            Action::Freeze => "freeze / resume updates",
         }
     }
 
@@ -133,6 +137,7 @@ impl Action {
             Action::Workflow => &["w"],
             Action::CopyLink => &["y"],
             Action::OpenLink => &["o"],
+            Action::Freeze => &["f"],
         }
     }
 }

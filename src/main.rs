@@ -215,6 +215,7 @@ fn run_tui(
         keymap: settings.keymap,
         clock,
         responder,
+        waiting: Vec::new(),
     };
     let result = runtime.block_on(async move {
         let (mut tui, guard) = terminal::enter()?;

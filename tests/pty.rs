@@ -230,3 +230,24 @@ fn keys_alone_lead_from_the_overview_to_a_notebooks_finding_and_back() {
     assert_eq!(s.wait_exit(), 0);
     s.assert_given_back();
 }
+
+#[test]
+fn freeze_holds_the_story_and_resume_applies_it() {
+    let mut s = Session::start_with("freeze", None, &[]);
+    s.wait_for(&["Preventive", "DEMO"]);
+    s.keys(b"f");
+    s.wait_for(&["FROZEN", "frozen: updates wait until f"]);
+    // The story's first step comes at 10 s: it waits while frozen.
+    let until = Instant::now() + Duration::from_secs(12);
+    while Instant::now() < until {
+        s.pump(Duration::from_millis(100));
+    }
+    let screen = s.screen.screen().contents();
+    assert!(screen.contains("waiting"), "updates wait: {screen}");
+    assert!(!screen.contains("00:10"), "the narration waits too: {screen}");
+    s.keys(b"f");
+    s.wait_for(&["resumed:"]);
+    assert!(!s.screen.screen().contents().contains("FROZEN"));
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
+}

@@ -311,3 +311,13 @@ fn a_part_that_cannot_be_read_says_so_in_the_detail() {
     assert!(!shown.contains("no remediation configured"), "{shown}");
     check("part_not_read_160x48", &frame, &theme);
 }
+
+#[test]
+fn a_frozen_view_says_so_with_its_age_and_what_waits() {
+    let theme = dark();
+    let (posture, mut view) = demo(0);
+    view.frozen = Some(vigil::ui::Frozen { since: t0(), waiting: 3 });
+    let frame = render(&posture, &view, &theme, at(75), 100, 30);
+    assert!(text(&frame).contains(" FROZEN 1m · 3 waiting "), "{}", text(&frame));
+    check("frozen_100x30", &frame, &theme);
+}

@@ -30,6 +30,15 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             left.push(Span::styled(format!(" {} · {} · {} ", clean(profile), clean(region), clean(account)), header));
         }
     }
+    if let Some(f) = view.frozen {
+        // What is on screen is as old as the freeze: say so, in the warning colour.
+        let age = super::text::age(now.duration_since(f.since).unsigned_abs());
+        let waiting = if f.waiting == 0 { String::new() } else { format!(" · {} waiting", f.waiting) };
+        left.push(Span::styled(
+            format!(" FROZEN {age}{waiting} "),
+            theme.style(Token::Warn).patch(header).add_modifier(Modifier::REVERSED),
+        ));
+    }
     if view.write {
         // Writes are on: the badge is in the fail colour so nobody forgets.
         left.push(Span::styled(" WRITE ", theme.style(Token::Fail).patch(header).add_modifier(Modifier::REVERSED)));

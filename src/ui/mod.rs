@@ -19,7 +19,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub use view::{Banner, Dialog, Screen, View, window_start};
+pub use view::{Banner, Dialog, Frozen, Screen, View, window_start};
 
 use crate::keymap::Keymap;
 use crate::model::{ControlKind, Timestamp};

@@ -1,6 +1,6 @@
 //! What the user is looking at: pure data that `update` changes and `render` draws.
 
-use crate::model::{ControlKind, ResourceId, Sym, WorkflowStatus, Write};
+use crate::model::{ControlKind, ResourceId, Sym, Timestamp, WorkflowStatus, Write};
 
 /// The screen in the main area.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +50,15 @@ pub struct View {
     /// Whether vigil was started with `--write`: corrective actions are enabled.
     pub write: bool,
     pub dialog: Option<Dialog>,
+    /// Frozen since then: the sources' updates wait, none is lost.
+    pub frozen: Option<Frozen>,
+}
+
+/// A frozen view: since when, and how many updates wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frozen {
+    pub since: Timestamp,
+    pub waiting: usize,
 }
 
 impl View {
@@ -65,6 +74,7 @@ impl View {
             quit: false,
             write: false,
             dialog: None,
+            frozen: None,
         }
     }
 }
