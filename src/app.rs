@@ -18,6 +18,7 @@ use crate::sources::{self, Clock, Message, Responder, Sink, Source};
 use crate::store::Posture;
 use crate::theme::Theme;
 use crate::ui::detail::{ControlDetail, Target};
+use crate::ui::filter::{Filter, visible_pane};
 use crate::ui::finding::FindingView;
 use crate::ui::resource::{Act, ResourceView};
 use crate::ui::{self, Dialog, RenderContext, Screen, View};
@@ -88,7 +89,8 @@ fn open(view: &mut View, posture: &Posture, target: Target) -> Vec<Command> {
 fn target_under_cursor(view: &View, posture: &Posture) -> Option<Target> {
     match &view.screen {
         Screen::Overview => {
-            posture.pane(view.focus).get(view.selected[view.focus.index()]).map(|&index| Target::Control(index))
+            let list = visible_pane(posture, view, view.focus);
+            list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1))).map(|&i| Target::Control(i))
         }
         Screen::Control { index, cursor } => ControlDetail::new(posture, *index, ROW_WIDTH).target(*cursor),
         Screen::Resource { id, cursor } => ResourceView::outline(posture, id, view.write).target(*cursor),
@@ -158,7 +160,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             let write = view.write;
             let (cursor, len) = match &mut view.screen {
                 Screen::Overview => {
-                    let len = posture.pane(view.focus).len();
+                    let len = visible_pane(posture, view, view.focus).len();
                     (&mut view.selected[view.focus.index()], len)
                 }
                 Screen::Control { index, cursor } => (cursor, ControlDetail::new(posture, *index, ROW_WIDTH).len()),
@@ -182,7 +184,17 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                 return open(view, posture, target);
             }
         }
+        // Esc on the overview clears the focused pane's filter.
+        Action::Back if view.screen == Screen::Overview && view.filters[view.focus.index()].is_some() => {
+            view.filters[view.focus.index()] = None;
+            view.message = Some("filter cleared".into());
+        }
         Action::Back => view.screen = view.back.pop().unwrap_or(Screen::Overview),
+        Action::Filter if view.screen == Screen::Overview => {
+            let text = view.filters[view.focus.index()].as_ref().map_or_else(String::new, |f| f.text().to_string());
+            view.typing = Some(text);
+        }
+        Action::Filter => view.message = Some("/ filters a pane: go back to the overview (Esc)".into()),
         Action::Freeze => return vec![Command::ToggleFreeze],
         Action::Remediate => remediate(view, posture),
         Action::Workflow => triage(view, posture),
@@ -252,9 +264,56 @@ const WORKFLOW_CHOICES: [WorkflowStatus; 4] =
 /// BatchUpdateFindings' limit on a note.
 const NOTE_MAX: usize = 512;
 
-/// Keys while a dialog is open: it takes every key (`None` when no dialog is open). Cancel has
-/// the focus; only `y`, or Enter on Confirm, makes the write.
+/// Keys while a filter is typed: each one filters at once; Enter keeps it, Esc clears it.
+fn typing(view: &mut View, key: &KeyEvent) -> Option<Vec<Command>> {
+    let text = view.typing.as_mut()?;
+    let pane = view.focus.index();
+    match key.code {
+        KeyCode::Enter => {
+            view.typing = None;
+            return Some(Vec::new());
+        }
+        KeyCode::Esc => {
+            view.typing = None;
+            view.filters[pane] = None;
+            view.message = Some("filter cleared".into());
+            return Some(Vec::new());
+        }
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) if !c.is_control() && text.chars().count() < 200 => text.push(c),
+        _ => return Some(Vec::new()),
+    }
+    let text = text.clone();
+    view.selected[pane] = 0;
+    view.filters[pane] = if text.is_empty() {
+        None
+    } else {
+        match Filter::parse(&text) {
+            Ok(f) => {
+                view.message = None;
+                Some(f)
+            }
+            Err(e) => {
+                // A regular expression half typed: everything shows until it compiles.
+                view.message = Some(e);
+                None
+            }
+        }
+    };
+    Some(Vec::new())
+}
+
+/// Keys while a dialog is open or a filter is typed: they take every key (`None` otherwise).
+/// In a confirmation Cancel has the focus; only `y`, or Enter on Confirm, makes the write.
 pub fn update_key(view: &mut View, key: &KeyEvent) -> Option<Vec<Command>> {
+    if key.kind == KeyEventKind::Release {
+        return (view.dialog.is_some() || view.typing.is_some()).then(Vec::new);
+    }
+    if view.typing.is_some() {
+        return typing(view, key);
+    }
     let dialog = view.dialog.as_mut()?;
     if key.kind == KeyEventKind::Release {
         return Some(Vec::new());

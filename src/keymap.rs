@@ -30,10 +30,11 @@ pub enum Action {
     CopyLink,
     OpenLink,
     Freeze,
+    Filter,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::Quit,
         Action::NextPane,
         Action::PrevPane,
@@ -55,6 +56,7 @@ impl Action {
         Action::CopyLink,
         Action::OpenLink,
         Action::Freeze,
+        Action::Filter,
     ];
 
     /// The name used in the config file.
@@ -81,6 +83,7 @@ impl Action {
             Action::CopyLink => "copy_link",
             Action::OpenLink => "open_link",
             Action::Freeze => "freeze",
+            Action::Filter => "filter",
         }
     }
 
@@ -108,6 +111,7 @@ impl Action {
             Action::CopyLink => "copy the console link",
             Action::OpenLink => "open the console link",
             Action::Freeze => "freeze / resume updates",
+            Action::Filter => "filter the pane (~regex, !not)",
         }
     }
 
@@ -138,6 +142,7 @@ impl Action {
             Action::CopyLink => &["y"],
             Action::OpenLink => &["o"],
             Action::Freeze => &["f"],
+            Action::Filter => &["/"],
         }
     }
 }

@@ -251,3 +251,18 @@ fn freeze_holds_the_story_and_resume_applies_it() {
     s.keys(b"q");
     assert_eq!(s.wait_exit(), 0);
 }
+
+#[test]
+fn a_filter_typed_then_cleared() {
+    let mut s = Session::start_with("filter", None, &[]);
+    s.wait_for(&["Preventive", "DEMO"]);
+    s.keys(b"3/bucket");
+    s.wait_for(&["/bucket▏", "/bucket 2 of 6"]);
+    s.keys(b"\r");
+    s.wait_for(&["COR-02 Bucket public access block"]);
+    assert!(!s.screen.screen().contents().contains("COR-05"), "filtered out");
+    s.keys(b"\x1b");
+    s.wait_for(&["COR-05", "filter cleared"]);
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
+}

@@ -2,6 +2,7 @@
 
 pub mod detail;
 pub mod dialog;
+pub mod filter;
 pub mod finding;
 pub mod guardrail;
 mod header;
@@ -103,6 +104,7 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
     let wide = area.width >= layout::WIDE;
     let shown: Vec<ControlKind> = if wide { ControlKind::ALL.to_vec() } else { vec![view.focus] };
     let rows = shown.iter().map(|k| posture.pane(*k).len()).max().unwrap_or(0);
+    let lists: Vec<Vec<usize>> = ControlKind::ALL.iter().map(|k| filter::visible_pane(posture, view, *k)).collect();
     let areas = layout::overview(area, rows);
     header::render(frame, areas.header, posture, view, theme, ctx.now);
     if let Some(tabs) = areas.tabs {
@@ -120,12 +122,18 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
     }
     for (kind, pane_area) in shown.iter().zip(&areas.panes) {
         let selected = view.selected[kind.index()];
-        let pane = panes::PaneView { kind: *kind, selected, focused: *kind == view.focus, titled: wide };
+        let filter = view.filters[kind.index()].as_ref().map(|f| f.text());
+        let controls = &lists[kind.index()];
+        let pane =
+            panes::PaneView { kind: *kind, selected, focused: *kind == view.focus, titled: wide, controls, filter };
         panes::render(frame, *pane_area, posture, pane, theme, ctx.now);
     }
     if posture.is_empty() {
         waiting(frame, areas.detail, posture, theme);
-    } else if let Some(&index) = posture.pane(view.focus).get(view.selected[view.focus.index()]) {
+    } else if let Some(&index) = {
+        let list = &lists[view.focus.index()];
+        list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1)))
+    } {
         detail::render_control(frame, areas.detail, posture, index, None, theme, ctx.now);
     }
     status_line::render(frame, areas.status, view, ctx.keymap, theme);

@@ -11,11 +11,28 @@ use crate::keymap::{Action, Keymap};
 use crate::theme::{Theme, Token};
 
 pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme: &Theme) {
+    if let Some(text) = &view.typing {
+        // The filter being typed, where the user looks for it.
+        let prompt = Line::from(vec![
+            Span::styled(format!(" /{}▏", clean(text)), theme.style(Token::Key)),
+            Span::styled("  ~regex  !not", theme.style(Token::Muted)),
+        ]);
+        frame.render_widget(Paragraph::new(prompt), area);
+        let hints = Line::from(vec![
+            Span::styled(" Enter", theme.style(Token::Key)),
+            Span::styled(" keep ", theme.style(Token::Muted)),
+            Span::styled(" Esc", theme.style(Token::Key)),
+            Span::styled(" clear ", theme.style(Token::Muted)),
+        ]);
+        frame.render_widget(Paragraph::new(hints).alignment(Alignment::Right), area);
+        return;
+    }
     let hints: &[(Action, &str)] = match view.screen {
         Screen::Overview => &[
             (Action::Down, "move"),
             (Action::NextPane, "pane"),
             (Action::Enter, "open"),
+            (Action::Filter, "filter"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ],

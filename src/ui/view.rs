@@ -52,6 +52,10 @@ pub struct View {
     pub dialog: Option<Dialog>,
     /// Frozen since then: the sources' updates wait, none is lost.
     pub frozen: Option<Frozen>,
+    /// Each pane's `/` filter.
+    pub filters: [Option<super::filter::Filter>; 3],
+    /// A filter being typed, for the pane with the focus.
+    pub typing: Option<String>,
 }
 
 /// A frozen view: since when, and how many updates wait.
@@ -75,6 +79,8 @@ impl View {
             write: false,
             dialog: None,
             frozen: None,
+            filters: [None, None, None],
+            typing: None,
         }
     }
 }

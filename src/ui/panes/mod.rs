@@ -66,26 +66,37 @@ pub fn status_text(level: StatusLevel, compact: bool) -> String {
 }
 
 /// How a pane is shown.
-pub struct PaneView {
+pub struct PaneView<'a> {
     pub kind: ControlKind,
     /// The selected row, highlighted when the pane has the focus.
     pub selected: usize,
     pub focused: bool,
     /// Side by side each pane names itself; as tabs, the tab bar does.
     pub titled: bool,
+    /// The controls shown (the pane's, or those its filter keeps), as catalog indexes.
+    pub controls: &'a [usize],
+    /// The filter, when one is set.
+    pub filter: Option<&'a str>,
 }
 
 /// Draws one pane's table.
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, theme: &Theme, now: Timestamp) {
-    let PaneView { kind, selected, focused, titled } = pane;
+    let PaneView { kind, selected, focused, titled, controls, filter } = pane;
     let border = if focused { theme.style(Token::Title) } else { theme.style(Token::Border) };
     let mut block = Block::bordered().border_style(border);
     if titled {
         let summary = posture.pane_summary(kind, now);
         block = block.title(Line::from(summary_spans(kind, &summary, theme, false)));
     }
+    if let Some(text) = filter {
+        // What is filtered, and how much of the pane it keeps: `/bucket 3 of 10`.
+        let counts = format!(" {} of {} ", controls.len(), posture.pane(kind).len());
+        block = block.title(Line::from(vec![
+            Span::styled(format!(" /{}", clean(text)), theme.style(Token::Key)),
+            Span::styled(counts, theme.style(Token::Muted)),
+        ]));
+    }
     let inner = block.inner(area);
-    let controls = posture.pane(kind);
     let extra = column(kind);
     let compact = inner.width < 64;
     let status_width: u16 = if compact { 1 } else { 9 };
@@ -95,6 +106,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
     let title_width = inner.width.saturating_sub(fixed + if show_extra { extra.width + 1 } else { 0 });
 
     let rows_visible = inner.height.saturating_sub(1) as usize;
+    let selected = selected.min(controls.len().saturating_sub(1));
     let start = window_start(controls.len(), selected, rows_visible);
     let rows: Vec<Row> = controls
         .iter()
