@@ -321,3 +321,24 @@ fn a_frozen_view_says_so_with_its_age_and_what_waits() {
     assert!(text(&frame).contains(" FROZEN 1m · 3 waiting "), "{}", text(&frame));
     check("frozen_100x30", &frame, &theme);
 }
+
+#[test]
+fn a_long_error_never_pushes_another_source_off_the_line() {
+    let theme = dark();
+    let (mut posture, view) = demo(60);
+    let long = "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ReadOnly/session is not authorized to perform: securityhub:GetFindings on resource: arn:aws:securityhub:us-east-1:123456789012:hub/default with an explicit deny in a service control policy";
+    posture.apply(SourceEvent {
+        source: SourceKind::SecurityHub,
+        fetched_at: at(61),
+        result: Err(SourceError::Failed { message: long.into() }),
+    });
+    for (w, h) in [(80, 24), (100, 30), (160, 48)] {
+        let frame = render(&posture, &view, &theme, at(75), w, h);
+        let line = text(&frame).lines().nth(1).unwrap().to_string();
+        for name in ["config ", "securityhub ", "cloudwatch ", "guardrails "] {
+            assert!(line.contains(name), "{w}x{h}: {name} lost from {line:?}");
+        }
+        assert!(line.contains('…'), "{w}x{h}: the long message is cut with an ellipsis: {line:?}");
+    }
+    check("source_long_error_100x30", &render(&posture, &view, &theme, at(75), 100, 30), &theme);
+}

@@ -6,6 +6,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use super::list::{Seg, fit_row, seg};
 use super::text::{age, clean, width};
 use super::view::{Banner, View};
 use crate::model::{ControlKind, SourceError, SourceKind, StatusLevel, Timestamp};
@@ -69,10 +70,9 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
         frame.render_widget(Paragraph::new(Span::styled(clock, header)).alignment(Alignment::Right), top);
     }
 
-    let mut sources: Vec<Span> = vec![Span::raw(" ")];
-    let mut any = false;
+    // Each source's part of the line, as pieces of text with their meaning.
+    let mut parts: Vec<Vec<Seg>> = Vec::new();
     for (kind, state) in posture.sources() {
-        any = true;
         let (symbol, token, text) = match &state.health {
             Health::Waiting => ("…", Token::Muted, "waiting".to_string()),
             Health::Ok if state.is_stale(now) => ("◷", Token::Stale, "stale".to_string()),
@@ -88,33 +88,67 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
                 SourceError::Failed { message } => ("✘", Token::Fail, format!("failed: {}", clean(message))),
             },
         };
-        sources.push(Span::styled(format!("{} ", kind.name()), theme.style(Token::Text)));
-        sources.push(Span::styled(format!("{symbol} {text}"), theme.style(token)));
+        let mut part = vec![seg(Token::Text, format!("{} ", kind.name())), seg(token, format!("{symbol} {text}"))];
         match state.age(now) {
-            Some(a) if state.health == Health::Ok => {
-                sources.push(Span::styled(format!(" {}", age(a)), theme.style(Token::Muted)))
-            }
-            Some(a) => sources.push(Span::styled(format!(" (data {} old)", age(a)), theme.style(Token::Muted))),
+            Some(a) if state.health == Health::Ok => part.push(seg(Token::Muted, format!(" {}", age(a)))),
+            Some(a) => part.push(seg(Token::Muted, format!(" (data {} old)", age(a)))),
             None => {}
         }
         if state.skipped > 0 {
-            sources.push(Span::styled(format!(" · {} skipped", state.skipped), theme.style(Token::Warn)));
+            part.push(seg(Token::Warn, format!(" · {} skipped", state.skipped)));
         }
         if kind == SourceKind::SecurityHub && wide {
             let on: Vec<String> =
                 posture.standards().iter().filter(|s| s.enabled).map(|s| clean(&s.name).into_owned()).collect();
             if !on.is_empty() {
-                sources.push(Span::styled(format!(" · {}", on.join(", ")), theme.style(Token::Muted)));
+                part.push(seg(Token::Muted, format!(" · {}", on.join(", "))));
             }
         }
-        sources.push(Span::raw("   "));
+        parts.push(part);
     }
-    if !any {
+    let mut sources: Vec<Span> = vec![Span::raw(" ")];
+    if parts.is_empty() {
         sources.push(Span::styled("no sources", theme.style(Token::Muted)));
+    }
+    // Every source keeps its place: when the line is too short, the longest parts are cut
+    // (with `…`) to an equal share, never pushed off the line.
+    let widths: Vec<usize> = parts.iter().map(|p| p.iter().map(|(_, t)| width(t)).sum()).collect();
+    let room = |gap: usize| (area.width as usize).saturating_sub(1 + gap * parts.len().saturating_sub(1));
+    // Narrower gaps first, then cuts.
+    let gap = (1..=SOURCE_GAP).rev().find(|g| widths.iter().sum::<usize>() <= room(*g)).unwrap_or(2);
+    let cap = fair_share(&widths, room(gap));
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            sources.push(Span::raw(" ".repeat(gap)));
+        }
+        for (token, text) in fit_row(part, cap) {
+            sources.push(Span::styled(text, theme.style(token)));
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(left)), top);
     let bottom = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
     frame.render_widget(Paragraph::new(Line::from(sources)), bottom);
+}
+
+/// Cells between two sources on the health line, when there is room.
+const SOURCE_GAP: usize = 3;
+
+/// The most cells any one part may take so that all fit in `room`: parts shorter than that keep
+/// their length, the others share what is left equally.
+fn fair_share(widths: &[usize], room: usize) -> usize {
+    if widths.iter().sum::<usize>() <= room {
+        return usize::MAX;
+    }
+    let (mut low, mut high) = (0, widths.iter().copied().max().unwrap_or(0));
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if widths.iter().map(|w| (*w).min(mid)).sum::<usize>() <= room {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    low
 }
 
 fn score_text(score: Option<u32>) -> String {
@@ -151,6 +185,14 @@ fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_source_keeps_a_fair_share_of_the_line() {
+        assert_eq!(fair_share(&[10, 10, 10], 40), usize::MAX, "all fit");
+        assert_eq!(fair_share(&[10, 80, 10], 60), 40, "the long one is cut to what is left");
+        assert_eq!(fair_share(&[50, 50, 10], 60), 25);
+        assert_eq!(fair_share(&[5, 5], 0), 0);
+    }
 
     #[test]
     fn loading_says_how_much_and_how_fast() {
