@@ -25,6 +25,9 @@ use crate::theme::Theme;
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// For `vigil` without a command (it watches).
+    #[command(flatten)]
+    pub aws: AwsArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -43,15 +46,31 @@ pub struct GlobalArgs {
     /// Log file [default: $XDG_STATE_HOME/vigil/vigil.log]; the level comes from VIGIL_LOG (default info)
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+}
+
+/// Where AWS is reached: only the commands that call AWS take these.
+#[derive(Debug, Args, Default, Clone)]
+pub struct AwsArgs {
     /// AWS profile (from ~/.aws/config: keys, SSO, assume-role) [default: AWS_PROFILE, else default]
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// AWS region [default: AWS_REGION, else the profile's]
-    #[arg(long, global = true, value_name = "REGION")]
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// Send every AWS call (Config, Security Hub, CloudWatch, STS) to this endpoint (LocalStack, moto, tests)
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+impl AwsArgs {
+    /// These, or where one is not given, `other`'s (the options before the subcommand).
+    pub fn or(&self, other: &AwsArgs) -> AwsArgs {
+        AwsArgs {
+            profile: self.profile.clone().or_else(|| other.profile.clone()),
+            region: self.region.clone().or_else(|| other.region.clone()),
+            endpoint_url: self.endpoint_url.clone().or_else(|| other.endpoint_url.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +156,8 @@ pub struct WatchArgs {
     pub guardrail_tests: Option<PathBuf>,
     #[command(flatten)]
     pub write: WriteArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args, Default)]
@@ -184,6 +205,8 @@ pub struct ReportArgs {
     /// Guardrail tests to run and include as evidence
     #[arg(long, value_name = "FILE")]
     pub guardrail_tests: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,7 +234,8 @@ pub struct Settings {
 impl Settings {
     /// Command-line options win over the config file, which wins over the defaults. `no_color`
     /// is whether `NO_COLOR` is set (non-empty).
-    pub fn resolve(global: &GlobalArgs, no_color: bool) -> Result<Settings, String> {
+    /// `aws`: the AWS options of the command, for those that call AWS.
+    pub fn resolve(global: &GlobalArgs, aws: &AwsArgs, no_color: bool) -> Result<Settings, String> {
         let config = Config::load(global.config.as_deref()).map_err(|e| e.to_string())?;
         let theme_spec = global.theme.as_deref().or(config.theme.as_deref()).unwrap_or("dark");
         let theme = Theme::load(theme_spec, no_color).map_err(|e| e.to_string())?;
@@ -226,14 +250,14 @@ impl Settings {
         let log_file =
             global.log_file.clone().or_else(|| config.log_file.clone()).unwrap_or_else(crate::config::default_log_file);
         let mut config = config;
-        if global.profile.is_some() {
-            config.aws.profile = global.profile.clone();
+        if aws.profile.is_some() {
+            config.aws.profile = aws.profile.clone();
         }
-        if global.region.is_some() {
-            config.aws.region = global.region.clone();
+        if aws.region.is_some() {
+            config.aws.region = aws.region.clone();
         }
-        if global.endpoint_url.is_some() {
-            config.aws.endpoint_url = global.endpoint_url.clone();
+        if aws.endpoint_url.is_some() {
+            config.aws.endpoint_url = aws.endpoint_url.clone();
         }
         Ok(Settings { config, theme, catalog, keymap, log_file })
     }
@@ -247,6 +271,19 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn only_the_commands_that_call_aws_take_its_options() {
+        let cli = Cli::try_parse_from(["vigil", "watch", "--profile", "prod", "--region", "eu-west-1"]).unwrap();
+        let Some(Command::Watch(w)) = cli.command else { panic!() };
+        assert_eq!(w.aws.profile.as_deref(), Some("prod"));
+        assert!(Cli::try_parse_from(["vigil", "report", "--endpoint-url", "http://127.0.0.1:1"]).is_ok());
+        assert!(Cli::try_parse_from(["vigil", "--profile", "prod"]).is_ok(), "bare vigil watches");
+        let e = Cli::try_parse_from(["vigil", "demo", "--profile", "prod"]).unwrap_err();
+        assert!(e.to_string().contains("--profile"), "{e}");
+        let help = Cli::command().find_subcommand_mut("demo").unwrap().render_long_help().to_string();
+        assert!(!help.contains("--region") && !help.contains("--endpoint-url"), "{help}");
     }
 
     #[test]

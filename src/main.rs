@@ -7,7 +7,7 @@ use tracing_subscriber::EnvFilter;
 
 use vigil::app::{App, Exit};
 use vigil::audit::AuditLog;
-use vigil::cli::{CatalogCommand, Cli, Command, PolicyCommand, Settings, WatchArgs, WriteArgs};
+use vigil::cli::{AwsArgs, CatalogCommand, Cli, Command, PolicyCommand, Settings, WatchArgs, WriteArgs};
 use vigil::policy::Suite;
 use vigil::sources::demo::{DemoResponder, DemoSource, Scenario};
 use vigil::sources::guardrails::GuardrailSource;
@@ -19,7 +19,20 @@ use vigil::{commands, terminal};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let settings = match Settings::resolve(&cli.global, no_color) {
+    // The AWS options of the command that takes them; those before it where it gives none.
+    let aws = match &cli.command {
+        Some(Command::Watch(w)) => w.aws.or(&cli.aws),
+        Some(Command::Report(r)) => r.aws.or(&cli.aws),
+        None => cli.aws.clone(),
+        Some(_) => {
+            if cli.aws.profile.is_some() || cli.aws.region.is_some() || cli.aws.endpoint_url.is_some() {
+                eprintln!("vigil: --profile, --region and --endpoint-url are for `vigil watch` and `vigil report`");
+                return ExitCode::from(2);
+            }
+            AwsArgs::default()
+        }
+    };
+    let settings = match Settings::resolve(&cli.global, &aws, no_color) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("vigil: {e}");
