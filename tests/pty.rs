@@ -209,10 +209,13 @@ impl Session {
 #[test]
 fn keys_alone_lead_from_the_overview_to_a_notebooks_finding_and_back() {
     let mut s = Session::start_with("drill", None, &["--write"]);
-    s.wait_for(&["Preventive", "WRITE"]);
+    // The first frame can come before the demo's first data: wait for it, as a person would.
+    s.wait_for(&["Preventive", "WRITE", "config ● ok", "securityhub ● ok"]);
     // PRV-02, its failing notebook, the notebook's story.
-    s.keys(b"1j\r");
-    s.wait_for(&["PRV-02 Notebooks run inside a VPC ✘ FAIL 1", "Evidence"]);
+    s.keys(b"1j");
+    s.keys(b"\r");
+    // The control's own screen (its hints say where Enter leads), not the overview's detail.
+    s.wait_for(&["PRV-02 Notebooks run inside a VPC ✘ FAIL 1", "Enter resource"]);
     s.keys(b"\r");
     s.wait_for(&["Resource legacy-analysis-nb", "COR-05 corrective", "Custom-StopNotebookOutsideVpc", "Findings (2)"]);
     // Down to its first finding (after the fix, the evaluations and the timeline), and in.
@@ -255,7 +258,7 @@ fn freeze_holds_the_story_and_resume_applies_it() {
 #[test]
 fn a_filter_typed_then_cleared() {
     let mut s = Session::start_with("filter", None, &[]);
-    s.wait_for(&["Preventive", "DEMO"]);
+    s.wait_for(&["Preventive", "DEMO", "config ● ok"]);
     s.keys(b"3/bucket");
     s.wait_for(&["/bucket▏", "/bucket 2 of 6"]);
     s.keys(b"\r");
