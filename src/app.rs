@@ -76,6 +76,8 @@ fn open(view: &mut View, posture: &Posture, target: Target) -> Vec<Command> {
         }
         Target::Guardrail(name) => (Screen::Guardrail { name, cursor: 0 }, Vec::new()),
         Target::Control(index) => {
+            // A control opens unfiltered.
+            view.detail_filter = None;
             let cursor = ControlDetail::new(posture, index, ROW_WIDTH).first_target();
             (Screen::Control { index, cursor }, Vec::new())
         }
@@ -92,7 +94,7 @@ fn target_under_cursor(view: &View, posture: &Posture) -> Option<Target> {
             let list = visible_pane(posture, view, view.focus);
             list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1))).map(|&i| Target::Control(i))
         }
-        Screen::Control { index, cursor } => ControlDetail::new(posture, *index, ROW_WIDTH).target(*cursor),
+        Screen::Control { index, cursor } => control_detail(posture, view, *index).target(*cursor),
         Screen::Resource { id, cursor } => ResourceView::outline(posture, id, view.write).target(*cursor),
         Screen::Finding { id, cursor } => FindingView::new(posture, id, ROW_WIDTH, view.write).target(*cursor),
         Screen::Guardrail { .. } => None,
@@ -158,12 +160,16 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         }
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
             let write = view.write;
+            let detail_filter = view.detail_filter.clone();
             let (cursor, len) = match &mut view.screen {
                 Screen::Overview => {
                     let len = visible_pane(posture, view, view.focus).len();
                     (&mut view.selected[view.focus.index()], len)
                 }
-                Screen::Control { index, cursor } => (cursor, ControlDetail::new(posture, *index, ROW_WIDTH).len()),
+                Screen::Control { index, cursor } => {
+                    let len = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, detail_filter.as_ref()).len();
+                    (cursor, len)
+                }
                 Screen::Resource { id, cursor } => {
                     let len = ResourceView::outline(posture, id, write).len();
                     (cursor, len)
@@ -184,6 +190,11 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                 return open(view, posture, target);
             }
         }
+        // Esc clears a filter before it leaves the screen.
+        Action::Back if matches!(view.screen, Screen::Control { .. }) && view.detail_filter.is_some() => {
+            view.detail_filter = None;
+            view.message = Some("filter cleared".into());
+        }
         // Esc on the overview clears the focused pane's filter.
         Action::Back if view.screen == Screen::Overview && view.filters[view.focus.index()].is_some() => {
             view.filters[view.focus.index()] = None;
@@ -194,7 +205,12 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             let text = view.filters[view.focus.index()].as_ref().map_or_else(String::new, |f| f.text().to_string());
             view.typing = Some(text);
         }
-        Action::Filter => view.message = Some("/ filters a pane: go back to the overview (Esc)".into()),
+        Action::Filter if matches!(view.screen, Screen::Control { .. }) => {
+            view.typing = Some(view.detail_filter.as_ref().map_or_else(String::new, |f| f.text().to_string()));
+        }
+        Action::Filter => {
+            view.message = Some("/ filters a pane or a control's resources and findings".into());
+        }
         Action::Freeze => return vec![Command::ToggleFreeze],
         Action::Remediate => remediate(view, posture),
         Action::Workflow => triage(view, posture),
@@ -264,10 +280,34 @@ const WORKFLOW_CHOICES: [WorkflowStatus; 4] =
 /// BatchUpdateFindings' limit on a note.
 const NOTE_MAX: usize = 512;
 
+/// The open control's detail, as its filter shows it.
+fn control_detail<'a>(posture: &'a Posture, view: &View, index: usize) -> ControlDetail<'a> {
+    ControlDetail::filtered(posture, index, ROW_WIDTH, EPOCH, view.detail_filter.as_ref())
+}
+
+/// Rows and targets do not depend on the time.
+const EPOCH: jiff::Timestamp = jiff::Timestamp::UNIX_EPOCH;
+
+/// Sets the filter being typed: the open control's, or the focused pane's. The cursor goes to
+/// the first row kept.
+fn set_filter(view: &mut View, posture: &Posture, filter: Option<Filter>) {
+    match &mut view.screen {
+        Screen::Control { index, cursor } => {
+            let detail = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, filter.as_ref());
+            *cursor = detail.first_target();
+            view.detail_filter = filter;
+        }
+        _ => {
+            let pane = view.focus.index();
+            view.selected[pane] = 0;
+            view.filters[pane] = filter;
+        }
+    }
+}
+
 /// Keys while a filter is typed: each one filters at once; Enter keeps it, Esc clears it.
-fn typing(view: &mut View, key: &KeyEvent) -> Option<Vec<Command>> {
+fn typing(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Command>> {
     let text = view.typing.as_mut()?;
-    let pane = view.focus.index();
     match key.code {
         KeyCode::Enter => {
             view.typing = None;
@@ -275,7 +315,7 @@ fn typing(view: &mut View, key: &KeyEvent) -> Option<Vec<Command>> {
         }
         KeyCode::Esc => {
             view.typing = None;
-            view.filters[pane] = None;
+            set_filter(view, posture, None);
             view.message = Some("filter cleared".into());
             return Some(Vec::new());
         }
@@ -286,8 +326,7 @@ fn typing(view: &mut View, key: &KeyEvent) -> Option<Vec<Command>> {
         _ => return Some(Vec::new()),
     }
     let text = text.clone();
-    view.selected[pane] = 0;
-    view.filters[pane] = if text.is_empty() {
+    let filter = if text.is_empty() {
         None
     } else {
         match Filter::parse(&text) {
@@ -302,17 +341,18 @@ fn typing(view: &mut View, key: &KeyEvent) -> Option<Vec<Command>> {
             }
         }
     };
+    set_filter(view, posture, filter);
     Some(Vec::new())
 }
 
 /// Keys while a dialog is open or a filter is typed: they take every key (`None` otherwise).
 /// In a confirmation Cancel has the focus; only `y`, or Enter on Confirm, makes the write.
-pub fn update_key(view: &mut View, key: &KeyEvent) -> Option<Vec<Command>> {
+pub fn update_key(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Command>> {
     if key.kind == KeyEventKind::Release {
         return (view.dialog.is_some() || view.typing.is_some()).then(Vec::new);
     }
     if view.typing.is_some() {
-        return typing(view, key);
+        return typing(view, posture, key);
     }
     let dialog = view.dialog.as_mut()?;
     if key.kind == KeyEventKind::Release {
@@ -454,7 +494,7 @@ impl App {
             tokio::select! {
                 event = input.next() => match event {
                     Some(Ok(Event::Key(key))) => {
-                        let commands = match update_key(&mut self.view, &key) {
+                        let commands = match update_key(&mut self.view, &self.posture, &key) {
                             Some(commands) => Some(commands),
                             None => self.keymap.action(&key).map(|a| update(&mut self.view, &self.posture, a)),
                         };

@@ -115,8 +115,8 @@ fn enter_on_a_finding_opens_the_finding_and_its_resources_lead_back() {
     assert!(matches!(&view.screen, Screen::Resource { id: r, .. } if *r == id));
 }
 
-fn keys(view: &mut View, codes: &[KeyCode]) -> Vec<Command> {
-    codes.iter().flat_map(|c| update_key(view, &key(*c)).unwrap_or_default()).collect()
+fn keys(view: &mut View, posture: &vigil::store::Posture, codes: &[KeyCode]) -> Vec<Command> {
+    codes.iter().flat_map(|c| update_key(view, posture, &key(*c)).unwrap_or_default()).collect()
 }
 
 fn writes(commands: &[Command]) -> usize {
@@ -142,7 +142,7 @@ fn without_write_no_key_sequence_makes_a_write() {
     let mut commands = Vec::new();
     for a in [Action::Remediate, Action::Workflow, Action::Enter, Action::Remediate] {
         commands.extend(drive(&script, &mut posture, &mut view, &[a]));
-        commands.extend(keys(&mut view, &[KeyCode::Char('y'), KeyCode::Enter, KeyCode::Tab, KeyCode::Enter]));
+        commands.extend(keys(&mut view, &posture, &[KeyCode::Char('y'), KeyCode::Enter, KeyCode::Tab, KeyCode::Enter]));
     }
     assert_eq!(writes(&commands), 0);
     assert!(view.dialog.is_none());
@@ -170,12 +170,12 @@ fn a_write_happens_only_after_y_and_never_after_n_esc_or_another_action_key() {
         assert!(matches!(view.dialog, Some(Dialog::Confirm { confirm_focused: false, .. })), "Cancel has the focus");
         // A second action key does nothing while the dialog is open.
         let mut commands = drive(&script, &mut posture, &mut view, &[Action::Remediate, Action::Workflow]);
-        commands.extend(keys(&mut view, &[KeyCode::Char('x'), KeyCode::Char('w'), cancel]));
+        commands.extend(keys(&mut view, &posture, &[KeyCode::Char('x'), KeyCode::Char('w'), cancel]));
         assert_eq!(writes(&commands), 0, "{cancel:?} sent a write");
         assert!(view.dialog.is_none(), "{cancel:?} closes the dialog");
     }
     drive(&script, &mut posture, &mut view, &[Action::Remediate]);
-    let commands = keys(&mut view, &[KeyCode::Char('y')]);
+    let commands = keys(&mut view, &posture, &[KeyCode::Char('y')]);
     assert_eq!(writes(&commands), 1);
     match &commands[0] {
         Command::Request(Request::Write(Write::StartRemediation { rule, resource, document })) => {
@@ -200,15 +200,16 @@ fn the_workflow_dialog_takes_a_status_and_a_note_then_asks() {
     drive(&script, &mut posture, &mut view, &[Action::Workflow]);
     assert!(matches!(view.dialog, Some(Dialog::Workflow { status: WorkflowStatus::Notified, .. })));
     // Typing `y` and `n` writes them into the note; nothing is sent.
-    let mut commands = keys(&mut view, &[KeyCode::Tab, KeyCode::Char('y'), KeyCode::Char('n'), KeyCode::Backspace]);
+    let mut commands =
+        keys(&mut view, &posture, &[KeyCode::Tab, KeyCode::Char('y'), KeyCode::Char('n'), KeyCode::Backspace]);
     assert!(
         matches!(&view.dialog, Some(Dialog::Workflow { status: WorkflowStatus::Resolved, note, .. }) if note == "y")
     );
-    commands.extend(keys(&mut view, &[KeyCode::Enter]));
+    commands.extend(keys(&mut view, &posture, &[KeyCode::Enter]));
     assert!(matches!(view.dialog, Some(Dialog::Confirm { .. })));
     assert_eq!(writes(&commands), 0);
     // Tab moves the focus to Confirm; Enter then confirms.
-    let commands = keys(&mut view, &[KeyCode::Tab, KeyCode::Enter]);
+    let commands = keys(&mut view, &posture, &[KeyCode::Tab, KeyCode::Enter]);
     match &commands[..] {
         [Command::Request(Request::Write(Write::SetWorkflow { status, note, product_arn, .. }))] => {
             assert_eq!(*status, WorkflowStatus::Resolved);
@@ -272,7 +273,7 @@ fn press(
     code: KeyCode,
 ) -> Vec<Command> {
     let event = key(code);
-    match update_key(view, &event) {
+    match update_key(view, posture, &event) {
         Some(commands) => commands,
         None => keymap.action(&event).map(|a| update(view, posture, a)).unwrap_or_default(),
     }

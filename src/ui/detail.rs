@@ -4,13 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+use super::filter::Filter;
 pub use super::list::Target;
 use super::list::{Seg, Window, compliance_level, heading, level_seg, render_rows, seg, short_type};
 use super::text::{clean, truncate_end, truncate_start};
 use super::view::window_start;
 use crate::model::{
     AlarmState, ConfigCompliance, ControlKind, ExecutionState, Finding, Part, ResourceId, Severity, Status,
-    StatusLevel, Timestamp,
+    StatusLevel, Sym, Timestamp,
 };
 use crate::store::{GUARDRAIL_TEST, Posture};
 use crate::theme::{Theme, Token};
@@ -24,6 +25,14 @@ pub struct ControlDetail<'a> {
     head_targets: Vec<(usize, Target)>,
     resources: usize,
     findings: usize,
+    /// With a `/` filter: the failing resources and findings it keeps, in the list's order.
+    kept: Option<Kept>,
+}
+
+/// What a filter keeps of a control's lists.
+struct Kept {
+    resources: Vec<(ResourceId, u32)>,
+    findings: Vec<Sym>,
 }
 
 impl<'a> ControlDetail<'a> {
@@ -36,9 +45,46 @@ impl<'a> ControlDetail<'a> {
 
     /// The detail as it reads at `now` (how long a resource has been due).
     pub fn at(posture: &'a Posture, index: usize, width: usize, now: Timestamp) -> Self {
+        Self::filtered(posture, index, width, now, None)
+    }
+
+    /// With the failing resources and findings a `/` filter keeps (matched on a resource's type
+    /// and id; a finding's title, id and resources). Without one, nothing is copied: the lists
+    /// are read for the rows on screen only.
+    pub fn filtered(posture: &'a Posture, index: usize, width: usize, now: Timestamp, filter: Option<&Filter>) -> Self {
         let acc = posture.evidence(index);
         let (head, head_targets) = evidence_rows(posture, index, width, now);
-        ControlDetail { posture, index, head, head_targets, resources: acc.failing.len(), findings: acc.findings.len() }
+        let kept = filter.map(|f| Kept {
+            resources: acc
+                .failing
+                .iter()
+                .filter(|(r, _)| f.matches(&format!("{} {}", r.kind, r.id)))
+                .map(|(r, n)| (r.clone(), *n))
+                .collect(),
+            findings: acc
+                .findings
+                .iter()
+                .map(|(_, id)| id)
+                .filter(|id| match posture.finding(id) {
+                    Some(x) => {
+                        let resources: Vec<&str> = x.resources.iter().map(|r| &*r.id).collect();
+                        f.matches(&format!("{} {} {}", x.title, x.id, resources.join(" ")))
+                    }
+                    None => f.matches(id),
+                })
+                .cloned()
+                .collect(),
+        });
+        let (resources, findings) = match &kept {
+            Some(k) => (k.resources.len(), k.findings.len()),
+            None => (acc.failing.len(), acc.findings.len()),
+        };
+        ControlDetail { posture, index, head, head_targets, resources, findings, kept }
+    }
+
+    /// `(3 of 41)` with a filter, `(41)` without.
+    fn counted(&self, shown: usize, all: usize) -> String {
+        if self.kept.is_some() { format!("({shown} of {all})") } else { format!("({shown})") }
     }
 
     fn resources_start(&self) -> usize {
@@ -76,14 +122,22 @@ impl<'a> ControlDetail<'a> {
             return Some(target.clone());
         }
         if (self.resources_start()..self.resources_start() + self.resources).contains(&row) {
-            let r = acc.failing.keys().nth(row - self.resources_start())?;
+            let i = row - self.resources_start();
+            let r = match &self.kept {
+                Some(k) => &k.resources.get(i)?.0,
+                None => acc.failing.keys().nth(i)?,
+            };
             if &*r.kind == GUARDRAIL_TEST {
                 return Some(Target::Guardrail(r.id.clone()));
             }
             return Some(Target::Resource(r.clone()));
         }
         if (self.findings_start()..self.len()).contains(&row) {
-            let (_, id) = acc.findings.iter().nth(row - self.findings_start())?;
+            let i = row - self.findings_start();
+            let id = match &self.kept {
+                Some(k) => k.findings.get(i)?,
+                None => &acc.findings.iter().nth(i)?.1,
+            };
             return Some(Target::Finding(id.clone()));
         }
         None
@@ -101,32 +155,46 @@ impl<'a> ControlDetail<'a> {
                 row += 1;
             } else if row == self.head.len() {
                 let missing = self.posture.missing_alarms(self.index).len();
+                let counted = self.counted(self.resources, acc.failing.len());
                 let text = match (self.resources, missing) {
-                    (0, 0) => "Failing resources: none".to_string(),
-                    (n, 0) => format!("Failing resources ({n})"),
-                    (n, m) => format!("Failing resources ({n}, and {m} missing alarms)"),
+                    (0, 0) if self.kept.is_none() => "Failing resources: none".to_string(),
+                    (_, 0) => format!("Failing resources {counted}"),
+                    (_, m) => format!("Failing resources {counted}, and {m} missing alarms"),
                 };
                 out.push(heading(text));
                 row += 1;
             } else if row < self.findings_start() - 1 {
                 let skip = row - self.resources_start();
                 let take = (end - row).min(self.resources - skip);
-                for (r, n) in acc.failing.iter().skip(skip).take(take) {
-                    out.push(resource_row(r, *n, width));
+                match &self.kept {
+                    Some(k) => {
+                        for (r, n) in k.resources.iter().skip(skip).take(take) {
+                            out.push(resource_row(r, *n, width));
+                        }
+                    }
+                    None => {
+                        for (r, n) in acc.failing.iter().skip(skip).take(take) {
+                            out.push(resource_row(r, *n, width));
+                        }
+                    }
                 }
                 row += take;
             } else if row == self.findings_start() - 1 {
-                let text = if self.findings == 0 {
+                let text = if self.findings == 0 && self.kept.is_none() {
                     "Findings: none".to_string()
                 } else {
-                    format!("Findings ({})", self.findings)
+                    format!("Findings {}", self.counted(self.findings, acc.findings.len()))
                 };
                 out.push(heading(text));
                 row += 1;
             } else {
                 let skip = row - self.findings_start();
                 let take = end - row;
-                for (_, id) in acc.findings.iter().skip(skip).take(take) {
+                let ids: Box<dyn Iterator<Item = &Sym>> = match &self.kept {
+                    Some(k) => Box::new(k.findings.iter()),
+                    None => Box::new(acc.findings.iter().map(|(_, id)| id)),
+                };
+                for id in ids.skip(skip).take(take) {
                     match self.posture.finding(id) {
                         Some(f) => out.push(finding_row(f, width)),
                         None => out.push(vec![seg(Token::Muted, format!("  {}", clean(id)))]),
@@ -509,17 +577,19 @@ fn guardrail_rows(e: &mut Evidence) {
 }
 
 /// The selected control's detail, with a cursor when drilled in.
+#[allow(clippy::too_many_arguments)]
 pub fn render_control(
     frame: &mut Frame,
     area: Rect,
     posture: &Posture,
     index: usize,
     cursor: Option<usize>,
+    filter: Option<&Filter>,
     theme: &Theme,
     now: Timestamp,
 ) {
     let inner_width = area.width.saturating_sub(2) as usize;
-    let detail = ControlDetail::at(posture, index, inner_width, now);
+    let detail = ControlDetail::filtered(posture, index, inner_width, now, filter);
     let height = area.height.saturating_sub(2) as usize;
     let start = window_start(detail.len(), cursor.unwrap_or(0), height);
     let rows = detail.rows(start, height, inner_width);

@@ -49,7 +49,16 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
         Screen::Control { index, cursor } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
-            detail::render_control(frame, body, posture, *index, Some(*cursor), theme, ctx.now);
+            detail::render_control(
+                frame,
+                body,
+                posture,
+                *index,
+                Some(*cursor),
+                view.detail_filter.as_ref(),
+                theme,
+                ctx.now,
+            );
             status_line::render(frame, status, view, ctx.keymap, theme);
         }
         Screen::Resource { id, cursor } => {
@@ -134,7 +143,7 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
         let list = &lists[view.focus.index()];
         list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1)))
     } {
-        detail::render_control(frame, areas.detail, posture, index, None, theme, ctx.now);
+        detail::render_control(frame, areas.detail, posture, index, None, None, theme, ctx.now);
     }
     status_line::render(frame, areas.status, view, ctx.keymap, theme);
 }

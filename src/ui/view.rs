@@ -54,7 +54,9 @@ pub struct View {
     pub frozen: Option<Frozen>,
     /// Each pane's `/` filter.
     pub filters: [Option<super::filter::Filter>; 3],
-    /// A filter being typed, for the pane with the focus.
+    /// The `/` filter of the open control's failing resources and findings.
+    pub detail_filter: Option<super::filter::Filter>,
+    /// A filter being typed: for the control on screen, else the pane with the focus.
     pub typing: Option<String>,
 }
 
@@ -80,6 +82,7 @@ impl View {
             dialog: None,
             frozen: None,
             filters: [None, None, None],
+            detail_filter: None,
             typing: None,
         }
     }
