@@ -664,6 +664,10 @@ mod drill {
     }
 
     fn execution(state: &str) -> aws_sdk_config::types::RemediationExecutionStatus {
+        execution_at(state, 1_764_000_000)
+    }
+
+    fn execution_at(state: &str, invoked: i64) -> aws_sdk_config::types::RemediationExecutionStatus {
         use aws_sdk_config::types::*;
         RemediationExecutionStatus::builder()
             .resource_key(
@@ -674,7 +678,7 @@ mod drill {
                     .unwrap(),
             )
             .state(RemediationExecutionState::from(state))
-            .invocation_time(aws_smithy_types::DateTime::from_secs(1_764_000_000))
+            .invocation_time(aws_smithy_types::DateTime::from_secs(invoked))
             .step_details(
                 RemediationExecutionStep::builder()
                     .name("PutPublicAccessBlock")
@@ -812,8 +816,17 @@ mod drill {
         let start = mock!(aws_sdk_config::Client::start_remediation_execution).then_output(|| {
             aws_sdk_config::operation::start_remediation_execution::StartRemediationExecutionOutput::builder().build()
         });
+        // The execution that was there before (FAILED, older), read first and then again before
+        // the new one shows: it must not end the follow.
+        let old = || {
+            aws_sdk_config::operation::describe_remediation_execution_status::DescribeRemediationExecutionStatusOutput::builder()
+                .remediation_execution_statuses(execution_at("FAILED", 1_763_000_000))
+                .build()
+        };
         let status = mock!(aws_sdk_config::Client::describe_remediation_execution_status)
             .sequence()
+            .output(old)
+            .output(old)
             .output(|| {
                 aws_sdk_config::operation::describe_remediation_execution_status::DescribeRemediationExecutionStatusOutput::builder()
                     .remediation_execution_statuses(execution("IN_PROGRESS"))

@@ -427,6 +427,16 @@ impl Inner {
             request_id,
         };
         sink.answer(Answer::Write { write: write.clone(), at: sink.now(), state: WriteState::Sent }).await;
+        // The execution already there, if any, so that following the new one does not take the
+        // old one's state for it (a FAILED one from before would end the follow at once).
+        let before = match &write {
+            Write::StartRemediation { rule, resource, .. } => {
+                let quiet = Sink::detached(sink.clock());
+                let history = self.executions(&quiet, resource, std::slice::from_ref(rule)).await.unwrap_or_default();
+                history.first().and_then(|x| x.invoked_at)
+            }
+            Write::SetWorkflow { .. } => None,
+        };
         let (state, request_id) = match &write {
             Write::StartRemediation { rule, resource, .. } => self.start_remediation(sink, rule, resource).await,
             Write::SetWorkflow { finding, product_arn, status, note } => {
@@ -441,7 +451,7 @@ impl Inner {
         let accepted = !matches!(state, WriteState::Failed { .. });
         sink.answer(Answer::Write { write: write.clone(), at: sink.now(), state }).await;
         if let (true, Write::StartRemediation { rule, resource, .. }) = (accepted, &write) {
-            let end = self.follow(sink, &write, rule, resource).await;
+            let end = self.follow(sink, &write, rule, resource, before).await;
             log_audit(&audit, &record(end, None));
         }
     }
@@ -478,7 +488,14 @@ impl Inner {
 
     /// Reads the execution's status until it ends, telling the screen each change. Returns the
     /// outcome for the audit log.
-    async fn follow(&self, sink: &Sink, write: &Write, rule: &Sym, resource: &ResourceId) -> String {
+    async fn follow(
+        &self,
+        sink: &Sink,
+        write: &Write,
+        rule: &Sym,
+        resource: &ResourceId,
+        before: Option<Timestamp>,
+    ) -> String {
         let quiet = Sink::detached(sink.clock());
         let started = tokio::time::Instant::now();
         let mut last: Option<ExecutionState> = None;
@@ -491,7 +508,10 @@ impl Inner {
                     continue;
                 }
             };
-            let Some(latest) = history.first() else { continue };
+            // Only an execution invoked after the one that was there counts.
+            let Some(latest) = history.first().filter(|x| before.is_none() || x.invoked_at > before) else {
+                continue;
+            };
             if last != Some(latest.state) {
                 last = Some(latest.state);
                 let detail = latest.steps.iter().find_map(|s| s.error.as_deref()).map(str::to_string);
