@@ -167,9 +167,4 @@ impl Posture {
     pub fn writes_on<'a>(&'a self, subject: &crate::model::Subject) -> impl Iterator<Item = &'a super::WriteRecord> {
         self.lookups.writes_on(subject)
     }
-
-    /// Every write made this session that is still kept, oldest first.
-    pub fn writes(&self) -> impl Iterator<Item = &super::WriteRecord> {
-        self.lookups.writes()
-    }
 }

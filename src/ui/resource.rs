@@ -404,13 +404,15 @@ pub fn finding_segs(f: &crate::model::Finding, width: usize) -> Vec<Seg> {
         Some(c) => seg(Token::Muted, format!("{c} ")),
         None => seg(Token::Muted, ""),
     };
-    let room = width.saturating_sub(2 + 14 + 11 + 8 + 20);
+    let product = format!("  {}", truncate_end(&clean(&f.product), 18));
+    // The title takes what the other columns leave.
+    let room = width.saturating_sub(2 + 14 + 11 + super::text::width(&compliance.1) + super::text::width(&product));
     vec![
         seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
         seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
         compliance,
         seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()),
-        seg(Token::Muted, format!("  {}", truncate_end(&clean(&f.product), 18))),
+        seg(Token::Muted, product),
     ]
 }
 
@@ -528,16 +530,10 @@ pub fn execution_level(state: ExecutionState) -> StatusLevel {
 }
 
 /// The writes made here and how they went; without `--write`, why the actions are off.
-pub fn action_rows<R: From<Vec<Seg>>>(
-    rows: &mut Vec<R>,
-    posture: &Posture,
-    subject: &Subject,
-    write: bool,
-    width: usize,
-) {
+pub fn action_rows(rows: &mut Vec<Row>, posture: &Posture, subject: &Subject, write: bool, width: usize) {
     let made: Vec<_> = posture.writes_on(subject).collect();
     if !made.is_empty() {
-        rows.push(R::from(heading(format!("Actions taken ({})", made.len()))));
+        rows.push(row(heading(format!("Actions taken ({})", made.len()))));
         for w in made {
             let (level, token) = match &w.state {
                 WriteState::Failed { .. } => (StatusLevel::Fail, Token::Fail),
@@ -549,7 +545,7 @@ pub fn action_rows<R: From<Vec<Seg>>>(
                 _ => (StatusLevel::Warn, Token::Warn),
             };
             let room = width.saturating_sub(50);
-            rows.push(R::from(vec![
+            rows.push(row(vec![
                 level_seg(level),
                 seg(Token::Text, format!("{}  ", w.write.operation())),
                 seg(token, truncate_end(&clean(&w.state.to_string()), room).into_owned()),
@@ -558,17 +554,11 @@ pub fn action_rows<R: From<Vec<Seg>>>(
         }
     }
     if !write {
-        rows.push(R::from(vec![
+        rows.push(row(vec![
             seg(Token::Muted, "Actions off (read-only): "),
             seg(Token::Text, "x start remediation · w set finding workflow"),
             seg(Token::Muted, " need vigil --write"),
         ]));
-    }
-}
-
-impl From<Vec<Seg>> for Row {
-    fn from(segs: Vec<Seg>) -> Row {
-        row(segs)
     }
 }
 
