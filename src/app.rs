@@ -1,6 +1,7 @@
 //! The app: a pure `update` that turns actions into view changes and commands, and the loop
 //! that feeds it terminal input, source messages and ticks.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -14,10 +15,12 @@ use crate::links;
 use crate::model::{
     Answer, ControlKind, Request, ResourceId, Section, SectionData, Subject, Sym, WorkflowStatus, Write,
 };
+use crate::report::Format;
 use crate::sources::{self, Clock, Message, Responder, Sink, Source};
 use crate::store::Posture;
 use crate::theme::Theme;
-use crate::ui::detail::{ControlDetail, Target};
+use crate::ui::command_line::{self, Cmd, CommandLine};
+use crate::ui::detail::{ControlDetail, Narrow, Target};
 use crate::ui::filter::{Filter, visible_pane};
 use crate::ui::finding::FindingView;
 use crate::ui::resource::{Act, ResourceView};
@@ -37,6 +40,15 @@ pub enum Command {
     Open(String),
     /// Freeze the view (updates wait), or apply what waited and go on.
     ToggleFreeze,
+    /// Switch to this theme (a built-in name or a file).
+    SetTheme(String),
+    /// Write the whole posture in a report format (`:export`), to `path` or a new file here.
+    Export {
+        format: Format,
+        path: Option<PathBuf>,
+    },
+    /// Write what is on screen (`e`) to a new file here.
+    ExportView,
 }
 
 /// Row counts do not depend on the width; any width will do for moving the cursor.
@@ -78,27 +90,14 @@ fn open(view: &mut View, posture: &Posture, target: Target) -> Vec<Command> {
         Target::Control(index) => {
             // A control opens unfiltered.
             view.detail_filter = None;
-            let cursor = ControlDetail::new(posture, index, ROW_WIDTH).first_target();
+            let narrow = Narrow { filter: None, min_severity: view.min_severity };
+            let cursor = ControlDetail::filtered(posture, index, ROW_WIDTH, EPOCH, narrow).first_target();
             (Screen::Control { index, cursor }, Vec::new())
         }
     };
     view.back.push(view.screen.clone());
     view.screen = next;
     commands
-}
-
-/// Where Enter on the cursor row leads, on any screen.
-fn target_under_cursor(view: &View, posture: &Posture) -> Option<Target> {
-    match &view.screen {
-        Screen::Overview => {
-            let list = visible_pane(posture, view, view.focus);
-            list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1))).map(|&i| Target::Control(i))
-        }
-        Screen::Control { index, cursor } => control_detail(posture, view, *index).target(*cursor),
-        Screen::Resource { id, cursor } => ResourceView::outline(posture, id, view.write).target(*cursor),
-        Screen::Finding { id, cursor } => FindingView::new(posture, id, ROW_WIDTH, view.write).target(*cursor),
-        Screen::Guardrail { .. } => None,
-    }
 }
 
 /// The console address of what is on screen: the row's resource or finding, else the screen's.
@@ -111,7 +110,7 @@ fn link(view: &View, posture: &Posture) -> Option<String> {
             }
         })
     };
-    match (target_under_cursor(view, posture), &view.screen) {
+    match (crate::ui::under_cursor(view, posture), &view.screen) {
         (Some(Target::Resource(id)), _) => Some(links::resource_url(&id)),
         (Some(Target::Finding(id)), Screen::Resource { .. } | Screen::Control { .. }) => finding_url(&id),
         (_, Screen::Resource { id, .. }) => Some(links::resource_url(id)),
@@ -127,8 +126,12 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         return vec![Command::Quit];
     }
     if view.help {
-        if matches!(action, Action::Help | Action::Back) {
-            view.help = false;
+        match action {
+            Action::Help | Action::Back => view.help = false,
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                view.help_scroll = moved(view.help_scroll, crate::ui::help::max_len(), action);
+            }
+            _ => {}
         }
         return Vec::new();
     }
@@ -138,7 +141,10 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
     }
     match action {
         Action::Quit => unreachable!("handled above"),
-        Action::Help => view.help = true,
+        Action::Help => {
+            view.help = true;
+            view.help_scroll = 0;
+        }
         Action::Refresh => {
             return match &view.screen {
                 Screen::Resource { id, .. } => vec![Command::Request(resource_lookup(posture, id))],
@@ -149,8 +155,8 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         Action::NextPane | Action::PrevPane | Action::Preventive | Action::Detective | Action::Corrective => {
             let i = view.focus.index();
             view.focus = match action {
-                Action::NextPane => ControlKind::ALL[(i + 1) % 3],
-                Action::PrevPane => ControlKind::ALL[(i + 2) % 3],
+                Action::NextPane => ControlKind::ALL[(i + 1) % ControlKind::COUNT],
+                Action::PrevPane => ControlKind::ALL[(i + ControlKind::COUNT - 1) % ControlKind::COUNT],
                 Action::Preventive => ControlKind::Preventive,
                 Action::Detective => ControlKind::Detective,
                 _ => ControlKind::Corrective,
@@ -161,13 +167,15 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
             let write = view.write;
             let detail_filter = view.detail_filter.clone();
+            let min_severity = view.min_severity;
             let (cursor, len) = match &mut view.screen {
                 Screen::Overview => {
                     let len = visible_pane(posture, view, view.focus).len();
                     (&mut view.selected[view.focus.index()], len)
                 }
                 Screen::Control { index, cursor } => {
-                    let len = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, detail_filter.as_ref()).len();
+                    let narrow = Narrow { filter: detail_filter.as_ref(), min_severity };
+                    let len = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, narrow).len();
                     (cursor, len)
                 }
                 Screen::Resource { id, cursor } => {
@@ -182,11 +190,12 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                     let len = crate::ui::guardrail::len(posture, name);
                     (cursor, len)
                 }
+                Screen::Sources => return Vec::new(),
             };
             *cursor = moved(*cursor, len, action);
         }
         Action::Enter => {
-            if let Some(target) = target_under_cursor(view, posture) {
+            if let Some(target) = crate::ui::under_cursor(view, posture) {
                 return open(view, posture, target);
             }
         }
@@ -212,6 +221,8 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             view.message = Some("/ filters a pane or a control's resources and findings".into());
         }
         Action::Freeze => return vec![Command::ToggleFreeze],
+        Action::Command => view.command = Some(CommandLine::default()),
+        Action::Export => return vec![Command::ExportView],
         Action::Remediate => remediate(view, posture),
         Action::Workflow => triage(view, posture),
         Action::CopyLink | Action::OpenLink => match link(view, posture) {
@@ -280,11 +291,6 @@ const WORKFLOW_CHOICES: [WorkflowStatus; 4] =
 /// BatchUpdateFindings' limit on a note.
 const NOTE_MAX: usize = 512;
 
-/// The open control's detail, as its filter shows it.
-fn control_detail<'a>(posture: &'a Posture, view: &View, index: usize) -> ControlDetail<'a> {
-    ControlDetail::filtered(posture, index, ROW_WIDTH, EPOCH, view.detail_filter.as_ref())
-}
-
 /// Rows and targets do not depend on the time.
 const EPOCH: jiff::Timestamp = jiff::Timestamp::UNIX_EPOCH;
 
@@ -293,7 +299,8 @@ const EPOCH: jiff::Timestamp = jiff::Timestamp::UNIX_EPOCH;
 fn set_filter(view: &mut View, posture: &Posture, filter: Option<Filter>) {
     match &mut view.screen {
         Screen::Control { index, cursor } => {
-            let detail = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, filter.as_ref());
+            let narrow = Narrow { filter: filter.as_ref(), min_severity: view.min_severity };
+            let detail = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, narrow);
             *cursor = detail.first_target();
             view.detail_filter = filter;
         }
@@ -345,14 +352,92 @@ fn typing(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Comm
     Some(Vec::new())
 }
 
+/// Keys while the command line is open: Tab completes, Up and Down go through the history,
+/// Enter runs the line, Esc (or Backspace on an empty line) closes it.
+fn command_key(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Command>> {
+    let line = view.command.as_mut()?;
+    match key.code {
+        KeyCode::Esc => view.command = None,
+        KeyCode::Backspace if line.text.is_empty() => view.command = None,
+        KeyCode::Backspace => line.typed(None),
+        KeyCode::Tab => line.complete(),
+        KeyCode::Up => line.recall(&view.history, true),
+        KeyCode::Down => line.recall(&view.history, false),
+        KeyCode::Enter => {
+            let text = line.text.clone();
+            view.command = None;
+            command_line::remember(&mut view.history, &text);
+            return Some(match command_line::parse(&text) {
+                Ok(cmd) => run(view, posture, cmd),
+                Err(e) => {
+                    view.message = Some(e);
+                    Vec::new()
+                }
+            });
+        }
+        KeyCode::Char(c) if !c.is_control() && line.text.chars().count() < 200 => line.typed(Some(c)),
+        _ => {}
+    }
+    Some(Vec::new())
+}
+
+/// Carries out a command line. Pure, as `update` is.
+pub fn run(view: &mut View, posture: &Posture, cmd: Cmd) -> Vec<Command> {
+    match cmd {
+        Cmd::Pane(kind) => {
+            view.focus = kind;
+            view.screen = Screen::Overview;
+            view.back.clear();
+        }
+        Cmd::Severity(min) => {
+            view.min_severity = min;
+            view.message = Some(match min {
+                Some(s) => format!("findings below {} hidden (:severity all shows them)", s.as_str()),
+                None => "every finding shown".into(),
+            });
+            if let Screen::Control { index, cursor } = &mut view.screen {
+                let narrow = Narrow { filter: view.detail_filter.as_ref(), min_severity: min };
+                *cursor = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, narrow).first_target();
+            }
+        }
+        Cmd::Status(min) => {
+            view.min_status = min;
+            view.selected = [0; ControlKind::COUNT];
+            view.message = Some(match min {
+                Some(l) => format!("controls at {} or worse shown (:status all shows every one)", l.label()),
+                None => "every control shown".into(),
+            });
+        }
+        Cmd::Theme(name) => return vec![Command::SetTheme(name)],
+        Cmd::Export { format, path } => return vec![Command::Export { format, path }],
+        Cmd::Freeze => return vec![Command::ToggleFreeze],
+        Cmd::Refresh => return update(view, posture, Action::Refresh),
+        Cmd::Sources => {
+            if view.screen != Screen::Sources {
+                view.back.push(view.screen.clone());
+                view.screen = Screen::Sources;
+            }
+        }
+        Cmd::Help => {
+            view.help = true;
+            view.help_scroll = 0;
+        }
+        Cmd::Quit => return update(view, posture, Action::Quit),
+    }
+    Vec::new()
+}
+
 /// Keys while a dialog is open or a filter is typed: they take every key (`None` otherwise).
 /// In a confirmation Cancel has the focus; only `y`, or Enter on Confirm, makes the write.
 pub fn update_key(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Command>> {
     if key.kind == KeyEventKind::Release {
-        return (view.dialog.is_some() || view.typing.is_some()).then(Vec::new);
+        return (view.dialog.is_some() || view.typing.is_some() || view.command.is_some()).then(Vec::new);
     }
     if view.typing.is_some() {
         return typing(view, posture, key);
+    }
+    if view.command.is_some() {
+        return command_key(view, posture, key);
     }
     let dialog = view.dialog.as_mut()?;
     if key.kind == KeyEventKind::Release {
@@ -427,6 +512,36 @@ fn moved(cursor: usize, len: usize, action: Action) -> usize {
     .min(last)
 }
 
+/// What the report says it is about, from what the header shows.
+fn report_subject(banner: &crate::ui::Banner) -> crate::report::Subject {
+    match banner {
+        crate::ui::Banner::Demo { .. } => crate::report::Subject { demo: true, ..Default::default() },
+        crate::ui::Banner::Live { profile, region, account } => crate::report::Subject {
+            account: account.clone(),
+            region: Some(region.clone()),
+            profile: profile.clone(),
+            demo: false,
+        },
+    }
+}
+
+/// `vigil-posture-20261129T201500Z.csv`, in the working directory.
+fn export_name(what: &str, extension: &str, now: jiff::Timestamp) -> PathBuf {
+    PathBuf::from(format!("vigil-{what}-{}.{extension}", now.strftime("%Y%m%dT%H%M%SZ")))
+}
+
+/// Writes an export; the flash line's text says where, or why not.
+fn write_export(path: &std::path::Path, text: &str) -> String {
+    match std::fs::write(path, text) {
+        Ok(()) => {
+            let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            tracing::info!(path = %shown.display(), "exported");
+            format!("exported to {}", shown.display())
+        }
+        Err(e) => format!("could not write {}: {e}", path.display()),
+    }
+}
+
 /// How the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -483,6 +598,7 @@ impl App {
         let mut sources_open = true;
 
         loop {
+            self.view.now = (self.clock)();
             let now = tokio::time::Instant::now();
             let due = last_draw.map_or(now, |t| t + FRAME);
             if dirty && now >= due {
@@ -573,6 +689,28 @@ impl App {
                     self.view.message = Some("frozen: updates wait until f".into());
                 }
             },
+            Command::SetTheme(spec) => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                match Theme::load(&spec, no_color) {
+                    Ok(theme) => {
+                        self.theme = theme;
+                        self.view.message = Some(format!("theme {spec}"));
+                    }
+                    Err(e) => self.view.message = Some(e.to_string()),
+                }
+            }
+            Command::Export { format, path } => {
+                let now = (self.clock)();
+                let text = crate::report::render(format, &self.posture, &report_subject(&self.view.banner), now);
+                let path = path.unwrap_or_else(|| export_name("posture", format.extension(), now));
+                self.view.message = Some(write_export(&path, &text));
+            }
+            Command::ExportView => {
+                let now = (self.clock)();
+                let ctx = RenderContext { theme: &self.theme, keymap: &self.keymap, now };
+                let text = crate::ui::export::view_text(&self.posture, &self.view, &ctx);
+                self.view.message = Some(write_export(&export_name("view", "txt", now), &text));
+            }
             Command::Open(url) => match crate::terminal::open_with_system(&url) {
                 Ok(()) => {}
                 Err(e) => self.view.message = Some(format!("{e}; the link: {url}")),

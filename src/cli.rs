@@ -178,12 +178,7 @@ pub struct WriteArgs {
     pub audit_log: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Json,
-    Markdown,
-    Csv,
-}
+pub use crate::report::Format;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {

@@ -6,145 +6,59 @@ use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-/// What a key asks for. `update` turns actions into view changes and commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Quit,
-    NextPane,
-    PrevPane,
-    Preventive,
-    Detective,
-    Corrective,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    Enter,
-    Back,
-    Help,
-    Refresh,
-    Remediate,
-    Workflow,
-    CopyLink,
-    OpenLink,
-    Freeze,
-    Filter,
+/// The actions, one row each: the name in the config file, what the help says, the default keys.
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $about:literal, [$($key:literal),*];)+) => {
+        crate::enums::named_enum! {
+            /// What a key asks for. `update` turns actions into view changes and commands.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub enum Action {
+                $($variant => $name),+
+            }
+        }
+
+        impl Action {
+            /// What the help overlay says it does.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $about),+
+                }
+            }
+
+            fn default_keys(self) -> &'static [&'static str] {
+                match self {
+                    $(Action::$variant => &[$($key),*]),+
+                }
+            }
+        }
+    };
 }
 
-impl Action {
-    pub const ALL: [Action; 22] = [
-        Action::Quit,
-        Action::NextPane,
-        Action::PrevPane,
-        Action::Preventive,
-        Action::Detective,
-        Action::Corrective,
-        Action::Up,
-        Action::Down,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Top,
-        Action::Bottom,
-        Action::Enter,
-        Action::Back,
-        Action::Help,
-        Action::Refresh,
-        Action::Remediate,
-        Action::Workflow,
-        Action::CopyLink,
-        Action::OpenLink,
-        Action::Freeze,
-        Action::Filter,
-    ];
-
-    /// The name used in the config file.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::NextPane => "next_pane",
-            Action::PrevPane => "prev_pane",
-            Action::Preventive => "preventive",
-            Action::Detective => "detective",
-            Action::Corrective => "corrective",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::Enter => "enter",
-            Action::Back => "back",
-            Action::Help => "help",
-            Action::Refresh => "refresh",
-            Action::Remediate => "remediate",
-            Action::Workflow => "workflow",
-            Action::CopyLink => "copy_link",
-            Action::OpenLink => "open_link",
-            Action::Freeze => "freeze",
-            Action::Filter => "filter",
-        }
-    }
-
-    /// What the help overlay says it does.
-    pub fn description(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::NextPane => "next pane",
-            Action::PrevPane => "previous pane",
-            Action::Preventive => "preventive pane",
-            Action::Detective => "detective pane",
-            Action::Corrective => "corrective pane",
-            Action::Up => "move up",
-            Action::Down => "move down",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Top => "first row",
-            Action::Bottom => "last row",
-            Action::Enter => "drill in",
-            Action::Back => "go back, close help",
-            Action::Help => "this help",
-            Action::Refresh => "refresh / read this view again",
-            Action::Remediate => "start remediation (--write)",
-            Action::Workflow => "set finding workflow (--write)",
-            Action::CopyLink => "copy the console link",
-            Action::OpenLink => "open the console link",
-            Action::Freeze => "freeze / resume updates",
-            Action::Filter => "filter the pane (~regex, !not)",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
-    }
-
-    fn default_keys(self) -> &'static [&'static str] {
-        match self {
-            Action::Quit => &["q", "ctrl-c"],
-            Action::NextPane => &["tab"],
-            Action::PrevPane => &["shift-tab"],
-            Action::Preventive => &["1"],
-            Action::Detective => &["2"],
-            Action::Corrective => &["3"],
-            Action::Up => &["k", "up"],
-            Action::Down => &["j", "down"],
-            Action::PageUp => &["pageup", "ctrl-u"],
-            Action::PageDown => &["pagedown", "ctrl-d"],
-            Action::Top => &["g", "home"],
-            Action::Bottom => &["G", "end"],
-            Action::Enter => &["enter", "l", "right"],
-            Action::Back => &["esc", "h", "left"],
-            Action::Help => &["?"],
-            Action::Refresh => &["r"],
-            Action::Remediate => &["x"],
-            Action::Workflow => &["w"],
-            Action::CopyLink => &["y"],
-            Action::OpenLink => &["o"],
-            Action::Freeze => &["f"],
-            Action::Filter => &["/"],
-        }
-    }
+actions! {
+    Quit => "quit", "quit", ["q", "ctrl-c"];
+    NextPane => "next_pane", "next pane", ["tab"];
+    PrevPane => "prev_pane", "previous pane", ["shift-tab"];
+    Preventive => "preventive", "preventive pane", ["1"];
+    Detective => "detective", "detective pane", ["2"];
+    Corrective => "corrective", "corrective pane", ["3"];
+    Up => "up", "move up", ["k", "up"];
+    Down => "down", "move down", ["j", "down"];
+    PageUp => "page_up", "page up", ["pageup", "ctrl-u"];
+    PageDown => "page_down", "page down", ["pagedown", "ctrl-d"];
+    Top => "top", "first row", ["g", "home"];
+    Bottom => "bottom", "last row", ["G", "end"];
+    Enter => "enter", "drill in", ["enter", "l", "right"];
+    Back => "back", "go back, close help", ["esc", "h", "left"];
+    Help => "help", "this help", ["?"];
+    Refresh => "refresh", "refresh / read this view again", ["r"];
+    Remediate => "remediate", "start remediation (--write)", ["x"];
+    Workflow => "workflow", "set finding workflow (--write)", ["w"];
+    CopyLink => "copy_link", "copy the console link", ["y"];
+    OpenLink => "open_link", "open the console link", ["o"];
+    Freeze => "freeze", "freeze / resume updates", ["f"];
+    Filter => "filter", "filter the pane (~regex, !not)", ["/"];
+    Command => "command", "command line (Tab completes)", [":"];
+    Export => "export", "export this view to a file", ["e"];
 }
 
 /// A key with its modifiers, as written in the config: `q`, `G`, `ctrl-c`, `shift-tab`, `f5`.

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
+mod enums;
 pub mod glob;
 pub mod keymap;
 pub mod links;

@@ -14,6 +14,34 @@ use crate::text::clean;
 /// list what they could not read, controls what they lack, rules say `evaluation_failing`.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// The report's formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Markdown,
+    Csv,
+}
+
+impl Format {
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Markdown => "md",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+/// The report in `format`, as `vigil report` prints it.
+pub fn render(format: Format, posture: &Posture, subject: &Subject, now: Timestamp) -> String {
+    match format {
+        Format::Json => format!("{:#}\n", json(posture, subject, now)),
+        Format::Markdown => markdown(posture, subject, now),
+        Format::Csv => csv(posture, subject, now),
+    }
+}
+
 /// What the report is about.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Subject {

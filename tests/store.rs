@@ -330,9 +330,18 @@ fn progress_and_retries_show_in_health_without_touching_data() {
     let mut p = posture();
     p.apply(fx.event(SourceKind::SecurityHub, 0, Payload::Progress { pages: 3, items: 300, rate: Some(2.5) }));
     assert_eq!(p.source(SourceKind::SecurityHub).health, Health::Loading { pages: 3, items: 300, rate: Some(2.5) });
-    p.apply(fx.event(SourceKind::SecurityHub, 1, Payload::Retrying { attempt: 2, reason: "throttled".into() }));
+    let throttled = SourceError::Throttled { operation: "GetFindings".into() };
+    p.apply(fx.event(SourceKind::SecurityHub, 1, Payload::Retrying { attempt: 2, error: throttled }));
     assert_eq!(p.source(SourceKind::SecurityHub).health.name(), "retrying");
+    p.apply(fx.event(SourceKind::SecurityHub, 2, Payload::Progress { pages: 5, items: 500, rate: None }));
     assert!(p.is_empty());
+    let state = p.source(SourceKind::SecurityHub);
+    assert_eq!(state.loading_since, Some(fx.at(0)), "the load began with its first progress");
+    let counts = state.counts;
+    assert_eq!((counts.retries, counts.throttles, counts.load_calls, counts.updates), (1, 1, 5, 0));
+    p.apply(fx.replace(SourceKind::SecurityHub, 3, Dataset::default()));
+    let state = p.source(SourceKind::SecurityHub);
+    assert_eq!((state.loading_since, state.counts.updates), (None, 1), "the load ended");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{FailOn, Format, ReportArgs, Settings};
+use crate::cli::{FailOn, ReportArgs, Settings};
 use crate::model::{StatusLevel, Timestamp};
 use crate::policy::Suite;
 use crate::report::{self, Subject};
@@ -100,11 +100,7 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Cl
         return Ok(ExitCode::from(2));
     }
     let now = clock();
-    let text = match args.format {
-        Format::Json => format!("{:#}\n", report::json(&posture, &subject, now)),
-        Format::Markdown => report::markdown(&posture, &subject, now),
-        Format::Csv => report::csv(&posture, &subject, now),
-    };
+    let text = report::render(args.format, &posture, &subject, now);
     out.write_all(text.as_bytes())?;
     out.flush()?;
     if report::any_source_failed(&posture) {

@@ -10,34 +10,19 @@ use super::{
     RemediationExecution, Timestamp,
 };
 
-/// The services vigil reads, each one source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SourceKind {
-    Config,
-    SecurityHub,
-    CloudWatch,
-    /// Offline guardrail (policy) tests.
-    Guardrails,
+crate::enums::named_enum! {
+    /// The services vigil reads, each one source; the names are the reports' and the header's.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum SourceKind {
+        Config => "config",
+        SecurityHub => "securityhub",
+        CloudWatch => "cloudwatch",
+        /// Offline guardrail (policy) tests.
+        Guardrails => "guardrails",
+    }
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 4] = [Self::Config, Self::SecurityHub, Self::CloudWatch, Self::Guardrails];
-    pub const COUNT: usize = 4;
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The name used in reports and the header.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Config => "config",
-            Self::SecurityHub => "securityhub",
-            Self::CloudWatch => "cloudwatch",
-            Self::Guardrails => "guardrails",
-        }
-    }
-
     /// The parts it reads.
     pub fn parts(self) -> &'static [Part] {
         match self {
@@ -177,7 +162,7 @@ pub enum Payload {
     /// limit paces it.
     Progress { pages: u32, items: u64, rate: Option<f32> },
     /// A call failed and is being retried.
-    Retrying { attempt: u32, reason: String },
+    Retrying { attempt: u32, error: SourceError },
 }
 
 /// Why a source could not fetch.

@@ -24,35 +24,23 @@ pub use status::{FailCount, Status, StatusLevel, Verdict};
 /// both converted into this one type before they are compared.
 pub type Timestamp = jiff::Timestamp;
 
-/// The three kinds of control, which are also the three panes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ControlKind {
-    Preventive,
-    Detective,
-    Corrective,
+crate::enums::named_enum! {
+    /// The three kinds of control, which are also the three panes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum ControlKind {
+        Preventive => "preventive",
+        Detective => "detective",
+        Corrective => "corrective",
+    }
 }
 
 impl ControlKind {
-    pub const ALL: [ControlKind; 3] = [Self::Preventive, Self::Detective, Self::Corrective];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
     pub fn title(self) -> &'static str {
         match self {
             Self::Preventive => "Preventive",
             Self::Detective => "Detective",
             Self::Corrective => "Corrective",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Preventive => "preventive",
-            Self::Detective => "detective",
-            Self::Corrective => "corrective",
         }
     }
 }

@@ -53,6 +53,24 @@ pub struct SourceState {
     pub last_error: Option<(Timestamp, SourceError)>,
     /// Items the source could not use (malformed), in the data held.
     pub skipped: u64,
+    pub counts: SourceCounts,
+    /// When the load under way reported its first progress (until data arrives).
+    pub loading_since: Option<Timestamp>,
+}
+
+/// What a source has done since vigil started, for `:sources`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourceCounts {
+    /// Data sets received (full or changes).
+    pub updates: u64,
+    /// Polls that ended in an error.
+    pub errors: u64,
+    /// Calls retried after a failure.
+    pub retries: u64,
+    /// Throttled calls: retried or failed.
+    pub throttles: u64,
+    /// Calls the first load took, as its progress reported them.
+    pub load_calls: u64,
 }
 
 impl SourceState {
@@ -66,6 +84,8 @@ impl SourceState {
             last_replace: None,
             last_error: None,
             skipped: 0,
+            counts: SourceCounts::default(),
+            loading_since: None,
         }
     }
 

@@ -13,7 +13,7 @@ mod status;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
-pub use health::{Health, PartState, SourceState};
+pub use health::{Health, PartState, SourceCounts, SourceState};
 pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence};
 pub use lookups::{SectionState, WriteRecord};
 pub use status::{PaneSummary, REMEDIATION_SLOW};
@@ -140,6 +140,10 @@ impl Posture {
         }
         match event.result {
             Err(error) => {
+                state.counts.errors += 1;
+                if matches!(error, crate::model::SourceError::Throttled { .. }) {
+                    state.counts.throttles += 1;
+                }
                 if newest {
                     state.health = Health::Error(error.clone());
                     state.last_error = Some((at, error));
@@ -150,13 +154,19 @@ impl Posture {
                 self.sweep(&seen, started_at);
             }
             Ok(Payload::Progress { pages, items, rate }) => {
+                state.counts.load_calls = state.counts.load_calls.max(u64::from(pages));
+                state.loading_since.get_or_insert(at);
                 if newest {
                     state.health = Health::Loading { pages, items, rate };
                 }
             }
-            Ok(Payload::Retrying { attempt, reason }) => {
+            Ok(Payload::Retrying { attempt, error }) => {
+                state.counts.retries += 1;
+                if matches!(error, crate::model::SourceError::Throttled { .. }) {
+                    state.counts.throttles += 1;
+                }
                 if newest {
-                    state.health = Health::Retrying { attempt, reason };
+                    state.health = Health::Retrying { attempt, reason: error.to_string() };
                 }
             }
             Ok(Payload::Replace(data)) => {
@@ -195,6 +205,8 @@ impl Posture {
 
     fn mark_ok(&mut self, kind: SourceKind, at: Timestamp, newest: bool) {
         let state = &mut self.sources[kind.index()];
+        state.counts.updates += 1;
+        state.loading_since = None;
         state.last_ok = Some(state.last_ok.map_or(at, |last| last.max(at)));
         if newest {
             state.health = Health::Ok;

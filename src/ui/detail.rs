@@ -27,6 +27,16 @@ pub struct ControlDetail<'a> {
     findings: usize,
     /// With a `/` filter: the failing resources and findings it keeps, in the list's order.
     kept: Option<Kept>,
+    /// `:severity`: findings below it are hidden (the list keeps its first `findings`, the most
+    /// severe).
+    min_severity: Option<Severity>,
+}
+
+/// What narrows a control's lists: the `/` filter and `:severity`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Narrow<'f> {
+    pub filter: Option<&'f Filter>,
+    pub min_severity: Option<Severity>,
 }
 
 /// What a filter keeps of a control's lists.
@@ -45,16 +55,18 @@ impl<'a> ControlDetail<'a> {
 
     /// The detail as it reads at `now` (how long a resource has been due).
     pub fn at(posture: &'a Posture, index: usize, width: usize, now: Timestamp) -> Self {
-        Self::filtered(posture, index, width, now, None)
+        Self::filtered(posture, index, width, now, Narrow::default())
     }
 
     /// With the failing resources and findings a `/` filter keeps (matched on a resource's type
     /// and id; a finding's title, id and resources). Without one, nothing is copied: the lists
-    /// are read for the rows on screen only.
-    pub fn filtered(posture: &'a Posture, index: usize, width: usize, now: Timestamp, filter: Option<&Filter>) -> Self {
+    /// are read for the rows on screen only. `:severity` keeps the most severe findings, which
+    /// come first.
+    pub fn filtered(posture: &'a Posture, index: usize, width: usize, now: Timestamp, narrow: Narrow) -> Self {
         let acc = posture.evidence(index);
         let (head, head_targets) = evidence_rows(posture, index, width, now);
-        let kept = filter.map(|f| Kept {
+        let severe_enough = |s: Severity| narrow.min_severity.is_none_or(|min| s >= min);
+        let kept = narrow.filter.map(|f| Kept {
             resources: acc
                 .failing
                 .iter()
@@ -64,6 +76,7 @@ impl<'a> ControlDetail<'a> {
             findings: acc
                 .findings
                 .iter()
+                .take_while(|(s, _)| severe_enough(s.0))
                 .map(|(_, id)| id)
                 .filter(|id| match posture.finding(id) {
                     Some(x) => {
@@ -77,14 +90,26 @@ impl<'a> ControlDetail<'a> {
         });
         let (resources, findings) = match &kept {
             Some(k) => (k.resources.len(), k.findings.len()),
+            None if narrow.min_severity.is_some() => {
+                (acc.failing.len(), acc.findings.iter().take_while(|(s, _)| severe_enough(s.0)).count())
+            }
             None => (acc.failing.len(), acc.findings.len()),
         };
-        ControlDetail { posture, index, head, head_targets, resources, findings, kept }
+        let min_severity = narrow.min_severity;
+        ControlDetail { posture, index, head, head_targets, resources, findings, kept, min_severity }
     }
 
     /// `(3 of 41)` with a filter, `(41)` without.
     fn counted(&self, shown: usize, all: usize) -> String {
         if self.kept.is_some() { format!("({shown} of {all})") } else { format!("({shown})") }
+    }
+
+    /// The findings heading's count: `(3 of 41, HIGH and above)` under `:severity`.
+    fn findings_counted(&self, all: usize) -> String {
+        match self.min_severity {
+            Some(min) => format!("({} of {all}, {} and above)", self.findings, min.as_str()),
+            _ => self.counted(self.findings, all),
+        }
     }
 
     fn resources_start(&self) -> usize {
@@ -180,10 +205,10 @@ impl<'a> ControlDetail<'a> {
                 }
                 row += take;
             } else if row == self.findings_start() - 1 {
-                let text = if self.findings == 0 && self.kept.is_none() {
+                let text = if self.findings == 0 && self.kept.is_none() && self.min_severity.is_none() {
                     "Findings: none".to_string()
                 } else {
-                    format!("Findings {}", self.counted(self.findings, acc.findings.len()))
+                    format!("Findings {}", self.findings_counted(acc.findings.len()))
                 };
                 out.push(heading(text));
                 row += 1;
@@ -584,12 +609,12 @@ pub fn render_control(
     posture: &Posture,
     index: usize,
     cursor: Option<usize>,
-    filter: Option<&Filter>,
+    narrow: Narrow,
     theme: &Theme,
     now: Timestamp,
 ) {
     let inner_width = area.width.saturating_sub(2) as usize;
-    let detail = ControlDetail::filtered(posture, index, inner_width, now, filter);
+    let detail = ControlDetail::filtered(posture, index, inner_width, now, narrow);
     let height = area.height.saturating_sub(2) as usize;
     let start = window_start(detail.len(), cursor.unwrap_or(0), height);
     let rows = detail.rows(start, height, inner_width);

@@ -2,6 +2,7 @@
 //! leading `!` to keep what does not match. Pure: the view holds it, the panes and `update`
 //! read the same filtered list.
 
+use super::command_line::at_or_past;
 use std::fmt;
 
 use super::view::View;
@@ -73,13 +74,15 @@ fn control_text(posture: &Posture, index: usize) -> String {
     format!("{} {}", c.id, c.title)
 }
 
-/// The controls a pane shows: all of them, or those its filter keeps.
+/// The controls a pane shows: all of them, or those its filter and `:status` keep.
 pub fn visible_pane(posture: &Posture, view: &View, kind: ControlKind) -> Vec<usize> {
-    let all = posture.pane(kind);
-    match &view.filters[kind.index()] {
-        Some(f) => all.into_iter().filter(|&i| f.matches(&control_text(posture, i))).collect(),
-        None => all,
-    }
+    let filter = view.filters[kind.index()].as_ref();
+    posture
+        .pane(kind)
+        .into_iter()
+        .filter(|&i| filter.is_none_or(|f| f.matches(&control_text(posture, i))))
+        .filter(|&i| view.min_status.is_none_or(|min| at_or_past(posture.control_status(i, view.now).level(), min)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,15 +5,29 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::command_line::COMMANDS;
 use super::text::fit;
 use crate::keymap::{Action, Keymap};
 use crate::model::StatusLevel;
 use crate::theme::{Theme, Token};
 
-/// The legend's rows below the keys (a blank line, the symbols, two explanations).
-const LEGEND_ROWS: usize = 4;
+/// What the words and numbers on screen mean, for a newcomer.
+const TERMS: [(&str, &str); 11] = [
+    ("Posture 71%", "controls at PASS over controls with data (UNKNOWN ones are not counted)"),
+    ("P 56% D 78% C 83%", "the same score for the Preventive, Detective and Corrective panes"),
+    ("Fail 3 / —", "failing resources; — means nothing counted (no data, or not a count)"),
+    ("0", "counted, and none failing"),
+    ("(2 items)", "a resource failing through several rules or findings"),
+    ("config·hub·tests", "Evidence: Config rules, Security Hub, CloudWatch metrics, guardrail tests"),
+    ("quiet", "Activity: no alarm firing, no open finding, the metric flat"),
+    ("2 firing · 3 open", "alarms in ALARM, active findings on the control"),
+    ("auto · 1 due", "Remediation: automatic or manual; resources waiting to be fixed"),
+    ("n in 27 points", "a metric's sum over the points held, and how many"),
+    ("ok 5s · loading", "a source's health and the age of its data; :sources tells more"),
+];
 
-pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
+/// The help's lines: keys, commands, symbols and terms. `two_columns` puts the keys side by side.
+fn lines<'a>(keymap: &Keymap, theme: &Theme, two_columns: bool) -> Vec<Line<'a>> {
     let mut lines: Vec<Line> = Vec::new();
     let entry = |action: Action, keys_width: usize, text_width: usize| {
         let keys: Vec<String> = keymap.keys_for(action).iter().map(ToString::to_string).collect();
@@ -22,8 +36,8 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
             Span::styled(fit(action.description(), text_width), theme.style(Token::Text)),
         ]
     };
-    // One column when every key fits on the screen, else two (80x24 shows them all).
-    let two_columns = Action::ALL.len() + LEGEND_ROWS + 2 > area.height as usize && area.width >= 78;
+    let heading = |text: &str| Line::from(Span::styled(format!(" {text}"), theme.style(Token::Title)));
+    lines.push(heading("Keys"));
     if two_columns {
         let half = Action::ALL.len().div_ceil(2);
         // The left column as wide as its longest description; the right one takes the rest.
@@ -42,6 +56,7 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
         }
     }
     lines.push(Line::from(""));
+    lines.push(heading("Symbols"));
     let mut legend = vec![Span::raw(" ")];
     for level in StatusLevel::ALL {
         legend.push(Span::styled(
@@ -50,21 +65,61 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
         ));
     }
     lines.push(Line::from(legend));
-    lines.push(Line::from(Span::styled(
+    for text in [
         " FAIL n: distinct failing resources; n+: at least n (count capped)",
-        theme.style(Token::Muted),
-    )));
-    lines.push(Line::from(Span::styled(
         " STALE: data older than three poll intervals of its source",
-        theme.style(Token::Muted),
-    )));
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = if two_columns { 80 } else { 72 }.min(area.width);
+    ] {
+        lines.push(Line::from(Span::styled(text, theme.style(Token::Muted))));
+    }
+    lines.push(Line::from(""));
+    lines.push(heading("Terms"));
+    for (term, meaning) in TERMS {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {}", fit(term, 19)), theme.style(Token::Key)),
+            Span::styled(meaning, theme.style(Token::Text)),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(heading("Commands (:)"));
+    for spec in &COMMANDS {
+        let usage =
+            if spec.args.is_empty() { format!(":{}", spec.name) } else { format!(":{} {}", spec.name, spec.args) };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {}", fit(&usage, 45)), theme.style(Token::Key)),
+            Span::styled(spec.about, theme.style(Token::Text)),
+        ]));
+    }
+    lines
+}
+
+/// The most rows the help has (keys in one column), for scrolling.
+pub fn max_len() -> usize {
+    let theme = Theme::built_in("dark").expect("built in");
+    lines(&Keymap::default(), &theme, false).len()
+}
+
+/// Two columns of keys where one would not leave room for the rest (80x24 shows every key).
+fn two_columns(area: Rect) -> bool {
+    Action::ALL.len() + 2 > (area.height as usize).saturating_sub(8) && area.width >= 78
+}
+
+pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme, scroll: usize) {
+    let two_columns = two_columns(area);
+    let lines = lines(keymap, theme, two_columns);
+    let total = lines.len();
+    let height = (total as u16 + 2).min(area.height);
+    let inner = height.saturating_sub(2) as usize;
+    let scroll = scroll.min(total.saturating_sub(inner));
+    let width = 80.min(area.width);
     let [v] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
     let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(v);
     frame.render_widget(Clear, popup);
+    let more =
+        if scroll + inner < total { format!(" ↓ {} more (j, PgDn) ", total - scroll - inner) } else { String::new() };
     let block = Block::bordered()
         .border_style(theme.style(Token::Title))
-        .title(Line::from(Span::styled(" Help — Esc or ? to close ", theme.style(Token::Title))));
-    frame.render_widget(Paragraph::new(lines).block(block).style(theme.style(Token::Text)), popup);
+        .title(Line::from(Span::styled(" Help — Esc or ? to close ", theme.style(Token::Title))))
+        .title_bottom(Line::from(Span::styled(more, theme.style(Token::Key))).right_aligned());
+    let paragraph = Paragraph::new(lines).block(block).style(theme.style(Token::Text)).scroll((scroll as u16, 0));
+    frame.render_widget(paragraph, popup);
 }

@@ -2,6 +2,8 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
+use crate::model::ControlKind;
+
 /// At this width and more, the three panes stand side by side; below it they are tabs.
 pub const WIDE: u16 = 120;
 
@@ -15,8 +17,21 @@ pub struct Areas {
     pub status: Rect,
 }
 
-/// Splits the screen. `pane_rows` is the number of controls in the longest pane shown.
-pub fn overview(area: Rect, pane_rows: usize) -> Areas {
+/// The panes' height as they would like it: with titles wrapped whole, or one line a control.
+#[derive(Debug, Clone, Copy)]
+pub struct PaneHeight {
+    pub wrapped: usize,
+    pub single: usize,
+}
+
+/// Where the panes' table is drawn as tabs or side by side, for a screen `width` wide.
+pub fn pane_width(width: u16) -> u16 {
+    if width >= WIDE { width / ControlKind::COUNT as u16 } else { width }
+}
+
+/// Splits the screen. The panes take the height their rows need, titles wrapped where that
+/// leaves the detail a third of the body, else one line a control.
+pub fn overview(area: Rect, wanted: PaneHeight) -> Areas {
     let wide = area.width >= WIDE;
     let [header, body, status] =
         Layout::vertical([Constraint::Length(2), Constraint::Min(0), Constraint::Length(1)]).areas(area);
@@ -26,11 +41,16 @@ pub fn overview(area: Rect, pane_rows: usize) -> Areas {
         let [tabs, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(body);
         (Some(tabs), rest)
     };
-    // Table rows plus borders and the column header; the detail keeps at least a third.
-    let wanted = pane_rows as u16 + 3;
-    let table_height = wanted.min(body.height.saturating_sub(body.height / 3).max(5)).min(body.height);
+    // The detail keeps at least a third.
+    let limit = body.height.saturating_sub(body.height / 3).max(5);
+    let wanted = if wanted.wrapped <= limit as usize { wanted.wrapped } else { wanted.single };
+    let table_height = (wanted.min(u16::MAX as usize) as u16).min(limit).min(body.height);
     let [table, detail] = Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)]).areas(body);
-    let panes = if wide { Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(table).to_vec() } else { vec![table] };
+    let panes = if wide {
+        Layout::horizontal([Constraint::Ratio(1, ControlKind::COUNT as u32); ControlKind::COUNT]).split(table).to_vec()
+    } else {
+        vec![table]
+    };
     Areas { header, tabs, panes, detail, status }
 }
 

@@ -1,16 +1,19 @@
 //! Rendering: a pure function of the store, the view, the theme and the time.
 
+pub mod command_line;
 pub mod detail;
 pub mod dialog;
+pub mod export;
 pub mod filter;
 pub mod finding;
 pub mod guardrail;
 mod header;
-mod help;
+pub mod help;
 pub mod layout;
 pub mod list;
 mod panes;
 pub mod resource;
+mod sources;
 mod status_line;
 pub mod text;
 mod view;
@@ -49,42 +52,60 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
         Screen::Control { index, cursor } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
-            detail::render_control(
-                frame,
-                body,
-                posture,
-                *index,
-                Some(*cursor),
-                view.detail_filter.as_ref(),
-                theme,
-                ctx.now,
-            );
-            status_line::render(frame, status, view, ctx.keymap, theme);
+            let narrow = detail::Narrow { filter: view.detail_filter.as_ref(), min_severity: view.min_severity };
+            detail::render_control(frame, body, posture, *index, Some(*cursor), narrow, theme, ctx.now);
+            status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
         Screen::Resource { id, cursor } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
             resource::render(frame, body, posture, id, *cursor, view.write, theme, ctx.now);
-            status_line::render(frame, status, view, ctx.keymap, theme);
+            status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
         Screen::Finding { id, cursor } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
             finding::render(frame, body, posture, id, *cursor, view.write, theme, ctx.now);
-            status_line::render(frame, status, view, ctx.keymap, theme);
+            status_line::render(frame, status, view, posture, ctx.keymap, theme);
+        }
+        Screen::Sources => {
+            let (header, body, status) = layout::full(area);
+            header::render(frame, header, posture, view, theme, ctx.now);
+            sources::render(frame, body, posture, theme, ctx.now);
+            status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
         Screen::Guardrail { name, cursor } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
             guardrail::render(frame, body, posture, name, *cursor, theme);
-            status_line::render(frame, status, view, ctx.keymap, theme);
+            status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
     }
     if let Some(d) = &view.dialog {
         dialog::render(frame, area, posture, d, theme);
     }
     if view.help {
-        help::render(frame, area, ctx.keymap, theme);
+        help::render(frame, area, ctx.keymap, theme, view.help_scroll);
+    }
+}
+
+/// Where Enter on the cursor row leads, on any screen.
+pub fn under_cursor(view: &View, posture: &Posture) -> Option<list::Target> {
+    // Row counts and targets depend neither on the width nor on the time.
+    const WIDTH: usize = 80;
+    match &view.screen {
+        Screen::Overview => {
+            let list = filter::visible_pane(posture, view, view.focus);
+            list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1)))
+                .map(|&i| list::Target::Control(i))
+        }
+        Screen::Control { index, cursor } => {
+            let narrow = detail::Narrow { filter: view.detail_filter.as_ref(), min_severity: view.min_severity };
+            detail::ControlDetail::filtered(posture, *index, WIDTH, Timestamp::UNIX_EPOCH, narrow).target(*cursor)
+        }
+        Screen::Resource { id, cursor } => resource::ResourceView::outline(posture, id, view.write).target(*cursor),
+        Screen::Finding { id, cursor } => finding::FindingView::new(posture, id, WIDTH, view.write).target(*cursor),
+        Screen::Guardrail { .. } | Screen::Sources => None,
     }
 }
 
@@ -112,9 +133,17 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
     let theme = ctx.theme;
     let wide = area.width >= layout::WIDE;
     let shown: Vec<ControlKind> = if wide { ControlKind::ALL.to_vec() } else { vec![view.focus] };
-    let rows = shown.iter().map(|k| posture.pane(*k).len()).max().unwrap_or(0);
     let lists: Vec<Vec<usize>> = ControlKind::ALL.iter().map(|k| filter::visible_pane(posture, view, *k)).collect();
-    let areas = layout::overview(area, rows);
+    let pane_width = layout::pane_width(area.width);
+    let wanted = layout::PaneHeight {
+        wrapped: shown
+            .iter()
+            .map(|k| panes::height_needed(posture, *k, &lists[k.index()], pane_width, ctx.now))
+            .max()
+            .unwrap_or(3),
+        single: shown.iter().map(|k| lists[k.index()].len()).max().unwrap_or(0) + 3,
+    };
+    let areas = layout::overview(area, wanted);
     header::render(frame, areas.header, posture, view, theme, ctx.now);
     if let Some(tabs) = areas.tabs {
         let mut spans = Vec::new();
@@ -131,10 +160,16 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
     }
     for (kind, pane_area) in shown.iter().zip(&areas.panes) {
         let selected = view.selected[kind.index()];
-        let filter = view.filters[kind.index()].as_ref().map(|f| f.text());
+        let narrowed = narrowed(view, *kind);
         let controls = &lists[kind.index()];
-        let pane =
-            panes::PaneView { kind: *kind, selected, focused: *kind == view.focus, titled: wide, controls, filter };
+        let pane = panes::PaneView {
+            kind: *kind,
+            selected,
+            focused: *kind == view.focus,
+            titled: wide,
+            controls,
+            narrowed: narrowed.as_deref(),
+        };
         panes::render(frame, *pane_area, posture, pane, theme, ctx.now);
     }
     if posture.is_empty() {
@@ -143,22 +178,60 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
         let list = &lists[view.focus.index()];
         list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1)))
     } {
-        detail::render_control(frame, areas.detail, posture, index, None, None, theme, ctx.now);
+        let narrow = detail::Narrow { filter: None, min_severity: view.min_severity };
+        detail::render_control(frame, areas.detail, posture, index, None, narrow, theme, ctx.now);
     }
-    status_line::render(frame, areas.status, view, ctx.keymap, theme);
+    status_line::render(frame, areas.status, view, posture, ctx.keymap, theme);
 }
 
-/// The detail area before any data has arrived.
+/// What narrows a pane, for its title: `/bucket`, `≥WARN`, or both.
+fn narrowed(view: &View, kind: ControlKind) -> Option<String> {
+    let filter = view.filters[kind.index()].as_ref().map(|f| format!("/{}", f.text()));
+    let status = view.min_status.map(|l| format!("≥{}", l.label()));
+    match (filter, status) {
+        (Some(f), Some(s)) => Some(format!("{f} {s}")),
+        (f, s) => f.or(s),
+    }
+}
+
+/// The detail area before any data has arrived: what is awaited, or, when every source has
+/// failed, each one's reason.
 fn waiting(frame: &mut Frame, area: Rect, posture: &Posture, theme: &Theme) {
-    let names: Vec<&str> = posture.sources().map(|(k, _)| k.name()).collect();
-    let from = if names.is_empty() { String::new() } else { format!(" from {}", names.join(", ")) };
+    use crate::store::Health;
     let block = Block::bordered().border_style(theme.style(Token::Border));
     let inner_height = area.height.saturating_sub(2);
-    let mut lines = vec![Line::from(""); (inner_height / 2).saturating_sub(1) as usize];
-    lines.push(Line::from(Span::styled(format!("Waiting for data{from}…"), theme.style(Token::Title))));
-    lines.push(Line::from(Span::styled(
-        "Controls stay UNKNOWN (?) until their evidence arrives.",
-        theme.style(Token::Muted),
-    )));
+    let failed: Vec<(&str, String)> = posture
+        .sources()
+        .filter_map(|(k, s)| match &s.health {
+            Health::Error(e) => Some((k.name(), text::clean(&e.to_string()).into_owned())),
+            _ => None,
+        })
+        .collect();
+    let all_failed = !failed.is_empty() && failed.len() == posture.sources().count();
+    let mut lines: Vec<Line> = Vec::new();
+    if all_failed {
+        let room = area.width.saturating_sub(4) as usize;
+        let top = (inner_height as usize).saturating_sub(failed.len() + 3) / 2;
+        lines.extend(std::iter::repeat_n(Line::from(""), top));
+        lines.push(Line::from(Span::styled("No data: every source failed", theme.style(Token::Fail))));
+        lines.push(Line::from(""));
+        for (name, reason) in failed {
+            let text = text::truncate_end(&format!("{name}: {reason}"), room).into_owned();
+            lines.push(Line::from(Span::styled(text, theme.style(Token::Text))));
+        }
+        lines.push(Line::from(Span::styled(
+            "r tries again now; :sources shows every error in full.",
+            theme.style(Token::Muted),
+        )));
+    } else {
+        let names: Vec<&str> = posture.sources().map(|(k, _)| k.name()).collect();
+        let from = if names.is_empty() { String::new() } else { format!(" from {}", names.join(", ")) };
+        lines.extend(std::iter::repeat_n(Line::from(""), (inner_height / 2).saturating_sub(1) as usize));
+        lines.push(Line::from(Span::styled(format!("Waiting for data{from}…"), theme.style(Token::Title))));
+        lines.push(Line::from(Span::styled(
+            "Controls stay UNKNOWN (?) until their evidence arrives.",
+            theme.style(Token::Muted),
+        )));
+    }
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center).block(block), area);
 }

@@ -3,14 +3,31 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph};
 
+use super::command_line::CommandLine;
+use super::list::Target;
 use super::text::{clean, truncate_end, width};
 use super::view::{Screen, View};
 use crate::keymap::{Action, Keymap};
+use crate::store::Posture;
 use crate::theme::{Theme, Token};
 
-pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme: &Theme) {
+/// What Enter does on the row under the cursor, in a word (`None`: nothing).
+fn enter_word(view: &View, posture: &Posture) -> Option<&'static str> {
+    super::under_cursor(view, posture).map(|t| match t {
+        Target::Control(_) => "control",
+        Target::Resource(_) => "resource",
+        Target::Finding(_) => "finding",
+        Target::Guardrail(_) => "test",
+    })
+}
+
+pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, keymap: &Keymap, theme: &Theme) {
+    if let Some(line) = &view.command {
+        command_line(frame, area, line, theme);
+        return;
+    }
     if let Some(text) = &view.typing {
         // The filter being typed, where the user looks for it.
         let prompt = Line::from(vec![
@@ -27,43 +44,56 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme
         frame.render_widget(Paragraph::new(hints).alignment(Alignment::Right), area);
         return;
     }
-    let hints: &[(Action, &str)] = match view.screen {
-        Screen::Overview => &[
+    // Enter's word says what it opens on this row; without a target there is no Enter hint.
+    let enter = enter_word(view, posture);
+    let with_enter = |hints: &[(Action, &'static str)]| -> Vec<(Action, &'static str)> {
+        hints
+            .iter()
+            .filter_map(|&(a, w)| match a {
+                Action::Enter => enter.map(|e| (a, e)),
+                _ => Some((a, w)),
+            })
+            .collect()
+    };
+    let hints: Vec<(Action, &str)> = match view.screen {
+        Screen::Overview => with_enter(&[
             (Action::Down, "move"),
             (Action::NextPane, "pane"),
-            (Action::Enter, "open"),
+            (Action::Enter, ""),
             (Action::Filter, "filter"),
+            (Action::Command, "command"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
-        ],
-        Screen::Control { .. } => &[
+        ]),
+        Screen::Control { .. } => with_enter(&[
             (Action::Down, "move"),
-            (Action::Enter, "resource"),
+            (Action::Enter, ""),
+            (Action::Filter, "filter"),
             (Action::Back, "back"),
             (Action::Help, "help"),
-            (Action::Quit, "quit"),
-        ],
-        Screen::Resource { .. } => &[
+        ]),
+        Screen::Resource { .. } => with_enter(&[
             (Action::Down, "move"),
-            (Action::Enter, "open"),
+            (Action::Enter, ""),
             (Action::Remediate, "fix"),
             (Action::CopyLink, "link"),
             (Action::Refresh, "reload"),
             (Action::Back, "back"),
-        ],
-        Screen::Finding { .. } => &[
+        ]),
+        Screen::Finding { .. } => with_enter(&[
             (Action::Down, "move"),
-            (Action::Enter, "resource"),
+            (Action::Enter, ""),
             (Action::Workflow, "workflow"),
             (Action::CopyLink, "link"),
             (Action::Back, "back"),
-        ],
+        ]),
+        Screen::Sources => vec![(Action::Refresh, "poll now"), (Action::Back, "back"), (Action::Quit, "quit")],
         Screen::Guardrail { .. } => {
-            &[(Action::Down, "move"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")]
+            vec![(Action::Down, "move"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")]
         }
     };
     let mut right: Vec<Span> = Vec::new();
-    for (action, what) in hints {
+    for (action, what) in &hints {
         let keys = if *action == Action::Down {
             format!("{}/{}", keymap.hint(Action::Down), keymap.hint(Action::Up))
         } else {
@@ -84,4 +114,37 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, keymap: &Keymap, theme
         let left = Rect { width: width(&message) as u16, ..area };
         frame.render_widget(Paragraph::new(Span::styled(message, theme.style(Token::Title))), left);
     }
+}
+
+/// The command line being typed, with what Tab offers on the row above.
+fn command_line(frame: &mut Frame, area: Rect, line: &CommandLine, theme: &Theme) {
+    let prompt = Line::from(Span::styled(format!(" :{}▏", clean(&line.text)), theme.style(Token::Key)));
+    frame.render_widget(Block::new().style(theme.style(Token::Text)), area);
+    frame.render_widget(Paragraph::new(prompt), area);
+    let hints: Vec<Span> = [("Tab", "complete"), ("↑↓", "history"), ("Enter", "run"), ("Esc", "close")]
+        .into_iter()
+        .flat_map(|(k, what)| {
+            [
+                Span::styled(format!(" {k}"), theme.style(Token::Key)),
+                Span::styled(format!(" {what} "), theme.style(Token::Muted)),
+            ]
+        })
+        .collect();
+    let hints_width: usize = hints.iter().map(|s| width(&s.content)).sum();
+    if hints_width + width(&line.text) + 4 <= area.width as usize {
+        frame.render_widget(Paragraph::new(Line::from(hints)).alignment(Alignment::Right), area);
+    }
+    if line.offered.is_empty() || area.y == 0 {
+        return;
+    }
+    // The candidates, the chosen one in the selection's colours, on the row above.
+    let above = Rect { y: area.y - 1, ..area };
+    let mut spans = vec![Span::styled(" ", theme.style(Token::Header))];
+    for (i, candidate) in line.offered.iter().enumerate() {
+        let token = if line.chosen == Some(i) { Token::Selection } else { Token::Header };
+        spans.push(Span::styled(format!(" {} ", clean(candidate)), theme.style(token)));
+        spans.push(Span::styled(" ", theme.style(Token::Header)));
+    }
+    frame.render_widget(Block::new().style(theme.style(Token::Header)), above);
+    frame.render_widget(Paragraph::new(Line::from(spans)), above);
 }

@@ -1,6 +1,7 @@
 //! What the user is looking at: pure data that `update` changes and `render` draws.
 
-use crate::model::{ControlKind, ResourceId, Sym, Timestamp, WorkflowStatus, Write};
+use super::command_line::CommandLine;
+use crate::model::{ControlKind, ResourceId, Severity, StatusLevel, Sym, Timestamp, WorkflowStatus, Write};
 
 /// The screen in the main area.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,8 @@ pub enum Screen {
     Guardrail { name: Sym, cursor: usize },
     /// One finding in full, with its history.
     Finding { id: Sym, cursor: usize },
+    /// Every source's health in full (`:sources`).
+    Sources,
 }
 
 /// A dialog over the screen; it takes every key until it closes.
@@ -39,11 +42,13 @@ pub struct View {
     /// The pane that has the focus (and is shown when the panes are tabs).
     pub focus: ControlKind,
     /// The selected row of each pane.
-    pub selected: [usize; 3],
+    pub selected: [usize; ControlKind::COUNT],
     pub screen: Screen,
     /// Screens to return to with Esc.
     pub back: Vec<Screen>,
     pub help: bool,
+    /// The help's first row shown.
+    pub help_scroll: usize,
     /// The demo's narration, or a short message for the user.
     pub message: Option<String>,
     pub quit: bool,
@@ -53,11 +58,21 @@ pub struct View {
     /// Frozen since then: the sources' updates wait, none is lost.
     pub frozen: Option<Frozen>,
     /// Each pane's `/` filter.
-    pub filters: [Option<super::filter::Filter>; 3],
+    pub filters: [Option<super::filter::Filter>; ControlKind::COUNT],
     /// The `/` filter of the open control's failing resources and findings.
     pub detail_filter: Option<super::filter::Filter>,
     /// A filter being typed: for the control on screen, else the pane with the focus.
     pub typing: Option<String>,
+    /// The `:` command line, while it is open.
+    pub command: Option<CommandLine>,
+    /// The command lines entered, the newest last.
+    pub history: Vec<String>,
+    /// `:severity`: findings below it are hidden.
+    pub min_severity: Option<Severity>,
+    /// `:status`: only controls at this status or worse are shown.
+    pub min_status: Option<StatusLevel>,
+    /// The time `update` judges statuses at (`:status`); the loop keeps it current.
+    pub now: Timestamp,
 }
 
 /// A frozen view: since when, and how many updates wait.
@@ -72,18 +87,24 @@ impl View {
         View {
             banner,
             focus: ControlKind::Preventive,
-            selected: [0; 3],
+            selected: [0; ControlKind::COUNT],
             screen: Screen::Overview,
             back: Vec::new(),
             help: false,
+            help_scroll: 0,
             message: None,
             quit: false,
             write: false,
             dialog: None,
             frozen: None,
-            filters: [None, None, None],
+            filters: Default::default(),
             detail_filter: None,
             typing: None,
+            command: None,
+            history: Vec::new(),
+            min_severity: None,
+            min_status: None,
+            now: Timestamp::UNIX_EPOCH,
         }
     }
 }

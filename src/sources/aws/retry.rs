@@ -86,7 +86,7 @@ impl Caller<'_> {
                     let event = SourceEvent {
                         source: self.kind,
                         fetched_at: self.sink.now(),
-                        result: Ok(Payload::Retrying { attempt, reason: failure.error.to_string() }),
+                        result: Ok(Payload::Retrying { attempt, error: failure.error.clone() }),
                     };
                     self.sink.send(event).await;
                     tokio::time::sleep(self.retry.backoff(attempt - 1)).await;

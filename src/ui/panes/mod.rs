@@ -8,17 +8,15 @@ mod preventive;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
-use super::text::{clean, truncate_end};
+use super::text::{clean, truncate_end, width, wrap};
 use super::view::window_start;
 use crate::model::{ControlKind, StatusLevel, Timestamp};
 use crate::store::{PaneSummary, Posture};
 use crate::theme::{Theme, Token};
 
-const ID_WIDTH: u16 = 6;
-const FAIL_WIDTH: u16 = 4;
 /// The pane's own column is shown only if the title keeps at least this much room.
 const MIN_TITLE: u16 = 16;
 
@@ -75,80 +73,157 @@ pub struct PaneView<'a> {
     pub titled: bool,
     /// The controls shown (the pane's, or those its filter keeps), as catalog indexes.
     pub controls: &'a [usize],
-    /// The filter, when one is set.
-    pub filter: Option<&'a str>,
+    /// What narrows the pane (`/bucket`, `≥WARN`), when something does.
+    pub narrowed: Option<&'a str>,
 }
 
-/// Draws one pane's table.
+/// Most lines a wrapped title takes.
+const MAX_TITLE_LINES: usize = 3;
+
+/// One control's row, its cells as text.
+struct RowText {
+    level: StatusLevel,
+    id: String,
+    title: String,
+    count: String,
+    extra: (Token, String),
+}
+
+/// The table's columns, sized to what they hold; the title takes the rest.
+struct Columns {
+    status: u16,
+    compact: bool,
+    id: u16,
+    count: u16,
+    /// The pane's own column, when there is room for it.
+    extra: Option<u16>,
+    title: u16,
+}
+
+fn row_texts(posture: &Posture, kind: ControlKind, controls: &[usize], now: Timestamp) -> Vec<RowText> {
+    let extra = column(kind);
+    controls
+        .iter()
+        .map(|&i| {
+            let control = posture.control(i);
+            let status = posture.control_status(i, now);
+            let (token, text) = (extra.cell)(posture, i, now);
+            RowText {
+                level: status.level(),
+                id: clean(&control.id).into_owned(),
+                title: clean(&control.title).into_owned(),
+                count: status.failing().map_or_else(|| "—".to_string(), |n| n.to_string()),
+                extra: (token, clean(&text).into_owned()),
+            }
+        })
+        .collect()
+}
+
+fn columns(kind: ControlKind, rows: &[RowText], inner_width: u16) -> Columns {
+    let widest =
+        |f: &dyn Fn(&RowText) -> usize, at_least: usize| rows.iter().map(f).max().unwrap_or(0).max(at_least) as u16;
+    let extra = column(kind);
+    let compact = inner_width < 64;
+    let status = if compact { 1 } else { widest(&|r| width(&status_text(r.level, false)), 1) };
+    let id = widest(&|r| width(&r.id), 2);
+    let count = widest(&|r| width(&r.count), 4);
+    let extra_width = widest(&|r| width(&r.extra.1), width(extra.heading)).min(extra.width);
+    // Status, id, title and count, with one cell between columns.
+    let fixed = status + id + count + 3;
+    let show_extra = inner_width >= fixed + 1 + extra_width + MIN_TITLE;
+    let extra = show_extra.then_some(extra_width);
+    let title = inner_width.saturating_sub(fixed + extra.map_or(0, |w| w + 1));
+    Columns { status, compact, id, count, extra, title }
+}
+
+/// The lines each row's title takes when wrapped (at most [`MAX_TITLE_LINES`]).
+fn title_lines(title: &str, cells: u16) -> Vec<String> {
+    let mut lines = wrap(title, cells as usize);
+    if lines.len() > MAX_TITLE_LINES {
+        let rest = lines[MAX_TITLE_LINES - 1..].join(" ");
+        lines.truncate(MAX_TITLE_LINES - 1);
+        lines.push(truncate_end(&rest, cells as usize).into_owned());
+    }
+    lines
+}
+
+/// The rows (lines) the pane's table needs to show every title whole: the heading, the
+/// controls' wrapped titles and the borders.
+pub fn height_needed(posture: &Posture, kind: ControlKind, controls: &[usize], width: u16, now: Timestamp) -> usize {
+    let rows = row_texts(posture, kind, controls, now);
+    let cols = columns(kind, &rows, width.saturating_sub(2));
+    rows.iter().map(|r| title_lines(&r.title, cols.title).len()).sum::<usize>() + 3
+}
+
+/// Draws one pane's table. Titles wrap when every row fits that way, else each is cut to a line.
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, theme: &Theme, now: Timestamp) {
-    let PaneView { kind, selected, focused, titled, controls, filter } = pane;
+    let PaneView { kind, selected, focused, titled, controls, narrowed } = pane;
     let border = if focused { theme.style(Token::Title) } else { theme.style(Token::Border) };
     let mut block = Block::bordered().border_style(border);
     if titled {
         let summary = posture.pane_summary(kind, now);
         block = block.title(Line::from(summary_spans(kind, &summary, theme, false)));
     }
-    if let Some(text) = filter {
+    if let Some(text) = narrowed {
         // What is filtered, and how much of the pane it keeps: `/bucket 3 of 10`.
         let counts = format!(" {} of {} ", controls.len(), posture.pane(kind).len());
         block = block.title(Line::from(vec![
-            Span::styled(format!(" /{}", clean(text)), theme.style(Token::Key)),
+            Span::styled(format!(" {}", clean(text)), theme.style(Token::Key)),
             Span::styled(counts, theme.style(Token::Muted)),
         ]));
     }
     let inner = block.inner(area);
-    let extra = column(kind);
-    let compact = inner.width < 64;
-    let status_width: u16 = if compact { 1 } else { 9 };
-    // Status, id and failing count, with one cell between columns.
-    let fixed = status_width + ID_WIDTH + FAIL_WIDTH + 3;
-    let show_extra = inner.width >= fixed + 1 + extra.width + MIN_TITLE;
-    let title_width = inner.width.saturating_sub(fixed + if show_extra { extra.width + 1 } else { 0 });
-
+    let texts = row_texts(posture, kind, controls, now);
+    let cols = columns(kind, &texts, inner.width);
     let rows_visible = inner.height.saturating_sub(1) as usize;
+    let wrapped: Vec<Vec<String>> = texts.iter().map(|r| title_lines(&r.title, cols.title)).collect();
+    let wrap = wrapped.iter().map(Vec::len).sum::<usize>() <= rows_visible;
     let selected = selected.min(controls.len().saturating_sub(1));
-    let start = window_start(controls.len(), selected, rows_visible);
-    let rows: Vec<Row> = controls
+    let start = if wrap { 0 } else { window_start(controls.len(), selected, rows_visible) };
+    let count = if wrap { texts.len() } else { rows_visible };
+    let rows: Vec<Row> = texts
         .iter()
+        .zip(wrapped)
         .enumerate()
         .skip(start)
-        .take(rows_visible)
-        .map(|(position, &i)| {
-            let control = posture.control(i);
-            let status = posture.control_status(i, now);
-            let level = status.level();
-            let count = status.failing().map_or_else(|| "—".to_string(), |n| n.to_string());
+        .take(count)
+        .map(|(position, (r, lines))| {
             // On the selected row the selection's colours win over each cell's own.
             let is_selected = focused && position == selected;
             let style = |token: Token| {
                 let own = theme.style(token);
                 if is_selected { own.patch(theme.style(Token::Selection)) } else { own }
             };
+            let (title, height) = if wrap {
+                let height = lines.len().max(1) as u16;
+                (lines.join("\n"), height)
+            } else {
+                (truncate_end(&r.title, cols.title as usize).into_owned(), 1)
+            };
             let mut cells = vec![
-                Cell::from(status_text(level, compact)).style(style(Token::for_status(level))),
-                Cell::from(clean(&control.id).into_owned()).style(style(Token::Muted)),
-                Cell::from(truncate_end(&clean(&control.title), title_width as usize).into_owned())
-                    .style(style(Token::Text)),
-                Cell::from(Line::from(count).right_aligned()).style(style(Token::for_status(level))),
+                Cell::from(status_text(r.level, cols.compact)).style(style(Token::for_status(r.level))),
+                Cell::from(r.id.clone()).style(style(Token::Muted)),
+                Cell::from(Text::from(title)).style(style(Token::Text)),
+                Cell::from(Line::from(r.count.clone()).right_aligned()).style(style(Token::for_status(r.level))),
             ];
-            if show_extra {
-                let (token, text) = (extra.cell)(posture, i, now);
-                cells.push(Cell::from(truncate_end(&text, extra.width as usize).into_owned()).style(style(token)));
+            if let Some(w) = cols.extra {
+                let (token, text) = &r.extra;
+                cells.push(Cell::from(truncate_end(text, w as usize).into_owned()).style(style(*token)));
             }
-            let row = Row::new(cells);
+            let row = Row::new(cells).height(height);
             if is_selected { row.style(theme.style(Token::Selection)) } else { row }
         })
         .collect();
     let mut widths = vec![
-        Constraint::Length(status_width),
-        Constraint::Length(ID_WIDTH),
-        Constraint::Length(title_width),
-        Constraint::Length(FAIL_WIDTH),
+        Constraint::Length(cols.status),
+        Constraint::Length(cols.id),
+        Constraint::Length(cols.title),
+        Constraint::Length(cols.count),
     ];
     let mut heading = vec!["", "ID", "Control", "Fail"];
-    if show_extra {
-        widths.push(Constraint::Length(extra.width));
-        heading.push(extra.heading);
+    if let Some(w) = cols.extra {
+        widths.push(Constraint::Length(w));
+        heading.push(column(kind).heading);
     }
     let header = Row::new(heading.into_iter().map(Cell::from)).style(theme.style(Token::Muted));
     let table = Table::new(rows, widths).header(header).block(block).column_spacing(1).style(Style::default());

@@ -6,7 +6,7 @@ use crate::model::{SourceKind, Timestamp};
 use crate::store::Posture;
 use crate::theme::Token;
 
-pub const COLUMN: PaneColumn = PaneColumn { heading: "Evidence", width: 14, cell };
+pub const COLUMN: PaneColumn = PaneColumn { heading: "Evidence", width: 16, cell };
 
 fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);

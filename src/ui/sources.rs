@@ -1,0 +1,91 @@
+//! `:sources`: every source's health in full: its whole error, its last success, and what it
+//! has done (updates, errors, retries, throttles, the first load's calls).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::text::{age, clean, wrap};
+use crate::model::{SourceError, Timestamp};
+use crate::store::{Health, Posture, SourceState};
+use crate::theme::{Theme, Token};
+
+/// The health word and its colour, as the header shows it but never cut.
+pub fn health_text(state: &SourceState, now: Timestamp) -> (Token, String) {
+    match &state.health {
+        Health::Waiting => (Token::Muted, "… waiting for its first answer".into()),
+        Health::Ok if state.is_stale(now) => (Token::Stale, "◷ stale: no answer for three polls".into()),
+        Health::Ok => (Token::Pass, "● ok".into()),
+        Health::Loading { pages, items, rate } => {
+            let rate = rate.map_or_else(String::new, |r| format!(", paced at {r:.1} calls/s"));
+            (Token::Warn, format!("◌ loading: {items} items in {pages} calls{rate}"))
+        }
+        Health::Retrying { attempt, reason } => {
+            (Token::Warn, format!("↻ retrying (attempt {attempt}): {}", clean(reason)))
+        }
+        Health::Error(e @ SourceError::Throttled { .. }) => (Token::Warn, format!("⧗ {}", clean(&e.to_string()))),
+        Health::Error(e) => (Token::Fail, format!("✘ {}", clean(&e.to_string()))),
+    }
+}
+
+fn when(at: Timestamp, now: Timestamp) -> String {
+    let ago = age(now.duration_since(at).unsigned_abs());
+    format!("{} ({ago} ago)", at.strftime("%Y-%m-%d %H:%M:%SZ"))
+}
+
+pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, theme: &Theme, now: Timestamp) {
+    let block = Block::bordered()
+        .border_style(theme.style(Token::Border))
+        .title(Span::styled(" Sources ", theme.style(Token::Title)));
+    let inner = block.inner(area);
+    let measure = (inner.width as usize).saturating_sub(16).max(20);
+    let label = |text: &str| Span::styled(format!("  {text:<13} "), theme.style(Token::Muted));
+    let mut lines: Vec<Line> = Vec::new();
+    for (kind, state) in posture.sources() {
+        let (token, health) = health_text(state, now);
+        let every = state.interval.map_or_else(|| "offline".to_string(), |i| format!("polled every {}", age(i)));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<13} ", kind.name()), theme.style(Token::Title)),
+            Span::styled(format!("{every}"), theme.style(Token::Muted)),
+        ]));
+        for (i, part) in wrap(&health, measure).into_iter().enumerate() {
+            lines.push(Line::from(vec![
+                label(if i == 0 { "health" } else { "" }),
+                Span::styled(part, theme.style(token)),
+            ]));
+        }
+        let success = state.last_ok.map_or_else(|| "never".to_string(), |at| when(at, now));
+        lines.push(Line::from(vec![label("last success"), Span::styled(success, theme.style(Token::Text))]));
+        match &state.last_error {
+            Some((at, error)) => {
+                let text = format!("{}: {}", when(*at, now), clean(&error.to_string()));
+                for (i, part) in wrap(&text, measure).into_iter().enumerate() {
+                    let token = if matches!(error, SourceError::Throttled { .. }) { Token::Warn } else { Token::Fail };
+                    lines.push(Line::from(vec![
+                        label(if i == 0 { "last error" } else { "" }),
+                        Span::styled(part, theme.style(token)),
+                    ]));
+                }
+            }
+            None => lines.push(Line::from(vec![label("last error"), Span::styled("none", theme.style(Token::Muted))])),
+        }
+        let c = state.counts;
+        let load = if c.load_calls > 0 { format!(" · first load {} calls", c.load_calls) } else { String::new() };
+        let counts = format!(
+            "{} updates · {} errors · {} retries · {} throttled{load} · {} skipped",
+            c.updates, c.errors, c.retries, c.throttles, state.skipped
+        );
+        for (i, part) in wrap(&counts, measure).into_iter().enumerate() {
+            lines.push(Line::from(vec![
+                label(if i == 0 { "since start" } else { "" }),
+                Span::styled(part, theme.style(Token::Text)),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled("no sources", theme.style(Token::Muted))));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
