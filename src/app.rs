@@ -190,7 +190,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                     let len = crate::ui::guardrail::len(posture, name);
                     (cursor, len)
                 }
-                Screen::Sources => return Vec::new(),
+                Screen::Sources { scroll } => (scroll, crate::ui::sources::MAX_LINES),
             };
             *cursor = moved(*cursor, len, action);
         }
@@ -413,9 +413,9 @@ pub fn run(view: &mut View, posture: &Posture, cmd: Cmd) -> Vec<Command> {
         Cmd::Freeze => return vec![Command::ToggleFreeze],
         Cmd::Refresh => return update(view, posture, Action::Refresh),
         Cmd::Sources => {
-            if view.screen != Screen::Sources {
+            if !matches!(view.screen, Screen::Sources { .. }) {
                 view.back.push(view.screen.clone());
-                view.screen = Screen::Sources;
+                view.screen = Screen::Sources { scroll: 0 };
             }
         }
         Cmd::Help => {

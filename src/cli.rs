@@ -34,7 +34,7 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Colour theme: dark, light, high-contrast, or a theme file [default: dark]. NO_COLOR is honoured
+    /// Colour theme: dark, light, high-contrast, or a theme file [default: light or dark, as the terminal's background asks]. NO_COLOR is honoured
     #[arg(long, global = true, value_name = "NAME|PATH")]
     pub theme: Option<String>,
     /// Control catalog to use instead of the default SageMaker catalog (see `vigil catalog show`)
@@ -101,6 +101,15 @@ pub enum Command {
     /// Test, simulate and lint IAM policies offline, with explanations
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Show the config file: where it is read from, or the whole default file
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print the whole default config file, every key commented out with its default
+    #[arg(long)]
+    pub print_default: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +230,9 @@ pub enum CatalogCommand {
 pub struct Settings {
     pub config: Config,
     pub theme: Theme,
+    /// Whether the theme was chosen (option or config file); if not, the terminal's background
+    /// picks light or dark.
+    pub theme_chosen: bool,
     pub catalog: Catalog,
     pub keymap: Keymap,
     pub log_file: PathBuf,
@@ -232,7 +244,9 @@ impl Settings {
     /// `aws`: the AWS options of the command, for those that call AWS.
     pub fn resolve(global: &GlobalArgs, aws: &AwsArgs, no_color: bool) -> Result<Settings, String> {
         let config = Config::load(global.config.as_deref()).map_err(|e| e.to_string())?;
-        let theme_spec = global.theme.as_deref().or(config.theme.as_deref()).unwrap_or("dark");
+        let chosen = global.theme.as_deref().or(config.theme.as_deref());
+        let theme_chosen = chosen.is_some() || no_color;
+        let theme_spec = chosen.unwrap_or("dark");
         let theme = Theme::load(theme_spec, no_color).map_err(|e| e.to_string())?;
         let catalog = match global.catalog.as_ref().or(config.catalog.as_ref()) {
             Some(path) => Catalog::from_file(path).map_err(|e| e.to_string())?,
@@ -254,7 +268,7 @@ impl Settings {
         if aws.endpoint_url.is_some() {
             config.aws.endpoint_url = aws.endpoint_url.clone();
         }
-        Ok(Settings { config, theme, catalog, keymap, log_file })
+        Ok(Settings { config, theme, theme_chosen, catalog, keymap, log_file })
     }
 }
 

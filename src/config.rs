@@ -128,7 +128,8 @@ impl Config {
     }
 }
 
-fn default_path() -> Option<PathBuf> {
+/// `$XDG_CONFIG_HOME/vigil/config.toml`, else `~/.config/vigil/config.toml`.
+pub fn default_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -147,9 +148,95 @@ pub fn default_log_file() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("vigil.log"))
 }
 
+/// The whole default config file, every key commented out with its default value and what it
+/// does (`vigil config --print-default`). Written from the defaults themselves, so it cannot
+/// drift from them.
+pub fn default_file() -> String {
+    let a = AwsSettings::default();
+    let r = &a.rate_limits;
+    let mut out = String::from(
+        "# vigil's config file: $XDG_CONFIG_HOME/vigil/config.toml (or ~/.config/vigil/config.toml),\n\
+         # or --config FILE. Every key is optional; command-line options win over it. Uncomment a\n\
+         # line to change it. Durations are in seconds.\n\n",
+    );
+    let key = |out: &mut String, about: &str, line: String| {
+        out.push_str(&format!("# {about}\n# {line}\n"));
+    };
+    key(&mut out, "Colour theme: dark, light, high-contrast or a theme file (unset: the terminal's background decides)", "theme = \"dark\"".into());
+    key(&mut out, "A control catalog to use instead of the built-in SageMaker one (vigil catalog show)", "catalog = \"catalog.toml\"".into());
+    key(&mut out, "Where the log goes", format!("log_file = {:?}", default_log_file().display().to_string()));
+    key(&mut out, "Guardrail tests whose results `vigil watch` shows as preventive evidence", "guardrail_tests = \"guardrails/tests.toml\"".into());
+    out.push_str("\n# Key bindings: each action's keys (q, G, ctrl-c, shift-tab, f5, space, enter, esc, ...).\n# [keys]\n");
+    for action in crate::keymap::Action::ALL {
+        let keys: Vec<String> = action.default_keys().iter().map(|k| format!("{k:?}")).collect();
+        out.push_str(&format!("# {} = [{}]  # {}\n", action.name(), keys.join(", "), action.description()));
+    }
+    out.push_str("\n# How vigil talks to AWS (--profile, --region and --endpoint-url override the first three).\n# [aws]\n");
+    key(&mut out, "AWS profile from ~/.aws/config (unset: AWS_PROFILE, else default)", "profile = \"default\"".into());
+    key(&mut out, "AWS region (unset: AWS_REGION, else the profile's)", "region = \"us-east-1\"".into());
+    key(&mut out, "One endpoint for every service (LocalStack, moto, tests)", "endpoint_url = \"http://localhost:4566\"".into());
+    let numbers: [(&str, &str, f64); 14] = [
+        ("connect_timeout", "Connecting to AWS", a.connect_timeout),
+        ("attempt_timeout", "Each attempt of a call", a.attempt_timeout),
+        ("operation_timeout", "A call with all its attempts", a.operation_timeout),
+        ("max_attempts", "Attempts per call in watch", f64::from(a.max_attempts)),
+        ("report_max_attempts", "Attempts per call in report", f64::from(a.report_max_attempts)),
+        ("initial_backoff", "First wait before a retry", a.initial_backoff),
+        ("max_backoff", "Longest wait before a retry", a.max_backoff),
+        ("securityhub_interval", "Security Hub poll interval", a.securityhub_interval),
+        ("config_interval", "AWS Config poll interval", a.config_interval),
+        ("cloudwatch_interval", "CloudWatch poll interval", a.cloudwatch_interval),
+        ("reconcile_minutes", "Security Hub's active set is re-read at least this often (minutes)", a.reconcile_minutes),
+        ("overlap", "Incremental Security Hub polls look back this far for late findings", a.overlap),
+        ("metric_hours", "Hours of metric history for the charts", a.metric_hours),
+        ("", "", 0.0),
+    ];
+    for (name, about, value) in numbers.iter().filter(|n| !n.0.is_empty()) {
+        // Counts are integers in the file; durations keep their fraction.
+        let value = if name.ends_with("attempts") { format!("{value}") } else { format!("{value:?}") };
+        key(&mut out, about, format!("{name} = {value}"));
+    }
+    out.push_str("\n# Calls a second per operation family; 0 means no limit.\n# [aws.rate_limits]\n");
+    key(&mut out, "GetFindings (AWS: 3/s, burst 6, shared by every caller); halves when throttled", format!("get_findings = {:?}", r.get_findings));
+    key(&mut out, "Other Security Hub calls", format!("securityhub = {:?}", r.securityhub));
+    key(&mut out, "AWS Config calls", format!("config = {:?}", r.config));
+    key(&mut out, "CloudWatch calls", format!("cloudwatch = {:?}", r.cloudwatch));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_file_uncommented_is_the_defaults() {
+        let text = default_file();
+        // Uncomment every setting line (and table header), keep the explanations commented.
+        let uncommented: String = text
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.starts_with('[') || rest.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')) => {
+                    rest.split("  # ").next().unwrap_or(rest).to_string()
+                }
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = Config::parse(&uncommented, "default").unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+        let defaults = AwsSettings {
+            profile: Some("default".into()),
+            region: Some("us-east-1".into()),
+            endpoint_url: Some("http://localhost:4566".into()),
+            ..AwsSettings::default()
+        };
+        assert_eq!(c.aws, defaults);
+        assert_eq!(c.theme.as_deref(), Some("dark"));
+        assert_eq!(c.keys.len(), crate::keymap::Action::COUNT, "every action's keys");
+        let keymap = crate::keymap::Keymap::with_overrides(&c.keys).unwrap();
+        for action in crate::keymap::Action::ALL {
+            assert_eq!(keymap.keys_for(action), crate::keymap::Keymap::default().keys_for(action));
+        }
+    }
 
     #[test]
     fn a_config_sets_defaults_and_keys() {

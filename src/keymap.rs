@@ -25,7 +25,7 @@ macro_rules! actions {
                 }
             }
 
-            fn default_keys(self) -> &'static [&'static str] {
+            pub fn default_keys(self) -> &'static [&'static str] {
                 match self {
                     $(Action::$variant => &[$($key),*]),+
                 }

@@ -18,6 +18,10 @@ use vigil::{commands, terminal};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before the config file is read: it may be the thing being fixed.
+    if let Some(Command::Config(args)) = &cli.command {
+        return config(args, &cli.global);
+    }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     // The AWS options of the command that takes them; those before it where it gives none.
     let aws = match &cli.command {
@@ -50,7 +54,22 @@ fn main() -> ExitCode {
         }
         Some(Command::Catalog(c)) => catalog(c, &settings),
         Some(Command::Policy(p)) => policy(p),
+        Some(Command::Config(_)) => unreachable!("handled before the settings"),
     }
+}
+
+/// `vigil config`: the whole default file, or which file is read.
+fn config(args: &vigil::cli::ConfigArgs, global: &vigil::cli::GlobalArgs) -> ExitCode {
+    if args.print_default {
+        print!("{}", vigil::config::default_file());
+        return ExitCode::SUCCESS;
+    }
+    match global.config.clone().or_else(vigil::config::default_path) {
+        Some(path) if path.exists() => println!("{} (read)", path.display()),
+        Some(path) => println!("{} (not there: the defaults apply; vigil config --print-default shows them)", path.display()),
+        None => println!("no config file (neither XDG_CONFIG_HOME nor HOME is set)"),
+    }
+    ExitCode::SUCCESS
 }
 
 /// Logs go to a file: the terminal belongs to the UI.
@@ -221,7 +240,8 @@ fn run_tui(
     terminal::install_panic_hook(std::thread::current().id());
     let mut view = View::new(banner);
     view.write = write;
-    let app = App {
+    let theme_chosen = settings.theme_chosen;
+    let mut app = App {
         posture: Posture::new(settings.catalog),
         view,
         theme: settings.theme,
@@ -232,6 +252,10 @@ fn run_tui(
     };
     let result = runtime.block_on(async move {
         let (mut tui, guard) = terminal::enter()?;
+        if !theme_chosen && terminal::background_is_light(terminal::BACKGROUND_TIMEOUT) == Some(true) {
+            tracing::info!("the terminal's background is light: the light theme");
+            app.theme = vigil::theme::Theme::built_in("light").expect("a built-in theme");
+        }
         #[cfg(debug_assertions)]
         if fault::injected("ui-panic") {
             // Panic on the UI thread once the app has drawn, as a bug in render would.

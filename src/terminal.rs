@@ -111,3 +111,107 @@ mod clipboard_tests {
         assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
     }
 }
+
+/// How long the terminal has to say its background colour.
+pub const BACKGROUND_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Asks the terminal for its background colour (OSC 11) and says whether it is light: `None`
+/// when it does not answer in `timeout`. A device-attributes query (DA1) follows, which every
+/// terminal answers: its answer arriving first means OSC 11 is not supported, and no late
+/// answer is left to be read as keys. Call in raw mode, before input is read.
+pub fn background_is_light(timeout: std::time::Duration) -> Option<bool> {
+    use std::io::Write;
+    let mut out = io::stdout();
+    out.write_all(b"\x1b]11;?\x1b\\\x1b[c").ok()?;
+    out.flush().ok()?;
+    let answer = read_answers(libc::STDIN_FILENO, timeout);
+    osc11_color(&answer).map(|rgb| luminance(rgb) > 0.5)
+}
+
+/// Reads what the terminal answers until the DA1 answer ends it, or `timeout`.
+fn read_answers(fd: i32, timeout: std::time::Duration) -> Vec<u8> {
+    let deadline = std::time::Instant::now() + timeout;
+    let mut got = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || da1_answered(&got) {
+            return got;
+        }
+        let mut poll = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd, for the duration of the call.
+        let ready = unsafe { libc::poll(&mut poll, 1, left.as_millis().max(1) as i32) };
+        if ready <= 0 {
+            return got;
+        }
+        let mut buf = [0u8; 256];
+        // SAFETY: reads at most buf.len() bytes into buf.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            return got;
+        }
+        got.extend_from_slice(&buf[..n as usize]);
+    }
+}
+
+/// Whether a DA1 answer (`ESC [ ? digits;digits c`) is among the bytes.
+fn da1_answered(bytes: &[u8]) -> bool {
+    bytes.windows(3).enumerate().any(|(i, w)| {
+        w == b"\x1b[?" && bytes[i + 3..].iter().find(|b| !(b.is_ascii_digit() || **b == b';')) == Some(&b'c')
+    })
+}
+
+/// The colour in an OSC 11 answer, `ESC ] 11 ; rgb:RRRR/GGGG/BBBB` ended by BEL or ST, each
+/// component of one to four hex digits, as fractions of full.
+pub fn osc11_color(bytes: &[u8]) -> Option<(f64, f64, f64)> {
+    let start = bytes.windows(8).position(|w| w == b"\x1b]11;rgb")? + 9;
+    let rest = &bytes[start..];
+    let end = rest.iter().position(|b| *b == 0x07 || *b == 0x1b)?;
+    let text = std::str::from_utf8(&rest[..end]).ok()?;
+    let parts: Vec<f64> = text
+        .split('/')
+        .map(|h| {
+            let digits = h.len();
+            let value = u32::from_str_radix(h, 16).ok()?;
+            ((1..=4).contains(&digits)).then(|| f64::from(value) / f64::from((1u32 << (4 * digits)) - 1))
+        })
+        .collect::<Option<_>>()?;
+    match parts.as_slice() {
+        [r, g, b] => Some((*r, *g, *b)),
+        _ => None,
+    }
+}
+
+/// Relative luminance (WCAG, sRGB).
+fn luminance((r, g, b): (f64, f64, f64)) -> f64 {
+    let linear = |c: f64| if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) };
+    0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+}
+
+#[cfg(test)]
+mod background_tests {
+    use super::*;
+
+    #[test]
+    fn osc11_answers_are_read_in_every_form() {
+        let white = osc11_color(b"\x1b]11;rgb:ffff/ffff/ffff\x1b\\").unwrap();
+        assert!(luminance(white) > 0.99);
+        let black = osc11_color(b"\x1b]11;rgb:0000/0000/0000\x07").unwrap();
+        assert!(luminance(black) < 0.01);
+        // Two-digit components, and the DA1 answer after it.
+        let solarized_light = osc11_color(b"\x1b]11;rgb:fd/f6/e3\x1b\\\x1b[?62;22c").unwrap();
+        assert!(luminance(solarized_light) > 0.5);
+        let dark_grey = osc11_color(b"\x1b]11;rgb:2e2e/3434/3636\x1b\\").unwrap();
+        assert!(luminance(dark_grey) < 0.5);
+        assert_eq!(osc11_color(b"\x1b[?62;22c"), None, "only DA1: no colour");
+        assert_eq!(osc11_color(b"\x1b]11;rgb:zz/00/00\x07"), None);
+        assert_eq!(osc11_color(b"\x1b]11;rgb:ff/ff\x07"), None);
+    }
+
+    #[test]
+    fn the_da1_answer_ends_the_wait() {
+        assert!(da1_answered(b"\x1b]11;rgb:0/0/0\x07\x1b[?62;22c"));
+        assert!(da1_answered(b"\x1b[?1;2c"));
+        assert!(!da1_answered(b"\x1b[?62;22"));
+        assert!(!da1_answered(b"\x1b]11;rgb:0/0/0\x07"));
+    }
+}

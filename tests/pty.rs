@@ -19,6 +19,10 @@ struct Session {
     output: mpsc::Receiver<Vec<u8>>,
     raw: Vec<u8>,
     screen: vt100::Parser,
+    /// What the terminal answers when vigil asks its background colour (OSC 11): `None`, it
+    /// does not answer at all.
+    background: Option<&'static str>,
+    answered: bool,
     _log: tempfile_dir::TempDir,
 }
 
@@ -57,6 +61,8 @@ impl Session {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", &log.0);
+        // Exports without a path land here, not in the project.
+        cmd.cwd(&log.0);
         cmd.env_remove("NO_COLOR");
         if let Some(f) = fault {
             cmd.env("VIGIL_FAULT", f);
@@ -81,6 +87,8 @@ impl Session {
             output,
             raw: Vec::new(),
             screen: vt100::Parser::new(ROWS.try_into().unwrap(), COLS.try_into().unwrap(), 0),
+            background: None,
+            answered: false,
             _log: log,
         }
     }
@@ -95,6 +103,14 @@ impl Session {
     fn take(&mut self, bytes: &[u8]) {
         self.screen.process(bytes);
         self.raw.extend_from_slice(bytes);
+        if !self.answered && self.raw.windows(6).any(|w| w == b"\x1b]11;?") {
+            // As a terminal answers: the colour (if it knows OSC 11), then device attributes.
+            self.answered = true;
+            if let Some(rgb) = self.background {
+                let _ = write!(self.writer, "\x1b]11;rgb:{rgb}\x1b\\\x1b[?62;22c");
+                let _ = self.writer.flush();
+            }
+        }
         if bytes.windows(4).any(|w| w == b"\x1b[6n") {
             let (row, col) = self.screen.screen().cursor_position();
             let _ = write!(self.writer, "\x1b[{};{}R", row + 1, col + 1);
@@ -262,10 +278,104 @@ fn a_filter_typed_then_cleared() {
     s.keys(b"3/bucket");
     s.wait_for(&["/bucket▏", "/bucket 2 of 6"]);
     s.keys(b"\r");
-    s.wait_for(&["COR-02 Bucket public access block"]);
+    s.wait_for(&["COR-02 Bucket public"]);
     assert!(!s.screen.screen().contents().contains("COR-05"), "filtered out");
     s.keys(b"\x1b");
     s.wait_for(&["COR-05", "filter cleared"]);
     s.keys(b"q");
     assert_eq!(s.wait_exit(), 0);
+}
+
+/// The top-left cell's background: the header's, which differs between the themes.
+fn header_background(s: &Session) -> vt100::Color {
+    s.screen.screen().cell(0, 0).expect("a cell").bgcolor()
+}
+
+/// The light theme's header background, `#dde6ee`.
+const LIGHT_HEADER: vt100::Color = vt100::Color::Rgb(0xdd, 0xe6, 0xee);
+
+#[test]
+fn the_terminal_background_picks_the_theme() {
+    // Answered light: the light theme.
+    let mut s = Session::start_with("osc11-light", None, &[]);
+    s.background = Some("ffff/ffff/ffff");
+    s.wait_for(&["Preventive", "config ● ok"]);
+    assert!(s.answered, "vigil asked the background colour");
+    assert_eq!(header_background(&s), LIGHT_HEADER);
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
+    // Answered dark, and not answered at all (the 100 ms time-out): the dark theme.
+    for (tag, answer) in [("osc11-dark", Some("1c1c/1c1c/1c1c")), ("osc11-silent", None)] {
+        let mut s = Session::start_with(tag, None, &[]);
+        s.background = answer;
+        let started = Instant::now();
+        s.wait_for(&["Preventive", "config ● ok"]);
+        assert!(started.elapsed() < Duration::from_secs(10), "{tag}: the time-out does not hold vigil up");
+        assert!(s.answered, "{tag}: vigil asked");
+        assert_ne!(header_background(&s), LIGHT_HEADER, "{tag}");
+        s.keys(b"q");
+        assert_eq!(s.wait_exit(), 0);
+        s.assert_given_back();
+    }
+    // A theme chosen wins over the terminal.
+    let mut s = Session::start_with("osc11-chosen", None, &["--theme", "dark"]);
+    s.background = Some("ffff/ffff/ffff");
+    s.wait_for(&["Preventive", "config ● ok"]);
+    assert!(!s.answered, "no question when the theme is chosen");
+    assert_ne!(header_background(&s), LIGHT_HEADER);
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn theme_light_switches_from_the_command_line() {
+    let mut s = Session::start_with("theme", None, &[]);
+    s.wait_for(&["Preventive", "config ● ok"]);
+    assert_ne!(header_background(&s), LIGHT_HEADER);
+    s.keys(b":th\tli\r");
+    s.wait_for(&["theme light"]);
+    assert_eq!(header_background(&s), LIGHT_HEADER);
+    s.keys(b":nonsense\r");
+    s.wait_for(&["unknown command :nonsense"]);
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn export_csv_writes_what_report_prints() {
+    let mut s = Session::start_with("export", None, &[]);
+    // The demo's baseline, before its first step (at 10 s).
+    s.wait_for(&["Preventive", "config ● ok", "securityhub ● ok", "cloudwatch ● ok", "guardrails ● ok"]);
+    let file = s._log.0.join("posture.csv");
+    s.keys(format!(":export csv {}\r", file.display()).as_bytes());
+    s.wait_for(&["exported to"]);
+    let exported = std::fs::read_to_string(&file).expect("the export was written");
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
+    let report = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["report", "--demo", "--format", "csv", "--log-file"])
+        .arg(s._log.0.join("report.log"))
+        .env("HOME", &s._log.0)
+        .output()
+        .expect("vigil report runs");
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    assert_eq!(exported, String::from_utf8(report.stdout).unwrap());
+}
+
+#[test]
+fn e_exports_the_view_and_says_where() {
+    let mut s = Session::start_with("export-view", None, &[]);
+    s.wait_for(&["Preventive", "config ● ok"]);
+    s.keys(b"e");
+    s.wait_for(&["exported to", "vigil-view-"]);
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
+    // The file, in the working directory.
+    let path = std::fs::read_dir(&s._log.0)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("vigil-view-"))
+        .expect("a vigil-view file");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("PRV-01 Notebooks have no direct internet access") && text.contains("COR-06"), "{text}");
 }

@@ -269,6 +269,8 @@ pub struct Alarm {
     pub state: AlarmState,
     pub reason: Box<str>,
     pub metric: Option<MetricId>,
+    /// A metric alarm's `Threshold`.
+    pub threshold: Option<f64>,
     /// `StateUpdatedTimestamp`.
     pub state_updated_at: Timestamp,
     pub account: Sym,

@@ -44,6 +44,9 @@ pub struct ControlEvidence {
     /// Findings listed under the control: failing control findings and open activity, most
     /// severe first.
     pub findings: BTreeSet<(Reverse<Severity>, Sym)>,
+    /// The listed findings counted by severity and by workflow status (the detail's charts).
+    pub listed_by_severity: [u32; Severity::ALL.len()],
+    pub listed_by_workflow: [u32; WorkflowStatus::ALL.len()],
     /// Remediations queued or running, by rule and resource, with when they started.
     pub in_progress: BTreeMap<(Sym, ResourceId), Timestamp>,
     /// Resources a corrective control's rules find NON_COMPLIANT, by rule and resource, with
@@ -367,6 +370,8 @@ impl Ledger {
             }
             if listed {
                 toggle(&mut acc.findings, (Reverse(f.severity), f.id.clone()), sign);
+                add(&mut acc.listed_by_severity[f.severity.index()], sign);
+                add(&mut acc.listed_by_workflow[f.workflow.index()], sign);
             }
         }
     }

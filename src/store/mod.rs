@@ -51,7 +51,12 @@ pub struct Posture {
     standards: Vec<Standard>,
     ledger: Ledger,
     lookups: lookups::Lookups,
+    /// The overall score after each change of data, one sample a minute of event time.
+    scores: VecDeque<(Timestamp, u32)>,
 }
+
+/// Samples of the score kept: four hours at one a minute.
+const SCORE_SAMPLES: usize = 240;
 
 impl Posture {
     pub fn new(catalog: Catalog) -> Self {
@@ -75,6 +80,33 @@ impl Posture {
             standards: Vec::new(),
             ledger,
             lookups: Default::default(),
+            scores: VecDeque::new(),
+        }
+    }
+
+    /// The overall score over time (event time, one sample a minute, the newest last): the
+    /// same events give the same line.
+    pub fn score_history(&self) -> &VecDeque<(Timestamp, u32)> {
+        &self.scores
+    }
+
+    /// Samples the score as it stands after data read at `at`: a new sample each minute, the
+    /// latest change within a minute replacing that minute's.
+    fn sample_score(&mut self, at: Timestamp) {
+        let Some(score) = self.overall_summary(at).score() else { return };
+        let minute = at.as_second().div_euclid(60);
+        match self.scores.back_mut() {
+            Some((t, s)) if t.as_second().div_euclid(60) == minute => {
+                *t = at;
+                *s = score;
+            }
+            Some((t, _)) if *t > at => {} // an older event: the line is not rewritten
+            _ => {
+                self.scores.push_back((at, score));
+                if self.scores.len() > SCORE_SAMPLES {
+                    self.scores.pop_front();
+                }
+            }
         }
     }
 
@@ -152,6 +184,7 @@ impl Posture {
             Ok(Payload::Sweep { seen, started_at }) => {
                 self.mark_ok(kind, at, newest);
                 self.sweep(&seen, started_at);
+                self.sample_score(at);
             }
             Ok(Payload::Progress { pages, items, rate }) => {
                 state.counts.load_calls = state.counts.load_calls.max(u64::from(pages));
@@ -178,6 +211,7 @@ impl Posture {
                 self.mark_ok(kind, at, newest);
                 self.mark_parts(&data, kind.parts().iter().copied().collect(), at);
                 self.replace(kind, data, at);
+                self.sample_score(at);
             }
             Ok(Payload::Merge(data)) if data.only_unread() => {
                 self.mark_parts(&data, PartSet::EMPTY, at);
@@ -187,6 +221,7 @@ impl Posture {
                 self.mark_ok(kind, at, newest);
                 self.mark_parts(&data, data.fresh, at);
                 self.merge(data);
+                self.sample_score(at);
             }
         }
     }

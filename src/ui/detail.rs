@@ -613,6 +613,8 @@ pub fn render_control(
     theme: &Theme,
     now: Timestamp,
 ) {
+    // The pictures (metric, findings) take their part first; the list keeps the rest.
+    let area = super::charts::render_beside(frame, area, posture, index, theme);
     let inner_width = area.width.saturating_sub(2) as usize;
     let detail = ControlDetail::filtered(posture, index, inner_width, now, narrow);
     let height = area.height.saturating_sub(2) as usize;

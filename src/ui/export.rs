@@ -38,7 +38,7 @@ fn rows_needed(posture: &Posture, view: &View) -> usize {
         Screen::Resource { id, .. } => ResourceView::new(posture, id, width, view.write, view.now).len(),
         Screen::Finding { id, .. } => FindingView::new(posture, id, width, view.write).len(),
         Screen::Guardrail { name, .. } => super::guardrail::len(posture, name),
-        Screen::Sources => posture.sources().count() * 12,
+        Screen::Sources { .. } => super::sources::MAX_LINES,
     };
     (list + CHROME).min(MAX_ROWS)
 }

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, LineGauge, Paragraph};
 
 use super::list::{Seg, fit_row, seg};
 use super::text::{age, clean, width};
@@ -47,6 +47,12 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     let overall = posture.overall_summary(now);
     left.push(Span::styled(" │ Posture ", header));
     left.push(Span::styled(score_text(overall.score()), theme.style(Token::Title).patch(header)));
+    let history = posture.score_history();
+    if wide && history.len() >= 2 {
+        // The score over the session, 0 to 100% (not scaled to its own range).
+        let line: String = history.iter().rev().take(SCORE_CELLS).rev().map(|(_, s)| score_bar(*s)).collect();
+        left.push(Span::styled(format!(" {line}"), theme.style(Token::Muted).patch(header)));
+    }
     if wide {
         for kind in ControlKind::ALL {
             let s = posture.pane_summary(kind, now);
@@ -66,7 +72,20 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     let used: usize = left.iter().map(|s| width(&s.content)).sum();
     let top = Rect { height: 1, ..area };
     frame.render_widget(Block::new().style(header), top);
-    if used + width(&clock) <= area.width as usize {
+    if let Some((done, total)) = first_load(posture, now) {
+        // A long first load: how many sources have answered, where the clock was.
+        let room = (area.width as usize).saturating_sub(used + 1).min(GAUGE_WIDTH) as u16;
+        if room >= 16 {
+            let gauge = LineGauge::default()
+                .ratio(done as f64 / total.max(1) as f64)
+                .label(Span::styled(format!("loading {done}/{total} "), theme.style(Token::Warn).patch(header)))
+                .filled_style(theme.style(Token::Warn).patch(header))
+                .unfilled_style(theme.style(Token::Muted).patch(header))
+                .style(header);
+            let at = Rect { x: area.x + area.width - room, width: room, ..top };
+            frame.render_widget(gauge, at);
+        }
+    } else if used + width(&clock) <= area.width as usize {
         frame.render_widget(Paragraph::new(Span::styled(clock, header)).alignment(Alignment::Right), top);
     }
 
@@ -77,7 +96,10 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             Health::Waiting => ("…", Token::Muted, "waiting".to_string()),
             Health::Ok if state.is_stale(now) => ("◷", Token::Stale, "stale".to_string()),
             Health::Ok => ("●", Token::Pass, "ok".to_string()),
-            Health::Loading { items, rate, .. } => ("◌", Token::Warn, loading(kind, *items, *rate)),
+            Health::Loading { items, pages, rate } => {
+                let elapsed = state.loading_since.map(|t| now.duration_since(t).as_secs_f64());
+                ("◌", Token::Warn, loading(kind, *items, *pages, observed_rate(*pages, elapsed).or(rate.map(f64::from))))
+            }
             Health::Retrying { attempt, .. } => ("↻", Token::Warn, format!("retrying {attempt}")),
             Health::Error(e) => match e {
                 SourceError::Throttled { .. } => ("⧗", Token::Warn, "throttled".to_string()),
@@ -130,6 +152,15 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     frame.render_widget(Paragraph::new(Line::from(sources)), bottom);
 }
 
+/// Cells the score's sparkline takes.
+const SCORE_CELLS: usize = 12;
+
+/// A score of 0 to 100 as one bar.
+fn score_bar(score: u32) -> char {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    BARS[(score.min(100) as usize * 7).div_ceil(100)]
+}
+
 /// Cells between two sources on the health line, when there is room.
 const SOURCE_GAP: usize = 3;
 
@@ -155,18 +186,47 @@ fn score_text(score: Option<u32>) -> String {
     score.map_or_else(|| "--%".to_string(), |s| format!("{s}%"))
 }
 
-/// `loading 3,400 findings · 2.5/s`: what has arrived, and the rate the load is paced at.
-fn loading(kind: SourceKind, items: u64, rate: Option<f32>) -> String {
+/// `loading 3,400 findings · 34 calls · 2.9/s`: what has arrived, the calls it took, and how
+/// many calls a second it goes at.
+fn loading(kind: SourceKind, items: u64, calls: u32, rate: Option<f64>) -> String {
     let noun = match kind {
         SourceKind::SecurityHub => "findings",
         SourceKind::CloudWatch => "alarms",
         _ => "items",
     };
     let mut text = format!("loading {} {noun}", thousands(items));
+    if calls > 0 {
+        text.push_str(&format!(" · {calls} calls"));
+    }
     if let Some(r) = rate {
         text.push_str(&format!(" · {r:.1}/s"));
     }
     text
+}
+
+/// Calls a second since the load began, once a second has passed.
+fn observed_rate(calls: u32, elapsed: Option<f64>) -> Option<f64> {
+    elapsed.filter(|e| *e >= 1.0).map(|e| f64::from(calls) / e)
+}
+
+/// Cells the first load's gauge takes at most.
+const GAUGE_WIDTH: usize = 36;
+
+/// A first load has taken more than this: the header shows its progress.
+const SLOW_LOAD: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// While some source's first load has run longer than [`SLOW_LOAD`]: the sources that have
+/// answered, of those registered.
+fn first_load(posture: &Posture, now: Timestamp) -> Option<(usize, usize)> {
+    let slow = posture.sources().any(|(_, s)| {
+        s.last_ok.is_none() && s.loading_since.is_some_and(|t| now.duration_since(t).unsigned_abs() > SLOW_LOAD)
+    });
+    if !slow {
+        return None;
+    }
+    let total = posture.sources().count();
+    let done = posture.sources().filter(|(_, s)| s.last_ok.is_some() || matches!(s.health, Health::Error(_))).count();
+    Some((done, total))
 }
 
 /// `3400` as `3,400`.
@@ -195,9 +255,16 @@ mod tests {
     }
 
     #[test]
+    fn score_bars_are_absolute() {
+        assert_eq!([0, 1, 50, 99, 100].map(score_bar), ['▁', '▂', '▅', '█', '█']);
+    }
+
+    #[test]
     fn loading_says_how_much_and_how_fast() {
-        assert_eq!(loading(SourceKind::SecurityHub, 3400, Some(2.5)), "loading 3,400 findings · 2.5/s");
-        assert_eq!(loading(SourceKind::Config, 12, None), "loading 12 items");
+        assert_eq!(loading(SourceKind::SecurityHub, 3400, 34, Some(2.9)), "loading 3,400 findings · 34 calls · 2.9/s");
+        assert_eq!(loading(SourceKind::Config, 12, 0, None), "loading 12 items");
+        assert_eq!(observed_rate(30, Some(10.0)), Some(3.0));
+        assert_eq!(observed_rate(3, Some(0.5)), None, "too soon to say");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(999), "999");
     }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::command_line::COMMANDS;
-use super::text::fit;
+use super::text::{fit, wrap};
 use crate::keymap::{Action, Keymap};
 use crate::model::StatusLevel;
 use crate::theme::{Theme, Token};
@@ -74,10 +74,14 @@ fn lines<'a>(keymap: &Keymap, theme: &Theme, two_columns: bool) -> Vec<Line<'a>>
     lines.push(Line::from(""));
     lines.push(heading("Terms"));
     for (term, meaning) in TERMS {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {}", fit(term, 19)), theme.style(Token::Key)),
-            Span::styled(meaning, theme.style(Token::Text)),
-        ]));
+        // The meaning wraps under itself, inside the 80-column popup.
+        for (i, part) in wrap(meaning, 56).into_iter().enumerate() {
+            let term = if i == 0 { term } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {}", fit(term, 19)), theme.style(Token::Key)),
+                Span::styled(part, theme.style(Token::Text)),
+            ]));
+        }
     }
     lines.push(Line::from(""));
     lines.push(heading("Commands (:)"));

@@ -1,6 +1,7 @@
 //! Rendering: a pure function of the store, the view, the theme and the time.
 
 pub mod command_line;
+mod charts;
 pub mod detail;
 pub mod dialog;
 pub mod export;
@@ -13,7 +14,7 @@ pub mod layout;
 pub mod list;
 mod panes;
 pub mod resource;
-mod sources;
+pub mod sources;
 mod status_line;
 pub mod text;
 mod view;
@@ -68,10 +69,10 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
             finding::render(frame, body, posture, id, *cursor, view.write, theme, ctx.now);
             status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
-        Screen::Sources => {
+        Screen::Sources { scroll } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
-            sources::render(frame, body, posture, theme, ctx.now);
+            sources::render(frame, body, posture, *scroll, theme, ctx.now);
             status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
         Screen::Guardrail { name, cursor } => {
@@ -105,7 +106,7 @@ pub fn under_cursor(view: &View, posture: &Posture) -> Option<list::Target> {
         }
         Screen::Resource { id, cursor } => resource::ResourceView::outline(posture, id, view.write).target(*cursor),
         Screen::Finding { id, cursor } => finding::FindingView::new(posture, id, WIDTH, view.write).target(*cursor),
-        Screen::Guardrail { .. } | Screen::Sources => None,
+        Screen::Guardrail { .. } | Screen::Sources { .. } => None,
     }
 }
 

@@ -34,8 +34,16 @@ fn when(at: Timestamp, now: Timestamp) -> String {
     format!("{} ({ago} ago)", at.strftime("%Y-%m-%d %H:%M:%SZ"))
 }
 
-pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, theme: &Theme, now: Timestamp) {
-    let block = Block::bordered()
+/// The most lines the view scrolls through.
+pub const MAX_LINES: usize = 200;
+
+/// `1 error`, `2 errors`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, scroll: usize, theme: &Theme, now: Timestamp) {
+    let mut block = Block::bordered()
         .border_style(theme.style(Token::Border))
         .title(Span::styled(" Sources ", theme.style(Token::Title)));
     let inner = block.inner(area);
@@ -73,8 +81,12 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, theme: &Theme, n
         let c = state.counts;
         let load = if c.load_calls > 0 { format!(" · first load {} calls", c.load_calls) } else { String::new() };
         let counts = format!(
-            "{} updates · {} errors · {} retries · {} throttled{load} · {} skipped",
-            c.updates, c.errors, c.retries, c.throttles, state.skipped
+            "{} · {} · {} · {} throttled{load} · {} skipped",
+            counted(c.updates, "update", "updates"),
+            counted(c.errors, "error", "errors"),
+            counted(c.retries, "retry", "retries"),
+            c.throttles,
+            state.skipped
         );
         for (i, part) in wrap(&counts, measure).into_iter().enumerate() {
             lines.push(Line::from(vec![
@@ -87,5 +99,11 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, theme: &Theme, n
     if lines.is_empty() {
         lines.push(Line::from(Span::styled("no sources", theme.style(Token::Muted))));
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let shown = (inner.height as usize).max(1);
+    let scroll = scroll.min(lines.len().saturating_sub(shown));
+    if lines.len() > shown {
+        let more = format!(" {}-{} of {} ", scroll + 1, (scroll + shown).min(lines.len()), lines.len());
+        block = block.title_bottom(Line::from(Span::styled(more, theme.style(Token::Muted))).right_aligned());
+    }
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll as u16, 0)), area);
 }

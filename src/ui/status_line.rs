@@ -87,7 +87,9 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             (Action::CopyLink, "link"),
             (Action::Back, "back"),
         ]),
-        Screen::Sources => vec![(Action::Refresh, "poll now"), (Action::Back, "back"), (Action::Quit, "quit")],
+        Screen::Sources { .. } => {
+            vec![(Action::Down, "scroll"), (Action::Refresh, "poll now"), (Action::Back, "back"), (Action::Quit, "quit")]
+        }
         Screen::Guardrail { .. } => {
             vec![(Action::Down, "move"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")]
         }

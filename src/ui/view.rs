@@ -16,8 +16,8 @@ pub enum Screen {
     Guardrail { name: Sym, cursor: usize },
     /// One finding in full, with its history.
     Finding { id: Sym, cursor: usize },
-    /// Every source's health in full (`:sources`).
-    Sources,
+    /// Every source's health in full (`:sources`), from its `scroll`th line.
+    Sources { scroll: usize },
 }
 
 /// A dialog over the screen; it takes every key until it closes.

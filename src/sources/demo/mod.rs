@@ -312,6 +312,7 @@ impl DemoScript {
                 state: a.state,
                 reason: a.reason.as_str().into(),
                 metric: Some(self.metric_id(&metric)),
+                threshold: a.threshold,
                 state_updated_at: self.time(when(a.age)),
                 account: self.account.clone(),
                 region: self.region.clone(),

@@ -205,6 +205,8 @@ pub struct AlarmItem {
     pub reason: String,
     /// NAMESPACE/METRIC; `LogMetrics/<name>` when not given.
     pub metric: Option<String>,
+    /// The value the metric is compared with (`Threshold`).
+    pub threshold: Option<f64>,
     pub age: Option<u64>,
 }
 
