@@ -162,19 +162,39 @@ pub fn default_file() -> String {
     let key = |out: &mut String, about: &str, line: String| {
         out.push_str(&format!("# {about}\n# {line}\n"));
     };
-    key(&mut out, "Colour theme: dark, light, high-contrast or a theme file (unset: the terminal's background decides)", "theme = \"dark\"".into());
-    key(&mut out, "A control catalog to use instead of the built-in SageMaker one (vigil catalog show)", "catalog = \"catalog.toml\"".into());
+    key(
+        &mut out,
+        "Colour theme: dark, light, high-contrast or a theme file (unset: the terminal's background decides)",
+        "theme = \"dark\"".into(),
+    );
+    key(
+        &mut out,
+        "A control catalog to use instead of the built-in SageMaker one (vigil catalog show)",
+        "catalog = \"catalog.toml\"".into(),
+    );
     key(&mut out, "Where the log goes", format!("log_file = {:?}", default_log_file().display().to_string()));
-    key(&mut out, "Guardrail tests whose results `vigil watch` shows as preventive evidence", "guardrail_tests = \"guardrails/tests.toml\"".into());
-    out.push_str("\n# Key bindings: each action's keys (q, G, ctrl-c, shift-tab, f5, space, enter, esc, ...).\n# [keys]\n");
+    key(
+        &mut out,
+        "Guardrail tests whose results `vigil watch` shows as preventive evidence",
+        "guardrail_tests = \"guardrails/tests.toml\"".into(),
+    );
+    out.push_str(
+        "\n# Key bindings: each action's keys (q, G, ctrl-c, shift-tab, f5, space, enter, esc, ...).\n# [keys]\n",
+    );
     for action in crate::keymap::Action::ALL {
         let keys: Vec<String> = action.default_keys().iter().map(|k| format!("{k:?}")).collect();
         out.push_str(&format!("# {} = [{}]  # {}\n", action.name(), keys.join(", "), action.description()));
     }
-    out.push_str("\n# How vigil talks to AWS (--profile, --region and --endpoint-url override the first three).\n# [aws]\n");
+    out.push_str(
+        "\n# How vigil talks to AWS (--profile, --region and --endpoint-url override the first three).\n# [aws]\n",
+    );
     key(&mut out, "AWS profile from ~/.aws/config (unset: AWS_PROFILE, else default)", "profile = \"default\"".into());
     key(&mut out, "AWS region (unset: AWS_REGION, else the profile's)", "region = \"us-east-1\"".into());
-    key(&mut out, "One endpoint for every service (LocalStack, moto, tests)", "endpoint_url = \"http://localhost:4566\"".into());
+    key(
+        &mut out,
+        "One endpoint for every service (LocalStack, moto, tests)",
+        "endpoint_url = \"http://localhost:4566\"".into(),
+    );
     let numbers: [(&str, &str, f64); 14] = [
         ("connect_timeout", "Connecting to AWS", a.connect_timeout),
         ("attempt_timeout", "Each attempt of a call", a.attempt_timeout),
@@ -186,7 +206,11 @@ pub fn default_file() -> String {
         ("securityhub_interval", "Security Hub poll interval", a.securityhub_interval),
         ("config_interval", "AWS Config poll interval", a.config_interval),
         ("cloudwatch_interval", "CloudWatch poll interval", a.cloudwatch_interval),
-        ("reconcile_minutes", "Security Hub's active set is re-read at least this often (minutes)", a.reconcile_minutes),
+        (
+            "reconcile_minutes",
+            "Security Hub's active set is re-read at least this often (minutes)",
+            a.reconcile_minutes,
+        ),
         ("overlap", "Incremental Security Hub polls look back this far for late findings", a.overlap),
         ("metric_hours", "Hours of metric history for the charts", a.metric_hours),
         ("", "", 0.0),
@@ -197,7 +221,11 @@ pub fn default_file() -> String {
         key(&mut out, about, format!("{name} = {value}"));
     }
     out.push_str("\n# Calls a second per operation family; 0 means no limit.\n# [aws.rate_limits]\n");
-    key(&mut out, "GetFindings (AWS: 3/s, burst 6, shared by every caller); halves when throttled", format!("get_findings = {:?}", r.get_findings));
+    key(
+        &mut out,
+        "GetFindings (AWS: 3/s, burst 6, shared by every caller); halves when throttled",
+        format!("get_findings = {:?}", r.get_findings),
+    );
     key(&mut out, "Other Security Hub calls", format!("securityhub = {:?}", r.securityhub));
     key(&mut out, "AWS Config calls", format!("config = {:?}", r.config));
     key(&mut out, "CloudWatch calls", format!("cloudwatch = {:?}", r.cloudwatch));
@@ -215,7 +243,9 @@ mod tests {
         let uncommented: String = text
             .lines()
             .map(|l| match l.strip_prefix("# ") {
-                Some(rest) if rest.starts_with('[') || rest.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')) => {
+                Some(rest)
+                    if rest.starts_with('[') || rest.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')) =>
+                {
                     rest.split("  # ").next().unwrap_or(rest).to_string()
                 }
                 _ => l.to_string(),

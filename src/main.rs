@@ -66,7 +66,9 @@ fn config(args: &vigil::cli::ConfigArgs, global: &vigil::cli::GlobalArgs) -> Exi
     }
     match global.config.clone().or_else(vigil::config::default_path) {
         Some(path) if path.exists() => println!("{} (read)", path.display()),
-        Some(path) => println!("{} (not there: the defaults apply; vigil config --print-default shows them)", path.display()),
+        Some(path) => {
+            println!("{} (not there: the defaults apply; vigil config --print-default shows them)", path.display())
+        }
         None => println!("no config file (neither XDG_CONFIG_HOME nor HOME is set)"),
     }
     ExitCode::SUCCESS

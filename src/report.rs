@@ -170,7 +170,12 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         json!({"total": totals.active, "by_severity": by_severity, "by_workflow": by_workflow})
     });
     let alarms = if_read(posture, Part::Alarms, || {
-        json!(posture.alarms().map(|a| json!({"name": &*a.name, "state": a.state.as_str()})).collect::<Vec<_>>())
+        json!(
+            posture
+                .alarms()
+                .map(|a| json!({"name": &*a.name, "state": a.state.as_str(), "threshold": a.threshold}))
+                .collect::<Vec<_>>()
+        )
     });
     let remediations = if_read(posture, Part::RemediationConfigs, || {
         let list: Vec<Value> = posture

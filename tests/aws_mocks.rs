@@ -544,6 +544,7 @@ async fn cloudwatch_reads_metric_and_composite_alarms_and_the_catalog_metrics() 
                         .alarm_name("SageMakerGuardrailDenials")
                         .namespace("LogMetrics")
                         .metric_name("SageMakerGuardrailDenials")
+                        .threshold(1.0)
                         .state_value(StateValue::Alarm)
                         .state_reason("Threshold Crossed")
                         .state_updated_timestamp(aws_smithy_types::DateTime::from_secs(1_790_000_000))
@@ -592,6 +593,7 @@ async fn cloudwatch_reads_metric_and_composite_alarms_and_the_catalog_metrics() 
     assert_eq!(alarms.num_calls(), 2);
     let Payload::Replace(d) = &payloads[0] else { panic!() };
     assert_eq!(d.alarms.len(), 2);
+    assert_eq!(d.alarms.iter().map(|a| a.threshold).collect::<Vec<_>>(), [Some(1.0), None], "Threshold is read");
     assert_eq!(d.metrics.len(), 2, "the catalog's two metrics");
     assert_eq!(d.metrics[0].points.len(), 2);
 }

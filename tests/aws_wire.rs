@@ -84,6 +84,10 @@ fn assert_alarms_match(w: &World, report: &Value) {
     assert_eq!(alarms.len(), w.alarms.len(), "metric alarms over several pages, and the composite alarms");
     for a in &w.alarms {
         assert!(alarms.iter().any(|x| x["name"] == a.name.as_str() && x["state"] == a.state), "{}", a.name);
+        // The fake's metric alarms fire at 1.0 (its `Threshold`); composite alarms have none.
+        let threshold = alarms.iter().find(|x| x["name"] == a.name.as_str()).map(|x| x["threshold"].clone());
+        let expected = if a.composite { Value::Null } else { serde_json::json!(1.0) };
+        assert_eq!(threshold, Some(expected), "{}", a.name);
     }
 }
 

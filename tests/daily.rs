@@ -4,8 +4,8 @@
 
 mod common;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use common::{at, check, demo, render, t0, text};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use vigil::app::{Command, update, update_key};
 use vigil::keymap::Action;
 use vigil::model::*;
@@ -67,10 +67,10 @@ fn commands_change_the_view_and_unknown_ones_say_so() {
     assert_eq!(view.focus, ControlKind::Detective);
     assert!(run(&mut view, &posture, "frobnicate").is_empty());
     assert_eq!(view.message.as_deref(), Some("unknown command :frobnicate (Tab lists them, :help explains)"));
-    assert_eq!(run(&mut view, &posture, "export csv out.csv"), vec![Command::Export {
-        format: Format::Csv,
-        path: Some("out.csv".into())
-    }]);
+    assert_eq!(
+        run(&mut view, &posture, "export csv out.csv"),
+        vec![Command::Export { format: Format::Csv, path: Some("out.csv".into()) }]
+    );
     assert_eq!(run(&mut view, &posture, "freeze"), vec![Command::ToggleFreeze]);
     assert_eq!(run(&mut view, &posture, "refresh"), vec![Command::Refresh]);
     assert_eq!(run(&mut view, &posture, "q"), vec![Command::Quit]);
@@ -177,7 +177,8 @@ fn sources_shows_every_error_in_full() {
     run(&mut view, &posture, "sources");
     assert_eq!(view.screen, Screen::Sources { scroll: 0 });
     let frame = render(&posture, &view, &theme, at(75), 100, 30);
-    let shown: String = text(&frame).lines().map(|l| l.trim_matches(|c| c == '│' || c == ' ')).collect::<Vec<_>>().join(" ");
+    let shown: String =
+        text(&frame).lines().map(|l| l.trim_matches(|c| c == '│' || c == ' ')).collect::<Vec<_>>().join(" ");
     assert!(shown.contains("explicit deny in a service control policy"), "the whole error: {shown}");
     assert!(shown.contains("1 error · 1 retry · 1 throttled"), "{shown}");
     check("sources_100x30", &frame, &theme);

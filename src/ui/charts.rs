@@ -32,7 +32,8 @@ const CHART_ROWS: u16 = 9;
 fn plots(posture: &Posture, index: usize) -> Vec<Plot<'_>> {
     let acc = posture.evidence(index);
     let mut out = Vec::new();
-    if let Some((id, held)) = acc.metrics.iter().find_map(|m| posture.metric(m).filter(|p| !p.is_empty()).map(|p| (m, p)))
+    if let Some((id, held)) =
+        acc.metrics.iter().find_map(|m| posture.metric(m).filter(|p| !p.is_empty()).map(|p| (m, p)))
     {
         let first = held.front().map_or(Timestamp::UNIX_EPOCH, |p| p.0);
         let last = held.back().map_or(first, |p| p.0);
@@ -43,10 +44,10 @@ fn plots(posture: &Posture, index: usize) -> Vec<Plot<'_>> {
             .collect();
         // The bound alarm on this metric gives the line to draw.
         let alarm = acc.alarms.iter().filter_map(|name| posture.alarm(name)).find_map(|a| {
-            (a.metric.as_ref() == Some(id)).then_some(()).and(a.threshold).map(|value| Threshold {
-                value,
-                firing: a.state == AlarmState::Alarm,
-            })
+            (a.metric.as_ref() == Some(id))
+                .then_some(())
+                .and(a.threshold)
+                .map(|value| Threshold { value, firing: a.state == AlarmState::Alarm })
         });
         out.push(Plot::Metric { id, points, first, last, alarm });
     }
@@ -63,7 +64,7 @@ fn plots(posture: &Posture, index: usize) -> Vec<Plot<'_>> {
 
 /// The width the pictures take beside a detail `width` wide, or `None` when they would crowd it.
 fn beside(width: u16) -> Option<u16> {
-    (width >= 100).then(|| (width * 2 / 5).min(72))
+    (width >= 130).then(|| (width * 2 / 5).min(72))
 }
 
 /// Splits a control's detail area into the list's part and the pictures' part (if any), and
@@ -96,7 +97,9 @@ pub fn render_beside(frame: &mut Frame, area: Rect, posture: &Posture, index: us
     let rows = Layout::vertical(heights).split(pictures);
     for (plot, area) in shown.into_iter().zip(rows.iter()) {
         match plot {
-            Plot::Metric { id, points, first, last, alarm } => metric(frame, *area, id, &points, (first, last), alarm, theme),
+            Plot::Metric { id, points, first, last, alarm } => {
+                metric(frame, *area, id, &points, (first, last), alarm, theme)
+            }
             Plot::Severity(counts) => {
                 let bars = Severity::DESCENDING.iter().zip(counts).map(|(s, n)| {
                     let label = match s {
@@ -137,11 +140,12 @@ fn metric(
 ) {
     let span = points.last().map_or(1.0, |p| p.0).max(1.0);
     // Room above the highest point or the threshold, to a whole number.
-    let top = (points.iter().map(|p| p.1).fold(alarm.as_ref().map_or(0.0, |a| a.value), f64::max).max(1.0) * 1.2).ceil();
+    let top =
+        (points.iter().map(|p| p.1).fold(alarm.as_ref().map_or(0.0, |a| a.value), f64::max).max(1.0) * 1.2).ceil();
     let line = alarm.as_ref().map(|a| [(0.0, a.value), (span, a.value)]);
     let mut datasets = vec![
         Dataset::default()
-            .name(clean(&id.name.to_string()).into_owned())
+            .name(clean(id.name.as_ref()).into_owned())
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(theme.style(Token::Title))
@@ -164,10 +168,8 @@ fn metric(
         .style(theme.style(Token::Muted))
         .bounds([0.0, span])
         .labels([first.strftime("%H:%M").to_string(), last.strftime("%H:%M").to_string()]);
-    let y = Axis::default()
-        .style(theme.style(Token::Muted))
-        .bounds([0.0, top])
-        .labels(["0".to_string(), format!("{top}")]);
+    let y =
+        Axis::default().style(theme.style(Token::Muted)).bounds([0.0, top]).labels(["0".to_string(), format!("{top}")]);
     let chart = Chart::new(datasets)
         .block(Block::bordered().border_style(theme.style(Token::Border)).title(Line::from(title)))
         .x_axis(x)
@@ -180,21 +182,23 @@ fn metric(
 fn bar_chart(frame: &mut Frame, area: Rect, title: &str, bars: Vec<(&str, u64, Token)>, theme: &Theme) {
     // Bars are shares of the whole: one finding of two is half a bar, not a full one.
     let total: u64 = bars.iter().map(|b| b.1).sum();
-    let bars: Vec<Bar> = bars
-        .into_iter()
-        .map(|(label, n, token)| {
-            Bar::default()
-                .value(n)
-                .label(Line::from(label.to_string()))
-                .style(theme.style(token))
-                .value_style(theme.style(token).patch(Style::new().add_modifier(ratatui::style::Modifier::REVERSED)))
-        })
-        .collect();
+    let bars: Vec<Bar> =
+        bars.into_iter()
+            .map(|(label, n, token)| {
+                Bar::default().value(n).label(Line::from(label.to_string())).style(theme.style(token)).value_style(
+                    theme.style(token).patch(Style::new().add_modifier(ratatui::style::Modifier::REVERSED)),
+                )
+            })
+            .collect();
     let inner = area.width.saturating_sub(2);
     let count = bars.len().max(1) as u16;
     let bar_width = (inner.saturating_sub(count - 1) / count).clamp(3, 8);
     let chart = BarChart::default()
-        .block(Block::bordered().border_style(theme.style(Token::Border)).title(Span::styled(title.to_string(), theme.style(Token::Title))))
+        .block(
+            Block::bordered()
+                .border_style(theme.style(Token::Border))
+                .title(Span::styled(title.to_string(), theme.style(Token::Title))),
+        )
         .data(BarGroup::default().bars(&bars))
         .bar_width(bar_width)
         .bar_gap(1)

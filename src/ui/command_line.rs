@@ -85,7 +85,7 @@ fn command(name: &str) -> Result<&'static Spec, String> {
 }
 
 /// The one choice an argument names, by a unique prefix.
-fn choose<'a>(command: &str, arg: &'a str) -> Result<String, String> {
+fn choose(command: &str, arg: &str) -> Result<String, String> {
     let all = choices(command);
     if all.iter().any(|c| c == arg) {
         return Ok(arg.to_string());

@@ -98,7 +98,11 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             Health::Ok => ("●", Token::Pass, "ok".to_string()),
             Health::Loading { items, pages, rate } => {
                 let elapsed = state.loading_since.map(|t| now.duration_since(t).as_secs_f64());
-                ("◌", Token::Warn, loading(kind, *items, *pages, observed_rate(*pages, elapsed).or(rate.map(f64::from))))
+                (
+                    "◌",
+                    Token::Warn,
+                    loading(kind, *items, *pages, observed_rate(*pages, elapsed).or(rate.map(f64::from))),
+                )
             }
             Health::Retrying { attempt, .. } => ("↻", Token::Warn, format!("retrying {attempt}")),
             Health::Error(e) => match e {

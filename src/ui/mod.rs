@@ -1,7 +1,7 @@
 //! Rendering: a pure function of the store, the view, the theme and the time.
 
-pub mod command_line;
 mod charts;
+pub mod command_line;
 pub mod detail;
 pub mod dialog;
 pub mod export;

@@ -55,7 +55,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, scroll: usize, t
         let every = state.interval.map_or_else(|| "offline".to_string(), |i| format!("polled every {}", age(i)));
         lines.push(Line::from(vec![
             Span::styled(format!("{:<13} ", kind.name()), theme.style(Token::Title)),
-            Span::styled(format!("{every}"), theme.style(Token::Muted)),
+            Span::styled(every, theme.style(Token::Muted)),
         ]));
         for (i, part) in wrap(&health, measure).into_iter().enumerate() {
             lines.push(Line::from(vec![

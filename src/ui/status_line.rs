@@ -88,7 +88,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             (Action::Back, "back"),
         ]),
         Screen::Sources { .. } => {
-            vec![(Action::Down, "scroll"), (Action::Refresh, "poll now"), (Action::Back, "back"), (Action::Quit, "quit")]
+            vec![
+                (Action::Down, "scroll"),
+                (Action::Refresh, "poll now"),
+                (Action::Back, "back"),
+                (Action::Quit, "quit"),
+            ]
         }
         Screen::Guardrail { .. } => {
             vec![(Action::Down, "move"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")]
@@ -104,8 +109,15 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
         right.push(Span::styled(format!(" {keys}"), theme.style(Token::Key)));
         right.push(Span::styled(format!(" {what} "), theme.style(Token::Muted)));
     }
-    let hints_width: usize = right.iter().map(|s| width(&s.content)).sum();
     let total = area.width as usize;
+    // On a narrow screen the first hints stay (help and quit come last: keep `?` at least).
+    while right.len() > 2 && right.iter().map(|s| width(&s.content)).sum::<usize>() >= total {
+        let help = right.len() >= 4 && hints.last().is_some_and(|(a, _)| *a == Action::Quit);
+        // Drop the hint before help/quit, keeping those two in sight as long as possible.
+        let at = if help && right.len() > 4 { right.len() - 6 } else { right.len() - 2 };
+        right.drain(at..at + 2);
+    }
+    let hints_width: usize = right.iter().map(|s| width(&s.content)).sum();
     if hints_width < total {
         frame.render_widget(Paragraph::new(Line::from(right)).alignment(Alignment::Right), area);
     }
