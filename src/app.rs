@@ -49,6 +49,19 @@ pub enum Command {
     },
     /// Write what is on screen (`e`) to a new file here.
     ExportView,
+    /// The presenter's hand on the story.
+    Presenter(Presenter),
+}
+
+/// What the presenter asks of the story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presenter {
+    Pause,
+    Next,
+    Previous,
+    Restart,
+    Faster,
+    Slower,
 }
 
 /// Row counts do not depend on the width; any width will do for moving the cursor.
@@ -139,6 +152,13 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         // Dialogs take their keys through `update_key`; actions do nothing meanwhile.
         return Vec::new();
     }
+    if let Some(story) = &mut view.story
+        && story.history
+        && matches!(action, Action::Back | Action::Narration)
+    {
+        story.history = false;
+        return Vec::new();
+    }
     match action {
         Action::Quit => unreachable!("handled above"),
         Action::Help => {
@@ -223,6 +243,24 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         Action::Freeze => return vec![Command::ToggleFreeze],
         Action::Command => view.command = Some(CommandLine::default()),
         Action::Export => return vec![Command::ExportView],
+        Action::Pause | Action::NextStep | Action::PrevStep | Action::Restart | Action::Faster | Action::Slower => {
+            if view.story.is_none() {
+                view.message = Some("no story is playing: the presenter's keys work in vigil demo".into());
+                return Vec::new();
+            }
+            return vec![Command::Presenter(match action {
+                Action::Pause => Presenter::Pause,
+                Action::NextStep => Presenter::Next,
+                Action::PrevStep => Presenter::Previous,
+                Action::Restart => Presenter::Restart,
+                Action::Faster => Presenter::Faster,
+                _ => Presenter::Slower,
+            })];
+        }
+        Action::Narration => match &mut view.story {
+            Some(story) => story.history = !story.history,
+            None => view.message = Some("no story is playing: N shows a demo's narration".into()),
+        },
         Action::Remediate => remediate(view, posture),
         Action::Workflow => triage(view, posture),
         Action::CopyLink | Action::OpenLink => match link(view, posture) {
@@ -564,6 +602,12 @@ pub struct App {
     pub responder: Option<std::sync::Arc<dyn Responder>>,
     /// The sources' messages that arrived while the view was frozen, in order.
     pub waiting: Vec<Message>,
+    /// The story's clock and controls, when a story plays (the demo).
+    pub playback: Option<crate::sources::demo::Playback>,
+    /// The sources' feeds, registered again when a story rebuilds the store.
+    pub feeds: Vec<(crate::sources::SourceKind, Option<Duration>)>,
+    /// When the step just played happened (story time), until its changes are selected.
+    pub step_played: Option<jiff::Timestamp>,
 }
 
 impl App {
@@ -582,6 +626,7 @@ impl App {
         for source in sources {
             for (kind, interval) in source.feeds() {
                 self.posture.register_source(kind, interval);
+                self.feeds.push((kind, interval));
             }
             sources::spawn(source, Sink::new(tx.clone(), self.clock.clone()).with_refresh(refresh_rx.clone()));
         }
@@ -599,6 +644,10 @@ impl App {
 
         loop {
             self.view.now = (self.clock)();
+            if let (Some(playback), Some(story)) = (&self.playback, &mut self.view.story) {
+                story.paused = playback.paused();
+                story.speed = playback.speed();
+            }
             let now = tokio::time::Instant::now();
             let due = last_draw.map_or(now, |t| t + FRAME);
             if dirty && now >= due {
@@ -634,6 +683,13 @@ impl App {
                         // Take whatever else is waiting, so a burst costs one frame.
                         while let Ok(m) = rx.try_recv() {
                             follow_ups.extend(self.take(m));
+                        }
+                        // A step was played: its pane's cursor goes to what it changed.
+                        if let Some(since) = self.step_played.take()
+                            && self.view.story.as_ref().is_some_and(|s| s.follow)
+                            && self.view.screen == Screen::Overview
+                        {
+                            crate::ui::select_changed(&mut self.view, &self.posture, since);
                         }
                         for command in follow_ups {
                             self.execute(command, &refresh, &answers);
@@ -711,6 +767,29 @@ impl App {
                 let text = crate::ui::export::view_text(&self.posture, &self.view, &ctx);
                 self.view.message = Some(write_export(&export_name("view", "txt", now), &text));
             }
+            Command::Presenter(p) => {
+                use crate::sources::demo::Jump;
+                let Some(playback) = &self.playback else { return None };
+                self.view.message = Some(match p {
+                    Presenter::Pause if playback.toggle_pause() => "paused: space resumes".into(),
+                    Presenter::Pause => "playing".into(),
+                    Presenter::Faster | Presenter::Slower => {
+                        format!("speed {}x", playback.change_speed(p == Presenter::Faster))
+                    }
+                    Presenter::Next => {
+                        playback.jump(Jump::Next);
+                        "next step".into()
+                    }
+                    Presenter::Previous => {
+                        playback.jump(Jump::Previous);
+                        "back one step: the story is rebuilt from its start".into()
+                    }
+                    Presenter::Restart => {
+                        playback.jump(Jump::Restart);
+                        "the story starts again".into()
+                    }
+                });
+            }
             Command::Open(url) => match crate::terminal::open_with_system(&url) {
                 Ok(()) => {}
                 Err(e) => self.view.message = Some(format!("{e}; the link: {url}")),
@@ -723,7 +802,7 @@ impl App {
     /// narration), else received. Answers the user asked for are never held.
     fn take(&mut self, message: Message) -> Vec<Command> {
         if let Some(frozen) = &mut self.view.frozen
-            && matches!(message, Message::Event(_) | Message::Narration(_))
+            && matches!(message, Message::Event(_) | Message::Step(_) | Message::Reset)
         {
             self.waiting.push(message);
             frozen.waiting = self.waiting.len();
@@ -763,9 +842,21 @@ impl App {
                 }
                 self.posture.apply(event);
             }
-            Message::Narration(text) => {
-                tracing::info!(%text, "demo");
-                self.view.message = Some(text);
+            Message::Step(step) => {
+                tracing::info!(step = step.index + 1, title = %step.title, "story");
+                self.view.message = None;
+                if let Some(playback) = &self.playback {
+                    self.step_played = Some(playback.start() + jiff::SignedDuration::from_secs(step.at as i64));
+                }
+                self.view.take_step(step);
+            }
+            Message::Reset => {
+                let mut posture = Posture::new(self.posture.catalog().clone());
+                for (kind, interval) in &self.feeds {
+                    posture.register_source(*kind, *interval);
+                }
+                self.posture = posture;
+                self.view.restart_story();
             }
             Message::Answer(answer) => self.posture.answer(answer),
             Message::Account(id) => {

@@ -87,13 +87,13 @@ pub enum Command {
     /// status; 2 usage error; 3 a source failed (the report still shows what the others gave; 3 wins
     /// over 1).
     Report(ReportArgs),
-    /// Run the scripted workshop demo (no AWS account needed)
+    /// Run a scripted story (no AWS account needed): the workshop by default
     ///
-    /// Shows a believable SageMaker account, then plays the workshop's story on a timeline: a
-    /// training job without VPC settings is denied by the guardrail (the denials metric rises and
-    /// its alarm fires), a notebook with direct internet access appears (Config and Security Hub
-    /// flag it), automatic remediation runs and the notebook is compliant again. The narration
-    /// shows in the status line.
+    /// Shows a believable SageMaker account, then plays a scenario's story step by step: by
+    /// default the workshop's (a training job without VPC settings denied by the guardrail, the
+    /// denials alarm firing, a notebook with direct internet access flagged by Config and Security
+    /// Hub, automatic remediation repairing it). A caption bar says each step; the presenter's
+    /// keys: space pause, n next, p previous, R restart, + and - speed, N the narration so far.
     Demo(DemoArgs),
     /// Show or check a control catalog
     #[command(subcommand)]
@@ -171,6 +171,18 @@ pub struct WatchArgs {
 
 #[derive(Debug, Args, Default)]
 pub struct DemoArgs {
+    /// The story to play: a built-in scenario's name (see --list) or a scenario file
+    #[arg(long, value_name = "NAME|FILE", default_value = "workshop")]
+    pub scenario: String,
+    /// List the built-in scenarios and exit
+    #[arg(long)]
+    pub list: bool,
+    /// Wait for `n` at every step (the presenter sets the pace)
+    #[arg(long)]
+    pub step: bool,
+    /// Leave the focus where it is (by default each step's pane gets it)
+    #[arg(long)]
+    pub no_follow: bool,
     #[command(flatten)]
     pub write: WriteArgs,
 }

@@ -59,6 +59,13 @@ actions! {
     Filter => "filter", "filter the pane (~regex, !not)", ["/"];
     Command => "command", "command line (Tab completes)", [":"];
     Export => "export", "export this view to a file", ["e"];
+    Pause => "pause", "story: pause / resume", ["space"];
+    NextStep => "next_step", "story: next step", ["n"];
+    PrevStep => "prev_step", "story: previous step", ["p"];
+    Restart => "restart", "story: start again", ["R"];
+    Faster => "faster", "story: faster (to 8x)", ["+"];
+    Slower => "slower", "story: slower (to 0.25x)", ["-"];
+    Narration => "narration", "story: the narration so far", ["N"];
 }
 
 /// A key with its modifiers, as written in the config: `q`, `G`, `ctrl-c`, `shift-tab`, `f5`.

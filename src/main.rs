@@ -9,7 +9,7 @@ use vigil::app::{App, Exit};
 use vigil::audit::AuditLog;
 use vigil::cli::{AwsArgs, CatalogCommand, Cli, Command, PolicyCommand, Settings, WatchArgs, WriteArgs};
 use vigil::policy::Suite;
-use vigil::sources::demo::{DemoResponder, DemoSource, Scenario};
+use vigil::sources::demo::{DemoResponder, DemoSource, Playback, Scenario};
 use vigil::sources::guardrails::GuardrailSource;
 use vigil::sources::{Clock, Responder, Source, system_clock};
 use vigil::store::Posture;
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Some(Command::Demo(args)) => demo(settings, args.write),
+        Some(Command::Demo(args)) => demo(settings, args),
         Some(Command::Watch(args)) => watch(settings, args),
         None => watch(settings, WatchArgs::default()),
         Some(Command::Report(args)) => {
@@ -105,8 +105,23 @@ fn audit_log(settings: &Settings, args: &WriteArgs) -> Result<Option<Arc<AuditLo
         .map_err(|e| format!("cannot open the audit log {}: {e}", path.display()))
 }
 
-fn demo(settings: Settings, write: WriteArgs) -> ExitCode {
+fn demo(settings: Settings, args: vigil::cli::DemoArgs) -> ExitCode {
+    if args.list {
+        for (name, about, _) in vigil::sources::demo::BUILT_IN {
+            let steps = Scenario::built_in(name).map_or(0, |s| s.steps.len());
+            println!("{name:<10} {steps} steps  {about}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let scenario = match Scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
+        }
+    };
     init_logging(&settings);
+    let write = args.write;
     let audit = match audit_log(&settings, &write) {
         Ok(a) => a,
         Err(e) => {
@@ -114,18 +129,29 @@ fn demo(settings: Settings, write: WriteArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let scenario = Scenario::workshop();
     let banner = Banner::Demo { title: scenario.title.clone() };
-    let demo = DemoSource::new(scenario);
+    // The story's clock: the screen, the store's ages and the source all read it.
+    let playback = Playback::new(jiff::Timestamp::now(), args.step);
+    let story = vigil::ui::Story::new(scenario.steps.len(), !args.no_follow);
+    let demo = DemoSource::new(scenario, playback.clone());
     let responder: Arc<dyn Responder> = Arc::new(DemoResponder::new(demo.script(), audit, Duration::from_secs(3)));
     #[allow(unused_mut)]
-    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(demo), Box::new(GuardrailSource::new(Suite::workshop()))];
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(demo)];
     #[cfg(debug_assertions)]
     if fault::injected("source-panic") {
         sources.push(Box::new(fault::PanickingSource));
     }
     let Some(runtime) = runtime() else { return ExitCode::FAILURE };
-    run_tui(runtime, settings, banner, sources, system_clock(), Some(responder), write.write)
+    let clock = playback.clock();
+    let tui = Tui {
+        banner,
+        sources,
+        clock,
+        responder: Some(responder),
+        write: write.write,
+        playback: Some((playback, story)),
+    };
+    run_tui(runtime, settings, tui)
 }
 
 /// Faults the pseudo-terminal tests inject through `VIGIL_FAULT`, in debug builds only.
@@ -209,7 +235,8 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
         sources.push(Box::new(GuardrailSource::new(suite)));
     }
     let banner = Banner::Live { profile: aws_settings.profile.clone(), region, account: None };
-    run_tui(runtime, settings, banner, sources, clock, Some(responder), args.write.write)
+    let tui = Tui { banner, sources, clock, responder: Some(responder), write: args.write.write, playback: None };
+    run_tui(runtime, settings, tui)
 }
 
 #[cfg(not(feature = "aws"))]
@@ -230,18 +257,24 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
     }
 }
 
-fn run_tui(
-    runtime: tokio::runtime::Runtime,
-    settings: Settings,
+/// What the dashboard runs with.
+struct Tui {
     banner: Banner,
     sources: Vec<Box<dyn Source>>,
     clock: Clock,
     responder: Option<Arc<dyn Responder>>,
     write: bool,
-) -> ExitCode {
+    /// A story's clock and its presenter state (the demo).
+    playback: Option<(Playback, vigil::ui::Story)>,
+}
+
+fn run_tui(runtime: tokio::runtime::Runtime, settings: Settings, tui: Tui) -> ExitCode {
+    let Tui { banner, sources, clock, responder, write, playback } = tui;
     terminal::install_panic_hook(std::thread::current().id());
     let mut view = View::new(banner);
     view.write = write;
+    let (playback, story) = playback.unzip();
+    view.story = story;
     let theme_chosen = settings.theme_chosen;
     let mut app = App {
         posture: Posture::new(settings.catalog),
@@ -251,6 +284,9 @@ fn run_tui(
         clock,
         responder,
         waiting: Vec::new(),
+        playback,
+        feeds: Vec::new(),
+        step_played: None,
     };
     let result = runtime.block_on(async move {
         let (mut tui, guard) = terminal::enter()?;

@@ -379,3 +379,54 @@ fn e_exports_the_view_and_says_where() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("PRV-01 Notebooks have no direct internet access") && text.contains("COR-06"), "{text}");
 }
+
+/// The screen's header and panes (the posture), without the detail (which follows the cursor)
+/// or the status line (which flashes messages).
+fn posture_lines(s: &Session) -> Vec<String> {
+    let contents = s.screen.screen().contents();
+    let mut out = Vec::new();
+    for line in contents.lines() {
+        out.push(line.trim_end().to_string());
+        if line.starts_with('└') {
+            break;
+        }
+    }
+    out
+}
+
+/// Reads output for a moment, so that a step's events have all arrived.
+fn settle(s: &mut Session) {
+    let until = Instant::now() + Duration::from_millis(400);
+    while Instant::now() < until {
+        s.pump(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn demo_step_walks_every_step_with_n_and_back_with_p() {
+    let steps = vigil::sources::demo::Scenario::workshop().steps;
+    let n = steps.len();
+    let mut s = Session::start_with("step", None, &["--step"]);
+    s.wait_for(&[&format!("step 0/{n} · the baseline"), "paused", "config ● ok"]);
+    let mut seen = Vec::new();
+    for (k, step) in steps.iter().enumerate() {
+        s.keys(b"n");
+        s.wait_for(&[&format!("step {}/{n} · {}", k + 1, step.title)]);
+        settle(&mut s);
+        seen.push(posture_lines(&s));
+    }
+    s.wait_for(&["the story is over"]);
+    // Back, step by step: each is the posture it was.
+    for k in (2..n).rev() {
+        s.keys(b"p");
+        s.wait_for(&[&format!("step {k}/{n} · {}", steps[k - 1].title)]);
+        settle(&mut s);
+        assert_eq!(posture_lines(&s), seen[k - 1], "step {k} again");
+    }
+    // R starts again from the baseline.
+    s.keys(b"R");
+    s.wait_for(&[&format!("step 0/{n} · the baseline")]);
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_given_back();
+}

@@ -160,11 +160,12 @@ fn no_color_keeps_meaning_without_colours() {
 #[test]
 fn the_story_ends_repaired_at_250x70() {
     let theme = dark();
-    let (posture, mut view) = demo(90);
+    let (posture, mut view, now) = common::story("workshop", Some(7));
     select(&mut view, &posture, "COR-04");
-    let frame = render(&posture, &view, &theme, at(90), 250, 70);
+    let frame = render(&posture, &view, &theme, now, 250, 70);
     let shown = text(&frame);
-    assert!(shown.contains("All quiet again"));
+    assert!(shown.contains("step 8/8 · All quiet again · the story is over"), "{shown}");
+    assert!(shown.contains("✔ PASS COR-04"), "the notebook was repaired: {shown}");
     check("story_end_250x70", &frame, &theme);
 }
 

@@ -11,6 +11,7 @@ mod lookup;
 mod part;
 mod resource;
 mod status;
+mod story;
 
 pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread};
 pub use evidence::*;
@@ -19,6 +20,7 @@ pub use lookup::*;
 pub use part::{Part, PartSet};
 pub use resource::{ResourceId, ResourceType};
 pub use status::{FailCount, Status, StatusLevel, Verdict};
+pub use story::StepInfo;
 
 /// Every point in time in vigil: Config's epoch seconds and Security Hub's ISO-8601 strings are
 /// both converted into this one type before they are compared.

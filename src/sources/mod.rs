@@ -16,7 +16,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 // The store's input language lives with the model; sources speak it.
-pub use crate::model::{Answer, Dataset, Payload, Request, SourceError, SourceEvent, SourceKind, Standard, Unread};
+pub use crate::model::{
+    Answer, Dataset, Payload, Request, SourceError, SourceEvent, SourceKind, Standard, StepInfo, Unread,
+};
 
 use crate::model::Timestamp;
 
@@ -26,8 +28,10 @@ use crate::model::Timestamp;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     Event(SourceEvent),
-    /// A line for the presenter (the demo's story).
-    Narration(String),
+    /// A step of a story (the demo's scenario) has been played.
+    Step(crate::model::StepInfo),
+    /// Everything held is to be forgotten: a story going back rebuilds from its start.
+    Reset,
     /// The account id, once STS has said it.
     Account(String),
     /// A responder's answer to a lookup or a write.
@@ -103,8 +107,12 @@ impl Sink {
         self.tx.send(Message::Answer(answer)).await.is_ok()
     }
 
-    pub async fn narrate(&self, text: String) -> bool {
-        self.tx.send(Message::Narration(text)).await.is_ok()
+    pub async fn step(&self, step: crate::model::StepInfo) -> bool {
+        self.tx.send(Message::Step(step)).await.is_ok()
+    }
+
+    pub async fn reset(&self) -> bool {
+        self.tx.send(Message::Reset).await.is_ok()
     }
 }
 

@@ -22,7 +22,7 @@ use crate::catalog::Catalog;
 use crate::model::{
     Alarm, ConfigCompliance, ConfigRule, Dataset, Evaluation, Finding, GuardrailResult, MetricId, MetricSeries, Part,
     PartSet, Payload, RecordState, RemediationConfig, RemediationExecution, ResourceId, SourceEvent, SourceKind,
-    Standard, Sym, Timestamp,
+    Standard, StatusLevel, Sym, Timestamp,
 };
 use ledger::{Bindings, Ledger, Sign};
 
@@ -53,6 +53,8 @@ pub struct Posture {
     lookups: lookups::Lookups,
     /// The overall score after each change of data, one sample a minute of event time.
     scores: VecDeque<(Timestamp, u32)>,
+    /// Each control's status as last sampled, and when it last changed from a known one.
+    changes: Vec<(StatusLevel, Option<Timestamp>)>,
 }
 
 /// Samples of the score kept: four hours at one a minute.
@@ -81,7 +83,13 @@ impl Posture {
             ledger,
             lookups: Default::default(),
             scores: VecDeque::new(),
+            changes: Vec::new(),
         }
+    }
+
+    /// When a control's status last changed (from one known status to another), by event time.
+    pub fn status_changed_at(&self, index: usize) -> Option<Timestamp> {
+        self.changes.get(index).and_then(|(_, at)| *at)
     }
 
     /// The overall score over time (event time, one sample a minute, the newest last): the
@@ -93,6 +101,21 @@ impl Posture {
     /// Samples the score as it stands after data read at `at`: a new sample each minute, the
     /// latest change within a minute replacing that minute's.
     fn sample_score(&mut self, at: Timestamp) {
+        let n = self.catalog.controls.len();
+        if self.changes.len() != n {
+            self.changes = vec![(StatusLevel::Unknown, None); n];
+        }
+        for i in 0..n {
+            let level = self.control_status(i, at).level();
+            let (was, changed) = &mut self.changes[i];
+            if level != *was {
+                // The first evidence is not a change: nothing was known before it.
+                if *was != StatusLevel::Unknown {
+                    *changed = Some(at);
+                }
+                *was = level;
+            }
+        }
         let Some(score) = self.overall_summary(at).score() else { return };
         let minute = at.as_second().div_euclid(60);
         match self.scores.back_mut() {

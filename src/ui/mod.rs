@@ -1,5 +1,6 @@
 //! Rendering: a pure function of the store, the view, the theme and the time.
 
+mod caption;
 mod charts;
 pub mod command_line;
 pub mod detail;
@@ -24,7 +25,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub use view::{Banner, Dialog, Frozen, Screen, View, window_start};
+pub use view::{Banner, Dialog, Frozen, Screen, Story, View, window_start};
 
 use crate::keymap::Keymap;
 use crate::model::{ControlKind, Timestamp};
@@ -48,6 +49,17 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
         frame.render_widget(msg, area);
         return;
     }
+    // A story's caption bar takes the foot of the screen; the rest is laid out above it.
+    let full_area = area;
+    let area = match &view.story {
+        Some(story) if area.height >= 12 => {
+            let h = caption::height(story, ctx.keymap, area.width).min(area.height / 3);
+            let bar = Rect { y: area.bottom() - h, height: h, ..area };
+            caption::render(frame, bar, story, ctx.keymap, theme);
+            Rect { height: area.height - h, ..area }
+        }
+        _ => area,
+    };
     match &view.screen {
         Screen::Overview => overview(frame, area, posture, view, ctx),
         Screen::Control { index, cursor } => {
@@ -83,10 +95,29 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
         }
     }
     if let Some(d) = &view.dialog {
-        dialog::render(frame, area, posture, d, theme);
+        dialog::render(frame, full_area, posture, d, theme);
+    }
+    if let Some(story) = &view.story
+        && story.history
+    {
+        caption::render_history(frame, full_area, story, theme);
     }
     if view.help {
-        help::render(frame, area, ctx.keymap, theme, view.help_scroll);
+        help::render(frame, full_area, ctx.keymap, theme, view.help_scroll);
+    }
+}
+
+/// After a story's step: the focused pane's cursor goes to the control whose status changed
+/// last (at or after `since`), so that the detail shows what the step is about.
+pub fn select_changed(view: &mut View, posture: &Posture, since: Timestamp) {
+    let list = filter::visible_pane(posture, view, view.focus);
+    let latest = list
+        .iter()
+        .enumerate()
+        .filter_map(|(row, &i)| posture.status_changed_at(i).filter(|at| *at >= since).map(|at| (at, row)))
+        .max_by_key(|(at, row)| (*at, std::cmp::Reverse(*row)));
+    if let Some((_, row)) = latest {
+        view.selected[view.focus.index()] = row;
     }
 }
 
@@ -153,6 +184,10 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
             let mut title = panes::summary_spans(kind, &summary, theme, true);
             if kind == view.focus {
                 title = selected(title, theme);
+            } else if posture.pane(kind).into_iter().any(|i| panes::recently_changed(posture, i, ctx.now)) {
+                // Something changed in a pane nobody is looking at: its tab flashes.
+                let flash = theme.style(Token::Warn).add_modifier(ratatui::style::Modifier::REVERSED);
+                title = title.into_iter().map(|s| s.patch_style(flash)).collect();
             }
             spans.extend(title);
             spans.push(Span::styled("│", theme.style(Token::Border)));

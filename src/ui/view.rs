@@ -1,7 +1,7 @@
 //! What the user is looking at: pure data that `update` changes and `render` draws.
 
 use super::command_line::CommandLine;
-use crate::model::{ControlKind, ResourceId, Severity, StatusLevel, Sym, Timestamp, WorkflowStatus, Write};
+use crate::model::{ControlKind, ResourceId, Severity, StatusLevel, StepInfo, Sym, Timestamp, WorkflowStatus, Write};
 
 /// The screen in the main area.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +73,38 @@ pub struct View {
     pub min_status: Option<StatusLevel>,
     /// The time `update` judges statuses at (`:status`); the loop keeps it current.
     pub now: Timestamp,
+    /// The story being played (the demo), with the presenter's state.
+    pub story: Option<Story>,
+}
+
+/// A story as the presenter and the room see it: the caption bar, the narration so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    /// Every step played, in order.
+    pub played: Vec<StepInfo>,
+    pub total: usize,
+    pub paused: bool,
+    pub speed: f64,
+    /// Each step's pane gets the focus (not with `--no-follow`).
+    pub follow: bool,
+    /// The narration so far is shown (`N`).
+    pub history: bool,
+}
+
+impl Story {
+    pub fn new(total: usize, follow: bool) -> Self {
+        Story { played: Vec::new(), total, paused: false, speed: 1.0, follow, history: false }
+    }
+
+    /// The step on screen: the last one played.
+    pub fn current(&self) -> Option<&StepInfo> {
+        self.played.last()
+    }
+
+    /// The last step has been played.
+    pub fn finished(&self) -> bool {
+        self.current().is_some_and(|s| s.index + 1 >= s.total)
+    }
 }
 
 /// A frozen view: since when, and how many updates wait.
@@ -105,6 +137,26 @@ impl View {
             min_severity: None,
             min_status: None,
             now: Timestamp::UNIX_EPOCH,
+            story: None,
+        }
+    }
+
+    /// A step has been played: the caption bar says so, and its pane gets the focus.
+    pub fn take_step(&mut self, step: StepInfo) {
+        let Some(story) = &mut self.story else { return };
+        story.total = step.total;
+        // Steps played again after a rebuild replace the ones after them.
+        story.played.retain(|s| s.index < step.index);
+        if story.follow {
+            self.focus = step.pane;
+        }
+        story.played.push(step);
+    }
+
+    /// The story starts again from its baseline (the store was reset).
+    pub fn restart_story(&mut self) {
+        if let Some(story) = &mut self.story {
+            story.played.clear();
         }
     }
 }

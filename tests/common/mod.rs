@@ -15,9 +15,8 @@ use unicode_width::UnicodeWidthStr;
 use vigil::catalog::Catalog;
 use vigil::keymap::Keymap;
 use vigil::model::Timestamp;
-use vigil::policy::Suite;
+use vigil::sources::Message;
 use vigil::sources::demo::{DemoScript, Scenario};
-use vigil::sources::{Dataset, Message, Payload, SourceEvent, SourceKind};
 use vigil::store::Posture;
 use vigil::theme::{Theme, Token};
 use vigil::ui::{self, Banner, RenderContext, View};
@@ -60,22 +59,14 @@ pub fn demo_script(seconds: u64) -> (DemoScript, Posture, View) {
     for (kind, interval) in DemoScript::feeds() {
         posture.register_source(kind, interval);
     }
-    // The guardrail tests run offline at start, as `vigil demo` does.
-    posture.register_source(SourceKind::Guardrails, None);
-    let guardrails = vigil::sources::guardrails::results(&Suite::workshop(), t0());
-    posture.apply(SourceEvent {
-        source: SourceKind::Guardrails,
-        fetched_at: t0(),
-        result: Ok(Payload::Replace(Dataset { guardrails, ..Default::default() })),
-    });
     let mut view = View::new(Banner::Demo { title: script.title().to_string() });
     let mut messages = script.opening();
     loop {
         for m in messages {
             match m {
                 Message::Event(e) => posture.apply(e),
-                Message::Narration(text) => view.message = Some(text),
-                Message::Account(_) | Message::Answer(_) => {}
+                Message::Step(step) => view.take_step(step),
+                Message::Account(_) | Message::Answer(_) | Message::Reset => {}
             }
         }
         let (t, next) = script.next_moment();
@@ -203,4 +194,45 @@ pub fn text(buffer: &Buffer) -> String {
         s.push('\n');
     }
     s
+}
+
+/// A story played up to `step` (0-based; `None`: the baseline) at once, as the presenter's jump
+/// leaves it: the posture, and a view with the story's caption bar.
+pub fn story(scenario: &str, step: Option<usize>) -> (Posture, View, Timestamp) {
+    let scenario = Scenario::built_in(scenario).expect("a built-in scenario");
+    let mut script = DemoScript::new(scenario, t0());
+    let mut posture = Posture::new(Catalog::default_catalog());
+    for (kind, interval) in DemoScript::feeds() {
+        posture.register_source(kind, interval);
+    }
+    let mut view = View::new(Banner::Demo { title: script.title().to_string() });
+    view.story = Some(vigil::ui::Story::new(script.steps().len(), true));
+    if let Some(story) = &mut view.story {
+        story.paused = true;
+    }
+    let mut messages = script.opening();
+    let mut at = 0;
+    if let Some(step) = step {
+        messages.extend(script.play_through(step));
+        at = script.steps()[step].at;
+    }
+    for m in messages {
+        match m {
+            Message::Event(e) => posture.apply(e),
+            Message::Step(s) => view.take_step(s),
+            Message::Reset => {
+                posture = Posture::new(Catalog::default_catalog());
+                view.restart_story();
+            }
+            Message::Account(_) | Message::Answer(_) => {}
+        }
+    }
+    if step.is_some() {
+        vigil::ui::select_changed(&mut view, &posture, at_secs(at));
+    }
+    (posture, view, at_secs(at))
+}
+
+fn at_secs(seconds: u64) -> Timestamp {
+    t0() + jiff::SignedDuration::from_secs(seconds as i64)
 }

@@ -2,17 +2,19 @@
 //! played through the same `Source` trait as live AWS. `DemoScript` is the pure part: it says
 //! what happens at each moment; `DemoSource` only waits for those moments.
 
+mod playback;
 mod respond;
 mod scenario;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+pub use playback::{Jump, Playback, SPEEDS};
 pub use respond::{DemoResponder, SharedScript};
-pub use scenario::Scenario;
+pub use scenario::{BUILT_IN, Scenario, Step};
 use scenario::{Batch, MetricItem};
 
-use super::{Dataset, Message, Payload, Sink, Source, SourceEvent, SourceFuture, SourceKind};
+use super::{Dataset, Message, Payload, Sink, Source, SourceEvent, SourceFuture, SourceKind, StepInfo};
 use crate::model::*;
 
 /// How often each demo source "polls" (re-sends its full data set), as live AWS would.
@@ -42,6 +44,8 @@ struct State {
     finding_history: BTreeMap<Sym, Vec<HistoryRecord>>,
     /// Notes set on findings.
     notes: BTreeMap<Sym, Box<str>>,
+    /// The workshop's guardrail tests, as the story has them decide.
+    guardrails: BTreeMap<Sym, GuardrailResult>,
 }
 
 /// The demo as a sequence of moments, each with the messages it sends.
@@ -72,27 +76,61 @@ impl DemoScript {
             next_step: 0,
             next_poll: POLLS.map(|(_, every)| every),
         };
+        // The workshop's guardrail tests run offline, as `vigil watch --guardrail-tests` would.
+        for result in crate::sources::guardrails::results(&crate::policy::Suite::workshop(), start) {
+            script.state.guardrails.insert(result.name.clone(), result);
+        }
         let baseline = script.scenario.baseline.clone();
         script.apply(&baseline, None);
         script
+    }
+
+    /// The steps of the story.
+    pub fn steps(&self) -> &[scenario::Step] {
+        &self.scenario.steps
+    }
+
+    /// How many steps have been played.
+    pub fn played(&self) -> usize {
+        self.next_step
+    }
+
+    /// When the next moment comes, in seconds after the start (without playing it).
+    pub fn next_at(&self) -> u64 {
+        let poll_at = *self.next_poll.iter().min().expect("three sources");
+        self.scenario.steps.get(self.next_step).map_or(poll_at, |s| s.at.min(poll_at))
+    }
+
+    /// Plays every moment up to and including step `step` (0-based) at once, for a presenter
+    /// who jumps ahead; returns what they send.
+    pub fn play_through(&mut self, step: usize) -> Vec<Message> {
+        let mut out = Vec::new();
+        while self.next_step <= step && self.next_step < self.scenario.steps.len() {
+            out.extend(self.next_moment().1);
+        }
+        out
     }
 
     pub fn title(&self) -> &str {
         &self.scenario.title
     }
 
-    /// The kinds the demo feeds, with their intervals.
+    /// The kinds the demo feeds, with their intervals (the guardrail tests never age).
     pub fn feeds() -> Vec<(SourceKind, Option<Duration>)> {
-        POLLS.iter().map(|(k, s)| (*k, Some(Duration::from_secs(*s)))).collect()
+        let mut feeds: Vec<_> = POLLS.iter().map(|(k, s)| (*k, Some(Duration::from_secs(*s)))).collect();
+        feeds.push((SourceKind::Guardrails, None));
+        feeds
     }
 
     fn time(&self, offset: i64) -> Timestamp {
         self.start + jiff::SignedDuration::from_secs(offset)
     }
 
-    /// The first messages: each source's full baseline.
+    /// The first messages: each source's full baseline, the guardrail tests' results.
     pub fn opening(&mut self) -> Vec<Message> {
-        POLLS.iter().map(|(kind, _)| Message::Event(self.full(*kind, 0))).collect()
+        let mut out: Vec<Message> = POLLS.iter().map(|(kind, _)| Message::Event(self.full(*kind, 0))).collect();
+        out.push(Message::Event(self.full(SourceKind::Guardrails, 0)));
+        out
     }
 
     /// The next moment after the ones already played: its offset from the start, in seconds,
@@ -105,9 +143,14 @@ impl DemoScript {
         if step_at == Some(t) {
             let step = self.scenario.steps[self.next_step].clone();
             self.next_step += 1;
-            if let Some(say) = &step.say {
-                out.push(Message::Narration(format!("{} {say}", clock_offset(t))));
-            }
+            out.push(Message::Step(StepInfo {
+                index: self.next_step - 1,
+                total: self.scenario.steps.len(),
+                at: t,
+                title: step.title.clone(),
+                caption: step.caption.clone(),
+                pane: step.pane,
+            }));
             let changed = self.apply(&step.batch, Some(t as i64));
             out.extend(
                 changed
@@ -150,7 +193,9 @@ impl DemoScript {
                     .collect(),
                 ..Default::default()
             },
-            SourceKind::Guardrails => Dataset::default(),
+            SourceKind::Guardrails => {
+                Dataset { guardrails: s.guardrails.values().cloned().collect(), ..Default::default() }
+            }
         };
         self.event(kind, offset, Payload::Replace(data))
     }
@@ -197,6 +242,22 @@ impl DemoScript {
         let mut config = Dataset::default();
         let mut hub = Dataset::default();
         let mut cloudwatch = Dataset::default();
+        let mut guardrails = Dataset::default();
+        for g in &batch.guardrails {
+            // The story changes a test's decision; its explanation says why.
+            let Some(result) = self.state.guardrails.get_mut(g.name.as_str()) else {
+                tracing::warn!(test = %g.name, "the scenario names a guardrail test the workshop does not have");
+                continue;
+            };
+            result.actual = g.actual;
+            result.evaluated_at = self.start + jiff::SignedDuration::from_secs(when(None));
+            result.detail = Some(std::sync::Arc::new(GuardrailDetail {
+                reason: g.reason.clone(),
+                deciding: Vec::new(),
+                near_misses: Vec::new(),
+            }));
+            guardrails.guardrails.push(result.clone());
+        }
         for r in &batch.rules {
             let name = self.interner.intern(&r.name);
             let source = r.source.as_deref().map(|s| self.interner.intern(s));
@@ -339,10 +400,15 @@ impl DemoScript {
         if !config.evaluations.is_empty() || !config.executions.is_empty() || !config.remediation_configs.is_empty() {
             config.rules = self.rules(at.unwrap_or(0));
         }
-        [(SourceKind::Config, config), (SourceKind::SecurityHub, hub), (SourceKind::CloudWatch, cloudwatch)]
-            .into_iter()
-            .filter(|(_, d)| *d != Dataset::default())
-            .collect()
+        [
+            (SourceKind::Config, config),
+            (SourceKind::SecurityHub, hub),
+            (SourceKind::CloudWatch, cloudwatch),
+            (SourceKind::Guardrails, guardrails),
+        ]
+        .into_iter()
+        .filter(|(_, d)| *d != Dataset::default())
+        .collect()
     }
 
     fn config_resource(&mut self, kind: &str, id: &str) -> ResourceId {
@@ -376,25 +442,30 @@ impl DemoScript {
     }
 }
 
-fn clock_offset(seconds: u64) -> String {
-    format!("{:02}:{:02}", seconds / 60, seconds % 60)
-}
-
-/// The demo as a source: plays the script in real time.
+/// The demo as a source: plays the script by the story's clock, and jumps where the presenter
+/// asks (`n`, `p`, `R`). Going back rebuilds: the store is reset and the story played again from
+/// its baseline up to the step, so the posture is exactly that step's.
 pub struct DemoSource {
     scenario: Scenario,
     shared: SharedScript,
+    playback: Playback,
 }
 
 impl DemoSource {
-    pub fn new(scenario: Scenario) -> Self {
-        DemoSource { scenario, shared: Default::default() }
+    pub fn new(scenario: Scenario, playback: Playback) -> Self {
+        DemoSource { scenario, shared: Default::default(), playback }
     }
 
     /// The script as it plays, for the demo's responder.
     pub fn script(&self) -> SharedScript {
         self.shared.clone()
     }
+}
+
+/// Runs `f` on the script in play.
+fn with_script<T>(shared: &SharedScript, f: impl FnOnce(&mut DemoScript) -> T) -> T {
+    let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+    f(guard.as_mut().expect("the script is set before it plays"))
 }
 
 impl Source for DemoSource {
@@ -404,36 +475,79 @@ impl Source for DemoSource {
 
     fn run(self: Box<Self>, sink: Sink) -> SourceFuture {
         Box::pin(async move {
-            let begun = tokio::time::Instant::now();
-            let mut script = DemoScript::new(self.scenario, sink.now());
+            let DemoSource { scenario, shared, playback } = *self;
+            let start = playback.start();
+            let mut script = DemoScript::new(scenario.clone(), start);
             let opening = script.opening();
-            let shared = self.shared;
             *shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(script);
-            for m in opening {
-                if !send(&sink, m).await {
-                    return;
-                }
+            if !send_all(&sink, opening).await {
+                return;
             }
             loop {
-                let (at, messages) = {
-                    let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
-                    guard.as_mut().expect("set above").next_moment()
-                };
-                tokio::time::sleep_until(begun + Duration::from_secs(at)).await;
-                for m in messages {
-                    if !send(&sink, m).await {
+                if let Some(jump) = playback.take_jump() {
+                    let (played, total) = with_script(&shared, |s| (s.played(), s.steps().len()));
+                    // The step to stand at after the jump; `None` is the baseline.
+                    let (rebuild, target) = match jump {
+                        Jump::Next if played < total => (false, Some(played)),
+                        Jump::Next => continue,
+                        Jump::Previous => (true, played.checked_sub(2)),
+                        Jump::Restart => (true, None),
+                    };
+                    let mut messages = Vec::new();
+                    if rebuild {
+                        messages.push(Message::Reset);
+                        let mut fresh = DemoScript::new(scenario.clone(), start);
+                        messages.extend(fresh.opening());
+                        *shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh);
+                    }
+                    let at = match target {
+                        Some(step) => with_script(&shared, |s| {
+                            messages.extend(s.play_through(step));
+                            s.steps()[step].at
+                        }),
+                        None => 0,
+                    };
+                    playback.set_at(at as f64);
+                    if !send_all(&sink, messages).await {
                         return;
                     }
+                    continue;
+                }
+                let next = with_script(&shared, |s| s.next_at());
+                match playback.until(next as f64) {
+                    Some(wait) if wait.is_zero() => {
+                        let messages = with_script(&shared, |s| s.next_moment().1);
+                        if !send_all(&sink, messages).await {
+                            return;
+                        }
+                    }
+                    Some(wait) => {
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = playback.changed() => {}
+                        }
+                    }
+                    None => playback.changed().await,
                 }
             }
         })
     }
 }
 
+async fn send_all(sink: &Sink, messages: Vec<Message>) -> bool {
+    for m in messages {
+        if !send(sink, m).await {
+            return false;
+        }
+    }
+    true
+}
+
 async fn send(sink: &Sink, m: Message) -> bool {
     match m {
         Message::Event(e) => sink.send(e).await,
-        Message::Narration(text) => sink.narrate(text).await,
+        Message::Step(step) => sink.step(step).await,
+        Message::Reset => sink.reset().await,
         Message::Account(id) => sink.account(id).await,
         Message::Answer(a) => sink.answer(a).await,
     }
@@ -446,14 +560,14 @@ mod tests {
     #[test]
     fn the_story_plays_in_order_and_polls_go_on() {
         let mut script = DemoScript::new(Scenario::workshop(), "2026-11-26T12:00:00Z".parse().unwrap());
-        assert_eq!(script.opening().len(), 3);
+        assert_eq!(script.opening().len(), 4, "three services and the guardrail tests");
         let mut last = 0;
         let mut narrations = 0;
         for _ in 0..30 {
             let (at, messages) = script.next_moment();
             assert!(at >= last, "moments come in order");
             last = at;
-            narrations += messages.iter().filter(|m| matches!(m, Message::Narration(_))).count();
+            narrations += messages.iter().filter(|m| matches!(m, Message::Step(_))).count();
         }
         assert_eq!(narrations, Scenario::workshop().steps.len());
         assert!(last > 300, "polls continue after the story");

@@ -2,13 +2,27 @@
 //! own names and values.
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::located::FileError;
 use crate::model::{
-    AlarmState, ConfigCompliance, ExecutionState, FindingCompliance, RecordState, Severity, WorkflowStatus,
+    AlarmState, ConfigCompliance, ControlKind, Decision, ExecutionState, FindingCompliance, RecordState, Severity,
+    WorkflowStatus,
 };
 
-const WORKSHOP: &str = include_str!("workshop.toml");
+/// The built-in scenarios: name, what it shows, the file.
+pub const BUILT_IN: [(&str, &str, &str); 2] = [
+    (
+        "workshop",
+        "the lab's story: a guardrail holds, a detection fires, a remediation repairs",
+        include_str!("workshop.toml"),
+    ),
+    (
+        "bad-day",
+        "what failing looks like: a guardrail detached, a remediation denied, GuardDuty, CloudTrail off",
+        include_str!("bad-day.toml"),
+    ),
+];
 
 /// A demo scenario.
 #[derive(Debug, Clone)]
@@ -20,59 +34,129 @@ pub struct Scenario {
     pub steps: Vec<Step>,
 }
 
+/// One step of the story: when it comes, what it is called, what the room is told, and the
+/// pane it is about.
 #[derive(Debug, Clone)]
 pub struct Step {
     /// Seconds after the demo starts.
     pub at: u64,
-    pub say: Option<String>,
+    pub title: String,
+    pub caption: String,
+    pub pane: ControlKind,
     pub batch: Batch,
 }
 
 impl Scenario {
     /// The embedded workshop scenario.
     pub fn workshop() -> Scenario {
-        Scenario::parse(WORKSHOP, "<workshop scenario>").expect("the embedded scenario is valid")
+        Scenario::built_in("workshop").expect("the workshop is built in")
+    }
+
+    /// A built-in scenario by name.
+    pub fn built_in(name: &str) -> Option<Scenario> {
+        let (_, _, text) = BUILT_IN.iter().find(|(n, _, _)| *n == name)?;
+        Some(Scenario::parse(text, &format!("<{name} scenario>")).expect("the built-in scenarios are valid"))
+    }
+
+    /// A built-in scenario's name, or a scenario file.
+    pub fn load(spec: &str) -> Result<Scenario, FileError> {
+        if let Some(s) = Scenario::built_in(spec) {
+            return Ok(s);
+        }
+        let path = std::path::Path::new(spec);
+        if !path.exists() && !spec.contains(['/', '.']) {
+            let names: Vec<&str> = BUILT_IN.iter().map(|(n, _, _)| *n).collect();
+            return Err(FileError::whole(
+                spec,
+                format!("no built-in scenario `{spec}` (built in: {}) and no such file", names.join(", ")),
+            ));
+        }
+        Scenario::parse(&FileError::read(path)?, &path.display().to_string())
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, FileError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| FileError::from_toml(origin, text, &e))?;
         let mut steps = Vec::with_capacity(raw.step.len());
         let mut previous = 0;
-        for (i, s) in raw.step.into_iter().enumerate() {
-            let at = s
-                .at
-                .ok_or_else(|| whole(origin, format!("step[{i}].at"), "every step needs `at` (seconds after start)"))?;
-            if at < previous {
-                return Err(whole(
+        for (i, step) in raw.step.into_iter().enumerate() {
+            let span = step.span();
+            let s = step.into_inner();
+            let field = |name: &str| format!("step[{i}].{name}");
+            let missing = |name: &str, what: &str| {
+                FileError::at(origin, text, span.start, field(name), format!("every step needs `{name}` ({what})"))
+            };
+            let at = s.at.as_ref().ok_or_else(|| missing("at", "seconds after the start"))?;
+            if *at.get_ref() < previous {
+                return Err(FileError::at(
                     origin,
-                    format!("step[{i}].at"),
-                    format!("{at} comes before the previous step's {previous}"),
+                    text,
+                    at.span().start,
+                    field("at"),
+                    format!("expected a time after the previous step's {previous}, found {}", at.get_ref()),
                 ));
             }
-            previous = at;
-            validate(&s, origin, &format!("step[{i}]"))?;
-            steps.push(Step { at, say: s.say.clone(), batch: s });
+            previous = *at.get_ref();
+            let title = s.title.clone().ok_or_else(|| missing("title", "a few words the caption bar shows"))?;
+            let caption = s.caption.clone().ok_or_else(|| missing("caption", "what the room is told"))?;
+            let pane = s.pane.as_ref().ok_or_else(|| missing("pane", "preventive, detective or corrective"))?;
+            let pane = ControlKind::from_name(pane.get_ref()).ok_or_else(|| {
+                FileError::at(
+                    origin,
+                    text,
+                    pane.span().start,
+                    field("pane"),
+                    format!("expected preventive, detective or corrective, found `{}`", pane.get_ref()),
+                )
+            })?;
+            validate(&s, origin, text, &format!("step[{i}]"), span.start)?;
+            steps.push(Step { at: previous, title: title.into_inner(), caption: caption.into_inner(), pane, batch: s });
         }
-        if raw.baseline.at.is_some() || raw.baseline.say.is_some() {
-            return Err(whole(origin, "baseline".into(), "the baseline has no `at` or `say`"));
+        let b = &raw.baseline;
+        if b.at.is_some() || b.title.is_some() || b.caption.is_some() || b.pane.is_some() {
+            return Err(FileError::whole(origin, "the baseline has no `at`, `title`, `caption` or `pane`"));
         }
-        validate(&raw.baseline, origin, "baseline")?;
-        Ok(Scenario { title: raw.title, account: raw.account, region: raw.region, baseline: raw.baseline, steps })
+        validate(&raw.baseline, origin, text, "baseline", 0)?;
+        let (account, region, baseline) = match &raw.extends {
+            Some(name) => {
+                let base = BUILT_IN.iter().find(|(n, _, _)| n == name.get_ref()).ok_or_else(|| {
+                    let names: Vec<&str> = BUILT_IN.iter().map(|(n, _, _)| *n).collect();
+                    FileError::at(
+                        origin,
+                        text,
+                        name.span().start,
+                        "extends",
+                        format!("expected a built-in scenario ({}), found `{}`", names.join(", "), name.get_ref()),
+                    )
+                })?;
+                let base = Scenario::parse(base.2, &format!("<{} scenario>", base.0))?;
+                let mut baseline = base.baseline;
+                baseline.extend(raw.baseline);
+                (raw.account.unwrap_or(base.account), raw.region.unwrap_or(base.region), baseline)
+            }
+            None => {
+                let account =
+                    raw.account.ok_or_else(|| FileError::whole(origin, "missing `account` (or `extends`)"))?;
+                let region = raw.region.ok_or_else(|| FileError::whole(origin, "missing `region` (or `extends`)"))?;
+                (account, region, raw.baseline)
+            }
+        };
+        Ok(Scenario { title: raw.title, account, region, baseline, steps })
     }
 }
 
-fn whole(origin: &str, field: String, message: impl Into<String>) -> FileError {
-    let mut e = FileError::whole(origin, message);
-    e.field = field;
-    e
-}
-
-fn validate(batch: &Batch, origin: &str, at: &str) -> Result<(), FileError> {
+fn validate(batch: &Batch, origin: &str, text: &str, at: &str, offset: usize) -> Result<(), FileError> {
     let metrics = batch.metrics.iter().map(|m| m.metric.as_str());
     let alarm_metrics = batch.alarms.iter().filter_map(|a| a.metric.as_deref());
     for (j, m) in metrics.chain(alarm_metrics).enumerate() {
         if !m.split_once('/').is_some_and(|(ns, n)| !ns.is_empty() && !n.is_empty()) {
-            return Err(whole(origin, format!("{at}.metrics[{j}]"), format!("`{m}` is not NAMESPACE/METRIC")));
+            let found = text[offset..].find(m).map_or(offset, |o| offset + o);
+            return Err(FileError::at(
+                origin,
+                text,
+                found,
+                format!("{at}.metrics[{j}]"),
+                format!("expected NAMESPACE/METRIC, found `{m}`"),
+            ));
         }
     }
     Ok(())
@@ -81,20 +165,28 @@ fn validate(batch: &Batch, origin: &str, at: &str) -> Result<(), FileError> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScenario {
+    /// A built-in scenario whose baseline (account, region and items) this one starts from.
+    extends: Option<Spanned<String>>,
     title: String,
-    account: String,
-    region: String,
+    account: Option<String>,
+    region: Option<String>,
+    #[serde(default)]
     baseline: Batch,
     #[serde(default)]
-    step: Vec<Batch>,
+    step: Vec<Spanned<Batch>>,
 }
 
 /// Items that appear (or change) together; a step also has its time and narration.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
-    at: Option<u64>,
-    say: Option<String>,
+    at: Option<Spanned<u64>>,
+    title: Option<Spanned<String>>,
+    caption: Option<Spanned<String>>,
+    pane: Option<Spanned<String>>,
+    /// Guardrail test results the story changes (the workshop's tests, by name).
+    #[serde(default)]
+    pub guardrails: Vec<GuardrailItem>,
     #[serde(default)]
     pub rules: Vec<RuleItem>,
     #[serde(default)]
@@ -112,6 +204,32 @@ pub struct Batch {
     /// Configuration items of a resource's timeline, as GetResourceConfigHistory gives them.
     #[serde(default)]
     pub timeline: Vec<TimelineItem>,
+}
+
+/// A guardrail test whose decision the story changes: a policy detached, an SCP edited.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardrailItem {
+    /// The test's name in the workshop's tests.
+    pub name: String,
+    pub actual: Decision,
+    /// Why it decides so now, for the guardrail's explanation.
+    pub reason: String,
+}
+
+impl Batch {
+    /// Adds another batch's items after these.
+    fn extend(&mut self, other: Batch) {
+        self.guardrails.extend(other.guardrails);
+        self.rules.extend(other.rules);
+        self.evaluations.extend(other.evaluations);
+        self.remediations.extend(other.remediations);
+        self.executions.extend(other.executions);
+        self.findings.extend(other.findings);
+        self.alarms.extend(other.alarms);
+        self.metrics.extend(other.metrics);
+        self.timeline.extend(other.timeline);
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,10 +340,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_workshop_scenario_parses() {
+    fn the_built_in_scenarios_parse() {
         let s = Scenario::workshop();
-        assert!(s.steps.len() >= 5);
+        assert!(s.steps.len() >= 6);
         assert!(!s.baseline.findings.is_empty());
+        for (name, _, _) in BUILT_IN {
+            let s = Scenario::built_in(name).unwrap();
+            assert!(s.steps.iter().all(|step| !step.title.is_empty() && !step.caption.is_empty()), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_step_with_a_mistake_is_refused_with_line_and_column() {
+        let head = "title = \"t\"\naccount = \"1\"\nregion = \"r\"\n[baseline]\n";
+        let step = |body: &str| format!("{head}[[step]]\n{body}");
+        let e = Scenario::parse(&step("at = 5\ntitle = \"x\"\ncaption = \"y\"\npane = \"detect\"\n"), "s.toml")
+            .unwrap_err();
+        assert_eq!((e.line, e.column, e.field.as_str()), (9, 8, "step[0].pane"), "{e}");
+        assert!(e.message.contains("expected preventive, detective or corrective, found `detect`"), "{e}");
+        let e = Scenario::parse(&step("at = 5\ntitle = \"x\"\npane = \"detective\"\n"), "s.toml").unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (5, "step[0].caption"), "{e}");
+        let two = format!(
+            "{head}[[step]]\nat = 9\ntitle = \"a\"\ncaption = \"b\"\npane = \"preventive\"\n[[step]]\nat = 3\ntitle = \"c\"\ncaption = \"d\"\npane = \"preventive\"\n"
+        );
+        let e = Scenario::parse(&two, "s.toml").unwrap_err();
+        assert_eq!((e.line, e.column), (11, 6), "{e}");
+        assert!(e.message.contains("expected a time after the previous step's 9, found 3"), "{e}");
+        assert!(Scenario::load("nonesuch").unwrap_err().message.contains("built in: workshop, bad-day"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod preventive;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
@@ -63,6 +63,14 @@ pub fn status_text(level: StatusLevel, compact: bool) -> String {
     if compact { level.symbol().to_string() } else { format!("{} {}", level.symbol(), level.label()) }
 }
 
+/// How long a row stays marked after its status changed.
+pub const MARKED: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Whether a control's status changed within [`MARKED`] of `now`.
+pub fn recently_changed(posture: &Posture, index: usize, now: Timestamp) -> bool {
+    posture.status_changed_at(index).is_some_and(|at| at <= now && now.duration_since(at).unsigned_abs() <= MARKED)
+}
+
 /// How a pane is shown.
 pub struct PaneView<'a> {
     pub kind: ControlKind,
@@ -82,6 +90,8 @@ const MAX_TITLE_LINES: usize = 3;
 
 /// One control's row, its cells as text.
 struct RowText {
+    /// Its status changed moments ago: the row is marked.
+    changed: bool,
     level: StatusLevel,
     id: String,
     title: String,
@@ -109,6 +119,7 @@ fn row_texts(posture: &Posture, kind: ControlKind, controls: &[usize], now: Time
             let status = posture.control_status(i, now);
             let (token, text) = (extra.cell)(posture, i, now);
             RowText {
+                changed: recently_changed(posture, i, now),
                 level: status.level(),
                 id: clean(&control.id).into_owned(),
                 title: clean(&control.title).into_owned(),
@@ -202,7 +213,12 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
             };
             let mut cells = vec![
                 Cell::from(status_text(r.level, cols.compact)).style(style(Token::for_status(r.level))),
-                Cell::from(r.id.clone()).style(style(Token::Muted)),
+                // A row whose status just changed: its id stands out (reverse video, not colour alone).
+                if r.changed {
+                    Cell::from(r.id.clone()).style(style(Token::Warn).add_modifier(Modifier::REVERSED | Modifier::BOLD))
+                } else {
+                    Cell::from(r.id.clone()).style(style(Token::Muted))
+                },
                 Cell::from(Text::from(title)).style(style(Token::Text)),
                 Cell::from(Line::from(r.count.clone()).right_aligned()).style(style(Token::for_status(r.level))),
             ];
