@@ -162,11 +162,33 @@ impl View {
 }
 
 /// The first row shown of a list of `len` rows in `height` rows with the cursor at `cursor`:
-/// whole pages, so that the window is stable while the cursor moves within it.
+/// whole pages, so that the window is stable while the cursor moves within it, the last page
+/// ending at the last row (never a page of blanks).
 pub fn window_start(len: usize, cursor: usize, height: usize) -> usize {
     if height == 0 || len <= height {
         return 0;
     }
     let cursor = cursor.min(len - 1);
-    (cursor / height) * height
+    ((cursor / height) * height).min(len - height)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_start;
+
+    #[test]
+    fn the_last_page_ends_at_the_last_row() {
+        assert_eq!(window_start(10, 3, 8), 0);
+        assert_eq!(window_start(10, 8, 8), 2, "rows 2-9, not rows 8-9 and six blanks");
+        assert_eq!(window_start(20, 9, 8), 8, "whole pages before the last");
+        assert_eq!(window_start(5, 4, 8), 0);
+        for len in 1..30 {
+            for height in 1..10 {
+                for cursor in 0..len {
+                    let start = window_start(len, cursor, height);
+                    assert!(start <= cursor && cursor < start + height, "{len} {height} {cursor}");
+                }
+            }
+        }
+    }
 }
