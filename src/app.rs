@@ -698,7 +698,13 @@ impl App {
                     }
                     None => sources_open = false,
                 },
-                _ = tick.tick() => dirty = true,
+                _ = tick.tick() => {
+                    if crate::terminal::hung_up() {
+                        tracing::warn!("the terminal hung up");
+                        return Ok(Exit::Signal(1));
+                    }
+                    dirty = true;
+                }
                 _ = tokio::time::sleep_until(due), if dirty => {}
                 _ = sigterm.recv() => return Ok(Exit::Signal(15)),
                 _ = sighup.recv() => return Ok(Exit::Signal(1)),

@@ -112,6 +112,16 @@ mod clipboard_tests {
     }
 }
 
+/// Whether the terminal is gone (its other end closed: a closed window, a dropped SSH session),
+/// which not every platform signals with SIGHUP. The input reader would otherwise read nothing
+/// for ever.
+pub fn hung_up() -> bool {
+    let mut poll = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, no waiting.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    ready > 0 && poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+}
+
 /// How long the terminal has to say its background colour.
 pub const BACKGROUND_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(100);
 

@@ -146,6 +146,14 @@ impl Session {
         }
     }
 
+    /// Kills vigil if it is still running (a test that failed half-way).
+    fn kill(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
     /// The terminal as vigil left it: canonical mode and echo back on, the main screen, a
     /// visible cursor.
     fn assert_given_back(&self) {
@@ -284,6 +292,12 @@ fn a_filter_typed_then_cleared() {
     s.wait_for(&["COR-05", "filter cleared"]);
     s.keys(b"q");
     assert_eq!(s.wait_exit(), 0);
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// The top-left cell's background: the header's, which differs between the themes.
@@ -429,4 +443,48 @@ fn demo_step_walks_every_step_with_n_and_back_with_p() {
     s.keys(b"q");
     assert_eq!(s.wait_exit(), 0);
     s.assert_given_back();
+}
+
+#[test]
+fn a_terminal_that_goes_away_ends_vigil() {
+    use std::os::fd::AsRawFd;
+    // A terminal of our own whose master we can close for good (portable-pty keeps copies of
+    // it). vigil does not own it as its controlling terminal, so no SIGHUP comes: it must notice.
+    let pty = nix::pty::openpty(None, None).expect("a pseudo-terminal");
+    // The master must not leak into vigil, or it would keep its own terminal open.
+    // SAFETY: sets a flag on a descriptor we own.
+    assert_eq!(unsafe { libc::fcntl(pty.master.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) }, 0);
+    let log = tempfile_dir::TempDir::new("hangup");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"));
+    cmd.args(["demo", "--theme", "dark", "--log-file"]).arg(log.0.join("vigil.log")).env("HOME", &log.0);
+    cmd.env("TERM", "xterm-256color");
+    cmd.stdin(std::fs::File::from(pty.slave.try_clone().unwrap()));
+    cmd.stdout(std::fs::File::from(pty.slave.try_clone().unwrap()));
+    cmd.stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("vigil starts");
+    drop(pty.slave);
+    // Let it draw, reading what it writes so that it is not blocked.
+    let mut master = std::fs::File::from(pty.master);
+    let until = Instant::now() + Duration::from_secs(3);
+    let mut buf = [0u8; 65536];
+    // SAFETY: sets a flag on a descriptor we own.
+    assert_eq!(unsafe { libc::fcntl(master.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) }, 0);
+    while Instant::now() < until {
+        let _ = master.read(&mut buf);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "vigil runs while its terminal is there");
+    drop(master);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("vigil went on after its terminal went away");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(129), "ends as on SIGHUP (128 + 1)");
 }

@@ -174,20 +174,19 @@ pub struct ConditionTrace {
 
 impl Condition {
     pub fn parse(operator: &str, key: &str, values: Vec<String>, version: Version) -> Result<Condition, String> {
-        let (set, rest) = if let Some(r) = strip_prefix_ci(operator, "ForAllValues:") {
+        // Operator names are case-sensitive in AWS: `stringEquals` is refused, never a match.
+        let (set, rest) = if let Some(r) = operator.strip_prefix("ForAllValues:") {
             (Some(SetOperator::ForAllValues), r)
-        } else if let Some(r) = strip_prefix_ci(operator, "ForAnyValue:") {
+        } else if let Some(r) = operator.strip_prefix("ForAnyValue:") {
             (Some(SetOperator::ForAnyValue), r)
         } else {
             (None, operator)
         };
-        let (if_exists, name) = match rest.len().checked_sub(8).filter(|&i| rest.is_char_boundary(i)) {
-            Some(i) if rest[i..].eq_ignore_ascii_case("IfExists") => (true, &rest[..i]),
-            _ => (false, rest),
+        let (if_exists, name) = match rest.strip_suffix("IfExists") {
+            Some(name) => (true, name),
+            None => (false, rest),
         };
-        let base = Base::ALL.into_iter().find(|b| b.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
-            format!("unknown condition operator `{operator}` (e.g. StringEquals, ArnLike, NumericLessThan, Null, with IfExists or ForAllValues:/ForAnyValue:)")
-        })?;
+        let base = Base::ALL.into_iter().find(|b| b.name() == name).ok_or_else(|| case_mistake(operator))?;
         if base == Base::Null && (if_exists || set.is_some()) {
             return Err(format!("`{operator}`: Null takes neither IfExists nor a set operator"));
         }
@@ -266,6 +265,30 @@ impl Condition {
             context: context.get_lower(&self.key_lower).map(<[String]>::to_vec),
             matched: self.holds(context, vars),
         }
+    }
+}
+
+/// Why an operator is refused: a known one in the wrong case says which it is.
+fn case_mistake(operator: &str) -> String {
+    let (set, rest) = if let Some(r) = strip_prefix_ci(operator, "ForAllValues:") {
+        ("ForAllValues:", r)
+    } else if let Some(r) = strip_prefix_ci(operator, "ForAnyValue:") {
+        ("ForAnyValue:", r)
+    } else {
+        ("", operator)
+    };
+    let (name, if_exists) = match rest.len().checked_sub(8).filter(|&i| rest.is_char_boundary(i)) {
+        Some(i) if rest[i..].eq_ignore_ascii_case("IfExists") => (&rest[..i], "IfExists"),
+        _ => (rest, ""),
+    };
+    match Base::ALL.into_iter().find(|b| b.name().eq_ignore_ascii_case(name)) {
+        Some(b) => format!(
+            "unknown condition operator `{operator}`: operator names are case-sensitive, did you mean `{set}{}{if_exists}`?",
+            b.name()
+        ),
+        None => format!(
+            "unknown condition operator `{operator}` (e.g. StringEquals, ArnLike, NumericLessThan, Null, with IfExists or ForAllValues:/ForAnyValue:)"
+        ),
     }
 }
 
@@ -443,6 +466,22 @@ mod tests {
 
     fn cond(op: &str, key: &str, values: &[&str]) -> Condition {
         Condition::parse(op, key, values.iter().map(|s| s.to_string()).collect(), Version::V2012).unwrap()
+    }
+
+    #[test]
+    fn operator_names_are_case_sensitive_as_in_aws() {
+        let parse = |op: &str| Condition::parse(op, "aws:SourceVpce", vec!["vpce-1".into()], Version::V2012);
+        assert!(parse("StringEquals").is_ok() && parse("ForAnyValue:StringLikeIfExists").is_ok());
+        for (wrong, right) in [
+            ("stringEquals", "StringEquals"),
+            ("StringEqualsIfexists", "StringEqualsIfExists"),
+            ("forallvalues:StringLike", "ForAllValues:StringLike"),
+            ("ArnLIKE", "ArnLike"),
+        ] {
+            let e = parse(wrong).unwrap_err();
+            assert!(e.contains("case-sensitive") && e.contains(&format!("`{right}`")), "{wrong}: {e}");
+        }
+        assert!(parse("StringEqual").unwrap_err().contains("e.g. StringEquals"), "not a case mistake");
     }
 
     fn ctx(pairs: &[(&str, &[&str])]) -> Context {
