@@ -142,7 +142,8 @@ pub enum PolicyCommand {
         /// Print {"result": ..., "explain": ...}
         #[arg(long)]
         json: bool,
-        /// Evaluate one case per line and print one JSON result per line ({"error": ...} for a bad line)
+        /// Evaluate one case per line and print one JSON result per line ({"error": ...} for a bad
+        /// line); exit 2 after the last line if any was malformed
         #[arg(long, value_name = "FILE.jsonl", conflicts_with = "case")]
         batch: Option<PathBuf>,
     },

@@ -125,13 +125,18 @@ fn batch_answers_every_line_in_order() {
     let file = dir.join("cases.jsonl");
     std::fs::write(&file, format!("{one_line}\n{{not json\n{allowed}\n{{\"request\": {{}}}}\n")).unwrap();
     let o = vigil(&["policy", "simulate", "--batch", file.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Every line is answered, then the two malformed ones make it exit 2.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cases.jsonl: 2 of 4 lines malformed"), "{}", stderr(&o));
     let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["result"], "ExplicitlyDenied");
     assert!(lines[1]["error"].as_str().unwrap().contains("line 2: not valid JSON"), "{}", lines[1]);
     assert_eq!(lines[2]["result"], "Allowed", "subnets present: the seed's ANDed Null block lets it through");
     assert!(lines[3]["error"].as_str().unwrap().contains("request.action: missing"), "{}", lines[3]);
+    let good = dir.join("good.jsonl");
+    std::fs::write(&good, format!("{one_line}\n{allowed}\n")).unwrap();
+    assert_eq!(vigil(&["policy", "simulate", "--batch", good.to_str().unwrap()]).status.code(), Some(0));
     let o = vigil(&["policy", "simulate", "--batch", "/nonexistent.jsonl"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -157,4 +162,20 @@ fn lint_flags_the_seed_and_passes_the_shipped_guardrails() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["errors"], 0);
+}
+
+#[test]
+fn a_misspelt_operator_case_is_a_lint_error_and_the_summary_counts_right() {
+    let dir = case_dir();
+    let file = dir.join("case-typo.json");
+    std::fs::write(
+        &file,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sagemaker:CreateTrainingJob","Resource":"*","Condition":{"stringEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#,
+    )
+    .unwrap();
+    let o = vigil(&["policy", "lint", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("operator names are case-sensitive, did you mean `StringEquals`?"), "{out}");
+    assert!(out.ends_with("1 file: 1 error, 0 warnings\n"), "{out}");
 }

@@ -78,6 +78,8 @@ pub fn batch(out: &mut dyn Write, file: &Path) -> std::io::Result<ExitCode> {
         }
     };
     let dir = Dir(file.parent().map(Path::to_path_buf).unwrap_or_default());
+    // Every line gets its answer; a malformed one makes the exit code 2 once all are answered.
+    let mut malformed = 0;
     for (n, line) in text.lines().enumerate() {
         let origin = format!("{} line {}", file.display(), n + 1);
         let result = serde_json::from_str::<serde_json::Value>(line)
@@ -85,11 +87,24 @@ pub fn batch(out: &mut dyn Write, file: &Path) -> std::io::Result<ExitCode> {
             .and_then(|v| parse_case(&v, &origin, &dir, &[]).map_err(|e| e.to_string()));
         let printed = match result {
             Ok(case) => result_json(&case.explain()),
-            Err(message) => json!({ "error": message }),
+            Err(message) => {
+                malformed += 1;
+                json!({ "error": message })
+            }
         };
         writeln!(out, "{printed}")?;
     }
+    if malformed > 0 {
+        let total = text.lines().count();
+        eprintln!("vigil: {}: {malformed} of {} malformed", file.display(), counted(total, "line", "lines"));
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `1 file`, `2 files`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[derive(Serialize)]
@@ -194,7 +209,13 @@ pub fn lint_files(out: &mut dyn Write, files: &[impl AsRef<Path>], as_json: bool
         for f in &findings {
             writeln!(out, "{f}")?;
         }
-        writeln!(out, "{} files: {errors} errors, {warnings} warnings", files.len())?;
+        writeln!(
+            out,
+            "{}: {}, {}",
+            counted(files.len(), "file", "files"),
+            counted(errors, "error", "errors"),
+            counted(warnings, "warning", "warnings")
+        )?;
     }
     Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
