@@ -179,3 +179,37 @@ fn a_misspelt_operator_case_is_a_lint_error_and_the_summary_counts_right() {
     assert!(out.contains("operator names are case-sensitive, did you mean `StringEquals`?"), "{out}");
     assert!(out.ends_with("1 file: 1 error, 0 warnings\n"), "{out}");
 }
+
+#[test]
+fn simulate_warns_what_lint_knows_and_needs_no_principal() {
+    let dir = case_dir();
+    let file = dir.join("case-unknowns.json");
+    // No principal: an unnamed caller. A misspelt action and a key no service defines.
+    std::fs::write(
+        &file,
+        r#"{"request": {"action": "sagemaker:CreateTraningJob"},
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*", "Condition": {"StringEquals": {"sagemaker:VpcSubnet": "s"}}},
+              {"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}]}"#,
+    )
+    .unwrap();
+    let o = vigil(&["policy", "simulate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("Allowed:"), "{text}");
+    assert!(
+        text.contains("warning: `sagemaker:CreateTraningJob` is not an action of sagemaker in the Service Authorization Reference (did you mean sagemaker:CreateTrainingJob?)"),
+        "{text}"
+    );
+    assert!(text.contains("warning: `sagemaker:VpcSubnet` in identityPolicies[0] Statement[0]"), "{text}");
+    let o = vigil(&["policy", "simulate", "--json", file.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 2, "{v}");
+    // A well-spelt case has none.
+    let clean = dir.join("case-clean.json");
+    std::fs::write(&clean, r#"{"request": {"action": "sagemaker:CreateTrainingJob"}}"#).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&vigil(&["policy", "simulate", "--json", clean.to_str().unwrap()]))).unwrap();
+    assert_eq!(v["result"], "ImplicitlyDenied");
+    assert_eq!(v["warnings"], serde_json::json!([]));
+}

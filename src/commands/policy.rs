@@ -16,10 +16,11 @@ use crate::policy::{Policy, Suite, TestResult, lint, load_case};
 const BAD_INPUT: u8 = 2;
 
 /// `{"result": ..., "explain": {...}}`
-fn result_json(e: &Explained) -> serde_json::Value {
+fn result_json(e: &Explained, warnings: &[String]) -> serde_json::Value {
     json!({
         "result": e.result,
         "explain": {"reason": e.reason, "deciding": e.deciding, "near_misses": e.near_misses},
+        "warnings": warnings,
     })
 }
 
@@ -60,10 +61,14 @@ pub fn simulate(out: &mut dyn Write, case: &Path, as_json: bool) -> std::io::Res
         }
     };
     let explained = case.explain();
+    let warnings = crate::policy::lint::simulation_warnings(&case.request.action, &explained);
     if as_json {
-        writeln!(out, "{}", result_json(&explained))?;
+        writeln!(out, "{}", result_json(&explained, &warnings))?;
     } else {
         write_explained(out, &explained)?;
+        for w in &warnings {
+            writeln!(out, "warning: {w}")?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -86,7 +91,10 @@ pub fn batch(out: &mut dyn Write, file: &Path) -> std::io::Result<ExitCode> {
             .map_err(|e| format!("{origin}: not valid JSON at column {}: {e}", e.column()))
             .and_then(|v| parse_case(&v, &origin, &dir, &[]).map_err(|e| e.to_string()));
         let printed = match result {
-            Ok(case) => result_json(&case.explain()),
+            Ok(case) => {
+                let explained = case.explain();
+                result_json(&explained, &crate::policy::lint::simulation_warnings(&case.request.action, &explained))
+            }
             Err(message) => {
                 malformed += 1;
                 json!({ "error": message })
@@ -146,7 +154,7 @@ pub fn test(
                 expect: r.expect,
                 actual: r.actual(),
                 passed: r.passed(),
-                explain: result_json(&r.explained)["explain"].clone(),
+                explain: result_json(&r.explained, &[])["explain"].clone(),
             })
             .collect();
         let doc = json!({"origin": suite.origin, "tests": tests, "passed": results.len() - failed, "failed": failed});

@@ -185,7 +185,12 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
         }
         None => ("*".to_string(), None),
     };
-    let principal = text("principal")?;
+    // Without a principal the request is an unnamed caller's: no principal keys are derived,
+    // and resource policies that name principals do not match it.
+    let principal = match map.get("principal") {
+        None | Some(Value::Null) => String::new(),
+        Some(_) => text("principal")?,
+    };
     let context = match map.get("context") {
         None | Some(Value::Null) => Context::new(),
         Some(Value::Object(keys)) => context(keys)?,

@@ -219,6 +219,44 @@ fn resource_types_hint(actions: &[(&Service, &Action)]) -> String {
     }
 }
 
+/// What lint knows about a simulated request: an action the Service Authorization Reference does
+/// not list for its service, and condition keys in the deciding or near-miss statements that no
+/// service (or AWS globally) defines. Each would otherwise decide silently.
+pub fn simulation_warnings(action: &str, explained: &crate::policy::evaluate::Explained) -> Vec<String> {
+    let data = iam::data();
+    let mut out = Vec::new();
+    let prefix = action.split(':').next().unwrap_or_default().to_lowercase();
+    if let Some(service) = data.service(&prefix)
+        && service.action(action).is_none()
+    {
+        let hint = suggest(
+            action.split_once(':').map_or(action, |(_, a)| a),
+            service.actions.values().map(|a| a.name.as_str()),
+        )
+        .map_or_else(String::new, |s| format!(" (did you mean {prefix}:{s}?)"));
+        out.push(format!("`{action}` is not an action of {prefix} in the Service Authorization Reference{hint}"));
+    }
+    for s in explained.deciding.iter().chain(&explained.near_misses) {
+        for c in &s.conditions {
+            let lower = c.key.to_lowercase();
+            let key_prefix = lower.split(':').next().unwrap_or_default();
+            let known = if key_prefix == "aws" {
+                data.is_global_key(&lower)
+            } else {
+                data.service(key_prefix).is_none_or(|svc| svc.defines_key(&lower) || data.is_global_key(&lower))
+            };
+            let warning = format!(
+                "`{}` in {} {} is not a condition key AWS defines: the request never has it",
+                c.key, s.layer, s.statement
+            );
+            if !known && !out.contains(&warning) {
+                out.push(warning);
+            }
+        }
+    }
+    out
+}
+
 /// The closest known name, if it is close: a name that extends the one written (the workshop's
 /// `VpcSecurityGroup` for `VpcSecurityGroupIds`) or within a third of its length in edits.
 fn suggest<'a>(written: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
