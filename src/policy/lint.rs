@@ -225,15 +225,14 @@ fn resource_types_hint(actions: &[(&Service, &Action)]) -> String {
 pub fn simulation_warnings(action: &str, explained: &crate::policy::evaluate::Explained) -> Vec<String> {
     let data = iam::data();
     let mut out = Vec::new();
-    let prefix = action.split(':').next().unwrap_or_default().to_lowercase();
+    let (prefix, name) = action.split_once(':').unwrap_or((action, ""));
+    let prefix = prefix.to_lowercase();
     if let Some(service) = data.service(&prefix)
-        && service.action(action).is_none()
+        && !name.contains(['*', '?'])
+        && service.action(name).is_none()
     {
-        let hint = suggest(
-            action.split_once(':').map_or(action, |(_, a)| a),
-            service.actions.values().map(|a| a.name.as_str()),
-        )
-        .map_or_else(String::new, |s| format!(" (did you mean {prefix}:{s}?)"));
+        let hint = suggest(name, service.actions.values().map(|a| a.name.as_str()))
+            .map_or_else(String::new, |s| format!(" (did you mean {prefix}:{s}?)"));
         out.push(format!("`{action}` is not an action of {prefix} in the Service Authorization Reference{hint}"));
     }
     for s in explained.deciding.iter().chain(&explained.near_misses) {
