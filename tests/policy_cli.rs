@@ -213,3 +213,44 @@ fn simulate_warns_what_lint_knows_and_needs_no_principal() {
     assert_eq!(v["result"], "ImplicitlyDenied");
     assert_eq!(v["warnings"], serde_json::json!([]));
 }
+
+#[test]
+fn get_caller_identity_is_always_allowed_and_time_keys_come_from_the_case() {
+    let dir = case_dir();
+    let deny_all = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
+    let file = dir.join("case-whoami.json");
+    std::fs::write(
+        &file,
+        format!(r#"{{"request": {{"action": "sts:GetCallerIdentity"}}, "serviceControlPolicies": [{{"orgIdentifier": "r-1", "policies": [{deny_all}]}}], "identityPolicies": [{deny_all}]}}"#),
+    )
+    .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&vigil(&["policy", "simulate", "--json", file.to_str().unwrap()]))).unwrap();
+    assert_eq!(v["result"], "Allowed", "{v}");
+    assert!(v["explain"]["reason"].as_str().unwrap().contains("always allowed"), "{v}");
+
+    // aws:CurrentTime and aws:EpochTime from the case's time; a service principal's keys.
+    let timed = |time: &str| {
+        let file = dir.join("case-time.json");
+        std::fs::write(
+            &file,
+            format!(
+                r#"{{"request": {{"action": "s3:GetObject", "principal": "sagemaker.amazonaws.com", "time": "{time}"}},
+                   "identityPolicies": [{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                     "Condition": {{"DateLessThan": {{"aws:CurrentTime": "2026-12-01T00:00:00Z"}}, "NumericGreaterThan": {{"aws:EpochTime": "1"}},
+                                    "Bool": {{"aws:PrincipalIsAWSService": "true"}}, "StringEquals": {{"aws:PrincipalServiceName": "sagemaker.amazonaws.com"}}}}}}]}}]}}"#
+            ),
+        )
+        .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&stdout(&vigil(&["policy", "simulate", "--json", file.to_str().unwrap()]))).unwrap();
+        v["result"].as_str().unwrap().to_string()
+    };
+    assert_eq!(timed("2026-11-29T12:00:00Z"), "Allowed");
+    assert_eq!(timed("2026-12-02T12:00:00Z"), "ImplicitlyDenied", "past the date the policy allows until");
+    let file = dir.join("case-badtime.json");
+    std::fs::write(&file, r#"{"request": {"action": "s3:GetObject", "time": "yesterday"}}"#).unwrap();
+    let o = vigil(&["policy", "simulate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("request.time: must be an ISO 8601 time"), "{}", stderr(&o));
+}

@@ -152,8 +152,8 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
         return Err((String::new(), "must be an object {action, resource, principal, context}".into()));
     };
     for key in map.keys() {
-        if !["action", "resource", "principal", "context"].contains(&key.as_str()) {
-            return Err((key.clone(), "unknown field, expected action, resource, principal, context".into()));
+        if !["action", "resource", "principal", "context", "time"].contains(&key.as_str()) {
+            return Err((key.clone(), "unknown field, expected action, resource, principal, context, time".into()));
         }
     }
     let text = |field: &str| match map.get(field) {
@@ -191,11 +191,21 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
         None | Some(Value::Null) => String::new(),
         Some(_) => text("principal")?,
     };
-    let context = match map.get("context") {
+    let mut context = match map.get("context") {
         None | Some(Value::Null) => Context::new(),
         Some(Value::Object(keys)) => context(keys)?,
         Some(_) => return Err(("context".into(), "must be an object of keys".into())),
     };
+    // The request's time, as AWS sets aws:CurrentTime and aws:EpochTime: the case's, or now.
+    let time = match map.get("time") {
+        None | Some(Value::Null) => jiff::Timestamp::now(),
+        Some(Value::String(t)) => t
+            .parse::<jiff::Timestamp>()
+            .map_err(|e| ("time".to_string(), format!("must be an ISO 8601 time such as 2026-11-29T12:00:00Z: {e}")))?,
+        Some(_) => return Err(("time".into(), "must be an ISO 8601 time such as 2026-11-29T12:00:00Z".into())),
+    };
+    context.set_if_absent("aws:CurrentTime", time.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+    context.set_if_absent("aws:EpochTime", time.as_second().to_string());
     Ok(Request::new(&action, &resource, account.as_deref(), &principal, context))
 }
 

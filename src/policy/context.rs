@@ -49,7 +49,7 @@ impl Context {
     }
 
     /// Sets a single-valued key unless the context already has it.
-    fn set_if_absent(&mut self, key: &str, value: impl Into<String>) {
+    pub(crate) fn set_if_absent(&mut self, key: &str, value: impl Into<String>) {
         if !self.contains(key) {
             self.set(key, value);
         }
@@ -127,6 +127,16 @@ impl Request {
         if let Some(user) = iam_user_name(principal) {
             context.set_if_absent("aws:username", user);
         }
+        if let Some(kind) = principal_type(principal) {
+            context.set_if_absent("aws:PrincipalType", kind);
+        }
+        if !principal.is_empty() && principal_type(principal) != Some("Anonymous") {
+            let service = is_service_principal(principal);
+            context.set_if_absent("aws:PrincipalIsAWSService", if service { "true" } else { "false" });
+            if service {
+                context.set_if_absent("aws:PrincipalServiceName", principal);
+            }
+        }
         Request {
             action: action.to_string(),
             action_lower,
@@ -173,6 +183,31 @@ fn principal_arn(principal: &str) -> String {
     }
 }
 
+/// `sagemaker.amazonaws.com`: an AWS service acting as itself.
+fn is_service_principal(principal: &str) -> bool {
+    !principal.starts_with("arn:") && principal.ends_with(".amazonaws.com")
+}
+
+/// `aws:PrincipalType` as AWS sets it: Account (the root), User, FederatedUser, AssumedRole,
+/// Anonymous (an unsigned request: principal `*` or `anonymous`); none for a service.
+fn principal_type(principal: &str) -> Option<&'static str> {
+    if principal == "*" || principal.eq_ignore_ascii_case("anonymous") {
+        return Some("Anonymous");
+    }
+    let resource = principal.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
+    if resource == "root" {
+        Some("Account")
+    } else if resource.starts_with("user/") && principal.contains(":iam:") {
+        Some("User")
+    } else if resource.starts_with("assumed-role/") {
+        Some("AssumedRole")
+    } else if resource.starts_with("federated-user/") {
+        Some("FederatedUser")
+    } else {
+        None
+    }
+}
+
 fn iam_user_name(principal: &str) -> Option<String> {
     let (_, path) = principal.split_once(":user/")?;
     principal.contains(":iam:").then(|| path.rsplit('/').next().unwrap_or(path).to_string())
@@ -181,6 +216,31 @@ fn iam_user_name(principal: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_principal_type_and_service_keys_are_derived() {
+        let key = |principal: &str, key: &str| {
+            Request::new("s3:GetObject", "*", None, principal, Context::new())
+                .context
+                .get_lower(&key.to_lowercase())
+                .map(|v| v.join(","))
+        };
+        let t = |p: &str| key(p, "aws:PrincipalType");
+        assert_eq!(t("arn:aws:iam::123456789012:root").as_deref(), Some("Account"));
+        assert_eq!(t("arn:aws:iam::123456789012:user/alice").as_deref(), Some("User"));
+        assert_eq!(t("arn:aws:sts::123456789012:assumed-role/DataScientist/alice").as_deref(), Some("AssumedRole"));
+        assert_eq!(t("arn:aws:sts::123456789012:federated-user/bob").as_deref(), Some("FederatedUser"));
+        assert_eq!(t("*").as_deref(), Some("Anonymous"));
+        assert_eq!(t("sagemaker.amazonaws.com"), None);
+        assert_eq!(key("sagemaker.amazonaws.com", "aws:PrincipalIsAWSService").as_deref(), Some("true"));
+        assert_eq!(
+            key("sagemaker.amazonaws.com", "aws:PrincipalServiceName").as_deref(),
+            Some("sagemaker.amazonaws.com")
+        );
+        assert_eq!(key("arn:aws:iam::123456789012:user/alice", "aws:PrincipalIsAWSService").as_deref(), Some("false"));
+        assert_eq!(key("*", "aws:PrincipalIsAWSService"), None, "an anonymous request has no principal keys");
+        assert_eq!(key("", "aws:PrincipalType"), None, "an unnamed caller: nothing is derived");
+    }
 
     #[test]
     fn keys_aws_always_sets_are_derived() {

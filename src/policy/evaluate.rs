@@ -83,12 +83,20 @@ pub enum Reason {
     CrossAccountWithoutIdentityAllow,
     AllowedByIdentity,
     AllowedByResource,
+    /// `sts:GetCallerIdentity`, which AWS always allows.
+    AlwaysAllowed,
 }
 
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::ExplicitDeny => write!(f, "an explicit Deny matched; it overrides every Allow"),
+            Reason::AlwaysAllowed => {
+                write!(
+                    f,
+                    "sts:GetCallerIdentity is always allowed: AWS lets no policy deny it, not even an explicit Deny"
+                )
+            }
             Reason::ScpWithoutAllow(i, id) => {
                 write!(
                     f,
@@ -181,6 +189,10 @@ impl Case {
         let mut deciding = Vec::new();
         let outcome = |decision, reason, deciding| Outcome { decision, reason, deciding };
 
+        // 0. The one action AWS allows whatever the policies say.
+        if req.action_lower == "sts:getcalleridentity" {
+            return outcome(Decision::Allowed, Reason::AlwaysAllowed, deciding);
+        }
         // 1. An explicit Deny anywhere.
         for layer in self.layers() {
             for s in &self.policy(layer).statements {
