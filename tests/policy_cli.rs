@@ -254,3 +254,49 @@ fn get_caller_identity_is_always_allowed_and_time_keys_come_from_the_case() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("request.time: must be an ISO 8601 time"), "{}", stderr(&o));
 }
+
+#[test]
+fn scps_spare_service_linked_roles_and_resourceless_actions_are_on_star() {
+    let dir = case_dir();
+    let simulate = |name: &str, case: &str| {
+        let file = dir.join(name);
+        std::fs::write(&file, case).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&stdout(&vigil(&["policy", "simulate", "--json", file.to_str().unwrap()]))).unwrap();
+        v["result"].as_str().unwrap().to_string()
+    };
+    let case = |principal: &str| {
+        format!(
+            r#"{{"request": {{"action": "sagemaker:StopNotebookInstance", "principal": "{principal}"}},
+                "serviceControlPolicies": [{{"orgIdentifier": "r-1", "policies": [{{"Version": "2012-10-17", "Statement": [{{"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*"}}]}}]}}],
+                "identityPolicies": [{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}}]}}]}}"#
+        )
+    };
+    assert_eq!(simulate("slr-user.json", &case("arn:aws:iam::123456789012:user/alice")), "ExplicitlyDenied");
+    assert_eq!(
+        simulate(
+            "slr.json",
+            &case(
+                "arn:aws:iam::123456789012:role/aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForAmazonSageMakerNotebooks"
+            )
+        ),
+        "Allowed",
+        "SCPs do not apply to service-linked roles"
+    );
+    assert_eq!(
+        simulate(
+            "slr-session.json",
+            &case("arn:aws:sts::123456789012:assumed-role/AWSServiceRoleForAmazonSageMakerNotebooks/s")
+        ),
+        "Allowed"
+    );
+    // s3:ListAllMyBuckets has no resource types: a statement on a bucket ARN never matches it.
+    let listing = |resource: &str| {
+        format!(
+            r#"{{"request": {{"action": "s3:ListAllMyBuckets", "resource": "arn:aws:s3:::data-bucket", "principal": "arn:aws:iam::123456789012:user/alice"}},
+                "identityPolicies": [{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "{resource}"}}]}}]}}"#
+        )
+    };
+    assert_eq!(simulate("list-bucket.json", &listing("arn:aws:s3:::data-bucket")), "ImplicitlyDenied");
+    assert_eq!(simulate("list-star.json", &listing("*")), "Allowed");
+}

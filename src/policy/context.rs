@@ -112,6 +112,13 @@ impl Request {
     ) -> Request {
         let action_lower = action.to_lowercase();
         let service = action_lower.split(':').next().unwrap_or_default().to_string();
+        // An action without resource-level permissions is evaluated against the resource `*`.
+        let name = action.split_once(':').map_or("", |(_, n)| n);
+        let no_resource_types = super::iam::data()
+            .service(&service)
+            .and_then(|s| s.action(name))
+            .is_some_and(|a| a.resource_types.is_empty());
+        let resource = if no_resource_types { "*" } else { resource };
         let principal_account = arn_account(principal).map(str::to_string);
         let resource_account =
             resource_account.map(str::to_string).or_else(|| arn_account(resource).map(str::to_string));

@@ -130,6 +130,12 @@ pub struct Outcome {
     pub deciding: Vec<Hit>,
 }
 
+/// A service-linked role (`role/aws-service-role/...`) or one of its sessions
+/// (`assumed-role/AWSServiceRoleFor...`).
+fn is_service_linked_role(principal: &str) -> bool {
+    principal.contains(":role/aws-service-role/") || principal.contains(":assumed-role/AWSServiceRoleFor")
+}
+
 /// How a resource-based policy statement names the principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Named {
@@ -168,14 +174,25 @@ impl Case {
         }
     }
 
+    /// SCPs and RCPs do not apply to service-linked roles (AWS documents it): their sessions are
+    /// not limited by the organisation's policies.
+    fn org_policies_apply(&self) -> bool {
+        !is_service_linked_role(&self.request.principal)
+    }
+
+    /// The SCP levels that limit this request.
+    fn scps_in_force(&self) -> &[OrgLevel] {
+        if self.org_policies_apply() { &self.scps } else { &[] }
+    }
+
     /// Every policy with its layer. No allocation: this is on the fast path.
     fn layers(&self) -> impl Iterator<Item = Layer> + '_ {
         fn levels(levels: &[OrgLevel], make: fn(usize, usize) -> Layer) -> impl Iterator<Item = Layer> + '_ {
             levels.iter().enumerate().flat_map(move |(l, level)| (0..level.policies.len()).map(move |p| make(l, p)))
         }
         let rcps_apply = !self.rcps.is_empty() && iam::rcp_applies(&self.request.service);
-        let rcps: &[OrgLevel] = if rcps_apply { &self.rcps } else { &[] };
-        levels(&self.scps, Layer::Scp)
+        let rcps: &[OrgLevel] = if rcps_apply && self.org_policies_apply() { &self.rcps } else { &[] };
+        levels(self.scps_in_force(), Layer::Scp)
             .chain(levels(rcps, Layer::Rcp))
             .chain((0..self.endpoints.len()).map(Layer::Endpoint))
             .chain(self.resource.iter().map(|_| Layer::Resource))
@@ -208,7 +225,7 @@ impl Case {
             return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding);
         }
         // 2. Every SCP level must allow (FullAWSAccess counts only when it is listed).
-        for (l, level) in self.scps.iter().enumerate() {
+        for (l, level) in self.scps_in_force().iter().enumerate() {
             let layers = (0..level.policies.len()).map(|p| Layer::Scp(l, p));
             match self.first_allow(layers) {
                 Some((hit, _)) => push(&mut deciding, record, hit),
