@@ -11,6 +11,7 @@ use crate::policy::case::{Dir, parse_case};
 use crate::policy::evaluate::{Explained, StatementExplained};
 use crate::policy::lint::Severity;
 use crate::policy::{Policy, Suite, TestResult, lint, load_case};
+use crate::text::counted;
 
 /// Usage and input errors.
 const BAD_INPUT: u8 = 2;
@@ -108,11 +109,6 @@ pub fn batch(out: &mut dyn Write, file: &Path) -> std::io::Result<ExitCode> {
         return Ok(ExitCode::from(BAD_INPUT));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `1 file`, `2 files`.
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[derive(Serialize)]

@@ -105,8 +105,11 @@ impl Posture {
         if self.changes.len() != n {
             self.changes = vec![(StatusLevel::Unknown, None); n];
         }
+        // One pass over the statuses serves the change marks and the score.
+        let mut summary = PaneSummary::default();
         for i in 0..n {
             let level = self.control_status(i, at).level();
+            summary.counts[level.index()] += 1;
             let (was, changed) = &mut self.changes[i];
             if level != *was {
                 // The first evidence is not a change: nothing was known before it.
@@ -116,7 +119,7 @@ impl Posture {
                 *was = level;
             }
         }
-        let Some(score) = self.overall_summary(at).score() else { return };
+        let Some(score) = summary.score() else { return };
         let minute = at.as_second().div_euclid(60);
         match self.scores.back_mut() {
             Some((t, s)) if t.as_second().div_euclid(60) == minute => {

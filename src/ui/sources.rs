@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::text::{age, clean, wrap};
 use crate::model::{SourceError, Timestamp};
 use crate::store::{Health, Posture, SourceState};
+use crate::text::counted;
 use crate::theme::{Theme, Token};
 
 /// The health word and its colour, as the header shows it but never cut.
@@ -36,11 +37,6 @@ fn when(at: Timestamp, now: Timestamp) -> String {
 
 /// The most lines the view scrolls through.
 pub const MAX_LINES: usize = 200;
-
-/// `1 error`, `2 errors`.
-fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, scroll: usize, theme: &Theme, now: Timestamp) {
     let mut block = Block::bordered()
@@ -82,9 +78,9 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, scroll: usize, t
         let load = if c.load_calls > 0 { format!(" · first load {} calls", c.load_calls) } else { String::new() };
         let counts = format!(
             "{} · {} · {} · {} throttled{load} · {} skipped",
-            counted(c.updates, "update", "updates"),
-            counted(c.errors, "error", "errors"),
-            counted(c.retries, "retry", "retries"),
+            counted(c.updates as usize, "update", "updates"),
+            counted(c.errors as usize, "error", "errors"),
+            counted(c.retries as usize, "retry", "retries"),
             c.throttles,
             state.skipped
         );

@@ -110,12 +110,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
         right.push(Span::styled(format!(" {what} "), theme.style(Token::Muted)));
     }
     let total = area.width as usize;
-    // On a narrow screen the first hints stay (help and quit come last: keep `?` at least).
+    // On a narrow screen hints go from the end, but help and quit (the last two, where the
+    // list ends with quit) stay to the last: the hint before them goes first.
+    let kept_last = if hints.last().is_some_and(|(a, _)| *a == Action::Quit) { 2 } else { 0 };
     while right.len() > 2 && right.iter().map(|s| width(&s.content)).sum::<usize>() >= total {
-        let help = right.len() >= 4 && hints.last().is_some_and(|(a, _)| *a == Action::Quit);
-        // Drop the hint before help/quit, keeping those two in sight as long as possible.
-        let at = if help && right.len() > 4 { right.len() - 6 } else { right.len() - 2 };
-        right.drain(at..at + 2);
+        let shown = right.len() / 2;
+        let drop = if shown > kept_last { shown - kept_last - 1 } else { shown - 1 };
+        right.drain(drop * 2..drop * 2 + 2);
     }
     let hints_width: usize = right.iter().map(|s| width(&s.content)).sum();
     if hints_width < total {
