@@ -117,3 +117,11 @@ fn bad_day_fails_in_every_pane() {
     let index = posture.control_index("DET-08").unwrap();
     assert!(posture.evidence(index).activity[Severity::High.index()] >= 2, "GuardDuty HIGH findings");
 }
+
+#[test]
+fn a_pane_cut_by_the_caption_bar_says_which_rows_show() {
+    let theme = dark();
+    let (posture, view, now) = story("workshop", Some(0));
+    let shown = text(&render(&posture, &view, &theme, now, 80, 24));
+    assert!(shown.contains(" 1-8 of 10 "), "{shown}");
+}

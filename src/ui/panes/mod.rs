@@ -192,6 +192,10 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
     let selected = selected.min(controls.len().saturating_sub(1));
     let start = if wrap { 0 } else { window_start(controls.len(), selected, rows_visible) };
     let count = if wrap { texts.len() } else { rows_visible };
+    // Controls below the window: the border says which are shown (` 1-8 of 10 `).
+    if !wrap && let Some(at) = super::list::position(start, rows_visible, controls.len()) {
+        block = block.title_bottom(Line::from(Span::styled(at, theme.style(Token::Muted))).right_aligned());
+    }
     let rows: Vec<Row> = texts
         .iter()
         .zip(wrapped)
