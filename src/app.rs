@@ -558,7 +558,14 @@ fn report_subject(banner: &crate::ui::Banner) -> crate::report::Subject {
             account: account.clone(),
             region: Some(region.clone()),
             profile: profile.clone(),
-            demo: false,
+            ..Default::default()
+        },
+        crate::ui::Banner::Replay { file, profile, region, account } => crate::report::Subject {
+            account: account.clone(),
+            region: region.clone(),
+            profile: profile.clone(),
+            recording: Some(file.clone()),
+            ..Default::default()
         },
     }
 }
@@ -608,6 +615,8 @@ pub struct App {
     pub feeds: Vec<(crate::sources::SourceKind, Option<Duration>)>,
     /// When the step just played happened (story time), until its changes are selected.
     pub step_played: Option<jiff::Timestamp>,
+    /// Where the sources' messages are recorded (`vigil watch --record`).
+    pub recorder: Option<crate::recording::Recorder>,
 }
 
 impl App {
@@ -807,6 +816,14 @@ impl App {
     /// A message from the channel: held while the view is frozen (the sources' data and the
     /// narration), else received. Answers the user asked for are never held.
     fn take(&mut self, message: Message) -> Vec<Command> {
+        if let Some(recorder) = &self.recorder {
+            // As it arrives, frozen or not: a replay shows it at the same moment.
+            recorder.record((self.clock)(), &message);
+            if let Some(e) = recorder.error() {
+                self.view.message = Some(e);
+                self.recorder = None;
+            }
+        }
         if let Some(frozen) = &mut self.view.frozen
             && matches!(message, Message::Event(_) | Message::Step(_) | Message::Reset)
         {
@@ -866,7 +883,9 @@ impl App {
             }
             Message::Answer(answer) => self.posture.answer(answer),
             Message::Account(id) => {
-                if let crate::ui::Banner::Live { account, .. } = &mut self.view.banner {
+                if let crate::ui::Banner::Live { account, .. } | crate::ui::Banner::Replay { account, .. } =
+                    &mut self.view.banner
+                {
                     *account = Some(id);
                 }
             }

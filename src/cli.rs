@@ -95,6 +95,14 @@ pub enum Command {
     /// Hub, automatic remediation repairing it). A caption bar says each step; the presenter's
     /// keys: space pause, n next, p previous, R restart, + and - speed, N the narration so far.
     Demo(DemoArgs),
+    /// Record every source event to a file, without the dashboard (one poll, or for a while)
+    ///
+    /// Writes what `vigil watch --record` writes: JSON lines, a header with the account, region,
+    /// profile and catalog, then every event with the moment it arrived. Never credentials.
+    /// Without --duration, records one poll of every source and stops.
+    Record(RecordArgs),
+    /// Play a recording in the dashboard, with the presenter's keys (n and p go from poll to poll)
+    Replay(ReplayArgs),
     /// Show or check a control catalog
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -164,6 +172,13 @@ pub struct WatchArgs {
     /// Guardrail tests to run offline and show as evidence of the preventive controls
     #[arg(long, value_name = "FILE")]
     pub guardrail_tests: Option<PathBuf>,
+    /// Record every source event to FILE while watching (see `vigil replay`)
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// In the recording, replace account ids (and the account of every ARN) with made-up ones,
+    /// the same id always with the same one
+    #[arg(long, requires = "record")]
+    pub redact: bool,
     #[command(flatten)]
     pub write: WriteArgs,
     #[command(flatten)]
@@ -186,6 +201,55 @@ pub struct DemoArgs {
     pub no_follow: bool,
     #[command(flatten)]
     pub write: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The recording to write (JSON lines; replaced if it exists)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Record for this long, polling as the dashboard does (20s, 5m, 1h30m) [default: one poll]
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Replace account ids (and the account of every ARN) with made-up ones, the same id always
+    /// with the same one
+    #[arg(long)]
+    pub redact: bool,
+    /// Guardrail tests to run offline and record with the rest
+    #[arg(long, value_name = "FILE")]
+    pub guardrail_tests: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A recording made with `vigil record` or `vigil watch --record`
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Play at this speed, 0.25 to 8 (+ and - change it while playing)
+    #[arg(long, value_name = "X", default_value = "1", value_parser = parse_speed)]
+    pub speed: f64,
+    /// Wait for `n` at every poll
+    #[arg(long)]
+    pub step: bool,
+}
+
+/// `20s`, `5m`, `1h30m` (or ISO 8601's `PT20S`).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d: jiff::SignedDuration =
+        text.parse().map_err(|_| format!("`{text}` is not a duration: write it as 20s, 5m or 1h30m"))?;
+    if d.is_negative() || d.is_zero() {
+        return Err(format!("`{text}`: a duration must be more than zero"));
+    }
+    Ok(d.unsigned_abs())
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if (0.25..=8.0).contains(&x) => Ok(x),
+        _ => Err(format!("`{text}`: the speed is a number from 0.25 to 8")),
+    }
 }
 
 /// The corrective actions: off unless asked for.
@@ -217,8 +281,15 @@ pub struct ReportArgs {
     #[arg(long, value_enum, value_name = "STATUS")]
     pub fail_on: Option<FailOn>,
     /// Report on the workshop demo's baseline instead of AWS
-    #[arg(long)]
+    #[arg(long, conflicts_with = "replay")]
     pub demo: bool,
+    /// Report on a recording instead of AWS: the posture as it stood at its end, or --at
+    #[arg(long, value_name = "FILE", conflicts_with = "guardrail_tests")]
+    pub replay: Option<PathBuf>,
+    /// With --replay: the moment to report on, as a time (2026-11-29T10:05:00Z) or as time since
+    /// the recording's start (90s, 5m)
+    #[arg(long, value_name = "TIME", requires = "replay")]
+    pub at: Option<String>,
     /// Guardrail tests to run and include as evidence
     #[arg(long, value_name = "FILE")]
     pub guardrail_tests: Option<PathBuf>,

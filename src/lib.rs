@@ -17,6 +17,7 @@ pub mod links;
 pub mod located;
 pub mod model;
 pub mod policy;
+pub mod recording;
 pub mod report;
 pub mod sources;
 pub mod store;

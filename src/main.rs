@@ -27,10 +27,13 @@ fn main() -> ExitCode {
     let aws = match &cli.command {
         Some(Command::Watch(w)) => w.aws.or(&cli.aws),
         Some(Command::Report(r)) => r.aws.or(&cli.aws),
+        Some(Command::Record(r)) => r.aws.or(&cli.aws),
         None => cli.aws.clone(),
         Some(_) => {
             if cli.aws.profile.is_some() || cli.aws.region.is_some() || cli.aws.endpoint_url.is_some() {
-                eprintln!("vigil: --profile, --region and --endpoint-url are for `vigil watch` and `vigil report`");
+                eprintln!(
+                    "vigil: --profile, --region and --endpoint-url are for `vigil watch`, `vigil report` and `vigil record`"
+                );
                 return ExitCode::from(2);
             }
             AwsArgs::default()
@@ -52,6 +55,11 @@ fn main() -> ExitCode {
             let mut out = std::io::stdout().lock();
             commands::finish(commands::report::run(&mut out, settings, &args, system_clock()))
         }
+        Some(Command::Record(args)) => {
+            init_logging(&settings);
+            commands::record::run(settings, &args)
+        }
+        Some(Command::Replay(args)) => replay(settings, args),
         Some(Command::Catalog(c)) => catalog(c, &settings),
         Some(Command::Policy(p)) => policy(p),
         Some(Command::Config(_)) => unreachable!("handled before the settings"),
@@ -150,8 +158,53 @@ fn demo(settings: Settings, args: vigil::cli::DemoArgs) -> ExitCode {
         responder: Some(responder),
         write: write.write,
         playback: Some((playback, story)),
+        recorder: None,
     };
     run_tui(runtime, settings, tui)
+}
+
+/// `vigil replay`: a recording in the dashboard, on a story clock that starts when it started.
+fn replay(settings: Settings, args: vigil::cli::ReplayArgs) -> ExitCode {
+    use vigil::recording::Recording;
+    use vigil::sources::replay::{ReplayScript, ReplaySource};
+    // Refused whole before the screen opens: never half played.
+    let recording = match Recording::load(&args.file) {
+        Ok(r) => Arc::new(r),
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let catalog = match recording.catalog() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&settings);
+    let subject = &recording.header.subject;
+    let banner = Banner::Replay {
+        file: args.file.display().to_string(),
+        profile: subject.profile.clone(),
+        region: subject.region.clone(),
+        account: subject.account.clone(),
+    };
+    let playback = ReplaySource::playback(&recording, args.step).with_speed(args.speed);
+    // Polls are not about one pane: the focus stays where the presenter puts it.
+    let story = vigil::ui::Story::new(ReplayScript::new(recording.clone()).step_count(), false);
+    let sources: Vec<Box<dyn Source>> = vec![Box::new(ReplaySource::new(recording, playback.clone()))];
+    let Some(runtime) = runtime() else { return ExitCode::FAILURE };
+    let tui = Tui {
+        banner,
+        sources,
+        clock: playback.clock(),
+        responder: None,
+        write: false,
+        playback: Some((playback, story)),
+        recorder: None,
+    };
+    run_tui(runtime, Settings { catalog, ..settings }, tui)
 }
 
 /// Faults the pseudo-terminal tests inject through `VIGIL_FAULT`, in debug builds only.
@@ -234,8 +287,25 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
     if let Some(suite) = suite {
         sources.push(Box::new(GuardrailSource::new(suite)));
     }
+    let recorder = match &args.record {
+        Some(path) => {
+            use vigil::recording::{Header, Recorder, Subject};
+            let feeds: Vec<_> = sources.iter().flat_map(|s| s.feeds()).collect();
+            let subject =
+                Subject { account: None, region: Some(region.clone()), profile: aws_settings.profile.clone() };
+            match Recorder::create(path, Header::new(clock(), subject, &feeds, &settings.catalog), args.redact) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    eprintln!("vigil: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        None => None,
+    };
     let banner = Banner::Live { profile: aws_settings.profile.clone(), region, account: None };
-    let tui = Tui { banner, sources, clock, responder: Some(responder), write: args.write.write, playback: None };
+    let tui =
+        Tui { banner, sources, clock, responder: Some(responder), write: args.write.write, playback: None, recorder };
     run_tui(runtime, settings, tui)
 }
 
@@ -264,12 +334,14 @@ struct Tui {
     clock: Clock,
     responder: Option<Arc<dyn Responder>>,
     write: bool,
-    /// A story's clock and its presenter state (the demo).
+    /// A story's clock and its presenter state (the demo, a replay).
     playback: Option<(Playback, vigil::ui::Story)>,
+    /// `watch --record`: where the sources' events go as well.
+    recorder: Option<vigil::recording::Recorder>,
 }
 
 fn run_tui(runtime: tokio::runtime::Runtime, settings: Settings, tui: Tui) -> ExitCode {
-    let Tui { banner, sources, clock, responder, write, playback } = tui;
+    let Tui { banner, sources, clock, responder, write, playback, recorder } = tui;
     terminal::install_panic_hook(std::thread::current().id());
     let mut view = View::new(banner);
     view.write = write;
@@ -287,6 +359,7 @@ fn run_tui(runtime: tokio::runtime::Runtime, settings: Settings, tui: Tui) -> Ex
         playback,
         feeds: Vec::new(),
         step_played: None,
+        recorder,
     };
     let result = runtime.block_on(async move {
         let (mut tui, guard) = terminal::enter()?;

@@ -49,6 +49,9 @@ pub struct Subject {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub demo: bool,
+    /// The recording the posture was replayed from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording: Option<String>,
 }
 
 fn status_name(s: Status) -> &'static str {
@@ -241,8 +244,9 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
     let what = if subject.demo {
         "workshop demo".to_string()
     } else {
+        let replayed = subject.recording.as_ref().map_or(String::new(), |r| format!(" · replayed from {r}"));
         format!(
-            "account {} · region {}",
+            "account {} · region {}{replayed}",
             subject.account.as_deref().unwrap_or("unknown"),
             subject.region.as_deref().unwrap_or("unknown")
         )

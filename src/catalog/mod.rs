@@ -67,6 +67,8 @@ pub struct Catalog {
     pub controls: Vec<Control>,
     /// The file it came from, or [`DEFAULT_ORIGIN`].
     pub origin: String,
+    /// Its text, as read: a recording carries it.
+    pub text: std::sync::Arc<str>,
 }
 
 impl Catalog {
@@ -145,7 +147,7 @@ impl Catalog {
                 evidence,
             });
         }
-        Ok(Catalog { controls, origin: origin.to_string() })
+        Ok(Catalog { controls, origin: origin.to_string(), text: text.into() })
     }
 
     /// The controls of one pane, with their positions in the catalog.

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod policy;
+pub mod record;
 pub mod report;
 
 use std::process::ExitCode;

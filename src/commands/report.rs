@@ -3,12 +3,14 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use crate::catalog::Catalog;
 use crate::cli::{FailOn, ReportArgs, Settings};
 use crate::model::{StatusLevel, Timestamp};
 use crate::policy::Suite;
+use crate::recording::{Recorded, Recording};
 use crate::report::{self, Subject};
 use crate::sources::demo::{DemoScript, Scenario};
-use crate::sources::{Clock, Dataset, Message, Payload, SourceEvent, SourceKind};
+use crate::sources::{Clock, Dataset, Message, Payload, Sink, SourceEvent, SourceKind};
 use crate::store::Posture;
 
 /// The report's exit codes.
@@ -44,33 +46,52 @@ fn demo(posture: &mut Posture, now: Timestamp) {
     }
 }
 
+/// One poll of every AWS source, through `sink` as in the dashboard (the account first, once
+/// STS has said it); returns what was watched. `vigil report` and `vigil record` both poll so.
 #[cfg(feature = "aws")]
-async fn live(posture: &mut Posture, settings: &Settings, subject: &mut Subject, clock: Clock) -> Result<(), String> {
+pub async fn poll_everything(
+    aws_settings: &crate::config::AwsSettings,
+    catalog: &Catalog,
+    clock: Clock,
+    sink: Sink,
+) -> Result<Subject, String> {
     use crate::sources::aws::poller::poll_once;
     use crate::sources::aws::{self, AccountResolver, Mode, Pollers, Scope};
-    let aws_settings = &settings.config.aws;
     let sdk = aws::load(aws_settings).await;
     let region = aws::region(&sdk)?;
-    let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Report, clock.clone());
+    let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Report, clock);
     let account = resolver.get().await;
-    subject.account = account.clone();
-    subject.region = Some(region.clone());
-    subject.profile = aws_settings.profile.clone();
+    if let Some(id) = &account {
+        sink.account(id.clone()).await;
+    }
+    let subject = Subject {
+        account: account.clone(),
+        region: Some(region.clone()),
+        profile: aws_settings.profile.clone(),
+        ..Default::default()
+    };
     let scope = Scope { account: account.unwrap_or_default(), region };
-    let p = Pollers::new(&sdk, aws_settings, scope, resolver, posture.catalog(), Mode::Report);
-    for kind in [SourceKind::Config, SourceKind::SecurityHub, SourceKind::CloudWatch] {
+    let Pollers { mut config, mut securityhub, mut cloudwatch } =
+        Pollers::new(&sdk, aws_settings, scope, resolver, catalog, Mode::Report);
+    tokio::join!(poll_once(&mut config, &sink), poll_once(&mut securityhub, &sink), poll_once(&mut cloudwatch, &sink));
+    Ok(subject)
+}
+
+/// The AWS sources one poll reads.
+pub const POLLED: [SourceKind; 3] = [SourceKind::Config, SourceKind::SecurityHub, SourceKind::CloudWatch];
+
+#[cfg(feature = "aws")]
+async fn live(posture: &mut Posture, settings: &Settings, subject: &mut Subject, clock: Clock) -> Result<(), String> {
+    for kind in POLLED {
         posture.register_source(kind, kind.default_interval());
     }
-    // One poll of each source, through a sink as in the dashboard; the report is what it says.
-    let Pollers { mut config, mut securityhub, mut cloudwatch } = p;
-    let events = crate::sources::collect(clock, |sink| async move {
-        tokio::join!(
-            poll_once(&mut config, &sink),
-            poll_once(&mut securityhub, &sink),
-            poll_once(&mut cloudwatch, &sink)
-        );
+    let catalog = posture.catalog().clone();
+    let mut polled = Ok(Subject::default());
+    let events = crate::sources::collect(clock.clone(), |sink| async {
+        polled = poll_everything(&settings.config.aws, &catalog, clock, sink).await;
     })
     .await;
+    *subject = Subject { demo: subject.demo, ..polled? };
     for event in events {
         posture.apply(event);
     }
@@ -82,7 +103,63 @@ async fn live(_: &mut Posture, _: &Settings, _: &mut Subject, _: Clock) -> Resul
     Err("this vigil was built without the `aws` feature; use --demo, or rebuild with it".into())
 }
 
+/// `--at`: a time, or time since the recording's start.
+pub fn moment(text: &str, start: Timestamp) -> Result<Timestamp, String> {
+    let wrong = || {
+        format!("--at `{text}`: expected a time (2026-11-29T10:05:00Z) or time since the recording's start (90s, 5m)")
+    };
+    let at = match text.parse::<Timestamp>() {
+        Ok(t) => t,
+        Err(_) => {
+            let since: jiff::SignedDuration = text.parse().map_err(|_| wrong())?;
+            start.checked_add(since).map_err(|_| wrong())?
+        }
+    };
+    if at < start {
+        return Err(format!("--at {at}: before the recording starts, at {start}"));
+    }
+    Ok(at)
+}
+
+/// `--replay`: the posture a recording holds at `at` (its end by default), the subject it
+/// recorded, and that moment.
+pub fn replayed(path: &std::path::Path, at: Option<&str>) -> Result<(Posture, Subject, Timestamp), String> {
+    let recording = Recording::load(path).map_err(|e| e.to_string())?;
+    let catalog = recording.catalog().map_err(|e| e.to_string())?;
+    let now = match at {
+        Some(text) => moment(text, recording.header.started_at)?,
+        None => recording.ends_at(),
+    };
+    let mut posture = Posture::new(catalog);
+    for feed in &recording.header.feeds {
+        posture.register_source(feed.source, feed.interval());
+    }
+    for entry in recording.entries.iter().take_while(|e| e.at <= now) {
+        if let Recorded::Event(event) = &entry.what {
+            posture.apply(event.clone());
+        }
+    }
+    let header = &recording.header.subject;
+    let subject = Subject {
+        account: recording.account_at(now),
+        region: header.region.clone(),
+        profile: header.profile.clone(),
+        recording: Some(path.display().to_string()),
+        demo: false,
+    };
+    Ok((posture, subject, now))
+}
+
 pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Clock) -> std::io::Result<ExitCode> {
+    if let Some(path) = &args.replay {
+        return match replayed(path, args.at.as_deref()) {
+            Ok((posture, subject, now)) => conclude(out, args, &posture, &subject, now),
+            Err(e) => {
+                eprintln!("vigil: {e}");
+                Ok(ExitCode::from(2))
+            }
+        };
+    }
     let mut posture = Posture::new(settings.catalog.clone());
     let mut subject = Subject { demo: args.demo, ..Default::default() };
     let now = clock();
@@ -99,11 +176,21 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Cl
         eprintln!("vigil: {e}");
         return Ok(ExitCode::from(2));
     }
-    let now = clock();
-    let text = report::render(args.format, &posture, &subject, now);
+    conclude(out, args, &posture, &subject, clock())
+}
+
+/// Prints the report; the exit code says whether a source failed or a control is past --fail-on.
+fn conclude(
+    out: &mut dyn Write,
+    args: &ReportArgs,
+    posture: &Posture,
+    subject: &Subject,
+    now: Timestamp,
+) -> std::io::Result<ExitCode> {
+    let text = report::render(args.format, posture, subject, now);
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    if report::any_source_failed(&posture) {
+    if report::any_source_failed(posture) {
         return Ok(ExitCode::from(SOURCE_FAILED));
     }
     let limit = args.fail_on.map(|f| match f {
@@ -111,7 +198,7 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Cl
         FailOn::Warn => StatusLevel::Warn,
     });
     let failed = matches!(
-        (limit, report::worst(&posture, now)),
+        (limit, report::worst(posture, now)),
         (Some(StatusLevel::Fail), Some(StatusLevel::Fail))
             | (Some(StatusLevel::Warn), Some(StatusLevel::Fail | StatusLevel::Warn))
     );

@@ -12,7 +12,8 @@ use super::{
 
 crate::enums::named_enum! {
     /// The services vigil reads, each one source; the names are the reports' and the header's.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
     pub enum SourceKind {
         Config => "config",
         SecurityHub => "securityhub",
@@ -63,31 +64,44 @@ impl fmt::Display for SourceKind {
 }
 
 /// Items of every evidence type. A source fills in the collections it owns.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Dataset {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<ConfigRule>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evaluations: Vec<Evaluation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub remediation_configs: Vec<RemediationConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub executions: Vec<RemediationExecution>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alarms: Vec<Alarm>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<MetricSeries>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub guardrails: Vec<GuardrailResult>,
     /// Security Hub standards and whether each is enabled (replaces the held list when given).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub standards: Vec<Standard>,
     /// Items the source read but could not use (a finding without resources, say): skipped and
     /// counted, never fatal.
+    #[serde(skip_serializing_if = "is_zero")]
     pub skipped: u64,
     /// The parts a `Merge` brings fully up to date (a `Replace` brings every part of its source
     /// but those in `unread`).
+    #[serde(skip_serializing_if = "no_parts")]
     pub fresh: PartSet,
     /// The parts that could not be read in full, and why: what they feed stays unknown, or keeps
     /// its last good value, never turns into "none".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<Unread>,
 }
 
 /// A part that could not be read (in full): the rules it concerns say so in their own `unread`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unread {
     pub part: Part,
     pub error: SourceError,
@@ -123,7 +137,7 @@ impl Dataset {
 }
 
 /// A Security Hub standard.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Standard {
     pub arn: String,
     /// A short name: FSBP, AI Security, CIS, or the ARN's own.
@@ -149,7 +163,8 @@ impl Standard {
 }
 
 /// What a successful fetch carries.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Payload {
     /// The source's full data set: what is not in it is gone.
     Replace(Dataset),
@@ -157,7 +172,14 @@ pub enum Payload {
     Merge(Dataset),
     /// The end of a pass over Security Hub's whole active set, which began at `started_at`:
     /// held findings it did not see, and that have not changed since it began, are gone.
-    Sweep { seen: Vec<crate::model::Sym>, started_at: Timestamp },
+    /// `skipped`: the malformed findings the pass met, now the count of those held.
+    Sweep {
+        #[serde(with = "crate::model::sym::vec")]
+        seen: Vec<crate::model::Sym>,
+        started_at: Timestamp,
+        #[serde(default)]
+        skipped: u64,
+    },
     /// A long load is under way; `rate` is the calls a second it is allowed now, where a rate
     /// limit paces it.
     Progress { pages: u32, items: u64, rate: Option<f32> },
@@ -166,7 +188,8 @@ pub enum Payload {
 }
 
 /// Why a source could not fetch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SourceError {
     Throttled {
         operation: String,
@@ -193,6 +216,14 @@ impl fmt::Display for SourceError {
             Self::Failed { message } => f.write_str(message),
         }
     }
+}
+
+fn no_parts(parts: &PartSet) -> bool {
+    parts.is_empty()
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One message from a source to the store.

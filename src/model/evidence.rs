@@ -172,7 +172,7 @@ impl WorkflowStatus {
 
 /// What `DescribeComplianceByConfigRule` says of a rule's non-compliant resources: a count that
 /// stops at a cap (100), with a flag when there were more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CappedCount {
     pub count: u32,
     pub cap_exceeded: bool,
@@ -180,11 +180,13 @@ pub struct CappedCount {
 
 /// A Config rule as DescribeConfigRules, DescribeComplianceByConfigRule and
 /// DescribeConfigRuleEvaluationStatus describe it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigRule {
+    #[serde(with = "crate::model::sym")]
     pub name: Sym,
     /// `Source.SourceIdentifier` of a managed rule (e.g. `SAGEMAKER_NOTEBOOK_IN_VPC`); for a
     /// custom rule this is the Lambda ARN or `None`.
+    #[serde(with = "crate::model::sym::opt", default)]
     pub source_identifier: Option<Sym>,
     pub compliance: Option<ConfigCompliance>,
     /// The capped non-compliant count; `None` where it was not given.
@@ -197,15 +199,18 @@ pub struct ConfigRule {
     /// The parts of this rule's data that could not be read (its compliance, details,
     /// evaluation status, remediation configuration or executions): unknown, not absent.
     pub unread: PartSet,
+    #[serde(with = "crate::model::sym")]
     pub account: Sym,
+    #[serde(with = "crate::model::sym")]
     pub region: Sym,
     /// When vigil read this description; rules carry no timestamp of their own.
     pub observed_at: Timestamp,
 }
 
 /// One resource's evaluation under one Config rule.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Evaluation {
+    #[serde(with = "crate::model::sym")]
     pub rule: Sym,
     pub resource: ResourceId,
     pub compliance: ConfigCompliance,
@@ -215,23 +220,30 @@ pub struct Evaluation {
 }
 
 /// A Security Hub finding, reduced to what vigil uses.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
+    #[serde(with = "crate::model::sym")]
     pub id: Sym,
+    #[serde(with = "crate::model::sym")]
     pub product: Sym,
     /// The security control id (`SageMaker.1`), from `Compliance.SecurityControlId`,
     /// `ProductFields.ControlId` or the `GeneratorId` suffix.
+    #[serde(with = "crate::model::sym::opt", default)]
     pub control_id: Option<Sym>,
     /// The Config rule the finding came from (`ProductFields` `RelatedAWSResources:0/name`).
+    #[serde(with = "crate::model::sym::opt", default)]
     pub related_rule: Option<Sym>,
     /// Interned: control findings share their titles.
+    #[serde(with = "crate::model::sym")]
     pub title: Sym,
     pub severity: Severity,
     pub workflow: WorkflowStatus,
     pub record_state: RecordState,
     pub compliance: Option<FindingCompliance>,
     pub resources: Vec<ResourceId>,
+    #[serde(with = "crate::model::sym")]
     pub account: Sym,
+    #[serde(with = "crate::model::sym")]
     pub region: Sym,
     pub updated_at: Timestamp,
 }
@@ -243,16 +255,18 @@ impl Finding {
 }
 
 /// Metric alarms and composite alarms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AlarmKind {
     Metric,
     Composite,
 }
 
 /// A CloudWatch metric by namespace and name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct MetricId {
+    #[serde(with = "crate::model::sym")]
     pub namespace: Sym,
+    #[serde(with = "crate::model::sym")]
     pub name: Sym,
 }
 
@@ -262,8 +276,9 @@ impl fmt::Display for MetricId {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Alarm {
+    #[serde(with = "crate::model::sym")]
     pub name: Sym,
     pub kind: AlarmKind,
     pub state: AlarmState,
@@ -273,22 +288,26 @@ pub struct Alarm {
     pub threshold: Option<f64>,
     /// `StateUpdatedTimestamp`.
     pub state_updated_at: Timestamp,
+    #[serde(with = "crate::model::sym")]
     pub account: Sym,
+    #[serde(with = "crate::model::sym")]
     pub region: Sym,
 }
 
 /// Points of a metric, oldest first.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetricSeries {
     pub metric: MetricId,
     pub points: Vec<(Timestamp, f64)>,
 }
 
 /// A Config remediation configuration: which SSM document fixes a rule's resources.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemediationConfig {
+    #[serde(with = "crate::model::sym")]
     pub rule: Sym,
     /// The SSM Automation document, e.g. `AWS-DisableS3BucketPublicReadWrite`.
+    #[serde(with = "crate::model::sym")]
     pub target: Sym,
     pub automatic: bool,
     /// How long automatic remediation keeps trying: `MaximumAutomaticAttempts` times
@@ -303,8 +322,9 @@ impl RemediationConfig {
 }
 
 /// One remediation execution for one resource.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemediationExecution {
+    #[serde(with = "crate::model::sym")]
     pub rule: Sym,
     pub resource: ResourceId,
     pub state: ExecutionState,
@@ -314,28 +334,31 @@ pub struct RemediationExecution {
 }
 
 /// The result of one offline guardrail (policy) test.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GuardrailResult {
+    #[serde(with = "crate::model::sym")]
     pub name: Sym,
     /// The catalog control this test is evidence for.
+    #[serde(with = "crate::model::sym::opt", default)]
     pub control: Option<Sym>,
     pub expected: Decision,
     pub actual: Decision,
     pub evaluated_at: Timestamp,
     /// Why the policies decided as they did, ready to show.
+    #[serde(with = "shared_detail", default)]
     pub detail: Option<std::sync::Arc<GuardrailDetail>>,
 }
 
 /// A guardrail test's explanation: the deciding statements with their policy text, and the
 /// statements whose conditions kept them from applying.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GuardrailDetail {
     pub reason: String,
     pub deciding: Vec<ExplainedStatement>,
     pub near_misses: Vec<ExplainedStatement>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExplainedStatement {
     /// `identityPolicies[1]`
     pub layer: String,
@@ -352,7 +375,7 @@ pub struct ExplainedStatement {
 }
 
 /// One condition as evaluated: the key, the operator, the values compared, the outcome.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConditionResult {
     pub operator: String,
     pub key: String,
@@ -360,6 +383,23 @@ pub struct ConditionResult {
     /// The request's values; `None` when the key was absent.
     pub context: Option<Vec<String>>,
     pub matched: bool,
+}
+
+/// Serde for the explanation a guardrail test's results share.
+mod shared_detail {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::GuardrailDetail;
+
+    pub fn serialize<S: Serializer>(value: &Option<Arc<GuardrailDetail>>, s: S) -> Result<S::Ok, S::Error> {
+        value.as_deref().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<GuardrailDetail>>, D::Error> {
+        Ok(Option::<GuardrailDetail>::deserialize(d)?.map(Arc::new))
+    }
 }
 
 impl GuardrailResult {

@@ -34,6 +34,83 @@ impl Interner {
     }
 }
 
+thread_local! {
+    /// The interner of a load under way (a recording read back), if any.
+    static LOADING: std::cell::RefCell<Option<Interner>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with every `Sym` deserialized in it shared through one interner, so that a
+/// recording's hundred thousand findings share their accounts, regions and titles as live ones do.
+pub fn interning<T>(f: impl FnOnce() -> T) -> T {
+    let previous = LOADING.with(|l| l.borrow_mut().replace(Interner::new()));
+    let result = f();
+    LOADING.with(|l| *l.borrow_mut() = previous);
+    result
+}
+
+fn intern_loaded(s: &str) -> Sym {
+    LOADING.with(|l| match l.borrow_mut().as_mut() {
+        Some(interner) => interner.intern(s),
+        None => Arc::from(s),
+    })
+}
+
+/// Serde for `Sym` fields (`#[serde(with = "crate::model::sym")]`): a plain string on the wire.
+pub mod sym {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Sym;
+
+    pub fn serialize<S: Serializer>(value: &Sym, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Sym, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(super::intern_loaded(&s))
+    }
+
+    /// For `Option<Sym>`.
+    pub mod opt {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        use super::Sym;
+
+        pub fn serialize<S: Serializer>(value: &Option<Sym>, s: S) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(v) => s.serialize_some(&**v),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Sym>, D::Error> {
+            let s = <Option<std::borrow::Cow<'de, str>>>::deserialize(d)?;
+            Ok(s.map(|s| super::super::intern_loaded(&s)))
+        }
+    }
+
+    /// For `Vec<Sym>`.
+    pub mod vec {
+        use serde::ser::SerializeSeq;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        use super::Sym;
+
+        pub fn serialize<S: Serializer>(value: &[Sym], s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(value.len()))?;
+            for v in value {
+                seq.serialize_element(&**v)?;
+            }
+            seq.end()
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Sym>, D::Error> {
+            let strings = <Vec<std::borrow::Cow<'de, str>>>::deserialize(d)?;
+            Ok(strings.iter().map(|s| super::super::intern_loaded(s)).collect())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ mod story;
 
 pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread};
 pub use evidence::*;
-pub use intern::{Interner, Sym};
+pub use intern::{Interner, Sym, interning, sym};
 pub use lookup::*;
 pub use part::{Part, PartSet};
 pub use resource::{ResourceId, ResourceType};

@@ -5,7 +5,7 @@
 use std::fmt;
 
 /// One part of what the sources read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Part {
     /// Config: DescribeConfigRules.
     ConfigRules,
@@ -148,6 +148,19 @@ impl PartSet {
 
     pub fn iter(self) -> impl Iterator<Item = Part> {
         Part::ALL.into_iter().filter(move |p| self.contains(*p))
+    }
+}
+
+/// A list of parts on the wire.
+impl serde::Serialize for PartSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PartSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Vec::<Part>::deserialize(d)?.into_iter().collect())
     }
 }
 

@@ -15,11 +15,15 @@ pub type ResourceType = Sym;
 
 /// The identity of a resource. `id` is the ARN where it is known, else the id the source gave;
 /// only in that second case do account and region take part in equality.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ResourceId {
+    #[serde(with = "crate::model::sym")]
     pub kind: ResourceType,
+    #[serde(with = "crate::model::sym")]
     pub id: Sym,
+    #[serde(with = "crate::model::sym")]
     pub account: Sym,
+    #[serde(with = "crate::model::sym")]
     pub region: Sym,
 }
 

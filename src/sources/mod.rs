@@ -6,6 +6,8 @@
 pub mod aws;
 pub mod demo;
 pub mod guardrails;
+pub mod playback;
+pub mod replay;
 
 use std::future::Future;
 use std::pin::Pin;

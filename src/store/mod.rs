@@ -207,7 +207,9 @@ impl Posture {
                     state.last_error = Some((at, error));
                 }
             }
-            Ok(Payload::Sweep { seen, started_at }) => {
+            Ok(Payload::Sweep { seen, started_at, skipped }) => {
+                // Each pass meets every malformed finding once; the polls between re-read them.
+                state.skipped = skipped;
                 self.mark_ok(kind, at, newest);
                 self.sweep(&seen, started_at);
                 self.sample_score(at);

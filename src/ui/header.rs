@@ -11,6 +11,7 @@ use super::text::{age, clean, width};
 use super::view::{Banner, View};
 use crate::model::{ControlKind, SourceError, SourceKind, StatusLevel, Timestamp};
 use crate::store::{Health, Posture};
+use crate::text::thousands;
 use crate::theme::{Theme, Token};
 
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, theme: &Theme, now: Timestamp) {
@@ -29,6 +30,18 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             let profile = profile.as_deref().unwrap_or("default");
             let account = account.as_deref().unwrap_or("account unknown");
             left.push(Span::styled(format!(" {} · {} · {} ", clean(profile), clean(region), clean(account)), header));
+        }
+        Banner::Replay { file, profile, region, account } => {
+            left.push(Span::styled(" REPLAY ", theme.style(Token::Key).patch(header)));
+            let account = account.as_deref().unwrap_or("account unknown");
+            let region = region.as_deref().unwrap_or("region unknown");
+            let text = if wide {
+                let profile = profile.as_deref().unwrap_or("default");
+                format!(" {} · {} · {} · {} ", clean(file), clean(profile), clean(region), clean(account))
+            } else {
+                format!(" {} ", clean(account))
+            };
+            left.push(Span::styled(text, header));
         }
     }
     if let Some(f) = view.frozen {
@@ -231,19 +244,6 @@ fn first_load(posture: &Posture, now: Timestamp) -> Option<(usize, usize)> {
     let total = posture.sources().count();
     let done = posture.sources().filter(|(_, s)| s.last_ok.is_some() || matches!(s.health, Health::Error(_))).count();
     Some((done, total))
-}
-
-/// `3400` as `3,400`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

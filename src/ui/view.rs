@@ -32,8 +32,21 @@ pub enum Dialog {
 /// What the header says the dashboard is watching.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Banner {
-    Demo { title: String },
-    Live { profile: Option<String>, region: String, account: Option<String> },
+    Demo {
+        title: String,
+    },
+    Live {
+        profile: Option<String>,
+        region: String,
+        account: Option<String>,
+    },
+    /// A recording played back: the file, and what it recorded.
+    Replay {
+        file: String,
+        profile: Option<String>,
+        region: Option<String>,
+        account: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

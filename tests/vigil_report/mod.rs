@@ -13,25 +13,32 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The report's exit status and JSON; panics with both outputs when stdout is not JSON.
-pub fn run(endpoint: &str, region: &str, name: &str, config: &str) -> (Output, Value) {
-    let dir = scratch(name);
+/// vigil with its config file, log and HOME in `dir`, sent to `endpoint`, cut off from the
+/// machine's AWS setup; the caller adds the subcommand after the global options.
+pub fn command(endpoint: &str, region: &str, dir: &std::path::Path, config: &str) -> Command {
     std::fs::write(dir.join("vigil.toml"), config).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["report", "--format", "json", "--endpoint-url", endpoint, "--region", region, "--config"])
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    command
+        .args(["--endpoint-url", endpoint, "--region", region, "--config"])
         .arg(dir.join("vigil.toml"))
         .arg("--log-file")
         .arg(dir.join("vigil.log"))
-        .env("HOME", &dir)
+        .env("HOME", dir)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
         .env("AWS_CONFIG_FILE", dir.join("no-config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("vigil runs");
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
+/// The report's exit status and JSON; panics with both outputs when stdout is not JSON.
+pub fn run(endpoint: &str, region: &str, name: &str, config: &str) -> (Output, Value) {
+    let dir = scratch(name);
+    let out =
+        command(endpoint, region, &dir, config).args(["report", "--format", "json"]).output().expect("vigil runs");
     let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): {}\nstderr: {}",

@@ -43,6 +43,8 @@ struct Pass {
     started_at: Option<Timestamp>,
     seen: Vec<Sym>,
     pages: u32,
+    /// Malformed findings the pass met.
+    skipped: u64,
 }
 
 pub struct SecurityHubPoller {
@@ -164,6 +166,7 @@ impl SecurityHubPoller {
         let token = self.pass.token.clone();
         let (findings, skipped, next) = self.page(sink, &active(), token).await?;
         self.pass.pages += 1;
+        self.pass.skipped += skipped;
         self.pass.seen.extend(findings.iter().map(|f| f.id.clone()));
         self.pass.token = next;
         let (pages, items) = (self.pass.pages, self.pass.seen.len() as u64);
@@ -171,10 +174,13 @@ impl SecurityHubPoller {
             let pass = std::mem::take(&mut self.pass);
             self.last_pass_pages = pass.pages.max(1);
             let started_at = pass.started_at.expect("a pass that ran has a start");
-            Some(Payload::Sweep { seen: pass.seen, started_at })
+            Some(Payload::Sweep { seen: pass.seen, started_at, skipped: pass.skipped })
         } else {
             None
         };
+        // The first load counts its skips as it goes; later passes say theirs in the sweep, as
+        // the polls between them re-read the same malformed findings.
+        let skipped = if self.watermark.is_none() { skipped } else { 0 };
         Ok(PassPage { data: Dataset { findings, skipped, ..Default::default() }, pages, items, sweep })
     }
 
@@ -222,11 +228,12 @@ impl SecurityHubPoller {
             .build();
         let mut token = None;
         loop {
-            let (findings, skipped, next) = match self.page(sink, &changed, token).await {
+            // Malformed findings are counted by the pass that meets them (see `pass_page`).
+            let (findings, _, next) = match self.page(sink, &changed, token).await {
                 Ok(page) => page,
                 Err(e) => return findings_not_read(payloads, e),
             };
-            payloads.push(Payload::Merge(Dataset { findings, skipped, ..Default::default() }));
+            payloads.push(Payload::Merge(Dataset { findings, ..Default::default() }));
             token = next;
             if token.is_none() {
                 break;

@@ -2,14 +2,13 @@
 //! played through the same `Source` trait as live AWS. `DemoScript` is the pure part: it says
 //! what happens at each moment; `DemoSource` only waits for those moments.
 
-mod playback;
 mod respond;
 mod scenario;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub use playback::{Jump, Playback, SPEEDS};
+pub use super::playback::{Jump, Playback, SPEEDS};
 pub use respond::{DemoResponder, SharedScript};
 pub use scenario::{BUILT_IN, Scenario, Step};
 use scenario::{Batch, MetricItem};
@@ -534,7 +533,7 @@ impl Source for DemoSource {
     }
 }
 
-async fn send_all(sink: &Sink, messages: Vec<Message>) -> bool {
+pub(crate) async fn send_all(sink: &Sink, messages: Vec<Message>) -> bool {
     for m in messages {
         if !send(sink, m).await {
             return false;

@@ -1,5 +1,5 @@
 //! The story's clock and the presenter's hand on it: story time runs at a speed, pauses, and
-//! jumps to a step. The demo source plays by it; the screen's clock reads it, so ages and
+//! jumps to a step. The demo and replay sources play by it; the screen's clock reads it, so ages and
 //! staleness follow the story, not the wall.
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -47,6 +47,13 @@ impl Playback {
     pub fn new(start: Timestamp, step_mode: bool) -> Self {
         let state = State { anchor: Instant::now(), at: 0.0, speed: 1.0, paused: step_mode, step_mode, jump: None };
         Playback { start, state: Arc::new(Mutex::new(state)), wake: Arc::new(Notify::new()) }
+    }
+
+    /// Plays at `speed` (a replay's `--speed`), clamped to the speeds `+` and `-` reach.
+    #[must_use]
+    pub fn with_speed(self, speed: f64) -> Self {
+        self.lock().speed = speed.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]);
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -120,12 +127,12 @@ impl Playback {
     }
 
     /// The jump asked for, once.
-    pub(super) fn take_jump(&self) -> Option<Jump> {
+    pub(crate) fn take_jump(&self) -> Option<Jump> {
         self.lock().jump.take()
     }
 
     /// After a jump: story time stands at `secs`; in step mode it stays there.
-    pub(super) fn set_at(&self, secs: f64) {
+    pub(crate) fn set_at(&self, secs: f64) {
         let mut s = self.lock();
         s.at = secs;
         s.anchor = Instant::now();
@@ -134,8 +141,16 @@ impl Playback {
         }
     }
 
+    /// Story time stands still at `secs` (the end of a recording: nothing more will come).
+    pub(crate) fn stop_at(&self, secs: f64) {
+        let mut s = self.lock();
+        s.at = secs;
+        s.anchor = Instant::now();
+        s.paused = true;
+    }
+
     /// Real time to wait until story time reaches `secs`: zero when it has, `None` while paused.
-    pub(super) fn until(&self, secs: f64) -> Option<Duration> {
+    pub(crate) fn until(&self, secs: f64) -> Option<Duration> {
         let now = self.story_secs();
         let s = self.lock();
         if now >= secs {
