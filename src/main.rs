@@ -191,8 +191,7 @@ fn replay(settings: Settings, args: vigil::cli::ReplayArgs) -> ExitCode {
         account: subject.account.clone(),
     };
     let playback = ReplaySource::playback(&recording, args.step).with_speed(args.speed);
-    // Polls are not about one pane: the focus stays where the presenter puts it.
-    let story = vigil::ui::Story::new(ReplayScript::new(recording.clone()).step_count(), false);
+    let story = vigil::ui::Story::replay(ReplayScript::new(recording.clone()).step_count());
     let sources: Vec<Box<dyn Source>> = vec![Box::new(ReplaySource::new(recording, playback.clone()))];
     let Some(runtime) = runtime() else { return ExitCode::FAILURE };
     let tui = Tui {

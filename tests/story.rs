@@ -125,3 +125,130 @@ fn a_pane_cut_by_the_caption_bar_says_which_rows_show() {
     let shown = text(&render(&posture, &view, &theme, now, 80, 24));
     assert!(shown.contains(" 1-8 of 10 "), "{shown}");
 }
+
+/// The workshop's story recorded as `vigil watch --record` would have recorded it (through the
+/// recorder, to a file), and read back.
+fn recorded_workshop(dir: &std::path::Path) -> std::sync::Arc<vigil::recording::Recording> {
+    use vigil::recording::{Header, Recorder, Recording, Subject};
+    let mut script = DemoScript::new(Scenario::workshop(), common::t0());
+    let subject = Subject { account: None, region: Some("us-east-1".into()), profile: Some("workshop".into()) };
+    let header = Header::new(common::t0(), subject, &DemoScript::feeds(), &Catalog::default_catalog());
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("workshop.jsonl");
+    let recorder = Recorder::create(&path, header, false).unwrap();
+    recorder.record(common::t0(), &Message::Account("123456789012".into()));
+    let mut moments = vec![(0, script.opening())];
+    while moments.last().unwrap().0 < 300 {
+        moments.push(script.next_moment());
+    }
+    for (at, messages) in moments {
+        for m in &messages {
+            recorder.record(common::t0() + jiff::SignedDuration::from_secs(at as i64), m);
+        }
+    }
+    recorder.finish().unwrap();
+    std::sync::Arc::new(Recording::load(&path).unwrap())
+}
+
+#[test]
+fn a_paused_replay_between_polls() {
+    use vigil::sources::replay::ReplayScript;
+    use vigil::ui::{Banner, Story, View};
+    let dir = std::env::temp_dir().join(format!("vigil-story-replay-{}", std::process::id()));
+    let recording = recorded_workshop(&dir);
+    let mut script = ReplayScript::new(recording.clone());
+    let total = script.step_count();
+    assert!(total >= 10, "the opening, the story's steps and the polls between: {total}");
+    let mut posture = Posture::new(recording.catalog().unwrap());
+    for f in &recording.header.feeds {
+        posture.register_source(f.source, f.interval());
+    }
+    let mut view = View::new(Banner::Replay {
+        file: "workshop.jsonl".into(),
+        profile: Some("workshop".into()),
+        region: Some("us-east-1".into()),
+        account: None,
+    });
+    view.story = Some(Story::replay(total));
+    // The presenter has pressed `n` until the notebook's findings came in, and paused.
+    let step = script.steps().position(|s| s.caption.contains("securityhub: changed 1 finding")).unwrap();
+    let (messages, at) = script.play_through(step);
+    for m in messages {
+        match m {
+            Message::Event(e) => posture.apply(e),
+            Message::Step(s) => view.take_step(s),
+            Message::Account(id) => {
+                if let Banner::Replay { account, .. } = &mut view.banner {
+                    *account = Some(id);
+                }
+            }
+            Message::Reset | Message::Answer(_) => {}
+        }
+    }
+    if let Some(story) = &mut view.story {
+        story.paused = true;
+    }
+    let now = recording.header.started_at + jiff::SignedDuration::from_secs_f64(at);
+    let theme = dark();
+    for (w, h) in [(160, 48), (100, 30)] {
+        let frame = render(&posture, &view, &theme, now, w, h);
+        let shown = text(&frame);
+        assert!(shown.contains(&format!("poll {}/{total}", step + 1)), "{shown}");
+        assert!(shown.contains("REPLAY") && shown.contains("⏸ paused"), "{shown}");
+        check(&format!("replay_paused_{w}x{h}"), &frame, &theme);
+    }
+    // The report of the same moment is what the replayed store holds.
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs vigil with `args`; its exit code and what it said.
+fn vigil(args: &[&str]) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(args)
+        .arg("--log-file")
+        .arg(std::env::temp_dir().join("vigil-story-cli.log"))
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_newer_or_damaged_recording_is_refused_before_anything_plays() {
+    let dir = std::env::temp_dir().join(format!("vigil-story-refused-{}", std::process::id()));
+    let recording = recorded_workshop(&dir);
+    let good = std::fs::read_to_string(dir.join("workshop.jsonl")).unwrap();
+    let mut lines: Vec<&str> = good.lines().collect();
+    let newer = dir.join("newer.jsonl");
+    std::fs::write(
+        &newer,
+        good.replacen(r#"{"vigil_recording":1,"vigil":"0.1.0""#, r#"{"vigil_recording":3,"vigil":"2.0.0""#, 1),
+    )
+    .unwrap();
+    let damaged = dir.join("damaged.jsonl");
+    let broken = lines[5].replacen(r#""fetched_at":"#, r#""fetched_at":12,"x":"#, 1);
+    lines[5] = &broken;
+    std::fs::write(&damaged, lines.join("\n")).unwrap();
+    let (newer, damaged) = (newer.display().to_string(), damaged.display().to_string());
+    for command in [vec!["replay"], vec!["report", "--replay"]] {
+        let run = |file: &str| vigil(&[command.clone(), vec![file]].concat());
+        assert_eq!(
+            run(&newer),
+            (
+                Some(2),
+                format!(
+                    "vigil: {newer}:1:0: recorded in format 3 (by vigil 2.0.0); this vigil 0.1.0 reads format 1: replay it with a newer vigil\n"
+                )
+            )
+        );
+        let (code, said) = run(&damaged);
+        assert_eq!(code, Some(2));
+        assert!(said.starts_with(&format!("vigil: {damaged}:6:")), "{said}");
+        assert!(said.contains(": damaged line: invalid type: integer `12`, expected"), "{said}");
+    }
+    // And the good one reports as the store held it at its end.
+    let (code, said) =
+        vigil(&["report", "--format", "markdown", "--replay", dir.join("workshop.jsonl").to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(recording.entries.len() > 10);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -88,7 +88,8 @@ impl Header {
     }
 }
 
-/// What a line after the header holds.
+/// What a line after the header holds. Events are nearly every line, so they are not boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
     Event(SourceEvent),

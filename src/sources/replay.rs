@@ -12,8 +12,8 @@ use crate::model::{ControlKind, Dataset, Payload, SourceEvent};
 use crate::recording::{Recorded, Recording};
 use crate::text::{counted, thousands};
 
-/// Reads that land within this many seconds of each other are one poll.
-const POLL_GAP: f64 = 2.0;
+/// Reads that land within this many seconds of the first of them are one poll.
+const POLL_WINDOW: f64 = 2.0;
 
 /// One poll: the entries up to `end` (exclusive), the last of which landed `at` seconds after
 /// the start.
@@ -115,7 +115,7 @@ fn polls(recording: &Recording) -> Vec<Poll> {
     let start = recording.header.started_at;
     // Entry indices of each group of landed reads.
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut last_at = f64::NEG_INFINITY;
+    let mut first_at = f64::NEG_INFINITY;
     for (i, entry) in recording.entries.iter().enumerate() {
         let Recorded::Event(event) = &entry.what else { continue };
         if !landed(event) {
@@ -123,10 +123,12 @@ fn polls(recording: &Recording) -> Vec<Poll> {
         }
         let at = secs_between(start, entry.at);
         match groups.last_mut() {
-            Some(g) if at - last_at <= POLL_GAP => g.push(i),
-            _ => groups.push(vec![i]),
+            Some(g) if at - first_at <= POLL_WINDOW => g.push(i),
+            _ => {
+                groups.push(vec![i]);
+                first_at = at;
+            }
         }
-        last_at = at;
     }
     let total = groups.len();
     groups
@@ -150,10 +152,8 @@ fn polls(recording: &Recording) -> Vec<Poll> {
             let caption: Vec<String> = kinds
                 .iter()
                 .map(|k| {
-                    let of_kind: Vec<&&SourceEvent> = events.iter().filter(|e| e.source == *k).collect();
-                    let last = of_kind.last().expect("a kind of the group has an event");
-                    let more = if of_kind.len() > 1 { format!(" ({} reads)", of_kind.len()) } else { String::new() };
-                    format!("{k}: {}{more}", summary(last))
+                    let of_kind: Vec<&SourceEvent> = events.iter().copied().filter(|e| e.source == *k).collect();
+                    format!("{k}: {}", summary(&of_kind))
                 })
                 .collect();
             let pane =
@@ -174,44 +174,62 @@ fn polls(recording: &Recording) -> Vec<Poll> {
         .collect()
 }
 
-/// What a read brought, in a few words.
-fn summary(event: &SourceEvent) -> String {
-    match &event.result {
-        Err(e) => format!("failed: {e}"),
-        Ok(Payload::Replace(d)) => format!("read {}", contents(d)),
-        Ok(Payload::Merge(d)) => format!("changed {}", contents(d)),
-        Ok(Payload::Sweep { seen, .. }) => {
-            format!("a pass over findings ended, {} active", thousands(seen.len() as u64))
+/// What a source's reads in one poll brought, in a few words: the items of its data sets
+/// together, whether a pass over findings ended, and its last failure.
+fn summary(events: &[&SourceEvent]) -> String {
+    let mut sets = Vec::new();
+    let (mut full, mut swept, mut failure) = (false, None, None);
+    for event in events {
+        match &event.result {
+            Ok(Payload::Replace(d)) => {
+                full = true;
+                sets.push(d);
+            }
+            Ok(Payload::Merge(d)) => sets.push(d),
+            Ok(Payload::Sweep { seen, .. }) => swept = Some(seen.len()),
+            Ok(Payload::Progress { .. } | Payload::Retrying { .. }) => {}
+            Err(e) => failure = Some(e),
         }
-        Ok(Payload::Progress { items, .. }) => format!("loading, {} read", thousands(*items)),
-        Ok(Payload::Retrying { attempt, error }) => format!("retrying (attempt {attempt}): {error}"),
     }
+    let mut parts = Vec::new();
+    let read = contents(&sets);
+    if read.is_some() || swept.is_none() && failure.is_none() {
+        let verb = if full { "read" } else { "changed" };
+        parts.push(format!("{verb} {}", read.unwrap_or_else(|| "nothing".into())));
+    }
+    if let Some(active) = swept {
+        parts.push(format!("a pass over findings ended, {} active", thousands(active as u64)));
+    }
+    if let Some(e) = failure {
+        parts.push(format!("failed: {e}"));
+    }
+    let reads = if events.len() > 1 { format!(" ({} reads)", events.len()) } else { String::new() };
+    parts.join(", ") + &reads
 }
 
-fn contents(d: &Dataset) -> String {
+/// The items of `sets` together, by kind; `None` when there are none.
+fn contents(sets: &[&Dataset]) -> Option<String> {
+    let sum = |f: fn(&Dataset) -> usize| sets.iter().map(|d| f(d)).sum::<usize>();
     let n = |count: usize, one: &str, many: &str| {
-        (count > 0).then(|| {
-            let text = counted(count, one, many);
-            text.replacen(&count.to_string(), &thousands(count as u64), 1)
-        })
+        (count > 0).then(|| counted(count, one, many).replacen(&count.to_string(), &thousands(count as u64), 1))
     };
     let parts: Vec<String> = [
-        n(d.rules.len(), "rule", "rules"),
-        n(d.evaluations.len(), "evaluation", "evaluations"),
-        n(d.remediation_configs.len(), "remediation configuration", "remediation configurations"),
-        n(d.executions.len(), "remediation execution", "remediation executions"),
-        n(d.findings.len(), "finding", "findings"),
-        n(d.standards.len(), "standard", "standards"),
-        n(d.alarms.len(), "alarm", "alarms"),
-        n(d.metrics.len(), "metric", "metrics"),
-        n(d.guardrails.len(), "guardrail test", "guardrail tests"),
-        n(d.unread.len(), "part unread", "parts unread"),
-        n(d.skipped as usize, "item skipped", "items skipped"),
+        n(sum(|d| d.rules.len()), "rule", "rules"),
+        n(sum(|d| d.evaluations.len()), "evaluation", "evaluations"),
+        n(sum(|d| d.remediation_configs.len()), "remediation configuration", "remediation configurations"),
+        n(sum(|d| d.executions.len()), "remediation execution", "remediation executions"),
+        n(sum(|d| d.findings.len()), "finding", "findings"),
+        n(sum(|d| d.standards.len()), "standard", "standards"),
+        n(sum(|d| d.alarms.len()), "alarm", "alarms"),
+        n(sum(|d| d.metrics.len()), "metric", "metrics"),
+        n(sum(|d| d.guardrails.len()), "guardrail test", "guardrail tests"),
+        n(sum(|d| d.unread.len()), "part unread", "parts unread"),
+        n(sum(|d| d.skipped as usize), "item skipped", "items skipped"),
     ]
     .into_iter()
     .flatten()
     .collect();
-    if parts.is_empty() { "nothing".into() } else { parts.join(", ") }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// A recording as a source: plays by the story's clock and jumps where the presenter asks. When
@@ -306,6 +324,27 @@ mod tests {
         Entry { at, what: Recorded::Event(SourceEvent { source, fetched_at: at, result }) }
     }
 
+    fn recording_finding() -> Option<crate::model::Finding> {
+        use crate::model::*;
+        let mut i = Interner::new();
+        let r = ResourceId::from_config(&mut i, "AWS::S3::Bucket", "b", "123456789012", "us-east-1");
+        Some(Finding {
+            id: "f".into(),
+            product: "p".into(),
+            control_id: None,
+            related_rule: None,
+            title: "t".into(),
+            severity: Severity::Low,
+            workflow: WorkflowStatus::New,
+            record_state: RecordState::Active,
+            compliance: None,
+            resources: vec![r],
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            updated_at: "2026-11-29T10:00:00Z".parse().unwrap(),
+        })
+    }
+
     pub(crate) fn recording() -> Recording {
         let start = "2026-11-29T10:00:00Z".parse().unwrap();
         let header = Header::new(start, Subject::default(), &[], &crate::catalog::Catalog::default_catalog());
@@ -335,6 +374,24 @@ mod tests {
         assert_eq!(steps.len(), 2);
         assert_eq!(steps[0].title, "10:00:03Z · config, securityhub");
         assert_eq!(steps[0].caption, "config: read nothing · securityhub: read nothing");
+        let at = "2026-11-29T10:00:00Z".parse().unwrap();
+        let page = |findings: usize, skipped: u64| SourceEvent {
+            source: SourceKind::SecurityHub,
+            fetched_at: at,
+            result: Ok(Payload::Merge(Dataset {
+                findings: recording_finding().into_iter().cycle().take(findings).collect(),
+                skipped,
+                ..Default::default()
+            })),
+        };
+        let sweep = SourceEvent {
+            result: Ok(Payload::Sweep { seen: vec!["f".into(); 1200], started_at: at, skipped: 0 }),
+            ..page(0, 0)
+        };
+        assert_eq!(
+            summary(&[&page(1000, 1), &page(200, 0), &sweep]),
+            "changed 1,200 findings, 1 item skipped, a pass over findings ended, 1,200 active (3 reads)"
+        );
         assert_eq!(steps[0].at, 2);
         assert_eq!(steps[1].title, "10:00:30Z · cloudwatch");
         assert_eq!(steps[1].caption, "cloudwatch: failed: throttled on DescribeAlarms");

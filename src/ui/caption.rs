@@ -18,13 +18,24 @@ const MAX_CAPTION_LINES: usize = 3;
 /// The title line and the caption's lines, for a bar `width` wide.
 fn lines(story: &Story, keymap: &Keymap, width_cells: u16) -> (String, String, Vec<String>) {
     let measure = (width_cells as usize).saturating_sub(2).max(10);
+    let unit = if story.replay { "poll" } else { "step" };
     let (head, caption) = match story.current() {
+        None if story.replay => (
+            format!(" poll 0/{} · the start of the recording ", story.total),
+            format!("Nothing has arrived yet. {} plays the first poll.", keymap.hint(Action::NextStep)),
+        ),
         None => (
             format!(" step 0/{} · the baseline ", story.total),
             format!("The account before the story starts. {} plays the first step.", keymap.hint(Action::NextStep)),
         ),
         Some(step) if story.finished() => (
-            format!(" step {}/{} · {} · the story is over ", step.index + 1, step.total, clean(&step.title)),
+            format!(
+                " {unit} {}/{} · {} · the {} is over ",
+                step.index + 1,
+                step.total,
+                clean(&step.title),
+                if story.replay { "recording" } else { "story" }
+            ),
             format!(
                 "{} Press {} to play it again, {} to step back.",
                 clean(&step.caption),
@@ -33,7 +44,7 @@ fn lines(story: &Story, keymap: &Keymap, width_cells: u16) -> (String, String, V
             ),
         ),
         Some(step) => (
-            format!(" step {}/{} · {} ", step.index + 1, step.total, clean(&step.title)),
+            format!(" {unit} {}/{} · {} ", step.index + 1, step.total, clean(&step.title)),
             clean(&step.caption).into_owned(),
         ),
     };

@@ -102,11 +102,18 @@ pub struct Story {
     pub follow: bool,
     /// The narration so far is shown (`N`).
     pub history: bool,
+    /// A recording played back: its steps are polls.
+    pub replay: bool,
 }
 
 impl Story {
     pub fn new(total: usize, follow: bool) -> Self {
-        Story { played: Vec::new(), total, paused: false, speed: 1.0, follow, history: false }
+        Story { played: Vec::new(), total, paused: false, speed: 1.0, follow, history: false, replay: false }
+    }
+
+    /// A recording's polls: the focus stays where the presenter puts it.
+    pub fn replay(polls: usize) -> Self {
+        Story { replay: true, ..Story::new(polls, false) }
     }
 
     /// The step on screen: the last one played.

@@ -10,7 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use vigil::catalog::Catalog;
-use vigil::model::Timestamp;
+use vigil::model::{Payload, SourceKind, Timestamp};
 use vigil::recording::{Header, Recorder, Recording, Subject};
 use vigil::sources::aws::{AccountResolver, AccountSource, Mode, Pollers, Scope};
 use vigil::sources::replay::ReplaySource;
@@ -85,7 +85,10 @@ fn watch_and_record(fake: &FakeAws, path: &Path) -> (Vec<(Timestamp, Buffer)>, V
         let started = tokio::time::Instant::now();
         let mut tick = tokio::time::interval_at(started + Duration::from_secs(1), Duration::from_secs(1));
         let (mut frames, mut arrivals) = (Vec::new(), Vec::new());
-        let mut churned = false;
+        let mut churned: Option<Timestamp> = None;
+        // Reads that completed after the churn, by source: after two, a read begun after it
+        // has landed, and what is held is the fake's truth.
+        let mut settled: std::collections::BTreeMap<SourceKind, u32> = Default::default();
         loop {
             tokio::select! {
                 Some(m) = rx.recv() => {
@@ -94,18 +97,28 @@ fn watch_and_record(fake: &FakeAws, path: &Path) -> (Vec<(Timestamp, Buffer)>, V
                     recorder.record(at, &m);
                     arrivals.push(at);
                     if let Message::Event(e) = m {
+                        let complete = match &e.result {
+                            Ok(Payload::Replace(_) | Payload::Sweep { .. }) => true,
+                            Ok(Payload::Merge(d)) => !d.fresh.is_empty(),
+                            _ => false,
+                        };
+                        if complete && churned.is_some() {
+                            *settled.entry(e.source).or_default() += 1;
+                        }
                         posture.apply(e);
                     }
                 }
                 _ = tick.tick() => {
                     let now = clock();
                     frames.push((now, frame(&posture, now)));
-                    if !churned && started.elapsed() >= Duration::from_secs(8) {
+                    if churned.is_none() && started.elapsed() >= Duration::from_secs(8) {
                         // The account moves on: findings, rules and alarms change.
                         fake.change(|w| w.churn(1, now.as_second()));
-                        churned = true;
+                        churned = Some(now);
                     }
-                    if started.elapsed() >= RECORDED {
+                    // 20 s, and longer on a busy machine until every source has read the churn.
+                    let read_it = settled.len() == 3 && settled.values().all(|n| *n >= 2);
+                    if started.elapsed() >= RECORDED && (read_it || started.elapsed() >= 4 * RECORDED) {
                         break;
                     }
                 }
