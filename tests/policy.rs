@@ -217,8 +217,10 @@ fn not_action_not_resource_not_principal() {
         Decision::ExplicitlyDenied
     );
     assert_eq!(decide(json!({"request": s3, "identityPolicies": [allow("*", "*"), outside]})), Decision::Allowed);
+    // "AWS JSON policy elements: NotPrincipal", the IAM role example: the session, its role and
+    // their account are all listed, or the Deny still reaches the session through the others.
     let only_role = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::123456789012:role/DataScientist", ROLE_SESSION]}, "Action": "s3:*", "Resource": "*"}]});
+        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::123456789012:role/DataScientist", ROLE_SESSION, "arn:aws:iam::123456789012:root"]}, "Action": "s3:*", "Resource": "*"}]});
     let alice = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
     assert_eq!(
         decide(json!({"request": alice, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})),
@@ -227,6 +229,20 @@ fn not_action_not_resource_not_principal() {
     assert_eq!(
         decide(json!({"request": s3, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})),
         Decision::ExplicitlyDenied
+    );
+    let without_account = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::123456789012:role/DataScientist", ROLE_SESSION]}, "Action": "s3:*", "Resource": "*"}]});
+    assert_eq!(
+        decide(json!({"request": alice, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": without_account})),
+        Decision::ExplicitlyDenied,
+        "the account is not spared, so neither is the session"
+    );
+    let without_role = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "NotPrincipal": {"AWS": [ROLE_SESSION, "arn:aws:iam::123456789012:root"]}, "Action": "s3:*", "Resource": "*"}]});
+    assert_eq!(
+        decide(json!({"request": alice, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": without_role})),
+        Decision::ExplicitlyDenied,
+        "the role is not spared, so neither is the session"
     );
 }
 
@@ -444,5 +460,403 @@ mod wildcards {
             let witness = texts.iter().any(|t| a.matches(t) && b.matches(t));
             prop_assert_eq!(a.intersects(&b), witness, "{:?} and {:?}", p, q);
         }
+    }
+}
+
+/// Principals of every kind: IAM User Guide, "AWS JSON policy elements: Principal" and "Policy
+/// evaluation logic".
+mod principals {
+    use super::*;
+
+    const BUCKET_OBJECT: &str = "arn:aws:s3:::public-models/model.tar.gz";
+
+    fn bucket_allowing(principal: Value, action: &str) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": action, "Resource": "arn:aws:s3:::public-models/*"}]})
+    }
+
+    #[test]
+    fn principal_anonymous_is_granted_only_by_a_resource_policy_allowing_everyone() {
+        // "Principal": "*" with Allow grants everyone, anonymous callers included; {"AWS": "*"}
+        // is the same ("All principals").
+        let anonymous = request("s3:GetObject", BUCKET_OBJECT, ACCOUNT, "*");
+        assert_eq!(
+            decide(json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!("*"), "s3:GetObject")})),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!({"AWS": "*"}), "s3:GetObject")})
+            ),
+            Decision::Allowed
+        );
+        // Identity policies do not apply to an unsigned request.
+        let c = case(json!({"request": anonymous, "identityPolicies": [allow("s3:*", "*")]}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.contains("anonymous (unsigned) request is allowed only by a resource-based policy"));
+        // Naming the account is not naming everyone.
+        assert_eq!(
+            decide(
+                json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!({"AWS": ACCOUNT}), "s3:GetObject")})
+            ),
+            Decision::ImplicitlyDenied
+        );
+        // SCPs limit IAM users and roles only; RCPs limit every request on the resource.
+        let scp_deny = json!([{"orgIdentifier": "r-root", "policies": [deny("s3:*", "*")]}]);
+        assert_eq!(
+            decide(
+                json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!("*"), "s3:GetObject"), "serviceControlPolicies": scp_deny})
+            ),
+            Decision::Allowed
+        );
+        let rcp_deny = json!([{"orgIdentifier": "r-root", "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}}}]}]}]);
+        assert_eq!(
+            decide(
+                json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!("*"), "s3:GetObject"), "resourceControlPolicies": rcp_deny})
+            ),
+            Decision::ExplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn principal_service_is_named_by_the_service_key() {
+        // "AWS service principals": {"Service": "logging.s3.amazonaws.com"} in a bucket policy.
+        let logging = request("s3:PutObject", BUCKET_OBJECT, ACCOUNT, "logging.s3.amazonaws.com");
+        let policy = bucket_allowing(json!({"Service": "logging.s3.amazonaws.com"}), "s3:PutObject");
+        assert_eq!(decide(json!({"request": logging, "resourcePolicy": policy})), Decision::Allowed);
+        let other = request("s3:PutObject", BUCKET_OBJECT, ACCOUNT, "sagemaker.amazonaws.com");
+        let c = case(json!({"request": other, "resourcePolicy": policy, "identityPolicies": [allow("s3:*", "*")]}));
+        assert_eq!(
+            c.decide().decision,
+            Decision::ImplicitlyDenied,
+            "another service, and identity policies do not count"
+        );
+        assert!(c.explain().reason.contains("an AWS service principal is allowed only by a resource-based policy"));
+        // The service's ARN form under the AWS key does not name it.
+        let by_aws = bucket_allowing(json!({"AWS": "logging.s3.amazonaws.com"}), "s3:PutObject");
+        assert_eq!(decide(json!({"request": logging, "resourcePolicy": by_aws})), Decision::ImplicitlyDenied);
+    }
+
+    #[test]
+    fn principal_root_user_has_full_access_in_its_account_but_not_past_scps_or_other_accounts() {
+        // "How AWS enforcement code logic evaluates requests": requests are implicitly denied
+        // "with the exception of the AWS account root user, which has full access".
+        let root = "arn:aws:iam::123456789012:root";
+        let own = request("s3:GetObject", OBJECT, ACCOUNT, root);
+        let c = case(json!({"request": own}));
+        assert_eq!(c.decide().decision, Decision::Allowed);
+        assert!(c.explain().reason.contains("root user has full access"));
+        // SCPs apply to the root user of a member account.
+        assert_eq!(
+            decide(
+                json!({"request": own, "serviceControlPolicies": [{"orgIdentifier": "r-root", "policies": [deny("s3:*", "*")]}]})
+            ),
+            Decision::ExplicitlyDenied
+        );
+        // Another account's bucket must name the account.
+        let other = request("s3:GetObject", OBJECT, OTHER, root);
+        assert_eq!(decide(json!({"request": other})), Decision::ImplicitlyDenied);
+        let trusting = bucket_allowing(json!({"AWS": ACCOUNT}), "s3:GetObject");
+        let mut other_bucket = other.clone();
+        other_bucket["resource"]["resource"] = json!(BUCKET_OBJECT);
+        assert_eq!(decide(json!({"request": other_bucket, "resourcePolicy": trusting})), Decision::Allowed);
+    }
+
+    #[test]
+    fn principal_federated_user_named_exactly_is_not_limited_by_the_session_policy() {
+        // "Policy evaluation logic", resource-based policies: within one account, a grant to a
+        // federated user principal ARN is not limited by an implicit deny in the session policy.
+        let carol = "arn:aws:sts::123456789012:federated-user/carol";
+        let r = request("s3:PutObject", OBJECT, ACCOUNT, carol);
+        let session = allow("s3:GetObject", "*");
+        let named = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": carol}, "Action": "s3:PutObject", "Resource": "*"}]});
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": named, "sessionPolicy": session})), Decision::Allowed);
+        // An identity-based grant is limited by it.
+        assert_eq!(
+            decide(json!({"request": r, "identityPolicies": [allow("s3:*", "*")], "sessionPolicy": session})),
+            Decision::ImplicitlyDenied
+        );
+        // aws:userid of a federated user is ACCOUNT:NAME.
+        let c = case(json!({"request": r}));
+        assert_eq!(c.request.context.get_lower("aws:userid").unwrap(), ["123456789012:carol".to_string()]);
+    }
+
+    #[test]
+    fn principal_canonical_user_is_named_by_its_id() {
+        let id = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
+        let r = request("s3:GetObject", BUCKET_OBJECT, ACCOUNT, id);
+        assert_eq!(
+            decide(
+                json!({"request": r, "resourcePolicy": bucket_allowing(json!({"CanonicalUser": id}), "s3:GetObject")})
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                json!({"request": r, "resourcePolicy": bucket_allowing(json!({"CanonicalUser": "0".repeat(64)}), "s3:GetObject")})
+            ),
+            Decision::ImplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn the_same_request_flips_between_the_three_decisions() {
+        // "Cross-account policy evaluation logic": both sides must allow; a Deny on either wins.
+        let r = request("s3:GetObject", OBJECT, OTHER, USER);
+        let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]});
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": bucket})), Decision::ImplicitlyDenied);
+        assert_eq!(
+            decide(json!({"request": r, "resourcePolicy": bucket, "identityPolicies": [allow("s3:GetObject", "*")]})),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                json!({"request": r, "resourcePolicy": bucket, "identityPolicies": [allow("s3:GetObject", "*"), deny("s3:*", "*")]})
+            ),
+            Decision::ExplicitlyDenied
+        );
+    }
+}
+
+/// Role trust policies: IAM User Guide, "Policy evaluation logic" (trust policies must allow
+/// even within one account), STS API Reference, "AssumeRole" (within one account, either an
+/// identity policy with a trust policy that trusts the account, or the user named directly).
+mod trust_policies {
+    use super::*;
+
+    const EXECUTION_ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerExecutionRole";
+
+    fn trust(principal: Value) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
+    }
+
+    fn assume(principal: &str) -> Value {
+        request("sts:AssumeRole", EXECUTION_ROLE, ACCOUNT, principal)
+    }
+
+    #[test]
+    fn trust_policy_without_resource_is_the_roles_and_decides_for_a_service() {
+        let sagemaker = trust(json!({"Service": "sagemaker.amazonaws.com"}));
+        assert_eq!(
+            decide(json!({"request": assume("sagemaker.amazonaws.com"), "resourcePolicy": sagemaker})),
+            Decision::Allowed
+        );
+        let c = case(json!({"request": assume("ec2.amazonaws.com"), "resourcePolicy": sagemaker}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.contains("trust policy does not allow"), "{}", c.explain().reason);
+        let mut denying = sagemaker.clone();
+        denying["Statement"].as_array_mut().unwrap().push(
+            json!({"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Condition": {"StringNotEquals": {"aws:SourceAccount": ACCOUNT}}}),
+        );
+        let mut confused = assume("sagemaker.amazonaws.com");
+        confused["context"] = json!({"aws:SourceAccount": OTHER});
+        assert_eq!(decide(json!({"request": confused, "resourcePolicy": denying})), Decision::ExplicitlyDenied);
+    }
+
+    #[test]
+    fn trust_policy_must_allow_even_when_the_identity_policy_does() {
+        let identity = allow("sts:AssumeRole", EXECUTION_ROLE);
+        let c = case(json!({"request": assume(USER), "identityPolicies": [identity]}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.starts_with("no trust policy given"), "{}", c.explain().reason);
+        let of_account = trust(json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}));
+        // Trusting the account delegates to the identity policy, which must allow.
+        assert_eq!(decide(json!({"request": assume(USER), "resourcePolicy": of_account})), Decision::ImplicitlyDenied);
+        let c = case(json!({"request": assume(USER), "resourcePolicy": of_account, "identityPolicies": [identity]}));
+        assert_eq!(c.decide().decision, Decision::Allowed);
+        let layers: Vec<String> = c.explain().deciding.iter().map(|d| d.layer.clone()).collect();
+        assert_eq!(layers, ["identityPolicies[0]", "resourcePolicy"]);
+        // A trust policy for another principal: the identity policy alone does not do.
+        let c = case(
+            json!({"request": assume(USER), "resourcePolicy": trust(json!({"Service": "sagemaker.amazonaws.com"})), "identityPolicies": [identity]}),
+        );
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+    }
+
+    #[test]
+    fn trust_policy_naming_the_user_needs_no_identity_policy_but_the_boundary_still_limits() {
+        let named = trust(json!({"AWS": USER}));
+        assert_eq!(decide(json!({"request": assume(USER), "resourcePolicy": named})), Decision::Allowed);
+        // "Update a role trust policy": a user named in the trust policy who cannot assume the
+        // role: check the user's permissions boundary.
+        assert_eq!(
+            decide(
+                json!({"request": assume(USER), "resourcePolicy": named, "permissionBoundaries": [allow("s3:*", "*")]})
+            ),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(
+            decide(
+                json!({"request": assume(USER), "resourcePolicy": named, "permissionBoundaries": [allow("sts:AssumeRole", "*")]})
+            ),
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn trust_policy_across_accounts_needs_both_sides() {
+        let from_other = "arn:aws:sts::210987654321:assumed-role/Auditor/eve";
+        let trusting_other = trust(json!({"AWS": OTHER}));
+        assert_eq!(
+            decide(json!({"request": assume(from_other), "resourcePolicy": trusting_other})),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(
+            decide(
+                json!({"request": assume(from_other), "resourcePolicy": trusting_other, "identityPolicies": [allow("sts:AssumeRole", "*")]})
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                json!({"request": assume(from_other), "resourcePolicy": trust(json!({"AWS": ACCOUNT})), "identityPolicies": [allow("sts:AssumeRole", "*")]})
+            ),
+            Decision::ImplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn trust_policy_for_saml_federation_and_the_root_user() {
+        // "AWS JSON policy elements: Principal", SAML: {"Federated": "arn:aws:iam::ACCOUNT:saml-provider/NAME"}.
+        let okta = "arn:aws:iam::123456789012:saml-provider/Okta";
+        let saml = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": okta}, "Action": "sts:AssumeRoleWithSAML",
+            "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]});
+        let mut r = request("sts:AssumeRoleWithSAML", EXECUTION_ROLE, ACCOUNT, okta);
+        r["context"] = json!({"SAML:aud": "https://signin.aws.amazon.com/saml"});
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": saml})), Decision::Allowed);
+        r["context"] = json!({"SAML:aud": "https://elsewhere.example.com"});
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": saml})), Decision::ImplicitlyDenied);
+        // STS API Reference, "AssumeRole": root user credentials cannot call it.
+        let c = case(
+            json!({"request": assume("arn:aws:iam::123456789012:root"), "resourcePolicy": trust(json!({"AWS": ACCOUNT}))}),
+        );
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.contains("root user cannot call sts:AssumeRole"));
+    }
+
+    #[test]
+    fn a_policy_without_resource_must_be_a_roles_trust_policy() {
+        let bad = |v: Value| parse_case(&v, "case.json", &Embedded(&[]), &[]).unwrap_err().to_string();
+        let e = bad(
+            json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "resourcePolicy": trust(json!({"AWS": USER}))}),
+        );
+        assert!(
+            e.contains("resourcePolicy: Statement[0]: Resource: missing, which makes this a role's trust policy"),
+            "{e}"
+        );
+        let e = bad(json!({"request": assume(USER), "identityPolicies": [trust(json!({"AWS": USER}))]}));
+        assert!(e.contains("identityPolicies[0]: Statement[0]: Principal: not allowed here"), "{e}");
+    }
+}
+
+/// KMS key policies: KMS Developer Guide, "Key policies" and "Default key policy".
+mod key_policies {
+    use super::*;
+
+    const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    fn decrypt(principal: &str) -> Value {
+        request("kms:Decrypt", KEY, ACCOUNT, principal)
+    }
+
+    /// "Allows access to the AWS account and enables IAM policies".
+    fn default_key_policy(account: &str) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM policies", "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": "kms:*", "Resource": "*"}]})
+    }
+
+    #[test]
+    fn key_policy_trusting_the_account_lets_iam_policies_decide() {
+        let key_policy = default_key_policy(ACCOUNT);
+        assert_eq!(
+            decide(
+                json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": key_policy, "identityPolicies": [allow("kms:Decrypt", KEY)]})
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": key_policy})),
+            Decision::ImplicitlyDenied
+        );
+        // "IAM policies that deny access to the key are still effective."
+        assert_eq!(
+            decide(
+                json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": key_policy, "identityPolicies": [allow("kms:*", "*"), deny("kms:Decrypt", "*")]})
+            ),
+            Decision::ExplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn key_policy_is_needed_even_when_the_identity_policy_allows() {
+        let c = case(json!({"request": decrypt(ROLE_SESSION), "identityPolicies": [allow("kms:*", "*")]}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.starts_with("no key policy given"), "{}", c.explain().reason);
+        // "Without this permission, IAM policies that allow access to the key are ineffective."
+        let only_admins = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/KMSAdminRole"}, "Action": "kms:*", "Resource": "*"}]});
+        let c = case(
+            json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": only_admins, "identityPolicies": [allow("kms:*", "*")]}),
+        );
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.contains("IAM policies alone never give access to a KMS key"));
+        // kms:CreateKey is not on a key: the identity policy decides.
+        assert_eq!(
+            decide(
+                json!({"request": request("kms:CreateKey", "*", ACCOUNT, ROLE_SESSION), "identityPolicies": [allow("kms:CreateKey", "*")]})
+            ),
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn key_policy_naming_the_key_user_needs_no_identity_policy() {
+        // "Allows key users to use the KMS key": the role named in the key policy.
+        let users = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Allow use of the key", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/DataScientist"},
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*"}]});
+        assert_eq!(decide(json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": users})), Decision::Allowed);
+        assert_eq!(
+            decide(
+                json!({"request": request("kms:ScheduleKeyDeletion", KEY, ACCOUNT, ROLE_SESSION), "resourcePolicy": users, "identityPolicies": [allow("kms:*", "*")]})
+            ),
+            Decision::ImplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn key_policy_across_accounts_must_trust_the_other_account_and_its_iam_policy_must_allow() {
+        // "Allowing users in other accounts to use a KMS key".
+        let outsider = "arn:aws:sts::210987654321:assumed-role/Analyst/eve";
+        let mut key_policy = default_key_policy(ACCOUNT);
+        assert_eq!(
+            decide(
+                json!({"request": decrypt(outsider), "resourcePolicy": key_policy, "identityPolicies": [allow("kms:Decrypt", KEY)]})
+            ),
+            Decision::ImplicitlyDenied
+        );
+        key_policy["Statement"].as_array_mut().unwrap().push(
+            json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "kms:Decrypt", "Resource": "*"}),
+        );
+        assert_eq!(
+            decide(json!({"request": decrypt(outsider), "resourcePolicy": key_policy})),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(
+            decide(
+                json!({"request": decrypt(outsider), "resourcePolicy": key_policy, "identityPolicies": [allow("kms:Decrypt", KEY)]})
+            ),
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn key_policy_decides_for_the_root_user_too() {
+        let root = "arn:aws:iam::123456789012:root";
+        assert_eq!(decide(json!({"request": decrypt(root)})), Decision::ImplicitlyDenied);
+        assert_eq!(
+            decide(json!({"request": decrypt(root), "resourcePolicy": default_key_policy(ACCOUNT)})),
+            Decision::Allowed
+        );
     }
 }

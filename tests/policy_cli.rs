@@ -229,16 +229,17 @@ fn get_caller_identity_is_always_allowed_and_time_keys_come_from_the_case() {
     assert_eq!(v["result"], "Allowed", "{v}");
     assert!(v["explain"]["reason"].as_str().unwrap().contains("always allowed"), "{v}");
 
-    // aws:CurrentTime and aws:EpochTime from the case's time; a service principal's keys.
+    // aws:CurrentTime and aws:EpochTime from the case's time; a service principal's keys. A
+    // service has no identity policies: the bucket policy naming it grants.
     let timed = |time: &str| {
         let file = dir.join("case-time.json");
         std::fs::write(
             &file,
             format!(
                 r#"{{"request": {{"action": "s3:GetObject", "principal": "sagemaker.amazonaws.com", "time": "{time}"}},
-                   "identityPolicies": [{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                   "resourcePolicy": {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "sagemaker.amazonaws.com"}}, "Action": "s3:GetObject", "Resource": "*",
                      "Condition": {{"DateLessThan": {{"aws:CurrentTime": "2026-12-01T00:00:00Z"}}, "NumericGreaterThan": {{"aws:EpochTime": "1"}},
-                                    "Bool": {{"aws:PrincipalIsAWSService": "true"}}, "StringEquals": {{"aws:PrincipalServiceName": "sagemaker.amazonaws.com"}}}}}}]}}]}}"#
+                                    "Bool": {{"aws:PrincipalIsAWSService": "true"}}, "StringEquals": {{"aws:PrincipalServiceName": "sagemaker.amazonaws.com"}}}}}}]}}}}"#
             ),
         )
         .unwrap();
