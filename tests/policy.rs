@@ -860,3 +860,166 @@ mod key_policies {
         );
     }
 }
+
+/// Keys AWS derives from the principal and the organisation: IAM User Guide, "AWS global
+/// condition context keys" and "IAM policy elements: Variables" (aws:userid's table);
+/// Organizations User Guide, "Service control policies" and "Resource control policies" (the
+/// management account).
+mod derived {
+    use super::*;
+
+    fn key(v: Value, name: &str) -> Option<Vec<String>> {
+        case(v).request.context.get_lower(&name.to_lowercase()).map(<[String]>::to_vec)
+    }
+
+    #[test]
+    fn aws_userid_from_the_principal_and_its_unique_id() {
+        let mut r = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+        assert_eq!(key(json!({"request": r}), "aws:userid"), None, "a role's unique id is AWS's to give");
+        r["principalId"] = json!("AROAEXAMPLEID");
+        assert_eq!(key(json!({"request": r}), "aws:userid"), Some(vec!["AROAEXAMPLEID:alice".to_string()]));
+        // The documented per-session pattern: "aws:userid": "AROAEXAMPLEID:*".
+        let own_sessions = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringLike": {"aws:userid": "AROAEXAMPLEID:*"}}}]});
+        assert_eq!(decide(json!({"request": r, "identityPolicies": [own_sessions]})), Decision::Allowed);
+        r["principalId"] = json!("AROAOTHERROLE");
+        assert_eq!(decide(json!({"request": r, "identityPolicies": [own_sessions]})), Decision::ImplicitlyDenied);
+        let mut u = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+        u["principalId"] = json!("AIDAEXAMPLEUSER");
+        assert_eq!(key(json!({"request": u}), "aws:userid"), Some(vec!["AIDAEXAMPLEUSER".to_string()]));
+        let root = request("s3:GetObject", OBJECT, ACCOUNT, "arn:aws:iam::123456789012:root");
+        assert_eq!(key(json!({"request": root}), "aws:userid"), Some(vec![ACCOUNT.to_string()]));
+        assert_eq!(key(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, "*")}), "aws:userid"), None);
+    }
+
+    #[test]
+    fn principal_org_id_and_paths_come_from_the_cases_organization() {
+        let org = json!({"id": "o-abc123", "accounts": [ACCOUNT]});
+        let scps = json!([{"orgIdentifier": "r-ab12", "policies": [allow("*", "*")]}, {"orgIdentifier": "ou-ab12-ml", "policies": [allow("*", "*")]}, {"orgIdentifier": ACCOUNT, "policies": [allow("*", "*")]}]);
+        let r = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+        let with = json!({"request": r, "organization": org, "serviceControlPolicies": scps});
+        assert_eq!(key(with.clone(), "aws:PrincipalOrgID"), Some(vec!["o-abc123".to_string()]));
+        assert_eq!(key(with, "aws:PrincipalOrgPaths"), Some(vec!["o-abc123/r-ab12/ou-ab12-ml/".to_string()]));
+        assert_eq!(key(json!({"request": r}), "aws:PrincipalOrgID"), None, "no organisation named");
+        // The documented data-perimeter RCP: deny principals outside the organisation.
+        let perimeter = json!([{"orgIdentifier": "r-ab12", "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}, "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]}]}]);
+        let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": [ACCOUNT, OTHER]}, "Action": "s3:GetObject", "Resource": "*"}]});
+        let inside = json!({"request": r, "organization": org, "identityPolicies": [allow("s3:*", "*")], "resourceControlPolicies": perimeter, "resourcePolicy": bucket});
+        assert_eq!(decide(inside), Decision::Allowed);
+        let outsider = request("s3:GetObject", OBJECT, ACCOUNT, "arn:aws:sts::210987654321:assumed-role/Partner/p");
+        let outside = json!({"request": outsider, "organization": org, "identityPolicies": [allow("s3:*", "*")], "resourceControlPolicies": perimeter, "resourcePolicy": bucket});
+        assert_eq!(decide(outside), Decision::ExplicitlyDenied);
+    }
+
+    #[test]
+    fn the_management_account_is_spared_scps_and_its_resources_rcps() {
+        let org = json!({"id": "o-abc123", "managementAccount": ACCOUNT});
+        let scp_deny = json!([{"orgIdentifier": "r-ab12", "policies": [deny("s3:*", "*")]}]);
+        let r = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+        assert_eq!(
+            decide(json!({"request": r, "identityPolicies": [allow("s3:*", "*")], "serviceControlPolicies": scp_deny})),
+            Decision::ExplicitlyDenied
+        );
+        assert_eq!(
+            decide(
+                json!({"request": r, "organization": org, "identityPolicies": [allow("s3:*", "*")], "serviceControlPolicies": scp_deny})
+            ),
+            Decision::Allowed,
+            "SCPs don't affect users or roles in the management account"
+        );
+        let rcp_deny = json!([{"orgIdentifier": "r-ab12", "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}]}]);
+        assert_eq!(
+            decide(
+                json!({"request": r, "organization": org, "identityPolicies": [allow("s3:*", "*")], "resourceControlPolicies": rcp_deny})
+            ),
+            Decision::Allowed,
+            "RCPs don't affect resources in the management account"
+        );
+        let member_bucket = request("s3:GetObject", OBJECT, OTHER, USER);
+        let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "s3:GetObject", "Resource": "*"}]});
+        assert_eq!(
+            decide(
+                json!({"request": member_bucket, "organization": org, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": bucket, "resourceControlPolicies": rcp_deny})
+            ),
+            Decision::ExplicitlyDenied,
+            "a member account's resource stays under the RCP, whoever asks"
+        );
+    }
+
+    #[test]
+    fn a_malformed_organization_says_where() {
+        let bad = |v: Value| parse_case(&v, "case.json", &Embedded(&[]), &[]).unwrap_err().to_string();
+        let r = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+        assert_eq!(
+            bad(json!({"request": r, "organization": {"id": "abc"}})),
+            "case.json: organization.id: must be the organisation's id, such as o-a1b2c3d4e5"
+        );
+        assert!(
+            bad(json!({"request": r, "organization": {"id": "o-abc123", "master": ACCOUNT}}))
+                .contains("organization.master: unknown field")
+        );
+    }
+}
+
+/// What no policy can change: IAM User Guide, "AWS managed policies" and "Using service-linked
+/// roles"; KMS Developer Guide, "Aliases in AWS KMS".
+mod fixed_rules {
+    use super::*;
+
+    fn admin(action: &str, resource: &str) -> Case {
+        case(
+            json!({"request": request(action, resource, ACCOUNT, ROLE_SESSION), "identityPolicies": [allow("*", "*")]}),
+        )
+    }
+
+    #[test]
+    fn aws_managed_policies_cannot_be_changed() {
+        let c = admin("iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess");
+        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
+        assert!(c.explain().reason.contains("AWS managed policies (arn:aws:iam::aws:policy/...) cannot be changed"));
+        assert_eq!(
+            admin("iam:DeletePolicy", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess").decide().decision,
+            Decision::ExplicitlyDenied
+        );
+        // A customer managed policy is the account's to change; reading an AWS one is allowed.
+        assert_eq!(
+            admin("iam:CreatePolicyVersion", "arn:aws:iam::123456789012:policy/DataScientist").decide().decision,
+            Decision::Allowed
+        );
+        assert_eq!(
+            admin("iam:GetPolicy", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess").decide().decision,
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn service_linked_roles_change_only_through_their_service() {
+        let slr = "arn:aws:iam::123456789012:role/aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForAmazonSageMakerNotebooks";
+        let c = admin("iam:PutRolePolicy", slr);
+        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
+        assert!(c.explain().reason.contains("service-linked role"));
+        assert_eq!(admin("iam:UpdateAssumeRolePolicy", slr).decide().decision, Decision::ExplicitlyDenied);
+        assert_eq!(admin("iam:DeleteRole", slr).decide().decision, Decision::ExplicitlyDenied);
+        assert_eq!(admin("iam:DeleteServiceLinkedRole", slr).decide().decision, Decision::Allowed);
+        assert_eq!(
+            admin("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/SageMakerExecutionRole").decide().decision,
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn aws_managed_aliases_are_reserved() {
+        let c = admin("kms:CreateAlias", "arn:aws:kms:us-east-1:123456789012:alias/aws/s3");
+        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
+        assert!(c.explain().reason.contains("alias/aws/ are reserved"));
+        assert_eq!(
+            admin("kms:DeleteAlias", "arn:aws:kms:us-east-1:123456789012:alias/aws/sagemaker").decide().decision,
+            Decision::ExplicitlyDenied
+        );
+        assert_eq!(
+            admin("kms:CreateAlias", "arn:aws:kms:us-east-1:123456789012:alias/ml-training").decide().decision,
+            Decision::Allowed
+        );
+    }
+}
