@@ -409,6 +409,8 @@ fn the_lint_catches_guardrails_that_cannot_work() {
         include_str!("../guardrails/policies/deny-unapproved-instance-types.json"),
         include_str!("../guardrails/policies/bucket-deny-outside-vpce.json"),
         include_str!("../guardrails/policies/data-scientist.json"),
+        include_str!("../guardrails/policies/execution-role-trust.json"),
+        include_str!("../guardrails/policies/training-data-key-policy.json"),
     ] {
         let p = Policy::parse_str(text, "shipped").unwrap();
         assert_eq!(lint(&p), vec![], "{}", p.origin);
@@ -816,6 +818,12 @@ mod key_policies {
             "Principal": {"AWS": "arn:aws:iam::123456789012:role/DataScientist"},
             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*"}]});
         assert_eq!(decide(json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": users})), Decision::Allowed);
+        // The console's default key policy: the account's statement first, the key users' next.
+        let mut console = default_key_policy(ACCOUNT);
+        console["Statement"].as_array_mut().unwrap().push(users["Statement"][0].clone());
+        let c = case(json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": console}));
+        assert_eq!(c.decide().decision, Decision::Allowed, "the key users' statement grants without an IAM policy");
+        assert_eq!(c.explain().deciding[0].sid.as_deref(), Some("Allow use of the key"));
         assert_eq!(
             decide(
                 json!({"request": request("kms:ScheduleKeyDeletion", KEY, ACCOUNT, ROLE_SESSION), "resourcePolicy": users, "identityPolicies": [allow("kms:*", "*")]})

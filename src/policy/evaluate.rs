@@ -459,7 +459,7 @@ impl Case {
         // 4. What grants, and what limits it.
         let kind = req.principal_kind;
         let needed = resource_policy_kind(req);
-        let resource = if self.resource.is_some() { self.first_allow([Layer::Resource]) } else { None };
+        let resource = self.resource_allow();
         // The trust or key policy the request needs is missing, or does not allow.
         let needed_reason = || {
             if self.resource.is_none() {
@@ -568,6 +568,25 @@ impl Case {
             limits(&mut deciding);
             outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding)
         }
+    }
+
+    /// The resource-based Allow that names the principal most directly: a key policy that
+    /// trusts the account in one statement and names the role in the next grants by the second.
+    fn resource_allow(&self) -> Option<(Hit, Option<Named>)> {
+        let policy = self.resource.as_ref()?;
+        let mut best: Option<(Hit, Option<Named>)> = None;
+        for s in &policy.statements {
+            if s.effect == Effect::Allow
+                && let Some(named) = applies(s, &self.request, true)
+                && best.is_none_or(|(_, b)| named > b)
+            {
+                best = Some((Hit { layer: Layer::Resource, statement: s.index }, named));
+                if named == Some(Named::Exactly) {
+                    break;
+                }
+            }
+        }
+        best
     }
 
     /// The first Allow statement that applies in the given policies, with how a resource-based
