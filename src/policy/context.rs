@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use super::evaluate::{self, FixedRule, ResourcePolicyKind};
 use super::pattern::Variables;
 use super::principal::{self, Identity, PrincipalKind};
 
@@ -110,6 +111,11 @@ pub struct Request {
     /// What `Principal` and `NotPrincipal` entries can name: the principal, its role, its
     /// account.
     pub identities: Vec<Identity>,
+    /// Worked out once, for the fast path: the rule no policy can override, the resource policy
+    /// the request needs, whether the principal is a service-linked role.
+    pub fixed_rule: Option<FixedRule>,
+    pub needs: ResourcePolicyKind,
+    pub service_linked: bool,
     pub context: Context,
 }
 
@@ -173,6 +179,9 @@ impl Request {
             }
         }
         let identities = principal::identities(kind, principal, principal_account.as_deref(), role_arn.as_deref());
+        let (fixed_rule, needs) =
+            (evaluate::fixed_rule(&action_lower, resource), evaluate::resource_policy_kind(&action_lower, resource));
+        let service_linked = evaluate::is_service_linked_role(principal);
         Request {
             action: action.to_string(),
             action_lower,
@@ -184,6 +193,9 @@ impl Request {
             principal_account,
             role_arn,
             identities,
+            fixed_rule,
+            needs,
+            service_linked,
             context,
         }
     }

@@ -117,14 +117,11 @@ const TRUST_ACTIONS: [&str; 5] = [
     "sts:setsourceidentity",
 ];
 
-/// The resource-based policy `req` needs.
-pub fn resource_policy_kind(req: &Request) -> ResourcePolicyKind {
-    let resource = arn_resource(&req.resource);
-    match resource {
-        Some(("iam", r)) if r.starts_with("role/") && TRUST_ACTIONS.contains(&req.action_lower.as_str()) => {
-            ResourcePolicyKind::RoleTrust
-        }
-        Some(("kms", r)) if r.starts_with("key/") && req.service == "kms" => ResourcePolicyKind::KeyPolicy,
+/// The resource-based policy a request for `action` (lower-cased) on `resource` needs.
+pub fn resource_policy_kind(action: &str, resource: &str) -> ResourcePolicyKind {
+    match arn_resource(resource) {
+        Some(("iam", r)) if r.starts_with("role/") && TRUST_ACTIONS.contains(&action) => ResourcePolicyKind::RoleTrust,
+        Some(("kms", r)) if r.starts_with("key/") && action.starts_with("kms:") => ResourcePolicyKind::KeyPolicy,
         _ => ResourcePolicyKind::Ordinary,
     }
 }
@@ -194,11 +191,10 @@ const ROLE_WRITES: [&str; 9] = [
 
 const ALIAS_WRITES: [&str; 3] = ["kms:createalias", "kms:updatealias", "kms:deletealias"];
 
-/// The fixed rule a request breaks, if any.
-pub fn fixed_rule(req: &Request) -> Option<FixedRule> {
-    let action = req.action_lower.as_str();
-    let (service, resource) = arn_resource(&req.resource)?;
-    let account = super::context::arn_account(&req.resource);
+/// The fixed rule a request for `action` (lower-cased) on `arn` breaks, if any.
+pub fn fixed_rule(action: &str, arn: &str) -> Option<FixedRule> {
+    let (service, resource) = arn_resource(arn)?;
+    let account = super::context::arn_account(arn);
     match service {
         "iam" if account == Some("aws") && resource.starts_with("policy/") && POLICY_WRITES.contains(&action) => {
             Some(FixedRule::AwsManagedPolicy)
@@ -327,7 +323,7 @@ pub struct Outcome {
 
 /// A service-linked role (`role/aws-service-role/...`) or one of its sessions
 /// (`assumed-role/AWSServiceRoleFor...`).
-fn is_service_linked_role(principal: &str) -> bool {
+pub fn is_service_linked_role(principal: &str) -> bool {
     principal.contains(":role/aws-service-role/") || principal.contains(":assumed-role/AWSServiceRoleFor")
 }
 
@@ -368,7 +364,7 @@ impl Case {
     fn scps_in_force(&self) -> &[OrgLevel] {
         let req = &self.request;
         let apply = req.principal_kind.scps_can_apply()
-            && !is_service_linked_role(&req.principal)
+            && !req.service_linked
             && !self.management(req.principal_account.as_deref());
         if apply { &self.scps } else { &[] }
     }
@@ -380,7 +376,7 @@ impl Case {
         let req = &self.request;
         let apply = !self.rcps.is_empty()
             && iam::rcp_applies(&req.service)
-            && !is_service_linked_role(&req.principal)
+            && !req.service_linked
             && !self.management(req.resource_account.as_deref());
         if apply { &self.rcps } else { &[] }
     }
@@ -423,7 +419,7 @@ impl Case {
         if req.action_lower == "sts:getcalleridentity" {
             return outcome(Decision::Allowed, Reason::AlwaysAllowed, deciding);
         }
-        if let Some(rule) = fixed_rule(req) {
+        if let Some(rule) = req.fixed_rule {
             return outcome(Decision::ExplicitlyDenied, Reason::Fixed(rule), deciding);
         }
         // 1. An explicit Deny anywhere.
@@ -458,7 +454,7 @@ impl Case {
         }
         // 4. What grants, and what limits it.
         let kind = req.principal_kind;
-        let needed = resource_policy_kind(req);
+        let needed = req.needs;
         let resource = self.resource_allow();
         // The trust or key policy the request needs is missing, or does not allow.
         let needed_reason = || {
