@@ -217,8 +217,10 @@ fn not_action_not_resource_not_principal() {
         Decision::ExplicitlyDenied
     );
     assert_eq!(decide(json!({"request": s3, "identityPolicies": [allow("*", "*"), outside]})), Decision::Allowed);
+    // "AWS JSON policy elements: NotPrincipal", the IAM role example: the session, its role and
+    // their account are all listed, or the Deny still reaches the session through the others.
     let only_role = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::123456789012:role/DataScientist", ROLE_SESSION]}, "Action": "s3:*", "Resource": "*"}]});
+        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::123456789012:role/DataScientist", ROLE_SESSION, "arn:aws:iam::123456789012:root"]}, "Action": "s3:*", "Resource": "*"}]});
     let alice = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
     assert_eq!(
         decide(json!({"request": alice, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})),
@@ -227,6 +229,20 @@ fn not_action_not_resource_not_principal() {
     assert_eq!(
         decide(json!({"request": s3, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": only_role})),
         Decision::ExplicitlyDenied
+    );
+    let without_account = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::123456789012:role/DataScientist", ROLE_SESSION]}, "Action": "s3:*", "Resource": "*"}]});
+    assert_eq!(
+        decide(json!({"request": alice, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": without_account})),
+        Decision::ExplicitlyDenied,
+        "the account is not spared, so neither is the session"
+    );
+    let without_role = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "NotPrincipal": {"AWS": [ROLE_SESSION, "arn:aws:iam::123456789012:root"]}, "Action": "s3:*", "Resource": "*"}]});
+    assert_eq!(
+        decide(json!({"request": alice, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": without_role})),
+        Decision::ExplicitlyDenied,
+        "the role is not spared, so neither is the session"
     );
 }
 
@@ -393,6 +409,8 @@ fn the_lint_catches_guardrails_that_cannot_work() {
         include_str!("../guardrails/policies/deny-unapproved-instance-types.json"),
         include_str!("../guardrails/policies/bucket-deny-outside-vpce.json"),
         include_str!("../guardrails/policies/data-scientist.json"),
+        include_str!("../guardrails/policies/execution-role-trust.json"),
+        include_str!("../guardrails/policies/training-data-key-policy.json"),
     ] {
         let p = Policy::parse_str(text, "shipped").unwrap();
         assert_eq!(lint(&p), vec![], "{}", p.origin);
@@ -444,5 +462,572 @@ mod wildcards {
             let witness = texts.iter().any(|t| a.matches(t) && b.matches(t));
             prop_assert_eq!(a.intersects(&b), witness, "{:?} and {:?}", p, q);
         }
+    }
+}
+
+/// Principals of every kind: IAM User Guide, "AWS JSON policy elements: Principal" and "Policy
+/// evaluation logic".
+mod principals {
+    use super::*;
+
+    const BUCKET_OBJECT: &str = "arn:aws:s3:::public-models/model.tar.gz";
+
+    fn bucket_allowing(principal: Value, action: &str) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": action, "Resource": "arn:aws:s3:::public-models/*"}]})
+    }
+
+    #[test]
+    fn principal_anonymous_is_granted_only_by_a_resource_policy_allowing_everyone() {
+        // "Principal": "*" with Allow grants everyone, anonymous callers included; {"AWS": "*"}
+        // is the same ("All principals").
+        let anonymous = request("s3:GetObject", BUCKET_OBJECT, ACCOUNT, "*");
+        assert_eq!(
+            decide(json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!("*"), "s3:GetObject")})),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!({"AWS": "*"}), "s3:GetObject")})
+            ),
+            Decision::Allowed
+        );
+        // Identity policies do not apply to an unsigned request.
+        let c = case(json!({"request": anonymous, "identityPolicies": [allow("s3:*", "*")]}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.contains("anonymous (unsigned) request is allowed only by a resource-based policy"));
+        // Naming the account is not naming everyone.
+        assert_eq!(
+            decide(
+                json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!({"AWS": ACCOUNT}), "s3:GetObject")})
+            ),
+            Decision::ImplicitlyDenied
+        );
+        // SCPs limit IAM users and roles only; RCPs limit every request on the resource.
+        let scp_deny = json!([{"orgIdentifier": "r-root", "policies": [deny("s3:*", "*")]}]);
+        assert_eq!(
+            decide(
+                json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!("*"), "s3:GetObject"), "serviceControlPolicies": scp_deny})
+            ),
+            Decision::Allowed
+        );
+        let rcp_deny = json!([{"orgIdentifier": "r-root", "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}}}]}]}]);
+        assert_eq!(
+            decide(
+                json!({"request": anonymous, "resourcePolicy": bucket_allowing(json!("*"), "s3:GetObject"), "resourceControlPolicies": rcp_deny})
+            ),
+            Decision::ExplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn principal_service_is_named_by_the_service_key() {
+        // "AWS service principals": {"Service": "logging.s3.amazonaws.com"} in a bucket policy.
+        let logging = request("s3:PutObject", BUCKET_OBJECT, ACCOUNT, "logging.s3.amazonaws.com");
+        let policy = bucket_allowing(json!({"Service": "logging.s3.amazonaws.com"}), "s3:PutObject");
+        assert_eq!(decide(json!({"request": logging, "resourcePolicy": policy})), Decision::Allowed);
+        let other = request("s3:PutObject", BUCKET_OBJECT, ACCOUNT, "sagemaker.amazonaws.com");
+        let c = case(json!({"request": other, "resourcePolicy": policy, "identityPolicies": [allow("s3:*", "*")]}));
+        assert_eq!(
+            c.decide().decision,
+            Decision::ImplicitlyDenied,
+            "another service, and identity policies do not count"
+        );
+        assert!(c.explain().reason.contains("an AWS service principal is allowed only by a resource-based policy"));
+        // The service's ARN form under the AWS key does not name it.
+        let by_aws = bucket_allowing(json!({"AWS": "logging.s3.amazonaws.com"}), "s3:PutObject");
+        assert_eq!(decide(json!({"request": logging, "resourcePolicy": by_aws})), Decision::ImplicitlyDenied);
+    }
+
+    #[test]
+    fn principal_root_user_has_full_access_in_its_account_but_not_past_scps_or_other_accounts() {
+        // "How AWS enforcement code logic evaluates requests": requests are implicitly denied
+        // "with the exception of the AWS account root user, which has full access".
+        let root = "arn:aws:iam::123456789012:root";
+        let own = request("s3:GetObject", OBJECT, ACCOUNT, root);
+        let c = case(json!({"request": own}));
+        assert_eq!(c.decide().decision, Decision::Allowed);
+        assert!(c.explain().reason.contains("root user has full access"));
+        // SCPs apply to the root user of a member account.
+        assert_eq!(
+            decide(
+                json!({"request": own, "serviceControlPolicies": [{"orgIdentifier": "r-root", "policies": [deny("s3:*", "*")]}]})
+            ),
+            Decision::ExplicitlyDenied
+        );
+        // Another account's bucket must name the account.
+        let other = request("s3:GetObject", OBJECT, OTHER, root);
+        assert_eq!(decide(json!({"request": other})), Decision::ImplicitlyDenied);
+        let trusting = bucket_allowing(json!({"AWS": ACCOUNT}), "s3:GetObject");
+        let mut other_bucket = other.clone();
+        other_bucket["resource"]["resource"] = json!(BUCKET_OBJECT);
+        assert_eq!(decide(json!({"request": other_bucket, "resourcePolicy": trusting})), Decision::Allowed);
+    }
+
+    #[test]
+    fn principal_federated_user_named_exactly_is_not_limited_by_the_session_policy() {
+        // "Policy evaluation logic", resource-based policies: within one account, a grant to a
+        // federated user principal ARN is not limited by an implicit deny in the session policy.
+        let carol = "arn:aws:sts::123456789012:federated-user/carol";
+        let r = request("s3:PutObject", OBJECT, ACCOUNT, carol);
+        let session = allow("s3:GetObject", "*");
+        let named = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": carol}, "Action": "s3:PutObject", "Resource": "*"}]});
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": named, "sessionPolicy": session})), Decision::Allowed);
+        // An identity-based grant is limited by it.
+        assert_eq!(
+            decide(json!({"request": r, "identityPolicies": [allow("s3:*", "*")], "sessionPolicy": session})),
+            Decision::ImplicitlyDenied
+        );
+        // aws:userid of a federated user is ACCOUNT:NAME.
+        let c = case(json!({"request": r}));
+        assert_eq!(c.request.context.get_lower("aws:userid").unwrap(), ["123456789012:carol".to_string()]);
+    }
+
+    #[test]
+    fn principal_canonical_user_is_named_by_its_id() {
+        let id = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
+        let r = request("s3:GetObject", BUCKET_OBJECT, ACCOUNT, id);
+        assert_eq!(
+            decide(
+                json!({"request": r, "resourcePolicy": bucket_allowing(json!({"CanonicalUser": id}), "s3:GetObject")})
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                json!({"request": r, "resourcePolicy": bucket_allowing(json!({"CanonicalUser": "0".repeat(64)}), "s3:GetObject")})
+            ),
+            Decision::ImplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn the_same_request_flips_between_the_three_decisions() {
+        // "Cross-account policy evaluation logic": both sides must allow; a Deny on either wins.
+        let r = request("s3:GetObject", OBJECT, OTHER, USER);
+        let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]});
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": bucket})), Decision::ImplicitlyDenied);
+        assert_eq!(
+            decide(json!({"request": r, "resourcePolicy": bucket, "identityPolicies": [allow("s3:GetObject", "*")]})),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                json!({"request": r, "resourcePolicy": bucket, "identityPolicies": [allow("s3:GetObject", "*"), deny("s3:*", "*")]})
+            ),
+            Decision::ExplicitlyDenied
+        );
+    }
+}
+
+/// Role trust policies: IAM User Guide, "Policy evaluation logic" (trust policies must allow
+/// even within one account), STS API Reference, "AssumeRole" (within one account, either an
+/// identity policy with a trust policy that trusts the account, or the user named directly).
+mod trust_policies {
+    use super::*;
+
+    const EXECUTION_ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerExecutionRole";
+
+    fn trust(principal: Value) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
+    }
+
+    fn assume(principal: &str) -> Value {
+        request("sts:AssumeRole", EXECUTION_ROLE, ACCOUNT, principal)
+    }
+
+    #[test]
+    fn trust_policy_without_resource_is_the_roles_and_decides_for_a_service() {
+        let sagemaker = trust(json!({"Service": "sagemaker.amazonaws.com"}));
+        assert_eq!(
+            decide(json!({"request": assume("sagemaker.amazonaws.com"), "resourcePolicy": sagemaker})),
+            Decision::Allowed
+        );
+        let c = case(json!({"request": assume("ec2.amazonaws.com"), "resourcePolicy": sagemaker}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.contains("trust policy does not allow"), "{}", c.explain().reason);
+        let mut denying = sagemaker.clone();
+        denying["Statement"].as_array_mut().unwrap().push(
+            json!({"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Condition": {"StringNotEquals": {"aws:SourceAccount": ACCOUNT}}}),
+        );
+        let mut confused = assume("sagemaker.amazonaws.com");
+        confused["context"] = json!({"aws:SourceAccount": OTHER});
+        assert_eq!(decide(json!({"request": confused, "resourcePolicy": denying})), Decision::ExplicitlyDenied);
+    }
+
+    #[test]
+    fn trust_policy_must_allow_even_when_the_identity_policy_does() {
+        let identity = allow("sts:AssumeRole", EXECUTION_ROLE);
+        let c = case(json!({"request": assume(USER), "identityPolicies": [identity]}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.starts_with("no trust policy given"), "{}", c.explain().reason);
+        let of_account = trust(json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}));
+        // Trusting the account delegates to the identity policy, which must allow.
+        assert_eq!(decide(json!({"request": assume(USER), "resourcePolicy": of_account})), Decision::ImplicitlyDenied);
+        let c = case(json!({"request": assume(USER), "resourcePolicy": of_account, "identityPolicies": [identity]}));
+        assert_eq!(c.decide().decision, Decision::Allowed);
+        let layers: Vec<String> = c.explain().deciding.iter().map(|d| d.layer.clone()).collect();
+        assert_eq!(layers, ["identityPolicies[0]", "resourcePolicy"]);
+        // A trust policy for another principal: the identity policy alone does not do.
+        let c = case(
+            json!({"request": assume(USER), "resourcePolicy": trust(json!({"Service": "sagemaker.amazonaws.com"})), "identityPolicies": [identity]}),
+        );
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+    }
+
+    #[test]
+    fn trust_policy_naming_the_user_needs_no_identity_policy_but_the_boundary_still_limits() {
+        let named = trust(json!({"AWS": USER}));
+        assert_eq!(decide(json!({"request": assume(USER), "resourcePolicy": named})), Decision::Allowed);
+        // "Update a role trust policy": a user named in the trust policy who cannot assume the
+        // role: check the user's permissions boundary.
+        assert_eq!(
+            decide(
+                json!({"request": assume(USER), "resourcePolicy": named, "permissionBoundaries": [allow("s3:*", "*")]})
+            ),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(
+            decide(
+                json!({"request": assume(USER), "resourcePolicy": named, "permissionBoundaries": [allow("sts:AssumeRole", "*")]})
+            ),
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn trust_policy_across_accounts_needs_both_sides() {
+        let from_other = "arn:aws:sts::210987654321:assumed-role/Auditor/eve";
+        let trusting_other = trust(json!({"AWS": OTHER}));
+        assert_eq!(
+            decide(json!({"request": assume(from_other), "resourcePolicy": trusting_other})),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(
+            decide(
+                json!({"request": assume(from_other), "resourcePolicy": trusting_other, "identityPolicies": [allow("sts:AssumeRole", "*")]})
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                json!({"request": assume(from_other), "resourcePolicy": trust(json!({"AWS": ACCOUNT})), "identityPolicies": [allow("sts:AssumeRole", "*")]})
+            ),
+            Decision::ImplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn trust_policy_for_saml_federation_and_the_root_user() {
+        // "AWS JSON policy elements: Principal", SAML: {"Federated": "arn:aws:iam::ACCOUNT:saml-provider/NAME"}.
+        let okta = "arn:aws:iam::123456789012:saml-provider/Okta";
+        let saml = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": okta}, "Action": "sts:AssumeRoleWithSAML",
+            "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]});
+        let mut r = request("sts:AssumeRoleWithSAML", EXECUTION_ROLE, ACCOUNT, okta);
+        r["context"] = json!({"SAML:aud": "https://signin.aws.amazon.com/saml"});
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": saml})), Decision::Allowed);
+        r["context"] = json!({"SAML:aud": "https://elsewhere.example.com"});
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": saml})), Decision::ImplicitlyDenied);
+        // STS API Reference, "AssumeRole": root user credentials cannot call it.
+        let c = case(
+            json!({"request": assume("arn:aws:iam::123456789012:root"), "resourcePolicy": trust(json!({"AWS": ACCOUNT}))}),
+        );
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.contains("root user cannot call sts:AssumeRole"));
+    }
+
+    #[test]
+    fn a_policy_without_resource_must_be_a_roles_trust_policy() {
+        let bad = |v: Value| parse_case(&v, "case.json", &Embedded(&[]), &[]).unwrap_err().to_string();
+        let e = bad(
+            json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "resourcePolicy": trust(json!({"AWS": USER}))}),
+        );
+        assert!(
+            e.contains("resourcePolicy: Statement[0]: Resource: missing, which makes this a role's trust policy"),
+            "{e}"
+        );
+        let e = bad(json!({"request": assume(USER), "identityPolicies": [trust(json!({"AWS": USER}))]}));
+        assert!(e.contains("identityPolicies[0]: Statement[0]: Principal: not allowed here"), "{e}");
+    }
+}
+
+/// KMS key policies: KMS Developer Guide, "Key policies" and "Default key policy".
+mod key_policies {
+    use super::*;
+
+    const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    fn decrypt(principal: &str) -> Value {
+        request("kms:Decrypt", KEY, ACCOUNT, principal)
+    }
+
+    /// "Allows access to the AWS account and enables IAM policies".
+    fn default_key_policy(account: &str) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM policies", "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": "kms:*", "Resource": "*"}]})
+    }
+
+    #[test]
+    fn key_policy_trusting_the_account_lets_iam_policies_decide() {
+        let key_policy = default_key_policy(ACCOUNT);
+        assert_eq!(
+            decide(
+                json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": key_policy, "identityPolicies": [allow("kms:Decrypt", KEY)]})
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": key_policy})),
+            Decision::ImplicitlyDenied
+        );
+        // "IAM policies that deny access to the key are still effective."
+        assert_eq!(
+            decide(
+                json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": key_policy, "identityPolicies": [allow("kms:*", "*"), deny("kms:Decrypt", "*")]})
+            ),
+            Decision::ExplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn key_policy_is_needed_even_when_the_identity_policy_allows() {
+        let c = case(json!({"request": decrypt(ROLE_SESSION), "identityPolicies": [allow("kms:*", "*")]}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.starts_with("no key policy given"), "{}", c.explain().reason);
+        // "Without this permission, IAM policies that allow access to the key are ineffective."
+        let only_admins = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/KMSAdminRole"}, "Action": "kms:*", "Resource": "*"}]});
+        let c = case(
+            json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": only_admins, "identityPolicies": [allow("kms:*", "*")]}),
+        );
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.contains("IAM policies alone never give access to a KMS key"));
+        // kms:CreateKey is not on a key: the identity policy decides.
+        assert_eq!(
+            decide(
+                json!({"request": request("kms:CreateKey", "*", ACCOUNT, ROLE_SESSION), "identityPolicies": [allow("kms:CreateKey", "*")]})
+            ),
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn key_policy_naming_the_key_user_needs_no_identity_policy() {
+        // "Allows key users to use the KMS key": the role named in the key policy.
+        let users = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Allow use of the key", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/DataScientist"},
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*"}]});
+        assert_eq!(decide(json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": users})), Decision::Allowed);
+        // The console's default key policy: the account's statement first, the key users' next.
+        let mut console = default_key_policy(ACCOUNT);
+        console["Statement"].as_array_mut().unwrap().push(users["Statement"][0].clone());
+        let c = case(json!({"request": decrypt(ROLE_SESSION), "resourcePolicy": console}));
+        assert_eq!(c.decide().decision, Decision::Allowed, "the key users' statement grants without an IAM policy");
+        assert_eq!(c.explain().deciding[0].sid.as_deref(), Some("Allow use of the key"));
+        assert_eq!(
+            decide(
+                json!({"request": request("kms:ScheduleKeyDeletion", KEY, ACCOUNT, ROLE_SESSION), "resourcePolicy": users, "identityPolicies": [allow("kms:*", "*")]})
+            ),
+            Decision::ImplicitlyDenied
+        );
+    }
+
+    #[test]
+    fn key_policy_across_accounts_must_trust_the_other_account_and_its_iam_policy_must_allow() {
+        // "Allowing users in other accounts to use a KMS key".
+        let outsider = "arn:aws:sts::210987654321:assumed-role/Analyst/eve";
+        let mut key_policy = default_key_policy(ACCOUNT);
+        assert_eq!(
+            decide(
+                json!({"request": decrypt(outsider), "resourcePolicy": key_policy, "identityPolicies": [allow("kms:Decrypt", KEY)]})
+            ),
+            Decision::ImplicitlyDenied
+        );
+        key_policy["Statement"].as_array_mut().unwrap().push(
+            json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "kms:Decrypt", "Resource": "*"}),
+        );
+        assert_eq!(
+            decide(json!({"request": decrypt(outsider), "resourcePolicy": key_policy})),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(
+            decide(
+                json!({"request": decrypt(outsider), "resourcePolicy": key_policy, "identityPolicies": [allow("kms:Decrypt", KEY)]})
+            ),
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn key_policy_decides_for_the_root_user_too() {
+        let root = "arn:aws:iam::123456789012:root";
+        assert_eq!(decide(json!({"request": decrypt(root)})), Decision::ImplicitlyDenied);
+        assert_eq!(
+            decide(json!({"request": decrypt(root), "resourcePolicy": default_key_policy(ACCOUNT)})),
+            Decision::Allowed
+        );
+    }
+}
+
+/// Keys AWS derives from the principal and the organisation: IAM User Guide, "AWS global
+/// condition context keys" and "IAM policy elements: Variables" (aws:userid's table);
+/// Organizations User Guide, "Service control policies" and "Resource control policies" (the
+/// management account).
+mod derived {
+    use super::*;
+
+    fn key(v: Value, name: &str) -> Option<Vec<String>> {
+        case(v).request.context.get_lower(&name.to_lowercase()).map(<[String]>::to_vec)
+    }
+
+    #[test]
+    fn aws_userid_from_the_principal_and_its_unique_id() {
+        let mut r = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+        assert_eq!(key(json!({"request": r}), "aws:userid"), None, "a role's unique id is AWS's to give");
+        r["principalId"] = json!("AROAEXAMPLEID");
+        assert_eq!(key(json!({"request": r}), "aws:userid"), Some(vec!["AROAEXAMPLEID:alice".to_string()]));
+        // The documented per-session pattern: "aws:userid": "AROAEXAMPLEID:*".
+        let own_sessions = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringLike": {"aws:userid": "AROAEXAMPLEID:*"}}}]});
+        assert_eq!(decide(json!({"request": r, "identityPolicies": [own_sessions]})), Decision::Allowed);
+        r["principalId"] = json!("AROAOTHERROLE");
+        assert_eq!(decide(json!({"request": r, "identityPolicies": [own_sessions]})), Decision::ImplicitlyDenied);
+        let mut u = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+        u["principalId"] = json!("AIDAEXAMPLEUSER");
+        assert_eq!(key(json!({"request": u}), "aws:userid"), Some(vec!["AIDAEXAMPLEUSER".to_string()]));
+        let root = request("s3:GetObject", OBJECT, ACCOUNT, "arn:aws:iam::123456789012:root");
+        assert_eq!(key(json!({"request": root}), "aws:userid"), Some(vec![ACCOUNT.to_string()]));
+        assert_eq!(key(json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, "*")}), "aws:userid"), None);
+    }
+
+    #[test]
+    fn principal_org_id_and_paths_come_from_the_cases_organization() {
+        let org = json!({"id": "o-abc123", "accounts": [ACCOUNT]});
+        let scps = json!([{"orgIdentifier": "r-ab12", "policies": [allow("*", "*")]}, {"orgIdentifier": "ou-ab12-ml", "policies": [allow("*", "*")]}, {"orgIdentifier": ACCOUNT, "policies": [allow("*", "*")]}]);
+        let r = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+        let with = json!({"request": r, "organization": org, "serviceControlPolicies": scps});
+        assert_eq!(key(with.clone(), "aws:PrincipalOrgID"), Some(vec!["o-abc123".to_string()]));
+        assert_eq!(key(with, "aws:PrincipalOrgPaths"), Some(vec!["o-abc123/r-ab12/ou-ab12-ml/".to_string()]));
+        assert_eq!(key(json!({"request": r}), "aws:PrincipalOrgID"), None, "no organisation named");
+        // The documented data-perimeter RCP: deny principals outside the organisation.
+        let perimeter = json!([{"orgIdentifier": "r-ab12", "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}, "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]}]}]);
+        let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": [ACCOUNT, OTHER]}, "Action": "s3:GetObject", "Resource": "*"}]});
+        let inside = json!({"request": r, "organization": org, "identityPolicies": [allow("s3:*", "*")], "resourceControlPolicies": perimeter, "resourcePolicy": bucket});
+        assert_eq!(decide(inside), Decision::Allowed);
+        let outsider = request("s3:GetObject", OBJECT, ACCOUNT, "arn:aws:sts::210987654321:assumed-role/Partner/p");
+        let outside = json!({"request": outsider, "organization": org, "identityPolicies": [allow("s3:*", "*")], "resourceControlPolicies": perimeter, "resourcePolicy": bucket});
+        assert_eq!(decide(outside), Decision::ExplicitlyDenied);
+    }
+
+    #[test]
+    fn the_management_account_is_spared_scps_and_its_resources_rcps() {
+        let org = json!({"id": "o-abc123", "managementAccount": ACCOUNT});
+        let scp_deny = json!([{"orgIdentifier": "r-ab12", "policies": [deny("s3:*", "*")]}]);
+        let r = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+        assert_eq!(
+            decide(json!({"request": r, "identityPolicies": [allow("s3:*", "*")], "serviceControlPolicies": scp_deny})),
+            Decision::ExplicitlyDenied
+        );
+        assert_eq!(
+            decide(
+                json!({"request": r, "organization": org, "identityPolicies": [allow("s3:*", "*")], "serviceControlPolicies": scp_deny})
+            ),
+            Decision::Allowed,
+            "SCPs don't affect users or roles in the management account"
+        );
+        let rcp_deny = json!([{"orgIdentifier": "r-ab12", "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}]}]);
+        assert_eq!(
+            decide(
+                json!({"request": r, "organization": org, "identityPolicies": [allow("s3:*", "*")], "resourceControlPolicies": rcp_deny})
+            ),
+            Decision::Allowed,
+            "RCPs don't affect resources in the management account"
+        );
+        let member_bucket = request("s3:GetObject", OBJECT, OTHER, USER);
+        let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "s3:GetObject", "Resource": "*"}]});
+        assert_eq!(
+            decide(
+                json!({"request": member_bucket, "organization": org, "identityPolicies": [allow("s3:*", "*")], "resourcePolicy": bucket, "resourceControlPolicies": rcp_deny})
+            ),
+            Decision::ExplicitlyDenied,
+            "a member account's resource stays under the RCP, whoever asks"
+        );
+    }
+
+    #[test]
+    fn a_malformed_organization_says_where() {
+        let bad = |v: Value| parse_case(&v, "case.json", &Embedded(&[]), &[]).unwrap_err().to_string();
+        let r = request("s3:GetObject", OBJECT, ACCOUNT, USER);
+        assert_eq!(
+            bad(json!({"request": r, "organization": {"id": "abc"}})),
+            "case.json: organization.id: must be the organisation's id, such as o-a1b2c3d4e5"
+        );
+        assert!(
+            bad(json!({"request": r, "organization": {"id": "o-abc123", "master": ACCOUNT}}))
+                .contains("organization.master: unknown field")
+        );
+    }
+}
+
+/// What no policy can change: IAM User Guide, "AWS managed policies" and "Using service-linked
+/// roles"; KMS Developer Guide, "Aliases in AWS KMS".
+mod fixed_rules {
+    use super::*;
+
+    fn admin(action: &str, resource: &str) -> Case {
+        case(
+            json!({"request": request(action, resource, ACCOUNT, ROLE_SESSION), "identityPolicies": [allow("*", "*")]}),
+        )
+    }
+
+    #[test]
+    fn aws_managed_policies_cannot_be_changed() {
+        let c = admin("iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess");
+        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
+        assert!(c.explain().reason.contains("AWS managed policies (arn:aws:iam::aws:policy/...) cannot be changed"));
+        assert_eq!(
+            admin("iam:DeletePolicy", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess").decide().decision,
+            Decision::ExplicitlyDenied
+        );
+        // A customer managed policy is the account's to change; reading an AWS one is allowed.
+        assert_eq!(
+            admin("iam:CreatePolicyVersion", "arn:aws:iam::123456789012:policy/DataScientist").decide().decision,
+            Decision::Allowed
+        );
+        assert_eq!(
+            admin("iam:GetPolicy", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess").decide().decision,
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn service_linked_roles_change_only_through_their_service() {
+        let slr = "arn:aws:iam::123456789012:role/aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForAmazonSageMakerNotebooks";
+        let c = admin("iam:PutRolePolicy", slr);
+        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
+        assert!(c.explain().reason.contains("service-linked role"));
+        assert_eq!(admin("iam:UpdateAssumeRolePolicy", slr).decide().decision, Decision::ExplicitlyDenied);
+        assert_eq!(admin("iam:DeleteRole", slr).decide().decision, Decision::ExplicitlyDenied);
+        assert_eq!(admin("iam:DeleteServiceLinkedRole", slr).decide().decision, Decision::Allowed);
+        assert_eq!(
+            admin("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/SageMakerExecutionRole").decide().decision,
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn aws_managed_aliases_are_reserved() {
+        let c = admin("kms:CreateAlias", "arn:aws:kms:us-east-1:123456789012:alias/aws/s3");
+        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
+        assert!(c.explain().reason.contains("alias/aws/ are reserved"));
+        assert_eq!(
+            admin("kms:DeleteAlias", "arn:aws:kms:us-east-1:123456789012:alias/aws/sagemaker").decide().decision,
+            Decision::ExplicitlyDenied
+        );
+        assert_eq!(
+            admin("kms:CreateAlias", "arn:aws:kms:us-east-1:123456789012:alias/ml-training").decide().decision,
+            Decision::Allowed
+        );
     }
 }

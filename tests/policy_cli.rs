@@ -45,10 +45,10 @@ fn case_dir() -> PathBuf {
 fn the_default_guardrail_tests_pass() {
     let o = vigil(&["policy", "test"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("15 tests: 15 passed, 0 failed"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("21 tests: 21 passed, 0 failed"), "{}", stdout(&o));
     let o = vigil(&["policy", "test", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["passed"], 15);
+    assert_eq!(v["passed"], 21);
     assert_eq!(v["tests"][0]["explain"]["deciding"][0]["layer"], "identityPolicies[1]");
     // The same tests with the policies read from disk.
     let o = vigil(&["policy", "test", "--policies", &repo("guardrails")]);
@@ -229,16 +229,17 @@ fn get_caller_identity_is_always_allowed_and_time_keys_come_from_the_case() {
     assert_eq!(v["result"], "Allowed", "{v}");
     assert!(v["explain"]["reason"].as_str().unwrap().contains("always allowed"), "{v}");
 
-    // aws:CurrentTime and aws:EpochTime from the case's time; a service principal's keys.
+    // aws:CurrentTime and aws:EpochTime from the case's time; a service principal's keys. A
+    // service has no identity policies: the bucket policy naming it grants.
     let timed = |time: &str| {
         let file = dir.join("case-time.json");
         std::fs::write(
             &file,
             format!(
                 r#"{{"request": {{"action": "s3:GetObject", "principal": "sagemaker.amazonaws.com", "time": "{time}"}},
-                   "identityPolicies": [{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                   "resourcePolicy": {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "sagemaker.amazonaws.com"}}, "Action": "s3:GetObject", "Resource": "*",
                      "Condition": {{"DateLessThan": {{"aws:CurrentTime": "2026-12-01T00:00:00Z"}}, "NumericGreaterThan": {{"aws:EpochTime": "1"}},
-                                    "Bool": {{"aws:PrincipalIsAWSService": "true"}}, "StringEquals": {{"aws:PrincipalServiceName": "sagemaker.amazonaws.com"}}}}}}]}}]}}"#
+                                    "Bool": {{"aws:PrincipalIsAWSService": "true"}}, "StringEquals": {{"aws:PrincipalServiceName": "sagemaker.amazonaws.com"}}}}}}]}}}}"#
             ),
         )
         .unwrap();
@@ -299,4 +300,40 @@ fn scps_spare_service_linked_roles_and_resourceless_actions_are_on_star() {
     };
     assert_eq!(simulate("list-bucket.json", &listing("arn:aws:s3:::data-bucket")), "ImplicitlyDenied");
     assert_eq!(simulate("list-star.json", &listing("*")), "Allowed");
+}
+
+#[test]
+fn simulate_takes_a_trust_policy_and_a_key_policy() {
+    // A role's trust policy has no Resource: simulate used to refuse it (`Resource: missing`).
+    let dir = case_dir();
+    let simulate = |name: &str, case: &str| {
+        let file = dir.join(name);
+        std::fs::write(&file, case).unwrap();
+        let o = vigil(&["policy", "simulate", "--json", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let trust = repo("guardrails/policies/execution-role-trust.json");
+    let assume = |principal: &str| {
+        format!(
+            r#"{{"request": {{"action": "sts:AssumeRole", "principal": "{principal}",
+                 "resource": "arn:aws:iam::123456789012:role/SageMakerExecutionRole",
+                 "context": {{"aws:SourceAccount": "123456789012", "aws:SourceArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/t1"}}}},
+                "resourcePolicy": "{trust}"}}"#
+        )
+    };
+    let v = simulate("trust.json", &assume("sagemaker.amazonaws.com"));
+    assert_eq!(v["result"], "Allowed", "{v}");
+    assert_eq!(v["explain"]["deciding"][0]["sid"], "SageMakerAssumesTheExecutionRole");
+    let v = simulate("trust-ec2.json", &assume("ec2.amazonaws.com"));
+    assert_eq!(v["result"], "ImplicitlyDenied", "{v}");
+    // No key policy: said so, and denied.
+    let v = simulate(
+        "no-key-policy.json",
+        r#"{"request": {"action": "kms:Decrypt", "principal": "arn:aws:sts::123456789012:assumed-role/DataScientist/alice",
+             "resource": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}}]}"#,
+    );
+    assert_eq!(v["result"], "ImplicitlyDenied", "{v}");
+    assert!(v["explain"]["reason"].as_str().unwrap().starts_with("no key policy given"), "{v}");
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::context::{Context, Request};
 use super::document::{Policy, strings};
-use super::evaluate::{Case, OrgLevel};
+use super::evaluate::{Case, OrgLevel, Organization};
 use crate::located::FileError;
 
 /// Where policy paths are read from.
@@ -47,7 +47,7 @@ pub fn read(path: &Path) -> Result<(String, String), FileError> {
     Ok((text, origin))
 }
 
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "request",
     "identityPolicies",
     "resourcePolicy",
@@ -56,6 +56,7 @@ const FIELDS: [&str; 8] = [
     "endpointPolicies",
     "serviceControlPolicies",
     "resourceControlPolicies",
+    "organization",
 ];
 
 /// Parses a case. `extra` names fields the caller handles (a test's `name`, `expect`, ...).
@@ -133,7 +134,13 @@ pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]
             })
             .collect()
     };
-    Ok(Case {
+    let organization = match map.get("organization") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            Some(parse_organization(v).map_err(|(field, message)| err(&format!("organization{field}"), message))?)
+        }
+    };
+    let mut case = Case {
         request,
         identity: list("identityPolicies")?,
         resource: single("resourcePolicy")?,
@@ -142,7 +149,147 @@ pub fn parse_case(value: &Value, origin: &str, files: &dyn Files, extra: &[&str]
         endpoints: list("endpointPolicies")?,
         scps: levels("serviceControlPolicies")?,
         rcps: levels("resourceControlPolicies")?,
+        organization,
+    };
+    check_placement(&case).map_err(|(field, message)| err(&field, message))?;
+    derive_organization_keys(&mut case);
+    Ok(case)
+}
+
+/// Statements in the wrong kind of policy: AWS refuses a Principal in identity-based policies,
+/// boundaries, session policies and SCPs, and a statement without Resource anywhere but in a
+/// role's trust policy.
+fn check_placement(case: &Case) -> Result<(), FieldError> {
+    let identity_side = case
+        .identity
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("identityPolicies[{i}]"), p))
+        .chain(case.boundaries.iter().enumerate().map(|(i, p)| (format!("permissionBoundaries[{i}]"), p)))
+        .chain(case.session.iter().map(|p| ("sessionPolicy".to_string(), p)))
+        .chain(case.scps.iter().enumerate().flat_map(|(l, level)| {
+            level
+                .policies
+                .iter()
+                .enumerate()
+                .map(move |(i, p)| (format!("serviceControlPolicies[{l}].policies[{i}]"), p))
+        }));
+    for (field, policy) in identity_side {
+        if let Some(s) = policy.statements.iter().find(|s| s.principal.is_some()) {
+            return Err((
+                field,
+                format!(
+                    "{}: Principal: not allowed here (only resource-based policies name principals; an identity policy's principal is the identity it is attached to)",
+                    s.label()
+                ),
+            ));
+        }
+    }
+    let resource_side = case.endpoints.iter().enumerate().map(|(i, p)| (format!("endpointPolicies[{i}]"), p)).chain(
+        case.rcps.iter().enumerate().flat_map(|(l, level)| {
+            level
+                .policies
+                .iter()
+                .enumerate()
+                .map(move |(i, p)| (format!("resourceControlPolicies[{l}].policies[{i}]"), p))
+        }),
+    );
+    for (field, policy) in resource_side {
+        if let Some(s) = policy.statements.iter().find(|s| s.resources.is_none()) {
+            return Err((
+                field,
+                format!("{}: Resource: missing (only a role's trust policy leaves it out)", s.label()),
+            ));
+        }
+    }
+    // A resource policy without Resource is the trust policy of the role in the request.
+    if let Some(policy) = &case.resource
+        && let Some(s) = policy.statements.iter().find(|s| s.resources.is_none())
+        && !is_role_arn(&case.request.resource)
+    {
+        return Err((
+            "resourcePolicy".into(),
+            format!(
+                "{}: Resource: missing, which makes this a role's trust policy, but the request's resource `{}` is not a role (arn:aws:iam::ACCOUNT:role/NAME)",
+                s.label(),
+                case.request.resource
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn is_role_arn(arn: &str) -> bool {
+    arn.strip_prefix("arn:").is_some_and(|rest| {
+        let mut parts = rest.splitn(5, ':');
+        parts.nth(1) == Some("iam") && parts.nth(2).is_some_and(|r| r.starts_with("role/"))
     })
+}
+
+/// `organization: {"id": "o-...", "managementAccount": "...", "accounts": [...]}`.
+fn parse_organization(value: &Value) -> Result<Organization, FieldError> {
+    let Value::Object(map) = value else {
+        return Err((String::new(), "must be an object {id, managementAccount, accounts}".into()));
+    };
+    if let Some(unknown) = map.keys().find(|k| !["id", "managementAccount", "accounts"].contains(&k.as_str())) {
+        return Err((format!(".{unknown}"), "unknown field, expected id, managementAccount, accounts".into()));
+    }
+    let id = match map.get("id") {
+        Some(Value::String(s)) if s.starts_with("o-") => s.clone(),
+        _ => return Err((".id".into(), "must be the organisation's id, such as o-a1b2c3d4e5".into())),
+    };
+    let account = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let management_account = match map.get("managementAccount") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(account(v).ok_or((".managementAccount".to_string(), "must be an account id".to_string()))?),
+    };
+    let accounts = match map.get("accounts") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| account(v).ok_or((".accounts".to_string(), "must be a list of account ids".to_string())))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err((".accounts".into(), "must be a list of account ids".into())),
+    };
+    Ok(Organization { id, management_account, accounts })
+}
+
+/// `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` for a principal of a member account,
+/// `aws:ResourceOrgID` and `aws:ResourceOrgPaths` for a resource of one, unless the context
+/// gives them. The paths are the organisation id and the root and OU levels of the case's SCPs
+/// (for the principal) and RCPs (for the resource), as `o-id/r-root/ou-id/`.
+fn derive_organization_keys(case: &mut Case) {
+    let Some(org) = &case.organization else { return };
+    let path = |levels: &[OrgLevel]| {
+        let mut path = format!("{}/", org.id);
+        for level in levels.iter().filter(|l| l.id.starts_with("r-") || l.id.starts_with("ou-")) {
+            path.push_str(&level.id);
+            path.push('/');
+        }
+        path
+    };
+    let (principal_path, resource_path) = (path(&case.scps), path(&case.rcps));
+    let request = &mut case.request;
+    if let Some(account) = request.principal_account.clone()
+        && org.has(&account)
+    {
+        request.context.set_if_absent("aws:PrincipalOrgID", org.id.clone());
+        if !case.scps.is_empty() {
+            request.context.set_list_if_absent("aws:PrincipalOrgPaths", vec![principal_path]);
+        }
+    }
+    if let Some(account) = request.resource_account.clone()
+        && org.has(&account)
+    {
+        request.context.set_if_absent("aws:ResourceOrgID", org.id.clone());
+        if !case.rcps.is_empty() {
+            request.context.set_list_if_absent("aws:ResourceOrgPaths", vec![resource_path]);
+        }
+    }
 }
 
 type FieldError = (String, String);
@@ -152,8 +299,11 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
         return Err((String::new(), "must be an object {action, resource, principal, context}".into()));
     };
     for key in map.keys() {
-        if !["action", "resource", "principal", "context", "time"].contains(&key.as_str()) {
-            return Err((key.clone(), "unknown field, expected action, resource, principal, context, time".into()));
+        if !["action", "resource", "principal", "principalId", "context", "time"].contains(&key.as_str()) {
+            return Err((
+                key.clone(),
+                "unknown field, expected action, resource, principal, principalId, context, time".into(),
+            ));
         }
     }
     let text = |field: &str| match map.get(field) {
@@ -191,6 +341,11 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
         None | Some(Value::Null) => String::new(),
         Some(_) => text("principal")?,
     };
+    // The unique id AWS gave the user or the session's role (AIDA..., AROA...), for aws:userid.
+    let principal_id = match map.get("principalId") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(text("principalId")?),
+    };
     let mut context = match map.get("context") {
         None | Some(Value::Null) => Context::new(),
         Some(Value::Object(keys)) => context(keys)?,
@@ -206,7 +361,7 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
     };
     context.set_if_absent("aws:CurrentTime", time.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
     context.set_if_absent("aws:EpochTime", time.as_second().to_string());
-    Ok(Request::new(&action, &resource, account.as_deref(), &principal, context))
+    Ok(Request::new(&action, &resource, account.as_deref(), &principal, principal_id.as_deref(), context))
 }
 
 fn context(keys: &Map<String, Value>) -> Result<Context, FieldError> {

@@ -2,7 +2,9 @@
 
 use std::borrow::Cow;
 
+use super::evaluate::{self, FixedRule, ResourcePolicyKind};
 use super::pattern::Variables;
+use super::principal::{self, Identity, PrincipalKind};
 
 /// Context keys and their values. Key names compare without regard to case, as in IAM; a key
 /// given as a list is multi-valued. A request has a handful of keys: a list searched in order
@@ -55,6 +57,13 @@ impl Context {
         }
     }
 
+    /// Sets a multi-valued key unless the context already has it.
+    pub(crate) fn set_list_if_absent(&mut self, key: &str, values: Vec<String>) {
+        if !self.contains(key) {
+            self.set_list(key, values);
+        }
+    }
+
     pub fn contains(&self, key: &str) -> bool {
         self.find(&key.to_lowercase()).is_some()
     }
@@ -95,19 +104,33 @@ pub struct Request {
     /// The account that owns the resource, where known.
     pub resource_account: Option<String>,
     pub principal: String,
+    pub principal_kind: PrincipalKind,
     pub principal_account: Option<String>,
+    /// For a role session, its role.
+    pub role_arn: Option<String>,
+    /// What `Principal` and `NotPrincipal` entries can name: the principal, its role, its
+    /// account.
+    pub identities: Vec<Identity>,
+    /// Worked out once, for the fast path: the rule no policy can override, the resource policy
+    /// the request needs, whether the principal is a service-linked role.
+    pub fixed_rule: Option<FixedRule>,
+    pub needs: ResourcePolicyKind,
+    pub service_linked: bool,
     pub context: Context,
 }
 
 impl Request {
     /// Builds a request, deriving the keys AWS always sets when the context does not give them:
-    /// `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:ResourceAccount`, and `aws:username`
-    /// for IAM users.
+    /// `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:ResourceAccount`, `aws:username` for IAM
+    /// users, `aws:PrincipalType`, `aws:PrincipalIsAWSService`, `aws:PrincipalServiceName` and
+    /// `aws:userid` (see [`user_id`]). `principal_id` is the unique id of the user or of the
+    /// session's role (`AIDA...`, `AROA...`), when the case gives it.
     pub fn new(
         action: &str,
         resource: &str,
         resource_account: Option<&str>,
         principal: &str,
+        principal_id: Option<&str>,
         mut context: Context,
     ) -> Request {
         let action_lower = action.to_lowercase();
@@ -119,11 +142,19 @@ impl Request {
             .and_then(|s| s.action(name))
             .is_some_and(|a| a.resource_types.is_empty());
         let resource = if no_resource_types { "*" } else { resource };
-        let principal_account = arn_account(principal).map(str::to_string);
+        let kind = principal::classify(principal, &action_lower);
+        // Service principals, providers and unsigned callers belong to no account.
+        let principal_account =
+            if kind.only_resource_policies_grant() { None } else { arn_account(principal).map(str::to_string) };
         let resource_account =
             resource_account.map(str::to_string).or_else(|| arn_account(resource).map(str::to_string));
-        if principal.starts_with("arn:") {
-            context.set_if_absent("aws:PrincipalArn", principal_arn(principal));
+        let role_arn = principal::role_arn(principal);
+        if matches!(
+            kind,
+            PrincipalKind::Root | PrincipalKind::User | PrincipalKind::Role | PrincipalKind::FederatedUser
+        ) || (kind == PrincipalKind::Other && principal.starts_with("arn:"))
+        {
+            context.set_if_absent("aws:PrincipalArn", role_arn.clone().unwrap_or_else(|| principal.to_string()));
         }
         if let Some(account) = &principal_account {
             context.set_if_absent("aws:PrincipalAccount", account.clone());
@@ -134,16 +165,23 @@ impl Request {
         if let Some(user) = iam_user_name(principal) {
             context.set_if_absent("aws:username", user);
         }
-        if let Some(kind) = principal_type(principal) {
+        if let Some(id) = user_id(kind, principal, principal_account.as_deref(), principal_id) {
+            context.set_if_absent("aws:userid", id);
+        }
+        if let Some(kind) = principal_type(kind) {
             context.set_if_absent("aws:PrincipalType", kind);
         }
-        if !principal.is_empty() && principal_type(principal) != Some("Anonymous") {
-            let service = is_service_principal(principal);
+        if !matches!(kind, PrincipalKind::Unnamed | PrincipalKind::Anonymous) {
+            let service = kind == PrincipalKind::Service;
             context.set_if_absent("aws:PrincipalIsAWSService", if service { "true" } else { "false" });
             if service {
                 context.set_if_absent("aws:PrincipalServiceName", principal);
             }
         }
+        let identities = principal::identities(kind, principal, principal_account.as_deref(), role_arn.as_deref());
+        let (fixed_rule, needs) =
+            (evaluate::fixed_rule(&action_lower, resource), evaluate::resource_policy_kind(&action_lower, resource));
+        let service_linked = evaluate::is_service_linked_role(principal);
         Request {
             action: action.to_string(),
             action_lower,
@@ -151,16 +189,15 @@ impl Request {
             resource: resource.to_string(),
             resource_account,
             principal: principal.to_string(),
+            principal_kind: kind,
             principal_account,
+            role_arn,
+            identities,
+            fixed_rule,
+            needs,
+            service_linked,
             context,
         }
-    }
-
-    /// For a role session, the role's ARN; `None` for other principals.
-    pub fn role_arn(&self) -> Option<String> {
-        let (prefix, rest) = self.principal.split_once(":assumed-role/")?;
-        let role = rest.split('/').next()?;
-        Some(format!("{}:role/{role}", prefix.replacen(":sts:", ":iam:", 1)))
     }
 
     /// Whether the principal and the resource belong to the same account (unknown counts as
@@ -179,39 +216,38 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     (!account.is_empty()).then_some(account)
 }
 
-/// `aws:PrincipalArn` of a principal: a role session is known by its role.
-fn principal_arn(principal: &str) -> String {
-    match principal.split_once(":assumed-role/") {
-        Some((prefix, rest)) => {
-            let role = rest.split('/').next().unwrap_or(rest);
-            format!("{}:role/{role}", prefix.replacen(":sts:", ":iam:", 1))
-        }
-        None => principal.to_string(),
+/// `aws:PrincipalType` as AWS sets it: Account (the root), User, FederatedUser, AssumedRole
+/// (role sessions, and sessions from SAML or OIDC federation), Anonymous; none for a service.
+fn principal_type(kind: PrincipalKind) -> Option<&'static str> {
+    match kind {
+        PrincipalKind::Anonymous => Some("Anonymous"),
+        PrincipalKind::Root => Some("Account"),
+        PrincipalKind::User => Some("User"),
+        PrincipalKind::Role => Some("AssumedRole"),
+        PrincipalKind::FederatedUser => Some("FederatedUser"),
+        _ => None,
     }
 }
 
-/// `sagemaker.amazonaws.com`: an AWS service acting as itself.
-fn is_service_principal(principal: &str) -> bool {
-    !principal.starts_with("arn:") && principal.ends_with(".amazonaws.com")
-}
-
-/// `aws:PrincipalType` as AWS sets it: Account (the root), User, FederatedUser, AssumedRole,
-/// Anonymous (an unsigned request: principal `*` or `anonymous`); none for a service.
-fn principal_type(principal: &str) -> Option<&'static str> {
-    if principal == "*" || principal.eq_ignore_ascii_case("anonymous") {
-        return Some("Anonymous");
-    }
-    let resource = principal.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
-    if resource == "root" {
-        Some("Account")
-    } else if resource.starts_with("user/") && principal.contains(":iam:") {
-        Some("User")
-    } else if resource.starts_with("assumed-role/") {
-        Some("AssumedRole")
-    } else if resource.starts_with("federated-user/") {
-        Some("FederatedUser")
-    } else {
-        None
+/// `aws:userid` as the IAM User Guide's table ("IAM policy elements: Variables and tags",
+/// "Information available in requests") gives it: the account id for the root user, the user's
+/// unique id for an IAM user, `ROLE-ID:SESSION` for a role session, `ACCOUNT:NAME` for a
+/// federated user. The unique ids (AIDA..., AROA...) are AWS's to assign: they come from the
+/// case's `principalId`; without it a user's or a session's `aws:userid` is absent (a policy
+/// that tests it then sees a missing key) rather than a guess.
+fn user_id(kind: PrincipalKind, principal: &str, account: Option<&str>, principal_id: Option<&str>) -> Option<String> {
+    let last = || principal.rsplit('/').next().unwrap_or_default();
+    match kind {
+        PrincipalKind::Root => account.map(str::to_string),
+        PrincipalKind::FederatedUser => account.map(|a| format!("{a}:{}", last())),
+        PrincipalKind::User => principal_id.map(str::to_string),
+        PrincipalKind::Role if principal.contains(":assumed-role/") => match principal_id {
+            // Given whole (`AROA...:session`), or the role's id alone.
+            Some(id) if id.contains(':') => Some(id.to_string()),
+            Some(id) => Some(format!("{id}:{}", last())),
+            None => None,
+        },
+        _ => principal_id.map(str::to_string),
     }
 }
 
@@ -227,7 +263,7 @@ mod tests {
     #[test]
     fn the_principal_type_and_service_keys_are_derived() {
         let key = |principal: &str, key: &str| {
-            Request::new("s3:GetObject", "*", None, principal, Context::new())
+            Request::new("s3:GetObject", "*", None, principal, None, Context::new())
                 .context
                 .get_lower(&key.to_lowercase())
                 .map(|v| v.join(","))
@@ -256,6 +292,7 @@ mod tests {
             "arn:aws:sagemaker:us-east-1:123456789012:training-job/t1",
             None,
             "arn:aws:sts::123456789012:assumed-role/DataScientist/alice",
+            None,
             Context::new(),
         );
         assert_eq!(
@@ -263,13 +300,14 @@ mod tests {
             ["arn:aws:iam::123456789012:role/DataScientist".to_string()]
         );
         assert_eq!(r.context.get_lower("aws:resourceaccount").unwrap(), ["123456789012".to_string()]);
-        assert_eq!(r.role_arn().as_deref(), Some("arn:aws:iam::123456789012:role/DataScientist"));
+        assert_eq!(r.role_arn.as_deref(), Some("arn:aws:iam::123456789012:role/DataScientist"));
         assert!(r.same_account());
         let u = Request::new(
             "s3:GetObject",
             "arn:aws:s3:::b/k",
             Some("210987654321"),
             "arn:aws:iam::123456789012:user/eng/bob",
+            None,
             Context::new(),
         );
         assert_eq!(u.context.get_lower("aws:username").unwrap(), ["bob".to_string()]);
@@ -280,7 +318,7 @@ mod tests {
     fn a_given_key_is_not_overridden() {
         let mut c = Context::new();
         c.set("AWS:PrincipalAccount", "999999999999");
-        let r = Request::new("s3:GetObject", "arn:aws:s3:::b", None, "arn:aws:iam::123456789012:user/bob", c);
+        let r = Request::new("s3:GetObject", "arn:aws:s3:::b", None, "arn:aws:iam::123456789012:user/bob", None, c);
         assert_eq!(r.context.get_lower("aws:principalaccount").unwrap(), ["999999999999".to_string()]);
     }
 }

@@ -87,7 +87,8 @@ pub struct Statement {
     pub effect: Effect,
     pub principal: Option<PrincipalSpec>,
     pub actions: Actions,
-    pub resources: Resources,
+    /// `None` in a role's trust policy, whose resource is the role itself.
+    pub resources: Option<Resources>,
     pub conditions: Vec<Condition>,
 }
 
@@ -278,26 +279,19 @@ fn parse_statement(index: usize, raw: &Value, version: Version) -> Result<Statem
         }
     }
     let actions = Actions { negated, patterns: raw.iter().map(|a| Pattern::literal(a).lowercase()).collect(), raw };
-    let (negated, field, raw_resources) = match (map.get("Resource"), map.get("NotResource")) {
+    let resources = match (map.get("Resource"), map.get("NotResource")) {
         (Some(_), Some(_)) => return Err(fail("Resource", "Resource and NotResource cannot both be given".into())),
-        (Some(r), None) => (false, "Resource", r),
-        (None, Some(r)) => (true, "NotResource", r),
+        (Some(r), None) => Some(resources(false, "Resource", r, version).map_err(|m| fail("Resource", m))?),
+        (None, Some(r)) => Some(resources(true, "NotResource", r, version).map_err(|m| fail("NotResource", m))?),
+        // A role's trust policy names who may assume the role, never a Resource.
+        (None, None) if principal.is_some() => None,
         (None, None) => {
-            return Err(fail("Resource", "missing (a statement needs Resource or NotResource)".into()));
+            return Err(fail(
+                "Resource",
+                "missing (a statement needs Resource or NotResource; only a role's trust policy, with a Principal, leaves it out)".into(),
+            ));
         }
     };
-    let raw = strings(raw_resources).ok_or_else(|| fail(field, "must be a string or an array of strings".into()))?;
-    let entries = raw
-        .iter()
-        .map(|r| {
-            if version == Version::V2012 && has_variables(r) {
-                ResourceEntry::WithVariables(r.clone())
-            } else {
-                ResourceEntry::Compiled(ArnPattern::compile(r, &NoVariables, false).expect("literal patterns compile"))
-            }
-        })
-        .collect();
-    let resources = Resources { negated, entries, raw };
     let conditions = match map.get("Condition") {
         None => Vec::new(),
         Some(Value::Object(blocks)) => {
@@ -318,6 +312,21 @@ fn parse_statement(index: usize, raw: &Value, version: Version) -> Result<Statem
         Some(_) => return Err(fail("Condition", "must be an object of operators".into())),
     };
     Ok(Statement { index, sid, effect, principal, actions, resources, conditions })
+}
+
+fn resources(negated: bool, field: &str, value: &Value, version: Version) -> Result<Resources, String> {
+    let raw = strings(value).ok_or_else(|| format!("{field} must be a string or an array of strings"))?;
+    let entries = raw
+        .iter()
+        .map(|r| {
+            if version == Version::V2012 && has_variables(r) {
+                ResourceEntry::WithVariables(r.clone())
+            } else {
+                ResourceEntry::Compiled(ArnPattern::compile(r, &NoVariables, false).expect("literal patterns compile"))
+            }
+        })
+        .collect();
+    Ok(Resources { negated, entries, raw })
 }
 
 fn principals(value: &Value) -> Result<Principals, String> {
@@ -357,7 +366,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(two.statements[0].sid.as_deref(), Some("A"));
-        assert!(two.statements[0].actions.negated && two.statements[0].resources.negated);
+        assert!(two.statements[0].actions.negated && two.statements[0].resources.as_ref().unwrap().negated);
     }
 
     #[test]

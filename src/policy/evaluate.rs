@@ -1,7 +1,9 @@
 //! Policy evaluation as AWS documents it: an explicit Deny anywhere wins; every SCP level must
 //! allow; RCPs only restrict, and only for the services AWS lists; VPC endpoint policies,
 //! permission boundaries and session policies each limit; identity and resource-based policies
-//! grant, within one account or across two.
+//! grant, within one account or across two. Role trust policies and KMS key policies must allow
+//! even within one account; anonymous callers and service principals are granted only by
+//! resource-based policies; a few things no policy can change.
 
 use std::fmt;
 
@@ -12,6 +14,7 @@ use super::context::Request;
 use super::document::{Effect, Policy, PrincipalSpec, Principals, ResourceEntry, Statement};
 use super::iam;
 use super::pattern::ArnPattern;
+use super::principal::{self, Named, PrincipalKind};
 use crate::model::Decision;
 
 /// One level of an organisation (root, OU, account) and its policies.
@@ -19,6 +22,30 @@ use crate::model::Decision;
 pub struct OrgLevel {
     pub id: String,
     pub policies: Vec<Policy>,
+}
+
+/// The organisation a case's accounts belong to, as the case names it (`organization`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Organization {
+    /// `o-a1b2c3d4e5`: the value of `aws:PrincipalOrgID` and `aws:ResourceOrgID`.
+    pub id: String,
+    /// SCPs do not apply to its principals, nor RCPs to its resources.
+    pub management_account: Option<String>,
+    /// The member accounts; empty means the case's principal and resource accounts are members.
+    pub accounts: Vec<String>,
+}
+
+impl Organization {
+    /// Whether an account belongs to the organisation.
+    pub fn has(&self, account: &str) -> bool {
+        self.accounts.is_empty()
+            || self.accounts.iter().any(|a| a == account)
+            || self.management_account.as_deref() == Some(account)
+    }
+
+    fn is_management(&self, account: Option<&str>) -> bool {
+        account.is_some() && self.management_account.as_deref() == account
+    }
 }
 
 /// A request and every policy that applies to it.
@@ -32,6 +59,7 @@ pub struct Case {
     pub endpoints: Vec<Policy>,
     pub scps: Vec<OrgLevel>,
     pub rcps: Vec<OrgLevel>,
+    pub organization: Option<Organization>,
 }
 
 /// Where a policy sits in the case.
@@ -67,10 +95,126 @@ pub struct Hit {
     pub statement: usize,
 }
 
+/// The resource-based policy a request needs even within one account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourcePolicyKind {
+    /// Any other resource: within one account an identity-based Allow is enough.
+    Ordinary,
+    /// A role's trust policy, for `sts:AssumeRole` and its kin on the role (IAM User Guide,
+    /// "Policy evaluation logic": role trust policies must explicitly allow).
+    RoleTrust,
+    /// A KMS key's key policy, for `kms:` actions on the key (KMS Developer Guide, "Key
+    /// policies": IAM policies alone never give access to a KMS key).
+    KeyPolicy,
+}
+
+/// The STS calls on a role that its trust policy decides.
+const TRUST_ACTIONS: [&str; 5] = [
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:tagsession",
+    "sts:setsourceidentity",
+];
+
+/// The resource-based policy a request for `action` (lower-cased) on `resource` needs.
+pub fn resource_policy_kind(action: &str, resource: &str) -> ResourcePolicyKind {
+    match arn_resource(resource) {
+        Some(("iam", r)) if r.starts_with("role/") && TRUST_ACTIONS.contains(&action) => ResourcePolicyKind::RoleTrust,
+        Some(("kms", r)) if r.starts_with("key/") && action.starts_with("kms:") => ResourcePolicyKind::KeyPolicy,
+        _ => ResourcePolicyKind::Ordinary,
+    }
+}
+
+/// The service and resource parts of an ARN.
+fn arn_resource(arn: &str) -> Option<(&str, &str)> {
+    let mut parts = arn.strip_prefix("arn:")?.splitn(5, ':');
+    let service = parts.nth(1)?;
+    Some((service, parts.nth(2)?))
+}
+
+/// What no policy can change, whatever allows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixedRule {
+    /// AWS managed policies (`arn:aws:iam::aws:policy/...`) are AWS's to change (IAM User
+    /// Guide, "AWS managed policies": "You cannot change the permissions defined in AWS managed
+    /// policies").
+    AwsManagedPolicy,
+    /// Service-linked roles are changed only by their service (IAM User Guide, "Using
+    /// service-linked roles": their permissions and trust policy cannot be edited; they are
+    /// deleted with iam:DeleteServiceLinkedRole).
+    ServiceLinkedRole,
+    /// Alias names beginning with `aws/` are reserved for AWS managed keys (KMS Developer Guide,
+    /// "Aliases in AWS KMS").
+    AwsManagedAlias,
+}
+
+impl fmt::Display for FixedRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FixedRule::AwsManagedPolicy => {
+                "AWS managed policies (arn:aws:iam::aws:policy/...) cannot be changed or deleted by anyone: AWS maintains them"
+            }
+            FixedRule::ServiceLinkedRole => {
+                "a service-linked role (role/aws-service-role/...) cannot have its policies, trust policy or boundary changed, nor be deleted but with iam:DeleteServiceLinkedRole: its service owns it"
+            }
+            FixedRule::AwsManagedAlias => {
+                "aliases beginning with alias/aws/ are reserved for AWS managed keys: no one can create, change or delete them"
+            }
+        })
+    }
+}
+
+/// IAM actions that change or delete a managed policy.
+const POLICY_WRITES: [&str; 6] = [
+    "iam:createpolicyversion",
+    "iam:deletepolicy",
+    "iam:deletepolicyversion",
+    "iam:setdefaultpolicyversion",
+    "iam:tagpolicy",
+    "iam:untagpolicy",
+];
+
+/// IAM actions that change a role's permissions, trust or existence (iam:DeleteServiceLinkedRole
+/// and iam:UpdateRoleDescription, which AWS allows on service-linked roles, are not here).
+const ROLE_WRITES: [&str; 9] = [
+    "iam:attachrolepolicy",
+    "iam:detachrolepolicy",
+    "iam:putrolepolicy",
+    "iam:deleterolepolicy",
+    "iam:updateassumerolepolicy",
+    "iam:deleterole",
+    "iam:putrolepermissionsboundary",
+    "iam:deleterolepermissionsboundary",
+    "iam:updaterole",
+];
+
+const ALIAS_WRITES: [&str; 3] = ["kms:createalias", "kms:updatealias", "kms:deletealias"];
+
+/// The fixed rule a request for `action` (lower-cased) on `arn` breaks, if any.
+pub fn fixed_rule(action: &str, arn: &str) -> Option<FixedRule> {
+    let (service, resource) = arn_resource(arn)?;
+    let account = super::context::arn_account(arn);
+    match service {
+        "iam" if account == Some("aws") && resource.starts_with("policy/") && POLICY_WRITES.contains(&action) => {
+            Some(FixedRule::AwsManagedPolicy)
+        }
+        "iam" if resource.starts_with("role/aws-service-role/") && ROLE_WRITES.contains(&action) => {
+            Some(FixedRule::ServiceLinkedRole)
+        }
+        "kms" if resource.starts_with("alias/aws/") && ALIAS_WRITES.contains(&action) => {
+            Some(FixedRule::AwsManagedAlias)
+        }
+        _ => None,
+    }
+}
+
 /// Why the decision is what it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     ExplicitDeny,
+    /// What no policy can allow.
+    Fixed(FixedRule),
     /// An SCP level (its index and id) has no statement that allows the request.
     ScpWithoutAllow(usize, String),
     EndpointWithoutAllow(usize),
@@ -81,8 +225,19 @@ pub enum Reason {
     /// Across accounts the resource-based policy must allow too.
     CrossAccountWithoutResourceAllow,
     CrossAccountWithoutIdentityAllow,
+    /// An anonymous caller, a service or an identity provider: only a resource-based policy
+    /// can grant, and it does not.
+    NoResourceAllowFor(PrincipalKind),
+    /// A trust or key policy is needed and the case gives none.
+    ResourcePolicyMissing(ResourcePolicyKind),
+    /// A trust or key policy is needed and it does not allow.
+    ResourcePolicyWithoutAllow(ResourcePolicyKind),
+    /// The root user calling sts:AssumeRole.
+    RootCannotAssumeRole,
     AllowedByIdentity,
     AllowedByResource,
+    /// The account root user in its own account.
+    AllowedAsRoot,
     /// `sts:GetCallerIdentity`, which AWS always allows.
     AlwaysAllowed,
 }
@@ -91,6 +246,7 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::ExplicitDeny => write!(f, "an explicit Deny matched; it overrides every Allow"),
+            Reason::Fixed(rule) => write!(f, "denied whatever the policies say: {rule}"),
             Reason::AlwaysAllowed => {
                 write!(
                     f,
@@ -113,10 +269,45 @@ impl fmt::Display for Reason {
             Reason::CrossAccountWithoutIdentityAllow => {
                 write!(f, "cross-account request: no identity-based statement allows the action")
             }
+            Reason::NoResourceAllowFor(PrincipalKind::Anonymous) => write!(
+                f,
+                "an anonymous (unsigned) request is allowed only by a resource-based policy that allows everyone (\"Principal\": \"*\"); identity policies, boundaries, session policies and SCPs do not apply to it"
+            ),
+            Reason::NoResourceAllowFor(kind) => write!(
+                f,
+                "{} is allowed only by a resource-based policy that names it (or everyone); identity policies, boundaries, session policies and SCPs do not apply to it",
+                kind.describe()
+            ),
+            Reason::ResourcePolicyMissing(kind) => match kind {
+                ResourcePolicyKind::KeyPolicy => write!(
+                    f,
+                    "no key policy given: a KMS key is used only as its key policy allows (directly, or by trusting the account, arn:aws:iam::ACCOUNT:root, so that IAM policies decide); give it as resourcePolicy"
+                ),
+                _ => write!(
+                    f,
+                    "no trust policy given: a role is assumed only by principals its trust policy allows, even within its account; give it as resourcePolicy"
+                ),
+            },
+            Reason::ResourcePolicyWithoutAllow(kind) => match kind {
+                ResourcePolicyKind::KeyPolicy => write!(
+                    f,
+                    "the key policy does not allow the request, neither directly nor by trusting the account so that IAM policies decide: IAM policies alone never give access to a KMS key"
+                ),
+                _ => write!(
+                    f,
+                    "the role's trust policy does not allow the principal: a role is assumed only by principals its trust policy allows, even within its account"
+                ),
+            },
+            Reason::RootCannotAssumeRole => {
+                write!(f, "the account root user cannot call sts:AssumeRole: AWS denies it to root credentials")
+            }
             Reason::AllowedByIdentity => {
                 write!(f, "an identity-based statement allows, and nothing limits or denies it")
             }
             Reason::AllowedByResource => write!(f, "the resource-based policy allows the principal"),
+            Reason::AllowedAsRoot => {
+                write!(f, "the account root user has full access to its own account's resources, and nothing denies it")
+            }
         }
     }
 }
@@ -132,19 +323,8 @@ pub struct Outcome {
 
 /// A service-linked role (`role/aws-service-role/...`) or one of its sessions
 /// (`assumed-role/AWSServiceRoleFor...`).
-fn is_service_linked_role(principal: &str) -> bool {
+pub fn is_service_linked_role(principal: &str) -> bool {
     principal.contains(":role/aws-service-role/") || principal.contains(":assumed-role/AWSServiceRoleFor")
-}
-
-/// How a resource-based policy statement names the principal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Named {
-    /// The account (its root or id): the grant is delegated to the account's own policies.
-    Account,
-    /// `*`, or the role of a role session: limited by boundaries and session policies.
-    Broadly,
-    /// The exact user or role session ARN: not limited by their implicit denies.
-    Exactly,
 }
 
 impl Case {
@@ -174,41 +354,73 @@ impl Case {
         }
     }
 
-    /// SCPs and RCPs do not apply to service-linked roles (AWS documents it): their sessions are
-    /// not limited by the organisation's policies.
-    fn org_policies_apply(&self) -> bool {
-        !is_service_linked_role(&self.request.principal)
+    fn management(&self, account: Option<&str>) -> bool {
+        self.organization.as_ref().is_some_and(|o| o.is_management(account))
     }
 
-    /// The SCP levels that limit this request.
+    /// The SCP levels that limit this request: SCPs limit the IAM users and roles of member
+    /// accounts, never service-linked roles nor the management account's principals
+    /// (Organizations User Guide, "Service control policies").
     fn scps_in_force(&self) -> &[OrgLevel] {
-        if self.org_policies_apply() { &self.scps } else { &[] }
+        let req = &self.request;
+        let apply = req.principal_kind.scps_can_apply()
+            && !req.service_linked
+            && !self.management(req.principal_account.as_deref());
+        if apply { &self.scps } else { &[] }
     }
 
-    /// Every policy with its layer. No allocation: this is on the fast path.
+    /// The RCP levels that limit this request: only for the services AWS lists, never for
+    /// service-linked roles nor on the management account's resources (Organizations User
+    /// Guide, "Resource control policies").
+    fn rcps_in_force(&self) -> &[OrgLevel] {
+        let req = &self.request;
+        let apply = !self.rcps.is_empty()
+            && iam::rcp_applies(&req.service)
+            && !req.service_linked
+            && !self.management(req.resource_account.as_deref());
+        if apply { &self.rcps } else { &[] }
+    }
+
+    /// The identity-side layers that apply: none for the root user, services, providers and
+    /// anonymous callers.
+    fn identity_layers(&self) -> usize {
+        if self.request.principal_kind.has_identity_policies() { self.identity.len() } else { 0 }
+    }
+
+    fn boundary_layers(&self) -> usize {
+        if self.request.principal_kind.has_identity_policies() { self.boundaries.len() } else { 0 }
+    }
+
+    fn session_applies(&self) -> bool {
+        self.session.is_some() && self.request.principal_kind.has_identity_policies()
+    }
+
+    /// Every policy that applies, with its layer. No allocation: this is on the fast path.
     fn layers(&self) -> impl Iterator<Item = Layer> + '_ {
         fn levels(levels: &[OrgLevel], make: fn(usize, usize) -> Layer) -> impl Iterator<Item = Layer> + '_ {
             levels.iter().enumerate().flat_map(move |(l, level)| (0..level.policies.len()).map(move |p| make(l, p)))
         }
-        let rcps_apply = !self.rcps.is_empty() && iam::rcp_applies(&self.request.service);
-        let rcps: &[OrgLevel] = if rcps_apply && self.org_policies_apply() { &self.rcps } else { &[] };
         levels(self.scps_in_force(), Layer::Scp)
-            .chain(levels(rcps, Layer::Rcp))
+            .chain(levels(self.rcps_in_force(), Layer::Rcp))
             .chain((0..self.endpoints.len()).map(Layer::Endpoint))
             .chain(self.resource.iter().map(|_| Layer::Resource))
-            .chain((0..self.identity.len()).map(Layer::Identity))
-            .chain((0..self.boundaries.len()).map(Layer::Boundary))
-            .chain(self.session.iter().map(|_| Layer::Session))
+            .chain((0..self.identity_layers()).map(Layer::Identity))
+            .chain((0..self.boundary_layers()).map(Layer::Boundary))
+            .chain(self.session_applies().then_some(Layer::Session))
     }
 
     fn run(&self, record: bool) -> Outcome {
         let req = &self.request;
         let mut deciding = Vec::new();
         let outcome = |decision, reason, deciding| Outcome { decision, reason, deciding };
+        let denied = |reason| Outcome { decision: Decision::ImplicitlyDenied, reason, deciding: Vec::new() };
 
-        // 0. The one action AWS allows whatever the policies say.
+        // 0. The one action AWS allows whatever the policies say, and what no policy can allow.
         if req.action_lower == "sts:getcalleridentity" {
             return outcome(Decision::Allowed, Reason::AlwaysAllowed, deciding);
+        }
+        if let Some(rule) = req.fixed_rule {
+            return outcome(Decision::ExplicitlyDenied, Reason::Fixed(rule), deciding);
         }
         // 1. An explicit Deny anywhere.
         for layer in self.layers() {
@@ -229,13 +441,7 @@ impl Case {
             let layers = (0..level.policies.len()).map(|p| Layer::Scp(l, p));
             match self.first_allow(layers) {
                 Some((hit, _)) => push(&mut deciding, record, hit),
-                None => {
-                    return outcome(
-                        Decision::ImplicitlyDenied,
-                        Reason::ScpWithoutAllow(l, level.id.clone()),
-                        Vec::new(),
-                    );
-                }
+                None => return denied(Reason::ScpWithoutAllow(l, level.id.clone())),
             }
         }
         // RCPs only restrict: AWS attaches RCPFullAWSAccess at every level.
@@ -243,21 +449,59 @@ impl Case {
         for i in 0..self.endpoints.len() {
             match self.first_allow([Layer::Endpoint(i)]) {
                 Some((hit, _)) => push(&mut deciding, record, hit),
-                None => return outcome(Decision::ImplicitlyDenied, Reason::EndpointWithoutAllow(i), Vec::new()),
+                None => return denied(Reason::EndpointWithoutAllow(i)),
             }
         }
         // 4. What grants, and what limits it.
-        let identity = self.first_allow((0..self.identity.len()).map(Layer::Identity));
-        let resource = if self.resource.is_some() { self.first_allow([Layer::Resource]) } else { None };
-        let boundary_gap = (0..self.boundaries.len()).find(|&i| self.first_allow([Layer::Boundary(i)]).is_none());
-        let session_gap = self.session.is_some() && self.first_allow([Layer::Session]).is_none();
+        let kind = req.principal_kind;
+        let needed = req.needs;
+        let resource = self.resource_allow();
+        // The trust or key policy the request needs is missing, or does not allow.
+        let needed_reason = || {
+            if self.resource.is_none() {
+                Reason::ResourcePolicyMissing(needed)
+            } else {
+                Reason::ResourcePolicyWithoutAllow(needed)
+            }
+        };
+        if kind.only_resource_policies_grant() {
+            return match resource {
+                Some((hit, Some(named))) if named >= Named::Broadly => {
+                    push(&mut deciding, record, hit);
+                    outcome(Decision::Allowed, Reason::AllowedByResource, deciding)
+                }
+                _ if needed != ResourcePolicyKind::Ordinary => denied(needed_reason()),
+                _ => denied(Reason::NoResourceAllowFor(kind)),
+            };
+        }
+        if kind == PrincipalKind::Root {
+            if req.action_lower == "sts:assumerole" {
+                return denied(Reason::RootCannotAssumeRole);
+            }
+            // Root needs no identity policy; it needs the resource's own consent where any
+            // principal would: across accounts, and for a KMS key.
+            if !req.same_account() || needed != ResourcePolicyKind::Ordinary {
+                return match resource {
+                    Some((hit, _)) => {
+                        push(&mut deciding, record, hit);
+                        outcome(Decision::Allowed, Reason::AllowedByResource, deciding)
+                    }
+                    None if needed != ResourcePolicyKind::Ordinary => denied(needed_reason()),
+                    None => denied(Reason::CrossAccountWithoutResourceAllow),
+                };
+            }
+            return outcome(Decision::Allowed, Reason::AllowedAsRoot, deciding);
+        }
+        let identity = self.first_allow((0..self.identity_layers()).map(Layer::Identity));
+        let boundary_gap = (0..self.boundary_layers()).find(|&i| self.first_allow([Layer::Boundary(i)]).is_none());
+        let session_gap = self.session_applies() && self.first_allow([Layer::Session]).is_none();
         let limits = |deciding: &mut Vec<Hit>| {
-            for i in 0..self.boundaries.len() {
+            for i in 0..self.boundary_layers() {
                 if let Some((hit, _)) = self.first_allow([Layer::Boundary(i)]) {
                     push(deciding, record, hit);
                 }
             }
-            if self.session.is_some()
+            if self.session_applies()
                 && let Some((hit, _)) = self.first_allow([Layer::Session])
             {
                 push(deciding, record, hit);
@@ -270,7 +514,9 @@ impl Case {
         };
         if req.same_account() {
             if let Some((hit, named)) = resource {
-                let unlimited = named == Some(Named::Exactly);
+                // A trust policy naming the user still leaves the user's boundary in force
+                // (IAM User Guide, "Update a role trust policy").
+                let unlimited = named == Some(Named::Exactly) && needed != ResourcePolicyKind::RoleTrust;
                 let grants = named.is_some_and(|n| n >= Named::Broadly);
                 if grants && (unlimited || limited.is_none()) {
                     push(&mut deciding, record, hit);
@@ -280,30 +526,63 @@ impl Case {
                     return outcome(Decision::Allowed, Reason::AllowedByResource, deciding);
                 }
             }
+            // An identity-based Allow is enough, except where the trust or key policy must
+            // allow too (by trusting the account).
+            if needed != ResourcePolicyKind::Ordinary && resource.is_none() {
+                return denied(needed_reason());
+            }
             match (identity, limited) {
                 (Some((hit, _)), None) => {
                     push(&mut deciding, record, hit);
+                    if let Some((resource_hit, _)) = resource
+                        && needed != ResourcePolicyKind::Ordinary
+                    {
+                        push(&mut deciding, record, resource_hit);
+                    }
                     limits(&mut deciding);
                     outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding)
                 }
-                (Some(_), Some(reason)) => outcome(Decision::ImplicitlyDenied, reason, Vec::new()),
-                (None, _) => outcome(Decision::ImplicitlyDenied, Reason::NoAllow, Vec::new()),
+                (Some(_), Some(reason)) => denied(reason),
+                (None, _) => denied(Reason::NoAllow),
             }
         } else {
             let Some((resource_hit, _)) = resource else {
-                return outcome(Decision::ImplicitlyDenied, Reason::CrossAccountWithoutResourceAllow, Vec::new());
+                return denied(if needed != ResourcePolicyKind::Ordinary {
+                    needed_reason()
+                } else {
+                    Reason::CrossAccountWithoutResourceAllow
+                });
             };
             let Some((identity_hit, _)) = identity else {
-                return outcome(Decision::ImplicitlyDenied, Reason::CrossAccountWithoutIdentityAllow, Vec::new());
+                return denied(Reason::CrossAccountWithoutIdentityAllow);
             };
             if let Some(reason) = limited {
-                return outcome(Decision::ImplicitlyDenied, reason, Vec::new());
+                return denied(reason);
             }
             push(&mut deciding, record, identity_hit);
             push(&mut deciding, record, resource_hit);
             limits(&mut deciding);
             outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding)
         }
+    }
+
+    /// The resource-based Allow that names the principal most directly: a key policy that
+    /// trusts the account in one statement and names the role in the next grants by the second.
+    fn resource_allow(&self) -> Option<(Hit, Option<Named>)> {
+        let policy = self.resource.as_ref()?;
+        let mut best: Option<(Hit, Option<Named>)> = None;
+        for s in &policy.statements {
+            if s.effect == Effect::Allow
+                && let Some(named) = applies(s, &self.request, true)
+                && best.is_none_or(|(_, b)| named > b)
+            {
+                best = Some((Hit { layer: Layer::Resource, statement: s.index }, named));
+                if named == Some(Named::Exactly) {
+                    break;
+                }
+            }
+        }
+        best
     }
 
     /// The first Allow statement that applies in the given policies, with how a resource-based
@@ -384,47 +663,46 @@ fn matches_target(s: &Statement, req: &Request, principal: bool) -> Option<Optio
 }
 
 fn resource_matches(s: &Statement, req: &Request) -> bool {
-    let any = s.resources.entries.iter().any(|entry| match entry {
+    // A statement without Resource is in a role's trust policy: the role is its resource.
+    let Some(resources) = &s.resources else { return true };
+    let any = resources.entries.iter().any(|entry| match entry {
         ResourceEntry::Compiled(p) => p.matches(&req.resource),
         ResourceEntry::WithVariables(text) => {
             ArnPattern::compile(text, &req.context, true).is_some_and(|p| p.matches(&req.resource))
         }
     });
-    any != s.resources.negated
+    any != resources.negated
 }
 
 fn principal_matches(spec: &PrincipalSpec, req: &Request) -> Option<Named> {
-    let named = match &spec.principals {
-        Principals::Anyone => Some(Named::Broadly),
-        Principals::Listed(kinds) => {
-            let role = req.role_arn();
-            let mut best: Option<Named> = None;
-            for (kind, ids) in kinds {
-                for id in ids {
-                    let n = match kind.as_str() {
-                        "AWS" if id == "*" => Some(Named::Broadly),
-                        "AWS" if *id == req.principal => Some(Named::Exactly),
-                        "AWS" if role.as_deref() == Some(id.as_str()) => Some(Named::Broadly),
-                        "AWS" if names_account(id, req.principal_account.as_deref()) => Some(Named::Account),
-                        "Service" | "Federated" | "CanonicalUser" if *id == req.principal => Some(Named::Exactly),
-                        _ => None,
-                    };
-                    best = best.max(n);
+    let Principals::Listed(listed) = &spec.principals else {
+        // `"Principal": "*"` names everyone; `"NotPrincipal": "*"` no one.
+        return (!spec.negated).then_some(Named::Broadly);
+    };
+    let entries = || listed.iter().flat_map(|(key, ids)| ids.iter().map(move |id| (key.as_str(), id.as_str())));
+    if !spec.negated {
+        let mut best: Option<Named> = None;
+        for (key, id) in entries() {
+            if principal::names_everyone(key, id) {
+                best = best.max(Some(Named::Broadly));
+            }
+            for identity in &req.identities {
+                if principal::names(key, id, identity) {
+                    best = best.max(Some(identity.named));
                 }
             }
-            best
         }
-    };
-    match (spec.negated, named) {
-        (false, n) => n,
-        (true, Some(_)) => None,
-        (true, None) => Some(Named::Broadly),
+        return best;
     }
-}
-
-fn names_account(id: &str, account: Option<&str>) -> bool {
-    let Some(account) = account else { return false };
-    id == account || id.strip_prefix("arn:").is_some_and(|_| id.ends_with(&format!(":{account}:root")))
+    // NotPrincipal: the request is each of its identities (session, role, account); the
+    // statement spares it only when every one of them is listed ("AWS JSON policy elements:
+    // NotPrincipal": list the account and the role beside the session).
+    let spared = !req.identities.is_empty()
+        && req.identities.iter().all(|identity| {
+            entries().any(|(key, id)| principal::names_everyone(key, id) || principal::names(key, id, identity))
+        });
+    let everyone = entries().any(|(key, id)| principal::names_everyone(key, id));
+    (!spared && !everyone).then_some(Named::Broadly)
 }
 
 /// A decision with its explanation, as `vigil policy simulate --json` prints it.

@@ -168,11 +168,12 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
 }
 
 fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)], add: &mut Add) {
-    if s.resources.negated || actions.is_empty() {
+    // A trust policy's statements have no Resource: the role is theirs.
+    let Some(resources) = &s.resources else { return };
+    if resources.negated || actions.is_empty() {
         return;
     }
-    let entries: Vec<ArnPattern> = s
-        .resources
+    let entries: Vec<ArnPattern> = resources
         .raw
         .iter()
         .map(|r| {
@@ -191,16 +192,12 @@ fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)
             Severity::Error,
             format!(
                 "{} can never match the resource types of the statement's actions{}",
-                s.resources.raw.join(", "),
+                resources.raw.join(", "),
                 resource_types_hint(actions)
             ),
         );
     } else if !dead.is_empty() && dead.len() <= 8 {
-        add(
-            field,
-            Severity::Warning,
-            format!("{} can never match for {}", s.resources.raw.join(", "), dead.join(", ")),
-        );
+        add(field, Severity::Warning, format!("{} can never match for {}", resources.raw.join(", "), dead.join(", ")));
     }
 }
 

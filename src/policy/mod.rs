@@ -10,11 +10,12 @@ pub mod evaluate;
 pub mod iam;
 pub mod lint;
 pub mod pattern;
+pub mod principal;
 pub mod suite;
 
 pub use case::{load_case, parse_case};
 pub use context::{Context, Request};
 pub use document::Policy;
-pub use evaluate::{Case, Explained, OrgLevel, Outcome};
+pub use evaluate::{Case, Explained, OrgLevel, Organization, Outcome};
 pub use lint::{LintFinding, lint};
 pub use suite::{Suite, TestResult};

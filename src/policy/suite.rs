@@ -23,6 +23,8 @@ const WORKSHOP_FILES: &[(&str, &str)] = &[
         include_str!("../../guardrails/policies/deny-unapproved-instance-types.json"),
     ),
     ("policies/bucket-deny-outside-vpce.json", include_str!("../../guardrails/policies/bucket-deny-outside-vpce.json")),
+    ("policies/execution-role-trust.json", include_str!("../../guardrails/policies/execution-role-trust.json")),
+    ("policies/training-data-key-policy.json", include_str!("../../guardrails/policies/training-data-key-policy.json")),
 ];
 
 /// Where the built-in tests say they come from.
