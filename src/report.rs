@@ -126,6 +126,11 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
             }
             let not_read: Vec<&str> = posture.unread_parts(i).iter().map(|(p, _)| p.call()).collect();
             let failing = status.failing();
+            // Distinct failing resources of each account.
+            let mut by_account: std::collections::BTreeMap<&str, u64> = Default::default();
+            for r in acc.failing.keys() {
+                *by_account.entry(&r.account).or_default() += 1;
+            }
             json!({
                 "id": &*c.id,
                 "kind": c.kind.name(),
@@ -134,6 +139,7 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                 "failing": failing.map_or(0, |f| f.resources),
                 "failing_at_least": failing.is_some_and(|f| f.at_least),
                 "resources": resources,
+                "by_account": by_account,
                 "not_read": not_read,
             })
         })
@@ -161,17 +167,29 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         json!(rules)
     });
     let findings = if_read(posture, Part::Findings, || {
-        let totals = posture.finding_totals();
-        let by_severity: serde_json::Map<String, Value> = Severity::DESCENDING
-            .iter()
-            .map(|s| (s.as_str().to_string(), json!(totals.open_by_severity[s.index()])))
-            .collect();
-        let by_workflow: serde_json::Map<String, Value> = WorkflowStatus::ALL
-            .iter()
-            .map(|w| (w.as_str().to_string(), json!(totals.by_workflow[w.index()])))
-            .collect();
-        json!({"total": totals.active, "by_severity": by_severity, "by_workflow": by_workflow})
+        let mut all = finding_totals(&posture.finding_totals(), true);
+        let each = |map: &std::collections::BTreeMap<crate::model::Sym, crate::store::FindingTotals>| {
+            map.iter().map(|(k, t)| (k.to_string(), finding_totals(t, false))).collect::<serde_json::Map<_, _>>()
+        };
+        all["by_account"] = Value::Object(each(posture.findings_by_account()));
+        all["by_region"] = Value::Object(each(posture.findings_by_region()));
+        all
     });
+    let scope = {
+        let s = posture.scope();
+        let hub = posture.hub_scope().map(|h| {
+            json!({
+                "members": h.members,
+                "aggregator": h.aggregator.as_ref().map(|a| json!({"arn": a.arn, "home_region": a.home_region, "linking_mode": a.linking_mode, "regions": a.regions})),
+            })
+        });
+        json!({
+            "mode": if s.organization { "organization" } else { "account" },
+            "accounts": s.accounts,
+            "regions": s.regions,
+            "aggregators": {"config": null, "securityhub": hub},
+        })
+    };
     let alarms = if_read(posture, Part::Alarms, || {
         json!(
             posture
@@ -217,6 +235,7 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         "schema_version": SCHEMA_VERSION,
         "generated_at": time(now),
         "subject": subject,
+        "scope": scope,
         "score": {
             "overall": score(posture.overall_summary(now).score()),
             "preventive": score(posture.pane_summary(ControlKind::Preventive, now).score()),
@@ -231,6 +250,24 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         "alarms": alarms,
         "remediations": remediations,
     })
+}
+
+/// Counts of ACTIVE findings: the total, the open ones by severity, and (`workflow`) all by
+/// workflow status.
+fn finding_totals(totals: &crate::store::FindingTotals, workflow: bool) -> Value {
+    let by_severity: serde_json::Map<String, Value> = Severity::DESCENDING
+        .iter()
+        .map(|s| (s.as_str().to_string(), json!(totals.open_by_severity[s.index()])))
+        .collect();
+    let mut out = json!({"total": totals.active, "by_severity": by_severity});
+    if workflow {
+        out["by_workflow"] = WorkflowStatus::ALL
+            .iter()
+            .map(|w| (w.as_str().to_string(), json!(totals.by_workflow[w.index()])))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    out
 }
 
 /// A Markdown cell: inert text, pipes escaped.

@@ -8,6 +8,8 @@ mod fake_aws;
 /// The fake's own drill-down and corrective operations, with the SDK's clients.
 #[path = "fake_aws/tests.rs"]
 mod fake_operations;
+#[path = "wire/organization.rs"]
+mod organization;
 #[path = "wire/record_replay.rs"]
 mod record_replay;
 mod vigil_report;

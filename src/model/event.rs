@@ -86,6 +86,9 @@ pub struct Dataset {
     /// Security Hub standards and whether each is enabled (replaces the held list when given).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub standards: Vec<Standard>,
+    /// What Security Hub says of the organisation the caller sees (replaces the held one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hub_scope: Option<HubScope>,
     /// Items the source read but could not use (a finding without resources, say): skipped and
     /// counted, never fatal.
     #[serde(skip_serializing_if = "is_zero")]
@@ -127,6 +130,7 @@ impl Dataset {
             && self.metrics.is_empty()
             && self.guardrails.is_empty()
             && self.standards.is_empty()
+            && self.hub_scope.is_none()
             && self.skipped == 0
     }
 
@@ -134,6 +138,29 @@ impl Dataset {
     pub fn read(&self, part: Part) -> bool {
         !self.unread.iter().any(|u| u.part == part)
     }
+}
+
+/// What Security Hub says of the organisation the caller sees: the member accounts it
+/// administers (ListMembers) and this region's finding aggregator (ListFindingAggregators,
+/// GetFindingAggregator). In an aggregator's home region, GetFindings returns the findings of
+/// every member account and linked region.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HubScope {
+    /// Member accounts associated with the caller as their administrator.
+    pub members: Vec<String>,
+    pub aggregator: Option<FindingAggregator>,
+}
+
+/// A Security Hub finding aggregator (cross-region aggregation).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FindingAggregator {
+    pub arn: String,
+    /// The aggregation (home) region.
+    pub home_region: String,
+    /// `ALL_REGIONS`, `ALL_REGIONS_EXCEPT_SPECIFIED`, `SPECIFIED_REGIONS` or `NO_REGIONS`.
+    pub linking_mode: String,
+    /// The regions `linking_mode` names.
+    pub regions: Vec<String>,
 }
 
 /// A Security Hub standard.

@@ -13,7 +13,9 @@ mod resource;
 mod status;
 mod story;
 
-pub use event::{Dataset, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread};
+pub use event::{
+    Dataset, FindingAggregator, HubScope, Payload, SourceError, SourceEvent, SourceKind, Standard, Unread,
+};
 pub use evidence::*;
 pub use intern::{Interner, Sym, interning, sym};
 pub use lookup::*;

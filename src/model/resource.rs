@@ -109,7 +109,9 @@ impl ResourceId {
     }
 
     fn identity(&self) -> (&str, &str, Option<(&str, &str)>) {
-        let scope = if self.is_arn() { None } else { Some((&*self.account, &*self.region)) };
+        // An account is one resource in every region: its id is the account itself.
+        let global = self.is_arn() || &*self.kind == ACCOUNT;
+        let scope = if global { None } else { Some((&*self.account, &*self.region)) };
         (&self.kind, &self.id, scope)
     }
 }
@@ -288,6 +290,15 @@ mod tests {
         let a = config(&mut i, "AWS::::Account", "123456789012");
         let b = hub(&mut i, "AwsAccount", "AWS::::Account:123456789012");
         assert_eq!(a, b);
+        // Control findings about an account come from every region: it is one resource.
+        let elsewhere = ResourceId::from_security_hub(
+            &mut i,
+            "AwsAccount",
+            "AWS::::Account:123456789012",
+            "123456789012",
+            "eu-west-1",
+        );
+        assert_eq!(a, elsewhere);
     }
 
     #[test]

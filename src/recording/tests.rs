@@ -119,6 +119,15 @@ fn everything(at: Timestamp) -> Dataset {
             })),
         }],
         standards: vec![Standard { arn: "arn:s".into(), name: "FSBP".into(), enabled: true }],
+        hub_scope: Some(HubScope {
+            members: vec!["111122223333".into()],
+            aggregator: Some(FindingAggregator {
+                arn: "arn:aws:securityhub:us-east-1:123456789012:finding-aggregator/x".into(),
+                home_region: "us-east-1".into(),
+                linking_mode: "SPECIFIED_REGIONS".into(),
+                regions: vec!["eu-west-1".into()],
+            }),
+        }),
         skipped: 2,
         fresh: PartSet::of(&[Part::Findings]),
         unread: vec![Unread {

@@ -100,6 +100,17 @@ pub struct FindingTotals {
     pub by_workflow: [u64; 4],
 }
 
+impl FindingTotals {
+    /// Counts an ACTIVE finding in (`sign` +1) or out (-1).
+    fn count(&mut self, f: &Finding, sign: Sign) {
+        add64(&mut self.active, sign);
+        add64(&mut self.by_workflow[f.workflow.index()], sign);
+        if f.workflow.is_open() {
+            add64(&mut self.open_by_severity[f.severity.index()], sign);
+        }
+    }
+}
+
 /// Which controls each kind of evidence is bound to.
 #[derive(Debug, Default)]
 pub struct Bindings {
@@ -208,6 +219,9 @@ pub struct Ledger {
     pub controls: Vec<ControlEvidence>,
     pub resources: HashMap<ResourceId, ResourceEvidence>,
     pub totals: FindingTotals,
+    /// The same counts for each account and each region the findings are about.
+    pub by_account: BTreeMap<Sym, FindingTotals>,
+    pub by_region: BTreeMap<Sym, FindingTotals>,
     /// NON_COMPLIANT evaluations held per rule: the exact count, where details were read.
     pub noncompliant_by_rule: HashMap<Sym, u32>,
 }
@@ -336,10 +350,13 @@ impl Ledger {
         if !f.is_active() {
             return;
         }
-        add64(&mut self.totals.active, sign);
-        add64(&mut self.totals.by_workflow[f.workflow.index()], sign);
-        if f.workflow.is_open() {
-            add64(&mut self.totals.open_by_severity[f.severity.index()], sign);
+        self.totals.count(f, sign);
+        for (map, key) in [(&mut self.by_account, &f.account), (&mut self.by_region, &f.region)] {
+            let totals = map.entry(key.clone()).or_default();
+            totals.count(f, sign);
+            if totals.active == 0 {
+                map.remove(key);
+            }
         }
         for r in &f.resources {
             self.resource(r, sign, |e| toggle(&mut e.findings, f.id.clone(), sign));

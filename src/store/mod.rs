@@ -16,6 +16,7 @@ use std::time::Duration;
 pub use health::{Health, PartState, SourceCounts, SourceState};
 pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence};
 pub use lookups::{SectionState, WriteRecord};
+pub use queries::Scope;
 pub use status::{PaneSummary, REMEDIATION_SLOW};
 
 use crate::catalog::Catalog;
@@ -49,6 +50,8 @@ pub struct Posture {
     executions: ByRule<RemediationExecution>,
     guardrails: BTreeMap<Sym, GuardrailResult>,
     standards: Vec<Standard>,
+    /// What Security Hub said of the organisation, when it said it.
+    hub_scope: Option<crate::model::HubScope>,
     ledger: Ledger,
     lookups: lookups::Lookups,
     /// The overall score after each change of data, one sample a minute of event time.
@@ -80,6 +83,7 @@ impl Posture {
             executions: HashMap::new(),
             guardrails: BTreeMap::new(),
             standards: Vec::new(),
+            hub_scope: None,
             ledger,
             lookups: Default::default(),
             scores: VecDeque::new(),
@@ -295,6 +299,9 @@ impl Posture {
         if data.fresh.contains(Part::Standards) || !data.standards.is_empty() {
             self.standards = data.standards.clone();
         }
+        if data.hub_scope.is_some() {
+            self.hub_scope = data.hub_scope.clone();
+        }
         // Rules first: evaluations, findings and remediations bind through them.
         for r in data.rules {
             self.upsert_rule(r);
@@ -368,6 +375,9 @@ impl Posture {
             SourceKind::SecurityHub => {
                 if data.read(Part::Standards) {
                     self.standards = data.standards.clone();
+                }
+                if data.hub_scope.is_some() {
+                    self.hub_scope = data.hub_scope.clone();
                 }
                 if data.read(Part::Findings) {
                     let keep: HashSet<&Sym> = data.findings.iter().map(|f| &f.id).collect();

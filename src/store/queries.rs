@@ -1,14 +1,23 @@
 //! What the store holds, read: by control, rule, resource, finding, alarm, metric. Nothing here
 //! changes the store.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::{ControlEvidence, FindingTotals, PartState, Posture, ResourceEvidence, SourceState};
 use crate::catalog::{Catalog, Control};
 use crate::model::{
     Alarm, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, Part, RemediationConfig,
-    RemediationExecution, ResourceId, SourceKind, Standard, Timestamp,
+    RemediationExecution, ResourceId, SourceKind, Standard, Sym, Timestamp,
 };
+
+/// The accounts and regions a posture covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// More than one account or region, or Security Hub says the caller aggregates others.
+    pub organization: bool,
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+}
 
 impl Posture {
     /// The registered sources, in a fixed order.
@@ -114,6 +123,63 @@ impl Posture {
     /// Security Hub's standards, as last read.
     pub fn standards(&self) -> &[Standard] {
         &self.standards
+    }
+
+    /// What Security Hub said of the organisation, if it was asked.
+    pub fn hub_scope(&self) -> Option<&crate::model::HubScope> {
+        self.hub_scope.as_ref()
+    }
+
+    /// The accounts and regions the posture covers: those its evidence is about, the members
+    /// Security Hub names, and the regions its finding aggregator links.
+    pub fn scope(&self) -> Scope {
+        let mut accounts: BTreeSet<String> = BTreeSet::new();
+        let mut regions: BTreeSet<String> = BTreeSet::new();
+        let mut add = |account: &str, region: &str| {
+            if !account.is_empty() {
+                accounts.insert(account.to_string());
+            }
+            if !region.is_empty() {
+                regions.insert(region.to_string());
+            }
+        };
+        for r in self.rules.values() {
+            add(&r.account, &r.region);
+        }
+        for a in self.alarms.values() {
+            add(&a.account, &a.region);
+        }
+        for account in self.ledger.by_account.keys() {
+            add(account, "");
+        }
+        for region in self.ledger.by_region.keys() {
+            add("", region);
+        }
+        if let Some(hub) = &self.hub_scope {
+            for member in &hub.members {
+                add(member, "");
+            }
+            if let Some(a) = &hub.aggregator {
+                add("", &a.home_region);
+                for region in &a.regions {
+                    add("", region);
+                }
+            }
+        }
+        let organization = accounts.len() > 1
+            || regions.len() > 1
+            || self.hub_scope.as_ref().is_some_and(|h| !h.members.is_empty() || h.aggregator.is_some());
+        Scope { organization, accounts: accounts.into_iter().collect(), regions: regions.into_iter().collect() }
+    }
+
+    /// ACTIVE findings counted by the account they are about.
+    pub fn findings_by_account(&self) -> &BTreeMap<Sym, FindingTotals> {
+        &self.ledger.by_account
+    }
+
+    /// ACTIVE findings counted by the region they are about.
+    pub fn findings_by_region(&self) -> &BTreeMap<Sym, FindingTotals> {
+        &self.ledger.by_region
     }
 
     pub fn guardrail(&self, name: &str) -> Option<&GuardrailResult> {

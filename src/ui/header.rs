@@ -44,6 +44,17 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             left.push(Span::styled(text, header));
         }
     }
+    let scope = posture.scope();
+    if scope.organization {
+        // Many accounts or regions: the counts cover them all.
+        let accounts = crate::text::counted(scope.accounts.len(), "account", "accounts");
+        let text = if wide {
+            format!(" org · {accounts} · {} ", crate::text::counted(scope.regions.len(), "region", "regions"))
+        } else {
+            format!(" org · {accounts} ")
+        };
+        left.push(Span::styled(text, theme.style(Token::Title).patch(header)));
+    }
     if let Some(f) = view.frozen {
         // What is on screen is as old as the freeze: say so, in the warning colour.
         let age = super::text::age(now.duration_since(f.since).unsigned_abs());

@@ -332,7 +332,30 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
             .unwrap_or(if req.body.is_empty() { Value::Object(Default::default()) } else { Value::Null });
         return (Protocol::CloudWatch, op.to_string(), input);
     }
-    let (path, _query) = req.path.split_once('?').unwrap_or((&req.path, ""));
+    let (path, query) = req.path.split_once('?').unwrap_or((&req.path, ""));
+    // The organisation's reads: GETs whose input is in the query string and the path.
+    let get = match (req.method.as_str(), path) {
+        ("GET", "/members") => Some("ListMembers"),
+        ("GET", "/findingAggregator/list") => Some("ListFindingAggregators"),
+        ("GET", p) if p.starts_with("/findingAggregator/get/") => Some("GetFindingAggregator"),
+        _ => None,
+    };
+    if let Some(op) = get {
+        let mut input = serde_json::Map::new();
+        for (key, value) in query.split('&').filter_map(|kv| kv.split_once('=')) {
+            let value = percent_decode(value);
+            let typed = match key {
+                "MaxResults" => value.parse::<i64>().map_or(Value::String(value.clone()), Value::from),
+                "OnlyAssociated" => value.parse::<bool>().map_or(Value::String(value.clone()), Value::from),
+                _ => Value::String(value),
+            };
+            input.insert(key.to_string(), typed);
+        }
+        if let Some(arn) = path.strip_prefix("/findingAggregator/get/") {
+            input.insert("FindingAggregatorArn".into(), Value::String(percent_decode(arn)));
+        }
+        return (Protocol::SecurityHub, op.to_string(), Value::Object(input));
+    }
     let hub = match (req.method.as_str(), path) {
         ("POST", "/findings") => Some("GetFindings"),
         ("POST", "/standards/get") => Some("GetEnabledStandards"),
@@ -351,6 +374,25 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
     let body = String::from_utf8_lossy(&req.body);
     let (action, input) = model::query_to_json(&body);
     (Protocol::Sts, if action.is_empty() { "Unknown".into() } else { action }, input)
+}
+
+/// `%3A` as `:`: a query string's or a path's escapes undone.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub(crate) fn json_response(protocol: Protocol, status: u16, body: Value) -> Response {

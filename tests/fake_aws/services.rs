@@ -423,6 +423,43 @@ fn config_write(world: &mut World, op: &str, input: &Value) -> Result<Value, Res
 fn securityhub(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
     let p = Protocol::SecurityHub;
     match op {
+        // Only an administrator has members: any other account gets an empty list.
+        "ListMembers" => {
+            let members: Vec<Value> = world
+                .organization
+                .iter()
+                .flat_map(|o| o.members.iter())
+                .map(|account| {
+                    json!({
+                        "AccountId": account,
+                        "Email": format!("security+{account}@example.com"),
+                        "AdministratorId": ACCOUNT,
+                        "MasterId": ACCOUNT,
+                        "MemberStatus": "Enabled",
+                        "InvitedAt": super::world::iso(world.now - 86_400),
+                        "UpdatedAt": super::world::iso(world.now - 86_400),
+                    })
+                })
+                .collect();
+            let size = limit(input, "MaxResults", 50);
+            let (items, next) = page(&members, input["NextToken"].as_str(), size);
+            Ok(with_token(json!({"Members": items}), next))
+        }
+        "ListFindingAggregators" => {
+            let all: Vec<Value> =
+                world.organization.iter().map(|_| json!({"FindingAggregatorArn": super::world::AGGREGATOR})).collect();
+            let (items, next) = page(&all, input["NextToken"].as_str(), limit(input, "MaxResults", 100));
+            Ok(with_token(json!({"FindingAggregators": items}), next))
+        }
+        "GetFindingAggregator" => match &world.organization {
+            Some(o) if input["FindingAggregatorArn"] == super::world::AGGREGATOR => Ok(json!({
+                "FindingAggregatorArn": super::world::AGGREGATOR,
+                "FindingAggregationRegion": REGION,
+                "RegionLinkingMode": "SPECIFIED_REGIONS",
+                "Regions": o.linked,
+            })),
+            _ => Err(error(p, 404, "ResourceNotFoundException", "no such finding aggregator")),
+        },
         "GetEnabledStandards" => {
             let all: Vec<Value> = world
                 .standards

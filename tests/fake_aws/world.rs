@@ -298,6 +298,9 @@ pub struct Finding {
     pub failed: bool,
     /// The control id, for control findings.
     pub control: Option<&'static str>,
+    /// The account and region it is about (a member's, in an organisation's home region).
+    pub account: &'static str,
+    pub region: &'static str,
     /// The resource: CloudFormation type and Config-style id.
     pub resource: (&'static str, String),
     pub updated: i64,
@@ -313,14 +316,15 @@ impl Finding {
     /// service for GuardDuty, Inspector and Macie, the account's own default product for the
     /// custom integration's.
     pub fn product_arn(&self) -> String {
+        let (account, region) = (self.account, self.region);
         match self.kind {
-            Kind::GuardDuty => format!("arn:aws:securityhub:{REGION}::product/aws/guardduty"),
-            Kind::Inspector => format!("arn:aws:securityhub:{REGION}::product/aws/inspector"),
-            Kind::Macie => format!("arn:aws:securityhub:{REGION}::product/aws/macie"),
+            Kind::GuardDuty => format!("arn:aws:securityhub:{region}::product/aws/guardduty"),
+            Kind::Inspector => format!("arn:aws:securityhub:{region}::product/aws/inspector"),
+            Kind::Macie => format!("arn:aws:securityhub:{region}::product/aws/macie"),
             Kind::NoSeverity | Kind::NoResources => {
-                format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default")
+                format!("arn:aws:securityhub:{region}:{account}:product/{account}/default")
             }
-            _ => format!("arn:aws:securityhub:{REGION}::product/aws/securityhub"),
+            _ => format!("arn:aws:securityhub:{region}::product/aws/securityhub"),
         }
     }
 
@@ -336,7 +340,8 @@ impl Finding {
             (Kind::Macie, _) => "macie".to_string(),
             _ => "custom".to_string(),
         };
-        format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:{path}/finding/{:08x}-0000-4000-8000-{:012x}", self.i, self.i)
+        let (account, region) = (self.account, self.region);
+        format!("arn:aws:securityhub:{region}:{account}:{path}/finding/{:08x}-0000-4000-8000-{:012x}", self.i, self.i)
     }
 
     /// Whether vigil can use it (it skips and counts the rest).
@@ -360,7 +365,12 @@ impl Finding {
 
     /// The resource's ARN as Security Hub writes it (or the account as `AWS::::Account:ID`).
     pub fn resource_hub_id(&self) -> String {
-        hub_id(self.resource.0, &self.resource.1)
+        hub_id_in(self.resource.0, &self.resource.1, self.account, self.region)
+    }
+
+    /// Its resource's canonical identity (see [`canonical`]).
+    pub fn canonical_resource(&self) -> String {
+        canonical_in(self.resource.0, &self.resource.1, self.account, self.region)
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -387,20 +397,20 @@ impl Finding {
             "Id": self.id(),
             "ProductArn": product_arn,
             "GeneratorId": generator,
-            "AwsAccountId": ACCOUNT,
+            "AwsAccountId": self.account,
             "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
             "FirstObservedAt": iso(CREATED),
             "CreatedAt": iso(CREATED),
             "UpdatedAt": updated,
             "Title": format!("{control} finding {}", self.i),
             "Description": "A finding of the fake account.",
-            "Resources": [{"Type": resource_type, "Id": self.resource_hub_id(), "Partition": "aws", "Region": REGION}],
+            "Resources": [{"Type": resource_type, "Id": self.resource_hub_id(), "Partition": "aws", "Region": self.region}],
             "RecordState": if self.archived { "ARCHIVED" } else { "ACTIVE" },
         });
         let status = if self.failed { "FAILED" } else { "PASSED" };
         match self.kind {
             Kind::Control => {
-                f["Region"] = json!(REGION);
+                f["Region"] = json!(self.region);
                 f["ProductName"] = json!("Security Hub");
                 f["CompanyName"] = json!("AWS");
                 f["Severity"] = json!({"Label": severity, "Normalized": normalized, "Original": severity});
@@ -410,7 +420,7 @@ impl Finding {
                 f["Workflow"] = json!({"Status": self.workflow});
             }
             Kind::LegacyControl => {
-                f["Region"] = json!(REGION);
+                f["Region"] = json!(self.region);
                 f["ProductName"] = json!("Security Hub");
                 // Only the normalized score: vigil maps it to a label as Security Hub does.
                 f["Severity"] = json!({"Normalized": normalized, "Product": normalized as f64});
@@ -444,7 +454,7 @@ impl Finding {
                 f["WorkflowState"] = json!("NEW");
             }
             Kind::GuardDuty | Kind::Inspector | Kind::Macie => {
-                f["Region"] = json!(REGION);
+                f["Region"] = json!(self.region);
                 f["ProductName"] = json!(self.product());
                 f["CompanyName"] = json!("Amazon");
                 f["Severity"] = json!({"Label": severity, "Normalized": normalized, "Product": 5.0});
@@ -452,11 +462,11 @@ impl Finding {
                 f["Workflow"] = json!({"Status": self.workflow});
             }
             Kind::NoSeverity => {
-                f["Region"] = json!(REGION);
+                f["Region"] = json!(self.region);
                 f["Workflow"] = json!({"Status": self.workflow});
             }
             Kind::NoResources => {
-                f["Region"] = json!(REGION);
+                f["Region"] = json!(self.region);
                 f["Severity"] = json!({"Label": severity});
                 f["Resources"] = json!([]);
             }
@@ -487,16 +497,21 @@ pub fn hub_type(cfn: &str) -> String {
     }
 }
 
-/// A resource's id as Security Hub writes it.
+/// A resource's id as Security Hub writes it, in the home account and region.
 pub fn hub_id(cfn: &str, id: &str) -> String {
+    hub_id_in(cfn, id, ACCOUNT, REGION)
+}
+
+/// A resource's id as Security Hub writes it, in an account and region.
+pub fn hub_id_in(cfn: &str, id: &str, account: &str, region: &str) -> String {
     match cfn {
-        NOTEBOOK => format!("arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/{}", id.to_lowercase()),
+        NOTEBOOK => format!("arn:aws:sagemaker:{region}:{account}:notebook-instance/{}", id.to_lowercase()),
         BUCKET => format!("arn:aws:s3:::{id}"),
-        TRAIL => format!("arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/{id}"),
-        VPC => format!("arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/{id}"),
-        ACCOUNT_TYPE => format!("AWS::::Account:{id}"),
-        "AWS::Lambda::Function" => format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{id}"),
-        "AWS::KMS::Key" => format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{id}"),
+        TRAIL => format!("arn:aws:cloudtrail:{region}:{account}:trail/{id}"),
+        VPC => format!("arn:aws:ec2:{region}:{account}:vpc/{id}"),
+        ACCOUNT_TYPE => format!("AWS::::Account:{account}"),
+        "AWS::Lambda::Function" => format!("arn:aws:lambda:{region}:{account}:function:{id}"),
+        "AWS::KMS::Key" => format!("arn:aws:kms:{region}:{account}:key/{id}"),
         _ => id.to_string(),
     }
 }
@@ -505,11 +520,31 @@ pub fn hub_id(cfn: &str, id: &str) -> String {
 /// counting distinct failing resources across Config and Security Hub. `None` for a type vigil
 /// keeps as it came (then Config's and Security Hub's names stay distinct).
 pub fn canonical(cfn: &str, id: &str) -> String {
+    canonical_in(cfn, id, ACCOUNT, REGION)
+}
+
+/// [`canonical`] for a resource in an account and region.
+pub fn canonical_in(cfn: &str, id: &str, account: &str, region: &str) -> String {
     match cfn {
-        ACCOUNT_TYPE => format!("{cfn}|{ACCOUNT}"),
-        NOTEBOOK | BUCKET | TRAIL | VPC | "AWS::KMS::Key" => format!("{cfn}|{}", hub_id(cfn, id)),
-        _ => format!("{cfn}|{id}|{ACCOUNT}|{REGION}"),
+        ACCOUNT_TYPE => format!("{cfn}|{account}"),
+        NOTEBOOK | BUCKET | TRAIL | VPC | "AWS::KMS::Key" => format!("{cfn}|{}", hub_id_in(cfn, id, account, region)),
+        _ => format!("{cfn}|{id}|{account}|{region}"),
     }
+}
+
+/// The organisation's member accounts (the administrator is [`ACCOUNT`]).
+pub const MEMBERS: [&str; 4] = ["111122223333", "444455556666", "777788889999", "210987654321"];
+/// The regions linked to the home region [`REGION`] by the finding aggregator.
+pub const LINKED: [&str; 2] = ["us-west-2", "eu-west-1"];
+/// The finding aggregator in the home region.
+pub const AGGREGATOR: &str =
+    "arn:aws:securityhub:us-east-1:123456789012:finding-aggregator/123e4567-e89b-12d3-a456-426652340000";
+
+/// A delegated administrator's view: Security Hub members and a finding aggregator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    pub members: Vec<&'static str>,
+    pub linked: Vec<&'static str>,
 }
 
 /// A resource id (Config's) of a type, the `n`th of its kind.
@@ -582,6 +617,8 @@ pub struct World {
     evaluated: HashMap<(String, String), i64>,
     /// Writes so far: each moves the write clock on (see [`World::tick`]).
     writes: i64,
+    /// Set when the caller is an organisation's delegated administrator in the home region.
+    pub organization: Option<Organization>,
 }
 
 impl World {
@@ -726,9 +763,31 @@ impl World {
             history: HashMap::new(),
             evaluated: HashMap::new(),
             writes: 0,
+            organization: None,
         };
         world.feature_findings();
         world
+    }
+
+    /// The account of an organisation's delegated administrator in its home region: Security
+    /// Hub's members and finding aggregator, and findings from every member account and linked
+    /// region (the home region's GetFindings returns them all).
+    pub fn organization(findings: usize) -> World {
+        let mut world = World::account(findings);
+        world.organization = Some(Organization { members: MEMBERS.to_vec(), linked: LINKED.to_vec() });
+        world
+    }
+
+    /// Every account whose findings the world holds: the caller's first.
+    pub fn accounts(&self) -> Vec<&'static str> {
+        let members = self.organization.as_ref().map_or(&[][..], |o| &o.members[..]);
+        std::iter::once(ACCOUNT).chain(members.iter().copied()).collect()
+    }
+
+    /// Every region whose findings the world holds: the home region first.
+    pub fn regions(&self) -> Vec<&'static str> {
+        let linked = self.organization.as_ref().map_or(&[][..], |o| &o.linked[..]);
+        std::iter::once(REGION).chain(linked.iter().copied()).collect()
     }
 
     /// Findings ever made (including archived ones).
@@ -760,9 +819,13 @@ impl World {
             Kind::Macie => (None, (BUCKET, resource_id(BUCKET, (h >> 16) % 500))),
             _ => (None, ("AWS::EC2::Instance", resource_id("AWS::EC2::Instance", (h >> 16) % 800))),
         };
+        // In an organisation, findings come from every account and linked region.
+        let (accounts, regions) = (self.accounts(), self.regions());
         Finding {
             i,
             kind,
+            account: accounts[i % accounts.len()],
+            region: regions[(i / accounts.len()) % regions.len()],
             severity: ((h >> 24) % 5) as usize,
             workflow: WORKFLOWS[((h >> 28) % 4) as usize],
             archived: (h >> 32).is_multiple_of(17),
@@ -826,7 +889,7 @@ impl World {
                 continue;
             }
             if f.control.is_some_and(|c| controls.contains(&c)) {
-                out.insert(canonical(f.resource.0, &f.resource.1));
+                out.insert(f.canonical_resource());
             }
         }
         (out, bound)

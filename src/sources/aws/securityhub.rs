@@ -18,13 +18,16 @@ use super::limits::SECURITY_HUB_PAGE;
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use crate::model::{
-    Finding, FindingCompliance, Interner, Part, PartSet, RecordState, ResourceId, Severity, Sym, Timestamp,
-    WorkflowStatus,
+    Finding, FindingAggregator, FindingCompliance, HubScope, Interner, Part, PartSet, RecordState, ResourceId,
+    Severity, Sym, Timestamp, WorkflowStatus,
 };
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Standard};
 
-/// Re-read the enabled standards every this many polls.
+/// Re-read the enabled standards and the organisation's scope every this many polls.
 const STANDARDS_EVERY: u64 = 20;
+
+/// ListMembers' largest page (its model: MaxResults 1 to 50).
+const MEMBERS_PAGE: i32 = 50;
 
 /// What only Security Hub's poller needs.
 pub struct Settings {
@@ -156,6 +159,81 @@ impl SecurityHubPoller {
         }
     }
 
+    /// What Security Hub says of the organisation: the members the caller administers, and this
+    /// region's finding aggregator. `None` when it could not be asked (logged): the scope stays
+    /// as last read, and no finding is affected. A caller that is not an administrator has no
+    /// members.
+    async fn scope(&mut self, sink: &Sink) -> Option<HubScope> {
+        let SecurityHubPoller { client, base, s, other_calls, .. } = self;
+        let caller = base.caller(sink);
+        let mut members = Vec::new();
+        let listed = every_page(
+            &caller,
+            &s.other,
+            other_calls,
+            "securityhub:ListMembers",
+            |token| client.list_members().only_associated(true).max_results(MEMBERS_PAGE).set_next_token(token).send(),
+            |page| {
+                members.extend(page.members().iter().filter_map(|m| m.account_id().map(str::to_string)));
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await;
+        let mut arns = Vec::new();
+        let aggregators = every_page(
+            &caller,
+            &s.other,
+            other_calls,
+            "securityhub:ListFindingAggregators",
+            |token| client.list_finding_aggregators().set_next_token(token).send(),
+            |page| {
+                arns.extend(
+                    page.finding_aggregators().iter().filter_map(|a| a.finding_aggregator_arn().map(str::to_string)),
+                );
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await;
+        if let Err(e) = listed.map_err(SourceError::from).and(aggregators.map_err(SourceError::from)) {
+            tracing::warn!(error = %e, "Security Hub's members or finding aggregators could not be read");
+            return None;
+        }
+        // One aggregator per account at most (Security Hub's limit).
+        let aggregator = match arns.first() {
+            Some(arn) => {
+                *other_calls += 1;
+                let got = caller
+                    .call("securityhub:GetFindingAggregator", &s.other, || {
+                        client.get_finding_aggregator().finding_aggregator_arn(arn).send()
+                    })
+                    .await;
+                match got {
+                    Ok(a) => Some(FindingAggregator {
+                        arn: arn.clone(),
+                        home_region: a.finding_aggregation_region().unwrap_or_default().to_string(),
+                        linking_mode: a.region_linking_mode().unwrap_or_default().to_string(),
+                        regions: a.regions().to_vec(),
+                    }),
+                    Err(e) => {
+                        tracing::warn!(error = %SourceError::from(e), "GetFindingAggregator failed");
+                        return None;
+                    }
+                }
+            }
+            None => None,
+        };
+        Some(HubScope { members, aggregator })
+    }
+
+    /// The enabled standards and the organisation's scope, as payloads.
+    async fn standing_payloads(&mut self, sink: &Sink) -> Vec<Payload> {
+        let mut payloads = vec![self.standards_payload(sink).await];
+        if let Some(scope) = self.scope(sink).await {
+            payloads.push(Payload::Merge(Dataset { hub_scope: Some(scope), ..Default::default() }));
+        }
+        payloads
+    }
+
     /// The next page of the pass over the active set (begun at `started` if none is under way):
     /// its findings, how far the pass has come, and the sweep that ends it after its last page.
     /// A page that fails is asked for again next time.
@@ -189,7 +267,7 @@ impl SecurityHubPoller {
     /// poll goes on from the page that failed (a cold load of 100,000 findings takes minutes at
     /// AWS's rate: a throttle near the end must not start it over).
     pub async fn cold_load(&mut self, sink: &Sink) -> Polled {
-        let mut payloads = vec![self.standards_payload(sink).await];
+        let mut payloads = self.standing_payloads(sink).await;
         let started = self.pass.started_at.unwrap_or_else(|| sink.now());
         loop {
             let page = match self.pass_page(sink, started).await {
@@ -218,7 +296,7 @@ impl SecurityHubPoller {
         let now = sink.now();
         let mut payloads = Vec::new();
         if self.polls.is_multiple_of(STANDARDS_EVERY) {
-            payloads.push(self.standards_payload(sink).await);
+            payloads.extend(self.standing_payloads(sink).await);
         }
         let since = self.watermark.unwrap_or(now) - jiff::SignedDuration::try_from(self.s.overlap).unwrap_or_default();
         let changed = AwsSecurityFindingFilters::builder()
@@ -320,7 +398,13 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
     let updated_at = f.updated_at()?.parse::<Timestamp>().ok()?;
     let severity = severity(f)?;
     let account = f.aws_account_id().unwrap_or_default();
-    let region = f.region().unwrap_or_default();
+    // `Region` may be absent (as in AWS's own GetFindings example): the product's ARN, then the
+    // finding's, says where it was generated.
+    fn arn_region(arn: Option<&str>) -> Option<&str> {
+        arn.and_then(|a| a.split(':').nth(3)).filter(|r| !r.is_empty())
+    }
+    let region =
+        f.region().or_else(|| arn_region(f.product_arn())).or_else(|| arn_region(Some(id))).unwrap_or_default();
     let resources: Vec<ResourceId> = f
         .resources()
         .iter()

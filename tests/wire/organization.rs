@@ -1,0 +1,84 @@
+//! An organisation seen from its delegated administrator in the home region (issue 11, Security
+//! Hub's part): members and finding aggregator discovered, findings of every member account and
+//! linked region read once from the home region, counted by account and region.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::fake_aws::world::{AGGREGATOR, LINKED, MEMBERS, SEVERITIES};
+use super::fake_aws::{FakeAws, Faults, REGION, World};
+use super::{assert_all_match, report};
+
+/// ACTIVE findings vigil can use, by account (or region): the total and the open ones by
+/// severity, as the report counts them.
+fn truth(w: &World, key: impl Fn(&super::fake_aws::world::Finding) -> &'static str) -> Value {
+    let mut out: BTreeMap<&str, (u64, BTreeMap<&str, u64>)> = BTreeMap::new();
+    for f in w.findings().filter(|f| !f.archived && f.usable()) {
+        let entry = out.entry(key(&f)).or_insert_with(|| (0, SEVERITIES.iter().map(|s| (*s, 0)).collect()));
+        entry.0 += 1;
+        if matches!(f.workflow, "NEW" | "NOTIFIED") {
+            *entry.1.get_mut(SEVERITIES[f.severity]).unwrap() += 1;
+        }
+    }
+    out.into_iter()
+        .map(|(k, (total, by_severity))| (k.to_string(), json!({"total": total, "by_severity": by_severity})))
+        .collect()
+}
+
+#[test]
+fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
+    let fake = FakeAws::start(World::organization(3_000), Faults::default());
+    let (out, report) = report(&fake, "organization");
+    assert_eq!(out.status.code(), Some(0), "sources: {:#}", report["sources"]);
+    let w = fake.world();
+    let scope = &report["scope"];
+    assert_eq!(scope["mode"], "organization");
+    let mut accounts = w.accounts();
+    accounts.sort();
+    let mut regions = w.regions();
+    regions.sort();
+    assert_eq!(scope["accounts"], json!(accounts), "the administrator and its four members");
+    assert_eq!(scope["regions"], json!(regions), "the home region and the two it links");
+    let hub = &scope["aggregators"]["securityhub"];
+    assert_eq!(hub["members"], json!(MEMBERS));
+    assert_eq!(
+        hub["aggregator"],
+        json!({"arn": AGGREGATOR, "home_region": REGION, "linking_mode": "SPECIFIED_REGIONS", "regions": LINKED})
+    );
+    assert!(scope["aggregators"]["config"].is_null(), "Config is read in this account only");
+    // Every member's and linked region's findings, counted as the top-level figures are.
+    let findings = &report["findings"];
+    let by_account = truth(&w, |f| f.account);
+    let by_region = truth(&w, |f| f.region);
+    assert_eq!(by_account.as_object().unwrap().len(), 5);
+    assert_eq!(findings["by_account"], by_account);
+    assert_eq!(findings["by_region"], by_region);
+    let sum: u64 = findings["by_account"].as_object().unwrap().values().map(|v| v["total"].as_u64().unwrap()).sum();
+    assert_eq!(findings["total"], sum);
+    assert_all_match(&w, &report);
+    // A failing control's resources in member accounts are counted under them.
+    let members_failing: u64 = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["by_account"].as_object().unwrap().iter())
+        .filter(|(account, _)| MEMBERS.contains(&account.as_str()))
+        .map(|(_, n)| n.as_u64().unwrap())
+        .sum();
+    assert!(members_failing > 0, "members' failing resources: {:#}", report["controls"]);
+    let calls = fake.calls();
+    assert_eq!(calls["ListMembers"], 1, "{calls:?}");
+    assert_eq!(calls["GetFindingAggregator"], 1, "{calls:?}");
+}
+
+#[test]
+fn a_single_account_is_an_account_scope() {
+    let fake = FakeAws::start(World::account(300), Faults::default());
+    let (_, report) = report(&fake, "single-account");
+    let scope = &report["scope"];
+    assert_eq!(scope["mode"], "account");
+    assert_eq!(scope["accounts"], json!([super::ACCOUNT]));
+    assert_eq!(scope["regions"], json!([REGION]));
+    assert_eq!(scope["aggregators"]["securityhub"], json!({"members": [], "aggregator": null}));
+}
