@@ -51,6 +51,8 @@ pub enum Command {
     ExportView,
     /// The presenter's hand on the story.
     Presenter(Presenter),
+    /// Narrow every pane, the detail and the report to an account or region (or widen again).
+    Narrow(crate::store::Within),
 }
 
 /// What the presenter asks of the story.
@@ -100,6 +102,12 @@ fn open(view: &mut View, posture: &Posture, target: Target) -> Vec<Command> {
             (Screen::Finding { id, cursor: 0 }, vec![Command::Request(lookup)])
         }
         Target::Guardrail(name) => (Screen::Guardrail { name, cursor: 0 }, Vec::new()),
+        Target::Account(account) => {
+            // The account's posture, on the overview.
+            view.screen = Screen::Overview;
+            view.back.clear();
+            return vec![Command::Narrow(crate::store::Within { account: Some(account), region: None })];
+        }
         Target::Control(index) => {
             // A control opens unfiltered.
             view.detail_filter = None;
@@ -211,6 +219,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                     (cursor, len)
                 }
                 Screen::Sources { scroll } => (scroll, crate::ui::sources::MAX_LINES),
+                Screen::Accounts { cursor } => (cursor, crate::ui::accounts::len(posture)),
             };
             *cursor = moved(*cursor, len, action);
         }
@@ -261,6 +270,26 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             Some(story) => story.history = !story.history,
             None => view.message = Some("no story is playing: N shows a demo's narration".into()),
         },
+        Action::Accounts => {
+            if !matches!(view.screen, Screen::Accounts { .. }) {
+                view.back.clear();
+                view.screen = Screen::Accounts { cursor: 0 };
+            }
+        }
+        Action::NextAccount => {
+            // Every account, then each in turn, then every account again.
+            let accounts = posture.scope().accounts;
+            if accounts.len() < 2 {
+                view.message = Some("one account only: nothing to narrow to".into());
+                return Vec::new();
+            }
+            let mut within = posture.narrowing().cloned().unwrap_or_default();
+            within.account = match within.account.as_ref().and_then(|a| accounts.iter().position(|x| x == a)) {
+                None => accounts.first().cloned(),
+                Some(i) => accounts.get(i + 1).cloned(),
+            };
+            return vec![Command::Narrow(within)];
+        }
         Action::Remediate => remediate(view, posture),
         Action::Workflow => triage(view, posture),
         Action::CopyLink | Action::OpenLink => match link(view, posture) {
@@ -447,6 +476,16 @@ pub fn run(view: &mut View, posture: &Posture, cmd: Cmd) -> Vec<Command> {
             });
         }
         Cmd::Theme(name) => return vec![Command::SetTheme(name)],
+        Cmd::Account(account) => {
+            let mut within = posture.narrowing().cloned().unwrap_or_default();
+            within.account = account;
+            return vec![Command::Narrow(within)];
+        }
+        Cmd::Region(region) => {
+            let mut within = posture.narrowing().cloned().unwrap_or_default();
+            within.region = region;
+            return vec![Command::Narrow(within)];
+        }
         Cmd::Export { format, path } => return vec![Command::Export { format, path }],
         Cmd::Freeze => return vec![Command::ToggleFreeze],
         Cmd::Refresh => return update(view, posture, Action::Refresh),
@@ -760,6 +799,21 @@ impl App {
                     self.view.message = Some("frozen: updates wait until f".into());
                 }
             },
+            Command::Narrow(within) => {
+                self.view.message = Some(match (&within.account, &within.region) {
+                    (None, None) => "every account and region (a narrows to one account)".to_string(),
+                    (a, r) => {
+                        let what =
+                            [a.as_deref().map(|a| format!("account {a}")), r.as_deref().map(|r| format!("region {r}"))];
+                        format!(
+                            "narrowed to {} (:account all and :region all widen)",
+                            what.into_iter().flatten().collect::<Vec<_>>().join(", ")
+                        )
+                    }
+                });
+                self.posture.narrow(within);
+                self.view.selected = [0; ControlKind::COUNT];
+            }
             Command::SetTheme(spec) => {
                 let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
                 match Theme::load(&spec, no_color) {

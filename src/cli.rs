@@ -60,6 +60,10 @@ pub struct AwsArgs {
     /// Send every AWS call (Config, Security Hub, CloudWatch, STS) to this endpoint (LocalStack, moto, tests)
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// This account and region only: do not ask Security Hub for the organisation's members and
+    /// finding aggregator
+    #[arg(long)]
+    pub no_aggregators: bool,
 }
 
 impl AwsArgs {
@@ -69,6 +73,7 @@ impl AwsArgs {
             profile: self.profile.clone().or_else(|| other.profile.clone()),
             region: self.region.clone().or_else(|| other.region.clone()),
             endpoint_url: self.endpoint_url.clone().or_else(|| other.endpoint_url.clone()),
+            no_aggregators: self.no_aggregators || other.no_aggregators,
         }
     }
 }
@@ -351,6 +356,9 @@ impl Settings {
         }
         if aws.endpoint_url.is_some() {
             config.aws.endpoint_url = aws.endpoint_url.clone();
+        }
+        if aws.no_aggregators {
+            config.aws.aggregators = false;
         }
         Ok(Settings { config, theme, theme_chosen, catalog, keymap, log_file })
     }

@@ -57,6 +57,9 @@ pub struct AwsSettings {
     pub overlap: f64,
     /// Hours of metric history for the sparklines.
     pub metric_hours: f64,
+    /// Read through AWS's aggregation where the account has it (Security Hub's members and
+    /// finding aggregator); `--no-aggregators` turns it off.
+    pub aggregators: bool,
     pub rate_limits: RateLimits,
 }
 
@@ -100,6 +103,7 @@ impl Default for AwsSettings {
             reconcile_minutes: 15.0,
             overlap: 300.0,
             metric_hours: 3.0,
+            aggregators: true,
             rate_limits: RateLimits::default(),
         }
     }
@@ -220,6 +224,11 @@ pub fn default_file() -> String {
         let value = if name.ends_with("attempts") { format!("{value}") } else { format!("{value:?}") };
         key(&mut out, about, format!("{name} = {value}"));
     }
+    key(
+        &mut out,
+        "Read Security Hub's organisation (members, finding aggregator); false: this account only",
+        format!("aggregators = {}", a.aggregators),
+    );
     out.push_str("\n# Calls a second per operation family; 0 means no limit.\n# [aws.rate_limits]\n");
     key(
         &mut out,

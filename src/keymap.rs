@@ -41,6 +41,7 @@ actions! {
     Preventive => "preventive", "preventive pane", ["1"];
     Detective => "detective", "detective pane", ["2"];
     Corrective => "corrective", "corrective pane", ["3"];
+    Accounts => "accounts", "accounts view", ["4"];
     Up => "up", "move up", ["k", "up"];
     Down => "down", "move down", ["j", "down"];
     PageUp => "page_up", "page up", ["pageup", "ctrl-u"];
@@ -59,6 +60,7 @@ actions! {
     Filter => "filter", "filter the pane (~regex, !not)", ["/"];
     Command => "command", "command line (Tab completes)", [":"];
     Export => "export", "export this view to a file", ["e"];
+    NextAccount => "next_account", "narrow to next account", ["a"];
     Pause => "pause", "story: pause / resume", ["space"];
     NextStep => "next_step", "story: next step", ["n"];
     PrevStep => "prev_step", "story: previous step", ["p"];

@@ -30,7 +30,11 @@ fn main() -> ExitCode {
         Some(Command::Record(r)) => r.aws.or(&cli.aws),
         None => cli.aws.clone(),
         Some(_) => {
-            if cli.aws.profile.is_some() || cli.aws.region.is_some() || cli.aws.endpoint_url.is_some() {
+            if cli.aws.profile.is_some()
+                || cli.aws.region.is_some()
+                || cli.aws.endpoint_url.is_some()
+                || cli.aws.no_aggregators
+            {
                 eprintln!(
                     "vigil: --profile, --region and --endpoint-url are for `vigil watch`, `vigil report` and `vigil record`"
                 );

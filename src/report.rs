@@ -153,6 +153,8 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                     (!r.unread.contains(Part::EvaluationStatus)).then_some(r.evaluation_error.is_some());
                 json!({
                     "name": &*r.name,
+                    "account": &*r.account,
+                    "region": &*r.region,
                     "source": r.source_identifier.as_deref(),
                     "compliance": r.compliance.map(|c| c.as_str()),
                     "noncompliant": noncompliant,
@@ -194,7 +196,9 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         json!(
             posture
                 .alarms()
-                .map(|a| json!({"name": &*a.name, "state": a.state.as_str(), "threshold": a.threshold}))
+                .map(|a| {
+                    json!({"name": &*a.name, "account": &*a.account, "region": &*a.region, "state": a.state.as_str(), "threshold": a.threshold})
+                })
                 .collect::<Vec<_>>()
         )
     });
@@ -216,7 +220,14 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                         .collect();
                     Value::Object(counts)
                 };
-                json!({"rule": &*rc.rule, "target": &*rc.target, "automatic": rc.automatic, "executions": executions})
+                json!({
+                    "rule": &*rc.rule,
+                    "account": &*rc.account,
+                    "region": &*rc.region,
+                    "target": &*rc.target,
+                    "automatic": rc.automatic,
+                    "executions": executions,
+                })
             })
             .collect();
         json!(list)

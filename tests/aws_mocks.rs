@@ -93,6 +93,8 @@ fn securityhub(rules: &[&Rule], mode: RuleMode, attempts: u32) -> SecurityHubPol
         aws_sdk_securityhub::Client::from_conf(conf),
         base(SourceKind::SecurityHub, attempts, 30),
         Settings {
+            // These tests mock GetFindings and GetEnabledStandards only.
+            discover: false,
             get_findings: RateLimit::per_second(0.0),
             other: RateLimit::per_second(0.0),
             reconcile: Duration::from_secs(900),

@@ -343,3 +343,112 @@ fn a_long_error_never_pushes_another_source_off_the_line() {
     }
     check("source_long_error_100x30", &render(&posture, &view, &theme, at(75), 100, 30), &theme);
 }
+
+// ── An organisation (issue 11): the header's scope, the Accounts view, a narrowed dashboard ──
+
+const MEMBERS: [(&str, &str); 2] = [("111122223333", "us-west-2"), ("444455556666", "eu-west-1")];
+
+/// The demo's account as a delegated administrator sees it: two members' failing notebooks in
+/// linked regions, and Security Hub's members and finding aggregator.
+fn organization() -> (Posture, vigil::ui::View, Timestamp) {
+    let (mut posture, view) = demo(600);
+    let now = at(600);
+    let mut i = Interner::new();
+    let mut findings = Vec::new();
+    for (n, (account, region)) in MEMBERS.iter().enumerate() {
+        for k in 0..=n {
+            let arn = format!("arn:aws:sagemaker:{region}:{account}:notebook-instance/member-nb-{k}");
+            findings.push(Finding {
+                id: i.intern(&format!(
+                    "arn:aws:securityhub:{region}:{account}:security-control/SageMaker.1/finding/{k}"
+                )),
+                product: i.intern("Security Hub"),
+                control_id: Some(i.intern("SageMaker.1")),
+                related_rule: None,
+                title: i.intern("SageMaker notebook instances should not have direct internet access"),
+                severity: Severity::High,
+                workflow: WorkflowStatus::New,
+                record_state: RecordState::Active,
+                compliance: Some(FindingCompliance::Failed),
+                resources: vec![ResourceId::from_security_hub(
+                    &mut i,
+                    "AwsSageMakerNotebookInstance",
+                    &arn,
+                    account,
+                    region,
+                )],
+                account: i.intern(account),
+                region: i.intern(region),
+                updated_at: now,
+            });
+        }
+    }
+    let hub_scope = HubScope {
+        members: MEMBERS.iter().map(|(a, _)| a.to_string()).collect(),
+        aggregator: Some(FindingAggregator {
+            arn: "arn:aws:securityhub:us-east-1:123456789012:finding-aggregator/1".into(),
+            home_region: "us-east-1".into(),
+            linking_mode: "SPECIFIED_REGIONS".into(),
+            regions: MEMBERS.iter().map(|(_, r)| r.to_string()).collect(),
+        }),
+    };
+    posture.apply(SourceEvent {
+        source: SourceKind::SecurityHub,
+        fetched_at: now,
+        result: Ok(vigil::sources::Payload::Merge(Dataset {
+            findings,
+            hub_scope: Some(hub_scope),
+            ..Default::default()
+        })),
+    });
+    (posture, view, now)
+}
+
+#[test]
+fn an_organisation_in_the_header_the_accounts_view_and_narrowed_to_one_account() {
+    use vigil::ui::Screen;
+    let theme = Theme::load("dark", false).unwrap();
+    let (mut posture, mut view, now) = organization();
+    let scope = posture.scope();
+    assert!(scope.organization);
+    assert_eq!(scope.accounts, ["111122223333", "123456789012", "444455556666"]);
+    assert_eq!(scope.regions, ["eu-west-1", "us-east-1", "us-west-2"]);
+    let frame = render(&posture, &view, &theme, now, 160, 48);
+    assert!(text(&frame).contains("org · 3 accounts · 3 regions"), "{}", text(&frame));
+    check("org_overview_160x48", &frame, &theme);
+
+    // PRV-01's detail: each finding says its account and region.
+    let prv01 = posture.control_index("PRV-01").unwrap();
+    view.screen = Screen::Control { index: prv01, cursor: 0 };
+    let frame = render(&posture, &view, &theme, now, 160, 48);
+    let shown = text(&frame);
+    assert!(shown.contains("member-nb-0 · 444455556666 eu-west-1"), "{shown}");
+    check("org_control_160x48", &frame, &theme);
+
+    // The Accounts view: the worst account first; Enter narrows to it.
+    update(&mut view, &posture, Action::Accounts);
+    assert_eq!(view.screen, Screen::Accounts { cursor: 0 });
+    let rows = posture.accounts_matrix();
+    assert_eq!(rows[0].account, "123456789012", "the demo's account fails most controls");
+    let member = rows.iter().find(|r| r.account == "444455556666").unwrap();
+    assert_eq!(member.failing[prv01], 2, "two failing notebooks");
+    assert_eq!(member.findings.active, 2);
+    for (w, h) in [(160, 48), (100, 30)] {
+        let frame = render(&posture, &view, &theme, now, w, h);
+        check(&format!("org_accounts_{w}x{h}"), &frame, &theme);
+    }
+    update(&mut view, &posture, Action::Down);
+    update(&mut view, &posture, Action::Down);
+    let commands = update(&mut view, &posture, Action::Enter);
+    let Some(vigil::app::Command::Narrow(within)) = commands.first().cloned() else { panic!("{commands:?}") };
+    assert_eq!(within.account.as_deref(), Some(rows[2].account.as_str()));
+    assert_eq!(view.screen, Screen::Overview);
+
+    // Narrowed to a member: its one failing control, its findings only, the badge says so.
+    posture.narrow(vigil::store::Within { account: Some("444455556666".into()), region: None });
+    assert_eq!(posture.finding_totals().active, 2);
+    assert_eq!(posture.control_status(prv01, now), Status::Fail(FailCount { resources: 2, at_least: false }));
+    let frame = render(&posture, &view, &theme, now, 160, 48);
+    assert!(text(&frame).contains("ONLY 444455556666"), "{}", text(&frame));
+    check("org_narrowed_160x48", &frame, &theme);
+}

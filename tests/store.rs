@@ -5,7 +5,7 @@ use fixtures::{FindingSpec, Fixtures};
 use vigil::catalog::Catalog;
 use vigil::model::*;
 use vigil::sources::{Dataset, Payload, SourceError, SourceKind};
-use vigil::store::{Health, Posture};
+use vigil::store::{Health, Posture, Within};
 
 const NB_RULE: &str = "sagemaker-notebook-no-direct-internet-access";
 const NB_SOURCE: &str = "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS";
@@ -415,6 +415,15 @@ mod incremental {
                 if archived {
                     f.record_state = RecordState::Archived;
                 }
+                // Odd findings are a member account's, in another region.
+                if id_is_members(&id) {
+                    f.account = MEMBER.into();
+                    f.region = "eu-west-1".into();
+                    for r in &mut f.resources {
+                        r.account = MEMBER.into();
+                        r.region = "eu-west-1".into();
+                    }
+                }
                 (SourceKind::SecurityHub, findings(vec![f]))
             }
             Change::Evaluation { rule, resource, noncompliant, t } => {
@@ -430,7 +439,57 @@ mod incremental {
         }
     }
 
+    const MEMBER: &str = "210987654321";
+
+    fn id_is_members(id: &str) -> bool {
+        id.trim_start_matches('f').parse::<u8>().is_ok_and(|n| n % 2 == 1)
+    }
+
+    fn is_members(c: &Change) -> bool {
+        matches!(c, Change::Finding { id, .. } if id % 2 == 1)
+    }
+
     proptest! {
+        /// Narrowed to an account or a region, whenever the narrowing comes, the aggregates are
+        /// those of a store that only ever held that account's or region's items.
+        #[test]
+        fn narrowing_gives_the_aggregates_of_that_account_alone(
+            changes in proptest::collection::vec(change(), 1..40),
+            at in 0usize..40,
+            member in any::<bool>(),
+            by_region in any::<bool>(),
+        ) {
+            let mut fx = Fixtures::new();
+            let mut narrowed = posture();
+            let mut alone = posture();
+            let within = match (member, by_region) {
+                (true, false) => Within { account: Some(MEMBER.into()), region: None },
+                (true, true) => Within { account: None, region: Some("eu-west-1".into()) },
+                (false, false) => Within { account: Some(fx.account.to_string()), region: None },
+                (false, true) => Within { account: None, region: Some(fx.region.to_string()) },
+            };
+            for (n, c) in changes.iter().enumerate() {
+                if n == at.min(changes.len() - 1) {
+                    narrowed.narrow(within.clone());
+                }
+                let (kind, data) = dataset(&mut fx, c);
+                let event = fx.merge(kind, 0, data);
+                narrowed.apply(event.clone());
+                if is_members(c) == member {
+                    alone.apply(event);
+                }
+            }
+            prop_assert_eq!(narrowed.narrowing(), Some(&within));
+            for i in 0..alone.catalog().controls.len() {
+                prop_assert_eq!(narrowed.evidence(i), alone.evidence(i), "control {}", alone.control(i).id);
+            }
+            prop_assert_eq!(narrowed.finding_totals(), alone.finding_totals());
+            prop_assert_eq!(narrowed.resource_count(), alone.resource_count());
+            // Widening gives everything back.
+            narrowed.narrow(Within::default());
+            prop_assert_eq!(narrowed.narrowing(), None);
+        }
+
         #[test]
         fn any_order_gives_the_aggregates_of_the_final_state(changes in proptest::collection::vec(change(), 1..40)) {
             let mut fx = Fixtures::new();

@@ -314,6 +314,11 @@ pub struct RemediationConfig {
     /// `RetryAttemptSeconds` (AWS's defaults: 5 attempts, 60 seconds).
     pub retry_window: std::time::Duration,
     pub observed_at: Timestamp,
+    /// Its rule's account and region.
+    #[serde(with = "crate::model::sym", default = "crate::model::no_sym")]
+    pub account: Sym,
+    #[serde(with = "crate::model::sym", default = "crate::model::no_sym")]
+    pub region: Sym,
 }
 
 impl RemediationConfig {

@@ -24,6 +24,11 @@ pub use resource::{ResourceId, ResourceType};
 pub use status::{FailCount, Status, StatusLevel, Verdict};
 pub use story::StepInfo;
 
+/// An empty `Sym`, where a recording made before a field existed has none.
+pub fn no_sym() -> Sym {
+    Sym::from("")
+}
+
 /// Every point in time in vigil: Config's epoch seconds and Security Hub's ISO-8601 strings are
 /// both converted into this one type before they are compared.
 pub type Timestamp = jiff::Timestamp;

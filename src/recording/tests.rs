@@ -53,6 +53,8 @@ fn everything(at: Timestamp) -> Dataset {
             automatic: true,
             retry_window: std::time::Duration::from_secs(300),
             observed_at: at,
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
         }],
         executions: vec![RemediationExecution {
             rule: "r".into(),

@@ -214,6 +214,24 @@ impl FindingRole {
 }
 
 /// The accumulators, kept apart from the items so that an item can be read while they change.
+/// One account, one region, or both: what the dashboard is narrowed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Within {
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Within {
+    pub fn is_everything(&self) -> bool {
+        self.account.is_none() && self.region.is_none()
+    }
+
+    /// Whether an item of this account and region is within.
+    pub fn admits(&self, account: &str, region: &str) -> bool {
+        self.account.as_deref().is_none_or(|a| a == account) && self.region.as_deref().is_none_or(|r| r == region)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Ledger {
     pub controls: Vec<ControlEvidence>,
@@ -224,6 +242,9 @@ pub struct Ledger {
     pub by_region: BTreeMap<Sym, FindingTotals>,
     /// NON_COMPLIANT evaluations held per rule: the exact count, where details were read.
     pub noncompliant_by_rule: HashMap<Sym, u32>,
+    /// The same aggregates over one account or region only, kept as items come and go while
+    /// the dashboard is narrowed to it.
+    pub narrowed: Option<(Within, Box<Ledger>)>,
 }
 
 fn bump<K: Ord>(map: &mut BTreeMap<K, u32>, key: K, sign: Sign) {
@@ -274,7 +295,23 @@ impl Ledger {
     /// its count is capped and unread, and for a corrective control a failure when no
     /// remediation is configured for it. What could not be read is counted as such, never as a
     /// failure.
+    /// The narrowed ledger, when an item of `account` and `region` belongs in it.
+    fn within(&mut self, account: &str, region: &str) -> Option<&mut Ledger> {
+        match &mut self.narrowed {
+            Some((n, inner)) if n.admits(account, region) => Some(inner),
+            _ => None,
+        }
+    }
+
+    /// The narrowed ledger, for items that belong to no one account (metrics, guardrail tests).
+    fn inner(&mut self) -> Option<&mut Ledger> {
+        self.narrowed.as_mut().map(|(_, inner)| &mut **inner)
+    }
+
     pub fn rule(&mut self, b: &Bindings, rule: &ConfigRule, has_remediation: bool, sign: Sign) {
+        if let Some(inner) = self.within(&rule.account, &rule.region) {
+            inner.rule(b, rule, has_remediation, sign);
+        }
         for &i in b.rule(&rule.name) {
             let acc = &mut self.controls[i];
             toggle(&mut acc.rules, rule.name.clone(), sign);
@@ -319,6 +356,9 @@ impl Ledger {
     }
 
     pub fn evaluation(&mut self, b: &Bindings, e: &Evaluation, sign: Sign) {
+        if let Some(inner) = self.within(&e.resource.account, &e.resource.region) {
+            inner.evaluation(b, e, sign);
+        }
         self.resource(&e.resource, sign, |r| toggle(&mut r.evaluations, e.rule.clone(), sign));
         if e.compliance == ConfigCompliance::NonCompliant {
             let n = self.noncompliant_by_rule.entry(e.rule.clone()).or_insert(0);
@@ -347,6 +387,9 @@ impl Ledger {
     }
 
     pub fn finding(&mut self, b: &Bindings, f: &Finding, sign: Sign) {
+        if let Some(inner) = self.within(&f.account, &f.region) {
+            inner.finding(b, f, sign);
+        }
         if !f.is_active() {
             return;
         }
@@ -394,6 +437,9 @@ impl Ledger {
     }
 
     pub fn alarm(&mut self, b: &Bindings, a: &Alarm, sign: Sign) {
+        if let Some(inner) = self.within(&a.account, &a.region) {
+            inner.alarm(b, a, sign);
+        }
         for &i in b.alarm(&a.name) {
             let acc = &mut self.controls[i];
             add(&mut acc.evidence[Part::Alarms.index()], sign);
@@ -407,6 +453,9 @@ impl Ledger {
     }
 
     pub fn metric(&mut self, catalog: &Catalog, m: &MetricId, sign: Sign) {
+        if let Some(inner) = self.inner() {
+            inner.metric(catalog, m, sign);
+        }
         for (i, c) in catalog.controls.iter().enumerate() {
             if c.binds_metric(m) {
                 let acc = &mut self.controls[i];
@@ -417,6 +466,9 @@ impl Ledger {
     }
 
     pub fn remediation_config(&mut self, b: &Bindings, rc: &RemediationConfig, sign: Sign) {
+        if let Some(inner) = self.within(&rc.account, &rc.region) {
+            inner.remediation_config(b, rc, sign);
+        }
         for &i in b.rule(&rc.rule) {
             if b.kinds[i] == ControlKind::Corrective {
                 let acc = &mut self.controls[i];
@@ -427,6 +479,9 @@ impl Ledger {
     }
 
     pub fn execution(&mut self, b: &Bindings, x: &RemediationExecution, sign: Sign) {
+        if let Some(inner) = self.within(&x.resource.account, &x.resource.region) {
+            inner.execution(b, x, sign);
+        }
         self.resource(&x.resource, sign, |r| toggle(&mut r.executions, x.rule.clone(), sign));
         for &i in b.rule(&x.rule) {
             if b.kinds[i] != ControlKind::Corrective {
@@ -450,6 +505,9 @@ impl Ledger {
     }
 
     pub fn guardrail(&mut self, b: &Bindings, g: &GuardrailResult, sign: Sign) {
+        if let Some(inner) = self.inner() {
+            inner.guardrail(b, g, sign);
+        }
         for i in b.guardrail(g) {
             let acc = &mut self.controls[i];
             add(&mut acc.evidence[Part::GuardrailTests.index()], sign);

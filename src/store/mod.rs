@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 pub use health::{Health, PartState, SourceCounts, SourceState};
-pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence};
+pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence, Within};
 pub use lookups::{SectionState, WriteRecord};
-pub use queries::Scope;
+pub use queries::{AccountRow, Scope};
 pub use status::{PaneSummary, REMEDIATION_SLOW};
 
 use crate::catalog::Catalog;
@@ -425,6 +425,44 @@ impl Posture {
             }
         }
         self.merge(data);
+    }
+
+    /// Narrows every control's aggregates, and so every status, score, list and report, to one
+    /// account, one region or both; `Within::default()` widens to everything again. Built once
+    /// from the items held, then kept as items come and go.
+    pub fn narrow(&mut self, narrow: Within) {
+        self.ledger.narrowed = None;
+        if narrow.is_everything() {
+            return;
+        }
+        let mut inner = Ledger::new(self.catalog.controls.len());
+        let b = &self.bindings;
+        let admits = |r: &ResourceId| narrow.admits(&r.account, &r.region);
+        for rule in self.rules.values().filter(|r| narrow.admits(&r.account, &r.region)) {
+            inner.rule(b, rule, self.remediation_configs.contains_key(&rule.name), 1);
+        }
+        for rc in self.remediation_configs.values().filter(|rc| narrow.admits(&rc.account, &rc.region)) {
+            inner.remediation_config(b, rc, 1);
+        }
+        for e in self.evaluations.values().flat_map(HashMap::values).filter(|e| admits(&e.resource)) {
+            inner.evaluation(b, e, 1);
+        }
+        for x in self.executions.values().flat_map(HashMap::values).filter(|x| admits(&x.resource)) {
+            inner.execution(b, x, 1);
+        }
+        for f in self.findings.values().filter(|f| narrow.admits(&f.account, &f.region)) {
+            inner.finding(b, f, 1);
+        }
+        for a in self.alarms.values().filter(|a| narrow.admits(&a.account, &a.region)) {
+            inner.alarm(b, a, 1);
+        }
+        for m in self.metrics.keys() {
+            inner.metric(&self.catalog, m, 1);
+        }
+        for g in self.guardrails.values() {
+            inner.guardrail(b, g, 1);
+        }
+        self.ledger.narrowed = Some((narrow, Box::new(inner)));
     }
 
     // ── Config rules and everything bound through them ──────────────────────────────────────

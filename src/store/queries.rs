@@ -10,6 +10,15 @@ use crate::model::{
     RemediationExecution, ResourceId, SourceKind, Standard, Sym, Timestamp,
 };
 
+/// One account in the Accounts view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub account: String,
+    /// Its failing resources under each control, by catalog index.
+    pub failing: Vec<u32>,
+    pub findings: FindingTotals,
+}
+
 /// The accounts and regions a posture covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
@@ -20,6 +29,24 @@ pub struct Scope {
 }
 
 impl Posture {
+    /// The aggregates in view: narrowed to an account or region, or all of them.
+    fn view(&self) -> &super::ledger::Ledger {
+        match &self.ledger.narrowed {
+            Some((_, inner)) => inner,
+            None => &self.ledger,
+        }
+    }
+
+    /// The aggregates over everything, whatever the narrowing.
+    fn whole(&self) -> &super::ledger::Ledger {
+        &self.ledger
+    }
+
+    /// The account or region the posture is narrowed to, if it is.
+    pub fn narrowing(&self) -> Option<&super::Within> {
+        self.ledger.narrowed.as_ref().map(|(n, _)| n)
+    }
+
     /// The registered sources, in a fixed order.
     pub fn sources(&self) -> impl Iterator<Item = (SourceKind, &SourceState)> {
         SourceKind::ALL.into_iter().map(|k| (k, &self.sources[k.index()])).filter(|(_, s)| s.registered)
@@ -48,11 +75,11 @@ impl Posture {
 
     /// What a control has collected.
     pub fn evidence(&self, index: usize) -> &ControlEvidence {
-        &self.ledger.controls[index]
+        &self.view().controls[index]
     }
 
     pub fn finding_totals(&self) -> FindingTotals {
-        self.ledger.totals
+        self.view().totals
     }
 
     pub fn finding(&self, id: &str) -> Option<&Finding> {
@@ -78,7 +105,7 @@ impl Posture {
 
     /// The exact number of NON_COMPLIANT evaluations held for a rule.
     pub fn rule_noncompliant(&self, name: &str) -> u32 {
-        self.ledger.noncompliant_by_rule.get(name).copied().unwrap_or(0)
+        self.view().noncompliant_by_rule.get(name).copied().unwrap_or(0)
     }
 
     pub fn evaluation(&self, rule: &str, resource: &ResourceId) -> Option<&Evaluation> {
@@ -149,10 +176,10 @@ impl Posture {
         for a in self.alarms.values() {
             add(&a.account, &a.region);
         }
-        for account in self.ledger.by_account.keys() {
+        for account in self.whole().by_account.keys() {
             add(account, "");
         }
-        for region in self.ledger.by_region.keys() {
+        for region in self.whole().by_region.keys() {
             add("", region);
         }
         if let Some(hub) = &self.hub_scope {
@@ -172,14 +199,40 @@ impl Posture {
         Scope { organization, accounts: accounts.into_iter().collect(), regions: regions.into_iter().collect() }
     }
 
+    /// Each account of the scope with its failing resources per control (by catalog index) and
+    /// its findings, whatever the narrowing: the Accounts view. Worst first: most failing
+    /// controls, then most failing resources, then the account id.
+    pub fn accounts_matrix(&self) -> Vec<AccountRow> {
+        let whole = self.whole();
+        let mut rows: Vec<AccountRow> = self
+            .scope()
+            .accounts
+            .into_iter()
+            .map(|account| {
+                let failing: Vec<u32> = whole
+                    .controls
+                    .iter()
+                    .map(|c| c.failing.keys().filter(|r| *r.account == *account).count() as u32)
+                    .collect();
+                let findings = whole.by_account.get(account.as_str()).copied().unwrap_or_default();
+                AccountRow { account, failing, findings }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            let key = |r: &AccountRow| (r.failing.iter().filter(|n| **n > 0).count(), r.failing.iter().sum::<u32>());
+            key(b).cmp(&key(a)).then_with(|| a.account.cmp(&b.account))
+        });
+        rows
+    }
+
     /// ACTIVE findings counted by the account they are about.
     pub fn findings_by_account(&self) -> &BTreeMap<Sym, FindingTotals> {
-        &self.ledger.by_account
+        &self.view().by_account
     }
 
     /// ACTIVE findings counted by the region they are about.
     pub fn findings_by_region(&self) -> &BTreeMap<Sym, FindingTotals> {
-        &self.ledger.by_region
+        &self.view().by_region
     }
 
     pub fn guardrail(&self, name: &str) -> Option<&GuardrailResult> {
@@ -188,22 +241,22 @@ impl Posture {
 
     /// Everything held about one resource.
     pub fn resource(&self, id: &ResourceId) -> Option<&ResourceEvidence> {
-        self.ledger.resources.get(id)
+        self.view().resources.get(id)
     }
 
     pub fn resource_count(&self) -> usize {
-        self.ledger.resources.len()
+        self.view().resources.len()
     }
 
     /// The controls that count this resource as failing.
     pub fn controls_failing(&self, id: &ResourceId) -> Vec<usize> {
-        (0..self.ledger.controls.len()).filter(|&i| self.ledger.controls[i].failing.contains_key(id)).collect()
+        (0..self.view().controls.len()).filter(|&i| self.view().controls[i].failing.contains_key(id)).collect()
     }
 
     /// The controls a rule is bound to, corrective ones first.
     pub fn controls_of_rule(&self, rule: &str) -> Vec<usize> {
         let mut out: Vec<usize> =
-            (0..self.ledger.controls.len()).filter(|&i| self.ledger.controls[i].rules.contains(rule)).collect();
+            (0..self.view().controls.len()).filter(|&i| self.view().controls[i].rules.contains(rule)).collect();
         out.sort_by_key(|&i| (self.catalog.controls[i].kind != ControlKind::Corrective, i));
         out
     }

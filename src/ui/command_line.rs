@@ -16,6 +16,10 @@ pub enum Cmd {
     /// Show only controls at this status or worse (`None`: all).
     Status(Option<StatusLevel>),
     Theme(String),
+    /// Narrow to one account (`None`: every account).
+    Account(Option<String>),
+    /// Narrow to one region (`None`: every region).
+    Region(Option<String>),
     Export {
         format: Format,
         path: Option<PathBuf>,
@@ -35,11 +39,13 @@ pub struct Spec {
 }
 
 /// Every command, in the order completion offers them.
-pub const COMMANDS: [Spec; 10] = [
+pub const COMMANDS: [Spec; 12] = [
     Spec { name: "pane", args: "preventive|detective|corrective", about: "focus a pane" },
     Spec { name: "severity", args: "critical|high|medium|low|informational|all", about: "hide findings below" },
     Spec { name: "status", args: "fail|warn|stale|unknown|pass|all", about: "show controls at or past" },
     Spec { name: "theme", args: "NAME|FILE", about: "switch the colour theme" },
+    Spec { name: "account", args: "ID|all", about: "narrow everything to one account" },
+    Spec { name: "region", args: "NAME|all", about: "narrow everything to one region" },
     Spec { name: "export", args: "markdown|csv|json [FILE]", about: "write the whole posture" },
     Spec { name: "freeze", args: "", about: "freeze / resume updates" },
     Spec { name: "refresh", args: "", about: "poll every source now" },
@@ -68,7 +74,7 @@ fn choices(command: &str) -> Vec<String> {
 /// The command a (possibly abbreviated) name means: a unique prefix will do.
 fn command(name: &str) -> Result<&'static Spec, String> {
     if name == "q" {
-        return Ok(&COMMANDS[9]);
+        return Ok(COMMANDS.iter().find(|s| s.name == "quit").expect(":quit is a command"));
     }
     if let Some(spec) = COMMANDS.iter().find(|s| s.name == name) {
         return Ok(spec);
@@ -131,6 +137,13 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
             // A theme file's path is taken as it is.
             [arg] => Ok(Cmd::Theme(choose("theme", arg).unwrap_or_else(|_| arg.to_string()))),
             _ => Err(format!("usage: :theme {}", Theme::built_in_names().collect::<Vec<_>>().join("|"))),
+        },
+        "account" | "region" => match args.as_slice() {
+            [arg] => {
+                let value = (!arg.eq_ignore_ascii_case("all")).then(|| arg.to_string());
+                Ok(if spec.name == "account" { Cmd::Account(value) } else { Cmd::Region(value) })
+            }
+            _ => Err(format!("usage: :{} {}", spec.name, spec.args)),
         },
         "export" => match args.as_slice() {
             [format] | [format, _] => {

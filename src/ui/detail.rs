@@ -171,6 +171,8 @@ impl<'a> ControlDetail<'a> {
     /// The rows from `start`, at most `count`, `width` cells wide.
     fn rows(&self, start: usize, count: usize, width: usize) -> Vec<Vec<Seg>> {
         let acc = self.posture.evidence(self.index);
+        // Many accounts or regions: each row says where it is.
+        let org = self.posture.scope().organization;
         let mut out = Vec::with_capacity(count);
         let end = (start + count).min(self.len());
         let mut row = start;
@@ -194,12 +196,12 @@ impl<'a> ControlDetail<'a> {
                 match &self.kept {
                     Some(k) => {
                         for (r, n) in k.resources.iter().skip(skip).take(take) {
-                            out.push(resource_row(r, *n, width));
+                            out.push(resource_row(r, *n, width, org));
                         }
                     }
                     None => {
                         for (r, n) in acc.failing.iter().skip(skip).take(take) {
-                            out.push(resource_row(r, *n, width));
+                            out.push(resource_row(r, *n, width, org));
                         }
                     }
                 }
@@ -221,7 +223,7 @@ impl<'a> ControlDetail<'a> {
                 };
                 for id in ids.skip(skip).take(take) {
                     match self.posture.finding(id) {
-                        Some(f) => out.push(finding_row(f, width)),
+                        Some(f) => out.push(finding_row(f, width, org)),
                         None => out.push(vec![seg(Token::Muted, format!("  {}", clean(id)))]),
                     }
                 }
@@ -242,9 +244,18 @@ impl<'a> ControlDetail<'a> {
     }
 }
 
-fn resource_row(r: &ResourceId, items: u32, width: usize) -> Vec<Seg> {
+/// ` · 111122223333 eu-west-1`: where an item is, in an organisation.
+fn place(account: &str, region: &str) -> String {
+    format!(" · {} {}", clean(account), clean(region))
+}
+
+fn resource_row(r: &ResourceId, items: u32, width: usize, org: bool) -> Vec<Seg> {
     let kind = short_type(&r.kind);
-    let suffix = if items > 1 { format!("  ({items} items)") } else { String::new() };
+    let mut suffix = if items > 1 { format!("  ({items} items)") } else { String::new() };
+    // An ARN says its account and region; a bare id does not.
+    if org && !r.is_arn() && !r.account.is_empty() {
+        suffix.insert_str(0, &place(&r.account, &r.region));
+    }
     let room = width.saturating_sub(4 + 22 + super::text::width(&suffix));
     vec![
         level_seg(StatusLevel::Fail),
@@ -254,9 +265,12 @@ fn resource_row(r: &ResourceId, items: u32, width: usize) -> Vec<Seg> {
     ]
 }
 
-fn finding_row(f: &Finding, width: usize) -> Vec<Seg> {
+fn finding_row(f: &Finding, width: usize, org: bool) -> Vec<Seg> {
     let resource = f.resources.first().map(|r| clean(r.short_name()).into_owned()).unwrap_or_default();
-    let resource = truncate_start(&resource, 28).into_owned();
+    let mut resource = truncate_start(&resource, 28).into_owned();
+    if org {
+        resource.push_str(&place(&f.account, &f.region));
+    }
     let room = width.saturating_sub(2 + 14 + 11 + super::text::width(&resource) + 2);
     vec![
         seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),

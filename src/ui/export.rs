@@ -39,6 +39,7 @@ fn rows_needed(posture: &Posture, view: &View) -> usize {
         Screen::Finding { id, .. } => FindingView::new(posture, id, width, view.write).len(),
         Screen::Guardrail { name, .. } => super::guardrail::len(posture, name),
         Screen::Sources { .. } => super::sources::MAX_LINES,
+        Screen::Accounts { .. } => super::accounts::len(posture) + 1,
     };
     (list + CHROME).min(MAX_ROWS)
 }

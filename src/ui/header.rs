@@ -55,6 +55,14 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
         };
         left.push(Span::styled(text, theme.style(Token::Title).patch(header)));
     }
+    if let Some(within) = posture.narrowing() {
+        // Everything on screen is one account's or region's: say which, where it cannot be missed.
+        let what: Vec<&str> = [within.account.as_deref(), within.region.as_deref()].into_iter().flatten().collect();
+        left.push(Span::styled(
+            format!(" ONLY {} ", clean(&what.join(" "))),
+            theme.style(Token::Warn).patch(header).add_modifier(Modifier::REVERSED),
+        ));
+    }
     if let Some(f) = view.frozen {
         // What is on screen is as old as the freeze: say so, in the warning colour.
         let age = super::text::age(now.duration_since(f.since).unsigned_abs());

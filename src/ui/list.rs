@@ -43,6 +43,8 @@ pub enum Target {
     Control(usize),
     /// A finding, by id.
     Finding(Sym),
+    /// An account: the dashboard narrowed to it.
+    Account(String),
 }
 
 pub fn compliance_level(c: Option<ConfigCompliance>) -> StatusLevel {

@@ -1,5 +1,6 @@
 //! Rendering: a pure function of the store, the view, the theme and the time.
 
+pub mod accounts;
 mod caption;
 mod charts;
 pub mod command_line;
@@ -87,6 +88,12 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
             sources::render(frame, body, posture, *scroll, theme, ctx.now);
             status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
+        Screen::Accounts { cursor } => {
+            let (header, body, status) = layout::full(area);
+            header::render(frame, header, posture, view, theme, ctx.now);
+            accounts::render(frame, body, posture, *cursor, theme);
+            status_line::render(frame, status, view, posture, ctx.keymap, theme);
+        }
         Screen::Guardrail { name, cursor } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
@@ -137,6 +144,7 @@ pub fn under_cursor(view: &View, posture: &Posture) -> Option<list::Target> {
         }
         Screen::Resource { id, cursor } => resource::ResourceView::outline(posture, id, view.write).target(*cursor),
         Screen::Finding { id, cursor } => finding::FindingView::new(posture, id, WIDTH, view.write).target(*cursor),
+        Screen::Accounts { cursor } => accounts::account_at(posture, *cursor).map(list::Target::Account),
         Screen::Guardrail { .. } | Screen::Sources { .. } => None,
     }
 }

@@ -20,6 +20,7 @@ fn enter_word(view: &View, posture: &Posture) -> Option<&'static str> {
         Target::Resource(_) => "resource",
         Target::Finding(_) => "finding",
         Target::Guardrail(_) => "test",
+        Target::Account(_) => "account",
     })
 }
 
@@ -86,6 +87,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             (Action::Workflow, "workflow"),
             (Action::CopyLink, "link"),
             (Action::Back, "back"),
+        ]),
+        Screen::Accounts { .. } => with_enter(&[
+            (Action::Down, "move"),
+            (Action::Enter, ""),
+            (Action::NextAccount, "next account"),
+            (Action::Preventive, "panes"),
+            (Action::Quit, "quit"),
         ]),
         Screen::Sources { .. } => {
             vec![

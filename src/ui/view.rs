@@ -18,6 +18,8 @@ pub enum Screen {
     Finding { id: Sym, cursor: usize },
     /// Every source's health in full (`:sources`), from its `scroll`th line.
     Sources { scroll: usize },
+    /// Accounts (rows, worst first) by control (`4`).
+    Accounts { cursor: usize },
 }
 
 /// A dialog over the screen; it takes every key until it closes.

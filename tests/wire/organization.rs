@@ -57,6 +57,12 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
     let sum: u64 = findings["by_account"].as_object().unwrap().values().map(|v| v["total"].as_u64().unwrap()).sum();
     assert_eq!(findings["total"], sum);
     assert_all_match(&w, &report);
+    // Rules, alarms and remediations are the administrator's own, in the home region.
+    for list in ["rules", "alarms", "remediations"] {
+        for item in report[list].as_array().unwrap() {
+            assert_eq!((&item["account"], &item["region"]), (&json!(super::ACCOUNT), &json!(REGION)), "{list}: {item}");
+        }
+    }
     // A failing control's resources in member accounts are counted under them.
     let members_failing: u64 = report["controls"]
         .as_array()
@@ -70,6 +76,21 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
     let calls = fake.calls();
     assert_eq!(calls["ListMembers"], 1, "{calls:?}");
     assert_eq!(calls["GetFindingAggregator"], 1, "{calls:?}");
+}
+
+#[test]
+fn no_aggregators_keeps_to_the_callers_account_and_region() {
+    let fake = FakeAws::start(World::organization(600), Faults::default());
+    let dir = super::vigil_report::scratch("no-aggregators");
+    let out = super::vigil_report::command(&fake.url, REGION, &dir, super::CONFIG)
+        .args(["report", "--format", "json", "--no-aggregators"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["scope"]["aggregators"]["securityhub"].is_null(), "not asked: {}", report["scope"]);
+    assert!(!fake.calls().contains_key("ListMembers"));
+    // What GetFindings returns is still counted where it comes from.
+    assert_eq!(report["findings"]["by_account"].as_object().unwrap().len(), 5);
 }
 
 #[test]

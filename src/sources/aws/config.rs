@@ -264,6 +264,7 @@ impl ConfigPoller {
         for (k, chunk) in names.chunks(CONFIG_RULE_NAMES).enumerate() {
             let ConfigPoller { client, base, limit, interner, calls, .. } = &mut *self;
             let caller = base.caller(sink);
+            let (account, region) = (interner.intern(&base.scope.account), interner.intern(&base.scope.region));
             let read = every_page(
                 &caller,
                 limit,
@@ -278,6 +279,8 @@ impl ConfigPoller {
                             automatic: rc.automatic(),
                             retry_window: retry_window(rc.maximum_automatic_attempts(), rc.retry_attempt_seconds()),
                             observed_at: now,
+                            account: account.clone(),
+                            region: region.clone(),
                         });
                     }
                     None

@@ -276,6 +276,7 @@ impl Pollers {
             aws_sdk_securityhub::Client::new(sdk),
             base(SourceKind::SecurityHub, settings.securityhub_interval),
             securityhub::Settings {
+                discover: settings.aggregators,
                 // AWS's documented buckets: GetFindings 3 a second with a burst of 6, the other
                 // calls 10 a second with a burst of 30; the configured rates are the ceilings.
                 get_findings: RateLimit::new(r.get_findings, GET_FINDINGS_BURST),

@@ -31,6 +31,8 @@ const MEMBERS_PAGE: i32 = 50;
 
 /// What only Security Hub's poller needs.
 pub struct Settings {
+    /// Asks for the organisation's members and finding aggregator.
+    pub discover: bool,
     pub get_findings: RateLimit,
     pub other: RateLimit,
     /// A pass over the active set completes at least this often.
@@ -228,6 +230,9 @@ impl SecurityHubPoller {
     /// The enabled standards and the organisation's scope, as payloads.
     async fn standing_payloads(&mut self, sink: &Sink) -> Vec<Payload> {
         let mut payloads = vec![self.standards_payload(sink).await];
+        if !self.s.discover {
+            return payloads;
+        }
         if let Some(scope) = self.scope(sink).await {
             payloads.push(Payload::Merge(Dataset { hub_scope: Some(scope), ..Default::default() }));
         }

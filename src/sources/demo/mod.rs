@@ -280,6 +280,8 @@ impl DemoScript {
                 automatic: r.automatic,
                 retry_window: RemediationConfig::DEFAULT_RETRY_WINDOW,
                 observed_at: self.time(when(None)),
+                account: self.account.clone(),
+                region: self.region.clone(),
             };
             self.state.remediations.insert(rc.rule.clone(), rc.clone());
             config.remediation_configs.push(rc);

@@ -1,0 +1,89 @@
+//! The Accounts view (`4`): every account of the scope, worst first, by control: each cell the
+//! account's failing resources under that control. Enter narrows the dashboard to the account.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::text::clean;
+use crate::model::{ControlKind, Severity, StatusLevel};
+use crate::store::Posture;
+use crate::theme::{Theme, Token};
+
+/// Cells of the account column, the findings column and each control's column.
+const ACCOUNT: usize = 14;
+const FINDINGS: usize = 16;
+const CELL: usize = 7;
+
+pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, cursor: usize, theme: &Theme) {
+    let rows = posture.accounts_matrix();
+    let title = format!(" Accounts · {} · failing resources by control · Enter narrows to one ", rows.len());
+    let block = Block::bordered()
+        .border_style(theme.style(Token::Border))
+        .title(Span::styled(title, theme.style(Token::Title)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let controls = &posture.catalog().controls;
+    // As many control columns as fit, in catalog order; a family's count says the rest.
+    let room = (inner.width as usize).saturating_sub(ACCOUNT + FINDINGS + 3 * 6);
+    let shown = (room / CELL).min(controls.len());
+    let mut head = vec![
+        Span::styled(format!("{:<ACCOUNT$}", "Account"), theme.style(Token::Muted)),
+        Span::styled(format!("{:<FINDINGS$}", "Open findings"), theme.style(Token::Muted)),
+    ];
+    for kind in ControlKind::ALL {
+        head.push(Span::styled(format!("{:<6}", &kind.title()[..4]), theme.style(Token::Muted)));
+    }
+    for c in controls.iter().take(shown) {
+        head.push(Span::styled(format!("{:<CELL$}", clean(&c.id)), theme.style(Token::Muted)));
+    }
+    let mut lines = vec![Line::from(head)];
+    if rows.is_empty() {
+        lines.push(Line::from(Span::styled("No account has data yet.", theme.style(Token::Muted))));
+    }
+    let visible = (inner.height as usize).saturating_sub(1).max(1);
+    let start = cursor.saturating_sub(visible - 1);
+    for (i, row) in rows.iter().enumerate().skip(start).take(visible) {
+        let open_high = row.findings.open_by_severity[Severity::Critical.index()]
+            + row.findings.open_by_severity[Severity::High.index()];
+        let mut spans = vec![
+            Span::styled(format!("{:<ACCOUNT$}", clean(&row.account)), theme.style(Token::Text)),
+            Span::styled(
+                format!("{:<FINDINGS$}", format!("{} ({open_high} high+)", row.findings.active)),
+                theme.style(if open_high > 0 { Token::Warn } else { Token::Muted }),
+            ),
+        ];
+        for kind in ControlKind::ALL {
+            // How many of the family's controls fail in this account.
+            let failing = controls.iter().zip(&row.failing).filter(|(c, n)| c.kind == kind && **n > 0).count();
+            let (token, text) = if failing > 0 {
+                (Token::for_status(StatusLevel::Fail), format!("{} {failing}", StatusLevel::Fail.symbol()))
+            } else {
+                (Token::Muted, "·".to_string())
+            };
+            spans.push(Span::styled(format!("{text:<6}"), theme.style(token)));
+        }
+        for n in row.failing.iter().take(shown) {
+            let (token, text) = if *n > 0 {
+                (Token::for_status(StatusLevel::Fail), format!("{} {n}", StatusLevel::Fail.symbol()))
+            } else {
+                (Token::Muted, "·".to_string())
+            };
+            spans.push(Span::styled(format!("{text:<CELL$}"), theme.style(token)));
+        }
+        let line = Line::from(spans);
+        lines.push(if i == cursor { Line::from(super::selected(line.spans, theme)) } else { line });
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// How many rows the view has (for the cursor).
+pub fn len(posture: &Posture) -> usize {
+    posture.scope().accounts.len()
+}
+
+/// The account on the cursor's row.
+pub fn account_at(posture: &Posture, cursor: usize) -> Option<String> {
+    posture.accounts_matrix().into_iter().nth(cursor).map(|r| r.account)
+}
