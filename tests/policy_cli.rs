@@ -444,3 +444,126 @@ fn simulate_takes_a_trust_policy_and_a_key_policy() {
     assert_eq!(v["result"], "ImplicitlyDenied", "{v}");
     assert!(v["explain"]["reason"].as_str().unwrap().starts_with("no key policy given"), "{v}");
 }
+
+/// Bedrock and Glue: services beyond the eleven lint once knew.
+const BEDROCK_AND_GLUE_MISTAKES: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "InvokeApprovedModels",
+      "Effect": "Allow",
+      "Action": ["bedrock:InvokeModel", "bedrock:InvokeModl"],
+      "Resource": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.*"
+    },
+    {
+      "Sid": "GlueTablesThroughLakeFormation",
+      "Effect": "Deny",
+      "Action": "glue:GetTable",
+      "Resource": "*",
+      "Condition": {"StringNotEquals": {"glue:CredentialIssuingServic": "lakeformation.amazonaws.com"}}
+    },
+    {
+      "Sid": "ListOnlyWithGuardrail",
+      "Effect": "Deny",
+      "Action": "bedrock:ListFoundationModels",
+      "Resource": "*",
+      "Condition": {"Null": {"bedrock:GuardrailIdentifier": "true"}}
+    }
+  ]
+}
+"#;
+
+const BEDROCK_AND_GLUE_CLEAN: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "InvokeApprovedModelsWithGuardrail",
+      "Effect": "Allow",
+      "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+      "Resource": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.*",
+      "Condition": {"StringEquals": {"bedrock:GuardrailIdentifier": "arn:aws:bedrock:us-east-1:123456789012:guardrail/g1"}}
+    },
+    {"Sid": "ListModels", "Effect": "Allow", "Action": "bedrock:ListFoundationModels", "Resource": "*"},
+    {
+      "Sid": "GlueJobsInVpc",
+      "Effect": "Deny",
+      "Action": "glue:CreateJob",
+      "Resource": "*",
+      "Condition": {"Null": {"glue:VpcIds": "true"}}
+    },
+    {
+      "Sid": "GlueTablesThroughLakeFormation",
+      "Effect": "Deny",
+      "Action": "glue:GetTable",
+      "Resource": "arn:aws:glue:*:123456789012:table/*",
+      "Condition": {"StringNotEquals": {"glue:CredentialIssuingService": "lakeformation.amazonaws.com"}}
+    }
+  ]
+}
+"#;
+
+#[test]
+fn lint_and_simulate_know_every_service_not_only_the_workshops() {
+    let dir = scratch("every-service");
+    let broken = dir.join("bedrock-glue.json");
+    std::fs::write(&broken, BEDROCK_AND_GLUE_MISTAKES).unwrap();
+    let name = broken.to_str().unwrap();
+    let o = vigil(&["policy", "lint", name]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let expected = [
+        format!(
+            "{name}:7:41: Statement[0] \"InvokeApprovedModels\": Action: error: `bedrock:InvokeModl` is not a bedrock action (did you mean bedrock:InvokeModel?)"
+        ),
+        format!(
+            "{name}:15:41: Statement[1] \"GlueTablesThroughLakeFormation\": Condition.StringNotEquals.glue:CredentialIssuingServic: error: `glue:CredentialIssuingServic` is not a condition key of glue (did you mean glue:CredentialIssuingService?)"
+        ),
+        format!(
+            "{name}:22:30: Statement[2] \"ListOnlyWithGuardrail\": Condition.Null.bedrock:GuardrailIdentifier: error: none of this statement's actions ever supplies `bedrock:GuardrailIdentifier`: the Null check is always true and the Deny applies to every request"
+        ),
+        "1 file: 3 errors".to_string(),
+    ];
+    assert_eq!(stdout(&o), expected.join("\n") + "\n");
+
+    let clean = dir.join("bedrock-glue-clean.json");
+    std::fs::write(&clean, BEDROCK_AND_GLUE_CLEAN).unwrap();
+    let o = vigil(&["policy", "lint", clean.to_str().unwrap()]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), "1 file: no problems\n".to_string()));
+
+    // simulate warns the same way for any service.
+    let case = dir.join("case-bedrock.json");
+    std::fs::write(
+        &case,
+        r#"{"request": {"action": "bedrock:InvokeModl", "resource": "arn:aws:bedrock:us-east-1::foundation-model/m"},
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*",
+              "Condition": {"StringEquals": {"bedrock:GuardrailId": "g1"}}}]}]}"#,
+    )
+    .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&vigil(&["policy", "simulate", "--json", case.to_str().unwrap()]))).unwrap();
+    assert_eq!(
+        v["warnings"],
+        serde_json::json!([
+            "`bedrock:InvokeModl` is not an action of bedrock in the Service Authorization Reference (did you mean bedrock:InvokeModel?)",
+            "`bedrock:GuardrailId` in identityPolicies[0] Statement[0] is not a condition key AWS defines: the request never has it"
+        ]),
+        "{v}"
+    );
+
+    // bedrock:ListFoundationModels has no resource-level permissions: it is evaluated on `*`,
+    // so a statement scoped to a model's ARN never matches it.
+    let listing = |resource: &str| {
+        let file = dir.join("case-list-models.json");
+        std::fs::write(
+            &file,
+            format!(
+                r#"{{"request": {{"action": "bedrock:ListFoundationModels", "resource": "arn:aws:bedrock:us-east-1::foundation-model/m", "principal": "arn:aws:iam::123456789012:user/alice"}},
+                    "identityPolicies": [{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "bedrock:ListFoundationModels", "Resource": "{resource}"}}]}}]}}"#
+            ),
+        )
+        .unwrap();
+        let o = vigil(&["policy", "simulate", "--json", file.to_str().unwrap()]);
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["result"].as_str().unwrap().to_string()
+    };
+    assert_eq!(listing("arn:aws:bedrock:us-east-1::foundation-model/m"), "ImplicitlyDenied");
+    assert_eq!(listing("*"), "Allowed");
+}

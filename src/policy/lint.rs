@@ -308,17 +308,13 @@ fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)
 }
 
 fn resource_types_hint(actions: &[(&Service, &Action)]) -> String {
-    let mut types: Vec<String> = actions
-        .iter()
-        .flat_map(|(svc, a)| a.resource_types.iter().filter_map(|t| svc.resources.get(t)).cloned())
-        .collect();
+    let mut types: Vec<&str> = actions.iter().flat_map(|(svc, a)| svc.arns(a)).collect();
     types.sort();
     types.dedup();
     if types.is_empty() {
         " (they take Resource \"*\")".into()
     } else {
-        let shown: Vec<&str> = types.iter().take(3).map(String::as_str).collect();
-        format!(" (e.g. {})", shown.join(", "))
+        format!(" (e.g. {})", types[..types.len().min(3)].join(", "))
     }
 }
 
