@@ -72,6 +72,16 @@ pub struct ResourceType {
     pub arn: String,
     /// Indexes into the service's keys.
     keys: Vec<usize>,
+    /// The ARN template compiled, placeholders as `*`: on first use, once for every action.
+    pattern: OnceLock<Option<ArnPattern>>,
+}
+
+impl ResourceType {
+    pub fn pattern(&self) -> Option<&ArnPattern> {
+        self.pattern
+            .get_or_init(|| ArnPattern::compile(&placeholders_as_wildcards(&self.arn), &NoVariables, false))
+            .as_ref()
+    }
 }
 
 #[derive(Debug)]
@@ -106,10 +116,8 @@ impl Service {
     }
 
     /// The ARN templates of an action's resource types, placeholders as `*`.
-    pub fn arn_patterns(&self, action: &Action) -> Vec<ArnPattern> {
-        self.arns(action)
-            .filter_map(|arn| ArnPattern::compile(&placeholders_as_wildcards(arn), &NoVariables, false))
-            .collect()
+    pub fn arn_patterns<'a>(&'a self, action: &'a Action) -> impl Iterator<Item = &'a ArnPattern> + 'a {
+        action.resource_types.iter().filter_map(|&t| self.resources[t].pattern())
     }
 
     /// Decodes a service's line (after its prefix). The file is generated and checked by this
@@ -139,7 +147,12 @@ impl Service {
                 } else {
                     arn.to_string()
                 };
-                ResourceType { name: name.to_string(), arn, keys: indexes(type_keys, keys.len()) }
+                ResourceType {
+                    name: name.to_string(),
+                    arn,
+                    keys: indexes(type_keys, keys.len()),
+                    pattern: OnceLock::new(),
+                }
             })
             .collect();
         let mut previous = String::new();
@@ -254,8 +267,8 @@ mod tests {
         for p in ["sagemaker", "s3", "iam", "sts", "kms", "ec2"] {
             assert!(d.service(p).is_some(), "{p}");
         }
-        let patterns = sm.arn_patterns(create);
-        assert!(patterns.iter().any(|p| p.matches("arn:aws:sagemaker:us-east-1:123456789012:training-job/t1")));
+        let mut patterns = sm.arn_patterns(create);
+        assert!(patterns.any(|p| p.matches("arn:aws:sagemaker:us-east-1:123456789012:training-job/t1")));
         assert_eq!(
             sm.arns(create).collect::<Vec<_>>(),
             [
@@ -295,7 +308,7 @@ mod tests {
         let d = data();
         let bedrock = d.service("Bedrock").expect("prefixes ignore case");
         let invoke = bedrock.action("InvokeModel").unwrap();
-        assert!(bedrock.arn_patterns(invoke).iter().any(|p| {
+        assert!(bedrock.arn_patterns(invoke).any(|p| {
             p.matches("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0")
         }));
         assert!(bedrock.defines_key("bedrock:guardrailidentifier"));
