@@ -24,10 +24,9 @@ impl From<usize> for Step {
 }
 
 /// What a mistake points at: a member's key (`"Effect"` in `"Effect": "Permit"`) or a value.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// The document as a whole.
-    #[default]
     Document,
     Key(Vec<Step>),
     Value(Vec<Step>),
