@@ -60,6 +60,16 @@ impl FileError {
         }
     }
 
+    /// A JSON syntax error, at the line and column serde_json gives (its message without them,
+    /// so that the position is said once).
+    pub fn from_json(origin: &str, e: &serde_json::Error) -> Self {
+        FileError {
+            line: e.line(),
+            column: e.column(),
+            ..FileError::whole(origin, format!("not valid JSON: {}", json_message(e)))
+        }
+    }
+
     /// Reads a whole file, or says which file could not be read.
     pub fn read(path: &std::path::Path) -> Result<String, FileError> {
         std::fs::read_to_string(path)
@@ -91,4 +101,13 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// serde_json's message without the ` at line L column C` it appends.
+pub fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 use vigil::model::Decision;
 use vigil::policy::case::{Embedded, parse_case};
+use vigil::policy::lint::lint_text;
 use vigil::policy::{Case, Policy, lint};
 
 const ACCOUNT: &str = "123456789012";
@@ -415,6 +416,42 @@ fn the_lint_catches_guardrails_that_cannot_work() {
         let p = Policy::parse_str(text, "shipped").unwrap();
         assert_eq!(lint(&p), vec![], "{}", p.origin);
     }
+}
+
+#[test]
+fn lint_text_reports_every_mistake_within_a_statement_and_across_the_policy() {
+    // One statement object (not an array), wrong in four places; the policy's Version too.
+    let text = r#"{
+  "Version": "2012-10-17x",
+  "Statement": {
+    "Effect": "allow",
+    "Action": ["s3:GetObject", "GetObject"],
+    "Resources": "*",
+    "Condition": {"StringEquals": {"aws:SourceVpce": []}}
+  }
+}"#;
+    let found: Vec<String> = lint_text(text, "p.json").iter().map(ToString::to_string).collect();
+    assert_eq!(
+        found,
+        [
+            "p.json:2:14: Version: error: \"2012-10-17x\" is not 2012-10-17 or 2008-10-17",
+            "p.json:3:16: Statement[0]: Resource: error: missing (a statement needs Resource or NotResource; only a role's trust policy, with a Principal, leaves it out)",
+            "p.json:4:15: Statement[0]: Effect: error: \"allow\" is not \"Allow\" or \"Deny\"",
+            "p.json:5:32: Statement[0]: Action: error: `GetObject` is not SERVICE:ACTION or *",
+            "p.json:6:5: Statement[0]: Resources: error: unknown element, expected one of Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition",
+            "p.json:7:54: Statement[0]: Condition.StringEquals.aws:SourceVpce: error: no values",
+        ]
+    );
+    // The parser used by simulate and test stops at the first, and says where it is too.
+    let first = Policy::parse_str(text, "p.json").unwrap_err();
+    assert_eq!(first.to_string(), "p.json:2:14: Version: \"2012-10-17x\" is not 2012-10-17 or 2008-10-17");
+    // A policy that parses lints as before, now with positions.
+    let seed = include_str!("data/seed-policies/deny-sagemaker-without-vpc.json");
+    let positioned = lint_text(seed, "seed.json");
+    let unpositioned = lint(&Policy::parse_str(seed, "seed.json").unwrap());
+    assert_eq!(positioned.len(), unpositioned.len());
+    assert!(positioned.iter().all(|f| f.line > 0 && f.column > 0), "{positioned:?}");
+    assert!(unpositioned.iter().all(|f| f.line == 0), "without the text there is no line to give");
 }
 
 mod wildcards {

@@ -177,7 +177,114 @@ fn a_misspelt_operator_case_is_a_lint_error_and_the_summary_counts_right() {
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     let out = stdout(&o);
     assert!(out.contains("operator names are case-sensitive, did you mean `StringEquals`?"), "{out}");
-    assert!(out.ends_with("1 file: 1 error, 0 warnings\n"), "{out}");
+    assert!(out.ends_with("1 file: 1 error\n"), "{out}");
+}
+
+/// Four statements, each wrong in its own way: a near-miss operator, a bad Effect, a missing
+/// Action and a misspelt action beside an ANDed Null block.
+const SEVERAL_MISTAKES: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "DenyOutsideVpce",
+      "Effect": "Deny",
+      "Action": "s3:GetObject",
+      "Resource": "*",
+      "Condition": {"StringEqual": {"aws:SourceVpce": "vpce-1"}}
+    },
+    {
+      "Sid": "Permit",
+      "Effect": "Permit",
+      "Action": "s3:PutObject",
+      "Resource": "*"
+    },
+    {
+      "Sid": "NoAction",
+      "Effect": "Allow",
+      "Resource": "*"
+    },
+    {
+      "Sid": "Typos",
+      "Effect": "Deny",
+      "Action": ["sagemaker:CreateTrainingJob", "sagemaker:CreateTraningJob"],
+      "Resource": "*",
+      "Condition": {"Null": {"sagemaker:VpcSubnets": "true", "aws:SourceVpce": "true"}}
+    }
+  ]
+}
+"#;
+
+#[test]
+fn lint_reports_every_mistake_in_every_statement_with_its_line_and_column() {
+    let dir = scratch("several");
+    let file = dir.join("several.json");
+    std::fs::write(&file, SEVERAL_MISTAKES).unwrap();
+    let clean = dir.join("clean.json");
+    std::fs::write(
+        &clean,
+        r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}"#,
+    )
+    .unwrap();
+    let name = file.to_str().unwrap();
+    let o = vigil(&["policy", "lint", name, clean.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let expected = [
+        format!(
+            "{name}:9:21: Statement[0] \"DenyOutsideVpce\": Condition.StringEqual: error: unknown condition operator `StringEqual` (did you mean `StringEquals`?)"
+        ),
+        format!("{name}:13:17: Statement[1] \"Permit\": Effect: error: \"Permit\" is not \"Allow\" or \"Deny\""),
+        format!(
+            "{name}:17:5: Statement[2] \"NoAction\": Action: error: missing (a statement needs Action or NotAction)"
+        ),
+        format!(
+            "{name}:25:49: Statement[3] \"Typos\": Action: error: `sagemaker:CreateTraningJob` is not a sagemaker action (did you mean sagemaker:CreateTrainingJob?)"
+        ),
+        format!(
+            "{name}:27:21: Statement[3] \"Typos\": Condition.Null: warning: keys in one Null block are ANDed: it holds only when all of `sagemaker:VpcSubnets` and `aws:SourceVpce` are null; to act when any one is missing, give each key its own statement"
+        ),
+        "2 files: 4 errors, 1 warning".to_string(),
+    ];
+    assert_eq!(stdout(&o), expected.join("\n") + "\n");
+
+    let o = vigil(&["policy", "lint", "--json", name]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["errors"].as_u64(), v["warnings"].as_u64()), (Some(4), Some(1)), "{v}");
+    let at: Vec<(u64, u64, &str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (9, 21, "error", "Condition.StringEqual"),
+            (13, 17, "error", "Effect"),
+            (17, 5, "error", "Action"),
+            (25, 49, "error", "Action"),
+            (27, 21, "warning", "Condition.Null"),
+        ]
+    );
+    assert_eq!(v["findings"][1]["statement"], "Statement[1] \"Permit\"");
+    assert!(!v["findings"][0]["message"].as_str().unwrap().contains("line"), "the position is said once: {v}");
+
+    // A clean file alone; a file that is not JSON says where, once.
+    let o = vigil(&["policy", "lint", clean.to_str().unwrap()]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), "1 file: no problems\n".to_string()));
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{\"Statement\": [\n  {\"Effect\": \"Allow\",}\n]}").unwrap();
+    let o = vigil(&["policy", "lint", broken.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&o),
+        format!("{}:2:22: error: not valid JSON: trailing comma\n1 file: 1 error\n", broken.display())
+    );
 }
 
 #[test]
@@ -336,4 +443,127 @@ fn simulate_takes_a_trust_policy_and_a_key_policy() {
     );
     assert_eq!(v["result"], "ImplicitlyDenied", "{v}");
     assert!(v["explain"]["reason"].as_str().unwrap().starts_with("no key policy given"), "{v}");
+}
+
+/// Bedrock and Glue: services beyond the eleven lint once knew.
+const BEDROCK_AND_GLUE_MISTAKES: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "InvokeApprovedModels",
+      "Effect": "Allow",
+      "Action": ["bedrock:InvokeModel", "bedrock:InvokeModl"],
+      "Resource": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.*"
+    },
+    {
+      "Sid": "GlueTablesThroughLakeFormation",
+      "Effect": "Deny",
+      "Action": "glue:GetTable",
+      "Resource": "*",
+      "Condition": {"StringNotEquals": {"glue:CredentialIssuingServic": "lakeformation.amazonaws.com"}}
+    },
+    {
+      "Sid": "ListOnlyWithGuardrail",
+      "Effect": "Deny",
+      "Action": "bedrock:ListFoundationModels",
+      "Resource": "*",
+      "Condition": {"Null": {"bedrock:GuardrailIdentifier": "true"}}
+    }
+  ]
+}
+"#;
+
+const BEDROCK_AND_GLUE_CLEAN: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "InvokeApprovedModelsWithGuardrail",
+      "Effect": "Allow",
+      "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+      "Resource": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.*",
+      "Condition": {"StringEquals": {"bedrock:GuardrailIdentifier": "arn:aws:bedrock:us-east-1:123456789012:guardrail/g1"}}
+    },
+    {"Sid": "ListModels", "Effect": "Allow", "Action": "bedrock:ListFoundationModels", "Resource": "*"},
+    {
+      "Sid": "GlueJobsInVpc",
+      "Effect": "Deny",
+      "Action": "glue:CreateJob",
+      "Resource": "*",
+      "Condition": {"Null": {"glue:VpcIds": "true"}}
+    },
+    {
+      "Sid": "GlueTablesThroughLakeFormation",
+      "Effect": "Deny",
+      "Action": "glue:GetTable",
+      "Resource": "arn:aws:glue:*:123456789012:table/*",
+      "Condition": {"StringNotEquals": {"glue:CredentialIssuingService": "lakeformation.amazonaws.com"}}
+    }
+  ]
+}
+"#;
+
+#[test]
+fn lint_and_simulate_know_every_service_not_only_the_workshops() {
+    let dir = scratch("every-service");
+    let broken = dir.join("bedrock-glue.json");
+    std::fs::write(&broken, BEDROCK_AND_GLUE_MISTAKES).unwrap();
+    let name = broken.to_str().unwrap();
+    let o = vigil(&["policy", "lint", name]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let expected = [
+        format!(
+            "{name}:7:41: Statement[0] \"InvokeApprovedModels\": Action: error: `bedrock:InvokeModl` is not a bedrock action (did you mean bedrock:InvokeModel?)"
+        ),
+        format!(
+            "{name}:15:41: Statement[1] \"GlueTablesThroughLakeFormation\": Condition.StringNotEquals.glue:CredentialIssuingServic: error: `glue:CredentialIssuingServic` is not a condition key of glue (did you mean glue:CredentialIssuingService?)"
+        ),
+        format!(
+            "{name}:22:30: Statement[2] \"ListOnlyWithGuardrail\": Condition.Null.bedrock:GuardrailIdentifier: error: none of this statement's actions ever supplies `bedrock:GuardrailIdentifier`: the Null check is always true and the Deny applies to every request"
+        ),
+        "1 file: 3 errors".to_string(),
+    ];
+    assert_eq!(stdout(&o), expected.join("\n") + "\n");
+
+    let clean = dir.join("bedrock-glue-clean.json");
+    std::fs::write(&clean, BEDROCK_AND_GLUE_CLEAN).unwrap();
+    let o = vigil(&["policy", "lint", clean.to_str().unwrap()]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), "1 file: no problems\n".to_string()));
+
+    // simulate warns the same way for any service.
+    let case = dir.join("case-bedrock.json");
+    std::fs::write(
+        &case,
+        r#"{"request": {"action": "bedrock:InvokeModl", "resource": "arn:aws:bedrock:us-east-1::foundation-model/m"},
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*",
+              "Condition": {"StringEquals": {"bedrock:GuardrailId": "g1"}}}]}]}"#,
+    )
+    .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&vigil(&["policy", "simulate", "--json", case.to_str().unwrap()]))).unwrap();
+    assert_eq!(
+        v["warnings"],
+        serde_json::json!([
+            "`bedrock:InvokeModl` is not an action of bedrock in the Service Authorization Reference (did you mean bedrock:InvokeModel?)",
+            "`bedrock:GuardrailId` in identityPolicies[0] Statement[0] is not a condition key AWS defines: the request never has it"
+        ]),
+        "{v}"
+    );
+
+    // bedrock:ListFoundationModels has no resource-level permissions: it is evaluated on `*`,
+    // so a statement scoped to a model's ARN never matches it.
+    let listing = |resource: &str| {
+        let file = dir.join("case-list-models.json");
+        std::fs::write(
+            &file,
+            format!(
+                r#"{{"request": {{"action": "bedrock:ListFoundationModels", "resource": "arn:aws:bedrock:us-east-1::foundation-model/m", "principal": "arn:aws:iam::123456789012:user/alice"}},
+                    "identityPolicies": [{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "bedrock:ListFoundationModels", "Resource": "{resource}"}}]}}]}}"#
+            ),
+        )
+        .unwrap();
+        let o = vigil(&["policy", "simulate", "--json", file.to_str().unwrap()]);
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["result"].as_str().unwrap().to_string()
+    };
+    assert_eq!(listing("arn:aws:bedrock:us-east-1::foundation-model/m"), "ImplicitlyDenied");
+    assert_eq!(listing("*"), "Allowed");
 }

@@ -4,10 +4,13 @@
 
 use libfuzzer_sys::fuzz_target;
 use vigil::policy::case::{Embedded, parse_case};
+use vigil::policy::lint::lint_text;
 use vigil::policy::{Policy, lint};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    // Lint goes on past mistakes, so it sees more than the parser's accepted policies.
+    let _ = lint_text(text, "fuzz");
     if let Ok(policy) = Policy::parse_str(text, "fuzz") {
         let _ = lint(&policy);
         let _ = policy.display();

@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::located::json_message;
 use crate::policy::case::{Dir, parse_case};
 use crate::policy::evaluate::{Explained, StatementExplained};
 use crate::policy::lint::Severity;
-use crate::policy::{Policy, Suite, TestResult, lint, load_case};
+use crate::policy::lint::lint_text;
+use crate::policy::{Suite, TestResult, load_case};
 use crate::text::counted;
 
 /// Usage and input errors.
@@ -89,7 +91,7 @@ pub fn batch(out: &mut dyn Write, file: &Path) -> std::io::Result<ExitCode> {
     for (n, line) in text.lines().enumerate() {
         let origin = format!("{} line {}", file.display(), n + 1);
         let result = serde_json::from_str::<serde_json::Value>(line)
-            .map_err(|e| format!("{origin}: not valid JSON at column {}: {e}", e.column()))
+            .map_err(|e| format!("{origin}: not valid JSON at column {}: {}", e.column(), json_message(&e)))
             .and_then(|v| parse_case(&v, &origin, &dir, &[]).map_err(|e| e.to_string()));
         let printed = match result {
             Ok(case) => {
@@ -180,7 +182,6 @@ fn write_table(out: &mut dyn Write, origin: &str, results: &[TestResult]) -> std
 
 pub fn lint_files(out: &mut dyn Write, files: &[impl AsRef<Path>], as_json: bool) -> std::io::Result<ExitCode> {
     let mut findings = Vec::new();
-    let mut broken = Vec::new();
     for file in files {
         let path = file.as_ref();
         let origin = path.display().to_string();
@@ -191,35 +192,30 @@ pub fn lint_files(out: &mut dyn Write, files: &[impl AsRef<Path>], as_json: bool
                 return Ok(ExitCode::from(BAD_INPUT));
             }
         };
-        match Policy::parse_str(&text, &origin) {
-            Ok(policy) => findings.extend(lint(&policy)),
-            Err(e) => broken.push(e),
-        }
+        findings.extend(lint_text(&text, &origin));
     }
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count() + broken.len();
-    let warnings = findings.len() + broken.len() - errors;
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = findings.len() - errors;
     if as_json {
-        let broken: Vec<serde_json::Value> = broken
-            .iter()
-            .map(|e| json!({"origin": e.origin, "statement": e.place, "field": e.field, "severity": "error", "message": e.message}))
-            .collect();
-        let mut all: Vec<serde_json::Value> = broken;
-        all.extend(findings.iter().map(|f| serde_json::to_value(f).expect("serialisable")));
-        writeln!(out, "{}", json!({"findings": all, "errors": errors, "warnings": warnings}))?;
+        writeln!(out, "{}", json!({"findings": findings, "errors": errors, "warnings": warnings}))?;
     } else {
-        for e in &broken {
-            writeln!(out, "{e}")?;
-        }
         for f in &findings {
             writeln!(out, "{f}")?;
         }
-        writeln!(
-            out,
-            "{}: {}, {}",
-            counted(files.len(), "file", "files"),
-            counted(errors, "error", "errors"),
-            counted(warnings, "warning", "warnings")
-        )?;
+        writeln!(out, "{}", lint_summary(files.len(), errors, warnings))?;
     }
     Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `1 file: 1 error`, `2 files: 3 errors, 1 warning`, `1 file: no problems`.
+fn lint_summary(files: usize, errors: usize, warnings: usize) -> String {
+    let mut counts = Vec::new();
+    if errors > 0 {
+        counts.push(counted(errors, "error", "errors"));
+    }
+    if warnings > 0 {
+        counts.push(counted(warnings, "warning", "warnings"));
+    }
+    let counts = if counts.is_empty() { "no problems".to_string() } else { counts.join(", ") };
+    format!("{}: {counts}", counted(files, "file", "files"))
 }

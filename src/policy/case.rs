@@ -380,9 +380,7 @@ fn context(keys: &Map<String, Value>) -> Result<Context, FieldError> {
 /// A case file on disk: policies named by path are read relative to it.
 pub fn load_case(path: &Path) -> Result<Case, FileError> {
     let (text, origin) = read(path)?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
-        FileError::whole(&origin, format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()))
-    })?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| FileError::from_json(&origin, &e))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse_case(&value, &origin, &Dir(dir), &[])
 }

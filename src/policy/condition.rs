@@ -174,22 +174,7 @@ pub struct ConditionTrace {
 
 impl Condition {
     pub fn parse(operator: &str, key: &str, values: Vec<String>, version: Version) -> Result<Condition, String> {
-        // Operator names are case-sensitive in AWS: `stringEquals` is refused, never a match.
-        let (set, rest) = if let Some(r) = operator.strip_prefix("ForAllValues:") {
-            (Some(SetOperator::ForAllValues), r)
-        } else if let Some(r) = operator.strip_prefix("ForAnyValue:") {
-            (Some(SetOperator::ForAnyValue), r)
-        } else {
-            (None, operator)
-        };
-        let (if_exists, name) = match rest.strip_suffix("IfExists") {
-            Some(name) => (true, name),
-            None => (false, rest),
-        };
-        let base = Base::ALL.into_iter().find(|b| b.name() == name).ok_or_else(|| case_mistake(operator))?;
-        if base == Base::Null && (if_exists || set.is_some()) {
-            return Err(format!("`{operator}`: Null takes neither IfExists nor a set operator"));
-        }
+        let (set, if_exists, base) = parse_operator(operator)?;
         if values.is_empty() {
             return Err("no values".into());
         }
@@ -269,7 +254,29 @@ impl Condition {
 }
 
 /// Why an operator is refused: a known one in the wrong case says which it is.
-fn case_mistake(operator: &str) -> String {
+/// An operator's set prefix, `IfExists` suffix and base operator, or what is wrong with it.
+pub fn parse_operator(operator: &str) -> Result<(Option<SetOperator>, bool, Base), String> {
+    // Operator names are case-sensitive in AWS: `stringEquals` is refused, never a match.
+    let (set, rest) = if let Some(r) = operator.strip_prefix("ForAllValues:") {
+        (Some(SetOperator::ForAllValues), r)
+    } else if let Some(r) = operator.strip_prefix("ForAnyValue:") {
+        (Some(SetOperator::ForAnyValue), r)
+    } else {
+        (None, operator)
+    };
+    let (if_exists, name) = match rest.strip_suffix("IfExists") {
+        Some(name) => (true, name),
+        None => (false, rest),
+    };
+    let base = Base::ALL.into_iter().find(|b| b.name() == name).ok_or_else(|| operator_mistake(operator))?;
+    if base == Base::Null && (if_exists || set.is_some()) {
+        return Err(format!("`{operator}`: Null takes neither IfExists nor a set operator"));
+    }
+    Ok((set, if_exists, base))
+}
+
+/// What is wrong with an unknown operator: its case, or a near spelling (`StringEqual`).
+fn operator_mistake(operator: &str) -> String {
     let (set, rest) = if let Some(r) = strip_prefix_ci(operator, "ForAllValues:") {
         ("ForAllValues:", r)
     } else if let Some(r) = strip_prefix_ci(operator, "ForAnyValue:") {
@@ -286,9 +293,12 @@ fn case_mistake(operator: &str) -> String {
             "unknown condition operator `{operator}`: operator names are case-sensitive, did you mean `{set}{}{if_exists}`?",
             b.name()
         ),
-        None => format!(
-            "unknown condition operator `{operator}` (e.g. StringEquals, ArnLike, NumericLessThan, Null, with IfExists or ForAllValues:/ForAnyValue:)"
-        ),
+        None => match super::lint::suggest(name, Base::ALL.iter().map(|b| b.name())) {
+            Some(near) => format!("unknown condition operator `{operator}` (did you mean `{set}{near}{if_exists}`?)"),
+            None => format!(
+                "unknown condition operator `{operator}` (e.g. StringEquals, ArnLike, NumericLessThan, Null, with IfExists or ForAllValues:/ForAnyValue:)"
+            ),
+        },
     }
 }
 
@@ -481,7 +491,11 @@ mod tests {
             let e = parse(wrong).unwrap_err();
             assert!(e.contains("case-sensitive") && e.contains(&format!("`{right}`")), "{wrong}: {e}");
         }
-        assert!(parse("StringEqual").unwrap_err().contains("e.g. StringEquals"), "not a case mistake");
+        assert_eq!(
+            parse("ForAnyValue:StringEqualIfExists").unwrap_err(),
+            "unknown condition operator `ForAnyValue:StringEqualIfExists` (did you mean `ForAnyValue:StringEqualsIfExists`?)"
+        );
+        assert!(parse("Frobnicate").unwrap_err().contains("e.g. StringEquals"), "nothing near: examples");
     }
 
     fn ctx(pairs: &[(&str, &[&str])]) -> Context {

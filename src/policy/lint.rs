@@ -6,11 +6,14 @@
 use std::fmt;
 
 use serde::Serialize;
+use serde_json::Value;
 
 use super::condition::{Base, SetOperator};
-use super::document::{Effect, Policy, Statement};
+use super::document::{Effect, Policy, Statement, parse_document, statement_path};
 use super::iam::{self, Action, Service};
 use super::pattern::{ArnPattern, NoVariables, Pattern, placeholders_as_wildcards};
+use super::spans::{Spans, Step, Target};
+use crate::located::{FileError, line_col};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -19,58 +22,137 @@ pub enum Severity {
     Error,
 }
 
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// A mistake or a doubtful guardrail, where it is in its file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LintFinding {
     pub origin: String,
+    /// 1-based; 0 when the policy was linted without its text (a document inside a case).
+    pub line: usize,
+    pub column: usize,
+    /// The statement (`Statement[1] "Sid"`); empty for the policy as a whole.
     pub statement: String,
     pub field: String,
     pub severity: Severity,
     pub message: String,
+    #[serde(skip)]
+    at: Target,
 }
 
-impl fmt::Display for LintFinding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{}: {}: {}: {severity}: {}", self.origin, self.statement, self.field, self.message)
+impl LintFinding {
+    fn located(&self) -> FileError {
+        FileError {
+            origin: self.origin.clone(),
+            line: self.line,
+            column: self.column,
+            place: self.statement.clone(),
+            field: self.field.clone(),
+            message: format!("{}: {}", self.severity, self.message),
+        }
     }
 }
 
-/// Every finding for a policy, in statement order.
+/// `file:line:column: statement: field: severity: message`, as every located error is said.
+impl fmt::Display for LintFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.located())
+    }
+}
+
+/// Every finding for a parsed policy, in statement order, without lines and columns.
 pub fn lint(policy: &Policy) -> Vec<LintFinding> {
     let mut out = Vec::new();
     for s in &policy.statements {
-        let mut add = |field: String, severity: Severity, message: String| {
-            out.push(LintFinding { origin: policy.origin.clone(), statement: s.label(), field, severity, message })
-        };
-        let actions = known_actions(s, &mut add);
-        check_keys(s, &actions, &mut add);
-        check_resources(s, &actions, &mut add);
+        lint_statement(&policy.origin, s, &statement_path(&policy.document, s.index), &mut out);
     }
     out
 }
 
-type Add<'a> = dyn FnMut(String, Severity, String) + 'a;
+/// Every mistake in a policy file and every finding of its statements that parse, in the
+/// order of the file, each with its line and column: a mistake in one statement does not hide
+/// what is wrong with the others.
+pub fn lint_text(text: &str, origin: &str) -> Vec<LintFinding> {
+    let finding = |e: FileError| LintFinding {
+        origin: e.origin,
+        line: e.line,
+        column: e.column,
+        statement: e.place,
+        field: e.field,
+        severity: Severity::Error,
+        message: e.message,
+        at: Target::Document,
+    };
+    let document: Value = match serde_json::from_str(text) {
+        Ok(d) => d,
+        Err(e) => return vec![finding(FileError::from_json(origin, &e))],
+    };
+    let spans = Spans::of(text);
+    let parsed = parse_document(&document);
+    let mut out: Vec<LintFinding> =
+        parsed.mistakes.iter().map(|m| finding(m.located(origin, Some((text, &spans))))).collect();
+    let mut found = Vec::new();
+    for s in &parsed.statements {
+        lint_statement(origin, s, &statement_path(&document, s.index), &mut found);
+    }
+    for mut f in found {
+        (f.line, f.column) = line_col(text, spans.offset(&f.at));
+        out.push(f);
+    }
+    // Stable: findings at one place keep the order in which the checks ran.
+    out.sort_by_key(|f| (f.line, f.column));
+    out
+}
+
+fn lint_statement(origin: &str, s: &Statement, path: &[Step], out: &mut Vec<LintFinding>) {
+    let mut add = |at: Target, field: String, severity: Severity, message: String| {
+        out.push(LintFinding {
+            origin: origin.to_string(),
+            line: 0,
+            column: 0,
+            statement: s.label(),
+            field,
+            severity,
+            message,
+            at,
+        })
+    };
+    let within = |steps: &[Step]| -> Vec<Step> { path.iter().chain(steps).cloned().collect() };
+    let actions = known_actions(s, &within, &mut add);
+    check_keys(s, &actions, &within, &mut add);
+    check_resources(s, &actions, &within, &mut add);
+}
+
+/// Reports a finding: what it points at, field, severity, message.
+type Add<'a> = dyn FnMut(Target, String, Severity, String) + 'a;
+/// A path within the statement, made absolute.
+type Within<'a> = dyn Fn(&[Step]) -> Vec<Step> + 'a;
 
 /// The statement's actions that the data knows (for Action, not NotAction), reporting unknown
 /// ones. Wildcards expand to every action they match.
-fn known_actions(s: &Statement, add: &mut Add) -> Vec<(&'static Service, &'static Action)> {
+fn known_actions(s: &Statement, within: &Within, add: &mut Add) -> Vec<(&'static Service, &'static Action)> {
     let data = iam::data();
     let field = if s.actions.negated { "NotAction" } else { "Action" };
     let mut known = Vec::new();
-    for raw in &s.actions.raw {
+    for (i, raw) in s.actions.raw.iter().enumerate() {
         let Some((prefix, name)) = raw.split_once(':') else {
             continue;
         };
         let Some(service) = data.service(prefix) else { continue };
+        let at = || Target::Value(within(&[Step::from(field), Step::from(i)]));
         if name.contains('*') || name.contains('?') {
             let pattern = Pattern::literal(&name.to_lowercase());
             let matched: Vec<_> =
                 service.actions.iter().filter(|(lower, _)| pattern.matches(lower)).map(|(_, a)| a).collect();
             if matched.is_empty() {
-                add(field.into(), Severity::Error, format!("`{raw}` matches no {prefix} action"));
+                add(at(), field.into(), Severity::Error, format!("`{raw}` matches no {prefix} action"));
             }
             known.extend(matched.into_iter().map(|a| (service, a)));
         } else {
@@ -79,7 +161,7 @@ fn known_actions(s: &Statement, add: &mut Add) -> Vec<(&'static Service, &'stati
                 None => {
                     let hint = suggest(name, service.actions.values().map(|a| a.name.as_str()))
                         .map_or_else(String::new, |s| format!(" (did you mean {prefix}:{s}?)"));
-                    add(field.into(), Severity::Error, format!("`{raw}` is not a {prefix} action{hint}"));
+                    add(at(), field.into(), Severity::Error, format!("`{raw}` is not a {prefix} action{hint}"));
                 }
             }
         }
@@ -87,11 +169,14 @@ fn known_actions(s: &Statement, add: &mut Add) -> Vec<(&'static Service, &'stati
     if s.actions.negated { Vec::new() } else { known }
 }
 
-fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], add: &mut Add) {
+fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], within: &Within, add: &mut Add) {
     let data = iam::data();
     let mut null_blocks: Vec<(&str, Vec<&str>)> = Vec::new();
     for c in &s.conditions {
         let field = format!("Condition.{}.{}", c.operator, c.key);
+        let at = || {
+            Target::Key(within(&[Step::from("Condition"), Step::from(c.operator.as_str()), Step::from(c.key.as_str())]))
+        };
         let lower = &c.key_lower;
         let prefix = lower.split(':').next().unwrap_or_default();
         let defined = if prefix == "aws" {
@@ -99,7 +184,12 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
             if !ok {
                 let hint = suggest(&c.key, data.global_keys.iter().map(|k| k.name.as_str()))
                     .map_or_else(String::new, |s| format!(" (did you mean {s}?)"));
-                add(field.clone(), Severity::Error, format!("`{}` is not an AWS global condition key{hint}", c.key));
+                add(
+                    at(),
+                    field.clone(),
+                    Severity::Error,
+                    format!("`{}` is not an AWS global condition key{hint}", c.key),
+                );
             }
             ok
         } else if let Some(service) = data.service(prefix) {
@@ -107,7 +197,12 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
             if !ok {
                 let hint = suggest(&c.key, service.keys.iter().map(|k| k.name.as_str()))
                     .map_or_else(String::new, |s| format!(" (did you mean {s}?)"));
-                add(field.clone(), Severity::Error, format!("`{}` is not a condition key of {prefix}{hint}", c.key));
+                add(
+                    at(),
+                    field.clone(),
+                    Severity::Error,
+                    format!("`{}` is not a condition key of {prefix}{hint}", c.key),
+                );
             }
             ok
         } else {
@@ -124,6 +219,7 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
                 let supplied = actions.iter().any(|(svc, a)| svc.supplies(a, lower));
                 if !supplied {
                     add(
+                        at(),
                         field.clone(),
                         Severity::Error,
                         format!(
@@ -143,6 +239,7 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
             if !guarded {
                 let how = if c.if_exists { "ForAllValues with IfExists" } else { "ForAllValues" };
                 add(
+                    at(),
                     field.clone(),
                     Severity::Warning,
                     format!(
@@ -156,6 +253,7 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
     for (operator, keys) in null_blocks {
         if keys.len() > 1 {
             add(
+                Target::Key(within(&[Step::from("Condition"), Step::from(operator)])),
                 format!("Condition.{operator}"),
                 Severity::Warning,
                 format!(
@@ -167,7 +265,7 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], ad
     }
 }
 
-fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)], add: &mut Add) {
+fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)], within: &Within, add: &mut Add) {
     // A trust policy's statements have no Resource: the role is theirs.
     let Some(resources) = &s.resources else { return };
     if resources.negated || actions.is_empty() {
@@ -180,14 +278,19 @@ fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)
             ArnPattern::compile(&placeholders_as_wildcards(r), &NoVariables, false).expect("literal patterns compile")
         })
         .collect();
+    // `*` reaches every action (and spares looking at thousands when `Action` is `ec2:*`).
+    if entries.iter().any(ArnPattern::is_any) {
+        return;
+    }
     let reachable = |(service, action): &(&Service, &Action)| {
-        let arns = service.arn_patterns(action);
-        entries.iter().any(|e| e.is_any() || arns.iter().any(|arn| e.intersects(arn)))
+        service.arn_patterns(action).any(|arn| entries.iter().any(|e| e.intersects(arn)))
     };
     let dead: Vec<&str> = actions.iter().filter(|a| !reachable(a)).map(|(_, a)| a.name.as_str()).collect();
+    let at = Target::Key(within(&[Step::from("Resource")]));
     let field = "Resource".to_string();
     if dead.len() == actions.len() {
         add(
+            at,
             field,
             Severity::Error,
             format!(
@@ -197,22 +300,23 @@ fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)
             ),
         );
     } else if !dead.is_empty() && dead.len() <= 8 {
-        add(field, Severity::Warning, format!("{} can never match for {}", resources.raw.join(", "), dead.join(", ")));
+        add(
+            at,
+            field,
+            Severity::Warning,
+            format!("{} can never match for {}", resources.raw.join(", "), dead.join(", ")),
+        );
     }
 }
 
 fn resource_types_hint(actions: &[(&Service, &Action)]) -> String {
-    let mut types: Vec<String> = actions
-        .iter()
-        .flat_map(|(svc, a)| a.resource_types.iter().filter_map(|t| svc.resources.get(t)).cloned())
-        .collect();
+    let mut types: Vec<&str> = actions.iter().flat_map(|(svc, a)| svc.arns(a)).collect();
     types.sort();
     types.dedup();
     if types.is_empty() {
         " (they take Resource \"*\")".into()
     } else {
-        let shown: Vec<&str> = types.iter().take(3).map(String::as_str).collect();
-        format!(" (e.g. {})", shown.join(", "))
+        format!(" (e.g. {})", types[..types.len().min(3)].join(", "))
     }
 }
 
@@ -255,7 +359,7 @@ pub fn simulation_warnings(action: &str, explained: &crate::policy::evaluate::Ex
 
 /// The closest known name, if it is close: a name that extends the one written (the workshop's
 /// `VpcSecurityGroup` for `VpcSecurityGroupIds`) or within a third of its length in edits.
-fn suggest<'a>(written: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(written: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let w = written.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for k in known {

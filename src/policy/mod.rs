@@ -11,6 +11,7 @@ pub mod iam;
 pub mod lint;
 pub mod pattern;
 pub mod principal;
+pub mod spans;
 pub mod suite;
 
 pub use case::{load_case, parse_case};

@@ -87,15 +87,9 @@ impl Suite {
     pub fn parse(text: &str, origin: &str, json: bool, files: &dyn Files) -> Result<Suite, FileError> {
         let err = |field: String, message: String| FileError::in_field(origin, field, message);
         let value: Value = if json {
-            serde_json::from_str(text).map_err(|e| {
-                err(String::new(), format!("not valid JSON at line {} column {}: {e}", e.line(), e.column()))
-            })?
+            serde_json::from_str(text).map_err(|e| FileError::from_json(origin, &e))?
         } else {
-            toml::from_str(text).map_err(|e| {
-                let at = e.span().map(|s| crate::located::line_col(text, s.start));
-                let place = at.map_or_else(String::new, |(l, c)| format!("line {l} column {c}: "));
-                err(String::new(), format!("{place}{}", e.message()))
-            })?
+            toml::from_str(text).map_err(|e| FileError::from_toml(origin, text, &e))?
         };
         let items = match value.get("test") {
             Some(Value::Array(items)) => items,
