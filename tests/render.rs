@@ -410,7 +410,7 @@ fn an_organisation_in_the_header_the_accounts_view_and_narrowed_to_one_account()
     let theme = Theme::load("dark", false).unwrap();
     let (mut posture, mut view, now) = organization();
     let scope = posture.scope();
-    assert!(scope.organization);
+    assert!(scope.organization && posture.is_organization());
     assert_eq!(scope.accounts, ["111122223333", "123456789012", "444455556666"]);
     assert_eq!(scope.regions, ["eu-west-1", "us-east-1", "us-west-2"]);
     let frame = render(&posture, &view, &theme, now, 160, 48);

@@ -480,6 +480,7 @@ mod incremental {
                 }
             }
             prop_assert_eq!(narrowed.narrowing(), Some(&within));
+            prop_assert_eq!(narrowed.is_organization(), narrowed.scope().organization);
             for i in 0..alone.catalog().controls.len() {
                 prop_assert_eq!(narrowed.evidence(i), alone.evidence(i), "control {}", alone.control(i).id);
             }

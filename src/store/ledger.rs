@@ -395,10 +395,15 @@ impl Ledger {
         }
         self.totals.count(f, sign);
         for (map, key) in [(&mut self.by_account, &f.account), (&mut self.by_region, &f.region)] {
-            let totals = map.entry(key.clone()).or_default();
-            totals.count(f, sign);
-            if totals.active == 0 {
-                map.remove(key);
+            // Looked up without a clone of the key: nearly every finding's account is held.
+            match map.get_mut(key) {
+                Some(totals) => {
+                    totals.count(f, sign);
+                    if totals.active == 0 {
+                        map.remove(key);
+                    }
+                }
+                None => map.entry(key.clone()).or_default().count(f, sign),
             }
         }
         for r in &f.resources {

@@ -225,6 +225,37 @@ impl Posture {
         rows
     }
 
+    /// Whether the posture covers more than one account or region, or Security Hub aggregates
+    /// others: [`Posture::scope`]'s `organization`, without building the lists (every frame asks).
+    pub fn is_organization(&self) -> bool {
+        let whole = self.whole();
+        if whole.by_account.len() > 1
+            || whole.by_region.len() > 1
+            || self.hub_scope.as_ref().is_some_and(|h| !h.members.is_empty() || h.aggregator.is_some())
+        {
+            return true;
+        }
+        // More than one distinct non-empty value, without collecting them.
+        fn varies<'a>(values: impl Iterator<Item = &'a Sym>) -> bool {
+            let mut values = values.filter(|v| !v.is_empty());
+            let Some(first) = values.next() else { return false };
+            values.any(|v| v != first)
+        }
+        let accounts = self
+            .rules
+            .values()
+            .map(|r| &r.account)
+            .chain(self.alarms.values().map(|a| &a.account))
+            .chain(whole.by_account.keys());
+        let regions = self
+            .rules
+            .values()
+            .map(|r| &r.region)
+            .chain(self.alarms.values().map(|a| &a.region))
+            .chain(whole.by_region.keys());
+        varies(accounts) || varies(regions)
+    }
+
     /// ACTIVE findings counted by the account they are about.
     pub fn findings_by_account(&self) -> &BTreeMap<Sym, FindingTotals> {
         &self.view().by_account

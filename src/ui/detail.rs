@@ -172,7 +172,7 @@ impl<'a> ControlDetail<'a> {
     fn rows(&self, start: usize, count: usize, width: usize) -> Vec<Vec<Seg>> {
         let acc = self.posture.evidence(self.index);
         // Many accounts or regions: each row says where it is.
-        let org = self.posture.scope().organization;
+        let org = self.posture.is_organization();
         let mut out = Vec::with_capacity(count);
         let end = (start + count).min(self.len());
         let mut row = start;

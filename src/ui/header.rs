@@ -44,8 +44,8 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             left.push(Span::styled(text, header));
         }
     }
-    let scope = posture.scope();
-    if scope.organization {
+    if posture.is_organization() {
+        let scope = posture.scope();
         // Many accounts or regions: the counts cover them all.
         let accounts = crate::text::counted(scope.accounts.len(), "account", "accounts");
         let text = if wide {
