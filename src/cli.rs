@@ -298,6 +298,12 @@ pub struct ReportArgs {
     /// Guardrail tests to run and include as evidence
     #[arg(long, value_name = "FILE")]
     pub guardrail_tests: Option<PathBuf>,
+    /// Report on one account of an organisation only (as `:account` in the dashboard)
+    #[arg(long, value_name = "ID")]
+    pub only_account: Option<String>,
+    /// Report on one region only (as `:region` in the dashboard)
+    #[arg(long, value_name = "NAME")]
+    pub only_region: Option<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }

@@ -185,10 +185,12 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                 "aggregator": h.aggregator.as_ref().map(|a| json!({"arn": a.arn, "home_region": a.home_region, "linking_mode": a.linking_mode, "regions": a.regions})),
             })
         });
+        let only = posture.narrowing().map(|w| json!({"account": w.account, "region": w.region}));
         json!({
             "mode": if s.organization { "organization" } else { "account" },
             "accounts": s.accounts,
             "regions": s.regions,
+            "only": only,
             "aggregators": {"config": null, "securityhub": hub},
         })
     };

@@ -153,7 +153,7 @@ pub fn replayed(path: &std::path::Path, at: Option<&str>) -> Result<(Posture, Su
 pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Clock) -> std::io::Result<ExitCode> {
     if let Some(path) = &args.replay {
         return match replayed(path, args.at.as_deref()) {
-            Ok((posture, subject, now)) => conclude(out, args, &posture, &subject, now),
+            Ok((mut posture, subject, now)) => conclude(out, args, &mut posture, &subject, now),
             Err(e) => {
                 eprintln!("vigil: {e}");
                 Ok(ExitCode::from(2))
@@ -176,17 +176,19 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Cl
         eprintln!("vigil: {e}");
         return Ok(ExitCode::from(2));
     }
-    conclude(out, args, &posture, &subject, clock())
+    conclude(out, args, &mut posture, &subject, clock())
 }
 
 /// Prints the report; the exit code says whether a source failed or a control is past --fail-on.
 fn conclude(
     out: &mut dyn Write,
     args: &ReportArgs,
-    posture: &Posture,
+    posture: &mut Posture,
     subject: &Subject,
     now: Timestamp,
 ) -> std::io::Result<ExitCode> {
+    posture.narrow(crate::store::Within { account: args.only_account.clone(), region: args.only_region.clone() });
+    let posture = &*posture;
     let text = report::render(args.format, posture, subject, now);
     out.write_all(text.as_bytes())?;
     out.flush()?;

@@ -76,6 +76,24 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
     let calls = fake.calls();
     assert_eq!(calls["ListMembers"], 1, "{calls:?}");
     assert_eq!(calls["GetFindingAggregator"], 1, "{calls:?}");
+
+    // One member alone: its findings, as the whole report counted them for it.
+    let member = MEMBERS[1];
+    let dir = super::vigil_report::scratch("only-member");
+    let out = super::vigil_report::command(&fake.url, REGION, &dir, super::CONFIG)
+        .args(["report", "--format", "json", "--only-account", member])
+        .output()
+        .unwrap();
+    let only: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(only["scope"]["only"], json!({"account": member, "region": null}));
+    assert_eq!(only["scope"]["accounts"], report["scope"]["accounts"], "the scope is still the whole organisation's");
+    assert_eq!(only["findings"]["total"], by_account[member]["total"]);
+    assert_eq!(only["findings"]["by_account"], json!({member: by_account[member]}));
+    for c in only["controls"].as_array().unwrap() {
+        let whole = report["controls"].as_array().unwrap().iter().find(|x| x["id"] == c["id"]).unwrap();
+        let members_part = whole["by_account"].get(member).cloned().unwrap_or(json!(0));
+        assert_eq!(c["failing"], members_part, "{}: the member's failing resources", c["id"]);
+    }
 }
 
 #[test]
