@@ -13,7 +13,7 @@ use crate::theme::{Theme, Token};
 
 /// Cells of the account column, the findings column and each control's column.
 const ACCOUNT: usize = 14;
-const FINDINGS: usize = 16;
+const FINDINGS: usize = 18;
 const CELL: usize = 7;
 
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, cursor: usize, theme: &Theme) {

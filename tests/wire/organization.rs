@@ -26,6 +26,10 @@ fn truth(w: &World, key: impl Fn(&super::fake_aws::world::Finding) -> &'static s
         .collect()
 }
 
+fn dir_of(name: &str) -> std::path::PathBuf {
+    super::vigil_report::scratch(name)
+}
+
 #[test]
 fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
     let fake = FakeAws::start(World::organization(3_000), Faults::default());
@@ -77,6 +81,22 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
     assert_eq!(calls["ListMembers"], 1, "{calls:?}");
     assert_eq!(calls["GetFindingAggregator"], 1, "{calls:?}");
 
+    // The fake's world stays readable to the calls below only once this guard is gone (its
+    // remediation executions move on as they are read).
+    drop(w);
+    // Recorded and reported from the recording: the same organisation.
+    let recording = dir_of("org-recording").join("org.jsonl");
+    let out = super::vigil_report::command(&fake.url, REGION, &dir_of("org-record"), super::CONFIG)
+        .args(["record", "--out", recording.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, replayed) = super::record_replay::replay_report(&recording, &[]);
+    for key in ["accounts", "regions", "aggregators", "mode"] {
+        assert_eq!(replayed["scope"][key], report["scope"][key], "scope.{key}");
+    }
+    assert_eq!(replayed["findings"], report["findings"]);
+
     // One member alone: its findings, as the whole report counted them for it.
     let member = MEMBERS[1];
     let dir = super::vigil_report::scratch("only-member");
@@ -85,6 +105,7 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
         .output()
         .unwrap();
     let only: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{:#}\n{}", only["sources"], String::from_utf8_lossy(&out.stderr));
     assert_eq!(only["scope"]["only"], json!({"account": member, "region": null}));
     assert_eq!(only["scope"]["accounts"], report["scope"]["accounts"], "the scope is still the whole organisation's");
     assert_eq!(only["findings"]["total"], by_account[member]["total"]);

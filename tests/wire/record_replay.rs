@@ -195,7 +195,7 @@ fn a_recorded_watch_replays_frame_for_frame_and_reports_the_truth() {
     assert_ne!(early["findings"], report["findings"], "the churn changed the findings");
 }
 
-fn replay_report(path: &Path, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
+pub fn replay_report(path: &Path, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
         .args(["report", "--format", "json", "--replay"])
         .arg(path)
