@@ -88,13 +88,17 @@ fn base(kind: SourceKind, attempts: u32, interval: u64) -> PollerBase {
 }
 
 fn securityhub(rules: &[&Rule], mode: RuleMode, attempts: u32) -> SecurityHubPoller {
+    // Most tests mock GetFindings and GetEnabledStandards only.
+    securityhub_discovering(rules, mode, attempts, false)
+}
+
+fn securityhub_discovering(rules: &[&Rule], mode: RuleMode, attempts: u32, discover: bool) -> SecurityHubPoller {
     let conf = aws_sdk_securityhub::config::Builder::from(&sdk()).interceptor(interceptor(rules, mode)).build();
     SecurityHubPoller::new(
         aws_sdk_securityhub::Client::from_conf(conf),
         base(SourceKind::SecurityHub, attempts, 30),
         Settings {
-            // These tests mock GetFindings and GetEnabledStandards only.
-            discover: false,
+            discover,
             get_findings: RateLimit::per_second(0.0),
             other: RateLimit::per_second(0.0),
             reconcile: Duration::from_secs(900),
@@ -192,6 +196,90 @@ async fn a_cold_load_reads_every_page_and_keeps_them_compact() {
     assert_eq!(posture.standards()[0].name, "FSBP");
     let prv01 = posture.control_index("PRV-01").unwrap();
     assert_eq!(posture.evidence(prv01).failing.len(), 250, "each finding's notebook fails SageMaker.1");
+}
+
+/// The organisation's discovery: every page of ListMembers, the region's finding aggregator;
+/// and a caller who may not list members keeps the scope unknown, its findings read all the same.
+#[tokio::test]
+async fn members_and_the_finding_aggregator_are_discovered_with_the_standards() {
+    use aws_sdk_securityhub::operation::get_finding_aggregator::GetFindingAggregatorOutput;
+    use aws_sdk_securityhub::operation::list_finding_aggregators::ListFindingAggregatorsOutput;
+    use aws_sdk_securityhub::operation::list_members::ListMembersOutput;
+    use aws_sdk_securityhub::types::{FindingAggregator, Member};
+    const ARN: &str = "arn:aws:securityhub:us-east-1:123456789012:finding-aggregator/1";
+    let member = |id: &str| Member::builder().account_id(id).member_status("Enabled").build();
+    let members = mock!(aws_sdk_securityhub::Client::list_members)
+        .sequence()
+        .output(move || {
+            ListMembersOutput::builder()
+                .members(member("111122223333"))
+                .members(member("444455556666"))
+                .next_token("m2")
+                .build()
+        })
+        .output(move || ListMembersOutput::builder().members(member("777788889999")).build())
+        .build();
+    let aggregators = mock!(aws_sdk_securityhub::Client::list_finding_aggregators).then_output(|| {
+        ListFindingAggregatorsOutput::builder()
+            .finding_aggregators(FindingAggregator::builder().finding_aggregator_arn(ARN).build())
+            .build()
+    });
+    let aggregator = mock!(aws_sdk_securityhub::Client::get_finding_aggregator)
+        .match_requests(|r| r.finding_aggregator_arn() == Some(ARN))
+        .then_output(|| {
+            GetFindingAggregatorOutput::builder()
+                .finding_aggregator_arn(ARN)
+                .finding_aggregation_region("us-east-1")
+                .region_linking_mode("SPECIFIED_REGIONS")
+                .regions("eu-west-1")
+                .build()
+        });
+    let pages =
+        mock!(aws_sdk_securityhub::Client::get_findings).then_http_response(|| http(200, findings_page(0..10, None)));
+    let standards = standards_rule();
+    let mut sh = securityhub_discovering(
+        &[&standards, &members, &aggregators, &aggregator, &pages],
+        RuleMode::MatchAny,
+        3,
+        true,
+    );
+    let payloads = ok(poll(&mut sh).await);
+    assert_eq!(members.num_calls(), 2, "every page of members");
+    let scope = payloads
+        .iter()
+        .find_map(|p| match p {
+            Payload::Merge(d) => d.hub_scope.clone(),
+            _ => None,
+        })
+        .expect("the scope is sent");
+    assert_eq!(scope.members, ["111122223333", "444455556666", "777788889999"]);
+    let a = scope.aggregator.expect("the aggregator");
+    assert_eq!(
+        (a.arn.as_str(), a.home_region.as_str(), a.linking_mode.as_str()),
+        (ARN, "us-east-1", "SPECIFIED_REGIONS")
+    );
+    assert_eq!(a.regions, ["eu-west-1"]);
+    let mut posture = Posture::new(Catalog::default_catalog());
+    apply(&mut posture, SourceKind::SecurityHub, payloads);
+    assert!(posture.is_organization());
+    assert_eq!(posture.scope().accounts, ["111122223333", "123456789012", "444455556666", "777788889999"]);
+
+    // A caller not allowed to list members: no scope, no error, the findings all the same.
+    let denied = mock!(aws_sdk_securityhub::Client::list_members).then_error(|| {
+        aws_sdk_securityhub::operation::list_members::ListMembersError::generic(
+            ErrorMetadata::builder().code("AccessDeniedException").message("not authorized").build(),
+        )
+    });
+    let pages =
+        mock!(aws_sdk_securityhub::Client::get_findings).then_http_response(|| http(200, findings_page(0..10, None)));
+    let mut sh =
+        securityhub_discovering(&[&standards_rule(), &denied, &aggregators, &pages], RuleMode::MatchAny, 1, true);
+    let payloads = ok(poll(&mut sh).await);
+    assert!(payloads.iter().all(|p| !matches!(p, Payload::Merge(d) if d.hub_scope.is_some())));
+    let mut posture = Posture::new(Catalog::default_catalog());
+    apply(&mut posture, SourceKind::SecurityHub, payloads);
+    assert_eq!(posture.finding_count(), 10);
+    assert!(!posture.is_organization());
 }
 
 #[tokio::test]
