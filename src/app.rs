@@ -932,6 +932,10 @@ impl App {
                 for (kind, interval) in &self.feeds {
                     posture.register_source(*kind, *interval);
                 }
+                // The rebuilt store stays narrowed as the presenter left it.
+                if let Some(within) = self.posture.narrowing() {
+                    posture.narrow(within.clone());
+                }
                 self.posture = posture;
                 self.view.restart_story();
             }
