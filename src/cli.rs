@@ -334,6 +334,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The guardrail tests to run: the file given on the command line, else the config file's;
+    /// `None` when neither names one.
+    pub fn guardrail_suite(&self, given: Option<&PathBuf>) -> Result<Option<crate::policy::Suite>, String> {
+        match given.or(self.config.guardrail_tests.as_ref()) {
+            Some(path) => crate::policy::Suite::load(path, None).map(Some).map_err(|e| e.to_string()),
+            None => Ok(None),
+        }
+    }
+
     /// Command-line options win over the config file, which wins over the defaults. `no_color`
     /// is whether `NO_COLOR` is set (non-empty).
     /// `aws`: the AWS options of the command, for those that call AWS.

@@ -8,9 +8,7 @@ use tracing_subscriber::EnvFilter;
 use vigil::app::{App, Exit};
 use vigil::audit::AuditLog;
 use vigil::cli::{AwsArgs, CatalogCommand, Cli, Command, PolicyCommand, Settings, WatchArgs, WriteArgs};
-use vigil::policy::Suite;
 use vigil::sources::demo::{DemoResponder, DemoSource, Playback, Scenario};
-use vigil::sources::guardrails::GuardrailSource;
 use vigil::sources::{Clock, Responder, Source, system_clock};
 use vigil::store::Posture;
 use vigil::ui::{Banner, View};
@@ -260,15 +258,12 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let suite = match args.guardrail_tests.as_ref().or(settings.config.guardrail_tests.as_ref()) {
-        Some(path) => match Suite::load(path, None) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                eprintln!("vigil: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
+    let suite = match settings.guardrail_suite(args.guardrail_tests.as_ref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
+        }
     };
     // One clock for the sources, the store and the screen.
     let clock = system_clock();
@@ -288,7 +283,7 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
     let mut sources = pollers.into_sources();
     sources.push(Box::new(AccountSource(resolver)));
     if let Some(suite) = suite {
-        sources.push(Box::new(GuardrailSource::new(suite)));
+        sources.push(Box::new(vigil::sources::guardrails::GuardrailSource::new(suite)));
     }
     let recorder = match &args.record {
         Some(path) => {

@@ -1,22 +1,21 @@
 //! `vigil record`: the sources' events written to a recording, without the dashboard: one poll of
 //! every source, or polling as the dashboard does for `--duration`.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use crate::cli::{RecordArgs, Settings};
-use crate::policy::Suite;
-use crate::recording::{Header, Recorder, Subject};
-use crate::sources::{Message, SourceKind, system_clock};
+#[cfg(feature = "aws")]
+use crate::sources::{Message, SourceKind};
 
 /// What was recorded, for the closing line.
+#[cfg(feature = "aws")]
 #[derive(Default)]
 struct Tally {
-    by_source: BTreeMap<SourceKind, u64>,
+    by_source: std::collections::BTreeMap<SourceKind, u64>,
     failed: u64,
 }
 
+#[cfg(feature = "aws")]
 impl Tally {
     fn count(&mut self, message: &Message) {
         if let Message::Event(e) = message {
@@ -35,19 +34,20 @@ impl Tally {
 
 #[cfg(feature = "aws")]
 pub fn run(settings: Settings, args: &RecordArgs) -> ExitCode {
+    use std::time::Duration;
+
+    use crate::recording::{Header, Recorder, Subject};
     use crate::sources::aws::{self, AccountResolver, AccountSource, Mode, Pollers, Scope};
     use crate::sources::guardrails::GuardrailSource;
+    use crate::sources::system_clock;
     use crate::sources::{Sink, Source};
 
-    let suite = match args.guardrail_tests.as_ref().or(settings.config.guardrail_tests.as_ref()) {
-        Some(path) => match Suite::load(path, None) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                eprintln!("vigil: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
+    let suite = match settings.guardrail_suite(args.guardrail_tests.as_ref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
+        }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,

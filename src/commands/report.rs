@@ -3,14 +3,17 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+#[cfg(feature = "aws")]
 use crate::catalog::Catalog;
 use crate::cli::{FailOn, ReportArgs, Settings};
 use crate::model::{StatusLevel, Timestamp};
 use crate::policy::Suite;
 use crate::recording::{Recorded, Recording};
 use crate::report::{self, Subject};
+#[cfg(feature = "aws")]
+use crate::sources::Sink;
 use crate::sources::demo::{DemoScript, Scenario};
-use crate::sources::{Clock, Dataset, Message, Payload, Sink, SourceEvent, SourceKind};
+use crate::sources::{Clock, Dataset, Message, Payload, SourceEvent, SourceKind};
 use crate::store::Posture;
 
 /// The report's exit codes.

@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::model::Timestamp;
-use crate::sources::Clock;
+use crate::sources::{Clock, Message, Sink};
 
 /// The speeds `+` and `-` step through.
 pub const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
@@ -163,6 +163,105 @@ impl Playback {
     pub(super) async fn changed(&self) {
         self.wake.notified().await;
     }
+}
+
+/// A story a source plays by the presenter's clock: the demo's script, a recording's polls.
+pub(crate) trait Script {
+    /// Steps played so far, and in all.
+    fn played(&self) -> usize;
+    fn step_count(&self) -> usize;
+    /// What starts the story (a baseline), sent at the start and after every rebuild.
+    fn opening(&mut self) -> Vec<Message>;
+    /// When the next moment comes, in story seconds; `None` when nothing more will.
+    fn next_at(&self) -> Option<f64>;
+    /// The next moment's messages.
+    fn next_moment(&mut self) -> Vec<Message>;
+    /// Every moment up to and including step `step` (0-based) at once, and the story time it
+    /// leaves the clock at.
+    fn play_through(&mut self, step: usize) -> (Vec<Message>, f64);
+    /// Where the clock stops when nothing more will come.
+    fn end(&self) -> f64;
+}
+
+/// Plays a script by the clock and jumps where the presenter asks (`n`, `p`, `R`). Going back
+/// rebuilds: the store is reset and a `fresh` script played from its opening up to the step,
+/// so that the posture is exactly that step's. Runs until the sink closes.
+pub(crate) async fn play<S: Script>(playback: Playback, sink: Sink, fresh: impl Fn() -> S) {
+    let mut script = fresh();
+    let opening = script.opening();
+    if !send_all(&sink, opening).await {
+        return;
+    }
+    loop {
+        if let Some(jump) = playback.take_jump() {
+            let (played, total) = (script.played(), script.step_count());
+            // The step to stand at after the jump; `None` is the start.
+            let (rebuild, target) = match jump {
+                Jump::Next if played < total => (false, Some(played)),
+                Jump::Next => continue,
+                Jump::Previous => (true, played.checked_sub(2)),
+                Jump::Restart => (true, None),
+            };
+            let mut messages = Vec::new();
+            if rebuild {
+                messages.push(Message::Reset);
+                script = fresh();
+                messages.extend(script.opening());
+            }
+            let at = match target {
+                Some(step) => {
+                    let (played, at) = script.play_through(step);
+                    messages.extend(played);
+                    at
+                }
+                None => 0.0,
+            };
+            playback.set_at(at);
+            if !send_all(&sink, messages).await {
+                return;
+            }
+            continue;
+        }
+        let Some(next) = script.next_at() else {
+            // The end: the clock stops there, and waits for `p` or `R`.
+            if !playback.paused() {
+                playback.stop_at(script.end());
+            }
+            playback.changed().await;
+            continue;
+        };
+        match playback.until(next) {
+            Some(wait) if wait.is_zero() => {
+                if !send_all(&sink, script.next_moment()).await {
+                    return;
+                }
+            }
+            Some(wait) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = playback.changed() => {}
+                }
+            }
+            None => playback.changed().await,
+        }
+    }
+}
+
+/// Sends in order; `false` once the app has gone.
+pub(crate) async fn send_all(sink: &Sink, messages: Vec<Message>) -> bool {
+    for m in messages {
+        let sent = match m {
+            Message::Event(e) => sink.send(e).await,
+            Message::Step(step) => sink.step(step).await,
+            Message::Reset => sink.reset().await,
+            Message::Account(id) => sink.account(id).await,
+            Message::Answer(a) => sink.answer(a).await,
+        };
+        if !sent {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::demo::send_all;
-use super::playback::{Jump, Playback};
+use super::playback::{Playback, Script, play};
 use super::{Message, Sink, Source, SourceFuture, SourceKind, StepInfo};
 use crate::model::{ControlKind, Dataset, Payload, SourceEvent};
 use crate::recording::{Recorded, Recording};
@@ -258,59 +257,38 @@ impl Source for ReplaySource {
     fn run(self: Box<Self>, sink: Sink) -> SourceFuture {
         Box::pin(async move {
             let ReplaySource { recording, playback } = *self;
-            let mut script = ReplayScript::new(recording.clone());
-            loop {
-                if let Some(jump) = playback.take_jump() {
-                    let (played, total) = (script.played(), script.step_count());
-                    let (rebuild, target) = match jump {
-                        Jump::Next if played < total => (false, Some(played)),
-                        Jump::Next => continue,
-                        Jump::Previous => (true, played.checked_sub(2)),
-                        Jump::Restart => (true, None),
-                    };
-                    let mut messages = Vec::new();
-                    if rebuild {
-                        messages.push(Message::Reset);
-                        script = ReplayScript::new(recording.clone());
-                    }
-                    let at = match target {
-                        Some(step) => {
-                            let (played, at) = script.play_through(step);
-                            messages.extend(played);
-                            at
-                        }
-                        None => 0.0,
-                    };
-                    playback.set_at(at);
-                    if !send_all(&sink, messages).await {
-                        return;
-                    }
-                    continue;
-                }
-                let Some(next) = script.next_at() else {
-                    // The end: the clock stops at the last line, and waits for `p` or `R`.
-                    if !playback.paused() {
-                        playback.stop_at(script.length());
-                    }
-                    playback.changed().await;
-                    continue;
-                };
-                match playback.until(next) {
-                    Some(wait) if wait.is_zero() => {
-                        if !send_all(&sink, script.next_moment()).await {
-                            return;
-                        }
-                    }
-                    Some(wait) => {
-                        tokio::select! {
-                            _ = tokio::time::sleep(wait) => {}
-                            _ = playback.changed() => {}
-                        }
-                    }
-                    None => playback.changed().await,
-                }
-            }
+            play(playback, sink, || ReplayScript::new(recording.clone())).await;
         })
+    }
+}
+
+impl Script for ReplayScript {
+    fn played(&self) -> usize {
+        self.next_poll
+    }
+
+    fn step_count(&self) -> usize {
+        self.polls.len()
+    }
+
+    fn opening(&mut self) -> Vec<Message> {
+        Vec::new()
+    }
+
+    fn next_at(&self) -> Option<f64> {
+        ReplayScript::next_at(self)
+    }
+
+    fn next_moment(&mut self) -> Vec<Message> {
+        ReplayScript::next_moment(self)
+    }
+
+    fn play_through(&mut self, step: usize) -> (Vec<Message>, f64) {
+        ReplayScript::play_through(self, step)
+    }
+
+    fn end(&self) -> f64 {
+        self.length()
     }
 }
 

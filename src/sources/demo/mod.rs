@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub use super::playback::{Jump, Playback, SPEEDS};
+use super::playback::{Script, play};
 pub use respond::{DemoResponder, SharedScript};
 pub use scenario::{BUILT_IN, Scenario, Step};
 use scenario::{Batch, MetricItem};
@@ -463,10 +464,48 @@ impl DemoSource {
     }
 }
 
-/// Runs `f` on the script in play.
-fn with_script<T>(shared: &SharedScript, f: impl FnOnce(&mut DemoScript) -> T) -> T {
-    let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
-    f(guard.as_mut().expect("the script is set before it plays"))
+/// The script in play, as the responder shares it: every call locks it.
+struct InPlay(SharedScript);
+
+impl InPlay {
+    fn with<T>(&self, f: impl FnOnce(&mut DemoScript) -> T) -> T {
+        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        f(guard.as_mut().expect("the script is set before it plays"))
+    }
+}
+
+impl Script for InPlay {
+    fn played(&self) -> usize {
+        self.with(|s| s.played())
+    }
+
+    fn step_count(&self) -> usize {
+        self.with(|s| s.steps().len())
+    }
+
+    fn opening(&mut self) -> Vec<Message> {
+        self.with(|s| s.opening())
+    }
+
+    fn next_at(&self) -> Option<f64> {
+        // Polls go on for ever after the story.
+        Some(self.with(|s| s.next_at()) as f64)
+    }
+
+    fn next_moment(&mut self) -> Vec<Message> {
+        self.with(|s| s.next_moment().1)
+    }
+
+    fn play_through(&mut self, step: usize) -> (Vec<Message>, f64) {
+        self.with(|s| {
+            let messages = s.play_through(step);
+            (messages, s.steps()[step].at as f64)
+        })
+    }
+
+    fn end(&self) -> f64 {
+        self.with(|s| s.next_at()) as f64
+    }
 }
 
 impl Source for DemoSource {
@@ -478,79 +517,13 @@ impl Source for DemoSource {
         Box::pin(async move {
             let DemoSource { scenario, shared, playback } = *self;
             let start = playback.start();
-            let mut script = DemoScript::new(scenario.clone(), start);
-            let opening = script.opening();
-            *shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(script);
-            if !send_all(&sink, opening).await {
-                return;
-            }
-            loop {
-                if let Some(jump) = playback.take_jump() {
-                    let (played, total) = with_script(&shared, |s| (s.played(), s.steps().len()));
-                    // The step to stand at after the jump; `None` is the baseline.
-                    let (rebuild, target) = match jump {
-                        Jump::Next if played < total => (false, Some(played)),
-                        Jump::Next => continue,
-                        Jump::Previous => (true, played.checked_sub(2)),
-                        Jump::Restart => (true, None),
-                    };
-                    let mut messages = Vec::new();
-                    if rebuild {
-                        messages.push(Message::Reset);
-                        let mut fresh = DemoScript::new(scenario.clone(), start);
-                        messages.extend(fresh.opening());
-                        *shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh);
-                    }
-                    let at = match target {
-                        Some(step) => with_script(&shared, |s| {
-                            messages.extend(s.play_through(step));
-                            s.steps()[step].at
-                        }),
-                        None => 0,
-                    };
-                    playback.set_at(at as f64);
-                    if !send_all(&sink, messages).await {
-                        return;
-                    }
-                    continue;
-                }
-                let next = with_script(&shared, |s| s.next_at());
-                match playback.until(next as f64) {
-                    Some(wait) if wait.is_zero() => {
-                        let messages = with_script(&shared, |s| s.next_moment().1);
-                        if !send_all(&sink, messages).await {
-                            return;
-                        }
-                    }
-                    Some(wait) => {
-                        tokio::select! {
-                            _ = tokio::time::sleep(wait) => {}
-                            _ = playback.changed() => {}
-                        }
-                    }
-                    None => playback.changed().await,
-                }
-            }
+            // Each rebuild is a new script from the baseline, where the responder sees it too.
+            let fresh = || {
+                *shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(DemoScript::new(scenario.clone(), start));
+                InPlay(shared.clone())
+            };
+            play(playback, sink, fresh).await;
         })
-    }
-}
-
-pub(crate) async fn send_all(sink: &Sink, messages: Vec<Message>) -> bool {
-    for m in messages {
-        if !send(sink, m).await {
-            return false;
-        }
-    }
-    true
-}
-
-async fn send(sink: &Sink, m: Message) -> bool {
-    match m {
-        Message::Event(e) => sink.send(e).await,
-        Message::Step(step) => sink.step(step).await,
-        Message::Reset => sink.reset().await,
-        Message::Account(id) => sink.account(id).await,
-        Message::Answer(a) => sink.answer(a).await,
     }
 }
 

@@ -184,9 +184,7 @@ impl DemoResponder {
 }
 
 async fn deliver(sink: &Sink, messages: Vec<Message>) {
-    for m in messages {
-        super::send(sink, m).await;
-    }
+    crate::sources::playback::send_all(sink, messages).await;
 }
 
 impl Responder for DemoResponder {
