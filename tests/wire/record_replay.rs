@@ -21,19 +21,10 @@ use vigil::ui::{Banner, RenderContext, View};
 use super::fake_aws::{ACCOUNT, FakeAws, Faults, REGION, World};
 use super::{CONFIG, assert_all_match, sdk, vigil_report};
 
-/// Polls a few seconds apart, so that 20 s hold several of each.
-const WATCH: &str = r#"
-[aws]
-connect_timeout = 1
-attempt_timeout = 2
-operation_timeout = 20
-initial_backoff = 0.01
-max_backoff = 0.05
-securityhub_interval = 3
-config_interval = 5
-cloudwatch_interval = 4
-rate_limits = { get_findings = 0, securityhub = 0, config = 0, cloudwatch = 0 }
-"#;
+/// The wire tests' settings, with polls a few seconds apart so that 20 s hold several of each.
+fn watch_config() -> String {
+    format!("{CONFIG}securityhub_interval = 3\nconfig_interval = 5\ncloudwatch_interval = 4\n")
+}
 
 const RECORDED: Duration = Duration::from_secs(20);
 
@@ -61,7 +52,7 @@ fn text(buffer: &Buffer) -> String {
 /// frames drawn each second, with their moments, and the moments events arrived.
 fn watch_and_record(fake: &FakeAws, path: &Path) -> (Vec<(Timestamp, Buffer)>, Vec<Timestamp>) {
     let sdk = sdk(&fake.url);
-    let settings = vigil::config::Config::parse(WATCH, "watch").unwrap().aws;
+    let settings = vigil::config::Config::parse(&watch_config(), "watch").unwrap().aws;
     let catalog = Catalog::default_catalog();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
