@@ -61,7 +61,7 @@ pub struct AwsArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// This account and region only: do not ask Security Hub for the organisation's members and
-    /// finding aggregator
+    /// finding aggregator, nor Config for its aggregators
     #[arg(long)]
     pub no_aggregators: bool,
 }

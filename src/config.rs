@@ -58,7 +58,7 @@ pub struct AwsSettings {
     /// Hours of metric history for the sparklines.
     pub metric_hours: f64,
     /// Read through AWS's aggregation where the account has it (Security Hub's members and
-    /// finding aggregator); `--no-aggregators` turns it off.
+    /// finding aggregator, Config's aggregators); `--no-aggregators` turns it off.
     pub aggregators: bool,
     pub rate_limits: RateLimits,
 }
@@ -226,7 +226,7 @@ pub fn default_file() -> String {
     }
     key(
         &mut out,
-        "Read Security Hub's organisation (members, finding aggregator); false: this account only",
+        "Discover the organisation (Security Hub's members and finding aggregator, Config's aggregators); false: this account only",
         format!("aggregators = {}", a.aggregators),
     );
     out.push_str("\n# Calls a second per operation family; 0 means no limit.\n# [aws.rate_limits]\n");

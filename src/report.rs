@@ -191,7 +191,7 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
             "accounts": s.accounts,
             "regions": s.regions,
             "only": only,
-            "aggregators": {"config": null, "securityhub": hub},
+            "aggregators": {"config": posture.config_aggregators(), "securityhub": hub},
         })
     };
     let alarms = if_read(posture, Part::Alarms, || {

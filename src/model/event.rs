@@ -89,6 +89,9 @@ pub struct Dataset {
     /// What Security Hub says of the organisation the caller sees (replaces the held one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_scope: Option<HubScope>,
+    /// The Config aggregators of the caller's account and region (replaces the held list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_aggregators: Option<Vec<ConfigAggregator>>,
     /// Items the source read but could not use (a finding without resources, say): skipped and
     /// counted, never fatal.
     #[serde(skip_serializing_if = "is_zero")]
@@ -131,6 +134,7 @@ impl Dataset {
             && self.guardrails.is_empty()
             && self.standards.is_empty()
             && self.hub_scope.is_none()
+            && self.config_aggregators.is_none()
             && self.skipped == 0
     }
 
@@ -149,6 +153,20 @@ pub struct HubScope {
     /// Member accounts associated with the caller as their administrator.
     pub members: Vec<String>,
     pub aggregator: Option<FindingAggregator>,
+}
+
+/// An AWS Config aggregator (DescribeConfigurationAggregators): compliance collected from an
+/// organisation's accounts, or from accounts named one by one, in some or all regions.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConfigAggregator {
+    pub name: String,
+    pub arn: String,
+    /// Collects from every account of the organisation.
+    pub organization: bool,
+    /// The accounts named one by one (not an organisation's).
+    pub accounts: Vec<String>,
+    pub all_regions: bool,
+    pub regions: Vec<String>,
 }
 
 /// A Security Hub finding aggregator (cross-region aggregation).

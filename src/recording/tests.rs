@@ -130,6 +130,14 @@ fn everything(at: Timestamp) -> Dataset {
                 regions: vec!["eu-west-1".into()],
             }),
         }),
+        config_aggregators: Some(vec![ConfigAggregator {
+            name: "org".into(),
+            arn: "arn:aws:config:us-east-1:123456789012:config-aggregator/config-aggregator-1".into(),
+            organization: true,
+            accounts: Vec::new(),
+            all_regions: true,
+            regions: Vec::new(),
+        }]),
         skipped: 2,
         fresh: PartSet::of(&[Part::Findings]),
         unread: vec![Unread {

@@ -52,6 +52,8 @@ pub struct Posture {
     standards: Vec<Standard>,
     /// What Security Hub said of the organisation, when it said it.
     hub_scope: Option<crate::model::HubScope>,
+    /// The Config aggregators of the caller's account, when Config said them.
+    config_aggregators: Option<Vec<crate::model::ConfigAggregator>>,
     ledger: Ledger,
     lookups: lookups::Lookups,
     /// The overall score after each change of data, one sample a minute of event time.
@@ -84,6 +86,7 @@ impl Posture {
             guardrails: BTreeMap::new(),
             standards: Vec::new(),
             hub_scope: None,
+            config_aggregators: None,
             ledger,
             lookups: Default::default(),
             scores: VecDeque::new(),
@@ -301,6 +304,9 @@ impl Posture {
         }
         if data.hub_scope.is_some() {
             self.hub_scope = data.hub_scope.clone();
+        }
+        if data.config_aggregators.is_some() {
+            self.config_aggregators = data.config_aggregators.clone();
         }
         // Rules first: evaluations, findings and remediations bind through them.
         for r in data.rules {

@@ -152,6 +152,18 @@ impl Posture {
         &self.standards
     }
 
+    /// The Config aggregators of the caller's account, if Config was asked.
+    pub fn config_aggregators(&self) -> Option<&[crate::model::ConfigAggregator]> {
+        self.config_aggregators.as_deref()
+    }
+
+    /// Whether an aggregator (Security Hub's or Config's) says the caller sees other accounts
+    /// or regions.
+    fn aggregates(&self) -> bool {
+        self.hub_scope.as_ref().is_some_and(|h| !h.members.is_empty() || h.aggregator.is_some())
+            || self.config_aggregators.iter().flatten().any(|a| a.organization || !a.accounts.is_empty())
+    }
+
     /// What Security Hub said of the organisation, if it was asked.
     pub fn hub_scope(&self) -> Option<&crate::model::HubScope> {
         self.hub_scope.as_ref()
@@ -193,9 +205,7 @@ impl Posture {
                 }
             }
         }
-        let organization = accounts.len() > 1
-            || regions.len() > 1
-            || self.hub_scope.as_ref().is_some_and(|h| !h.members.is_empty() || h.aggregator.is_some());
+        let organization = accounts.len() > 1 || regions.len() > 1 || self.aggregates();
         Scope { organization, accounts: accounts.into_iter().collect(), regions: regions.into_iter().collect() }
     }
 
@@ -229,10 +239,7 @@ impl Posture {
     /// others: [`Posture::scope`]'s `organization`, without building the lists (every frame asks).
     pub fn is_organization(&self) -> bool {
         let whole = self.whole();
-        if whole.by_account.len() > 1
-            || whole.by_region.len() > 1
-            || self.hub_scope.as_ref().is_some_and(|h| !h.members.is_empty() || h.aggregator.is_some())
-        {
+        if whole.by_account.len() > 1 || whole.by_region.len() > 1 || self.aggregates() {
             return true;
         }
         // More than one distinct non-empty value, without collecting them.

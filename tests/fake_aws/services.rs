@@ -101,6 +101,25 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
         asked.iter().map(|n| world.rule(n).ok_or_else(|| no_such(n))).collect()
     };
     match op {
+        // An organisation's delegated administrator has an organisation aggregator.
+        "DescribeConfigurationAggregators" => {
+            let all: Vec<Value> = world
+                .organization
+                .iter()
+                .map(|_| {
+                    json!({
+                        "ConfigurationAggregatorName": super::world::CONFIG_AGGREGATOR,
+                        "ConfigurationAggregatorArn": format!("arn:aws:config:{REGION}:{ACCOUNT}:config-aggregator/config-aggregator-k3x9z2ab"),
+                        "OrganizationAggregationSource": {"RoleArn": format!("arn:aws:iam::{ACCOUNT}:role/ConfigAggregatorRole"), "AllAwsRegions": true},
+                        "CreationTime": world.now - 86_400,
+                        "LastUpdatedTime": world.now - 86_400,
+                        "CreatedBy": "vigil-fake",
+                    })
+                })
+                .collect();
+            let (items, next) = page(&all, input["NextToken"].as_str(), limit(input, "Limit", 10));
+            Ok(with_token(json!({"ConfigurationAggregators": items}), next))
+        }
         "DescribeConfigRules" => {
             let rules = asked(input)?;
             let (items, next) = page(&rules, token, world.pages.rules);

@@ -536,6 +536,8 @@ pub fn canonical_in(cfn: &str, id: &str, account: &str, region: &str) -> String 
 pub const MEMBERS: [&str; 4] = ["111122223333", "444455556666", "777788889999", "210987654321"];
 /// The regions linked to the home region [`REGION`] by the finding aggregator.
 pub const LINKED: [&str; 2] = ["us-west-2", "eu-west-1"];
+/// The organisation's Config aggregator.
+pub const CONFIG_AGGREGATOR: &str = "org-aggregator";
 /// The finding aggregator in the home region.
 pub const AGGREGATOR: &str =
     "arn:aws:securityhub:us-east-1:123456789012:finding-aggregator/123e4567-e89b-12d3-a456-426652340000";

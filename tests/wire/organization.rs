@@ -50,7 +50,18 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
         hub["aggregator"],
         json!({"arn": AGGREGATOR, "home_region": REGION, "linking_mode": "SPECIFIED_REGIONS", "regions": LINKED})
     );
-    assert!(scope["aggregators"]["config"].is_null(), "Config is read in this account only");
+    assert_eq!(
+        scope["aggregators"]["config"],
+        json!([{
+            "name": super::fake_aws::world::CONFIG_AGGREGATOR,
+            "arn": "arn:aws:config:us-east-1:123456789012:config-aggregator/config-aggregator-k3x9z2ab",
+            "organization": true,
+            "accounts": [],
+            "all_regions": true,
+            "regions": [],
+        }]),
+        "found, though Config is still read in this account only"
+    );
     // Every member's and linked region's findings, counted as the top-level figures are.
     let findings = &report["findings"];
     let by_account = truth(&w, |f| f.account);
@@ -127,7 +138,9 @@ fn no_aggregators_keeps_to_the_callers_account_and_region() {
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["scope"]["aggregators"]["securityhub"].is_null(), "not asked: {}", report["scope"]);
+    assert!(report["scope"]["aggregators"]["config"].is_null(), "not asked: {}", report["scope"]);
     assert!(!fake.calls().contains_key("ListMembers"));
+    assert!(!fake.calls().contains_key("DescribeConfigurationAggregators"));
     // What GetFindings returns is still counted where it comes from.
     assert_eq!(report["findings"]["by_account"].as_object().unwrap().len(), 5);
 }
@@ -141,4 +154,5 @@ fn a_single_account_is_an_account_scope() {
     assert_eq!(scope["accounts"], json!([super::ACCOUNT]));
     assert_eq!(scope["regions"], json!([REGION]));
     assert_eq!(scope["aggregators"]["securityhub"], json!({"members": [], "aggregator": null}));
+    assert_eq!(scope["aggregators"]["config"], json!([]), "asked, and none");
 }

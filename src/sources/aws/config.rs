@@ -15,8 +15,8 @@ use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use super::{PollerBase, timestamp};
 use crate::model::{
-    CappedCount, ConfigCompliance, ConfigRule, Evaluation, ExecutionState, Interner, Part, PartSet, RemediationConfig,
-    RemediationExecution, ResourceId, Timestamp,
+    CappedCount, ConfigAggregator, ConfigCompliance, ConfigRule, Evaluation, ExecutionState, Interner, Part, PartSet,
+    RemediationConfig, RemediationExecution, ResourceId, Timestamp,
 };
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Unread};
 
@@ -79,12 +79,69 @@ pub struct ConfigPoller {
     loaded: bool,
     /// Calls made, for the benchmark's count of calls per poll.
     pub calls: u64,
+    /// Asks for the account's Config aggregators (the organisation's scope).
+    pub discover: bool,
+    polls: u64,
 }
+
+/// Re-read the aggregators every this many polls.
+const AGGREGATORS_EVERY: u64 = 20;
 
 impl ConfigPoller {
     pub fn new(client: Client, base: PollerBase, limit: RateLimit) -> Self {
         debug_assert_eq!(base.kind, SourceKind::Config, "the base of another source");
-        ConfigPoller { client, base, limit, interner: Interner::new(), loaded: false, calls: 0 }
+        ConfigPoller {
+            client,
+            base,
+            limit,
+            interner: Interner::new(),
+            loaded: false,
+            calls: 0,
+            discover: false,
+            polls: 0,
+        }
+    }
+
+    /// The account's Config aggregators; `None` when they could not be read (logged): the held
+    /// list stays, and no rule is affected.
+    async fn aggregators(&mut self, sink: &Sink) -> Option<Vec<ConfigAggregator>> {
+        let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
+        let caller = base.caller(sink);
+        let mut out = Vec::new();
+        let read = every_page(
+            &caller,
+            limit,
+            calls,
+            "config:DescribeConfigurationAggregators",
+            |token| client.describe_configuration_aggregators().set_next_token(token).send(),
+            |page| {
+                for a in page.configuration_aggregators() {
+                    let org = a.organization_aggregation_source();
+                    let sources = a.account_aggregation_sources();
+                    out.push(ConfigAggregator {
+                        name: a.configuration_aggregator_name().unwrap_or_default().to_string(),
+                        arn: a.configuration_aggregator_arn().unwrap_or_default().to_string(),
+                        organization: org.is_some(),
+                        accounts: sources.iter().flat_map(|s| s.account_ids().iter().cloned()).collect(),
+                        all_regions: org
+                            .map_or_else(|| sources.iter().any(|s| s.all_aws_regions()), |o| o.all_aws_regions()),
+                        regions: org.map_or_else(
+                            || sources.iter().flat_map(|s| s.aws_regions().iter().cloned()).collect(),
+                            |o| o.aws_regions().to_vec(),
+                        ),
+                    });
+                }
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await;
+        match read {
+            Ok(_) => Some(out),
+            Err(e) => {
+                tracing::warn!(error = %e.error, "Config's aggregators could not be read");
+                None
+            }
+        }
     }
 
     /// Reads everything it can. Without the rule list there is nothing to show; after it, each
@@ -465,6 +522,24 @@ impl Poll for ConfigPoller {
 
     async fn poll(&mut self, sink: &Sink) -> Polled {
         self.base.resolve_scope().await;
+        let mut first = Vec::new();
+        if self.discover
+            && self.polls.is_multiple_of(AGGREGATORS_EVERY)
+            && let Some(aggregators) = self.aggregators(sink).await
+        {
+            first.push(Payload::Merge(Dataset { config_aggregators: Some(aggregators), ..Default::default() }));
+        }
+        self.polls += 1;
+        let mut polled = self.poll_rules(sink).await;
+        first.append(&mut polled.payloads);
+        polled.payloads = first;
+        polled
+    }
+}
+
+impl ConfigPoller {
+    /// Rules and everything read through them.
+    async fn poll_rules(&mut self, sink: &Sink) -> Polled {
         match self.fetch(sink).await {
             // What could not be read is marked in the data set: the store keeps its last good
             // value, or shows it unknown.

@@ -267,11 +267,12 @@ impl Pollers {
             interval: seconds(interval),
             profile: settings.profile.clone(),
         };
-        let config = ConfigPoller::new(
+        let mut config = ConfigPoller::new(
             aws_sdk_config::Client::new(sdk),
             base(SourceKind::Config, settings.config_interval),
             RateLimit::per_second(r.config),
         );
+        config.discover = settings.aggregators;
         let securityhub = SecurityHubPoller::new(
             aws_sdk_securityhub::Client::new(sdk),
             base(SourceKind::SecurityHub, settings.securityhub_interval),
