@@ -15,7 +15,7 @@ pub use redact::Redactor;
 pub use writer::Recorder;
 
 use crate::catalog::Catalog;
-use crate::located::FileError;
+use crate::located::{FileError, json_message};
 use crate::model::{Payload, SourceError, SourceEvent, SourceKind, Timestamp};
 
 /// The format this vigil writes and reads.
@@ -322,15 +322,6 @@ fn parse_header(text: &str) -> Result<Header, (usize, String)> {
         return Err((0, format!("vigil_recording: unknown format {version}")));
     }
     serde_json::from_value(value).map_err(|e| (0, format!("header: {}", json_message(&e))))
-}
-
-/// serde_json's message without its own "at line 1 column N" (the caller says where).
-fn json_message(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
 }
 
 #[cfg(test)]
