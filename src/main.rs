@@ -193,6 +193,7 @@ fn replay(settings: Settings, args: vigil::cli::ReplayArgs) -> ExitCode {
         account: subject.account.clone(),
     };
     let playback = ReplaySource::playback(&recording, args.step).with_speed(args.speed);
+    use vigil::sources::playback::Script;
     let story = vigil::ui::Story::replay(ReplayScript::new(recording.clone()).step_count());
     let sources: Vec<Box<dyn Source>> = vec![Box::new(ReplaySource::new(recording, playback.clone()))];
     let Some(runtime) = runtime() else { return ExitCode::FAILURE };

@@ -152,6 +152,7 @@ fn recorded_workshop(dir: &std::path::Path) -> std::sync::Arc<vigil::recording::
 
 #[test]
 fn a_paused_replay_between_polls() {
+    use vigil::sources::playback::Script;
     use vigil::sources::replay::ReplayScript;
     use vigil::ui::{Banner, Story, View};
     let dir = std::env::temp_dir().join(format!("vigil-story-replay-{}", std::process::id()));

@@ -34,7 +34,7 @@ struct State {
     jump: Option<Jump>,
 }
 
-/// Shared between the demo source, the app (keys) and the clock.
+/// Shared between a story's source (the demo, a replay), the app (keys) and the clock.
 #[derive(Clone)]
 pub struct Playback {
     start: Timestamp,
@@ -166,7 +166,7 @@ impl Playback {
 }
 
 /// A story a source plays by the presenter's clock: the demo's script, a recording's polls.
-pub(crate) trait Script {
+pub trait Script {
     /// Steps played so far, and in all.
     fn played(&self) -> usize;
     fn step_count(&self) -> usize;

@@ -42,31 +42,31 @@ impl ReplayScript {
         self.polls.iter().map(|p| &p.info)
     }
 
-    pub fn step_count(&self) -> usize {
-        self.polls.len()
-    }
-
-    /// How many polls have been played.
-    pub fn played(&self) -> usize {
-        self.next_poll
-    }
-
     fn offset(&self, i: usize) -> f64 {
         secs_between(self.recording.header.started_at, self.recording.entries[i].at)
     }
+}
 
-    /// Seconds from the start to the last line: where the story's clock stops.
-    pub fn length(&self) -> f64 {
-        secs_between(self.recording.header.started_at, self.recording.ends_at())
+/// Its moments are the recording's lines; a poll's step follows its last line. The clock stops
+/// at the last line.
+impl Script for ReplayScript {
+    fn played(&self) -> usize {
+        self.next_poll
     }
 
-    /// When the next entry comes, in seconds after the start; `None` at the end.
-    pub fn next_at(&self) -> Option<f64> {
+    fn step_count(&self) -> usize {
+        self.polls.len()
+    }
+
+    fn opening(&mut self) -> Vec<Message> {
+        Vec::new()
+    }
+
+    fn next_at(&self) -> Option<f64> {
         (self.next_entry < self.recording.entries.len()).then(|| self.offset(self.next_entry))
     }
 
-    /// The next entry, and the poll's step when it completes one.
-    pub fn next_moment(&mut self) -> Vec<Message> {
+    fn next_moment(&mut self) -> Vec<Message> {
         let Some(entry) = self.recording.entries.get(self.next_entry) else { return Vec::new() };
         self.next_entry += 1;
         let mut out = vec![message(&entry.what)];
@@ -79,9 +79,8 @@ impl ReplayScript {
         out
     }
 
-    /// Everything up to and including poll `step` (0-based) at once; returns it and the time the
-    /// poll landed.
-    pub fn play_through(&mut self, step: usize) -> (Vec<Message>, f64) {
+    /// The clock stands where poll `step` landed.
+    fn play_through(&mut self, step: usize) -> (Vec<Message>, f64) {
         let mut out = Vec::new();
         let Some(poll) = self.polls.get(step) else { return (out, 0.0) };
         let at = poll.at;
@@ -89,6 +88,10 @@ impl ReplayScript {
             out.extend(self.next_moment());
         }
         (out, at)
+    }
+
+    fn end(&self) -> f64 {
+        secs_between(self.recording.header.started_at, self.recording.ends_at())
     }
 }
 
@@ -262,36 +265,6 @@ impl Source for ReplaySource {
     }
 }
 
-impl Script for ReplayScript {
-    fn played(&self) -> usize {
-        self.next_poll
-    }
-
-    fn step_count(&self) -> usize {
-        self.polls.len()
-    }
-
-    fn opening(&mut self) -> Vec<Message> {
-        Vec::new()
-    }
-
-    fn next_at(&self) -> Option<f64> {
-        ReplayScript::next_at(self)
-    }
-
-    fn next_moment(&mut self) -> Vec<Message> {
-        ReplayScript::next_moment(self)
-    }
-
-    fn play_through(&mut self, step: usize) -> (Vec<Message>, f64) {
-        ReplayScript::play_through(self, step)
-    }
-
-    fn end(&self) -> f64 {
-        self.length()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,7 +346,7 @@ mod tests {
         assert_eq!(steps[0].at, 2);
         assert_eq!(steps[1].title, "10:00:30Z · cloudwatch");
         assert_eq!(steps[1].caption, "cloudwatch: failed: throttled on DescribeAlarms");
-        assert_eq!(script.length(), 30.0);
+        assert_eq!(script.end(), 30.0);
     }
 
     #[test]
