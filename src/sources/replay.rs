@@ -9,7 +9,7 @@ use super::playback::{Playback, Script, play};
 use super::{Message, Sink, Source, SourceFuture, SourceKind, StepInfo};
 use crate::model::{ControlKind, Dataset, Payload, SourceEvent};
 use crate::recording::{Recorded, Recording};
-use crate::text::{counted, thousands};
+use crate::text::thousands;
 
 /// Reads that land within this many seconds of the first of them are one poll.
 const POLL_WINDOW: f64 = 2.0;
@@ -213,7 +213,7 @@ fn summary(events: &[&SourceEvent]) -> String {
 fn contents(sets: &[&Dataset]) -> Option<String> {
     let sum = |f: fn(&Dataset) -> usize| sets.iter().map(|d| f(d)).sum::<usize>();
     let n = |count: usize, one: &str, many: &str| {
-        (count > 0).then(|| counted(count, one, many).replacen(&count.to_string(), &thousands(count as u64), 1))
+        (count > 0).then(|| format!("{} {}", thousands(count as u64), if count == 1 { one } else { many }))
     };
     let parts: Vec<String> = [
         n(sum(|d| d.rules.len()), "rule", "rules"),

@@ -302,12 +302,7 @@ impl Posture {
         if data.fresh.contains(Part::Standards) || !data.standards.is_empty() {
             self.standards = data.standards.clone();
         }
-        if data.hub_scope.is_some() {
-            self.hub_scope = data.hub_scope.clone();
-        }
-        if data.config_aggregators.is_some() {
-            self.config_aggregators = data.config_aggregators.clone();
-        }
+        self.keep_scope(&data);
         // Rules first: evaluations, findings and remediations bind through them.
         for r in data.rules {
             self.upsert_rule(r);
@@ -335,8 +330,20 @@ impl Posture {
         }
     }
 
+    /// What an aggregator said of the organisation, in a full set or in changes alike: kept
+    /// until it says otherwise (a read that failed says nothing).
+    fn keep_scope(&mut self, data: &Dataset) {
+        if data.hub_scope.is_some() {
+            self.hub_scope = data.hub_scope.clone();
+        }
+        if data.config_aggregators.is_some() {
+            self.config_aggregators = data.config_aggregators.clone();
+        }
+    }
+
     /// Replaces every collection the source owns with the full set given.
     fn replace(&mut self, kind: SourceKind, mut data: Dataset, at: Timestamp) {
+        self.keep_scope(&data);
         match kind {
             SourceKind::Config => {
                 // What each rule could not read this time keeps its last good value.
@@ -381,9 +388,6 @@ impl Posture {
             SourceKind::SecurityHub => {
                 if data.read(Part::Standards) {
                     self.standards = data.standards.clone();
-                }
-                if data.hub_scope.is_some() {
-                    self.hub_scope = data.hub_scope.clone();
                 }
                 if data.read(Part::Findings) {
                     let keep: HashSet<&Sym> = data.findings.iter().map(|f| &f.id).collect();

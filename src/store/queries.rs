@@ -205,8 +205,12 @@ impl Posture {
                 }
             }
         }
-        let organization = accounts.len() > 1 || regions.len() > 1 || self.aggregates();
-        Scope { organization, accounts: accounts.into_iter().collect(), regions: regions.into_iter().collect() }
+        // Members and linked regions count only through `aggregates`, which `is_organization` asks.
+        Scope {
+            organization: self.is_organization(),
+            accounts: accounts.into_iter().collect(),
+            regions: regions.into_iter().collect(),
+        }
     }
 
     /// Each account of the scope with its failing resources per control (by catalog index) and
@@ -235,8 +239,9 @@ impl Posture {
         rows
     }
 
-    /// Whether the posture covers more than one account or region, or Security Hub aggregates
-    /// others: [`Posture::scope`]'s `organization`, without building the lists (every frame asks).
+    /// Whether the posture covers more than one account or region, or an aggregator says the
+    /// caller sees others: [`Posture::scope`]'s `organization`, without building its lists (every
+    /// frame asks).
     pub fn is_organization(&self) -> bool {
         let whole = self.whole();
         if whole.by_account.len() > 1 || whole.by_region.len() > 1 || self.aggregates() {
