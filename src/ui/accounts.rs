@@ -33,7 +33,12 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, cursor: usize, t
         Span::styled(format!("{:<FINDINGS$}", "Open findings"), theme.style(Token::Muted)),
     ];
     for kind in ControlKind::ALL {
-        head.push(Span::styled(format!("{:<6}", &kind.title()[..4]), theme.style(Token::Muted)));
+        let short = match kind {
+            ControlKind::Preventive => "Prev",
+            ControlKind::Detective => "Det",
+            ControlKind::Corrective => "Corr",
+        };
+        head.push(Span::styled(format!("{short:<6}"), theme.style(Token::Muted)));
     }
     for c in controls.iter().take(shown) {
         head.push(Span::styled(format!("{:<CELL$}", clean(&c.id)), theme.style(Token::Muted)));

@@ -37,8 +37,10 @@ fn lines(story: &Story, keymap: &Keymap, width_cells: u16) -> (String, String, V
                 if story.replay { "recording" } else { "story" }
             ),
             format!(
-                "{} Press {} to play it again, {} to step back.",
+                "{}{} Press {} to play it again, {} to step back.",
                 clean(&step.caption),
+                // A poll's caption is a list, not a sentence.
+                if step.caption.trim_end().ends_with(['.', '!', '?']) { "" } else { "." },
                 keymap.hint(Action::Restart),
                 keymap.hint(Action::PrevStep)
             ),
