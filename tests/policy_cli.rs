@@ -34,8 +34,10 @@ const CASE: &str = r#"{
                        "guard.json"]
 }"#;
 
-fn case_dir() -> PathBuf {
-    let dir = scratch("case");
+/// A directory of its own per test: tests run in parallel, and a shared one let one test read
+/// `guard.json` while another was copying it afresh.
+fn case_dir(test: &str) -> PathBuf {
+    let dir = scratch(test);
     std::fs::write(dir.join("case.json"), CASE).unwrap();
     std::fs::copy(repo("tests/data/seed-policies/deny-sagemaker-without-vpc.json"), dir.join("guard.json")).unwrap();
     dir
@@ -88,7 +90,7 @@ context = { "sagemaker:VpcSubnets" = ["subnet-1"] }
 
 #[test]
 fn simulate_prints_the_decision_and_its_reasons() {
-    let dir = case_dir();
+    let dir = case_dir("simulate_prints_the_decision_and_its_reasons");
     let case = dir.join("case.json");
     let o = vigil(&["policy", "simulate", case.to_str().unwrap(), "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -119,7 +121,7 @@ fn a_malformed_case_exits_2_with_a_clear_message() {
 
 #[test]
 fn batch_answers_every_line_in_order() {
-    let dir = case_dir();
+    let dir = case_dir("batch_answers_every_line_in_order");
     let one_line: String = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(CASE).unwrap()).unwrap();
     let allowed = one_line.replace(r#""sagemaker:InstanceTypes":["ml.m5.xlarge"]"#, r#""sagemaker:VpcSubnets":["s"]"#);
     let file = dir.join("cases.jsonl");
@@ -166,7 +168,7 @@ fn lint_flags_the_seed_and_passes_the_shipped_guardrails() {
 
 #[test]
 fn a_misspelt_operator_case_is_a_lint_error_and_the_summary_counts_right() {
-    let dir = case_dir();
+    let dir = case_dir("a_misspelt_operator_case_is_a_lint_error_and_the_summary_counts_right");
     let file = dir.join("case-typo.json");
     std::fs::write(
         &file,
@@ -289,7 +291,7 @@ fn lint_reports_every_mistake_in_every_statement_with_its_line_and_column() {
 
 #[test]
 fn simulate_warns_what_lint_knows_and_needs_no_principal() {
-    let dir = case_dir();
+    let dir = case_dir("simulate_warns_what_lint_knows_and_needs_no_principal");
     let file = dir.join("case-unknowns.json");
     // No principal: an unnamed caller. A misspelt action and a key no service defines.
     std::fs::write(
@@ -323,7 +325,7 @@ fn simulate_warns_what_lint_knows_and_needs_no_principal() {
 
 #[test]
 fn get_caller_identity_is_always_allowed_and_time_keys_come_from_the_case() {
-    let dir = case_dir();
+    let dir = case_dir("get_caller_identity_is_always_allowed_and_time_keys_come_from_the_case");
     let deny_all = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
     let file = dir.join("case-whoami.json");
     std::fs::write(
@@ -365,7 +367,7 @@ fn get_caller_identity_is_always_allowed_and_time_keys_come_from_the_case() {
 
 #[test]
 fn scps_spare_service_linked_roles_and_resourceless_actions_are_on_star() {
-    let dir = case_dir();
+    let dir = case_dir("scps_spare_service_linked_roles_and_resourceless_actions_are_on_star");
     let simulate = |name: &str, case: &str| {
         let file = dir.join(name);
         std::fs::write(&file, case).unwrap();
@@ -412,7 +414,7 @@ fn scps_spare_service_linked_roles_and_resourceless_actions_are_on_star() {
 #[test]
 fn simulate_takes_a_trust_policy_and_a_key_policy() {
     // A role's trust policy has no Resource: simulate used to refuse it (`Resource: missing`).
-    let dir = case_dir();
+    let dir = case_dir("simulate_takes_a_trust_policy_and_a_key_policy");
     let simulate = |name: &str, case: &str| {
         let file = dir.join(name);
         std::fs::write(&file, case).unwrap();
