@@ -459,13 +459,13 @@ fn differences(w: &World, p: &Posture) -> Vec<String> {
     }
     let mut rules_off = BTreeSet::new();
     for r in &w.rules {
-        match p.rule(&r.name) {
+        match p.rules().find(|held| *held.name == *r.name) {
             None => {
                 rules_off.insert(format!("{}: missing", r.name));
             }
             Some(held) => {
                 let compliance = held.compliance.map(ConfigCompliance::as_str);
-                let count = p.rule_noncompliant(&r.name) as usize;
+                let count = p.rule_noncompliant(&held.key()) as usize;
                 let count_ok = !r.details_readable() || r.noncompliant.is_empty() || count == r.noncompliant.len();
                 if compliance != Some(r.compliance()) || !count_ok {
                     rules_off.insert(format!(

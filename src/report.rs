@@ -148,7 +148,7 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         let mut rules: Vec<Value> = posture
             .rules()
             .map(|r| {
-                let noncompliant = if r.details_complete { Some(posture.rule_noncompliant(&r.name)) } else { None };
+                let noncompliant = if r.details_complete { Some(posture.rule_noncompliant(&r.key())) } else { None };
                 let evaluation_failing =
                     (!r.unread.contains(Part::EvaluationStatus)).then_some(r.evaluation_error.is_some());
                 json!({
@@ -208,11 +208,12 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         let list: Vec<Value> = posture
             .remediation_configs()
             .map(|rc| {
-                let unread = posture.rule(&rc.rule).is_none_or(|r| r.unread.contains(Part::RemediationExecutions));
+                let unread =
+                    posture.rule(&rc.rule_key()).is_none_or(|r| r.unread.contains(Part::RemediationExecutions));
                 let executions = if unread {
                     Value::Null
                 } else {
-                    let held = posture.executions_of(&rc.rule);
+                    let held = posture.executions_of(&rc.rule_key());
                     let counts: serde_json::Map<String, Value> = ExecutionState::ALL
                         .iter()
                         .filter_map(|s| {

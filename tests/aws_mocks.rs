@@ -618,7 +618,7 @@ async fn config_reads_every_page_of_every_call() {
     assert_eq!(posture.control_status(prv01, jiff::Timestamp::now()).describe(), "FAIL 3");
     let prv07 = posture.control_index("PRV-07").unwrap();
     assert_eq!(posture.control_status(prv07, jiff::Timestamp::now()).describe(), "FAIL 100+");
-    assert_eq!(posture.rule(nb).unwrap().compliance, Some(ConfigCompliance::NonCompliant));
+    assert_eq!(posture.rules().find(|r| &*r.name == nb).unwrap().compliance, Some(ConfigCompliance::NonCompliant));
 }
 
 #[tokio::test]

@@ -603,8 +603,9 @@ fn drill_down_and_corrective_actions_against_the_fake() {
         .collect();
     assert_eq!(states, ["sent", "QUEUED", "IN_PROGRESS", "SUCCEEDED"]);
     poll(&mut posture, true);
-    assert!(posture.evaluation(RULE, &bucket).is_none(), "no longer NON_COMPLIANT");
-    assert_eq!(posture.rule(RULE).unwrap().compliance, Some(ConfigCompliance::Compliant));
+    let key = vigil::model::RuleKey::new(&RULE.into(), &bucket.account, &bucket.region);
+    assert!(posture.evaluation(&key, &bucket).is_none(), "no longer NON_COMPLIANT");
+    assert_eq!(posture.rule(&key).unwrap().compliance, Some(ConfigCompliance::Compliant));
     ask(&mut posture, lookup);
     match data(&posture, Section::Evaluations) {
         Some(SectionData::Evaluations(l)) => {

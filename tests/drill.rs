@@ -242,11 +242,12 @@ fn an_accepted_write_shows_where_the_pollers_would_show_it_later() {
     {
         posture.answer(Answer::Write { write: write.clone(), at: at(t), state });
     }
-    let x = posture.execution(rule, &bucket).unwrap();
+    let key = vigil::model::RuleKey::new(&rule.into(), &bucket.account, &bucket.region);
+    let x = posture.execution(&key, &bucket).unwrap();
     assert_eq!(x.state, ExecutionState::InProgress, "the corrective pane follows it");
     assert_eq!(x.invoked_at, at(1), "invoked when it was sent");
     let cor02 = posture.control_index("COR-02").unwrap();
-    assert!(posture.evidence(cor02).in_progress.contains_key(&(rule.into(), bucket.clone())));
+    assert!(posture.evidence(cor02).in_progress.contains_key(&(key.clone(), bucket.clone())));
     assert_eq!(posture.writes_on(&Subject::Resource(bucket)).count(), 1, "one write, its state updated");
 
     let id: vigil::model::Sym =

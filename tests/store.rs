@@ -71,12 +71,12 @@ fn a_noncompliant_evaluation_fails_its_control_and_a_compliant_one_passes() {
     let good = fx.evaluation(NB_RULE, NB_TYPE, "research-nb", ConfigCompliance::Compliant, 0);
     p.apply(fx.replace(SourceKind::Config, 0, config(vec![rule], vec![bad, good])));
     assert_eq!(status(&p, "PRV-01", fx.t0), fail(1));
-    assert_eq!(p.rule_noncompliant(NB_RULE), 1);
+    assert_eq!(p.rule_noncompliant(&fx.rule_key(NB_RULE)), 1);
 
     let fixed = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", ConfigCompliance::Compliant, 10);
     p.apply(fx.merge(SourceKind::Config, 10, config(vec![], vec![fixed])));
     assert_eq!(status(&p, "PRV-01", fx.at(10)), Status::Pass);
-    assert_eq!(p.rule_noncompliant(NB_RULE), 0);
+    assert_eq!(p.rule_noncompliant(&fx.rule_key(NB_RULE)), 0);
     // A corrective control bound to the same rule has no remediation configured: FAIL.
     assert_eq!(status(&p, "COR-04", fx.at(10)), fail(1));
 }
@@ -132,7 +132,7 @@ fn older_and_duplicate_events_change_nothing() {
     let older = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", ConfigCompliance::NonCompliant, 150);
     p.apply(fx.merge(SourceKind::Config, 200, config(vec![rule], vec![newer])));
     p.apply(fx.merge(SourceKind::Config, 210, config(vec![], vec![older])));
-    assert_eq!(p.rule_noncompliant(NB_RULE), 0);
+    assert_eq!(p.rule_noncompliant(&fx.rule_key(NB_RULE)), 0);
 }
 
 #[test]
@@ -631,12 +631,13 @@ fn a_later_poll_that_cannot_read_a_part_keeps_its_last_good_value_until_it_is_st
         ..Default::default()
     };
     p.apply(fx.replace(SourceKind::Config, 60, data));
-    let held = p.rule(name).unwrap();
+    let key = fx.rule_key(name);
+    let held = p.rule(&key).unwrap();
     assert_eq!(held.compliance, Some(ConfigCompliance::NonCompliant), "the last good compliance");
     assert!(held.details_complete && held.unread.is_empty(), "carried over: {:?}", held.unread);
-    assert_eq!(p.rule_noncompliant(name), 3, "the evaluations stay");
+    assert_eq!(p.rule_noncompliant(&key), 3, "the evaluations stay");
     assert!(held.evaluation_error.is_some());
-    assert!(p.remediation_config(name).is_some());
+    assert!(p.remediation_config(&key).is_some());
     let after: Vec<Status> = (0..p.catalog().controls.len()).map(|i| p.control_status(i, fx.at(90))).collect();
     assert_eq!(before, after, "nothing changes because of what was not read");
     // The source keeps polling, but these parts keep failing: their data ages and turns stale.

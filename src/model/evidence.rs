@@ -207,6 +207,60 @@ pub struct ConfigRule {
     pub observed_at: Timestamp,
 }
 
+/// A Config rule's identity: its name is unique only within one account and region, and an
+/// aggregator reports the same name from many. Ordered by name first, so that lists read by
+/// name; shown as the name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleKey {
+    pub name: Sym,
+    pub account: Sym,
+    pub region: Sym,
+}
+
+impl RuleKey {
+    pub fn new(name: &Sym, account: &Sym, region: &Sym) -> Self {
+        RuleKey { name: name.clone(), account: account.clone(), region: region.clone() }
+    }
+}
+
+impl fmt::Display for RuleKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl ConfigRule {
+    pub fn key(&self) -> RuleKey {
+        RuleKey::new(&self.name, &self.account, &self.region)
+    }
+}
+
+impl Evaluation {
+    /// Its rule: in the account and region of the resource it evaluated.
+    pub fn rule_key(&self) -> RuleKey {
+        RuleKey::new(&self.rule, &self.resource.account, &self.resource.region)
+    }
+}
+
+impl RemediationExecution {
+    pub fn rule_key(&self) -> RuleKey {
+        RuleKey::new(&self.rule, &self.resource.account, &self.resource.region)
+    }
+}
+
+impl RemediationConfig {
+    pub fn rule_key(&self) -> RuleKey {
+        RuleKey::new(&self.rule, &self.account, &self.region)
+    }
+}
+
+impl Finding {
+    /// The Config rule it came from, in its own account and region.
+    pub fn rule_key(&self) -> Option<RuleKey> {
+        self.related_rule.as_ref().map(|r| RuleKey::new(r, &self.account, &self.region))
+    }
+}
+
 /// One resource's evaluation under one Config rule.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Evaluation {

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::catalog::Catalog;
 use crate::model::{
     Alarm, AlarmState, ConfigCompliance, ConfigRule, ControlKind, Evaluation, ExecutionState, Finding,
-    FindingCompliance, GuardrailResult, MetricId, Part, RemediationConfig, RemediationExecution, ResourceId, Severity,
-    Sym, Timestamp, WorkflowStatus,
+    FindingCompliance, GuardrailResult, MetricId, Part, RemediationConfig, RemediationExecution, ResourceId, RuleKey,
+    Severity, Sym, Timestamp, WorkflowStatus,
 };
 
 /// The kind a failing guardrail test is counted under, among a control's failing resources.
@@ -48,14 +48,14 @@ pub struct ControlEvidence {
     pub listed_by_severity: [u32; Severity::ALL.len()],
     pub listed_by_workflow: [u32; WorkflowStatus::ALL.len()],
     /// Remediations queued or running, by rule and resource, with when they started.
-    pub in_progress: BTreeMap<(Sym, ResourceId), Timestamp>,
+    pub in_progress: BTreeMap<(RuleKey, ResourceId), Timestamp>,
     /// Resources a corrective control's rules find NON_COMPLIANT, by rule and resource, with
     /// the evaluation's time: due for remediation since then.
-    pub due: BTreeMap<(Sym, ResourceId), Timestamp>,
-    pub rules: BTreeSet<Sym>,
+    pub due: BTreeMap<(RuleKey, ResourceId), Timestamp>,
+    pub rules: BTreeSet<RuleKey>,
     pub alarms: BTreeSet<Sym>,
     pub metrics: BTreeSet<MetricId>,
-    pub remediations: BTreeSet<Sym>,
+    pub remediations: BTreeSet<RuleKey>,
     pub guardrails: BTreeSet<Sym>,
 }
 
@@ -78,10 +78,10 @@ impl ControlEvidence {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ResourceEvidence {
     /// Rules with an evaluation of this resource.
-    pub evaluations: BTreeSet<Sym>,
+    pub evaluations: BTreeSet<RuleKey>,
     pub findings: BTreeSet<Sym>,
     /// Rules with a remediation execution on this resource.
-    pub executions: BTreeSet<Sym>,
+    pub executions: BTreeSet<RuleKey>,
 }
 
 impl ResourceEvidence {
@@ -122,7 +122,7 @@ pub struct Bindings {
     by_alarm: HashMap<String, Vec<usize>>,
     by_guardrail: HashMap<String, Vec<usize>>,
     /// Each described rule's controls, from the catalog and the rule's description.
-    pub rules: HashMap<Sym, Vec<usize>>,
+    pub rules: HashMap<RuleKey, Vec<usize>>,
 }
 
 impl Bindings {
@@ -153,8 +153,8 @@ impl Bindings {
         self.by_id.get(id).copied()
     }
 
-    pub fn rule(&self, name: &str) -> &[usize] {
-        self.rules.get(name).map_or(&[], Vec::as_slice)
+    pub fn rule(&self, key: &RuleKey) -> &[usize] {
+        self.rules.get(key).map_or(&[], Vec::as_slice)
     }
 
     pub fn alarm(&self, name: &str) -> &[usize] {
@@ -184,8 +184,8 @@ impl Bindings {
                 add(i, FindingRole::CONTROL);
             }
         }
-        if let Some(rule) = f.related_rule.as_deref() {
-            for &i in self.rule(rule) {
+        if let Some(rule) = f.rule_key() {
+            for &i in self.rule(&rule) {
                 add(i, FindingRole::CONTROL);
             }
         }
@@ -241,7 +241,7 @@ pub struct Ledger {
     pub by_account: BTreeMap<Sym, FindingTotals>,
     pub by_region: BTreeMap<Sym, FindingTotals>,
     /// NON_COMPLIANT evaluations held per rule: the exact count, where details were read.
-    pub noncompliant_by_rule: HashMap<Sym, u32>,
+    pub noncompliant_by_rule: HashMap<RuleKey, u32>,
     /// The same aggregates over one account or region only, kept as items come and go while
     /// the dashboard is narrowed to it.
     pub narrowed: Option<(Within, Box<Ledger>)>,
@@ -312,9 +312,10 @@ impl Ledger {
         if let Some(inner) = self.within(&rule.account, &rule.region) {
             inner.rule(b, rule, has_remediation, sign);
         }
-        for &i in b.rule(&rule.name) {
+        let key = rule.key();
+        for &i in b.rule(&key) {
             let acc = &mut self.controls[i];
-            toggle(&mut acc.rules, rule.name.clone(), sign);
+            toggle(&mut acc.rules, key.clone(), sign);
             if rule.evaluation_error.is_some() {
                 add(&mut acc.warn, sign);
             }
@@ -359,21 +360,22 @@ impl Ledger {
         if let Some(inner) = self.within(&e.resource.account, &e.resource.region) {
             inner.evaluation(b, e, sign);
         }
-        self.resource(&e.resource, sign, |r| toggle(&mut r.evaluations, e.rule.clone(), sign));
+        let key = e.rule_key();
+        self.resource(&e.resource, sign, |r| toggle(&mut r.evaluations, key.clone(), sign));
         if e.compliance == ConfigCompliance::NonCompliant {
-            let n = self.noncompliant_by_rule.entry(e.rule.clone()).or_insert(0);
+            let n = self.noncompliant_by_rule.entry(key.clone()).or_insert(0);
             add(n, sign);
             if *n == 0 {
-                self.noncompliant_by_rule.remove(&e.rule);
+                self.noncompliant_by_rule.remove(&key);
             }
         }
-        for &i in b.rule(&e.rule) {
+        for &i in b.rule(&key) {
             let acc = &mut self.controls[i];
             add(&mut acc.evidence[Part::ComplianceDetails.index()], sign);
             if e.compliance == ConfigCompliance::NonCompliant {
                 if b.kinds[i] == ControlKind::Corrective {
                     add(&mut acc.pending, sign);
-                    let key = (e.rule.clone(), e.resource.clone());
+                    let key = (key.clone(), e.resource.clone());
                     if sign > 0 {
                         acc.due.insert(key, e.recorded_at);
                     } else {
@@ -474,11 +476,12 @@ impl Ledger {
         if let Some(inner) = self.within(&rc.account, &rc.region) {
             inner.remediation_config(b, rc, sign);
         }
-        for &i in b.rule(&rc.rule) {
+        let key = rc.rule_key();
+        for &i in b.rule(&key) {
             if b.kinds[i] == ControlKind::Corrective {
                 let acc = &mut self.controls[i];
                 add(&mut acc.evidence[Part::RemediationConfigs.index()], sign);
-                toggle(&mut acc.remediations, rc.rule.clone(), sign);
+                toggle(&mut acc.remediations, key.clone(), sign);
             }
         }
     }
@@ -487,8 +490,9 @@ impl Ledger {
         if let Some(inner) = self.within(&x.resource.account, &x.resource.region) {
             inner.execution(b, x, sign);
         }
-        self.resource(&x.resource, sign, |r| toggle(&mut r.executions, x.rule.clone(), sign));
-        for &i in b.rule(&x.rule) {
+        let key = x.rule_key();
+        self.resource(&x.resource, sign, |r| toggle(&mut r.executions, key.clone(), sign));
+        for &i in b.rule(&key) {
             if b.kinds[i] != ControlKind::Corrective {
                 continue;
             }
@@ -497,7 +501,7 @@ impl Ledger {
             match x.state {
                 ExecutionState::Failed => bump(&mut acc.failing, x.resource.clone(), sign),
                 ExecutionState::Queued | ExecutionState::InProgress => {
-                    let key = (x.rule.clone(), x.resource.clone());
+                    let key = (key.clone(), x.resource.clone());
                     if sign > 0 {
                         acc.in_progress.insert(key, x.invoked_at);
                     } else {

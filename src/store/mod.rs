@@ -22,8 +22,8 @@ pub use status::{PaneSummary, REMEDIATION_SLOW};
 use crate::catalog::Catalog;
 use crate::model::{
     Alarm, ConfigCompliance, ConfigRule, Dataset, Evaluation, Finding, GuardrailResult, MetricId, MetricSeries, Part,
-    PartSet, Payload, RecordState, RemediationConfig, RemediationExecution, ResourceId, SourceEvent, SourceKind,
-    Standard, StatusLevel, Sym, Timestamp,
+    PartSet, Payload, RecordState, RemediationConfig, RemediationExecution, ResourceId, RuleKey, SourceEvent,
+    SourceKind, Standard, StatusLevel, Sym, Timestamp,
 };
 use ledger::{Bindings, Ledger, Sign};
 
@@ -37,16 +37,16 @@ pub struct Posture {
     bindings: Bindings,
     sources: [SourceState; SourceKind::COUNT],
     parts: [PartState; Part::COUNT],
-    rules: BTreeMap<Sym, ConfigRule>,
+    rules: BTreeMap<RuleKey, ConfigRule>,
     evaluations: ByRule<Evaluation>,
     findings: HashMap<Sym, Finding>,
     /// Findings that turned ARCHIVED, with the time they did, so that a late older copy does not
     /// bring them back.
     archived: HashMap<Sym, Timestamp>,
-    findings_by_rule: HashMap<Sym, HashSet<Sym>>,
+    findings_by_rule: HashMap<RuleKey, HashSet<Sym>>,
     alarms: BTreeMap<Sym, Alarm>,
     metrics: BTreeMap<MetricId, VecDeque<(Timestamp, f64)>>,
-    remediation_configs: BTreeMap<Sym, RemediationConfig>,
+    remediation_configs: BTreeMap<RuleKey, RemediationConfig>,
     executions: ByRule<RemediationExecution>,
     guardrails: BTreeMap<Sym, GuardrailResult>,
     standards: Vec<Standard>,
@@ -347,19 +347,20 @@ impl Posture {
         match kind {
             SourceKind::Config => {
                 // What each rule could not read this time keeps its last good value.
-                let unread_now: HashMap<Sym, PartSet> = data.rules.iter().map(|r| (r.name.clone(), r.unread)).collect();
+                let unread_now: HashMap<RuleKey, PartSet> = data.rules.iter().map(|r| (r.key(), r.unread)).collect();
                 for r in &mut data.rules {
-                    if let Some(held) = self.rules.get(&r.name) {
+                    if let Some(held) = self.rules.get(&r.key()) {
                         carry_over(held, r);
                     }
                 }
-                let unread = |rule: &Sym, part: Part| unread_now.get(rule).is_some_and(|u| u.contains(part));
-                let keep: HashSet<Sym> = data.rules.iter().map(|r| r.name.clone()).collect();
-                for name in self.rules.keys().filter(|n| !keep.contains(*n)).cloned().collect::<Vec<_>>() {
-                    self.remove_rule(&name);
+                let unread = |rule: &RuleKey, part: Part| unread_now.get(rule).is_some_and(|u| u.contains(part));
+                let keep: HashSet<RuleKey> = data.rules.iter().map(ConfigRule::key).collect();
+                for key in self.rules.keys().filter(|k| !keep.contains(*k)).cloned().collect::<Vec<_>>() {
+                    self.remove_rule(&key);
                 }
-                let configs: HashSet<Sym> = data.remediation_configs.iter().map(|r| r.rule.clone()).collect();
-                let gone: Vec<Sym> = self
+                let configs: HashSet<RuleKey> =
+                    data.remediation_configs.iter().map(RemediationConfig::rule_key).collect();
+                let gone: Vec<RuleKey> = self
                     .remediation_configs
                     .keys()
                     .filter(|n| !configs.contains(*n) && (!keep.contains(*n) || !unread(n, Part::RemediationConfigs)))
@@ -368,16 +369,14 @@ impl Posture {
                 for name in gone {
                     self.remove_remediation_config(&name);
                 }
-                let held: HashSet<(&Sym, &ResourceId)> =
-                    data.evaluations.iter().map(|e| (&e.rule, &e.resource)).collect();
+                let held = by_rule_keys(&data.evaluations, |e| (e.rule_key(), &e.resource));
                 let gone = nested_keys_not_in(&self.evaluations, &held);
                 for (rule, resource) in gone {
                     if !(keep.contains(&rule) && unread(&rule, Part::ComplianceDetails)) {
                         self.remove_evaluation(&rule, &resource);
                     }
                 }
-                let held: HashSet<(&Sym, &ResourceId)> =
-                    data.executions.iter().map(|x| (&x.rule, &x.resource)).collect();
+                let held = by_rule_keys(&data.executions, |x| (x.rule_key(), &x.resource));
                 let gone = nested_keys_not_in(&self.executions, &held);
                 for (rule, resource) in gone {
                     if !(keep.contains(&rule) && unread(&rule, Part::RemediationExecutions)) {
@@ -449,7 +448,7 @@ impl Posture {
         let b = &self.bindings;
         let admits = |r: &ResourceId| narrow.admits(&r.account, &r.region);
         for rule in self.rules.values().filter(|r| narrow.admits(&r.account, &r.region)) {
-            inner.rule(b, rule, self.remediation_configs.contains_key(&rule.name), 1);
+            inner.rule(b, rule, self.remediation_configs.contains_key(&rule.key()), 1);
         }
         for rc in self.remediation_configs.values().filter(|rc| narrow.admits(&rc.account, &rc.region)) {
             inner.remediation_config(b, rc, 1);
@@ -482,7 +481,7 @@ impl Posture {
     }
 
     /// Adds or takes away everything that binds to controls through this rule.
-    fn rule_dependents(&mut self, name: &Sym, sign: Sign) {
+    fn rule_dependents(&mut self, name: &RuleKey, sign: Sign) {
         let has_remediation = self.remediation_configs.contains_key(name);
         if let Some(rule) = self.rules.get(name) {
             self.ledger.rule(&self.bindings, rule, has_remediation, sign);
@@ -503,7 +502,7 @@ impl Posture {
         }
     }
 
-    fn rebind_rule(&mut self, name: &Sym, controls: Vec<usize>) {
+    fn rebind_rule(&mut self, name: &RuleKey, controls: Vec<usize>) {
         if self.bindings.rule(name) == controls.as_slice() {
             return;
         }
@@ -517,10 +516,10 @@ impl Posture {
     }
 
     fn upsert_rule(&mut self, rule: ConfigRule) {
-        if !supersedes(self.rules.get(&rule.name), &rule, |i| i.observed_at) {
+        let name = rule.key();
+        if !supersedes(self.rules.get(&name), &rule, |i| i.observed_at) {
             return;
         }
-        let name = rule.name.clone();
         let has_remediation = self.remediation_configs.contains_key(&name);
         if let Some(old) = self.rules.remove(&name) {
             self.ledger.rule(&self.bindings, &old, has_remediation, -1);
@@ -531,7 +530,7 @@ impl Posture {
         self.rules.insert(name, rule);
     }
 
-    fn remove_rule(&mut self, name: &Sym) {
+    fn remove_rule(&mut self, name: &RuleKey) {
         let has_remediation = self.remediation_configs.contains_key(name);
         if let Some(old) = self.rules.remove(name) {
             self.ledger.rule(&self.bindings, &old, has_remediation, -1);
@@ -541,7 +540,7 @@ impl Posture {
 
     /// Runs `change` on the remediation configurations with the rule's own contribution taken
     /// out around it, since a corrective control fails a rule that has none.
-    fn with_rule_detached(&mut self, name: &Sym, change: impl FnOnce(&mut Self)) {
+    fn with_rule_detached(&mut self, name: &RuleKey, change: impl FnOnce(&mut Self)) {
         let before = self.remediation_configs.contains_key(name);
         if let Some(rule) = self.rules.get(name) {
             self.ledger.rule(&self.bindings, rule, before, -1);
@@ -554,10 +553,10 @@ impl Posture {
     }
 
     fn upsert_remediation_config(&mut self, rc: RemediationConfig) {
-        if !supersedes(self.remediation_configs.get(&rc.rule), &rc, |i| i.observed_at) {
+        let name = rc.rule_key();
+        if !supersedes(self.remediation_configs.get(&name), &rc, |i| i.observed_at) {
             return;
         }
-        let name = rc.rule.clone();
         self.with_rule_detached(&name, |s| {
             if let Some(old) = s.remediation_configs.remove(&name) {
                 s.ledger.remediation_config(&s.bindings, &old, -1);
@@ -567,7 +566,7 @@ impl Posture {
         });
     }
 
-    fn remove_remediation_config(&mut self, name: &Sym) {
+    fn remove_remediation_config(&mut self, name: &RuleKey) {
         self.with_rule_detached(name, |s| {
             if let Some(old) = s.remediation_configs.remove(name) {
                 s.ledger.remediation_config(&s.bindings, &old, -1);
@@ -580,13 +579,13 @@ impl Posture {
         upsert_by_rule(
             &mut self.evaluations,
             e,
-            |e| (&e.rule, &e.resource),
+            |e| (e.rule_key(), &e.resource),
             |e| e.recorded_at,
             |e, sign| ledger.evaluation(bindings, e, sign),
         );
     }
 
-    fn remove_evaluation(&mut self, rule: &Sym, resource: &ResourceId) {
+    fn remove_evaluation(&mut self, rule: &RuleKey, resource: &ResourceId) {
         let (ledger, bindings) = (&mut self.ledger, &self.bindings);
         remove_by_rule(&mut self.evaluations, rule, resource, |e, sign| ledger.evaluation(bindings, e, sign));
     }
@@ -596,13 +595,13 @@ impl Posture {
         upsert_by_rule(
             &mut self.executions,
             x,
-            |x| (&x.rule, &x.resource),
+            |x| (x.rule_key(), &x.resource),
             |x| x.updated_at,
             |x, sign| ledger.execution(bindings, x, sign),
         );
     }
 
-    fn remove_execution(&mut self, rule: &Sym, resource: &ResourceId) {
+    fn remove_execution(&mut self, rule: &RuleKey, resource: &ResourceId) {
         let (ledger, bindings) = (&mut self.ledger, &self.bindings);
         remove_by_rule(&mut self.executions, rule, resource, |x, sign| ledger.execution(bindings, x, sign));
     }
@@ -624,8 +623,8 @@ impl Posture {
         }
         self.archived.remove(&f.id);
         self.ledger.finding(&self.bindings, &f, 1);
-        if let Some(rule) = &f.related_rule {
-            self.findings_by_rule.entry(rule.clone()).or_default().insert(f.id.clone());
+        if let Some(rule) = f.rule_key() {
+            self.findings_by_rule.entry(rule).or_default().insert(f.id.clone());
         }
         self.findings.insert(f.id.clone(), f);
     }
@@ -633,12 +632,12 @@ impl Posture {
     fn remove_finding(&mut self, id: &Sym) {
         if let Some(old) = self.findings.remove(id) {
             self.ledger.finding(&self.bindings, &old, -1);
-            if let Some(rule) = &old.related_rule
-                && let Some(ids) = self.findings_by_rule.get_mut(rule)
+            if let Some(rule) = old.rule_key()
+                && let Some(ids) = self.findings_by_rule.get_mut(&rule)
             {
                 ids.remove(id);
                 if ids.is_empty() {
-                    self.findings_by_rule.remove(rule);
+                    self.findings_by_rule.remove(&rule);
                 }
             }
         }
@@ -731,19 +730,19 @@ fn supersedes<T: PartialEq>(held: Option<&T>, new: &T, at: impl Fn(&T) -> Timest
 }
 
 /// Items held by rule, then resource (evaluations, remediation executions).
-type ByRule<T> = HashMap<Sym, HashMap<ResourceId, T>>;
+type ByRule<T> = HashMap<RuleKey, HashMap<ResourceId, T>>;
 
 /// Puts an item into a by-rule map if it supersedes the one held, moving the contributions:
 /// the old item's out, the new one's in.
 fn upsert_by_rule<T: PartialEq>(
     map: &mut ByRule<T>,
     item: T,
-    key: impl Fn(&T) -> (&Sym, &ResourceId),
+    key: impl Fn(&T) -> (RuleKey, &ResourceId),
     at: impl Fn(&T) -> Timestamp,
     mut contribute: impl FnMut(&T, Sign),
 ) {
     let (rule, resource) = key(&item);
-    let by_resource = map.entry(rule.clone()).or_default();
+    let by_resource = map.entry(rule).or_default();
     if !supersedes(by_resource.get(resource), &item, at) {
         return;
     }
@@ -755,7 +754,7 @@ fn upsert_by_rule<T: PartialEq>(
     by_resource.insert(resource, item);
 }
 
-fn remove_by_rule<T>(map: &mut ByRule<T>, rule: &Sym, resource: &ResourceId, mut contribute: impl FnMut(&T, Sign)) {
+fn remove_by_rule<T>(map: &mut ByRule<T>, rule: &RuleKey, resource: &ResourceId, mut contribute: impl FnMut(&T, Sign)) {
     if let Some(by_resource) = map.get_mut(rule) {
         if let Some(old) = by_resource.remove(resource) {
             contribute(&old, -1);
@@ -767,10 +766,23 @@ fn remove_by_rule<T>(map: &mut ByRule<T>, rule: &Sym, resource: &ResourceId, mut
 }
 
 /// The keys of a nested map that are not in `keep`.
-fn nested_keys_not_in<V>(map: &ByRule<V>, keep: &HashSet<(&Sym, &ResourceId)>) -> Vec<(Sym, ResourceId)> {
+fn nested_keys_not_in<V>(map: &ByRule<V>, keep: &HashMap<RuleKey, HashSet<&ResourceId>>) -> Vec<(RuleKey, ResourceId)> {
     map.iter()
         .flat_map(|(rule, by_resource)| by_resource.keys().map(move |r| (rule, r)))
-        .filter(|key| !keep.contains(key))
+        .filter(|(rule, r)| !keep.get(*rule).is_some_and(|held| held.contains(r)))
         .map(|(rule, r)| (rule.clone(), r.clone()))
         .collect()
+}
+
+/// Items' (rule, resource) keys, grouped by rule.
+fn by_rule_keys<'a, T>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> (RuleKey, &'a ResourceId),
+) -> HashMap<RuleKey, HashSet<&'a ResourceId>> {
+    let mut out: HashMap<RuleKey, HashSet<&ResourceId>> = HashMap::new();
+    for item in items {
+        let (rule, resource) = key(item);
+        out.entry(rule).or_default().insert(resource);
+    }
+    out
 }

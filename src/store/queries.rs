@@ -7,7 +7,7 @@ use super::{ControlEvidence, FindingTotals, PartState, Posture, ResourceEvidence
 use crate::catalog::{Catalog, Control};
 use crate::model::{
     Alarm, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, Part, RemediationConfig,
-    RemediationExecution, ResourceId, SourceKind, Standard, Sym, Timestamp,
+    RemediationExecution, ResourceId, RuleKey, SourceKind, Standard, Sym, Timestamp,
 };
 
 /// One account in the Accounts view.
@@ -99,16 +99,16 @@ impl Posture {
         self.rules.values()
     }
 
-    pub fn rule(&self, name: &str) -> Option<&ConfigRule> {
+    pub fn rule(&self, name: &RuleKey) -> Option<&ConfigRule> {
         self.rules.get(name)
     }
 
     /// The exact number of NON_COMPLIANT evaluations held for a rule.
-    pub fn rule_noncompliant(&self, name: &str) -> u32 {
+    pub fn rule_noncompliant(&self, name: &RuleKey) -> u32 {
         self.view().noncompliant_by_rule.get(name).copied().unwrap_or(0)
     }
 
-    pub fn evaluation(&self, rule: &str, resource: &ResourceId) -> Option<&Evaluation> {
+    pub fn evaluation(&self, rule: &RuleKey, resource: &ResourceId) -> Option<&Evaluation> {
         self.evaluations.get(rule).and_then(|m| m.get(resource))
     }
 
@@ -132,16 +132,16 @@ impl Posture {
         self.remediation_configs.values()
     }
 
-    pub fn remediation_config(&self, rule: &str) -> Option<&RemediationConfig> {
+    pub fn remediation_config(&self, rule: &RuleKey) -> Option<&RemediationConfig> {
         self.remediation_configs.get(rule)
     }
 
-    pub fn execution(&self, rule: &str, resource: &ResourceId) -> Option<&RemediationExecution> {
+    pub fn execution(&self, rule: &RuleKey, resource: &ResourceId) -> Option<&RemediationExecution> {
         self.executions.get(rule).and_then(|m| m.get(resource))
     }
 
     /// A rule's executions, in resource order.
-    pub fn executions_of(&self, rule: &str) -> Vec<&RemediationExecution> {
+    pub fn executions_of(&self, rule: &RuleKey) -> Vec<&RemediationExecution> {
         let mut v: Vec<_> = self.executions.get(rule).into_iter().flat_map(HashMap::values).collect();
         v.sort_by(|a, b| a.resource.cmp(&b.resource));
         v
@@ -297,7 +297,7 @@ impl Posture {
     }
 
     /// The controls a rule is bound to, corrective ones first.
-    pub fn controls_of_rule(&self, rule: &str) -> Vec<usize> {
+    pub fn controls_of_rule(&self, rule: &RuleKey) -> Vec<usize> {
         let mut out: Vec<usize> =
             (0..self.view().controls.len()).filter(|&i| self.view().controls[i].rules.contains(rule)).collect();
         out.sort_by_key(|&i| (self.catalog.controls[i].kind != ControlKind::Corrective, i));

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::Posture;
 use crate::model::{
-    ControlKind, ExecutionState, FailCount, Part, ResourceId, SourceError, SourceKind, Status, StatusLevel, Sym,
+    ControlKind, ExecutionState, FailCount, Part, ResourceId, RuleKey, SourceError, SourceKind, Status, StatusLevel,
     Timestamp, Verdict,
 };
 
@@ -125,7 +125,7 @@ impl Posture {
     /// A corrective control's resources that are due and that nothing is fixing: under a manual
     /// remediation nobody has started, or due for longer than an automatic remediation's retry
     /// window without one running. Each with its reason.
-    pub fn overdue(&self, index: usize, now: Timestamp) -> Vec<(&ResourceId, &Sym, String)> {
+    pub fn overdue(&self, index: usize, now: Timestamp) -> Vec<(&ResourceId, &RuleKey, String)> {
         let acc = self.evidence(index);
         let mut out = Vec::new();
         for ((rule, resource), since) in &acc.due {

@@ -374,7 +374,7 @@ fn rule_rows(e: &mut Evidence) {
         let Some(rule) = posture.rule(name) else { continue };
         let mut row = vec![
             level_seg(compliance_level(rule.compliance)),
-            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(name), name_room))),
+            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(&name.name), name_room))),
         ];
         if let Some(c) = rule.compliance {
             row.push(seg(Token::Muted, format!("  {c}")));

@@ -9,8 +9,8 @@ use super::list::{Seg, Target, Window, compliance_level, heading, level_seg, ren
 use super::text::{clean, truncate_end, truncate_start};
 use super::view::window_start;
 use crate::model::{
-    ConfigCompliance, ControlKind, ExecutionState, FindingCompliance, FindingDetail, ResourceId, Section, SectionData,
-    StatusLevel, Subject, Sym, Timeline, Timestamp, WriteState,
+    ConfigCompliance, ControlKind, ExecutionState, FindingCompliance, FindingDetail, ResourceId, RuleKey, Section,
+    SectionData, StatusLevel, Subject, Sym, Timeline, Timestamp, WriteState,
 };
 use crate::store::{Posture, SectionState};
 use crate::theme::{Theme, Token};
@@ -134,20 +134,20 @@ fn failing_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId) {
 
 /// The rules this resource fails: for each rule, the newer of the evaluation the poller holds
 /// and the one the lookup answered.
-fn failing_rules(posture: &Posture, id: &ResourceId, subject: &Subject) -> Vec<Sym> {
-    let mut newest: std::collections::BTreeMap<Sym, (Timestamp, ConfigCompliance)> = posture
+fn failing_rules(posture: &Posture, id: &ResourceId, subject: &Subject) -> Vec<RuleKey> {
+    let mut newest: std::collections::BTreeMap<RuleKey, (Timestamp, ConfigCompliance)> = posture
         .resource(id)
         .map(|e| {
             e.evaluations
                 .iter()
                 .filter_map(|r| posture.evaluation(r, id))
-                .map(|e| (e.rule.clone(), (e.recorded_at, e.compliance)))
+                .map(|e| (e.rule_key(), (e.recorded_at, e.compliance)))
                 .collect()
         })
         .unwrap_or_default();
     if let Some(SectionData::Evaluations(list)) = posture.lookup(subject, Section::Evaluations).and_then(|s| s.data()) {
         for e in list {
-            let entry = newest.entry(e.rule.clone()).or_insert((e.recorded_at, e.compliance));
+            let entry = newest.entry(here(&e.rule, id)).or_insert((e.recorded_at, e.compliance));
             if e.recorded_at > entry.0 {
                 *entry = (e.recorded_at, e.compliance);
             }
@@ -157,9 +157,9 @@ fn failing_rules(posture: &Posture, id: &ResourceId, subject: &Subject) -> Vec<S
 }
 
 /// The remediation attempts known for `rule` on this resource.
-fn attempts(posture: &Posture, id: &ResourceId, subject: &Subject, rule: &str) -> Option<usize> {
+fn attempts(posture: &Posture, id: &ResourceId, subject: &Subject, rule: &RuleKey) -> Option<usize> {
     match posture.lookup(subject, Section::Remediation).and_then(|s| s.data()) {
-        Some(SectionData::Remediation(list)) => Some(list.iter().filter(|x| &*x.rule == rule).count()),
+        Some(SectionData::Remediation(list)) => Some(list.iter().filter(|x| x.rule == rule.name).count()),
         _ => posture.execution(rule, id).map(|_| 1),
     }
 }
@@ -178,7 +178,7 @@ fn fix_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId, subject: &S
         rows.push(Row {
             segs: vec![
                 level_seg(StatusLevel::Fail),
-                seg(Token::Text, format!("Config rule {}", clean(&rule))),
+                seg(Token::Text, format!("Config rule {}", clean(&rule.name))),
                 seg(Token::Fail, "  NON_COMPLIANT"),
             ],
             target: controls.first().map(|&i| Target::Control(i)),
@@ -212,7 +212,7 @@ fn fix_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId, subject: &S
                         .into_iter()
                         .find(|&i| posture.control(i).kind == ControlKind::Corrective)
                         .map(Target::Control),
-                    act: Some(Act::Remediate { rule: rule.clone(), document: rc.target.clone() }),
+                    act: Some(Act::Remediate { rule: rule.name.clone(), document: rc.target.clone() }),
                 });
             }
             None if posture.rule(&rule).is_some_and(|r| r.unread.contains(crate::model::Part::RemediationConfigs)) => {
@@ -284,14 +284,14 @@ fn evaluation_rows(
             if full {
                 rows.push(evaluation_row(
                     posture,
-                    &e.rule,
+                    &here(&e.rule, id),
                     e.compliance,
                     e.recorded_at,
                     e.annotation.as_deref(),
                     width,
                 ));
             } else {
-                rows.push(Row { segs: Vec::new(), target: rule_target(posture, &e.rule), act: None });
+                rows.push(Row { segs: Vec::new(), target: rule_target(posture, &here(&e.rule, id)), act: None });
             }
         }
         return;
@@ -307,20 +307,27 @@ fn evaluation_rows(
     if !held.is_empty() {
         rows.push(row(heading(format!("Config evaluations held ({})", held.len()))));
         for e in held {
-            rows.push(evaluation_row(posture, &e.rule, e.compliance, e.recorded_at, e.annotation.as_deref(), width));
+            rows.push(evaluation_row(
+                posture,
+                &e.rule_key(),
+                e.compliance,
+                e.recorded_at,
+                e.annotation.as_deref(),
+                width,
+            ));
         }
     }
 }
 
 fn evaluation_row(
     posture: &Posture,
-    rule: &Sym,
+    rule: &RuleKey,
     compliance: ConfigCompliance,
     at: Timestamp,
     annotation: Option<&str>,
     width: usize,
 ) -> Row {
-    let name = truncate_start(&clean(rule), width.saturating_sub(50).max(20)).into_owned();
+    let name = truncate_start(&clean(&rule.name), width.saturating_sub(50).max(20)).into_owned();
     let mut segs = vec![
         level_seg(compliance_level(Some(compliance))),
         seg(Token::Text, format!("{name}  ")),
@@ -332,8 +339,13 @@ fn evaluation_row(
     Row { segs, target: rule_target(posture, rule), act: None }
 }
 
+/// A rule the drill-down named for this resource: one of the resource's own account and region.
+fn here(rule: &Sym, id: &ResourceId) -> RuleKey {
+    RuleKey::new(rule, &id.account, &id.region)
+}
+
 /// Enter on a rule leads to the control it is bound to (a corrective one first).
-fn rule_target(posture: &Posture, rule: &str) -> Option<Target> {
+fn rule_target(posture: &Posture, rule: &RuleKey) -> Option<Target> {
     posture.controls_of_rule(rule).first().map(|&i| Target::Control(i))
 }
 
@@ -447,7 +459,7 @@ fn remediation_rows(
 ) {
     let count = |d: &SectionData| if let SectionData::Remediation(l) = d { Some(l.len()) } else { None };
     let asked = posture.lookup(subject, Section::Remediation).is_some();
-    let corrective = |rule: &str| {
+    let corrective = |rule: &RuleKey| {
         posture
             .controls_of_rule(rule)
             .into_iter()
@@ -460,7 +472,7 @@ fn remediation_rows(
         }
         for x in list {
             if !full {
-                let target = corrective(&x.rule);
+                let target = corrective(&here(&x.rule, id));
                 rows.extend((0..=x.steps.len()).map(|_| Row { segs: Vec::new(), target: target.clone(), act: None }));
                 continue;
             }
@@ -477,7 +489,7 @@ fn remediation_rows(
                     seg(Token::for_status(level), x.state.to_string()),
                     seg(Token::Muted, when),
                 ],
-                target: corrective(&x.rule),
+                target: corrective(&here(&x.rule, id)),
                 act: None,
             });
             for step in &x.steps {
@@ -490,7 +502,7 @@ fn remediation_rows(
                     let room = width.saturating_sub(40);
                     segs.push(seg(Token::Fail, format!("  {}", truncate_end(&clean(e), room))));
                 }
-                rows.push(Row { segs, target: corrective(&x.rule), act: None });
+                rows.push(Row { segs, target: corrective(&here(&x.rule, id)), act: None });
             }
         }
         return;
@@ -508,7 +520,7 @@ fn remediation_rows(
             let level = execution_level(x.state);
             let mut segs = vec![
                 level_seg(level),
-                seg(Token::Text, format!("{}  ", clean(rule))),
+                seg(Token::Text, format!("{}  ", clean(&rule.name))),
                 seg(Token::for_status(level), x.state.to_string()),
                 seg(Token::Muted, format!("  invoked {} · updated {}", time(x.invoked_at), time(x.updated_at))),
             ];
