@@ -64,6 +64,10 @@ pub struct AwsArgs {
     /// finding aggregator, nor Config for its aggregators
     #[arg(long)]
     pub no_aggregators: bool,
+    /// Read Config's rule compliance in every account and region through this Config
+    /// aggregator [default: the organisation aggregator, when the account has one]
+    #[arg(long, value_name = "NAME", conflicts_with = "no_aggregators")]
+    pub config_aggregator: Option<String>,
 }
 
 impl AwsArgs {
@@ -74,6 +78,7 @@ impl AwsArgs {
             region: self.region.clone().or_else(|| other.region.clone()),
             endpoint_url: self.endpoint_url.clone().or_else(|| other.endpoint_url.clone()),
             no_aggregators: self.no_aggregators || other.no_aggregators,
+            config_aggregator: self.config_aggregator.clone().or_else(|| other.config_aggregator.clone()),
         }
     }
 }
@@ -374,6 +379,9 @@ impl Settings {
         }
         if aws.no_aggregators {
             config.aws.aggregators = false;
+        }
+        if aws.config_aggregator.is_some() {
+            config.aws.config_aggregator = aws.config_aggregator.clone();
         }
         Ok(Settings { config, theme, theme_chosen, catalog, keymap, log_file })
     }

@@ -60,6 +60,9 @@ pub struct AwsSettings {
     /// Read through AWS's aggregation where the account has it (Security Hub's members and
     /// finding aggregator, Config's aggregators); `--no-aggregators` turns it off.
     pub aggregators: bool,
+    /// Read Config's compliance through this aggregator (`--config-aggregator`) rather than
+    /// the organisation aggregator discovery finds.
+    pub config_aggregator: Option<String>,
     pub rate_limits: RateLimits,
 }
 
@@ -104,6 +107,7 @@ impl Default for AwsSettings {
             overlap: 300.0,
             metric_hours: 3.0,
             aggregators: true,
+            config_aggregator: None,
             rate_limits: RateLimits::default(),
         }
     }
@@ -229,6 +233,11 @@ pub fn default_file() -> String {
         "Discover the organisation (Security Hub's members and finding aggregator, Config's aggregators); false: this account only",
         format!("aggregators = {}", a.aggregators),
     );
+    key(
+        &mut out,
+        "Read Config's compliance through this aggregator (unset: the organisation aggregator discovery finds)",
+        "config_aggregator = \"org-aggregator\"".into(),
+    );
     out.push_str("\n# Calls a second per operation family; 0 means no limit.\n# [aws.rate_limits]\n");
     key(
         &mut out,
@@ -266,6 +275,7 @@ mod tests {
             profile: Some("default".into()),
             region: Some("us-east-1".into()),
             endpoint_url: Some("http://localhost:4566".into()),
+            config_aggregator: Some("org-aggregator".into()),
             ..AwsSettings::default()
         };
         assert_eq!(c.aws, defaults);

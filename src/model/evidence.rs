@@ -233,6 +233,34 @@ impl ConfigRule {
     pub fn key(&self) -> RuleKey {
         RuleKey::new(&self.name, &self.account, &self.region)
     }
+
+    /// The managed rule it deploys: its `SourceIdentifier` where the rule's description was
+    /// read, else the identifier as Security Hub (`securityhub-<identifier>-<suffix>`) and
+    /// conformance packs (`<identifier>-conformance-pack-<id>`) write it into the rule's name,
+    /// in kebab case. An aggregator gives names only.
+    pub fn managed_identifier(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match &self.source_identifier {
+            Some(s) => Some(std::borrow::Cow::Borrowed(s)),
+            None => identifier_in_name(&self.name).map(std::borrow::Cow::Owned),
+        }
+    }
+}
+
+/// `securityhub-sagemaker-notebook-no-direct-internet-access-1a2b3c4d` and
+/// `sagemaker-notebook-no-direct-internet-access-conformance-pack-abcdefghi` both name
+/// `SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS`; other names name none.
+pub fn identifier_in_name(name: &str) -> Option<String> {
+    let kebab = match name.strip_prefix("securityhub-") {
+        Some(rest) => rest.rsplit_once('-').filter(|(_, suffix)| is_suffix(suffix)).map(|(kebab, _)| kebab),
+        None => name.split_once("-conformance-pack-").filter(|(_, id)| is_suffix(id)).map(|(kebab, _)| kebab),
+    }?;
+    let valid = !kebab.is_empty()
+        && kebab.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    valid.then(|| kebab.to_ascii_uppercase().replace('-', "_"))
+}
+
+fn is_suffix(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 impl Evaluation {
@@ -482,6 +510,31 @@ mod tests {
             err.to_string(),
             "unknown Severity `SEVERE`, expected one of: INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL"
         );
+    }
+
+    #[test]
+    fn managed_identifiers_are_read_from_security_hub_and_conformance_pack_names() {
+        let id = "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS";
+        assert_eq!(
+            identifier_in_name("securityhub-sagemaker-notebook-no-direct-internet-access-1a2b3c4d").as_deref(),
+            Some(id)
+        );
+        assert_eq!(
+            identifier_in_name("sagemaker-notebook-no-direct-internet-access-conformance-pack-abcdefghi").as_deref(),
+            Some(id)
+        );
+        assert_eq!(identifier_in_name("s3-bucket-ssl-requests-only-conformance-pack-x1").as_deref(), Some("S3_BUCKET_SSL_REQUESTS_ONLY"));
+        for other in [
+            "sagemaker-notebook-no-direct-internet-access",
+            "ml-notebook-no-direct-internet-access",
+            "securityhub-",
+            "securityhub-x-",
+            "team-nb-tagging-01",
+            "Securityhub-Upper-Case-1a",
+            "-conformance-pack-abc",
+        ] {
+            assert_eq!(identifier_in_name(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -361,7 +361,7 @@ fn rule_rows(e: &mut Evidence) {
         let deployed = acc
             .rules
             .iter()
-            .any(|r| posture.rule(r).and_then(|r| r.source_identifier.as_deref()) == Some(source.as_str()));
+            .any(|r| posture.rule(r).and_then(|r| r.managed_identifier()).as_deref() == Some(source.as_str()));
         if !deployed {
             let what = if config_answered { "not deployed" } else { "no data yet" };
             rows.push(vec![

@@ -203,6 +203,9 @@ async fn listen(
             tokio::select! {
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
+                    // Answers go out at once: with Nagle's algorithm a response written in two
+                    // parts waits for the client's delayed acknowledgement, 40 ms a call.
+                    let _ = stream.set_nodelay(true);
                     let state = state.clone();
                     let mut up = for_connection;
                     tokio::spawn(async move {

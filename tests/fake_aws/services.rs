@@ -120,6 +120,60 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
             let (items, next) = page(&all, input["NextToken"].as_str(), limit(input, "Limit", 10));
             Ok(with_token(json!({"ConfigurationAggregators": items}), next))
         }
+        // The organisation aggregator: every account's and region's rules.
+        "DescribeAggregateComplianceByConfigRules" => {
+            no_such_aggregator(world, input)?;
+            let filters = &input["Filters"];
+            let wanted = |member: &str, value: &str| filters[member].as_str().is_none_or(|f| f == value);
+            let all: Vec<Value> = world
+                .aggregate_rules()
+                .iter()
+                .filter(|p| {
+                    wanted("ConfigRuleName", &p.rule.name)
+                        && wanted("AccountId", p.account)
+                        && wanted("AwsRegion", p.region)
+                        && wanted("ComplianceType", p.rule.compliance())
+                })
+                .map(|p| {
+                    let r = &p.rule;
+                    let mut compliance = json!({"ComplianceType": r.compliance()});
+                    if !r.noncompliant.is_empty() {
+                        let (count, exceeded) = r.capped();
+                        compliance["ComplianceContributorCount"] =
+                            json!({"CappedCount": count, "CapExceeded": exceeded});
+                    }
+                    json!({"ConfigRuleName": r.name, "Compliance": compliance, "AccountId": p.account, "AwsRegion": p.region})
+                })
+                .collect();
+            let size = limit(input, "Limit", world.pages.aggregate_compliance).min(world.pages.aggregate_compliance);
+            let (items, next) = page(&all, token, size);
+            Ok(with_token(json!({"AggregateComplianceByConfigRules": items}), next))
+        }
+        "GetAggregateComplianceDetailsByConfigRule" => {
+            no_such_aggregator(world, input)?;
+            let (name, account, region) = (
+                input["ConfigRuleName"].as_str().unwrap_or_default(),
+                input["AccountId"].as_str().unwrap_or_default(),
+                input["AwsRegion"].as_str().unwrap_or_default(),
+            );
+            let wanted = input["ComplianceType"].as_str();
+            let placed = world.aggregate_rules();
+            let all: Vec<Value> = placed
+                .iter()
+                .filter(|p| p.rule.name == name && p.account == account && p.region == region)
+                .flat_map(|p| world.evaluations_by(p.rule))
+                .filter(|e| wanted.is_none_or(|w| w == e.compliance))
+                .map(|e| {
+                    let mut v = evaluation(&e);
+                    v["AccountId"] = json!(account);
+                    v["AwsRegion"] = json!(region);
+                    v
+                })
+                .collect();
+            // AWS's default page here is 50.
+            let (items, next) = page(&all, token, limit(input, "Limit", 50));
+            Ok(with_token(json!({"AggregateEvaluationResults": items}), next))
+        }
         "DescribeConfigRules" => {
             let rules = asked(input)?;
             let (items, next) = page(&rules, token, world.pages.rules);
@@ -292,6 +346,20 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
         }
         other => Err(error(p, 400, "UnknownOperationException", &format!("the fake does not answer {other}"))),
     }
+}
+
+/// An aggregator of another name than the organisation's: Config's own error.
+fn no_such_aggregator(world: &World, input: &Value) -> Result<(), Response> {
+    let name = input["ConfigurationAggregatorName"].as_str().unwrap_or_default();
+    if world.organization.is_some() && name == super::world::CONFIG_AGGREGATOR {
+        return Ok(());
+    }
+    Err(error(
+        Protocol::Config,
+        400,
+        "NoSuchConfigurationAggregatorException",
+        &format!("The configuration aggregator '{name}' does not exist."),
+    ))
 }
 
 fn compliance_types(input: &Value) -> Vec<&str> {

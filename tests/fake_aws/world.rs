@@ -542,11 +542,79 @@ pub const CONFIG_AGGREGATOR: &str = "org-aggregator";
 pub const AGGREGATOR: &str =
     "arn:aws:securityhub:us-east-1:123456789012:finding-aggregator/123e4567-e89b-12d3-a456-426652340000";
 
-/// A delegated administrator's view: Security Hub members and a finding aggregator.
+/// A delegated administrator's view: Security Hub members and a finding aggregator, and the
+/// rules the organisation's Config aggregator reports from every other account and region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Organization {
     pub members: Vec<&'static str>,
     pub linked: Vec<&'static str>,
+    /// Every account's and region's rules but the caller's own in the home region (those are
+    /// [`World::rules`], as they stand).
+    pub elsewhere: Vec<PlacedRule>,
+}
+
+/// A rule in one account and region, as an aggregator reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placed<'a> {
+    pub account: &'static str,
+    pub region: &'static str,
+    pub rule: &'a Rule,
+}
+
+/// A rule of another account or region than the caller's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedRule {
+    pub account: &'static str,
+    pub region: &'static str,
+    pub rule: Rule,
+}
+
+/// The rules of the other accounts and regions of an organisation: the Security Hub and
+/// conformance pack rules (named, as AWS names them, with a suffix of their own in each account
+/// and region) and the teams' custom rules, most of them in each place, some non-compliant.
+/// One member's public-read rule has 130 public buckets: a capped count, two pages of details.
+fn elsewhere(home: &[Rule], accounts: &[&'static str], regions: &[&'static str]) -> Vec<PlacedRule> {
+    let mut out = Vec::new();
+    let places = accounts.iter().flat_map(|a| regions.iter().map(move |r| (*a, *r)));
+    for (p, (account, region)) in places.enumerate().filter(|(_, place)| *place != (ACCOUNT, REGION)) {
+        for r in home {
+            let h = mix_str(&format!("{}/{account}/{region}", r.name));
+            let name = if r.name.starts_with("securityhub-") {
+                format!("securityhub-{}-{:08x}", kebab(&r.source), (h >> 8) as u32)
+            } else if r.name.contains("-conformance-pack-") {
+                let id: String = (0..9).map(|j| (b'a' + ((h >> (j * 5)) % 26) as u8) as char).collect();
+                format!("{}-conformance-pack-{id}", kebab(&r.source))
+            } else if r.owner == "CUSTOM_LAMBDA" {
+                r.name.clone()
+            } else {
+                // A team's own name for a managed rule: deployed in the caller's account only.
+                continue;
+            };
+            if h.is_multiple_of(5) {
+                continue;
+            }
+            let mut rule = Rule { name, noncompliant: Vec::new(), compliant: Vec::new(), evaluation_error: None, ..r.clone() };
+            if h % 6 == 1 && r.owner != "CUSTOM_LAMBDA" {
+                let n = 1 + (h >> 16) % 8;
+                let start = 100_000 * (p as u64 + 1) + (h >> 24) % 5_000;
+                rule.noncompliant = (start..start + n).map(|j| resource_id(r.resource_type, j)).collect();
+                if r.resource_type == ACCOUNT_TYPE {
+                    rule.noncompliant = vec![account.to_string()];
+                }
+            }
+            out.push(PlacedRule { account, region, rule });
+        }
+    }
+    let big = out
+        .iter()
+        .position(|x| {
+            (x.account, x.region) == (MEMBERS[0], LINKED[0])
+                && x.rule.source == "S3_BUCKET_PUBLIC_READ_PROHIBITED"
+                && x.rule.name.starts_with("securityhub-")
+        })
+        .expect("the member's public-read rule");
+    out[big].rule.noncompliant = (0..130).map(|n| resource_id(BUCKET, 900_000 + n)).collect();
+    out
 }
 
 /// A resource id (Config's) of a type, the `n`th of its kind.
@@ -577,6 +645,8 @@ pub struct Pages {
     /// The span of one GetResourceConfigHistory page, in days: AWS limits each call to seven
     /// days of history, so a page often holds fewer items than asked for (with a nextToken).
     pub history_span_days: i64,
+    /// Rules per DescribeAggregateComplianceByConfigRules page (fewer than the 1000 asked for).
+    pub aggregate_compliance: usize,
 }
 
 impl Default for Pages {
@@ -589,6 +659,7 @@ impl Default for Pages {
             metric_points: 100,
             evaluations_by_resource: 10,
             history_span_days: 7,
+            aggregate_compliance: 400,
         }
     }
 }
@@ -776,8 +847,19 @@ impl World {
     /// region (the home region's GetFindings returns them all).
     pub fn organization(findings: usize) -> World {
         let mut world = World::account(findings);
-        world.organization = Some(Organization { members: MEMBERS.to_vec(), linked: LINKED.to_vec() });
+        let accounts: Vec<&'static str> = std::iter::once(ACCOUNT).chain(MEMBERS).collect();
+        let regions: Vec<&'static str> = std::iter::once(REGION).chain(LINKED).collect();
+        let elsewhere = elsewhere(&world.rules, &accounts, &regions);
+        world.organization = Some(Organization { members: MEMBERS.to_vec(), linked: LINKED.to_vec(), elsewhere });
         world
+    }
+
+    /// Every rule the organisation's Config aggregator reports (the caller's own in the home
+    /// region as they stand), or none outside an organisation.
+    pub fn aggregate_rules(&self) -> Vec<Placed<'_>> {
+        let Some(org) = &self.organization else { return Vec::new() };
+        let home = self.rules.iter().map(|rule| Placed { account: ACCOUNT, region: REGION, rule });
+        home.chain(org.elsewhere.iter().map(|p| Placed { account: p.account, region: p.region, rule: &p.rule })).collect()
     }
 
     /// Every account whose findings the world holds: the caller's first.
@@ -876,12 +958,12 @@ impl World {
     pub fn failing(&self, rules: &[&str], controls: &[&str]) -> (BTreeSet<String>, usize) {
         let mut out = BTreeSet::new();
         let mut bound = 0;
-        for r in self.rules.iter().filter(|r| rules.contains(&r.source.as_str())) {
-            if r.noncompliant.is_empty() {
+        for (account, region, r, readable) in self.config_truth() {
+            if r.noncompliant.is_empty() || !rules.contains(&r.source.as_str()) {
                 continue;
             }
-            if r.details_readable() {
-                out.extend(r.noncompliant.iter().map(|id| canonical(r.resource_type, id)));
+            if readable {
+                out.extend(r.noncompliant.iter().map(|id| canonical_in(r.resource_type, id, account, region)));
             } else {
                 bound = bound.max(r.capped().0.max(1));
             }
@@ -899,6 +981,16 @@ impl World {
 
     pub fn rule(&self, name: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.name == name)
+    }
+
+    /// The rules vigil reads, where, and whether their details can be read: this account's
+    /// (details for names of 64 characters at most), or in an organisation every account's and
+    /// region's through the aggregator (whose details call takes any rule name).
+    pub fn config_truth(&self) -> Vec<(&'static str, &'static str, Rule, bool)> {
+        match &self.organization {
+            Some(_) => self.aggregate_rules().into_iter().map(|p| (p.account, p.region, p.rule.clone(), true)).collect(),
+            None => self.rules.iter().map(|r| (ACCOUNT, REGION, r.clone(), r.details_readable())).collect(),
+        }
     }
 
     pub fn metric_alarm_count(&self) -> usize {

@@ -1,6 +1,7 @@
-//! An organisation seen from its delegated administrator in the home region (issue 11, Security
-//! Hub's part): members and finding aggregator discovered, findings of every member account and
-//! linked region read once from the home region, counted by account and region.
+//! An organisation seen from its delegated administrator in the home region (issue 11): members
+//! and finding aggregator discovered, findings of every member account and linked region read
+//! once from the home region, Config's rules of every account and region read through the
+//! organisation's Config aggregator, all counted by account and region.
 
 use std::collections::BTreeMap;
 
@@ -60,7 +61,7 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
             "all_regions": true,
             "regions": [],
         }]),
-        "found, though Config is still read in this account only"
+        "found, and read through"
     );
     // Every member's and linked region's findings, counted as the top-level figures are.
     let findings = &report["findings"];
@@ -72,8 +73,23 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
     let sum: u64 = findings["by_account"].as_object().unwrap().values().map(|v| v["total"].as_u64().unwrap()).sum();
     assert_eq!(findings["total"], sum);
     assert_all_match(&w, &report);
-    // Rules, alarms and remediations are the administrator's own, in the home region.
-    for list in ["rules", "alarms", "remediations"] {
+    // Config's rules in every account and region, through the aggregator; alarms and
+    // remediations are the administrator's own, in the home region.
+    let places: std::collections::BTreeSet<(&str, &str)> = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["account"].as_str().unwrap(), r["region"].as_str().unwrap()))
+        .collect();
+    assert_eq!(places.len(), 15, "five accounts in three regions: {places:?}");
+    let big = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["account"] == MEMBERS[0] && r["noncompliant"] == 130)
+        .expect("the member's rule with 130 public buckets");
+    assert_eq!((&big["capped"], &big["capped_count"]), (&json!(true), &json!(100)), "{big}");
+    for list in ["alarms", "remediations"] {
         for item in report[list].as_array().unwrap() {
             assert_eq!((&item["account"], &item["region"]), (&json!(super::ACCOUNT), &json!(REGION)), "{list}: {item}");
         }
@@ -91,6 +107,16 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
     let calls = fake.calls();
     assert_eq!(calls["ListMembers"], 1, "{calls:?}");
     assert_eq!(calls["GetFindingAggregator"], 1, "{calls:?}");
+    let placed = w.aggregate_rules();
+    let pages = placed.len().div_ceil(w.pages.aggregate_compliance);
+    assert_eq!(calls["DescribeAggregateComplianceByConfigRules"], pages as u64, "every page: {calls:?}");
+    let noncompliant = placed.iter().filter(|p| !p.rule.noncompliant.is_empty()).count();
+    let detail_pages: usize = placed.iter().map(|p| p.rule.noncompliant.len().div_ceil(100)).sum();
+    assert_eq!(calls["GetAggregateComplianceDetailsByConfigRule"], detail_pages as u64, "{noncompliant} rules: {calls:?}");
+    for local in ["DescribeComplianceByConfigRule", "GetComplianceDetailsByConfigRule"] {
+        assert!(!calls.contains_key(local), "the aggregator says it all: {calls:?}");
+    }
+    assert!(fake.checks().refused.is_empty(), "every request within AWS's model: {:?}", fake.checks().refused);
 
     // The fake's world stays readable to the calls below only once this guard is gone (its
     // remediation executions move on as they are read).
@@ -107,6 +133,8 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
         assert_eq!(replayed["scope"][key], report["scope"][key], "scope.{key}");
     }
     assert_eq!(replayed["findings"], report["findings"]);
+    assert_eq!(replayed["rules"], report["rules"]);
+    assert_eq!(replayed["controls"], report["controls"]);
 
     // One member alone: its findings, as the whole report counted them for it.
     let member = MEMBERS[1];
@@ -139,8 +167,11 @@ fn no_aggregators_keeps_to_the_callers_account_and_region() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["scope"]["aggregators"]["securityhub"].is_null(), "not asked: {}", report["scope"]);
     assert!(report["scope"]["aggregators"]["config"].is_null(), "not asked: {}", report["scope"]);
-    assert!(!fake.calls().contains_key("ListMembers"));
-    assert!(!fake.calls().contains_key("DescribeConfigurationAggregators"));
+    for asked in ["ListMembers", "DescribeConfigurationAggregators", "DescribeAggregateComplianceByConfigRules"] {
+        assert!(!fake.calls().contains_key(asked), "{asked}");
+    }
+    // Config's rules are this account's, in this region.
+    assert_eq!(report["rules"].as_array().unwrap().len(), fake.world().rules.len());
     // What GetFindings returns is still counted where it comes from.
     assert_eq!(report["findings"]["by_account"].as_object().unwrap().len(), 5);
 }
@@ -155,4 +186,31 @@ fn a_single_account_is_an_account_scope() {
     assert_eq!(scope["regions"], json!([REGION]));
     assert_eq!(scope["aggregators"]["securityhub"], json!({"members": [], "aggregator": null}));
     assert_eq!(scope["aggregators"]["config"], json!([]), "asked, and none");
+}
+
+#[test]
+fn an_aggregator_named_on_the_command_line_is_read_and_a_wrong_name_is_a_failed_source() {
+    let fake = FakeAws::start(World::organization(300), Faults::default());
+    let run = |name: &str, extra: &[&str]| {
+        let dir = super::vigil_report::scratch(name);
+        let out = super::vigil_report::command(&fake.url, REGION, &dir, super::CONFIG)
+            .args(["report", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out, report)
+    };
+    let (out, report) = run("named-aggregator", &["--config-aggregator", super::fake_aws::world::CONFIG_AGGREGATOR]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report["rules"].as_array().unwrap().len(), fake.world().aggregate_rules().len());
+    let (out, report) = run("wrong-aggregator", &["--config-aggregator", "no-such-aggregator"]);
+    assert_eq!(out.status.code(), Some(3), "a source failed: {}", String::from_utf8_lossy(&out.stderr));
+    let config = report["sources"].as_array().unwrap().iter().find(|s| s["name"] == "config").unwrap();
+    assert_eq!(config["health"], "failed", "{config}");
+    let error = config["error"].as_str().unwrap();
+    assert!(error.contains("NoSuchConfigurationAggregatorException"), "{error}");
+    // Both at once is a contradiction, refused before any call.
+    let (out, _) = run("both", &["--config-aggregator", "x", "--no-aggregators"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }

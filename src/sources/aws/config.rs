@@ -9,7 +9,8 @@ use aws_sdk_config::types::{ComplianceType, RemediationExecutionState};
 use super::error::CallError;
 use super::limiter::RateLimit;
 use super::limits::{
-    COMPLIANCE_DETAILS_LIMIT, COMPLIANCE_DETAILS_RULE_NAME, CONFIG_RULE_NAMES, REMEDIATION_EXECUTIONS_LIMIT,
+    AGGREGATE_COMPLIANCE_LIMIT, AGGREGATE_DETAILS_LIMIT, COMPLIANCE_DETAILS_LIMIT, COMPLIANCE_DETAILS_RULE_NAME,
+    CONFIG_RULE_NAMES, REMEDIATION_EXECUTIONS_LIMIT,
 };
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
@@ -82,6 +83,45 @@ pub struct ConfigPoller {
     /// Asks for the account's Config aggregators (the organisation's scope).
     pub discover: bool,
     polls: u64,
+    /// Reads compliance through this aggregator (`--config-aggregator`), whatever discovery finds.
+    pub aggregator: Option<String>,
+    /// The organisation aggregator discovery found: read through when none is named.
+    discovered: Option<String>,
+    /// How many rules' details an aggregated poll reads at most; `None` reads them all (a
+    /// report). The others keep their last details, or a capped count.
+    pub details_budget: Option<usize>,
+    /// When each aggregated rule's details were last read (the poll's number), and its capped
+    /// count then: changed and never-read rules are read first.
+    details_read: HashMap<Placed, (u64, Option<CappedCount>)>,
+}
+
+/// How many rules' details a dashboard's aggregated poll reads: an organisation has thousands
+/// of non-compliant (rule, account, region)s, and Config's calls are few a second.
+pub const AGGREGATE_DETAILS_PER_POLL: usize = 100;
+
+/// A rule as an aggregator names it: a name is unique only within one account and region.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Placed {
+    name: String,
+    account: String,
+    region: String,
+}
+
+/// What an aggregator says of one rule in one account and region.
+#[derive(Debug, Clone)]
+struct AggregateRule {
+    place: Placed,
+    compliance: Option<ConfigCompliance>,
+    capped: Option<CappedCount>,
+}
+
+/// The details an aggregated poll read: evaluations, the rules read in full, and per rule
+/// what was not read.
+#[derive(Default)]
+struct AggregateDetails {
+    evaluations: Vec<Evaluation>,
+    complete: HashSet<Placed>,
+    unread: HashMap<Placed, PartSet>,
 }
 
 /// Re-read the aggregators every this many polls.
@@ -99,6 +139,10 @@ impl ConfigPoller {
             calls: 0,
             discover: false,
             polls: 0,
+            aggregator: None,
+            discovered: None,
+            details_budget: None,
+            details_read: HashMap::new(),
         }
     }
 
@@ -274,7 +318,12 @@ impl ConfigPoller {
         if self.stop(names, parts, Part::ComplianceDetails) {
             return;
         }
+        self.read_local(sink, names, parts, now).await;
+    }
 
+    /// What only the rules' own account and region can say, aggregator or not: evaluation
+    /// errors, remediation configurations and their executions.
+    async fn read_local(&mut self, sink: &Sink, names: &[String], parts: &mut Parts, now: Timestamp) {
         // Evaluation errors, 25 names a call.
         for (k, chunk) in names.chunks(CONFIG_RULE_NAMES).enumerate() {
             let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
@@ -500,6 +549,246 @@ impl ConfigPoller {
     }
 }
 
+/// Reading through an aggregator: every account's and region's rule compliance and
+/// non-compliant resources from the aggregator, and from the caller's own account what no
+/// aggregator carries (managed identifiers, evaluation errors, remediation).
+impl ConfigPoller {
+    /// The aggregator to read through, if any: the one named, else the one discovered.
+    fn through(&self) -> Option<String> {
+        self.aggregator.clone().or_else(|| self.discovered.clone())
+    }
+
+    pub async fn fetch_through(
+        &mut self,
+        sink: &Sink,
+        aggregator: &str,
+    ) -> Result<(Dataset, Option<SourceError>), SourceError> {
+        let now = sink.now();
+        let placed = self.aggregate_compliance(sink, aggregator).await.map_err(|e| e.error)?;
+        self.progress(sink, placed.len() as u64).await;
+        let mut parts = Parts::default();
+        let own = match self.rules(sink).await {
+            Ok(rules) => rules,
+            Err(e) => {
+                // The aggregator's rules still count; those of this account and region bind by
+                // name and lack what only the account says.
+                tracing::warn!(error = %e.error, "this account's own rules could not be read");
+                let home: Vec<String> =
+                    placed.iter().filter(|a| self.is_home(&a.place)).map(|a| a.place.name.clone()).collect();
+                for part in [Part::EvaluationStatus, Part::RemediationConfigs] {
+                    parts.unread(part, &home, &e.error, true);
+                }
+                Vec::new()
+            }
+        };
+        let details = self.aggregate_details(sink, aggregator, &placed, &mut parts).await;
+        let names: Vec<String> = own.iter().map(|(n, _)| n.clone()).collect();
+        if !self.stop(&names, &mut parts, Part::ComplianceDetails) {
+            self.read_local(sink, &names, &mut parts, now).await;
+        }
+        self.loaded = true;
+        let error = parts.error.clone();
+        Ok((self.assemble_through(own, placed, parts, details, now), error))
+    }
+
+    fn is_home(&self, place: &Placed) -> bool {
+        place.account == self.base.scope.account && place.region == self.base.scope.region
+    }
+
+    /// Every page of DescribeAggregateComplianceByConfigRules: each rule's compliance in each
+    /// account and region.
+    async fn aggregate_compliance(&mut self, sink: &Sink, aggregator: &str) -> Result<Vec<AggregateRule>, CallError> {
+        let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
+        let caller = base.caller(sink);
+        let mut out = Vec::new();
+        every_page(
+            &caller,
+            limit,
+            calls,
+            "config:DescribeAggregateComplianceByConfigRules",
+            |token| {
+                client
+                    .describe_aggregate_compliance_by_config_rules()
+                    .configuration_aggregator_name(aggregator)
+                    .limit(AGGREGATE_COMPLIANCE_LIMIT)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                for c in page.aggregate_compliance_by_config_rules() {
+                    let (Some(name), Some(account), Some(region)) =
+                        (c.config_rule_name(), c.account_id(), c.aws_region())
+                    else {
+                        continue;
+                    };
+                    let compliance = c.compliance().and_then(|c| c.compliance_type()).and_then(compliance);
+                    let capped = c.compliance().and_then(|c| c.compliance_contributor_count()).map(|n| CappedCount {
+                        count: n.capped_count().max(0) as u32,
+                        cap_exceeded: n.cap_exceeded(),
+                    });
+                    let place = Placed { name: name.into(), account: account.into(), region: region.into() };
+                    out.push(AggregateRule { place, compliance, capped });
+                }
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// The NON_COMPLIANT resources of non-compliant rules, every page, within the poll's budget:
+    /// rules never read and rules whose count changed first, then those read longest ago.
+    async fn aggregate_details(
+        &mut self,
+        sink: &Sink,
+        aggregator: &str,
+        placed: &[AggregateRule],
+        parts: &mut Parts,
+    ) -> AggregateDetails {
+        let mut details = AggregateDetails::default();
+        let mut due: Vec<&AggregateRule> =
+            placed.iter().filter(|a| a.compliance == Some(ConfigCompliance::NonCompliant)).collect();
+        due.sort_by_key(|a| match self.details_read.get(&a.place) {
+            None => (0, 0),
+            Some((_, capped)) if *capped != a.capped => (1, 0),
+            Some((poll, _)) => (2, *poll),
+        });
+        let budget = self.details_budget.unwrap_or(usize::MAX);
+        let mut failed: Option<SourceError> = None;
+        for (k, a) in due.iter().enumerate() {
+            if k >= budget || failed.is_some() {
+                details.unread.entry(a.place.clone()).or_default().insert(Part::ComplianceDetails);
+                continue;
+            }
+            let before = details.evaluations.len();
+            match self.placed_details(sink, aggregator, &a.place, &mut details.evaluations).await {
+                Ok(_) => {
+                    details.complete.insert(a.place.clone());
+                    self.details_read.insert(a.place.clone(), (self.polls, a.capped));
+                }
+                Err(e) => {
+                    tracing::warn!(rule = %a.place.name, account = %a.place.account, region = %a.place.region,
+                        error = %e.error, "aggregated details not read; counts stay capped");
+                    details.evaluations.truncate(before);
+                    details.unread.entry(a.place.clone()).or_default().insert(Part::ComplianceDetails);
+                    if !parts.failures.iter().any(|u| u.part == Part::ComplianceDetails) {
+                        parts.failures.push(Unread { part: Part::ComplianceDetails, error: e.error.clone() });
+                    }
+                    parts.error.get_or_insert(e.error.clone());
+                    if matches!(e.error, SourceError::ExpiredCredentials { .. }) {
+                        parts.stopped = Some(e.error.clone());
+                    }
+                    failed = Some(e.error);
+                }
+            }
+            self.progress(sink, details.evaluations.len() as u64).await;
+        }
+        // Forget rules no longer reported, so that the map stays the organisation's size.
+        let reported: HashSet<&Placed> = placed.iter().map(|a| &a.place).collect();
+        self.details_read.retain(|p, _| reported.contains(p));
+        details
+    }
+
+    /// Every page of one rule's NON_COMPLIANT evaluations in one account and region.
+    async fn placed_details(
+        &mut self,
+        sink: &Sink,
+        aggregator: &str,
+        place: &Placed,
+        out: &mut Vec<Evaluation>,
+    ) -> Result<u32, CallError> {
+        let ConfigPoller { client, base, limit, interner, calls, .. } = self;
+        let caller = base.caller(sink);
+        let rule = interner.intern(&place.name);
+        every_page(
+            &caller,
+            limit,
+            calls,
+            "config:GetAggregateComplianceDetailsByConfigRule",
+            |token| {
+                client
+                    .get_aggregate_compliance_details_by_config_rule()
+                    .configuration_aggregator_name(aggregator)
+                    .config_rule_name(&place.name)
+                    .account_id(&place.account)
+                    .aws_region(&place.region)
+                    .compliance_type(ComplianceType::NonCompliant)
+                    .limit(AGGREGATE_DETAILS_LIMIT)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                for e in page.aggregate_evaluation_results() {
+                    let Some(q) = e.evaluation_result_identifier().and_then(|i| i.evaluation_result_qualifier()) else {
+                        continue;
+                    };
+                    let (Some(kind), Some(id)) = (q.resource_type(), q.resource_id()) else { continue };
+                    // The rule's place, whatever the result says of its own.
+                    out.push(Evaluation {
+                        rule: rule.clone(),
+                        resource: ResourceId::from_config(interner, kind, id, &place.account, &place.region),
+                        compliance: e.compliance_type().and_then(compliance).unwrap_or(ConfigCompliance::NonCompliant),
+                        annotation: e.annotation().map(Into::into),
+                        recorded_at: e.result_recorded_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
+                    });
+                }
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await
+    }
+
+    /// One rule per account and region the aggregator reported. Those of the caller's own
+    /// account and region carry what the account said of them; the others' remediation is
+    /// unknown (no aggregator carries it).
+    fn assemble_through(
+        &mut self,
+        own: Vec<(String, Option<String>)>,
+        placed: Vec<AggregateRule>,
+        parts: Parts,
+        details: AggregateDetails,
+        now: Timestamp,
+    ) -> Dataset {
+        let sources: HashMap<&str, Option<&str>> = own.iter().map(|(n, s)| (n.as_str(), s.as_deref())).collect();
+        let elsewhere = PartSet::of(&[Part::RemediationConfigs, Part::RemediationExecutions]);
+        let rules = placed
+            .iter()
+            .map(|a| {
+                let home = self.is_home(&a.place);
+                let name = a.place.name.as_str();
+                let mut unread = details.unread.get(&a.place).copied().unwrap_or_default();
+                let extra = if home { parts.unread.get(name).copied().unwrap_or_default() } else { elsewhere };
+                for p in extra.iter() {
+                    unread.insert(p);
+                }
+                let source = if home { sources.get(name).copied().flatten() } else { None };
+                let error = if home { parts.errors.get(name) } else { None };
+                ConfigRule {
+                    name: self.interner.intern(name),
+                    source_identifier: source.map(|s| self.interner.intern(s)),
+                    compliance: a.compliance,
+                    noncompliant: a.capped,
+                    details_complete: details.complete.contains(&a.place)
+                        || a.compliance.is_some_and(|c| c != ConfigCompliance::NonCompliant),
+                    evaluation_error: error.map(|e| e.as_str().into()),
+                    unread,
+                    account: self.interner.intern(&a.place.account),
+                    region: self.interner.intern(&a.place.region),
+                    observed_at: now,
+                }
+            })
+            .collect();
+        Dataset {
+            rules,
+            evaluations: details.evaluations,
+            remediation_configs: parts.remediation_configs,
+            executions: parts.executions,
+            unread: parts.failures,
+            ..Default::default()
+        }
+    }
+}
+
 /// How long automatic remediation keeps trying, with AWS's defaults where a value is not set.
 fn retry_window(attempts: Option<i32>, seconds: Option<i64>) -> std::time::Duration {
     let attempts = attempts.filter(|a| *a > 0).unwrap_or(5) as u64;
@@ -527,6 +816,10 @@ impl Poll for ConfigPoller {
             && self.polls.is_multiple_of(AGGREGATORS_EVERY)
             && let Some(aggregators) = self.aggregators(sink).await
         {
+            // An organisation's aggregator covers every account; else the only one there is.
+            let organization = aggregators.iter().find(|a| a.organization);
+            let only = if aggregators.len() == 1 { aggregators.first() } else { None };
+            self.discovered = organization.or(only).map(|a| a.name.clone());
             first.push(Payload::Merge(Dataset { config_aggregators: Some(aggregators), ..Default::default() }));
         }
         self.polls += 1;
@@ -540,7 +833,11 @@ impl Poll for ConfigPoller {
 impl ConfigPoller {
     /// Rules and everything read through them.
     async fn poll_rules(&mut self, sink: &Sink) -> Polled {
-        match self.fetch(sink).await {
+        let fetched = match self.through() {
+            Some(aggregator) => self.fetch_through(sink, &aggregator).await,
+            None => self.fetch(sink).await,
+        };
+        match fetched {
             // What could not be read is marked in the data set: the store keeps its last good
             // value, or shows it unknown.
             Ok((data, error)) => Polled { payloads: vec![Payload::Replace(data)], error },

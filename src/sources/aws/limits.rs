@@ -27,3 +27,10 @@ pub const ALARMS_PAGE: i32 = 100;
 /// CloudWatch GetMetricData: at most 500 queries a call (the API reference; the model gives no
 /// bound).
 pub const METRIC_QUERIES: usize = 500;
+
+/// Config DescribeAggregateComplianceByConfigRules `Limit` (`GroupByAPILimit`, 0 to 1000).
+pub const AGGREGATE_COMPLIANCE_LIMIT: i32 = 1000;
+
+/// Config GetAggregateComplianceDetailsByConfigRule `Limit` (0 to 100). Its `ConfigRuleName`
+/// takes 128 characters, so every rule can be asked about through an aggregator.
+pub const AGGREGATE_DETAILS_LIMIT: i32 = 100;

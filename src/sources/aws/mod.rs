@@ -273,6 +273,12 @@ impl Pollers {
             RateLimit::per_second(r.config),
         );
         config.discover = settings.aggregators;
+        config.aggregator = settings.config_aggregator.clone().filter(|_| settings.aggregators);
+        // A report reads every rule's details; the dashboard a share each poll.
+        config.details_budget = match mode {
+            Mode::Watch => Some(config::AGGREGATE_DETAILS_PER_POLL),
+            Mode::Report => None,
+        };
         let securityhub = SecurityHubPoller::new(
             aws_sdk_securityhub::Client::new(sdk),
             base(SourceKind::SecurityHub, settings.securityhub_interval),
