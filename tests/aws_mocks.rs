@@ -1000,3 +1000,124 @@ mod drill {
         let _ = std::fs::remove_file(&path);
     }
 }
+
+/// Through an aggregator: the same rule name in two accounts is two rules, each with its own
+/// resources; the caller's own rule is described (its managed identifier), a member's binds by
+/// the identifier in its name; a dashboard's poll reads its budget of details, the rules never
+/// read first, and the next poll the others.
+#[tokio::test]
+async fn config_reads_every_account_through_an_aggregator_within_a_budget_of_details() {
+    use aws_sdk_config::operation as op;
+    use aws_sdk_config::types::*;
+    const MEMBER: &str = "111122223333";
+    let nb = "securityhub-sagemaker-notebook-no-direct-internet-access-1a2b";
+    let compliance = mock!(aws_sdk_config::Client::describe_aggregate_compliance_by_config_rules)
+        .match_requests(|r| r.configuration_aggregator_name() == Some("org") && r.limit() == Some(1000))
+        .then_output(move || {
+            let placed = |account: &str, n: i32| {
+                AggregateComplianceByConfigRule::builder()
+                    .config_rule_name(nb)
+                    .account_id(account)
+                    .aws_region("us-east-1")
+                    .compliance(
+                        Compliance::builder()
+                            .compliance_type(ComplianceType::NonCompliant)
+                            .compliance_contributor_count(
+                                ComplianceContributorCount::builder().capped_count(n).cap_exceeded(false).build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            };
+            op::describe_aggregate_compliance_by_config_rules::DescribeAggregateComplianceByConfigRulesOutput::builder()
+                .aggregate_compliance_by_config_rules(placed(ACCOUNT, 1))
+                .aggregate_compliance_by_config_rules(placed(MEMBER, 2))
+                .build()
+        });
+    let details = mock!(aws_sdk_config::Client::get_aggregate_compliance_details_by_config_rule)
+        .match_requests(move |r| {
+            r.config_rule_name() == Some(nb)
+                && r.aws_region() == Some("us-east-1")
+                && r.compliance_type() == Some(&ComplianceType::NonCompliant)
+                && r.limit() == Some(100)
+        })
+        .then_compute_output(|r| {
+            let account = r.account_id().unwrap().to_string();
+            let ids: &[&str] = if account == ACCOUNT { &["nb-own"] } else { &["nb-a", "nb-b"] };
+            let mut out = op::get_aggregate_compliance_details_by_config_rule::GetAggregateComplianceDetailsByConfigRuleOutput::builder();
+            for id in ids {
+                out = out.aggregate_evaluation_results(
+                    AggregateEvaluationResult::builder()
+                        .evaluation_result_identifier(
+                            EvaluationResultIdentifier::builder()
+                                .evaluation_result_qualifier(
+                                    EvaluationResultQualifier::builder()
+                                        .config_rule_name(r.config_rule_name().unwrap())
+                                        .resource_type("AWS::SageMaker::NotebookInstance")
+                                        .resource_id(*id)
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .compliance_type(ComplianceType::NonCompliant)
+                        .account_id(&account)
+                        .aws_region("us-east-1")
+                        .build(),
+                );
+            }
+            out.build()
+        });
+    let own = mock!(aws_sdk_config::Client::describe_config_rules).then_output(move || {
+        op::describe_config_rules::DescribeConfigRulesOutput::builder()
+            .config_rules(
+                ConfigRule::builder()
+                    .config_rule_name(nb)
+                    .source(
+                        Source::builder()
+                            .owner(Owner::Aws)
+                            .source_identifier("SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let status = mock!(aws_sdk_config::Client::describe_config_rule_evaluation_status).then_output(|| {
+        op::describe_config_rule_evaluation_status::DescribeConfigRuleEvaluationStatusOutput::builder().build()
+    });
+    let remediation = mock!(aws_sdk_config::Client::describe_remediation_configurations).then_output(|| {
+        op::describe_remediation_configurations::DescribeRemediationConfigurationsOutput::builder().build()
+    });
+    let mut c = config(&[&compliance, &details, &own, &status, &remediation], RuleMode::MatchAny, 1);
+    c.aggregator = Some("org".into());
+    c.details_budget = Some(1);
+
+    let Payload::Replace(first) = ok(poll(&mut c).await).remove(0) else { panic!("a full set") };
+    assert_eq!(compliance.num_calls(), 1);
+    assert_eq!(details.num_calls(), 1, "a budget of one rule's details");
+    assert_eq!(first.rules.len(), 2, "one name, two accounts: two rules");
+    let rule = |data: &Dataset, account: &str| data.rules.iter().find(|r| &*r.account == account).unwrap().clone();
+    let (home, member) = (rule(&first, ACCOUNT), rule(&first, MEMBER));
+    assert_eq!(home.source_identifier.as_deref(), Some("SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS"));
+    assert_eq!(member.source_identifier, None, "an aggregator gives names only");
+    assert!(member.unread.contains(Part::RemediationConfigs), "no aggregator carries remediation");
+    assert!(!home.unread.contains(Part::RemediationConfigs));
+    let read_first = if home.details_complete { &home } else { &member };
+    let left = if home.details_complete { &member } else { &home };
+    assert!(read_first.details_complete && !left.details_complete && left.unread.contains(Part::ComplianceDetails));
+
+    let mut posture = Posture::new(Catalog::default_catalog());
+    apply(&mut posture, SourceKind::Config, vec![Payload::Replace(first)]);
+    let second = ok(poll(&mut c).await);
+    assert_eq!(details.num_calls(), 2, "the next poll reads the rule not read yet");
+    let Payload::Replace(data) = &second[0] else { panic!("a full set") };
+    assert!(rule(data, left.account.as_ref()).details_complete);
+    apply(&mut posture, SourceKind::Config, second);
+    // Both accounts' resources, each under its own account's rule, both binding the control.
+    let prv01 = posture.control_index("PRV-01").unwrap();
+    assert_eq!(posture.control_status(prv01, jiff::Timestamp::now()).describe(), "FAIL 3");
+    let by_account = posture.accounts_matrix();
+    let failing = |account: &str| by_account.iter().find(|a| a.account == account).map(|a| a.failing[prv01]);
+    assert_eq!((failing(ACCOUNT), failing(MEMBER)), (Some(1), Some(2)));
+}

@@ -392,6 +392,37 @@ fn organization() -> (Posture, vigil::ui::View, Timestamp) {
             regions: MEMBERS.iter().map(|(_, r)| r.to_string()).collect(),
         }),
     };
+    // Through Config's aggregator: the same Security Hub rule (its own suffix there) in a
+    // member, naming one of the notebooks its finding names.
+    let (member, region) = MEMBERS[1];
+    let rule = i.intern("securityhub-sagemaker-notebook-no-direct-internet-access-9f8e7d");
+    let resource = ResourceId::from_config(&mut i, "AWS::SageMaker::NotebookInstance", "member-nb-0", member, region);
+    posture.apply(SourceEvent {
+        source: SourceKind::Config,
+        fetched_at: now,
+        result: Ok(vigil::sources::Payload::Merge(Dataset {
+            rules: vec![ConfigRule {
+                name: rule.clone(),
+                source_identifier: None,
+                compliance: Some(ConfigCompliance::NonCompliant),
+                noncompliant: Some(CappedCount { count: 1, cap_exceeded: false }),
+                details_complete: true,
+                evaluation_error: None,
+                unread: PartSet::of(&[Part::RemediationConfigs, Part::RemediationExecutions]),
+                account: i.intern(member),
+                region: i.intern(region),
+                observed_at: now,
+            }],
+            evaluations: vec![Evaluation {
+                rule,
+                resource,
+                compliance: ConfigCompliance::NonCompliant,
+                annotation: None,
+                recorded_at: now,
+            }],
+            ..Default::default()
+        })),
+    });
     posture.apply(SourceEvent {
         source: SourceKind::SecurityHub,
         fetched_at: now,
@@ -423,6 +454,7 @@ fn an_organisation_in_the_header_the_accounts_view_and_narrowed_to_one_account()
     let frame = render(&posture, &view, &theme, now, 160, 48);
     let shown = text(&frame);
     assert!(shown.contains("member-nb-0 · 444455556666 eu-west-1"), "{shown}");
+    assert!(shown.contains("internet-access-9f8e7d · 444455556666 eu-west-1  NON_COMPLIANT 1"), "{shown}");
     check("org_control_160x48", &frame, &theme);
 
     // The Accounts view: the worst account first; Enter narrows to it.

@@ -52,8 +52,7 @@ impl Control {
     /// source identifier, or where only its name is known the identifier in its name), or by
     /// name for custom rules.
     pub fn binds_rule(&self, rule: &ConfigRule) -> bool {
-        let by_source =
-            rule.managed_identifier().is_some_and(|s| self.evidence.config_rules.iter().any(|r| **r == *s));
+        let by_source = rule.managed_identifier().is_some_and(|s| self.evidence.config_rules.iter().any(|r| **r == *s));
         by_source || self.evidence.config_rule_names.iter().any(|p| glob::matches(p, &rule.name))
     }
 
@@ -280,7 +279,9 @@ mod tests {
         assert!(!control.binds_rule(&rule("sagemaker-notebook-no-direct-internet-access", None)));
         // Through an aggregator only names are known: the identifier in the name binds it.
         assert!(control.binds_rule(&rule("securityhub-sagemaker-notebook-no-direct-internet-access-9f8e7d6c", None)));
-        assert!(control.binds_rule(&rule("sagemaker-notebook-no-direct-internet-access-conformance-pack-qwertyuio", None)));
+        assert!(
+            control.binds_rule(&rule("sagemaker-notebook-no-direct-internet-access-conformance-pack-qwertyuio", None))
+        );
         // A custom rule's source (a Lambda ARN) is not overridden by its name.
         assert!(!control.binds_rule(&rule(
             "securityhub-sagemaker-notebook-no-direct-internet-access-1a2b3c",

@@ -523,7 +523,10 @@ mod tests {
             identifier_in_name("sagemaker-notebook-no-direct-internet-access-conformance-pack-abcdefghi").as_deref(),
             Some(id)
         );
-        assert_eq!(identifier_in_name("s3-bucket-ssl-requests-only-conformance-pack-x1").as_deref(), Some("S3_BUCKET_SSL_REQUESTS_ONLY"));
+        assert_eq!(
+            identifier_in_name("s3-bucket-ssl-requests-only-conformance-pack-x1").as_deref(),
+            Some("S3_BUCKET_SSL_REQUESTS_ONLY")
+        );
         for other in [
             "sagemaker-notebook-no-direct-internet-access",
             "ml-notebook-no-direct-internet-access",

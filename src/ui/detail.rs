@@ -370,12 +370,19 @@ fn rule_rows(e: &mut Evidence) {
             ]);
         }
     }
+    // Many accounts or regions: the same rule name is in many; each row says where.
+    let org = posture.is_organization();
     for name in &acc.rules {
         let Some(rule) = posture.rule(name) else { continue };
+        let at = if org { place(&rule.account, &rule.region) } else { String::new() };
+        let room = name_room.saturating_sub(at.chars().count()).max(16);
         let mut row = vec![
             level_seg(compliance_level(rule.compliance)),
-            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(&name.name), name_room))),
+            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(&name.name), room))),
         ];
+        if org {
+            row.push(seg(Token::Muted, at));
+        }
         if let Some(c) = rule.compliance {
             row.push(seg(Token::Muted, format!("  {c}")));
         } else if rule.unread.contains(Part::Compliance) {

@@ -155,6 +155,15 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
         if state.skipped > 0 {
             part.push(seg(Token::Warn, format!(" · {} skipped", state.skipped)));
         }
+        // No aggregator carries alarms or remediation: in an organisation they are the caller's
+        // own account's (member roles are not read yet).
+        if wide && posture.is_organization() {
+            match kind {
+                SourceKind::CloudWatch => part.push(seg(Token::Muted, " · this account only")),
+                SourceKind::Config => part.push(seg(Token::Muted, " · remediation: this account only")),
+                _ => {}
+            }
+        }
         if kind == SourceKind::SecurityHub && wide {
             let on: Vec<String> =
                 posture.standards().iter().filter(|s| s.enabled).map(|s| clean(&s.name).into_owned()).collect();

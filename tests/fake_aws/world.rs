@@ -593,7 +593,8 @@ fn elsewhere(home: &[Rule], accounts: &[&'static str], regions: &[&'static str])
             if h.is_multiple_of(5) {
                 continue;
             }
-            let mut rule = Rule { name, noncompliant: Vec::new(), compliant: Vec::new(), evaluation_error: None, ..r.clone() };
+            let mut rule =
+                Rule { name, noncompliant: Vec::new(), compliant: Vec::new(), evaluation_error: None, ..r.clone() };
             if h % 6 == 1 && r.owner != "CUSTOM_LAMBDA" {
                 let n = 1 + (h >> 16) % 8;
                 let start = 100_000 * (p as u64 + 1) + (h >> 24) % 5_000;
@@ -859,7 +860,8 @@ impl World {
     pub fn aggregate_rules(&self) -> Vec<Placed<'_>> {
         let Some(org) = &self.organization else { return Vec::new() };
         let home = self.rules.iter().map(|rule| Placed { account: ACCOUNT, region: REGION, rule });
-        home.chain(org.elsewhere.iter().map(|p| Placed { account: p.account, region: p.region, rule: &p.rule })).collect()
+        home.chain(org.elsewhere.iter().map(|p| Placed { account: p.account, region: p.region, rule: &p.rule }))
+            .collect()
     }
 
     /// Every account whose findings the world holds: the caller's first.
@@ -988,7 +990,9 @@ impl World {
     /// region's through the aggregator (whose details call takes any rule name).
     pub fn config_truth(&self) -> Vec<(&'static str, &'static str, Rule, bool)> {
         match &self.organization {
-            Some(_) => self.aggregate_rules().into_iter().map(|p| (p.account, p.region, p.rule.clone(), true)).collect(),
+            Some(_) => {
+                self.aggregate_rules().into_iter().map(|p| (p.account, p.region, p.rule.clone(), true)).collect()
+            }
             None => self.rules.iter().map(|r| (ACCOUNT, REGION, r.clone(), r.details_readable())).collect(),
         }
     }

@@ -112,7 +112,10 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
     assert_eq!(calls["DescribeAggregateComplianceByConfigRules"], pages as u64, "every page: {calls:?}");
     let noncompliant = placed.iter().filter(|p| !p.rule.noncompliant.is_empty()).count();
     let detail_pages: usize = placed.iter().map(|p| p.rule.noncompliant.len().div_ceil(100)).sum();
-    assert_eq!(calls["GetAggregateComplianceDetailsByConfigRule"], detail_pages as u64, "{noncompliant} rules: {calls:?}");
+    assert_eq!(
+        calls["GetAggregateComplianceDetailsByConfigRule"], detail_pages as u64,
+        "{noncompliant} rules: {calls:?}"
+    );
     for local in ["DescribeComplianceByConfigRule", "GetComplianceDetailsByConfigRule"] {
         assert!(!calls.contains_key(local), "the aggregator says it all: {calls:?}");
     }

@@ -622,10 +622,10 @@ impl ConfigPoller {
                         continue;
                     };
                     let compliance = c.compliance().and_then(|c| c.compliance_type()).and_then(compliance);
-                    let capped = c.compliance().and_then(|c| c.compliance_contributor_count()).map(|n| CappedCount {
-                        count: n.capped_count().max(0) as u32,
-                        cap_exceeded: n.cap_exceeded(),
-                    });
+                    let capped = c
+                        .compliance()
+                        .and_then(|c| c.compliance_contributor_count())
+                        .map(|n| CappedCount { count: n.capped_count().max(0) as u32, cap_exceeded: n.cap_exceeded() });
                     let place = Placed { name: name.into(), account: account.into(), region: region.into() };
                     out.push(AggregateRule { place, compliance, capped });
                 }
