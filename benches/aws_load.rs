@@ -7,7 +7,8 @@
 //!   that limit sets, (pages - 6) / 3 seconds;
 //! - the API calls each poll costs on a quiet account, with the default limits.
 //!
-//! `cargo bench --bench aws_load` measures; `-- --serve N [--deny Operation] [--throttle N]` runs
+//! `cargo bench --bench aws_load` measures (`-- --organization`: the organisation alone);
+//! `-- --serve N [--deny Operation] [--throttle N]` runs
 //! the fake with N findings (an operation denied, N calls in ten throttled) and prints its URL,
 //! for trying `vigil watch --endpoint-url URL`; `-- --soak MINUTES` runs
 //! `vigil watch`'s sources and store headless against a changing, throttling, once restarted
@@ -46,11 +47,15 @@ fn sdk(url: &str) -> SdkConfig {
 }
 
 fn pollers(url: &str, settings: &AwsSettings) -> Pollers {
+    pollers_in(url, settings, Mode::Watch)
+}
+
+fn pollers_in(url: &str, settings: &AwsSettings, mode: Mode) -> Pollers {
     let sdk = sdk(url);
     let resolver =
         AccountResolver::known(fake_aws::ACCOUNT, sdk.clone(), settings.clone(), vigil::sources::system_clock());
     let scope = Scope { account: fake_aws::ACCOUNT.into(), region: fake_aws::REGION.into() };
-    Pollers::new(&sdk, settings, scope, resolver, &Catalog::default_catalog(), Mode::Watch)
+    Pollers::new(&sdk, settings, scope, resolver, &Catalog::default_catalog(), mode)
 }
 
 fn unlimited() -> AwsSettings {
@@ -152,6 +157,10 @@ fn main() {
         soak(minutes);
         return;
     }
+    if args.iter().any(|a| a == "--organization") {
+        organization(false);
+        return;
+    }
     // `cargo test --benches` runs this once, small, to keep it working.
     let quick = args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench");
     let (cold, big, at_limit) = if quick { (500, 2_000, 900) } else { (10_000, 100_000, 8_500) };
@@ -230,6 +239,53 @@ fn main() {
     if !quick {
         assert!(per_poll <= 2.0, "one incremental call plus one reconcile page");
     }
+    organization(quick);
+}
+
+/// An organisation read through its aggregators: 50 accounts in 4 regions, some 300 rules in
+/// each (the Security Hub, conformance pack and custom rules of the fake's account, each place
+/// keeping most), 20 findings per account and region. Config's calls per poll as a report makes
+/// them (every non-compliant rule's details) and as the dashboard does (a budget a poll), and
+/// the resident memory the store grows by.
+fn organization(quick: bool) {
+    let (accounts, regions) = if quick { (5, 2) } else { (50, 4) };
+    let members: Vec<&'static str> =
+        (1..accounts).map(|i| &*Box::leak(format!("{:012}", 200_000_000_000u64 + i as u64).into_boxed_str())).collect();
+    let linked = ["us-west-2", "eu-west-1", "ap-southeast-2"][..regions - 1].to_vec();
+    let fake = FakeAws::start(World::organization_of(members, linked, accounts * regions * 20), Faults::default());
+    let (placed, noncompliant) = {
+        let w = fake.world();
+        let placed = w.aggregate_rules();
+        (placed.len(), placed.iter().filter(|p| !p.rule.noncompliant.is_empty()).count())
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let total = |fake: &FakeAws| fake.calls().values().sum::<u64>();
+    for mode in [Mode::Report, Mode::Watch] {
+        let mut p = pollers_in(&fake.url, &unlimited(), mode);
+        let rss = resident_kib();
+        let mut posture = Posture::new(Catalog::default_catalog());
+        let mut line = Vec::new();
+        for poll in 1..=2 {
+            let (before, start) = (total(&fake), Instant::now());
+            poll_into(&rt, &mut p.config, &mut posture);
+            line.push(format!("poll {poll}: {} calls in {:.1?}", total(&fake) - before, start.elapsed()));
+            if mode == Mode::Report {
+                break;
+            }
+        }
+        poll_into(&rt, &mut p.securityhub, &mut posture);
+        println!(
+            "organisation of {accounts} accounts x {regions} regions through its aggregators ({mode:?}): {placed} rules \
+             ({noncompliant} non-compliant), {} findings; Config {}; store {} rules, {} evaluations; resident memory +{} MiB",
+            posture.finding_count(),
+            line.join(", "),
+            posture.rules().count(),
+            posture.evaluation_count(),
+            resident_kib().saturating_sub(rss) / 1024
+        );
+        assert_eq!(posture.rules().count(), placed, "every account's and region's rules");
+    }
+    fake.assert_checked();
 }
 
 /// When each source last finished a full read, as the headless loop saw it.

@@ -572,7 +572,8 @@ pub struct PlacedRule {
 /// The rules of the other accounts and regions of an organisation: the Security Hub and
 /// conformance pack rules (named, as AWS names them, with a suffix of their own in each account
 /// and region) and the teams' custom rules, most of them in each place, some non-compliant.
-/// One member's public-read rule has 130 public buckets: a capped count, two pages of details.
+/// The first member's public-read rule in the first linked region has 130 public buckets: a
+/// capped count, two pages of details.
 fn elsewhere(home: &[Rule], accounts: &[&'static str], regions: &[&'static str]) -> Vec<PlacedRule> {
     let mut out = Vec::new();
     let places = accounts.iter().flat_map(|a| regions.iter().map(move |r| (*a, *r)));
@@ -606,15 +607,14 @@ fn elsewhere(home: &[Rule], accounts: &[&'static str], regions: &[&'static str])
             out.push(PlacedRule { account, region, rule });
         }
     }
-    let big = out
-        .iter()
-        .position(|x| {
-            (x.account, x.region) == (MEMBERS[0], LINKED[0])
-                && x.rule.source == "S3_BUCKET_PUBLIC_READ_PROHIBITED"
-                && x.rule.name.starts_with("securityhub-")
-        })
-        .expect("the member's public-read rule");
-    out[big].rule.noncompliant = (0..130).map(|n| resource_id(BUCKET, 900_000 + n)).collect();
+    let big = out.iter().position(|x| {
+        (x.account, x.region) == (accounts[1], regions[1])
+            && x.rule.source == "S3_BUCKET_PUBLIC_READ_PROHIBITED"
+            && x.rule.name.starts_with("securityhub-")
+    });
+    if let Some(big) = big {
+        out[big].rule.noncompliant = (0..130).map(|n| resource_id(BUCKET, 90_000_000 + n)).collect();
+    }
     out
 }
 
@@ -847,11 +847,17 @@ impl World {
     /// Hub's members and finding aggregator, and findings from every member account and linked
     /// region (the home region's GetFindings returns them all).
     pub fn organization(findings: usize) -> World {
+        World::organization_of(MEMBERS.to_vec(), LINKED.to_vec(), findings)
+    }
+
+    /// An organisation of any size: `members` besides the caller's account, `linked` regions
+    /// besides the home region, `findings` spread over them all.
+    pub fn organization_of(members: Vec<&'static str>, linked: Vec<&'static str>, findings: usize) -> World {
         let mut world = World::account(findings);
-        let accounts: Vec<&'static str> = std::iter::once(ACCOUNT).chain(MEMBERS).collect();
-        let regions: Vec<&'static str> = std::iter::once(REGION).chain(LINKED).collect();
+        let accounts: Vec<&'static str> = std::iter::once(ACCOUNT).chain(members.iter().copied()).collect();
+        let regions: Vec<&'static str> = std::iter::once(REGION).chain(linked.iter().copied()).collect();
         let elsewhere = elsewhere(&world.rules, &accounts, &regions);
-        world.organization = Some(Organization { members: MEMBERS.to_vec(), linked: LINKED.to_vec(), elsewhere });
+        world.organization = Some(Organization { members, linked, elsewhere });
         world
     }
 
