@@ -67,3 +67,28 @@ fn the_library_ships_no_test_fixtures() {
     let found = lines_with("src/lib.rs", "mod fixtures");
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// Every AWS action the sources call (`"config:DescribeConfigRules"`, ...) is in README's IAM
+/// policies: a user who grants what README says is never denied a call vigil makes.
+#[test]
+fn readme_grants_every_action_the_sources_call() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let mut actions = std::collections::BTreeSet::new();
+    for f in files("src/sources/aws") {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for service in ["config", "securityhub", "cloudwatch", "sts"] {
+            let quote = format!("\"{service}:");
+            for (at, _) in text.match_indices(&quote) {
+                let name: String = text[at + quote.len()..].chars().take_while(char::is_ascii_alphanumeric).collect();
+                if !name.is_empty() && text[at + quote.len() + name.len()..].starts_with('"') {
+                    actions.insert(format!("{service}:{name}"));
+                }
+            }
+        }
+    }
+    assert!(actions.len() > 15, "the sources' actions were found: {actions:?}");
+    // STS GetCallerIdentity needs no permission (README says so).
+    let missing: Vec<&String> =
+        actions.iter().filter(|a| *a != "sts:GetCallerIdentity" && !readme.contains(&format!("\"{a}\""))).collect();
+    assert!(missing.is_empty(), "README's policies lack {missing:?}");
+}
