@@ -8,9 +8,9 @@
 //! - the API calls each poll costs on a quiet account, with the default limits.
 //!
 //! `cargo bench --bench aws_load` measures (`-- --organization`: the organisation alone);
-//! `-- --serve N [--deny Operation] [--throttle N]` runs
-//! the fake with N findings (an operation denied, N calls in ten throttled) and prints its URL,
-//! for trying `vigil watch --endpoint-url URL`; `-- --soak MINUTES` runs
+//! `-- --serve N [--org] [--deny Operation] [--throttle N]` runs the fake with N findings (an
+//! organisation's administrator with `--org`; an operation denied; N calls in ten throttled)
+//! and prints its URL, for trying `vigil watch --endpoint-url URL`; `-- --soak MINUTES` runs
 //! `vigil watch`'s sources and store headless against a changing, throttling, once restarted
 //! fake, printing resident memory and whether the store equals the fake's truth every minute.
 
@@ -146,7 +146,9 @@ fn main() {
                 _ => {}
             }
         }
-        let fake = FakeAws::start(World::account(n), faults);
+        // `--org`: the organisation's delegated administrator, with its aggregators.
+        let world = if args.iter().any(|a| a == "--org") { World::organization(n) } else { World::account(n) };
+        let fake = FakeAws::start(world, faults);
         println!("{}", fake.url);
         loop {
             std::thread::park();

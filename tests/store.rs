@@ -483,6 +483,23 @@ mod incremental {
             // Without aggregators, an organisation is more than one account or region held.
             let scope = narrowed.scope();
             prop_assert_eq!(narrowed.is_organization(), scope.accounts.len() > 1 || scope.regions.len() > 1);
+            // The scope, kept as items come and go, is that of the items held.
+            let mut accounts = std::collections::BTreeSet::new();
+            let mut regions = std::collections::BTreeSet::new();
+            let places = narrowed.rules().map(|r| (&r.account, &r.region))
+                .chain(narrowed.alarms().map(|a| (&a.account, &a.region)));
+            for (account, region) in places {
+                accounts.insert(account.to_string());
+                regions.insert(region.to_string());
+            }
+            for f in narrowed.findings() {
+                accounts.insert(f.account.to_string());
+                regions.insert(f.region.to_string());
+            }
+            accounts.remove("");
+            regions.remove("");
+            prop_assert_eq!(accounts.into_iter().collect::<Vec<_>>(), scope.accounts.clone());
+            prop_assert_eq!(regions.into_iter().collect::<Vec<_>>(), scope.regions.clone());
             for i in 0..alone.catalog().controls.len() {
                 prop_assert_eq!(narrowed.evidence(i), alone.evidence(i), "control {}", alone.control(i).id);
             }

@@ -54,6 +54,9 @@ pub struct Posture {
     hub_scope: Option<crate::model::HubScope>,
     /// The Config aggregators of the caller's account, when Config said them.
     config_aggregators: Option<Vec<crate::model::ConfigAggregator>>,
+    /// Rules and alarms held per account and region, kept as they come and go: the scope is
+    /// read from these every frame, not from an organisation's tens of thousands of rules.
+    places: BTreeMap<(Sym, Sym), u32>,
     ledger: Ledger,
     lookups: lookups::Lookups,
     /// The overall score after each change of data, one sample a minute of event time.
@@ -87,6 +90,7 @@ impl Posture {
             standards: Vec::new(),
             hub_scope: None,
             config_aggregators: None,
+            places: BTreeMap::new(),
             ledger,
             lookups: Default::default(),
             scores: VecDeque::new(),
@@ -404,6 +408,7 @@ impl Posture {
                     let gone: Vec<Sym> = self.alarms.keys().filter(|n| !keep.contains(n)).cloned().collect();
                     for name in gone {
                         if let Some(a) = self.alarms.remove(&name) {
+                            count_place(&mut self.places, &a.account, &a.region, -1);
                             self.ledger.alarm(&self.bindings, &a, -1);
                         }
                     }
@@ -523,10 +528,12 @@ impl Posture {
         let has_remediation = self.remediation_configs.contains_key(&name);
         if let Some(old) = self.rules.remove(&name) {
             self.ledger.rule(&self.bindings, &old, has_remediation, -1);
+            count_place(&mut self.places, &old.account, &old.region, -1);
         }
         let controls = self.rule_binding(&rule);
         self.rebind_rule(&name, controls);
         self.ledger.rule(&self.bindings, &rule, has_remediation, 1);
+        count_place(&mut self.places, &rule.account, &rule.region, 1);
         self.rules.insert(name, rule);
     }
 
@@ -534,6 +541,7 @@ impl Posture {
         let has_remediation = self.remediation_configs.contains_key(name);
         if let Some(old) = self.rules.remove(name) {
             self.ledger.rule(&self.bindings, &old, has_remediation, -1);
+            count_place(&mut self.places, &old.account, &old.region, -1);
         }
         self.rebind_rule(name, Vec::new());
     }
@@ -651,7 +659,9 @@ impl Posture {
         }
         if let Some(old) = self.alarms.remove(&a.name) {
             self.ledger.alarm(&self.bindings, &old, -1);
+            count_place(&mut self.places, &old.account, &old.region, -1);
         }
+        count_place(&mut self.places, &a.account, &a.region, 1);
         self.ledger.alarm(&self.bindings, &a, 1);
         self.alarms.insert(a.name.clone(), a);
     }
@@ -718,6 +728,19 @@ fn carry_over(held: &ConfigRule, new: &mut ConfigRule) {
     for p in [Part::RemediationConfigs, Part::RemediationExecutions] {
         if now.contains(p) && had(p) {
             new.unread.remove(p);
+        }
+    }
+}
+
+/// Counts an item in (+1) or out (-1) of its account and region.
+fn count_place(places: &mut BTreeMap<(Sym, Sym), u32>, account: &Sym, region: &Sym, sign: Sign) {
+    let key = (account.clone(), region.clone());
+    if sign > 0 {
+        *places.entry(key).or_insert(0) += 1;
+    } else if let Some(n) = places.get_mut(&key) {
+        *n -= 1;
+        if *n == 0 {
+            places.remove(&key);
         }
     }
 }

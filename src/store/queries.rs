@@ -182,11 +182,8 @@ impl Posture {
                 regions.insert(region.to_string());
             }
         };
-        for r in self.rules.values() {
-            add(&r.account, &r.region);
-        }
-        for a in self.alarms.values() {
-            add(&a.account, &a.region);
+        for (account, region) in self.places.keys() {
+            add(account, region);
         }
         for account in self.whole().by_account.keys() {
             add(account, "");
@@ -253,18 +250,8 @@ impl Posture {
             let Some(first) = values.next() else { return false };
             values.any(|v| v != first)
         }
-        let accounts = self
-            .rules
-            .values()
-            .map(|r| &r.account)
-            .chain(self.alarms.values().map(|a| &a.account))
-            .chain(whole.by_account.keys());
-        let regions = self
-            .rules
-            .values()
-            .map(|r| &r.region)
-            .chain(self.alarms.values().map(|a| &a.region))
-            .chain(whole.by_region.keys());
+        let accounts = self.places.keys().map(|(a, _)| a).chain(whole.by_account.keys());
+        let regions = self.places.keys().map(|(_, r)| r).chain(whole.by_region.keys());
         varies(accounts) || varies(regions)
     }
 
