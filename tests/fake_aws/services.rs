@@ -125,15 +125,21 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
             no_such_aggregator(world, input)?;
             let filters = &input["Filters"];
             let wanted = |member: &str, value: &str| filters[member].as_str().is_none_or(|f| f == value);
-            let all: Vec<Value> = world
+            let all: Vec<_> = world
                 .aggregate_rules()
-                .iter()
+                .into_iter()
                 .filter(|p| {
                     wanted("ConfigRuleName", &p.rule.name)
                         && wanted("AccountId", p.account)
                         && wanted("AwsRegion", p.region)
                         && wanted("ComplianceType", p.rule.compliance())
                 })
+                .collect();
+            // Only the page asked for is written out: an organisation has tens of thousands.
+            let size = limit(input, "Limit", world.pages.aggregate_compliance).min(world.pages.aggregate_compliance);
+            let (items, next) = page(&all, token, size);
+            let items: Vec<Value> = items
+                .iter()
                 .map(|p| {
                     let r = &p.rule;
                     let mut compliance = json!({"ComplianceType": r.compliance()});
@@ -145,8 +151,6 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
                     json!({"ConfigRuleName": r.name, "Compliance": compliance, "AccountId": p.account, "AwsRegion": p.region})
                 })
                 .collect();
-            let size = limit(input, "Limit", world.pages.aggregate_compliance).min(world.pages.aggregate_compliance);
-            let (items, next) = page(&all, token, size);
             Ok(with_token(json!({"AggregateComplianceByConfigRules": items}), next))
         }
         "GetAggregateComplianceDetailsByConfigRule" => {
@@ -157,11 +161,10 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
                 input["AwsRegion"].as_str().unwrap_or_default(),
             );
             let wanted = input["ComplianceType"].as_str();
-            let placed = world.aggregate_rules();
-            let all: Vec<Value> = placed
-                .iter()
-                .filter(|p| p.rule.name == name && p.account == account && p.region == region)
-                .flat_map(|p| world.evaluations_by(p.rule))
+            let all: Vec<Value> = world
+                .placed_rule(name, account, region)
+                .into_iter()
+                .flat_map(|r| world.evaluations_by(r))
                 .filter(|e| wanted.is_none_or(|w| w == e.compliance))
                 .map(|e| {
                     let mut v = evaluation(&e);

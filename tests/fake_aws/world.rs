@@ -991,6 +991,18 @@ impl World {
         self.rules.iter().find(|r| r.name == name)
     }
 
+    /// The rule of that name in that account and region, through the organisation's aggregator.
+    pub fn placed_rule(&self, name: &str, account: &str, region: &str) -> Option<&Rule> {
+        let org = self.organization.as_ref()?;
+        if (account, region) == (ACCOUNT, REGION) {
+            return self.rule(name);
+        }
+        org.elsewhere
+            .iter()
+            .find(|p| p.rule.name == name && p.account == account && p.region == region)
+            .map(|p| &p.rule)
+    }
+
     /// The rules vigil reads, where, and whether their details can be read: this account's
     /// (details for names of 64 characters at most), or in an organisation every account's and
     /// region's through the aggregator (whose details call takes any rule name).
