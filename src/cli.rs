@@ -68,6 +68,10 @@ pub struct AwsArgs {
     /// aggregator [default: the organisation aggregator, when the account has one]
     #[arg(long, value_name = "NAME", conflicts_with = "no_aggregators")]
     pub config_aggregator: Option<String>,
+    /// Assume this role in each member account (arn:aws:iam::ACCOUNT:role/NAME) to read what no
+    /// aggregator carries: the remediation of its rules
+    #[arg(long, value_name = "NAME")]
+    pub member_role: Option<String>,
 }
 
 impl AwsArgs {
@@ -79,6 +83,7 @@ impl AwsArgs {
             endpoint_url: self.endpoint_url.clone().or_else(|| other.endpoint_url.clone()),
             no_aggregators: self.no_aggregators || other.no_aggregators,
             config_aggregator: self.config_aggregator.clone().or_else(|| other.config_aggregator.clone()),
+            member_role: self.member_role.clone().or_else(|| other.member_role.clone()),
         }
     }
 }
@@ -382,6 +387,9 @@ impl Settings {
         }
         if aws.config_aggregator.is_some() {
             config.aws.config_aggregator = aws.config_aggregator.clone();
+        }
+        if aws.member_role.is_some() {
+            config.aws.member_role = aws.member_role.clone();
         }
         Ok(Settings { config, theme, theme_chosen, catalog, keymap, log_file })
     }

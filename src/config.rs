@@ -63,6 +63,9 @@ pub struct AwsSettings {
     /// Read Config's compliance through this aggregator (`--config-aggregator`) rather than
     /// the organisation aggregator discovery finds.
     pub config_aggregator: Option<String>,
+    /// The role vigil assumes in each member account (`--member-role`) to read what no
+    /// aggregator carries: `arn:aws:iam::<account>:role/<member_role>`.
+    pub member_role: Option<String>,
     pub rate_limits: RateLimits,
 }
 
@@ -108,6 +111,7 @@ impl Default for AwsSettings {
             metric_hours: 3.0,
             aggregators: true,
             config_aggregator: None,
+            member_role: None,
             rate_limits: RateLimits::default(),
         }
     }
@@ -238,6 +242,11 @@ pub fn default_file() -> String {
         "Read Config's compliance through this aggregator (unset: the organisation aggregator discovery finds)",
         "config_aggregator = \"org-aggregator\"".into(),
     );
+    key(
+        &mut out,
+        "The role assumed in each member account for its remediation (unset: this account's only)",
+        "member_role = \"VigilReadOnly\"".into(),
+    );
     out.push_str("\n# Calls a second per operation family; 0 means no limit.\n# [aws.rate_limits]\n");
     key(
         &mut out,
@@ -276,6 +285,7 @@ mod tests {
             region: Some("us-east-1".into()),
             endpoint_url: Some("http://localhost:4566".into()),
             config_aggregator: Some("org-aggregator".into()),
+            member_role: Some("VigilReadOnly".into()),
             ..AwsSettings::default()
         };
         assert_eq!(c.aws, defaults);

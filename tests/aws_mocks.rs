@@ -1121,3 +1121,77 @@ async fn config_reads_every_account_through_an_aggregator_within_a_budget_of_det
     let failing = |account: &str| by_account.iter().find(|a| a.account == account).map(|a| a.failing[prv01]);
     assert_eq!((failing(ACCOUNT), failing(MEMBER)), (Some(1), Some(2)));
 }
+
+/// `--member-role`: one AssumeRole per member account, its credentials kept for the account's
+/// other regions; one client and one rate limiter per (account, region), so that throttling in
+/// one member slows only that member; a role that cannot be assumed is unauthorized, named.
+#[tokio::test]
+async fn member_accounts_have_their_own_rate_limiters_and_one_assumed_role_each() {
+    use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
+    use std::sync::Arc;
+    use vigil::sources::aws::members::Members;
+    use vigil::sources::aws::retry::Caller;
+    const REFUSED: &str = "777788889999";
+    let assume = mock!(aws_sdk_sts::Client::assume_role)
+        .match_requests(|r| {
+            !r.role_arn().unwrap_or_default().contains(REFUSED) && r.role_session_name() == Some("vigil")
+        })
+        .then_compute_output(|r| {
+            let account = r.role_arn().unwrap().split(':').nth(4).unwrap().to_string();
+            let expires = aws_smithy_types::DateTime::from_secs(jiff::Timestamp::now().as_second() + 3600);
+            AssumeRoleOutput::builder()
+                .credentials(
+                    aws_sdk_sts::types::Credentials::builder()
+                        .access_key_id(format!("ASIA{account}"))
+                        .secret_access_key("secret")
+                        .session_token("token")
+                        .expiration(expires)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let denied = mock!(aws_sdk_sts::Client::assume_role)
+        .match_requests(|r| r.role_arn().unwrap_or_default().contains(REFUSED))
+        .then_http_response(|| {
+            http(
+                403,
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>\
+                 <Message>not authorized to perform: sts:AssumeRole</Message></Error></ErrorResponse>"
+                    .into(),
+            )
+        });
+    let conf =
+        aws_sdk_sts::config::Builder::from(&sdk()).interceptor(interceptor(&[&assume, &denied], RuleMode::MatchAny));
+    let mut members = Members::new(&sdk(), aws_sdk_sts::Client::from_conf(conf.build()), "VigilReadOnly", 4.0);
+    assert_eq!(members.role_arn("111122223333"), "arn:aws:iam::111122223333:role/VigilReadOnly");
+    let held = &mut members;
+    vigil::sources::collect(system_clock(), |sink| async move {
+        let retry = retry(1);
+        let caller = Caller { kind: SourceKind::Config, sink: &sink, profile: None, retry: &retry };
+        let mut limiter = async |account: &str, region: &str| {
+            held.config(&caller, account, region, false).await.map(|(_, limit)| limit)
+        };
+        let a_east = limiter("111122223333", "us-east-1").await.unwrap();
+        let a_west = limiter("111122223333", "us-west-2").await.unwrap();
+        let b_east = limiter("444455556666", "us-east-1").await.unwrap();
+        let a_east_again = limiter("111122223333", "us-east-1").await.unwrap();
+        assert!(Arc::ptr_eq(&a_east, &a_east_again), "one limiter per account and region, kept");
+        assert!(!Arc::ptr_eq(&a_east, &a_west) && !Arc::ptr_eq(&a_east, &b_east));
+        // Throttled in one member's region: only that limiter slows down.
+        a_east.throttled();
+        assert_eq!(a_east.current(), Some(2.0));
+        assert_eq!((a_west.current(), b_east.current()), (Some(4.0), Some(4.0)));
+        let refused = limiter(REFUSED, "us-east-1").await.unwrap_err();
+        assert_eq!(
+            refused,
+            SourceError::Unauthorized {
+                action: format!("sts:AssumeRole on arn:aws:iam::{REFUSED}:role/VigilReadOnly")
+            }
+        );
+    })
+    .await;
+    assert_eq!(assume.num_calls(), 2, "once per account, kept for its other regions");
+    assert_eq!(denied.num_calls(), 1);
+    assert_eq!(members.assumed, 2);
+}

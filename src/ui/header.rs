@@ -156,11 +156,13 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             part.push(seg(Token::Warn, format!(" · {} skipped", state.skipped)));
         }
         // No aggregator carries alarms or remediation: in an organisation they are the caller's
-        // own account's (member roles are not read yet).
+        // own account's, unless member roles read the members' remediation.
         if wide && posture.is_organization() {
             match kind {
                 SourceKind::CloudWatch => part.push(seg(Token::Muted, " · this account only")),
-                SourceKind::Config => part.push(seg(Token::Muted, " · remediation: this account only")),
+                SourceKind::Config if !remediation_of_many(posture) => {
+                    part.push(seg(Token::Muted, " · remediation: this account only"))
+                }
                 _ => {}
             }
         }
@@ -195,6 +197,14 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     frame.render_widget(Paragraph::new(Line::from(left)), top);
     let bottom = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
     frame.render_widget(Paragraph::new(Line::from(sources)), bottom);
+}
+
+/// Whether remediation configurations of more than one account are held (member roles read
+/// them).
+fn remediation_of_many(posture: &Posture) -> bool {
+    let mut accounts = posture.remediation_configs().map(|rc| &rc.account);
+    let first = accounts.next();
+    accounts.any(|a| Some(a) != first)
 }
 
 /// Cells the score's sparkline takes.

@@ -58,6 +58,8 @@ pub struct Checks {
     pub unknown: Vec<String>,
     /// Answers of the fake that broke the model's output shape (bugs of the fake).
     pub bad_answers: Vec<(String, String)>,
+    /// Calls signed with a member role's credentials: `Operation account region`, counted.
+    pub signed_by: BTreeMap<String, u64>,
 }
 
 struct Bucket {
@@ -379,6 +381,26 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
     (Protocol::Sts, if action.is_empty() { "Unknown".into() } else { action }, input)
 }
 
+/// The account and region a request is signed for: a member role's credentials (access key
+/// `ASIA<account>`, as the fake's AssumeRole hands them out) are that member's; any other key is
+/// the caller's own account. The region is the signature's.
+fn signer(req: &Request) -> (String, String) {
+    let credential = req
+        .headers
+        .get("authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split([',', ' ']).next())
+        .unwrap_or_default();
+    let mut scope = credential.split('/');
+    let key = scope.next().unwrap_or_default();
+    let region = scope.nth(1).unwrap_or(REGION).to_string();
+    let account = match key.strip_prefix("ASIA") {
+        Some(a) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) => a.to_string(),
+        _ => ACCOUNT.to_string(),
+    };
+    (account, region)
+}
+
 /// `%3A` as `:`: a query string's or a path's escapes undone.
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -560,12 +582,18 @@ async fn handle(req: &Request, state: &State) -> Response {
             body: b"{\"this is\": not json".to_vec(),
         };
     }
+    // A call signed with a member role's credentials sees that member's account and region.
+    let (account, region) = signer(req);
+    if account != ACCOUNT {
+        *state.checks.lock().unwrap().signed_by.entry(format!("{op} {account} {region}")).or_default() += 1;
+    }
     let (response, answer) = if services::writes(&op) {
         let mut world = state.world.write().unwrap();
-        services::answer_write(&mut world, protocol, &op, &input)
+        services::answer_write(world.seen_by_mut(&account, &region), protocol, &op, &input)
     } else {
         let world = state.world.read().unwrap();
-        services::answer(&world, protocol, &op, &input)
+        let seen = if protocol == Protocol::Sts { &*world } else { world.seen_by(&account, &region) };
+        services::answer(seen, protocol, &op, &input)
     };
     // The fake's own answers are held to the model too.
     if let Some(answer) = answer {

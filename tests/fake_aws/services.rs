@@ -20,7 +20,7 @@ pub(crate) fn answer(world: &World, protocol: Protocol, op: &str, input: &Value)
         Protocol::Config => config(world, op, input),
         Protocol::SecurityHub => securityhub(world, op, input),
         Protocol::CloudWatch => cloudwatch(world, op, input),
-        Protocol::Sts => sts(op),
+        Protocol::Sts => sts(world, op, input),
     };
     respond(protocol, result)
 }
@@ -798,26 +798,82 @@ fn cloudwatch(world: &World, op: &str, input: &Value) -> Result<Value, Response>
     }
 }
 
-fn sts(op: &str) -> Result<Value, Response> {
-    if op != "GetCallerIdentity" {
-        return Err(error(Protocol::Sts, 400, "InvalidAction", op));
+fn sts(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
+    match op {
+        "GetCallerIdentity" => Ok(
+            json!({"UserId": "AIDAEXAMPLE", "Account": ACCOUNT, "Arn": format!("arn:aws:iam::{ACCOUNT}:user/auditor")}),
+        ),
+        // A member's role, as its trust policy lets the administrator's account assume it:
+        // credentials whose access key names the member, good for an hour.
+        "AssumeRole" => {
+            let arn = input["RoleArn"].as_str().unwrap_or_default();
+            let account = arn.strip_prefix("arn:aws:iam::").and_then(|r| r.split(':').next()).unwrap_or_default();
+            let org = world.organization.as_ref();
+            let member = org.is_some_and(|o| o.members.contains(&account) && !o.unassumable.contains(&account));
+            if !member {
+                return Err(error(
+                    Protocol::Sts,
+                    403,
+                    "AccessDenied",
+                    &format!(
+                        "User: arn:aws:iam::{ACCOUNT}:user/auditor is not authorized to perform: sts:AssumeRole on resource: {arn}"
+                    ),
+                ));
+            }
+            let session = input["RoleSessionName"].as_str().unwrap_or_default();
+            let role = arn.rsplit('/').next().unwrap_or_default();
+            Ok(json!({
+                "Credentials": {
+                    "AccessKeyId": format!("ASIA{account}"),
+                    "SecretAccessKey": "member-secret",
+                    "SessionToken": format!("member-session-{account}"),
+                    // An hour from now, by the real clock that clients check credentials by.
+                    "Expiration": jiff::Timestamp::now().as_second() + 3600,
+                },
+                "AssumedRoleUser": {
+                    "AssumedRoleId": format!("AROAEXAMPLE:{session}"),
+                    "Arn": format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"),
+                },
+            }))
+        }
+        _ => Err(error(Protocol::Sts, 400, "InvalidAction", op)),
     }
-    Ok(json!({"UserId": "AIDAEXAMPLE", "Account": ACCOUNT, "Arn": format!("arn:aws:iam::{ACCOUNT}:user/auditor")}))
 }
 
 fn sts_xml(body: &Value) -> Response {
     let s = |k: &str| body[k].as_str().unwrap_or_default().to_string();
+    let result = if body["Credentials"].is_object() {
+        let c = &body["Credentials"];
+        let u = &body["AssumedRoleUser"];
+        let expiration = jiff::Timestamp::from_second(c["Expiration"].as_i64().unwrap_or(0)).unwrap_or_default();
+        format!(
+            "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
+             <Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey>\
+             <SessionToken>{}</SessionToken><Expiration>{}</Expiration></Credentials>\
+             <AssumedRoleUser><AssumedRoleId>{}</AssumedRoleId><Arn>{}</Arn></AssumedRoleUser>\
+             </AssumeRoleResult>",
+            c["AccessKeyId"].as_str().unwrap_or_default(),
+            c["SecretAccessKey"].as_str().unwrap_or_default(),
+            c["SessionToken"].as_str().unwrap_or_default(),
+            expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            u["AssumedRoleId"].as_str().unwrap_or_default(),
+            u["Arn"].as_str().unwrap_or_default(),
+        )
+    } else {
+        format!(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <GetCallerIdentityResult><Arn>{}</Arn><UserId>{}</UserId><Account>{}</Account></GetCallerIdentityResult>",
+            s("Arn"),
+            s("UserId"),
+            s("Account")
+        )
+    };
+    let end = if body["Credentials"].is_object() { "AssumeRoleResponse" } else { "GetCallerIdentityResponse" };
     Response {
         status: 200,
         headers: vec![("content-type", "text/xml".into())],
         body: format!(
-            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
-             <GetCallerIdentityResult><Arn>{}</Arn><UserId>{}</UserId><Account>{}</Account></GetCallerIdentityResult>\
-             <ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata>\
-             </GetCallerIdentityResponse>",
-            s("Arn"),
-            s("UserId"),
-            s("Account")
+            "{result}<ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></{end}>"
         )
         .into_bytes(),
     }

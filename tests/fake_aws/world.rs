@@ -544,13 +544,18 @@ pub const AGGREGATOR: &str =
 
 /// A delegated administrator's view: Security Hub members and a finding aggregator, and the
 /// rules the organisation's Config aggregator reports from every other account and region.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Organization {
     pub members: Vec<&'static str>,
     pub linked: Vec<&'static str>,
     /// Every account's and region's rules but the caller's own in the home region (those are
     /// [`World::rules`], as they stand).
     pub elsewhere: Vec<PlacedRule>,
+    /// What a call signed with a member's credentials sees, by account and region: its own
+    /// rules and their remediations (the members vigil may assume a role in).
+    pub views: BTreeMap<(&'static str, &'static str), World>,
+    /// Members whose role cannot be assumed (AssumeRole is denied).
+    pub unassumable: Vec<&'static str>,
 }
 
 /// A rule in one account and region, as an aggregator reports it.
@@ -847,7 +852,45 @@ impl World {
     /// Hub's members and finding aggregator, and findings from every member account and linked
     /// region (the home region's GetFindings returns them all).
     pub fn organization(findings: usize) -> World {
-        World::organization_of(MEMBERS.to_vec(), LINKED.to_vec(), findings)
+        let mut world = World::organization_of(MEMBERS.to_vec(), LINKED.to_vec(), findings);
+        // Each member's view, for calls signed with its role's credentials; one member's role
+        // cannot be assumed.
+        let org = world.organization.as_ref().expect("an organisation");
+        let mut views = BTreeMap::new();
+        for p in &org.elsewhere {
+            let view = views.entry((p.account, p.region)).or_insert_with(|| World {
+                rules: Vec::new(),
+                remediations: Vec::new(),
+                organization: None,
+                ..World::account_at(0, world.now)
+            });
+            view.rules.push(p.rule.clone());
+        }
+        for view in views.values_mut() {
+            view.remediations = remediations(&view.rules);
+        }
+        let org = world.organization.as_mut().expect("an organisation");
+        org.views = views;
+        org.unassumable = vec![MEMBERS[2]];
+        world
+    }
+
+    /// What a call signed in `account` and `region` sees: a member's own view, or this world.
+    pub fn seen_by(&self, account: &str, region: &str) -> &World {
+        let view =
+            self.organization.as_ref().and_then(|o| o.views.iter().find(|((a, r), _)| *a == account && *r == region));
+        view.map_or(self, |(_, w)| w)
+    }
+
+    pub fn seen_by_mut(&mut self, account: &str, region: &str) -> &mut World {
+        let key = self
+            .organization
+            .as_ref()
+            .and_then(|o| o.views.keys().find(|(a, r)| *a == account && *r == region).copied());
+        match key {
+            Some(key) => self.organization.as_mut().and_then(|o| o.views.get_mut(&key)).expect("held"),
+            None => self,
+        }
     }
 
     /// An organisation of any size: `members` besides the caller's account, `linked` regions
@@ -857,7 +900,8 @@ impl World {
         let accounts: Vec<&'static str> = std::iter::once(ACCOUNT).chain(members.iter().copied()).collect();
         let regions: Vec<&'static str> = std::iter::once(REGION).chain(linked.iter().copied()).collect();
         let elsewhere = elsewhere(&world.rules, &accounts, &regions);
-        world.organization = Some(Organization { members, linked, elsewhere });
+        world.organization =
+            Some(Organization { members, linked, elsewhere, views: BTreeMap::new(), unassumable: Vec::new() });
         world
     }
 

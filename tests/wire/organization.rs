@@ -217,3 +217,74 @@ fn an_aggregator_named_on_the_command_line_is_read_and_a_wrong_name_is_a_failed_
     let (out, _) = run("both", &["--config-aggregator", "x", "--no-aggregators"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `--member-role`: vigil assumes the role in each member account (STS AssumeRole, once per
+/// account) and reads there, with the member's credentials and in each of its regions, what no
+/// aggregator carries: its rules' remediation. One member's role cannot be assumed: its
+/// remediation stays unknown, the report exits 3 for it alone, and every other account is whole.
+#[test]
+fn member_roles_read_each_members_remediation_and_an_unassumable_member_fails_alone() {
+    let fake = FakeAws::start(World::organization(300), Faults::default());
+    let dir = super::vigil_report::scratch("member-roles");
+    let out = super::vigil_report::command(&fake.url, REGION, &dir, super::CONFIG)
+        .args(["report", "--format", "json", "--member-role", "VigilReadOnly"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(3), "a member could not be read: {}", String::from_utf8_lossy(&out.stderr));
+    let refused = MEMBERS[2];
+    let config = super::source(&report, "config");
+    assert_eq!(config["health"], "unauthorized", "{config}");
+    let error = config["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("not authorized to call sts:AssumeRole on arn:aws:iam::{refused}:role/VigilReadOnly")),
+        "the role it could not assume: {error}"
+    );
+    for other in ["securityhub", "cloudwatch"] {
+        assert_eq!(super::source(&report, other)["health"], "ok", "{other}");
+    }
+    // Every reachable member's remediations, in its own account and region, with their executions.
+    let w = fake.world();
+    let org = w.organization.as_ref().unwrap();
+    let mut expected: BTreeMap<(String, String, String), Value> = BTreeMap::new();
+    let mut add = |account: &str, region: &str, view: &World| {
+        for r in &view.remediations {
+            let mut states: BTreeMap<&str, u64> = BTreeMap::new();
+            for (_, s) in &r.executions {
+                *states.entry(s).or_default() += 1;
+            }
+            expected.insert((r.rule.clone(), account.into(), region.into()), json!(states));
+        }
+    };
+    add(super::ACCOUNT, REGION, &w);
+    for ((account, region), view) in &org.views {
+        if *account != refused {
+            add(account, region, view);
+        }
+    }
+    let got: BTreeMap<(String, String, String), Value> = report["remediations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let key = |k: &str| r[k].as_str().unwrap().to_string();
+            ((key("rule"), key("account"), key("region")), r["executions"].clone())
+        })
+        .collect();
+    assert!(got.keys().any(|(_, account, _)| account == MEMBERS[0]), "members' remediations are read");
+    assert_eq!(got, expected, "every reachable account's and region's remediation, and no other");
+    // Read with each member's credentials, in each of its regions; never the refused member's.
+    let signed = &fake.checks().signed_by;
+    for account in MEMBERS.iter().filter(|a| **a != refused) {
+        for region in w.regions() {
+            let key = format!("DescribeRemediationConfigurations {account} {region}");
+            assert!(signed.contains_key(&key), "{key}: {signed:?}");
+        }
+    }
+    assert!(!signed.keys().any(|k| k.contains(refused)), "{signed:?}");
+    assert_eq!(fake.calls()["AssumeRole"], MEMBERS.len() as u64, "once per member account: {:?}", fake.calls());
+    // The refused member's rules say their remediation is unknown; the rest matches the truth.
+    super::assert_rules_match(&w, &report);
+    super::assert_findings_match(&w, &report);
+    assert!(fake.checks().refused.is_empty(), "{:?}", fake.checks().refused);
+}

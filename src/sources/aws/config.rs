@@ -12,8 +12,9 @@ use super::limits::{
     AGGREGATE_COMPLIANCE_LIMIT, AGGREGATE_DETAILS_LIMIT, COMPLIANCE_DETAILS_LIMIT, COMPLIANCE_DETAILS_RULE_NAME,
     CONFIG_RULE_NAMES, REMEDIATION_EXECUTIONS_LIMIT,
 };
+use super::members::Members;
 use super::poller::{Poll, Polled};
-use super::retry::every_page;
+use super::retry::{Caller, every_page};
 use super::{PollerBase, timestamp};
 use crate::model::{
     CappedCount, ConfigAggregator, ConfigCompliance, ConfigRule, Evaluation, ExecutionState, Interner, Part, PartSet,
@@ -42,6 +43,24 @@ struct Parts {
 }
 
 impl Parts {
+    /// A part that failed other than rule by rule (an aggregated rule's details): the poll's
+    /// error, and why the part is not whole.
+    fn failed(&mut self, part: Part, error: &SourceError) {
+        if !self.failures.iter().any(|u| u.part == part) {
+            self.failures.push(Unread { part, error: error.clone() });
+        }
+        self.noted(error);
+    }
+
+    /// A failure that leaves the part whole elsewhere (one member's remediation): the poll's
+    /// error; the rules it concerns say they were not read.
+    fn noted(&mut self, error: &SourceError) {
+        self.error.get_or_insert_with(|| error.clone());
+        if matches!(error, SourceError::ExpiredCredentials { .. }) {
+            self.stopped = Some(error.clone());
+        }
+    }
+
     /// Whether the rule's compliance, as read, is NON_COMPLIANT (it has details to read).
     fn noncompliant(&self, rule: &str) -> bool {
         self.summaries.get(rule).and_then(|s| s.0) == Some(ConfigCompliance::NonCompliant)
@@ -93,6 +112,9 @@ pub struct ConfigPoller {
     /// When each aggregated rule's details were last read (the poll's number), and its capped
     /// count then: changed and never-read rules are read first.
     details_read: HashMap<Placed, (u64, Option<CappedCount>)>,
+    /// The member accounts' roles (`--member-role`): each other account's and region's
+    /// remediation is read there. Without it, only the caller's own.
+    pub members: Option<Members>,
 }
 
 /// How many rules' details a dashboard's aggregated poll reads: an organisation has thousands
@@ -143,6 +165,7 @@ impl ConfigPoller {
             discovered: None,
             details_budget: None,
             details_read: HashMap::new(),
+            members: None,
         }
     }
 
@@ -366,90 +389,14 @@ impl ConfigPoller {
             return;
         }
 
-        // Remediation configurations, 25 names a call, not paginated.
-        for (k, chunk) in names.chunks(CONFIG_RULE_NAMES).enumerate() {
-            let ConfigPoller { client, base, limit, interner, calls, .. } = &mut *self;
-            let caller = base.caller(sink);
-            let (account, region) = (interner.intern(&base.scope.account), interner.intern(&base.scope.region));
-            let read = every_page(
-                &caller,
-                limit,
-                calls,
-                "config:DescribeRemediationConfigurations",
-                |_| client.describe_remediation_configurations().set_config_rule_names(Some(chunk.to_vec())).send(),
-                |page| {
-                    for rc in page.remediation_configurations() {
-                        parts.remediation_configs.push(RemediationConfig {
-                            rule: interner.intern(rc.config_rule_name()),
-                            target: interner.intern(rc.target_id()),
-                            automatic: rc.automatic(),
-                            retry_window: retry_window(rc.maximum_automatic_attempts(), rc.retry_attempt_seconds()),
-                            observed_at: now,
-                            account: account.clone(),
-                            region: region.clone(),
-                        });
-                    }
-                    None
-                },
-            )
-            .await;
-            if let Err(e) = read {
-                parts.unread(Part::RemediationConfigs, &names[k * CONFIG_RULE_NAMES..], &e.error, true);
-                break;
-            }
-        }
-        if self.stop(names, parts, Part::RemediationConfigs) {
-            return;
-        }
-
-        // Their executions.
-        let with_remediation: Vec<String> = parts.remediation_configs.iter().map(|r| r.rule.to_string()).collect();
-        for (k, rule) in with_remediation.iter().enumerate() {
-            let ConfigPoller { client, base, limit, interner, calls, .. } = &mut *self;
-            let caller = base.caller(sink);
-            let scope = &base.scope;
-            let read = every_page(
-                &caller,
-                limit,
-                calls,
-                "config:DescribeRemediationExecutionStatus",
-                |token| {
-                    client
-                        .describe_remediation_execution_status()
-                        .config_rule_name(rule)
-                        .limit(REMEDIATION_EXECUTIONS_LIMIT)
-                        .set_next_token(token)
-                        .send()
-                },
-                |page| {
-                    for x in page.remediation_execution_statuses() {
-                        let Some(key) = x.resource_key() else { continue };
-                        let invoked = x.invocation_time().map(timestamp).unwrap_or(now);
-                        let resource = ResourceId::from_config(
-                            interner,
-                            key.resource_type().as_str(),
-                            key.resource_id(),
-                            &scope.account,
-                            &scope.region,
-                        );
-                        let message = x.step_details().iter().filter_map(|s| s.error_message()).next().map(Into::into);
-                        parts.executions.push(RemediationExecution {
-                            rule: interner.intern(rule),
-                            resource,
-                            state: execution_state(x.state()),
-                            invoked_at: invoked,
-                            updated_at: x.last_updated_time().map(timestamp).unwrap_or(invoked),
-                            message,
-                        });
-                    }
-                    page.next_token().map(str::to_string)
-                },
-            )
-            .await;
-            if let Err(e) = read {
-                parts.unread(Part::RemediationExecutions, &with_remediation[k..], &e.error, true);
-                break;
-            }
+        let ConfigPoller { client, base, limit, interner, calls, .. } = &mut *self;
+        let caller = base.caller(sink);
+        let place = Place { client, limit, account: &base.scope.account, region: &base.scope.region };
+        let read = read_remediation(place, &caller, calls, interner, names, now).await;
+        parts.remediation_configs.extend(read.configs);
+        parts.executions.extend(read.executions);
+        for (part, rules, error) in read.failed {
+            parts.unread(part, &rules, &error, true);
         }
     }
 
@@ -581,14 +528,70 @@ impl ConfigPoller {
                 Vec::new()
             }
         };
-        let details = self.aggregate_details(sink, aggregator, &placed, &mut parts).await;
+        let mut details = self.aggregate_details(sink, aggregator, &placed, &mut parts).await;
         let names: Vec<String> = own.iter().map(|(n, _)| n.clone()).collect();
         if !self.stop(&names, &mut parts, Part::ComplianceDetails) {
             self.read_local(sink, &names, &mut parts, now).await;
         }
+        let remediated = self.read_members(sink, &placed, &mut parts, &mut details, now).await;
         self.loaded = true;
         let error = parts.error.clone();
-        Ok((self.assemble_through(own, placed, parts, details, now), error))
+        Ok((self.assemble_through(own, placed, parts, details, &remediated, now), error))
+    }
+
+    /// In every other account and region, through the member role: its rules' remediation. A
+    /// role that cannot be assumed leaves that account's remediation unread and is the poll's
+    /// error; the other accounts go on. The places read.
+    async fn read_members(
+        &mut self,
+        sink: &Sink,
+        placed: &[AggregateRule],
+        parts: &mut Parts,
+        details: &mut AggregateDetails,
+        now: Timestamp,
+    ) -> HashSet<(String, String)> {
+        let mut read = HashSet::new();
+        let mut by_place: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
+        for a in placed.iter().filter(|a| !self.is_home(&a.place)) {
+            by_place.entry((a.place.account.clone(), a.place.region.clone())).or_default().push(a.place.name.clone());
+        }
+        let ConfigPoller { base, members, interner, calls, .. } = &mut *self;
+        let Some(members) = members.as_mut() else { return read };
+        let caller = base.caller(sink);
+        let own_account = base.scope.account.clone();
+        // An account whose role could not be assumed is not asked again in its other regions.
+        let mut refused: HashSet<String> = HashSet::new();
+        for ((account, region), names) in by_place {
+            if parts.stopped.is_some() || refused.contains(&account) {
+                continue;
+            }
+            let own = account == own_account;
+            let (client, limit) = match members.config(&caller, &account, &region, own).await {
+                Ok(reached) => reached,
+                Err(error) => {
+                    tracing::warn!(%account, %error, "member role not assumed: its remediation stays unknown");
+                    parts.noted(&error);
+                    refused.insert(account);
+                    continue;
+                }
+            };
+            let place = Place { client: &client, limit: &limit, account: &account, region: &region };
+            let got = read_remediation(place, &caller, calls, interner, &names, now).await;
+            parts.remediation_configs.extend(got.configs);
+            parts.executions.extend(got.executions);
+            for (part, rules, error) in got.failed {
+                parts.noted(&error);
+                for name in rules {
+                    let unread =
+                        details.unread.entry(Placed { name, account: account.clone(), region: region.clone() });
+                    let unread = unread.or_default();
+                    unread.insert(part);
+                    unread.insert(Part::RemediationExecutions);
+                }
+            }
+            read.insert((account, region));
+        }
+        read
     }
 
     fn is_home(&self, place: &Placed) -> bool {
@@ -671,13 +674,7 @@ impl ConfigPoller {
                         error = %e.error, "aggregated details not read; counts stay capped");
                     details.evaluations.truncate(before);
                     details.unread.entry(a.place.clone()).or_default().insert(Part::ComplianceDetails);
-                    if !parts.failures.iter().any(|u| u.part == Part::ComplianceDetails) {
-                        parts.failures.push(Unread { part: Part::ComplianceDetails, error: e.error.clone() });
-                    }
-                    parts.error.get_or_insert(e.error.clone());
-                    if matches!(e.error, SourceError::ExpiredCredentials { .. }) {
-                        parts.stopped = Some(e.error.clone());
-                    }
+                    parts.failed(Part::ComplianceDetails, &e.error);
                     failed = Some(e.error);
                 }
             }
@@ -747,6 +744,7 @@ impl ConfigPoller {
         placed: Vec<AggregateRule>,
         parts: Parts,
         details: AggregateDetails,
+        remediated: &HashSet<(String, String)>,
         now: Timestamp,
     ) -> Dataset {
         let sources: HashMap<&str, Option<&str>> = own.iter().map(|(n, s)| (n.as_str(), s.as_deref())).collect();
@@ -757,7 +755,13 @@ impl ConfigPoller {
                 let home = self.is_home(&a.place);
                 let name = a.place.name.as_str();
                 let mut unread = details.unread.get(&a.place).copied().unwrap_or_default();
-                let extra = if home { parts.unread.get(name).copied().unwrap_or_default() } else { elsewhere };
+                let extra = if home {
+                    parts.unread.get(name).copied().unwrap_or_default()
+                } else if remediated.contains(&(a.place.account.clone(), a.place.region.clone())) {
+                    PartSet::EMPTY
+                } else {
+                    elsewhere
+                };
                 for p in extra.iter() {
                     unread.insert(p);
                 }
@@ -787,6 +791,115 @@ impl ConfigPoller {
             ..Default::default()
         }
     }
+}
+
+/// Where remediation is read: a client, its rate limiter, and the account and region they reach.
+struct Place<'a> {
+    client: &'a Client,
+    limit: &'a RateLimit,
+    account: &'a str,
+    region: &'a str,
+}
+
+/// What a read of remediation brought, and each part that failed with the rules it left unread.
+#[derive(Default)]
+struct RemediationRead {
+    configs: Vec<RemediationConfig>,
+    executions: Vec<RemediationExecution>,
+    failed: Vec<(Part, Vec<String>, SourceError)>,
+}
+
+/// The remediation configurations of `names` (25 names a call, not paginated) and the
+/// executions of each configured rule (every page), in one account and region.
+async fn read_remediation(
+    place: Place<'_>,
+    caller: &Caller<'_>,
+    calls: &mut u64,
+    interner: &mut Interner,
+    names: &[String],
+    now: Timestamp,
+) -> RemediationRead {
+    let mut out = RemediationRead::default();
+    let (account, region) = (interner.intern(place.account), interner.intern(place.region));
+    for (k, chunk) in names.chunks(CONFIG_RULE_NAMES).enumerate() {
+        let read = every_page(
+            caller,
+            place.limit,
+            calls,
+            "config:DescribeRemediationConfigurations",
+            |_| place.client.describe_remediation_configurations().set_config_rule_names(Some(chunk.to_vec())).send(),
+            |page| {
+                for rc in page.remediation_configurations() {
+                    out.configs.push(RemediationConfig {
+                        rule: interner.intern(rc.config_rule_name()),
+                        target: interner.intern(rc.target_id()),
+                        automatic: rc.automatic(),
+                        retry_window: retry_window(rc.maximum_automatic_attempts(), rc.retry_attempt_seconds()),
+                        observed_at: now,
+                        account: account.clone(),
+                        region: region.clone(),
+                    });
+                }
+                None
+            },
+        )
+        .await;
+        if let Err(e) = read {
+            let expired = matches!(e.error, SourceError::ExpiredCredentials { .. });
+            out.failed.push((Part::RemediationConfigs, names[k * CONFIG_RULE_NAMES..].to_vec(), e.error));
+            if expired {
+                return out;
+            }
+            break;
+        }
+    }
+    let configured: Vec<String> = out.configs.iter().map(|r| r.rule.to_string()).collect();
+    for (k, rule) in configured.iter().enumerate() {
+        let read = every_page(
+            caller,
+            place.limit,
+            calls,
+            "config:DescribeRemediationExecutionStatus",
+            |token| {
+                place
+                    .client
+                    .describe_remediation_execution_status()
+                    .config_rule_name(rule)
+                    .limit(REMEDIATION_EXECUTIONS_LIMIT)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                for x in page.remediation_execution_statuses() {
+                    let Some(key) = x.resource_key() else { continue };
+                    let invoked = x.invocation_time().map(timestamp).unwrap_or(now);
+                    let resource = ResourceId::from_config(
+                        interner,
+                        key.resource_type().as_str(),
+                        key.resource_id(),
+                        place.account,
+                        place.region,
+                    );
+                    let message = x.step_details().iter().filter_map(|s| s.error_message()).next().map(Into::into);
+                    out.executions.push(RemediationExecution {
+                        rule: interner.intern(rule),
+                        resource,
+                        state: execution_state(x.state()),
+                        invoked_at: invoked,
+                        updated_at: x.last_updated_time().map(timestamp).unwrap_or(invoked),
+                        message,
+                    });
+                }
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await;
+        if let Err(e) = read {
+            out.failed.push((Part::RemediationExecutions, configured[k..].to_vec(), e.error));
+            break;
+        }
+    }
+    out
 }
 
 /// How long automatic remediation keeps trying, with AWS's defaults where a value is not set.

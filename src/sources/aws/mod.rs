@@ -7,6 +7,7 @@ pub mod drill;
 pub mod error;
 pub mod limiter;
 pub mod limits;
+pub mod members;
 pub mod poller;
 pub mod retry;
 pub mod securityhub;
@@ -274,6 +275,10 @@ impl Pollers {
         );
         config.discover = settings.aggregators;
         config.aggregator = settings.config_aggregator.clone().filter(|_| settings.aggregators);
+        config.members = settings
+            .member_role
+            .as_deref()
+            .map(|role| members::Members::new(sdk, aws_sdk_sts::Client::new(sdk), role, r.config));
         // A report reads every rule's details; the dashboard a share each poll.
         config.details_budget = match mode {
             Mode::Watch => Some(config::AGGREGATE_DETAILS_PER_POLL),

@@ -1,0 +1,118 @@
+//! Member accounts of an organisation, reached through a role vigil assumes in each
+//! (`--member-role NAME`): what no aggregator carries (remediation configurations and their
+//! executions) is read in the member itself. STS AssumeRole once per account, its credentials
+//! kept until shortly before they expire; one client and one rate limiter per (service,
+//! account, region), so that one member's throttling never slows another's reads.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use super::limiter::RateLimit;
+use super::retry::Caller;
+use crate::sources::SourceError;
+
+/// Credentials are assumed again this long before they expire.
+const REFRESH_BEFORE: Duration = Duration::from_secs(5 * 60);
+
+/// A member account's assumed role, and the clients made with it.
+struct Account {
+    expires: Option<SystemTime>,
+    provider: SharedCredentialsProvider,
+    config: HashMap<String, (aws_sdk_config::Client, Arc<RateLimit>)>,
+}
+
+pub struct Members {
+    role: String,
+    sdk: SdkConfig,
+    sts: aws_sdk_sts::Client,
+    /// Config calls a second in each member account and region.
+    config_rate: f64,
+    accounts: HashMap<String, Account>,
+    /// Roles assumed, for the tests' and the benchmark's counts.
+    pub assumed: u64,
+}
+
+impl Members {
+    /// Roles named `role` assumed through `sts` with the caller's credentials; clients made
+    /// from `sdk` with each member's.
+    pub fn new(sdk: &SdkConfig, sts: aws_sdk_sts::Client, role: &str, config_rate: f64) -> Self {
+        Members { role: role.to_string(), sdk: sdk.clone(), sts, config_rate, accounts: HashMap::new(), assumed: 0 }
+    }
+
+    /// The role vigil assumes in an account.
+    pub fn role_arn(&self, account: &str) -> String {
+        format!("arn:aws:iam::{account}:role/{}", self.role)
+    }
+
+    /// The account's credentials, assumed now if none are held or they are about to expire. A
+    /// role that cannot be assumed is `Unauthorized`, naming the role. The caller's own account
+    /// (in its other regions) is read with the caller's own credentials.
+    async fn account(&mut self, caller: &Caller<'_>, account: &str, own: bool) -> Result<&mut Account, SourceError> {
+        if own && !self.accounts.contains_key(account) {
+            let provider = self
+                .sdk
+                .credentials_provider()
+                .ok_or_else(|| SourceError::Failed { message: "no credentials to read this account with".into() })?;
+            self.accounts.insert(account.to_string(), Account { expires: None, provider, config: HashMap::new() });
+        }
+        let fresh = self.accounts.get(account).is_some_and(|a| {
+            a.expires.is_none_or(|at| at.duration_since(SystemTime::now()).is_ok_and(|left| left > REFRESH_BEFORE))
+        });
+        if !fresh {
+            let arn = self.role_arn(account);
+            let sts = &self.sts;
+            let out = caller
+                .call("sts:AssumeRole", &RateLimit::unlimited(), || {
+                    sts.assume_role().role_arn(&arn).role_session_name("vigil").send()
+                })
+                .await
+                .map_err(|e| match e.error {
+                    SourceError::Unauthorized { .. } => {
+                        SourceError::Unauthorized { action: format!("sts:AssumeRole on {arn}") }
+                    }
+                    other => other,
+                })?;
+            self.assumed += 1;
+            let c = out
+                .credentials()
+                .ok_or_else(|| SourceError::Failed { message: format!("AssumeRole on {arn} gave no credentials") })?;
+            let expires = SystemTime::try_from(*c.expiration()).ok();
+            let credentials = Credentials::new(
+                c.access_key_id(),
+                c.secret_access_key(),
+                Some(c.session_token().to_string()),
+                expires,
+                "vigil-member-role",
+            );
+            let provider = SharedCredentialsProvider::new(credentials);
+            self.accounts.insert(account.to_string(), Account { expires, provider, config: HashMap::new() });
+        }
+        Ok(self.accounts.get_mut(account).expect("held or just assumed"))
+    }
+
+    /// The Config client of an account and region, and its own rate limiter: a member's through
+    /// its role, the caller's own (`own`) with the caller's credentials.
+    pub async fn config(
+        &mut self,
+        caller: &Caller<'_>,
+        account: &str,
+        region: &str,
+        own: bool,
+    ) -> Result<(aws_sdk_config::Client, Arc<RateLimit>), SourceError> {
+        let (sdk, rate) = (self.sdk.clone(), self.config_rate);
+        let held = self.account(caller, account, own).await?;
+        let (client, limit) = held.config.entry(region.to_string()).or_insert_with(|| {
+            let conf = aws_sdk_config::config::Builder::from(&sdk)
+                .credentials_provider(held.provider.clone())
+                .region(aws_config::Region::new(region.to_string()))
+                .build();
+            (aws_sdk_config::Client::from_conf(conf), Arc::new(RateLimit::per_second(rate)))
+        });
+        Ok((client.clone(), limit.clone()))
+    }
+}
