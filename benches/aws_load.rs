@@ -554,7 +554,8 @@ fn differences(w: &World, p: &Posture) -> Vec<String> {
     if !rules_off.is_empty() {
         out.push(format!("{} rules differ (e.g. {})", rules_off.len(), rules_off.iter().next().unwrap()));
     }
-    let alarms_off = w.alarms.iter().filter(|a| p.alarm(&a.name).is_none_or(|h| h.state.as_str() != a.state)).count();
+    let alarms_off =
+        w.alarms.iter().filter(|a| p.alarms_named(&a.name).next().is_none_or(|h| h.state.as_str() != a.state)).count();
     if alarms_off > 0 {
         out.push(format!("{alarms_off} alarms differ"));
     }

@@ -207,14 +207,23 @@ pub struct ConfigRule {
     pub observed_at: Timestamp,
 }
 
-/// A Config rule's identity: its name is unique only within one account and region, and an
-/// aggregator reports the same name from many. Ordered by name first, so that lists read by
-/// name; shown as the name.
+/// A Config rule's (or a CloudWatch alarm's) identity: its name is unique only within one
+/// account and region, and an aggregator (or member roles) report the same name from many.
+/// Ordered by name first, so that lists read by name; shown as the name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RuleKey {
     pub name: Sym,
     pub account: Sym,
     pub region: Sym,
+}
+
+/// An alarm's identity: as a rule's, a name in one account and region.
+pub type AlarmKey = RuleKey;
+
+impl Alarm {
+    pub fn key(&self) -> AlarmKey {
+        RuleKey::new(&self.name, &self.account, &self.region)
+    }
 }
 
 impl RuleKey {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::Catalog;
 use crate::model::{
-    Alarm, AlarmState, ConfigCompliance, ConfigRule, ControlKind, Evaluation, ExecutionState, Finding,
+    Alarm, AlarmKey, AlarmState, ConfigCompliance, ConfigRule, ControlKind, Evaluation, ExecutionState, Finding,
     FindingCompliance, GuardrailResult, MetricId, Part, RemediationConfig, RemediationExecution, ResourceId, RuleKey,
     Severity, Sym, Timestamp, WorkflowStatus,
 };
@@ -53,7 +53,7 @@ pub struct ControlEvidence {
     /// the evaluation's time: due for remediation since then.
     pub due: BTreeMap<(RuleKey, ResourceId), Timestamp>,
     pub rules: BTreeSet<RuleKey>,
-    pub alarms: BTreeSet<Sym>,
+    pub alarms: BTreeSet<AlarmKey>,
     pub metrics: BTreeSet<MetricId>,
     pub remediations: BTreeSet<RuleKey>,
     pub guardrails: BTreeSet<Sym>,
@@ -450,7 +450,7 @@ impl Ledger {
         for &i in b.alarm(&a.name) {
             let acc = &mut self.controls[i];
             add(&mut acc.evidence[Part::Alarms.index()], sign);
-            toggle(&mut acc.alarms, a.name.clone(), sign);
+            toggle(&mut acc.alarms, a.key(), sign);
             match a.state {
                 AlarmState::Alarm => add(&mut acc.firing, sign),
                 AlarmState::InsufficientData => add(&mut acc.warn, sign),

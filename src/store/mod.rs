@@ -21,9 +21,9 @@ pub use status::{PaneSummary, REMEDIATION_SLOW};
 
 use crate::catalog::Catalog;
 use crate::model::{
-    Alarm, ConfigCompliance, ConfigRule, Dataset, Evaluation, Finding, GuardrailResult, MetricId, MetricSeries, Part,
-    PartSet, Payload, RecordState, RemediationConfig, RemediationExecution, ResourceId, RuleKey, SourceEvent,
-    SourceKind, Standard, StatusLevel, Sym, Timestamp,
+    Alarm, AlarmKey, ConfigCompliance, ConfigRule, Dataset, Evaluation, Finding, GuardrailResult, MetricId,
+    MetricSeries, Part, PartSet, Payload, RecordState, RemediationConfig, RemediationExecution, ResourceId, RuleKey,
+    SourceEvent, SourceKind, Standard, StatusLevel, Sym, Timestamp,
 };
 use ledger::{Bindings, Ledger, Sign};
 
@@ -44,7 +44,7 @@ pub struct Posture {
     /// bring them back.
     archived: HashMap<Sym, Timestamp>,
     findings_by_rule: HashMap<RuleKey, HashSet<Sym>>,
-    alarms: BTreeMap<Sym, Alarm>,
+    alarms: BTreeMap<AlarmKey, Alarm>,
     metrics: BTreeMap<MetricId, VecDeque<(Timestamp, f64)>>,
     remediation_configs: BTreeMap<RuleKey, RemediationConfig>,
     executions: ByRule<RemediationExecution>,
@@ -404,8 +404,8 @@ impl Posture {
             }
             SourceKind::CloudWatch => {
                 if data.read(Part::Alarms) {
-                    let keep: HashSet<&Sym> = data.alarms.iter().map(|a| &a.name).collect();
-                    let gone: Vec<Sym> = self.alarms.keys().filter(|n| !keep.contains(n)).cloned().collect();
+                    let keep: HashSet<AlarmKey> = data.alarms.iter().map(Alarm::key).collect();
+                    let gone: Vec<AlarmKey> = self.alarms.keys().filter(|n| !keep.contains(*n)).cloned().collect();
                     for name in gone {
                         if let Some(a) = self.alarms.remove(&name) {
                             count_place(&mut self.places, &a.account, &a.region, -1);
@@ -654,16 +654,17 @@ impl Posture {
     // ── CloudWatch and guardrails ────────────────────────────────────────────────────────────
 
     fn upsert_alarm(&mut self, a: Alarm) {
-        if !supersedes(self.alarms.get(&a.name), &a, |i| i.state_updated_at) {
+        let key = a.key();
+        if !supersedes(self.alarms.get(&key), &a, |i| i.state_updated_at) {
             return;
         }
-        if let Some(old) = self.alarms.remove(&a.name) {
+        if let Some(old) = self.alarms.remove(&key) {
             self.ledger.alarm(&self.bindings, &old, -1);
             count_place(&mut self.places, &old.account, &old.region, -1);
         }
         count_place(&mut self.places, &a.account, &a.region, 1);
         self.ledger.alarm(&self.bindings, &a, 1);
-        self.alarms.insert(a.name.clone(), a);
+        self.alarms.insert(key, a);
     }
 
     fn merge_metric(&mut self, series: MetricSeries) {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use super::{ControlEvidence, FindingTotals, PartState, Posture, ResourceEvidence, SourceState};
 use crate::catalog::{Catalog, Control};
 use crate::model::{
-    Alarm, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, Part, RemediationConfig,
+    Alarm, AlarmKey, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, Part, RemediationConfig,
     RemediationExecution, ResourceId, RuleKey, SourceKind, Standard, Sym, Timestamp,
 };
 
@@ -120,8 +120,13 @@ impl Posture {
         self.alarms.values()
     }
 
-    pub fn alarm(&self, name: &str) -> Option<&Alarm> {
-        self.alarms.get(name)
+    pub fn alarm(&self, key: &AlarmKey) -> Option<&Alarm> {
+        self.alarms.get(key)
+    }
+
+    /// The alarms of a name, in every account and region they were read in.
+    pub fn alarms_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Alarm> + 'a {
+        self.alarms.values().filter(move |a| *a.name == *name)
     }
 
     pub fn metric(&self, id: &MetricId) -> Option<&VecDeque<(Timestamp, f64)>> {

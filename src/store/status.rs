@@ -53,7 +53,8 @@ impl Posture {
         {
             return Vec::new();
         }
-        self.control(index).evidence.alarms.iter().filter(|a| self.alarm(a).is_none()).map(String::as_str).collect()
+        let absent = |name: &str| self.alarms_named(name).next().is_none();
+        self.control(index).evidence.alarms.iter().filter(|a| absent(a)).map(String::as_str).collect()
     }
 
     /// The parts a control's evidence comes from, as its catalog entry binds them.

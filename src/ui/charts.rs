@@ -43,7 +43,7 @@ fn plots(posture: &Posture, index: usize) -> Vec<Plot<'_>> {
             .map(|(t, v)| (t.duration_since(first).as_secs_f64() / 60.0, *v))
             .collect();
         // The bound alarm on this metric gives the line to draw.
-        let alarm = acc.alarms.iter().filter_map(|name| posture.alarm(name)).find_map(|a| {
+        let alarm = acc.alarms.iter().filter_map(|key| posture.alarm(key)).find_map(|a| {
             (a.metric.as_ref() == Some(id))
                 .then_some(())
                 .and(a.threshold)

@@ -534,24 +534,31 @@ fn alarm_rows(e: &mut Evidence) {
     let rows = &mut e.rows;
     let cloudwatch_answered = posture.part(Part::Alarms).last_ok.is_some();
     let alarms_unread = posture.part(Part::Alarms).unread();
+    // Many accounts or regions: an alarm of the same name in each says where it is.
+    let org = posture.is_organization();
     for name in &b.alarms {
-        match posture.alarm(name) {
-            Some(a) => {
-                // A firing alarm is a working detection: activity, not a failure.
-                let (symbol, token) = match a.state {
-                    AlarmState::Ok => (level_seg(StatusLevel::Pass), Token::Pass),
-                    AlarmState::Alarm => (seg(Token::High, "● "), Token::High),
-                    AlarmState::InsufficientData => (level_seg(StatusLevel::Warn), Token::Warn),
-                };
-                let state =
-                    if a.state == AlarmState::Alarm { "ALARM (firing)".to_string() } else { a.state.to_string() };
-                rows.push(vec![
-                    symbol,
-                    seg(Token::Text, format!("alarm {}  ", clean(name))),
-                    seg(token, state),
-                    seg(Token::Muted, format!("  {}", clean(&a.reason))),
-                ]);
+        let held: Vec<_> = posture.alarms_named(name).collect();
+        for a in &held {
+            // A firing alarm is a working detection: activity, not a failure.
+            let (symbol, token) = match a.state {
+                AlarmState::Ok => (level_seg(StatusLevel::Pass), Token::Pass),
+                AlarmState::Alarm => (seg(Token::High, "● "), Token::High),
+                AlarmState::InsufficientData => (level_seg(StatusLevel::Warn), Token::Warn),
+            };
+            let state = if a.state == AlarmState::Alarm { "ALARM (firing)".to_string() } else { a.state.to_string() };
+            let mut row = vec![symbol, seg(Token::Text, format!("alarm {}", clean(name)))];
+            if org {
+                row.push(seg(Token::Muted, place(&a.account, &a.region)));
             }
+            row.extend([
+                seg(Token::Text, "  "),
+                seg(token, state),
+                seg(Token::Muted, format!("  {}", clean(&a.reason))),
+            ]);
+            rows.push(row);
+        }
+        match held.first() {
+            Some(_) => {}
             None if cloudwatch_answered => rows.push(vec![
                 level_seg(StatusLevel::Fail),
                 seg(Token::Fail, clean(&format!("alarm {name}: missing (no detection)")).into_owned()),
