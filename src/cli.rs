@@ -69,7 +69,7 @@ pub struct AwsArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "no_aggregators")]
     pub config_aggregator: Option<String>,
     /// Assume this role in each member account (arn:aws:iam::ACCOUNT:role/NAME) to read what no
-    /// aggregator carries: the remediation of its rules
+    /// aggregator carries: the remediation of its rules and its CloudWatch alarms
     #[arg(long, value_name = "NAME")]
     pub member_role: Option<String>,
 }

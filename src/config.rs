@@ -244,7 +244,7 @@ pub fn default_file() -> String {
     );
     key(
         &mut out,
-        "The role assumed in each member account for its remediation (unset: this account's only)",
+        "The role assumed in each member account for its remediation and alarms (unset: this account's only)",
         "member_role = \"VigilReadOnly\"".into(),
     );
     out.push_str("\n# Calls a second per operation family; 0 means no limit.\n# [aws.rate_limits]\n");

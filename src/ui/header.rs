@@ -156,11 +156,13 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             part.push(seg(Token::Warn, format!(" · {} skipped", state.skipped)));
         }
         // No aggregator carries alarms or remediation: in an organisation they are the caller's
-        // own account's, unless member roles read the members' remediation.
+        // own account's, unless member roles read the members' too.
         if wide && posture.is_organization() {
             match kind {
-                SourceKind::CloudWatch => part.push(seg(Token::Muted, " · this account only")),
-                SourceKind::Config if !remediation_of_many(posture) => {
+                SourceKind::CloudWatch if !of_many(posture.alarms().map(|a| &a.account)) => {
+                    part.push(seg(Token::Muted, " · this account only"))
+                }
+                SourceKind::Config if !of_many(posture.remediation_configs().map(|rc| &rc.account)) => {
                     part.push(seg(Token::Muted, " · remediation: this account only"))
                 }
                 _ => {}
@@ -199,10 +201,8 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     frame.render_widget(Paragraph::new(Line::from(sources)), bottom);
 }
 
-/// Whether remediation configurations of more than one account are held (member roles read
-/// them).
-fn remediation_of_many(posture: &Posture) -> bool {
-    let mut accounts = posture.remediation_configs().map(|rc| &rc.account);
+/// Whether items of more than one account are held (member roles read them).
+fn of_many<'a>(mut accounts: impl Iterator<Item = &'a crate::model::Sym>) -> bool {
     let first = accounts.next();
     accounts.any(|a| Some(a) != first)
 }

@@ -240,9 +240,7 @@ fn member_roles_read_each_members_remediation_and_an_unassumable_member_fails_al
         error.contains(&format!("not authorized to call sts:AssumeRole on arn:aws:iam::{refused}:role/VigilReadOnly")),
         "the role it could not assume: {error}"
     );
-    for other in ["securityhub", "cloudwatch"] {
-        assert_eq!(super::source(&report, other)["health"], "ok", "{other}");
-    }
+    assert_eq!(super::source(&report, "securityhub")["health"], "ok");
     // Every reachable member's remediations, in its own account and region, with their executions.
     let w = fake.world();
     let org = w.organization.as_ref().unwrap();
@@ -273,16 +271,43 @@ fn member_roles_read_each_members_remediation_and_an_unassumable_member_fails_al
         .collect();
     assert!(got.keys().any(|(_, account, _)| account == MEMBERS[0]), "members' remediations are read");
     assert_eq!(got, expected, "every reachable account's and region's remediation, and no other");
+    // Alarms too: each reachable account's and region's, of the same names, with their states.
+    let alarm_places = |alarms: &World, account: &str, region: &str| -> Vec<(String, String, String, String)> {
+        alarms.alarms.iter().map(|a| (a.name.clone(), account.into(), region.into(), a.state.into())).collect()
+    };
+    let mut expected_alarms = alarm_places(&w, super::ACCOUNT, REGION);
+    for ((account, region), view) in &org.views {
+        if *account != refused {
+            expected_alarms.extend(alarm_places(view, account, region));
+        }
+    }
+    expected_alarms.sort();
+    let mut got_alarms: Vec<(String, String, String, String)> = report["alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let key = |k: &str| a[k].as_str().unwrap().to_string();
+            (key("name"), key("account"), key("region"), key("state"))
+        })
+        .collect();
+    got_alarms.sort();
+    assert_eq!(got_alarms.len(), expected_alarms.len(), "every reachable account's and region's alarms");
+    assert_eq!(got_alarms, expected_alarms);
+    assert_eq!(super::source(&report, "cloudwatch")["health"], "unauthorized", "the refused member's alarms");
     // Read with each member's credentials, in each of its regions; never the refused member's.
     let signed = &fake.checks().signed_by;
     for account in MEMBERS.iter().filter(|a| **a != refused) {
         for region in w.regions() {
-            let key = format!("DescribeRemediationConfigurations {account} {region}");
-            assert!(signed.contains_key(&key), "{key}: {signed:?}");
+            for op in ["DescribeRemediationConfigurations", "DescribeAlarms"] {
+                let key = format!("{op} {account} {region}");
+                assert!(signed.contains_key(&key), "{key}: {signed:?}");
+            }
         }
     }
     assert!(!signed.keys().any(|k| k.contains(refused)), "{signed:?}");
-    assert_eq!(fake.calls()["AssumeRole"], MEMBERS.len() as u64, "once per member account: {:?}", fake.calls());
+    // Once per member account by each of the two pollers that read there (Config, CloudWatch).
+    assert_eq!(fake.calls()["AssumeRole"], 2 * MEMBERS.len() as u64, "{:?}", fake.calls());
     // The refused member's rules say their remediation is unknown; the rest matches the truth.
     super::assert_rules_match(&w, &report);
     super::assert_findings_match(&w, &report);

@@ -1,7 +1,7 @@
 //! CloudWatch: every metric and composite alarm, and the last hours of the metrics the catalog
 //! names (the guardrail-denials metric filter among them) for the sparklines.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_cloudwatch::Client;
@@ -9,6 +9,7 @@ use aws_sdk_cloudwatch::types::{AlarmType, Metric, MetricDataQuery, MetricStat, 
 
 use super::limiter::RateLimit;
 use super::limits::{ALARMS_PAGE, METRIC_QUERIES};
+use super::members::{Members, Places};
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use super::{PollerBase, sdk_time, timestamp};
@@ -26,6 +27,15 @@ pub struct CloudWatchPoller {
     loaded: bool,
     /// Calls made, for the benchmark's count of calls per poll.
     pub calls: u64,
+    /// The member roles (`--member-role`): each other account's and region's alarms are read
+    /// there.
+    pub members: Option<Members>,
+    /// Where the organisation's aggregator found rules, as Config says it.
+    pub places: Places,
+    /// How long a poll waits for Config to say the places.
+    pub patience: Duration,
+    /// Each member place's last alarms read, kept while it cannot be read.
+    last: HashMap<(String, String), Vec<Alarm>>,
 }
 
 impl CloudWatchPoller {
@@ -39,78 +49,43 @@ impl CloudWatchPoller {
         debug_assert_eq!(base.kind, SourceKind::CloudWatch, "the base of another source");
         metrics.sort();
         metrics.dedup();
-        CloudWatchPoller { client, base, limit, history, metrics, interner: Interner::new(), loaded: false, calls: 0 }
+        CloudWatchPoller {
+            client,
+            base,
+            limit,
+            history,
+            metrics,
+            interner: Interner::new(),
+            loaded: false,
+            calls: 0,
+            members: None,
+            places: Places::default(),
+            patience: Duration::from_secs(60),
+            last: HashMap::new(),
+        }
     }
 
     /// Reads the alarms and the metrics, each on its own: a part that cannot be read is marked
     /// so, and the error is the first call that failed.
     pub async fn fetch(&mut self, sink: &Sink) -> (Dataset, Option<SourceError>) {
         let now = sink.now();
-        let mut alarms = Vec::new();
         let mut unread = Vec::new();
         let read = {
             let CloudWatchPoller { client, base, limit, interner, calls, .. } = &mut *self;
             let caller = base.caller(sink);
             let scope = &base.scope;
-            let account = interner.intern(if scope.account.is_empty() { "unknown" } else { &scope.account });
-            let region = interner.intern(&scope.region);
-            every_page(
-                &caller,
-                limit,
-                calls,
-                "cloudwatch:DescribeAlarms",
-                |token| {
-                    client
-                        .describe_alarms()
-                        .alarm_types(AlarmType::MetricAlarm)
-                        .alarm_types(AlarmType::CompositeAlarm)
-                        .max_records(ALARMS_PAGE)
-                        .set_next_token(token)
-                        .send()
-                },
-                |page| {
-                    for a in page.metric_alarms() {
-                        let Some(name) = a.alarm_name() else { continue };
-                        let metric = match (a.namespace(), a.metric_name()) {
-                            (Some(ns), Some(m)) => {
-                                Some(MetricId { namespace: interner.intern(ns), name: interner.intern(m) })
-                            }
-                            _ => None,
-                        };
-                        alarms.push(Alarm {
-                            name: interner.intern(name),
-                            kind: AlarmKind::Metric,
-                            state: state(a.state_value()),
-                            reason: a.state_reason().unwrap_or_default().into(),
-                            metric,
-                            threshold: a.threshold(),
-                            state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
-                            account: account.clone(),
-                            region: region.clone(),
-                        });
-                    }
-                    for a in page.composite_alarms() {
-                        let Some(name) = a.alarm_name() else { continue };
-                        alarms.push(Alarm {
-                            name: interner.intern(name),
-                            kind: AlarmKind::Composite,
-                            state: state(a.state_value()),
-                            reason: a.state_reason().unwrap_or_default().into(),
-                            metric: None,
-                            threshold: None,
-                            state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
-                            account: account.clone(),
-                            region: region.clone(),
-                        });
-                    }
-                    page.next_token().map(str::to_string)
-                },
-            )
-            .await
+            let account = if scope.account.is_empty() { "unknown" } else { &scope.account };
+            read_alarms(client, limit, &caller, calls, interner, (account, &scope.region), now).await
         };
-        if let Err(e) = read {
-            unread.push(Unread { part: Part::Alarms, error: e.error });
-        }
+        let mut alarms = match read {
+            Ok(alarms) => alarms,
+            Err(e) => {
+                unread.push(Unread { part: Part::Alarms, error: e });
+                Vec::new()
+            }
+        };
+        let members_error = self.member_alarms(sink, now, &mut alarms).await;
+
         let rate = self.limit.current();
         self.base.first_load_progress(self.loaded, sink, self.calls, alarms.len() as u64, rate).await;
         let expired = unread.iter().any(|u| matches!(u.error, SourceError::ExpiredCredentials { .. }));
@@ -127,8 +102,51 @@ impl CloudWatchPoller {
             }
         };
         self.loaded = true;
-        let error = unread.first().map(|u| u.error.clone());
+        let error = unread.first().map(|u| u.error.clone()).or(members_error);
         (Dataset { alarms, metrics, unread, ..Default::default() }, error)
+    }
+
+    /// Through the member roles, each other account's and region's alarms (those the
+    /// organisation's aggregator reported, once Config has said them). A member that cannot be
+    /// read keeps its last alarms and is the poll's error; the others go on.
+    async fn member_alarms(&mut self, sink: &Sink, now: Timestamp, alarms: &mut Vec<Alarm>) -> Option<SourceError> {
+        self.members.as_ref()?;
+        let places = self.places.get(self.patience).await;
+        let CloudWatchPoller { base, members, interner, calls, last, .. } = &mut *self;
+        let members = members.as_mut()?;
+        let caller = base.caller(sink);
+        let home = (base.scope.account.clone(), base.scope.region.clone());
+        let mut error = None;
+        let mut refused: std::collections::HashSet<String> = Default::default();
+        for (account, region) in places.into_iter().filter(|p| *p != home) {
+            let read = if refused.contains(&account) {
+                None
+            } else {
+                match members.cloudwatch(&caller, &account, &region, account == home.0).await {
+                    Ok((client, limit)) => {
+                        Some(read_alarms(&client, &limit, &caller, calls, interner, (&account, &region), now).await)
+                    }
+                    Err(e) => {
+                        refused.insert(account.clone());
+                        Some(Err(e))
+                    }
+                }
+            };
+            let place = (account, region);
+            match read {
+                Some(Ok(read)) => {
+                    alarms.extend(read.iter().cloned());
+                    last.insert(place, read);
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(account = %place.0, region = %place.1, error = %e, "member alarms not read");
+                    error.get_or_insert(e);
+                    alarms.extend(last.get(&place).into_iter().flatten().cloned());
+                }
+                None => alarms.extend(last.get(&place).into_iter().flatten().cloned()),
+            }
+        }
+        error
     }
 
     /// The catalog's metrics over the history window, one point a minute (sums).
@@ -198,6 +216,73 @@ impl CloudWatchPoller {
             })
             .collect())
     }
+}
+
+/// Every metric and composite alarm of one account and region.
+async fn read_alarms(
+    client: &Client,
+    limit: &RateLimit,
+    caller: &super::retry::Caller<'_>,
+    calls: &mut u64,
+    interner: &mut Interner,
+    (account, region): (&str, &str),
+    now: Timestamp,
+) -> Result<Vec<Alarm>, SourceError> {
+    let mut alarms = Vec::new();
+    let (account, region) = (interner.intern(account), interner.intern(region));
+    every_page(
+        caller,
+        limit,
+        calls,
+        "cloudwatch:DescribeAlarms",
+        |token| {
+            client
+                .describe_alarms()
+                .alarm_types(AlarmType::MetricAlarm)
+                .alarm_types(AlarmType::CompositeAlarm)
+                .max_records(ALARMS_PAGE)
+                .set_next_token(token)
+                .send()
+        },
+        |page| {
+            for a in page.metric_alarms() {
+                let Some(name) = a.alarm_name() else { continue };
+                let metric = match (a.namespace(), a.metric_name()) {
+                    (Some(ns), Some(m)) => Some(MetricId { namespace: interner.intern(ns), name: interner.intern(m) }),
+                    _ => None,
+                };
+                alarms.push(Alarm {
+                    name: interner.intern(name),
+                    kind: AlarmKind::Metric,
+                    state: state(a.state_value()),
+                    reason: a.state_reason().unwrap_or_default().into(),
+                    metric,
+                    threshold: a.threshold(),
+                    state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
+                    account: account.clone(),
+                    region: region.clone(),
+                });
+            }
+            for a in page.composite_alarms() {
+                let Some(name) = a.alarm_name() else { continue };
+                alarms.push(Alarm {
+                    name: interner.intern(name),
+                    kind: AlarmKind::Composite,
+                    state: state(a.state_value()),
+                    reason: a.state_reason().unwrap_or_default().into(),
+                    metric: None,
+                    threshold: None,
+                    state_updated_at: a.state_updated_timestamp().map(timestamp).unwrap_or(now),
+                    account: account.clone(),
+                    region: region.clone(),
+                });
+            }
+            page.next_token().map(str::to_string)
+        },
+    )
+    .await
+    .map_err(|e| e.error)?;
+    Ok(alarms)
 }
 
 fn state(s: Option<&StateValue>) -> AlarmState {

@@ -12,7 +12,7 @@ use super::limits::{
     AGGREGATE_COMPLIANCE_LIMIT, AGGREGATE_DETAILS_LIMIT, COMPLIANCE_DETAILS_LIMIT, COMPLIANCE_DETAILS_RULE_NAME,
     CONFIG_RULE_NAMES, REMEDIATION_EXECUTIONS_LIMIT,
 };
-use super::members::Members;
+use super::members::{Members, Places};
 use super::poller::{Poll, Polled};
 use super::retry::{Caller, every_page};
 use super::{PollerBase, timestamp};
@@ -115,6 +115,8 @@ pub struct ConfigPoller {
     /// The member accounts' roles (`--member-role`): each other account's and region's
     /// remediation is read there. Without it, only the caller's own.
     pub members: Option<Members>,
+    /// Where the aggregator found rules, told to the pollers that read in member accounts.
+    pub places: Places,
 }
 
 /// How many rules' details a dashboard's aggregated poll reads: an organisation has thousands
@@ -166,6 +168,7 @@ impl ConfigPoller {
             details_budget: None,
             details_read: HashMap::new(),
             members: None,
+            places: Places::default(),
         }
     }
 
@@ -512,6 +515,7 @@ impl ConfigPoller {
     ) -> Result<(Dataset, Option<SourceError>), SourceError> {
         let now = sink.now();
         let placed = self.aggregate_compliance(sink, aggregator).await.map_err(|e| e.error)?;
+        self.places.set(placed.iter().map(|a| (a.place.account.clone(), a.place.region.clone())).collect());
         self.progress(sink, placed.len() as u64).await;
         let mut parts = Parts::default();
         let own = match self.rules(sink).await {
@@ -950,6 +954,9 @@ impl ConfigPoller {
             Some(aggregator) => self.fetch_through(sink, &aggregator).await,
             None => self.fetch(sink).await,
         };
+        // Without an aggregator's places (none, or it could not be read): the members' pollers
+        // wait no longer.
+        self.places.known_or_none();
         match fetched {
             // What could not be read is marked in the data set: the store keeps its last good
             // value, or shows it unknown.

@@ -4,7 +4,7 @@
 //! kept until shortly before they expire; one client and one rate limiter per (service,
 //! account, region), so that one member's throttling never slows another's reads.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -19,19 +19,65 @@ use crate::sources::SourceError;
 /// Credentials are assumed again this long before they expire.
 const REFRESH_BEFORE: Duration = Duration::from_secs(5 * 60);
 
-/// A member account's assumed role, and the clients made with it.
+/// A member account's assumed role, and the clients made with it, by region.
 struct Account {
     expires: Option<SystemTime>,
     provider: SharedCredentialsProvider,
     config: HashMap<String, (aws_sdk_config::Client, Arc<RateLimit>)>,
+    cloudwatch: HashMap<String, (aws_sdk_cloudwatch::Client, Arc<RateLimit>)>,
+}
+
+/// The accounts and regions of an organisation, as its Config aggregator reported them: Config
+/// says them (or that there are none beyond the caller's), and CloudWatch waits for that before
+/// it reads in the members.
+#[derive(Clone)]
+pub struct Places {
+    tx: Arc<tokio::sync::watch::Sender<Option<PlaceSet>>>,
+}
+
+/// Accounts and regions, as (account, region).
+pub type PlaceSet = BTreeSet<(String, String)>;
+
+impl Default for Places {
+    fn default() -> Self {
+        Places { tx: Arc::new(tokio::sync::watch::channel(None).0) }
+    }
+}
+
+impl Places {
+    pub fn set(&self, places: PlaceSet) {
+        self.tx.send_replace(Some(places));
+    }
+
+    /// Says there are none, unless some are known already (a poll that could not read the
+    /// aggregator keeps the last places).
+    pub fn known_or_none(&self) {
+        self.tx.send_if_modified(|p| {
+            let unknown = p.is_none();
+            if unknown {
+                *p = Some(BTreeSet::new());
+            }
+            unknown
+        });
+    }
+
+    /// The places, once Config has said them, or none after `patience`.
+    pub async fn get(&self, patience: Duration) -> PlaceSet {
+        let mut rx = self.tx.subscribe();
+        match tokio::time::timeout(patience, rx.wait_for(Option::is_some)).await {
+            Ok(Ok(places)) => places.clone().unwrap_or_default(),
+            _ => BTreeSet::new(),
+        }
+    }
 }
 
 pub struct Members {
     role: String,
     sdk: SdkConfig,
     sts: aws_sdk_sts::Client,
-    /// Config calls a second in each member account and region.
+    /// Config and CloudWatch calls a second in each member account and region.
     config_rate: f64,
+    cloudwatch_rate: f64,
     accounts: HashMap<String, Account>,
     /// Roles assumed, for the tests' and the benchmark's counts.
     pub assumed: u64,
@@ -40,8 +86,16 @@ pub struct Members {
 impl Members {
     /// Roles named `role` assumed through `sts` with the caller's credentials; clients made
     /// from `sdk` with each member's.
-    pub fn new(sdk: &SdkConfig, sts: aws_sdk_sts::Client, role: &str, config_rate: f64) -> Self {
-        Members { role: role.to_string(), sdk: sdk.clone(), sts, config_rate, accounts: HashMap::new(), assumed: 0 }
+    pub fn new(sdk: &SdkConfig, sts: aws_sdk_sts::Client, role: &str, rates: (f64, f64)) -> Self {
+        Members {
+            role: role.to_string(),
+            sdk: sdk.clone(),
+            sts,
+            config_rate: rates.0,
+            cloudwatch_rate: rates.1,
+            accounts: HashMap::new(),
+            assumed: 0,
+        }
     }
 
     /// The role vigil assumes in an account.
@@ -58,7 +112,10 @@ impl Members {
                 .sdk
                 .credentials_provider()
                 .ok_or_else(|| SourceError::Failed { message: "no credentials to read this account with".into() })?;
-            self.accounts.insert(account.to_string(), Account { expires: None, provider, config: HashMap::new() });
+            self.accounts.insert(
+                account.to_string(),
+                Account { expires: None, provider, config: HashMap::new(), cloudwatch: HashMap::new() },
+            );
         }
         let fresh = self.accounts.get(account).is_some_and(|a| {
             a.expires.is_none_or(|at| at.duration_since(SystemTime::now()).is_ok_and(|left| left > REFRESH_BEFORE))
@@ -90,7 +147,10 @@ impl Members {
                 "vigil-member-role",
             );
             let provider = SharedCredentialsProvider::new(credentials);
-            self.accounts.insert(account.to_string(), Account { expires, provider, config: HashMap::new() });
+            self.accounts.insert(
+                account.to_string(),
+                Account { expires, provider, config: HashMap::new(), cloudwatch: HashMap::new() },
+            );
         }
         Ok(self.accounts.get_mut(account).expect("held or just assumed"))
     }
@@ -112,6 +172,26 @@ impl Members {
                 .region(aws_config::Region::new(region.to_string()))
                 .build();
             (aws_sdk_config::Client::from_conf(conf), Arc::new(RateLimit::per_second(rate)))
+        });
+        Ok((client.clone(), limit.clone()))
+    }
+
+    /// The CloudWatch client of an account and region, and its own rate limiter.
+    pub async fn cloudwatch(
+        &mut self,
+        caller: &Caller<'_>,
+        account: &str,
+        region: &str,
+        own: bool,
+    ) -> Result<(aws_sdk_cloudwatch::Client, Arc<RateLimit>), SourceError> {
+        let (sdk, rate) = (self.sdk.clone(), self.cloudwatch_rate);
+        let held = self.account(caller, account, own).await?;
+        let (client, limit) = held.cloudwatch.entry(region.to_string()).or_insert_with(|| {
+            let conf = aws_sdk_cloudwatch::config::Builder::from(&sdk)
+                .credentials_provider(held.provider.clone())
+                .region(aws_config::Region::new(region.to_string()))
+                .build();
+            (aws_sdk_cloudwatch::Client::from_conf(conf), Arc::new(RateLimit::per_second(rate)))
         });
         Ok((client.clone(), limit.clone()))
     }

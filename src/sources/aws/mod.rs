@@ -275,10 +275,12 @@ impl Pollers {
         );
         config.discover = settings.aggregators;
         config.aggregator = settings.config_aggregator.clone().filter(|_| settings.aggregators);
-        config.members = settings
-            .member_role
-            .as_deref()
-            .map(|role| members::Members::new(sdk, aws_sdk_sts::Client::new(sdk), role, r.config));
+        // Member roles: each poller assumes them with its own clients; Config says the places.
+        let member =
+            |role: &str| members::Members::new(sdk, aws_sdk_sts::Client::new(sdk), role, (r.config, r.cloudwatch));
+        let places = members::Places::default();
+        config.members = settings.member_role.as_deref().map(member);
+        config.places = places.clone();
         // A report reads every rule's details; the dashboard a share each poll.
         config.details_budget = match mode {
             Mode::Watch => Some(config::AGGREGATE_DETAILS_PER_POLL),
@@ -305,6 +307,10 @@ impl Pollers {
             Duration::from_secs_f64(settings.metric_hours.max(0.1) * 3600.0),
             metrics,
         );
+        let mut cloudwatch = cloudwatch;
+        cloudwatch.members = settings.member_role.as_deref().map(member);
+        cloudwatch.places = places;
+        cloudwatch.patience = seconds(settings.operation_timeout);
         Pollers { config, securityhub, cloudwatch }
     }
 
