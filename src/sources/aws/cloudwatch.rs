@@ -2,6 +2,8 @@
 //! names (the guardrail-denials metric filter among them) for the sparklines.
 
 use std::collections::{BTreeMap, HashMap};
+
+use futures_util::StreamExt;
 use std::time::Duration;
 
 use aws_sdk_cloudwatch::Client;
@@ -9,7 +11,7 @@ use aws_sdk_cloudwatch::types::{AlarmType, Metric, MetricDataQuery, MetricStat, 
 
 use super::limiter::RateLimit;
 use super::limits::{ALARMS_PAGE, METRIC_QUERIES};
-use super::members::{Members, Places};
+use super::members::{MEMBERS_AT_ONCE, Members, Places};
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use super::{PollerBase, sdk_time, timestamp};
@@ -112,27 +114,42 @@ impl CloudWatchPoller {
     async fn member_alarms(&mut self, sink: &Sink, now: Timestamp, alarms: &mut Vec<Alarm>) -> Option<SourceError> {
         self.members.as_ref()?;
         let places = self.places.get(self.patience).await;
-        let CloudWatchPoller { base, members, interner, calls, last, .. } = &mut *self;
+        let CloudWatchPoller { base, members, calls, last, .. } = &mut *self;
         let members = members.as_mut()?;
         let caller = base.caller(sink);
         let home = (base.scope.account.clone(), base.scope.region.clone());
         let mut error = None;
+        // The clients first, one account at a time (one AssumeRole each); then the reads,
+        // several places at once, each within its own account's and region's rate limit.
         let mut refused: std::collections::HashSet<String> = Default::default();
+        let mut reachable = Vec::new();
+        let mut results = Vec::new();
         for (account, region) in places.into_iter().filter(|p| *p != home) {
-            let read = if refused.contains(&account) {
-                None
-            } else {
-                match members.cloudwatch(&caller, &account, &region, account == home.0).await {
-                    Ok((client, limit)) => {
-                        Some(read_alarms(&client, &limit, &caller, calls, interner, (&account, &region), now).await)
-                    }
-                    Err(e) => {
-                        refused.insert(account.clone());
-                        Some(Err(e))
-                    }
+            if refused.contains(&account) {
+                results.push(((account, region), None));
+                continue;
+            }
+            match members.cloudwatch(&caller, &account, &region, account == home.0).await {
+                Ok((client, limit)) => reachable.push(((account, region), client, limit)),
+                Err(e) => {
+                    refused.insert(account.clone());
+                    results.push(((account, region), Some(Err(e))));
                 }
-            };
-            let place = (account, region);
+            }
+        }
+        let caller = &caller;
+        let reads = futures_util::stream::iter(reachable.into_iter().map(|(place, client, limit)| async move {
+            let (mut n, mut strings) = (0, Interner::new());
+            let read = read_alarms(&client, &limit, caller, &mut n, &mut strings, (&place.0, &place.1), now).await;
+            (place, n, read)
+        }));
+        let reads: Vec<_> = reads.buffer_unordered(MEMBERS_AT_ONCE).collect().await;
+        for (place, n, read) in reads {
+            *calls += n;
+            results.push((place, Some(read)));
+        }
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        for (place, read) in results {
             match read {
                 Some(Ok(read)) => {
                     alarms.extend(read.iter().cloned());

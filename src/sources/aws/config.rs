@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use aws_sdk_config::Client;
 use aws_sdk_config::types::{ComplianceType, RemediationExecutionState};
+use futures_util::StreamExt;
 
 use super::error::CallError;
 use super::limiter::RateLimit;
@@ -12,7 +13,7 @@ use super::limits::{
     AGGREGATE_COMPLIANCE_LIMIT, AGGREGATE_DETAILS_LIMIT, COMPLIANCE_DETAILS_LIMIT, COMPLIANCE_DETAILS_RULE_NAME,
     CONFIG_RULE_NAMES, REMEDIATION_EXECUTIONS_LIMIT,
 };
-use super::members::{Members, Places};
+use super::members::{MEMBERS_AT_ONCE, Members, Places};
 use super::poller::{Poll, Polled};
 use super::retry::{Caller, every_page};
 use super::{PollerBase, timestamp};
@@ -559,28 +560,40 @@ impl ConfigPoller {
         for a in placed.iter().filter(|a| !self.is_home(&a.place)) {
             by_place.entry((a.place.account.clone(), a.place.region.clone())).or_default().push(a.place.name.clone());
         }
-        let ConfigPoller { base, members, interner, calls, .. } = &mut *self;
+        let ConfigPoller { base, members, calls, .. } = &mut *self;
         let Some(members) = members.as_mut() else { return read };
         let caller = base.caller(sink);
         let own_account = base.scope.account.clone();
-        // An account whose role could not be assumed is not asked again in its other regions.
+        // The clients first, one account at a time (one AssumeRole each; an account whose role
+        // could not be assumed is not asked again in its other regions); then the reads,
+        // several places at once, each within its own account's and region's rate limit.
         let mut refused: HashSet<String> = HashSet::new();
+        let mut reachable = Vec::new();
         for ((account, region), names) in by_place {
             if parts.stopped.is_some() || refused.contains(&account) {
                 continue;
             }
             let own = account == own_account;
-            let (client, limit) = match members.config(&caller, &account, &region, own).await {
-                Ok(reached) => reached,
+            match members.config(&caller, &account, &region, own).await {
+                Ok((client, limit)) => reachable.push(((account, region), names, client, limit)),
                 Err(error) => {
                     tracing::warn!(%account, %error, "member role not assumed: its remediation stays unknown");
                     parts.noted(&error);
                     refused.insert(account);
-                    continue;
                 }
-            };
-            let place = Place { client: &client, limit: &limit, account: &account, region: &region };
-            let got = read_remediation(place, &caller, calls, interner, &names, now).await;
+            }
+        }
+        let caller = &caller;
+        let reads = futures_util::stream::iter(reachable.into_iter().map(|(at, names, client, limit)| async move {
+            let (mut n, mut strings) = (0, Interner::new());
+            let place = Place { client: &client, limit: &limit, account: &at.0, region: &at.1 };
+            let got = read_remediation(place, caller, &mut n, &mut strings, &names, now).await;
+            (at, n, got)
+        }));
+        let mut reads: Vec<_> = reads.buffer_unordered(MEMBERS_AT_ONCE).collect().await;
+        reads.sort_by(|a, b| a.0.cmp(&b.0));
+        for ((account, region), n, got) in reads {
+            *calls += n;
             parts.remediation_configs.extend(got.configs);
             parts.executions.extend(got.executions);
             for (part, rules, error) in got.failed {

@@ -16,6 +16,9 @@ use super::limiter::RateLimit;
 use super::retry::Caller;
 use crate::sources::SourceError;
 
+/// Member accounts and regions read at once, each within its own rate limit.
+pub const MEMBERS_AT_ONCE: usize = 8;
+
 /// Credentials are assumed again this long before they expire.
 const REFRESH_BEFORE: Duration = Duration::from_secs(5 * 60);
 
