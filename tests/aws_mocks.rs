@@ -170,6 +170,16 @@ fn http(status: u16, body: String) -> aws_smithy_runtime_api::http::Response {
     )
 }
 
+/// The identifier of a rule's evaluation of a resource, as Config's detail calls give it.
+fn evaluated(rule: &str, kind: &str, id: &str) -> aws_sdk_config::types::EvaluationResultIdentifier {
+    use aws_sdk_config::types::*;
+    EvaluationResultIdentifier::builder()
+        .evaluation_result_qualifier(
+            EvaluationResultQualifier::builder().config_rule_name(rule).resource_type(kind).resource_id(id).build(),
+        )
+        .build()
+}
+
 fn apply(posture: &mut Posture, kind: SourceKind, payloads: Vec<Payload>) {
     for p in payloads {
         posture.apply(SourceEvent { source: kind, fetched_at: jiff::Timestamp::now(), result: Ok(p) });
@@ -500,17 +510,7 @@ async fn config_reads_every_page_of_every_call() {
     });
     let evaluation = |rule: &str, kind: &str, id: &str| {
         EvaluationResult::builder()
-            .evaluation_result_identifier(
-                EvaluationResultIdentifier::builder()
-                    .evaluation_result_qualifier(
-                        EvaluationResultQualifier::builder()
-                            .config_rule_name(rule)
-                            .resource_type(kind)
-                            .resource_id(id)
-                            .build(),
-                    )
-                    .build(),
-            )
+            .evaluation_result_identifier(evaluated(rule, kind, id))
             .compliance_type(ComplianceType::NonCompliant)
             .result_recorded_time(aws_smithy_types::DateTime::from_secs(1_790_000_000))
             .build()
@@ -739,17 +739,7 @@ mod drill {
     fn evaluation(rule: &str, compliance: &str) -> aws_sdk_config::types::EvaluationResult {
         use aws_sdk_config::types::*;
         EvaluationResult::builder()
-            .evaluation_result_identifier(
-                EvaluationResultIdentifier::builder()
-                    .evaluation_result_qualifier(
-                        EvaluationResultQualifier::builder()
-                            .config_rule_name(rule)
-                            .resource_type("AWS::S3::Bucket")
-                            .resource_id("ml-data")
-                            .build(),
-                    )
-                    .build(),
-            )
+            .evaluation_result_identifier(evaluated(rule, "AWS::S3::Bucket", "ml-data"))
             .compliance_type(ComplianceType::from(compliance))
             .result_recorded_time(aws_smithy_types::DateTime::from_secs(1_764_000_000))
             .build()
@@ -1048,17 +1038,11 @@ async fn config_reads_every_account_through_an_aggregator_within_a_budget_of_det
             for id in ids {
                 out = out.aggregate_evaluation_results(
                     AggregateEvaluationResult::builder()
-                        .evaluation_result_identifier(
-                            EvaluationResultIdentifier::builder()
-                                .evaluation_result_qualifier(
-                                    EvaluationResultQualifier::builder()
-                                        .config_rule_name(r.config_rule_name().unwrap())
-                                        .resource_type("AWS::SageMaker::NotebookInstance")
-                                        .resource_id(*id)
-                                        .build(),
-                                )
-                                .build(),
-                        )
+                        .evaluation_result_identifier(evaluated(
+                            r.config_rule_name().unwrap(),
+                            "AWS::SageMaker::NotebookInstance",
+                            id,
+                        ))
                         .compliance_type(ComplianceType::NonCompliant)
                         .account_id(&account)
                         .aws_region("us-east-1")

@@ -464,6 +464,7 @@ impl ConfigPoller {
         let ConfigPoller { client, base, limit, interner, calls, .. } = self;
         let caller = base.caller(sink);
         let scope = &base.scope;
+        let name = interner.intern(rule);
         every_page(
             &caller,
             limit,
@@ -481,17 +482,13 @@ impl ConfigPoller {
             },
             |page| {
                 for e in page.evaluation_results() {
-                    let Some(q) = e.evaluation_result_identifier().and_then(|i| i.evaluation_result_qualifier()) else {
-                        continue;
+                    let result = EvaluationRow {
+                        identifier: e.evaluation_result_identifier(),
+                        compliance: e.compliance_type(),
+                        annotation: e.annotation(),
+                        recorded: e.result_recorded_time(),
                     };
-                    let (Some(kind), Some(id)) = (q.resource_type(), q.resource_id()) else { continue };
-                    out.push(Evaluation {
-                        rule: interner.intern(rule),
-                        resource: ResourceId::from_config(interner, kind, id, &scope.account, &scope.region),
-                        compliance: e.compliance_type().and_then(compliance).unwrap_or(ConfigCompliance::NonCompliant),
-                        annotation: e.annotation().map(Into::into),
-                        recorded_at: e.result_recorded_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
-                    });
+                    out.extend(result.evaluation(interner, &name, (&scope.account, &scope.region)));
                 }
                 page.next_token().map(str::to_string)
             },
@@ -733,18 +730,14 @@ impl ConfigPoller {
             },
             |page| {
                 for e in page.aggregate_evaluation_results() {
-                    let Some(q) = e.evaluation_result_identifier().and_then(|i| i.evaluation_result_qualifier()) else {
-                        continue;
+                    let result = EvaluationRow {
+                        identifier: e.evaluation_result_identifier(),
+                        compliance: e.compliance_type(),
+                        annotation: e.annotation(),
+                        recorded: e.result_recorded_time(),
                     };
-                    let (Some(kind), Some(id)) = (q.resource_type(), q.resource_id()) else { continue };
                     // The rule's place, whatever the result says of its own.
-                    out.push(Evaluation {
-                        rule: rule.clone(),
-                        resource: ResourceId::from_config(interner, kind, id, &place.account, &place.region),
-                        compliance: e.compliance_type().and_then(compliance).unwrap_or(ConfigCompliance::NonCompliant),
-                        annotation: e.annotation().map(Into::into),
-                        recorded_at: e.result_recorded_time().map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
-                    });
+                    out.extend(result.evaluation(interner, &rule, (&place.account, &place.region)));
                 }
                 page.next_token().map(str::to_string)
             },
@@ -924,6 +917,30 @@ fn retry_window(attempts: Option<i32>, seconds: Option<i64>) -> std::time::Durat
     let attempts = attempts.filter(|a| *a > 0).unwrap_or(5) as u64;
     let seconds = seconds.filter(|s| *s > 0).unwrap_or(60) as u64;
     std::time::Duration::from_secs(attempts.saturating_mul(seconds))
+}
+
+/// One evaluation result as both detail calls give it (GetComplianceDetailsByConfigRule and its
+/// aggregate form).
+struct EvaluationRow<'a> {
+    identifier: Option<&'a aws_sdk_config::types::EvaluationResultIdentifier>,
+    compliance: Option<&'a ComplianceType>,
+    annotation: Option<&'a str>,
+    recorded: Option<&'a aws_smithy_types::DateTime>,
+}
+
+impl EvaluationRow<'_> {
+    /// The evaluation of a rule in its account and region; `None` without a resource type and id.
+    fn evaluation(&self, interner: &mut Interner, rule: &crate::model::Sym, place: (&str, &str)) -> Option<Evaluation> {
+        let q = self.identifier.and_then(|i| i.evaluation_result_qualifier())?;
+        let (Some(kind), Some(id)) = (q.resource_type(), q.resource_id()) else { return None };
+        Some(Evaluation {
+            rule: rule.clone(),
+            resource: ResourceId::from_config(interner, kind, id, place.0, place.1),
+            compliance: self.compliance.and_then(compliance).unwrap_or(ConfigCompliance::NonCompliant),
+            annotation: self.annotation.map(Into::into),
+            recorded_at: self.recorded.map(timestamp).unwrap_or(Timestamp::UNIX_EPOCH),
+        })
+    }
 }
 
 fn compliance(c: &ComplianceType) -> Option<ConfigCompliance> {

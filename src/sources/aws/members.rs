@@ -169,14 +169,7 @@ impl Members {
     ) -> Result<(aws_sdk_config::Client, Arc<RateLimit>), SourceError> {
         let (sdk, rate) = (self.sdk.clone(), self.config_rate);
         let held = self.account(caller, account, own).await?;
-        let (client, limit) = held.config.entry(region.to_string()).or_insert_with(|| {
-            let conf = aws_sdk_config::config::Builder::from(&sdk)
-                .credentials_provider(held.provider.clone())
-                .region(aws_config::Region::new(region.to_string()))
-                .build();
-            (aws_sdk_config::Client::from_conf(conf), Arc::new(RateLimit::per_second(rate)))
-        });
-        Ok((client.clone(), limit.clone()))
+        Ok(regional(&mut held.config, &sdk, &held.provider, region, rate, aws_sdk_config::Client::new))
     }
 
     /// The CloudWatch client of an account and region, and its own rate limiter.
@@ -189,13 +182,27 @@ impl Members {
     ) -> Result<(aws_sdk_cloudwatch::Client, Arc<RateLimit>), SourceError> {
         let (sdk, rate) = (self.sdk.clone(), self.cloudwatch_rate);
         let held = self.account(caller, account, own).await?;
-        let (client, limit) = held.cloudwatch.entry(region.to_string()).or_insert_with(|| {
-            let conf = aws_sdk_cloudwatch::config::Builder::from(&sdk)
-                .credentials_provider(held.provider.clone())
-                .region(aws_config::Region::new(region.to_string()))
-                .build();
-            (aws_sdk_cloudwatch::Client::from_conf(conf), Arc::new(RateLimit::per_second(rate)))
-        });
-        Ok((client.clone(), limit.clone()))
+        Ok(regional(&mut held.cloudwatch, &sdk, &held.provider, region, rate, aws_sdk_cloudwatch::Client::new))
     }
+}
+
+/// A service's client of one region with an account's credentials, and its own rate limiter:
+/// made on first use, then the same one.
+fn regional<C: Clone>(
+    clients: &mut HashMap<String, (C, Arc<RateLimit>)>,
+    sdk: &SdkConfig,
+    credentials: &SharedCredentialsProvider,
+    region: &str,
+    rate: f64,
+    make: fn(&SdkConfig) -> C,
+) -> (C, Arc<RateLimit>) {
+    let (client, limit) = clients.entry(region.to_string()).or_insert_with(|| {
+        let conf = sdk
+            .to_builder()
+            .credentials_provider(credentials.clone())
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
+        (make(&conf), Arc::new(RateLimit::per_second(rate)))
+    });
+    (client.clone(), limit.clone())
 }
