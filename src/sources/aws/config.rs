@@ -855,11 +855,17 @@ async fn read_remediation(
         )
         .await;
         if let Err(e) = read {
-            let expired = matches!(e.error, SourceError::ExpiredCredentials { .. });
-            out.failed.push((Part::RemediationConfigs, names[k * CONFIG_RULE_NAMES..].to_vec(), e.error));
-            if expired {
+            if matches!(e.error, SourceError::ExpiredCredentials { .. }) {
+                // No later call can succeed: the executions of the rules configured so far are
+                // unknown too, not none.
+                let configured: Vec<String> = out.configs.iter().map(|r| r.rule.to_string()).collect();
+                if !configured.is_empty() {
+                    out.failed.push((Part::RemediationExecutions, configured, e.error.clone()));
+                }
+                out.failed.push((Part::RemediationConfigs, names[k * CONFIG_RULE_NAMES..].to_vec(), e.error));
                 return out;
             }
+            out.failed.push((Part::RemediationConfigs, names[k * CONFIG_RULE_NAMES..].to_vec(), e.error));
             break;
         }
     }
