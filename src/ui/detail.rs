@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use super::filter::Filter;
 pub use super::list::Target;
 use super::list::{Seg, Window, compliance_level, heading, level_seg, render_rows, seg, short_type};
-use super::text::{clean, truncate_end, truncate_start};
+use super::text::{clean, truncate_end, truncate_start, width as cells};
 use super::view::window_start;
 use crate::model::{
     AlarmState, ConfigCompliance, ControlKind, ExecutionState, Finding, Part, ResourceId, Severity, Status,
@@ -374,19 +374,15 @@ fn rule_rows(e: &mut Evidence) {
     let org = posture.is_organization();
     for name in &acc.rules {
         let Some(rule) = posture.rule(name) else { continue };
-        let at = if org { place(&rule.account, &rule.region) } else { String::new() };
-        let room = name_room.saturating_sub(at.chars().count()).max(16);
-        let mut row = vec![
-            level_seg(compliance_level(rule.compliance)),
-            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(&name.name), room))),
-        ];
+        // What follows the name: where it is, its compliance and its count.
+        let mut tail = Vec::new();
         if org {
-            row.push(seg(Token::Muted, at));
+            tail.push(seg(Token::Muted, place(&rule.account, &rule.region)));
         }
         if let Some(c) = rule.compliance {
-            row.push(seg(Token::Muted, format!("  {c}")));
+            tail.push(seg(Token::Muted, format!("  {c}")));
         } else if rule.unread.contains(Part::Compliance) {
-            row.push(seg(Token::Muted, "  compliance not read"));
+            tail.push(seg(Token::Muted, "  compliance not read"));
         }
         if rule.compliance == Some(ConfigCompliance::NonCompliant) {
             let count = if rule.details_complete {
@@ -401,8 +397,16 @@ fn rule_rows(e: &mut Evidence) {
                     None => "count not read yet".to_string(),
                 }
             };
-            row.push(seg(Token::Fail, format!(" {count}")));
+            tail.push(seg(Token::Fail, format!(" {count}")));
         }
+        // The name is cut (at its start) before what follows it is.
+        let tail_width: usize = tail.iter().map(|(_, t)| cells(t)).sum();
+        let room = name_room.min(width.saturating_sub(2 + "Config rule ".len() + tail_width)).max(16);
+        let mut row = vec![
+            level_seg(compliance_level(rule.compliance)),
+            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(&name.name), room))),
+        ];
+        row.extend(tail);
         rows.push(row);
         if let Some(err) = &rule.evaluation_error {
             rows.push(vec![
