@@ -77,7 +77,12 @@ pub fn resource_lookup(posture: &Posture, id: &ResourceId) -> Request {
     Request::Lookup {
         subject: Subject::Resource(id.clone()),
         sections: Section::RESOURCE.to_vec(),
-        remediation_rules: posture.remediation_configs().map(|r| r.rule.clone()).collect(),
+        // Those of the resource's own account and region (an older recording's have none).
+        remediation_rules: posture
+            .remediation_configs()
+            .filter(|r| r.account.is_empty() || (r.account == id.account && r.region == id.region))
+            .map(|r| r.rule.clone())
+            .collect(),
     }
 }
 

@@ -279,7 +279,13 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
         aws_settings.rate_limits.config,
         audit,
         Duration::from_secs(5),
-    ));
+    )
+    .with_members(aws::members::Members::with_role(
+        &sdk,
+        aws_sdk_sts::Client::new(&sdk),
+        aws_settings.member_role.as_deref(),
+        (aws_settings.rate_limits.config, aws_settings.rate_limits.cloudwatch),
+    )));
     let pollers = Pollers::new(&sdk, &aws_settings, scope, resolver.clone(), &settings.catalog, Mode::Watch);
     let mut sources = pollers.into_sources();
     sources.push(Box::new(AccountSource(resolver)));

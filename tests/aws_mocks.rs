@@ -1148,7 +1148,7 @@ async fn member_accounts_have_their_own_rate_limiters_and_one_assumed_role_each(
     let conf =
         aws_sdk_sts::config::Builder::from(&sdk()).interceptor(interceptor(&[&assume, &denied], RuleMode::MatchAny));
     let mut members = Members::new(&sdk(), aws_sdk_sts::Client::from_conf(conf.build()), "VigilReadOnly", (4.0, 4.0));
-    assert_eq!(members.role_arn("111122223333"), "arn:aws:iam::111122223333:role/VigilReadOnly");
+    assert_eq!(members.role_arn("111122223333").unwrap(), "arn:aws:iam::111122223333:role/VigilReadOnly");
     let held = &mut members;
     vigil::sources::collect(system_clock(), |sink| async move {
         let retry = retry(1);

@@ -313,3 +313,140 @@ fn member_roles_read_each_members_remediation_and_an_unassumable_member_fails_al
     super::assert_findings_match(&w, &report);
     assert!(fake.checks().refused.is_empty(), "{:?}", fake.checks().refused);
 }
+
+/// The drill-down and the corrective actions in a member account (issue 11): a member's
+/// resource is read, and remediated, with the member role's credentials in its own account and
+/// region; the audit log names that account and region; a member whose role cannot be assumed
+/// says so in each section, naming the role; without a member role, each section says how to
+/// reach the account.
+#[test]
+fn a_members_resource_is_drilled_into_and_remediated_through_its_role() {
+    use std::sync::Arc;
+    use std::time::Duration;
+    use vigil::model::{Answer, Interner, Request, ResourceId, Section, SectionData, Subject, Write};
+    use vigil::sources::aws::drill::AwsResponder;
+    use vigil::sources::aws::members::Members;
+    use vigil::sources::aws::{AccountResolver, Mode, Scope};
+    use vigil::sources::{Message, Responder, Sink, system_clock};
+
+    let fake = FakeAws::start(World::organization(300), Faults::default());
+    let sdk = super::sdk(&fake.url);
+    let settings: vigil::config::Config = vigil::config::Config::parse(super::CONFIG, "wire").unwrap();
+    let aws = settings.aws.clone();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let resolver = AccountResolver::new(sdk.clone(), aws.clone(), Mode::Watch, system_clock());
+    let scope = Scope { account: super::ACCOUNT.into(), region: REGION.into() };
+    let dir = dir_of("member-drill");
+    let audit_path = dir.join("audit.jsonl");
+    let audit = Arc::new(vigil::audit::AuditLog::open(&audit_path).unwrap());
+    let responder = |role: Option<&str>| {
+        let members = Members::with_role(&sdk, aws_sdk_sts::Client::new(&sdk), role, (0.0, 0.0));
+        let retry = vigil::sources::aws::retry(&aws, Mode::Watch);
+        let (scope, resolver, audit) = (scope.clone(), resolver.clone(), Some(audit.clone()));
+        AwsResponder::new(&sdk, scope, resolver, retry, None, 0.0, audit, Duration::from_millis(20)).with_members(members)
+    };
+    let ask = |responder: &AwsResponder, request: Request| {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+        rt.block_on(responder.respond(request, Sink::new(tx, system_clock())));
+        let mut answers = Vec::new();
+        while let Ok(Message::Answer(a)) = rx.try_recv() {
+            answers.push(a);
+        }
+        answers
+    };
+    let section = |answers: &[Answer], wanted: Section| -> Result<SectionData, String> {
+        answers
+            .iter()
+            .find_map(|a| match a {
+                Answer::Section { section, result, .. } if *section == wanted => Some(result.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no {wanted:?} in {answers:?}"))
+    };
+
+    // A member's non-compliant bucket under a rule with a remediation, in a linked region.
+    let (account, region) = (MEMBERS[0], LINKED[0]);
+    let (rule, bucket) = {
+        let w = fake.world();
+        let view = w.seen_by(account, region);
+        let rule = view
+            .rules
+            .iter()
+            .find(|r| {
+                r.resource_type == super::fake_aws::world::BUCKET
+                    && !r.noncompliant.is_empty()
+                    && view.remediation(&r.name).is_some()
+            })
+            .expect("a member's bucket rule with a remediation")
+            .clone();
+        (rule.name.clone(), rule.noncompliant[0].clone())
+    };
+    let id = ResourceId::from_config(&mut Interner::new(), super::fake_aws::world::BUCKET, &bucket, account, region);
+    let lookup = |id: &ResourceId| Request::Lookup {
+        subject: Subject::Resource(id.clone()),
+        sections: Section::RESOURCE.to_vec(),
+        remediation_rules: vec![rule.as_str().into()],
+    };
+    let through_role = responder(Some("VigilReadOnly"));
+    let answers = ask(&through_role, lookup(&id));
+    let expected = fake.world().seen_by(account, region).evaluations_of(super::fake_aws::world::BUCKET, &bucket).len();
+    match section(&answers, Section::Evaluations) {
+        Ok(SectionData::Evaluations(l)) => {
+            assert_eq!(l.len(), expected, "the member's own evaluations of its bucket");
+            assert!(l.iter().any(|e| *e.rule == *rule), "{l:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(section(&answers, Section::Timeline).is_ok(), "{answers:?}");
+    assert!(matches!(section(&answers, Section::Remediation), Ok(SectionData::Remediation(_))), "{answers:?}");
+    let signed = fake.checks().signed_by.clone();
+    for op in ["GetComplianceDetailsByResource", "GetResourceConfigHistory", "DescribeRemediationExecutionStatus"] {
+        assert!(signed.contains_key(&format!("{op} {account} {region}")), "{op} with the member's credentials: {signed:?}");
+    }
+
+    // Remediate it: started and followed in the member's account and region, and logged there.
+    let write = Write::StartRemediation {
+        rule: rule.as_str().into(),
+        resource: id.clone(),
+        document: "AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock".into(),
+    };
+    let states: Vec<String> = ask(&through_role, Request::Write(write))
+        .into_iter()
+        .filter_map(|a| if let Answer::Write { state, .. } = a { Some(state.to_string()) } else { None })
+        .collect();
+    assert_eq!(states, ["sent", "QUEUED", "IN_PROGRESS", "SUCCEEDED"]);
+    {
+        let w = fake.world();
+        let done = w.seen_by(account, region).executions(&rule);
+        assert!(done.iter().any(|e| e.resource_id == bucket && e.state == "SUCCEEDED"), "{done:?}");
+        assert!(w.executions(&rule).is_empty(), "nothing started in the administrator's account");
+    }
+    assert!(fake.checks().signed_by.contains_key(&format!("StartRemediationExecution {account} {region}")));
+    let log = std::fs::read_to_string(&audit_path).unwrap();
+    let entries: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(entries.len(), 2, "the request and its outcome: {log}");
+    for e in &entries {
+        assert_eq!((e["account"].as_str(), e["region"].as_str()), (Some(account), Some(region)), "{e}");
+    }
+    assert_eq!(entries[1]["outcome"], "SUCCEEDED");
+
+    // The refused member: each Config section names the role it could not assume; its
+    // findings are still read from the home region.
+    let refused = ResourceId::from_config(&mut Interner::new(), super::fake_aws::world::BUCKET, "b", MEMBERS[2], region);
+    let answers = ask(&through_role, lookup(&refused));
+    for s in [Section::Evaluations, Section::Timeline, Section::Remediation] {
+        let error = section(&answers, s).unwrap_err();
+        let role = format!("sts:AssumeRole on arn:aws:iam::{}:role/VigilReadOnly", MEMBERS[2]);
+        assert!(error.contains(&role), "{s:?}: {error}");
+    }
+    assert!(section(&answers, Section::Findings).is_ok());
+    // Without a member role, a member's resource says how to reach it; nothing is assumed.
+    let assumed = fake.calls().get("AssumeRole").copied().unwrap_or(0);
+    let answers = ask(&responder(None), lookup(&id));
+    for s in [Section::Evaluations, Section::Timeline, Section::Remediation] {
+        let error = section(&answers, s).unwrap_err();
+        assert!(error.contains("--member-role"), "{s:?}: {error}");
+    }
+    assert_eq!(fake.calls().get("AssumeRole").copied().unwrap_or(0), assumed);
+    assert!(fake.checks().refused.is_empty(), "{:?}", fake.checks().refused);
+}

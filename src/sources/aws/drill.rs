@@ -16,6 +16,7 @@ use aws_sdk_securityhub::types::{
 
 use super::error::HasStatus;
 use super::limiter::RateLimit;
+use super::members::Members;
 use super::retry::{Caller, Retry, every_page};
 use super::securityhub::convert;
 use super::{AccountResolver, GET_FINDINGS_BURST, SECURITY_HUB_BURST, Scope, timestamp};
@@ -52,7 +53,10 @@ struct Inner {
     resolver: Arc<AccountResolver>,
     retry: Retry,
     profile: Option<String>,
-    config_limit: RateLimit,
+    config_limit: Arc<RateLimit>,
+    /// Other accounts and regions (a resource of an organisation's member): their Config
+    /// clients, through the member role where one was given. `None` in the mock tests.
+    members: Option<tokio::sync::Mutex<Members>>,
     get_findings: RateLimit,
     hub_limit: RateLimit,
     /// `None` without `--write`: every write is refused before any call.
@@ -74,7 +78,15 @@ impl AwsResponder {
         follow_every: Duration,
     ) -> Self {
         let clients = (aws_sdk_config::Client::new(sdk), aws_sdk_securityhub::Client::new(sdk));
-        Self::from_clients(clients, scope, resolver, retry, profile, config_rate, audit, follow_every)
+        let own = Members::with_role(sdk, aws_sdk_sts::Client::new(sdk), None, (config_rate, config_rate));
+        Self::from_clients(clients, scope, resolver, retry, profile, config_rate, audit, follow_every).with_members(own)
+    }
+
+    /// Reads and writes in other accounts and regions through `members` (the member role).
+    pub fn with_members(mut self, members: Members) -> Self {
+        let inner = Arc::get_mut(&mut self.inner).expect("not shared before it is built");
+        inner.members = Some(tokio::sync::Mutex::new(members));
+        self
     }
 
     /// With clients made elsewhere (the tests' mocks).
@@ -97,7 +109,8 @@ impl AwsResponder {
                 resolver,
                 retry,
                 profile,
-                config_limit: RateLimit::per_second(config_rate),
+                config_limit: Arc::new(RateLimit::per_second(config_rate)),
+                members: None,
                 get_findings: RateLimit::new(3.0, GET_FINDINGS_BURST),
                 hub_limit: RateLimit::new(10.0, SECURITY_HUB_BURST),
                 audit,
@@ -114,7 +127,7 @@ impl Responder for AwsResponder {
             let scope = inner.scope().await;
             match request {
                 Request::Lookup { subject: Subject::Resource(id), sections, remediation_rules } => {
-                    inner.resource(id, &sections, &remediation_rules, &sink).await
+                    inner.resource(&scope, id, &sections, &remediation_rules, &sink).await
                 }
                 Request::Lookup { subject: Subject::Finding(id), sections, .. } => {
                     inner.finding(id, &sections, &sink).await
@@ -127,11 +140,33 @@ impl Responder for AwsResponder {
 
 type Result<T> = std::result::Result<T, String>;
 
+/// The Config client and rate limit of the account and region a resource is in.
+type ConfigAt = (aws_sdk_config::Client, Arc<RateLimit>);
+
 impl Inner {
     async fn scope(&self) -> Scope {
         let mut scope = self.scope.clone();
         scope.resolve(&self.resolver).await;
         scope
+    }
+
+    /// Config in the resource's own account and region: the caller's clients at home, another
+    /// region of the caller's account with its credentials, a member's through its role. Where
+    /// it cannot be reached, why (naming the role, or how to name one).
+    async fn config_at(&self, quiet: &Sink, scope: &Scope, id: &ResourceId) -> Result<ConfigAt> {
+        let known = |a: &str| !a.is_empty() && a != "unknown";
+        let home = *id.region == *scope.region
+            && (!known(&id.account) || !known(&scope.account) || *id.account == *scope.account);
+        if home {
+            return Ok((self.config.clone(), self.config_limit.clone()));
+        }
+        let Some(members) = &self.members else {
+            return Err(format!("account {} in {} cannot be read from here", id.account, id.region));
+        };
+        let caller = self.caller(quiet, SourceKind::Config);
+        let own = *id.account == *scope.account;
+        let mut members = members.lock().await;
+        members.config(&caller, &id.account, &id.region, own).await.map_err(|e| e.to_string())
     }
 
     /// Retries go nowhere: a lookup's trouble shows in its section, not in a source's health.
@@ -144,15 +179,36 @@ impl Inner {
         sink.answer(answer).await;
     }
 
-    async fn resource(&self, id: ResourceId, sections: &[Section], remediation_rules: &[Sym], sink: &Sink) {
+    async fn resource(
+        &self,
+        scope: &Scope,
+        id: ResourceId,
+        sections: &[Section],
+        remediation_rules: &[Sym],
+        sink: &Sink,
+    ) {
         let subject = Subject::Resource(id.clone());
         let quiet = Sink::detached(sink.clock());
         let wants = |s| sections.contains(&s);
+        let config = if [Section::Evaluations, Section::Remediation, Section::Timeline].iter().any(|s| wants(*s)) {
+            self.config_at(&quiet, scope, &id).await
+        } else {
+            Err(String::new())
+        };
         let evaluations = async {
             if !wants(Section::Evaluations) && !wants(Section::Remediation) {
                 return None;
             }
-            let result = self.evaluations(&quiet, &id).await;
+            let config = match &config {
+                Ok(at) => at,
+                Err(why) => {
+                    for section in [Section::Evaluations, Section::Remediation].into_iter().filter(|s| wants(*s)) {
+                        self.send(sink, &subject, section, Err(why.clone())).await;
+                    }
+                    return None;
+                }
+            };
+            let result = self.evaluations(&quiet, config, &id).await;
             if wants(Section::Evaluations) {
                 self.send(sink, &subject, Section::Evaluations, result.clone().map(SectionData::Evaluations)).await;
             }
@@ -166,14 +222,17 @@ impl Inner {
                     }
                     Err(_) => remediation_rules.to_vec(),
                 };
-                let history = self.executions(&quiet, &id, &rules).await;
+                let history = self.executions(&quiet, config, &id, &rules).await;
                 self.send(sink, &subject, Section::Remediation, history.map(SectionData::Remediation)).await;
             }
             Some(())
         };
         let timeline = async {
             if wants(Section::Timeline) {
-                let result = self.timeline(&quiet, &id).await.map(SectionData::Timeline);
+                let result = match &config {
+                    Ok(config) => self.timeline(&quiet, config, &id).await.map(SectionData::Timeline),
+                    Err(why) => Err(why.clone()),
+                };
                 self.send(sink, &subject, Section::Timeline, result).await;
             }
         };
@@ -187,21 +246,21 @@ impl Inner {
     }
 
     /// GetComplianceDetailsByResource, every page.
-    async fn evaluations(&self, quiet: &Sink, id: &ResourceId) -> Result<Vec<RuleEvaluation>> {
+    async fn evaluations(&self, quiet: &Sink, (client, limit): &ConfigAt, id: &ResourceId) -> Result<Vec<RuleEvaluation>> {
         let Some(config_id) = id.config_id() else {
             return Err(format!("{} is not a type Config evaluates", id.kind));
         };
         let caller = self.caller(quiet, SourceKind::Config);
         let mut out = Vec::new();
         let request = |token| {
-            self.config
+            client
                 .get_compliance_details_by_resource()
                 .resource_type(&*id.kind)
                 .resource_id(config_id)
                 .set_next_token(token)
                 .send()
         };
-        pages(&caller, &self.config_limit, "config:GetComplianceDetailsByResource", usize::MAX, request, |page| {
+        pages(&caller, limit, "config:GetComplianceDetailsByResource", usize::MAX, request, |page| {
             for e in page.evaluation_results() {
                 let Some(q) = e.evaluation_result_identifier().and_then(|i| i.evaluation_result_qualifier()) else {
                     continue;
@@ -229,7 +288,7 @@ impl Inner {
     }
 
     /// GetResourceConfigHistory: the newest items, each with the fields it changed.
-    async fn timeline(&self, quiet: &Sink, id: &ResourceId) -> Result<Timeline> {
+    async fn timeline(&self, quiet: &Sink, (client, limit): &ConfigAt, id: &ResourceId) -> Result<Timeline> {
         let (Some(config_id), true) = (id.config_id(), config_types::recorded(&id.kind)) else {
             return Ok(Timeline::NotRecorded);
         };
@@ -240,7 +299,7 @@ impl Inner {
         // Shared by the request and the page's reader (the task's future must be Send).
         let wanted = std::sync::atomic::AtomicUsize::new(TIMELINE_ITEMS + 1);
         let request = |token| {
-            self.config
+            client
                 .get_resource_config_history()
                 .resource_type(ResourceType::from(&*id.kind))
                 .resource_id(config_id)
@@ -248,7 +307,7 @@ impl Inner {
                 .set_next_token(token)
                 .send()
         };
-        pages(&caller, &self.config_limit, "config:GetResourceConfigHistory", MAX_PAGES, request, |page| {
+        pages(&caller, limit, "config:GetResourceConfigHistory", MAX_PAGES, request, |page| {
             raw.extend(page.configuration_items().iter().map(item_json));
             wanted.store((TIMELINE_ITEMS + 1).saturating_sub(raw.len()), std::sync::atomic::Ordering::Relaxed);
             page.next_token().filter(|_| raw.len() <= TIMELINE_ITEMS).map(str::to_string)
@@ -294,13 +353,19 @@ impl Inner {
 
     /// DescribeRemediationExecutionStatus for each rule: with the resource's key where Config
     /// records its type, else every execution of the rule, kept for this resource.
-    async fn executions(&self, quiet: &Sink, id: &ResourceId, rules: &[Sym]) -> Result<Vec<ExecutionHistory>> {
+    async fn executions(
+        &self,
+        quiet: &Sink,
+        (client, limit): &ConfigAt,
+        id: &ResourceId,
+        rules: &[Sym],
+    ) -> Result<Vec<ExecutionHistory>> {
         let caller = self.caller(quiet, SourceKind::Config);
         let key = resource_key(id);
         let mut out = Vec::new();
         for rule in rules {
             let request = |token| {
-                self.config
+                client
                     .describe_remediation_execution_status()
                     .config_rule_name(&**rule)
                     .set_resource_keys(key.clone().map(|k| vec![k]))
@@ -309,7 +374,7 @@ impl Inner {
                     .send()
             };
             let action = "config:DescribeRemediationExecutionStatus";
-            pages(&caller, &self.config_limit, action, usize::MAX, request, |page| {
+            pages(&caller, limit, action, usize::MAX, request, |page| {
                 for x in page.remediation_execution_statuses() {
                     let Some(k) = x.resource_key() else { continue };
                     if Some(k.resource_id()) == id.config_id() && k.resource_type().as_str() == &*id.kind {
@@ -414,12 +479,22 @@ impl Inner {
             sink.answer(Answer::Write { write, at: sink.now(), state }).await;
             return;
         };
+        let quiet = Sink::detached(sink.clock());
+        // A remediation starts in its resource's own account and region; a finding's workflow
+        // is set where the findings are read (an administrator updates its members' there).
+        let (place, config) = match &write {
+            Write::StartRemediation { resource, .. } => {
+                let account = if resource.account.is_empty() { &*scope.account } else { &*resource.account };
+                ((account.to_string(), resource.region.to_string()), Some(self.config_at(&quiet, scope, resource).await))
+            }
+            Write::SetWorkflow { .. } => ((scope.account.clone(), scope.region.clone()), None),
+        };
         let caller_arn = self.resolver.caller_arn().await.unwrap_or_else(|| "unknown".into());
         let record = |outcome: String, request_id: Option<String>| AuditEntry {
             time: AuditEntry::time(sink.now()),
             caller: caller_arn.clone(),
-            account: scope.account.clone(),
-            region: scope.region.clone(),
+            account: place.0.clone(),
+            region: place.1.clone(),
             operation: write.operation().to_string(),
             target: write.target(),
             parameters: write.parameters(),
@@ -427,20 +502,24 @@ impl Inner {
             request_id,
         };
         sink.answer(Answer::Write { write: write.clone(), at: sink.now(), state: WriteState::Sent }).await;
-        // The execution already there, if any, so that following the new one does not take the
-        // old one's state for it (a FAILED one from before would end the follow at once).
-        let before = match &write {
-            Write::StartRemediation { rule, resource, .. } => {
-                let quiet = Sink::detached(sink.clock());
-                let history = self.executions(&quiet, resource, std::slice::from_ref(rule)).await.unwrap_or_default();
-                history.first().and_then(|x| x.invoked_at)
+        let (state, request_id, remediation) = match (&write, config) {
+            (Write::StartRemediation { rule, resource, .. }, Some(Ok(config))) => {
+                // The execution already there, if any, so that following the new one does not
+                // take the old one's state for it (a FAILED one from before would end the
+                // follow at once).
+                let rules = std::slice::from_ref(rule);
+                let history = self.executions(&quiet, &config, resource, rules).await.unwrap_or_default();
+                let before = history.first().and_then(|x| x.invoked_at);
+                let (state, request_id) = self.start_remediation(sink, &config, rule, resource).await;
+                (state, request_id, Some((config, before)))
             }
-            Write::SetWorkflow { .. } => None,
-        };
-        let (state, request_id) = match &write {
-            Write::StartRemediation { rule, resource, .. } => self.start_remediation(sink, rule, resource).await,
-            Write::SetWorkflow { finding, product_arn, status, note } => {
-                self.set_workflow(sink, finding, product_arn, *status, note).await
+            (Write::StartRemediation { .. }, config) => {
+                let reason = config.and_then(|c| c.err()).unwrap_or_default();
+                (WriteState::Failed { reason }, None, None)
+            }
+            (Write::SetWorkflow { finding, product_arn, status, note }, _) => {
+                let (state, request_id) = self.set_workflow(sink, finding, product_arn, *status, note).await;
+                (state, request_id, None)
             }
         };
         let outcome = match &state {
@@ -450,13 +529,21 @@ impl Inner {
         log_audit(&audit, &record(outcome, request_id));
         let accepted = !matches!(state, WriteState::Failed { .. });
         sink.answer(Answer::Write { write: write.clone(), at: sink.now(), state }).await;
-        if let (true, Write::StartRemediation { rule, resource, .. }) = (accepted, &write) {
-            let end = self.follow(sink, &write, rule, resource, before).await;
+        if let (true, Write::StartRemediation { rule, resource, .. }, Some((config, before))) =
+            (accepted, &write, remediation)
+        {
+            let end = self.follow(sink, &config, &write, rule, resource, before).await;
             log_audit(&audit, &record(end, None));
         }
     }
 
-    async fn start_remediation(&self, sink: &Sink, rule: &str, resource: &ResourceId) -> (WriteState, Option<String>) {
+    async fn start_remediation(
+        &self,
+        sink: &Sink,
+        (client, limit): &ConfigAt,
+        rule: &str,
+        resource: &ResourceId,
+    ) -> (WriteState, Option<String>) {
         let Some(key) = resource_key(resource) else {
             let reason = format!(
                 "Config cannot start a remediation for {}: StartRemediationExecution takes only the resource types Config records",
@@ -467,8 +554,8 @@ impl Inner {
         let quiet = Sink::detached(sink.clock());
         let caller = self.caller(&quiet, SourceKind::Config);
         let result = caller
-            .call("config:StartRemediationExecution", &self.config_limit, || {
-                self.config.start_remediation_execution().config_rule_name(rule).resource_keys(key.clone()).send()
+            .call("config:StartRemediationExecution", limit, || {
+                client.start_remediation_execution().config_rule_name(rule).resource_keys(key.clone()).send()
             })
             .await;
         match result {
@@ -491,6 +578,7 @@ impl Inner {
     async fn follow(
         &self,
         sink: &Sink,
+        config: &ConfigAt,
         write: &Write,
         rule: &Sym,
         resource: &ResourceId,
@@ -501,7 +589,7 @@ impl Inner {
         let mut last: Option<ExecutionState> = None;
         while started.elapsed() < FOLLOW_FOR {
             tokio::time::sleep(self.follow_every).await;
-            let history = match self.executions(&quiet, resource, std::slice::from_ref(rule)).await {
+            let history = match self.executions(&quiet, config, resource, std::slice::from_ref(rule)).await {
                 Ok(h) => h,
                 Err(e) => {
                     tracing::warn!(error = %e, "following a remediation");

@@ -75,7 +75,8 @@ impl Places {
 }
 
 pub struct Members {
-    role: String,
+    /// `None`: only the caller's own account is read (in any region).
+    role: Option<String>,
     sdk: SdkConfig,
     sts: aws_sdk_sts::Client,
     /// Config and CloudWatch calls a second in each member account and region.
@@ -90,8 +91,14 @@ impl Members {
     /// Roles named `role` assumed through `sts` with the caller's credentials; clients made
     /// from `sdk` with each member's.
     pub fn new(sdk: &SdkConfig, sts: aws_sdk_sts::Client, role: &str, rates: (f64, f64)) -> Self {
+        Self::with_role(sdk, sts, Some(role), rates)
+    }
+
+    /// As [`Members::new`]; without a role, another account is refused with a message that
+    /// says how to reach it.
+    pub fn with_role(sdk: &SdkConfig, sts: aws_sdk_sts::Client, role: Option<&str>, rates: (f64, f64)) -> Self {
         Members {
-            role: role.to_string(),
+            role: role.map(str::to_string),
             sdk: sdk.clone(),
             sts,
             config_rate: rates.0,
@@ -101,9 +108,9 @@ impl Members {
         }
     }
 
-    /// The role vigil assumes in an account.
-    pub fn role_arn(&self, account: &str) -> String {
-        format!("arn:aws:iam::{account}:role/{}", self.role)
+    /// The role vigil assumes in an account, if it was given one.
+    pub fn role_arn(&self, account: &str) -> Option<String> {
+        self.role.as_ref().map(|role| format!("arn:aws:iam::{account}:role/{role}"))
     }
 
     /// The account's credentials, assumed now if none are held or they are about to expire. A
@@ -124,7 +131,12 @@ impl Members {
             a.expires.is_none_or(|at| at.duration_since(SystemTime::now()).is_ok_and(|left| left > REFRESH_BEFORE))
         });
         if !fresh {
-            let arn = self.role_arn(account);
+            let Some(arn) = self.role_arn(account) else {
+                let message = format!(
+                    "account {account} is read only through a member role: start vigil with --member-role NAME"
+                );
+                return Err(SourceError::Failed { message });
+            };
             let sts = &self.sts;
             let out = caller
                 .call("sts:AssumeRole", &RateLimit::unlimited(), || {
