@@ -270,22 +270,24 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
     let clock = system_clock();
     let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Watch, clock.clone());
     let scope = Scope { account: String::new(), region: region.clone() };
-    let responder: Arc<dyn Responder> = Arc::new(AwsResponder::new(
-        &sdk,
-        scope.clone(),
-        resolver.clone(),
-        aws::retry(&aws_settings, Mode::Watch),
-        aws_settings.profile.clone(),
-        aws_settings.rate_limits.config,
-        audit,
-        Duration::from_secs(5),
-    )
-    .with_members(aws::members::Members::with_role(
-        &sdk,
-        aws_sdk_sts::Client::new(&sdk),
-        aws_settings.member_role.as_deref(),
-        (aws_settings.rate_limits.config, aws_settings.rate_limits.cloudwatch),
-    )));
+    let responder: Arc<dyn Responder> = Arc::new(
+        AwsResponder::new(
+            &sdk,
+            scope.clone(),
+            resolver.clone(),
+            aws::retry(&aws_settings, Mode::Watch),
+            aws_settings.profile.clone(),
+            aws_settings.rate_limits.config,
+            audit,
+            Duration::from_secs(5),
+        )
+        .with_members(aws::members::Members::with_role(
+            &sdk,
+            aws_sdk_sts::Client::new(&sdk),
+            aws_settings.member_role.as_deref(),
+            (aws_settings.rate_limits.config, aws_settings.rate_limits.cloudwatch),
+        )),
+    );
     let pollers = Pollers::new(&sdk, &aws_settings, scope, resolver.clone(), &settings.catalog, Mode::Watch);
     let mut sources = pollers.into_sources();
     sources.push(Box::new(AccountSource(resolver)));

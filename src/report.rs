@@ -108,7 +108,16 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                 .filter_map(|p| posture.part(*p).error.as_ref().map(|(_, e)| (p, e)))
                 .map(|(p, e)| json!({"part": p.name(), "call": p.call(), "error": e.to_string()}))
                 .collect();
-            json!({"name": k.name(), "health": health, "last_ok": s.last_ok.map(time), "error": error, "skipped": s.skipped, "unread": unread})
+            let places: Vec<Value> = s
+                .places
+                .iter()
+                .map(|((account, region), p)| {
+                    let error = p.last_error.as_ref().filter(|_| p.failing).map(|(_, e)| e);
+                    let health = error.map_or("ok", |e| Health::Error(e.clone()).name());
+                    json!({"account": account, "region": region, "health": health, "last_ok": p.last_ok.map(time), "error": error.map(|e| e.to_string())})
+                })
+                .collect();
+            json!({"name": k.name(), "health": health, "last_ok": s.last_ok.map(time), "error": error, "skipped": s.skipped, "unread": unread, "places": places})
         })
         .collect();
     let controls: Vec<Value> = (0..posture.catalog().controls.len())

@@ -484,3 +484,60 @@ fn an_organisation_in_the_header_the_accounts_view_and_narrowed_to_one_account()
     assert!(text(&frame).contains("ONLY 444455556666"), "{}", text(&frame));
     check("org_narrowed_160x48", &frame, &theme);
 }
+
+/// Each account's and region's reads (issue 11): the header says in how many places a source's
+/// error happened; `:sources` marks every place and names each failure once per account.
+#[test]
+fn an_organisations_places_in_the_header_and_the_sources_view() {
+    let theme = dark();
+    let (mut posture, mut view, now) = organization();
+    let refused =
+        SourceError::Unauthorized { action: "sts:AssumeRole on arn:aws:iam::777788889999:role/VigilReadOnly".into() };
+    let throttled = SourceError::Throttled { operation: "DescribeRemediationExecutionStatus".into() };
+    let mut places = Vec::new();
+    for account in ["111122223333", "444455556666", "777788889999"] {
+        for region in ["eu-west-1", "us-east-1", "us-west-2"] {
+            let error = match (account, region) {
+                ("777788889999", _) => Some(refused.clone()),
+                ("444455556666", "us-west-2") => Some(throttled.clone()),
+                _ => None,
+            };
+            places.push(vigil::model::PlaceRead { account: account.into(), region: region.into(), error });
+        }
+    }
+    let read = |places: Vec<vigil::model::PlaceRead>, at: Timestamp| SourceEvent {
+        source: SourceKind::Config,
+        fetched_at: at,
+        result: Ok(vigil::sources::Payload::Merge(Dataset { places, ..Default::default() })),
+    };
+    // An earlier poll read the throttled place in full.
+    let before = places.iter().filter(|p| p.region == "us-west-2" && p.account == "444455556666");
+    posture.apply(read(before.map(|p| vigil::model::PlaceRead { error: None, ..p.clone() }).collect(), at(540)));
+    posture.apply(read(places, now));
+    posture.apply(SourceEvent { source: SourceKind::Config, fetched_at: now, result: Err(refused.clone()) });
+    let state = &posture.sources().find(|(k, _)| *k == SourceKind::Config).unwrap().1;
+    assert_eq!(state.places_failing(), (4, 9));
+    let frame = render(&posture, &view, &theme, now, 160, 48);
+    let header = text(&frame).lines().nth(1).unwrap().to_string();
+    assert!(header.contains("config ✘ unauthorized in 4 of 9 places: sts:AssumeRole"), "{header}");
+
+    view.screen = Screen::Sources { scroll: 0 };
+    for (w, h) in [(160, 48), (80, 24)] {
+        let frame = render(&posture, &view, &theme, now, w, h);
+        let shown: String =
+            text(&frame).lines().map(|l| l.trim_matches(|c| c == '│' || c == ' ')).collect::<Vec<_>>().join(" ");
+        assert!(shown.contains("9 other accounts and regions: 5 ok · 4 failing"), "{shown}");
+        if w == 160 {
+            assert!(shown.contains("777788889999 ✘ eu-west-1  ✘ us-east-1  ✘ us-west-2"), "{shown}");
+            assert!(
+                shown.contains("777788889999 in eu-west-1, us-east-1, us-west-2: not authorized to call sts:AssumeRole on arn:aws:iam::777788889999:role/VigilReadOnly (last read in full: never)"),
+                "one line for the account's three regions: {shown}"
+            );
+            assert!(
+                shown.contains("444455556666 in us-west-2: throttled on DescribeRemediationExecutionStatus (last read in full: 2026-11-26 12:09:00Z (1m ago))"),
+                "the throttled place was read a minute before: {shown}"
+            );
+        }
+        check(&format!("org_sources_{w}x{h}"), &frame, &theme);
+    }
+}

@@ -706,3 +706,41 @@ fn alarms_not_read_are_not_missing_and_findings_not_read_in_full_are_a_lower_bou
     ));
     assert_eq!(status(&p, "PRV-01", fx.at(10)), fail(1));
 }
+
+/// Each other account's and region's reads (issue 11): a full read replaces the places held,
+/// keeping when each was last read in full; a failure keeps that time and says why.
+#[test]
+fn a_full_read_replaces_the_places_and_each_keeps_its_last_success() {
+    use vigil::model::PlaceRead;
+    let mut p = posture();
+    let fx = Fixtures::new();
+    let t = |s: i64| fx.at(s);
+    let place = |account: &str, region: &str, error: Option<SourceError>| PlaceRead {
+        account: account.into(),
+        region: region.into(),
+        error,
+    };
+    let replace = |places: Vec<PlaceRead>, at: Timestamp| vigil::sources::SourceEvent {
+        source: SourceKind::CloudWatch,
+        fetched_at: at,
+        result: Ok(Payload::Replace(Dataset { places, ..Default::default() })),
+    };
+    let denied = SourceError::Unauthorized { action: "sts:AssumeRole on arn:aws:iam::2:role/R".into() };
+    p.apply(replace(vec![place("1", "us-east-1", None), place("2", "eu-west-1", None)], t(10)));
+    p.apply(replace(vec![place("2", "eu-west-1", Some(denied.clone())), place("3", "us-west-2", None)], t(20)));
+    let places = &p.source(SourceKind::CloudWatch).places;
+    let keys: Vec<(&str, &str)> = places.keys().map(|(a, r)| (a.as_str(), r.as_str())).collect();
+    assert_eq!(keys, [("2", "eu-west-1"), ("3", "us-west-2")], "the place no longer read is gone");
+    let two = &places[&("2".to_string(), "eu-west-1".to_string())];
+    assert!(two.failing);
+    assert_eq!(two.last_ok, Some(t(10)), "its last success is kept");
+    assert_eq!(two.last_error, Some((t(20), denied)));
+    assert_eq!(p.source(SourceKind::CloudWatch).places_failing(), (1, 2));
+    // An older full read changes nothing.
+    p.apply(replace(vec![place("9", "us-east-1", None)], t(15)));
+    assert_eq!(p.source(SourceKind::CloudWatch).places.len(), 2);
+    // Read again: no longer failing, its error kept for `:sources`.
+    p.apply(replace(vec![place("2", "eu-west-1", None)], t(30)));
+    let two = &p.source(SourceKind::CloudWatch).places[&("2".to_string(), "eu-west-1".to_string())];
+    assert!(!two.failing && two.last_ok == Some(t(30)) && two.last_error.is_some());
+}

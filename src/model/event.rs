@@ -104,6 +104,20 @@ pub struct Dataset {
     /// its last good value, never turns into "none".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<Unread>,
+    /// How the reads in each other account and region went (an organisation's members, through
+    /// their role): every place the source reads besides its own, each time it reads them all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<PlaceRead>,
+}
+
+/// How a source's read in one account and region went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlaceRead {
+    pub account: String,
+    pub region: String,
+    /// Why it was not read (in full), or `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<SourceError>,
 }
 
 /// A part that could not be read (in full): the rules it concerns say so in their own `unread`.
@@ -135,6 +149,7 @@ impl Dataset {
             && self.standards.is_empty()
             && self.hub_scope.is_none()
             && self.config_aggregators.is_none()
+            && self.places.is_empty()
             && self.skipped == 0
     }
 

@@ -1,9 +1,10 @@
 //! Each source's health and each part's freshness, as the header, the detail and the status
 //! rules read them.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::model::{SourceError, SourceKind, Timestamp};
+use crate::model::{PlaceRead, SourceError, SourceKind, Timestamp};
 
 /// What a source is doing, as the header shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +57,19 @@ pub struct SourceState {
     pub counts: SourceCounts,
     /// When the load under way reported its first progress (until data arrives).
     pub loading_since: Option<Timestamp>,
+    /// Each other account and region the source reads (an organisation's members), by
+    /// (account, region): as its last full read left them.
+    pub places: BTreeMap<(String, String), PlaceState>,
+}
+
+/// How a source's reads in one account and region have gone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlaceState {
+    /// When it was last read in full.
+    pub last_ok: Option<Timestamp>,
+    pub last_error: Option<(Timestamp, SourceError)>,
+    /// The last read failed (in part).
+    pub failing: bool,
 }
 
 /// What a source has done since vigil started, for `:sources`.
@@ -86,7 +100,34 @@ impl SourceState {
             skipped: 0,
             counts: SourceCounts::default(),
             loading_since: None,
+            places: BTreeMap::new(),
         }
+    }
+
+    /// The places read: a full read's (`whole`) replace those held, each keeping its history;
+    /// changes only add to them.
+    pub(super) fn read_places(&mut self, reads: &[PlaceRead], at: Timestamp, whole: bool) {
+        let mut held = if whole { std::mem::take(&mut self.places) } else { self.places.clone() };
+        for read in reads {
+            let key = (read.account.clone(), read.region.clone());
+            let mut place = held.remove(&key).unwrap_or_default();
+            match &read.error {
+                None => {
+                    place.last_ok = Some(place.last_ok.map_or(at, |last| last.max(at)));
+                    place.failing = false;
+                }
+                Some(error) => {
+                    place.last_error = Some((at, error.clone()));
+                    place.failing = true;
+                }
+            }
+            self.places.insert(key, place);
+        }
+    }
+
+    /// Places whose last read failed, and all places.
+    pub fn places_failing(&self) -> (usize, usize) {
+        (self.places.values().filter(|p| p.failing).count(), self.places.len())
     }
 
     /// Data older than three poll intervals is stale.

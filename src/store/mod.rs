@@ -13,7 +13,7 @@ mod status;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
-pub use health::{Health, PartState, SourceCounts, SourceState};
+pub use health::{Health, PartState, PlaceState, SourceCounts, SourceState};
 pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence, Within};
 pub use lookups::{SectionState, WriteRecord};
 pub use queries::{AccountRow, Scope};
@@ -247,6 +247,7 @@ impl Posture {
                 }
                 state.last_replace = Some(at);
                 state.skipped = data.skipped;
+                state.read_places(&data.places, at, true);
                 self.mark_ok(kind, at, newest);
                 self.mark_parts(&data, kind.parts().iter().copied().collect(), at);
                 self.replace(kind, data, at);
@@ -257,6 +258,7 @@ impl Posture {
             }
             Ok(Payload::Merge(data)) => {
                 state.skipped += data.skipped;
+                state.read_places(&data.places, at, false);
                 self.mark_ok(kind, at, newest);
                 self.mark_parts(&data, data.fresh, at);
                 self.merge(data);

@@ -146,6 +146,20 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
                 SourceError::Failed { message } => ("✘", Token::Fail, format!("failed: {}", clean(message))),
             },
         };
+        // An error from some of an organisation's accounts and regions says how many (the
+        // others were read); `:sources` names each.
+        let text = match &state.health {
+            Health::Error(e)
+                if state.places.values().any(|p| p.failing && p.last_error.as_ref().is_some_and(|(_, x)| x == e)) =>
+            {
+                let (failing, all) = state.places_failing();
+                match text.split_once(": ") {
+                    Some((what, detail)) => format!("{what} in {failing} of {all} places: {detail}"),
+                    None => format!("{text} in {failing} of {all} places"),
+                }
+            }
+            _ => text,
+        };
         let mut part = vec![seg(Token::Text, format!("{} ", kind.name())), seg(token, format!("{symbol} {text}"))];
         match state.age(now) {
             Some(a) if state.health == Health::Ok => part.push(seg(Token::Muted, format!(" {}", age(a)))),

@@ -8,7 +8,9 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::text::{age, clean, wrap};
 use crate::model::{SourceError, Timestamp};
-use crate::store::{Health, Posture, SourceState};
+use std::collections::BTreeMap;
+
+use crate::store::{Health, PlaceState, Posture, SourceState};
 use crate::text::counted;
 use crate::theme::{Theme, Token};
 
@@ -35,8 +37,85 @@ fn when(at: Timestamp, now: Timestamp) -> String {
     format!("{} ({ago} ago)", at.strftime("%Y-%m-%d %H:%M:%SZ"))
 }
 
-/// The most lines the view scrolls through.
-pub const MAX_LINES: usize = 200;
+/// The most lines the view scrolls through (an organisation's places take one line per account).
+pub const MAX_LINES: usize = 2_000;
+
+/// The symbol and colour of one account's and region's last read.
+fn place_mark(place: &PlaceState) -> (Token, &'static str) {
+    match &place.last_error {
+        Some((_, SourceError::Throttled { .. })) if place.failing => (Token::Warn, "⧗"),
+        Some(_) if place.failing => (Token::Fail, "✘"),
+        _ => (Token::Pass, "●"),
+    }
+}
+
+/// A source's reads in each other account and region: a line of regions per account, each
+/// marked with how its last read went, then every failure in full, grouped by account and
+/// error.
+fn place_lines<'a>(
+    state: &SourceState,
+    theme: &Theme,
+    now: Timestamp,
+    width: usize,
+    label: &dyn Fn(&str) -> Span<'a>,
+) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    if state.places.is_empty() {
+        return lines;
+    }
+    let (failing, all) = state.places_failing();
+    let summary = format!(
+        "{}: {} ok · {failing} failing",
+        counted(all, "other account and region", "other accounts and regions"),
+        all - failing
+    );
+    let token = if failing > 0 { Token::Fail } else { Token::Text };
+    for (i, part) in wrap(&summary, width.saturating_sub(16).max(20)).into_iter().enumerate() {
+        lines.push(Line::from(vec![label(if i == 0 { "places" } else { "" }), Span::styled(part, theme.style(token))]));
+    }
+    let mut by_account: BTreeMap<&str, Vec<(&str, &PlaceState)>> = BTreeMap::new();
+    for ((account, region), place) in &state.places {
+        by_account.entry(account).or_default().push((region, place));
+    }
+    for (account, regions) in &by_account {
+        let mut spans = vec![label(""), Span::styled(format!("{account:<13}"), theme.style(Token::Text))];
+        let mut used = 16 + 13;
+        for (region, place) in regions {
+            let cell = clean(region).chars().count() + 3;
+            if used + cell > width && spans.len() > 2 {
+                lines.push(Line::from(std::mem::take(&mut spans)));
+                spans = vec![label(""), Span::raw(" ".repeat(13))];
+                used = 16 + 13;
+            }
+            let (token, mark) = place_mark(place);
+            spans.push(Span::styled(format!("{mark} "), theme.style(token)));
+            spans.push(Span::styled(format!("{}  ", clean(region)), theme.style(Token::Muted)));
+            used += cell;
+        }
+        lines.push(Line::from(spans));
+    }
+    // Each failure once per account: the regions it kept from being read, and the last time
+    // any of them was read in full.
+    let mut failures: BTreeMap<(&str, String), (Vec<&str>, Option<Timestamp>, &SourceError)> = BTreeMap::new();
+    for ((account, region), place) in state.places.iter().filter(|(_, p)| p.failing) {
+        let Some((_, error)) = &place.last_error else { continue };
+        let entry = failures.entry((account, error.to_string())).or_insert((Vec::new(), None, error));
+        entry.0.push(region);
+        entry.1 = entry.1.max(place.last_ok);
+    }
+    for ((account, text), (regions, last_ok, error)) in failures {
+        let token = if matches!(error, SourceError::Throttled { .. }) { Token::Warn } else { Token::Fail };
+        let success = last_ok.map_or_else(|| "never".to_string(), |at| when(at, now));
+        let text = format!("{account} in {}: {} (last read in full: {success})", regions.join(", "), clean(&text));
+        for (i, part) in wrap(&text, width.saturating_sub(16).max(20)).into_iter().enumerate() {
+            lines.push(Line::from(vec![
+                label(if i == 0 { "place error" } else { "" }),
+                Span::styled(part, theme.style(token)),
+            ]));
+        }
+    }
+    lines
+}
 
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, scroll: usize, theme: &Theme, now: Timestamp) {
     let mut block = Block::bordered()
@@ -90,6 +169,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, scroll: usize, t
                 Span::styled(part, theme.style(Token::Text)),
             ]));
         }
+        lines.extend(place_lines(state, theme, now, inner.width as usize, &label));
         lines.push(Line::from(""));
     }
     if lines.is_empty() {

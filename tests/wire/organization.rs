@@ -241,6 +241,38 @@ fn member_roles_read_each_members_remediation_and_an_unassumable_member_fails_al
         "the role it could not assume: {error}"
     );
     assert_eq!(super::source(&report, "securityhub")["health"], "ok");
+    // Each source's health in every other account and region it reads: the refused member's
+    // unauthorized in each of its regions, every other one read.
+    let w = fake.world();
+    let mut expected_places: Vec<(String, String, String)> = w
+        .regions()
+        .iter()
+        .flat_map(|r| w.accounts().into_iter().map(move |a| (a, *r)))
+        .filter(|(a, r)| (*a, *r) != (super::ACCOUNT, REGION))
+        .map(|(a, r)| (a.to_string(), r.to_string(), if a == refused { "unauthorized" } else { "ok" }.to_string()))
+        .collect();
+    expected_places.sort();
+    drop(w);
+    for name in ["config", "cloudwatch"] {
+        let places: Vec<(String, String, String)> = super::source(&report, name)["places"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let key = |k: &str| p[k].as_str().unwrap().to_string();
+                (key("account"), key("region"), key("health"))
+            })
+            .collect();
+        assert_eq!(places, expected_places, "{name}'s places");
+        for p in super::source(&report, name)["places"].as_array().unwrap() {
+            match p["health"].as_str() {
+                Some("ok") => assert!(p["error"].is_null() && p["last_ok"].is_string(), "{p}"),
+                _ => {
+                    assert!(p["error"].as_str().unwrap().contains("sts:AssumeRole on") && p["last_ok"].is_null(), "{p}")
+                }
+            }
+        }
+    }
     // Every reachable member's remediations, in its own account and region, with their executions.
     let w = fake.world();
     let org = w.organization.as_ref().unwrap();
@@ -343,7 +375,8 @@ fn a_members_resource_is_drilled_into_and_remediated_through_its_role() {
         let members = Members::with_role(&sdk, aws_sdk_sts::Client::new(&sdk), role, (0.0, 0.0));
         let retry = vigil::sources::aws::retry(&aws, Mode::Watch);
         let (scope, resolver, audit) = (scope.clone(), resolver.clone(), Some(audit.clone()));
-        AwsResponder::new(&sdk, scope, resolver, retry, None, 0.0, audit, Duration::from_millis(20)).with_members(members)
+        AwsResponder::new(&sdk, scope, resolver, retry, None, 0.0, audit, Duration::from_millis(20))
+            .with_members(members)
     };
     let ask = |responder: &AwsResponder, request: Request| {
         let (tx, mut rx) = tokio::sync::mpsc::channel(256);
@@ -401,7 +434,10 @@ fn a_members_resource_is_drilled_into_and_remediated_through_its_role() {
     assert!(matches!(section(&answers, Section::Remediation), Ok(SectionData::Remediation(_))), "{answers:?}");
     let signed = fake.checks().signed_by.clone();
     for op in ["GetComplianceDetailsByResource", "GetResourceConfigHistory", "DescribeRemediationExecutionStatus"] {
-        assert!(signed.contains_key(&format!("{op} {account} {region}")), "{op} with the member's credentials: {signed:?}");
+        assert!(
+            signed.contains_key(&format!("{op} {account} {region}")),
+            "{op} with the member's credentials: {signed:?}"
+        );
     }
 
     // Remediate it: started and followed in the member's account and region, and logged there.
@@ -432,7 +468,8 @@ fn a_members_resource_is_drilled_into_and_remediated_through_its_role() {
 
     // The refused member: each Config section names the role it could not assume; its
     // findings are still read from the home region.
-    let refused = ResourceId::from_config(&mut Interner::new(), super::fake_aws::world::BUCKET, "b", MEMBERS[2], region);
+    let refused =
+        ResourceId::from_config(&mut Interner::new(), super::fake_aws::world::BUCKET, "b", MEMBERS[2], region);
     let answers = ask(&through_role, lookup(&refused));
     for s in [Section::Evaluations, Section::Timeline, Section::Remediation] {
         let error = section(&answers, s).unwrap_err();

@@ -15,7 +15,7 @@ use super::members::{MEMBERS_AT_ONCE, Members, Places};
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use super::{PollerBase, sdk_time, timestamp};
-use crate::model::{Alarm, AlarmKind, AlarmState, Interner, MetricId, MetricSeries, Part, Timestamp};
+use crate::model::{Alarm, AlarmKind, AlarmState, Interner, MetricId, MetricSeries, Part, PlaceRead, Timestamp};
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Unread};
 
 pub struct CloudWatchPoller {
@@ -86,7 +86,7 @@ impl CloudWatchPoller {
                 Vec::new()
             }
         };
-        let members_error = self.member_alarms(sink, now, &mut alarms).await;
+        let (members_error, places) = self.member_alarms(sink, now, &mut alarms).await;
 
         let rate = self.limit.current();
         self.base.first_load_progress(self.loaded, sink, self.calls, alarms.len() as u64, rate).await;
@@ -105,35 +105,42 @@ impl CloudWatchPoller {
         };
         self.loaded = true;
         let error = unread.first().map(|u| u.error.clone()).or(members_error);
-        (Dataset { alarms, metrics, unread, ..Default::default() }, error)
+        (Dataset { alarms, metrics, unread, places, ..Default::default() }, error)
     }
 
     /// Through the member roles, each other account's and region's alarms (those the
     /// organisation's aggregator reported, once Config has said them). A member that cannot be
     /// read keeps its last alarms and is the poll's error; the others go on.
-    async fn member_alarms(&mut self, sink: &Sink, now: Timestamp, alarms: &mut Vec<Alarm>) -> Option<SourceError> {
-        self.members.as_ref()?;
+    async fn member_alarms(
+        &mut self,
+        sink: &Sink,
+        now: Timestamp,
+        alarms: &mut Vec<Alarm>,
+    ) -> (Option<SourceError>, Vec<PlaceRead>) {
+        if self.members.is_none() {
+            return (None, Vec::new());
+        }
         let places = self.places.get(self.patience).await;
         let CloudWatchPoller { base, members, calls, last, .. } = &mut *self;
-        let members = members.as_mut()?;
+        let Some(members) = members.as_mut() else { return (None, Vec::new()) };
         let caller = base.caller(sink);
         let home = (base.scope.account.clone(), base.scope.region.clone());
         let mut error = None;
         // The clients first, one account at a time (one AssumeRole each); then the reads,
         // several places at once, each within its own account's and region's rate limit.
-        let mut refused: std::collections::HashSet<String> = Default::default();
+        let mut refused: HashMap<String, SourceError> = HashMap::new();
         let mut reachable = Vec::new();
         let mut results = Vec::new();
         for (account, region) in places.into_iter().filter(|p| *p != home) {
-            if refused.contains(&account) {
-                results.push(((account, region), None));
+            if let Some(e) = refused.get(&account) {
+                results.push(((account, region), Err(e.clone())));
                 continue;
             }
             match members.cloudwatch(&caller, &account, &region, account == home.0).await {
                 Ok((client, limit)) => reachable.push(((account, region), client, limit)),
                 Err(e) => {
-                    refused.insert(account.clone());
-                    results.push(((account, region), Some(Err(e))));
+                    refused.insert(account.clone(), e.clone());
+                    results.push(((account, region), Err(e)));
                 }
             }
         }
@@ -146,24 +153,28 @@ impl CloudWatchPoller {
         let reads: Vec<_> = reads.buffer_unordered(MEMBERS_AT_ONCE).collect().await;
         for (place, n, read) in reads {
             *calls += n;
-            results.push((place, Some(read)));
+            results.push((place, read));
         }
         results.sort_by(|a, b| a.0.cmp(&b.0));
-        for (place, read) in results {
-            match read {
-                Some(Ok(read)) => {
+        let mut outcomes = Vec::with_capacity(results.len());
+        for ((account, region), read) in results {
+            let place = (account, region);
+            let failure = match read {
+                Ok(read) => {
                     alarms.extend(read.iter().cloned());
-                    last.insert(place, read);
+                    last.insert(place.clone(), read);
+                    None
                 }
-                Some(Err(e)) => {
+                Err(e) => {
                     tracing::warn!(account = %place.0, region = %place.1, error = %e, "member alarms not read");
-                    error.get_or_insert(e);
+                    error.get_or_insert(e.clone());
                     alarms.extend(last.get(&place).into_iter().flatten().cloned());
+                    Some(e)
                 }
-                None => alarms.extend(last.get(&place).into_iter().flatten().cloned()),
-            }
+            };
+            outcomes.push(PlaceRead { account: place.0, region: place.1, error: failure });
         }
-        error
+        (error, outcomes)
     }
 
     /// The catalog's metrics over the history window, one point a minute (sums).

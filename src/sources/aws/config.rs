@@ -17,6 +17,7 @@ use super::members::{MEMBERS_AT_ONCE, Members, Places};
 use super::poller::{Poll, Polled};
 use super::retry::{Caller, every_page};
 use super::{PollerBase, timestamp};
+use crate::model::PlaceRead;
 use crate::model::{
     CappedCount, ConfigAggregator, ConfigCompliance, ConfigRule, Evaluation, ExecutionState, Interner, Part, PartSet,
     RemediationConfig, RemediationExecution, ResourceId, Timestamp,
@@ -41,6 +42,8 @@ struct Parts {
     error: Option<SourceError>,
     /// Expired credentials: no later call can succeed.
     stopped: Option<SourceError>,
+    /// How each other account's and region's read went.
+    places: Vec<PlaceRead>,
 }
 
 impl Parts {
@@ -564,10 +567,11 @@ impl ConfigPoller {
         // The clients first, one account at a time (one AssumeRole each; an account whose role
         // could not be assumed is not asked again in its other regions); then the reads,
         // several places at once, each within its own account's and region's rate limit.
-        let mut refused: HashSet<String> = HashSet::new();
+        let mut refused: HashMap<String, SourceError> = HashMap::new();
         let mut reachable = Vec::new();
         for ((account, region), names) in by_place {
-            if parts.stopped.is_some() || refused.contains(&account) {
+            if let Some(error) = parts.stopped.clone().or_else(|| refused.get(&account).cloned()) {
+                parts.places.push(PlaceRead { account, region, error: Some(error) });
                 continue;
             }
             let own = account == own_account;
@@ -576,7 +580,8 @@ impl ConfigPoller {
                 Err(error) => {
                     tracing::warn!(%account, %error, "member role not assumed: its remediation stays unknown");
                     parts.noted(&error);
-                    refused.insert(account);
+                    parts.places.push(PlaceRead { account: account.clone(), region, error: Some(error.clone()) });
+                    refused.insert(account, error);
                 }
             }
         }
@@ -591,6 +596,8 @@ impl ConfigPoller {
         reads.sort_by(|a, b| a.0.cmp(&b.0));
         for ((account, region), n, got) in reads {
             *calls += n;
+            let error = got.failed.first().map(|(_, _, e)| e.clone());
+            parts.places.push(PlaceRead { account: account.clone(), region: region.clone(), error });
             parts.remediation_configs.extend(got.configs);
             parts.executions.extend(got.executions);
             for (part, rules, error) in got.failed {
@@ -605,6 +612,7 @@ impl ConfigPoller {
             }
             read.insert((account, region));
         }
+        parts.places.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
         read
     }
 
@@ -798,6 +806,7 @@ impl ConfigPoller {
             remediation_configs: parts.remediation_configs,
             executions: parts.executions,
             unread: parts.failures,
+            places: parts.places,
             ..Default::default()
         }
     }

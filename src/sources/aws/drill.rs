@@ -246,7 +246,12 @@ impl Inner {
     }
 
     /// GetComplianceDetailsByResource, every page.
-    async fn evaluations(&self, quiet: &Sink, (client, limit): &ConfigAt, id: &ResourceId) -> Result<Vec<RuleEvaluation>> {
+    async fn evaluations(
+        &self,
+        quiet: &Sink,
+        (client, limit): &ConfigAt,
+        id: &ResourceId,
+    ) -> Result<Vec<RuleEvaluation>> {
         let Some(config_id) = id.config_id() else {
             return Err(format!("{} is not a type Config evaluates", id.kind));
         };
@@ -485,7 +490,10 @@ impl Inner {
         let (place, config) = match &write {
             Write::StartRemediation { resource, .. } => {
                 let account = if resource.account.is_empty() { &*scope.account } else { &*resource.account };
-                ((account.to_string(), resource.region.to_string()), Some(self.config_at(&quiet, scope, resource).await))
+                (
+                    (account.to_string(), resource.region.to_string()),
+                    Some(self.config_at(&quiet, scope, resource).await),
+                )
             }
             Write::SetWorkflow { .. } => ((scope.account.clone(), scope.region.clone()), None),
         };
