@@ -292,6 +292,9 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
+    /// The JSON's schema version: 2, or 1 for scripts written against it (see README)
+    #[arg(long, value_name = "VERSION", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=2))]
+    pub schema: u32,
     /// Exit 1 when a control is at this status or worse (warn counts fail too)
     #[arg(long, value_enum, value_name = "STATUS")]
     pub fail_on: Option<FailOn>,

@@ -1,4 +1,4 @@
-//! The posture as a report for scripts and CI: JSON (schema version 1, documented in
+//! The posture as a report for scripts and CI: JSON (schema version 2, or 1 with `--schema 1`; documented in
 //! README.md), Markdown or CSV. Pure: built from the store and the time.
 
 use serde::Serialize;
@@ -35,7 +35,13 @@ impl Format {
 
 /// The report in `format`, as `vigil report` prints it.
 pub fn render(format: Format, posture: &Posture, subject: &Subject, now: Timestamp) -> String {
+    render_schema(format, SCHEMA_VERSION, posture, subject, now)
+}
+
+/// As [`render`], JSON in the schema version asked for (1 or 2).
+pub fn render_schema(format: Format, schema: u32, posture: &Posture, subject: &Subject, now: Timestamp) -> String {
     match format {
+        Format::Json if schema == 1 => format!("{:#}\n", version_1(json(posture, subject, now))),
         Format::Json => format!("{:#}\n", json(posture, subject, now)),
         Format::Markdown => markdown(posture, subject, now),
         Format::Csv => csv(posture, subject, now),
@@ -89,6 +95,52 @@ pub fn worst(posture: &Posture, now: Timestamp) -> Option<StatusLevel> {
 /// `value` where a part was read in full, `null` where it was not: unknown, never "none".
 fn if_read(posture: &Posture, part: Part, value: impl FnOnce() -> Value) -> Value {
     if posture.part(part).last_ok.is_some() { value() } else { Value::Null }
+}
+
+/// A version 2 report as version 1 gave it, for scripts written against it: no `scope`,
+/// `unread`, `places`, `not_read`, `by_account`, `by_region`, `evaluation_failing` or
+/// `threshold`; no account or region on rules, alarms and remediations; and where a part was
+/// not read, an empty list (or zeros) instead of `null`.
+pub fn version_1(mut v: Value) -> Value {
+    let drop = |item: &mut Value, keys: &[&str]| {
+        if let Some(o) = item.as_object_mut() {
+            for k in keys {
+                o.remove(*k);
+            }
+        }
+    };
+    drop(&mut v, &["scope"]);
+    v["schema_version"] = json!(1);
+    drop(&mut v["subject"], &["recording"]);
+    for (list, keys) in [
+        ("sources", &["unread", "places"][..]),
+        ("controls", &["not_read", "by_account"]),
+        ("rules", &["account", "region", "evaluation_failing"]),
+        ("alarms", &["account", "region", "threshold"]),
+        ("remediations", &["account", "region"]),
+        ("standards", &[]),
+    ] {
+        if v[list].is_null() {
+            v[list] = json!([]);
+        }
+        for item in v[list].as_array_mut().into_iter().flatten() {
+            drop(item, keys);
+            if list == "remediations" && item["executions"].is_null() {
+                item["executions"] = json!({});
+            }
+        }
+    }
+    if v["findings"].is_null() {
+        let zeros = |keys: &[&str]| keys.iter().map(|k| (k.to_string(), json!(0))).collect::<serde_json::Map<_, _>>();
+        v["findings"] = json!({
+            "total": 0,
+            "by_severity": zeros(&["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"]),
+            "by_workflow": zeros(&["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]),
+        });
+    } else {
+        drop(&mut v["findings"], &["by_account", "by_region"]);
+    }
+    v
 }
 
 /// The report as JSON.
@@ -451,6 +503,31 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
     use crate::model::{Dataset, Payload, SourceError, SourceEvent, Unread};
+
+    #[test]
+    fn version_1_gives_empty_lists_and_zeros_for_what_was_not_read() {
+        let v2 = json!({
+            "schema_version": 2,
+            "scope": {"mode": "account"},
+            "sources": [{"name": "config", "unread": [{"part": "alarms"}], "places": []}],
+            "controls": [{"id": "DET-01", "not_read": ["cloudwatch:DescribeAlarms"], "by_account": {}}],
+            "rules": null,
+            "alarms": null,
+            "remediations": [{"rule": "r", "account": "1", "region": "us-east-1", "executions": null}],
+            "standards": null,
+            "findings": null,
+        });
+        let v1 = version_1(v2);
+        assert_eq!(v1["schema_version"], 1);
+        assert!(v1.get("scope").is_none());
+        assert_eq!(v1["sources"], json!([{"name": "config"}]));
+        assert_eq!(v1["controls"], json!([{"id": "DET-01"}]));
+        assert_eq!((&v1["rules"], &v1["alarms"], &v1["standards"]), (&json!([]), &json!([]), &json!([])));
+        assert_eq!(v1["remediations"], json!([{"rule": "r", "executions": {}}]));
+        assert_eq!(v1["findings"]["total"], 0);
+        assert_eq!(v1["findings"]["by_severity"]["CRITICAL"], 0);
+        assert_eq!(v1["findings"]["by_workflow"]["SUPPRESSED"], 0);
+    }
 
     #[test]
     fn what_was_not_read_is_null_and_listed() {

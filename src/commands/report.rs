@@ -192,7 +192,7 @@ fn conclude(
 ) -> std::io::Result<ExitCode> {
     posture.narrow(crate::store::Within { account: args.only_account.clone(), region: args.only_region.clone() });
     let posture = &*posture;
-    let text = report::render(args.format, posture, subject, now);
+    let text = report::render_schema(args.format, args.schema, posture, subject, now);
     out.write_all(text.as_bytes())?;
     out.flush()?;
     if report::any_source_failed(posture) {

@@ -144,6 +144,11 @@ fn everything(at: Timestamp) -> Dataset {
             part: Part::Alarms,
             error: SourceError::Unauthorized { action: "cloudwatch:DescribeAlarms".into() },
         }],
+        places: vec![PlaceRead {
+            account: "111122223333".into(),
+            region: "eu-west-1".into(),
+            error: Some(SourceError::Throttled { operation: "DescribeAlarms".into() }),
+        }],
     }
 }
 

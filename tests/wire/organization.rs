@@ -487,3 +487,46 @@ fn a_members_resource_is_drilled_into_and_remediated_through_its_role() {
     assert_eq!(fake.calls().get("AssumeRole").copied().unwrap_or(0), assumed);
     assert!(fake.checks().refused.is_empty(), "{:?}", fake.checks().refused);
 }
+
+/// `--schema 1` gives version 1's shape for scripts written against it (issue 11): none of
+/// version 2's organisation fields, empty lists for what was not read; other versions are a
+/// usage error.
+#[test]
+fn schema_1_reports_as_version_1_did() {
+    let fake = FakeAws::start(World::organization(300), Faults::default());
+    let dir = dir_of("schema-1");
+    let run = |extra: &[&str]| {
+        super::vigil_report::command(&fake.url, REGION, &dir, super::CONFIG)
+            .args(["report", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--schema", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v1: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v2: Value = serde_json::from_slice(&run(&[]).stdout).unwrap();
+    assert_eq!(v1["schema_version"], 1);
+    assert_eq!(v2["schema_version"], 2);
+    assert!(v1.get("scope").is_none() && v2["scope"]["mode"] == "organization");
+    for (list, gone) in [
+        ("sources", &["unread", "places"][..]),
+        ("controls", &["not_read", "by_account"]),
+        ("rules", &["account", "region", "evaluation_failing"]),
+        ("alarms", &["account", "region", "threshold"]),
+        ("remediations", &["account", "region"]),
+    ] {
+        let items = v1[list].as_array().unwrap_or_else(|| panic!("{list} is a list"));
+        assert_eq!(items.len(), v2[list].as_array().unwrap().len(), "{list}: the same entries");
+        for item in items {
+            for key in gone {
+                assert!(item.get(*key).is_none(), "{list}[].{key} is version 2's: {item}");
+            }
+        }
+    }
+    assert!(v1["findings"].get("by_account").is_none() && v1["findings"]["total"] == v2["findings"]["total"]);
+    assert_eq!(v1["score"], v2["score"]);
+    let out = run(&["--schema", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--schema"), "{}", String::from_utf8_lossy(&out.stderr));
+}
