@@ -744,3 +744,30 @@ fn a_full_read_replaces_the_places_and_each_keeps_its_last_success() {
     let two = &p.source(SourceKind::CloudWatch).places[&("2".to_string(), "eu-west-1".to_string())];
     assert!(!two.failing && two.last_ok == Some(t(30)) && two.last_error.is_some());
 }
+
+/// The Accounts matrix (issue 11) says what it does not know: a capped count whose details were
+/// not read is a lower bound in its own account, and a member whose remediation configuration
+/// was not read is unknown under a corrective control, not passing.
+#[test]
+fn the_accounts_matrix_gives_lower_bounds_and_unknowns_per_account() {
+    let mut p = posture();
+    let mut fx = Fixtures::new();
+    let home = fx.rule(NB_RULE, NB_SOURCE, ConfigCompliance::Compliant, 0);
+    let mut member = fx.rule(NB_RULE, NB_SOURCE, ConfigCompliance::NonCompliant, 0);
+    member.account = fx.sym("111122223333");
+    member.region = fx.sym("eu-west-1");
+    member.noncompliant = Some(CappedCount { count: 100, cap_exceeded: true });
+    member.details_complete = false;
+    member.unread = PartSet::of(&[Part::ComplianceDetails, Part::RemediationConfigs, Part::RemediationExecutions]);
+    p.apply(fx.replace(SourceKind::Config, 0, config(vec![home, member], vec![])));
+    let (prv, cor) = (p.control_index("PRV-01").unwrap(), p.control_index("COR-04").unwrap());
+    let rows = p.accounts_matrix();
+    let row = |account: &str| rows.iter().find(|r| r.account == account).unwrap();
+    let m = row("111122223333");
+    assert_eq!((m.failing[prv], m.at_least[prv], m.unknown[prv]), (0, 100, false), "at least the capped count");
+    assert!(m.fails(prv));
+    assert_eq!((m.failing[cor], m.at_least[cor], m.unknown[cor]), (0, 0, true), "remediation not read there");
+    let h = row(&fx.rule_key(NB_RULE).account);
+    assert!(!h.fails(prv) && !h.unknown[prv], "the home account's rule is compliant and read");
+    assert_eq!(rows[0].account, "111122223333", "the member fails, so it comes first");
+}

@@ -16,7 +16,19 @@ pub struct AccountRow {
     pub account: String,
     /// Its failing resources under each control, by catalog index.
     pub failing: Vec<u32>,
+    /// A lower bound on them where a rule's capped count was not read in full (0: none).
+    pub at_least: Vec<u32>,
+    /// Nothing known to fail, but a bound rule's evidence there was not read (its compliance,
+    /// or a corrective control's remediation configuration): unknown, not passing.
+    pub unknown: Vec<bool>,
     pub findings: FindingTotals,
+}
+
+impl AccountRow {
+    /// Whether the account fails the control (a lower bound counts).
+    pub fn fails(&self, control: usize) -> bool {
+        self.failing[control] > 0 || self.at_least[control] > 0
+    }
 }
 
 /// The accounts and regions a posture covers.
@@ -220,6 +232,30 @@ impl Posture {
     /// controls, then most failing resources, then the account id.
     pub fn accounts_matrix(&self) -> Vec<AccountRow> {
         let whole = self.whole();
+        // By account and control: the largest capped count not read in full, and whether a
+        // bound rule's evidence is unknown there (as the ledger counts them for the whole).
+        let mut bounds: HashMap<(&str, usize), u32> = HashMap::new();
+        let mut unread: BTreeSet<(&str, usize)> = BTreeSet::new();
+        for (i, c) in whole.controls.iter().enumerate() {
+            let corrective = self.catalog.controls[i].kind == ControlKind::Corrective;
+            for key in &c.rules {
+                let Some(rule) = self.rule(key) else { continue };
+                let at = (&*key.account, i);
+                if corrective {
+                    if rule.unread.contains(Part::RemediationConfigs) {
+                        unread.insert(at);
+                    }
+                    continue;
+                }
+                if rule.unread.contains(Part::Compliance) {
+                    unread.insert(at);
+                }
+                if rule.compliance == Some(crate::model::ConfigCompliance::NonCompliant) && !rule.details_complete {
+                    let bound = bounds.entry(at).or_default();
+                    *bound = (*bound).max(rule.noncompliant.map_or(1, |n| n.count.max(1)));
+                }
+            }
+        }
         let mut rows: Vec<AccountRow> = self
             .scope()
             .accounts
@@ -230,12 +266,21 @@ impl Posture {
                     .iter()
                     .map(|c| c.failing.keys().filter(|r| *r.account == *account).count() as u32)
                     .collect();
+                let n = failing.len();
+                let at_least: Vec<u32> =
+                    (0..n).map(|i| bounds.get(&(account.as_str(), i)).copied().unwrap_or(0)).collect();
+                let unknown = (0..n)
+                    .map(|i| failing[i] == 0 && at_least[i] == 0 && unread.contains(&(account.as_str(), i)))
+                    .collect();
                 let findings = whole.by_account.get(account.as_str()).copied().unwrap_or_default();
-                AccountRow { account, failing, findings }
+                AccountRow { account, failing, at_least, unknown, findings }
             })
             .collect();
         rows.sort_by(|a, b| {
-            let key = |r: &AccountRow| (r.failing.iter().filter(|n| **n > 0).count(), r.failing.iter().sum::<u32>());
+            let key = |r: &AccountRow| {
+                let count = |i: usize| r.failing[i].max(r.at_least[i]);
+                ((0..r.failing.len()).filter(|i| r.fails(*i)).count(), (0..r.failing.len()).map(count).sum::<u32>())
+            };
             key(b).cmp(&key(a)).then_with(|| a.account.cmp(&b.account))
         });
         rows

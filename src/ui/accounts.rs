@@ -1,5 +1,6 @@
 //! The Accounts view (`4`): every account of the scope, worst first, by control: each cell the
-//! account's failing resources under that control. Enter narrows the dashboard to the account.
+//! account's failing resources under that control (`N+` a lower bound, `?` not read there, `·`
+//! none known). Enter narrows the dashboard to the account.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -59,19 +60,30 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, cursor: usize, t
                 theme.style(if open_high > 0 { Token::Warn } else { Token::Muted }),
             ),
         ];
+        let fail = Token::for_status(StatusLevel::Fail);
+        let unknown = (Token::for_status(StatusLevel::Unknown), StatusLevel::Unknown.symbol().to_string());
         for kind in ControlKind::ALL {
-            // How many of the family's controls fail in this account.
-            let failing = controls.iter().zip(&row.failing).filter(|(c, n)| c.kind == kind && **n > 0).count();
+            // How many of the family's controls fail in this account; `?` where none is known
+            // to but one's evidence there was not read.
+            let of_kind = || controls.iter().enumerate().filter(|(_, c)| c.kind == kind).map(|(i, _)| i);
+            let failing = of_kind().filter(|i| row.fails(*i)).count();
             let (token, text) = if failing > 0 {
-                (Token::for_status(StatusLevel::Fail), format!("{} {failing}", StatusLevel::Fail.symbol()))
+                (fail, format!("{} {failing}", StatusLevel::Fail.symbol()))
+            } else if of_kind().any(|i| row.unknown[i]) {
+                unknown.clone()
             } else {
                 (Token::Muted, "·".to_string())
             };
             spans.push(Span::styled(format!("{text:<6}"), theme.style(token)));
         }
-        for n in row.failing.iter().take(shown) {
-            let (token, text) = if *n > 0 {
-                (Token::for_status(StatusLevel::Fail), format!("{} {n}", StatusLevel::Fail.symbol()))
+        for i in 0..shown.min(row.failing.len()) {
+            let (n, bound) = (row.failing[i], row.at_least[i]);
+            let (token, text) = if bound > 0 {
+                (fail, format!("{} {}+", StatusLevel::Fail.symbol(), n.max(bound)))
+            } else if n > 0 {
+                (fail, format!("{} {n}", StatusLevel::Fail.symbol()))
+            } else if row.unknown[i] {
+                unknown.clone()
             } else {
                 (Token::Muted, "·".to_string())
             };
