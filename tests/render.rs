@@ -541,3 +541,68 @@ fn an_organisations_places_in_the_header_and_the_sources_view() {
         check(&format!("org_sources_{w}x{h}"), &frame, &theme);
     }
 }
+
+/// A corrective control's detail in an organisation (issue 11) says why a member's remediation
+/// is unknown: no member role was given, or the one given could not be assumed there.
+#[test]
+fn a_members_unread_remediation_says_why_in_the_control() {
+    use vigil::ui::Screen;
+    let theme = dark();
+    let (mut posture, mut view, now) = organization();
+    let cor = (0..posture.catalog().controls.len())
+        .find(|i| {
+            posture.catalog().controls[*i].kind == ControlKind::Corrective
+                && posture.evidence(*i).rules.iter().any(|k| &*k.account == "444455556666")
+        })
+        .expect("a corrective control binds the member's rule");
+    view.screen = Screen::Control { index: cor, cursor: 0 };
+    let shown = text(&render(&posture, &view, &theme, now, 160, 48));
+    assert!(
+        shown.contains("remediation configurations not read in 444455556666: other accounts are read through a member role (--member-role NAME)"),
+        "{shown}"
+    );
+    let refused =
+        SourceError::Unauthorized { action: "sts:AssumeRole on arn:aws:iam::444455556666:role/VigilReadOnly".into() };
+    let place =
+        vigil::model::PlaceRead { account: "444455556666".into(), region: "eu-west-1".into(), error: Some(refused) };
+    posture.apply(SourceEvent {
+        source: SourceKind::Config,
+        fetched_at: now,
+        result: Ok(vigil::sources::Payload::Merge(Dataset { places: vec![place], ..Default::default() })),
+    });
+    let shown = text(&render(&posture, &view, &theme, now, 160, 48));
+    assert!(
+        shown.contains("remediation configurations not read in 444455556666: not authorized to call sts:AssumeRole on arn:aws:iam::444455556666:role/VigilReadOnly"),
+        "{shown}"
+    );
+
+    // Through an aggregator, details the poll's budget postponed name the aggregate call.
+    let key = posture.evidence(cor).rules.iter().find(|k| &*k.account == "444455556666").unwrap().clone();
+    let mut rule = posture.rule(&key).unwrap().clone();
+    rule.details_complete = false;
+    rule.unread.insert(Part::ComplianceDetails);
+    let aggregator = ConfigAggregator {
+        name: "org".into(),
+        arn: "arn:aws:config:us-east-1:123456789012:config-aggregator/config-aggregator-1".into(),
+        organization: true,
+        accounts: Vec::new(),
+        all_regions: true,
+        regions: Vec::new(),
+    };
+    posture.apply(SourceEvent {
+        source: SourceKind::Config,
+        fetched_at: now,
+        result: Ok(vigil::sources::Payload::Merge(Dataset {
+            rules: vec![rule],
+            config_aggregators: Some(vec![aggregator]),
+            ..Default::default()
+        })),
+    });
+    let prv01 = posture.control_index("PRV-01").unwrap();
+    view.screen = Screen::Control { index: prv01, cursor: 0 };
+    let shown = text(&render(&posture, &view, &theme, now, 160, 48));
+    assert!(
+        shown.contains("non-compliant resources not read yet (config:GetAggregateComplianceDetailsByConfigRule: a share of the rules each poll)"),
+        "{shown}"
+    );
+}

@@ -324,20 +324,68 @@ fn evidence_rows(
     (e.rows, e.targets)
 }
 
+/// Why a part of the control's rules was not read, where no call of the part itself failed:
+/// in an organisation, each other account's rules say so by account (the member role that
+/// could not be assumed, or that none was given), and details postponed by the aggregated
+/// poll's budget name the aggregate call.
+fn unread_why(posture: &Posture, index: usize, part: Part) -> Vec<String> {
+    let generic = || vec![format!("{} not read ({})", part.what(), part.call())];
+    if !posture.is_organization() {
+        return generic();
+    }
+    if part == Part::ComplianceDetails && posture.config_aggregators().is_some_and(|a| !a.is_empty()) {
+        let call = "config:GetAggregateComplianceDetailsByConfigRule";
+        return vec![format!("{} not read yet ({call}: a share of the rules each poll)", part.what())];
+    }
+    if !matches!(part, Part::RemediationConfigs | Part::RemediationExecutions) {
+        return generic();
+    }
+    let mut by_why: std::collections::BTreeMap<String, std::collections::BTreeSet<&str>> = Default::default();
+    let places = &posture.source(crate::model::SourceKind::Config).places;
+    for key in posture.evidence(index).rules.iter() {
+        let Some(rule) = posture.rule(key) else { continue };
+        if !rule.unread.contains(part) {
+            continue;
+        }
+        let failed = places
+            .get(&(key.account.to_string(), key.region.to_string()))
+            .filter(|p| p.failing)
+            .and_then(|p| p.last_error.as_ref());
+        let why = match failed {
+            Some((_, e)) => e.to_string(),
+            None if places.is_empty() => "other accounts are read through a member role (--member-role NAME)".into(),
+            None => format!("not read yet ({})", part.call()),
+        };
+        by_why.entry(why).or_default().insert(&key.account);
+    }
+    if by_why.is_empty() {
+        return generic();
+    }
+    by_why
+        .into_iter()
+        .map(|(why, accounts)| {
+            let accounts: Vec<&str> = accounts.into_iter().collect();
+            format!("{} not read in {}: {why}", part.what(), accounts.join(", "))
+        })
+        .collect()
+}
+
 /// What could not be read, first: it is why a count is a lower bound or a PASS a WARN.
 fn unread_rows(e: &mut Evidence) {
     let (posture, index, width) = (e.posture, e.index, e.width);
     let rows = &mut e.rows;
     let room = width.saturating_sub(2);
     for (part, error) in posture.unread_parts(index) {
-        let text = match error {
-            Some(e) => format!("{} not read: {e}", part.what()),
-            None => format!("{} not read ({})", part.what(), part.call()),
+        let texts = match error {
+            Some(e) => vec![format!("{} not read: {e}", part.what())],
+            None => unread_why(posture, index, part),
         };
-        rows.push(vec![
-            level_seg(StatusLevel::Unknown),
-            seg(Token::Warn, truncate_end(&clean(&text), room).into_owned()),
-        ]);
+        for text in texts {
+            rows.push(vec![
+                level_seg(StatusLevel::Unknown),
+                seg(Token::Warn, truncate_end(&clean(&text), room).into_owned()),
+            ]);
+        }
     }
     for (part, error, last) in posture.failing_parts(index) {
         let text = format!("{} last read {}, since then: {error}", part.what(), last.strftime("%H:%M:%S"));
