@@ -1179,3 +1179,95 @@ async fn member_accounts_have_their_own_rate_limiters_and_one_assumed_role_each(
     assert_eq!(denied.num_calls(), 1);
     assert_eq!(members.assumed, 2);
 }
+
+/// Credentials that expire between two chunks of DescribeRemediationConfigurations: the rules
+/// configured in the first chunk have executions that were never asked for, so those are
+/// unknown (not none), the later chunks' rules have unknown remediation, and nothing more is
+/// called.
+#[tokio::test]
+async fn credentials_expiring_while_remediation_is_read_leave_the_executions_unknown() {
+    use aws_sdk_config::operation as op;
+    use aws_sdk_config::types::*;
+    let names: Vec<String> = (0..30).map(|i| format!("rule-{i:02}")).collect();
+    let listed = names.clone();
+    let rules = mock!(aws_sdk_config::Client::describe_config_rules).then_output(move || {
+        let mut out = op::describe_config_rules::DescribeConfigRulesOutput::builder();
+        for name in &listed {
+            out = out.config_rules(
+                ConfigRule::builder()
+                    .config_rule_name(name)
+                    .source(
+                        Source::builder()
+                            .owner(Owner::Aws)
+                            .source_identifier("S3_BUCKET_SSL_REQUESTS_ONLY")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            );
+        }
+        out.build()
+    });
+    let complied = names.clone();
+    let compliance = mock!(aws_sdk_config::Client::describe_compliance_by_config_rule).then_output(move || {
+        let mut out = op::describe_compliance_by_config_rule::DescribeComplianceByConfigRuleOutput::builder();
+        for name in &complied {
+            out = out.compliance_by_config_rules(
+                ComplianceByConfigRule::builder()
+                    .config_rule_name(name)
+                    .compliance(Compliance::builder().compliance_type(ComplianceType::Compliant).build())
+                    .build(),
+            );
+        }
+        out.build()
+    });
+    let status = mock!(aws_sdk_config::Client::describe_config_rule_evaluation_status).then_output(|| {
+        op::describe_config_rule_evaluation_status::DescribeConfigRuleEvaluationStatusOutput::builder().build()
+    });
+    let configured = |name: &str| {
+        RemediationConfiguration::builder()
+            .config_rule_name(name)
+            .target_type(RemediationTargetType::SsmDocument)
+            .target_id("AWS-EnableS3BucketEncryption")
+            .build()
+            .unwrap()
+    };
+    let remediation = mock!(aws_sdk_config::Client::describe_remediation_configurations)
+        .sequence()
+        .output(move || {
+            op::describe_remediation_configurations::DescribeRemediationConfigurationsOutput::builder()
+                .remediation_configurations(configured("rule-00"))
+                .remediation_configurations(configured("rule-01"))
+                .build()
+        })
+        .error(|| {
+            op::describe_remediation_configurations::DescribeRemediationConfigurationsError::generic(
+                ErrorMetadata::builder()
+                    .code("ExpiredTokenException")
+                    .message("The security token included in the request is expired")
+                    .build(),
+            )
+        })
+        .build();
+    let executions = mock!(aws_sdk_config::Client::describe_remediation_execution_status).then_output(|| {
+        op::describe_remediation_execution_status::DescribeRemediationExecutionStatusOutput::builder().build()
+    });
+    let mut c = config(&[&rules, &compliance, &status, &remediation, &executions], RuleMode::MatchAny, 1);
+    let polled = poll(&mut c).await;
+    assert!(matches!(polled.error, Some(SourceError::ExpiredCredentials { .. })), "{:?}", polled.error);
+    assert_eq!(remediation.num_calls(), 2, "both chunks of 25 names were asked for");
+    assert_eq!(executions.num_calls(), 0, "nothing is called with expired credentials");
+    let Payload::Replace(data) = &polled.payloads[0] else { panic!("a full set: {:?}", polled.payloads) };
+    assert_eq!(data.remediation_configs.len(), 2, "the first chunk's configurations are kept");
+    let unread = |name: &str| data.rules.iter().find(|r| &*r.name == name).unwrap().unread;
+    for name in ["rule-00", "rule-01"] {
+        let parts = unread(name);
+        assert!(!parts.contains(Part::RemediationConfigs), "{name}: its configuration was read");
+        assert!(parts.contains(Part::RemediationExecutions), "{name}: its executions are unknown, not none");
+    }
+    assert!(unread("rule-05").is_empty(), "read in the first chunk, with no remediation");
+    for name in ["rule-25", "rule-29"] {
+        let parts = unread(name);
+        assert!(parts.contains(Part::RemediationConfigs) && parts.contains(Part::RemediationExecutions), "{name}");
+    }
+}
