@@ -771,3 +771,36 @@ fn the_accounts_matrix_gives_lower_bounds_and_unknowns_per_account() {
     assert!(!h.fails(prv) && !h.unknown[prv], "the home account's rule is compliant and read");
     assert_eq!(rows[0].account, "111122223333", "the member fails, so it comes first");
 }
+
+/// A catalog metric read in several accounts and regions (issue 11): a control shows their sum
+/// (the catalog's metrics are sums a minute), with no one alarm's threshold; narrowed to one
+/// account, that account's own series and the alarm that watches it.
+#[test]
+fn a_metric_of_many_accounts_is_summed_and_narrowing_keeps_one() {
+    let mut p = posture();
+    let mut fx = Fixtures::new();
+    let place = |fx: &mut Fixtures, account: &str, values: &[f64]| {
+        let mut s = fx.metric("LogMetrics", "UnauthorizedAPICalls", values, 120);
+        s.metric.account = fx.sym(account);
+        s.metric.region = fx.sym("us-east-1");
+        s
+    };
+    let metrics =
+        vec![place(&mut fx, "111122223333", &[1.0, 2.0, 3.0]), place(&mut fx, "444455556666", &[10.0, 0.0, 5.0])];
+    let data = Dataset { metrics, fresh: PartSet::of(&[Part::Metrics]), ..Default::default() };
+    p.apply(fx.merge(SourceKind::CloudWatch, 120, data));
+    let i = (0..p.catalog().controls.len())
+        .find(|i| p.control_metric_names(*i).contains(&("LogMetrics", "UnauthorizedAPICalls")))
+        .expect("a control binds the metric");
+    let m = p.control_metric(i, "LogMetrics", "UnauthorizedAPICalls").unwrap();
+    assert_eq!((m.places, m.id), (2, None), "a sum, which no one alarm watches");
+    let values: Vec<f64> = m.points.iter().map(|(_, v)| *v).collect();
+    assert_eq!(values, [11.0, 2.0, 8.0], "summed minute by minute");
+    assert_eq!(p.control_metric_names(i).iter().filter(|(_, n)| *n == "UnauthorizedAPICalls").count(), 1);
+    p.narrow(Within { account: Some("444455556666".into()), region: None });
+    let m = p.control_metric(i, "LogMetrics", "UnauthorizedAPICalls").unwrap();
+    assert_eq!(m.places, 1);
+    assert_eq!(m.id.map(|id| &*id.account), Some("444455556666"));
+    let values: Vec<f64> = m.points.iter().map(|(_, v)| *v).collect();
+    assert_eq!(values, [10.0, 0.0, 5.0], "the account's own series");
+}

@@ -352,13 +352,29 @@ pub enum AlarmKind {
     Composite,
 }
 
-/// A CloudWatch metric by namespace and name.
+/// A CloudWatch metric by namespace and name, in the account and region it was read in (empty
+/// where no one account's: the demo's, an older recording's).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct MetricId {
     #[serde(with = "crate::model::sym")]
     pub namespace: Sym,
     #[serde(with = "crate::model::sym")]
     pub name: Sym,
+    #[serde(with = "crate::model::sym", default = "crate::model::no_sym", skip_serializing_if = "is_empty_sym")]
+    pub account: Sym,
+    #[serde(with = "crate::model::sym", default = "crate::model::no_sym", skip_serializing_if = "is_empty_sym")]
+    pub region: Sym,
+}
+
+impl MetricId {
+    /// A metric of no one account (the demo's).
+    pub fn new(namespace: Sym, name: Sym) -> Self {
+        MetricId { namespace, name, account: crate::model::no_sym(), region: crate::model::no_sym() }
+    }
+}
+
+fn is_empty_sym(s: &Sym) -> bool {
+    s.is_empty()
 }
 
 impl fmt::Display for MetricId {

@@ -84,14 +84,14 @@ fn everything(at: Timestamp) -> Dataset {
             kind: AlarmKind::Metric,
             state: AlarmState::Alarm,
             reason: "r".into(),
-            metric: Some(MetricId { namespace: "N".into(), name: "M".into() }),
+            metric: Some(MetricId::new("N".into(), "M".into())),
             threshold: Some(1.5),
             state_updated_at: at,
             account: "123456789012".into(),
             region: "us-east-1".into(),
         }],
         metrics: vec![MetricSeries {
-            metric: MetricId { namespace: "N".into(), name: "M".into() },
+            metric: MetricId { namespace: "N".into(), name: "M".into(), account: "1".into(), region: "r".into() },
             points: vec![(at, 2.5)],
         }],
         guardrails: vec![GuardrailResult {

@@ -460,7 +460,9 @@ impl Ledger {
     }
 
     pub fn metric(&mut self, catalog: &Catalog, m: &MetricId, sign: Sign) {
-        if let Some(inner) = self.inner() {
+        // A metric of no one account (the demo's) belongs to every narrowing.
+        let inner = if m.account.is_empty() { self.inner() } else { self.within(&m.account, &m.region) };
+        if let Some(inner) = inner {
             inner.metric(catalog, m, sign);
         }
         for (i, c) in catalog.controls.iter().enumerate() {

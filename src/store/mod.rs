@@ -16,7 +16,7 @@ use std::time::Duration;
 pub use health::{Health, PartState, PlaceState, SourceCounts, SourceState};
 pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence, Within};
 pub use lookups::{SectionState, WriteRecord};
-pub use queries::{AccountRow, Scope};
+pub use queries::{AccountRow, ControlMetric, Scope};
 pub use status::{PaneSummary, REMEDIATION_SLOW};
 
 use crate::catalog::Catalog;
@@ -472,7 +472,8 @@ impl Posture {
         for a in self.alarms.values().filter(|a| narrow.admits(&a.account, &a.region)) {
             inner.alarm(b, a, 1);
         }
-        for m in self.metrics.keys() {
+        // A metric of no one account (the demo's) belongs to every narrowing.
+        for m in self.metrics.keys().filter(|m| m.account.is_empty() || narrow.admits(&m.account, &m.region)) {
             inner.metric(&self.catalog, m, 1);
         }
         for g in self.guardrails.values() {

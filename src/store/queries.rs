@@ -10,6 +10,16 @@ use crate::model::{
     RemediationExecution, ResourceId, RuleKey, SourceKind, Standard, Sym, Timestamp,
 };
 
+/// A control's metric as the screen draws it: one account's and region's series, or their sum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlMetric<'a> {
+    /// The one account's and region's metric; `None` for a sum.
+    pub id: Option<&'a MetricId>,
+    pub points: std::borrow::Cow<'a, VecDeque<(Timestamp, f64)>>,
+    /// How many accounts and regions it sums.
+    pub places: usize,
+}
+
 /// One account in the Accounts view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRow {
@@ -143,6 +153,40 @@ impl Posture {
 
     pub fn metric(&self, id: &MetricId) -> Option<&VecDeque<(Timestamp, f64)>> {
         self.metrics.get(id)
+    }
+
+    /// The metrics bound to a control, by namespace and name, each once however many accounts
+    /// and regions it was read in (in the narrowing).
+    pub fn control_metric_names(&self, index: usize) -> Vec<(&str, &str)> {
+        let mut names: Vec<(&str, &str)> =
+            self.evidence(index).metrics.iter().map(|m| (&*m.namespace, &*m.name)).collect();
+        names.dedup();
+        names
+    }
+
+    /// A metric bound to a control, in the narrowing: the series of the one account and region
+    /// that holds it (with its id, for the alarm that watches it), or the sum over every one
+    /// (the catalog's metrics are sums a minute), which no one alarm watches.
+    pub fn control_metric(&self, index: usize, namespace: &str, name: &str) -> Option<ControlMetric<'_>> {
+        let mut held = self
+            .evidence(index)
+            .metrics
+            .iter()
+            .filter(|m| *m.namespace == *namespace && *m.name == *name)
+            .filter_map(|m| self.metrics.get(m).map(|points| (m, points)));
+        let (first_id, first) = held.next()?;
+        let Some(second) = held.next() else {
+            return Some(ControlMetric { id: Some(first_id), points: std::borrow::Cow::Borrowed(first), places: 1 });
+        };
+        let mut sum: BTreeMap<Timestamp, f64> = BTreeMap::new();
+        let mut places = 0;
+        for (_, points) in [(first_id, first), second].into_iter().chain(held) {
+            places += 1;
+            for (at, value) in points {
+                *sum.entry(*at).or_default() += value;
+            }
+        }
+        Some(ControlMetric { id: None, points: std::borrow::Cow::Owned(sum.into_iter().collect()), places })
     }
 
     pub fn remediation_configs(&self) -> impl Iterator<Item = &RemediationConfig> {

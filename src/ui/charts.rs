@@ -9,13 +9,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Bar, BarChart, BarGroup, Block, Chart, Dataset, GraphType};
 
 use super::text::clean;
-use crate::model::{AlarmState, ControlKind, MetricId, Severity, Timestamp, WorkflowStatus};
+use crate::model::{AlarmState, ControlKind, Severity, Timestamp, WorkflowStatus};
 use crate::store::Posture;
 use crate::theme::{Theme, Token};
 
 /// A picture a control's detail can show.
-enum Plot<'a> {
-    Metric { id: &'a MetricId, points: Vec<(f64, f64)>, first: Timestamp, last: Timestamp, alarm: Option<Threshold> },
+enum Plot {
+    /// `title` names the metric (and how many accounts and regions it sums), `name` its line.
+    Metric {
+        title: String,
+        name: String,
+        points: Vec<(f64, f64)>,
+        first: Timestamp,
+        last: Timestamp,
+        alarm: Option<Threshold>,
+    },
     Severity([u64; 5]),
     Workflow([u64; 4]),
 }
@@ -29,12 +37,14 @@ struct Threshold {
 /// Rows a chart wants.
 const CHART_ROWS: u16 = 9;
 
-fn plots(posture: &Posture, index: usize) -> Vec<Plot<'_>> {
+fn plots(posture: &Posture, index: usize) -> Vec<Plot> {
     let acc = posture.evidence(index);
     let mut out = Vec::new();
-    if let Some((id, held)) =
-        acc.metrics.iter().find_map(|m| posture.metric(m).filter(|p| !p.is_empty()).map(|p| (m, p)))
-    {
+    let found = posture.control_metric_names(index).into_iter().find_map(|(ns, name)| {
+        posture.control_metric(index, ns, name).filter(|m| !m.points.is_empty()).map(|m| (ns, name, m))
+    });
+    if let Some((ns, name, metric)) = found {
+        let held = &metric.points;
         let first = held.front().map_or(Timestamp::UNIX_EPOCH, |p| p.0);
         let last = held.back().map_or(first, |p| p.0);
         let points = held
@@ -42,14 +52,21 @@ fn plots(posture: &Posture, index: usize) -> Vec<Plot<'_>> {
             .filter(|(_, v)| v.is_finite())
             .map(|(t, v)| (t.duration_since(first).as_secs_f64() / 60.0, *v))
             .collect();
-        // The bound alarm on this metric gives the line to draw.
-        let alarm = acc.alarms.iter().filter_map(|key| posture.alarm(key)).find_map(|a| {
-            (a.metric.as_ref() == Some(id))
-                .then_some(())
-                .and(a.threshold)
-                .map(|value| Threshold { value, firing: a.state == AlarmState::Alarm })
+        // The bound alarm on this metric gives the line to draw; a sum of several accounts'
+        // and regions' series has none (each alarm watches its own).
+        let alarm = metric.id.and_then(|id| {
+            acc.alarms.iter().filter_map(|key| posture.alarm(key)).find_map(|a| {
+                (a.metric.as_ref() == Some(id))
+                    .then_some(())
+                    .and(a.threshold)
+                    .map(|value| Threshold { value, firing: a.state == AlarmState::Alarm })
+            })
         });
-        out.push(Plot::Metric { id, points, first, last, alarm });
+        let title = match metric.places {
+            1 => format!("{ns}/{name}"),
+            n => format!("{ns}/{name} · sum of {n} accounts and regions"),
+        };
+        out.push(Plot::Metric { title, name: name.to_string(), points, first, last, alarm });
     }
     if posture.control(index).kind == ControlKind::Detective && !acc.findings.is_empty() {
         let mut by_severity = [0u64; 5];
@@ -97,8 +114,8 @@ pub fn render_beside(frame: &mut Frame, area: Rect, posture: &Posture, index: us
     let rows = Layout::vertical(heights).split(pictures);
     for (plot, area) in shown.into_iter().zip(rows.iter()) {
         match plot {
-            Plot::Metric { id, points, first, last, alarm } => {
-                metric(frame, *area, id, &points, (first, last), alarm, theme)
+            Plot::Metric { title, name, points, first, last, alarm } => {
+                metric(frame, *area, (&title, &name), &points, (first, last), alarm, theme)
             }
             Plot::Severity(counts) => {
                 let bars = Severity::DESCENDING.iter().zip(counts).map(|(s, n)| {
@@ -132,7 +149,7 @@ pub fn render_beside(frame: &mut Frame, area: Rect, posture: &Posture, index: us
 fn metric(
     frame: &mut Frame,
     area: Rect,
-    id: &MetricId,
+    (title, name): (&str, &str),
     points: &[(f64, f64)],
     (first, last): (Timestamp, Timestamp),
     alarm: Option<Threshold>,
@@ -145,13 +162,13 @@ fn metric(
     let line = alarm.as_ref().map(|a| [(0.0, a.value), (span, a.value)]);
     let mut datasets = vec![
         Dataset::default()
-            .name(clean(id.name.as_ref()).into_owned())
+            .name(clean(name).into_owned())
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(theme.style(Token::Title))
             .data(points),
     ];
-    let mut title = vec![Span::styled(format!(" {} ", clean(&id.to_string())), theme.style(Token::Title))];
+    let mut title = vec![Span::styled(format!(" {} ", clean(title)), theme.style(Token::Title))];
     if let (Some(a), Some(line)) = (&alarm, &line) {
         let token = if a.firing { Token::Fail } else { Token::Warn };
         datasets.push(

@@ -629,20 +629,23 @@ fn alarm_rows(e: &mut Evidence) {
 
 /// Each metric bound, with a sparkline of its points.
 fn metric_rows(e: &mut Evidence) {
-    let (posture, control, acc) = (e.posture, e.control(), e.acc());
+    let (posture, control) = (e.posture, e.control());
     let b = &control.evidence;
     let rows = &mut e.rows;
     for (ns, name) in &b.metrics {
-        let held =
-            acc.metrics.iter().find(|m| *m.namespace == **ns && *m.name == **name).and_then(|m| posture.metric(m));
-        match held {
-            Some(points) => {
+        match posture.control_metric(e.index, ns, name) {
+            Some(metric) => {
+                let points = &metric.points;
                 let total: f64 = points.iter().map(|(_, v)| v).sum();
+                let over = match metric.places {
+                    1 => String::new(),
+                    n => format!(", summed over {n} accounts and regions"),
+                };
                 rows.push(vec![
                     seg(Token::Muted, "● "),
                     seg(Token::Text, clean(&format!("metric {ns}/{name}  ")).into_owned()),
                     seg(Token::High, super::text::sparkline(points.iter().map(|(_, v)| v), 24)),
-                    seg(Token::Muted, format!("  {total} in {} points", points.len())),
+                    seg(Token::Muted, format!("  {total} in {} points{over}", points.len())),
                 ]);
             }
             None => rows.push(vec![

@@ -331,7 +331,7 @@ fn member_roles_read_each_members_remediation_and_an_unassumable_member_fails_al
     let signed = &fake.checks().signed_by;
     for account in MEMBERS.iter().filter(|a| **a != refused) {
         for region in w.regions() {
-            for op in ["DescribeRemediationConfigurations", "DescribeAlarms"] {
+            for op in ["DescribeRemediationConfigurations", "DescribeAlarms", "GetMetricData"] {
                 let key = format!("{op} {account} {region}");
                 assert!(signed.contains_key(&key), "{key}: {signed:?}");
             }

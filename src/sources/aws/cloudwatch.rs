@@ -36,8 +36,8 @@ pub struct CloudWatchPoller {
     pub places: Places,
     /// How long a poll waits for Config to say the places.
     pub patience: Duration,
-    /// Each member place's last alarms read, kept while it cannot be read.
-    last: HashMap<(String, String), Vec<Alarm>>,
+    /// Each member place's last alarms and metrics read, kept while it cannot be read.
+    last: HashMap<(String, String), (Vec<Alarm>, Vec<MetricSeries>)>,
 }
 
 impl CloudWatchPoller {
@@ -86,7 +86,8 @@ impl CloudWatchPoller {
                 Vec::new()
             }
         };
-        let (members_error, places) = self.member_alarms(sink, now, &mut alarms).await;
+        let mut member_metrics = Vec::new();
+        let (members_error, places) = self.member_reads(sink, now, &mut alarms, &mut member_metrics).await;
 
         let rate = self.limit.current();
         self.base.first_load_progress(self.loaded, sink, self.calls, alarms.len() as u64, rate).await;
@@ -95,7 +96,12 @@ impl CloudWatchPoller {
             unread.push(Unread { part: Part::Metrics, error: unread[0].error.clone() });
             Vec::new()
         } else {
-            match self.metric_data(sink, now).await {
+            let CloudWatchPoller { client, base, limit, interner, calls, metrics, history, .. } = &mut *self;
+            let caller = base.caller(sink);
+            let scope = &base.scope;
+            let account = if scope.account.is_empty() { "unknown" } else { &scope.account };
+            let at = (account, scope.region.as_str());
+            match read_metrics(client, limit, &caller, calls, interner, (metrics, *history), at, now).await {
                 Ok(m) => m,
                 Err(e) => {
                     unread.push(Unread { part: Part::Metrics, error: e });
@@ -103,25 +109,30 @@ impl CloudWatchPoller {
                 }
             }
         };
+        let mut metrics = metrics;
+        metrics.extend(member_metrics);
         self.loaded = true;
         let error = unread.first().map(|u| u.error.clone()).or(members_error);
         (Dataset { alarms, metrics, unread, places, ..Default::default() }, error)
     }
 
-    /// Through the member roles, each other account's and region's alarms (those the
-    /// organisation's aggregator reported, once Config has said them). A member that cannot be
-    /// read keeps its last alarms and is the poll's error; the others go on.
-    async fn member_alarms(
+    /// Through the member roles, each other account's and region's alarms and the catalog's
+    /// metrics (where the organisation's aggregator reported rules, once Config has said them).
+    /// A member that cannot be read keeps its last alarms and metrics and is the poll's error;
+    /// the others go on.
+    async fn member_reads(
         &mut self,
         sink: &Sink,
         now: Timestamp,
         alarms: &mut Vec<Alarm>,
+        metrics: &mut Vec<MetricSeries>,
     ) -> (Option<SourceError>, Vec<PlaceRead>) {
         if self.members.is_none() {
             return (None, Vec::new());
         }
         let places = self.places.get(self.patience).await;
-        let CloudWatchPoller { base, members, calls, last, .. } = &mut *self;
+        let CloudWatchPoller { base, members, calls, last, metrics: catalog, history, .. } = &mut *self;
+        let catalog = (catalog.as_slice(), *history);
         let Some(members) = members.as_mut() else { return (None, Vec::new()) };
         let caller = base.caller(sink);
         let home = (base.scope.account.clone(), base.scope.region.clone());
@@ -147,7 +158,13 @@ impl CloudWatchPoller {
         let caller = &caller;
         let reads = futures_util::stream::iter(reachable.into_iter().map(|(place, client, limit)| async move {
             let (mut n, mut strings) = (0, Interner::new());
-            let read = read_alarms(&client, &limit, caller, &mut n, &mut strings, (&place.0, &place.1), now).await;
+            let at = (place.0.as_str(), place.1.as_str());
+            let read = match read_alarms(&client, &limit, caller, &mut n, &mut strings, at, now).await {
+                Ok(alarms) => read_metrics(&client, &limit, caller, &mut n, &mut strings, catalog, at, now)
+                    .await
+                    .map(|metrics| (alarms, metrics)),
+                Err(e) => Err(e),
+            };
             (place, n, read)
         }));
         let reads: Vec<_> = reads.buffer_unordered(MEMBERS_AT_ONCE).collect().await;
@@ -161,14 +178,18 @@ impl CloudWatchPoller {
             let place = (account, region);
             let failure = match read {
                 Ok(read) => {
-                    alarms.extend(read.iter().cloned());
+                    alarms.extend(read.0.iter().cloned());
+                    metrics.extend(read.1.iter().cloned());
                     last.insert(place.clone(), read);
                     None
                 }
                 Err(e) => {
                     tracing::warn!(account = %place.0, region = %place.1, error = %e, "member alarms not read");
                     error.get_or_insert(e.clone());
-                    alarms.extend(last.get(&place).into_iter().flatten().cloned());
+                    if let Some((held_alarms, held_metrics)) = last.get(&place) {
+                        alarms.extend(held_alarms.iter().cloned());
+                        metrics.extend(held_metrics.iter().cloned());
+                    }
                     Some(e)
                 }
             };
@@ -176,74 +197,88 @@ impl CloudWatchPoller {
         }
         (error, outcomes)
     }
+}
 
-    /// The catalog's metrics over the history window, one point a minute (sums).
-    async fn metric_data(&mut self, sink: &Sink, now: Timestamp) -> Result<Vec<MetricSeries>, SourceError> {
-        let CloudWatchPoller { client, base, limit, interner, calls, metrics, history, .. } = &mut *self;
-        let caller = base.caller(sink);
-        let start = now - jiff::SignedDuration::try_from(*history).unwrap_or_default();
-        let mut series: BTreeMap<usize, Vec<(Timestamp, f64)>> = BTreeMap::new();
-        let indexed: Vec<(usize, &(String, String))> = metrics.iter().enumerate().collect();
-        for chunk in indexed.chunks(METRIC_QUERIES) {
-            let queries: Vec<MetricDataQuery> = chunk
-                .iter()
-                .map(|(i, (ns, name))| {
-                    MetricDataQuery::builder()
-                        .id(format!("m{i}"))
-                        .metric_stat(
-                            MetricStat::builder()
-                                .metric(Metric::builder().namespace(ns).metric_name(name).build())
-                                .period(60)
-                                .stat("Sum")
-                                .build(),
-                        )
-                        .return_data(true)
-                        .build()
-                })
-                .collect();
-            every_page(
-                &caller,
-                limit,
-                calls,
-                "cloudwatch:GetMetricData",
-                |token| {
-                    client
-                        .get_metric_data()
-                        .set_metric_data_queries(Some(queries.clone()))
-                        .start_time(sdk_time(start))
-                        .end_time(sdk_time(now))
-                        .scan_by(ScanBy::TimestampAscending)
-                        .set_next_token(token)
-                        .send()
-                },
-                |page| {
-                    for r in page.metric_data_results() {
-                        let Some(i) = r.id().and_then(|id| id.strip_prefix('m')).and_then(|n| n.parse::<usize>().ok())
-                        else {
-                            continue;
-                        };
-                        series
-                            .entry(i)
-                            .or_default()
-                            .extend(r.timestamps().iter().map(timestamp).zip(r.values().iter().copied()));
-                    }
-                    page.next_token().map(str::to_string)
-                },
-            )
-            .await?;
-        }
-        Ok(series
-            .into_iter()
-            .filter_map(|(i, mut points)| {
-                let (ns, name) = metrics.get(i)?;
-                points.sort_by_key(|(t, _)| *t);
-                Some(MetricSeries {
-                    metric: MetricId { namespace: interner.intern(ns), name: interner.intern(name) },
-                    points,
-                })
+/// The catalog's metrics (`catalog`: namespaces and names, and the history window) in one
+/// account and region, one point a minute (sums).
+#[allow(clippy::too_many_arguments)]
+async fn read_metrics(
+    client: &Client,
+    limit: &RateLimit,
+    caller: &super::retry::Caller<'_>,
+    calls: &mut u64,
+    interner: &mut Interner,
+    (metrics, history): (&[(String, String)], Duration),
+    (account, region): (&str, &str),
+    now: Timestamp,
+) -> Result<Vec<MetricSeries>, SourceError> {
+    let start = now - jiff::SignedDuration::try_from(history).unwrap_or_default();
+    let mut series: BTreeMap<usize, Vec<(Timestamp, f64)>> = BTreeMap::new();
+    let indexed: Vec<(usize, &(String, String))> = metrics.iter().enumerate().collect();
+    for chunk in indexed.chunks(METRIC_QUERIES) {
+        let queries: Vec<MetricDataQuery> = chunk
+            .iter()
+            .map(|(i, (ns, name))| {
+                MetricDataQuery::builder()
+                    .id(format!("m{i}"))
+                    .metric_stat(
+                        MetricStat::builder()
+                            .metric(Metric::builder().namespace(ns).metric_name(name).build())
+                            .period(60)
+                            .stat("Sum")
+                            .build(),
+                    )
+                    .return_data(true)
+                    .build()
             })
-            .collect())
+            .collect();
+        every_page(
+            &caller,
+            limit,
+            calls,
+            "cloudwatch:GetMetricData",
+            |token| {
+                client
+                    .get_metric_data()
+                    .set_metric_data_queries(Some(queries.clone()))
+                    .start_time(sdk_time(start))
+                    .end_time(sdk_time(now))
+                    .scan_by(ScanBy::TimestampAscending)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                for r in page.metric_data_results() {
+                    let Some(i) = r.id().and_then(|id| id.strip_prefix('m')).and_then(|n| n.parse::<usize>().ok())
+                    else {
+                        continue;
+                    };
+                    series
+                        .entry(i)
+                        .or_default()
+                        .extend(r.timestamps().iter().map(timestamp).zip(r.values().iter().copied()));
+                }
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await?;
     }
+    Ok(series
+        .into_iter()
+        .filter_map(|(i, mut points)| {
+            let (ns, name) = metrics.get(i)?;
+            points.sort_by_key(|(t, _)| *t);
+            Some(MetricSeries {
+                metric: MetricId {
+                    namespace: interner.intern(ns),
+                    name: interner.intern(name),
+                    account: interner.intern(account),
+                    region: interner.intern(region),
+                },
+                points,
+            })
+        })
+        .collect())
 }
 
 /// Every metric and composite alarm of one account and region.
@@ -276,7 +311,12 @@ async fn read_alarms(
             for a in page.metric_alarms() {
                 let Some(name) = a.alarm_name() else { continue };
                 let metric = match (a.namespace(), a.metric_name()) {
-                    (Some(ns), Some(m)) => Some(MetricId { namespace: interner.intern(ns), name: interner.intern(m) }),
+                    (Some(ns), Some(m)) => Some(MetricId {
+                        namespace: interner.intern(ns),
+                        name: interner.intern(m),
+                        account: account.clone(),
+                        region: region.clone(),
+                    }),
                     _ => None,
                 };
                 alarms.push(Alarm {

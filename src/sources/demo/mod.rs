@@ -420,7 +420,7 @@ impl DemoScript {
 
     fn metric_id(&mut self, spec: &str) -> MetricId {
         let (ns, name) = spec.split_once('/').expect("validated when parsed");
-        MetricId { namespace: self.interner.intern(ns), name: self.interner.intern(name) }
+        MetricId::new(self.interner.intern(ns), self.interner.intern(name))
     }
 
     /// Baseline values are one a minute up to the start; a step's values start at its time,

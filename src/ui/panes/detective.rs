@@ -12,8 +12,9 @@ pub const COLUMN: PaneColumn = PaneColumn { heading: "Activity", width: 16, cell
 fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
     let acc = posture.evidence(index);
     let mut parts = Vec::new();
-    if let Some(points) = acc.metrics.iter().next().and_then(|m| posture.metric(m)) {
-        parts.push(sparkline(points.iter().map(|(_, v)| v), 6));
+    let names = posture.control_metric_names(index);
+    if let Some(metric) = names.first().and_then(|(ns, name)| posture.control_metric(index, ns, name)) {
+        parts.push(sparkline(metric.points.iter().map(|(_, v)| v), 6));
     }
     if acc.firing > 0 {
         parts.push(format!("{} firing", acc.firing));
