@@ -217,7 +217,14 @@ async fn listen(
                         }
                     });
                 }
-                _ = up.wait_for(|u| !*u) => break,
+                // Err: the fake was dropped. (wait_for sees a closed channel only after its
+                // predicate fails, so the outer wait would find "up" and bind again, forever.)
+                down = up.wait_for(|u| !*u) => {
+                    if down.is_err() {
+                        return;
+                    }
+                    break;
+                }
             }
         }
         drop(listener);
