@@ -1104,6 +1104,24 @@ async fn config_reads_every_account_through_an_aggregator_within_a_budget_of_det
     let by_account = posture.accounts_matrix();
     let failing = |account: &str| by_account.iter().find(|a| a.account == account).map(|a| a.failing[prv01]);
     assert_eq!((failing(ACCOUNT), failing(MEMBER)), (Some(1), Some(2)));
+
+    // The budget fits the poll into its interval at the Config rate: unlimited, the share
+    // whole; at 4 calls a second for 60 s, what the last poll's other calls (compliance, this
+    // account's rules, evaluation status, remediation) leave of 240; never under the minimum.
+    use vigil::sources::aws::config::MIN_DETAILS_PER_POLL;
+    assert_eq!(c.fitted_budget(1000), 1000, "no rate limit");
+    let polled_calls = c.calls;
+    c.limit = RateLimit::per_second(4.0);
+    let fitted = c.fitted_budget(1000);
+    let other = 240 - fitted as u64;
+    assert!(
+        other >= 4 && other < polled_calls / 2,
+        "the second poll's calls but its one details call: {other} of {polled_calls}"
+    );
+    assert_eq!(c.fitted_budget(100), 100, "room enough for the share");
+    c.limit = RateLimit::per_second(0.05);
+    assert_eq!(c.fitted_budget(100), MIN_DETAILS_PER_POLL, "3 calls a minute leave none: the minimum");
+    assert_eq!(c.fitted_budget(5), 5, "a share under the minimum stays");
 }
 
 /// `--member-role`: one AssumeRole per member account, its credentials kept for the account's

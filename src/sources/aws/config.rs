@@ -121,11 +121,16 @@ pub struct ConfigPoller {
     pub members: Option<Members>,
     /// Where the aggregator found rules, told to the pollers that read in member accounts.
     pub places: Places,
+    /// The calls the last aggregated poll made at this account's Config rate other than for
+    /// details: they come first in the next poll's time.
+    other_calls: u64,
 }
 
-/// How many rules' details a dashboard's aggregated poll reads: an organisation has thousands
-/// of non-compliant (rule, account, region)s, and Config's calls are few a second.
+/// How many rules' details a dashboard's aggregated poll reads at most: an organisation has
+/// thousands of non-compliant (rule, account, region)s, and Config's calls are few a second.
 pub const AGGREGATE_DETAILS_PER_POLL: usize = 100;
+/// The fewest it reads, however little of the poll's time the other calls leave.
+pub const MIN_DETAILS_PER_POLL: usize = 10;
 
 /// A rule as an aggregator names it: a name is unique only within one account and region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -171,6 +176,7 @@ impl ConfigPoller {
             discovered: None,
             details_budget: None,
             details_read: HashMap::new(),
+            other_calls: 0,
             members: None,
             places: Places::default(),
         }
@@ -515,6 +521,7 @@ impl ConfigPoller {
         aggregator: &str,
     ) -> Result<(Dataset, Option<SourceError>), SourceError> {
         let now = sink.now();
+        let start = self.calls;
         let placed = self.aggregate_compliance(sink, aggregator).await.map_err(|e| e.error)?;
         self.places.set(placed.iter().map(|a| (a.place.account.clone(), a.place.region.clone())).collect());
         self.progress(sink, placed.len() as u64).await;
@@ -533,11 +540,15 @@ impl ConfigPoller {
                 Vec::new()
             }
         };
+        let before_details = self.calls;
         let mut details = self.aggregate_details(sink, aggregator, &placed, &mut parts).await;
+        let details_calls = self.calls - before_details;
         let names: Vec<String> = own.iter().map(|(n, _)| n.clone()).collect();
         if !self.stop(&names, &mut parts, Part::ComplianceDetails) {
             self.read_local(sink, &names, &mut parts, now).await;
         }
+        // The members' calls go to their own limiters: not counted against this one.
+        self.other_calls = (self.calls - start).saturating_sub(details_calls);
         let remediated = self.read_members(sink, &placed, &mut parts, &mut details, now).await;
         self.loaded = true;
         let error = parts.error.clone();
@@ -616,6 +627,19 @@ impl ConfigPoller {
         read
     }
 
+    /// The details budget for this poll: `share`, lowered so that the poll fits in its
+    /// interval at the Config rate allowed now, after the calls the rest of the last poll
+    /// made; never under [`MIN_DETAILS_PER_POLL`]. Unlimited rates leave it whole.
+    pub fn fitted_budget(&self, share: usize) -> usize {
+        let (Some(rate), interval) = (self.limit.current(), self.base.interval) else { return share };
+        if rate <= 0.0 || interval.is_zero() {
+            return share;
+        }
+        let room = (rate * interval.as_secs_f64()) as u64;
+        let left = usize::try_from(room.saturating_sub(self.other_calls)).unwrap_or(usize::MAX);
+        left.clamp(MIN_DETAILS_PER_POLL.min(share), share)
+    }
+
     fn is_home(&self, place: &Placed) -> bool {
         place.account == self.base.scope.account && place.region == self.base.scope.region
     }
@@ -678,7 +702,7 @@ impl ConfigPoller {
             Some((_, capped)) if *capped != a.capped => (1, 0),
             Some((poll, _)) => (2, *poll),
         });
-        let budget = self.details_budget.unwrap_or(usize::MAX);
+        let budget = self.details_budget.map_or(usize::MAX, |share| self.fitted_budget(share));
         let mut failed: Option<SourceError> = None;
         for (k, a) in due.iter().enumerate() {
             if k >= budget || failed.is_some() {
