@@ -606,3 +606,53 @@ fn a_members_unread_remediation_says_why_in_the_control() {
         "{shown}"
     );
 }
+
+/// An S3 bucket's ARN names neither account nor region (`arn:aws:s3:::name`): in an
+/// organisation its row says them, as a bare id's does; a notebook's ARN says them itself.
+#[test]
+fn a_members_bucket_says_its_account_and_region() {
+    use vigil::ui::Screen;
+    let theme = dark();
+    let (mut posture, mut view, now) = organization();
+    let mut i = Interner::new();
+    let rule = i.intern("securityhub-s3-bucket-public-read-prohibited-4d3c2b");
+    let (member, region) = MEMBERS[0];
+    let bucket = ResourceId::from_security_hub(&mut i, "AwsS3Bucket", "arn:aws:s3:::member-exports", member, region);
+    posture.apply(SourceEvent {
+        source: SourceKind::Config,
+        fetched_at: now,
+        result: Ok(vigil::sources::Payload::Merge(Dataset {
+            rules: vec![ConfigRule {
+                name: rule.clone(),
+                source_identifier: None,
+                compliance: Some(ConfigCompliance::NonCompliant),
+                noncompliant: Some(CappedCount { count: 1, cap_exceeded: false }),
+                details_complete: true,
+                evaluation_error: None,
+                unread: PartSet::EMPTY,
+                account: i.intern(member),
+                region: i.intern(region),
+                observed_at: now,
+            }],
+            evaluations: vec![Evaluation {
+                rule,
+                resource: bucket,
+                compliance: ConfigCompliance::NonCompliant,
+                annotation: None,
+                recorded_at: now,
+            }],
+            ..Default::default()
+        })),
+    });
+    let index = (0..posture.catalog().controls.len())
+        .find(|c| posture.evidence(*c).failing.keys().any(|r| r.id.ends_with("member-exports")))
+        .expect("a control fails the bucket");
+    view.screen = Screen::Control { index, cursor: 0 };
+    let shown = text(&render(&posture, &view, &theme, now, 160, 48));
+    assert!(shown.contains(&format!("arn:aws:s3:::member-exports · {member} {region}")), "{shown}");
+    let prv01 = posture.control_index("PRV-01").unwrap();
+    view.screen = Screen::Control { index: prv01, cursor: 0 };
+    let shown = text(&render(&posture, &view, &theme, now, 160, 48));
+    let nb = shown.lines().find(|l| l.contains("notebook-instance/member-nb-0")).expect(&shown);
+    assert!(!nb.contains(" · 444455556666"), "the ARN says it: {nb}");
+}

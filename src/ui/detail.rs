@@ -252,8 +252,10 @@ fn place(account: &str, region: &str) -> String {
 fn resource_row(r: &ResourceId, items: u32, width: usize, org: bool) -> Vec<Seg> {
     let kind = short_type(&r.kind);
     let mut suffix = if items > 1 { format!("  ({items} items)") } else { String::new() };
-    // An ARN says its account and region; a bare id does not.
-    if org && !r.is_arn() && !r.account.is_empty() {
+    // Most ARNs say their account and region; a bare id, or an S3 bucket's ARN
+    // (`arn:aws:s3:::name`), does not.
+    let says_place = r.is_arn() && r.id.split(':').skip(3).take(2).all(|f| !f.is_empty());
+    if org && !says_place && !r.account.is_empty() {
         suffix.insert_str(0, &place(&r.account, &r.region));
     }
     let room = width.saturating_sub(4 + 22 + super::text::width(&suffix));
