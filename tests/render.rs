@@ -650,6 +650,13 @@ fn a_members_bucket_says_its_account_and_region() {
     view.screen = Screen::Control { index, cursor: 0 };
     let shown = text(&render(&posture, &view, &theme, now, 160, 48));
     assert!(shown.contains(&format!("arn:aws:s3:::member-exports · {member} {region}")), "{shown}");
+    // Due for a corrective control's remediation, by its short name: with its place too.
+    let corrective = (0..posture.catalog().controls.len())
+        .find(|c| posture.evidence(*c).due.keys().any(|(_, r)| r.id.ends_with("member-exports")))
+        .expect("a corrective control has the bucket due");
+    view.screen = Screen::Control { index: corrective, cursor: 0 };
+    let shown = text(&render(&posture, &view, &theme, now, 160, 48));
+    assert!(shown.contains(&format!("member-exports · {member} {region}  ")), "{shown}");
     let prv01 = posture.control_index("PRV-01").unwrap();
     view.screen = Screen::Control { index: prv01, cursor: 0 };
     let shown = text(&render(&posture, &view, &theme, now, 160, 48));

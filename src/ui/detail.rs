@@ -522,6 +522,7 @@ fn due_rows(e: &mut Evidence) {
         // Every due resource by name, with what is (or is not) fixing it.
         rows.push(heading(format!("Due for remediation ({})", acc.due.len())));
         let overdue = posture.overdue(index, now);
+        let org = posture.is_organization();
         for (rule, resource) in acc.due.keys() {
             let execution = posture.execution(rule, resource);
             let (level, why) = match overdue.iter().find(|(r, x, _)| *r == resource && *x == rule) {
@@ -538,12 +539,15 @@ fn due_rows(e: &mut Evidence) {
                 },
             };
             targets.push((rows.len(), Target::Resource(resource.clone())));
-            let room = width.saturating_sub(8 + 22 + super::text::width(&why));
+            // A short name does not say where it is: in an organisation, the place does.
+            let at = if org { place(&resource.account, &resource.region) } else { String::new() };
+            let room = width.saturating_sub(8 + 22 + super::text::width(&why) + super::text::width(&at));
             rows.push(vec![
                 seg(Token::Text, "  "),
                 level_seg(level),
                 seg(Token::Muted, format!("{:<22}", truncate_end(&clean(short_type(&resource.kind)), 21))),
                 seg(Token::Text, truncate_start(&clean(resource.short_name()), room.max(12)).into_owned()),
+                seg(Token::Muted, at),
                 seg(Token::for_status(level), format!("  {why}")),
             ]);
         }
