@@ -254,7 +254,10 @@ fn organization(quick: bool) {
     let members: Vec<&'static str> =
         (1..accounts).map(|i| &*Box::leak(format!("{:012}", 200_000_000_000u64 + i as u64).into_boxed_str())).collect();
     let linked = ["us-west-2", "eu-west-1", "ap-southeast-2"][..regions - 1].to_vec();
-    let fake = FakeAws::start(World::organization_of(members, linked, accounts * regions * 20), Faults::default());
+    let mut world = World::organization_of(members, linked, accounts * regions * 20);
+    // What each member's role sees there: its own rules, remediation, alarms and metrics.
+    world.member_views();
+    let fake = FakeAws::start(world, Faults::default());
     let (placed, noncompliant) = {
         let w = fake.world();
         let placed = w.aggregate_rules();
@@ -300,6 +303,37 @@ fn organization(quick: bool) {
         );
         assert_eq!(posture.rules().count(), placed, "every account's and region's rules");
     }
+    // The dashboard with member roles: Config's remediation, and CloudWatch's alarms and
+    // metrics, read in every other account and region through its role.
+    let settings = AwsSettings { member_role: Some("VigilReadOnly".into()), ..unlimited() };
+    let mut p = pollers_in(&fake.url, &settings, Mode::Watch);
+    let mut posture = Posture::new(Catalog::default_catalog());
+    let mut line = Vec::new();
+    let rss = resident_kib();
+    for poll in 1..=2 {
+        let (before, start) = (total(&fake), Instant::now());
+        poll_into(&rt, &mut p.config, &mut posture);
+        let config = (total(&fake) - before, start.elapsed());
+        let (before, start) = (total(&fake), Instant::now());
+        poll_into(&rt, &mut p.cloudwatch, &mut posture);
+        let cloudwatch = (total(&fake) - before, start.elapsed());
+        line.push(format!(
+            "poll {poll}: Config {} calls in {:.1?}, CloudWatch {} calls in {:.1?}",
+            config.0, config.1, cloudwatch.0, cloudwatch.1
+        ));
+    }
+    let remediations = posture.remediation_configs().count();
+    let alarms = posture.alarms().count();
+    println!(
+        "organisation of {accounts} accounts x {regions} regions with member roles (Watch): {}; {} AssumeRole; \
+         store {remediations} remediation configurations, {alarms} alarms; resident memory +{} MiB",
+        line.join("; "),
+        fake.calls().get("AssumeRole").copied().unwrap_or(0),
+        resident_kib().saturating_sub(rss) / 1024
+    );
+    assert!(fake.checks().signed_by.keys().any(|k| k.starts_with("GetMetricData ")), "members' metrics were read");
+    let places = accounts * regions - 1;
+    assert_eq!(posture.source(SourceKind::CloudWatch).places.len(), places, "every other account and region");
     fake.assert_checked();
 }
 

@@ -853,8 +853,16 @@ impl World {
     /// region (the home region's GetFindings returns them all).
     pub fn organization(findings: usize) -> World {
         let mut world = World::organization_of(MEMBERS.to_vec(), LINKED.to_vec(), findings);
-        // Each member's view, for calls signed with its role's credentials; one member's role
-        // cannot be assumed.
+        world.member_views();
+        // One member's role cannot be assumed.
+        world.organization.as_mut().expect("an organisation").unassumable = vec![MEMBERS[2]];
+        world
+    }
+
+    /// Each other account's and region's view, for calls signed with its role's credentials:
+    /// its own rules and their remediations.
+    pub fn member_views(&mut self) {
+        let world = &*self;
         let org = world.organization.as_ref().expect("an organisation");
         let mut views = BTreeMap::new();
         for p in &org.elsewhere {
@@ -869,10 +877,7 @@ impl World {
         for view in views.values_mut() {
             view.remediations = remediations(&view.rules);
         }
-        let org = world.organization.as_mut().expect("an organisation");
-        org.views = views;
-        org.unassumable = vec![MEMBERS[2]];
-        world
+        self.organization.as_mut().expect("an organisation").views = views;
     }
 
     /// What a call signed in `account` and `region` sees: a member's own view, or this world.
