@@ -397,7 +397,25 @@ fn organization() -> (Posture, vigil::ui::View, Timestamp) {
     let (member, region) = MEMBERS[1];
     let rule = i.intern("securityhub-sagemaker-notebook-no-direct-internet-access-9f8e7d");
     let resource = ResourceId::from_config(&mut i, "AWS::SageMaker::NotebookInstance", "member-nb-0", member, region);
+    let unread = PartSet::of(&[Part::RemediationConfigs, Part::RemediationExecutions]);
+    posture.apply(member_noncompliant(rule, resource, unread, now));
     posture.apply(SourceEvent {
+        source: SourceKind::SecurityHub,
+        fetched_at: now,
+        result: Ok(vigil::sources::Payload::Merge(Dataset {
+            findings,
+            hub_scope: Some(hub_scope),
+            ..Default::default()
+        })),
+    });
+    (posture, view, now)
+}
+
+/// A rule read through Config's aggregator in the resource's account and region (so no
+/// source identifier), NON_COMPLIANT for that one resource.
+fn member_noncompliant(rule: Sym, resource: ResourceId, unread: PartSet, now: Timestamp) -> SourceEvent {
+    let (account, region) = (resource.account.clone(), resource.region.clone());
+    SourceEvent {
         source: SourceKind::Config,
         fetched_at: now,
         result: Ok(vigil::sources::Payload::Merge(Dataset {
@@ -408,9 +426,9 @@ fn organization() -> (Posture, vigil::ui::View, Timestamp) {
                 noncompliant: Some(CappedCount { count: 1, cap_exceeded: false }),
                 details_complete: true,
                 evaluation_error: None,
-                unread: PartSet::of(&[Part::RemediationConfigs, Part::RemediationExecutions]),
-                account: i.intern(member),
-                region: i.intern(region),
+                unread,
+                account,
+                region,
                 observed_at: now,
             }],
             evaluations: vec![Evaluation {
@@ -422,17 +440,7 @@ fn organization() -> (Posture, vigil::ui::View, Timestamp) {
             }],
             ..Default::default()
         })),
-    });
-    posture.apply(SourceEvent {
-        source: SourceKind::SecurityHub,
-        fetched_at: now,
-        result: Ok(vigil::sources::Payload::Merge(Dataset {
-            findings,
-            hub_scope: Some(hub_scope),
-            ..Default::default()
-        })),
-    });
-    (posture, view, now)
+    }
 }
 
 #[test]
@@ -618,32 +626,7 @@ fn a_members_bucket_says_its_account_and_region() {
     let rule = i.intern("securityhub-s3-bucket-public-read-prohibited-4d3c2b");
     let (member, region) = MEMBERS[0];
     let bucket = ResourceId::from_security_hub(&mut i, "AwsS3Bucket", "arn:aws:s3:::member-exports", member, region);
-    posture.apply(SourceEvent {
-        source: SourceKind::Config,
-        fetched_at: now,
-        result: Ok(vigil::sources::Payload::Merge(Dataset {
-            rules: vec![ConfigRule {
-                name: rule.clone(),
-                source_identifier: None,
-                compliance: Some(ConfigCompliance::NonCompliant),
-                noncompliant: Some(CappedCount { count: 1, cap_exceeded: false }),
-                details_complete: true,
-                evaluation_error: None,
-                unread: PartSet::EMPTY,
-                account: i.intern(member),
-                region: i.intern(region),
-                observed_at: now,
-            }],
-            evaluations: vec![Evaluation {
-                rule,
-                resource: bucket,
-                compliance: ConfigCompliance::NonCompliant,
-                annotation: None,
-                recorded_at: now,
-            }],
-            ..Default::default()
-        })),
-    });
+    posture.apply(member_noncompliant(rule, bucket, PartSet::EMPTY, now));
     let index = (0..posture.catalog().controls.len())
         .find(|c| posture.evidence(*c).failing.keys().any(|r| r.id.ends_with("member-exports")))
         .expect("a control fails the bucket");
@@ -662,4 +645,11 @@ fn a_members_bucket_says_its_account_and_region() {
     let shown = text(&render(&posture, &view, &theme, now, 160, 48));
     let nb = shown.lines().find(|l| l.contains("notebook-instance/member-nb-0")).expect(&shown);
     assert!(!nb.contains(" · 444455556666"), "the ARN says it: {nb}");
+    // Its own screen says where it is, and the rule that fails it there.
+    let id = posture.evidence(corrective).due.keys().find(|(_, r)| r.id.ends_with("member-exports")).unwrap().1.clone();
+    view.screen = Screen::Resource { id, cursor: 0 };
+    let frame = render(&posture, &view, &theme, now, 160, 48);
+    let shown = text(&frame);
+    assert!(shown.contains(&format!("Account  {member}   Region  {region}")), "{shown}");
+    check("org_resource_160x48", &frame, &theme);
 }

@@ -96,7 +96,9 @@ fn place_lines<'a>(
     }
     // Each failure once per account: the regions it kept from being read, and the last time
     // any of them was read in full.
-    let mut failures: BTreeMap<(&str, String), (Vec<&str>, Option<Timestamp>, &SourceError)> = BTreeMap::new();
+    /// The regions a failure kept from being read, the last full read of any, and the error.
+    type Failure<'e> = (Vec<&'e str>, Option<Timestamp>, &'e SourceError);
+    let mut failures: BTreeMap<(&str, String), Failure> = BTreeMap::new();
     for ((account, region), place) in state.places.iter().filter(|(_, p)| p.failing) {
         let Some((_, error)) = &place.last_error else { continue };
         let entry = failures.entry((account, error.to_string())).or_insert((Vec::new(), None, error));

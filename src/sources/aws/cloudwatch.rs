@@ -233,7 +233,7 @@ async fn read_metrics(
             })
             .collect();
         every_page(
-            &caller,
+            caller,
             limit,
             calls,
             "cloudwatch:GetMetricData",
