@@ -270,6 +270,7 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
     let clock = system_clock();
     let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Watch, clock.clone());
     let scope = Scope { account: String::new(), region: region.clone() };
+    let pollers = Pollers::new(&sdk, &aws_settings, scope.clone(), resolver.clone(), &settings.catalog, Mode::Watch);
     let responder: Arc<dyn Responder> = Arc::new(
         AwsResponder::new(
             &sdk,
@@ -286,9 +287,9 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
             aws_sdk_sts::Client::new(&sdk),
             aws_settings.member_role.as_deref(),
             (aws_settings.rate_limits.config, aws_settings.rate_limits.cloudwatch),
-        )),
+        ))
+        .with_limits(pollers.limits()),
     );
-    let pollers = Pollers::new(&sdk, &aws_settings, scope, resolver.clone(), &settings.catalog, Mode::Watch);
     let mut sources = pollers.into_sources();
     sources.push(Box::new(AccountSource(resolver)));
     if let Some(suite) = suite {

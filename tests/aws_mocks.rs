@@ -1130,7 +1130,6 @@ async fn config_reads_every_account_through_an_aggregator_within_a_budget_of_det
 #[tokio::test]
 async fn member_accounts_have_their_own_rate_limiters_and_one_assumed_role_each() {
     use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
-    use std::sync::Arc;
     use vigil::sources::aws::members::Members;
     use vigil::sources::aws::retry::Caller;
     const REFUSED: &str = "777788889999";
@@ -1178,8 +1177,8 @@ async fn member_accounts_have_their_own_rate_limiters_and_one_assumed_role_each(
         let a_west = limiter("111122223333", "us-west-2").await.unwrap();
         let b_east = limiter("444455556666", "us-east-1").await.unwrap();
         let a_east_again = limiter("111122223333", "us-east-1").await.unwrap();
-        assert!(Arc::ptr_eq(&a_east, &a_east_again), "one limiter per account and region, kept");
-        assert!(!Arc::ptr_eq(&a_east, &a_west) && !Arc::ptr_eq(&a_east, &b_east));
+        assert!(a_east.shares(&a_east_again), "one limiter per account and region, kept");
+        assert!(!a_east.shares(&a_west) && !a_east.shares(&b_east));
         // Throttled in one member's region: only that limiter slows down.
         a_east.throttled();
         assert_eq!(a_east.current(), Some(2.0));
@@ -1288,4 +1287,26 @@ async fn credentials_expiring_while_remediation_is_read_leave_the_executions_unk
         let parts = unread(name);
         assert!(parts.contains(Part::RemediationConfigs) && parts.contains(Part::RemediationExecutions), "{name}");
     }
+}
+
+/// The drill-down paces its calls with the pollers': the limits it is given are the pollers'
+/// own (AWS counts both callers' calls in the account and region together).
+#[test]
+fn the_drill_down_is_given_the_pollers_own_limits() {
+    let settings = AwsSettings::default();
+    let resolver = AccountResolver::known(ACCOUNT, sdk(), settings.clone(), system_clock());
+    let scope = Scope { account: ACCOUNT.into(), region: "us-east-1".into() };
+    let pollers = vigil::sources::aws::Pollers::new(
+        &sdk(),
+        &settings,
+        scope,
+        resolver,
+        &Catalog::default_catalog(),
+        vigil::sources::aws::Mode::Watch,
+    );
+    let shared = pollers.limits();
+    assert!(shared.config.shares(&pollers.config.limit));
+    let (get_findings, other) = pollers.securityhub.limits();
+    assert!(shared.get_findings.shares(&get_findings) && shared.securityhub.shares(&other));
+    assert!(!shared.get_findings.shares(&other));
 }

@@ -53,7 +53,7 @@ struct Inner {
     resolver: Arc<AccountResolver>,
     retry: Retry,
     profile: Option<String>,
-    config_limit: Arc<RateLimit>,
+    config_limit: RateLimit,
     /// Other accounts and regions (a resource of an organisation's member): their Config
     /// clients, through the member role where one was given. `None` in the mock tests.
     members: Option<tokio::sync::Mutex<Members>>,
@@ -80,6 +80,16 @@ impl AwsResponder {
         let clients = (aws_sdk_config::Client::new(sdk), aws_sdk_securityhub::Client::new(sdk));
         let own = Members::with_role(sdk, aws_sdk_sts::Client::new(sdk), None, (config_rate, config_rate));
         Self::from_clients(clients, scope, resolver, retry, profile, config_rate, audit, follow_every).with_members(own)
+    }
+
+    /// Paces its calls in the caller's own account and region with the pollers' limits: AWS
+    /// counts the drill-down's calls and the pollers' together.
+    pub fn with_limits(mut self, limits: super::SharedLimits) -> Self {
+        let inner = Arc::get_mut(&mut self.inner).expect("not shared before it is built");
+        inner.config_limit = limits.config;
+        inner.get_findings = limits.get_findings;
+        inner.hub_limit = limits.securityhub;
+        self
     }
 
     /// Reads and writes in other accounts and regions through `members` (the member role).
@@ -109,7 +119,7 @@ impl AwsResponder {
                 resolver,
                 retry,
                 profile,
-                config_limit: Arc::new(RateLimit::per_second(config_rate)),
+                config_limit: RateLimit::per_second(config_rate),
                 members: None,
                 get_findings: RateLimit::new(3.0, GET_FINDINGS_BURST),
                 hub_limit: RateLimit::new(10.0, SECURITY_HUB_BURST),
@@ -141,7 +151,7 @@ impl Responder for AwsResponder {
 type Result<T> = std::result::Result<T, String>;
 
 /// The Config client and rate limit of the account and region a resource is in.
-type ConfigAt = (aws_sdk_config::Client, Arc<RateLimit>);
+type ConfigAt = (aws_sdk_config::Client, RateLimit);
 
 impl Inner {
     async fn scope(&self) -> Scope {

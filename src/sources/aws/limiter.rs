@@ -3,7 +3,7 @@
 //! limit is shared with every other caller in the account and region), creeps back up after a
 //! quiet while, and never goes over the configured ceiling.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -28,12 +28,13 @@ struct Bucket {
     since: Instant,
 }
 
-/// Spaces calls to the current rate, with a burst.
-#[derive(Debug)]
+/// Spaces calls to the current rate, with a burst. A clone shares the bucket: the pollers and
+/// the drill-down call the same account's and region's operations, and AWS counts them together.
+#[derive(Debug, Clone)]
 pub struct RateLimit {
     ceiling: f64,
     burst: f64,
-    bucket: Mutex<Bucket>,
+    bucket: Arc<Mutex<Bucket>>,
 }
 
 impl RateLimit {
@@ -43,7 +44,8 @@ impl RateLimit {
         let ceiling = if per_second.is_finite() && per_second > 0.0 { per_second } else { 0.0 };
         let burst = burst.max(1.0);
         let now = Instant::now();
-        RateLimit { ceiling, burst, bucket: Mutex::new(Bucket { rate: ceiling, tokens: burst, at: now, since: now }) }
+        let bucket = Bucket { rate: ceiling, tokens: burst, at: now, since: now };
+        RateLimit { ceiling, burst, bucket: Arc::new(Mutex::new(bucket)) }
     }
 
     /// `per_second` calls a second, with a burst of one second's calls.
@@ -54,6 +56,11 @@ impl RateLimit {
     /// No limit at all.
     pub fn unlimited() -> Self {
         RateLimit::new(0.0, 1.0)
+    }
+
+    /// Whether the two pace together (one is a clone of the other).
+    pub fn shares(&self, other: &RateLimit) -> bool {
+        Arc::ptr_eq(&self.bucket, &other.bucket)
     }
 
     fn limited(&self) -> bool {
@@ -150,6 +157,18 @@ mod tests {
         // Ten more at 10 a second, paced a little under.
         let elapsed = take_n(&limit, start, 10).duration_since(start).as_secs_f64();
         assert!((1.0 / MARGIN - 0.01..1.0 / MARGIN + 0.01).contains(&elapsed), "{elapsed}");
+    }
+
+    #[test]
+    fn a_clone_paces_with_its_original() {
+        let poller = RateLimit::new(3.0, 6.0);
+        let drill = poller.clone();
+        let start = Instant::now();
+        assert_eq!(take_n(&poller, start, 6), start, "the poller takes the whole burst");
+        assert!(drill.take(start).is_some(), "the drill-down's next call waits: the burst is spent");
+        drill.throttled_at(start);
+        assert!(poller.current().unwrap() < 3.0, "a throttle one of them met slows both");
+        assert!(drill.shares(&poller) && !drill.shares(&RateLimit::new(3.0, 6.0)));
     }
 
     #[test]

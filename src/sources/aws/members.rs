@@ -28,8 +28,8 @@ const REFRESH_BEFORE: Duration = Duration::from_secs(5 * 60);
 struct Account {
     expires: Option<SystemTime>,
     provider: SharedCredentialsProvider,
-    config: HashMap<String, (aws_sdk_config::Client, Arc<RateLimit>)>,
-    cloudwatch: HashMap<String, (aws_sdk_cloudwatch::Client, Arc<RateLimit>)>,
+    config: HashMap<String, (aws_sdk_config::Client, RateLimit)>,
+    cloudwatch: HashMap<String, (aws_sdk_cloudwatch::Client, RateLimit)>,
 }
 
 /// The accounts and regions of an organisation, as its Config aggregator reported them: Config
@@ -180,7 +180,7 @@ impl Members {
         account: &str,
         region: &str,
         own: bool,
-    ) -> Result<(aws_sdk_config::Client, Arc<RateLimit>), SourceError> {
+    ) -> Result<(aws_sdk_config::Client, RateLimit), SourceError> {
         let (sdk, rate) = (self.sdk.clone(), self.config_rate);
         let held = self.account(caller, account, own).await?;
         Ok(regional(&mut held.config, &sdk, &held.provider, region, rate, aws_sdk_config::Client::new))
@@ -193,7 +193,7 @@ impl Members {
         account: &str,
         region: &str,
         own: bool,
-    ) -> Result<(aws_sdk_cloudwatch::Client, Arc<RateLimit>), SourceError> {
+    ) -> Result<(aws_sdk_cloudwatch::Client, RateLimit), SourceError> {
         let (sdk, rate) = (self.sdk.clone(), self.cloudwatch_rate);
         let held = self.account(caller, account, own).await?;
         Ok(regional(&mut held.cloudwatch, &sdk, &held.provider, region, rate, aws_sdk_cloudwatch::Client::new))
@@ -203,20 +203,20 @@ impl Members {
 /// A service's client of one region with an account's credentials, and its own rate limiter:
 /// made on first use, then the same one.
 fn regional<C: Clone>(
-    clients: &mut HashMap<String, (C, Arc<RateLimit>)>,
+    clients: &mut HashMap<String, (C, RateLimit)>,
     sdk: &SdkConfig,
     credentials: &SharedCredentialsProvider,
     region: &str,
     rate: f64,
     make: fn(&SdkConfig) -> C,
-) -> (C, Arc<RateLimit>) {
+) -> (C, RateLimit) {
     let (client, limit) = clients.entry(region.to_string()).or_insert_with(|| {
         let conf = sdk
             .to_builder()
             .credentials_provider(credentials.clone())
             .region(aws_config::Region::new(region.to_string()))
             .build();
-        (make(&conf), Arc::new(RateLimit::per_second(rate)))
+        (make(&conf), RateLimit::per_second(rate))
     });
     (client.clone(), limit.clone())
 }

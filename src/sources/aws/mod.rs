@@ -248,6 +248,15 @@ pub struct Pollers {
     pub cloudwatch: CloudWatchPoller,
 }
 
+/// The rate limits of the caller's own account and region that the drill-down shares with the
+/// pollers: Config's, GetFindings' and Security Hub's other calls'.
+#[derive(Debug, Clone)]
+pub struct SharedLimits {
+    pub config: RateLimit,
+    pub get_findings: RateLimit,
+    pub securityhub: RateLimit,
+}
+
 impl Pollers {
     /// `scope.account` may be empty: each poller then asks `resolver` before its first poll.
     pub fn new(
@@ -312,6 +321,12 @@ impl Pollers {
         cloudwatch.places = places;
         cloudwatch.patience = seconds(settings.operation_timeout);
         Pollers { config, securityhub, cloudwatch }
+    }
+
+    /// The caller's own rate limits, for the drill-down to share.
+    pub fn limits(&self) -> SharedLimits {
+        let (get_findings, securityhub) = self.securityhub.limits();
+        SharedLimits { config: self.config.limit.clone(), get_findings, securityhub }
     }
 
     /// As sources for the dashboard.

@@ -88,6 +88,11 @@ impl SecurityHubPoller {
         }
     }
 
+    /// GetFindings' rate limit and the other calls', shared with whoever else calls them.
+    pub fn limits(&self) -> (RateLimit, RateLimit) {
+        (self.s.get_findings.clone(), self.s.other.clone())
+    }
+
     pub async fn standards(&mut self, sink: &Sink) -> Result<Vec<Standard>, SourceError> {
         let SecurityHubPoller { client, base, s, other_calls, .. } = self;
         let caller = base.caller(sink);
