@@ -1,5 +1,7 @@
-//! The posture as a report for scripts and CI: JSON (schema version 2, or 1 with `--schema 1`; documented in
-//! README.md), Markdown or CSV. Pure: built from the store and the time.
+//! The posture as a report for scripts and CI: JSON (schema version 2, or 1 with `--schema 1`;
+//! documented in README.md), Markdown or CSV. Pure: built from the store and the time.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -403,6 +405,25 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
             unread.join("\n")
         ));
     }
+    // The member accounts and regions a source could not read, each once per account and error.
+    let mut failed_places: Vec<String> = Vec::new();
+    for src in j["sources"].as_array().into_iter().flatten() {
+        let mut by_error: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for p in src["places"].as_array().into_iter().flatten().filter(|p| p["health"] != "ok") {
+            let (account, region) = (p["account"].as_str().unwrap_or(""), p["region"].as_str().unwrap_or(""));
+            by_error.entry((account, p["error"].as_str().unwrap_or(""))).or_default().push(region);
+        }
+        for ((account, error), regions) in by_error {
+            let name = src["name"].as_str().unwrap_or_default();
+            failed_places.push(format!("- {name}: {} in {}: {}", md(account), md(&regions.join(", ")), md(error)));
+        }
+    }
+    if !failed_places.is_empty() {
+        out.push_str(&format!(
+            "\nAccounts and regions not read (their part is unknown; the others are whole):\n\n{}\n",
+            failed_places.join("\n")
+        ));
+    }
     for kind in ControlKind::ALL {
         out.push_str(&format!(
             "\n## {}\n\n| Status | Control | Failing | Resources |\n|---|---|---|---|\n",
@@ -553,5 +574,40 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("## Findings\n\nnot read."), "{md}");
+    }
+
+    #[test]
+    fn the_places_a_source_could_not_read_are_listed_once_per_account_and_error() {
+        let mut posture = Posture::new(Catalog::default_catalog());
+        let now: Timestamp = "2026-11-26T12:00:00Z".parse().unwrap();
+        let denied = SourceError::Unauthorized { action: "sts:AssumeRole on arn:aws:iam::2:role/R".into() };
+        let place = |account: &str, region: &str, error: Option<&SourceError>| crate::model::PlaceRead {
+            account: account.into(),
+            region: region.into(),
+            error: error.cloned(),
+        };
+        let places = vec![
+            place("1", "us-east-1", None),
+            place("2", "eu-west-1", Some(&denied)),
+            place("2", "us-east-1", Some(&denied)),
+        ];
+        posture.apply(SourceEvent {
+            source: SourceKind::CloudWatch,
+            fetched_at: now,
+            result: Ok(Payload::Replace(Dataset { places, ..Default::default() })),
+        });
+        let j = json(&posture, &Subject::default(), now);
+        let cloudwatch = j["sources"].as_array().unwrap().iter().find(|s| s["name"] == "cloudwatch").unwrap();
+        assert_eq!(
+            cloudwatch["places"][0],
+            json!({"account": "1", "region": "us-east-1", "health": "ok", "last_ok": "2026-11-26T12:00:00Z", "error": null})
+        );
+        assert_eq!(cloudwatch["places"][1]["health"], "unauthorized");
+        let md = markdown(&posture, &Subject::default(), now);
+        assert!(
+            md.contains("- cloudwatch: 2 in eu-west-1, us-east-1: not authorized to call sts:AssumeRole on arn:aws:iam::2:role/R\n"),
+            "{md}"
+        );
+        assert!(!md.contains("- cloudwatch: 1 "), "a place read is not listed: {md}");
     }
 }
