@@ -65,12 +65,16 @@ fn unlimited() -> AwsSettings {
     }
 }
 
+/// One poll's events, not yet applied.
+fn events_of<P: Poll>(rt: &tokio::runtime::Runtime, p: &mut P) -> Vec<vigil::sources::SourceEvent> {
+    rt.block_on(vigil::sources::collect(vigil::sources::system_clock(), |sink| async move {
+        poll_once(p, &sink).await;
+    }))
+}
+
 /// One poll, its events applied to the store as the dashboard applies them; it must succeed.
 fn poll_into<P: Poll>(rt: &tokio::runtime::Runtime, p: &mut P, posture: &mut Posture) {
-    let events = rt.block_on(vigil::sources::collect(vigil::sources::system_clock(), |sink| async move {
-        poll_once(p, &sink).await;
-    }));
-    for e in events {
+    for e in events_of(rt, p) {
         assert!(e.result.is_ok(), "{:?}", e.result);
         posture.apply(e);
     }
@@ -310,13 +314,25 @@ fn organization(quick: bool) {
     let mut posture = Posture::new(Catalog::default_catalog());
     let mut line = Vec::new();
     let rss = resident_kib();
+    // The store's growth alone, as above: each poll's events are read first, then applied.
+    let mut stored = 0;
+    let mut apply = |posture: &mut Posture, events: Vec<vigil::sources::SourceEvent>| {
+        let rss = resident_kib();
+        for e in events {
+            assert!(e.result.is_ok(), "{:?}", e.result);
+            posture.apply(e);
+        }
+        stored += resident_kib().saturating_sub(rss);
+    };
     for poll in 1..=2 {
         let (before, start) = (total(&fake), Instant::now());
-        poll_into(&rt, &mut p.config, &mut posture);
+        let events = events_of(&rt, &mut p.config);
         let config = (total(&fake) - before, start.elapsed());
+        apply(&mut posture, events);
         let (before, start) = (total(&fake), Instant::now());
-        poll_into(&rt, &mut p.cloudwatch, &mut posture);
+        let events = events_of(&rt, &mut p.cloudwatch);
         let cloudwatch = (total(&fake) - before, start.elapsed());
+        apply(&mut posture, events);
         line.push(format!(
             "poll {poll}: Config {} calls in {:.1?}, CloudWatch {} calls in {:.1?}",
             config.0, config.1, cloudwatch.0, cloudwatch.1
@@ -324,11 +340,16 @@ fn organization(quick: bool) {
     }
     let remediations = posture.remediation_configs().count();
     let alarms = posture.alarms().count();
+    let (series, points) = posture.metric_count();
     println!(
         "organisation of {accounts} accounts x {regions} regions with member roles (Watch): {}; {} AssumeRole; \
-         store {remediations} remediation configurations, {alarms} alarms; resident memory +{} MiB",
+         store {remediations} remediation configurations, {} executions, {alarms} alarms, {series} metric series \
+         ({points} points); resident memory +{} MiB as they are stored, +{} MiB in all (the pollers, their clients \
+         and the in-process fake's answers)",
         line.join("; "),
         fake.calls().get("AssumeRole").copied().unwrap_or(0),
+        posture.execution_count(),
+        stored / 1024,
         resident_kib().saturating_sub(rss) / 1024
     );
     assert!(fake.checks().signed_by.keys().any(|k| k.starts_with("GetMetricData ")), "members' metrics were read");

@@ -138,6 +138,15 @@ impl Posture {
         self.evaluations.values().map(HashMap::len).sum()
     }
 
+    pub fn execution_count(&self) -> usize {
+        self.executions.values().map(HashMap::len).sum()
+    }
+
+    /// Metric series held (one per metric, account and region) and their points.
+    pub fn metric_count(&self) -> (usize, usize) {
+        (self.metrics.len(), self.metrics.values().map(VecDeque::len).sum())
+    }
+
     pub fn alarms(&self) -> impl Iterator<Item = &Alarm> {
         self.alarms.values()
     }
