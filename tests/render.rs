@@ -653,3 +653,33 @@ fn a_members_bucket_says_its_account_and_region() {
     assert!(shown.contains(&format!("Account  {member}   Region  {region}")), "{shown}");
     check("org_resource_160x48", &frame, &theme);
 }
+
+/// A live organisation's header at 80 columns says the failing count whole: the banner says
+/// the account alone, then `org` alone, before anything that counts is cut.
+#[test]
+fn a_narrow_header_never_cuts_the_failing_count() {
+    use vigil::model::StatusLevel;
+    use vigil::ui::Banner;
+    let theme = dark();
+    let (mut posture, mut view, now) = organization();
+    view.banner = Banner::Live {
+        profile: Some("ml-platform-prod".into()),
+        region: "us-east-1".into(),
+        account: Some("123456789012".into()),
+    };
+    let fails = posture.overall_summary(now).count(StatusLevel::Fail);
+    let top = |posture: &Posture, view: &View| {
+        text(&render(posture, view, &theme, now, 80, 24)).lines().next().unwrap().to_string()
+    };
+    let line = top(&posture, &view);
+    assert!(line.contains(&format!("✘ {fails} failing")), "{line}");
+    assert!(line.contains(" 123456789012 ") && !line.contains("ml-platform-prod"), "the account alone: {line}");
+    let wide = text(&render(&posture, &view, &theme, now, 160, 48)).lines().next().unwrap().to_string();
+    assert!(wide.contains("ml-platform-prod · us-east-1 · 123456789012"), "room enough for all: {wide}");
+    // Narrowed and writing too: `org` alone.
+    view.write = true;
+    posture.narrow(vigil::store::Within { account: Some("444455556666".into()), region: None });
+    let fails = posture.overall_summary(now).count(StatusLevel::Fail);
+    let line = top(&posture, &view);
+    assert!(line.contains(&format!("✘ {fails} failing")) && line.contains(" org  ONLY 444455556666 "), "{line}");
+}

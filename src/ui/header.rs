@@ -19,6 +19,8 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     // Narrow screens show the panes as tabs, which carry the per-pane scores.
     let wide = area.width >= super::layout::WIDE;
     let mut left: Vec<Span> = vec![Span::styled(" vigil ", theme.style(Token::Title).patch(header))];
+    // Where the line is too long: pieces to say more briefly, in order (never a count cut).
+    let mut shorter: Vec<(usize, String)> = Vec::new();
     match &view.banner {
         Banner::Demo { title } => {
             left.push(Span::styled(" DEMO ", theme.style(Token::Key).patch(header)));
@@ -30,6 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             let profile = profile.as_deref().unwrap_or("default");
             let account = account.as_deref().unwrap_or("account unknown");
             left.push(Span::styled(format!(" {} · {} · {} ", clean(profile), clean(region), clean(account)), header));
+            shorter.push((left.len() - 1, format!(" {} ", clean(account))));
         }
         Banner::Replay { file, profile, region, account } => {
             left.push(Span::styled(" REPLAY ", theme.style(Token::Key).patch(header)));
@@ -54,6 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             format!(" org · {accounts} ")
         };
         left.push(Span::styled(text, theme.style(Token::Title).patch(header)));
+        shorter.push((left.len() - 1, " org ".to_string()));
     }
     if let Some(within) = posture.narrowing() {
         // Everything on screen is one account's or region's: say which, where it cannot be missed.
@@ -98,6 +102,14 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             format!("{} {fails} failing", StatusLevel::Fail.symbol()),
             theme.style(Token::Fail).patch(header),
         ));
+    }
+    // Too long: the account alone instead of profile, region and account; then `org` alone;
+    // so that the failing count is never cut (a cut "✘ 17" reads "✘ 1").
+    for (at, brief) in shorter {
+        if left.iter().map(|s| width(&s.content)).sum::<usize>() <= area.width as usize {
+            break;
+        }
+        left[at].content = brief.into();
     }
     let clock =
         if wide { now.strftime(" %Y-%m-%d %H:%M:%SZ ").to_string() } else { now.strftime(" %H:%M:%SZ ").to_string() };
