@@ -306,6 +306,10 @@ fn organization(quick: bool) {
             grew / 1024
         );
         assert_eq!(posture.rules().count(), placed, "every account's and region's rules");
+        // The Accounts view builds its matrix each frame it is drawn.
+        let start = Instant::now();
+        let rows = posture.accounts_matrix();
+        println!("  the Accounts matrix of {} accounts: {:.1?} to build", rows.len(), start.elapsed());
     }
     // The dashboard with member roles: Config's remediation, and CloudWatch's alarms and
     // metrics, read in every other account and region through its role.

@@ -1,13 +1,13 @@
 //! What the store holds, read: by control, rule, resource, finding, alarm, metric. Nothing here
 //! changes the store.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use super::{ControlEvidence, FindingTotals, PartState, Posture, ResourceEvidence, SourceState};
 use crate::catalog::{Catalog, Control};
 use crate::model::{
-    Alarm, AlarmKey, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, Part, RemediationConfig,
-    RemediationExecution, ResourceId, RuleKey, SourceKind, Standard, Sym, Timestamp,
+    Alarm, AlarmKey, ConfigCompliance, ConfigRule, ControlKind, Evaluation, Finding, GuardrailResult, MetricId, Part,
+    RemediationConfig, RemediationExecution, ResourceId, RuleKey, SourceKind, Standard, Sym, Timestamp,
 };
 
 /// A control's metric as the screen draws it: one account's and region's series, or their sum.
@@ -287,14 +287,14 @@ impl Posture {
         let whole = self.whole();
         // By account and control: the largest capped count not read in full, and whether a
         // bound rule's evidence is unknown there (as the ledger counts them for the whole).
+        // Only rules with something unknown are looked up (most are read in full).
         let mut bounds: HashMap<(&str, usize), u32> = HashMap::new();
-        let mut unread: BTreeSet<(&str, usize)> = BTreeSet::new();
-        for (i, c) in whole.controls.iter().enumerate() {
-            let corrective = self.catalog.controls[i].kind == ControlKind::Corrective;
-            for key in &c.rules {
-                let Some(rule) = self.rule(key) else { continue };
+        let mut unread: HashSet<(&str, usize)> = HashSet::new();
+        let capped = |r: &ConfigRule| r.compliance == Some(ConfigCompliance::NonCompliant) && !r.details_complete;
+        for (key, rule) in self.rules.iter().filter(|(_, r)| !r.unread.is_empty() || capped(r)) {
+            for &i in self.bindings.rule(key) {
                 let at = (&*key.account, i);
-                if corrective {
+                if self.catalog.controls[i].kind == ControlKind::Corrective {
                     if rule.unread.contains(Part::RemediationConfigs) {
                         unread.insert(at);
                     }
@@ -303,10 +303,18 @@ impl Posture {
                 if rule.unread.contains(Part::Compliance) {
                     unread.insert(at);
                 }
-                if rule.compliance == Some(crate::model::ConfigCompliance::NonCompliant) && !rule.details_complete {
+                if capped(rule) {
                     let bound = bounds.entry(at).or_default();
                     *bound = (*bound).max(rule.noncompliant.map_or(1, |n| n.count.max(1)));
                 }
+            }
+        }
+        // Failing resources by account and control, in one pass over each control's.
+        let n = whole.controls.len();
+        let mut by_account: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (i, c) in whole.controls.iter().enumerate() {
+            for r in c.failing.keys() {
+                by_account.entry(&*r.account).or_insert_with(|| vec![0; n])[i] += 1;
             }
         }
         let mut rows: Vec<AccountRow> = self
@@ -314,12 +322,7 @@ impl Posture {
             .accounts
             .into_iter()
             .map(|account| {
-                let failing: Vec<u32> = whole
-                    .controls
-                    .iter()
-                    .map(|c| c.failing.keys().filter(|r| *r.account == *account).count() as u32)
-                    .collect();
-                let n = failing.len();
+                let failing = by_account.get(account.as_str()).cloned().unwrap_or_else(|| vec![0; n]);
                 let at_least: Vec<u32> =
                     (0..n).map(|i| bounds.get(&(account.as_str(), i)).copied().unwrap_or(0)).collect();
                 let unknown = (0..n)
