@@ -107,10 +107,13 @@ impl SourceState {
     /// The places read: a full read's (`whole`) replace those held, each keeping its history;
     /// changes only add to them.
     pub(super) fn read_places(&mut self, reads: &[PlaceRead], at: Timestamp, whole: bool) {
-        let mut held = if whole { std::mem::take(&mut self.places) } else { self.places.clone() };
+        if whole {
+            let read: std::collections::HashSet<(&str, &str)> =
+                reads.iter().map(|r| (r.account.as_str(), r.region.as_str())).collect();
+            self.places.retain(|(account, region), _| read.contains(&(account.as_str(), region.as_str())));
+        }
         for read in reads {
-            let key = (read.account.clone(), read.region.clone());
-            let mut place = held.remove(&key).unwrap_or_default();
+            let place = self.places.entry((read.account.clone(), read.region.clone())).or_default();
             match &read.error {
                 None => {
                     place.last_ok = Some(place.last_ok.map_or(at, |last| last.max(at)));
@@ -121,7 +124,6 @@ impl SourceState {
                     place.failing = true;
                 }
             }
-            self.places.insert(key, place);
         }
     }
 
