@@ -149,28 +149,26 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
                 )
             }
             Health::Retrying { attempt, .. } => ("↻", Token::Warn, format!("retrying {attempt}")),
-            Health::Error(e) => match e {
-                SourceError::Throttled { .. } => ("⧗", Token::Warn, "throttled".to_string()),
-                SourceError::Unauthorized { action } => ("✘", Token::Fail, format!("unauthorized: {}", clean(action))),
-                SourceError::ExpiredCredentials { fix } => {
-                    ("✘", Token::Fail, format!("expired credentials: {}", clean(fix)))
-                }
-                SourceError::Failed { message } => ("✘", Token::Fail, format!("failed: {}", clean(message))),
-            },
-        };
-        // An error from some of an organisation's accounts and regions says how many (the
-        // others were read); `:sources` names each.
-        let text = match &state.health {
-            Health::Error(e)
-                if state.places.values().any(|p| p.failing && p.last_error.as_ref().is_some_and(|(_, x)| x == e)) =>
-            {
-                let (failing, all) = state.places_failing();
-                match text.split_once(": ") {
-                    Some((what, detail)) => format!("{what} in {failing} of {all} places: {detail}"),
-                    None => format!("{text} in {failing} of {all} places"),
+            Health::Error(e) => {
+                // An error from some of an organisation's accounts and regions says how many
+                // (the others were read); `:sources` names each.
+                let from_places =
+                    state.places.values().any(|p| p.failing && p.last_error.as_ref().is_some_and(|(_, x)| x == e));
+                let among = match state.places_failing() {
+                    (failing, all) if from_places => format!(" in {failing} of {all} places"),
+                    _ => String::new(),
+                };
+                match e {
+                    SourceError::Throttled { .. } => ("⧗", Token::Warn, format!("throttled{among}")),
+                    SourceError::Unauthorized { action } => {
+                        ("✘", Token::Fail, format!("unauthorized{among}: {}", clean(action)))
+                    }
+                    SourceError::ExpiredCredentials { fix } => {
+                        ("✘", Token::Fail, format!("expired credentials{among}: {}", clean(fix)))
+                    }
+                    SourceError::Failed { message } => ("✘", Token::Fail, format!("failed{among}: {}", clean(message))),
                 }
             }
-            _ => text,
         };
         let mut part = vec![seg(Token::Text, format!("{} ", kind.name())), seg(token, format!("{symbol} {text}"))];
         match state.age(now) {
