@@ -804,3 +804,27 @@ fn a_metric_of_many_accounts_is_summed_and_narrowing_keeps_one() {
     let values: Vec<f64> = m.points.iter().map(|(_, v)| *v).collect();
     assert_eq!(values, [10.0, 0.0, 5.0], "the account's own series");
 }
+
+/// The alarms of one name are found in every account and region, and only theirs (a range of
+/// the alarms held, ordered by name first).
+#[test]
+fn the_alarms_of_a_name_are_those_of_every_place_and_no_other_name() {
+    let mut p = posture();
+    let mut fx = Fixtures::new();
+    let mut alarms = Vec::new();
+    for (name, account) in [("Root", "111122223333"), ("Root", "444455556666"), ("RootX", "111122223333"), ("Ro", "1")]
+    {
+        let mut a = fx.alarm(name, AlarmState::Ok, 0);
+        a.account = fx.sym(account);
+        alarms.push(a);
+    }
+    let home = fx.alarm("Root", AlarmState::Alarm, 0);
+    alarms.push(home);
+    p.apply(fx.replace(SourceKind::CloudWatch, 0, Dataset { alarms, ..Default::default() }));
+    let mut accounts: Vec<&str> = p.alarms_named("Root").map(|a| &*a.account).collect();
+    accounts.sort();
+    assert_eq!(accounts.len(), 3, "{accounts:?}");
+    assert!(accounts.contains(&"111122223333") && accounts.contains(&"444455556666"));
+    assert_eq!(p.alarms_named("Ro").count(), 1);
+    assert_eq!(p.alarms_named("R").count(), 0);
+}

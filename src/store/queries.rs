@@ -155,9 +155,12 @@ impl Posture {
         self.alarms.get(key)
     }
 
-    /// The alarms of a name, in every account and region they were read in.
+    /// The alarms of a name, in every account and region they were read in: a range of the
+    /// alarms held (ordered by name first), not a walk through all of them.
     pub fn alarms_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Alarm> + 'a {
-        self.alarms.values().filter(move |a| *a.name == *name)
+        let no_place = crate::model::no_sym();
+        let from = AlarmKey { name: Sym::from(name), account: no_place.clone(), region: no_place };
+        self.alarms.range(from..).take_while(move |(k, _)| *k.name == *name).map(|(_, a)| a)
     }
 
     pub fn metric(&self, id: &MetricId) -> Option<&VecDeque<(Timestamp, f64)>> {

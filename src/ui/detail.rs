@@ -615,21 +615,21 @@ fn alarm_rows(e: &mut Evidence) {
             ]);
             rows.push(row);
         }
-        match held.first() {
-            Some(_) => {}
-            None if cloudwatch_answered => rows.push(vec![
+        if !held.is_empty() {
+            continue;
+        }
+        rows.push(if cloudwatch_answered {
+            vec![
                 level_seg(StatusLevel::Fail),
                 seg(Token::Fail, clean(&format!("alarm {name}: missing (no detection)")).into_owned()),
-            ]),
-            None => rows.push(vec![
+            ]
+        } else {
+            let why = if alarms_unread { "not read" } else { "no data yet" };
+            vec![
                 level_seg(StatusLevel::Unknown),
-                seg(
-                    Token::Muted,
-                    clean(&format!("alarm {name}: {}", if alarms_unread { "not read" } else { "no data yet" }))
-                        .into_owned(),
-                ),
-            ]),
-        }
+                seg(Token::Muted, clean(&format!("alarm {name}: {why}")).into_owned()),
+            ]
+        });
     }
 }
 
