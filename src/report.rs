@@ -1,8 +1,6 @@
 //! The posture as a report for scripts and CI: JSON (schema version 2, or 1 with `--schema 1`;
 //! documented in README.md), Markdown or CSV. Pure: built from the store and the time.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -407,15 +405,10 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
     }
     // The member accounts and regions a source could not read, each once per account and error.
     let mut failed_places: Vec<String> = Vec::new();
-    for src in j["sources"].as_array().into_iter().flatten() {
-        let mut by_error: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-        for p in src["places"].as_array().into_iter().flatten().filter(|p| p["health"] != "ok") {
-            let (account, region) = (p["account"].as_str().unwrap_or(""), p["region"].as_str().unwrap_or(""));
-            by_error.entry((account, p["error"].as_str().unwrap_or(""))).or_default().push(region);
-        }
-        for ((account, error), regions) in by_error {
-            let name = src["name"].as_str().unwrap_or_default();
-            failed_places.push(format!("- {name}: {} in {}: {}", md(account), md(&regions.join(", ")), md(error)));
+    for kind in reported_sources(posture) {
+        for f in posture.source(kind).place_failures() {
+            let (regions, error) = (f.regions.join(", "), f.error.to_string());
+            failed_places.push(format!("- {}: {} in {}: {}", kind.name(), md(f.account), md(&regions), md(&error)));
         }
     }
     if !failed_places.is_empty() {

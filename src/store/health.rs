@@ -62,6 +62,16 @@ pub struct SourceState {
     pub places: BTreeMap<(String, String), PlaceState>,
 }
 
+/// One account's failure to be read, in the regions it kept from being read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceFailure<'a> {
+    pub account: &'a str,
+    pub error: &'a SourceError,
+    pub regions: Vec<&'a str>,
+    /// When any of those regions was last read in full.
+    pub last_ok: Option<Timestamp>,
+}
+
 /// How a source's reads in one account and region have gone.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlaceState {
@@ -125,6 +135,25 @@ impl SourceState {
                 }
             }
         }
+    }
+
+    /// Each failure of the places whose last read failed, once per account and error: the
+    /// regions it kept from being read and the last time any of them was read in full. By
+    /// account, then error.
+    pub fn place_failures(&self) -> Vec<PlaceFailure<'_>> {
+        let mut out: Vec<PlaceFailure> = Vec::new();
+        for ((account, region), place) in self.places.iter().filter(|(_, p)| p.failing) {
+            let Some((_, error)) = &place.last_error else { continue };
+            match out.iter_mut().find(|f| f.account == account.as_str() && f.error == error) {
+                Some(f) => {
+                    f.regions.push(region);
+                    f.last_ok = f.last_ok.max(place.last_ok);
+                }
+                None => out.push(PlaceFailure { account, error, regions: vec![region], last_ok: place.last_ok }),
+            }
+        }
+        out.sort_by(|a, b| (a.account, a.error.to_string()).cmp(&(b.account, b.error.to_string())));
+        out
     }
 
     /// Places whose last read failed, and all places.

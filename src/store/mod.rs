@@ -13,7 +13,7 @@ mod status;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
-pub use health::{Health, PartState, PlaceState, SourceCounts, SourceState};
+pub use health::{Health, PartState, PlaceFailure, PlaceState, SourceCounts, SourceState};
 pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence, Within};
 pub use lookups::{SectionState, WriteRecord};
 pub use queries::{AccountRow, ControlMetric, Scope};

@@ -96,19 +96,11 @@ fn place_lines<'a>(
     }
     // Each failure once per account: the regions it kept from being read, and the last time
     // any of them was read in full.
-    /// The regions a failure kept from being read, the last full read of any, and the error.
-    type Failure<'e> = (Vec<&'e str>, Option<Timestamp>, &'e SourceError);
-    let mut failures: BTreeMap<(&str, String), Failure> = BTreeMap::new();
-    for ((account, region), place) in state.places.iter().filter(|(_, p)| p.failing) {
-        let Some((_, error)) = &place.last_error else { continue };
-        let entry = failures.entry((account, error.to_string())).or_insert((Vec::new(), None, error));
-        entry.0.push(region);
-        entry.1 = entry.1.max(place.last_ok);
-    }
-    for ((account, text), (regions, last_ok, error)) in failures {
-        let token = if matches!(error, SourceError::Throttled { .. }) { Token::Warn } else { Token::Fail };
-        let success = last_ok.map_or_else(|| "never".to_string(), |at| when(at, now));
-        let text = format!("{account} in {}: {} (last read in full: {success})", regions.join(", "), clean(&text));
+    for f in state.place_failures() {
+        let token = if matches!(f.error, SourceError::Throttled { .. }) { Token::Warn } else { Token::Fail };
+        let success = f.last_ok.map_or_else(|| "never".to_string(), |at| when(at, now));
+        let (account, error) = (clean(f.account), clean(&f.error.to_string()).into_owned());
+        let text = format!("{account} in {}: {error} (last read in full: {success})", f.regions.join(", "));
         for (i, part) in wrap(&text, width.saturating_sub(16).max(20)).into_iter().enumerate() {
             lines.push(Line::from(vec![
                 label(if i == 0 { "place error" } else { "" }),
