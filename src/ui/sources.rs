@@ -78,7 +78,8 @@ fn place_lines<'a>(
         by_account.entry(account).or_default().push((region, place));
     }
     for (account, regions) in &by_account {
-        let mut spans = vec![label(""), Span::styled(format!("{account:<13}"), theme.style(Token::Text))];
+        // The account came from AWS: untrusted text.
+        let mut spans = vec![label(""), Span::styled(format!("{:<13}", clean(account)), theme.style(Token::Text))];
         let mut used = 16 + 13;
         for (region, place) in regions {
             let cell = clean(region).chars().count() + 3;
