@@ -549,14 +549,19 @@ fn an_organisations_places_in_the_header_and_the_sources_view() {
         check(&format!("org_sources_{w}x{h}"), &frame, &theme);
     }
     // An account is AWS's text: an escape sequence in it reaches the screen inert.
-    let hostile =
-        vigil::model::PlaceRead { account: "\u{1b}]0;owned\u{7}9999".into(), region: "eu-west-1".into(), error: None };
+    let hostile = vigil::model::PlaceRead {
+        account: "\u{1b}]0;owned\u{7}9999".into(),
+        region: "eu-west-1\u{1b}[2J".into(),
+        error: Some(SourceError::Failed { message: "boom\u{1b}[31m".into() }),
+    };
     posture.apply(read(vec![hostile], now));
     let frame = render(&posture, &view, &theme, now, 160, 48);
     for c in frame.content().iter().flat_map(|cell| cell.symbol().chars()) {
         assert!(c as u32 >= 0x20 && !(0x7f..=0x9f).contains(&(c as u32)), "control character {c:?} reached the screen");
     }
-    assert!(text(&frame).contains("␛]0;owned"), "the attempt is visible, inert: {}", text(&frame));
+    let shown = text(&frame);
+    assert!(shown.contains("␛]0;owned"), "the attempt is visible, inert: {shown}");
+    assert!(shown.contains("in eu-west-1␛[2J: ") && shown.contains("boom␛[31m"), "in the failure too: {shown}");
 }
 
 /// A corrective control's detail in an organisation (issue 11) says why a member's remediation

@@ -100,8 +100,9 @@ fn place_lines<'a>(
     for f in state.place_failures() {
         let token = if matches!(f.error, SourceError::Throttled { .. }) { Token::Warn } else { Token::Fail };
         let success = f.last_ok.map_or_else(|| "never".to_string(), |at| when(at, now));
-        let (account, error) = (clean(f.account), clean(&f.error.to_string()).into_owned());
-        let text = format!("{account} in {}: {error} (last read in full: {success})", f.regions.join(", "));
+        // The account, the regions and the error are AWS's text: all of it is neutralised.
+        let text = format!("{} in {}: {} (last read in full: {success})", f.account, f.regions.join(", "), f.error);
+        let text = clean(&text);
         for (i, part) in wrap(&text, width.saturating_sub(16).max(20)).into_iter().enumerate() {
             lines.push(Line::from(vec![
                 label(if i == 0 { "place error" } else { "" }),
