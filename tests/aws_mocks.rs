@@ -116,6 +116,13 @@ fn config(rules: &[&Rule], mode: RuleMode, attempts: u32) -> ConfigPoller {
     )
 }
 
+/// NON_COMPLIANT with a capped count of `n` resources, as both compliance calls give it.
+fn noncompliant(n: i32, cap_exceeded: bool) -> aws_sdk_config::types::Compliance {
+    use aws_sdk_config::types::{Compliance, ComplianceContributorCount, ComplianceType};
+    let count = ComplianceContributorCount::builder().capped_count(n).cap_exceeded(cap_exceeded).build();
+    Compliance::builder().compliance_type(ComplianceType::NonCompliant).compliance_contributor_count(count).build()
+}
+
 /// A GetFindings page as the service sends it (restJson1).
 fn findings_page(ids: std::ops::Range<u32>, next: Option<&str>) -> String {
     let findings: Vec<serde_json::Value> = ids
@@ -491,17 +498,7 @@ async fn config_reads_every_page_of_every_call() {
         .build();
     let compliance = mock!(aws_sdk_config::Client::describe_compliance_by_config_rule).then_output(|| {
         let nc = |name: &str, n: i32, exceeded: bool| {
-            ComplianceByConfigRule::builder()
-                .config_rule_name(name)
-                .compliance(
-                    Compliance::builder()
-                        .compliance_type(ComplianceType::NonCompliant)
-                        .compliance_contributor_count(
-                            ComplianceContributorCount::builder().capped_count(n).cap_exceeded(exceeded).build(),
-                        )
-                        .build(),
-                )
-                .build()
+            ComplianceByConfigRule::builder().config_rule_name(name).compliance(noncompliant(n, exceeded)).build()
         };
         op::describe_compliance_by_config_rule::DescribeComplianceByConfigRuleOutput::builder()
             .compliance_by_config_rules(nc("securityhub-sagemaker-notebook-no-direct-internet-access-1a2b", 3, false))
@@ -1009,14 +1006,7 @@ async fn config_reads_every_account_through_an_aggregator_within_a_budget_of_det
                     .config_rule_name(nb)
                     .account_id(account)
                     .aws_region("us-east-1")
-                    .compliance(
-                        Compliance::builder()
-                            .compliance_type(ComplianceType::NonCompliant)
-                            .compliance_contributor_count(
-                                ComplianceContributorCount::builder().capped_count(n).cap_exceeded(false).build(),
-                            )
-                            .build(),
-                    )
+                    .compliance(noncompliant(n, false))
                     .build()
             };
             op::describe_aggregate_compliance_by_config_rules::DescribeAggregateComplianceByConfigRulesOutput::builder()
