@@ -72,12 +72,13 @@ impl CloudWatchPoller {
     pub async fn fetch(&mut self, sink: &Sink) -> (Dataset, Option<SourceError>) {
         let now = sink.now();
         let mut unread = Vec::new();
+        let scope = &self.base.scope;
+        let home =
+            (if scope.account.is_empty() { "unknown" } else { &scope.account }.to_string(), scope.region.clone());
+        let at = (home.0.as_str(), home.1.as_str());
         let read = {
             let CloudWatchPoller { client, base, limit, interner, calls, .. } = &mut *self;
-            let caller = base.caller(sink);
-            let scope = &base.scope;
-            let account = if scope.account.is_empty() { "unknown" } else { &scope.account };
-            read_alarms(client, limit, &caller, calls, interner, (account, &scope.region), now).await
+            read_alarms(client, limit, &base.caller(sink), calls, interner, at, now).await
         };
         let mut alarms = match read {
             Ok(alarms) => alarms,
@@ -97,11 +98,7 @@ impl CloudWatchPoller {
             Vec::new()
         } else {
             let CloudWatchPoller { client, base, limit, interner, calls, metrics, history, .. } = &mut *self;
-            let caller = base.caller(sink);
-            let scope = &base.scope;
-            let account = if scope.account.is_empty() { "unknown" } else { &scope.account };
-            let at = (account, scope.region.as_str());
-            match read_metrics(client, limit, &caller, calls, interner, (metrics, *history), at, now).await {
+            match read_metrics(client, limit, &base.caller(sink), calls, interner, (metrics, *history), at, now).await {
                 Ok(m) => m,
                 Err(e) => {
                     unread.push(Unread { part: Part::Metrics, error: e });
@@ -184,7 +181,7 @@ impl CloudWatchPoller {
                     None
                 }
                 Err(e) => {
-                    tracing::warn!(account = %place.0, region = %place.1, error = %e, "member alarms not read");
+                    tracing::warn!(account = %place.0, region = %place.1, error = %e, "member alarms and metrics not read");
                     error.get_or_insert(e.clone());
                     if let Some((held_alarms, held_metrics)) = last.get(&place) {
                         alarms.extend(held_alarms.iter().cloned());
