@@ -167,10 +167,45 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
     }
     if let Some(story) = &mut view.story
         && story.history
-        && matches!(action, Action::Back | Action::Narration)
     {
-        story.history = false;
-        return Vec::new();
+        // The narration takes the moving keys while it is open (up goes to earlier steps); the
+        // presenter's other keys go on working under it.
+        let back = &mut story.history_back;
+        let handled = match action {
+            Action::Back | Action::Narration => {
+                story.history = false;
+                true
+            }
+            Action::Up => {
+                *back += 1;
+                true
+            }
+            Action::Down => {
+                *back = back.saturating_sub(1);
+                true
+            }
+            Action::PageUp => {
+                *back += PAGE;
+                true
+            }
+            Action::PageDown => {
+                *back = back.saturating_sub(PAGE);
+                true
+            }
+            // Render clamps it to the first line.
+            Action::Top => {
+                *back = usize::MAX / 2;
+                true
+            }
+            Action::Bottom => {
+                *back = 0;
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            return Vec::new();
+        }
     }
     match action {
         Action::Quit => unreachable!("handled above"),
@@ -272,7 +307,10 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             })];
         }
         Action::Narration => match &mut view.story {
-            Some(story) => story.history = !story.history,
+            Some(story) => {
+                story.history = !story.history;
+                story.history_back = 0;
+            }
             None => view.message = Some("no story is playing: N shows a demo's narration".into()),
         },
         Action::Accounts => {
@@ -737,12 +775,12 @@ impl App {
                         while let Ok(m) = rx.try_recv() {
                             follow_ups.extend(self.take(m));
                         }
-                        // A step was played: its pane's cursor goes to what it changed.
+                        // A step was played: the cursor goes to the control it narrates.
                         if let Some(since) = self.step_played.take()
                             && self.view.story.as_ref().is_some_and(|s| s.follow)
                             && self.view.screen == Screen::Overview
                         {
-                            crate::ui::select_changed(&mut self.view, &self.posture, since);
+                            crate::ui::follow_story(&mut self.view, &self.posture, since);
                         }
                         for command in follow_ups {
                             self.execute(command, &refresh, &answers);

@@ -184,7 +184,8 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Args, Default)]
 pub struct WatchArgs {
-    /// Guardrail tests to run offline and show as evidence of the preventive controls
+    /// Guardrail tests to run offline and show as evidence of the preventive controls [default:
+    /// the config file's `[guardrails] tests`]
     #[arg(long, value_name = "FILE")]
     pub guardrail_tests: Option<PathBuf>,
     /// Record every source event to FILE while watching (see `vigil replay`)
@@ -200,7 +201,7 @@ pub struct WatchArgs {
     pub aws: AwsArgs,
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// The story to play: a built-in scenario's name (see --list) or a scenario file
     #[arg(long, value_name = "NAME|FILE", default_value = "workshop")]
@@ -211,6 +212,9 @@ pub struct DemoArgs {
     /// Wait for `n` at every step (the presenter sets the pace)
     #[arg(long)]
     pub step: bool,
+    /// Play at this speed, 0.25 to 8 (+ and - change it while playing)
+    #[arg(long, value_name = "X", default_value = "1", value_parser = parse_speed)]
+    pub speed: f64,
     /// Leave the focus where it is (by default each step's pane gets it)
     #[arg(long)]
     pub no_follow: bool,
@@ -230,7 +234,8 @@ pub struct RecordArgs {
     /// with the same one
     #[arg(long)]
     pub redact: bool,
-    /// Guardrail tests to run offline and record with the rest
+    /// Guardrail tests to run offline and record with the rest [default: the config file's
+    /// `[guardrails] tests`]
     #[arg(long, value_name = "FILE")]
     pub guardrail_tests: Option<PathBuf>,
     #[command(flatten)]
@@ -308,7 +313,8 @@ pub struct ReportArgs {
     /// the recording's start (90s, 5m)
     #[arg(long, value_name = "TIME", requires = "replay")]
     pub at: Option<String>,
-    /// Guardrail tests to run and include as evidence
+    /// Guardrail tests to run and include as evidence [default: the config file's `[guardrails]
+    /// tests`]
     #[arg(long, value_name = "FILE")]
     pub guardrail_tests: Option<PathBuf>,
     /// Report on one account of an organisation only (as `:account` in the dashboard)
@@ -327,7 +333,7 @@ pub enum CatalogCommand {
     Show,
     /// List the controls of the catalog in use, with their evidence
     List,
-    /// Check a catalog file and say what is wrong, with file, line and field
+    /// Check a catalog file and say every problem in it, each with file, line, column and field
     Check {
         /// The catalog to check
         file: PathBuf,
@@ -347,8 +353,8 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The guardrail tests to run: the file given on the command line, else the config file's;
-    /// `None` when neither names one.
+    /// The guardrail tests to run: the file given on the command line, else the config file's
+    /// `[guardrails] tests` (relative to its directory); `None` when neither names one.
     pub fn guardrail_suite(&self, given: Option<&PathBuf>) -> Result<Option<crate::policy::Suite>, String> {
         match given.or(self.config.guardrail_tests.as_ref()) {
             Some(path) => crate::policy::Suite::load(path, None).map(Some).map_err(|e| e.to_string()),
@@ -419,6 +425,50 @@ mod tests {
         assert!(e.to_string().contains("--profile"), "{e}");
         let help = Cli::command().find_subcommand_mut("demo").unwrap().render_long_help().to_string();
         assert!(!help.contains("--region") && !help.contains("--endpoint-url"), "{help}");
+    }
+
+    #[test]
+    fn watch_runs_the_guardrail_tests_the_config_file_names_unless_the_flag_names_others() {
+        let dir = std::env::temp_dir().join(format!("vigil-cli-guardrails-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("policies")).unwrap();
+        let suite = |name: &str| {
+            format!(
+                "[[test]]\nname = \"{name}\"\nexpect = \"ExplicitlyDenied\"\n\
+                 identityPolicies = [{{ Version = \"2012-10-17\", Statement = [{{ Effect = \"Deny\", Action = \"s3:*\", Resource = \"*\" }}] }}]\n\
+                 [test.request]\naction = \"s3:GetObject\"\nprincipal = \"arn:aws:sts::123456789012:assumed-role/R/a\"\n\
+                 resource = {{ resource = \"arn:aws:s3:::b/k\", accountId = \"123456789012\" }}\n"
+            )
+        };
+        std::fs::write(dir.join("policies/tests.toml"), suite("from the config file")).unwrap();
+        std::fs::write(dir.join("given.toml"), suite("from the flag")).unwrap();
+        std::fs::write(dir.join("config.toml"), "[guardrails]\ntests = \"policies/tests.toml\"\n").unwrap();
+        let global = GlobalArgs { theme: None, catalog: None, config: Some(dir.join("config.toml")), log_file: None };
+        let settings = Settings::resolve(&global, &AwsArgs::default(), false).unwrap();
+        // Relative to the config file, wherever vigil runs from.
+        let from_config = settings.guardrail_suite(None).unwrap().unwrap();
+        assert_eq!(from_config.origin, dir.join("policies/tests.toml").display().to_string());
+        assert_eq!(from_config.run()[0].name, "from the config file");
+        let given = dir.join("given.toml");
+        let from_flag = settings.guardrail_suite(Some(&given)).unwrap().unwrap();
+        assert_eq!(from_flag.run()[0].name, "from the flag");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn demo_plays_at_a_speed_as_replay_does() {
+        let speed = |args: &[&str]| match Cli::try_parse_from(args).map(|c| c.command) {
+            Ok(Some(Command::Demo(d))) => Ok(d.speed),
+            Ok(Some(Command::Replay(r))) => Ok(r.speed),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(speed(&["vigil", "demo"]), Ok(1.0));
+        assert_eq!(speed(&["vigil", "demo", "--speed", "4", "--step"]), Ok(4.0));
+        assert_eq!(speed(&["vigil", "replay", "r.jsonl", "--speed", "0.25"]), Ok(0.25));
+        for refused in [["vigil", "demo", "--speed", "9"], ["vigil", "replay", "--speed", "fast"]] {
+            let e = speed(&refused).unwrap_err();
+            assert!(e.contains("the speed is a number from 0.25 to 8"), "{e}");
+        }
     }
 
     #[test]

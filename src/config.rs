@@ -2,14 +2,18 @@
 //! defaults for the global options and key bindings.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
+use crate::keymap::{Action, Key};
 use crate::located::FileError;
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// What the config file says.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     /// A built-in theme name or a theme file.
     pub theme: Option<String>,
@@ -18,13 +22,38 @@ pub struct Config {
     /// Where the log goes.
     pub log_file: Option<PathBuf>,
     /// Key bindings by action, e.g. `quit = ["q", "ctrl-c"]`.
-    #[serde(default)]
     pub keys: HashMap<String, Vec<String>>,
-    /// A guardrail tests file whose results `watch` shows as evidence.
+    /// The guardrail tests file whose results `watch` shows as preventive evidence: `[guardrails]
+    /// tests` (or the older top-level `guardrail_tests`). [`Config::load`] makes a relative path
+    /// relative to the config file's directory.
     pub guardrail_tests: Option<PathBuf>,
     /// How vigil talks to AWS.
-    #[serde(default)]
     pub aws: AwsSettings,
+}
+
+/// The config file as written; [`Config`] is what it means.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    theme: Option<String>,
+    catalog: Option<PathBuf>,
+    log_file: Option<PathBuf>,
+    #[serde(default)]
+    keys: HashMap<String, Vec<String>>,
+    /// The older name of `[guardrails] tests`, still read.
+    guardrail_tests: Option<PathBuf>,
+    #[serde(default)]
+    guardrails: GuardrailSettings,
+    #[serde(default)]
+    aws: AwsSettings,
+}
+
+/// The config file's `[guardrails]` table.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GuardrailSettings {
+    /// A guardrail tests file (`vigil policy test --tests`'s format).
+    tests: Option<PathBuf>,
 }
 
 /// Connection, time-out, retry, polling and rate settings for the live AWS sources (the config
@@ -123,11 +152,47 @@ pub fn seconds(s: f64) -> std::time::Duration {
 }
 
 impl Config {
+    /// Parses a config file's text. Every error says where and which key: `config.toml:3:9:
+    /// keys.quit: ...`, `config.toml:1:9: theme: ...`. Paths are left as written.
     pub fn parse(text: &str, origin: &str) -> Result<Config, FileError> {
-        toml::from_str(text).map_err(|e| FileError::from_toml(origin, text, &e))
+        let raw: RawConfig = toml::from_str(text).map_err(|e| FileError::from_toml_naming_key(origin, text, &e))?;
+        // The text is TOML (it just deserialized): read again for where each key is.
+        let root = DeTable::parse(text).map_err(|e| FileError::from_toml(origin, text, &e))?;
+        let at = |span: Range<usize>, field: String, message: String| {
+            FileError::at(origin, text, span.start, field, message)
+        };
+        if let Some(theme) = &raw.theme
+            && crate::theme::Theme::built_in(theme).is_none()
+            && !Path::new(theme).is_file()
+        {
+            let names = crate::theme::Theme::built_in_names().collect::<Vec<_>>().join(", ");
+            let span = value_span(root.get_ref(), &["theme"]).unwrap_or_default();
+            return Err(at(
+                span,
+                "theme".into(),
+                format!("`{theme}` is neither a built-in theme ({names}) nor a theme file"),
+            ));
+        }
+        if let Some(DeValue::Table(keys)) = root.get_ref().get("keys").map(Spanned::get_ref) {
+            check_keys(keys).map_err(|(span, field, message)| at(span, field, message))?;
+        }
+        if raw.guardrail_tests.is_some() && raw.guardrails.tests.is_some() {
+            let span = value_span(root.get_ref(), &["guardrail_tests"]).unwrap_or_default();
+            let message = "the older name of [guardrails] tests, which this file also gives: keep one".to_string();
+            return Err(at(span, "guardrail_tests".into(), message));
+        }
+        Ok(Config {
+            theme: raw.theme,
+            catalog: raw.catalog,
+            log_file: raw.log_file,
+            keys: raw.keys,
+            guardrail_tests: raw.guardrails.tests.or(raw.guardrail_tests),
+            aws: raw.aws,
+        })
     }
 
-    /// The file given, or the default one if it exists, or nothing.
+    /// The file given, or the default one if it exists, or nothing. The guardrail tests' path
+    /// is taken from the file's directory, as the file's author sees it.
     pub fn load(explicit: Option<&Path>) -> Result<Config, FileError> {
         let path = match explicit {
             Some(p) => p.to_path_buf(),
@@ -136,8 +201,86 @@ impl Config {
                 _ => return Ok(Config::default()),
             },
         };
-        Config::parse(&FileError::read(&path)?, &path.display().to_string())
+        let mut config = Config::parse(&FileError::read(&path)?, &path.display().to_string())?;
+        if let (Some(tests), Some(dir)) = (&config.guardrail_tests, path.parent()) {
+            config.guardrail_tests = Some(dir.join(tests));
+        }
+        Ok(config)
     }
+}
+
+/// The span of the value at `path` (`["keys", "quit"]`).
+fn value_span(root: &DeTable, path: &[&str]) -> Option<Range<usize>> {
+    let (last, tables) = path.split_last()?;
+    let mut table = root;
+    for name in tables {
+        match table.get(*name)?.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ => return None,
+        }
+    }
+    table.get(*last).map(Spanned::span)
+}
+
+/// A problem in `[keys]`: where, which key, what.
+type KeyProblem = (Range<usize>, String, String);
+
+/// Checks `[keys]` as the keymap will read it, so that each mistake is said with its place:
+/// an action that does not exist, a key that does not parse, a key bound to two actions.
+fn check_keys(keys: &DeTable) -> Result<(), KeyProblem> {
+    // The keys written for each action, with where each is.
+    let mut written: HashMap<Action, Vec<(String, Range<usize>)>> = HashMap::new();
+    for (name, value) in keys {
+        let field = format!("keys.{}", name.get_ref());
+        let Some(action) = Action::from_name(name.get_ref()) else {
+            let names: Vec<_> = Action::ALL.iter().map(|a| a.name()).collect();
+            let message = format!("unknown action `{}`, expected one of: {}", name.get_ref(), names.join(", "));
+            return Err((name.span(), field, message));
+        };
+        // The shape (an array of strings) was checked when the file was read.
+        let DeValue::Array(items) = value.get_ref() else { continue };
+        let mut specs = Vec::new();
+        for item in items.iter() {
+            let DeValue::String(spec) = item.get_ref() else { continue };
+            Key::parse(spec).map_err(|message| (item.span(), field.clone(), message))?;
+            specs.push((spec.to_string(), item.span()));
+        }
+        written.insert(action, specs);
+    }
+    // Bound as the keymap binds them: each action's keys, the defaults where none are written.
+    let mut bound: HashMap<Key, (Action, Option<Range<usize>>)> = HashMap::new();
+    for action in Action::ALL {
+        let specs: Vec<(String, Option<Range<usize>>)> = match written.get(&action) {
+            Some(specs) => specs.iter().map(|(spec, span)| (spec.clone(), Some(span.clone()))).collect(),
+            None => action.default_keys().iter().map(|spec| (spec.to_string(), None)).collect(),
+        };
+        for (spec, span) in specs {
+            let Ok(key) = Key::parse(&spec) else { continue };
+            if let Some((other, other_span)) = bound.get(&key)
+                && *other != action
+            {
+                let by_default = |owner: Action| {
+                    let name = owner.name();
+                    format!("`{spec}` is {name}'s by default: give {name} other keys in [keys] too, or choose another")
+                };
+                // Said where it was written: this binding, or the other action's.
+                let problem = match (&span, other_span) {
+                    (Some(span), Some(_)) => {
+                        Some((span.clone(), action, format!("`{spec}` is already bound to {}", other.name())))
+                    }
+                    (Some(span), None) => Some((span.clone(), action, by_default(*other))),
+                    (None, Some(other_span)) => Some((other_span.clone(), *other, by_default(action))),
+                    // The defaults never share a key (the keymap's tests say so).
+                    (None, None) => None,
+                };
+                if let Some((span, written_for, message)) = problem {
+                    return Err((span, format!("keys.{}", written_for.name()), message));
+                }
+            }
+            bound.insert(key, (action, span));
+        }
+    }
+    Ok(())
 }
 
 /// `$XDG_CONFIG_HOME/vigil/config.toml`, else `~/.config/vigil/config.toml`.
@@ -185,11 +328,6 @@ pub fn default_file() -> String {
         "catalog = \"catalog.toml\"".into(),
     );
     key(&mut out, "Where the log goes", format!("log_file = {:?}", default_log_file().display().to_string()));
-    key(
-        &mut out,
-        "Guardrail tests whose results `vigil watch` shows as preventive evidence",
-        "guardrail_tests = \"guardrails/tests.toml\"".into(),
-    );
     out.push_str(
         "\n# Key bindings: each action's keys (q, G, ctrl-c, shift-tab, f5, space, enter, esc, ...).\n# [keys]\n",
     );
@@ -197,6 +335,12 @@ pub fn default_file() -> String {
         let keys: Vec<String> = action.default_keys().iter().map(|k| format!("{k:?}")).collect();
         out.push_str(&format!("# {} = [{}]  # {}\n", action.name(), keys.join(", "), action.description()));
     }
+    out.push_str(
+        "\n# Offline guardrail tests (vigil policy test's format) whose results `vigil watch`, `report` and\n\
+         # `record` show as preventive evidence; --guardrail-tests wins over it. A relative path is\n\
+         # taken from this file's directory.\n# [guardrails]\n",
+    );
+    key(&mut out, "The tests file (unset: no guardrail tests run)", "tests = \"guardrails/tests.toml\"".into());
     out.push_str(
         "\n# How vigil talks to AWS (--profile, --region and --endpoint-url override the first three).\n# [aws]\n",
     );
@@ -290,6 +434,7 @@ mod tests {
         };
         assert_eq!(c.aws, defaults);
         assert_eq!(c.theme.as_deref(), Some("dark"));
+        assert_eq!(c.guardrail_tests, Some(PathBuf::from("guardrails/tests.toml")));
         assert_eq!(c.keys.len(), crate::keymap::Action::COUNT, "every action's keys");
         let keymap = crate::keymap::Keymap::with_overrides(&c.keys).unwrap();
         for action in crate::keymap::Action::ALL {
@@ -299,9 +444,9 @@ mod tests {
 
     #[test]
     fn a_config_sets_defaults_and_keys() {
-        let c = Config::parse("theme = \"light\"\n[keys]\nquit = [\"x\"]\n", "c.toml").unwrap();
+        let c = Config::parse("theme = \"light\"\n[keys]\nquit = [\"ctrl-q\"]\n", "c.toml").unwrap();
         assert_eq!(c.theme.as_deref(), Some("light"));
-        assert_eq!(c.keys["quit"], vec!["x"]);
+        assert_eq!(c.keys["quit"], vec!["ctrl-q"]);
     }
 
     #[test]
@@ -323,6 +468,67 @@ mod tests {
         let e = Config::parse("theme = \"light\"\ncolour = \"red\"\n", "c.toml").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         assert!(e.message.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn a_config_error_names_its_key_and_its_place() {
+        let error = |text: &str| Config::parse(text, "c.toml").unwrap_err().to_string();
+        assert_eq!(
+            error("theme = \"solarised\"\n"),
+            "c.toml:1:9: theme: `solarised` is neither a built-in theme (dark, light, high-contrast) nor a theme file"
+        );
+        assert_eq!(error("theme = 3\n"), "c.toml:1:9: theme: invalid type: integer `3`, expected a string");
+        let unknown = error("[keys]\nquit = [\"q\"]\nqiut = [\"x\"]\n");
+        assert!(
+            unknown.starts_with("c.toml:3:1: keys.qiut: unknown action `qiut`, expected one of: quit, "),
+            "{unknown}"
+        );
+        assert_eq!(
+            error("[keys]\nquit = [\"q\", \"ctrl-\"]\n"),
+            "c.toml:2:14: keys.quit: `ctrl-` is not a key (e.g. q, G, ctrl-c, shift-tab, enter, f5)"
+        );
+        assert_eq!(
+            error("[keys]\nquit = \"q\"\n"),
+            "c.toml:2:8: keys.quit: invalid type: string \"q\", expected a sequence"
+        );
+        assert_eq!(
+            error("[aws]\nconnect_timeout = \"3s\"\n"),
+            "c.toml:2:19: aws.connect_timeout: invalid type: string \"3s\", expected f64"
+        );
+        // A key bound twice is said where it was written, whichever action comes first.
+        assert_eq!(
+            error("[keys]\nhelp = [\"z\"]\nquit = [\"z\"]\n"),
+            "c.toml:2:9: keys.help: `z` is already bound to quit"
+        );
+        assert_eq!(
+            error("[keys]\nquit = [\"j\"]\n"),
+            "c.toml:2:9: keys.quit: `j` is down's by default: give down other keys in [keys] too, or choose another"
+        );
+        assert!(Config::parse("[keys]\nquit = [\"j\"]\ndown = [\"down\"]\n", "c.toml").is_ok(), "down gave j up");
+    }
+
+    #[test]
+    fn guardrail_tests_come_from_the_guardrails_table_relative_to_the_file() {
+        let dir = std::env::temp_dir().join(format!("vigil-config-guardrails-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config.toml");
+        let load = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            Config::load(Some(&file))
+        };
+        let tests = |text: &str| load(text).unwrap().guardrail_tests;
+        assert_eq!(tests("[guardrails]\ntests = \"policies/tests.toml\"\n"), Some(dir.join("policies/tests.toml")));
+        assert_eq!(tests("[guardrails]\ntests = \"/srv/tests.toml\"\n"), Some(PathBuf::from("/srv/tests.toml")));
+        assert_eq!(tests("guardrail_tests = \"t.toml\"\n"), Some(dir.join("t.toml")), "the older name");
+        assert_eq!(tests("[guardrails]\n"), None);
+        let both = load("guardrail_tests = \"a.toml\"\n[guardrails]\ntests = \"b.toml\"\n").unwrap_err();
+        assert_eq!((both.line, both.column, both.field.as_str()), (1, 19, "guardrail_tests"), "{both}");
+        let misspelt = load("[guardrails]\ntest = \"b.toml\"\n").unwrap_err();
+        assert_eq!((misspelt.line, misspelt.field.as_str()), (2, "guardrails.test"), "{misspelt}");
+        // Parsed without a file, the path is as written.
+        let parsed = Config::parse("[guardrails]\ntests = \"t.toml\"\n", "c.toml").unwrap();
+        assert_eq!(parsed.guardrail_tests, Some(PathBuf::from("t.toml")));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -60,6 +60,13 @@ impl FileError {
         }
     }
 
+    /// A TOML syntax or shape error, at the place the parser points to, naming the key there
+    /// (`aws.connect_timeout`, `keys.quit`): the parser's message names a type, not a key.
+    pub fn from_toml_naming_key(origin: &str, text: &str, e: &toml::de::Error) -> Self {
+        let key = e.span().and_then(|span| toml_key_at(text, span.start));
+        FileError { field: key.unwrap_or_default(), ..FileError::from_toml(origin, text, e) }
+    }
+
     /// A JSON syntax error, at the line and column serde_json gives (its message without them,
     /// so that the position is said once).
     pub fn from_json(origin: &str, e: &serde_json::Error) -> Self {
@@ -103,11 +110,60 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The dotted key of a TOML text whose key or value holds byte `offset`, the innermost one
+/// (`aws.rate_limits.config`; `control[2].id` within an array of tables); `None` where the
+/// text is not TOML or no key holds it.
+pub fn toml_key_at(text: &str, offset: usize) -> Option<String> {
+    use toml::de::{DeTable, DeValue};
+    type Spanned<'a> = toml::Spanned<DeValue<'a>>;
+    fn in_table(table: &DeTable, offset: usize, prefix: &str) -> Option<String> {
+        table.iter().find_map(|(key, value)| {
+            let path =
+                if prefix.is_empty() { key.get_ref().to_string() } else { format!("{prefix}.{}", key.get_ref()) };
+            // Deeper first: a table's own span may be its header only.
+            in_value(value, offset, &path)
+                .or_else(|| (key.span().contains(&offset) || value.span().contains(&offset)).then_some(path))
+        })
+    }
+    fn in_value(value: &Spanned, offset: usize, path: &str) -> Option<String> {
+        match value.get_ref() {
+            DeValue::Table(table) => in_table(table, offset, path),
+            // An element of an array of tables is named by its index; a scalar one by its array.
+            DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| match item.get_ref() {
+                DeValue::Table(_) => {
+                    let path = format!("{path}[{i}]");
+                    in_value(item, offset, &path).or_else(|| item.span().contains(&offset).then_some(path))
+                }
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+    let root = DeTable::parse(text).ok()?;
+    in_table(root.get_ref(), offset, "")
+}
+
 /// serde_json's message without the ` at line L column C` it appends.
 pub fn json_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.rfind(" at line ") {
         Some(i) => text[..i].to_string(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_toml_key_at_a_place_is_the_innermost_one() {
+        let text = "theme = 3\n[aws]\nrate_limits = { config = \"x\" }\n[[control]]\nid = \"A\"\n[[control]]\nid = 2\n";
+        let key_of = |needle: &str| toml_key_at(text, text.find(needle).unwrap());
+        assert_eq!(key_of("3").as_deref(), Some("theme"));
+        assert_eq!(key_of("\"x\"").as_deref(), Some("aws.rate_limits.config"));
+        assert_eq!(key_of("rate_limits").as_deref(), Some("aws.rate_limits"));
+        assert_eq!(key_of("2").as_deref(), Some("control[1].id"));
+        assert_eq!(toml_key_at("theme = [", 8), None, "not TOML");
     }
 }

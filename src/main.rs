@@ -68,6 +68,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// The dashboard needs a terminal: without one, `command` says so and exits 2, once its
+/// arguments are known good and before anything starts (logging, the runtime, AWS).
+fn require_terminal(command: &str) -> Result<(), ExitCode> {
+    terminal::require(command).map_err(|e| {
+        eprintln!("vigil: {e}");
+        ExitCode::from(2)
+    })
+}
+
 /// `vigil config`: the whole default file, or which file is read.
 fn config(args: &vigil::cli::ConfigArgs, global: &vigil::cli::GlobalArgs) -> ExitCode {
     if args.print_default {
@@ -123,13 +132,18 @@ fn demo(settings: Settings, args: vigil::cli::DemoArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let scenario = match Scenario::load(&args.scenario) {
+    let catalog = &settings.catalog;
+    let controls = |id: &str| catalog.controls.iter().find(|c| *c.id == *id).map(|c| c.kind);
+    let scenario = match Scenario::load(&args.scenario, &controls) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("vigil: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Err(code) = require_terminal("demo") {
+        return code;
+    }
     init_logging(&settings);
     let write = args.write;
     let audit = match audit_log(&settings, &write) {
@@ -141,7 +155,7 @@ fn demo(settings: Settings, args: vigil::cli::DemoArgs) -> ExitCode {
     };
     let banner = Banner::Demo { title: scenario.title.clone() };
     // The story's clock: the screen, the store's ages and the source all read it.
-    let playback = Playback::new(jiff::Timestamp::now(), args.step);
+    let playback = Playback::new(jiff::Timestamp::now(), args.step).with_speed(args.speed);
     let story = vigil::ui::Story::new(scenario.steps.len(), !args.no_follow);
     let demo = DemoSource::new(scenario, playback.clone());
     let responder: Arc<dyn Responder> = Arc::new(DemoResponder::new(demo.script(), audit, Duration::from_secs(3)));
@@ -184,6 +198,9 @@ fn replay(settings: Settings, args: vigil::cli::ReplayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(code) = require_terminal("replay") {
+        return code;
+    }
     init_logging(&settings);
     let subject = &recording.header.subject;
     let banner = Banner::Replay {
@@ -241,6 +258,9 @@ mod fault {
 fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
     use vigil::sources::aws::drill::AwsResponder;
     use vigil::sources::aws::{self, AccountResolver, AccountSource, Mode, Pollers, Scope};
+    if let Err(code) = require_terminal("watch") {
+        return code;
+    }
     init_logging(&settings);
     let audit = match audit_log(&settings, &args.write) {
         Ok(a) => a,

@@ -109,12 +109,12 @@ pub fn version_1(mut v: Value) -> Value {
             }
         }
     };
-    drop(&mut v, &["scope"]);
+    drop(&mut v, &["scope", "activity"]);
     v["schema_version"] = json!(1);
     drop(&mut v["subject"], &["recording"]);
     for (list, keys) in [
         ("sources", &["unread", "places"][..]),
-        ("controls", &["not_read", "by_account"]),
+        ("controls", &["not_read", "by_account", "no_remediation"]),
         ("rules", &["account", "region", "evaluation_failing"]),
         ("alarms", &["account", "region", "threshold"]),
         ("remediations", &["account", "region"]),
@@ -125,6 +125,9 @@ pub fn version_1(mut v: Value) -> Value {
         }
         for item in v[list].as_array_mut().into_iter().flatten() {
             drop(item, keys);
+            if list == "controls" && item.get("failing").is_some_and(Value::is_null) {
+                item["failing"] = json!(0);
+            }
             if list == "remediations" && item["executions"].is_null() {
                 item["executions"] = json!({});
             }
@@ -197,7 +200,9 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                 "kind": c.kind.name(),
                 "title": c.title,
                 "status": status_name(status),
-                "failing": failing.map_or(0, |f| f.resources),
+                // Unknown is null, never 0 (0: counted, and none failing).
+                "failing": if status.has_data() { json!(failing.map_or(0, |f| f.resources)) } else { Value::Null },
+                "no_remediation": acc.unremediated.iter().map(|r| json!({"rule": &*r.name, "account": &*r.account, "region": &*r.region})).collect::<Vec<_>>(),
                 "failing_at_least": failing.is_some_and(|f| f.at_least),
                 "resources": resources,
                 "by_account": by_account,
@@ -305,6 +310,19 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
                 .collect::<Vec<_>>()
         )
     });
+    // Live activity, as the header flags it: open findings that are detections (no compliance
+    // status) by severity, and alarms in ALARM; unknown where not read.
+    let activity = json!({
+        "open_findings": if_read(posture, Part::Findings, || {
+            let open = posture.finding_totals().open_activity_by_severity;
+            Severity::DESCENDING
+                .iter()
+                .map(|s| (s.as_str().to_string(), json!(open[s.index()])))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }),
+        "alarms_firing": if_read(posture, Part::Alarms, || json!(posture.firing_alarms())),
+    });
     let score = |s: Option<u32>| json!(s);
     json!({
         "schema_version": SCHEMA_VERSION,
@@ -317,6 +335,7 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
             "detective": score(posture.pane_summary(ControlKind::Detective, now).score()),
             "corrective": score(posture.pane_summary(ControlKind::Corrective, now).score()),
         },
+        "activity": activity,
         "sources": sources,
         "standards": standards,
         "controls": controls,
@@ -344,6 +363,9 @@ fn finding_totals(totals: &crate::store::FindingTotals, workflow: bool) -> Value
     }
     out
 }
+
+/// Resources a Markdown cell lists before `and N more`.
+const MARKDOWN_RESOURCES: usize = 10;
 
 /// A Markdown cell: inert text, pipes escaped.
 fn md(s: &str) -> String {
@@ -373,6 +395,20 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
         pct(&s["detective"]),
         pct(&s["corrective"])
     ));
+    let a = &j["activity"];
+    let mut flagged: Vec<String> = ["CRITICAL", "HIGH"]
+        .iter()
+        .filter_map(|s| a["open_findings"][*s].as_u64().filter(|n| *n > 0).map(|n| format!("{n} {s}")))
+        .collect();
+    if !flagged.is_empty() {
+        flagged = vec![format!("{} open", flagged.join(" · "))];
+    }
+    if let Some(n) = a["alarms_firing"].as_u64().filter(|n| *n > 0) {
+        flagged.push(format!("{n} {}", if n == 1 { "alarm firing" } else { "alarms firing" }));
+    }
+    if !flagged.is_empty() {
+        out.push_str(&format!("Activity: ⚑ {}\n\n", flagged.join(" · ")));
+    }
     out.push_str("| Source | Health | Last data | Error |\n|---|---|---|---|\n");
     for src in j["sources"].as_array().into_iter().flatten() {
         out.push_str(&format!(
@@ -423,10 +459,20 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
             kind.title()
         ));
         for c in j["controls"].as_array().into_iter().flatten().filter(|c| c["kind"] == kind.name()) {
-            let failing = c["failing"].as_u64().unwrap_or(0);
             let plus = if c["failing_at_least"] == true { "+" } else { "" };
-            let resources: Vec<String> =
+            // Unknown is `—`, never 0.
+            let failing = c["failing"].as_u64().map_or_else(|| "—".to_string(), |n| format!("{n}{plus}"));
+            let all: Vec<String> =
                 c["resources"].as_array().into_iter().flatten().filter_map(|r| r["id"].as_str()).map(md).collect();
+            // At most ten in a cell; the JSON report lists them all.
+            let mut resources: Vec<String> = all.iter().take(MARKDOWN_RESOURCES).cloned().collect();
+            if all.len() > MARKDOWN_RESOURCES {
+                resources.push(format!("and {} more", all.len() - MARKDOWN_RESOURCES));
+            }
+            for r in c["no_remediation"].as_array().into_iter().flatten() {
+                resources
+                    .push(format!("rule {} has no remediation configured", md(r["rule"].as_str().unwrap_or_default())));
+            }
             let status = c["status"].as_str().unwrap_or_default().to_uppercase();
             let symbol = match status.as_str() {
                 "PASS" => StatusLevel::Pass.symbol(),
@@ -436,7 +482,7 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
                 _ => StatusLevel::Unknown.symbol(),
             };
             out.push_str(&format!(
-                "| {symbol} {status} | {} {} | {}{plus} | {} |\n",
+                "| {symbol} {status} | {} {} | {} | {} |\n",
                 md(c["id"].as_str().unwrap_or_default()),
                 md(c["title"].as_str().unwrap_or_default()),
                 failing,
@@ -504,7 +550,8 @@ pub fn csv(posture: &Posture, subject: &Subject, now: Timestamp) -> String {
             c["kind"].as_str().unwrap_or_default(),
             csv_field(c["title"].as_str().unwrap_or_default()),
             c["status"].as_str().unwrap_or_default(),
-            c["failing"],
+            // Unknown is an empty field, never 0.
+            c["failing"].as_u64().map_or_else(String::new, |n| n.to_string()),
             c["failing_at_least"],
             csv_field(&resources.join(";")),
         ));

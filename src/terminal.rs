@@ -14,6 +14,27 @@ use ratatui::backend::CrosstermBackend;
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
+/// The dashboard's commands (`watch`, `demo`, `replay`) read keys from stdin and draw on
+/// stdout: without a terminal on both there is nothing to draw on, and they say so (before
+/// anything starts) rather than fail half-way with the system's `No such device or address`.
+pub fn require(command: &str) -> Result<(), String> {
+    use std::io::IsTerminal;
+    if io::stdin().is_terminal() && io::stdout().is_terminal() { Ok(()) } else { Err(needs_terminal(command)) }
+}
+
+/// What a dashboard command says without a terminal.
+pub fn needs_terminal(command: &str) -> String {
+    format!("{command} needs a terminal; for a posture without one, use vigil report")
+}
+
+/// The columns of the terminal on stderr, when it is one and says.
+pub fn stderr_width() -> Option<u16> {
+    let mut size = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCGWINSZ fills the one winsize given, for the duration of the call.
+    let ok = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(size.ws_col)
+}
+
 /// Gives the terminal back when dropped.
 pub struct TerminalGuard;
 
@@ -98,6 +119,17 @@ pub fn open_with_system(url: &str) -> Result<(), String> {
         .spawn()
         .map(|_| ())
         .map_err(|e| format!("{opener} failed: {e}"))
+}
+
+#[cfg(test)]
+mod require_tests {
+    #[test]
+    fn without_a_terminal_the_dashboard_points_at_the_report() {
+        assert_eq!(
+            super::needs_terminal("replay"),
+            "replay needs a terminal; for a posture without one, use vigil report"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -72,7 +72,12 @@ fn interceptor(rules: &[&Rule], mode: RuleMode) -> MockResponseInterceptor {
 }
 
 fn retry(max_attempts: u32) -> Retry {
-    Retry { max_attempts, initial_backoff: Duration::from_millis(1), max_backoff: Duration::from_millis(5) }
+    Retry {
+        max_attempts,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+        endpoint: None,
+    }
 }
 
 /// A poller's settings: the test account, `attempts` quick attempts a call, profile "prod".

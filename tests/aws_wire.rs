@@ -10,6 +10,8 @@ mod fake_aws;
 mod fake_operations;
 #[path = "wire/organization.rs"]
 mod organization;
+#[path = "wire/progress.rs"]
+mod progress;
 #[path = "wire/record_replay.rs"]
 mod record_replay;
 mod vigil_report;
@@ -129,11 +131,11 @@ fn assert_controls_match(w: &World, report: &Value) {
         let got = controls.iter().find(|x| x["id"] == c.id.as_ref() as &str).unwrap();
         let rules: Vec<&str> = c.evidence.config_rules.iter().map(String::as_str).collect();
         let hub: Vec<&str> = c.evidence.security_hub_controls.iter().map(String::as_str).collect();
-        let (count, at_least) = match c.kind {
+        let (count, fails, at_least) = match c.kind {
             vigil::model::ControlKind::Corrective => {
                 let bound: Vec<&world::Rule> = w.rules.iter().filter(|r| rules.contains(&r.source.as_str())).collect();
-                let missing = bound.iter().filter(|r| !w.remediations.iter().any(|x| x.rule == r.name)).count();
-                let failed: BTreeSet<String> = bound
+                let unremediated = |r: &world::Rule| !w.remediations.iter().any(|x| x.rule == r.name);
+                let mut failed: BTreeSet<String> = bound
                     .iter()
                     .filter_map(|r| w.remediations.iter().find(|x| x.rule == r.name).map(|x| (r, x)))
                     .flat_map(|(r, x)| {
@@ -143,13 +145,29 @@ fn assert_controls_match(w: &World, report: &Value) {
                             .map(|(id, _)| world::canonical(r.resource_type, id))
                     })
                     .collect();
+                // What a rule without remediation finds NON_COMPLIANT fails too (nothing fixes
+                // it): known where its details can be read, else a lower bound. The rule itself
+                // is a reason, never a resource.
+                let (mut lower, mut unread) = (0, false);
+                for r in bound.iter().filter(|r| !r.noncompliant.is_empty()) {
+                    if !r.details_readable() {
+                        unread = true;
+                        if unremediated(r) {
+                            lower = lower.max(r.capped().0.max(1));
+                        }
+                    } else if unremediated(r) {
+                        failed.extend(r.noncompliant.iter().map(|id| world::canonical(r.resource_type, id)));
+                    }
+                }
+                let reason = bound.iter().any(|r| unremediated(r));
                 // Remediation is read in the caller's own account only: other accounts' rules
                 // leave a corrective control's count a lower bound.
                 let elsewhere = w.config_truth().iter().any(|(account, region, r, _)| {
                     (*account, *region) != (ACCOUNT, REGION) && rules.contains(&r.source.as_str())
                 });
-                let n = missing + failed.len();
-                (n, elsewhere && n > 0)
+                let n = failed.len();
+                let fails = n > 0 || lower > 0 || reason;
+                (n.max(lower), fails, fails && (elsewhere || unread || lower > n))
             }
             _ => {
                 let (known, bound) = w.failing(&rules, &hub);
@@ -157,15 +175,20 @@ fn assert_controls_match(w: &World, report: &Value) {
                     c.evidence.alarms.iter().filter(|a| !w.alarms.iter().any(|x| &x.name == *a)).count();
                 let n = known.len() + missing_alarms;
                 // Rules whose details cannot be read make the count a lower bound.
-                (n.max(bound), bound > 0)
+                (n.max(bound), n.max(bound) > 0, bound > 0)
             }
         };
-        if count > 0 {
+        if fails {
             assert_eq!(got["status"], "fail", "{}: {got}", c.id);
         } else {
             assert_ne!(got["status"], "fail", "{}: {got}", c.id);
         }
-        assert_eq!(got["failing"], count, "{}: distinct failing resources", c.id);
+        if got["status"] == "unknown" {
+            // Nothing counted: null, never 0.
+            assert!(got["failing"].is_null() && count == 0, "{}: {got}", c.id);
+        } else {
+            assert_eq!(got["failing"], count, "{}: distinct failing resources", c.id);
+        }
         assert_eq!(got["failing_at_least"], at_least, "{}", c.id);
     }
 }
@@ -190,6 +213,8 @@ fn a_real_accounts_report_equals_the_truth_through_throttling_errors_hangs_and_g
     let fake = FakeAws::start(World::account(10_000), faults);
     let (out, report) = report(&fake, "real-account");
     assert_eq!(out.status.code(), Some(0), "sources: {:#}", report["sources"]);
+    // Nothing failed for good, and stderr is no terminal: no progress line either.
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "a clean stderr");
     for name in ["config", "securityhub", "cloudwatch"] {
         assert_eq!(source(&report, name)["health"], "ok", "{name}: {}", source(&report, name));
     }
@@ -221,6 +246,11 @@ fn one_service_down_leaves_the_others_whole() {
     let cw = source(&report, "cloudwatch");
     assert_eq!(cw["health"], "failed");
     assert!(cw["error"].as_str().unwrap().contains("ServiceUnavailable"), "{cw}");
+    // Said once on stderr, the one source that failed.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("vigil: cloudwatch failed: {}\n", cw["error"].as_str().unwrap())
+    );
     assert_eq!(source(&report, "config")["health"], "ok");
     assert_eq!(source(&report, "securityhub")["health"], "ok");
     let w = fake.world();
@@ -236,6 +266,9 @@ fn without_sts_the_account_is_unknown_and_nothing_else_fails() {
     let (out, report) = report(&fake, "no-sts");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(report["subject"]["account"].is_null());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.starts_with("vigil: the account is unknown: sts:GetCallerIdentity: "), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
     assert_all_match(&fake.world(), &report);
 }
 
@@ -361,7 +394,8 @@ fn statuses(report: &Value) -> BTreeMap<String, (String, u64, bool)> {
         .map(|c| {
             let id = c["id"].as_str().unwrap().to_string();
             let status = c["status"].as_str().unwrap().to_string();
-            (id, (status, c["failing"].as_u64().unwrap(), c["failing_at_least"] == true))
+            // Unknown is null: nothing counted.
+            (id, (status, c["failing"].as_u64().unwrap_or(0), c["failing_at_least"] == true))
         })
         .collect()
 }

@@ -129,7 +129,10 @@ fn detective_details_chart_findings_by_severity_and_workflow() {
     view.selected[1] = posture.pane(ControlKind::Detective).iter().position(|&i| i == index).unwrap();
     let frame = render(&posture, &view, &theme, at(40), 160, 48);
     let shown = text(&frame);
-    assert!(shown.contains("Findings by severity") && shown.contains("Findings by workflow"), "{shown}");
+    // The charts count the list's findings, and say how many.
+    let listed = posture.evidence(index).findings.len();
+    assert!(shown.contains(&format!("Findings listed ({listed}) by severity")), "{shown}");
+    assert!(shown.contains(&format!("Findings listed ({listed}) by workflow")), "{shown}");
     for label in ["CRIT", "HIGH", "MEDIUM", "LOW", "INFO", "NEW", "NOTIF", "RESOLV", "SUPPR"] {
         assert!(shown.contains(label), "{label} missing:\n{shown}");
     }

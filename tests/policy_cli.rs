@@ -216,6 +216,43 @@ const SEVERAL_MISTAKES: &str = r#"{
 }
 "#;
 
+/// One statement wrong three times: its Effect, an action, a condition key.
+const ONE_STATEMENT_THREE_MISTAKES: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "DenyTrainingOutsideVpc",
+      "Effect": "Dany",
+      "Action": ["sagemaker:CreateTrainingJob", "sagemaker:CreateTraningJob"],
+      "Resource": "*",
+      "Condition": {"Null": {"sagemaker:VpcSecurityGroup": "true"}}
+    }
+  ]
+}
+"#;
+
+#[test]
+fn lint_reports_a_bad_effect_and_the_misspelt_names_beside_it_with_their_lines_and_columns() {
+    let dir = scratch("one-statement");
+    let file = dir.join("guard.json");
+    std::fs::write(&file, ONE_STATEMENT_THREE_MISTAKES).unwrap();
+    let name = file.to_str().unwrap();
+    let o = vigil(&["policy", "lint", name]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let statement = "Statement[0] \"DenyTrainingOutsideVpc\"";
+    let expected = [
+        format!("{name}:6:17: {statement}: Effect: error: \"Dany\" is not \"Allow\" or \"Deny\""),
+        format!(
+            "{name}:7:49: {statement}: Action: error: `sagemaker:CreateTraningJob` is not a sagemaker action (did you mean sagemaker:CreateTrainingJob?)"
+        ),
+        format!(
+            "{name}:9:30: {statement}: Condition.Null.sagemaker:VpcSecurityGroup: error: `sagemaker:VpcSecurityGroup` is not a condition key of sagemaker (did you mean sagemaker:VpcSecurityGroupIds?)"
+        ),
+        "1 file: 3 errors".to_string(),
+    ];
+    assert_eq!(stdout(&o), expected.join("\n") + "\n");
+}
+
 #[test]
 fn lint_reports_every_mistake_in_every_statement_with_its_line_and_column() {
     let dir = scratch("several");

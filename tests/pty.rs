@@ -425,7 +425,9 @@ fn demo_step_walks_every_step_with_n_and_back_with_p() {
     let mut seen = Vec::new();
     for (k, step) in steps.iter().enumerate() {
         s.keys(b"n");
-        s.wait_for(&[&format!("step {}/{n} · {}", k + 1, step.title)]);
+        // The detail under the caption is the control the step narrates.
+        let control = step.control.as_deref().expect("every workshop step names its control");
+        s.wait_for(&[&format!("step {}/{n} · {}", k + 1, step.title), &format!("┌ {control} ")]);
         settle(&mut s);
         seen.push(posture_lines(&s));
     }
@@ -443,6 +445,21 @@ fn demo_step_walks_every_step_with_n_and_back_with_p() {
     s.keys(b"q");
     assert_eq!(s.wait_exit(), 0);
     s.assert_given_back();
+}
+
+#[test]
+fn bad_day_step_by_step_shows_each_steps_control() {
+    let steps = vigil::sources::demo::Scenario::built_in("bad-day").unwrap().steps;
+    let n = steps.len();
+    let mut s = Session::start_with("bad-day", None, &["--step", "--scenario", "bad-day"]);
+    s.wait_for(&[&format!("step 0/{n} · the baseline"), "config ● ok"]);
+    for (k, step) in steps.iter().enumerate() {
+        s.keys(b"n");
+        let control = step.control.as_deref().expect("every bad-day step names its control");
+        s.wait_for(&[&format!("step {}/{n} · {}", k + 1, step.title), &format!("┌ {control} ")]);
+    }
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
 }
 
 #[test]

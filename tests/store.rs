@@ -77,8 +77,12 @@ fn a_noncompliant_evaluation_fails_its_control_and_a_compliant_one_passes() {
     p.apply(fx.merge(SourceKind::Config, 10, config(vec![], vec![fixed])));
     assert_eq!(status(&p, "PRV-01", fx.at(10)), Status::Pass);
     assert_eq!(p.rule_noncompliant(&fx.rule_key(NB_RULE)), 0);
-    // A corrective control bound to the same rule has no remediation configured: FAIL.
-    assert_eq!(status(&p, "COR-04", fx.at(10)), fail(1));
+    // A corrective control bound to the same rule has no remediation configured: FAIL, for
+    // that reason, with no failing resource now that the notebook is fixed.
+    assert_eq!(status(&p, "COR-04", fx.at(10)), fail(0));
+    let cor = p.control_index("COR-04").unwrap();
+    assert_eq!(p.evidence(cor).unremediated.iter().map(|r| r.name.to_string()).collect::<Vec<_>>(), [NB_RULE]);
+    assert!(p.evidence(cor).failing.is_empty(), "a rule is never a failing resource");
 }
 
 #[test]
@@ -234,11 +238,22 @@ fn corrective_controls_follow_their_remediations() {
     let failed = fx.execution(rule_name, "AWS::S3::Bucket", "exports", ExecutionState::Failed, 0, 17 * 60);
     p.apply(fx.merge(SourceKind::Config, 17 * 60, Dataset { executions: vec![failed], ..Default::default() }));
     assert_eq!(p.control_status(cor, fx.at(17 * 60)), fail(1));
-    // Without its remediation configuration the rule itself is the failure.
-    p.apply(fx.replace(SourceKind::Config, 18 * 60, config(vec![rule], vec![])));
-    assert_eq!(p.control_status(cor, fx.at(18 * 60)), fail(1));
-    let failing: Vec<_> = p.evidence(cor).failing.keys().map(|r| r.kind.to_string()).collect();
-    assert_eq!(failing, vec!["AWS::Config::ConfigRule"]);
+    // Without its remediation configuration the control fails for that reason; the rule is
+    // not a failing resource, but what it finds NON_COMPLIANT is (nothing will fix it).
+    p.apply(fx.replace(SourceKind::Config, 18 * 60, config(vec![rule.clone()], vec![])));
+    assert_eq!(p.control_status(cor, fx.at(18 * 60)), fail(0));
+    assert!(p.evidence(cor).failing.is_empty());
+    assert_eq!(p.evidence(cor).unremediated.len(), 1);
+    let eval = fx.evaluation(rule_name, "AWS::S3::Bucket", "exports", ConfigCompliance::NonCompliant, 19 * 60);
+    p.apply(fx.merge(SourceKind::Config, 19 * 60, config(vec![], vec![eval])));
+    assert_eq!(p.control_status(cor, fx.at(19 * 60)), fail(1));
+    let failing: Vec<_> = p.evidence(cor).failing.keys().map(|r| r.id.to_string()).collect();
+    assert_eq!(failing, vec!["arn:aws:s3:::exports"]);
+    // Its remediation configured again: the bucket is due, not failing.
+    let rc = fx.remediation(rule_name, "AWS-DisableS3BucketPublicReadWrite", true, 20 * 60);
+    p.apply(fx.merge(SourceKind::Config, 20 * 60, Dataset { remediation_configs: vec![rc], ..Default::default() }));
+    assert!(p.evidence(cor).failing.is_empty() && p.evidence(cor).unremediated.is_empty());
+    assert_eq!(p.control_status(cor, fx.at(20 * 60)), Status::Pass);
 }
 
 #[test]

@@ -25,9 +25,15 @@ fn every_step_of_every_built_in_story() {
         for (k, step) in steps.iter().enumerate() {
             let (posture, view, now) = story(name, Some(k));
             assert_eq!(view.focus, step.pane, "{name} step {}: its pane has the focus", k + 1);
-            for (w, h) in [(160, 48), (100, 30)] {
+            let control = step.control.as_deref().expect("every built-in step names its control");
+            for (w, h) in [(160, 48), (100, 30), (80, 24)] {
                 let frame = render(&posture, &view, &theme, now, w, h);
                 let shown = text(&frame);
+                // The detail under the caption is the control the step narrates.
+                assert!(shown.contains(&format!("┌ {control} ")), "{name} step {} {w}x{h}: {control}\n{shown}", k + 1);
+                if (w, h) == (80, 24) {
+                    continue;
+                }
                 let head = format!("step {}/{} · {}", k + 1, steps.len(), step.title);
                 assert!(shown.contains(&head), "{name} {w}x{h}: {head}\n{shown}");
                 // The caption is whole: every word of it is on screen.
@@ -39,6 +45,55 @@ fn every_step_of_every_built_in_story() {
                 check(&format!("story_{name}_{}_{w}x{h}", k + 1), &frame, &theme);
             }
         }
+    }
+}
+
+#[test]
+fn the_alarm_step_draws_its_chart_on_a_projector_and_at_80x24() {
+    let theme = dark();
+    let (posture, view, now) = story("workshop", Some(1));
+    for (w, h) in [(100, 30), (80, 24)] {
+        let frame = render(&posture, &view, &theme, now, w, h);
+        let shown = text(&frame);
+        assert!(shown.contains("┌ DET-03 "), "{w}x{h}:\n{shown}");
+        // The chart of the denials metric, with the alarm's threshold, beside the detail.
+        assert!(shown.contains("SageMakerGuardrailDenia"), "{w}x{h}:\n{shown}");
+        assert!(shown.contains("≥ 1 "), "the threshold is named: {w}x{h}:\n{shown}");
+        check(&format!("story_alarm_{w}x{h}"), &frame, &theme);
+    }
+}
+
+#[test]
+fn the_narration_scrolls_back_to_the_first_step_at_80x24() {
+    use vigil::keymap::Action;
+    let theme = dark();
+    let (posture, mut view, now) = story("workshop", Some(7));
+    vigil::app::update(&mut view, &posture, Action::Narration);
+    let shown = text(&render(&posture, &view, &theme, now, 80, 24));
+    assert!(shown.contains("All quiet again"), "the latest step shows first:\n{shown}");
+    assert!(shown.contains("more above"), "a mark says there is more above:\n{shown}");
+    assert!(!shown.contains("A training job without VPC settings  ("), "{shown}");
+    vigil::app::update(&mut view, &posture, Action::Top);
+    let frame = render(&posture, &view, &theme, now, 80, 24);
+    let shown = text(&frame);
+    assert!(shown.contains("1/8 00:10 A training job without VPC settings"), "the first step:\n{shown}");
+    assert!(shown.contains("The denials alarm fires"), "{shown}");
+    assert!(shown.contains("more below") && !shown.contains("more above"), "{shown}");
+    check("story_narration_top_80x24", &frame, &theme);
+    // Moving down comes back to the latest; Esc closes it.
+    vigil::app::update(&mut view, &posture, Action::Bottom);
+    assert!(text(&render(&posture, &view, &theme, now, 80, 24)).contains("All quiet again"));
+    vigil::app::update(&mut view, &posture, Action::Back);
+    assert!(!view.story.as_ref().unwrap().history);
+}
+
+#[test]
+fn the_last_caption_says_its_line_once() {
+    for name in ["workshop", "bad-day"] {
+        let steps = Scenario::built_in(name).unwrap().steps.len();
+        let (posture, view, now) = story(name, Some(steps - 1));
+        let shown = text(&render(&posture, &view, &dark(), now, 160, 48));
+        assert_eq!(shown.matches("play it again").count(), 1, "{name}:\n{shown}");
     }
 }
 
@@ -123,7 +178,7 @@ fn a_pane_cut_by_the_caption_bar_says_which_rows_show() {
     let theme = dark();
     let (posture, view, now) = story("workshop", Some(0));
     let shown = text(&render(&posture, &view, &theme, now, 80, 24));
-    assert!(shown.contains(" 1-8 of 10 "), "{shown}");
+    assert!(shown.contains(" 6-10 of 10 "), "{shown}");
 }
 
 /// The workshop's story recorded as `vigil watch --record` would have recorded it (through the
@@ -237,7 +292,7 @@ fn a_newer_or_damaged_recording_is_refused_before_anything_plays() {
             (
                 Some(2),
                 format!(
-                    "vigil: {newer}:1:0: recorded in format 3 (by vigil 2.0.0); this vigil 0.1.0 reads format 1: replay it with a newer vigil\n"
+                    "vigil: {newer}:1:1: recorded in format 3 (by vigil 2.0.0); this vigil 0.1.0 reads format 1: replay it with a newer vigil\n"
                 )
             )
         );

@@ -8,8 +8,9 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::glob;
 use crate::located::FileError;
@@ -86,66 +87,41 @@ impl Catalog {
         Catalog::parse(&FileError::read(path)?, &path.display().to_string())
     }
 
+    /// Parses a catalog; the first of its problems, if any (see [`Catalog::check`] for all).
     pub fn parse(text: &str, origin: &str) -> Result<Catalog, FileError> {
-        let raw: RawCatalog = toml::from_str(text).map_err(|e| FileError::from_toml(origin, text, &e))?;
-        let error = |span: Range<usize>, field: String, message: String| {
-            FileError::at(origin, text, span.start, field, message)
-        };
-        if raw.control.is_empty() {
-            return Err(error(0..0, "control".into(), "the catalog has no [[control]] entries".into()));
-        }
-        let mut seen = HashSet::new();
-        let mut controls = Vec::with_capacity(raw.control.len());
-        for (i, c) in raw.control.into_iter().enumerate() {
-            let at = |field: &str| format!("control[{i}].{field}");
-            let id = c.id.get_ref().trim();
-            if id.is_empty() {
-                return Err(error(c.id.span(), at("id"), "a control needs a non-empty id".into()));
-            }
-            if !seen.insert(id.to_string()) {
-                return Err(error(c.id.span(), at("id"), format!("duplicate control id `{id}`")));
-            }
-            if c.title.get_ref().trim().is_empty() {
-                return Err(error(c.title.span(), at("title"), "a control needs a title".into()));
-            }
-            let mut metrics = Vec::new();
-            for (j, m) in c.metrics.iter().enumerate() {
-                match m.get_ref().split_once('/') {
-                    Some((ns, name)) if !ns.is_empty() && !name.is_empty() => {
-                        metrics.push((ns.to_string(), name.to_string()))
-                    }
-                    _ => {
-                        return Err(error(
-                            m.span(),
-                            at(&format!("metrics[{j}]")),
-                            format!("`{}` is not NAMESPACE/METRIC", m.get_ref()),
-                        ));
-                    }
+        Catalog::check(text, origin).map_err(|mut problems| problems.remove(0))
+    }
+
+    /// Parses a catalog, or says every problem in it (at least one), in the order of the file,
+    /// each with its line, column and field: a catalog is fixed in one go, not one run per
+    /// mistake. Only a file that is not TOML at all stops at its first error.
+    pub fn check(text: &str, origin: &str) -> Result<Catalog, Vec<FileError>> {
+        let root = DeTable::parse(text).map_err(|e| vec![FileError::from_toml(origin, text, &e)])?;
+        let mut problems = Problems { origin, text, found: Vec::new() };
+        let mut entries: &[Spanned<DeValue>] = &[];
+        for (key, value) in root.get_ref() {
+            match (key.get_ref().as_ref(), value.get_ref()) {
+                ("control", DeValue::Array(array)) => entries = array,
+                ("control", _) => problems.add(value.span(), "control".into(), "expected [[control]] tables".into()),
+                (other, _) => {
+                    problems.add(key.span(), other.into(), format!("unknown field `{other}`, expected `control`"))
                 }
             }
-            let evidence = EvidenceBinding {
-                config_rules: c.config_rules,
-                config_rule_names: c.config_rule_names,
-                security_hub_controls: c.security_hub_controls,
-                finding_products: c.finding_products,
-                alarms: c.alarms,
-                metrics,
-                guardrail_tests: c.guardrail_tests,
-            };
-            if evidence.is_empty() {
-                return Err(error(
-                    c.id.span(),
-                    at("id"),
-                    format!("control `{id}` binds no evidence: it could never be anything but UNKNOWN"),
-                ));
-            }
-            controls.push(Control {
-                id: Sym::from(id),
-                kind: c.kind,
-                title: c.title.into_inner(),
-                description: c.description,
-                evidence,
-            });
+        }
+        if entries.is_empty() && problems.found.is_empty() {
+            problems.add(0..0, "control".into(), "the catalog has no [[control]] entries".into());
+        }
+        let mut seen = HashSet::new();
+        let controls: Vec<Control> = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, entry)| check_control(i, entry, &mut seen, &mut problems))
+            .collect();
+        if !problems.found.is_empty() {
+            let mut found = problems.found;
+            // Stable: problems at one place keep the order in which they were found.
+            found.sort_by_key(|e| (e.line, e.column));
+            return Err(found);
         }
         Ok(Catalog { controls, origin: origin.to_string(), text: text.into() })
     }
@@ -156,47 +132,157 @@ impl Catalog {
     }
 }
 
-impl EvidenceBinding {
-    fn is_empty(&self) -> bool {
-        self.config_rules.is_empty()
-            && self.config_rule_names.is_empty()
-            && self.security_hub_controls.is_empty()
-            && self.finding_products.is_empty()
-            && self.alarms.is_empty()
-            && self.metrics.is_empty()
-            && self.guardrail_tests.is_empty()
+/// The problems found so far in one catalog text.
+struct Problems<'a> {
+    origin: &'a str,
+    text: &'a str,
+    found: Vec<FileError>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, span: Range<usize>, field: String, message: String) {
+        self.found.push(FileError::at(self.origin, self.text, span.start, field, message));
+    }
+
+    /// `value` as a `T`, or `None` after saying what is wrong with it.
+    fn read<T: DeserializeOwned>(&mut self, value: &Spanned<DeValue>, field: String) -> Option<T> {
+        match T::deserialize(ValueDeserializer::from(value.clone())) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(e.span().unwrap_or(value.span()), field, e.message().to_string());
+                None
+            }
+        }
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCatalog {
-    #[serde(default)]
-    control: Vec<RawControl>,
-}
+/// The fields of a `[[control]]`.
+const CONTROL_FIELDS: [&str; 11] = [
+    "id",
+    "kind",
+    "title",
+    "description",
+    "config_rules",
+    "config_rule_names",
+    "security_hub_controls",
+    "finding_products",
+    "alarms",
+    "metrics",
+    "guardrail_tests",
+];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawControl {
-    id: Spanned<String>,
-    kind: ControlKind,
-    title: Spanned<String>,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    config_rules: Vec<String>,
-    #[serde(default)]
-    config_rule_names: Vec<String>,
-    #[serde(default)]
-    security_hub_controls: Vec<String>,
-    #[serde(default)]
-    finding_products: Vec<String>,
-    #[serde(default)]
-    alarms: Vec<String>,
-    #[serde(default)]
-    metrics: Vec<Spanned<String>>,
-    #[serde(default)]
-    guardrail_tests: Vec<String>,
+/// One `[[control]]`, or `None` after reporting every problem in it. Each field is read on its
+/// own so that a bad `kind` does not hide a misspelt field beside it.
+fn check_control(
+    i: usize,
+    entry: &Spanned<DeValue>,
+    seen: &mut HashSet<String>,
+    problems: &mut Problems,
+) -> Option<Control> {
+    let at = |field: &str| format!("control[{i}].{field}");
+    let DeValue::Table(table) = entry.get_ref() else {
+        problems.add(entry.span(), format!("control[{i}]"), "expected a table".into());
+        return None;
+    };
+    let before = problems.found.len();
+    let mut unknown_fields = false;
+    for (key, _) in table {
+        let name = key.get_ref();
+        if !CONTROL_FIELDS.contains(&name.as_ref()) {
+            unknown_fields = true;
+            let expected = CONTROL_FIELDS.map(|f| format!("`{f}`")).join(", ");
+            problems.add(key.span(), at(name), format!("unknown field `{name}`, expected one of {expected}"));
+        }
+    }
+    let required = |name: &str, problems: &mut Problems| -> Option<&Spanned<DeValue>> {
+        let value = table.get(name);
+        if value.is_none() {
+            problems.add(entry.span(), at(name), format!("missing field `{name}`"));
+        }
+        value
+    };
+    let id: Option<Spanned<String>> = required("id", problems).and_then(|v| problems.read(v, at("id")));
+    let kind: Option<ControlKind> = required("kind", problems).and_then(|v| problems.read(v, at("kind")));
+    let title: Option<Spanned<String>> = required("title", problems).and_then(|v| problems.read(v, at("title")));
+    let mut optional = |name: &str| -> Option<Vec<String>> {
+        table.get(name).map_or(Some(Vec::new()), |v| problems.read(v, at(name)))
+    };
+    let lists = [
+        optional("config_rules"),
+        optional("config_rule_names"),
+        optional("security_hub_controls"),
+        optional("finding_products"),
+        optional("alarms"),
+        optional("guardrail_tests"),
+    ];
+    let description: Option<String> =
+        table.get("description").map_or(Some(String::new()), |v| problems.read(v, at("description")));
+    let raw_metrics: Option<Vec<Spanned<String>>> =
+        table.get("metrics").map_or(Some(Vec::new()), |v| problems.read(v, at("metrics")));
+
+    let id = id.and_then(|id| {
+        let trimmed = id.get_ref().trim();
+        if trimmed.is_empty() {
+            problems.add(id.span(), at("id"), "a control needs a non-empty id".into());
+            None
+        } else if !seen.insert(trimmed.to_string()) {
+            problems.add(id.span(), at("id"), format!("duplicate control id `{trimmed}`"));
+            None
+        } else {
+            Some((trimmed.to_string(), id.span()))
+        }
+    });
+    if let Some(title) = &title
+        && title.get_ref().trim().is_empty()
+    {
+        problems.add(title.span(), at("title"), "a control needs a title".into());
+    }
+    let mut metrics = Vec::new();
+    for (j, m) in raw_metrics.iter().flatten().enumerate() {
+        match m.get_ref().split_once('/') {
+            Some((ns, name)) if !ns.is_empty() && !name.is_empty() => metrics.push((ns.to_string(), name.to_string())),
+            _ => problems.add(
+                m.span(),
+                at(&format!("metrics[{j}]")),
+                format!("`{}` is not NAMESPACE/METRIC", m.get_ref()),
+            ),
+        }
+    }
+    // Whether the control names no evidence at all: not when a field of it could not be read
+    // (that is its own problem), nor when its only metrics are malformed, nor when a field is
+    // unknown (likely the evidence, misspelt).
+    let names_none = !unknown_fields
+        && lists.iter().all(|l| l.as_ref().is_some_and(Vec::is_empty))
+        && raw_metrics.as_ref().is_some_and(Vec::is_empty);
+    let [config_rules, config_rule_names, security_hub_controls, finding_products, alarms, guardrail_tests] = lists;
+    let evidence = EvidenceBinding {
+        config_rules: config_rules.unwrap_or_default(),
+        config_rule_names: config_rule_names.unwrap_or_default(),
+        security_hub_controls: security_hub_controls.unwrap_or_default(),
+        finding_products: finding_products.unwrap_or_default(),
+        alarms: alarms.unwrap_or_default(),
+        metrics,
+        guardrail_tests: guardrail_tests.unwrap_or_default(),
+    };
+    if let Some((id, span)) = &id
+        && names_none
+    {
+        problems.add(
+            span.clone(),
+            at("id"),
+            format!("control `{id}` binds no evidence: it could never be anything but UNKNOWN"),
+        );
+    }
+    if problems.found.len() > before {
+        return None;
+    }
+    Some(Control {
+        id: Sym::from(id?.0.as_str()),
+        kind: kind?,
+        title: title?.into_inner(),
+        description: description?,
+        evidence,
+    })
 }
 
 #[cfg(test)]
@@ -240,6 +326,36 @@ mod tests {
         let err = Catalog::parse(text, "c.toml").unwrap_err();
         assert_eq!(err.field, "control[0].metrics[0]");
         assert_eq!(err.line, 5);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_place_not_only_the_first() {
+        let text = "[[control]]\nid = \"A\"\nkind = \"preventative\"\ntitle = \"t\"\nconfg_rules = [\"X\"]\nalarms = [\"a\"]\n\n\
+                    [[control]]\nid = \"A\"\nkind = \"detective\"\ntitle = \"\"\nmetrics = [\"NoSlash\"]\n\n\
+                    [[control]]\nid = \"C\"\nkind = \"corrective\"\n";
+        let problems: Vec<String> =
+            Catalog::check(text, "c.toml").unwrap_err().iter().map(ToString::to_string).collect();
+        let fields = "`id`, `kind`, `title`, `description`, `config_rules`, `config_rule_names`, `security_hub_controls`, `finding_products`, `alarms`, `metrics`, `guardrail_tests`";
+        assert_eq!(
+            problems,
+            [
+                "c.toml:3:8: control[0].kind: unknown variant `preventative`, expected one of `preventive`, `detective`, `corrective`".to_string(),
+                format!("c.toml:5:1: control[0].confg_rules: unknown field `confg_rules`, expected one of {fields}"),
+                "c.toml:9:6: control[1].id: duplicate control id `A`".into(),
+                "c.toml:11:9: control[1].title: a control needs a title".into(),
+                "c.toml:12:12: control[1].metrics[0]: `NoSlash` is not NAMESPACE/METRIC".into(),
+                "c.toml:14:1: control[2].title: missing field `title`".into(),
+                "c.toml:15:6: control[2].id: control `C` binds no evidence: it could never be anything but UNKNOWN".into(),
+            ]
+        );
+        // The first is what a command that only loads the catalog says.
+        assert_eq!(Catalog::parse(text, "c.toml").unwrap_err().to_string(), problems[0]);
+        // Outside the controls too; a file that is not TOML stops at its syntax error.
+        let problems = Catalog::check("title = \"mine\"\n", "c.toml").unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].to_string(), "c.toml:1:1: title: unknown field `title`, expected `control`");
+        let problems = Catalog::check("[[control]\nid = \"A\"\n", "c.toml").unwrap_err();
+        assert_eq!((problems.len(), problems[0].line), (1, 1), "{problems:?}");
     }
 
     #[test]

@@ -5,20 +5,30 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::catalog::Catalog;
+use crate::located::FileError;
+use crate::text::counted;
 
 pub fn show(out: &mut dyn Write) -> std::io::Result<ExitCode> {
     out.write_all(Catalog::default_text().as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every problem of the file on stderr, then how many; exit 1 if there is any.
 pub fn check(out: &mut dyn Write, file: &Path) -> std::io::Result<ExitCode> {
-    match Catalog::from_file(file) {
+    let origin = file.display().to_string();
+    let checked = FileError::read(file).map_err(|e| vec![e]).and_then(|text| Catalog::check(&text, &origin));
+    match checked {
         Ok(c) => {
-            writeln!(out, "{}: ok, {} controls", file.display(), c.controls.len())?;
+            writeln!(out, "{origin}: ok, {} controls", c.controls.len())?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            eprintln!("vigil: {e}");
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("vigil: {problem}");
+            }
+            if problems.len() > 1 {
+                eprintln!("vigil: {origin}: {}", counted(problems.len(), "problem", "problems"));
+            }
             Ok(ExitCode::from(1))
         }
     }

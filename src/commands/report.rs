@@ -1,7 +1,11 @@
 //! `vigil report`: one full poll of every source, the posture printed, an exit code for CI.
+//! While it polls, a terminal's stderr shows each source's progress on one line, rewritten in
+//! place and cleared at the end; each source that failed is then said once, on a line of its
+//! own. A stderr that is not a terminal (a script, CI) gets the failures only.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 #[cfg(feature = "aws")]
 use crate::catalog::Catalog;
@@ -13,8 +17,8 @@ use crate::report::{self, Subject};
 #[cfg(feature = "aws")]
 use crate::sources::Sink;
 use crate::sources::demo::{DemoScript, Scenario};
-use crate::sources::{Clock, Dataset, Message, Payload, SourceEvent, SourceKind};
-use crate::store::Posture;
+use crate::sources::{Clock, Dataset, Message, Payload, SourceError, SourceEvent, SourceKind};
+use crate::store::{Health, Posture};
 
 /// The report's exit codes.
 pub const SOURCE_FAILED: u8 = 3;
@@ -49,6 +53,14 @@ fn demo(posture: &mut Posture, now: Timestamp) {
     }
 }
 
+/// What one poll of every AWS source watched, and why the account is unknown when STS could
+/// not say it (the poll goes on without it).
+#[derive(Debug, Default)]
+pub struct Watched {
+    pub subject: Subject,
+    pub account_error: Option<SourceError>,
+}
+
 /// One poll of every AWS source, through `sink` as in the dashboard (the account first, once
 /// STS has said it); returns what was watched. `vigil report` and `vigil record` both poll so.
 #[cfg(feature = "aws")]
@@ -57,13 +69,35 @@ pub async fn poll_everything(
     catalog: &Catalog,
     clock: Clock,
     sink: Sink,
-) -> Result<Subject, String> {
-    use crate::sources::aws::poller::poll_once;
+) -> Result<Watched, String> {
+    poll_everything_told(aws_settings, catalog, clock, sink, &|_, _| {}).await
+}
+
+/// As [`poll_everything`], telling `finished` each source that has delivered its poll and
+/// whether the poll failed.
+#[cfg(feature = "aws")]
+pub async fn poll_everything_told(
+    aws_settings: &crate::config::AwsSettings,
+    catalog: &Catalog,
+    clock: Clock,
+    sink: Sink,
+    finished: &impl Fn(SourceKind, bool),
+) -> Result<Watched, String> {
+    use crate::sources::aws::poller::{Poll, deliver};
     use crate::sources::aws::{self, AccountResolver, Mode, Pollers, Scope};
+    async fn poll_once<P: Poll>(poll: &mut P, sink: &Sink, finished: &impl Fn(SourceKind, bool)) {
+        let polled = Box::pin(poll.poll(sink)).await;
+        let failed = polled.error.is_some();
+        deliver(poll.kind(), polled, sink).await;
+        finished(poll.kind(), failed);
+    }
     let sdk = aws::load(aws_settings).await;
     let region = aws::region(&sdk)?;
     let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Report, clock);
-    let account = resolver.get().await;
+    let (account, account_error) = match resolver.lookup().await {
+        Ok(id) => (Some(id), None),
+        Err(e) => (None, Some(e)),
+    };
     if let Some(id) = &account {
         sink.account(id.clone()).await;
     }
@@ -76,52 +110,75 @@ pub async fn poll_everything(
     let scope = Scope { account: account.unwrap_or_default(), region };
     let Pollers { mut config, mut securityhub, mut cloudwatch } =
         Pollers::new(&sdk, aws_settings, scope, resolver, catalog, Mode::Report);
-    tokio::join!(poll_once(&mut config, &sink), poll_once(&mut securityhub, &sink), poll_once(&mut cloudwatch, &sink));
-    Ok(subject)
+    tokio::join!(
+        poll_once(&mut config, &sink, finished),
+        poll_once(&mut securityhub, &sink, finished),
+        poll_once(&mut cloudwatch, &sink, finished)
+    );
+    Ok(Watched { subject, account_error })
 }
 
 /// The AWS sources one poll reads.
 pub const POLLED: [SourceKind; 3] = [SourceKind::Config, SourceKind::SecurityHub, SourceKind::CloudWatch];
 
+/// One poll of every AWS source into `posture`, its progress on `line` as it goes (when there
+/// is one); returns why the account is unknown, when it is.
 #[cfg(feature = "aws")]
-async fn live(posture: &mut Posture, settings: &Settings, subject: &mut Subject, clock: Clock) -> Result<(), String> {
+async fn live(
+    posture: &mut Posture,
+    settings: &Settings,
+    subject: &mut Subject,
+    clock: Clock,
+    line: Option<ProgressLine>,
+) -> Result<Option<SourceError>, String> {
     for kind in POLLED {
         posture.register_source(kind, kind.default_interval());
     }
     let catalog = posture.catalog().clone();
-    let mut polled = Ok(Subject::default());
-    let events = crate::sources::collect(clock.clone(), |sink| async {
-        polled = poll_everything(&settings.config.aws, &catalog, clock, sink).await;
-    })
-    .await;
-    *subject = Subject { demo: subject.demo, ..polled? };
+    // The poll and the events it sends are awaited together on this thread: each borrows the
+    // line only between its awaits.
+    let line = std::cell::RefCell::new(line);
+    let finished = |kind: SourceKind, failed: bool| {
+        if let Some(line) = line.borrow_mut().as_mut() {
+            line.finish(kind, failed, Instant::now());
+        }
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let sink = Sink::new(tx, clock.clone());
+    let producer = poll_everything_told(&settings.config.aws, &catalog, clock, sink, &finished);
+    let consumer = async {
+        let mut events = Vec::new();
+        while let Some(message) = rx.recv().await {
+            if let Message::Event(e) = message {
+                if let Some(line) = line.borrow_mut().as_mut() {
+                    line.take(&e, Instant::now());
+                }
+                events.push(e);
+            }
+        }
+        if let Some(line) = line.borrow_mut().as_mut() {
+            line.clear();
+        }
+        events
+    };
+    let (polled, events) = tokio::join!(producer, consumer);
+    let watched = polled?;
+    *subject = Subject { demo: subject.demo, ..watched.subject };
     for event in events {
         posture.apply(event);
     }
-    Ok(())
+    Ok(watched.account_error)
 }
 
 #[cfg(not(feature = "aws"))]
-async fn live(_: &mut Posture, _: &Settings, _: &mut Subject, _: Clock) -> Result<(), String> {
+async fn live(
+    _: &mut Posture,
+    _: &Settings,
+    _: &mut Subject,
+    _: Clock,
+    _: Option<ProgressLine>,
+) -> Result<Option<SourceError>, String> {
     Err("this vigil was built without the `aws` feature; use --demo, or rebuild with it".into())
-}
-
-/// `--at`: a time, or time since the recording's start.
-pub fn moment(text: &str, start: Timestamp) -> Result<Timestamp, String> {
-    let wrong = || {
-        format!("--at `{text}`: expected a time (2026-11-29T10:05:00Z) or time since the recording's start (90s, 5m)")
-    };
-    let at = match text.parse::<Timestamp>() {
-        Ok(t) => t,
-        Err(_) => {
-            let since: jiff::SignedDuration = text.parse().map_err(|_| wrong())?;
-            start.checked_add(since).map_err(|_| wrong())?
-        }
-    };
-    if at < start {
-        return Err(format!("--at {at}: before the recording starts, at {start}"));
-    }
-    Ok(at)
 }
 
 /// `--replay`: the posture a recording holds at `at` (its end by default), the subject it
@@ -130,7 +187,7 @@ pub fn replayed(path: &std::path::Path, at: Option<&str>) -> Result<(Posture, Su
     let recording = Recording::load(path).map_err(|e| e.to_string())?;
     let catalog = recording.catalog().map_err(|e| e.to_string())?;
     let now = match at {
-        Some(text) => moment(text, recording.header.started_at)?,
+        Some(text) => recording.moment(text)?,
         None => recording.ends_at(),
     };
     let mut posture = Posture::new(catalog);
@@ -170,9 +227,20 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Cl
         demo(&mut posture, now);
     } else {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        if let Err(e) = runtime.block_on(live(&mut posture, &settings, &mut subject, clock.clone())) {
-            eprintln!("vigil: {e}");
-            return Ok(ExitCode::from(2));
+        // Progress only where a person watches: scripts and CI read a clean stderr.
+        let stderr = std::io::stderr();
+        let line = stderr.is_terminal().then(|| ProgressLine::new(&POLLED, crate::terminal::stderr_width()));
+        match runtime.block_on(live(&mut posture, &settings, &mut subject, clock.clone(), line)) {
+            Ok(account_error) => {
+                let said = failures(&posture, account_error.as_ref());
+                if !said.is_empty() {
+                    let _ = stderr.lock().write_all(said.as_bytes());
+                }
+            }
+            Err(e) => {
+                eprintln!("vigil: {e}");
+                return Ok(ExitCode::from(2));
+            }
         }
     }
     if let Err(e) = guardrails(&mut posture, args, &settings, now) {
@@ -208,4 +276,283 @@ fn conclude(
             | (Some(StatusLevel::Warn), Some(StatusLevel::Fail | StatusLevel::Warn))
     );
     Ok(if failed { ExitCode::from(FAILED_CONTROLS) } else { ExitCode::SUCCESS })
+}
+
+/// What went wrong in a poll, for stderr: the account lookup when it failed, then each source
+/// that failed, one line each, its error said once (the report itself has the details).
+pub fn failures(posture: &Posture, account_error: Option<&SourceError>) -> String {
+    let mut out = String::new();
+    if let Some(e) = account_error {
+        out.push_str(&format!("vigil: the account is unknown: {}\n", crate::text::clean(&e.to_string())));
+    }
+    for kind in POLLED {
+        if let Health::Error(e) = &posture.source(kind).health {
+            out.push_str(&format!("vigil: {} failed: {}\n", kind.name(), crate::text::clean(&e.to_string())));
+        }
+    }
+    out
+}
+
+/// Where one source's poll has got to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stage {
+    /// Nothing heard yet (the account is being looked up, or the first call is out).
+    Waiting,
+    /// Calls made (for Security Hub, pages of findings), items read so far, since when, and the
+    /// calls a second its rate limit allows, where one paces it.
+    Loading {
+        calls: u32,
+        items: u64,
+        since: Instant,
+        allowed: Option<f32>,
+    },
+    Retrying {
+        attempt: u32,
+    },
+    Done,
+    Failed,
+}
+
+/// The progress line of a report: each polled source's stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub sources: Vec<(SourceKind, Stage)>,
+}
+
+impl Progress {
+    pub fn new(kinds: &[SourceKind]) -> Self {
+        Progress { sources: kinds.iter().map(|k| (*k, Stage::Waiting)).collect() }
+    }
+
+    /// Takes one event of the poll, heard at `now`: its progress, a retry, its failure. Data
+    /// says nothing of the end (Security Hub delivers its findings as it pages), and once a
+    /// source has finished what is still on its way changes nothing but a failure.
+    pub fn take(&mut self, event: &SourceEvent, now: Instant) {
+        let Some((_, stage)) = self.sources.iter_mut().find(|(k, _)| *k == event.source) else { return };
+        let next = match (&event.result, &*stage) {
+            (Err(_), _) => Stage::Failed,
+            (_, Stage::Done | Stage::Failed) => return,
+            (Ok(Payload::Progress { pages, items, rate }), current) => {
+                let since = match current {
+                    Stage::Loading { since, .. } => *since,
+                    _ => now,
+                };
+                Stage::Loading { calls: *pages, items: *items, since, allowed: *rate }
+            }
+            (Ok(Payload::Retrying { attempt, .. }), _) => Stage::Retrying { attempt: *attempt },
+            (Ok(_), _) => return,
+        };
+        *stage = next;
+    }
+
+    /// `kind` has delivered its whole poll; `failed`, it ended in an error.
+    pub fn finish(&mut self, kind: SourceKind, failed: bool) {
+        if let Some((_, stage)) = self.sources.iter_mut().find(|(k, _)| *k == kind) {
+            *stage = if failed || *stage == Stage::Failed { Stage::Failed } else { Stage::Done };
+        }
+    }
+
+    /// Whether every source has finished, one way or the other.
+    pub fn finished(&self) -> bool {
+        self.sources.iter().all(|(_, s)| matches!(s, Stage::Done | Stage::Failed))
+    }
+
+    /// `config 34 calls · securityhub 12 pages 1,200 findings 2.9/s · cloudwatch done`, at
+    /// most `width` columns (cut with `…`). The rate is the calls a second seen since the source
+    /// began, once a second has passed; before that, the rate its limit allows, if any.
+    pub fn line(&self, now: Instant, width: usize) -> String {
+        let parts: Vec<String> = self
+            .sources
+            .iter()
+            .map(|(kind, stage)| {
+                let what = match stage {
+                    Stage::Waiting => "waiting".to_string(),
+                    Stage::Loading { calls, items, since, allowed } => {
+                        let mut text = match kind {
+                            SourceKind::SecurityHub => {
+                                format!(
+                                    "{} {}",
+                                    noun((*calls).into(), "page", "pages"),
+                                    noun(*items, "finding", "findings")
+                                )
+                            }
+                            SourceKind::CloudWatch => {
+                                format!(
+                                    "{} {}",
+                                    noun((*calls).into(), "call", "calls"),
+                                    noun(*items, "alarm", "alarms")
+                                )
+                            }
+                            _ => noun((*calls).into(), "call", "calls"),
+                        };
+                        let elapsed = now.saturating_duration_since(*since);
+                        let rate = (elapsed >= Duration::from_secs(1))
+                            .then(|| f64::from(*calls) / elapsed.as_secs_f64())
+                            .or(allowed.map(f64::from));
+                        if let Some(r) = rate {
+                            text.push_str(&format!(" {r:.1}/s"));
+                        }
+                        text
+                    }
+                    Stage::Retrying { attempt } => format!("retrying {attempt}"),
+                    Stage::Done => "done".to_string(),
+                    Stage::Failed => "failed".to_string(),
+                };
+                format!("{} {what}", kind.name())
+            })
+            .collect();
+        let line = parts.join(" · ");
+        if line.chars().count() <= width {
+            return line;
+        }
+        let mut cut: String = line.chars().take(width.saturating_sub(1)).collect();
+        if width > 0 {
+            cut.push('…');
+        }
+        cut
+    }
+}
+
+/// `1 page`, `1,200 pages`.
+fn noun(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", crate::text::thousands(n), if n == 1 { one } else { many })
+}
+
+/// The progress line on a terminal's stderr: rewritten in place (`\r`, then erase to the end
+/// of the line) at most every tenth of a second, and once more when a source finishes.
+pub struct ProgressLine {
+    progress: Progress,
+    width: usize,
+    drawn: Option<(Instant, String)>,
+}
+
+/// The least time between two drawings of the progress line.
+const REDRAW: Duration = Duration::from_millis(100);
+
+impl ProgressLine {
+    /// For `kinds`, on a terminal `width` columns wide (80 when it cannot say). The line keeps
+    /// off the last column, where some terminals wrap.
+    pub fn new(kinds: &[SourceKind], width: Option<u16>) -> Self {
+        let width = usize::from(width.unwrap_or(80)).saturating_sub(1).max(1);
+        ProgressLine { progress: Progress::new(kinds), width, drawn: None }
+    }
+
+    pub fn take(&mut self, event: &SourceEvent, now: Instant) {
+        self.progress.take(event, now);
+        if self.drawn.as_ref().is_none_or(|(at, _)| now.saturating_duration_since(*at) >= REDRAW) {
+            self.draw(now);
+        }
+    }
+
+    /// A source has finished: said at once.
+    pub fn finish(&mut self, kind: SourceKind, failed: bool, now: Instant) {
+        self.progress.finish(kind, failed);
+        self.draw(now);
+    }
+
+    fn draw(&mut self, now: Instant) {
+        let text = self.progress.line(now, self.width);
+        if self.drawn.as_ref().is_some_and(|(_, shown)| *shown == text) {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r{text}\x1b[K");
+        let _ = err.flush();
+        self.drawn = Some((now, text));
+    }
+
+    /// Takes the line away, leaving the cursor at the start of an empty line.
+    pub fn clear(&mut self) {
+        if self.drawn.take().is_some() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
+        }
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+    use crate::model::Timestamp;
+
+    fn event(source: SourceKind, result: Result<Payload, SourceError>) -> SourceEvent {
+        SourceEvent { source, fetched_at: Timestamp::UNIX_EPOCH, result }
+    }
+
+    fn progress(pages: u32, items: u64, rate: Option<f32>) -> Result<Payload, SourceError> {
+        Ok(Payload::Progress { pages, items, rate })
+    }
+
+    #[test]
+    fn the_line_says_each_sources_calls_pages_rate_and_end() {
+        let t0 = Instant::now();
+        let mut p = Progress::new(&POLLED);
+        assert_eq!(p.line(t0, 200), "config waiting · securityhub waiting · cloudwatch waiting");
+        p.take(&event(SourceKind::Config, progress(1, 309, None)), t0);
+        p.take(&event(SourceKind::SecurityHub, progress(1, 100, Some(3.0))), t0);
+        // Before a second has passed, the rate its limit allows.
+        assert_eq!(p.line(t0, 200), "config 1 call · securityhub 1 page 100 findings 3.0/s · cloudwatch waiting");
+        let t1 = t0 + Duration::from_millis(4140);
+        p.take(&event(SourceKind::Config, progress(34, 309, None)), t1);
+        p.take(&event(SourceKind::SecurityHub, progress(12, 1200, Some(3.0))), t1);
+        // Data says nothing of the end: Security Hub delivers its findings page by page.
+        p.take(&event(SourceKind::SecurityHub, Ok(Payload::Merge(Dataset::default()))), t1);
+        p.finish(SourceKind::CloudWatch, false);
+        // What was still on its way when it finished changes nothing.
+        p.take(&event(SourceKind::CloudWatch, progress(3, 250, None)), t1);
+        // After a second, the rate seen since the source began: 12 pages in 4.14 s.
+        assert_eq!(
+            p.line(t1, 200),
+            "config 34 calls 8.2/s · securityhub 12 pages 1,200 findings 2.9/s · cloudwatch done"
+        );
+        assert!(!p.finished());
+        let denied = SourceError::Throttled { operation: "config:DescribeConfigRules".into() };
+        p.take(&event(SourceKind::Config, Ok(Payload::Retrying { attempt: 2, error: denied.clone() })), t1);
+        assert!(p.line(t1, 200).starts_with("config retrying 2 · "), "{}", p.line(t1, 200));
+        p.take(&event(SourceKind::Config, Err(denied)), t1);
+        p.finish(SourceKind::Config, true);
+        p.finish(SourceKind::SecurityHub, false);
+        assert_eq!(p.line(t1, 200), "config failed · securityhub done · cloudwatch done");
+        assert!(p.finished());
+    }
+
+    #[test]
+    fn the_line_keeps_to_the_terminals_width() {
+        let t0 = Instant::now();
+        let mut p = Progress::new(&POLLED);
+        p.take(&event(SourceKind::SecurityHub, progress(1200, 120_000, None)), t0);
+        let whole = p.line(t0, 200);
+        assert_eq!(whole, "config waiting · securityhub 1,200 pages 120,000 findings · cloudwatch waiting");
+        let cut = p.line(t0, 30);
+        assert_eq!(cut.chars().count(), 30);
+        assert_eq!(cut, "config waiting · securityhub …");
+        // A line is never wider than its terminal, narrow as it may be.
+        let narrow = ProgressLine::new(&POLLED, Some(10));
+        assert_eq!(narrow.progress.line(t0, narrow.width).chars().count(), 9);
+        assert_eq!(ProgressLine::new(&POLLED, None).width, 79);
+    }
+
+    #[test]
+    fn each_failed_source_and_the_account_are_said_once() {
+        let catalog = crate::catalog::Catalog::default_catalog();
+        let mut posture = Posture::new(catalog);
+        for kind in POLLED {
+            posture.register_source(kind, kind.default_interval());
+        }
+        let refused = |action: &str| SourceError::Failed {
+            message: format!("{action}: cannot connect to http://127.0.0.1:9: Connection refused (os error 111)"),
+        };
+        posture.apply(event(SourceKind::Config, Err(refused("config:DescribeConfigRules"))));
+        posture.apply(event(SourceKind::CloudWatch, Err(SourceError::Failed { message: "a\x1b[2Jb".into() })));
+        posture.apply(event(SourceKind::SecurityHub, Ok(Payload::Replace(Dataset::default()))));
+        let said = failures(&posture, Some(&refused("sts:GetCallerIdentity")));
+        assert_eq!(
+            said,
+            "vigil: the account is unknown: sts:GetCallerIdentity: cannot connect to http://127.0.0.1:9: Connection refused (os error 111)\n\
+             vigil: config failed: config:DescribeConfigRules: cannot connect to http://127.0.0.1:9: Connection refused (os error 111)\n\
+             vigil: cloudwatch failed: a␛[2Jb\n"
+        );
+        assert_eq!(failures(&Posture::new(crate::catalog::Catalog::default_catalog()), None), "");
+    }
 }

@@ -120,9 +120,11 @@ impl Status {
         }
     }
 
-    /// A short text: `PASS`, `FAIL 3`, `FAIL 100+`, `STALE (was FAIL 2)`.
+    /// A short text: `PASS`, `FAIL 3`, `FAIL 100+`, `STALE (was FAIL 2)`; `FAIL` alone where it
+    /// fails for a reason with no failing resource (a rule without remediation).
     pub fn describe(self) -> String {
         match self {
+            Status::Fail(FailCount { resources: 0, at_least: false }) => "FAIL".to_string(),
             Status::Fail(n) => format!("FAIL {n}"),
             Status::Stale(v) => format!("STALE (was {})", Status::from(v).describe()),
             other => other.level().label().to_string(),

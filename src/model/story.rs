@@ -14,4 +14,6 @@ pub struct StepInfo {
     pub caption: String,
     /// The pane the step is about.
     pub pane: ControlKind,
+    /// The control the step narrates, by id (a replay's polls name none).
+    pub control: Option<String>,
 }

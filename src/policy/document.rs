@@ -94,12 +94,31 @@ pub struct Statement {
 }
 
 impl Statement {
-    /// `"DenyWithoutVpc"` or `Statement[2]`.
+    /// `Statement[2] "DenyWithoutVpc"` or `Statement[2]`.
     pub fn label(&self) -> String {
-        match &self.sid {
-            Some(sid) => format!("Statement[{}] \"{sid}\"", self.index),
-            None => format!("Statement[{}]", self.index),
-        }
+        statement_label(self.index, self.sid.as_deref())
+    }
+}
+
+/// What parsed of a statement that has mistakes elsewhere: the lint checks these parts too, so
+/// that a bad Effect does not hide a misspelt action beside it. A part that is wrong or missing
+/// is `None`.
+#[derive(Debug, Clone)]
+pub struct StatementParts {
+    pub index: usize,
+    pub sid: Option<String>,
+    pub effect: Option<Effect>,
+    /// Every entry as written, those that are not `SERVICE:ACTION` included.
+    pub actions: Option<Actions>,
+    /// `Some(None)`: no Resource, as in a role's trust policy.
+    pub resources: Option<Option<Resources>>,
+    /// The conditions that parsed.
+    pub conditions: Vec<Condition>,
+}
+
+impl StatementParts {
+    pub fn label(&self) -> String {
+        statement_label(self.index, self.sid.as_deref())
     }
 }
 
@@ -201,17 +220,20 @@ impl Mistake {
     }
 }
 
-/// A document parsed as far as it goes: every statement without a mistake, and every mistake.
+/// A document parsed as far as it goes: every statement without a mistake, what parsed of
+/// each statement with one, and every mistake.
 #[derive(Debug)]
 pub struct Parsed {
     pub version: Version,
     pub statements: Vec<Statement>,
+    pub incomplete: Vec<StatementParts>,
     pub mistakes: Vec<Mistake>,
 }
 
 /// Parses every statement of a document, going on past mistakes so that all are reported.
 pub fn parse_document(document: &Value) -> Parsed {
-    let mut parsed = Parsed { version: Version::V2012, statements: Vec::new(), mistakes: Vec::new() };
+    let mut parsed =
+        Parsed { version: Version::V2012, statements: Vec::new(), incomplete: Vec::new(), mistakes: Vec::new() };
     let mistake = |field: &str, at: Target, message: String| Mistake {
         statement: String::new(),
         field: field.to_string(),
@@ -259,8 +281,9 @@ pub fn parse_document(document: &Value) -> Parsed {
         }
     };
     for (index, (raw, path)) in statements.into_iter().enumerate() {
-        if let Some(statement) = parse_statement(index, raw, parsed.version, &path, &mut parsed.mistakes) {
-            parsed.statements.push(statement);
+        match parse_statement(index, raw, parsed.version, &path, &mut parsed.mistakes) {
+            StatementParsed::Whole(statement) => parsed.statements.push(statement),
+            StatementParsed::Parts(parts) => parsed.incomplete.push(parts),
         }
     }
     parsed
@@ -330,18 +353,26 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// One statement, or `None` after reporting every mistake in it.
+/// A statement without mistakes, or what parsed of one with them.
+enum StatementParsed {
+    Whole(Statement),
+    Parts(StatementParts),
+}
+
+/// One statement, or after reporting every mistake in it, the parts of it that parsed.
 fn parse_statement(
     index: usize,
     raw: &Value,
     version: Version,
     path: &[Step],
     out: &mut Vec<Mistake>,
-) -> Option<Statement> {
+) -> StatementParsed {
     let mut report = StatementMistakes { label: format!("Statement[{index}]"), path, out, found: false };
     let Value::Object(map) = raw else {
         report.at_value("", &[], "a statement is a JSON object".into());
-        return None;
+        let nothing =
+            StatementParts { index, sid: None, effect: None, actions: None, resources: None, conditions: Vec::new() };
+        return StatementParsed::Parts(nothing);
     };
     let key = |name: &str| Step::from(name);
     let sid = match map.get("Sid") {
@@ -401,14 +432,15 @@ fn parse_statement(
                     None
                 }
                 Some(raw) => {
-                    let before = report.out.len();
                     for (i, a) in raw.iter().enumerate() {
                         if a != "*" && !a.contains(':') {
                             let at = [&key(field), &Step::Index(i)];
                             report.at_value(field, &at, format!("`{a}` is not SERVICE:ACTION or *"));
                         }
                     }
-                    (report.out.len() == before).then(|| Actions {
+                    // Kept with a malformed entry too (the statement is refused all the same),
+                    // so that the lint still checks the others.
+                    Some(Actions {
                         negated: field == "NotAction",
                         patterns: raw.iter().map(|a| Pattern::literal(a).lowercase()).collect(),
                         raw,
@@ -483,18 +515,15 @@ fn parse_statement(
             None
         }
     };
-    if report.found {
-        return None;
+    match (report.found, effect, principal, actions, resources, conditions) {
+        (false, Some(effect), Some(principal), Some(actions), Some(resources), Some(conditions)) => {
+            StatementParsed::Whole(Statement { index, sid, effect, principal, actions, resources, conditions })
+        }
+        (_, effect, _, actions, resources, conditions) => {
+            let conditions = conditions.unwrap_or_default();
+            StatementParsed::Parts(StatementParts { index, sid, effect, actions, resources, conditions })
+        }
     }
-    Some(Statement {
-        index,
-        sid,
-        effect: effect?,
-        principal: principal?,
-        actions: actions?,
-        resources: resources?,
-        conditions: conditions?,
-    })
 }
 
 fn resources(negated: bool, value: &Value, version: Version) -> Result<Resources, String> {

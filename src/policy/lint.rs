@@ -8,8 +8,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::condition::{Base, SetOperator};
-use super::document::{Effect, Policy, Statement, parse_document, statement_path};
+use super::condition::{Base, Condition, SetOperator};
+use super::document::{Actions, Effect, Policy, Resources, Statement, StatementParts, parse_document, statement_path};
 use super::iam::{self, Action, Service};
 use super::pattern::{ArnPattern, NoVariables, Pattern, placeholders_as_wildcards};
 use super::spans::{Spans, Step, Target};
@@ -71,14 +71,53 @@ impl fmt::Display for LintFinding {
 pub fn lint(policy: &Policy) -> Vec<LintFinding> {
     let mut out = Vec::new();
     for s in &policy.statements {
-        lint_statement(&policy.origin, s, &statement_path(&policy.document, s.index), &mut out);
+        lint_statement(&policy.origin, &Checked::from(s), &statement_path(&policy.document, s.index), &mut out);
     }
     out
 }
 
-/// Every mistake in a policy file and every finding of its statements that parse, in the
-/// order of the file, each with its line and column: a mistake in one statement does not hide
-/// what is wrong with the others.
+/// What the lint reads of a statement: the whole of one that parsed, or the parts that did of
+/// one with mistakes (whose Effect may be unknown, whose Action may be missing).
+struct Checked<'a> {
+    index: usize,
+    label: String,
+    effect: Option<Effect>,
+    actions: Option<&'a Actions>,
+    /// `None` also where the statement has no Resource (a trust policy's).
+    resources: Option<&'a Resources>,
+    conditions: &'a [Condition],
+}
+
+impl<'a> From<&'a Statement> for Checked<'a> {
+    fn from(s: &'a Statement) -> Self {
+        Checked {
+            index: s.index,
+            label: s.label(),
+            effect: Some(s.effect),
+            actions: Some(&s.actions),
+            resources: s.resources.as_ref(),
+            conditions: &s.conditions,
+        }
+    }
+}
+
+impl<'a> From<&'a StatementParts> for Checked<'a> {
+    fn from(s: &'a StatementParts) -> Self {
+        Checked {
+            index: s.index,
+            label: s.label(),
+            effect: s.effect,
+            actions: s.actions.as_ref(),
+            resources: s.resources.as_ref().and_then(Option::as_ref),
+            conditions: &s.conditions,
+        }
+    }
+}
+
+/// Every mistake in a policy file and every finding of its statements, in the order of the
+/// file, each with its line and column: a mistake in one statement does not hide what is wrong
+/// with the others, nor with the rest of its own statement (a bad Effect and a misspelt action
+/// are both reported).
 pub fn lint_text(text: &str, origin: &str) -> Vec<LintFinding> {
     let finding = |e: FileError| LintFinding {
         origin: e.origin,
@@ -99,8 +138,9 @@ pub fn lint_text(text: &str, origin: &str) -> Vec<LintFinding> {
     let mut out: Vec<LintFinding> =
         parsed.mistakes.iter().map(|m| finding(m.located(origin, Some((text, &spans))))).collect();
     let mut found = Vec::new();
-    for s in &parsed.statements {
-        lint_statement(origin, s, &statement_path(&document, s.index), &mut found);
+    let checked = parsed.statements.iter().map(Checked::from).chain(parsed.incomplete.iter().map(Checked::from));
+    for s in checked {
+        lint_statement(origin, &s, &statement_path(&document, s.index), &mut found);
     }
     for mut f in found {
         (f.line, f.column) = line_col(text, spans.offset(&f.at));
@@ -111,13 +151,13 @@ pub fn lint_text(text: &str, origin: &str) -> Vec<LintFinding> {
     out
 }
 
-fn lint_statement(origin: &str, s: &Statement, path: &[Step], out: &mut Vec<LintFinding>) {
+fn lint_statement(origin: &str, s: &Checked, path: &[Step], out: &mut Vec<LintFinding>) {
     let mut add = |at: Target, field: String, severity: Severity, message: String| {
         out.push(LintFinding {
             origin: origin.to_string(),
             line: 0,
             column: 0,
-            statement: s.label(),
+            statement: s.label.clone(),
             field,
             severity,
             message,
@@ -137,11 +177,12 @@ type Within<'a> = dyn Fn(&[Step]) -> Vec<Step> + 'a;
 
 /// The statement's actions that the data knows (for Action, not NotAction), reporting unknown
 /// ones. Wildcards expand to every action they match.
-fn known_actions(s: &Statement, within: &Within, add: &mut Add) -> Vec<(&'static Service, &'static Action)> {
+fn known_actions(s: &Checked, within: &Within, add: &mut Add) -> Vec<(&'static Service, &'static Action)> {
+    let Some(actions) = s.actions else { return Vec::new() };
     let data = iam::data();
-    let field = if s.actions.negated { "NotAction" } else { "Action" };
+    let field = if actions.negated { "NotAction" } else { "Action" };
     let mut known = Vec::new();
-    for (i, raw) in s.actions.raw.iter().enumerate() {
+    for (i, raw) in actions.raw.iter().enumerate() {
         let Some((prefix, name)) = raw.split_once(':') else {
             continue;
         };
@@ -166,13 +207,13 @@ fn known_actions(s: &Statement, within: &Within, add: &mut Add) -> Vec<(&'static
             }
         }
     }
-    if s.actions.negated { Vec::new() } else { known }
+    if actions.negated { Vec::new() } else { known }
 }
 
-fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], within: &Within, add: &mut Add) {
+fn check_keys(s: &Checked, actions: &[(&'static Service, &'static Action)], within: &Within, add: &mut Add) {
     let data = iam::data();
     let mut null_blocks: Vec<(&str, Vec<&str>)> = Vec::new();
-    for c in &s.conditions {
+    for c in s.conditions {
         let field = format!("Condition.{}.{}", c.operator, c.key);
         let at = || {
             Target::Key(within(&[Step::from("Condition"), Step::from(c.operator.as_str()), Step::from(c.key.as_str())]))
@@ -215,7 +256,7 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], wi
             }
             let wants_absent = c.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
             let service_key = prefix != "aws" && data.service(prefix).is_some();
-            if s.effect == Effect::Deny && wants_absent && defined && service_key && !actions.is_empty() {
+            if s.effect == Some(Effect::Deny) && wants_absent && defined && service_key && !actions.is_empty() {
                 let supplied = actions.iter().any(|(svc, a)| svc.supplies(a, lower));
                 if !supplied {
                     add(
@@ -230,7 +271,7 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], wi
                 }
             }
         }
-        if s.effect == Effect::Allow && c.set == Some(SetOperator::ForAllValues) && !c.base.negated() {
+        if s.effect == Some(Effect::Allow) && c.set == Some(SetOperator::ForAllValues) && !c.base.negated() {
             let guarded = s.conditions.iter().any(|o| {
                 o.base == Base::Null
                     && o.key_lower == *lower
@@ -265,9 +306,9 @@ fn check_keys(s: &Statement, actions: &[(&'static Service, &'static Action)], wi
     }
 }
 
-fn check_resources(s: &Statement, actions: &[(&'static Service, &'static Action)], within: &Within, add: &mut Add) {
+fn check_resources(s: &Checked, actions: &[(&'static Service, &'static Action)], within: &Within, add: &mut Add) {
     // A trust policy's statements have no Resource: the role is theirs.
-    let Some(resources) = &s.resources else { return };
+    let Some(resources) = s.resources else { return };
     if resources.negated || actions.is_empty() {
         return;
     }

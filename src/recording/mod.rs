@@ -192,9 +192,11 @@ impl Recording {
 
     /// Reads a recording from `input`; `origin` names it in messages.
     pub fn read(mut input: impl BufRead, origin: &str) -> Result<Recording, FileError> {
+        // Columns count from 1, as every located error's do (serde_json says 0 where a read
+        // failed at a line's start); a problem with a line as a whole points at its first.
         let at_line = |line: usize, column: usize, message: String| FileError {
             line,
-            column,
+            column: column.max(1),
             ..FileError::whole(origin, message)
         };
         let mut text = String::new();
@@ -211,7 +213,7 @@ impl Recording {
                     text.truncate(trimmed);
                     Ok(Some(whole))
                 }
-                Err(e) => Err(at_line(number, 0, format!("cannot read: {e}"))),
+                Err(e) => Err(at_line(number, 1, format!("cannot read: {e}"))),
             }
         };
         if next_line(&mut text)?.is_none() {
@@ -245,7 +247,7 @@ impl Recording {
                             _ => {
                                 return Err(at_line(
                                     line,
-                                    0,
+                                    1,
                                     "an event needs exactly one of `payload` and `error`".into(),
                                 ));
                             }
@@ -253,21 +255,21 @@ impl Recording {
                         Recorded::Event(SourceEvent { source: e.source, fetched_at: e.fetched_at, result })
                     }
                     (None, Some(id)) => Recorded::Account(id),
-                    _ => return Err(at_line(line, 0, "a line needs exactly one of `event` and `account`".into())),
+                    _ => return Err(at_line(line, 1, "a line needs exactly one of `event` and `account`".into())),
                 };
                 if let Some(last) = entries.last()
                     && parsed.at < last.at
                 {
                     return Err(at_line(
                         line,
-                        0,
+                        1,
                         format!("out of order: {} is before the line above's {}", parsed.at, last.at),
                     ));
                 }
                 if parsed.at < header.started_at {
                     return Err(at_line(
                         line,
-                        0,
+                        1,
                         format!("{} is before the recording's start, {}", parsed.at, header.started_at),
                     ));
                 }
@@ -289,6 +291,37 @@ impl Recording {
         self.entries.last().map_or(self.header.started_at, |e| e.at)
     }
 
+    /// `--at`: a time (2026-11-29T10:05:00Z) or time since the recording's start (90s, 5m),
+    /// within the recording. Before its start or after its end it holds nothing to report on,
+    /// and a posture of stale or missing data would pass for a real one.
+    pub fn moment(&self, text: &str) -> Result<Timestamp, String> {
+        let (start, end) = (self.header.started_at, self.ends_at());
+        let wrong = || {
+            format!(
+                "--at `{text}`: expected a time (2026-11-29T10:05:00Z) or time since the recording's start (90s, 5m)"
+            )
+        };
+        let at = match text.parse::<Timestamp>() {
+            Ok(t) => t,
+            Err(_) => {
+                let since: jiff::SignedDuration = text.parse().map_err(|_| wrong())?;
+                start.checked_add(since).map_err(|_| wrong())?
+            }
+        };
+        let outside = |where_: &str| {
+            let said = if text == at.to_string() { format!("--at {text}") } else { format!("--at {text} ({at})") };
+            let length = end.duration_since(start);
+            format!("{said} is {where_}: {} runs from {start} to {end} ({length:#})", self.origin)
+        };
+        if at < start {
+            return Err(outside("before the recording's start"));
+        }
+        if at > end {
+            return Err(outside("after the recording's end"));
+        }
+        Ok(at)
+    }
+
     /// The account as it was known at `at`: the header's, or the last account line before it.
     pub fn account_at(&self, at: Timestamp) -> Option<String> {
         let said = self.entries.iter().take_while(|e| e.at <= at).filter_map(|e| match &e.what {
@@ -303,10 +336,10 @@ impl Recording {
 /// called newer rather than malformed. Errors carry the column and the message.
 fn parse_header(text: &str) -> Result<Header, (usize, String)> {
     const NOT: &str = "not a vigil recording: the first line is not a recording's header";
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| (0, NOT.to_string()))?;
-    let Some(version) = value.get("vigil_recording") else { return Err((0, NOT.to_string())) };
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| (1, NOT.to_string()))?;
+    let Some(version) = value.get("vigil_recording") else { return Err((1, NOT.to_string())) };
     let Some(version) = version.as_u64() else {
-        return Err((0, format!("vigil_recording: expected a format number, found {version}")));
+        return Err((1, format!("vigil_recording: expected a format number, found {version}")));
     };
     if version > u64::from(FORMAT) {
         let by = value.get("vigil").and_then(|v| v.as_str()).unwrap_or("a newer vigil");
@@ -319,9 +352,9 @@ fn parse_header(text: &str) -> Result<Header, (usize, String)> {
         ));
     }
     if version != u64::from(FORMAT) {
-        return Err((0, format!("vigil_recording: unknown format {version}")));
+        return Err((1, format!("vigil_recording: unknown format {version}")));
     }
-    serde_json::from_value(value).map_err(|e| (0, format!("header: {}", json_message(&e))))
+    serde_json::from_value(value).map_err(|e| (1, format!("header: {}", json_message(&e))))
 }
 
 #[cfg(test)]

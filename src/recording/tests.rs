@@ -186,12 +186,12 @@ fn damaged_and_newer_recordings_are_refused_with_the_line_and_the_reason() {
     let event = r#"{"at":"2026-11-29T10:00:01Z","event":{"source":"config","fetched_at":"2026-11-29T10:00:01Z","payload":{"replace":{}}}}"#;
     let cases: Vec<(String, &str)> = vec![
         (String::new(), "r.jsonl: not a vigil recording: the file is empty"),
-        ("hello\n".into(), "r.jsonl:1:0: not a vigil recording: the first line is not a recording's header"),
+        ("hello\n".into(), "r.jsonl:1:1: not a vigil recording: the first line is not a recording's header"),
         (
             r#"{"vigil_recording":2,"vigil":"9.0.0"}"#.to_string() + "\n",
-            "r.jsonl:1:0: recorded in format 2 (by vigil 9.0.0); this vigil 0.1.0 reads format 1: replay it with a newer vigil",
+            "r.jsonl:1:1: recorded in format 2 (by vigil 9.0.0); this vigil 0.1.0 reads format 1: replay it with a newer vigil",
         ),
-        (r#"{"vigil_recording":1}"#.to_string() + "\n", "r.jsonl:1:0: header: missing field `vigil`"),
+        (r#"{"vigil_recording":1}"#.to_string() + "\n", "r.jsonl:1:1: header: missing field `vigil`"),
         (
             format!("{ok}{event}\n{{\"at\":\"2026-11-29T10:00:02Z\",\"event\":{{\"source\":\"confg\"}}}}\n"),
             "r.jsonl:3:54: damaged line: unknown variant `confg`, expected one of `config`, `securityhub`, `cloudwatch`, `guardrails`",
@@ -202,7 +202,7 @@ fn damaged_and_newer_recordings_are_refused_with_the_line_and_the_reason() {
         ),
         (
             format!("{ok}{}\n{event}\n", event.replace("10:00:01", "10:00:09")),
-            "r.jsonl:3:0: out of order: 2026-11-29T10:00:01Z is before the line above's 2026-11-29T10:00:09Z",
+            "r.jsonl:3:1: out of order: 2026-11-29T10:00:01Z is before the line above's 2026-11-29T10:00:09Z",
         ),
         (
             format!(
@@ -212,15 +212,15 @@ fn damaged_and_newer_recordings_are_refused_with_the_line_and_the_reason() {
                     r#""payload":{"replace":{}},"error":{"failed":{"message":"x"}}"#
                 )
             ),
-            "r.jsonl:2:0: an event needs exactly one of `payload` and `error`",
+            "r.jsonl:2:1: an event needs exactly one of `payload` and `error`",
         ),
         (
             format!("{ok}{{\"at\":\"2026-11-29T10:00:01Z\"}}\n"),
-            "r.jsonl:2:0: a line needs exactly one of `event` and `account`",
+            "r.jsonl:2:1: a line needs exactly one of `event` and `account`",
         ),
         (
             format!("{ok}{}\n", event.replace("10:00:01", "09:59:59")),
-            "r.jsonl:2:0: 2026-11-29T09:59:59Z is before the recording's start, 2026-11-29T10:00:00Z",
+            "r.jsonl:2:1: 2026-11-29T09:59:59Z is before the recording's start, 2026-11-29T10:00:00Z",
         ),
     ];
     for (text, expected) in cases {

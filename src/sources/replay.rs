@@ -170,6 +170,7 @@ fn polls(recording: &Recording) -> Vec<Poll> {
                     title: format!("{} · {}", landed_at.strftime("%H:%M:%SZ"), names.join(", ")),
                     caption: caption.join(" · "),
                     pane,
+                    control: None,
                 },
             }
         })

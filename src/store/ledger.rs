@@ -14,9 +14,6 @@ use crate::model::{
 
 /// The kind a failing guardrail test is counted under, among a control's failing resources.
 pub const GUARDRAIL_TEST: &str = "vigil::GuardrailTest";
-/// The kind a rule without remediation is counted under, among a corrective control's failing
-/// resources.
-pub const MISSING_REMEDIATION: &str = "AWS::Config::ConfigRule";
 
 /// +1 when an item arrives, -1 when it leaves.
 pub(crate) type Sign = i32;
@@ -37,6 +34,9 @@ pub struct ControlEvidence {
     pub lower_bounds: BTreeMap<u32, u32>,
     /// Open (NEW or NOTIFIED) activity findings by severity.
     pub activity: [u32; 5],
+    /// Listed findings that are failing control findings (FAILED, not SUPPRESSED): with the
+    /// open activity, what the findings list holds.
+    pub failing_findings: u32,
     /// Bound alarms in ALARM.
     pub firing: u32,
     /// Non-compliant resources awaiting a corrective control's remediation.
@@ -47,6 +47,9 @@ pub struct ControlEvidence {
     /// The listed findings counted by severity and by workflow status (the detail's charts).
     pub listed_by_severity: [u32; Severity::ALL.len()],
     pub listed_by_workflow: [u32; WorkflowStatus::ALL.len()],
+    /// A corrective control's rules whose remediation configurations were read and hold none:
+    /// a reason it fails, never counted as a failing resource (its due resources are).
+    pub unremediated: BTreeSet<RuleKey>,
     /// Remediations queued or running, by rule and resource, with when they started.
     pub in_progress: BTreeMap<(RuleKey, ResourceId), Timestamp>,
     /// Resources a corrective control's rules find NON_COMPLIANT, by rule and resource, with
@@ -98,6 +101,9 @@ pub struct FindingTotals {
     pub open_by_severity: [u64; 5],
     /// ACTIVE findings by workflow status index.
     pub by_workflow: [u64; 4],
+    /// ACTIVE findings still open that are activity (a detection, not a control's check: no
+    /// compliance status), by severity index: what the header's incident flag counts.
+    pub open_activity_by_severity: [u64; 5],
 }
 
 impl FindingTotals {
@@ -107,6 +113,9 @@ impl FindingTotals {
         add64(&mut self.by_workflow[f.workflow.index()], sign);
         if f.workflow.is_open() {
             add64(&mut self.open_by_severity[f.severity.index()], sign);
+            if f.compliance.is_none() {
+                add64(&mut self.open_activity_by_severity[f.severity.index()], sign);
+            }
         }
     }
 }
@@ -242,6 +251,8 @@ pub struct Ledger {
     pub by_region: BTreeMap<Sym, FindingTotals>,
     /// NON_COMPLIANT evaluations held per rule: the exact count, where details were read.
     pub noncompliant_by_rule: HashMap<RuleKey, u32>,
+    /// Alarms held in ALARM, bound to a control or not: live activity for the header.
+    pub firing_alarms: u64,
     /// The same aggregates over one account or region only, kept as items come and go while
     /// the dashboard is narrowed to it.
     pub narrowed: Option<(Within, Box<Ledger>)>,
@@ -333,16 +344,20 @@ impl Ledger {
                 if was_read(Part::RemediationConfigs, acc) {
                     add(&mut acc.evidence[Part::RemediationConfigs.index()], sign);
                     if !has_remediation {
-                        let missing = ResourceId {
-                            kind: Sym::from(MISSING_REMEDIATION),
-                            id: rule.name.clone(),
-                            account: rule.account.clone(),
-                            region: rule.region.clone(),
-                        };
-                        bump(&mut acc.failing, missing, sign);
+                        toggle(&mut acc.unremediated, key.clone(), sign);
+                        // What it finds NON_COMPLIANT fails (nothing fixes it): where those
+                        // were not all read, its count is a lower bound.
+                        if rule.compliance == Some(ConfigCompliance::NonCompliant) && !rule.details_complete {
+                            let bound = rule.noncompliant.map_or(1, |c| c.count.max(1));
+                            bump(&mut acc.lower_bounds, bound, sign);
+                        }
                     }
                 }
                 was_read(Part::RemediationExecutions, acc);
+                // The resources due are what the rule finds NON_COMPLIANT: unread, they are
+                // unknown, and so is whether anything is left unfixed.
+                was_read(Part::Compliance, acc);
+                was_read(Part::ComplianceDetails, acc);
             } else {
                 if was_read(Part::Compliance, acc) {
                     add(&mut acc.evidence[Part::Compliance.index()], sign);
@@ -356,9 +371,15 @@ impl Ledger {
         }
     }
 
-    pub fn evaluation(&mut self, b: &Bindings, e: &Evaluation, sign: Sign) {
+    /// An evaluation of a rule; `unremediated`: the rule is known to have no remediation, so a
+    /// resource it finds NON_COMPLIANT fails the corrective controls bound to it (nothing will
+    /// fix it).
+    pub fn evaluation(&mut self, b: &Bindings, e: &Evaluation, unremediated: bool, sign: Sign) {
         if let Some(inner) = self.within(&e.resource.account, &e.resource.region) {
-            inner.evaluation(b, e, sign);
+            inner.evaluation(b, e, unremediated, sign);
+        }
+        if unremediated {
+            self.unfixed(b, e, sign);
         }
         let key = e.rule_key();
         self.resource(&e.resource, sign, |r| toggle(&mut r.evaluations, key.clone(), sign));
@@ -384,6 +405,27 @@ impl Ledger {
                 } else {
                     bump(&mut acc.failing, e.resource.clone(), sign);
                 }
+            }
+        }
+    }
+
+    /// An evaluation's part that depends on its rule having no remediation, when that changes.
+    pub fn unremediated(&mut self, b: &Bindings, e: &Evaluation, sign: Sign) {
+        if let Some(inner) = self.within(&e.resource.account, &e.resource.region) {
+            inner.unremediated(b, e, sign);
+        }
+        self.unfixed(b, e, sign);
+    }
+
+    /// A NON_COMPLIANT resource of a rule without remediation: failing for the corrective
+    /// controls bound to the rule (this ledger only, not the narrowed one).
+    fn unfixed(&mut self, b: &Bindings, e: &Evaluation, sign: Sign) {
+        if e.compliance != ConfigCompliance::NonCompliant {
+            return;
+        }
+        for &i in b.rule(&e.rule_key()) {
+            if b.kinds[i] == ControlKind::Corrective {
+                bump(&mut self.controls[i].failing, e.resource.clone(), sign);
             }
         }
     }
@@ -418,6 +460,7 @@ impl Ledger {
             if role.control {
                 match f.compliance {
                     Some(FindingCompliance::Failed) if f.workflow != WorkflowStatus::Suppressed => {
+                        add(&mut acc.failing_findings, sign);
                         if b.kinds[i] == ControlKind::Corrective {
                             add(&mut acc.pending, sign);
                         } else {
@@ -446,6 +489,9 @@ impl Ledger {
     pub fn alarm(&mut self, b: &Bindings, a: &Alarm, sign: Sign) {
         if let Some(inner) = self.within(&a.account, &a.region) {
             inner.alarm(b, a, sign);
+        }
+        if a.state == AlarmState::Alarm {
+            add64(&mut self.firing_alarms, sign);
         }
         for &i in b.alarm(&a.name) {
             let acc = &mut self.controls[i];

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 pub use health::{Health, PartState, PlaceFailure, PlaceState, SourceCounts, SourceState};
-pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, MISSING_REMEDIATION, ResourceEvidence, Within};
+pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, ResourceEvidence, Within};
 pub use lookups::{SectionState, WriteRecord};
 pub use queries::{AccountRow, ControlMetric, Scope};
 pub use status::{PaneSummary, REMEDIATION_SLOW};
@@ -461,7 +461,7 @@ impl Posture {
             inner.remediation_config(b, rc, 1);
         }
         for e in self.evaluations.values().flat_map(HashMap::values).filter(|e| admits(&e.resource)) {
-            inner.evaluation(b, e, 1);
+            inner.evaluation(b, e, self.unremediated(&e.rule_key()), 1);
         }
         for x in self.executions.values().flat_map(HashMap::values).filter(|x| admits(&x.resource)) {
             inner.execution(b, x, 1);
@@ -488,9 +488,42 @@ impl Posture {
         self.catalog.controls.iter().enumerate().filter(|(_, c)| c.binds_rule(rule)).map(|(i, _)| i).collect()
     }
 
+    /// Whether a rule is known to have no remediation (its configurations were read): what a
+    /// corrective control's failing resources depend on. Every change that could turn it is
+    /// bracketed by [`Posture::without_unfixed`].
+    fn unremediated(&self, name: &RuleKey) -> bool {
+        self.rules.get(name).is_some_and(|r| !r.unread.contains(Part::RemediationConfigs))
+            && !self.remediation_configs.contains_key(name)
+    }
+
+    /// Runs `change` with the failing resources a rule without remediation gives its corrective
+    /// controls taken out around it, then counted again as the rule then stands.
+    fn without_unfixed(&mut self, name: &RuleKey, change: impl FnOnce(&mut Self)) {
+        let before = self.unremediated(name);
+        if before {
+            self.unfixed(name, -1);
+        }
+        change(self);
+        if self.unremediated(name) {
+            self.unfixed(name, 1);
+        }
+    }
+
+    fn unfixed(&mut self, name: &RuleKey, sign: Sign) {
+        // Most rules bind no corrective control: nothing to count, nothing to walk.
+        let kinds = &self.bindings.kinds;
+        if !self.bindings.rule(name).iter().any(|&i| kinds[i] == crate::model::ControlKind::Corrective) {
+            return;
+        }
+        for e in self.evaluations.get(name).into_iter().flat_map(HashMap::values) {
+            self.ledger.unremediated(&self.bindings, e, sign);
+        }
+    }
+
     /// Adds or takes away everything that binds to controls through this rule.
     fn rule_dependents(&mut self, name: &RuleKey, sign: Sign) {
         let has_remediation = self.remediation_configs.contains_key(name);
+        let unremediated = self.unremediated(name);
         if let Some(rule) = self.rules.get(name) {
             self.ledger.rule(&self.bindings, rule, has_remediation, sign);
         }
@@ -498,7 +531,7 @@ impl Posture {
             self.ledger.remediation_config(&self.bindings, rc, sign);
         }
         for e in self.evaluations.get(name).into_iter().flat_map(HashMap::values) {
-            self.ledger.evaluation(&self.bindings, e, sign);
+            self.ledger.evaluation(&self.bindings, e, unremediated, sign);
         }
         for x in self.executions.get(name).into_iter().flat_map(HashMap::values) {
             self.ledger.execution(&self.bindings, x, sign);
@@ -528,6 +561,10 @@ impl Posture {
         if !supersedes(self.rules.get(&name), &rule, |i| i.observed_at) {
             return;
         }
+        self.without_unfixed(&name.clone(), |s| s.replace_rule(name, rule));
+    }
+
+    fn replace_rule(&mut self, name: RuleKey, rule: ConfigRule) {
         let has_remediation = self.remediation_configs.contains_key(&name);
         if let Some(old) = self.rules.remove(&name) {
             self.ledger.rule(&self.bindings, &old, has_remediation, -1);
@@ -541,6 +578,10 @@ impl Posture {
     }
 
     fn remove_rule(&mut self, name: &RuleKey) {
+        self.without_unfixed(name, |s| s.take_rule(name));
+    }
+
+    fn take_rule(&mut self, name: &RuleKey) {
         let has_remediation = self.remediation_configs.contains_key(name);
         if let Some(old) = self.rules.remove(name) {
             self.ledger.rule(&self.bindings, &old, has_remediation, -1);
@@ -552,15 +593,17 @@ impl Posture {
     /// Runs `change` on the remediation configurations with the rule's own contribution taken
     /// out around it, since a corrective control fails a rule that has none.
     fn with_rule_detached(&mut self, name: &RuleKey, change: impl FnOnce(&mut Self)) {
-        let before = self.remediation_configs.contains_key(name);
-        if let Some(rule) = self.rules.get(name) {
-            self.ledger.rule(&self.bindings, rule, before, -1);
-        }
-        change(self);
-        let after = self.remediation_configs.contains_key(name);
-        if let Some(rule) = self.rules.get(name) {
-            self.ledger.rule(&self.bindings, rule, after, 1);
-        }
+        self.without_unfixed(name, |s| {
+            let before = s.remediation_configs.contains_key(name);
+            if let Some(rule) = s.rules.get(name) {
+                s.ledger.rule(&s.bindings, rule, before, -1);
+            }
+            change(s);
+            let after = s.remediation_configs.contains_key(name);
+            if let Some(rule) = s.rules.get(name) {
+                s.ledger.rule(&s.bindings, rule, after, 1);
+            }
+        });
     }
 
     fn upsert_remediation_config(&mut self, rc: RemediationConfig) {
@@ -586,19 +629,23 @@ impl Posture {
     }
 
     fn upsert_evaluation(&mut self, e: Evaluation) {
+        let unremediated = self.unremediated(&e.rule_key());
         let (ledger, bindings) = (&mut self.ledger, &self.bindings);
         upsert_by_rule(
             &mut self.evaluations,
             e,
             |e| (e.rule_key(), &e.resource),
             |e| e.recorded_at,
-            |e, sign| ledger.evaluation(bindings, e, sign),
+            |e, sign| ledger.evaluation(bindings, e, unremediated, sign),
         );
     }
 
     fn remove_evaluation(&mut self, rule: &RuleKey, resource: &ResourceId) {
+        let unremediated = self.unremediated(rule);
         let (ledger, bindings) = (&mut self.ledger, &self.bindings);
-        remove_by_rule(&mut self.evaluations, rule, resource, |e, sign| ledger.evaluation(bindings, e, sign));
+        remove_by_rule(&mut self.evaluations, rule, resource, |e, sign| {
+            ledger.evaluation(bindings, e, unremediated, sign)
+        });
     }
 
     fn upsert_execution(&mut self, x: RemediationExecution) {

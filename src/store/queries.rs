@@ -28,6 +28,9 @@ pub struct AccountRow {
     pub failing: Vec<u32>,
     /// A lower bound on them where a rule's capped count was not read in full (0: none).
     pub at_least: Vec<u32>,
+    /// A corrective control's rules there with no remediation configured: it fails for that
+    /// reason, whatever its resources.
+    pub unremediated: Vec<u32>,
     /// Nothing known to fail, but a bound rule's evidence there was not read (its compliance,
     /// or a corrective control's remediation configuration): unknown, not passing.
     pub unknown: Vec<bool>,
@@ -37,7 +40,7 @@ pub struct AccountRow {
 impl AccountRow {
     /// Whether the account fails the control (a lower bound counts).
     pub fn fails(&self, control: usize) -> bool {
-        self.failing[control] > 0 || self.at_least[control] > 0
+        self.failing[control] > 0 || self.at_least[control] > 0 || self.unremediated[control] > 0
     }
 }
 
@@ -98,6 +101,11 @@ impl Posture {
     /// What a control has collected.
     pub fn evidence(&self, index: usize) -> &ControlEvidence {
         &self.view().controls[index]
+    }
+
+    /// Alarms in ALARM, in view.
+    pub fn firing_alarms(&self) -> u64 {
+        self.view().firing_alarms
     }
 
     pub fn finding_totals(&self) -> FindingTotals {
@@ -315,9 +323,13 @@ impl Posture {
         // Failing resources by account and control, in one pass over each control's.
         let n = whole.controls.len();
         let mut by_account: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut unremediated: HashMap<&str, Vec<u32>> = HashMap::new();
         for (i, c) in whole.controls.iter().enumerate() {
             for r in c.failing.keys() {
                 by_account.entry(&*r.account).or_insert_with(|| vec![0; n])[i] += 1;
+            }
+            for rule in &c.unremediated {
+                unremediated.entry(&*rule.account).or_insert_with(|| vec![0; n])[i] += 1;
             }
         }
         let mut rows: Vec<AccountRow> = self
@@ -328,11 +340,17 @@ impl Posture {
                 let failing = by_account.get(account.as_str()).cloned().unwrap_or_else(|| vec![0; n]);
                 let at_least: Vec<u32> =
                     (0..n).map(|i| bounds.get(&(account.as_str(), i)).copied().unwrap_or(0)).collect();
+                let unremediated = unremediated.get(account.as_str()).cloned().unwrap_or_else(|| vec![0; n]);
                 let unknown = (0..n)
-                    .map(|i| failing[i] == 0 && at_least[i] == 0 && unread.contains(&(account.as_str(), i)))
+                    .map(|i| {
+                        failing[i] == 0
+                            && at_least[i] == 0
+                            && unremediated[i] == 0
+                            && unread.contains(&(account.as_str(), i))
+                    })
                     .collect();
                 let findings = whole.by_account.get(account.as_str()).copied().unwrap_or_default();
-                AccountRow { account, failing, at_least, unknown, findings }
+                AccountRow { account, failing, at_least, unremediated, unknown, findings }
             })
             .collect();
         rows.sort_by(|a, b| {

@@ -166,7 +166,8 @@ impl Posture {
         let partial = !self.unread_parts(index).is_empty();
         let failing = acc.failing.len() as u32 + missing;
         let bound = acc.lower_bound();
-        Some(if failing > 0 || bound > 0 {
+        // A corrective control fails a rule with no remediation: a reason, not a resource.
+        Some(if failing > 0 || bound > 0 || !acc.unremediated.is_empty() {
             Verdict::Fail(FailCount { resources: failing.max(bound), at_least: bound > failing || partial })
         } else if acc.warn > 0
             || partial

@@ -82,6 +82,9 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, cursor: usize, t
                 (fail, format!("{} {}+", StatusLevel::Fail.symbol(), n.max(bound)))
             } else if n > 0 {
                 (fail, format!("{} {n}", StatusLevel::Fail.symbol()))
+            } else if row.unremediated[i] > 0 {
+                // Failing for a reason (a rule without remediation), not for a resource.
+                (fail, StatusLevel::Fail.symbol().to_string())
             } else if row.unknown[i] {
                 unknown.clone()
             } else {

@@ -109,13 +109,25 @@ pub fn render_history(frame: &mut Frame, area: Rect, story: &Story, theme: &Them
         }
     }
     let height = (lines.len() as u16 + 2).min(area.height);
-    // The latest steps stay in sight when the list is longer than the screen.
-    let scroll = (lines.len() as u16).saturating_sub(height.saturating_sub(2));
+    let inner = height.saturating_sub(2) as usize;
+    // The latest steps are in sight until the presenter scrolls up, as far as the first.
+    let last_start = lines.len().saturating_sub(inner);
+    let start = last_start.saturating_sub(story.history_back.min(last_start));
+    let below = lines.len().saturating_sub(start + inner);
     let [v] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
     let [popup] = Layout::horizontal([Constraint::Length(popup_width)]).flex(Flex::Center).areas(v);
     frame.render_widget(Clear, popup);
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_style(theme.style(Token::Title))
         .title(Span::styled(" The story so far — N or Esc to close ", theme.style(Token::Title)));
-    frame.render_widget(Paragraph::new(lines).block(block).style(theme.style(Token::Text)).scroll((scroll, 0)), popup);
+    if start > 0 {
+        let more = format!(" ↑ {start} more above (k, PgUp, g) ");
+        block = block.title(Line::from(Span::styled(more, theme.style(Token::Key))).right_aligned());
+    }
+    if below > 0 {
+        let more = format!(" ↓ {below} more below (j, PgDn, G) ");
+        block = block.title_bottom(Line::from(Span::styled(more, theme.style(Token::Key))).right_aligned());
+    }
+    let paragraph = Paragraph::new(lines).block(block).style(theme.style(Token::Text)).scroll((start as u16, 0));
+    frame.render_widget(paragraph, popup);
 }

@@ -79,32 +79,36 @@ fn plots(posture: &Posture, index: usize) -> Vec<Plot> {
     out
 }
 
-/// The width the pictures take beside a detail `width` wide, or `None` when they would crowd it.
-fn beside(width: u16) -> Option<u16> {
-    (width >= 130).then(|| (width * 2 / 5).min(72))
+/// The width the pictures take beside a detail `width` wide: a generous share from 130 columns,
+/// else a smaller one, so that a projector's 100 columns still show the picture the step is about.
+fn beside(width: u16) -> u16 {
+    if width >= 130 { (width * 2 / 5).min(72) } else { (width / 3).max(26) }
 }
 
+/// Rows a picture needs at the least: its borders and a few rows of plot.
+const MIN_CHART_ROWS: u16 = 7;
+
 /// Splits a control's detail area into the list's part and the pictures' part (if any), and
-/// draws the pictures.
+/// draws the pictures. From 130 columns they stand beside the list; below that, under it when
+/// the screen is tall enough for both, else beside it in a smaller share (never dropped while
+/// there is room for one).
 pub fn render_beside(frame: &mut Frame, area: Rect, posture: &Posture, index: usize, theme: &Theme) -> Rect {
     let plots = plots(posture, index);
-    if plots.is_empty() || area.height < CHART_ROWS {
+    if plots.is_empty() || area.height < MIN_CHART_ROWS || area.width < 60 {
         return area;
     }
-    let (list, pictures) = match beside(area.width) {
-        Some(w) => {
-            let [list, pictures] = Layout::horizontal([Constraint::Min(0), Constraint::Length(w)]).areas(area);
-            (list, pictures)
-        }
-        None if area.height >= 2 * CHART_ROWS + 6 => {
-            let [list, pictures] = Layout::vertical([Constraint::Min(0), Constraint::Length(CHART_ROWS)]).areas(area);
-            (list, pictures)
-        }
-        None => return area,
+    let below = area.width < 130 && area.height >= 2 * CHART_ROWS + 6;
+    let (list, pictures) = if below {
+        let [list, pictures] = Layout::vertical([Constraint::Min(0), Constraint::Length(CHART_ROWS)]).areas(area);
+        (list, pictures)
+    } else {
+        let [list, pictures] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(beside(area.width))]).areas(area);
+        (list, pictures)
     };
-    // As many pictures as the height holds, each at least CHART_ROWS tall and at most its own
-    // most (a bar chart taller than that only stretches its bars).
-    let fit = (pictures.height / CHART_ROWS).max(1) as usize;
+    // As many pictures as the height holds, each at least MIN_CHART_ROWS tall and at most its
+    // own most (a bar chart taller than that only stretches its bars).
+    let fit = (pictures.height / MIN_CHART_ROWS).max(1) as usize;
     let shown: Vec<Plot> = plots.into_iter().take(fit).collect();
     let share = pictures.height / shown.len() as u16;
     let heights = shown.iter().map(|p| {
@@ -126,7 +130,8 @@ pub fn render_beside(frame: &mut Frame, area: Rect, posture: &Posture, index: us
                     };
                     (label, n, Token::for_severity(*s))
                 });
-                bar_chart(frame, *area, " Findings by severity ", bars.collect(), theme);
+                let title = format!(" Findings listed ({}) by severity ", counts.iter().sum::<u64>());
+                bar_chart(frame, *area, &title, bars.collect(), theme);
             }
             Plot::Workflow(counts) => {
                 let bars = WorkflowStatus::ALL.iter().zip(counts).map(|(w, n)| {
@@ -139,7 +144,8 @@ pub fn render_beside(frame: &mut Frame, area: Rect, posture: &Posture, index: us
                     let token = if w.is_open() { Token::Text } else { Token::Muted };
                     (label, n, token)
                 });
-                bar_chart(frame, *area, " Findings by workflow ", bars.collect(), theme);
+                let title = format!(" Findings listed ({}) by workflow ", counts.iter().sum::<u64>());
+                bar_chart(frame, *area, &title, bars.collect(), theme);
             }
         }
     }
@@ -168,7 +174,26 @@ fn metric(
             .style(theme.style(Token::Title))
             .data(points),
     ];
-    let mut title = vec![Span::styled(format!(" {} ", clean(title)), theme.style(Token::Title))];
+    // The whole title where it fits; else shorter, the threshold kept to the last.
+    let room = area.width.saturating_sub(2) as usize;
+    let value = alarm.as_ref().map(|a| a.value);
+    let candidates = [
+        (clean(title).into_owned(), value.map(|v| format!("threshold {v} "))),
+        (clean(name).into_owned(), value.map(|v| format!("alarm ≥ {v} "))),
+        (clean(name).into_owned(), value.map(|v| format!("≥ {v} "))),
+    ];
+    let fits = |(t, th): &(String, Option<String>)| {
+        super::text::width(t) + 2 + th.as_deref().map_or(0, super::text::width) <= room
+    };
+    let (title, threshold) = match candidates.iter().find(|c| fits(c)) {
+        Some(c) => c.clone(),
+        None => {
+            let (name, threshold) = candidates[2].clone();
+            let keep = room.saturating_sub(2 + threshold.as_deref().map_or(0, super::text::width));
+            (super::text::truncate_end(&name, keep).into_owned(), threshold)
+        }
+    };
+    let mut title = vec![Span::styled(format!(" {title} "), theme.style(Token::Title))];
     if let (Some(a), Some(line)) = (&alarm, &line) {
         let token = if a.firing { Token::Fail } else { Token::Warn };
         datasets.push(
@@ -179,7 +204,7 @@ fn metric(
                 .style(theme.style(token))
                 .data(line),
         );
-        title.push(Span::styled(format!("threshold {} ", a.value), theme.style(token)));
+        title.push(Span::styled(threshold.unwrap_or_default(), theme.style(token)));
     }
     let x = Axis::default()
         .style(theme.style(Token::Muted))

@@ -104,11 +104,20 @@ impl<'a> ControlDetail<'a> {
         if self.kept.is_some() { format!("({shown} of {all})") } else { format!("({shown})") }
     }
 
-    /// The findings heading's count: `(3 of 41, HIGH and above)` under `:severity`.
+    /// The findings heading's count: `(3 of 41, HIGH and above)` under `:severity`; what the
+    /// list holds in words when it holds two kinds, so that each figure beside it is found in
+    /// it (`(215: 171 open activity · 44 failing control findings)`).
     fn findings_counted(&self, all: usize) -> String {
+        let acc = self.posture.evidence(self.index);
+        let open: u32 = acc.activity.iter().sum();
+        let kinds = match (open, acc.failing_findings) {
+            (0, _) | (_, 0) => String::new(),
+            (open, failing) => format!(": {open} open activity · {failing} failing control"),
+        };
         match self.min_severity {
-            Some(min) => format!("({} of {all}, {} and above)", self.findings, min.as_str()),
-            _ => self.counted(self.findings, all),
+            Some(min) => format!("({} of {all}{kinds}, {} and above)", self.findings, min.as_str()),
+            None if self.kept.is_some() => format!("({} of {all}{kinds})", self.findings),
+            None => format!("({}{kinds})", self.findings),
         }
     }
 
@@ -183,11 +192,17 @@ impl<'a> ControlDetail<'a> {
             } else if row == self.head.len() {
                 let missing = self.posture.missing_alarms(self.index).len();
                 let counted = self.counted(self.resources, acc.failing.len());
-                let text = match (self.resources, missing) {
+                let mut text = match (self.resources, missing) {
                     (0, 0) if self.kept.is_none() => "Failing resources: none".to_string(),
                     (_, 0) => format!("Failing resources {counted}"),
                     (_, m) => format!("Failing resources {counted}, and {m} missing alarms"),
                 };
+                // A reason beside the resources, never counted among them.
+                match acc.unremediated.len() {
+                    0 => {}
+                    1 => text.push_str(" · 1 rule has no remediation configured"),
+                    n => text.push_str(&format!(" · {n} rules have no remediation configured")),
+                }
                 out.push(heading(text));
                 row += 1;
             } else if row < self.findings_start() - 1 {
@@ -233,13 +248,17 @@ impl<'a> ControlDetail<'a> {
         out
     }
 
-    pub fn title(&self, now: Timestamp) -> Vec<Seg> {
+    /// The box's title in `width` cells: the control's id and status whole, its title cut first.
+    pub fn title(&self, now: Timestamp, width: usize) -> Vec<Seg> {
         let control = self.posture.control(self.index);
         let status: Status = self.posture.control_status(self.index, now);
+        let id = format!(" {} ", clean(&control.id));
+        let status = (Token::for_status(status.level()), format!("{} {} ", status.level().symbol(), status.describe()));
+        let room = width.saturating_sub(2 + cells(&id) + cells(&status.1) + 1);
         vec![
-            seg(Token::Title, format!(" {} ", clean(&control.id))),
-            seg(Token::Text, format!("{} ", clean(&control.title))),
-            seg(Token::for_status(status.level()), format!("{} {} ", status.level().symbol(), status.describe())),
+            seg(Token::Title, id),
+            seg(Token::Text, format!("{} ", truncate_end(&clean(&control.title), room))),
+            status,
         ]
     }
 }
@@ -269,7 +288,8 @@ fn resource_row(r: &ResourceId, items: u32, width: usize, org: bool) -> Vec<Seg>
 
 fn finding_row(f: &Finding, width: usize, org: bool) -> Vec<Seg> {
     let resource = f.resources.first().map(|r| clean(r.short_name()).into_owned()).unwrap_or_default();
-    let mut resource = truncate_start(&resource, 28).into_owned();
+    // The title says what happened: on a narrow list the resource gives way first.
+    let mut resource = truncate_start(&resource, 28.min(width / 4).max(8)).into_owned();
     if org {
         resource.push_str(&place(&f.account, &f.region));
     }
@@ -560,26 +580,38 @@ fn security_hub_rows(e: &mut Evidence) {
     let b = &control.evidence;
     let rows = &mut e.rows;
     if !b.security_hub_controls.is_empty() {
-        rows.push(vec![
+        let mut row = vec![
             seg(Token::Muted, "● "),
             seg(
                 Token::Text,
                 clean(&format!("Security Hub controls {}", b.security_hub_controls.join(", "))).into_owned(),
             ),
-        ]);
+        ];
+        if acc.failing_findings > 0 {
+            let n = acc.failing_findings as usize;
+            row.push(seg(Token::Fail, format!(": {}", crate::text::counted(n, "failing finding", "failing findings"))));
+        }
+        rows.push(row);
     }
-    for product in &b.finding_products {
-        let mut row =
-            vec![seg(Token::Muted, "● "), seg(Token::Text, clean(&format!("{product} findings:")).into_owned())];
+    if !b.finding_products.is_empty() {
+        // One line for the products together: the counts are the control's, not each product's.
+        let products = clean(&b.finding_products.join(", ")).into_owned();
+        let mut row = vec![seg(Token::Muted, "● "), seg(Token::Text, format!("{products} findings:"))];
         let open: u32 = acc.activity.iter().sum();
         if open == 0 {
             row.push(seg(Token::Muted, " none open"));
-        }
-        for s in Severity::DESCENDING {
-            let n = acc.activity[s.index()];
-            if n > 0 {
-                row.push(seg(Token::for_severity(s), format!(" {n} {s}")));
+        } else {
+            row.push(seg(Token::Text, format!(" {open} open")));
+            let mut first = true;
+            for s in Severity::DESCENDING {
+                let n = acc.activity[s.index()];
+                if n > 0 {
+                    row.push(seg(Token::Muted, if first { " (" } else { " · " }));
+                    row.push(seg(Token::for_severity(s), format!("{n} {s}")));
+                    first = false;
+                }
             }
+            row.push(seg(Token::Muted, ")"));
         }
         rows.push(row);
     }
@@ -710,5 +742,5 @@ pub fn render_control(
     let start = window_start(detail.len(), cursor.unwrap_or(0), height);
     let rows = detail.rows(start, height, inner_width);
     let window = Window { rows, start, total: detail.len(), cursor };
-    render_rows(frame, area, detail.title(now), window, theme);
+    render_rows(frame, area, detail.title(now, area.width as usize), window, theme);
 }

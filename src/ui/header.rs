@@ -83,16 +83,21 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     let overall = posture.overall_summary(now);
     left.push(Span::styled(" │ Posture ", header));
     left.push(Span::styled(score_text(overall.score()), theme.style(Token::Title).patch(header)));
+    // What may go, in order, where the line is too long: pieces that only repeat what is on
+    // screen elsewhere (the panes' titles carry their scores), before what is watched.
+    let mut extras: Vec<usize> = Vec::new();
     let history = posture.score_history();
     if wide && history.len() >= 2 {
         // The score over the session, 0 to 100% (not scaled to its own range).
         let line: String = history.iter().rev().take(SCORE_CELLS).rev().map(|(_, s)| score_bar(*s)).collect();
         left.push(Span::styled(format!(" {line}"), theme.style(Token::Muted).patch(header)));
+        extras.push(left.len() - 1);
     }
     if wide {
         for kind in ControlKind::ALL {
             let s = posture.pane_summary(kind, now);
             left.push(Span::styled(format!("  {} {}", &kind.title()[..1], score_text(s.score())), header));
+            extras.push(left.len() - 1);
         }
     }
     let fails = overall.count(StatusLevel::Fail);
@@ -103,8 +108,20 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             theme.style(Token::Fail).patch(header),
         ));
     }
-    // Too long: the account alone instead of profile, region and account; then `org` alone;
-    // so that the failing count is never cut (a cut "✘ 17" reads "✘ 1").
+    // Live activity: a detective control stays PASS while its detections fire (they work), so
+    // the incident is said here, in the warning colour.
+    let mut first = Vec::new();
+    if let Some((text, brief)) = activity_flag(posture) {
+        left.push(Span::styled("  ", header));
+        left.push(Span::styled(text, theme.style(Token::Warn).patch(header)));
+        // Said briefly first, before what is watched is.
+        first.push((left.len() - 1, brief));
+    }
+    first.extend(extras.into_iter().map(|at| (at, String::new())));
+    shorter.splice(0..0, first);
+    // Too long: the activity in brief; the score's line and the panes' scores dropped; then
+    // the account alone instead of profile, region and account; then `org` alone; so that no
+    // count is cut (a cut "✘ 17" reads "✘ 1").
     for (at, brief) in shorter {
         if left.iter().map(|s| width(&s.content)).sum::<usize>() <= area.width as usize {
             break;
@@ -223,6 +240,37 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     frame.render_widget(Paragraph::new(Line::from(left)), top);
     let bottom = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
     frame.render_widget(Paragraph::new(Line::from(sources)), bottom);
+}
+
+/// `⚑ 5 CRITICAL · 24 HIGH open · 2 alarms firing`, and its brief form, when any is.
+pub fn activity_flag(posture: &Posture) -> Option<(String, String)> {
+    use crate::model::Severity;
+    let open = posture.finding_totals().open_activity_by_severity;
+    let (critical, high) = (open[Severity::Critical.index()], open[Severity::High.index()]);
+    let firing = posture.firing_alarms();
+    if critical + high + firing == 0 {
+        return None;
+    }
+    let mut long = Vec::new();
+    let mut brief = Vec::new();
+    if critical + high > 0 {
+        let mut severities = Vec::new();
+        if critical > 0 {
+            severities.push(format!("{} CRITICAL", thousands(critical)));
+            brief.push(format!("{} CRIT", thousands(critical)));
+        }
+        if high > 0 {
+            severities.push(format!("{} HIGH", thousands(high)));
+            brief.push(format!("{} HIGH", thousands(high)));
+        }
+        long.push(format!("{} open", severities.join(" · ")));
+    }
+    if firing > 0 {
+        long.push(crate::text::counted(firing as usize, "alarm firing", "alarms firing"));
+        brief.push(format!("{} firing", thousands(firing)));
+    }
+    // A cell after it, so that the clock never runs into it.
+    Some((format!("⚑ {} ", long.join(" · ")), format!("⚑ {} ", brief.join(" · "))))
 }
 
 /// Whether items of more than one account are held (member roles read them).

@@ -30,8 +30,9 @@ pub fn pane_width(width: u16) -> u16 {
 }
 
 /// Splits the screen. The panes take the height their rows need, titles wrapped where that
-/// leaves the detail a third of the body, else one line a control.
-pub fn overview(area: Rect, wanted: PaneHeight) -> Areas {
+/// leaves the detail a third of the body (half while a story plays: the detail shows what the
+/// caption narrates), else one line a control.
+pub fn overview(area: Rect, wanted: PaneHeight, story: bool) -> Areas {
     let wide = area.width >= WIDE;
     let [header, body, status] =
         Layout::vertical([Constraint::Length(2), Constraint::Min(0), Constraint::Length(1)]).areas(area);
@@ -41,8 +42,9 @@ pub fn overview(area: Rect, wanted: PaneHeight) -> Areas {
         let [tabs, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(body);
         (Some(tabs), rest)
     };
-    // The detail keeps at least a third.
-    let limit = body.height.saturating_sub(body.height / 3).max(5);
+    // The detail keeps at least a third, or half.
+    let kept = if story { body.height / 2 } else { body.height / 3 };
+    let limit = body.height.saturating_sub(kept).max(5);
     let wanted = if wanted.wrapped <= limit as usize { wanted.wrapped } else { wanted.single };
     let table_height = (wanted.min(u16::MAX as usize) as u16).min(limit).min(body.height);
     let [table, detail] = Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)]).areas(body);

@@ -114,8 +114,27 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
     }
 }
 
-/// After a story's step: the focused pane's cursor goes to the control whose status changed
-/// last (at or after `since`), so that the detail shows what the step is about.
+/// After a story's step: the control it narrates gets the focus and the cursor, so that the
+/// detail under the caption shows it whether or not its status changed. A step that names no
+/// control (a scenario file's may not) selects the control whose status changed last.
+pub fn follow_story(view: &mut View, posture: &Posture, since: Timestamp) {
+    let named = view.story.as_ref().and_then(|s| s.current()).and_then(|s| s.control.as_deref());
+    match named.and_then(|id| posture.control_index(id)) {
+        Some(index) => {
+            let kind = posture.control(index).kind;
+            view.focus = kind;
+            let list = filter::visible_pane(posture, view, kind);
+            // A control the presenter's own filter hides stays hidden.
+            if let Some(row) = list.iter().position(|&i| i == index) {
+                view.selected[kind.index()] = row;
+            }
+        }
+        None => select_changed(view, posture, since),
+    }
+}
+
+/// The focused pane's cursor goes to the control whose status changed last (at or after
+/// `since`).
 pub fn select_changed(view: &mut View, posture: &Posture, since: Timestamp) {
     let list = filter::visible_pane(posture, view, view.focus);
     let latest = list
@@ -183,7 +202,7 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
             .unwrap_or(3),
         single: shown.iter().map(|k| lists[k.index()].len()).max().unwrap_or(0) + 3,
     };
-    let areas = layout::overview(area, wanted);
+    let areas = layout::overview(area, wanted, view.story.as_ref().is_some_and(|s| !s.replay));
     header::render(frame, areas.header, posture, view, theme, ctx.now);
     if let Some(tabs) = areas.tabs {
         let mut spans = Vec::new();

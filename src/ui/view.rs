@@ -104,13 +104,25 @@ pub struct Story {
     pub follow: bool,
     /// The narration so far is shown (`N`).
     pub history: bool,
+    /// How many lines the narration is scrolled up from its latest (`k`, PgUp, `g`): every step
+    /// can be read at any size.
+    pub history_back: usize,
     /// A recording played back: its steps are polls.
     pub replay: bool,
 }
 
 impl Story {
     pub fn new(total: usize, follow: bool) -> Self {
-        Story { played: Vec::new(), total, paused: false, speed: 1.0, follow, history: false, replay: false }
+        Story {
+            played: Vec::new(),
+            total,
+            paused: false,
+            speed: 1.0,
+            follow,
+            history: false,
+            history_back: 0,
+            replay: false,
+        }
     }
 
     /// A recording's polls: the focus stays where the presenter puts it.

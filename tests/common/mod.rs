@@ -228,7 +228,7 @@ pub fn story(scenario: &str, step: Option<usize>) -> (Posture, View, Timestamp) 
         }
     }
     if step.is_some() {
-        vigil::ui::select_changed(&mut view, &posture, at_secs(at));
+        vigil::ui::follow_story(&mut view, &posture, at_secs(at));
     }
     (posture, view, at_secs(at))
 }

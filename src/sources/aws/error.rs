@@ -12,6 +12,10 @@ use crate::sources::SourceError;
 pub struct CallError {
     pub error: SourceError,
     pub retryable: bool,
+    /// Why no connection could be made, when none could (nothing listens there, the host is
+    /// unknown or cannot be reached): worth another attempt against AWS (a network coming
+    /// back), not against an endpoint given explicitly (see [`super::retry::Retry::endpoint`]).
+    pub unreachable: Option<String>,
 }
 
 impl From<CallError> for SourceError {
@@ -67,14 +71,20 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + HasStatus,
 {
-    let failed = |message: String| CallError { error: SourceError::Failed { message }, retryable: false };
-    let transient = |message: String| CallError { error: SourceError::Failed { message }, retryable: true };
+    let failed =
+        |message: String| CallError { error: SourceError::Failed { message }, retryable: false, unreachable: None };
+    let transient =
+        |message: String| CallError { error: SourceError::Failed { message }, retryable: true, unreachable: None };
     match err {
         SdkError::ServiceError(ctx) => {
             let code = ctx.err().code().unwrap_or_default();
             let message = ctx.err().message().unwrap_or_default();
             if THROTTLING.contains(&code) {
-                return CallError { error: SourceError::Throttled { operation: action.to_string() }, retryable: true };
+                return CallError {
+                    error: SourceError::Throttled { operation: action.to_string() },
+                    retryable: true,
+                    unreachable: None,
+                };
             }
             if DENIED.contains(&code) || message.contains("is not authorized to perform") {
                 let denied = message
@@ -83,12 +93,17 @@ where
                     .and_then(|rest| rest.split_whitespace().next())
                     .unwrap_or(action)
                     .to_string();
-                return CallError { error: SourceError::Unauthorized { action: denied }, retryable: false };
+                return CallError {
+                    error: SourceError::Unauthorized { action: denied },
+                    retryable: false,
+                    unreachable: None,
+                };
             }
             if EXPIRED.contains(&code) {
                 return CallError {
                     error: SourceError::ExpiredCredentials { fix: renew_hint(profile) },
                     retryable: false,
+                    unreachable: None,
                 };
             }
             let status = ctx.raw().status_code();
@@ -108,6 +123,11 @@ where
                 transient(format!("{action}: timed out"))
             } else if is_credentials_problem(&text) {
                 credentials(&text, profile)
+            } else if let Some(reason) = d.as_connector_error().filter(|c| c.is_io()).and_then(|c| unreachable(c)) {
+                CallError {
+                    unreachable: Some(reason.clone()),
+                    ..transient(format!("{action}: cannot connect: {reason}"))
+                }
             } else if d.is_io() {
                 transient(format!("{action}: cannot connect: {}", first_line(&text)))
             } else {
@@ -143,7 +163,39 @@ fn credentials(text: &str, profile: Option<&str>) -> CallError {
             ),
         }
     };
-    CallError { error, retryable: false }
+    CallError { error, retryable: false, unreachable: None }
+}
+
+/// Why no connection could be made, when that is what happened: the connection was refused
+/// (nothing listens there), the host name did not resolve, or the host or its network cannot be
+/// reached. A connection that was made and then broke is not among them (another attempt may
+/// well succeed).
+fn unreachable(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use std::io::ErrorKind;
+    let mut link = Some(err);
+    while let Some(e) = link {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused | ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable
+            )
+        {
+            return Some(first_line(&io.to_string()).to_string());
+        }
+        // The SDK's own resolver, or hyper's (whose error says only "dns error", its cause why).
+        let dns = e.downcast_ref::<aws_smithy_runtime_api::client::dns::ResolveDnsError>().is_some()
+            || e.to_string() == "dns error";
+        if dns {
+            let why = e.source().map(chain).unwrap_or_default();
+            return Some(if why.is_empty() {
+                "unknown host".to_string()
+            } else {
+                format!("unknown host ({})", first_line(&why))
+            });
+        }
+        link = e.source();
+    }
+    None
 }
 
 /// The error and its sources on one line.
@@ -164,4 +216,53 @@ fn first_line(s: &str) -> &str {
     let line = s.lines().next().unwrap_or_default();
     let end = line.char_indices().nth(200).map_or(line.len(), |(i, _)| i);
     &line[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+
+    use super::unreachable;
+
+    /// An error that says `text` and was caused by `cause`, as the HTTP client's layers do.
+    #[derive(Debug)]
+    struct Link(&'static str, Box<dyn std::error::Error + Send + Sync>);
+
+    impl std::fmt::Display for Link {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Link {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&*self.1)
+        }
+    }
+
+    #[test]
+    fn a_connection_never_made_is_told_from_one_that_broke() {
+        let refused = Link(
+            "client error (Connect)",
+            Box::new(Link("tcp connect error", Box::new(Error::from(ErrorKind::ConnectionRefused)))),
+        );
+        assert_eq!(unreachable(&refused).as_deref(), Some("connection refused"));
+        let unknown = Link(
+            "client error (Connect)",
+            Box::new(Link(
+                "dns error",
+                Box::new(Error::other("failed to lookup address information: Name or service not known")),
+            )),
+        );
+        assert_eq!(
+            unreachable(&unknown).as_deref(),
+            Some("unknown host (failed to lookup address information: Name or service not known)")
+        );
+        let sdk_dns = aws_smithy_runtime_api::client::dns::ResolveDnsError::new(Error::other("no such host"));
+        assert_eq!(unreachable(&sdk_dns).as_deref(), Some("unknown host (no such host)"));
+        // Made, then broken: another attempt may well succeed.
+        let reset = Link("connection error", Box::new(Error::from(ErrorKind::ConnectionReset)));
+        assert_eq!(unreachable(&reset), None);
+        assert_eq!(unreachable(&Error::from(ErrorKind::TimedOut)), None);
+    }
 }

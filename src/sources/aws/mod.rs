@@ -137,7 +137,7 @@ pub fn region(sdk: &SdkConfig) -> Result<String, String> {
 
 /// The account id, asked of STS once and shared by every poller (and the header).
 pub struct AccountResolver {
-    cell: tokio::sync::OnceCell<Option<Identity>>,
+    cell: tokio::sync::OnceCell<Result<Identity, SourceError>>,
     sdk: SdkConfig,
     settings: AwsSettings,
     mode: Mode,
@@ -152,32 +152,35 @@ impl AccountResolver {
     /// A known account id, for tests and the demo.
     pub fn known(account: &str, sdk: SdkConfig, settings: AwsSettings, clock: Clock) -> std::sync::Arc<Self> {
         let identity = Identity { account: account.to_string(), arn: None };
-        let cell = tokio::sync::OnceCell::new_with(Some(Some(identity)));
+        let cell = tokio::sync::OnceCell::new_with(Some(Ok(identity)));
         std::sync::Arc::new(AccountResolver { cell, sdk, settings, mode: Mode::Report, clock })
     }
 
     /// The account id; `None` when STS could not say (nothing else fails for it).
     pub async fn get(&self) -> Option<String> {
+        self.lookup().await.ok()
+    }
+
+    /// The account id, or why STS could not say it.
+    pub async fn lookup(&self) -> Result<String, SourceError> {
         self.identity().await.map(|i| i.account)
     }
 
     /// The caller's ARN, for the audit log.
     pub async fn caller_arn(&self) -> Option<String> {
-        self.identity().await.and_then(|i| i.arn)
+        self.identity().await.ok().and_then(|i| i.arn)
     }
 
-    async fn identity(&self) -> Option<Identity> {
+    async fn identity(&self) -> Result<Identity, SourceError> {
         self.cell
             .get_or_init(|| async {
                 // Asked for once, by whichever source needs it first: its retries go nowhere.
                 let sink = Sink::detached(self.clock.clone());
-                match account(&self.sdk, &self.settings, self.mode, &sink).await {
-                    Ok(id) => Some(id),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "STS GetCallerIdentity failed: the account shows as unknown");
-                        None
-                    }
+                let identity = account(&self.sdk, &self.settings, self.mode, &sink).await;
+                if let Err(e) = &identity {
+                    tracing::warn!(error = %e, "STS GetCallerIdentity failed: the account shows as unknown");
                 }
+                identity
             })
             .await
             .clone()
@@ -233,6 +236,7 @@ pub fn retry(settings: &AwsSettings, mode: Mode) -> Retry {
         .max(1),
         initial_backoff: seconds(settings.initial_backoff),
         max_backoff: seconds(settings.max_backoff),
+        endpoint: settings.endpoint_url.clone(),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Explicit retries: throttling, 5xx, time-outs and undecodable responses are tried again with
 //! capped, jittered exponential backoff, up to a fixed number of attempts; the source's health
-//! says "retrying n" meanwhile. The SDK's own retries are off, so nothing is open-ended.
+//! says "retrying n" meanwhile. The SDK's own retries are off, so nothing is open-ended. An
+//! endpoint given explicitly that cannot be connected to (nothing listens, unknown host) fails
+//! at once: another attempt would meet the same closed door.
 
 use std::future::Future;
 use std::time::Duration;
@@ -17,6 +19,10 @@ pub struct Retry {
     pub max_attempts: u32,
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
+    /// The endpoint given with `--endpoint-url` (or `[aws] endpoint_url`): a call that cannot
+    /// connect there is not tried again, and its error names it. `None`: AWS's own endpoints,
+    /// where a connection that fails (a network coming back) is retried as any transient error.
+    pub endpoint: Option<String>,
 }
 
 impl Retry {
@@ -80,6 +86,10 @@ impl Caller<'_> {
                         limit.throttled();
                     }
                     tracing::debug!(source = %self.kind, action, attempt, error = %failure.error, "call failed");
+                    if let (Some(reason), Some(endpoint)) = (&failure.unreachable, &self.retry.endpoint) {
+                        let message = format!("{action}: cannot connect to {endpoint}: {reason}");
+                        return Err(CallError { error: SourceError::Failed { message }, retryable: false, ..failure });
+                    }
                     if !failure.retryable || attempt >= self.retry.max_attempts {
                         return Err(failure);
                     }
@@ -136,6 +146,7 @@ mod tests {
             max_attempts: 8,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
+            endpoint: None,
         };
         for attempt in 0..12 {
             let b = r.backoff(attempt);

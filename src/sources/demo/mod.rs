@@ -150,6 +150,7 @@ impl DemoScript {
                 title: step.title.clone(),
                 caption: step.caption.clone(),
                 pane: step.pane,
+                control: step.control.clone(),
             }));
             let changed = self.apply(&step.batch, Some(t as i64));
             out.extend(

@@ -35,7 +35,7 @@ pub struct Scenario {
 }
 
 /// One step of the story: when it comes, what it is called, what the room is told, and the
-/// pane it is about.
+/// pane and control it is about.
 #[derive(Debug, Clone)]
 pub struct Step {
     /// Seconds after the demo starts.
@@ -43,8 +43,14 @@ pub struct Step {
     pub title: String,
     pub caption: String,
     pub pane: ControlKind,
+    /// The control the step narrates (its id): the cursor goes there and the detail shows it.
+    pub control: Option<String>,
     pub batch: Batch,
 }
+
+/// Which controls a scenario may name: a control's id gives its pane, `None` when the catalog
+/// has no such control.
+pub type Controls<'a> = &'a dyn Fn(&str) -> Option<ControlKind>;
 
 impl Scenario {
     /// The embedded workshop scenario.
@@ -52,15 +58,21 @@ impl Scenario {
         Scenario::built_in("workshop").expect("the workshop is built in")
     }
 
-    /// A built-in scenario by name.
+    /// A built-in scenario by name, its steps naming the default catalog's controls.
     pub fn built_in(name: &str) -> Option<Scenario> {
         let (_, _, text) = BUILT_IN.iter().find(|(n, _, _)| *n == name)?;
-        Some(Scenario::parse(text, &format!("<{name} scenario>")).expect("the built-in scenarios are valid"))
+        let catalog = crate::catalog::Catalog::default_catalog();
+        let controls = |id: &str| catalog.controls.iter().find(|c| *c.id == *id).map(|c| c.kind);
+        Some(Scenario::parse(text, &format!("<{name} scenario>"), &controls).expect("the built-in scenarios are valid"))
     }
 
-    /// A built-in scenario's name, or a scenario file.
-    pub fn load(spec: &str) -> Result<Scenario, FileError> {
-        if let Some(s) = Scenario::built_in(spec) {
+    /// A built-in scenario's name, or a scenario file whose steps name controls of `controls`
+    /// (the catalog in use). A built-in's step whose control another catalog lacks names none.
+    pub fn load(spec: &str, controls: Controls) -> Result<Scenario, FileError> {
+        if let Some(mut s) = Scenario::built_in(spec) {
+            for step in &mut s.steps {
+                step.control = step.control.take().filter(|id| controls(id).is_some());
+            }
             return Ok(s);
         }
         let path = std::path::Path::new(spec);
@@ -71,10 +83,12 @@ impl Scenario {
                 format!("no built-in scenario `{spec}` (built in: {}) and no such file", names.join(", ")),
             ));
         }
-        Scenario::parse(&FileError::read(path)?, &path.display().to_string())
+        Scenario::parse(&FileError::read(path)?, &path.display().to_string(), controls)
     }
 
-    pub fn parse(text: &str, origin: &str) -> Result<Scenario, FileError> {
+    /// A scenario from its text; `origin` names it in errors, `controls` checks the controls its
+    /// steps name.
+    pub fn parse(text: &str, origin: &str, controls: Controls) -> Result<Scenario, FileError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| FileError::from_toml(origin, text, &e))?;
         let mut steps = Vec::with_capacity(raw.step.len());
         let mut previous = 0;
@@ -108,12 +122,48 @@ impl Scenario {
                     format!("expected preventive, detective or corrective, found `{}`", pane.get_ref()),
                 )
             })?;
+            let control = match &s.control {
+                Some(id) => {
+                    let kind = controls(id.get_ref()).ok_or_else(|| {
+                        FileError::at(
+                            origin,
+                            text,
+                            id.span().start,
+                            field("control"),
+                            format!("no control `{}` in the catalog (vigil catalog list names them)", id.get_ref()),
+                        )
+                    })?;
+                    if kind != pane {
+                        return Err(FileError::at(
+                            origin,
+                            text,
+                            id.span().start,
+                            field("control"),
+                            format!(
+                                "`{}` is a {} control, but the step's pane is {}",
+                                id.get_ref(),
+                                kind.name(),
+                                pane.name()
+                            ),
+                        ));
+                    }
+                    Some(id.get_ref().clone())
+                }
+                None => None,
+            };
             validate(&s, origin, text, &format!("step[{i}]"), span.start)?;
-            steps.push(Step { at: previous, title: title.into_inner(), caption: caption.into_inner(), pane, batch: s });
+            steps.push(Step {
+                at: previous,
+                title: title.into_inner(),
+                caption: caption.into_inner(),
+                pane,
+                control,
+                batch: s,
+            });
         }
         let b = &raw.baseline;
-        if b.at.is_some() || b.title.is_some() || b.caption.is_some() || b.pane.is_some() {
-            return Err(FileError::whole(origin, "the baseline has no `at`, `title`, `caption` or `pane`"));
+        if b.at.is_some() || b.title.is_some() || b.caption.is_some() || b.pane.is_some() || b.control.is_some() {
+            return Err(FileError::whole(origin, "the baseline has no `at`, `title`, `caption`, `pane` or `control`"));
         }
         validate(&raw.baseline, origin, text, "baseline", 0)?;
         let (account, region, baseline) = match &raw.extends {
@@ -128,7 +178,7 @@ impl Scenario {
                         format!("expected a built-in scenario ({}), found `{}`", names.join(", "), name.get_ref()),
                     )
                 })?;
-                let base = Scenario::parse(base.2, &format!("<{} scenario>", base.0))?;
+                let base = Scenario::built_in(base.0).expect("a built-in scenario");
                 let mut baseline = base.baseline;
                 baseline.extend(raw.baseline);
                 (raw.account.unwrap_or(base.account), raw.region.unwrap_or(base.region), baseline)
@@ -184,6 +234,8 @@ pub struct Batch {
     title: Option<Spanned<String>>,
     caption: Option<Spanned<String>>,
     pane: Option<Spanned<String>>,
+    /// The control the step is about, by id.
+    control: Option<Spanned<String>>,
     /// Guardrail test results the story changes (the workshop's tests, by name).
     #[serde(default)]
     pub guardrails: Vec<GuardrailItem>,
@@ -339,6 +391,44 @@ pub struct MetricItem {
 mod tests {
     use super::*;
 
+    /// The default catalog's controls.
+    fn known(id: &str) -> Option<ControlKind> {
+        crate::catalog::Catalog::default_catalog().controls.iter().find(|c| *c.id == *id).map(|c| c.kind)
+    }
+
+    fn parse(text: &str) -> Result<Scenario, FileError> {
+        Scenario::parse(text, "s.toml", &known)
+    }
+
+    #[test]
+    fn every_built_in_step_names_the_control_it_narrates() {
+        for (name, _, _) in BUILT_IN {
+            for (k, step) in Scenario::built_in(name).unwrap().steps.iter().enumerate() {
+                let id = step.control.as_deref().unwrap_or_else(|| panic!("{name} step {} names no control", k + 1));
+                assert_eq!(known(id), Some(step.pane), "{name} step {}: {id} is in its pane", k + 1);
+            }
+        }
+        // Another catalog without those controls: the steps name none, the story still plays.
+        let s = Scenario::load("workshop", &|_| None).unwrap();
+        assert!(s.steps.iter().all(|step| step.control.is_none()));
+    }
+
+    #[test]
+    fn a_step_naming_a_control_the_catalog_lacks_is_refused_where_it_is() {
+        let head = "title = \"t\"\naccount = \"1\"\nregion = \"r\"\n[[step]]\nat = 5\ntitle = \"x\"\ncaption = \"y\"\n";
+        let e = parse(&format!("{head}pane = \"detective\"\ncontrol = \"DET-99\"\n")).unwrap_err();
+        assert_eq!((e.line, e.column, e.field.as_str()), (9, 11, "step[0].control"), "{e}");
+        assert!(e.message.contains("no control `DET-99` in the catalog"), "{e}");
+        let e = parse(&format!("{head}pane = \"preventive\"\ncontrol = \"DET-03\"\n")).unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (9, "step[0].control"), "{e}");
+        assert!(e.message.contains("`DET-03` is a detective control, but the step's pane is preventive"), "{e}");
+        let s = parse(&format!("{head}pane = \"detective\"\ncontrol = \"DET-03\"\n")).unwrap();
+        assert_eq!(s.steps[0].control.as_deref(), Some("DET-03"));
+        let e =
+            parse("title = \"t\"\naccount = \"1\"\nregion = \"r\"\n[baseline]\ncontrol = \"DET-03\"\n").unwrap_err();
+        assert!(e.message.contains("the baseline has no"), "{e}");
+    }
+
     #[test]
     fn the_built_in_scenarios_parse() {
         let s = Scenario::workshop();
@@ -354,29 +444,28 @@ mod tests {
     fn a_step_with_a_mistake_is_refused_with_line_and_column() {
         let head = "title = \"t\"\naccount = \"1\"\nregion = \"r\"\n[baseline]\n";
         let step = |body: &str| format!("{head}[[step]]\n{body}");
-        let e = Scenario::parse(&step("at = 5\ntitle = \"x\"\ncaption = \"y\"\npane = \"detect\"\n"), "s.toml")
-            .unwrap_err();
+        let e = parse(&step("at = 5\ntitle = \"x\"\ncaption = \"y\"\npane = \"detect\"\n")).unwrap_err();
         assert_eq!((e.line, e.column, e.field.as_str()), (9, 8, "step[0].pane"), "{e}");
         assert!(e.message.contains("expected preventive, detective or corrective, found `detect`"), "{e}");
-        let e = Scenario::parse(&step("at = 5\ntitle = \"x\"\npane = \"detective\"\n"), "s.toml").unwrap_err();
+        let e = parse(&step("at = 5\ntitle = \"x\"\npane = \"detective\"\n")).unwrap_err();
         assert_eq!((e.line, e.field.as_str()), (5, "step[0].caption"), "{e}");
         let two = format!(
             "{head}[[step]]\nat = 9\ntitle = \"a\"\ncaption = \"b\"\npane = \"preventive\"\n[[step]]\nat = 3\ntitle = \"c\"\ncaption = \"d\"\npane = \"preventive\"\n"
         );
-        let e = Scenario::parse(&two, "s.toml").unwrap_err();
+        let e = parse(&two).unwrap_err();
         assert_eq!((e.line, e.column), (11, 6), "{e}");
         assert!(e.message.contains("expected a time after the previous step's 9, found 3"), "{e}");
-        assert!(Scenario::load("nonesuch").unwrap_err().message.contains("built in: workshop, bad-day"));
+        assert!(Scenario::load("nonesuch", &known).unwrap_err().message.contains("built in: workshop, bad-day"));
     }
 
     #[test]
     fn mistakes_are_named() {
         let text = "title = \"t\"\naccount = \"1\"\nregion = \"r\"\n[baseline]\n[[step]]\nat = 5\n[[step.findings]]\nid = \"x\"\nproduct = \"p\"\ntitle = \"t\"\nseverity = \"SEVERE\"\nworkflow = \"NEW\"\ntype = \"AwsS3Bucket\"\nresource = \"arn:aws:s3:::b\"\n";
-        let e = Scenario::parse(text, "s.toml").unwrap_err();
+        let e = parse(text).unwrap_err();
         assert_eq!(e.line, 11, "{e}");
         assert!(e.message.contains("unknown Severity `SEVERE`"), "{e}");
         let typo = "title = \"t\"\naccount = \"1\"\nregion = \"r\"\n[baseline]\n[[baseline.finding]]\nid = \"x\"\n";
-        let e = Scenario::parse(typo, "s.toml").unwrap_err();
+        let e = parse(typo).unwrap_err();
         assert!(e.message.contains("unknown field `finding`"), "{e}");
     }
 }

@@ -22,6 +22,10 @@ fn cell(posture: &Posture, index: usize, now: Timestamp) -> (Token, String) {
     }
     let automatic = acc.remediations.iter().filter_map(|r| posture.remediation_config(r)).all(|rc| rc.automatic);
     let mut text = String::from(if automatic { "auto" } else { "manual" });
+    if !acc.unremediated.is_empty() {
+        // Some of its rules have a remediation, some none: the ones without are why it fails.
+        return (Token::Fail, format!("{text} · {} unset", acc.unremediated.len()));
+    }
     let running = acc.in_progress.len();
     let slow = posture.slow_remediations(index, now);
     let mut token = Token::Muted;

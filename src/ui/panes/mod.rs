@@ -137,7 +137,9 @@ fn columns(kind: ControlKind, rows: &[RowText], inner_width: u16) -> Columns {
     let compact = inner_width < 64;
     let status = if compact { 1 } else { widest(&|r| width(&status_text(r.level, false)), 1) };
     let id = widest(&|r| width(&r.id), 2);
-    let count = widest(&|r| width(&r.count), 4);
+    // A cell more than the widest count: the pane's own column starts two cells after it, so
+    // that `4` and `171 open` never read as 4,171.
+    let count = widest(&|r| width(&r.count) + 1, 5);
     let extra_width = widest(&|r| width(&r.extra.1), width(extra.heading)).min(extra.width);
     // Status, id, title and count, with one cell between columns.
     let fixed = status + id + count + 3;
@@ -224,7 +226,8 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
                     Cell::from(r.id.clone()).style(style(Token::Muted))
                 },
                 Cell::from(Text::from(title)).style(style(Token::Text)),
-                Cell::from(Line::from(r.count.clone()).right_aligned()).style(style(Token::for_status(r.level))),
+                Cell::from(Line::from(format!("{} ", r.count)).right_aligned())
+                    .style(style(Token::for_status(r.level))),
             ];
             if let Some(w) = cols.extra {
                 let (token, text) = &r.extra;
