@@ -19,7 +19,7 @@ use crate::report::Format;
 use crate::sources::{self, Clock, Message, Responder, Sink, Source};
 use crate::store::Posture;
 use crate::theme::Theme;
-use crate::ui::command_line::{self, Cmd, CommandLine};
+use crate::ui::command_line::{self, Cmd, CommandLine, Edit};
 use crate::ui::detail::{ControlDetail, Narrow, Target};
 use crate::ui::filter::{Filter, visible_pane};
 use crate::ui::finding::FindingView;
@@ -145,6 +145,38 @@ fn link(view: &View, posture: &Posture) -> Option<String> {
     }
 }
 
+/// The identifier of what is on screen: the row's resource (its ARN where it has one) or
+/// finding, else the screen's.
+fn identifier(view: &View, posture: &Posture) -> Option<String> {
+    match (crate::ui::under_cursor(view, posture), &view.screen) {
+        (Some(Target::Resource(id)), _) => Some(id.id.to_string()),
+        (Some(Target::Finding(id)), Screen::Resource { .. } | Screen::Control { .. }) => Some(id.to_string()),
+        (_, Screen::Resource { id, .. }) => Some(id.id.to_string()),
+        (_, Screen::Finding { id, .. }) => Some(id.to_string()),
+        _ => None,
+    }
+}
+
+/// Keys while a row is shown whole: they scroll it, `y` copies it, Esc (or `v`) closes it.
+fn update_row_box(view: &mut View, action: Action) -> Vec<Command> {
+    let Some(b) = &mut view.row_box else { return Vec::new() };
+    match action {
+        Action::Back | Action::ViewRow | Action::Enter => view.row_box = None,
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            // Render keeps the scroll within the box.
+            b.scroll = moved(b.scroll, usize::MAX / 2, action);
+        }
+        Action::CopyId => {
+            let text: String = b.row.iter().map(|(_, s)| s.as_str()).collect();
+            let text = text.trim().to_string();
+            view.message = Some(format!("copied the row ({} characters)", text.chars().count()));
+            return vec![Command::Copy(text)];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
 /// Applies one action to the view. Pure: reads the store, changes only the view.
 pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command> {
     if action == Action::Quit {
@@ -155,7 +187,8 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         match action {
             Action::Help | Action::Back => view.help = false,
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-                view.help_scroll = moved(view.help_scroll, crate::ui::help::max_len(), action);
+                view.help_scroll =
+                    moved(view.help_scroll, crate::ui::help::max_len(view, posture.is_organization()), action);
             }
             _ => {}
         }
@@ -164,6 +197,9 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
     if view.dialog.is_some() {
         // Dialogs take their keys through `update_key`; actions do nothing meanwhile.
         return Vec::new();
+    }
+    if view.row_box.is_some() {
+        return update_row_box(view, action);
     }
     if let Some(story) = &mut view.story
         && story.history
@@ -259,7 +295,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                     (cursor, len)
                 }
                 Screen::Sources { scroll } => (scroll, crate::ui::sources::MAX_LINES),
-                Screen::Accounts { cursor } => (cursor, crate::ui::accounts::len(posture)),
+                Screen::Accounts { cursor, .. } => (cursor, crate::ui::accounts::len(posture)),
             };
             *cursor = moved(*cursor, len, action);
         }
@@ -267,7 +303,28 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             if let Some(target) = crate::ui::under_cursor(view, posture) {
                 return open(view, posture, target);
             }
+            // A row that leads nowhere but is cut: Enter shows it whole.
+            if crate::ui::row_is_cut(view, posture)
+                && let Some(row) = crate::ui::full_row(view, posture)
+            {
+                view.row_box = Some(crate::ui::RowBox { row, scroll: 0 });
+            }
         }
+        Action::ViewRow => match crate::ui::full_row(view, posture) {
+            Some(row) => view.row_box = Some(crate::ui::RowBox { row, scroll: 0 }),
+            None => view.message = Some("v shows a list's row whole: open a control, a resource or a finding".into()),
+        },
+        Action::ScrollLeft | Action::ScrollRight => match &mut view.screen {
+            Screen::Accounts { column, .. } => {
+                let controls = posture.catalog().controls.len();
+                *column = if action == Action::ScrollLeft {
+                    column.saturating_sub(crate::ui::accounts::SCROLL)
+                } else {
+                    (*column + crate::ui::accounts::SCROLL).min(controls.saturating_sub(1))
+                };
+            }
+            _ => view.message = Some("< and > scroll the Accounts view's columns (4)".into()),
+        },
         // Esc clears a filter before it leaves the screen.
         Action::Back if matches!(view.screen, Screen::Control { .. }) && view.detail_filter.is_some() => {
             view.detail_filter = None;
@@ -281,10 +338,10 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         Action::Back => view.screen = view.back.pop().unwrap_or(Screen::Overview),
         Action::Filter if view.screen == Screen::Overview => {
             let text = view.filters[view.focus.index()].as_ref().map_or_else(String::new, |f| f.text().to_string());
-            view.typing = Some(text);
+            view.typing = Some(text.into());
         }
         Action::Filter if matches!(view.screen, Screen::Control { .. }) => {
-            view.typing = Some(view.detail_filter.as_ref().map_or_else(String::new, |f| f.text().to_string()));
+            view.typing = Some(view.detail_filter.as_ref().map_or_else(String::new, |f| f.text().to_string()).into());
         }
         Action::Filter => {
             view.message = Some("/ filters a pane or a control's resources and findings".into());
@@ -316,7 +373,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         Action::Accounts => {
             if !matches!(view.screen, Screen::Accounts { .. }) {
                 view.back.clear();
-                view.screen = Screen::Accounts { cursor: 0 };
+                view.screen = Screen::Accounts { cursor: 0, column: 0 };
             }
         }
         Action::NextAccount => {
@@ -335,6 +392,13 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         }
         Action::Remediate => remediate(view, posture),
         Action::Workflow => triage(view, posture),
+        Action::CopyId => match identifier(view, posture) {
+            Some(id) => {
+                view.message = Some(format!("copied {id}"));
+                return vec![Command::Copy(id)];
+            }
+            None => view.message = Some("no identifier here: open a resource or a finding".into()),
+        },
         Action::CopyLink | Action::OpenLink => match link(view, posture) {
             Some(url) if action == Action::CopyLink => {
                 view.message = Some(format!("copied {url}"));
@@ -352,6 +416,44 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
 
 const READ_ONLY: &str = "read-only: start vigil with --write to make corrective actions";
 
+/// What the status line says of a write as it goes: what AWS answered, never more.
+pub fn write_outcome(write: &Write, state: &crate::model::WriteState) -> String {
+    use crate::model::{ExecutionState, WriteState};
+    let op = write.operation();
+    match state {
+        WriteState::Sent => format!("sent {op}: waiting for AWS's answer"),
+        WriteState::Failed { reason } => format!("refused: {op}: {reason}"),
+        WriteState::Accepted { execution: Some(ExecutionState::Failed), detail } => {
+            format!("the remediation FAILED: {}", detail.as_deref().unwrap_or("see the resource's remediation history"))
+        }
+        WriteState::Accepted { execution: Some(ExecutionState::Queued), .. } => {
+            format!("AWS accepted {op}: the remediation is QUEUED (followed until it ends)")
+        }
+        WriteState::Accepted { execution: Some(x), .. } => format!("the remediation is {x}: {}", write.target()),
+        WriteState::Accepted { execution: None, detail } => {
+            format!("AWS accepted {op}{}", detail.as_deref().map_or(String::new(), |d| format!(": {d}")))
+        }
+    }
+}
+
+/// The lookup of the view on screen, when it shows what a write changed: the write's own
+/// subject, or a resource whose findings include the finding it changed.
+pub fn reread(screen: &Screen, posture: &Posture, write: &Write) -> Option<Request> {
+    match (screen, write.subject()) {
+        (Screen::Finding { id, .. }, Subject::Finding(f)) if *id == f => Some(finding_lookup(id)),
+        (Screen::Resource { id, .. }, Subject::Resource(r)) if *id == r => Some(resource_lookup(posture, id)),
+        (Screen::Resource { id, .. }, Subject::Finding(f)) => {
+            let held = posture.resource(id).is_some_and(|e| e.findings.contains(&f));
+            let looked_up = matches!(
+                posture.lookup(&Subject::Resource(id.clone()), Section::Findings).and_then(|s| s.data()),
+                Some(SectionData::Findings(list)) if list.iter().any(|d| d.finding.id == f)
+            );
+            (held || looked_up).then(|| resource_lookup(posture, id))
+        }
+        _ => None,
+    }
+}
+
 /// `x`: the confirmation of the remediation the row (or the resource's only one) names.
 fn remediate(view: &mut View, posture: &Posture) {
     let Screen::Resource { id, cursor } = &view.screen else {
@@ -362,12 +464,41 @@ fn remediate(view: &mut View, posture: &Posture) {
     match (view.write, act) {
         (false, _) => view.message = Some(READ_ONLY.into()),
         (true, Some(Act::Remediate { rule, document })) => {
+            // A call AWS would refuse is not offered: say why, send nothing.
+            if let Some(why) = cannot_remediate(posture, id, &rule) {
+                view.message = Some(format!("nothing sent: {why}"));
+                return;
+            }
             let write = Write::StartRemediation { rule, resource: id.clone(), document };
             view.dialog = Some(Dialog::Confirm { write, confirm_focused: false });
         }
         (true, _) => {
             view.message = Some("no remediation to start here: move to a failing rule's remediation row".into());
         }
+    }
+}
+
+/// Why Config cannot start `rule`'s remediation for this resource, if it cannot: the type is not
+/// one Config records (StartRemediationExecution's ResourceKey takes only those), no remediation
+/// is configured for the rule, or the remediation is for another resource type.
+pub fn cannot_remediate(posture: &Posture, id: &ResourceId, rule: &Sym) -> Option<String> {
+    if !crate::model::config_types::recorded(&id.kind) {
+        return Some(format!(
+            "Config cannot remediate {}: StartRemediationExecution takes only the resource types Config records, and {} is not one",
+            id.short_name(),
+            id.kind
+        ));
+    }
+    let key = crate::model::RuleKey::new(rule, &id.account, &id.region);
+    match posture.remediation_config(&key) {
+        None if posture.rule(&key).is_some_and(|r| r.unread.contains(crate::model::Part::RemediationConfigs)) => None,
+        None => Some(format!("no remediation is configured for {rule}")),
+        Some(rc) => match &rc.resource_type {
+            Some(kind) if *kind != id.kind => {
+                Some(format!("the remediation of {rule} ({}) is for {kind}, not {}", rc.target, id.kind))
+            }
+            _ => None,
+        },
     }
 }
 
@@ -422,10 +553,50 @@ fn set_filter(view: &mut View, posture: &Posture, filter: Option<Filter>) {
     }
 }
 
-/// Keys while a filter is typed: each one filters at once; Enter keeps it, Esc clears it.
+/// The editing keys of a line being typed (the command line, a filter), as readline has them:
+/// ← → (Ctrl-B Ctrl-F), Home End (Ctrl-A Ctrl-E), Backspace (Ctrl-H), Delete, Ctrl-U, Ctrl-K,
+/// Ctrl-W, and characters. `None` for any other key, which the line swallows: a key typed there
+/// never reaches an action.
+fn line_edit(key: &KeyEvent) -> Option<Edit> {
+    // AltGr arrives as Ctrl+Alt on some terminals: its characters are typed.
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL) && !key.modifiers.contains(KeyModifiers::ALT);
+    Some(match key.code {
+        KeyCode::Left => Edit::Left,
+        KeyCode::Right => Edit::Right,
+        KeyCode::Home => Edit::Start,
+        KeyCode::End => Edit::End,
+        KeyCode::Backspace => Edit::Backspace,
+        KeyCode::Delete => Edit::Delete,
+        KeyCode::Char(c) if ctrl => match c.to_ascii_lowercase() {
+            'a' => Edit::Start,
+            'e' => Edit::End,
+            'b' => Edit::Left,
+            'f' => Edit::Right,
+            'h' => Edit::Backspace,
+            'u' => Edit::KillToStart,
+            'k' => Edit::KillToEnd,
+            'w' => Edit::KillWord,
+            _ => return None,
+        },
+        KeyCode::Char(c) if !c.is_control() => Edit::Insert(c),
+        _ => return None,
+    })
+}
+
+/// Ctrl-C quits from a line being typed, as it does from a dialog.
+fn ctrl_c(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('c' | 'C'))
+}
+
+/// Keys while a filter is typed: it edits as the command line does and filters at once; Enter
+/// keeps it, Esc clears it.
 fn typing(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Command>> {
-    let text = view.typing.as_mut()?;
+    let input = view.typing.as_mut()?;
     match key.code {
+        _ if ctrl_c(key) => {
+            view.quit = true;
+            return Some(vec![Command::Quit]);
+        }
         KeyCode::Enter => {
             view.typing = None;
             return Some(Vec::new());
@@ -436,13 +607,13 @@ fn typing(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Comm
             view.message = Some("filter cleared".into());
             return Some(Vec::new());
         }
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        KeyCode::Char(c) if !c.is_control() && text.chars().count() < 200 => text.push(c),
-        _ => return Some(Vec::new()),
+        _ => match line_edit(key) {
+            Some(edit) if input.edit(edit) => {}
+            // A move, or nothing: the filter stays as it is.
+            _ => return Some(Vec::new()),
+        },
     }
-    let text = text.clone();
+    let text = input.text().to_string();
     let filter = if text.is_empty() {
         None
     } else {
@@ -463,18 +634,21 @@ fn typing(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Comm
 }
 
 /// Keys while the command line is open: Tab completes, Up and Down go through the history,
-/// Enter runs the line, Esc (or Backspace on an empty line) closes it.
+/// Enter runs the line, Esc closes it; the rest edit it (`line_edit`). Backspace on an empty
+/// line does nothing, so that what is typed next cannot run an action.
 fn command_key(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Command>> {
     let line = view.command.as_mut()?;
     match key.code {
+        _ if ctrl_c(key) => {
+            view.quit = true;
+            return Some(vec![Command::Quit]);
+        }
         KeyCode::Esc => view.command = None,
-        KeyCode::Backspace if line.text.is_empty() => view.command = None,
-        KeyCode::Backspace => line.typed(None),
-        KeyCode::Tab => line.complete(),
+        KeyCode::Tab => line.complete(&posture.scope()),
         KeyCode::Up => line.recall(&view.history, true),
         KeyCode::Down => line.recall(&view.history, false),
         KeyCode::Enter => {
-            let text = line.text.clone();
+            let text = line.text().to_string();
             view.command = None;
             command_line::remember(&mut view.history, &text);
             return Some(match command_line::parse(&text) {
@@ -485,8 +659,11 @@ fn command_key(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec
                 }
             });
         }
-        KeyCode::Char(c) if !c.is_control() && line.text.chars().count() < 200 => line.typed(Some(c)),
-        _ => {}
+        _ => {
+            if let Some(edit) = line_edit(key) {
+                line.edit(edit);
+            }
+        }
     }
     Some(Vec::new())
 }
@@ -611,7 +788,8 @@ pub fn update_key(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<
                 view.message = Some("cancelled: nothing was sent".into());
                 return Some(Vec::new());
             }
-            view.message = Some(format!("sent {}: {}", write.operation(), write.target()));
+            // What AWS answers is said when it answers (`write_outcome`), not before.
+            view.message = Some(format!("sending {}: {}", write.operation(), write.target()));
             return Some(vec![Command::Request(Request::Write(write))]);
         }
     }
@@ -652,20 +830,69 @@ fn report_subject(banner: &crate::ui::Banner) -> crate::report::Subject {
     }
 }
 
-/// `vigil-posture-20261129T201500Z.csv`, in the working directory.
+/// `vigil-posture-20261129T201500Z.csv`, in the working directory: the name an export starts
+/// from (`write_export` makes it unique).
 fn export_name(what: &str, extension: &str, now: jiff::Timestamp) -> PathBuf {
     PathBuf::from(format!("vigil-{what}-{}.{extension}", now.strftime("%Y%m%dT%H%M%SZ")))
 }
 
-/// Writes an export; the flash line's text says where, or why not.
-fn write_export(path: &std::path::Path, text: &str) -> String {
-    match std::fs::write(path, text) {
-        Ok(()) => {
-            let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+/// The `n`th name tried for a new export: `name` itself, then `-2`, `-3`, ... before its
+/// extension.
+fn numbered(name: &std::path::Path, n: u32) -> PathBuf {
+    if n < 2 {
+        return name.to_path_buf();
+    }
+    let stem = name.file_stem().map_or_else(Default::default, |s| s.to_string_lossy().into_owned());
+    let file = match name.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    name.with_file_name(file)
+}
+
+/// Opens an export for writing, owner only (0600: it holds the account's posture, as a
+/// recording does). A file the user named is written over if it is there (its mode kept);
+/// otherwise the first of `fresh`, `fresh-2`, ... that does not exist is created, atomically
+/// (`create_new`: a second export in the same second, or another process, cannot be written
+/// over).
+fn create_export(
+    named: Option<&std::path::Path>,
+    fresh: &std::path::Path,
+) -> std::io::Result<(std::fs::File, PathBuf)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).mode(0o600);
+    if let Some(path) = named {
+        return Ok((options.create(true).truncate(true).open(path)?, path.to_path_buf()));
+    }
+    options.create_new(true);
+    for n in 1..=1000 {
+        let path = numbered(fresh, n);
+        match options.open(&path) {
+            Ok(file) => return Ok((file, path)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "1000 exports of that second are there already"))
+}
+
+/// Writes an export to the file the user named, or to a new file named after `fresh`; the flash
+/// line's text says where, or why not.
+fn write_export(named: Option<&std::path::Path>, fresh: &std::path::Path, text: &str) -> String {
+    use std::io::Write as _;
+    let shown = named.unwrap_or(fresh);
+    let written = create_export(named, fresh).and_then(|(mut file, path)| {
+        file.write_all(text.as_bytes())?;
+        Ok(path)
+    });
+    match written {
+        Ok(path) => {
+            let shown = std::path::absolute(&path).unwrap_or(path);
             tracing::info!(path = %shown.display(), "exported");
             format!("exported to {}", shown.display())
         }
-        Err(e) => format!("could not write {}: {e}", path.display()),
+        Err(e) => format!("could not write {}: {e}", shown.display()),
     }
 }
 
@@ -735,6 +962,9 @@ impl App {
 
         loop {
             self.view.now = (self.clock)();
+            // Flash messages fade by the wall clock: a paused story's clock stands still.
+            self.view.wall = jiff::Timestamp::now();
+            self.view.stamp_message(self.view.wall);
             if let (Some(playback), Some(story)) = (&self.playback, &mut self.view.story) {
                 story.paused = playback.paused();
                 story.speed = playback.speed();
@@ -870,14 +1100,14 @@ impl App {
             Command::Export { format, path } => {
                 let now = (self.clock)();
                 let text = crate::report::render(format, &self.posture, &report_subject(&self.view.banner), now);
-                let path = path.unwrap_or_else(|| export_name("posture", format.extension(), now));
-                self.view.message = Some(write_export(&path, &text));
+                let fresh = export_name("posture", format.extension(), now);
+                self.view.message = Some(write_export(path.as_deref(), &fresh, &text));
             }
             Command::ExportView => {
                 let now = (self.clock)();
                 let ctx = RenderContext { theme: &self.theme, keymap: &self.keymap, now };
                 let text = crate::ui::export::view_text(&self.posture, &self.view, &ctx);
-                self.view.message = Some(write_export(&export_name("view", "txt", now), &text));
+                self.view.message = Some(write_export(None, &export_name("view", "txt", now), &text));
             }
             Command::Presenter(p) => {
                 use crate::sources::demo::Jump;
@@ -931,27 +1161,21 @@ impl App {
         self.receive(message)
     }
 
-    /// Takes one message; returns what it calls for: a write that ended has the view that shows
-    /// its subject read again (its evaluations, findings and history have moved on).
+    /// Takes one message; returns what it calls for. News of a write is said on the status line
+    /// as AWS answers it; a write that ended has the view that shows its subject read again (its
+    /// evaluations, findings and history have moved on).
     fn receive(&mut self, message: Message) -> Vec<Command> {
-        if let Message::Answer(Answer::Write { write, state, .. }) = &message
-            && state.is_final()
-        {
-            let subject = write.subject();
-            let shown = match &self.view.screen {
-                Screen::Resource { id, .. } => Subject::Resource(id.clone()) == subject,
-                Screen::Finding { id, .. } => Subject::Finding(id.clone()) == subject,
-                _ => false,
-            };
-            let lookup = match &subject {
-                Subject::Resource(id) => resource_lookup(&self.posture, id),
-                Subject::Finding(id) => finding_lookup(id),
-            };
-            self.receive_one(message);
-            return if shown { vec![Command::Request(lookup)] } else { Vec::new() };
+        let mut follow_ups = Vec::new();
+        if let Message::Answer(Answer::Write { write, state, .. }) = &message {
+            self.view.message = Some(write_outcome(write, state));
+            if state.is_final()
+                && let Some(lookup) = reread(&self.view.screen, &self.posture, write)
+            {
+                follow_ups.push(Command::Request(lookup));
+            }
         }
         self.receive_one(message);
-        Vec::new()
+        follow_ups
     }
 
     fn receive_one(&mut self, message: Message) {
@@ -1047,5 +1271,152 @@ mod tests {
         assert!(!v.help);
         update(&mut v, &p, Action::Help);
         assert_eq!(update(&mut v, &p, Action::Quit), vec![Command::Quit]);
+    }
+
+    /// Presses a key with modifiers, in whatever takes it (`None`: nothing did).
+    fn press(v: &mut View, p: &Posture, code: KeyCode, modifiers: KeyModifiers) -> Option<Vec<Command>> {
+        update_key(v, p, &KeyEvent::new(code, modifiers))
+    }
+
+    fn keys(v: &mut View, p: &Posture, text: &str) {
+        for c in text.chars() {
+            assert_eq!(press(v, p, KeyCode::Char(c), KeyModifiers::NONE), Some(Vec::new()), "{c} taken");
+        }
+    }
+
+    fn ctrl(v: &mut View, p: &Posture, c: char) -> Option<Vec<Command>> {
+        press(v, p, KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    /// The command line's text, and its cursor shown as `|`.
+    fn line(v: &View) -> String {
+        let (before, after) = v.command.as_ref().expect("the line is open").input().split();
+        format!("{before}|{after}")
+    }
+
+    #[test]
+    fn the_command_line_edits_as_readline_does() {
+        let (mut v, p) = setup();
+        update(&mut v, &p, Action::Command);
+        keys(&mut v, &p, "pne det");
+        assert_eq!(line(&v), "pne det|");
+        for _ in 0..6 {
+            press(&mut v, &p, KeyCode::Left, KeyModifiers::NONE);
+        }
+        keys(&mut v, &p, "a");
+        assert_eq!(line(&v), "pa|ne det");
+        press(&mut v, &p, KeyCode::Right, KeyModifiers::NONE);
+        assert_eq!(line(&v), "pan|e det");
+        ctrl(&mut v, &p, 'a');
+        assert_eq!(line(&v), "|pane det");
+        ctrl(&mut v, &p, 'e');
+        assert_eq!(line(&v), "pane det|");
+        press(&mut v, &p, KeyCode::Home, KeyModifiers::NONE);
+        press(&mut v, &p, KeyCode::Delete, KeyModifiers::NONE);
+        assert_eq!(line(&v), "|ane det");
+        press(&mut v, &p, KeyCode::End, KeyModifiers::NONE);
+        ctrl(&mut v, &p, 'w');
+        assert_eq!(line(&v), "ane |");
+        keys(&mut v, &p, "x y");
+        press(&mut v, &p, KeyCode::Left, KeyModifiers::NONE);
+        ctrl(&mut v, &p, 'k');
+        assert_eq!(line(&v), "ane x |");
+        ctrl(&mut v, &p, 'u');
+        assert_eq!(line(&v), "|");
+        // Another Ctrl key types nothing and does nothing; Alt-less characters type.
+        assert_eq!(ctrl(&mut v, &p, 'x'), Some(Vec::new()));
+        assert_eq!(line(&v), "|");
+        // Backspace on the empty line leaves it open: the `q` typed next is text, not quit.
+        assert_eq!(press(&mut v, &p, KeyCode::Backspace, KeyModifiers::NONE), Some(Vec::new()));
+        assert!(v.command.is_some(), "Backspace on an empty line does not close it");
+        keys(&mut v, &p, "q");
+        assert!(!v.quit);
+        assert_eq!(line(&v), "q|");
+        press(&mut v, &p, KeyCode::Backspace, KeyModifiers::NONE);
+        // Esc closes it, and nothing ran.
+        press(&mut v, &p, KeyCode::Esc, KeyModifiers::NONE);
+        assert!(v.command.is_none() && !v.quit && v.history.is_empty());
+        // An edited line runs as it reads.
+        update(&mut v, &p, Action::Command);
+        keys(&mut v, &p, "pane prev");
+        ctrl(&mut v, &p, 'w');
+        keys(&mut v, &p, "cor");
+        assert_eq!(press(&mut v, &p, KeyCode::Enter, KeyModifiers::NONE), Some(Vec::new()));
+        assert_eq!(v.focus, ControlKind::Corrective);
+        assert_eq!(v.history, ["pane cor"]);
+        // Ctrl-C quits from the line, as from a dialog.
+        update(&mut v, &p, Action::Command);
+        assert_eq!(ctrl(&mut v, &p, 'c'), Some(vec![Command::Quit]));
+    }
+
+    #[test]
+    fn a_filter_being_typed_edits_the_same_way_and_filters_at_once() {
+        let (mut v, p) = setup();
+        update(&mut v, &p, Action::Filter);
+        keys(&mut v, &p, "notebk");
+        press(&mut v, &p, KeyCode::Left, KeyModifiers::NONE);
+        keys(&mut v, &p, "oo");
+        let input = v.typing.as_ref().unwrap();
+        assert_eq!(input.split(), ("noteboo", "k"));
+        assert_eq!(v.filters[0].as_ref().map(|f| f.text().to_string()).as_deref(), Some("notebook"));
+        ctrl(&mut v, &p, 'e');
+        ctrl(&mut v, &p, 'w');
+        assert_eq!(v.typing.as_ref().unwrap().text(), "");
+        assert!(v.filters[0].is_none(), "an emptied filter shows everything");
+        keys(&mut v, &p, "bucket");
+        ctrl(&mut v, &p, 'a');
+        keys(&mut v, &p, "!");
+        assert_eq!(v.filters[0].as_ref().unwrap().text(), "!bucket");
+        // Backspace at the start, or on nothing, leaves the filter open and as it is.
+        press(&mut v, &p, KeyCode::Home, KeyModifiers::NONE);
+        press(&mut v, &p, KeyCode::Backspace, KeyModifiers::NONE);
+        assert_eq!(v.filters[0].as_ref().unwrap().text(), "!bucket");
+        ctrl(&mut v, &p, 'k');
+        press(&mut v, &p, KeyCode::Backspace, KeyModifiers::NONE);
+        assert!(v.typing.is_some() && !v.quit);
+        press(&mut v, &p, KeyCode::Esc, KeyModifiers::NONE);
+        assert!(v.typing.is_none() && v.filters[0].is_none());
+    }
+
+    /// A scratch directory of its own for a test, emptied first.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("vigil-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn exports_never_write_over_one_another_and_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("exports");
+        let now: jiff::Timestamp = "2026-11-29T20:15:00Z".parse().unwrap();
+        let fresh = dir.join(export_name("posture", "csv", now));
+        assert_eq!(fresh.file_name().unwrap(), "vigil-posture-20261129T201500Z.csv");
+        // Three exports in the same second: three files.
+        for n in 1..=3 {
+            let said = write_export(None, &fresh, &format!("export {n}"));
+            let path = numbered(&fresh, n);
+            assert_eq!(said, format!("exported to {}", path.display()));
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("export {n}"));
+        }
+        assert_eq!(numbered(&fresh, 2).file_name().unwrap(), "vigil-posture-20261129T201500Z-2.csv");
+        assert_eq!(numbered(&dir.join("plain"), 3).file_name().unwrap(), "plain-3");
+        assert_eq!(std::fs::read_to_string(&fresh).unwrap(), "export 1", "the first was not written over");
+        for n in 1..=3 {
+            let mode = std::fs::metadata(numbered(&fresh, n)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "owner only, as a recording");
+        }
+        // A file the user names is written (over what was there, as asked), private if new.
+        let named = dir.join("mine.csv");
+        write_export(Some(&named), &fresh, "one");
+        assert_eq!(std::fs::metadata(&named).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(write_export(Some(&named), &fresh, "two"), format!("exported to {}", named.display()));
+        assert_eq!(std::fs::read_to_string(&named).unwrap(), "two");
+        assert!(!numbered(&fresh, 4).exists(), "a named export takes no fresh name");
+        // Where nothing can be written, the line says so.
+        let nowhere = dir.join("no/such/dir/x.csv");
+        assert!(write_export(Some(&nowhere), &fresh, "x").starts_with("could not write"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

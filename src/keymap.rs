@@ -54,12 +54,16 @@ actions! {
     Refresh => "refresh", "refresh / read this view again", ["r"];
     Remediate => "remediate", "start remediation (--write)", ["x"];
     Workflow => "workflow", "set finding workflow (--write)", ["w"];
-    CopyLink => "copy_link", "copy the console link", ["y"];
+    ViewRow => "view_row", "the whole row, where it is cut", ["v"];
+    CopyId => "copy_id", "copy the identifier (ARN)", ["y"];
+    CopyLink => "copy_link", "copy the console link", ["Y"];
     OpenLink => "open_link", "open the console link", ["o"];
     Freeze => "freeze", "freeze / resume updates", ["f"];
     Filter => "filter", "filter the pane (~regex, !not)", ["/"];
     Command => "command", "command line (Tab completes)", [":"];
     Export => "export", "export this view to a file", ["e"];
+    ScrollLeft => "scroll_left", "columns to the left (accounts)", ["<"];
+    ScrollRight => "scroll_right", "columns to the right (accounts)", [">"];
     NextAccount => "next_account", "narrow to next account", ["a"];
     Pause => "pause", "story: pause / resume", ["space"];
     NextStep => "next_step", "story: next step", ["n"];

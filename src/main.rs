@@ -113,14 +113,20 @@ fn init_logging(settings: &Settings) {
     }
 }
 
-/// The audit log when writes are on; an error when it cannot be opened (no write without it).
-fn audit_log(settings: &Settings, args: &WriteArgs) -> Result<Option<Arc<AuditLog>>, String> {
+/// The audit log when writes are on, and its path; an error when it cannot be opened (no write
+/// without it). `default`: whether a log is kept when `--audit-log` names none (live AWS: yes;
+/// the demo, whose writes touch nothing real: no).
+fn audit_log(settings: &Settings, args: &WriteArgs, default: bool) -> Result<Option<(Arc<AuditLog>, String)>, String> {
     if !args.write {
         return Ok(None);
     }
-    let path = args.audit_log.clone().unwrap_or_else(|| settings.log_file.with_file_name("audit.jsonl"));
+    let path = match &args.audit_log {
+        Some(path) => path.clone(),
+        None if default => settings.log_file.with_file_name("audit.jsonl"),
+        None => return Ok(None),
+    };
     AuditLog::open(&path)
-        .map(|log| Some(Arc::new(log)))
+        .map(|log| Some((Arc::new(log), path.display().to_string())))
         .map_err(|e| format!("cannot open the audit log {}: {e}", path.display()))
 }
 
@@ -146,8 +152,9 @@ fn demo(settings: Settings, args: vigil::cli::DemoArgs) -> ExitCode {
     }
     init_logging(&settings);
     let write = args.write;
-    let audit = match audit_log(&settings, &write) {
-        Ok(a) => a,
+    // The demo's writes touch nothing real: they are logged only where --audit-log says.
+    let (audit, audit_path) = match audit_log(&settings, &write, false) {
+        Ok(a) => a.unzip(),
         Err(e) => {
             eprintln!("vigil: {e}");
             return ExitCode::from(2);
@@ -158,7 +165,8 @@ fn demo(settings: Settings, args: vigil::cli::DemoArgs) -> ExitCode {
     let playback = Playback::new(jiff::Timestamp::now(), args.step).with_speed(args.speed);
     let story = vigil::ui::Story::new(scenario.steps.len(), !args.no_follow);
     let demo = DemoSource::new(scenario, playback.clone());
-    let responder: Arc<dyn Responder> = Arc::new(DemoResponder::new(demo.script(), audit, Duration::from_secs(3)));
+    let responder: Arc<dyn Responder> =
+        Arc::new(DemoResponder::new(demo.script(), write.write, audit, Duration::from_secs(3)));
     #[allow(unused_mut)]
     let mut sources: Vec<Box<dyn Source>> = vec![Box::new(demo)];
     #[cfg(debug_assertions)]
@@ -173,6 +181,7 @@ fn demo(settings: Settings, args: vigil::cli::DemoArgs) -> ExitCode {
         clock,
         responder: Some(responder),
         write: write.write,
+        audit_path,
         playback: Some((playback, story)),
         recorder: None,
     };
@@ -220,6 +229,7 @@ fn replay(settings: Settings, args: vigil::cli::ReplayArgs) -> ExitCode {
         clock: playback.clock(),
         responder: None,
         write: false,
+        audit_path: None,
         playback: Some((playback, story)),
         recorder: None,
     };
@@ -262,8 +272,8 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
         return code;
     }
     init_logging(&settings);
-    let audit = match audit_log(&settings, &args.write) {
-        Ok(a) => a,
+    let (audit, audit_path) = match audit_log(&settings, &args.write, true) {
+        Ok(a) => a.unzip(),
         Err(e) => {
             eprintln!("vigil: {e}");
             return ExitCode::from(2);
@@ -332,8 +342,16 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
         None => None,
     };
     let banner = Banner::Live { profile: aws_settings.profile.clone(), region, account: None };
-    let tui =
-        Tui { banner, sources, clock, responder: Some(responder), write: args.write.write, playback: None, recorder };
+    let tui = Tui {
+        banner,
+        sources,
+        clock,
+        responder: Some(responder),
+        write: args.write.write,
+        audit_path,
+        playback: None,
+        recorder,
+    };
     run_tui(runtime, settings, tui)
 }
 
@@ -362,6 +380,8 @@ struct Tui {
     clock: Clock,
     responder: Option<Arc<dyn Responder>>,
     write: bool,
+    /// The audit log's path, for the confirmation to say where a write is logged.
+    audit_path: Option<String>,
     /// A story's clock and its presenter state (the demo, a replay).
     playback: Option<(Playback, vigil::ui::Story)>,
     /// `watch --record`: where the sources' events go as well.
@@ -369,10 +389,11 @@ struct Tui {
 }
 
 fn run_tui(runtime: tokio::runtime::Runtime, settings: Settings, tui: Tui) -> ExitCode {
-    let Tui { banner, sources, clock, responder, write, playback, recorder } = tui;
+    let Tui { banner, sources, clock, responder, write, audit_path, playback, recorder } = tui;
     terminal::install_panic_hook(std::thread::current().id());
     let mut view = View::new(banner);
     view.write = write;
+    view.audit_log = audit_path;
     let (playback, story) = playback.unzip();
     view.story = story;
     let theme_chosen = settings.theme_chosen;

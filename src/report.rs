@@ -469,6 +469,12 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
             if all.len() > MARKDOWN_RESOURCES {
                 resources.push(format!("and {} more", all.len() - MARKDOWN_RESOURCES));
             }
+            // A lower bound: the resources listed are the part read.
+            if c["failing_at_least"] == true
+                && let Some(n) = c["failing"].as_u64()
+            {
+                resources.push(format!("at least {n} in all: the rest not read"));
+            }
             for r in c["no_remediation"].as_array().into_iter().flatten() {
                 resources
                     .push(format!("rule {} has no remediation configured", md(r["rule"].as_str().unwrap_or_default())));

@@ -44,10 +44,10 @@ fn the_command_line_completes_and_shows_what_it_offers() {
     let (posture, mut view) = demo(0);
     type_command(&mut view, &posture, "th");
     key(&mut view, &posture, KeyCode::Tab);
-    assert_eq!(view.command.as_ref().unwrap().text, "theme ");
+    assert_eq!(view.command.as_ref().unwrap().text(), "theme ");
     key(&mut view, &posture, KeyCode::Tab);
     key(&mut view, &posture, KeyCode::Tab);
-    assert_eq!(view.command.as_ref().unwrap().text, "theme light");
+    assert_eq!(view.command.as_ref().unwrap().text(), "theme light");
     for (w, h) in [(160, 48), (80, 24)] {
         let frame = render(&posture, &view, &theme, t0(), w, h);
         let shown = text(&frame);
@@ -77,9 +77,9 @@ fn commands_change_the_view_and_unknown_ones_say_so() {
     // The history holds every line entered, Up brings them back newest first.
     update(&mut view, &posture, Action::Command);
     key(&mut view, &posture, KeyCode::Up);
-    assert_eq!(view.command.as_ref().unwrap().text, "q");
+    assert_eq!(view.command.as_ref().unwrap().text(), "q");
     key(&mut view, &posture, KeyCode::Up);
-    assert_eq!(view.command.as_ref().unwrap().text, "refresh");
+    assert_eq!(view.command.as_ref().unwrap().text(), "refresh");
     key(&mut view, &posture, KeyCode::Esc);
     assert!(view.command.is_none());
     assert_eq!(view.history.len(), 6);

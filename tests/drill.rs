@@ -331,3 +331,97 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn x_where_config_cannot_remediate_says_why_and_opens_no_dialog() {
+    let (script, mut posture, mut view) = demo_script(0);
+    view.write = true;
+    to_legacy_notebook(&script, &mut posture, &mut view);
+    let Screen::Resource { id, .. } = view.screen.clone() else { unreachable!() };
+    let rv = ResourceView::new(&posture, &id, 120, true, at(10));
+    let row = (0..rv.len()).find(|&i| matches!(rv.rows[i].act, Some(Act::Remediate { .. }))).unwrap();
+    let Screen::Resource { cursor, .. } = &mut view.screen else { unreachable!() };
+    *cursor = row;
+    let mut commands = drive(&script, &mut posture, &mut view, &[Action::Remediate]);
+    commands.extend(keys(&mut view, &posture, &[KeyCode::Char('y'), KeyCode::Enter]));
+    assert_eq!(writes(&commands), 0, "nothing sent");
+    assert!(view.dialog.is_none(), "no dialog for a call AWS would refuse");
+    let said = view.message.clone().unwrap_or_default();
+    assert!(
+        said.starts_with("nothing sent: Config cannot remediate legacy-analysis-nb")
+            && said.contains("AWS::SageMaker::NotebookInstance is not one"),
+        "{said}"
+    );
+}
+
+#[test]
+fn x_on_a_remediation_for_another_resource_type_says_so() {
+    use vigil::model::{Dataset, Payload, SourceEvent, SourceKind};
+    let (script, mut posture, mut view) = demo_script(0);
+    view.write = true;
+    to_scratch_bucket(&script, &mut posture, &mut view);
+    let Screen::Resource { id, .. } = view.screen.clone() else { unreachable!() };
+    // The bucket rule's remediation, as if it were configured for EC2 instances.
+    let key = vigil::model::RuleKey::new(&"s3-bucket-level-public-access-prohibited".into(), &id.account, &id.region);
+    let mut rc = posture.remediation_config(&key).unwrap().clone();
+    rc.resource_type = Some("AWS::EC2::Instance".into());
+    rc.observed_at = at(20);
+    let data = Dataset { remediation_configs: vec![rc], ..Default::default() };
+    posture.apply(SourceEvent { source: SourceKind::Config, fetched_at: at(20), result: Ok(Payload::Merge(data)) });
+    let commands = drive(&script, &mut posture, &mut view, &[Action::Remediate]);
+    assert_eq!(writes(&commands), 0);
+    assert!(view.dialog.is_none());
+    let said = view.message.clone().unwrap_or_default();
+    assert!(said.contains("is for AWS::EC2::Instance, not AWS::S3::Bucket"), "{said}");
+}
+
+#[test]
+fn after_w_every_view_of_the_finding_shows_its_new_workflow_at_once() {
+    use vigil::model::{Answer, WriteState};
+    let (script, mut posture, mut view) = demo_script(0);
+    view.write = true;
+    to_scratch_bucket(&script, &mut posture, &mut view);
+    let Screen::Resource { id, .. } = view.screen.clone() else { unreachable!() };
+    let rv = ResourceView::new(&posture, &id, 120, true, at(10));
+    let row = (0..rv.len()).find(|&i| matches!(rv.rows[i].act, Some(Act::Triage { .. }))).unwrap();
+    let before = row_text(&rv, row);
+    assert!(before.contains("NEW"), "{before}");
+    let Screen::Resource { cursor, .. } = &mut view.screen else { unreachable!() };
+    *cursor = row;
+    drive(&script, &mut posture, &mut view, &[Action::Workflow]);
+    let mut commands =
+        keys(&mut view, &posture, &[KeyCode::Tab, KeyCode::Char('o'), KeyCode::Char('k'), KeyCode::Enter]);
+    commands.extend(keys(&mut view, &posture, &[KeyCode::Char('y')]));
+    let Some(Command::Request(Request::Write(write))) =
+        commands.into_iter().find(|c| matches!(c, Command::Request(Request::Write(_))))
+    else {
+        panic!("no write")
+    };
+    assert!(view.message.as_deref().unwrap_or("").starts_with("sending securityhub:BatchUpdateFindings"));
+    // AWS accepts it: the resource view shows RESOLVED and the note before any lookup answers.
+    let state = WriteState::Accepted { execution: None, detail: Some("workflow RESOLVED".into()) };
+    assert_eq!(
+        vigil::app::write_outcome(&write, &state),
+        "AWS accepted securityhub:BatchUpdateFindings: workflow RESOLVED"
+    );
+    posture.answer(Answer::Write { write: write.clone(), at: at(11), state });
+    let rv = ResourceView::new(&posture, &id, 120, true, at(11));
+    let after = row_text(&rv, row);
+    assert!(after.contains("RESOLVED") && !after.contains("NEW"), "{after}");
+    let Write::SetWorkflow { finding, .. } = &write else { unreachable!() };
+    let fv = FindingView::new(&posture, finding, 120, true);
+    let text: String =
+        fv.rows.iter().map(|r| r.segs.iter().map(|(_, s)| s.as_str()).collect::<String>() + "\n").collect();
+    assert!(text.contains("Workflow RESOLVED"), "{text}");
+    // ...and it is read again in the background.
+    match vigil::app::reread(&view.screen, &posture, &write) {
+        Some(Request::Lookup { subject: Subject::Resource(r), .. }) => assert_eq!(r, id),
+        other => panic!("{other:?}"),
+    }
+    // A refusal is said as AWS said it.
+    let refused = WriteState::Failed { reason: "AccessDeniedException: not authorized".into() };
+    assert_eq!(
+        vigil::app::write_outcome(&write, &refused),
+        "refused: securityhub:BatchUpdateFindings: AccessDeniedException: not authorized"
+    );
+}

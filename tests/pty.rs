@@ -294,6 +294,74 @@ fn a_filter_typed_then_cleared() {
     assert_eq!(s.wait_exit(), 0);
 }
 
+impl Session {
+    /// Writes a key's bytes at once (an arrow's escape sequence must not arrive split).
+    fn sequence(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+        self.pump(Duration::from_millis(40));
+    }
+
+    /// Whether vigil is still running.
+    fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+/// The command line edits as readline does (issue 20): ← moves, characters go in at the cursor,
+/// Ctrl-W, Ctrl-A, Ctrl-E, Ctrl-K and Ctrl-U; Backspace on an empty line leaves it open, so the
+/// `q` typed next is text and vigil does not quit; Esc closes it; an edited line runs.
+#[test]
+fn the_command_line_edits_and_no_key_leaks_into_an_action() {
+    const LEFT: &[u8] = b"\x1b[D";
+    let mut s = Session::start_with("command-keys", None, &[]);
+    s.wait_for(&["Preventive", "config ● ok", " : command "]);
+    s.keys(b":pane cor");
+    s.wait_for(&[" :pane cor▏", "Tab complete"]);
+    for _ in 0..3 {
+        s.sequence(LEFT);
+    }
+    s.wait_for(&[" :pane ▏cor"]);
+    s.keys(b"x");
+    s.wait_for(&[" :pane x▏cor"]);
+    s.keys(&[0x17]); // Ctrl-W
+    s.wait_for(&[" :pane ▏cor"]);
+    s.keys(&[0x01]); // Ctrl-A
+    s.wait_for(&[" :▏pane cor"]);
+    s.keys(&[0x05]); // Ctrl-E
+    s.wait_for(&[" :pane cor▏"]);
+    s.sequence(LEFT);
+    s.keys(&[0x0b]); // Ctrl-K
+    s.wait_for(&[" :pane co▏"]);
+    s.keys(&[0x15]); // Ctrl-U
+    s.wait_for(&[" :▏", "Tab complete"]);
+    assert!(!s.screen.screen().contents().contains("pane co"), "Ctrl-U emptied the line");
+    // Backspace on the empty line: it stays open, and `q` is typed into it.
+    s.keys(&[0x7f]);
+    s.keys(b"q");
+    s.wait_for(&[" :q▏", "Tab complete"]);
+    assert!(s.running(), "a key typed after Backspace on an empty line ran an action");
+    s.keys(&[0x7f, 0x7f, 0x7f]);
+    s.wait_for(&[" :▏"]);
+    assert!(s.running());
+    // Esc closes it: the overview's hints come back.
+    s.keys(b"\x1b");
+    s.wait_for(&[" : command "]);
+    assert!(!s.screen.screen().contents().contains(" :▏"));
+    // A line completed, mistyped and mended runs as it reads.
+    s.keys(b":sev\thgh");
+    s.wait_for(&[" :severity hgh▏"]);
+    s.sequence(LEFT);
+    s.sequence(LEFT);
+    s.keys(b"i");
+    s.wait_for(&[" :severity hi▏gh"]);
+    s.keys(b"\r");
+    s.wait_for(&["findings below HIGH hidden"]);
+    s.keys(b"q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_given_back();
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         self.kill();
@@ -504,4 +572,42 @@ fn a_terminal_that_goes_away_ends_vigil() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(status.code(), Some(129), "ends as on SIGHUP (128 + 1)");
+}
+
+/// `x` then `y` on the workshop's scratch bucket: the status line says what was answered, as it
+/// is answered, and the demo's write lands in no audit log unless `--audit-log` names one.
+#[test]
+fn a_demo_write_is_said_as_answered_and_logged_only_where_asked() {
+    for named in [false, true] {
+        let elsewhere = tempfile_dir::TempDir::new(&format!("audit-{named}"));
+        let named_log = elsewhere.0.join("demo-audit.jsonl");
+        let mut args = vec!["--write".to_string()];
+        if named {
+            args.extend(["--audit-log".to_string(), named_log.display().to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut s = Session::start_with(&format!("write-{named}"), None, &args);
+        s.wait_for(&["Preventive", "WRITE", "config ● ok"]);
+        // COR-02, its bucket whose remediation failed, `x`.
+        s.keys(b"3j\r");
+        s.wait_for(&["COR-02 Bucket public access block is enforced", "Enter resource"]);
+        s.keys(b"\r");
+        s.wait_for(&["Resource ml-scratch-exports"]);
+        s.keys(b"x");
+        let logged = if named { named_log.display().to_string() } else { "none: this call is not logged".into() };
+        s.wait_for(&["Confirm a write to AWS", "last execution FAILED", &logged]);
+        s.keys(b"y");
+        s.wait_for(&["AWS accepted config:StartRemediationExecution"]);
+        s.wait_for(&["the remediation is SUCCEEDED"]);
+        s.keys(b"q");
+        assert_eq!(s.wait_exit(), 0);
+        let default_log = s._log.0.join("audit.jsonl");
+        assert!(!default_log.exists(), "a demo's write never lands in the default audit log");
+        if named {
+            let text = std::fs::read_to_string(&named_log).unwrap();
+            assert!(text.contains("\"outcome\":\"accepted\"") && text.contains("SUCCEEDED"), "{text}");
+        } else {
+            assert!(!named_log.exists());
+        }
+    }
 }

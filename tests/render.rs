@@ -467,7 +467,7 @@ fn an_organisation_in_the_header_the_accounts_view_and_narrowed_to_one_account()
 
     // The Accounts view: the worst account first; Enter narrows to it.
     update(&mut view, &posture, Action::Accounts);
-    assert_eq!(view.screen, Screen::Accounts { cursor: 0 });
+    assert_eq!(view.screen, Screen::Accounts { cursor: 0, column: 0 });
     let rows = posture.accounts_matrix();
     assert_eq!(rows[0].account, "123456789012", "the demo's account fails most controls");
     let member = rows.iter().find(|r| r.account == "444455556666").unwrap();
@@ -696,4 +696,117 @@ fn a_narrow_header_never_cuts_the_failing_count() {
     let fails = posture.overall_summary(now).count(StatusLevel::Fail);
     let line = top(&posture, &view);
     assert!(line.contains(&format!("✘ {fails} failing")) && line.contains(" org  ONLY 444455556666 "), "{line}");
+}
+
+#[test]
+fn the_accounts_matrix_scrolls_sideways_and_marks_what_it_hides() {
+    use vigil::ui::Screen;
+    let theme = dark();
+    let (posture, mut view, now) = organization();
+    update(&mut view, &posture, Action::Accounts);
+    let shown = text(&render(&posture, &view, &theme, now, 100, 30));
+    assert!(shown.contains(" columns 1-") && shown.contains(" ▶ (< >)"), "the hidden columns are marked:\n{shown}");
+    assert!(!shown.contains('◀'), "{shown}");
+    update(&mut view, &posture, Action::ScrollRight);
+    assert_eq!(view.screen, Screen::Accounts { cursor: 0, column: 5 });
+    let frame = render(&posture, &view, &theme, now, 100, 30);
+    let shown = text(&frame);
+    assert!(shown.contains("◀ 5 · columns 6-"), "{shown}");
+    let head = shown.lines().find(|l| l.contains("Account") && l.contains("Open findings")).unwrap();
+    assert!(head.contains("PRV-06") && !head.contains("PRV-05"), "the columns moved: {head}");
+    check("org_accounts_scrolled_100x30", &frame, &theme);
+    // As far as the last control, and back.
+    for _ in 0..20 {
+        update(&mut view, &posture, Action::ScrollRight);
+    }
+    let last = posture.catalog().controls.len() - 1;
+    assert_eq!(view.screen, Screen::Accounts { cursor: 0, column: last });
+    let shown = text(&render(&posture, &view, &theme, now, 100, 30));
+    assert!(shown.contains(&posture.catalog().controls[last].id.to_string()), "{shown}");
+    for _ in 0..20 {
+        update(&mut view, &posture, Action::ScrollLeft);
+    }
+    assert_eq!(view.screen, Screen::Accounts { cursor: 0, column: 0 });
+}
+
+#[test]
+fn the_help_uses_the_screens_width_and_lists_only_the_keys_in_force() {
+    use vigil::ui::Banner;
+    let theme = dark();
+    let (posture, _) = demo(0);
+    // Live, read-only: no story keys, no write keys (a line says what --write adds).
+    let mut view = View::new(Banner::Live { profile: None, region: "us-east-1".into(), account: None });
+    view.width = 200;
+    update(&mut view, &posture, Action::Help);
+    let frame = render(&posture, &view, &theme, t0(), 200, 50);
+    let shown = text(&frame);
+    assert!(!shown.contains("story:"), "live mode lists no story keys:\n{shown}");
+    assert!(shown.contains("need vigil --write") && !shown.contains("start remediation (--write)"), "{shown}");
+    // Every command's line whole.
+    for spec in &vigil::ui::command_line::COMMANDS {
+        assert!(shown.contains(spec.about), "{} cut:\n{shown}", spec.name);
+    }
+    let widest = shown.lines().map(|l| l.trim_end().chars().count()).max().unwrap();
+    assert!(widest > 120, "the box uses the screen's width: {widest}");
+    check("help_200x50", &frame, &theme);
+    // The demo with --write: the presenter's keys and the actions are there.
+    let (posture, mut view) = demo(0);
+    view.story = Some(vigil::ui::Story::new(8, true));
+    view.write = true;
+    update(&mut view, &posture, Action::Help);
+    let shown = text(&render(&posture, &view, &theme, t0(), 200, 50));
+    assert!(shown.contains("story: next step") && shown.contains("start remediation (--write)"), "{shown}");
+    // Scrolling stops at the last line at any width.
+    let (posture, mut view) = demo(0);
+    view.width = 80;
+    update(&mut view, &posture, Action::Help);
+    update(&mut view, &posture, Action::Bottom);
+    let shown = text(&render(&posture, &view, &theme, t0(), 80, 24));
+    assert!(shown.contains(":quit"), "the last command shows at the bottom:\n{shown}");
+}
+
+/// `:account` and `:region` complete the places the posture holds (issue 20), and the line
+/// draws its cursor where it is.
+#[test]
+fn account_and_region_complete_the_places_held() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use vigil::app::{Command, update_key};
+    use vigil::store::Within;
+    let theme = dark();
+    let (posture, mut view, now) = organization();
+    let key = |view: &mut View, code: KeyCode| {
+        update_key(view, &posture, &KeyEvent::new(code, KeyModifiers::NONE)).expect("the line takes the key")
+    };
+    let shown = |view: &View| text(&render(&posture, view, &theme, now, 160, 48));
+    update(&mut view, &posture, Action::Command);
+    for c in "acc".chars() {
+        key(&mut view, KeyCode::Char(c));
+    }
+    key(&mut view, KeyCode::Tab);
+    key(&mut view, KeyCode::Tab);
+    let line = view.command.as_ref().unwrap();
+    assert_eq!(line.offered, ["account 111122223333", "account 123456789012", "account 444455556666", "account all"]);
+    key(&mut view, KeyCode::Tab);
+    key(&mut view, KeyCode::Tab);
+    assert_eq!(view.command.as_ref().unwrap().text(), "account 444455556666");
+    let screen = shown(&view);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[47].starts_with(" :account 444455556666▏"), "{screen}");
+    assert!(lines[46].contains(" account 111122223333   account 123456789012 "), "{screen}");
+    let within = Within { account: Some("444455556666".into()), region: None };
+    assert_eq!(key(&mut view, KeyCode::Enter), vec![Command::Narrow(within)]);
+
+    update(&mut view, &posture, Action::Command);
+    for c in "reg eu".chars() {
+        key(&mut view, KeyCode::Char(c));
+    }
+    key(&mut view, KeyCode::Tab);
+    assert_eq!(view.command.as_ref().unwrap().text(), "region eu-west-1");
+    for _ in 0..3 {
+        key(&mut view, KeyCode::Left);
+    }
+    let screen = shown(&view);
+    assert!(screen.lines().nth(47).unwrap().starts_with(" :region eu-wes▏t-1 "), "{screen}");
+    key(&mut view, KeyCode::Esc);
+    assert!(view.command.is_none());
 }

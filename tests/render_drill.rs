@@ -186,3 +186,75 @@ fn the_confirmation_shows_the_exact_call_with_cancel_focused() {
     assert!(update(&mut view, &posture, Action::Back).is_empty());
     assert!(view.dialog.is_some());
 }
+
+#[test]
+fn a_row_cut_on_screen_opens_whole_in_its_box() {
+    let theme = dark();
+    let (_, posture, mut view) = demo_script(0);
+    let prv09 = posture.control_index("PRV-09").unwrap();
+    view.screen = Screen::Control { index: prv09, cursor: 0 };
+    view.width = 80;
+    let description = posture.control(prv09).description.clone();
+    let shown = text(&render(&posture, &view, &theme, at(5), 80, 24));
+    assert!(!shown.contains(&description), "the description is cut at 80 columns");
+    // Enter on a row that leads nowhere but is cut: the whole row.
+    update(&mut view, &posture, Action::Enter);
+    assert!(view.row_box.is_some(), "Enter opens the row");
+    let frame = render(&posture, &view, &theme, at(5), 80, 24);
+    let shown = text(&frame);
+    // Its end, which the list cut, is on screen now.
+    let tail: String = description
+        .split_whitespace()
+        .rev()
+        .take(5)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(shown.contains(&tail), "the whole row:\n{shown}");
+    check("row_box_80x24", &frame, &theme);
+    // y copies it; Esc closes it.
+    let copied = update(&mut view, &posture, Action::CopyId);
+    assert_eq!(copied, vec![Command::Copy(description.trim().to_string())]);
+    update(&mut view, &posture, Action::Back);
+    assert!(view.row_box.is_none());
+    assert!(matches!(view.screen, Screen::Control { .. }), "Esc closed the box, not the control");
+    // `v` opens any row, cut or not.
+    update(&mut view, &posture, Action::ViewRow);
+    assert!(view.row_box.is_some());
+}
+
+#[test]
+fn the_finding_view_keeps_its_arn_whole_and_is_titled_with_the_finding() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    let id: vigil::model::Sym =
+        "arn:aws:securityhub:us-east-1:123456789012:security-control/SageMaker.2/finding/3c9d11e0-legacy".into();
+    answer(&script, &mut posture, &vigil::app::finding_lookup(&id), at(5));
+    view.screen = Screen::Finding { id: id.clone(), cursor: 0 };
+    let frame = render(&posture, &view, &theme, at(5), 240, 60);
+    let shown = text(&frame);
+    assert!(shown.lines().any(|l| l.contains(&*id)), "the ARN on one line:\n{shown}");
+    let title = posture.finding(&id).unwrap().title.to_string();
+    assert!(shown.lines().next_back().is_some() && shown.contains(&format!("┌ {title} ")), "{shown}");
+    assert!(!shown.contains("Enter on a resource opens it"), "{shown}");
+    check("finding_240x60", &frame, &theme);
+    // y copies the id, Y the console link.
+    assert_eq!(update(&mut view, &posture, Action::CopyId), vec![Command::Copy(id.to_string())]);
+    match &update(&mut view, &posture, Action::CopyLink)[..] {
+        [Command::Copy(url)] => assert!(url.starts_with("https://") && url.contains("securityhub"), "{url}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn y_on_a_resource_copies_its_arn() {
+    let (script, mut posture, mut view) = demo_script(0);
+    let id = open_resource(&script, &mut posture, &mut view, "AWS::S3::Bucket", "ml-scratch-exports");
+    assert_eq!(
+        update(&mut view, &posture, Action::CopyId),
+        vec![Command::Copy("arn:aws:s3:::ml-scratch-exports".into())]
+    );
+    assert_eq!(&*id.id, "arn:aws:s3:::ml-scratch-exports");
+}

@@ -417,6 +417,10 @@ pub struct RemediationConfig {
     #[serde(with = "crate::model::sym")]
     pub target: Sym,
     pub automatic: bool,
+    /// The resource type it remediates (`ResourceType`, optional in AWS's model): Config starts
+    /// it for resources of that type only.
+    #[serde(with = "crate::model::sym::opt", default)]
+    pub resource_type: Option<Sym>,
     /// How long automatic remediation keeps trying: `MaximumAutomaticAttempts` times
     /// `RetryAttemptSeconds` (AWS's defaults: 5 attempts, 60 seconds).
     pub retry_window: std::time::Duration,

@@ -51,6 +51,7 @@ fn everything(at: Timestamp) -> Dataset {
             rule: "r".into(),
             target: "AWS-StopNotebook".into(),
             automatic: true,
+            resource_type: None,
             retry_window: std::time::Duration::from_secs(300),
             observed_at: at,
             account: "123456789012".into(),

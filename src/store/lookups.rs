@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use crate::model::{Answer, Section, SectionData, Subject, Timestamp, Write, WriteState};
+use crate::model::{Answer, Section, SectionData, Subject, Sym, Timestamp, WorkflowStatus, Write, WriteState};
 
 /// Subjects whose lookups are kept; the oldest is dropped beyond this.
 const KEPT: usize = 64;
@@ -36,6 +36,13 @@ impl SectionState {
         match self {
             SectionState::Ready { data, .. } => Some(data),
             SectionState::Loading { last, .. } | SectionState::Failed { last, .. } => last.as_ref().map(|(_, d)| d),
+        }
+    }
+
+    fn data_mut(&mut self) -> Option<&mut SectionData> {
+        match self {
+            SectionState::Ready { data, .. } => Some(data),
+            SectionState::Loading { last, .. } | SectionState::Failed { last, .. } => last.as_mut().map(|(_, d)| d),
         }
     }
 
@@ -106,6 +113,26 @@ impl Lookups {
                 while self.writes.len() > WRITES_KEPT {
                     self.writes.pop_front();
                 }
+            }
+        }
+    }
+
+    /// A workflow change AWS accepted, shown at once wherever a lookup holds the finding (a
+    /// resource's findings, the finding in full) until they are read again.
+    pub fn set_workflow(&mut self, finding: &Sym, status: WorkflowStatus, note: &str) {
+        let change = |d: &mut crate::model::FindingDetail| {
+            if d.finding.id == *finding {
+                d.finding.workflow = status;
+                if !note.is_empty() {
+                    d.note = Some(note.into());
+                }
+            }
+        };
+        for state in self.sections.values_mut().flat_map(|s| s.values_mut()) {
+            match state.data_mut() {
+                Some(SectionData::Findings(list)) => list.iter_mut().for_each(change),
+                Some(SectionData::Detail(d)) => change(d),
+                _ => {}
             }
         }
     }

@@ -185,11 +185,12 @@ impl Posture {
                         });
                     }
                 }
-                Write::SetWorkflow { finding, status, .. } => {
+                Write::SetWorkflow { finding, status, note, .. } => {
                     if let Some(mut f) = self.findings.get(finding).cloned() {
                         f.workflow = *status;
                         self.upsert_finding(f);
                     }
+                    self.lookups.set_workflow(finding, *status, note);
                 }
             }
         }

@@ -168,6 +168,8 @@ impl Posture {
         let bound = acc.lower_bound();
         // A corrective control fails a rule with no remediation: a reason, not a resource.
         Some(if failing > 0 || bound > 0 || !acc.unremediated.is_empty() {
+            // `0+` where the control fails for a reason and its resources were not all read: a
+            // count of none would be a wrong exact number.
             Verdict::Fail(FailCount { resources: failing.max(bound), at_least: bound > failing || partial })
         } else if acc.warn > 0
             || partial

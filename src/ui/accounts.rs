@@ -17,18 +17,37 @@ const ACCOUNT: usize = 14;
 const FINDINGS: usize = 18;
 const CELL: usize = 7;
 
-pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, cursor: usize, theme: &Theme) {
+/// Control columns `<` and `>` move by.
+pub const SCROLL: usize = 5;
+
+/// `(cursor, column)`: the selected account's row, and the first control column shown.
+pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, (cursor, column): (usize, usize), theme: &Theme) {
     let rows = posture.accounts_matrix();
     let title = format!(" Accounts · {} · failing resources by control · Enter narrows to one ", rows.len());
-    let block = Block::bordered()
+    let controls = &posture.catalog().controls;
+    let inner_width = area.width.saturating_sub(2) as usize;
+    // As many control columns as fit, in catalog order from `column`; a family's count says the
+    // rest, and the border says which columns are hidden on each side (`<` `>` scroll).
+    let room = inner_width.saturating_sub(ACCOUNT + FINDINGS + 3 * 6);
+    let first = column.min(controls.len().saturating_sub(1));
+    let shown = (room / CELL).min(controls.len() - first);
+    let (left, right) = (first, controls.len() - first - shown);
+    let mut block = Block::bordered()
         .border_style(theme.style(Token::Border))
         .title(Span::styled(title, theme.style(Token::Title)));
+    if left + right > 0 {
+        let mark = format!(
+            " {}columns {}-{} of {}{} ",
+            if left > 0 { format!("◀ {left} · ") } else { String::new() },
+            first + 1,
+            first + shown,
+            controls.len(),
+            if right > 0 { format!(" · {right} ▶ (< >)") } else { " (<)".to_string() },
+        );
+        block = block.title_bottom(Line::from(Span::styled(mark, theme.style(Token::Key))).right_aligned());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let controls = &posture.catalog().controls;
-    // As many control columns as fit, in catalog order; a family's count says the rest.
-    let room = (inner.width as usize).saturating_sub(ACCOUNT + FINDINGS + 3 * 6);
-    let shown = (room / CELL).min(controls.len());
     let mut head = vec![
         Span::styled(format!("{:<ACCOUNT$}", "Account"), theme.style(Token::Muted)),
         Span::styled(format!("{:<FINDINGS$}", "Open findings"), theme.style(Token::Muted)),
@@ -41,7 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, cursor: usize, t
         };
         head.push(Span::styled(format!("{short:<6}"), theme.style(Token::Muted)));
     }
-    for c in controls.iter().take(shown) {
+    for c in controls.iter().skip(first).take(shown) {
         head.push(Span::styled(format!("{:<CELL$}", clean(&c.id)), theme.style(Token::Muted)));
     }
     let mut lines = vec![Line::from(head)];
@@ -76,7 +95,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, cursor: usize, t
             };
             spans.push(Span::styled(format!("{text:<6}"), theme.style(token)));
         }
-        for i in 0..shown.min(row.failing.len()) {
+        for i in (first..first + shown).filter(|i| *i < row.failing.len()) {
             let (n, bound) = (row.failing[i], row.at_least[i]);
             let (token, text) = if bound > 0 {
                 (fail, format!("{} {}+", StatusLevel::Fail.symbol(), n.max(bound)))

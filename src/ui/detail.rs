@@ -30,6 +30,8 @@ pub struct ControlDetail<'a> {
     /// `:severity`: findings below it are hidden (the list keeps its first `findings`, the most
     /// severe).
     min_severity: Option<Severity>,
+    /// The failing count where it is a lower bound: the list holds the part that was read.
+    at_least: Option<u32>,
 }
 
 /// What narrows a control's lists: the `/` filter and `:severity`.
@@ -96,7 +98,8 @@ impl<'a> ControlDetail<'a> {
             None => (acc.failing.len(), acc.findings.len()),
         };
         let min_severity = narrow.min_severity;
-        ControlDetail { posture, index, head, head_targets, resources, findings, kept, min_severity }
+        let at_least = posture.control_status(index, now).failing().filter(|f| f.at_least).map(|f| f.resources);
+        ControlDetail { posture, index, head, head_targets, resources, findings, kept, min_severity, at_least }
     }
 
     /// `(3 of 41)` with a filter, `(41)` without.
@@ -177,6 +180,11 @@ impl<'a> ControlDetail<'a> {
         None
     }
 
+    /// Row `row` as it reads at `width` cells (uncut where `width` is large enough).
+    pub fn row(&self, row: usize, width: usize) -> Option<Vec<Seg>> {
+        self.rows(row, 1, width).pop()
+    }
+
     /// The rows from `start`, at most `count`, `width` cells wide.
     fn rows(&self, start: usize, count: usize, width: usize) -> Vec<Vec<Seg>> {
         let acc = self.posture.evidence(self.index);
@@ -192,10 +200,13 @@ impl<'a> ControlDetail<'a> {
             } else if row == self.head.len() {
                 let missing = self.posture.missing_alarms(self.index).len();
                 let counted = self.counted(self.resources, acc.failing.len());
+                // A capped count: the list is the part read, the status the bound.
+                let bound = self.at_least.map_or(String::new(), |n| format!(" of at least {n}"));
+                let alarms = if missing == 1 { "alarm" } else { "alarms" };
                 let mut text = match (self.resources, missing) {
-                    (0, 0) if self.kept.is_none() => "Failing resources: none".to_string(),
-                    (_, 0) => format!("Failing resources {counted}"),
-                    (_, m) => format!("Failing resources {counted}, and {m} missing alarms"),
+                    (0, 0) if self.kept.is_none() && self.at_least.is_none() => "Failing resources: none".to_string(),
+                    (_, 0) => format!("Failing resources {counted}{bound}"),
+                    (_, m) => format!("Failing resources {counted}{bound}, and {m} missing {alarms}"),
                 };
                 // A reason beside the resources, never counted among them.
                 match acc.unremediated.len() {
@@ -699,6 +710,20 @@ fn guardrail_rows(e: &mut Evidence) {
     let (posture, control, acc) = (e.posture, e.control(), e.acc());
     let b = &control.evidence;
     let (rows, targets) = (&mut e.rows, &mut e.targets);
+    if !b.guardrail_tests.is_empty() && !posture.source(crate::model::SourceKind::Guardrails).registered {
+        // No tests were named, so none will run: say how to add them, not "not run".
+        rows.push(vec![
+            level_seg(StatusLevel::Unknown),
+            seg(
+                Token::Warn,
+                format!(
+                    "{} guardrail tests bound, none run: name a tests file ([guardrails] tests = FILE in the config file, or --guardrail-tests FILE)",
+                    b.guardrail_tests.len()
+                ),
+            ),
+        ]);
+        return;
+    }
     for test in &b.guardrail_tests {
         if !acc.guardrails.contains(test.as_str()) {
             rows.push(vec![

@@ -27,6 +27,12 @@ fn row(segs: Vec<Seg>) -> Row {
 /// keeps its measure).
 pub const WRAP: usize = 76;
 
+/// An identifier on one row: never broken, even where the screen cuts it (`v` shows it whole,
+/// `y` copies it), so that a terminal's selection takes it in one piece.
+fn id_field(rows: &mut Vec<Row>, name: &str, value: &str) {
+    rows.push(row(vec![seg(Token::Muted, format!("{name:<13}")), seg(Token::Text, clean(value).into_owned())]));
+}
+
 fn field(rows: &mut Vec<Row>, name: &str, value: &str) {
     for (i, line) in wrap(&clean(value), WRAP - 13).into_iter().enumerate() {
         let label = if i == 0 { format!("{name:<13}") } else { " ".repeat(13) };
@@ -131,7 +137,7 @@ fn summary(rows: &mut Vec<Row>, f: &Finding, detail: Option<&FindingDetail>, wid
     };
     field(rows, "Product", &product);
     if let Some(control) = &f.control_id {
-        field(rows, "Control", control);
+        id_field(rows, "Control", control);
     }
     if let Some(d) = detail {
         if !d.types.is_empty() {
@@ -149,7 +155,7 @@ fn summary(rows: &mut Vec<Row>, f: &Finding, detail: Option<&FindingDetail>, wid
     }
     field(rows, "Updated", &time(f.updated_at));
     field(rows, "Account", &format!("{}   Region {}", f.account, f.region));
-    field(rows, "Id", &f.id);
+    id_field(rows, "Id", &f.id);
     rows.push(row(heading(format!("Resources ({})", f.resources.len()))));
     for r in &f.resources {
         let room = width.saturating_sub(4 + 24);
@@ -215,7 +221,20 @@ pub fn render(
     let height = area.height.saturating_sub(2) as usize;
     let total = view.len();
     let start = window_start(total, cursor, height);
-    let title = vec![seg(Token::Title, " Finding "), seg(Token::Muted, "Enter on a resource opens it ")];
+    // The box is titled with the finding's own title (its id, before it is known).
+    let known = posture
+        .finding(id)
+        .map(|f| f.title.to_string())
+        .or_else(|| match posture.lookup(&Subject::Finding(id.clone()), Section::Detail).and_then(SectionState::data) {
+            Some(SectionData::Detail(d)) => Some(d.finding.title.to_string()),
+            _ => None,
+        })
+        .filter(|t| !t.trim().is_empty());
+    let name = match known {
+        Some(title) => truncate_end(&clean(&title), inner_width.saturating_sub(4)).into_owned(),
+        None => format!("Finding {}", truncate_start(&clean(id), inner_width.saturating_sub(12))),
+    };
+    let title = vec![seg(Token::Title, format!(" {name} "))];
     let rows: Vec<Vec<Seg>> = view.rows.into_iter().skip(start).take(height).map(|r| r.segs).collect();
     render_rows(frame, area, title, Window { rows, start, total, cursor: Some(cursor) }, theme);
 }

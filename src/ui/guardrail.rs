@@ -92,6 +92,11 @@ fn rows(posture: &Posture, name: &str, width: usize) -> (String, Vec<Row>) {
     (g.name.to_string(), out)
 }
 
+/// Row `i` as it reads at `width` cells.
+pub fn row_at(posture: &Posture, name: &Sym, i: usize, width: usize) -> Option<Vec<(Token, String)>> {
+    rows(posture, name, width).1.into_iter().nth(i).map(|r| r.segs)
+}
+
 /// The number of rows, for moving the cursor.
 pub fn len(posture: &Posture, name: &Sym) -> usize {
     rows(posture, name, 80).1.len()

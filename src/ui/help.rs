@@ -1,4 +1,6 @@
-//! The help overlay: the keys in force (so remapped keys show), what the symbols mean.
+//! The help overlay: the keys in force in this mode (so remapped keys show, and a live
+//! dashboard lists no story keys), what the symbols mean, the commands; as wide as the screen
+//! allows, every line whole (descriptions wrap rather than being cut).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -6,13 +8,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::command_line::COMMANDS;
-use super::text::{fit, wrap};
+use super::text::{fit, width, wrap};
+use super::view::View;
 use crate::keymap::{Action, Keymap};
 use crate::model::StatusLevel;
 use crate::theme::{Theme, Token};
 
 /// What the words and numbers on screen mean, for a newcomer.
-const TERMS: [(&str, &str); 11] = [
+const TERMS: [(&str, &str); 12] = [
     ("Posture 71%", "controls at PASS over controls with data (UNKNOWN ones are not counted)"),
     ("P 56% D 78% C 83%", "the same score for the Preventive, Detective and Corrective panes"),
     ("Fail 3 / —", "failing resources; — means nothing counted (no data, or not a count)"),
@@ -20,40 +23,77 @@ const TERMS: [(&str, &str); 11] = [
     ("(2 items)", "a resource failing through several rules or findings"),
     ("config·hub·tests", "Evidence: Config rules, Security Hub, CloudWatch metrics, guardrail tests"),
     ("quiet", "Activity: no alarm firing, no open finding, the metric flat"),
-    ("2 firing · 3 open", "alarms in ALARM, active findings on the control"),
+    ("⚑ 1 CRIT · 2 open", "live activity: open CRITICAL or HIGH detections, alarms firing (the control still PASS)"),
+    ("2 firing · 3 open", "alarms in ALARM, open findings on the control"),
     ("auto · 1 due", "Remediation: automatic or manual; resources waiting to be fixed"),
     ("n in 27 points", "a metric's sum over the points held, and how many"),
     ("ok 5s · loading", "a source's health and the age of its data; :sources tells more"),
 ];
 
-/// The help's lines: keys, commands, symbols and terms. `two_columns` puts the keys side by side.
-fn lines<'a>(keymap: &Keymap, theme: &Theme, two_columns: bool) -> Vec<Line<'a>> {
+/// What decides which keys are in force.
+#[derive(Debug, Clone, Copy)]
+pub struct Mode {
+    /// A story plays (the demo, a replay): the presenter's keys.
+    pub story: bool,
+    /// Many accounts or regions: the Accounts view and narrowing.
+    pub organization: bool,
+    /// `--write`: the corrective actions.
+    pub write: bool,
+}
+
+impl Mode {
+    pub fn of(view: &View, organization: bool) -> Mode {
+        Mode { story: view.story.is_some(), organization, write: view.write }
+    }
+
+    fn in_force(self, action: Action) -> bool {
+        use Action::*;
+        match action {
+            Pause | NextStep | PrevStep | Restart | Faster | Slower | Narration => self.story,
+            Accounts | NextAccount | ScrollLeft | ScrollRight => self.organization,
+            Remediate | Workflow => self.write,
+            _ => true,
+        }
+    }
+}
+
+/// The popup's width on a screen `screen` cells wide.
+fn popup_width(screen: u16) -> u16 {
+    screen.saturating_sub(4).min(160)
+}
+
+/// Cells a key takes in the list.
+const KEYS: usize = 14;
+/// Cells a term takes before its meaning.
+const TERM: usize = 20;
+
+/// The help's lines for a popup `inner` cells wide: keys (in columns where there is room),
+/// symbols, terms, commands.
+fn lines<'a>(keymap: &Keymap, theme: &Theme, inner: usize, mode: Mode) -> Vec<Line<'a>> {
     let mut lines: Vec<Line> = Vec::new();
-    let entry = |action: Action, keys_width: usize, text_width: usize| {
-        let keys: Vec<String> = keymap.keys_for(action).iter().map(ToString::to_string).collect();
-        vec![
-            Span::styled(format!(" {}", fit(&keys.join(" "), keys_width)), theme.style(Token::Key)),
-            Span::styled(fit(action.description(), text_width), theme.style(Token::Text)),
-        ]
-    };
     let heading = |text: &str| Line::from(Span::styled(format!(" {text}"), theme.style(Token::Title)));
     lines.push(heading("Keys"));
-    if two_columns {
-        let half = Action::ALL.len().div_ceil(2);
-        // The left column as wide as its longest description; the right one takes the rest.
-        let left = Action::ALL[..half].iter().map(|a| a.description().chars().count()).max().unwrap_or(0) + 2;
-        let right = 78usize.saturating_sub(2 * 13 + left);
-        for i in 0..half {
-            let mut spans = entry(Action::ALL[i], 12, left);
-            if let Some(&other) = Action::ALL.get(i + half) {
-                spans.extend(entry(other, 12, right));
-            }
-            lines.push(Line::from(spans));
+    let actions: Vec<Action> = Action::ALL.into_iter().filter(|a| mode.in_force(*a)).collect();
+    // As many columns as fit with the longest description whole.
+    let longest = actions.iter().map(|a| width(a.description())).max().unwrap_or(0);
+    let column = 1 + KEYS + longest + 2;
+    let columns = (inner / column).clamp(1, 3);
+    let rows = actions.len().div_ceil(columns);
+    for r in 0..rows {
+        let mut spans = Vec::new();
+        for c in 0..columns {
+            let Some(&action) = actions.get(c * rows + r) else { continue };
+            let keys: Vec<String> = keymap.keys_for(action).iter().map(ToString::to_string).collect();
+            spans.push(Span::styled(format!(" {}", fit(&keys.join(" "), KEYS)), theme.style(Token::Key)));
+            spans.push(Span::styled(fit(action.description(), longest + 2), theme.style(Token::Text)));
         }
-    } else {
-        for action in Action::ALL {
-            lines.push(Line::from(entry(action, 22, 46)));
-        }
+        lines.push(Line::from(spans));
+    }
+    if !mode.write {
+        lines.push(Line::from(Span::styled(
+            " x (start a remediation) and w (a finding's workflow) need vigil --write",
+            theme.style(Token::Muted),
+        )));
     }
     lines.push(Line::from(""));
     lines.push(heading("Symbols"));
@@ -74,47 +114,61 @@ fn lines<'a>(keymap: &Keymap, theme: &Theme, two_columns: bool) -> Vec<Line<'a>>
     lines.push(Line::from(""));
     lines.push(heading("Terms"));
     for (term, meaning) in TERMS {
-        // The meaning wraps under itself, inside the 80-column popup.
-        for (i, part) in wrap(meaning, 56).into_iter().enumerate() {
+        // The meaning wraps under itself.
+        for (i, part) in wrap(meaning, inner.saturating_sub(TERM + 2).max(20)).into_iter().enumerate() {
             let term = if i == 0 { term } else { "" };
             lines.push(Line::from(vec![
-                Span::styled(format!(" {}", fit(term, 19)), theme.style(Token::Key)),
+                Span::styled(format!(" {}", fit(term, TERM)), theme.style(Token::Key)),
                 Span::styled(part, theme.style(Token::Text)),
             ]));
         }
     }
     lines.push(Line::from(""));
     lines.push(heading("Commands (:)"));
-    for spec in &COMMANDS {
-        let usage =
-            if spec.args.is_empty() { format!(":{}", spec.name) } else { format!(":{} {}", spec.name, spec.args) };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {}", fit(&usage, 45)), theme.style(Token::Key)),
-            Span::styled(spec.about, theme.style(Token::Text)),
-        ]));
+    let usages: Vec<String> = COMMANDS
+        .iter()
+        .map(
+            |spec| {
+                if spec.args.is_empty() { format!(":{}", spec.name) } else { format!(":{} {}", spec.name, spec.args) }
+            },
+        )
+        .collect();
+    let usage_width = usages.iter().map(|u| width(u)).max().unwrap_or(0) + 2;
+    for (spec, usage) in COMMANDS.iter().zip(usages) {
+        // On a narrow screen what it does goes under the command, whole.
+        if usage_width + 20 > inner {
+            lines.push(Line::from(Span::styled(format!(" {usage}"), theme.style(Token::Key))));
+            for part in wrap(spec.about, inner.saturating_sub(4).max(10)) {
+                lines.push(Line::from(Span::styled(format!("   {part}"), theme.style(Token::Text))));
+            }
+            continue;
+        }
+        for (i, part) in wrap(spec.about, inner.saturating_sub(usage_width + 1).max(10)).into_iter().enumerate() {
+            let shown = if i == 0 { usage.as_str() } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {}", fit(shown, usage_width)), theme.style(Token::Key)),
+                Span::styled(part, theme.style(Token::Text)),
+            ]));
+        }
     }
     lines
 }
 
-/// The most rows the help has (keys in one column), for scrolling.
-pub fn max_len() -> usize {
+/// The most rows the help has for this view on its screen, for scrolling.
+pub fn max_len(view: &View, organization: bool) -> usize {
     let theme = Theme::built_in("dark").expect("built in");
-    lines(&Keymap::default(), &theme, false).len()
+    let screen = if view.width == 0 { 80 } else { view.width };
+    let inner = popup_width(screen).saturating_sub(2) as usize;
+    lines(&Keymap::default(), &theme, inner, Mode::of(view, organization)).len()
 }
 
-/// Two columns of keys where one would not leave room for the rest (80x24 shows every key).
-fn two_columns(area: Rect) -> bool {
-    Action::ALL.len() + 2 > (area.height as usize).saturating_sub(8) && area.width >= 78
-}
-
-pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme, scroll: usize) {
-    let two_columns = two_columns(area);
-    let lines = lines(keymap, theme, two_columns);
+pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, mode: Mode, theme: &Theme, scroll: usize) {
+    let width = popup_width(area.width);
+    let lines = lines(keymap, theme, width.saturating_sub(2) as usize, mode);
     let total = lines.len();
     let height = (total as u16 + 2).min(area.height);
     let inner = height.saturating_sub(2) as usize;
     let scroll = scroll.min(total.saturating_sub(inner));
-    let width = 80.min(area.width);
     let [v] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
     let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(v);
     frame.render_widget(Clear, popup);

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod list;
 mod panes;
 pub mod resource;
+mod row_box;
 pub mod sources;
 mod status_line;
 pub mod text;
@@ -26,7 +27,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub use view::{Banner, Dialog, Frozen, Screen, Story, View, window_start};
+pub use view::{Banner, Dialog, Frozen, RowBox, Screen, Story, View, window_start};
 
 use crate::keymap::Keymap;
 use crate::model::{ControlKind, Timestamp};
@@ -88,10 +89,10 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
             sources::render(frame, body, posture, *scroll, theme, ctx.now);
             status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
-        Screen::Accounts { cursor } => {
+        Screen::Accounts { cursor, column } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
-            accounts::render(frame, body, posture, *cursor, theme);
+            accounts::render(frame, body, posture, (*cursor, *column), theme);
             status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
         Screen::Guardrail { name, cursor } => {
@@ -102,16 +103,49 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
         }
     }
     if let Some(d) = &view.dialog {
-        dialog::render(frame, full_area, posture, d, theme);
+        dialog::render(frame, full_area, posture, d, view.audit_log.as_deref(), theme);
     }
     if let Some(story) = &view.story
         && story.history
     {
         caption::render_history(frame, full_area, story, theme);
     }
-    if view.help {
-        help::render(frame, full_area, ctx.keymap, theme, view.help_scroll);
+    if let Some(b) = &view.row_box {
+        row_box::render(frame, full_area, b, theme);
     }
+    if view.help {
+        let mode = help::Mode::of(view, posture.is_organization());
+        help::render(frame, full_area, ctx.keymap, mode, theme, view.help_scroll);
+    }
+}
+
+/// Cells a row is built at to be read uncut.
+const UNCUT: usize = 4096;
+
+/// The row under the cursor as it reads uncut, on the screens that are lists of rows.
+pub fn full_row(view: &View, posture: &Posture) -> Option<Vec<list::Seg>> {
+    match &view.screen {
+        Screen::Control { index, cursor } => {
+            let narrow = detail::Narrow { filter: view.detail_filter.as_ref(), min_severity: view.min_severity };
+            detail::ControlDetail::filtered(posture, *index, UNCUT, view.now, narrow).row(*cursor, UNCUT)
+        }
+        Screen::Resource { id, cursor } => resource::ResourceView::new(posture, id, UNCUT, view.write, view.now)
+            .rows
+            .into_iter()
+            .nth(*cursor)
+            .map(|r| r.segs),
+        Screen::Finding { id, cursor } => {
+            finding::FindingView::new(posture, id, UNCUT, view.write).rows.into_iter().nth(*cursor).map(|r| r.segs)
+        }
+        Screen::Guardrail { name, cursor } => guardrail::row_at(posture, name, *cursor, UNCUT),
+        Screen::Overview | Screen::Sources { .. } | Screen::Accounts { .. } => None,
+    }
+}
+
+/// Whether the row under the cursor is cut on a screen `view.width` wide.
+pub fn row_is_cut(view: &View, posture: &Posture) -> bool {
+    let inner = if view.width == 0 { 78 } else { view.width.saturating_sub(2) as usize };
+    full_row(view, posture).is_some_and(|row| row.iter().map(|(_, s)| text::width(s)).sum::<usize>() > inner)
 }
 
 /// After a story's step: the control it narrates gets the focus and the cursor, so that the
@@ -163,7 +197,7 @@ pub fn under_cursor(view: &View, posture: &Posture) -> Option<list::Target> {
         }
         Screen::Resource { id, cursor } => resource::ResourceView::outline(posture, id, view.write).target(*cursor),
         Screen::Finding { id, cursor } => finding::FindingView::new(posture, id, WIDTH, view.write).target(*cursor),
-        Screen::Accounts { cursor } => accounts::account_at(posture, *cursor).map(list::Target::Account),
+        Screen::Accounts { cursor, .. } => accounts::account_at(posture, *cursor).map(list::Target::Account),
         Screen::Guardrail { .. } | Screen::Sources { .. } => None,
     }
 }

@@ -5,9 +5,9 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::command_line::CommandLine;
+use super::command_line::{CommandLine, Input};
 use super::list::Target;
-use super::text::{clean, truncate_end, width};
+use super::text::{clean, truncate_end, truncate_start, width};
 use super::view::{Screen, View};
 use crate::keymap::{Action, Keymap};
 use crate::store::Posture;
@@ -29,10 +29,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
         command_line(frame, area, line, theme);
         return;
     }
-    if let Some(text) = &view.typing {
+    if let Some(input) = &view.typing {
         // The filter being typed, where the user looks for it.
         let prompt = Line::from(vec![
-            Span::styled(format!(" /{}▏", clean(text)), theme.style(Token::Key)),
+            Span::styled(prompt(" /", input, area.width), theme.style(Token::Key)),
             Span::styled("  ~regex  !not", theme.style(Token::Muted)),
         ]);
         frame.render_widget(Paragraph::new(prompt), area);
@@ -69,6 +69,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
         Screen::Control { .. } => with_enter(&[
             (Action::Down, "move"),
             (Action::Enter, ""),
+            (Action::ViewRow, "whole row"),
             (Action::Filter, "filter"),
             (Action::Back, "back"),
             (Action::Help, "help"),
@@ -77,7 +78,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             (Action::Down, "move"),
             (Action::Enter, ""),
             (Action::Remediate, "fix"),
-            (Action::CopyLink, "link"),
+            (Action::CopyId, "copy ARN"),
+            (Action::ViewRow, "whole row"),
             (Action::Refresh, "reload"),
             (Action::Back, "back"),
         ]),
@@ -85,12 +87,15 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             (Action::Down, "move"),
             (Action::Enter, ""),
             (Action::Workflow, "workflow"),
+            (Action::CopyId, "copy id"),
             (Action::CopyLink, "link"),
+            (Action::ViewRow, "whole row"),
             (Action::Back, "back"),
         ]),
         Screen::Accounts { .. } => with_enter(&[
             (Action::Down, "move"),
             (Action::Enter, ""),
+            (Action::ScrollRight, "columns"),
             (Action::NextAccount, "next account"),
             (Action::Preventive, "panes"),
             (Action::Quit, "quit"),
@@ -131,7 +136,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
         frame.render_widget(Paragraph::new(Line::from(right)).alignment(Alignment::Right), area);
     }
     let room = total.saturating_sub(hints_width + 1);
-    if let Some(m) = view.message.as_deref() {
+    if let Some(m) = view.message_shown(view.wall) {
         let message = format!(" ▶ {}", clean(m));
         let message = truncate_end(&message, room).into_owned();
         let left = Rect { width: width(&message) as u16, ..area };
@@ -139,9 +144,19 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
     }
 }
 
+/// A line being typed after its prompt, with `▏` where the cursor is. Text before the cursor
+/// that would push it off the screen is cut from the start (`…`).
+fn prompt(before_text: &str, input: &Input, columns: u16) -> String {
+    let (before, after) = input.split();
+    let before = clean(before);
+    // The prompt, the cursor and a cell to spare.
+    let room = (columns as usize).saturating_sub(width(before_text) + 2);
+    format!("{before_text}{}▏{}", truncate_start(&before, room), clean(after))
+}
+
 /// The command line being typed, with what Tab offers on the row above.
 fn command_line(frame: &mut Frame, area: Rect, line: &CommandLine, theme: &Theme) {
-    let prompt = Line::from(Span::styled(format!(" :{}▏", clean(&line.text)), theme.style(Token::Key)));
+    let prompt = Line::from(Span::styled(prompt(" :", line.input(), area.width), theme.style(Token::Key)));
     frame.render_widget(Block::new().style(theme.style(Token::Text)), area);
     frame.render_widget(Paragraph::new(prompt), area);
     let hints: Vec<Span> = [("Tab", "complete"), ("↑↓", "history"), ("Enter", "run"), ("Esc", "close")]
@@ -154,7 +169,7 @@ fn command_line(frame: &mut Frame, area: Rect, line: &CommandLine, theme: &Theme
         })
         .collect();
     let hints_width: usize = hints.iter().map(|s| width(&s.content)).sum();
-    if hints_width + width(&line.text) + 4 <= area.width as usize {
+    if hints_width + width(line.text()) + 4 <= area.width as usize {
         frame.render_widget(Paragraph::new(Line::from(hints)).alignment(Alignment::Right), area);
     }
     if line.offered.is_empty() || area.y == 0 {
@@ -170,4 +185,25 @@ fn command_line(frame: &mut Frame, area: Rect, line: &CommandLine, theme: &Theme
     }
     frame.render_widget(Block::new().style(theme.style(Token::Header)), above);
     frame.render_widget(Paragraph::new(Line::from(spans)), above);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::command_line::Edit;
+
+    #[test]
+    fn the_cursor_is_drawn_where_it_is_and_stays_on_the_screen() {
+        let mut input = Input::from("pane detective");
+        assert_eq!(prompt(" :", &input, 80), " :pane detective▏");
+        for _ in 0..9 {
+            input.edit(Edit::Left);
+        }
+        assert_eq!(prompt(" :", &input, 80), " :pane ▏detective");
+        // A line longer than the screen loses its start, never the cursor.
+        let long = Input::from(format!("export csv /tmp/{}", "x".repeat(60)));
+        let shown = prompt(" :", &long, 40);
+        assert_eq!(width(&shown), 40 - 1);
+        assert!(shown.starts_with(" :…") && shown.ends_with("xx▏"), "{shown}");
+    }
 }

@@ -18,8 +18,8 @@ pub enum Screen {
     Finding { id: Sym, cursor: usize },
     /// Every source's health in full (`:sources`), from its `scroll`th line.
     Sources { scroll: usize },
-    /// Accounts (rows, worst first) by control (`4`).
-    Accounts { cursor: usize },
+    /// Accounts (rows, worst first) by control (`4`), the controls' columns from `column`.
+    Accounts { cursor: usize, column: usize },
 }
 
 /// A dialog over the screen; it takes every key until it closes.
@@ -64,11 +64,18 @@ pub struct View {
     pub help: bool,
     /// The help's first row shown.
     pub help_scroll: usize,
-    /// The demo's narration, or a short message for the user.
+    /// A short message for the user (the flash line).
     pub message: Option<String>,
+    /// When the message on screen was first seen, and on which view: it fades after
+    /// [`MESSAGE_FADES`] and never outlives its view. Kept by the loop (`stamp_message`);
+    /// a message never stamped (a test's) shows.
+    pub message_seen: Option<(String, Timestamp, Screen)>,
     pub quit: bool,
     /// Whether vigil was started with `--write`: corrective actions are enabled.
     pub write: bool,
+    /// Where writes are logged (the audit log's path), for the confirmation to say; `None`
+    /// where nothing logs them (a demo without `--audit-log`).
+    pub audit_log: Option<String>,
     pub dialog: Option<Dialog>,
     /// Frozen since then: the sources' updates wait, none is lost.
     pub frozen: Option<Frozen>,
@@ -76,8 +83,15 @@ pub struct View {
     pub filters: [Option<super::filter::Filter>; ControlKind::COUNT],
     /// The `/` filter of the open control's failing resources and findings.
     pub detail_filter: Option<super::filter::Filter>,
-    /// A filter being typed: for the control on screen, else the pane with the focus.
-    pub typing: Option<String>,
+    /// A filter being typed (and its cursor): for the control on screen, else the pane with the
+    /// focus.
+    pub typing: Option<super::command_line::Input>,
+    /// One row in full, over the screen (`v`, or Enter on a row that is cut), from its
+    /// `scroll`th line.
+    pub row_box: Option<RowBox>,
+    /// The terminal's size as last drawn (0: not known yet): what tells a row that is cut.
+    pub width: u16,
+    pub height: u16,
     /// The `:` command line, while it is open.
     pub command: Option<CommandLine>,
     /// The command lines entered, the newest last.
@@ -88,6 +102,8 @@ pub struct View {
     pub min_status: Option<StatusLevel>,
     /// The time `update` judges statuses at (`:status`); the loop keeps it current.
     pub now: Timestamp,
+    /// The wall clock's time, which a paused story does not stop: what flash messages fade by.
+    pub wall: Timestamp,
     /// The story being played (the demo), with the presenter's state.
     pub story: Option<Story>,
 }
@@ -141,6 +157,13 @@ impl Story {
     }
 }
 
+/// A row shown whole: its pieces as the list has them, uncut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowBox {
+    pub row: Vec<super::list::Seg>,
+    pub scroll: usize,
+}
+
 /// A frozen view: since when, and how many updates wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frozen {
@@ -148,7 +171,47 @@ pub struct Frozen {
     pub waiting: usize,
 }
 
+/// How long a flash message stays.
+pub const MESSAGE_FADES: std::time::Duration = std::time::Duration::from_secs(6);
+
+impl Screen {
+    /// Whether two screens are the same view (the cursor may have moved).
+    pub fn same_view(&self, other: &Screen) -> bool {
+        match (self, other) {
+            (Screen::Control { index: a, .. }, Screen::Control { index: b, .. }) => a == b,
+            (Screen::Resource { id: a, .. }, Screen::Resource { id: b, .. }) => a == b,
+            (Screen::Guardrail { name: a, .. }, Screen::Guardrail { name: b, .. }) => a == b,
+            (Screen::Finding { id: a, .. }, Screen::Finding { id: b, .. }) => a == b,
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
+}
+
 impl View {
+    /// Notes when a new message was first seen, and where (the loop calls it after each
+    /// change, with the time).
+    pub fn stamp_message(&mut self, now: Timestamp) {
+        match &self.message {
+            Some(m) if self.message_seen.as_ref().is_none_or(|(seen, _, _)| seen != m) => {
+                self.message_seen = Some((m.clone(), now, self.screen.clone()));
+            }
+            Some(_) => {}
+            None => self.message_seen = None,
+        }
+    }
+
+    /// The message to show at `now`: gone once it has faded or its view was left.
+    pub fn message_shown(&self, now: Timestamp) -> Option<&str> {
+        let m = self.message.as_deref()?;
+        match &self.message_seen {
+            Some((seen, at, screen)) if seen == m => {
+                let fresh = now.duration_since(*at).unsigned_abs() < MESSAGE_FADES || now < *at;
+                (fresh && screen.same_view(&self.screen)).then_some(m)
+            }
+            _ => Some(m),
+        }
+    }
+
     pub fn new(banner: Banner) -> Self {
         View {
             banner,
@@ -159,9 +222,14 @@ impl View {
             help: false,
             help_scroll: 0,
             message: None,
+            message_seen: None,
             quit: false,
             write: false,
+            audit_log: None,
             dialog: None,
+            row_box: None,
+            width: 0,
+            height: 0,
             frozen: None,
             filters: Default::default(),
             detail_filter: None,
@@ -171,6 +239,7 @@ impl View {
             min_severity: None,
             min_status: None,
             now: Timestamp::UNIX_EPOCH,
+            wall: Timestamp::UNIX_EPOCH,
             story: None,
         }
     }

@@ -340,7 +340,8 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
                 .iter()
                 .filter(|r| asked.contains(&r.rule))
                 .map(|r| {
-                    json!({"ConfigRuleName": r.rule, "TargetType": "SSM_DOCUMENT", "TargetId": r.target,
+                    let kind = world.rule(&r.rule).map(|rule| rule.resource_type);
+                    json!({"ConfigRuleName": r.rule, "TargetType": "SSM_DOCUMENT", "TargetId": r.target, "ResourceType": kind,
                            "Automatic": r.automatic, "MaximumAutomaticAttempts": 5, "RetryAttemptSeconds": 60,
                            "Arn": format!("arn:aws:config:{REGION}:{ACCOUNT}:remediation-configuration/{}/0000", r.rule)})
                 })

@@ -877,6 +877,7 @@ async fn read_remediation(
                         rule: interner.intern(rc.config_rule_name()),
                         target: interner.intern(rc.target_id()),
                         automatic: rc.automatic(),
+                        resource_type: rc.resource_type().map(|t| interner.intern(t)),
                         retry_window: retry_window(rc.maximum_automatic_attempts(), rc.retry_attempt_seconds()),
                         observed_at: now,
                         account: account.clone(),

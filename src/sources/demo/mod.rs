@@ -280,6 +280,7 @@ impl DemoScript {
                 rule: self.interner.intern(&r.rule),
                 target: self.interner.intern(&r.target),
                 automatic: r.automatic,
+                resource_type: r.resource_type.as_deref().map(|t| self.interner.intern(t)),
                 retry_window: RemediationConfig::DEFAULT_RETRY_WINDOW,
                 observed_at: self.time(when(None)),
                 account: self.account.clone(),

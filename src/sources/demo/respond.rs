@@ -171,15 +171,19 @@ impl DemoScript {
 /// The demo's responder.
 pub struct DemoResponder {
     script: SharedScript,
+    /// Writes are on (`--write`).
+    write: bool,
+    /// Where writes are logged: only a log the presenter named (`--audit-log`), never the real
+    /// audit log of live AWS writes.
     audit: Option<Arc<AuditLog>>,
     /// The time between a remediation's states.
     pace: Duration,
 }
 
 impl DemoResponder {
-    /// `audit` is `Some` with `--write`: writes are refused without it.
-    pub fn new(script: SharedScript, audit: Option<Arc<AuditLog>>, pace: Duration) -> Self {
-        DemoResponder { script, audit, pace }
+    /// `write`: writes are made (else refused as read-only); `audit`: where they are logged.
+    pub fn new(script: SharedScript, write: bool, audit: Option<Arc<AuditLog>>, pace: Duration) -> Self {
+        DemoResponder { script, write, audit, pace }
     }
 }
 
@@ -191,6 +195,7 @@ impl Responder for DemoResponder {
     fn respond(&self, request: Request, sink: Sink) -> SourceFuture {
         let script = self.script.clone();
         let audit = self.audit.clone();
+        let write_on = self.write;
         let pace = self.pace;
         Box::pin(async move {
             let with = |f: &mut dyn FnMut(&mut DemoScript)| {
@@ -222,19 +227,19 @@ impl Responder for DemoResponder {
                     }
                 }
                 Request::Write(write) => {
-                    let Some(audit) = audit else {
+                    if !write_on {
                         let state = WriteState::Failed { reason: "vigil is read-only: start it with --write".into() };
                         sink.answer(Answer::Write { write, at: sink.now(), state }).await;
                         return;
-                    };
-                    demo_write(&script, &audit, write, &sink, pace).await;
+                    }
+                    demo_write(&script, audit.as_deref(), write, &sink, pace).await;
                 }
             }
         })
     }
 }
 
-async fn demo_write(script: &SharedScript, audit: &AuditLog, write: Write, sink: &Sink, pace: Duration) {
+async fn demo_write(script: &SharedScript, audit: Option<&AuditLog>, write: Write, sink: &Sink, pace: Duration) {
     let lock = || script.lock().unwrap_or_else(|e| e.into_inner());
     let (account, region) = lock().as_ref().map(|s| (s.account.to_string(), s.region.to_string())).unwrap_or_default();
     let entry = |outcome: String| AuditEntry {
@@ -249,7 +254,7 @@ async fn demo_write(script: &SharedScript, audit: &AuditLog, write: Write, sink:
         request_id: None,
     };
     let record = |e: AuditEntry| {
-        if let Err(err) = audit.record(&e) {
+        if let Some(Err(err)) = audit.map(|a| a.record(&e)) {
             tracing::error!(error = %err, "cannot write the audit log");
         }
     };

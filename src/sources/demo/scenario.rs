@@ -324,6 +324,8 @@ pub struct RemediationItem {
     pub rule: String,
     pub target: String,
     pub automatic: bool,
+    /// `ResourceType`: the type it remediates.
+    pub resource_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

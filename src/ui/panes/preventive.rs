@@ -20,5 +20,12 @@ fn cell(posture: &Posture, index: usize, _now: Timestamp) -> (Token, String) {
             SourceKind::Guardrails => "tests",
         })
         .collect();
-    if names.is_empty() { (Token::Muted, "none yet".into()) } else { (Token::Muted, names.join("·")) }
+    let c = posture.control(index);
+    let untested = !c.evidence.guardrail_tests.is_empty() && !posture.source(SourceKind::Guardrails).registered;
+    match (names.is_empty(), untested) {
+        // Nothing will come: no tests were named ([guardrails] tests, --guardrail-tests).
+        (true, true) => (Token::Warn, "no tests named".into()),
+        (true, false) => (Token::Muted, "none yet".into()),
+        (false, _) => (Token::Muted, names.join("·")),
+    }
 }
