@@ -419,19 +419,26 @@ pub fn markdown(posture: &Posture, subject: &Subject, now: Timestamp) -> String 
             md(src["error"].as_str().unwrap_or(""))
         ));
     }
-    let unread: Vec<String> = j["sources"]
-        .as_array()
+    // Parts that could not be read for one reason are one line: a dead endpoint is one error,
+    // not one per part.
+    let mut grouped: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+    for u in
+        j["sources"].as_array().into_iter().flatten().flat_map(|s| s["unread"].as_array().cloned().unwrap_or_default())
+    {
+        let error = md(u["error"].as_str().unwrap_or_default());
+        let part = u["part"].as_str().unwrap_or_default().replace('_', " ");
+        let call = u["call"].as_str().unwrap_or_default().to_string();
+        match grouped.iter_mut().find(|(e, _, _)| *e == error) {
+            Some((_, parts, calls)) => {
+                parts.push(part);
+                calls.push(call);
+            }
+            None => grouped.push((error, vec![part], vec![call])),
+        }
+    }
+    let unread: Vec<String> = grouped
         .into_iter()
-        .flatten()
-        .flat_map(|s| s["unread"].as_array().cloned().unwrap_or_default())
-        .map(|u| {
-            format!(
-                "- {} ({}): {}",
-                u["part"].as_str().unwrap_or_default().replace('_', " "),
-                u["call"].as_str().unwrap_or_default(),
-                md(u["error"].as_str().unwrap_or_default())
-            )
-        })
+        .map(|(error, parts, calls)| format!("- {} ({}): {error}", parts.join(", "), calls.join(", ")))
         .collect();
     if !unread.is_empty() {
         out.push_str(&format!(

@@ -124,28 +124,31 @@ pub fn render_beside(frame: &mut Frame, area: Rect, posture: &Posture, index: us
             Plot::Severity(counts) => {
                 let bars = Severity::DESCENDING.iter().zip(counts).map(|(s, n)| {
                     let label = match s {
-                        Severity::Informational => "INFO",
-                        Severity::Critical => "CRIT",
-                        other => other.as_str(),
+                        Severity::Informational => ("INFO", "INFO"),
+                        Severity::Critical => ("CRIT", "CRIT"),
+                        Severity::Medium => ("MEDIUM", "MED"),
+                        other => (other.as_str(), other.as_str()),
                     };
                     (label, n, Token::for_severity(*s))
                 });
-                let title = format!(" Findings listed ({}) by severity ", counts.iter().sum::<u64>());
-                bar_chart(frame, *area, &title, bars.collect(), theme);
+                let n: u64 = counts.iter().sum();
+                let titles = (format!(" Findings listed ({n}) by severity "), format!(" By severity ({n}) "));
+                bar_chart(frame, *area, titles, bars.collect(), theme);
             }
             Plot::Workflow(counts) => {
                 let bars = WorkflowStatus::ALL.iter().zip(counts).map(|(w, n)| {
                     let label = match w {
-                        WorkflowStatus::Notified => "NOTIF",
-                        WorkflowStatus::Suppressed => "SUPPR",
-                        WorkflowStatus::Resolved => "RESOLV",
-                        other => other.as_str(),
+                        WorkflowStatus::Notified => ("NOTIF", "NOT"),
+                        WorkflowStatus::Suppressed => ("SUPPR", "SUP"),
+                        WorkflowStatus::Resolved => ("RESOLV", "RES"),
+                        other => (other.as_str(), other.as_str()),
                     };
                     let token = if w.is_open() { Token::Text } else { Token::Muted };
                     (label, n, token)
                 });
-                let title = format!(" Findings listed ({}) by workflow ", counts.iter().sum::<u64>());
-                bar_chart(frame, *area, &title, bars.collect(), theme);
+                let n: u64 = counts.iter().sum();
+                let titles = (format!(" Findings listed ({n}) by workflow "), format!(" By workflow ({n}) "));
+                bar_chart(frame, *area, titles, bars.collect(), theme);
             }
         }
     }
@@ -221,25 +224,35 @@ fn metric(
     frame.render_widget(chart, area);
 }
 
-fn bar_chart(frame: &mut Frame, area: Rect, title: &str, bars: Vec<(&str, u64, Token)>, theme: &Theme) {
+/// A bar chart titled `long` where it fits, else `short`; each bar labelled with its long label
+/// where it fits the bar, else its short one.
+fn bar_chart(
+    frame: &mut Frame,
+    area: Rect,
+    (long, short): (String, String),
+    bars: Vec<((&str, &str), u64, Token)>,
+    theme: &Theme,
+) {
     // Bars are shares of the whole: one finding of two is half a bar, not a full one.
     let total: u64 = bars.iter().map(|b| b.1).sum();
+    let inner = area.width.saturating_sub(2);
+    let count = bars.len().max(1) as u16;
+    let bar_width = (inner.saturating_sub(count - 1) / count).clamp(3, 8);
     let bars: Vec<Bar> =
         bars.into_iter()
-            .map(|(label, n, token)| {
+            .map(|((long, short), n, token)| {
+                let label = if long.len() <= bar_width as usize { long } else { short };
                 Bar::default().value(n).label(Line::from(label.to_string())).style(theme.style(token)).value_style(
                     theme.style(token).patch(Style::new().add_modifier(ratatui::style::Modifier::REVERSED)),
                 )
             })
             .collect();
-    let inner = area.width.saturating_sub(2);
-    let count = bars.len().max(1) as u16;
-    let bar_width = (inner.saturating_sub(count - 1) / count).clamp(3, 8);
+    let title = if super::text::width(&long) + 2 <= area.width as usize { long } else { short };
     let chart = BarChart::default()
         .block(
             Block::bordered()
                 .border_style(theme.style(Token::Border))
-                .title(Span::styled(title.to_string(), theme.style(Token::Title))),
+                .title(Span::styled(title, theme.style(Token::Title))),
         )
         .data(BarGroup::default().bars(&bars))
         .bar_width(bar_width)

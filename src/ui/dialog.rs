@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::list::{Seg, seg, time, to_line};
-use super::text::{clean, wrap};
+use super::text::{clean, wrap, wrap_words};
 use super::view::Dialog;
 use crate::model::{ExecutionState, ResourceId, RuleKey, Section, SectionData, Subject, Sym, Write, WriteState};
 use crate::store::Posture;
@@ -81,7 +81,7 @@ pub fn call_rows(posture: &Posture, write: &Write, width: usize, audit: Option<&
     });
     let mut rows = Vec::new();
     for (name, value, token) in fields {
-        for (i, line) in wrap(&clean(&value), width.saturating_sub(13).max(10)).into_iter().enumerate() {
+        for (i, line) in wrap_words(&clean(&value), width.saturating_sub(13).max(10)).into_iter().enumerate() {
             let label = if i == 0 { format!("{name:<13}") } else { " ".repeat(13) };
             rows.push(vec![seg(Token::Muted, label), seg(token, line)]);
         }
@@ -130,7 +130,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, dialog: &Dialog,
         }
         Dialog::Workflow { finding, status, note, .. } => {
             let mut rows = Vec::new();
-            for (i, line) in wrap(&clean(finding), inner.saturating_sub(13).max(10)).into_iter().enumerate() {
+            for (i, line) in wrap_words(&clean(finding), inner.saturating_sub(13).max(10)).into_iter().enumerate() {
                 let label = if i == 0 { "Finding      " } else { "             " };
                 rows.push(vec![seg(Token::Muted, label), seg(Token::Text, line)]);
             }

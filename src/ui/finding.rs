@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 
 use super::list::{Seg, Target, Window, heading, render_rows, seg, time};
 use super::resource::{Act, Row, action_rows};
-use super::text::{clean, truncate_end, truncate_start, wrap};
+use super::text::{clean, truncate_end, truncate_start, wrap, wrap_words};
 use super::view::window_start;
 use crate::model::{Finding, FindingDetail, Section, SectionData, Subject, Sym, Timestamp};
 use crate::store::{Posture, SectionState};
@@ -34,7 +34,8 @@ fn id_field(rows: &mut Vec<Row>, name: &str, value: &str) {
 }
 
 fn field(rows: &mut Vec<Row>, name: &str, value: &str) {
-    for (i, line) in wrap(&clean(value), WRAP - 13).into_iter().enumerate() {
+    // Values hold identifiers (types, ARNs): they break only at a space, `/` or `:`.
+    for (i, line) in wrap_words(&clean(value), WRAP - 13).into_iter().enumerate() {
         let label = if i == 0 { format!("{name:<13}") } else { " ".repeat(13) };
         rows.push(row(vec![seg(Token::Muted, label), seg(Token::Text, line)]));
     }

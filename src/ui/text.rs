@@ -80,6 +80,39 @@ pub fn wrap(s: &str, cells: usize) -> Vec<String> {
     out
 }
 
+/// Breaks text into lines of at most `cells` cells at spaces, or after a `/` or `:`, never inside
+/// a token: an identifier (an ARN) splits only where a person would, and a token longer than a
+/// line is left whole (its line is longer) rather than broken.
+pub fn wrap_words(s: &str, cells: usize) -> Vec<String> {
+    let cells = cells.max(1);
+    let mut out = vec![String::new()];
+    let mut piece = String::new();
+    let mut push = |piece: &mut String, out: &mut Vec<String>| {
+        let line = out.last_mut().expect("one line at least");
+        if !line.is_empty() && width(line) + width(piece) > cells {
+            let trimmed = line.trim_end().to_string();
+            *line = trimmed;
+            out.push(String::new());
+        }
+        let line = out.last_mut().expect("one line at least");
+        if !(line.is_empty() && piece.trim().is_empty()) {
+            line.push_str(piece);
+        }
+        piece.clear();
+    };
+    for c in s.chars() {
+        piece.push(c);
+        if matches!(c, ' ' | '/' | ':') {
+            push(&mut piece, &mut out);
+        }
+    }
+    push(&mut piece, &mut out);
+    if let Some(last) = out.last_mut() {
+        *last = last.trim_end().to_string();
+    }
+    out
+}
+
 /// Pads or cuts to exactly `cells` cells.
 pub fn fit(s: &str, cells: usize) -> String {
     let t = truncate_end(s, cells);
@@ -125,6 +158,19 @@ mod tests {
         assert_eq!(wrap("arn:aws:sagemaker:us-east-1", 10), vec!["arn:aws:sa", "gemaker:us", "-east-1"]);
         assert_eq!(wrap("a\n\nb", 10), vec!["a", "", "b"]);
         assert!(wrap("x y z", 1).iter().all(|l| width(l) <= 1));
+    }
+
+    #[test]
+    fn identifiers_wrap_only_after_a_slash_or_a_colon() {
+        let arn = "arn:aws:securityhub:us-east-1:123456789012:security-control/SageMaker.2/finding/3c9d11e0-legacy";
+        let lines = wrap_words(arn, 30);
+        assert_eq!(lines.concat(), arn, "nothing lost");
+        assert!(lines.len() > 1);
+        for l in &lines[..lines.len() - 1] {
+            assert!(l.ends_with(['/', ':']) && width(l) <= 30, "{l:?}");
+        }
+        assert_eq!(wrap_words("the quick brown fox", 10), vec!["the quick", "brown fox"]);
+        assert_eq!(wrap_words(&"x".repeat(20), 10), vec!["x".repeat(20)], "a long token is left whole");
     }
 
     #[test]
