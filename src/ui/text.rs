@@ -87,7 +87,7 @@ pub fn wrap_words(s: &str, cells: usize) -> Vec<String> {
     let cells = cells.max(1);
     let mut out = vec![String::new()];
     let mut piece = String::new();
-    let mut push = |piece: &mut String, out: &mut Vec<String>| {
+    let push = |piece: &mut String, out: &mut Vec<String>| {
         let line = out.last_mut().expect("one line at least");
         if !line.is_empty() && width(line) + width(piece) > cells {
             let trimmed = line.trim_end().to_string();
