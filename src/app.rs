@@ -116,7 +116,7 @@ fn open(view: &mut View, posture: &Posture, target: Target) -> Vec<Command> {
         Target::Control(index) => {
             // A control opens unfiltered.
             view.detail_filter = None;
-            let narrow = Narrow { filter: None, min_severity: view.min_severity };
+            let narrow = Narrow { filter: None, min_severity: view.min_severity, sort: view.sort };
             let cursor = ControlDetail::filtered(posture, index, ROW_WIDTH, EPOCH, narrow).first_target();
             (Screen::Control { index, cursor }, Vec::new())
         }
@@ -155,6 +155,15 @@ fn identifier(view: &View, posture: &Posture) -> Option<String> {
         (_, Screen::Finding { id, .. }) => Some(id.to_string()),
         _ => None,
     }
+}
+
+/// The Changes view, newest first; everything in the feed is then seen.
+fn open_changes(view: &mut View, posture: &Posture) {
+    if !matches!(view.screen, Screen::Changes { .. }) {
+        view.back.push(view.screen.clone());
+        view.screen = Screen::Changes { cursor: 0 };
+    }
+    view.changes_seen = posture.feed().total();
 }
 
 /// Keys while a row is shown whole: they scroll it, `y` copies it, Esc (or `v`) closes it.
@@ -272,13 +281,23 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             let write = view.write;
             let detail_filter = view.detail_filter.clone();
             let min_severity = view.min_severity;
+            let sort = view.sort;
+            // A search that leaves the pane no control: its matches take the cursor.
+            if view.screen == Screen::Overview
+                && visible_pane(posture, view, view.focus).is_empty()
+                && let Some(matches) = crate::ui::search::shown(view, posture)
+            {
+                let current = crate::ui::search::highlighted(view, posture, &matches).unwrap_or(0);
+                view.search_match = Some(moved(current, matches.len(), action));
+                return Vec::new();
+            }
             let (cursor, len) = match &mut view.screen {
                 Screen::Overview => {
                     let len = visible_pane(posture, view, view.focus).len();
                     (&mut view.selected[view.focus.index()], len)
                 }
                 Screen::Control { index, cursor } => {
-                    let narrow = Narrow { filter: detail_filter.as_ref(), min_severity };
+                    let narrow = Narrow { filter: detail_filter.as_ref(), min_severity, sort };
                     let len = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, narrow).len();
                     (cursor, len)
                 }
@@ -296,6 +315,11 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                 }
                 Screen::Sources { scroll } => (scroll, crate::ui::sources::MAX_LINES),
                 Screen::Accounts { cursor, .. } => (cursor, crate::ui::accounts::len(posture)),
+                Screen::Changes { .. } => {
+                    let len = crate::ui::changes::len(posture, view);
+                    let Screen::Changes { cursor } = &mut view.screen else { unreachable!() };
+                    (cursor, len)
+                }
             };
             *cursor = moved(*cursor, len, action);
         }
@@ -330,6 +354,11 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             view.detail_filter = None;
             view.message = Some("filter cleared".into());
         }
+        // Esc on the Changes view clears its filter first.
+        Action::Back if matches!(view.screen, Screen::Changes { .. }) && view.changes_filter.is_some() => {
+            view.changes_filter = None;
+            view.message = Some("filter cleared".into());
+        }
         // Esc on the overview clears the focused pane's filter.
         Action::Back if view.screen == Screen::Overview && view.filters[view.focus.index()].is_some() => {
             view.filters[view.focus.index()] = None;
@@ -339,6 +368,9 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         Action::Filter if view.screen == Screen::Overview => {
             let text = view.filters[view.focus.index()].as_ref().map_or_else(String::new, |f| f.text().to_string());
             view.typing = Some(text.into());
+        }
+        Action::Filter if matches!(view.screen, Screen::Changes { .. }) => {
+            view.typing = Some(view.changes_filter.as_ref().map_or_else(String::new, |f| f.text().to_string()).into());
         }
         Action::Filter if matches!(view.screen, Screen::Control { .. }) => {
             view.typing = Some(view.detail_filter.as_ref().map_or_else(String::new, |f| f.text().to_string()).into());
@@ -370,6 +402,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             }
             None => view.message = Some("no story is playing: N shows a demo's narration".into()),
         },
+        Action::Changes => open_changes(view, posture),
         Action::Accounts => {
             if !matches!(view.screen, Screen::Accounts { .. }) {
                 view.back.clear();
@@ -539,8 +572,12 @@ const EPOCH: jiff::Timestamp = jiff::Timestamp::UNIX_EPOCH;
 /// the first row kept.
 fn set_filter(view: &mut View, posture: &Posture, filter: Option<Filter>) {
     match &mut view.screen {
+        Screen::Changes { cursor } => {
+            *cursor = 0;
+            view.changes_filter = filter;
+        }
         Screen::Control { index, cursor } => {
-            let narrow = Narrow { filter: filter.as_ref(), min_severity: view.min_severity };
+            let narrow = Narrow { filter: filter.as_ref(), min_severity: view.min_severity, sort: view.sort };
             let detail = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, narrow);
             *cursor = detail.first_target();
             view.detail_filter = filter;
@@ -549,6 +586,8 @@ fn set_filter(view: &mut View, posture: &Posture, filter: Option<Filter>) {
             let pane = view.focus.index();
             view.selected[pane] = 0;
             view.filters[pane] = filter;
+            // The search's matches change with the text: none is chosen.
+            view.search_match = None;
         }
     }
 }
@@ -598,7 +637,15 @@ fn typing(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<Vec<Comm
             return Some(vec![Command::Quit]);
         }
         KeyCode::Enter => {
+            // On the overview, the search's match highlighted opens; else the filter is kept.
+            let chosen = crate::ui::search::chosen(view, posture);
             view.typing = None;
+            view.search_match = None;
+            return Some(chosen.map_or_else(Vec::new, |target| open(view, posture, target)));
+        }
+        // On the overview, ↓ ↑ choose among the search's matches.
+        KeyCode::Down | KeyCode::Up if view.screen == Screen::Overview => {
+            view.search_match = crate::ui::search::step(view, posture, key.code == KeyCode::Down);
             return Some(Vec::new());
         }
         KeyCode::Esc => {
@@ -683,9 +730,34 @@ pub fn run(view: &mut View, posture: &Posture, cmd: Cmd) -> Vec<Command> {
                 None => "every finding shown".into(),
             });
             if let Screen::Control { index, cursor } = &mut view.screen {
-                let narrow = Narrow { filter: view.detail_filter.as_ref(), min_severity: min };
+                let narrow = Narrow { filter: view.detail_filter.as_ref(), min_severity: min, sort: view.sort };
                 *cursor = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, narrow).first_target();
             }
+        }
+        Cmd::Sort(sort) => {
+            // Each pane's cursor stays on the control it was on.
+            let on: Vec<Option<usize>> = ControlKind::ALL
+                .iter()
+                .map(|&k| visible_pane(posture, view, k).get(view.selected[k.index()]).copied())
+                .collect();
+            view.sort = sort;
+            for (k, control) in ControlKind::ALL.iter().zip(on) {
+                if let Some(row) = control.and_then(|c| visible_pane(posture, view, *k).iter().position(|&i| i == c)) {
+                    view.selected[k.index()] = row;
+                }
+            }
+            if let Screen::Control { index, cursor } = &mut view.screen {
+                let narrow = Narrow { filter: view.detail_filter.as_ref(), min_severity: view.min_severity, sort };
+                *cursor = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, narrow).first_target();
+            }
+            view.message = Some(
+                match sort {
+                    crate::ui::Sort::Count => "sorted by count: the most failing first",
+                    crate::ui::Sort::Age => "sorted by age: the longest failing first",
+                    crate::ui::Sort::Id => "sorted by id: as the catalog lists them",
+                }
+                .into(),
+            );
         }
         Cmd::Status(min) => {
             view.min_status = min;
@@ -709,6 +781,7 @@ pub fn run(view: &mut View, posture: &Posture, cmd: Cmd) -> Vec<Command> {
         Cmd::Export { format, path } => return vec![Command::Export { format, path }],
         Cmd::Freeze => return vec![Command::ToggleFreeze],
         Cmd::Refresh => return update(view, posture, Action::Refresh),
+        Cmd::Changes => open_changes(view, posture),
         Cmd::Sources => {
             if !matches!(view.screen, Screen::Sources { .. }) {
                 view.back.push(view.screen.clone());
@@ -926,6 +999,10 @@ pub struct App {
     pub step_played: Option<jiff::Timestamp>,
     /// Where the sources' messages are recorded (`vigil watch --record`).
     pub recorder: Option<crate::recording::Recorder>,
+    /// The feed's last change announced and notified (its number).
+    pub announced: u64,
+    /// Where changes are told beyond the screen (`--notify`, `--notify-command`).
+    pub notifier: Option<crate::notify::Notifier>,
 }
 
 impl App {
@@ -962,6 +1039,10 @@ impl App {
 
         loop {
             self.view.now = (self.clock)();
+            // What the Changes view shows is seen.
+            if matches!(self.view.screen, Screen::Changes { .. }) {
+                self.view.changes_seen = self.posture.feed().total();
+            }
             // Flash messages fade by the wall clock: a paused story's clock stands still.
             self.view.wall = jiff::Timestamp::now();
             self.view.stamp_message(self.view.wall);
@@ -1015,6 +1096,7 @@ impl App {
                         for command in follow_ups {
                             self.execute(command, &refresh, &answers);
                         }
+                        self.tell_changes();
                         dirty = true;
                     }
                     None => sources_open = false,
@@ -1031,6 +1113,27 @@ impl App {
                 _ = sighup.recv() => return Ok(Exit::Signal(1)),
             }
         }
+    }
+
+    /// The changes that arrived since the last call: a control turning FAIL is announced on the
+    /// status line (`12:03 PRV-02 PASS → FAIL: nb-7`), and the burst is told to the notifier.
+    fn tell_changes(&mut self) {
+        let feed = self.posture.feed();
+        if feed.total() == self.announced {
+            return;
+        }
+        let fresh: Vec<&crate::store::Change> = feed.after(self.announced).collect();
+        let turned: Vec<String> =
+            fresh.iter().filter_map(|c| crate::ui::changes::announcement(&self.posture, c)).collect();
+        match turned.len() {
+            0 => {}
+            1 => self.view.message = Some(turned[0].clone()),
+            n => self.view.message = Some(format!("{} (and {} more turned FAIL: c shows them)", turned[0], n - 1)),
+        }
+        if let Some(notifier) = &mut self.notifier {
+            notifier.tell(&self.posture, &fresh);
+        }
+        self.announced = feed.total();
     }
 
     /// Carries out one command of `update`; `Some` when the app must end.

@@ -99,9 +99,17 @@ pub enum Command {
     /// Poll every source once, print the posture and exit (for scripts and CI)
     ///
     /// Exit codes: 0 every source answered; 1 --fail-on was given and a control is at or past that
-    /// status; 2 usage error; 3 a source failed (the report still shows what the others gave; 3 wins
-    /// over 1).
+    /// status (with --baseline: something regressed against it, as `vigil diff` says); 2 usage
+    /// error; 3 a source failed (the report still shows what the others gave; 3 wins over 1).
     Report(ReportArgs),
+    /// Compare two postures: what got worse, what got better, what is newly failing
+    ///
+    /// Each side is a `vigil report --format json` file (schema 1 or 2), a recording (its end,
+    /// or FILE@2026-12-07T09:00:00Z, FILE@5m for a moment of it), or `live` (a fresh read, as
+    /// `vigil report` makes). Lists only the controls whose status or failing resources differ.
+    /// Exit codes: 0 nothing regressed; 1 something did (a control worse, a resource newly
+    /// failing); 2 bad input; 3 a source of a side failed or never answered (3 wins over 1).
+    Diff(DiffArgs),
     /// Run a scripted story (no AWS account needed): the workshop by default
     ///
     /// Shows a believable SageMaker account, then plays a scenario's story step by step: by
@@ -198,7 +206,39 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub write: WriteArgs,
     #[command(flatten)]
+    pub notify: NotifyArgs,
+    #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+/// Telling changes beyond the screen (the config file's `[notify]` gives the defaults).
+#[derive(Debug, Args, Default, Clone)]
+pub struct NotifyArgs {
+    /// Tell each burst of changes at or above --notify-on: `bell` (BEL), `desktop` (a system
+    /// notification through the terminal: OSC 777 and OSC 9), `none` [default: none]
+    #[arg(long, value_name = "HOW")]
+    pub notify: Option<crate::notify::Method>,
+    /// Which changes are told: `fail` (a control turning FAIL, a CRITICAL or HIGH finding new or
+    /// raised), `warn` (also WARN, STALE, MEDIUM findings, failed remediations and sources), `any`
+    /// [default: fail]
+    #[arg(long, value_name = "LEVEL")]
+    pub notify_on: Option<crate::notify::On>,
+    /// Run CMD (with `sh -c`) for each change told, the change as one JSON object on its standard
+    /// input (README: "Notifications")
+    #[arg(long, value_name = "CMD")]
+    pub notify_command: Option<String>,
+}
+
+impl NotifyArgs {
+    /// The notifier these options and the config file's `[notify]` ask for; `None` when nothing
+    /// would ever be told.
+    pub fn notifier(&self, config: &crate::config::NotifySettings) -> Option<crate::notify::Notifier> {
+        let method = self.notify.or(config.method).unwrap_or_default();
+        let on = self.notify_on.or(config.on).unwrap_or_default();
+        let command = self.notify_command.clone().or_else(|| config.command.clone());
+        let notifier = crate::notify::Notifier::new(method, on, command);
+        (!notifier.is_quiet()).then_some(notifier)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +260,8 @@ pub struct DemoArgs {
     pub no_follow: bool,
     #[command(flatten)]
     pub write: WriteArgs,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +295,8 @@ pub struct ReplayArgs {
     /// Wait for `n` at every poll
     #[arg(long)]
     pub step: bool,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// `20s`, `5m`, `1h30m` (or ISO 8601's `PT20S`).
@@ -323,6 +367,33 @@ pub struct ReportArgs {
     /// Report on one region only (as `:region` in the dashboard)
     #[arg(long, value_name = "NAME")]
     pub only_region: Option<String>,
+    /// Add the comparison with an earlier report or recording (as `vigil diff FILE`); exit 1
+    /// then means something regressed against it (--fail-on tunes it as for `vigil diff`)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier side: a report file, a recording (FILE, FILE@TIME, FILE@5m) or `live`
+    #[arg(value_name = "BEFORE")]
+    pub before: String,
+    /// The later side: a report file, a recording (FILE, FILE@TIME, FILE@5m) or `live`
+    #[arg(value_name = "AFTER")]
+    pub after: String,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::diff::Format,
+    /// Exit 1 only when a control got worse to this status or past it (warn counts fail too), or
+    /// a resource is newly failing [default: any control worse]
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub fail_on: Option<FailOn>,
+    /// For a `live` side: guardrail tests to run and include as evidence [default: the config
+    /// file's `[guardrails] tests`]
+    #[arg(long, value_name = "FILE")]
+    pub guardrail_tests: Option<PathBuf>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }

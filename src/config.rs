@@ -29,6 +29,21 @@ pub struct Config {
     pub guardrail_tests: Option<PathBuf>,
     /// How vigil talks to AWS.
     pub aws: AwsSettings,
+    /// Telling changes beyond the screen: the `[notify]` table.
+    pub notify: NotifySettings,
+}
+
+/// The config file's `[notify]` table: what the command line's `--notify`, `--notify-on` and
+/// `--notify-command` default to.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    /// `bell`, `desktop` or `none`.
+    pub method: Option<crate::notify::Method>,
+    /// `fail`, `warn` or `any`.
+    pub on: Option<crate::notify::On>,
+    /// A command run for each change, the change as JSON on its standard input.
+    pub command: Option<String>,
 }
 
 /// The config file as written; [`Config`] is what it means.
@@ -46,6 +61,8 @@ struct RawConfig {
     guardrails: GuardrailSettings,
     #[serde(default)]
     aws: AwsSettings,
+    #[serde(default)]
+    notify: NotifySettings,
 }
 
 /// The config file's `[guardrails]` table.
@@ -188,6 +205,7 @@ impl Config {
             keys: raw.keys,
             guardrail_tests: raw.guardrails.tests.or(raw.guardrail_tests),
             aws: raw.aws,
+            notify: raw.notify,
         })
     }
 
@@ -341,6 +359,16 @@ pub fn default_file() -> String {
          # taken from this file's directory.\n# [guardrails]\n",
     );
     key(&mut out, "The tests file (unset: no guardrail tests run)", "tests = \"guardrails/tests.toml\"".into());
+    out.push_str(
+        "\n# Telling changes beyond the screen (--notify, --notify-on and --notify-command win over it).\n# [notify]\n",
+    );
+    key(&mut out, "bell, desktop (OSC 777 / OSC 9) or none", "method = \"none\"".into());
+    key(&mut out, "fail (a control turning FAIL, a CRITICAL or HIGH finding), warn or any", "on = \"fail\"".into());
+    key(
+        &mut out,
+        "Run for each change told, the change as JSON on its standard input",
+        "command = \"cat >> changes.jsonl\"".into(),
+    );
     out.push_str(
         "\n# How vigil talks to AWS (--profile, --region and --endpoint-url override the first three).\n# [aws]\n",
     );
@@ -505,6 +533,18 @@ mod tests {
             "c.toml:2:9: keys.quit: `j` is down's by default: give down other keys in [keys] too, or choose another"
         );
         assert!(Config::parse("[keys]\nquit = [\"j\"]\ndown = [\"down\"]\n", "c.toml").is_ok(), "down gave j up");
+    }
+
+    #[test]
+    fn the_notify_table_sets_what_the_options_default_to() {
+        let c = Config::parse("[notify]\nmethod = \"desktop\"\non = \"warn\"\ncommand = \"cat\"\n", "c.toml").unwrap();
+        assert_eq!(c.notify.method, Some(crate::notify::Method::Desktop));
+        assert_eq!(c.notify.on, Some(crate::notify::On::Warn));
+        assert_eq!(c.notify.command.as_deref(), Some("cat"));
+        let e = Config::parse("[notify]\nmethod = \"pager\"\n", "c.toml").unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (2, "notify.method"), "{e}");
+        // What --print-default shows parses, every line commented out.
+        assert!(default_file().contains("# [notify]\n"));
     }
 
     #[test]

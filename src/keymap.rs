@@ -42,6 +42,7 @@ actions! {
     Detective => "detective", "detective pane", ["2"];
     Corrective => "corrective", "corrective pane", ["3"];
     Accounts => "accounts", "accounts view", ["4"];
+    Changes => "changes", "what changed, newest first", ["c"];
     Up => "up", "move up", ["k", "up"];
     Down => "down", "move down", ["j", "down"];
     PageUp => "page_up", "page up", ["pageup", "ctrl-u"];

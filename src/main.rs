@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Some(Command::Watch(w)) => w.aws.or(&cli.aws),
         Some(Command::Report(r)) => r.aws.or(&cli.aws),
         Some(Command::Record(r)) => r.aws.or(&cli.aws),
+        Some(Command::Diff(d)) => d.aws.or(&cli.aws),
         None => cli.aws.clone(),
         Some(_) => {
             if cli.aws.profile.is_some()
@@ -34,7 +35,7 @@ fn main() -> ExitCode {
                 || cli.aws.no_aggregators
             {
                 eprintln!(
-                    "vigil: --profile, --region and --endpoint-url are for `vigil watch`, `vigil report` and `vigil record`"
+                    "vigil: --profile, --region and --endpoint-url are for `vigil watch`, `vigil report`, `vigil record` and `vigil diff`"
                 );
                 return ExitCode::from(2);
             }
@@ -56,6 +57,11 @@ fn main() -> ExitCode {
             init_logging(&settings);
             let mut out = std::io::stdout().lock();
             commands::finish(commands::report::run(&mut out, settings, &args, system_clock()))
+        }
+        Some(Command::Diff(args)) => {
+            init_logging(&settings);
+            let mut out = std::io::stdout().lock();
+            commands::finish(commands::diff::run(&mut out, settings, &args, system_clock()))
         }
         Some(Command::Record(args)) => {
             init_logging(&settings);
@@ -182,6 +188,7 @@ fn demo(settings: Settings, args: vigil::cli::DemoArgs) -> ExitCode {
         responder: Some(responder),
         write: write.write,
         audit_path,
+        notifier: args.notify.notifier(&settings.config.notify),
         playback: Some((playback, story)),
         recorder: None,
     };
@@ -230,6 +237,7 @@ fn replay(settings: Settings, args: vigil::cli::ReplayArgs) -> ExitCode {
         responder: None,
         write: false,
         audit_path: None,
+        notifier: args.notify.notifier(&settings.config.notify),
         playback: Some((playback, story)),
         recorder: None,
     };
@@ -349,6 +357,7 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
         responder: Some(responder),
         write: args.write.write,
         audit_path,
+        notifier: args.notify.notifier(&settings.config.notify),
         playback: None,
         recorder,
     };
@@ -382,6 +391,8 @@ struct Tui {
     write: bool,
     /// The audit log's path, for the confirmation to say where a write is logged.
     audit_path: Option<String>,
+    /// Where changes are told beyond the screen.
+    notifier: Option<vigil::notify::Notifier>,
     /// A story's clock and its presenter state (the demo, a replay).
     playback: Option<(Playback, vigil::ui::Story)>,
     /// `watch --record`: where the sources' events go as well.
@@ -389,7 +400,7 @@ struct Tui {
 }
 
 fn run_tui(runtime: tokio::runtime::Runtime, settings: Settings, tui: Tui) -> ExitCode {
-    let Tui { banner, sources, clock, responder, write, audit_path, playback, recorder } = tui;
+    let Tui { banner, sources, clock, responder, write, audit_path, notifier, playback, recorder } = tui;
     terminal::install_panic_hook(std::thread::current().id());
     let mut view = View::new(banner);
     view.write = write;
@@ -409,6 +420,8 @@ fn run_tui(runtime: tokio::runtime::Runtime, settings: Settings, tui: Tui) -> Ex
         feeds: Vec::new(),
         step_played: None,
         recorder,
+        announced: 0,
+        notifier,
     };
     let result = runtime.block_on(async move {
         let (mut tui, guard) = terminal::enter()?;

@@ -98,8 +98,8 @@ fn if_read(posture: &Posture, part: Part, value: impl FnOnce() -> Value) -> Valu
 }
 
 /// A version 2 report as version 1 gave it, for scripts written against it: no `scope`,
-/// `unread`, `places`, `not_read`, `by_account`, `by_region`, `evaluation_failing` or
-/// `threshold`; no account or region on rules, alarms and remediations; and where a part was
+/// `unread`, `places`, `not_read`, `by_account`, `by_region`, `open_high`, `evaluation_failing`,
+/// `threshold` or `failing_since`; no account or region on rules, alarms and remediations; and where a part was
 /// not read, an empty list (or zeros) instead of `null`.
 pub fn version_1(mut v: Value) -> Value {
     let drop = |item: &mut Value, keys: &[&str]| {
@@ -128,6 +128,9 @@ pub fn version_1(mut v: Value) -> Value {
             if list == "controls" && item.get("failing").is_some_and(Value::is_null) {
                 item["failing"] = json!(0);
             }
+            for resource in item.get_mut("resources").and_then(Value::as_array_mut).into_iter().flatten() {
+                drop(resource, &["failing_since"]);
+            }
             if list == "remediations" && item["executions"].is_null() {
                 item["executions"] = json!({});
             }
@@ -141,7 +144,7 @@ pub fn version_1(mut v: Value) -> Value {
             "by_workflow": zeros(&["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]),
         });
     } else {
-        drop(&mut v["findings"], &["by_account", "by_region"]);
+        drop(&mut v["findings"], &["by_account", "by_region", "open_high", "open_high_more"]);
     }
     v
 }
@@ -183,10 +186,13 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
             let mut resources: Vec<Value> = acc
                 .failing
                 .keys()
-                .map(|r| json!({"id": &*r.id, "type": &*r.kind, "account": &*r.account, "region": &*r.region}))
+                .map(|r| {
+                    let since = posture.failing_since(i, r).map(time);
+                    json!({"id": &*r.id, "type": &*r.kind, "account": &*r.account, "region": &*r.region, "failing_since": since})
+                })
                 .collect();
             for alarm in posture.missing_alarms(i) {
-                resources.push(json!({"id": alarm, "type": "AWS::CloudWatch::Alarm", "account": subject.account, "region": subject.region, "missing": true}));
+                resources.push(json!({"id": alarm, "type": "AWS::CloudWatch::Alarm", "account": subject.account, "region": subject.region, "missing": true, "failing_since": null}));
             }
             let not_read: Vec<&str> = posture.unread_parts(i).iter().map(|(p, _)| p.call()).collect();
             let failing = status.failing();
@@ -241,6 +247,9 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         };
         all["by_account"] = Value::Object(each(posture.findings_by_account()));
         all["by_region"] = Value::Object(each(posture.findings_by_region()));
+        let (listed, more) = open_high(posture);
+        all["open_high"] = json!(listed);
+        all["open_high_more"] = json!(more);
         all
     });
     let scope = {
@@ -344,6 +353,37 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         "alarms": alarms,
         "remediations": remediations,
     })
+}
+
+/// The findings `open_high` lists at most: `vigil diff` tells new ones from resolved ones by id.
+pub const OPEN_HIGH_LISTED: usize = 1000;
+
+/// ACTIVE findings still open (NEW or NOTIFIED) at HIGH or CRITICAL, within the narrowing:
+/// CRITICAL first, then by id, at most [`OPEN_HIGH_LISTED`]; and how many more there are.
+fn open_high(posture: &Posture) -> (Vec<Value>, usize) {
+    let within = posture.narrowing();
+    let mut open: Vec<&crate::model::Finding> = posture
+        .findings()
+        .filter(|f| f.is_active() && f.workflow.is_open() && f.severity >= Severity::High)
+        .filter(|f| within.is_none_or(|w| w.admits(&f.account, &f.region)))
+        .collect();
+    open.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    let more = open.len().saturating_sub(OPEN_HIGH_LISTED);
+    let listed = open
+        .into_iter()
+        .take(OPEN_HIGH_LISTED)
+        .map(|f| {
+            json!({
+                "id": &*f.id,
+                "severity": f.severity.as_str(),
+                "title": &*f.title,
+                "product": &*f.product,
+                "control": f.control_id.as_deref(),
+                "resource": f.resources.first().map(|r| &*r.id),
+            })
+        })
+        .collect();
+    (listed, more)
 }
 
 /// Counts of ACTIVE findings: the total, the open ones by severity, and (`workflow`) all by

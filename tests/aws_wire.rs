@@ -8,6 +8,8 @@ mod fake_aws;
 /// The fake's own drill-down and corrective operations, with the SDK's clients.
 #[path = "fake_aws/tests.rs"]
 mod fake_operations;
+#[path = "wire/notify.rs"]
+mod notify;
 #[path = "wire/organization.rs"]
 mod organization;
 #[path = "wire/progress.rs"]

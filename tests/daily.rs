@@ -116,7 +116,7 @@ fn severity_hides_the_findings_below_it() {
     run(&mut view, &posture, "severity all");
     let frame = render(&posture, &view, &theme, at(40), 160, 48);
     assert!(text(&frame).contains("Findings (2)"), "{}", text(&frame));
-    let narrow = vigil::ui::detail::Narrow { filter: None, min_severity: Some(Severity::Critical) };
+    let narrow = vigil::ui::detail::Narrow { min_severity: Some(Severity::Critical), ..Default::default() };
     assert_eq!(vigil::ui::detail::ControlDetail::filtered(&posture, index, 100, at(40), narrow).len(), all - 1);
 }
 

@@ -101,7 +101,7 @@ fn a_controls_failing_resources_and_findings_filter_too() {
     let all = vigil::ui::detail::ControlDetail::new(&posture, index, 100).len();
     update(&mut view, &posture, Action::Filter);
     typed(&mut view, &posture, "zzz-nothing");
-    let narrow = vigil::ui::detail::Narrow { filter: view.detail_filter.as_ref(), min_severity: None };
+    let narrow = vigil::ui::detail::Narrow { filter: view.detail_filter.as_ref(), ..Default::default() };
     let none = vigil::ui::detail::ControlDetail::filtered(&posture, index, 100, at(0), narrow);
     assert!(none.len() < all, "the lists keep nothing");
     press(&mut view, &posture, KeyCode::Esc);

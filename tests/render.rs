@@ -380,6 +380,7 @@ fn organization() -> (Posture, vigil::ui::View, Timestamp) {
                 account: i.intern(account),
                 region: i.intern(region),
                 updated_at: now,
+                first_observed: Some(now),
             });
         }
     }

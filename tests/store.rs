@@ -843,3 +843,203 @@ fn the_alarms_of_a_name_are_those_of_every_place_and_no_other_name() {
     assert_eq!(p.alarms_named("Ro").count(), 1);
     assert_eq!(p.alarms_named("R").count(), 0);
 }
+
+// ── The change feed ──────────────────────────────────────────────────────────────────────────
+
+mod feed {
+    use super::*;
+    use vigil::store::{FindingEvent, Via, What};
+
+    /// The feed as short words: `PRV-01 PASS→FAIL (fraud-nb)`, `+PRV-01 fraud-nb`, ...
+    fn words(p: &Posture) -> Vec<String> {
+        p.feed()
+            .entries()
+            .iter()
+            .map(|c| match &c.what {
+                What::Status { control, from, to, cause } => format!(
+                    "{} {}→{}{}",
+                    p.control(*control).id,
+                    from.label(),
+                    to.label(),
+                    cause.as_ref().map_or(String::new(), |c| format!(" ({} via {})", c.resource.short_name(), c.via))
+                ),
+                What::Resource { control, resource, failing, .. } => {
+                    format!("{}{} {}", if *failing { "+" } else { "-" }, p.control(*control).id, resource.short_name())
+                }
+                What::Finding { id, event, .. } => format!("finding {id} {}", event.word()),
+                What::Remediation { rule, state, .. } => format!("remediation {rule} {state}"),
+                What::Health { source, from, to, .. } => format!("{source} {from}→{to}"),
+                What::Alarm { name, from, to } => format!("alarm {name} {from}→{to}"),
+            })
+            .collect()
+    }
+
+    fn baseline(fx: &mut Fixtures, p: &mut Posture, noncompliant: bool) {
+        let compliance = if noncompliant { ConfigCompliance::NonCompliant } else { ConfigCompliance::Compliant };
+        let rule = fx.rule(NB_RULE, NB_SOURCE, compliance, 0);
+        let e = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", compliance, 0);
+        p.apply(fx.replace(SourceKind::Config, 0, config(vec![rule], vec![e])));
+        p.apply(fx.replace(SourceKind::SecurityHub, 0, findings(vec![])));
+    }
+
+    #[test]
+    fn a_first_load_is_the_baseline_not_a_change() {
+        let mut fx = Fixtures::new();
+        let mut p = posture();
+        baseline(&mut fx, &mut p, true);
+        assert_eq!(status(&p, "PRV-01", fx.t0), fail(1));
+        assert!(p.feed().entries().is_empty(), "{:?}", words(&p));
+        // Security Hub's cold load: its pages, then the sweep that ends it, are all baseline.
+        let mut p = posture();
+        let f = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 0));
+        p.apply(fx.merge(SourceKind::SecurityHub, 0, findings(vec![f])));
+        p.apply(vigil::sources::SourceEvent {
+            source: SourceKind::SecurityHub,
+            fetched_at: fx.t0,
+            result: Ok(Payload::Sweep { seen: vec!["f-1".into()], started_at: fx.t0, skipped: 0 }),
+        });
+        assert!(p.feed().entries().is_empty(), "{:?}", words(&p));
+        // After it, a new HIGH finding is news.
+        let g = fx.finding(FindingSpec {
+            id: "g-1",
+            product: "GuardDuty",
+            severity: Severity::High,
+            updated: 5,
+            ..Default::default()
+        });
+        p.apply(fx.merge(SourceKind::SecurityHub, 5, findings(vec![g])));
+        assert_eq!(words(&p), ["finding g-1 new"]);
+    }
+
+    #[test]
+    fn a_control_flapping_says_each_turn_with_its_cause() {
+        let mut fx = Fixtures::new();
+        let mut p = posture();
+        baseline(&mut fx, &mut p, false);
+        assert_eq!(status(&p, "PRV-01", fx.t0), Status::Pass);
+        for (t, bad) in [(10, true), (20, false), (30, true)] {
+            let c = if bad { ConfigCompliance::NonCompliant } else { ConfigCompliance::Compliant };
+            let e = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", c, t);
+            p.apply(fx.merge(SourceKind::Config, t, config(vec![], vec![e])));
+        }
+        let prv01: Vec<String> = words(&p).into_iter().filter(|w| w.contains("PRV-01")).collect();
+        assert_eq!(
+            prv01,
+            [
+                "+PRV-01 fraud-nb".to_string(),
+                format!("PRV-01 PASS→FAIL (fraud-nb via rule {NB_RULE})"),
+                "-PRV-01 fraud-nb".to_string(),
+                format!("PRV-01 FAIL→PASS (fraud-nb via rule {NB_RULE})"),
+                "+PRV-01 fraud-nb".to_string(),
+                format!("PRV-01 PASS→FAIL (fraud-nb via rule {NB_RULE})"),
+            ]
+        );
+        // On the data's own clock.
+        let times: Vec<Timestamp> = p.feed().entries().iter().map(|c| c.at).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]) && times[0] == fx.at(10), "{times:?}");
+        // An item replaced by itself (the same evaluation again, a newer poll) is no change.
+        let before = p.feed().total();
+        let e = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", ConfigCompliance::NonCompliant, 40);
+        p.apply(fx.merge(SourceKind::Config, 40, config(vec![], vec![e])));
+        assert_eq!(p.feed().total(), before, "{:?}", words(&p));
+    }
+
+    #[test]
+    fn a_resource_leaving_and_coming_back_through_security_hub() {
+        let mut fx = Fixtures::new();
+        let mut p = posture();
+        baseline(&mut fx, &mut p, false);
+        let f =
+            |fx: &mut Fixtures, w: WorkflowStatus, t| fx.finding(nb_finding("f-1", FindingCompliance::Failed, w, t));
+        let x = f(&mut fx, WorkflowStatus::New, 10);
+        p.apply(fx.merge(SourceKind::SecurityHub, 10, findings(vec![x])));
+        let x = f(&mut fx, WorkflowStatus::Suppressed, 20);
+        p.apply(fx.merge(SourceKind::SecurityHub, 20, findings(vec![x])));
+        let x = f(&mut fx, WorkflowStatus::New, 30);
+        p.apply(fx.merge(SourceKind::SecurityHub, 30, findings(vec![x])));
+        let w = words(&p);
+        assert!(
+            w.contains(&"finding f-1 new".to_string()) && w.contains(&"finding f-1 suppressed".to_string()),
+            "{w:?}"
+        );
+        let turns: Vec<&String> = w.iter().filter(|s| s.ends_with("PRV-01 fraud-nb")).collect();
+        assert_eq!(turns, ["+PRV-01 fraud-nb", "-PRV-01 fraud-nb", "+PRV-01 fraud-nb"]);
+        let via = p.feed().entries().iter().find_map(|c| match &c.what {
+            What::Resource { via, .. } => Some(via.clone()),
+            _ => None,
+        });
+        assert_eq!(via, Some(Via::Finding("SageMaker.1".into())));
+        // Gone from a full read: archived.
+        p.apply(fx.replace(SourceKind::SecurityHub, 40, findings(vec![])));
+        assert!(words(&p).contains(&"finding f-1 archived".to_string()), "{:?}", words(&p));
+        assert_eq!(
+            p.feed()
+                .entries()
+                .iter()
+                .filter(|c| matches!(c.what, What::Finding { event: FindingEvent::Archived, .. }))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_source_failing_and_recovering() {
+        let mut fx = Fixtures::new();
+        let mut p = posture();
+        baseline(&mut fx, &mut p, false);
+        let throttled = SourceError::Throttled { operation: "GetFindings".into() };
+        for t in [10, 11] {
+            p.apply(vigil::sources::SourceEvent {
+                source: SourceKind::SecurityHub,
+                fetched_at: fx.at(t),
+                result: Err(throttled.clone()),
+            });
+        }
+        p.apply(fx.merge(SourceKind::SecurityHub, 20, findings(vec![])));
+        assert_eq!(words(&p), ["securityhub ok→throttled", "securityhub throttled→ok"], "once each way");
+        match &p.feed().entries()[0].what {
+            What::Health { error: Some(e), .. } => assert!(e.contains("GetFindings"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_feed_is_bounded() {
+        let mut fx = Fixtures::new();
+        let mut p = posture();
+        baseline(&mut fx, &mut p, false);
+        let n = vigil::store::FEED_MAX + 7;
+        for t in 0..n {
+            let c = if t % 2 == 0 { ConfigCompliance::NonCompliant } else { ConfigCompliance::Compliant };
+            let e = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", c, 10 + t as i64);
+            p.apply(fx.merge(SourceKind::Config, 10 + t as i64, config(vec![], vec![e])));
+        }
+        let feed = p.feed();
+        assert_eq!(feed.entries().len(), vigil::store::FEED_MAX);
+        assert_eq!(feed.dropped() + feed.entries().len() as u64, feed.total());
+        assert!(feed.dropped() > 0);
+        assert_eq!(feed.entries().back().unwrap().seq, feed.total(), "the newest kept");
+    }
+
+    #[test]
+    fn remediations_started_succeeded_and_failed() {
+        let mut fx = Fixtures::new();
+        let mut p = posture();
+        baseline(&mut fx, &mut p, true);
+        let rule = NB_RULE;
+        for (t, state) in [(10, ExecutionState::InProgress), (20, ExecutionState::Failed), (30, ExecutionState::Queued)]
+        {
+            let x = fx.execution(rule, NB_TYPE, "fraud-nb", state, if t == 30 { 30 } else { 10 }, t);
+            p.apply(fx.merge(SourceKind::Config, t, Dataset { executions: vec![x], ..Default::default() }));
+        }
+        let w: Vec<String> = words(&p).into_iter().filter(|w| w.starts_with("remediation")).collect();
+        assert_eq!(
+            w,
+            [
+                format!("remediation {rule} IN_PROGRESS"),
+                format!("remediation {rule} FAILED"),
+                format!("remediation {rule} QUEUED")
+            ]
+        );
+    }
+}

@@ -308,3 +308,47 @@ fn a_newer_or_damaged_recording_is_refused_before_anything_plays() {
     assert!(recording.entries.len() > 10);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_changes_view_lists_what_the_story_changed_newest_first() {
+    use vigil::keymap::Action;
+    use vigil::ui::Screen;
+    let theme = dark();
+    let (posture, mut view, now) = story("workshop", Some(4));
+    let feed = posture.feed();
+    assert!(feed.total() > 0, "the story's steps are changes; its baseline is not");
+    // The header counts what has not been seen.
+    let frame = render(&posture, &view, &theme, now, 160, 48);
+    let head = text(&frame).lines().next().unwrap().to_string();
+    assert!(head.contains(&format!("Δ {}", feed.total())), "{head}");
+    check("changes_unseen_header_160x48", &frame, &theme);
+    vigil::app::update(&mut view, &posture, Action::Changes);
+    assert!(matches!(view.screen, Screen::Changes { cursor: 0 }));
+    assert_eq!(view.changes_seen, feed.total(), "opening it sees them all");
+    for (w, h) in [(160, 48), (80, 24)] {
+        let frame = render(&posture, &view, &theme, now, w, h);
+        let shown = text(&frame);
+        assert!(!shown.lines().next().unwrap().contains('Δ'), "nothing unseen now:\n{shown}");
+        // Step 4's notebook turned PRV-01 FAIL; step 5 started its remediation: newest first.
+        let started = shown.find("remediation started").expect(&shown);
+        let turned = shown.find("PRV-01 PASS → FAIL").expect(&shown);
+        assert!(started < turned, "newest first:\n{shown}");
+        check(&format!("changes_{w}x{h}"), &frame, &theme);
+    }
+    // Enter on the control's change opens the control.
+    let rows = vigil::ui::changes::visible(&posture, &view);
+    let at = rows.iter().position(|c| matches!(c.what, vigil::store::What::Status { .. })).unwrap();
+    let Screen::Changes { cursor } = &mut view.screen else { unreachable!() };
+    *cursor = at;
+    vigil::app::update(&mut view, &posture, Action::Enter);
+    assert!(matches!(view.screen, Screen::Control { .. }), "{:?}", view.screen);
+    // `:severity critical` hides the HIGH finding's change; `/` filters by words.
+    vigil::app::update(&mut view, &posture, Action::Back);
+    let all = vigil::ui::changes::visible(&posture, &view).len();
+    view.min_severity = Some(Severity::Critical);
+    assert!(vigil::ui::changes::visible(&posture, &view).len() < all);
+    view.min_severity = None;
+    view.changes_filter = Some(vigil::ui::filter::Filter::parse("remediation").unwrap());
+    let kept = vigil::ui::changes::visible(&posture, &view);
+    assert!(!kept.is_empty() && kept.len() < all);
+}

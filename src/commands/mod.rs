@@ -1,6 +1,7 @@
 //! The subcommands that print and exit rather than run the dashboard.
 
 pub mod catalog;
+pub mod diff;
 pub mod policy;
 pub mod record;
 pub mod report;

@@ -4,6 +4,7 @@
 //! own. A stderr that is not a terminal (a script, CI) gets the failures only.
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -24,10 +25,16 @@ use crate::store::{Health, Posture};
 pub const SOURCE_FAILED: u8 = 3;
 pub const FAILED_CONTROLS: u8 = 1;
 
-fn guardrails(posture: &mut Posture, args: &ReportArgs, settings: &Settings, now: Timestamp) -> Result<(), String> {
-    let suite = match args.guardrail_tests.as_ref().or(settings.config.guardrail_tests.as_ref()) {
+fn guardrails(
+    posture: &mut Posture,
+    given: Option<&PathBuf>,
+    demo: bool,
+    settings: &Settings,
+    now: Timestamp,
+) -> Result<(), String> {
+    let suite = match given.or(settings.config.guardrail_tests.as_ref()) {
         Some(path) => Suite::load(path, None).map_err(|e| e.to_string())?,
-        None if args.demo => Suite::workshop(),
+        None if demo => Suite::workshop(),
         None => return Ok(()),
     };
     posture.register_source(SourceKind::Guardrails, None);
@@ -210,72 +217,144 @@ pub fn replayed(path: &std::path::Path, at: Option<&str>) -> Result<(Posture, Su
     Ok((posture, subject, now))
 }
 
+/// A fresh read, as `vigil report` makes one: the workshop demo's baseline (`demo`), or one poll
+/// of every AWS source (its progress on a terminal's stderr, then each source that failed said
+/// there); then the guardrail tests (`guardrail_tests`, else the config file's). `vigil diff`'s
+/// `live` reads so too.
+pub fn fresh(
+    settings: &Settings,
+    demo_baseline: bool,
+    guardrail_tests: Option<&PathBuf>,
+    clock: Clock,
+) -> Result<(Posture, Subject), String> {
+    let mut posture = Posture::new(settings.catalog.clone());
+    let mut subject = Subject { demo: demo_baseline, ..Default::default() };
+    let now = clock();
+    if demo_baseline {
+        demo(&mut posture, now);
+    } else {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        // Progress only where a person watches: scripts and CI read a clean stderr.
+        let stderr = std::io::stderr();
+        let line = stderr.is_terminal().then(|| ProgressLine::new(&POLLED, crate::terminal::stderr_width()));
+        let account_error = runtime.block_on(live(&mut posture, settings, &mut subject, clock.clone(), line))?;
+        let said = failures(&posture, account_error.as_ref());
+        if !said.is_empty() {
+            let _ = stderr.lock().write_all(said.as_bytes());
+        }
+    }
+    guardrails(&mut posture, guardrail_tests, demo_baseline, settings, now)?;
+    Ok((posture, subject))
+}
+
 pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Clock) -> std::io::Result<ExitCode> {
+    // The baseline first: a bad one is said before a long poll.
+    let baseline = match &args.baseline {
+        Some(_) if args.format == report::Format::Csv => {
+            eprintln!("vigil: --baseline adds the comparison to the JSON and Markdown reports, not to CSV");
+            return Ok(ExitCode::from(2));
+        }
+        Some(given) => match super::diff::side_from_file(given) {
+            Ok(side) => Some(side),
+            Err(e) => {
+                eprintln!("vigil: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
     if let Some(path) = &args.replay {
         return match replayed(path, args.at.as_deref()) {
-            Ok((mut posture, subject, now)) => conclude(out, args, &mut posture, &subject, now),
+            Ok((mut posture, subject, now)) => conclude(out, args, &mut posture, &subject, now, baseline.as_ref()),
             Err(e) => {
                 eprintln!("vigil: {e}");
                 Ok(ExitCode::from(2))
             }
         };
     }
-    let mut posture = Posture::new(settings.catalog.clone());
-    let mut subject = Subject { demo: args.demo, ..Default::default() };
-    let now = clock();
-    if args.demo {
-        demo(&mut posture, now);
-    } else {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        // Progress only where a person watches: scripts and CI read a clean stderr.
-        let stderr = std::io::stderr();
-        let line = stderr.is_terminal().then(|| ProgressLine::new(&POLLED, crate::terminal::stderr_width()));
-        match runtime.block_on(live(&mut posture, &settings, &mut subject, clock.clone(), line)) {
-            Ok(account_error) => {
-                let said = failures(&posture, account_error.as_ref());
-                if !said.is_empty() {
-                    let _ = stderr.lock().write_all(said.as_bytes());
-                }
-            }
-            Err(e) => {
-                eprintln!("vigil: {e}");
-                return Ok(ExitCode::from(2));
-            }
+    match fresh(&settings, args.demo, args.guardrail_tests.as_ref(), clock.clone()) {
+        Ok((mut posture, subject)) => conclude(out, args, &mut posture, &subject, clock(), baseline.as_ref()),
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            Ok(ExitCode::from(2))
         }
     }
-    if let Err(e) = guardrails(&mut posture, args, &settings, now) {
-        eprintln!("vigil: {e}");
-        return Ok(ExitCode::from(2));
-    }
-    conclude(out, args, &mut posture, &subject, clock())
 }
 
-/// Prints the report; the exit code says whether a source failed or a control is past --fail-on.
+/// `--fail-on` as a status.
+pub fn fail_on(f: Option<FailOn>) -> Option<StatusLevel> {
+    f.map(|f| match f {
+        FailOn::Fail => StatusLevel::Fail,
+        FailOn::Warn => StatusLevel::Warn,
+    })
+}
+
+/// Prints the report (with its comparison to `baseline`, when there is one); the exit code says
+/// whether a source failed, or a control is past --fail-on (with a baseline: whether something
+/// regressed against it).
 fn conclude(
     out: &mut dyn Write,
     args: &ReportArgs,
     posture: &mut Posture,
     subject: &Subject,
     now: Timestamp,
+    baseline: Option<&crate::diff::Side>,
 ) -> std::io::Result<ExitCode> {
     posture.narrow(crate::store::Within { account: args.only_account.clone(), region: args.only_region.clone() });
     let posture = &*posture;
-    let text = report::render_schema(args.format, args.schema, posture, subject, now);
+    let limit = fail_on(args.fail_on);
+    let Some(baseline) = baseline else {
+        let text = report::render_schema(args.format, args.schema, posture, subject, now);
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        return Ok(if report::any_source_failed(posture) {
+            ExitCode::from(SOURCE_FAILED)
+        } else if past(limit, report::worst(posture, now)) {
+            ExitCode::from(FAILED_CONTROLS)
+        } else {
+            ExitCode::SUCCESS
+        });
+    };
+    let json = report::json(posture, subject, now);
+    let this = crate::diff::Report::from_value("this report", json.clone()).map_err(std::io::Error::other)?;
+    let diff = crate::diff::compare(baseline, &crate::diff::Side { input: "this report".into(), report: this });
+    let text = match args.format {
+        report::Format::Json => {
+            let mut v = if args.schema == 1 { report::version_1(json) } else { json };
+            v["baseline"] = diff.json();
+            format!(
+                "{v:#}
+"
+            )
+        }
+        _ => format!(
+            "{}
+{}",
+            report::markdown(posture, subject, now),
+            diff.markdown(limit, 2)
+        ),
+    };
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    if report::any_source_failed(posture) {
-        return Ok(ExitCode::from(SOURCE_FAILED));
-    }
-    let limit = args.fail_on.map(|f| match f {
-        FailOn::Fail => StatusLevel::Fail,
-        FailOn::Warn => StatusLevel::Warn,
-    });
-    let failed = matches!(
-        (limit, report::worst(posture, now)),
+    Ok(if report::any_source_failed(posture) || diff.incomplete() {
+        ExitCode::from(SOURCE_FAILED)
+    } else if !diff.regressions(limit).is_empty() {
+        ExitCode::from(FAILED_CONTROLS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Whether the worst status is at or past `--fail-on`.
+fn past(limit: Option<StatusLevel>, worst: Option<StatusLevel>) -> bool {
+    matches!(
+        (limit, worst),
         (Some(StatusLevel::Fail), Some(StatusLevel::Fail))
             | (Some(StatusLevel::Warn), Some(StatusLevel::Fail | StatusLevel::Warn))
-    );
-    Ok(if failed { ExitCode::from(FAILED_CONTROLS) } else { ExitCode::SUCCESS })
+    )
 }
 
 /// What went wrong in a poll, for stderr: the account lookup when it failed, then each source

@@ -337,6 +337,10 @@ pub struct Finding {
     #[serde(with = "crate::model::sym")]
     pub region: Sym,
     pub updated_at: Timestamp,
+    /// `FirstObservedAt` (else `CreatedAt`): when the issue was first seen; `None` where the
+    /// data does not say (an older recording).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_observed: Option<Timestamp>,
 }
 
 impl Finding {

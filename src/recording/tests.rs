@@ -79,6 +79,7 @@ fn everything(at: Timestamp) -> Dataset {
             account: "123456789012".into(),
             region: "us-east-1".into(),
             updated_at: at,
+            first_observed: Some(at),
         }],
         alarms: vec![Alarm {
             name: "a".into(),

@@ -294,6 +294,7 @@ mod tests {
             account: "123456789012".into(),
             region: "us-east-1".into(),
             updated_at: "2026-11-29T10:00:00Z".parse().unwrap(),
+            first_observed: None,
         })
     }
 

@@ -5,6 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::changes::Via;
 use crate::catalog::Catalog;
 use crate::model::{
     Alarm, AlarmKey, AlarmState, ConfigCompliance, ConfigRule, ControlKind, Evaluation, ExecutionState, Finding,
@@ -256,6 +257,68 @@ pub struct Ledger {
     /// The same aggregates over one account or region only, kept as items come and go while
     /// the dashboard is narrowed to it.
     pub narrowed: Option<(Within, Box<Ledger>)>,
+    /// Resources that started or stopped failing since the store last took them (the whole
+    /// store's ledger only: `None` in a narrowed one).
+    pub(crate) turned: Option<Vec<super::changes::Turned>>,
+    /// When each control's failing resources started failing (the whole store's ledger only).
+    pub(crate) since: Since,
+}
+
+/// When each control's failing resources started failing, as far as vigil knows: the earliest
+/// time given by an item that made it fail (an evaluation's ResultRecordedTime, a finding's
+/// FirstObservedAt, a failed remediation's invocation, a guardrail test's run) or the data time
+/// of the event that first held it failing, whichever is earlier; kept for as long as it fails
+/// without a break. Kept where `clock` is set (the whole store's ledger, not a narrowed one).
+#[derive(Debug, Default)]
+pub(crate) struct Since {
+    /// The data time (`fetched_at`) of the event being applied.
+    pub clock: Option<Timestamp>,
+    /// Ordered maps, not hashed ones: comparing two resource ids is cheaper than hashing one.
+    by_control: Vec<BTreeMap<ResourceId, Timestamp>>,
+    /// Resources whose last failing item left while an event was applied: forgotten once it is
+    /// ([`Ledger::settle`]) unless another came back (a replaced item goes out, then in).
+    left: Vec<(usize, ResourceId)>,
+}
+
+impl Since {
+    /// After a resource was counted in (+1) or out (-1) of `failing`, with the time its item
+    /// says it failed at (`None`: it does not say).
+    fn note(
+        &mut self,
+        control: usize,
+        failing: &BTreeMap<ResourceId, u32>,
+        resource: &ResourceId,
+        at: Option<Timestamp>,
+        sign: Sign,
+    ) {
+        let Some(clock) = self.clock else { return };
+        if sign < 0 {
+            if !failing.contains_key(resource) {
+                self.left.push((control, resource.clone()));
+            }
+            return;
+        }
+        if self.by_control.len() <= control {
+            self.by_control.resize_with(control + 1, BTreeMap::new);
+        }
+        let at = at.map_or(clock, |t| t.min(clock));
+        let held = &mut self.by_control[control];
+        match held.get_mut(resource) {
+            Some(since) => *since = (*since).min(at),
+            None => {
+                held.insert(resource.clone(), at);
+            }
+        }
+    }
+
+    pub fn get(&self, control: usize, resource: &ResourceId) -> Option<Timestamp> {
+        self.by_control.get(control)?.get(resource).copied()
+    }
+
+    /// Every failing resource's time under one control.
+    pub fn of(&self, control: usize) -> impl Iterator<Item = Timestamp> + '_ {
+        self.by_control.get(control).into_iter().flat_map(|m| m.values().copied())
+    }
 }
 
 fn bump<K: Ord>(map: &mut BTreeMap<K, u32>, key: K, sign: Sign) {
@@ -266,6 +329,27 @@ fn bump<K: Ord>(map: &mut BTreeMap<K, u32>, key: K, sign: Sign) {
         if *n == 0 {
             map.remove(&key);
         }
+    }
+}
+
+/// A resource counted in (+1) or out (-1) of a control's failing ones; where the ledger keeps
+/// turns (the whole store's, not a narrowed one), a resource that starts or stops failing is
+/// noted with the item that made it.
+fn fail(
+    acc: &mut ControlEvidence,
+    turned: &mut Option<Vec<super::changes::Turned>>,
+    control: usize,
+    resource: &ResourceId,
+    sign: Sign,
+    via: impl FnOnce() -> super::changes::Via,
+) {
+    let before = acc.failing.contains_key(resource);
+    bump(&mut acc.failing, resource.clone(), sign);
+    let failing = acc.failing.contains_key(resource);
+    if let Some(turned) = turned
+        && before != failing
+    {
+        turned.push(super::changes::Turned { control, resource: resource.clone(), failing, via: via() });
     }
 }
 
@@ -288,6 +372,18 @@ fn add64(n: &mut u64, sign: Sign) {
 impl Ledger {
     pub fn new(controls: usize) -> Self {
         Ledger { controls: vec![ControlEvidence::default(); controls], ..Default::default() }
+    }
+
+    /// Forgets when the resources that no longer fail started failing: called once an event is
+    /// applied, so that an item replaced (out, then in) keeps its resource's time.
+    pub fn settle(&mut self) {
+        for (i, r) in std::mem::take(&mut self.since.left) {
+            if !self.controls[i].failing.contains_key(&r)
+                && let Some(held) = self.since.by_control.get_mut(i)
+            {
+                held.remove(&r);
+            }
+        }
     }
 
     fn resource(&mut self, r: &ResourceId, sign: Sign, f: impl FnOnce(&mut ResourceEvidence)) {
@@ -403,7 +499,8 @@ impl Ledger {
                         acc.due.remove(&key);
                     }
                 } else {
-                    bump(&mut acc.failing, e.resource.clone(), sign);
+                    fail(acc, &mut self.turned, i, &e.resource, sign, || Via::Rule(key.name.clone()));
+                    self.since.note(i, &acc.failing, &e.resource, Some(e.recorded_at), sign);
                 }
             }
         }
@@ -425,7 +522,9 @@ impl Ledger {
         }
         for &i in b.rule(&e.rule_key()) {
             if b.kinds[i] == ControlKind::Corrective {
-                bump(&mut self.controls[i].failing, e.resource.clone(), sign);
+                let via = || Via::Rule(e.rule.clone());
+                fail(&mut self.controls[i], &mut self.turned, i, &e.resource, sign, via);
+                self.since.note(i, &self.controls[i].failing, &e.resource, Some(e.recorded_at), sign);
             }
         }
     }
@@ -464,8 +563,10 @@ impl Ledger {
                         if b.kinds[i] == ControlKind::Corrective {
                             add(&mut acc.pending, sign);
                         } else {
+                            let via = f.control_id.clone().unwrap_or_else(|| f.id.clone());
                             for r in &f.resources {
-                                bump(&mut acc.failing, r.clone(), sign);
+                                fail(acc, &mut self.turned, i, r, sign, || Via::Finding(via.clone()));
+                                self.since.note(i, &acc.failing, r, f.first_observed, sign);
                             }
                         }
                         listed = true;
@@ -547,7 +648,10 @@ impl Ledger {
             let acc = &mut self.controls[i];
             add(&mut acc.evidence[Part::RemediationExecutions.index()], sign);
             match x.state {
-                ExecutionState::Failed => bump(&mut acc.failing, x.resource.clone(), sign),
+                ExecutionState::Failed => {
+                    fail(acc, &mut self.turned, i, &x.resource, sign, || Via::Remediation(key.name.clone()));
+                    self.since.note(i, &acc.failing, &x.resource, Some(x.invoked_at), sign);
+                }
                 ExecutionState::Queued | ExecutionState::InProgress => {
                     let key = (key.clone(), x.resource.clone());
                     if sign > 0 {
@@ -576,7 +680,8 @@ impl Ledger {
                     account: Sym::from(""),
                     region: Sym::from(""),
                 };
-                bump(&mut acc.failing, test, sign);
+                fail(acc, &mut self.turned, i, &test, sign, || Via::Test(g.name.clone()));
+                self.since.note(i, &acc.failing, &test, Some(g.evaluated_at), sign);
             }
         }
     }

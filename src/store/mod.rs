@@ -4,6 +4,7 @@
 //! holds each source's health and each part's freshness, queries.rs reads, status.rs derives
 //! statuses, ledger.rs keeps the per-control aggregates.
 
+mod changes;
 mod health;
 mod ledger;
 mod lookups;
@@ -13,6 +14,7 @@ mod status;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
+pub use changes::{Cause, Change, FEED_MAX, Feed, FindingEvent, Via, What};
 pub use health::{Health, PartState, PlaceFailure, PlaceState, SourceCounts, SourceState};
 pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, ResourceEvidence, Within};
 pub use lookups::{SectionState, WriteRecord};
@@ -63,6 +65,20 @@ pub struct Posture {
     scores: VecDeque<(Timestamp, u32)>,
     /// Each control's status as last sampled, and when it last changed from a known one.
     changes: Vec<(StatusLevel, Option<Timestamp>)>,
+    /// What changed, after each source's first complete read.
+    feed: Feed,
+    /// Findings below this severity are not in the feed.
+    feed_severity: crate::model::Severity,
+    /// Whether each source's first complete read (its baseline) has been applied.
+    baselined: [bool; SourceKind::COUNT],
+    /// Each source's last health class, for the feed's health changes.
+    health_class: [Option<&'static str>; SourceKind::COUNT],
+    /// What the event being applied changed, before it is known whether it is a change or the
+    /// baseline: findings and remediations (with their place), and controls' statuses.
+    pending: Vec<((Sym, Sym), What)>,
+    status_turns: Vec<(usize, StatusLevel, StatusLevel)>,
+    /// The event being applied is news (its source's baseline is in): its changes are noted.
+    recording: bool,
 }
 
 /// Samples of the score kept: four hours at one a minute.
@@ -95,7 +111,24 @@ impl Posture {
             lookups: Default::default(),
             scores: VecDeque::new(),
             changes: Vec::new(),
+            feed: Feed::default(),
+            feed_severity: crate::model::Severity::High,
+            baselined: [false; SourceKind::COUNT],
+            health_class: [None; SourceKind::COUNT],
+            pending: Vec::new(),
+            status_turns: Vec::new(),
+            recording: false,
         }
+    }
+
+    /// What changed since each source's first complete read.
+    pub fn feed(&self) -> &Feed {
+        &self.feed
+    }
+
+    /// Findings at or above this severity are in the feed (HIGH unless set).
+    pub fn set_feed_severity(&mut self, min: crate::model::Severity) {
+        self.feed_severity = min;
     }
 
     /// When a control's status last changed (from one known status to another), by event time.
@@ -126,6 +159,7 @@ impl Posture {
                 // The first evidence is not a change: nothing was known before it.
                 if *was != StatusLevel::Unknown {
                     *changed = Some(at);
+                    self.status_turns.push((i, *was, level));
                 }
                 *was = level;
             }
@@ -171,6 +205,7 @@ impl Posture {
     pub fn answer(&mut self, answer: crate::model::Answer) {
         use crate::model::{Answer, Write, WriteState};
         if let Answer::Write { write, at, state: WriteState::Accepted { execution, detail } } = &answer {
+            self.ledger.since.clock = Some(*at);
             match write {
                 Write::StartRemediation { rule, resource, .. } => {
                     if let Some(state) = execution {
@@ -193,13 +228,89 @@ impl Posture {
                     self.lookups.set_workflow(finding, *status, note);
                 }
             }
+            self.ledger.settle();
         }
         self.lookups.answer(answer);
     }
 
     /// Applies one event. Data older than what is held is ignored; an equal timestamp with new
-    /// content wins (Security Hub workflow changes keep `UpdatedAt`).
+    /// content wins (Security Hub workflow changes keep `UpdatedAt`). What it changed goes to the
+    /// feed, unless it is its source's baseline (the first complete read, or what came before it).
     pub fn apply(&mut self, event: SourceEvent) {
+        let (kind, at) = (event.source, event.fetched_at);
+        let recording = self.baselined[kind.index()];
+        let completes = completes_baseline(kind, &event);
+        // The data's own clock: when a resource is first held failing.
+        self.ledger.since.clock = Some(at);
+        // A baseline's items are not watched turning: a cold load of 100,000 findings costs
+        // nothing more for the feed.
+        self.ledger.turned = recording.then(Vec::new);
+        self.recording = recording;
+        self.apply_event(event);
+        self.recording = false;
+        self.ledger.settle();
+        let turned = changes::net(self.ledger.turned.take().unwrap_or_default());
+        let statuses = std::mem::take(&mut self.status_turns);
+        let pending = std::mem::take(&mut self.pending);
+        if recording {
+            self.record(at, turned, pending, statuses);
+        }
+        // A source's health turning is news whenever it comes (a first read failing too).
+        let state = &self.sources[kind.index()];
+        if let Some(class) = changes::health_class(&state.health) {
+            if let Some(before) = self.health_class[kind.index()]
+                && before != class
+            {
+                let error = match &state.health {
+                    Health::Error(e) => Some(e.to_string()),
+                    _ => None,
+                };
+                let what = What::Health { source: kind, from: before, to: class, error };
+                self.feed.push(at, (Sym::from(""), Sym::from("")), what);
+            }
+            self.health_class[kind.index()] = Some(class);
+        }
+        if completes {
+            self.baselined[kind.index()] = true;
+        }
+    }
+
+    /// Puts one event's changes in the feed: the resources that turned, the findings and
+    /// remediations, then each control's status with the resource that turned it.
+    fn record(
+        &mut self,
+        at: Timestamp,
+        turned: Vec<changes::Turned>,
+        pending: Vec<((Sym, Sym), What)>,
+        statuses: Vec<(usize, StatusLevel, StatusLevel)>,
+    ) {
+        let place = |r: &ResourceId| (r.account.clone(), r.region.clone());
+        for t in &turned {
+            let what = What::Resource {
+                control: t.control,
+                resource: t.resource.clone(),
+                failing: t.failing,
+                via: t.via.clone(),
+            };
+            self.feed.push(at, place(&t.resource), what);
+        }
+        for (where_, what) in pending {
+            self.feed.push(at, where_, what);
+        }
+        for (control, from, to) in statuses {
+            // The resource that turned the way the status went: failing for a worse one.
+            let worse = to == StatusLevel::Fail;
+            let cause = turned
+                .iter()
+                .filter(|t| t.control == control)
+                .find(|t| t.failing == worse)
+                .map(|t| Cause { resource: t.resource.clone(), via: t.via.clone() });
+            let where_ = cause.as_ref().map_or((Sym::from(""), Sym::from("")), |c| place(&c.resource));
+            self.feed.push(at, where_, What::Status { control, from, to, cause });
+        }
+    }
+
+    fn apply_event(&mut self, event: SourceEvent) {
         let kind = event.source;
         let at = event.fetched_at;
         let state = &mut self.sources[kind.index()];
@@ -300,7 +411,7 @@ impl Posture {
             .map(|f| f.id.clone())
             .collect();
         for id in gone {
-            self.remove_finding(&id);
+            self.finding_gone(&id);
         }
         self.archived.retain(|_, t| *t >= started_at);
     }
@@ -399,7 +510,7 @@ impl Posture {
                     let keep: HashSet<&Sym> = data.findings.iter().map(|f| &f.id).collect();
                     let gone: Vec<Sym> = self.findings.keys().filter(|id| !keep.contains(id)).cloned().collect();
                     for id in gone {
-                        self.remove_finding(&id);
+                        self.finding_gone(&id);
                     }
                     // The full set is the truth as of `at`: older tombstones no longer matter.
                     self.archived.retain(|_, t| *t > at);
@@ -650,6 +761,14 @@ impl Posture {
     }
 
     fn upsert_execution(&mut self, x: RemediationExecution) {
+        let held = self.executions.get(&x.rule_key()).and_then(|m| m.get(&x.resource));
+        if self.recording
+            && supersedes(held, &x, |i| i.updated_at)
+            && let Some(state) = execution_event(held, &x)
+        {
+            let what = What::Remediation { rule: x.rule.clone(), resource: x.resource.clone(), state };
+            self.pending.push(((x.resource.account.clone(), x.resource.region.clone()), what));
+        }
         let (ledger, bindings) = (&mut self.ledger, &self.bindings);
         upsert_by_rule(
             &mut self.executions,
@@ -675,6 +794,12 @@ impl Posture {
         if self.findings.get(&f.id) == Some(&f) {
             return;
         }
+        if self.recording
+            && let Some(event) = finding_event(self.findings.get(&f.id), &f, self.feed_severity)
+        {
+            let what = What::Finding { id: f.id.clone(), title: f.title.clone(), severity: f.severity, event };
+            self.pending.push(((f.account.clone(), f.region.clone()), what));
+        }
         self.remove_finding(&f.id);
         if f.record_state == RecordState::Archived {
             self.archived.insert(f.id.clone(), f.updated_at);
@@ -686,6 +811,16 @@ impl Posture {
             self.findings_by_rule.entry(rule).or_default().insert(f.id.clone());
         }
         self.findings.insert(f.id.clone(), f);
+    }
+
+    /// A finding a full read no longer holds: gone (ARCHIVED, or past its retention).
+    fn finding_gone(&mut self, id: &Sym) {
+        if let Some(f) = self.findings.get(id).filter(|f| self.recording && f.severity >= self.feed_severity) {
+            let event = FindingEvent::Archived;
+            let what = What::Finding { id: f.id.clone(), title: f.title.clone(), severity: f.severity, event };
+            self.pending.push(((f.account.clone(), f.region.clone()), what));
+        }
+        self.remove_finding(id);
     }
 
     fn remove_finding(&mut self, id: &Sym) {
@@ -708,6 +843,10 @@ impl Posture {
         let key = a.key();
         if !supersedes(self.alarms.get(&key), &a, |i| i.state_updated_at) {
             return;
+        }
+        if let Some(old) = self.alarms.get(&key).filter(|old| self.recording && old.state != a.state) {
+            let what = What::Alarm { name: a.name.clone(), from: old.state, to: a.state };
+            self.pending.push(((a.account.clone(), a.region.clone()), what));
         }
         if let Some(old) = self.alarms.remove(&key) {
             self.ledger.alarm(&self.bindings, &old, -1);
@@ -752,6 +891,58 @@ impl Posture {
         }
         self.ledger.guardrail(&self.bindings, &g, 1);
         self.guardrails.insert(g.name.clone(), g);
+    }
+}
+
+/// Whether an event is its source's first complete read (or completes it): a full set, the end
+/// of a pass over the findings, or the source's main part read in full.
+fn completes_baseline(kind: SourceKind, event: &SourceEvent) -> bool {
+    let main = match kind {
+        SourceKind::Config => Part::ConfigRules,
+        SourceKind::SecurityHub => Part::Findings,
+        SourceKind::CloudWatch => Part::Alarms,
+        SourceKind::Guardrails => Part::GuardrailTests,
+    };
+    match &event.result {
+        Ok(Payload::Replace(_) | Payload::Sweep { .. }) => true,
+        Ok(Payload::Merge(d)) => d.fresh.contains(main) && d.read(main),
+        _ => false,
+    }
+}
+
+/// What a finding's new version is, for the feed: new, raised to, resolved, suppressed or
+/// archived at or above `min` (a passed control check is no news).
+fn finding_event(old: Option<&Finding>, new: &Finding, min: crate::model::Severity) -> Option<FindingEvent> {
+    use crate::model::{FindingCompliance, WorkflowStatus};
+    let severe = new.severity >= min || old.is_some_and(|o| o.severity >= min);
+    if !severe {
+        return None;
+    }
+    let open = new.workflow.is_open() && new.compliance != Some(FindingCompliance::Passed);
+    match old {
+        _ if new.record_state == RecordState::Archived => old.map(|_| FindingEvent::Archived),
+        None => (open && new.severity >= min).then_some(FindingEvent::New),
+        Some(o) if o.workflow != new.workflow => match new.workflow {
+            WorkflowStatus::Resolved => Some(FindingEvent::Resolved),
+            WorkflowStatus::Suppressed => Some(FindingEvent::Suppressed),
+            _ => None,
+        },
+        Some(o) if new.severity > o.severity && new.severity >= min && open => Some(FindingEvent::Raised(o.severity)),
+        Some(_) => None,
+    }
+}
+
+/// What an execution's new version is, for the feed: started, succeeded or failed.
+fn execution_event(
+    old: Option<&RemediationExecution>,
+    new: &RemediationExecution,
+) -> Option<crate::model::ExecutionState> {
+    use crate::model::ExecutionState::*;
+    let rerun = old.is_none_or(|o| o.invoked_at != new.invoked_at);
+    match new.state {
+        Queued | InProgress if rerun || old.is_some_and(|o| matches!(o.state, Succeeded | Failed)) => Some(new.state),
+        Succeeded | Failed if old.is_none_or(|o| o.state != new.state) => Some(new.state),
+        _ => None,
     }
 }
 

@@ -405,6 +405,21 @@ impl Posture {
         self.view().resources.len()
     }
 
+    /// When a resource started failing under a control, as far as vigil knows (the earliest
+    /// time its failing items give, or the data time vigil first held it failing); `None` when
+    /// it does not fail there.
+    pub fn failing_since(&self, control: usize, resource: &ResourceId) -> Option<Timestamp> {
+        self.whole().since.get(control, resource)
+    }
+
+    /// When the control's longest failing resource in view started failing.
+    pub fn control_failing_since(&self, control: usize) -> Option<Timestamp> {
+        match &self.ledger.narrowed {
+            None => self.ledger.since.of(control).min(),
+            Some(_) => self.evidence(control).failing.keys().filter_map(|r| self.failing_since(control, r)).min(),
+        }
+    }
+
     /// The controls that count this resource as failing.
     pub fn controls_failing(&self, id: &ResourceId) -> Vec<usize> {
         (0..self.view().controls.len()).filter(|&i| self.view().controls[i].failing.contains_key(id)).collect()

@@ -16,6 +16,8 @@ pub enum Cmd {
     Severity(Option<Severity>),
     /// Show only controls at this status or worse (`None`: all).
     Status(Option<StatusLevel>),
+    /// The order of the panes' rows and a control's lists.
+    Sort(crate::ui::Sort),
     Theme(String),
     /// Narrow to one account (`None`: every account).
     Account(Option<String>),
@@ -28,6 +30,7 @@ pub enum Cmd {
     Freeze,
     Refresh,
     Sources,
+    Changes,
     Help,
     Quit,
 }
@@ -40,10 +43,11 @@ pub struct Spec {
 }
 
 /// Every command, in the order completion offers them.
-pub const COMMANDS: [Spec; 12] = [
+pub const COMMANDS: [Spec; 14] = [
     Spec { name: "pane", args: "preventive|detective|corrective", about: "focus a pane" },
     Spec { name: "severity", args: "critical|high|medium|low|informational|all", about: "hide findings below" },
     Spec { name: "status", args: "fail|warn|stale|unknown|pass|all", about: "show controls at or past" },
+    Spec { name: "sort", args: "count|age|id", about: "order the panes' rows and a control's lists" },
     Spec { name: "theme", args: "NAME|FILE", about: "switch the colour theme" },
     Spec { name: "account", args: "ID|all", about: "narrow everything to one account" },
     Spec { name: "region", args: "NAME|all", about: "narrow everything to one region" },
@@ -51,6 +55,7 @@ pub const COMMANDS: [Spec; 12] = [
     Spec { name: "freeze", args: "", about: "freeze / resume updates" },
     Spec { name: "refresh", args: "", about: "poll every source now" },
     Spec { name: "sources", args: "", about: "every source's health in full" },
+    Spec { name: "changes", args: "", about: "what changed since each source's first read, newest first" },
     Spec { name: "help", args: "", about: "keys, commands and terms" },
     Spec { name: "quit", args: "", about: "quit (also :q)" },
 ];
@@ -65,6 +70,7 @@ fn choices(command: &str) -> Vec<String> {
         "pane" => &["preventive", "detective", "corrective"],
         "severity" => &["critical", "high", "medium", "low", "informational", "all"],
         "status" => &["fail", "warn", "stale", "unknown", "pass", "all"],
+        "sort" => &["count", "age", "id"],
         "export" => &["markdown", "csv", "json"],
         "theme" => return Theme::built_in_names().map(str::to_string).collect(),
         _ => &[],
@@ -147,6 +153,10 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
             let severity = Severity::DESCENDING.into_iter().find(|s| s.as_str().eq_ignore_ascii_case(&arg));
             Ok(Cmd::Severity(severity))
         }
+        "sort" => {
+            let arg = one(&args)?;
+            Ok(Cmd::Sort(crate::ui::Sort::ALL.into_iter().find(|s| s.name() == arg).unwrap_or_default()))
+        }
         "status" => {
             let arg = one(&args)?;
             Ok(Cmd::Status(STATUS_ORDER.into_iter().find(|s| s.label().eq_ignore_ascii_case(&arg))))
@@ -177,6 +187,7 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "freeze" => none(&args, Cmd::Freeze),
         "refresh" => none(&args, Cmd::Refresh),
         "sources" => none(&args, Cmd::Sources),
+        "changes" => none(&args, Cmd::Changes),
         "help" => none(&args, Cmd::Help),
         _ => none(&args, Cmd::Quit),
     }
@@ -481,7 +492,11 @@ mod tests {
         assert_eq!(parse("q"), Ok(Cmd::Quit));
         assert_eq!(parse("  refresh "), Ok(Cmd::Refresh));
         assert_eq!(parse("frob"), Err("unknown command :frob (Tab lists them, :help explains)".into()));
-        assert_eq!(parse("s"), Err(":s is ambiguous: :severity, :status, :sources".into()));
+        assert_eq!(parse("s"), Err(":s is ambiguous: :severity, :status, :sort, :sources".into()));
+        assert_eq!(parse("sort ag"), Ok(Cmd::Sort(crate::ui::Sort::Age)));
+        assert_eq!(parse("sor count"), Ok(Cmd::Sort(crate::ui::Sort::Count)));
+        assert_eq!(parse("sort id"), Ok(Cmd::Sort(crate::ui::Sort::Id)));
+        assert_eq!(parse("sort size"), Err(":sort takes count|age|id, not `size`".into()));
         assert_eq!(parse("pane"), Err("usage: :pane preventive|detective|corrective".into()));
         assert_eq!(parse("freeze now"), Err(":freeze takes nothing".into()));
     }
@@ -511,7 +526,7 @@ mod tests {
 
         let mut line = CommandLine::from("s");
         line.complete(&none);
-        assert_eq!(line.offered, ["severity", "status", "sources"]);
+        assert_eq!(line.offered, ["severity", "status", "sort", "sources"]);
         assert_eq!(line.text(), "severity ");
         let mut line = CommandLine::from("se");
         line.complete(&none);

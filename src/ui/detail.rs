@@ -8,7 +8,7 @@ use super::filter::Filter;
 pub use super::list::Target;
 use super::list::{Seg, Window, compliance_level, heading, level_seg, render_rows, seg, short_type};
 use super::text::{clean, truncate_end, truncate_start, width as cells};
-use super::view::window_start;
+use super::view::{Sort, window_start};
 use crate::model::{
     AlarmState, ConfigCompliance, ControlKind, ExecutionState, Finding, Part, ResourceId, Severity, Status,
     StatusLevel, Sym, Timestamp,
@@ -25,26 +25,68 @@ pub struct ControlDetail<'a> {
     head_targets: Vec<(usize, Target)>,
     resources: usize,
     findings: usize,
-    /// With a `/` filter: the failing resources and findings it keeps, in the list's order.
-    kept: Option<Kept>,
+    /// With a `/` filter or `:sort`: the failing resources and findings listed, in the list's
+    /// order.
+    kept: Option<Kept<'a>>,
+    /// A `/` filter keeps part of the lists (the headings say `3 of 41`).
+    filtered: bool,
+    /// The lists' order (the headings say it where it is not the usual one).
+    sort: Sort,
     /// `:severity`: findings below it are hidden (the list keeps its first `findings`, the most
     /// severe).
     min_severity: Option<Severity>,
     /// The failing count where it is a lower bound: the list holds the part that was read.
     at_least: Option<u32>,
+    /// The time the rows are worded at (how long each resource has been failing).
+    now: Timestamp,
 }
 
-/// What narrows a control's lists: the `/` filter and `:severity`.
+/// What narrows a control's lists: the `/` filter and `:severity`; and `:sort`, their order.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Narrow<'f> {
     pub filter: Option<&'f Filter>,
     pub min_severity: Option<Severity>,
+    pub sort: Sort,
 }
 
-/// What a filter keeps of a control's lists.
-struct Kept {
-    resources: Vec<(ResourceId, u32)>,
-    findings: Vec<Sym>,
+/// What a filter keeps of a control's lists, in the order `:sort` gives them.
+struct Kept<'a> {
+    resources: Vec<(&'a ResourceId, u32)>,
+    findings: Vec<&'a Sym>,
+}
+
+/// Whether `/` keeps a failing resource: on its type and id.
+pub(crate) fn resource_matches(filter: &Filter, r: &ResourceId) -> bool {
+    filter.matches_fields([&*r.kind, &*r.id])
+}
+
+/// Whether `/` keeps a finding: on the severity and workflow its row shows, its title, id and
+/// resources.
+pub(crate) fn finding_matches(filter: &Filter, f: &Finding) -> bool {
+    let words = [f.severity.as_str(), f.workflow.as_str(), &f.title, &f.id];
+    filter.matches_fields(words.into_iter().chain(f.resources.iter().map(|r| &*r.id)))
+}
+
+/// How long a finding listed under a control has been there: since it was first observed, else
+/// since its resource started failing there.
+pub(crate) fn finding_since(posture: &Posture, control: usize, f: &Finding) -> Option<Timestamp> {
+    f.first_observed.or_else(|| f.resources.iter().filter_map(|r| posture.failing_since(control, r)).min())
+}
+
+/// An age for the lists' column, at `now` (`—`: not known).
+pub(crate) fn age_cell(since: Option<Timestamp>, now: Timestamp) -> String {
+    match since {
+        Some(t) => {
+            let d = now.duration_since(t);
+            super::text::age(if d.is_negative() { std::time::Duration::ZERO } else { d.unsigned_abs() })
+        }
+        None => "—".to_string(),
+    }
+}
+
+/// Sorts what is known first, the oldest first.
+fn oldest_first(since: Option<Timestamp>) -> (bool, Option<Timestamp>) {
+    (since.is_none(), since)
 }
 
 impl<'a> ControlDetail<'a> {
@@ -61,34 +103,44 @@ impl<'a> ControlDetail<'a> {
     }
 
     /// With the failing resources and findings a `/` filter keeps (matched on a resource's type
-    /// and id; a finding's title, id and resources). Without one, nothing is copied: the lists
-    /// are read for the rows on screen only. `:severity` keeps the most severe findings, which
-    /// come first.
+    /// and id; a finding's severity, workflow, title, id and resources), in the order `:sort`
+    /// gives them. Without either, nothing is gathered: the lists are read for the rows on
+    /// screen only. `:severity` keeps the most severe findings, which come first.
     pub fn filtered(posture: &'a Posture, index: usize, width: usize, now: Timestamp, narrow: Narrow) -> Self {
         let acc = posture.evidence(index);
         let (head, head_targets) = evidence_rows(posture, index, width, now);
         let severe_enough = |s: Severity| narrow.min_severity.is_none_or(|min| s >= min);
-        let kept = narrow.filter.map(|f| Kept {
-            resources: acc
+        let kept = (narrow.filter.is_some() || narrow.sort != Sort::Id).then(|| {
+            let f = narrow.filter;
+            let mut resources: Vec<(&ResourceId, u32)> = acc
                 .failing
                 .iter()
-                .filter(|(r, _)| f.matches(&format!("{} {}", r.kind, r.id)))
-                .map(|(r, n)| (r.clone(), *n))
-                .collect(),
-            findings: acc
+                .filter(|(r, _)| f.is_none_or(|f| resource_matches(f, r)))
+                .map(|(r, n)| (r, *n))
+                .collect();
+            let mut findings: Vec<&Sym> = acc
                 .findings
                 .iter()
                 .take_while(|(s, _)| severe_enough(s.0))
                 .map(|(_, id)| id)
-                .filter(|id| match posture.finding(id) {
-                    Some(x) => {
-                        let resources: Vec<&str> = x.resources.iter().map(|r| &*r.id).collect();
-                        f.matches(&format!("{} {} {}", x.title, x.id, resources.join(" ")))
-                    }
-                    None => f.matches(id),
+                .filter(|id| {
+                    f.is_none_or(|f| match posture.finding(id) {
+                        Some(x) => finding_matches(f, x),
+                        None => f.matches(id),
+                    })
                 })
-                .cloned()
-                .collect(),
+                .collect();
+            match narrow.sort {
+                Sort::Id => {}
+                Sort::Count => resources.sort_by_key(|(_, n)| std::cmp::Reverse(*n)),
+                Sort::Age => {
+                    resources.sort_by_cached_key(|(r, _)| oldest_first(posture.failing_since(index, r)));
+                    findings.sort_by_cached_key(|id| {
+                        oldest_first(posture.finding(id).and_then(|f| finding_since(posture, index, f)))
+                    });
+                }
+            }
+            Kept { resources, findings }
         });
         let (resources, findings) = match &kept {
             Some(k) => (k.resources.len(), k.findings.len()),
@@ -99,12 +151,31 @@ impl<'a> ControlDetail<'a> {
         };
         let min_severity = narrow.min_severity;
         let at_least = posture.control_status(index, now).failing().filter(|f| f.at_least).map(|f| f.resources);
-        ControlDetail { posture, index, head, head_targets, resources, findings, kept, min_severity, at_least }
+        let (filtered, sort) = (narrow.filter.is_some(), narrow.sort);
+        ControlDetail {
+            posture,
+            index,
+            head,
+            head_targets,
+            resources,
+            findings,
+            kept,
+            filtered,
+            sort,
+            min_severity,
+            at_least,
+            now,
+        }
     }
 
-    /// `(3 of 41)` with a filter, `(41)` without.
+    /// `(3 of 41)` with a filter, `(41)` without; and the order, where `:sort` changed it.
     fn counted(&self, shown: usize, all: usize) -> String {
-        if self.kept.is_some() { format!("({shown} of {all})") } else { format!("({shown})") }
+        let order = match self.sort {
+            Sort::Id => "",
+            Sort::Count => ", most items first",
+            Sort::Age => ", longest failing first",
+        };
+        if self.filtered { format!("({shown} of {all}{order})") } else { format!("({shown}{order})") }
     }
 
     /// The findings heading's count: `(3 of 41, HIGH and above)` under `:severity`; what the
@@ -117,10 +188,12 @@ impl<'a> ControlDetail<'a> {
             (0, _) | (_, 0) => String::new(),
             (open, failing) => format!(": {open} open activity · {failing} failing control"),
         };
+        // Under `:sort count` findings stay most severe first: they have no count.
+        let order = if self.sort == Sort::Age { ", oldest first" } else { "" };
         match self.min_severity {
-            Some(min) => format!("({} of {all}{kinds}, {} and above)", self.findings, min.as_str()),
-            None if self.kept.is_some() => format!("({} of {all}{kinds})", self.findings),
-            None => format!("({}{kinds})", self.findings),
+            Some(min) => format!("({} of {all}{kinds}, {} and above{order})", self.findings, min.as_str()),
+            None if self.filtered => format!("({} of {all}{kinds}{order})", self.findings),
+            None => format!("({}{kinds}{order})", self.findings),
         }
     }
 
@@ -161,7 +234,7 @@ impl<'a> ControlDetail<'a> {
         if (self.resources_start()..self.resources_start() + self.resources).contains(&row) {
             let i = row - self.resources_start();
             let r = match &self.kept {
-                Some(k) => &k.resources.get(i)?.0,
+                Some(k) => k.resources.get(i)?.0,
                 None => acc.failing.keys().nth(i)?,
             };
             if &*r.kind == GUARDRAIL_TEST {
@@ -172,7 +245,7 @@ impl<'a> ControlDetail<'a> {
         if (self.findings_start()..self.len()).contains(&row) {
             let i = row - self.findings_start();
             let id = match &self.kept {
-                Some(k) => k.findings.get(i)?,
+                Some(k) => *k.findings.get(i)?,
                 None => &acc.findings.iter().nth(i)?.1,
             };
             return Some(Target::Finding(id.clone()));
@@ -204,7 +277,7 @@ impl<'a> ControlDetail<'a> {
                 let bound = self.at_least.map_or(String::new(), |n| format!(" of at least {n}"));
                 let alarms = if missing == 1 { "alarm" } else { "alarms" };
                 let mut text = match (self.resources, missing) {
-                    (0, 0) if self.kept.is_none() && self.at_least.is_none() => "Failing resources: none".to_string(),
+                    (0, 0) if !self.filtered && self.at_least.is_none() => "Failing resources: none".to_string(),
                     (_, 0) => format!("Failing resources {counted}{bound}"),
                     (_, m) => format!("Failing resources {counted}{bound}, and {m} missing {alarms}"),
                 };
@@ -219,21 +292,19 @@ impl<'a> ControlDetail<'a> {
             } else if row < self.findings_start() - 1 {
                 let skip = row - self.resources_start();
                 let take = (end - row).min(self.resources - skip);
-                match &self.kept {
-                    Some(k) => {
-                        for (r, n) in k.resources.iter().skip(skip).take(take) {
-                            out.push(resource_row(r, *n, width, org));
-                        }
-                    }
-                    None => {
-                        for (r, n) in acc.failing.iter().skip(skip).take(take) {
-                            out.push(resource_row(r, *n, width, org));
-                        }
-                    }
+                let listed: Box<dyn Iterator<Item = (&ResourceId, u32)>> = match &self.kept {
+                    Some(k) => Box::new(k.resources.iter().copied()),
+                    None => Box::new(acc.failing.iter().map(|(r, n)| (r, *n))),
+                };
+                for (r, n) in listed.skip(skip).take(take) {
+                    // How long it has been failing here: only the rows on screen are asked.
+                    let age = age_cell(self.posture.failing_since(self.index, r), self.now);
+                    let items = if n > 1 { format!("  ({n} items)") } else { String::new() };
+                    out.push(resource_row(r, false, &age, &items, width, org));
                 }
                 row += take;
             } else if row == self.findings_start() - 1 {
-                let text = if self.findings == 0 && self.kept.is_none() && self.min_severity.is_none() {
+                let text = if self.findings == 0 && !self.filtered && self.min_severity.is_none() {
                     "Findings: none".to_string()
                 } else {
                     format!("Findings {}", self.findings_counted(acc.findings.len()))
@@ -244,12 +315,15 @@ impl<'a> ControlDetail<'a> {
                 let skip = row - self.findings_start();
                 let take = end - row;
                 let ids: Box<dyn Iterator<Item = &Sym>> = match &self.kept {
-                    Some(k) => Box::new(k.findings.iter()),
+                    Some(k) => Box::new(k.findings.iter().copied()),
                     None => Box::new(acc.findings.iter().map(|(_, id)| id)),
                 };
                 for id in ids.skip(skip).take(take) {
                     match self.posture.finding(id) {
-                        Some(f) => out.push(finding_row(f, width, org)),
+                        Some(f) => {
+                            let age = age_cell(finding_since(self.posture, self.index, f), self.now);
+                            out.push(finding_row(f, &age, "", width, org))
+                        }
                         None => out.push(vec![seg(Token::Muted, format!("  {}", clean(id)))]),
                     }
                 }
@@ -279,34 +353,47 @@ fn place(account: &str, region: &str) -> String {
     format!(" · {} {}", clean(account), clean(region))
 }
 
-fn resource_row(r: &ResourceId, items: u32, width: usize, org: bool) -> Vec<Seg> {
+/// The age column: six cells, then two.
+const AGE: usize = 8;
+
+/// A failing resource's row: how long it has failed (`age`), its type and id (its short name
+/// where `short`), where it is (in an organisation) and `tail` (`  (2 items)`, the controls it
+/// fails under).
+pub(crate) fn resource_row(r: &ResourceId, short: bool, age: &str, tail: &str, width: usize, org: bool) -> Vec<Seg> {
     let kind = short_type(&r.kind);
-    let mut suffix = if items > 1 { format!("  ({items} items)") } else { String::new() };
+    let mut suffix = tail.to_string();
     // Most ARNs say their account and region; a bare id, or an S3 bucket's ARN
     // (`arn:aws:s3:::name`), does not.
-    let says_place = r.is_arn() && r.id.split(':').skip(3).take(2).all(|f| !f.is_empty());
+    let says_place = !short && r.is_arn() && r.id.split(':').skip(3).take(2).all(|f| !f.is_empty());
     if org && !says_place && !r.account.is_empty() {
         suffix.insert_str(0, &place(&r.account, &r.region));
     }
-    let room = width.saturating_sub(4 + 22 + super::text::width(&suffix));
+    // A short name on a narrow screen: the type gives it room.
+    let kind_width = if short && width < 100 { 17 } else { 22 };
+    let room = width.saturating_sub(4 + AGE + kind_width + super::text::width(&suffix));
+    let id = if short { r.short_name() } else { &r.id };
     vec![
         level_seg(StatusLevel::Fail),
-        seg(Token::Muted, format!("{:<22}", truncate_end(&clean(kind), 21))),
-        seg(Token::Text, truncate_start(&clean(&r.id), room).into_owned()),
+        seg(Token::Muted, format!("{age:>6}  ")),
+        seg(Token::Muted, format!("{:<kind_width$}", truncate_end(&clean(kind), kind_width - 1))),
+        seg(Token::Text, truncate_start(&clean(id), room).into_owned()),
         seg(Token::Muted, suffix),
     ]
 }
 
-fn finding_row(f: &Finding, width: usize, org: bool) -> Vec<Seg> {
+/// A finding's row: its age, severity, workflow, title, resource and `tail`.
+pub(crate) fn finding_row(f: &Finding, age: &str, tail: &str, width: usize, org: bool) -> Vec<Seg> {
     let resource = f.resources.first().map(|r| clean(r.short_name()).into_owned()).unwrap_or_default();
     // The title says what happened: on a narrow list the resource gives way first.
     let mut resource = truncate_start(&resource, 28.min(width / 4).max(8)).into_owned();
     if org {
         resource.push_str(&place(&f.account, &f.region));
     }
-    let room = width.saturating_sub(2 + 14 + 11 + super::text::width(&resource) + 2);
+    resource.push_str(tail);
+    let room = width.saturating_sub(2 + AGE + 14 + 11 + super::text::width(&resource) + 2);
     vec![
-        seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
+        seg(Token::Muted, format!("  {age:>6}  ")),
+        seg(Token::for_severity(f.severity), format!("{:<14}", f.severity.as_str())),
         seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
         seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()),
         seg(Token::Muted, format!("  {resource}")),

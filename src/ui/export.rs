@@ -25,14 +25,15 @@ fn rows_needed(posture: &Posture, view: &View) -> usize {
             let list = super::filter::visible_pane(posture, view, view.focus);
             let detail =
                 list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1))).map_or(0, |&i| {
-                    let narrow = Narrow { filter: None, min_severity: view.min_severity };
+                    let narrow = Narrow { filter: None, min_severity: view.min_severity, sort: view.sort };
                     ControlDetail::filtered(posture, i, width, view.now, narrow).len()
                 });
             // The detail keeps a third of the screen at least.
             (panes + CHROME).max(detail * 3 / 2) + detail
         }
         Screen::Control { index, .. } => {
-            let narrow = Narrow { filter: view.detail_filter.as_ref(), min_severity: view.min_severity };
+            let narrow =
+                Narrow { filter: view.detail_filter.as_ref(), min_severity: view.min_severity, sort: view.sort };
             ControlDetail::filtered(posture, *index, width, view.now, narrow).len()
         }
         Screen::Resource { id, .. } => ResourceView::new(posture, id, width, view.write, view.now).len(),
@@ -40,6 +41,7 @@ fn rows_needed(posture: &Posture, view: &View) -> usize {
         Screen::Guardrail { name, .. } => super::guardrail::len(posture, name),
         Screen::Sources { .. } => super::sources::MAX_LINES,
         Screen::Accounts { .. } => super::accounts::len(posture) + 1,
+        Screen::Changes { .. } => super::changes::len(posture, view),
     };
     (list + CHROME).min(MAX_ROWS)
 }

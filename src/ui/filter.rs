@@ -5,13 +5,15 @@
 use super::command_line::at_or_past;
 use std::fmt;
 
-use super::view::View;
+use super::view::{Sort, View};
 use crate::model::ControlKind;
 use crate::store::Posture;
 
 #[derive(Clone)]
 enum Matcher {
-    Substring(String),
+    /// The text in lower case, and for a plain word (ASCII, no space) the same as an ASCII
+    /// case-insensitive pattern: what searching many fields fast takes.
+    Substring(String, Option<regex::bytes::Regex>),
     Regex(regex::Regex),
 }
 
@@ -38,7 +40,16 @@ impl Filter {
                     .build()
                     .map_err(|e| format!("not a regular expression: {e}"))?,
             ),
-            None => Matcher::Substring(rest.to_lowercase()),
+            None => {
+                let word = (rest.is_ascii() && !rest.contains(' ') && !rest.is_empty()).then(|| {
+                    regex::bytes::RegexBuilder::new(&regex::escape(rest))
+                        .case_insensitive(true)
+                        .unicode(false)
+                        .build()
+                        .expect("an escaped literal is a pattern")
+                });
+                Matcher::Substring(rest.to_lowercase(), word)
+            }
         };
         Ok(Filter { text: text.to_string(), invert, matcher })
     }
@@ -47,12 +58,27 @@ impl Filter {
         &self.text
     }
 
+    /// Whether it keeps what does not match (`!`).
+    pub fn inverts(&self) -> bool {
+        self.invert
+    }
+
     pub fn matches(&self, haystack: &str) -> bool {
         let found = match &self.matcher {
-            Matcher::Substring(s) => haystack.to_lowercase().contains(s.as_str()),
+            Matcher::Substring(s, _) => haystack.to_lowercase().contains(s.as_str()),
             Matcher::Regex(r) => r.is_match(haystack),
         };
         found != self.invert
+    }
+
+    /// Whether it matches `fields` joined by spaces, as [`Filter::matches`] would: a plain
+    /// word (ASCII, no space) is looked for in each field without building the text, which is
+    /// what searching every finding of a large account needs.
+    pub fn matches_fields<'s>(&self, fields: impl IntoIterator<Item = &'s str>) -> bool {
+        match &self.matcher {
+            Matcher::Substring(_, Some(word)) => fields.into_iter().any(|f| word.is_match(f.as_bytes())) != self.invert,
+            _ => self.matches(&fields.into_iter().collect::<Vec<_>>().join(" ")),
+        }
     }
 }
 
@@ -74,15 +100,30 @@ fn control_text(posture: &Posture, index: usize) -> String {
     format!("{} {}", c.id, c.title)
 }
 
-/// The controls a pane shows: all of them, or those its filter and `:status` keep.
+/// The controls a pane shows: all of them, or those its filter and `:status` keep, in the
+/// order `:sort` asks for (ties in the catalog's order).
 pub fn visible_pane(posture: &Posture, view: &View, kind: ControlKind) -> Vec<usize> {
     let filter = view.filters[kind.index()].as_ref();
-    posture
+    let mut list: Vec<usize> = posture
         .pane(kind)
         .into_iter()
         .filter(|&i| filter.is_none_or(|f| f.matches(&control_text(posture, i))))
         .filter(|&i| view.min_status.is_none_or(|min| at_or_past(posture.control_status(i, view.now).level(), min)))
-        .collect()
+        .collect();
+    match view.sort {
+        Sort::Id => {}
+        // The most failing resources first; a FAIL without any (a rule without remediation)
+        // before what does not fail.
+        Sort::Count => list.sort_by_cached_key(|&i| {
+            std::cmp::Reverse(posture.control_status(i, view.now).failing().map(|f| f.resources))
+        }),
+        // The control whose oldest failing resource has failed longest first.
+        Sort::Age => list.sort_by_cached_key(|&i| {
+            let since = posture.control_failing_since(i);
+            (since.is_none(), since)
+        }),
+    }
+    list
 }
 
 #[cfg(test)]
@@ -99,5 +140,14 @@ mod tests {
         let f = Filter::parse("!bucket").unwrap();
         assert!(!f.matches("a bucket") && f.matches("a notebook"));
         assert!(Filter::parse("~(").unwrap_err().contains("not a regular expression"));
+    }
+
+    #[test]
+    fn fields_match_as_their_text_does() {
+        let fields = ["HIGH", "NEW", "S3 buckets should block public access", "arn:aws:s3:::ML-Data-2813"];
+        for text in ["ml-data", "high", "zzz", "high new", "~^high new", "!bucket", "!zzz", "é", "NEW S3"] {
+            let f = Filter::parse(text).unwrap();
+            assert_eq!(f.matches_fields(fields), f.matches(&fields.join(" ")), "{text}");
+        }
     }
 }

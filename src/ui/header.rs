@@ -117,6 +117,12 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
         // Said briefly first, before what is watched is.
         first.push((left.len() - 1, brief));
     }
+    // Changes not yet seen (the Changes view, `c`, shows them).
+    let unseen = super::changes::unseen(posture, view);
+    if unseen > 0 {
+        left.push(Span::styled("  ", header));
+        left.push(Span::styled(format!("Δ {} ", thousands(unseen as u64)), theme.style(Token::Key).patch(header)));
+    }
     first.extend(extras.into_iter().map(|at| (at, String::new())));
     shorter.splice(0..0, first);
     // Too long: the activity in brief; the score's line and the panes' scores dropped; then

@@ -15,12 +15,13 @@ use crate::model::StatusLevel;
 use crate::theme::{Theme, Token};
 
 /// What the words and numbers on screen mean, for a newcomer.
-const TERMS: [(&str, &str); 12] = [
+const TERMS: [(&str, &str); 13] = [
     ("Posture 71%", "controls at PASS over controls with data (UNKNOWN ones are not counted)"),
     ("P 56% D 78% C 83%", "the same score for the Preventive, Detective and Corrective panes"),
     ("Fail 3 / —", "failing resources; — means nothing counted (no data, or not a count)"),
     ("0", "counted, and none failing"),
     ("(2 items)", "a resource failing through several rules or findings"),
+    ("2h05m", "in a control's lists: how long the resource has been failing there, the finding open"),
     ("config·hub·tests", "Evidence: Config rules, Security Hub, CloudWatch metrics, guardrail tests"),
     ("quiet", "Activity: no alarm firing, no open finding, the metric flat"),
     ("⚑ 1 CRIT · 2 open", "live activity: open CRITICAL or HIGH detections, alarms firing (the control still PASS)"),

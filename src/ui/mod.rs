@@ -2,6 +2,7 @@
 
 pub mod accounts;
 mod caption;
+pub mod changes;
 mod charts;
 pub mod command_line;
 pub mod detail;
@@ -17,6 +18,7 @@ pub mod list;
 mod panes;
 pub mod resource;
 mod row_box;
+pub mod search;
 pub mod sources;
 mod status_line;
 pub mod text;
@@ -27,7 +29,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub use view::{Banner, Dialog, Frozen, RowBox, Screen, Story, View, window_start};
+pub use view::{Banner, Dialog, Frozen, RowBox, Screen, Sort, Story, View, window_start};
 
 use crate::keymap::Keymap;
 use crate::model::{ControlKind, Timestamp};
@@ -67,7 +69,11 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
         Screen::Control { index, cursor } => {
             let (header, body, status) = layout::full(area);
             header::render(frame, header, posture, view, theme, ctx.now);
-            let narrow = detail::Narrow { filter: view.detail_filter.as_ref(), min_severity: view.min_severity };
+            let narrow = detail::Narrow {
+                filter: view.detail_filter.as_ref(),
+                min_severity: view.min_severity,
+                sort: view.sort,
+            };
             detail::render_control(frame, body, posture, *index, Some(*cursor), narrow, theme, ctx.now);
             status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
@@ -101,6 +107,12 @@ pub fn render(frame: &mut Frame, posture: &Posture, view: &View, ctx: &RenderCon
             guardrail::render(frame, body, posture, name, *cursor, theme);
             status_line::render(frame, status, view, posture, ctx.keymap, theme);
         }
+        Screen::Changes { cursor } => {
+            let (header, body, status) = layout::full(area);
+            header::render(frame, header, posture, view, theme, ctx.now);
+            changes::render(frame, body, posture, view, *cursor, theme, ctx.now);
+            status_line::render(frame, status, view, posture, ctx.keymap, theme);
+        }
     }
     if let Some(d) = &view.dialog {
         dialog::render(frame, full_area, posture, d, view.audit_log.as_deref(), theme);
@@ -126,7 +138,11 @@ const UNCUT: usize = 4096;
 pub fn full_row(view: &View, posture: &Posture) -> Option<Vec<list::Seg>> {
     match &view.screen {
         Screen::Control { index, cursor } => {
-            let narrow = detail::Narrow { filter: view.detail_filter.as_ref(), min_severity: view.min_severity };
+            let narrow = detail::Narrow {
+                filter: view.detail_filter.as_ref(),
+                min_severity: view.min_severity,
+                sort: view.sort,
+            };
             detail::ControlDetail::filtered(posture, *index, UNCUT, view.now, narrow).row(*cursor, UNCUT)
         }
         Screen::Resource { id, cursor } => resource::ResourceView::new(posture, id, UNCUT, view.write, view.now)
@@ -138,6 +154,11 @@ pub fn full_row(view: &View, posture: &Posture) -> Option<Vec<list::Seg>> {
             finding::FindingView::new(posture, id, UNCUT, view.write).rows.into_iter().nth(*cursor).map(|r| r.segs)
         }
         Screen::Guardrail { name, cursor } => guardrail::row_at(posture, name, *cursor, UNCUT),
+        Screen::Changes { cursor } => changes::visible(posture, view).get(*cursor).map(|c| {
+            let mut row = vec![(crate::theme::Token::Muted, format!("{}  ", c.at.strftime("%Y-%m-%d %H:%M:%S")))];
+            row.push((crate::theme::Token::Text, changes::plain(posture, c)));
+            row
+        }),
         Screen::Overview | Screen::Sources { .. } | Screen::Accounts { .. } => None,
     }
 }
@@ -188,16 +209,26 @@ pub fn under_cursor(view: &View, posture: &Posture) -> Option<list::Target> {
     match &view.screen {
         Screen::Overview => {
             let list = filter::visible_pane(posture, view, view.focus);
-            list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1)))
-                .map(|&i| list::Target::Control(i))
+            match list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1))) {
+                Some(&i) => Some(list::Target::Control(i)),
+                // The pane keeps no control: the search's match highlighted.
+                None => search::chosen(view, posture),
+            }
         }
         Screen::Control { index, cursor } => {
-            let narrow = detail::Narrow { filter: view.detail_filter.as_ref(), min_severity: view.min_severity };
+            let narrow = detail::Narrow {
+                filter: view.detail_filter.as_ref(),
+                min_severity: view.min_severity,
+                sort: view.sort,
+            };
             detail::ControlDetail::filtered(posture, *index, WIDTH, Timestamp::UNIX_EPOCH, narrow).target(*cursor)
         }
         Screen::Resource { id, cursor } => resource::ResourceView::outline(posture, id, view.write).target(*cursor),
         Screen::Finding { id, cursor } => finding::FindingView::new(posture, id, WIDTH, view.write).target(*cursor),
         Screen::Accounts { cursor, .. } => accounts::account_at(posture, *cursor).map(list::Target::Account),
+        Screen::Changes { cursor } => {
+            changes::visible(posture, view).get(*cursor).and_then(|c| changes::target(posture, c))
+        }
         Screen::Guardrail { .. } | Screen::Sources { .. } => None,
     }
 }
@@ -266,16 +297,20 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
             titled: wide,
             controls,
             narrowed: narrowed.as_deref(),
+            sorted: (view.sort != Sort::Id).then(|| view.sort.name()),
         };
         panes::render(frame, *pane_area, posture, pane, theme, ctx.now);
     }
     if posture.is_empty() {
         waiting(frame, areas.detail, posture, theme);
+    } else if let Some(matches) = search::shown(view, posture) {
+        // The search's failing resources and findings, in every control.
+        search::render(frame, areas.detail, posture, view, &matches, theme, ctx.now);
     } else if let Some(&index) = {
         let list = &lists[view.focus.index()];
         list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1)))
     } {
-        let narrow = detail::Narrow { filter: None, min_severity: view.min_severity };
+        let narrow = detail::Narrow { filter: None, min_severity: view.min_severity, sort: view.sort };
         detail::render_control(frame, areas.detail, posture, index, None, narrow, theme, ctx.now);
     }
     status_line::render(frame, areas.status, view, posture, ctx.keymap, theme);

@@ -36,9 +36,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             Span::styled("  ~regex  !not", theme.style(Token::Muted)),
         ]);
         frame.render_widget(Paragraph::new(prompt), area);
+        // Enter opens the overview search's match highlighted, else keeps the filter.
+        let enter = if super::search::will_open(view, posture) { " open " } else { " keep " };
         let hints = Line::from(vec![
             Span::styled(" Enter", theme.style(Token::Key)),
-            Span::styled(" keep ", theme.style(Token::Muted)),
+            Span::styled(enter, theme.style(Token::Muted)),
             Span::styled(" Esc", theme.style(Token::Key)),
             Span::styled(" clear ", theme.style(Token::Muted)),
         ]);
@@ -98,6 +100,14 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             (Action::ScrollRight, "columns"),
             (Action::NextAccount, "next account"),
             (Action::Preventive, "panes"),
+            (Action::Quit, "quit"),
+        ]),
+        Screen::Changes { .. } => with_enter(&[
+            (Action::Down, "move"),
+            (Action::Enter, ""),
+            (Action::Filter, "filter"),
+            (Action::ViewRow, "whole row"),
+            (Action::Back, "back"),
             (Action::Quit, "quit"),
         ]),
         Screen::Sources { .. } => {

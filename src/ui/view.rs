@@ -18,6 +18,8 @@ pub enum Screen {
     Finding { id: Sym, cursor: usize },
     /// Every source's health in full (`:sources`), from its `scroll`th line.
     Sources { scroll: usize },
+    /// What changed, newest first (`c`, `:changes`).
+    Changes { cursor: usize },
     /// Accounts (rows, worst first) by control (`4`), the controls' columns from `column`.
     Accounts { cursor: usize, column: usize },
 }
@@ -86,6 +88,10 @@ pub struct View {
     /// A filter being typed (and its cursor): for the control on screen, else the pane with the
     /// focus.
     pub typing: Option<super::command_line::Input>,
+    /// The feed's last change seen (its number): the header counts those after it (`Δ 3`).
+    pub changes_seen: u64,
+    /// The `/` filter of the Changes view.
+    pub changes_filter: Option<super::filter::Filter>,
     /// One row in full, over the screen (`v`, or Enter on a row that is cut), from its
     /// `scroll`th line.
     pub row_box: Option<RowBox>,
@@ -100,6 +106,10 @@ pub struct View {
     pub min_severity: Option<Severity>,
     /// `:status`: only controls at this status or worse are shown.
     pub min_status: Option<StatusLevel>,
+    /// `:sort`: the order of the panes' rows and of a control's lists.
+    pub sort: Sort,
+    /// The overview's search (`/`): the match highlighted with ↓ ↑, which Enter opens.
+    pub search_match: Option<usize>,
     /// The time `update` judges statuses at (`:status`); the loop keeps it current.
     pub now: Timestamp,
     /// The wall clock's time, which a paused story does not stop: what flash messages fade by.
@@ -154,6 +164,32 @@ impl Story {
     /// The last step has been played.
     pub fn finished(&self) -> bool {
         self.current().is_some_and(|s| s.index + 1 >= s.total)
+    }
+}
+
+/// `:sort`: the order of the panes' rows and of a control's lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// The catalog's order (the default catalog's is by id); failing resources by type and id;
+    /// findings most severe first.
+    #[default]
+    Id,
+    /// The most failing resources first; a resource with the most items saying it fails first.
+    Count,
+    /// The longest failing first: a control by its oldest failing resource, a resource by when it
+    /// started failing, a finding by when it was first observed.
+    Age,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Count, Sort::Age, Sort::Id];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Id => "id",
+            Sort::Count => "count",
+            Sort::Age => "age",
+        }
     }
 }
 
@@ -228,6 +264,8 @@ impl View {
             audit_log: None,
             dialog: None,
             row_box: None,
+            changes_seen: 0,
+            changes_filter: None,
             width: 0,
             height: 0,
             frozen: None,
@@ -238,6 +276,8 @@ impl View {
             history: Vec::new(),
             min_severity: None,
             min_status: None,
+            sort: Sort::default(),
+            search_match: None,
             now: Timestamp::UNIX_EPOCH,
             wall: Timestamp::UNIX_EPOCH,
             story: None,

@@ -470,6 +470,11 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
         account: interner.intern(account),
         region: interner.intern(region),
         updated_at,
+        // ASFF requires CreatedAt; FirstObservedAt is optional.
+        first_observed: [f.first_observed_at(), f.created_at()]
+            .into_iter()
+            .flatten()
+            .find_map(|t| t.parse::<Timestamp>().ok()),
     })
 }
 
@@ -559,6 +564,17 @@ mod tests {
         let f = convert(&finding().workflow(Workflow::builder().status("SUPPRESSED".into()).build()).build(), &mut i)
             .unwrap();
         assert_eq!(f.workflow, WorkflowStatus::Suppressed);
+    }
+
+    #[test]
+    fn first_observed_is_first_observed_at_else_created_at() {
+        let mut i = Interner::new();
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let both = finding().created_at("2026-11-20T08:00:00.000Z").first_observed_at("2026-11-19T07:00:00Z");
+        assert_eq!(convert(&both.build(), &mut i).unwrap().first_observed, Some(t("2026-11-19T07:00:00Z")));
+        let created = finding().created_at("2026-11-20T08:00:00.000Z").first_observed_at("not a time");
+        assert_eq!(convert(&created.build(), &mut i).unwrap().first_observed, Some(t("2026-11-20T08:00:00Z")));
+        assert_eq!(convert(&finding().build(), &mut i).unwrap().first_observed, None, "neither given");
     }
 
     #[test]

@@ -324,7 +324,7 @@ impl DemoScript {
         }
         for f in &batch.findings {
             let (account, region) = (self.account.clone(), self.region.clone());
-            let finding = Finding {
+            let mut finding = Finding {
                 id: self.interner.intern(&f.id),
                 product: self.interner.intern(&f.product),
                 control_id: f.control.as_deref().map(|c| self.interner.intern(c)),
@@ -344,6 +344,7 @@ impl DemoScript {
                 account,
                 region,
                 updated_at: self.time(when(f.age)),
+                first_observed: None,
             };
             let text = (
                 f.description.as_deref().map(Into::into),
@@ -366,6 +367,8 @@ impl DemoScript {
                     },
                 },
             );
+            // First observed when its history begins, as the finding's detail says.
+            finding.first_observed = records.last().map(|r| r.at);
             self.state.findings.insert(finding.id.clone(), finding.clone());
             hub.findings.push(finding);
         }

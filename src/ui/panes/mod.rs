@@ -83,6 +83,8 @@ pub struct PaneView<'a> {
     pub controls: &'a [usize],
     /// What narrows the pane (`/bucket`, `≥WARN`), when something does.
     pub narrowed: Option<&'a str>,
+    /// The order `:sort` gives its rows (`count`, `age`), when not the catalog's.
+    pub sorted: Option<&'static str>,
 }
 
 /// Most lines a wrapped title takes.
@@ -170,7 +172,7 @@ pub fn height_needed(posture: &Posture, kind: ControlKind, controls: &[usize], w
 
 /// Draws one pane's table. Titles wrap when every row fits that way, else each is cut to a line.
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, theme: &Theme, now: Timestamp) {
-    let PaneView { kind, selected, focused, titled, controls, narrowed } = pane;
+    let PaneView { kind, selected, focused, titled, controls, narrowed, sorted } = pane;
     let border = if focused { theme.style(Token::Title) } else { theme.style(Token::Border) };
     let mut block = Block::bordered().border_style(border);
     if titled {
@@ -184,6 +186,9 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
             Span::styled(format!(" {}", clean(text)), theme.style(Token::Key)),
             Span::styled(counts, theme.style(Token::Muted)),
         ]));
+    }
+    if let Some(order) = sorted {
+        block = block.title(Line::from(Span::styled(format!(" by {order} "), theme.style(Token::Muted))));
     }
     let inner = block.inner(area);
     let texts = row_texts(posture, kind, controls, now);
