@@ -1299,6 +1299,7 @@ impl App {
             }
             Message::Reset => {
                 let mut posture = Posture::new(self.posture.catalog().clone());
+                posture.set_feed_severity(self.posture.feed_severity());
                 for (kind, interval) in &self.feeds {
                     posture.register_source(*kind, *interval);
                 }

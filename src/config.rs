@@ -31,6 +31,16 @@ pub struct Config {
     pub aws: AwsSettings,
     /// Telling changes beyond the screen: the `[notify]` table.
     pub notify: NotifySettings,
+    /// What the change feed keeps: the `[changes]` table.
+    pub changes: ChangesSettings,
+}
+
+/// The config file's `[changes]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesSettings {
+    /// Findings at or above this severity are in the feed (`HIGH` unless set).
+    pub severity: Option<crate::model::Severity>,
 }
 
 /// The config file's `[notify]` table: what the command line's `--notify`, `--notify-on` and
@@ -63,6 +73,8 @@ struct RawConfig {
     aws: AwsSettings,
     #[serde(default)]
     notify: NotifySettings,
+    #[serde(default)]
+    changes: ChangesSettings,
 }
 
 /// The config file's `[guardrails]` table.
@@ -206,6 +218,7 @@ impl Config {
             guardrail_tests: raw.guardrails.tests.or(raw.guardrail_tests),
             aws: raw.aws,
             notify: raw.notify,
+            changes: raw.changes,
         })
     }
 
@@ -368,6 +381,12 @@ pub fn default_file() -> String {
         &mut out,
         "Run for each change told, the change as JSON on its standard input",
         "command = \"cat >> changes.jsonl\"".into(),
+    );
+    out.push_str("\n# What the change feed (the Changes view, c) keeps.\n# [changes]\n");
+    key(
+        &mut out,
+        "Findings at or above this severity (CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL)",
+        "severity = \"HIGH\"".into(),
     );
     out.push_str(
         "\n# How vigil talks to AWS (--profile, --region and --endpoint-url override the first three).\n# [aws]\n",
@@ -544,7 +563,9 @@ mod tests {
         let e = Config::parse("[notify]\nmethod = \"pager\"\n", "c.toml").unwrap_err();
         assert_eq!((e.line, e.field.as_str()), (2, "notify.method"), "{e}");
         // What --print-default shows parses, every line commented out.
-        assert!(default_file().contains("# [notify]\n"));
+        assert!(default_file().contains("# [notify]\n") && default_file().contains("# [changes]\n"));
+        let c = Config::parse("[changes]\nseverity = \"MEDIUM\"\n", "c.toml").unwrap();
+        assert_eq!(c.changes.severity, Some(crate::model::Severity::Medium));
     }
 
     #[test]

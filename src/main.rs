@@ -409,7 +409,13 @@ fn run_tui(runtime: tokio::runtime::Runtime, settings: Settings, tui: Tui) -> Ex
     view.story = story;
     let theme_chosen = settings.theme_chosen;
     let mut app = App {
-        posture: Posture::new(settings.catalog),
+        posture: {
+            let mut posture = Posture::new(settings.catalog);
+            if let Some(min) = settings.config.changes.severity {
+                posture.set_feed_severity(min);
+            }
+            posture
+        },
         view,
         theme: settings.theme,
         keymap: settings.keymap,

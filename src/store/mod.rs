@@ -131,6 +131,10 @@ impl Posture {
         self.feed_severity = min;
     }
 
+    pub fn feed_severity(&self) -> crate::model::Severity {
+        self.feed_severity
+    }
+
     /// When a control's status last changed (from one known status to another), by event time.
     pub fn status_changed_at(&self, index: usize) -> Option<Timestamp> {
         self.changes.get(index).and_then(|(_, at)| *at)
