@@ -139,7 +139,10 @@ fn across_accounts_both_sides_must_allow() {
     let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]});
     let c = case(json!({"request": r, "identityPolicies": [allow("s3:GetObject", "*")]}));
     assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
-    assert!(c.explain().reason.contains("resource-based policy does not allow"));
+    assert!(c.explain().reason.contains("no resource-based policy is given"), "{}", c.explain().reason);
+    let c = case(json!({"request": r, "identityPolicies": [allow("s3:GetObject", "*")],
+        "resourcePolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "s3:GetObject", "Resource": "*"}]}}));
+    assert!(c.explain().reason.contains("resource-based policy does not allow"), "{}", c.explain().reason);
     let c = case(json!({"request": r, "resourcePolicy": bucket}));
     assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
     assert!(c.explain().reason.contains("no identity-based statement"));
@@ -456,7 +459,7 @@ fn lint_text_reports_every_mistake_within_a_statement_and_across_the_policy() {
 
 mod wildcards {
     use proptest::prelude::*;
-    use vigil::policy::pattern::Pattern;
+    use vigil::policy::pattern::{Glob, Pattern, witness};
 
     fn oracle(pattern: &str) -> regex::Regex {
         let mut re = String::from("^");
@@ -498,6 +501,25 @@ mod wildcards {
             let (a, b) = (Pattern::literal(&p), Pattern::literal(&q));
             let witness = texts.iter().any(|t| a.matches(t) && b.matches(t));
             prop_assert_eq!(a.intersects(&b), witness, "{:?} and {:?}", p, q);
+        }
+
+        /// What resource patterns rest on: some text in two patterns and outside a third (an
+        /// Allow's part of a pattern that a Deny leaves open), checked against every short text
+        /// over the patterns' letters and one they do not name.
+        #[test]
+        fn witness_is_exact(p in "[ab*?]{0,2}", q in "[ab*?]{0,2}", r in "[ab*?]{0,2}") {
+            let mut texts = vec![String::new()];
+            for _ in 0..7 {
+                let longer: Vec<String> =
+                    texts.iter().flat_map(|t| [format!("{t}a"), format!("{t}b"), format!("{t}c")]).collect();
+                texts.extend(longer);
+            }
+            texts.sort();
+            texts.dedup();
+            let (a, b, c) = (Pattern::literal(&p), Pattern::literal(&q), Pattern::literal(&r));
+            let brute = texts.iter().any(|t| a.matches(t) && b.matches(t) && !c.matches(t));
+            let found = witness(&[&[Glob::arn(&p)], &[Glob::arn(&q)]], &[Glob::arn(&r)]);
+            prop_assert_eq!(found, Some(brute), "in {:?} and {:?}, not in {:?}", p, q, r);
         }
     }
 }
@@ -1007,8 +1029,10 @@ mod derived {
     }
 }
 
-/// What no policy can change: IAM User Guide, "AWS managed policies" and "Using service-linked
-/// roles"; KMS Developer Guide, "Aliases in AWS KMS".
+/// What AWS owns and no policy can change: implicitly denied (no Deny statement is involved),
+/// with the rule as the reason. IAM User Guide, "AWS managed policies" and "Using service-linked
+/// roles"; IAM Identity Center User Guide, "IAM roles created by IAM Identity Center"; KMS
+/// Developer Guide, "About aliases" and "AWS managed keys".
 mod fixed_rules {
     use super::*;
 
@@ -1018,16 +1042,29 @@ mod fixed_rules {
         )
     }
 
+    /// Implicitly denied, naming the rule, with no statement as its cause.
+    fn refused(c: &Case, says: &str) {
+        let e = c.explain();
+        assert_eq!(e.result, Decision::ImplicitlyDenied, "{}", e.reason);
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(e.reason.contains(says), "{}", e.reason);
+        assert!(e.deciding.is_empty(), "no statement decided: {:?}", e.deciding);
+    }
+
+    // IAM User Guide, "AWS managed policies": "You cannot change the permissions defined in AWS
+    // managed policies"; they live in AWS's account (`aws` in their ARN), readable from every
+    // account.
     #[test]
-    fn aws_managed_policies_cannot_be_changed() {
-        let c = admin("iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess");
-        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
-        assert!(c.explain().reason.contains("AWS managed policies (arn:aws:iam::aws:policy/...) cannot be changed"));
-        assert_eq!(
-            admin("iam:DeletePolicy", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess").decide().decision,
-            Decision::ExplicitlyDenied
-        );
-        // A customer managed policy is the account's to change; reading an AWS one is allowed.
+    fn aws_managed_policies_cannot_be_changed_or_created() {
+        for action in ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion", "iam:TagPolicy"] {
+            let c = admin(action, "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess");
+            refused(&c, "AWS managed policy");
+            refused(&c, "belongs to AWS's own account (`aws`)");
+        }
+        // Creating a policy in AWS's account.
+        refused(&admin("iam:CreatePolicy", "arn:aws:iam::aws:policy/MyOwnPolicy"), "no one create");
+        // A customer managed policy is the account's to change; reading an AWS one is allowed,
+        // also when the case names no account for it.
         assert_eq!(
             admin("iam:CreatePolicyVersion", "arn:aws:iam::123456789012:policy/DataScientist").decide().decision,
             Decision::Allowed
@@ -1036,35 +1073,497 @@ mod fixed_rules {
             admin("iam:GetPolicy", "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess").decide().decision,
             Decision::Allowed
         );
+        let read = case(
+            json!({"request": {"action": "iam:GetPolicyVersion", "resource": "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess",
+            "principal": ROLE_SESSION}, "identityPolicies": [allow("iam:Get*", "*")]}),
+        );
+        assert_eq!(read.decide().decision, Decision::Allowed);
+        // A Deny that matches decides, as always.
+        let c = case(
+            json!({"request": request("iam:DeletePolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess", ACCOUNT, ROLE_SESSION),
+            "identityPolicies": [allow("*", "*"), deny("iam:DeletePolicy", "*")]}),
+        );
+        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
     }
 
+    // IAM User Guide, "Using service-linked roles": permissions and trust policy are the
+    // service's; deleted with iam:DeleteServiceLinkedRole; the description can be edited.
     #[test]
     fn service_linked_roles_change_only_through_their_service() {
         let slr = "arn:aws:iam::123456789012:role/aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForAmazonSageMakerNotebooks";
-        let c = admin("iam:PutRolePolicy", slr);
-        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
-        assert!(c.explain().reason.contains("service-linked role"));
-        assert_eq!(admin("iam:UpdateAssumeRolePolicy", slr).decide().decision, Decision::ExplicitlyDenied);
-        assert_eq!(admin("iam:DeleteRole", slr).decide().decision, Decision::ExplicitlyDenied);
+        refused(&admin("iam:PutRolePolicy", slr), "service-linked role");
+        refused(&admin("iam:UpdateAssumeRolePolicy", slr), "belongs to its service");
+        refused(&admin("iam:DeleteRole", slr), "iam:DeleteServiceLinkedRole");
         assert_eq!(admin("iam:DeleteServiceLinkedRole", slr).decide().decision, Decision::Allowed);
+        assert_eq!(admin("iam:UpdateRoleDescription", slr).decide().decision, Decision::Allowed);
         assert_eq!(
             admin("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/SageMakerExecutionRole").decide().decision,
             Decision::Allowed
         );
     }
 
+    // IAM Identity Center User Guide, "IAM roles created by IAM Identity Center": it creates the
+    // roles of permission sets (AWSReservedSSO_...) and manages them; "Using service-linked
+    // roles for IAM Identity Center": AWSServiceRoleForSSO creates, changes and deletes the
+    // roles on the path /aws-reserved/sso.amazonaws.com/. IAM refuses anyone else: "Cannot
+    // perform the operation on the protected role ... this role is only modifiable by AWS"
+    // (AWS re:Post Knowledge Center, "identity-center-aws-reserved-sso").
+    #[test]
+    fn identity_center_roles_are_protected_like_service_linked_roles() {
+        let sso = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_0123456789abcdef";
+        let regional = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_fedcba9876543210";
+        for action in [
+            "iam:AttachRolePolicy",
+            "iam:DetachRolePolicy",
+            "iam:PutRolePolicy",
+            "iam:DeleteRolePolicy",
+            "iam:UpdateAssumeRolePolicy",
+            "iam:PutRolePermissionsBoundary",
+            "iam:DeleteRole",
+            "iam:CreateRole",
+            "iam:UpdateRoleDescription",
+            "iam:TagRole",
+        ] {
+            refused(&admin(action, sso), "IAM Identity Center");
+            refused(&admin(action, regional), "only modifiable by AWS");
+        }
+        // Reading it, and passing it, are not changes.
+        assert_eq!(admin("iam:GetRole", sso).decide().decision, Decision::Allowed);
+        assert_eq!(admin("iam:ListRolePolicies", sso).decide().decision, Decision::Allowed);
+        // Not even the account's root user.
+        let root = case(json!({"request": request("iam:DeleteRole", sso, ACCOUNT, "arn:aws:iam::123456789012:root")}));
+        assert_eq!(root.decide().decision, Decision::ImplicitlyDenied);
+        // IAM Identity Center itself, through its service-linked role, manages them.
+        let identity_center = "arn:aws:sts::123456789012:assumed-role/AWSServiceRoleForSSO/sso";
+        let c = case(
+            json!({"request": request("iam:PutRolePolicy", sso, ACCOUNT, identity_center), "identityPolicies": [allow("iam:*", "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*")]}),
+        );
+        assert_eq!(c.decide().decision, Decision::Allowed);
+        // A role elsewhere on a path of the account's own is the account's.
+        assert_eq!(
+            admin("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/aws-reserved-not/sso.amazonaws.com/X")
+                .decide()
+                .decision,
+            Decision::Allowed
+        );
+    }
+
+    // KMS Developer Guide, "About aliases": "AWS creates aliases in your account for AWS managed
+    // keys. These aliases have names of the form alias/aws/<service-name>"; KMS API Reference,
+    // CreateAlias: "The alias name cannot begin with alias/aws/. The alias/aws/ prefix is
+    // reserved for AWS managed keys."
     #[test]
     fn aws_managed_aliases_are_reserved() {
-        let c = admin("kms:CreateAlias", "arn:aws:kms:us-east-1:123456789012:alias/aws/s3");
-        assert_eq!(c.decide().decision, Decision::ExplicitlyDenied);
-        assert!(c.explain().reason.contains("alias/aws/ are reserved"));
-        assert_eq!(
-            admin("kms:DeleteAlias", "arn:aws:kms:us-east-1:123456789012:alias/aws/sagemaker").decide().decision,
-            Decision::ExplicitlyDenied
+        refused(
+            &admin("kms:CreateAlias", "arn:aws:kms:us-east-1:123456789012:alias/aws/s3"),
+            "alias/aws/ belong to AWS",
         );
+        refused(&admin("kms:UpdateAlias", "arn:aws:kms:us-east-1:123456789012:alias/aws/ebs"), "AWS managed keys");
+        refused(&admin("kms:DeleteAlias", "arn:aws:kms:us-east-1:123456789012:alias/aws/sagemaker"), "reserved");
         assert_eq!(
             admin("kms:CreateAlias", "arn:aws:kms:us-east-1:123456789012:alias/ml-training").decide().decision,
             Decision::Allowed
         );
+    }
+
+    // IAM User Guide, "Cross-account policy evaluation logic": a request on another account's
+    // resource needs that account's resource-based policy; the explanation says whose it is.
+    #[test]
+    fn another_accounts_resource_without_a_resource_policy_says_whose_it_is() {
+        let r = request("s3:GetObject", OBJECT, OTHER, ROLE_SESSION);
+        let e = case(json!({"request": r, "identityPolicies": [allow("s3:*", "*")]})).explain();
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert!(
+            e.reason.contains("the resource belongs to account 210987654321, the principal to 123456789012"),
+            "{}",
+            e.reason
+        );
+        assert!(e.reason.contains("no resource-based policy is given"), "{}", e.reason);
+    }
+}
+
+/// A request on a resource pattern asks whether the request is allowed on some resource the
+/// pattern covers: an Allow counts where its resources meet the pattern (outside what Deny
+/// statements close), a Deny where it covers all of it; a Deny that covers part of it closes
+/// that part and the explanation says which. Exact literal requests are answered as before.
+mod resource_patterns {
+    use super::*;
+    use vigil::policy::Explained;
+
+    const BUCKET: &str = "arn:aws:s3:::ml-project-data/*";
+
+    fn get(resource: &str) -> Value {
+        request("s3:GetObject", resource, ACCOUNT, ROLE_SESSION)
+    }
+
+    fn explain(v: Value) -> Explained {
+        case(v).explain()
+    }
+
+    fn allowed(e: &Explained) -> Vec<String> {
+        e.pattern.as_ref().expect("a pattern answer").allowed.clone()
+    }
+
+    fn closed(e: &Explained) -> Vec<(Vec<String>, String)> {
+        e.pattern
+            .as_ref()
+            .expect("a pattern answer")
+            .closed
+            .iter()
+            .map(|c| (c.resources.clone(), c.by.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn an_allow_counts_where_its_resources_meet_the_pattern() {
+        // "Can this role call s3:GetObject on anything?"
+        let one_object = allow("s3:GetObject", "arn:aws:s3:::ml-project-data/photo.jpg");
+        let e = explain(json!({"request": get("*"), "identityPolicies": [one_object]}));
+        assert_eq!(e.result, Decision::Allowed);
+        assert_eq!(allowed(&e), ["arn:aws:s3:::ml-project-data/photo.jpg"]);
+        assert_eq!(e.headline(), "Allowed (for some resources: arn:aws:s3:::ml-project-data/photo.jpg)");
+        let logs = allow("s3:GetObject", "arn:aws:s3:::ml-project-data/AWSLogs/*");
+        let e = explain(json!({"request": get(BUCKET), "identityPolicies": [logs]}));
+        assert_eq!(
+            (e.result, allowed(&e)),
+            (Decision::Allowed, vec!["arn:aws:s3:::ml-project-data/AWSLogs/*".to_string()])
+        );
+        // A broader Allow: the pattern itself is what is allowed.
+        let e = explain(json!({"request": get(BUCKET), "identityPolicies": [allow("s3:*", "*")]}));
+        assert_eq!(allowed(&e), [BUCKET]);
+        // Neither contains the other: named as the two meet.
+        let e = explain(
+            json!({"request": get("arn:aws:s3:::ml-*/train/*"), "identityPolicies": [allow("s3:GetObject", "arn:aws:s3:::ml-project-data/*")]}),
+        );
+        assert_eq!(allowed(&e), ["arn:aws:s3:::ml-project-data/* within arn:aws:s3:::ml-*/train/*"]);
+        // Another bucket does not meet it.
+        let other = allow("s3:GetObject", "arn:aws:s3:::other-bucket/*");
+        let e = explain(json!({"request": get(BUCKET), "identityPolicies": [other]}));
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert!(e.reason.contains("any resource of the pattern"), "{}", e.reason);
+        // A literal request is answered as itself, as before: no pattern answer.
+        let e = explain(json!({"request": get(OBJECT), "identityPolicies": [allow("s3:GetObject", BUCKET)]}));
+        assert_eq!((e.result, e.pattern.is_none()), (Decision::Allowed, true));
+        assert_eq!(
+            decide(
+                json!({"request": get(OBJECT), "identityPolicies": [allow("s3:GetObject", "arn:aws:s3:::ml-project-data/photo.jpg")]})
+            ),
+            Decision::ImplicitlyDenied
+        );
+        // The identity's policy variables are substituted before the pattern is met.
+        let home = allow("s3:GetObject", "arn:aws:s3:::home-bucket/home/${aws:username}/*");
+        let e = explain(
+            json!({"request": request("s3:GetObject", "arn:aws:s3:::home-bucket/*", ACCOUNT, USER), "identityPolicies": [home]}),
+        );
+        assert_eq!(allowed(&e), ["arn:aws:s3:::home-bucket/home/bob/*"]);
+    }
+
+    #[test]
+    fn a_deny_counts_where_it_covers_the_whole_pattern_and_otherwise_closes_its_part() {
+        let everything = allow("s3:*", "*");
+        let deny_private = json!({"Version": "2012-10-17", "Statement": [{"Sid": "DenyPrivate", "Effect": "Deny", "Action": "s3:*",
+            "Resource": "arn:aws:s3:::ml-project-data/private/*"}]});
+        // It covers all of a narrower pattern.
+        let e = explain(
+            json!({"request": get("arn:aws:s3:::ml-project-data/private/2026/*"), "identityPolicies": [everything, deny_private]}),
+        );
+        assert_eq!(e.result, Decision::ExplicitlyDenied);
+        assert_eq!(e.deciding[0].sid.as_deref(), Some("DenyPrivate"));
+        // Of a broader one it closes part, and the rest stays open.
+        let e = explain(json!({"request": get(BUCKET), "identityPolicies": [everything, deny_private]}));
+        assert_eq!(e.result, Decision::Allowed);
+        assert_eq!(
+            closed(&e),
+            [(
+                vec!["arn:aws:s3:::ml-project-data/private/*".to_string()],
+                "identityPolicies[1] Statement[0] \"DenyPrivate\"".to_string()
+            )]
+        );
+        assert_eq!(
+            e.headline(),
+            "Allowed (for some resources: arn:aws:s3:::ml-project-data/*; not arn:aws:s3:::ml-project-data/private/*)"
+        );
+        // An Allow that reaches only the closed part counts for nothing.
+        let only_private = allow("s3:GetObject", "arn:aws:s3:::ml-project-data/private/*");
+        let e = explain(json!({"request": get(BUCKET), "identityPolicies": [only_private, deny_private]}));
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert_eq!(closed(&e).len(), 1, "the explanation still says which part the Deny closes");
+        // Two Denies that each cover part cover it all together: explicitly denied.
+        let halves = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::ml-project-data/private/*"},
+            {"Effect": "Deny", "Action": "s3:*", "NotResource": "arn:aws:s3:::ml-project-data/private/*"}]});
+        let e = explain(json!({"request": get(BUCKET), "identityPolicies": [everything, halves]}));
+        assert_eq!(e.result, Decision::ExplicitlyDenied);
+        assert!(e.reason.contains("together cover every resource"), "{}", e.reason);
+        assert_eq!(e.deciding.len(), 2);
+        // A Deny with NotResource covers the pattern when the pattern is all outside what it spares.
+        let spare_public = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "s3:*", "NotResource": "arn:aws:s3:::public-models/*"}]});
+        assert_eq!(
+            decide(json!({"request": get(BUCKET), "identityPolicies": [everything, spare_public]})),
+            Decision::ExplicitlyDenied
+        );
+        let e = explain(json!({"request": get("*"), "identityPolicies": [everything, spare_public]}));
+        assert_eq!(e.result, Decision::Allowed);
+        assert_eq!(closed(&e)[0].0, ["everything but arn:aws:s3:::public-models/*"]);
+    }
+
+    #[test]
+    fn the_pattern_means_the_resources_the_action_acts_on_in_the_principals_partition() {
+        // sagemaker:CreateTrainingJob acts on SageMaker resources (a training job, and the
+        // training plan or reserved capacity it uses): a Deny on all of them in the principal's
+        // partition covers `*`, one on another partition's does not, and one on training jobs
+        // alone leaves the others open.
+        let train = request("sagemaker:CreateTrainingJob", "*", ACCOUNT, ROLE_SESSION);
+        let every_job = deny("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:*:*:*");
+        let e = explain(json!({"request": train, "identityPolicies": [allow("sagemaker:*", "*"), every_job]}));
+        assert_eq!(e.result, Decision::ExplicitlyDenied);
+        let jobs = deny("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:*:*:training-job/*");
+        let e = explain(json!({"request": train, "identityPolicies": [allow("sagemaker:*", "*"), jobs]}));
+        assert_eq!(e.result, Decision::Allowed);
+        let china = deny("sagemaker:CreateTrainingJob", "arn:aws-cn:sagemaker:*:*:*");
+        let e = explain(json!({"request": train, "identityPolicies": [allow("sagemaker:*", "*"), china]}));
+        assert_eq!((e.result, closed(&e).len()), (Decision::Allowed, 0));
+        // s3:GetObject acts on objects and, through access points, on access point objects: a
+        // Deny on every object leaves those open.
+        let every_object = deny("s3:GetObject", "arn:aws:s3:::*/*");
+        let e = explain(json!({"request": get("*"), "identityPolicies": [allow("s3:*", "*"), every_object]}));
+        assert_eq!(e.headline(), "Allowed (for some resources: *; not arn:aws:s3:::*/*)");
+        // A pattern that covers no object at all.
+        let e = explain(json!({"request": get("arn:aws:sagemaker:*"), "identityPolicies": [allow("*", "*")]}));
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert!(e.reason.contains("covers no resource the action acts on"), "{}", e.reason);
+    }
+
+    #[test]
+    fn not_resource_in_an_allow_counts_for_what_it_leaves_in_the_pattern() {
+        let all_but = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": BUCKET}]});
+        assert_eq!(decide(json!({"request": get(BUCKET), "identityPolicies": [all_but]})), Decision::ImplicitlyDenied);
+        let e = explain(json!({"request": get("*"), "identityPolicies": [all_but]}));
+        assert_eq!(e.result, Decision::Allowed);
+        assert_eq!(allowed(&e), [format!("* except {BUCKET}")]);
+    }
+
+    #[test]
+    fn protected_resources_close_their_part_of_a_pattern() {
+        let admin = |action: &str, resource: &str| {
+            explain(
+                json!({"request": request(action, resource, ACCOUNT, ROLE_SESSION), "identityPolicies": [allow("*", "*")]}),
+            )
+        };
+        let e = admin("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/aws-service-role/*");
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert!(e.reason.contains("service-linked role"), "{}", e.reason);
+        let e = admin("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/*");
+        assert_eq!(e.result, Decision::Allowed);
+        let parts: Vec<String> = closed(&e).into_iter().flat_map(|(r, _)| r).collect();
+        assert_eq!(
+            parts,
+            [
+                "arn:aws:iam::123456789012:role/aws-service-role/*",
+                "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*"
+            ]
+        );
+        let e = admin("iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/*");
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert!(e.reason.contains("AWS managed policy"), "{}", e.reason);
+        let e = admin("kms:DeleteAlias", "arn:aws:kms:us-east-1:123456789012:alias/*");
+        assert_eq!(e.result, Decision::Allowed);
+        assert_eq!(closed(&e)[0].0, ["arn:aws:kms:us-east-1:123456789012:alias/aws/*"]);
+    }
+
+    #[test]
+    fn a_pattern_of_roles_still_needs_their_trust_policy() {
+        let r = request("sts:AssumeRole", "arn:aws:iam::123456789012:role/*", ACCOUNT, USER);
+        let c = case(json!({"request": r, "identityPolicies": [allow("sts:AssumeRole", "*")]}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.starts_with("no trust policy given"), "{}", c.explain().reason);
+        let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}]});
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": trust})), Decision::Allowed);
+    }
+}
+
+/// Permissions boundaries and session policies beside a resource-based policy in one account:
+/// whether the implicit deny of a boundary or a session policy limits the grant depends on whom
+/// the resource-based policy names. IAM User Guide, "Policy evaluation logic" (How AWS
+/// enforcement code logic evaluates requests: "Resource-based policies"), "Permissions
+/// boundaries for IAM entities" ("Evaluating effective permissions with boundaries"), "Session
+/// policies" (in "Policies and permissions in AWS Identity and Access Management") and "AWS JSON
+/// policy elements: Principal" ("IAM role principals").
+mod boundaries_and_sessions_beside_resource_policies {
+    use super::*;
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/DataScientist";
+    const FEDERATED: &str = "arn:aws:sts::123456789012:federated-user/carol";
+
+    /// A bucket policy allowing s3:PutObject to `principal`.
+    fn bucket(principal: Value) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::ml-project-data/*"}]})
+    }
+
+    /// The request with the bucket policy naming `named`, and `limit` (a boundary or a session
+    /// policy) that allows only s3:GetObject: an implicit deny for s3:PutObject.
+    fn put(principal: &str, named: Value, limit: &str) -> Decision {
+        let mut c = json!({"request": request("s3:PutObject", OBJECT, ACCOUNT, principal), "resourcePolicy": bucket(named),
+            "identityPolicies": [allow("s3:*", "*")]});
+        match limit {
+            "boundary" => c["permissionBoundaries"] = json!([allow("s3:GetObject", "*")]),
+            _ => c["sessionPolicy"] = allow("s3:GetObject", "*"),
+        }
+        decide(c)
+    }
+
+    // "Policy evaluation logic": "Resource-based policies that grant permissions to an IAM role
+    // session ARN ... are not limited by an implicit deny in an identity-based policy, a
+    // permissions boundary, or session policy"; "Resource-based policies that grant permissions
+    // to an IAM role ARN are limited by an implicit deny in a permissions boundary or session
+    // policy". "Session policies": a resource-based policy naming the ARN of the session "is
+    // not limited by the session policy"; naming the role, "the session policy limits the total
+    // permissions granted by the resource-based policy and the identity-based policy".
+    #[test]
+    fn naming_the_role_session_passes_the_boundary_and_the_session_policy_naming_the_role_does_not() {
+        for limit in ["boundary", "session"] {
+            assert_eq!(put(ROLE_SESSION, json!({"AWS": ROLE_SESSION}), limit), Decision::Allowed, "{limit}");
+            assert_eq!(put(ROLE_SESSION, json!({"AWS": ROLE}), limit), Decision::ImplicitlyDenied, "{limit}");
+        }
+        // Naming the role, the grant needs no identity policy where the boundary allows:
+        // effective permissions are the resource-based policy's and the intersection of the
+        // boundary and the identity policies ("Permissions boundaries for IAM entities").
+        let c = json!({"request": request("s3:PutObject", OBJECT, ACCOUNT, ROLE_SESSION), "resourcePolicy": bucket(json!({"AWS": ROLE})),
+            "permissionBoundaries": [allow("s3:*", "*")]});
+        assert_eq!(decide(c), Decision::Allowed);
+        // And with neither an identity policy nor a boundary limiting, the session is granted too.
+        assert_eq!(
+            decide(
+                json!({"request": request("s3:PutObject", OBJECT, ACCOUNT, ROLE_SESSION), "resourcePolicy": bucket(json!({"AWS": ROLE}))})
+            ),
+            Decision::Allowed
+        );
+    }
+
+    // "Policy evaluation logic": "resource-based policies that grant permissions to an IAM user
+    // ARN (that is not a federated user session) are not limited by an implicit deny in an
+    // identity-based policy or permissions boundary".
+    #[test]
+    fn naming_the_user_passes_the_users_boundary() {
+        assert_eq!(put(USER, json!({"AWS": USER}), "boundary"), Decision::Allowed);
+        let no_identity_policy = json!({"request": request("s3:PutObject", OBJECT, ACCOUNT, USER), "resourcePolicy": bucket(json!({"AWS": USER})),
+            "permissionBoundaries": [allow("ec2:*", "*")]});
+        assert_eq!(decide(no_identity_policy), Decision::Allowed);
+    }
+
+    // "Policy evaluation logic", AWS STS federated user principal: a grant to the federated
+    // user's ARN is "not limited by an implicit deny in an identity-based policy, a permissions
+    // boundary, or session policy. However, if a resource-based policy grants permission to the
+    // ARN of the IAM user who federated, then requests made by the federated user during the
+    // session are limited by an implicit deny in a permission boundary or session policy." An
+    // IAM user given with a session policy stands for that federated session.
+    #[test]
+    fn federated_user_sessions_by_the_arn_named() {
+        assert_eq!(put(FEDERATED, json!({"AWS": FEDERATED}), "session"), Decision::Allowed);
+        assert_eq!(put(FEDERATED, json!({"AWS": FEDERATED}), "boundary"), Decision::Allowed);
+        assert_eq!(put(USER, json!({"AWS": USER}), "session"), Decision::ImplicitlyDenied);
+    }
+
+    // "AWS JSON policy elements: Principal", IAM role principals: "Identity-based policy types,
+    // such as permissions boundaries or session policies, do not limit permissions granted
+    // using the aws:PrincipalArn condition key with a wildcard(*) in the Principal element,
+    // unless the identity-based policies contain an explicit deny"; "Policy evaluation logic"
+    // says the same.
+    #[test]
+    fn a_wildcard_principal_passes_the_boundary_and_the_session_policy_but_not_a_deny() {
+        for limit in ["boundary", "session"] {
+            assert_eq!(put(ROLE_SESSION, json!("*"), limit), Decision::Allowed, "{limit}");
+            assert_eq!(put(ROLE_SESSION, json!({"AWS": "*"}), limit), Decision::Allowed, "{limit}");
+        }
+        let by_principal_arn = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::ml-project-data/*", "Condition": {"ArnEquals": {"aws:PrincipalArn": ROLE}}}]});
+        let c = json!({"request": request("s3:PutObject", OBJECT, ACCOUNT, ROLE_SESSION), "resourcePolicy": by_principal_arn,
+            "permissionBoundaries": [allow("s3:GetObject", "*")], "sessionPolicy": allow("s3:GetObject", "*")});
+        assert_eq!(decide(c.clone()), Decision::Allowed);
+        let mut denied = c;
+        denied["identityPolicies"] = json!([deny("s3:PutObject", "*")]);
+        assert_eq!(decide(denied), Decision::ExplicitlyDenied);
+    }
+
+    // Naming the account delegates to the account's identity policies (IAM User Guide, "AWS
+    // JSON policy elements: Principal", AWS account principals), which the boundary and the
+    // session policy limit ("Permissions boundaries for IAM entities": the effective permissions
+    // are the intersection of the boundary and the identity-based policy).
+    #[test]
+    fn naming_the_account_leaves_the_boundary_and_the_session_policy_in_force() {
+        for limit in ["boundary", "session"] {
+            let account = json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")});
+            assert_eq!(put(ROLE_SESSION, account, limit), Decision::ImplicitlyDenied, "{limit}");
+            assert_eq!(put(USER, json!({"AWS": ACCOUNT}), "boundary"), Decision::ImplicitlyDenied, "{limit}");
+        }
+    }
+
+    // "Permissions boundaries for IAM entities": the boundary set for ShirleyRodriguez allows
+    // S3, CloudWatch and EC2; a permissions policy allowing iam:CreateUser does not get past it.
+    #[test]
+    fn the_documented_boundary_limits_the_identity_policy() {
+        let shirley = "arn:aws:iam::123456789012:user/ShirleyRodriguez";
+        let boundary = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "cloudwatch:*", "ec2:*"], "Resource": "*"}]});
+        let create_user = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "iam:CreateUser", "Resource": "*"}});
+        let c =
+            case(json!({"request": request("iam:CreateUser", "arn:aws:iam::123456789012:user/new", ACCOUNT, shirley),
+            "identityPolicies": [create_user], "permissionBoundaries": [boundary]}));
+        assert_eq!(c.decide().decision, Decision::ImplicitlyDenied);
+        assert!(c.explain().reason.contains("permissionBoundaries[0]"), "{}", c.explain().reason);
+    }
+
+    // "Permissions boundaries for IAM entities": "The NotPrincipal element with a Deny effect will
+    // always deny any IAM principal that has a permissions boundary policy attached, regardless
+    // of the values specified in the NotPrincipal element."
+    #[test]
+    fn a_deny_with_not_principal_denies_a_principal_with_a_boundary_whatever_it_lists() {
+        let spares_alice = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ROLE_SESSION}, "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "NotPrincipal": {"AWS": [ROLE_SESSION, ROLE, "arn:aws:iam::123456789012:root"]}, "Action": "s3:*", "Resource": "*"}]});
+        let r = request("s3:GetObject", OBJECT, ACCOUNT, ROLE_SESSION);
+        assert_eq!(decide(json!({"request": r, "resourcePolicy": spares_alice})), Decision::Allowed);
+        assert_eq!(
+            decide(json!({"request": r, "resourcePolicy": spares_alice, "permissionBoundaries": [allow("s3:*", "*")]})),
+            Decision::ExplicitlyDenied
+        );
+    }
+}
+
+/// `NotPrincipal` in an Allow: "AWS JSON policy elements: NotPrincipal", NotPrincipal with
+/// Allow: the statement allows "all principals except the one named in the NotPrincipal
+/// element". A request is each of its identities (its session, its role, its account): any one
+/// of them listed, and the statement does not grant it.
+mod not_principal_in_an_allow {
+    use super::*;
+
+    fn all_but(listed: Value) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": listed}, "Action": "s3:GetObject", "Resource": "*"}]})
+    }
+
+    fn get(principal: &str, listed: Value) -> Decision {
+        decide(
+            json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, principal), "resourcePolicy": all_but(listed)}),
+        )
+    }
+
+    #[test]
+    fn a_principal_listed_by_its_session_its_role_or_its_account_is_not_granted() {
+        assert_eq!(get(ROLE_SESSION, json!(ROLE_SESSION)), Decision::ImplicitlyDenied);
+        assert_eq!(
+            get(ROLE_SESSION, json!("arn:aws:iam::123456789012:role/DataScientist")),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(get(ROLE_SESSION, json!("arn:aws:iam::123456789012:root")), Decision::ImplicitlyDenied);
+        assert_eq!(get(ROLE_SESSION, json!(ACCOUNT)), Decision::ImplicitlyDenied);
+        assert_eq!(get(USER, json!(USER)), Decision::ImplicitlyDenied);
+        // Everyone else is granted, an anonymous caller included.
+        assert_eq!(get(ROLE_SESSION, json!("arn:aws:iam::123456789012:user/Bob")), Decision::Allowed);
+        assert_eq!(get(USER, json!("arn:aws:iam::210987654321:root")), Decision::Allowed);
+        assert_eq!(get("*", json!(USER)), Decision::Allowed);
+        // The listed principal's own identity policy still grants it within the account.
+        let own = json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "resourcePolicy": all_but(json!(USER)),
+            "identityPolicies": [allow("s3:GetObject", "*")]});
+        assert_eq!(decide(own), Decision::Allowed);
     }
 }

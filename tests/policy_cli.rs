@@ -606,3 +606,99 @@ fn lint_and_simulate_know_every_service_not_only_the_workshops() {
     assert_eq!(listing("arn:aws:bedrock:us-east-1::foundation-model/m"), "ImplicitlyDenied");
     assert_eq!(listing("*"), "Allowed");
 }
+
+/// A request on a resource pattern: `simulate` says `Allowed (for some resources: ...)`, names
+/// them and the parts Deny statements close; `--json` adds `explain.pattern`. A literal request
+/// is answered as before, without it.
+#[test]
+fn simulate_answers_a_resource_pattern_for_some_resources_and_names_them() {
+    let dir = scratch("simulate_answers_a_resource_pattern");
+    let case = |resource: &str| {
+        format!(
+            r#"{{"request": {{"action": "s3:GetObject", "resource": "{resource}",
+                 "principal": "arn:aws:sts::123456789012:assumed-role/DataScientist/alice"}},
+               "identityPolicies": [{{"Version": "2012-10-17", "Statement": [
+                 {{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-project-data/train/*"}},
+                 {{"Sid": "DenyPrivate", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::ml-project-data/private/*"}}]}}]}}"#
+        )
+    };
+    let pattern = dir.join("pattern.json");
+    std::fs::write(&pattern, case("arn:aws:s3:::ml-project-data/*")).unwrap();
+    let o = vigil(&["policy", "simulate", pattern.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with(
+            "Allowed (for some resources: arn:aws:s3:::ml-project-data/train/*; not arn:aws:s3:::ml-project-data/private/*): "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "closed within arn:aws:s3:::ml-project-data/*: arn:aws:s3:::ml-project-data/private/* by identityPolicies[0] Statement[1] \"DenyPrivate\""
+        ),
+        "{text}"
+    );
+    let o = vigil(&["policy", "simulate", "--json", pattern.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["result"], "Allowed");
+    assert_eq!(v["explain"]["pattern"]["resource"], "arn:aws:s3:::ml-project-data/*");
+    assert_eq!(v["explain"]["pattern"]["allowed"], serde_json::json!(["arn:aws:s3:::ml-project-data/train/*"]));
+    assert_eq!(v["explain"]["pattern"]["closed"][0]["by"], "identityPolicies[0] Statement[1] \"DenyPrivate\"");
+    // A literal request: exactly as before.
+    let literal = dir.join("literal.json");
+    std::fs::write(&literal, case("arn:aws:s3:::ml-project-data/train/churn.csv")).unwrap();
+    let o = vigil(&["policy", "simulate", literal.to_str().unwrap()]);
+    assert!(stdout(&o).starts_with("Allowed: an identity-based statement allows"), "{}", stdout(&o));
+    let o = vigil(&["policy", "simulate", "--json", literal.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["explain"].get("pattern").is_none(), "{v}");
+}
+
+/// What AWS owns: implicitly denied, no Deny statement named, the explanation saying whose the
+/// resource is.
+#[test]
+fn simulate_says_whose_an_aws_owned_resource_is() {
+    let dir = scratch("simulate_says_whose_an_aws_owned_resource_is");
+    let file = dir.join("case.json");
+    std::fs::write(
+        &file,
+        r#"{"request": {"action": "iam:CreatePolicyVersion", "resource": "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess",
+                        "principal": "arn:aws:sts::123456789012:assumed-role/Admin/alice"},
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]}"#,
+    )
+    .unwrap();
+    let o = vigil(&["policy", "simulate", file.to_str().unwrap()]);
+    let text = stdout(&o);
+    assert!(text.starts_with("ImplicitlyDenied: no policy can allow this"), "{text}");
+    assert!(text.contains("it belongs to AWS's own account (`aws`), not to the caller's"), "{text}");
+    assert_eq!(text.lines().count(), 1, "no statement decided: {text}");
+}
+
+/// `policy test` shows under a test's row what a pattern answer covers, and its expectation is
+/// met by `Allowed`.
+#[test]
+fn policy_test_names_the_resources_a_pattern_is_allowed_for() {
+    let dir = scratch("policy_test_names_the_resources_a_pattern_is_allowed_for");
+    std::fs::write(
+        dir.join("tests.toml"),
+        r#"
+[[test]]
+name = "the data scientist can read some training data"
+expect = "Allowed"
+identityPolicies = [{ Version = "2012-10-17", Statement = { Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::ml-project-data/train/*" } }]
+[test.request]
+action = "s3:GetObject"
+principal = "arn:aws:sts::123456789012:assumed-role/DataScientist/alice"
+resource = "*"
+"#,
+    )
+    .unwrap();
+    let o = vigil(&["policy", "test", "--tests", dir.join("tests.toml").to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("Allowed (for some resources: arn:aws:s3:::ml-project-data/train/*)"), "{out}");
+    let o = vigil(&["policy", "test", "--json", "--tests", dir.join("tests.toml").to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["tests"][0]["explain"]["pattern"]["allowed"][0], "arn:aws:s3:::ml-project-data/train/*");
+}

@@ -20,11 +20,11 @@ const BAD_INPUT: u8 = 2;
 
 /// `{"result": ..., "explain": {...}}`
 fn result_json(e: &Explained, warnings: &[String]) -> serde_json::Value {
-    json!({
-        "result": e.result,
-        "explain": {"reason": e.reason, "deciding": e.deciding, "near_misses": e.near_misses},
-        "warnings": warnings,
-    })
+    let mut explain = json!({"reason": e.reason, "deciding": e.deciding, "near_misses": e.near_misses});
+    if let Some(pattern) = &e.pattern {
+        explain["pattern"] = json!(pattern);
+    }
+    json!({"result": e.result, "explain": explain, "warnings": warnings})
 }
 
 fn write_statement(out: &mut dyn Write, s: &StatementExplained) -> std::io::Result<()> {
@@ -42,9 +42,14 @@ fn write_statement(out: &mut dyn Write, s: &StatementExplained) -> std::io::Resu
 
 /// The human-readable explanation.
 pub fn write_explained(out: &mut dyn Write, e: &Explained) -> std::io::Result<()> {
-    writeln!(out, "{}: {}", e.result, e.reason)?;
+    writeln!(out, "{}: {}", e.headline(), e.reason)?;
     for s in &e.deciding {
         write_statement(out, s)?;
+    }
+    if let Some(pattern) = &e.pattern {
+        for c in &pattern.closed {
+            writeln!(out, "  closed within {}: {} by {}", pattern.resource, c.resources.join(", "), c.by)?;
+        }
     }
     if !e.near_misses.is_empty() {
         writeln!(out, "near misses (action and resource match, conditions do not):")?;
@@ -170,6 +175,10 @@ fn write_table(out: &mut dyn Write, origin: &str, results: &[TestResult]) -> std
         let mark = if r.passed() { "✔ " } else { "✘ " };
         let control = r.control.as_deref().unwrap_or("-");
         writeln!(out, "  {mark}{:<17} {:<17} {control:<7} {}", r.expect.as_str(), r.actual().as_str(), r.name)?;
+        // A request on a resource pattern: what the answer covers, under its row.
+        if r.explained.pattern.is_some() && r.actual() == crate::model::Decision::Allowed {
+            writeln!(out, "    {:<17} {}", "", r.explained.headline())?;
+        }
     }
     let failed: Vec<&TestResult> = results.iter().filter(|r| !r.passed()).collect();
     writeln!(out, "{} tests: {} passed, {} failed", results.len(), results.len() - failed.len(), failed.len())?;

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::context::{Context, Request};
 use super::document::{Policy, strings};
-use super::evaluate::{Case, OrgLevel, Organization};
+use super::evaluate::{Case, OrgLevel, Organization, ResourcePolicyKind};
 use crate::located::FileError;
 
 /// Where policy paths are read from.
@@ -206,6 +206,7 @@ fn check_placement(case: &Case) -> Result<(), FieldError> {
     if let Some(policy) = &case.resource
         && let Some(s) = policy.statements.iter().find(|s| s.resources.is_none())
         && !is_role_arn(&case.request.resource)
+        && !(case.request.pattern.is_some() && case.request.needs == ResourcePolicyKind::RoleTrust)
     {
         return Err((
             "resourcePolicy".into(),
@@ -333,8 +334,9 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
         Some(_) => {
             return Err(("resource".into(), "must be {\"resource\": ARN, \"accountId\": ...} or an ARN".into()));
         }
-        None => ("*".to_string(), None),
+        None => (String::new(), None),
     };
+    let resource = map.contains_key("resource").then_some(resource);
     // Without a principal the request is an unnamed caller's: no principal keys are derived,
     // and resource policies that name principals do not match it.
     let principal = match map.get("principal") {
@@ -361,7 +363,7 @@ fn parse_request(value: &Value) -> Result<Request, FieldError> {
     };
     context.set_if_absent("aws:CurrentTime", time.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
     context.set_if_absent("aws:EpochTime", time.as_second().to_string());
-    Ok(Request::new(&action, &resource, account.as_deref(), &principal, principal_id.as_deref(), context))
+    Ok(Request::build(&action, resource.as_deref(), account.as_deref(), &principal, principal_id.as_deref(), context))
 }
 
 fn context(keys: &Map<String, Value>) -> Result<Context, FieldError> {

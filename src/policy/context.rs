@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::evaluate::{self, FixedRule, ResourcePolicyKind};
+use super::evaluate::{self, FixedRule, ResourcePattern, ResourcePolicyKind};
 use super::pattern::Variables;
 use super::principal::{self, Identity, PrincipalKind};
 
@@ -111,6 +111,10 @@ pub struct Request {
     /// What `Principal` and `NotPrincipal` entries can name: the principal, its role, its
     /// account.
     pub identities: Vec<Identity>,
+    /// The resource as a pattern, when the request gives one (`*`, `arn:aws:s3:::bucket/*`) for
+    /// an action with resource types: the question is then whether the request is allowed on
+    /// some resource it covers. `None` for a literal resource, answered exactly as itself.
+    pub pattern: Option<Box<ResourcePattern>>,
     /// Worked out once, for the fast path: the rule no policy can override, the resource policy
     /// the request needs, whether the principal is a service-linked role.
     pub fixed_rule: Option<FixedRule>,
@@ -131,8 +135,23 @@ impl Request {
         resource_account: Option<&str>,
         principal: &str,
         principal_id: Option<&str>,
+        context: Context,
+    ) -> Request {
+        Self::build(action, Some(resource), resource_account, principal, principal_id, context)
+    }
+
+    /// As [`Request::new`]; without a resource the request is on `*`, taken literally (as for an
+    /// action without resource-level permissions), where a `*` given is a pattern.
+    pub fn build(
+        action: &str,
+        resource: Option<&str>,
+        resource_account: Option<&str>,
+        principal: &str,
+        principal_id: Option<&str>,
         mut context: Context,
     ) -> Request {
+        let given = resource.is_some();
+        let resource = resource.unwrap_or("*");
         let action_lower = action.to_lowercase();
         let service = action_lower.split(':').next().unwrap_or_default().to_string();
         // An action without resource-level permissions is evaluated against the resource `*`.
@@ -142,12 +161,17 @@ impl Request {
             .and_then(|s| s.action(name))
             .is_some_and(|a| a.resource_types.is_empty());
         let resource = if no_resource_types { "*" } else { resource };
+        let pattern = (given && !no_resource_types && resource.contains(['*', '?']))
+            .then(|| Box::new(ResourcePattern::new(&action_lower, resource, principal)));
         let kind = principal::classify(principal, &action_lower);
         // Service principals, providers and unsigned callers belong to no account.
         let principal_account =
             if kind.only_resource_policies_grant() { None } else { arn_account(principal).map(str::to_string) };
-        let resource_account =
-            resource_account.map(str::to_string).or_else(|| arn_account(resource).map(str::to_string));
+        // A pattern's account may be a wildcard, and AWS managed policies (account `aws`) are
+        // readable from every account: neither names the account that owns the resource.
+        let resource_account = resource_account
+            .map(str::to_string)
+            .or_else(|| arn_account(resource).filter(|a| *a != "aws" && !a.contains(['*', '?'])).map(str::to_string));
         let role_arn = principal::role_arn(principal);
         if matches!(
             kind,
@@ -179,8 +203,13 @@ impl Request {
             }
         }
         let identities = principal::identities(kind, principal, principal_account.as_deref(), role_arn.as_deref());
-        let (fixed_rule, needs) =
-            (evaluate::fixed_rule(&action_lower, resource), evaluate::resource_policy_kind(&action_lower, resource));
+        let (fixed_rule, needs) = match &pattern {
+            Some(p) => (None, p.needs),
+            None => (
+                evaluate::fixed_rule(&action_lower, resource, principal),
+                evaluate::resource_policy_kind(&action_lower, resource),
+            ),
+        };
         let service_linked = evaluate::is_service_linked_role(principal);
         Request {
             action: action.to_string(),
@@ -193,6 +222,7 @@ impl Request {
             principal_account,
             role_arn,
             identities,
+            pattern,
             fixed_rule,
             needs,
             service_linked,

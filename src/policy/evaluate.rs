@@ -13,7 +13,7 @@ use super::condition::ConditionTrace;
 use super::context::Request;
 use super::document::{Effect, Policy, PrincipalSpec, Principals, ResourceEntry, Statement};
 use super::iam;
-use super::pattern::ArnPattern;
+use super::pattern::{ArnPattern, Glob, substitute_text, witness};
 use super::principal::{self, Named, PrincipalKind};
 use crate::model::Decision;
 
@@ -133,40 +133,99 @@ fn arn_resource(arn: &str) -> Option<(&str, &str)> {
     Some((service, parts.nth(2)?))
 }
 
-/// What no policy can change, whatever allows it.
+/// What no policy can change, whatever allows it: resources AWS or one of its services owns.
+/// No Deny statement is involved: these requests are implicitly denied, with the rule as the
+/// reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FixedRule {
-    /// AWS managed policies (`arn:aws:iam::aws:policy/...`) are AWS's to change (IAM User
+    /// AWS managed policies (`arn:aws:iam::aws:policy/...`) live in AWS's own account (IAM User
     /// Guide, "AWS managed policies": "You cannot change the permissions defined in AWS managed
-    /// policies").
+    /// policies"); nor can anyone create a policy there.
     AwsManagedPolicy,
     /// Service-linked roles are changed only by their service (IAM User Guide, "Using
     /// service-linked roles": their permissions and trust policy cannot be edited; they are
     /// deleted with iam:DeleteServiceLinkedRole).
     ServiceLinkedRole,
-    /// Alias names beginning with `aws/` are reserved for AWS managed keys (KMS Developer Guide,
-    /// "Aliases in AWS KMS").
+    /// The roles IAM Identity Center creates for permission sets
+    /// (`role/aws-reserved/sso.amazonaws.com/...`, named `AWSReservedSSO_...`): IAM Identity
+    /// Center User Guide, "IAM roles created by IAM Identity Center" (it creates and manages
+    /// them) and "Using service-linked roles for IAM Identity Center" (its service-linked role
+    /// is what creates, changes and deletes them); IAM refuses anyone else ("Cannot perform the
+    /// operation on the protected role ... this role is only modifiable by AWS").
+    IdentityCenterRole,
+    /// Alias names beginning with `alias/aws/` belong to the AWS managed keys AWS services create
+    /// (KMS Developer Guide, "About aliases": "AWS creates aliases in your account for AWS
+    /// managed keys"; CreateAlias: "The alias/aws/ prefix is reserved for AWS managed keys").
     AwsManagedAlias,
+}
+
+impl FixedRule {
+    /// The resources the rule protects, as an ARN pattern.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            FixedRule::AwsManagedPolicy => "arn:*:iam::aws:policy/*",
+            FixedRule::ServiceLinkedRole => "arn:*:iam::*:role/aws-service-role/*",
+            FixedRule::IdentityCenterRole => "arn:*:iam::*:role/aws-reserved/sso.amazonaws.com/*",
+            FixedRule::AwsManagedAlias => "arn:*:kms:*:*:alias/aws/*",
+        }
+    }
+
+    /// Whose the resources are, in a few words.
+    pub fn owner(self) -> &'static str {
+        match self {
+            FixedRule::AwsManagedPolicy => "AWS managed policies",
+            FixedRule::ServiceLinkedRole => "service-linked roles",
+            FixedRule::IdentityCenterRole => "IAM Identity Center's roles",
+            FixedRule::AwsManagedAlias => "AWS managed key aliases",
+        }
+    }
+
+    fn actions(self) -> &'static [&'static str] {
+        match self {
+            FixedRule::AwsManagedPolicy => &POLICY_WRITES,
+            FixedRule::ServiceLinkedRole => &ROLE_WRITES,
+            FixedRule::IdentityCenterRole => &IDENTITY_CENTER_ROLE_WRITES,
+            FixedRule::AwsManagedAlias => &ALIAS_WRITES,
+        }
+    }
+
+    /// IAM Identity Center's own service-linked role manages its roles.
+    fn spares(self, principal: &str) -> bool {
+        self == FixedRule::IdentityCenterRole
+            && (principal.contains(":assumed-role/AWSServiceRoleForSSO/")
+                || principal.contains(":role/aws-service-role/sso.amazonaws.com/"))
+    }
+
+    const ALL: [FixedRule; 4] = [
+        FixedRule::AwsManagedPolicy,
+        FixedRule::ServiceLinkedRole,
+        FixedRule::IdentityCenterRole,
+        FixedRule::AwsManagedAlias,
+    ];
 }
 
 impl fmt::Display for FixedRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             FixedRule::AwsManagedPolicy => {
-                "AWS managed policies (arn:aws:iam::aws:policy/...) cannot be changed or deleted by anyone: AWS maintains them"
+                "the policy is an AWS managed policy (arn:aws:iam::aws:policy/...): it belongs to AWS's own account (`aws`), not to the caller's. A request on another account's resource needs that account's resource-based policy to allow it; managed policies have none, and AWS lets no one create, change or delete policies in its account"
             }
             FixedRule::ServiceLinkedRole => {
-                "a service-linked role (role/aws-service-role/...) cannot have its policies, trust policy or boundary changed, nor be deleted but with iam:DeleteServiceLinkedRole: its service owns it"
+                "the role is a service-linked role (role/aws-service-role/...): it belongs to its service, which alone changes its policies, trust policy and boundary; it is deleted only with iam:DeleteServiceLinkedRole"
+            }
+            FixedRule::IdentityCenterRole => {
+                "the role is one IAM Identity Center created for a permission set (role/aws-reserved/sso.amazonaws.com/...): it belongs to IAM Identity Center, which alone creates, changes and deletes it (\"this role is only modifiable by AWS\"); change the permission set instead"
             }
             FixedRule::AwsManagedAlias => {
-                "aliases beginning with alias/aws/ are reserved for AWS managed keys: no one can create, change or delete them"
+                "aliases beginning with alias/aws/ belong to AWS: AWS creates them for the AWS managed keys of its services, and the prefix is reserved, so no one creates, changes or deletes them"
             }
         })
     }
 }
 
-/// IAM actions that change or delete a managed policy.
-const POLICY_WRITES: [&str; 6] = [
+/// IAM actions that create, change or delete a managed policy.
+const POLICY_WRITES: [&str; 7] = [
+    "iam:createpolicy",
     "iam:createpolicyversion",
     "iam:deletepolicy",
     "iam:deletepolicyversion",
@@ -189,23 +248,97 @@ const ROLE_WRITES: [&str; 9] = [
     "iam:updaterole",
 ];
 
+/// What IAM Identity Center's service-linked role does to its roles, and so no one else may:
+/// the role writes above, creating one, its description and its tags.
+const IDENTITY_CENTER_ROLE_WRITES: [&str; 13] = [
+    "iam:createrole",
+    "iam:attachrolepolicy",
+    "iam:detachrolepolicy",
+    "iam:putrolepolicy",
+    "iam:deleterolepolicy",
+    "iam:updateassumerolepolicy",
+    "iam:deleterole",
+    "iam:putrolepermissionsboundary",
+    "iam:deleterolepermissionsboundary",
+    "iam:updaterole",
+    "iam:updateroledescription",
+    "iam:tagrole",
+    "iam:untagrole",
+];
+
 const ALIAS_WRITES: [&str; 3] = ["kms:createalias", "kms:updatealias", "kms:deletealias"];
 
-/// The fixed rule a request for `action` (lower-cased) on `arn` breaks, if any.
-pub fn fixed_rule(action: &str, arn: &str) -> Option<FixedRule> {
+/// The fixed rule a request by `principal` for `action` (lower-cased) on `arn` breaks, if any.
+pub fn fixed_rule(action: &str, arn: &str, principal: &str) -> Option<FixedRule> {
     let (service, resource) = arn_resource(arn)?;
     let account = super::context::arn_account(arn);
-    match service {
-        "iam" if account == Some("aws") && resource.starts_with("policy/") && POLICY_WRITES.contains(&action) => {
-            Some(FixedRule::AwsManagedPolicy)
+    let rule = match service {
+        "iam" if account == Some("aws") && resource.starts_with("policy/") => FixedRule::AwsManagedPolicy,
+        "iam" if resource.starts_with("role/aws-service-role/") => FixedRule::ServiceLinkedRole,
+        "iam" if resource.starts_with("role/aws-reserved/sso.amazonaws.com/") => FixedRule::IdentityCenterRole,
+        "kms" if resource.starts_with("alias/aws/") => FixedRule::AwsManagedAlias,
+        _ => return None,
+    };
+    (rule.actions().contains(&action) && !rule.spares(principal)).then_some(rule)
+}
+
+/// A request's resource given as a pattern (`*`, `arn:aws:s3:::bucket/*`): the question is then
+/// whether the request is allowed on some resource the pattern covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourcePattern {
+    /// The resources in question, as an intersection of unions: the pattern; the ARNs of the
+    /// action's resource types, where the Service Authorization Reference lists them; the
+    /// principal's partition, where its ARN names one.
+    pub within: Vec<Vec<Glob>>,
+    /// The fixed rules that protect some of them, with their patterns.
+    pub fixed: Vec<(FixedRule, Glob)>,
+    /// The resource-based policy the request needs.
+    pub needs: ResourcePolicyKind,
+}
+
+impl ResourcePattern {
+    /// `resource` as a pattern for `action` (lower-cased) by `principal`.
+    pub fn new(action: &str, resource: &str, principal: &str) -> ResourcePattern {
+        let mut within = vec![vec![Glob::arn(resource)]];
+        let (prefix, name) = action.split_once(':').unwrap_or((action, ""));
+        if let Some(service) = iam::data().service(prefix)
+            && let Some(a) = service.action(name)
+        {
+            let types: Vec<Glob> = service.arn_patterns(a).map(ArnPattern::glob).collect();
+            if !types.is_empty() {
+                within.push(types);
+            }
         }
-        "iam" if resource.starts_with("role/aws-service-role/") && ROLE_WRITES.contains(&action) => {
-            Some(FixedRule::ServiceLinkedRole)
+        if let Some(partition) = principal.strip_prefix("arn:").and_then(|r| r.split(':').next())
+            && !partition.is_empty()
+        {
+            within.push(vec![Glob::arn(&format!("arn:{partition}:*"))]);
         }
-        "kms" if resource.starts_with("alias/aws/") && ALIAS_WRITES.contains(&action) => {
-            Some(FixedRule::AwsManagedAlias)
-        }
-        _ => None,
+        let clauses: Vec<&[Glob]> = within.iter().map(Vec::as_slice).collect();
+        let reaches = |glob: &Glob| {
+            let mut with = clauses.clone();
+            let one = std::slice::from_ref(glob);
+            with.push(one);
+            witness(&with, &[]) != Some(false)
+        };
+        let fixed = FixedRule::ALL
+            .into_iter()
+            .filter(|rule| rule.actions().contains(&action) && !rule.spares(principal))
+            .map(|rule| (rule, Glob::arn(rule.pattern())))
+            .filter(|(_, glob)| reaches(glob))
+            .collect();
+        let needs = if TRUST_ACTIONS.contains(&action) {
+            ResourcePolicyKind::RoleTrust
+        } else if prefix == "kms" && reaches(&Glob::arn("arn:*:kms:*:*:key/*")) {
+            ResourcePolicyKind::KeyPolicy
+        } else {
+            ResourcePolicyKind::Ordinary
+        };
+        ResourcePattern { within, fixed, needs }
+    }
+
+    fn clauses(&self) -> Vec<&[Glob]> {
+        self.within.iter().map(Vec::as_slice).collect()
     }
 }
 
@@ -213,8 +346,16 @@ pub fn fixed_rule(action: &str, arn: &str) -> Option<FixedRule> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     ExplicitDeny,
-    /// What no policy can allow.
+    /// A request on a resource pattern: Deny statements that each cover part of it together
+    /// cover all of it.
+    ExplicitDenyTogether,
+    /// What no policy can allow: implicitly denied, no Deny statement involved.
     Fixed(FixedRule),
+    /// A request on a resource pattern: Deny statements close part of it and a fixed rule the
+    /// rest.
+    ClosedTogether(FixedRule),
+    /// A request on a resource pattern that covers no resource the action acts on.
+    PatternOutsideAction,
     /// An SCP level (its index and id) has no statement that allows the request.
     ScpWithoutAllow(usize, String),
     EndpointWithoutAllow(usize),
@@ -246,7 +387,20 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::ExplicitDeny => write!(f, "an explicit Deny matched; it overrides every Allow"),
-            Reason::Fixed(rule) => write!(f, "denied whatever the policies say: {rule}"),
+            Reason::ExplicitDenyTogether => write!(
+                f,
+                "explicit Deny statements together cover every resource the pattern covers; they override every Allow"
+            ),
+            Reason::Fixed(rule) => write!(f, "no policy can allow this, and none is needed to deny it: {rule}"),
+            Reason::ClosedTogether(rule) => write!(
+                f,
+                "nothing the pattern covers stays open: Deny statements close part of it, and the rest are {} that no policy can open",
+                rule.owner()
+            ),
+            Reason::PatternOutsideAction => write!(
+                f,
+                "the pattern covers no resource the action acts on (the ARNs of its resource types in the Service Authorization Reference, in the principal's partition)"
+            ),
             Reason::AlwaysAllowed => {
                 write!(
                     f,
@@ -319,12 +473,63 @@ pub struct Outcome {
     pub reason: Reason,
     /// Empty unless asked for (see [`Case::explain`]).
     pub deciding: Vec<Hit>,
+    /// For a request on a resource pattern: the parts of it a Deny statement or a fixed rule
+    /// keeps closed (recorded when asked for).
+    pub closed: Vec<ClosedPart>,
+}
+
+/// Part of a resource pattern that stays closed, and what closes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosedPart {
+    pub by: Closer,
+    /// The part, as the statement or the rule names it.
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closer {
+    Deny(Hit),
+    Fixed(FixedRule),
 }
 
 /// A service-linked role (`role/aws-service-role/...`) or one of its sessions
 /// (`assumed-role/AWSServiceRoleFor...`).
 pub fn is_service_linked_role(principal: &str) -> bool {
     principal.contains(":role/aws-service-role/") || principal.contains(":assumed-role/AWSServiceRoleFor")
+}
+
+/// What statements are checked against beyond the request itself. Small: it is on the fast
+/// path.
+#[derive(Default)]
+struct Scope {
+    /// The principal has a permissions boundary: a Deny with NotPrincipal in a resource-based
+    /// policy then denies it whatever NotPrincipal lists (IAM User Guide, "Permissions
+    /// boundaries for IAM entities").
+    bounded: bool,
+    /// For a request on a resource pattern: what Deny statements and fixed rules close of it.
+    closed: Option<Box<Closed>>,
+}
+
+/// The resources Deny statements and fixed rules close: those outside every one of `outside`
+/// and inside one of each of `inside` (a Deny with NotResource closes everything but what it
+/// lists).
+#[derive(Default)]
+struct Closed {
+    outside: Vec<Glob>,
+    inside: Vec<Vec<Glob>>,
+    parts: Vec<ClosedPart>,
+}
+
+/// How much of a resource pattern a statement's Resource or NotResource reaches.
+enum Reach {
+    None,
+    /// Part of it: the statement's resources (Resource), or everything but them (NotResource).
+    Part {
+        globs: Vec<Glob>,
+        negated: bool,
+        shown: Vec<String>,
+    },
+    All,
 }
 
 impl Case {
@@ -338,7 +543,101 @@ impl Case {
         let outcome = self.run(true);
         let deciding = outcome.deciding.iter().map(|h| self.describe(*h)).collect();
         let near_misses = self.near_misses();
-        Explained { result: outcome.decision, reason: outcome.reason.to_string(), deciding, near_misses }
+        let pattern = self.request.pattern.as_deref().map(|p| PatternAnswer {
+            resource: self.request.resource.clone(),
+            allowed: if outcome.decision == Decision::Allowed {
+                self.allowed_within(p, &outcome.deciding)
+            } else {
+                Vec::new()
+            },
+            closed: outcome
+                .closed
+                .iter()
+                .map(|c| ClosedExplained {
+                    resources: c.resources.clone(),
+                    by: match c.by {
+                        Closer::Deny(hit) => {
+                            format!("{} {}", hit.layer, self.policy(hit.layer).statements[hit.statement].label())
+                        }
+                        Closer::Fixed(rule) => format!("{} (no policy can open them)", rule.owner()),
+                    },
+                })
+                .collect(),
+        });
+        Explained {
+            result: outcome.decision,
+            reason: self.reason_text(&outcome.reason),
+            deciding,
+            near_misses,
+            pattern,
+        }
+    }
+
+    /// The reason in words, with what the request says where it helps.
+    fn reason_text(&self, reason: &Reason) -> String {
+        let req = &self.request;
+        match reason {
+            Reason::CrossAccountWithoutResourceAllow => {
+                let whose = match (&req.resource_account, &req.principal_account) {
+                    (Some(r), Some(p)) => format!("the resource belongs to account {r}, the principal to {p}: "),
+                    _ => String::new(),
+                };
+                let what = if self.resource.is_some() {
+                    "the resource-based policy does not allow the principal"
+                } else {
+                    "no resource-based policy is given"
+                };
+                format!(
+                    "cross-account request: {whose}only the resource's own resource-based policy can open it to another account, and {what}"
+                )
+            }
+            Reason::NoAllow if req.pattern.is_some() => {
+                "no identity-based or resource-based statement allows any resource of the pattern that stays open"
+                    .into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The resources of the pattern the deciding Allow statements grant, as they name them.
+    fn allowed_within(&self, p: &ResourcePattern, deciding: &[Hit]) -> Vec<String> {
+        let req = &self.request;
+        let clauses = p.clauses();
+        let mut names: Vec<String> = Vec::new();
+        for hit in deciding.iter().filter(|h| matches!(h.layer, Layer::Identity(_) | Layer::Resource)) {
+            let s = &self.policy(hit.layer).statements[hit.statement];
+            let Some(resources) = &s.resources else { continue };
+            if resources.negated {
+                names.push(format!("{} except {}", req.resource, resources.raw.join(", ")));
+                continue;
+            }
+            for (entry, raw) in resources.entries.iter().zip(&resources.raw) {
+                let Some((glob, shown)) = entry_glob(entry, raw, req) else { continue };
+                let mut with = clauses.clone();
+                with.push(std::slice::from_ref(&glob));
+                if witness(&with, &[]) == Some(false) {
+                    continue;
+                }
+                let name = if witness(&clauses, std::slice::from_ref(&glob)) == Some(false) {
+                    req.resource.clone()
+                } else if witness(&[std::slice::from_ref(&glob)], &p.within[0]) == Some(false) {
+                    shown
+                } else {
+                    narrow(&req.resource, &shown).unwrap_or_else(|| format!("{shown} within {}", req.resource))
+                };
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        // The most specific names: the pattern itself only when nothing narrows it.
+        if names.len() > 1 {
+            names.retain(|n| *n != req.resource);
+        }
+        if names.is_empty() {
+            names.push(req.resource.clone());
+        }
+        names
     }
 
     /// The policy at a place in the case.
@@ -412,50 +711,64 @@ impl Case {
     fn run(&self, record: bool) -> Outcome {
         let req = &self.request;
         let mut deciding = Vec::new();
-        let outcome = |decision, reason, deciding| Outcome { decision, reason, deciding };
-        let denied = |reason| Outcome { decision: Decision::ImplicitlyDenied, reason, deciding: Vec::new() };
+        let mut scope = Scope { bounded: self.boundary_layers() > 0, ..Scope::default() };
+        let outcome =
+            |decision, reason, deciding, scope: Scope| Outcome { decision, reason, deciding, closed: scope.parts() };
+        let denied = |reason, scope: Scope| Outcome {
+            decision: Decision::ImplicitlyDenied,
+            reason,
+            deciding: Vec::new(),
+            closed: scope.parts(),
+        };
 
-        // 0. The one action AWS allows whatever the policies say, and what no policy can allow.
+        // 0. The one action AWS allows whatever the policies say.
         if req.action_lower == "sts:getcalleridentity" {
-            return outcome(Decision::Allowed, Reason::AlwaysAllowed, deciding);
+            return outcome(Decision::Allowed, Reason::AlwaysAllowed, deciding, scope);
         }
-        if let Some(rule) = req.fixed_rule {
-            return outcome(Decision::ExplicitlyDenied, Reason::Fixed(rule), deciding);
-        }
-        // 1. An explicit Deny anywhere.
-        for layer in self.layers() {
-            for s in &self.policy(layer).statements {
-                if s.effect == Effect::Deny && applies(s, req, checks_principal(layer)).is_some() {
-                    if !record {
-                        return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding);
+        // 1. An explicit Deny anywhere; for a resource pattern, one that covers all of it.
+        if let Some(pattern) = req.pattern.as_deref() {
+            if let Some(done) = self.pattern_denies(pattern, &mut scope, record) {
+                return done;
+            }
+        } else {
+            for layer in self.layers() {
+                for s in &self.policy(layer).statements {
+                    if s.effect == Effect::Deny && applies(s, req, checks_principal(layer), &scope).is_some() {
+                        if !record {
+                            return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding, scope);
+                        }
+                        deciding.push(Hit { layer, statement: s.index });
                     }
-                    deciding.push(Hit { layer, statement: s.index });
                 }
             }
-        }
-        if !deciding.is_empty() {
-            return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding);
+            if !deciding.is_empty() {
+                return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding, scope);
+            }
+            // What no policy can allow: implicitly denied, naming the rule.
+            if let Some(rule) = req.fixed_rule {
+                return denied(Reason::Fixed(rule), scope);
+            }
         }
         // 2. Every SCP level must allow (FullAWSAccess counts only when it is listed).
         for (l, level) in self.scps_in_force().iter().enumerate() {
             let layers = (0..level.policies.len()).map(|p| Layer::Scp(l, p));
-            match self.first_allow(layers) {
+            match self.first_allow(layers, &scope) {
                 Some((hit, _)) => push(&mut deciding, record, hit),
-                None => return denied(Reason::ScpWithoutAllow(l, level.id.clone())),
+                None => return denied(Reason::ScpWithoutAllow(l, level.id.clone()), scope),
             }
         }
         // RCPs only restrict: AWS attaches RCPFullAWSAccess at every level.
         // 3. Every VPC endpoint policy must allow.
         for i in 0..self.endpoints.len() {
-            match self.first_allow([Layer::Endpoint(i)]) {
+            match self.first_allow([Layer::Endpoint(i)], &scope) {
                 Some((hit, _)) => push(&mut deciding, record, hit),
-                None => return denied(Reason::EndpointWithoutAllow(i)),
+                None => return denied(Reason::EndpointWithoutAllow(i), scope),
             }
         }
         // 4. What grants, and what limits it.
         let kind = req.principal_kind;
         let needed = req.needs;
-        let resource = self.resource_allow();
+        let resource = self.resource_allow(&scope);
         // The trust or key policy the request needs is missing, or does not allow.
         let needed_reason = || {
             if self.resource.is_none() {
@@ -468,15 +781,15 @@ impl Case {
             return match resource {
                 Some((hit, Some(named))) if named >= Named::Broadly => {
                     push(&mut deciding, record, hit);
-                    outcome(Decision::Allowed, Reason::AllowedByResource, deciding)
+                    outcome(Decision::Allowed, Reason::AllowedByResource, deciding, scope)
                 }
-                _ if needed != ResourcePolicyKind::Ordinary => denied(needed_reason()),
-                _ => denied(Reason::NoResourceAllowFor(kind)),
+                _ if needed != ResourcePolicyKind::Ordinary => denied(needed_reason(), scope),
+                _ => denied(Reason::NoResourceAllowFor(kind), scope),
             };
         }
         if kind == PrincipalKind::Root {
             if req.action_lower == "sts:assumerole" {
-                return denied(Reason::RootCannotAssumeRole);
+                return denied(Reason::RootCannotAssumeRole, scope);
             }
             // Root needs no identity policy; it needs the resource's own consent where any
             // principal would: across accounts, and for a KMS key.
@@ -484,25 +797,26 @@ impl Case {
                 return match resource {
                     Some((hit, _)) => {
                         push(&mut deciding, record, hit);
-                        outcome(Decision::Allowed, Reason::AllowedByResource, deciding)
+                        outcome(Decision::Allowed, Reason::AllowedByResource, deciding, scope)
                     }
-                    None if needed != ResourcePolicyKind::Ordinary => denied(needed_reason()),
-                    None => denied(Reason::CrossAccountWithoutResourceAllow),
+                    None if needed != ResourcePolicyKind::Ordinary => denied(needed_reason(), scope),
+                    None => denied(Reason::CrossAccountWithoutResourceAllow, scope),
                 };
             }
-            return outcome(Decision::Allowed, Reason::AllowedAsRoot, deciding);
+            return outcome(Decision::Allowed, Reason::AllowedAsRoot, deciding, scope);
         }
-        let identity = self.first_allow((0..self.identity_layers()).map(Layer::Identity));
-        let boundary_gap = (0..self.boundary_layers()).find(|&i| self.first_allow([Layer::Boundary(i)]).is_none());
-        let session_gap = self.session_applies() && self.first_allow([Layer::Session]).is_none();
+        let identity = self.first_allow((0..self.identity_layers()).map(Layer::Identity), &scope);
+        let boundary_gap =
+            (0..self.boundary_layers()).find(|&i| self.first_allow([Layer::Boundary(i)], &scope).is_none());
+        let session_gap = self.session_applies() && self.first_allow([Layer::Session], &scope).is_none();
         let limits = |deciding: &mut Vec<Hit>| {
             for i in 0..self.boundary_layers() {
-                if let Some((hit, _)) = self.first_allow([Layer::Boundary(i)]) {
+                if let Some((hit, _)) = self.first_allow([Layer::Boundary(i)], &scope) {
                     push(deciding, record, hit);
                 }
             }
             if self.session_applies()
-                && let Some((hit, _)) = self.first_allow([Layer::Session])
+                && let Some((hit, _)) = self.first_allow([Layer::Session], &scope)
             {
                 push(deciding, record, hit);
             }
@@ -514,22 +828,33 @@ impl Case {
         };
         if req.same_account() {
             if let Some((hit, named)) = resource {
-                // A trust policy naming the user still leaves the user's boundary in force
-                // (IAM User Guide, "Update a role trust policy").
-                let unlimited = named == Some(Named::Exactly) && needed != ResourcePolicyKind::RoleTrust;
+                // Within one account a resource-based policy that names the user, the role
+                // session or the federated user itself, or everyone (`*`), grants past an
+                // implicit deny in their boundary and session policy; one that names a role is
+                // limited by them (IAM User Guide, "Policy evaluation logic" and "IAM role
+                // principals"). Except where an IAM user stands for its federated session (a
+                // session policy is given): naming the user who federated is limited by both
+                // ("Policy evaluation logic", AWS STS federated user principals). A trust policy
+                // naming the user still leaves the user's boundary in force (IAM User Guide,
+                // "Update a role trust policy").
+                let unlimited = match named {
+                    Some(Named::Exactly) => !(kind == PrincipalKind::User && self.session_applies()),
+                    Some(Named::Everyone) => true,
+                    _ => false,
+                } && needed != ResourcePolicyKind::RoleTrust;
                 let grants = named.is_some_and(|n| n >= Named::Broadly);
                 if grants && (unlimited || limited.is_none()) {
                     push(&mut deciding, record, hit);
                     if !unlimited {
                         limits(&mut deciding);
                     }
-                    return outcome(Decision::Allowed, Reason::AllowedByResource, deciding);
+                    return outcome(Decision::Allowed, Reason::AllowedByResource, deciding, scope);
                 }
             }
             // An identity-based Allow is enough, except where the trust or key policy must
             // allow too (by trusting the account).
             if needed != ResourcePolicyKind::Ordinary && resource.is_none() {
-                return denied(needed_reason());
+                return denied(needed_reason(), scope);
             }
             match (identity, limited) {
                 (Some((hit, _)), None) => {
@@ -540,40 +865,110 @@ impl Case {
                         push(&mut deciding, record, resource_hit);
                     }
                     limits(&mut deciding);
-                    outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding)
+                    outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding, scope)
                 }
-                (Some(_), Some(reason)) => denied(reason),
-                (None, _) => denied(Reason::NoAllow),
+                (Some(_), Some(reason)) => denied(reason, scope),
+                (None, _) => denied(Reason::NoAllow, scope),
             }
         } else {
             let Some((resource_hit, _)) = resource else {
-                return denied(if needed != ResourcePolicyKind::Ordinary {
-                    needed_reason()
-                } else {
-                    Reason::CrossAccountWithoutResourceAllow
-                });
+                return denied(
+                    if needed != ResourcePolicyKind::Ordinary {
+                        needed_reason()
+                    } else {
+                        Reason::CrossAccountWithoutResourceAllow
+                    },
+                    scope,
+                );
             };
             let Some((identity_hit, _)) = identity else {
-                return denied(Reason::CrossAccountWithoutIdentityAllow);
+                return denied(Reason::CrossAccountWithoutIdentityAllow, scope);
             };
             if let Some(reason) = limited {
-                return denied(reason);
+                return denied(reason, scope);
             }
             push(&mut deciding, record, identity_hit);
             push(&mut deciding, record, resource_hit);
             limits(&mut deciding);
-            outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding)
+            outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding, scope)
         }
+    }
+
+    /// Step 1 for a request on a resource pattern: a Deny counts when it covers every resource
+    /// of the pattern; one that covers part of it closes that part (an Allow then counts only
+    /// for what stays open). Likewise a fixed rule. `Some` when nothing stays open.
+    fn pattern_denies(&self, pattern: &ResourcePattern, scope: &mut Scope, record: bool) -> Option<Outcome> {
+        let req = &self.request;
+        let clauses = pattern.clauses();
+        let mut closed = Closed::default();
+        let done = |decision, reason, deciding, closed: Closed| {
+            Some(Outcome { decision, reason, deciding, closed: closed.parts })
+        };
+        if witness(&clauses, &[]) == Some(false) {
+            return done(Decision::ImplicitlyDenied, Reason::PatternOutsideAction, Vec::new(), closed);
+        }
+        let mut covering = Vec::new();
+        for layer in self.layers() {
+            for s in &self.policy(layer).statements {
+                if s.effect != Effect::Deny
+                    || !s.actions.matches(&req.action_lower)
+                    || principal_target(s, req, checks_principal(layer), scope).is_none()
+                    || !s.conditions.iter().all(|c| c.holds(&req.context, &req.context))
+                {
+                    continue;
+                }
+                let hit = Hit { layer, statement: s.index };
+                match reach(s, req, &clauses) {
+                    Reach::All => {
+                        if !record {
+                            return done(Decision::ExplicitlyDenied, Reason::ExplicitDeny, Vec::new(), closed);
+                        }
+                        covering.push(hit);
+                    }
+                    Reach::Part { globs, negated, shown } => {
+                        closed.close(globs, negated, ClosedPart { by: Closer::Deny(hit), resources: shown });
+                    }
+                    Reach::None => {}
+                }
+            }
+        }
+        if !covering.is_empty() {
+            return done(Decision::ExplicitlyDenied, Reason::ExplicitDeny, covering, closed);
+        }
+        let denied_parts: Vec<Hit> =
+            closed.parts.iter().filter_map(|p| if let Closer::Deny(h) = p.by { Some(h) } else { None }).collect();
+        if !denied_parts.is_empty() && closed.open(&clauses) == Some(false) {
+            return done(Decision::ExplicitlyDenied, Reason::ExplicitDenyTogether, denied_parts, closed);
+        }
+        if let Some(&(first, _)) = pattern.fixed.first() {
+            let protected: Vec<Glob> = pattern.fixed.iter().map(|(_, g)| g.clone()).collect();
+            if witness(&clauses, &protected) == Some(false) {
+                return done(Decision::ImplicitlyDenied, Reason::Fixed(first), Vec::new(), closed);
+            }
+            for (rule, glob) in &pattern.fixed {
+                let shown = narrow(&req.resource, rule.pattern()).unwrap_or_else(|| rule.pattern().to_string());
+                closed.close(
+                    vec![glob.clone()],
+                    false,
+                    ClosedPart { by: Closer::Fixed(*rule), resources: vec![shown] },
+                );
+            }
+            if closed.open(&clauses) == Some(false) {
+                return done(Decision::ImplicitlyDenied, Reason::ClosedTogether(first), Vec::new(), closed);
+            }
+        }
+        scope.closed = Some(Box::new(closed));
+        None
     }
 
     /// The resource-based Allow that names the principal most directly: a key policy that
     /// trusts the account in one statement and names the role in the next grants by the second.
-    fn resource_allow(&self) -> Option<(Hit, Option<Named>)> {
+    fn resource_allow(&self, scope: &Scope) -> Option<(Hit, Option<Named>)> {
         let policy = self.resource.as_ref()?;
         let mut best: Option<(Hit, Option<Named>)> = None;
         for s in &policy.statements {
             if s.effect == Effect::Allow
-                && let Some(named) = applies(s, &self.request, true)
+                && let Some(named) = applies(s, &self.request, true, scope)
                 && best.is_none_or(|(_, b)| named > b)
             {
                 best = Some((Hit { layer: Layer::Resource, statement: s.index }, named));
@@ -587,11 +982,11 @@ impl Case {
 
     /// The first Allow statement that applies in the given policies, with how a resource-based
     /// statement names the principal.
-    fn first_allow(&self, layers: impl IntoIterator<Item = Layer>) -> Option<(Hit, Option<Named>)> {
+    fn first_allow(&self, layers: impl IntoIterator<Item = Layer>, scope: &Scope) -> Option<(Hit, Option<Named>)> {
         for layer in layers {
             for s in &self.policy(layer).statements {
                 if s.effect == Effect::Allow
-                    && let Some(named) = applies(s, &self.request, checks_principal(layer))
+                    && let Some(named) = applies(s, &self.request, checks_principal(layer), scope)
                 {
                     return Some((Hit { layer, statement: s.index }, named));
                 }
@@ -619,10 +1014,11 @@ impl Case {
     /// Statements whose action, resource and principal match but whose conditions do not: what
     /// would have decided otherwise.
     fn near_misses(&self) -> Vec<StatementExplained> {
+        let scope = Scope { bounded: self.boundary_layers() > 0, ..Scope::default() };
         let mut out = Vec::new();
         for layer in self.layers() {
             for s in &self.policy(layer).statements {
-                if matches_target(s, &self.request, checks_principal(layer)).is_some()
+                if matches_target(s, &self.request, checks_principal(layer), &scope).is_some()
                     && !s.conditions.iter().all(|c| c.holds(&self.request.context, &self.request.context))
                 {
                     out.push(self.describe(Hit { layer, statement: s.index }));
@@ -631,6 +1027,55 @@ impl Case {
         }
         out
     }
+}
+
+impl Scope {
+    fn parts(self) -> Vec<ClosedPart> {
+        self.closed.map(|c| c.parts).unwrap_or_default()
+    }
+}
+
+impl Closed {
+    fn close(&mut self, globs: Vec<Glob>, negated: bool, part: ClosedPart) {
+        if negated {
+            self.inside.push(globs);
+        } else {
+            self.outside.extend(globs);
+        }
+        self.parts.push(part);
+    }
+
+    /// Whether some resource of the pattern stays open: in the pattern and not closed.
+    fn open(&self, clauses: &[&[Glob]]) -> Option<bool> {
+        let mut within = clauses.to_vec();
+        within.extend(self.inside.iter().map(Vec::as_slice));
+        witness(&within, &self.outside)
+    }
+}
+
+/// The resources two ARN patterns share, written as one pattern where each segment of one
+/// contains the other's (`arn:aws:iam::123456789012:role/*` and
+/// `arn:*:iam::*:role/aws-service-role/*` share `arn:aws:iam::123456789012:role/aws-service-role/*`).
+fn narrow(a: &str, b: &str) -> Option<String> {
+    let split = |t: &str| -> Option<Vec<String>> {
+        let parts: Vec<String> = t.splitn(6, ':').map(str::to_string).collect();
+        (parts.len() == 6).then_some(parts)
+    };
+    let (a, b) = (split(a)?, split(b)?);
+    let within = |x: &str, y: &str| {
+        witness(&[std::slice::from_ref(&Glob::arn(x))], std::slice::from_ref(&Glob::arn(y))) == Some(false)
+    };
+    let mut out = Vec::with_capacity(6);
+    for (x, y) in a.iter().zip(&b) {
+        if within(x, y) {
+            out.push(x.as_str());
+        } else if within(y, x) {
+            out.push(y.as_str());
+        } else {
+            return None;
+        }
+    }
+    Some(out.join(":"))
 }
 
 fn push(deciding: &mut Vec<Hit>, record: bool, hit: Hit) {
@@ -646,25 +1091,32 @@ fn checks_principal(layer: Layer) -> bool {
 
 /// Whether a statement applies; `Some(how the principal is named)`, where `None` inside means
 /// the statement names no principal.
-fn applies(s: &Statement, req: &Request, principal: bool) -> Option<Option<Named>> {
-    let named = matches_target(s, req, principal)?;
+fn applies(s: &Statement, req: &Request, principal: bool, scope: &Scope) -> Option<Option<Named>> {
+    let named = matches_target(s, req, principal, scope)?;
     s.conditions.iter().all(|c| c.holds(&req.context, &req.context)).then_some(named)
 }
 
 /// Action, resource and principal, without the conditions.
-fn matches_target(s: &Statement, req: &Request, principal: bool) -> Option<Option<Named>> {
-    if !s.actions.matches(&req.action_lower) || !resource_matches(s, req) {
+fn matches_target(s: &Statement, req: &Request, principal: bool, scope: &Scope) -> Option<Option<Named>> {
+    if !s.actions.matches(&req.action_lower) || !resource_matches(s, req, scope) {
         return None;
     }
+    principal_target(s, req, principal, scope)
+}
+
+fn principal_target(s: &Statement, req: &Request, principal: bool, scope: &Scope) -> Option<Option<Named>> {
     match (&s.principal, principal) {
-        (Some(spec), true) => principal_matches(spec, req).map(Some),
+        (Some(spec), true) => principal_matches(spec, req, s.effect, scope.bounded).map(Some),
         _ => Some(None),
     }
 }
 
-fn resource_matches(s: &Statement, req: &Request) -> bool {
+fn resource_matches(s: &Statement, req: &Request, scope: &Scope) -> bool {
     // A statement without Resource is in a role's trust policy: the role is its resource.
     let Some(resources) = &s.resources else { return true };
+    if let Some(pattern) = req.pattern.as_deref() {
+        return pattern_matches(s.effect, resources, req, pattern, scope);
+    }
     let any = resources.entries.iter().any(|entry| match entry {
         ResourceEntry::Compiled(p) => p.matches(&req.resource),
         ResourceEntry::WithVariables(text) => {
@@ -674,17 +1126,103 @@ fn resource_matches(s: &Statement, req: &Request) -> bool {
     any != resources.negated
 }
 
-fn principal_matches(spec: &PrincipalSpec, req: &Request) -> Option<Named> {
+/// A Resource entry as a glob, with its text as shown (variables substituted); `None` when a
+/// variable has no value, and the entry then matches nothing.
+fn entry_glob(entry: &ResourceEntry, raw: &str, req: &Request) -> Option<(Glob, String)> {
+    match entry {
+        ResourceEntry::Compiled(p) => Some((p.glob(), raw.to_string())),
+        ResourceEntry::WithVariables(text) => {
+            let p = ArnPattern::compile(text, &req.context, true)?;
+            Some((p.glob(), substitute_text(text, &req.context).unwrap_or_else(|| text.clone())))
+        }
+    }
+}
+
+fn globs(resources: &super::document::Resources, req: &Request) -> (Vec<Glob>, Vec<String>) {
+    resources.entries.iter().zip(&resources.raw).filter_map(|(e, raw)| entry_glob(e, raw, req)).unzip()
+}
+
+/// For a request on a resource pattern: an Allow counts when some resource it allows is in the
+/// pattern and not closed by a Deny or a fixed rule; a Deny (for the near misses) when it
+/// reaches any of the pattern.
+fn pattern_matches(
+    effect: Effect,
+    resources: &super::document::Resources,
+    req: &Request,
+    pattern: &ResourcePattern,
+    scope: &Scope,
+) -> bool {
+    let (globs, _) = globs(resources, req);
+    let mut within = pattern.clauses();
+    if effect == Effect::Deny {
+        return if resources.negated {
+            witness(&within, &globs) != Some(false)
+        } else {
+            within.push(&globs);
+            witness(&within, &[]) != Some(false)
+        };
+    }
+    let closed = scope.closed.as_deref();
+    within.extend(closed.iter().flat_map(|c| c.inside.iter().map(Vec::as_slice)));
+    let outside: Vec<Glob> = closed.iter().flat_map(|c| c.outside.iter()).cloned().collect();
+    if resources.negated {
+        let outside: Vec<Glob> = outside.into_iter().chain(globs).collect();
+        witness(&within, &outside) != Some(false)
+    } else {
+        within.push(&globs);
+        witness(&within, &outside) != Some(false)
+    }
+}
+
+/// How much of the pattern (`clauses`) a Deny statement's resources reach.
+fn reach(s: &Statement, req: &Request, clauses: &[&[Glob]]) -> Reach {
+    let Some(resources) = &s.resources else { return Reach::All };
+    let (globs, shown) = globs(resources, req);
+    let mut with = clauses.to_vec();
+    with.push(&globs);
+    if resources.negated {
+        // Denies everything but what it lists.
+        if witness(&with, &[]) == Some(false) {
+            return Reach::All;
+        }
+        if witness(clauses, &globs) == Some(false) {
+            return Reach::None;
+        }
+        let shown = vec![format!("everything but {}", shown.join(", "))];
+        Reach::Part { globs, negated: true, shown }
+    } else {
+        if witness(clauses, &globs) == Some(false) {
+            return Reach::All;
+        }
+        if witness(&with, &[]) == Some(false) {
+            return Reach::None;
+        }
+        // Name only the entries that reach the pattern.
+        let shown = globs
+            .iter()
+            .zip(shown)
+            .filter(|(g, _)| {
+                let mut one = clauses.to_vec();
+                one.push(std::slice::from_ref(*g));
+                witness(&one, &[]) != Some(false)
+            })
+            .map(|(_, s)| s)
+            .collect();
+        Reach::Part { globs, negated: false, shown }
+    }
+}
+
+fn principal_matches(spec: &PrincipalSpec, req: &Request, effect: Effect, bounded: bool) -> Option<Named> {
     let Principals::Listed(listed) = &spec.principals else {
         // `"Principal": "*"` names everyone; `"NotPrincipal": "*"` no one.
-        return (!spec.negated).then_some(Named::Broadly);
+        return (!spec.negated).then_some(Named::Everyone);
     };
     let entries = || listed.iter().flat_map(|(key, ids)| ids.iter().map(move |id| (key.as_str(), id.as_str())));
     if !spec.negated {
         let mut best: Option<Named> = None;
         for (key, id) in entries() {
             if principal::names_everyone(key, id) {
-                best = best.max(Some(Named::Broadly));
+                best = best.max(Some(Named::Everyone));
             }
             for identity in &req.identities {
                 if principal::names(key, id, identity) {
@@ -694,14 +1232,24 @@ fn principal_matches(spec: &PrincipalSpec, req: &Request) -> Option<Named> {
         }
         return best;
     }
-    // NotPrincipal: the request is each of its identities (session, role, account); the
-    // statement spares it only when every one of them is listed ("AWS JSON policy elements:
-    // NotPrincipal": list the account and the role beside the session).
-    let spared = !req.identities.is_empty()
-        && req.identities.iter().all(|identity| {
-            entries().any(|(key, id)| principal::names_everyone(key, id) || principal::names(key, id, identity))
-        });
     let everyone = entries().any(|(key, id)| principal::names_everyone(key, id));
+    let listed = |identity| entries().any(|(key, id)| principal::names(key, id, identity));
+    if effect == Effect::Allow {
+        // NotPrincipal in an Allow grants everyone but what it lists: a request is not granted
+        // when any of its identities (its session, its role, its account) is listed ("AWS JSON
+        // policy elements: NotPrincipal", "NotPrincipal with Allow").
+        return (!everyone && !req.identities.iter().any(listed)).then_some(Named::Everyone);
+    }
+    // NotPrincipal in a Deny: the request is each of its identities (session, role, account);
+    // the statement spares it only when every one of them is listed ("AWS JSON policy
+    // elements: NotPrincipal": list the account and the role beside the session), and never
+    // a principal with a permissions boundary ("Permissions boundaries for IAM entities": such
+    // a statement "will always deny any IAM principal that has a permissions boundary policy
+    // attached, regardless of the values specified in the NotPrincipal element").
+    if bounded {
+        return Some(Named::Broadly);
+    }
+    let spared = !req.identities.is_empty() && req.identities.iter().all(listed);
     (!spared && !everyone).then_some(Named::Broadly)
 }
 
@@ -713,6 +1261,46 @@ pub struct Explained {
     pub deciding: Vec<StatementExplained>,
     /// Statements that matched the action, resource and principal but whose conditions failed.
     pub near_misses: Vec<StatementExplained>,
+    /// For a request on a resource pattern: what the answer covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<PatternAnswer>,
+}
+
+impl Explained {
+    /// `Allowed`, or for a request on a resource pattern `Allowed (for some resources: ...)`.
+    pub fn headline(&self) -> String {
+        match &self.pattern {
+            Some(p) if self.result == Decision::Allowed => {
+                let mut out = format!("Allowed (for some resources: {}", p.allowed.join(", "));
+                let closed: Vec<&str> = p.closed.iter().flat_map(|c| c.resources.iter().map(String::as_str)).collect();
+                if !closed.is_empty() {
+                    out.push_str(&format!("; not {}", closed.join(", ")));
+                }
+                out.push(')');
+                out
+            }
+            _ => self.result.to_string(),
+        }
+    }
+}
+
+/// What an answer for a resource pattern covers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatternAnswer {
+    /// The pattern, as the request gives it.
+    pub resource: String,
+    /// When allowed: the resources within it the deciding statements allow, as they name them
+    /// (`X within PATTERN` where neither contains the other).
+    pub allowed: Vec<String>,
+    /// The parts of it a Deny statement or a fixed rule keeps closed.
+    pub closed: Vec<ClosedExplained>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClosedExplained {
+    pub resources: Vec<String>,
+    /// `identityPolicies[1] Statement[0] "DenyPrivate"`, or the rule.
+    pub by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -353,6 +353,195 @@ impl ArnPattern {
     }
 }
 
+/// One element of a [`Glob`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum G {
+    Lit(char),
+    /// `?` in the resource part of an ARN, or in a pattern over the whole text: any character.
+    One,
+    /// `?` in one of an ARN's first five segments: any character but a colon.
+    OneInSegment,
+    /// `*` in the resource part, or over the whole text: any run of characters.
+    Run,
+    /// `*` in one of an ARN's first five segments: any run without a colon.
+    RunInSegment,
+}
+
+/// An [`ArnPattern`] as one pattern over the whole text, its segment rule built in: in the first
+/// five segments a wildcard never matches a colon. This makes intersection and inclusion of ARN
+/// patterns exact (see [`witness`]), where [`ArnPattern::flattened`] lets a `*` run across
+/// segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob(Vec<G>);
+
+impl ArnPattern {
+    pub fn glob(&self) -> Glob {
+        let toks = |p: &Pattern, segment: bool| -> Vec<G> {
+            p.toks()
+                .iter()
+                .map(|t| match (t, segment) {
+                    (Tok::Lit(c), _) => G::Lit(*c),
+                    (Tok::One, true) => G::OneInSegment,
+                    (Tok::One, false) => G::One,
+                    (Tok::Run, true) => G::RunInSegment,
+                    (Tok::Run, false) => G::Run,
+                })
+                .collect()
+        };
+        match self {
+            ArnPattern::Whole(p) => Glob(toks(p, false)),
+            ArnPattern::Segments(segs) => {
+                let mut out = Vec::new();
+                for (i, s) in segs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(G::Lit(':'));
+                    }
+                    out.extend(toks(s, i < 5));
+                }
+                Glob(out)
+            }
+        }
+    }
+}
+
+impl Glob {
+    /// The pattern of an ARN or text as IAM reads a Resource entry.
+    pub fn arn(text: &str) -> Glob {
+        ArnPattern::compile(text, &NoVariables, false).expect("literal patterns compile").glob()
+    }
+
+    /// Whether `text` matches (the same answer as [`ArnPattern::matches`]).
+    pub fn matches(&self, text: &str) -> bool {
+        let mut at = vec![false; self.0.len() + 1];
+        at[0] = true;
+        self.close(&mut at);
+        for c in text.chars() {
+            let mut next = vec![false; at.len()];
+            self.step(&at, c, &mut next);
+            self.close(&mut next);
+            at = next;
+        }
+        at[self.0.len()]
+    }
+
+    /// Adds the positions reachable without reading: a `*` may match nothing.
+    fn close(&self, at: &mut [bool]) {
+        for i in 0..self.0.len() {
+            if at[i] && matches!(self.0[i], G::Run | G::RunInSegment) {
+                at[i + 1] = true;
+            }
+        }
+    }
+
+    fn step(&self, at: &[bool], c: char, next: &mut [bool]) {
+        for (i, g) in self.0.iter().enumerate() {
+            if !at[i] {
+                continue;
+            }
+            match *g {
+                G::Lit(p) if p == c => next[i + 1] = true,
+                G::One => next[i + 1] = true,
+                G::OneInSegment if c != ':' => next[i + 1] = true,
+                G::Run => next[i] = true,
+                G::RunInSegment if c != ':' => next[i] = true,
+                _ => {}
+            }
+        }
+    }
+
+    fn literals(&self, out: &mut Vec<char>) {
+        for g in &self.0 {
+            if let G::Lit(c) = g
+                && !out.contains(c)
+            {
+                out.push(*c);
+            }
+        }
+    }
+}
+
+/// The most states [`witness`] explores before it gives up (patterns in policies are short: a
+/// few dozen states at most in practice).
+const WITNESS_LIMIT: usize = 20_000;
+
+/// Whether some text matches at least one glob of every clause of `within` and none of
+/// `outside`: `within` is an intersection of unions, `outside` a union. `None` when the search
+/// grows past a bound. Exact: a subset construction over all the globs at once, reading only
+/// the characters some glob names, the colon, and one character none names (all others behave
+/// alike).
+pub fn witness(within: &[&[Glob]], outside: &[Glob]) -> Option<bool> {
+    // Every glob's positions, one after another: clause by clause, then the outside ones.
+    let globs: Vec<&Glob> = within.iter().flat_map(|c| c.iter()).chain(outside).collect();
+    let mut offsets = Vec::with_capacity(globs.len());
+    let mut total = 0;
+    for g in &globs {
+        offsets.push(total);
+        total += g.0.len() + 1;
+    }
+    let clause_of: Vec<usize> = within.iter().enumerate().flat_map(|(i, c)| std::iter::repeat_n(i, c.len())).collect();
+    let mut alphabet = vec![':'];
+    for g in &globs {
+        g.literals(&mut alphabet);
+    }
+    let fresh = ('\u{e000}'..).find(|c| !alphabet.contains(c)).expect("a character no pattern names");
+    alphabet.push(fresh);
+    let close = |state: &mut [bool]| {
+        for (g, &o) in globs.iter().zip(&offsets) {
+            g.close(&mut state[o..o + g.0.len() + 1]);
+        }
+    };
+    // Whether every clause still has a live glob: otherwise nothing below can match it.
+    let alive = |state: &[bool]| {
+        let mut live = vec![false; within.len()];
+        for (k, (g, &o)) in globs.iter().zip(&offsets).enumerate().take(clause_of.len()) {
+            if state[o..o + g.0.len() + 1].iter().any(|b| *b) {
+                live[clause_of[k]] = true;
+            }
+        }
+        live.iter().all(|l| *l)
+    };
+    let accepts = |state: &[bool]| {
+        let mut accepted = vec![false; within.len()];
+        for (k, (g, &o)) in globs.iter().zip(&offsets).enumerate() {
+            let end = state[o + g.0.len()];
+            match clause_of.get(k) {
+                Some(&c) => accepted[c] |= end,
+                None if end => return false,
+                None => {}
+            }
+        }
+        accepted.iter().all(|a| *a)
+    };
+    let mut start = vec![false; total];
+    for &o in &offsets {
+        start[o] = true;
+    }
+    close(&mut start);
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![start];
+    while let Some(state) = stack.pop() {
+        if !alive(&state) || !seen.insert(state.clone()) {
+            continue;
+        }
+        if accepts(&state) {
+            return Some(true);
+        }
+        if seen.len() > WITNESS_LIMIT {
+            return None;
+        }
+        for &c in &alphabet {
+            let mut next = vec![false; total];
+            for (g, &o) in globs.iter().zip(&offsets) {
+                let n = g.0.len() + 1;
+                g.step(&state[o..o + n], c, &mut next[o..o + n]);
+            }
+            close(&mut next);
+            stack.push(next);
+        }
+    }
+    Some(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,5 +616,41 @@ mod tests {
         assert!(Pattern::literal("a?c").intersects(&Pattern::literal("*b*")));
         assert!(!Pattern::literal("abc").intersects(&Pattern::literal("abd")));
         assert!(Pattern::literal("*").intersects(&Pattern::literal("")));
+    }
+
+    #[test]
+    fn globs_keep_wildcards_inside_their_segment() {
+        let g = Glob::arn("arn:aws:s*:::b");
+        assert!(!g.matches("arn:aws:s3:x:y:::b"), "as ArnPattern::matches");
+        assert!(g.matches("arn:aws:s3:::b"));
+        let g = Glob::arn("arn:aws:logs:*:*:log-group:/aws/*:*");
+        assert!(g.matches("arn:aws:logs:us-east-1:1:log-group:/aws/sagemaker:log-stream:x"));
+        assert!(Glob::arn("*").matches("arn:aws:s3:::b/k"));
+    }
+
+    #[test]
+    fn witnesses_for_intersection_and_inclusion() {
+        let g = Glob::arn;
+        let yes = |within: &[&[Glob]], outside: &[Glob]| witness(within, outside) == Some(true);
+        // Intersection: some ARN in both.
+        assert!(yes(&[&[g("arn:aws:s3:::bucket/*")], &[g("arn:aws:s3:::bucket/photo.jpg")]], &[]));
+        assert!(!yes(&[&[g("arn:aws:s3:::bucket/*")], &[g("arn:aws:s3:::other/*")]], &[]));
+        // The service's `*` stops at its colon: `arn:aws:s*:::b` and `arn:aws:s3:x:y:::b` share nothing.
+        assert!(!yes(&[&[g("arn:aws:s*:::b")], &[g("arn:aws:s3:x:y:::b")]], &[]));
+        // Inclusion: nothing in the pattern outside the union.
+        assert!(!yes(&[&[g("arn:aws:s3:::bucket/private/*")]], &[g("arn:aws:s3:::bucket/*")]));
+        assert!(yes(&[&[g("arn:aws:s3:::bucket/*")]], &[g("arn:aws:s3:::bucket/private/*")]));
+        assert!(
+            !yes(&[&[g("arn:aws:s3:::bucket/*")]], &[g("arn:aws:s3:::bucket/a*"), g("arn:aws:s3:::bucket/*")]),
+            "a union covers"
+        );
+        assert!(!yes(&[&[g("ab*")]], &[g("a*")]));
+        assert!(yes(&[&[g("a*")]], &[g("ab*"), g("a")]), "`ac` is in a* and in neither");
+        assert!(!yes(&[&[g("a*")]], &[g("ab*"), g("a"), g("a?*")]));
+        // `?` is one character: `a?` is not within `a`.
+        assert!(yes(&[&[g("a?")]], &[g("a")]));
+        // Several clauses: in both unions and outside a third.
+        assert!(yes(&[&[g("x*")], &[g("*1"), g("*2")]], &[g("x1")]), "x2");
+        assert!(!yes(&[&[g("x?")], &[g("*1")]], &[g("x1")]));
     }
 }

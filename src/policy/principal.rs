@@ -111,8 +111,15 @@ pub enum Named {
     /// The account (its root ARN or id): the grant is delegated to the account's own identity
     /// policies.
     Account,
-    /// `*`, or the role of a role session: limited by boundaries and session policies.
+    /// The role of a role session: limited by boundaries and session policies (IAM User Guide,
+    /// "Policy evaluation logic": "Resource-based policies that grant permissions to an IAM role
+    /// ARN are limited by an implicit deny in a permissions boundary or session policy").
     Broadly,
+    /// Everyone (`*`, or NotPrincipal in an Allow): within one account not limited by
+    /// boundaries or session policies ("IAM role principals": they "do not limit permissions
+    /// granted using the aws:PrincipalArn condition key with a wildcard(*) in the Principal
+    /// element").
+    Everyone,
     /// The exact user, role session, federated user, service or provider: not limited by their
     /// identity policies' implicit denies.
     Exactly,
