@@ -163,8 +163,29 @@ fn main() {
         soak(minutes);
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--warm") {
+        let n: usize = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+        warm_start(n);
+        return;
+    }
     if args.iter().any(|a| a == "--organization") {
-        organization(false);
+        // `--at-rate [all|fifth] [report|watch]`: only the organisation at Config's rate, in
+        // the scenarios and modes named (all of them by default).
+        let at_rate = args.iter().any(|a| a == "--at-rate");
+        let named = |options: &[&str]| -> Vec<String> {
+            let picked: Vec<String> = args.iter().filter(|a| options.contains(&a.as_str())).cloned().collect();
+            if picked.is_empty() { options.iter().map(|o| o.to_string()).collect() } else { picked }
+        };
+        if !at_rate {
+            organization(false);
+        }
+        for scenario in named(&["all", "fifth"]) {
+            let modes: Vec<Mode> = named(&["report", "watch"])
+                .iter()
+                .map(|m| if m == "report" { Mode::Report } else { Mode::Watch })
+                .collect();
+            organization_at_rate(scenario == "fifth", &modes);
+        }
         return;
     }
     // `cargo test --benches` runs this once, small, to keep it working.
@@ -359,6 +380,212 @@ fn organization(quick: bool) {
     assert!(fake.checks().signed_by.keys().any(|k| k.starts_with("GetMetricData ")), "members' metrics were read");
     let places = accounts * regions - 1;
     assert_eq!(posture.source(SourceKind::CloudWatch).places.len(), places, "every other account and region");
+    fake.assert_checked();
+}
+
+/// The config file the warm-start runs of `vigil report` use: vigil's default rates (GetFindings
+/// 3 a second), short backoffs.
+const WARM_CONFIG: &str = "[aws]\ninitial_backoff = 0.05\nmax_backoff = 1\n";
+
+/// `vigil report` against the fake, with its snapshots under `dir`: (seconds, GetFindings calls
+/// it made, the JSON).
+fn timed_report(fake: &FakeAws, dir: &std::path::Path, extra: &[&str]) -> (f64, u64, serde_json::Value) {
+    std::fs::write(dir.join("vigil.toml"), WARM_CONFIG).unwrap();
+    let before = fake.calls().get("GetFindings").copied().unwrap_or(0);
+    let start = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--endpoint-url", &fake.url, "--region", fake_aws::REGION, "--config"])
+        .arg(dir.join("vigil.toml"))
+        .arg("--log-file")
+        .arg(dir.join("vigil.log"))
+        .args(["report", "--format", "json"])
+        .args(extra)
+        .env("HOME", dir)
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_CONFIG_FILE", dir.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("vigil runs");
+    let took = start.elapsed().as_secs_f64();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = serde_json::from_slice(&out.stdout).expect("the report is JSON");
+    (took, fake.calls().get("GetFindings").copied().unwrap_or(0) - before, json)
+}
+
+/// Warm start: `findings` findings against the fake enforcing GetFindings' 3 calls a second
+/// (burst 6). A cold `vigil report` (which keeps the snapshot), then 1% of the findings change in
+/// AWS, then `watch`'s sources and store started from that snapshot (the time to every source
+/// read once, each in turn, and whether the store then equals the fake's truth), and
+/// `vigil report --snapshot`. GetFindings calls for each.
+fn warm_start(findings: usize) {
+    let faults = Faults { rate: [("GetFindings", (3.0, 6.0))].into(), ..Faults::default() };
+    let fake = FakeAws::start(World::account(findings), faults);
+    let dir = std::env::temp_dir().join(format!("vigil-bench-warm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    println!("warm start, {findings} findings, GetFindings held to 3 calls a second (burst 6):");
+    let (cold, cold_calls, _) = timed_report(&fake, &dir, &[]);
+    println!("  cold report: {cold:.1} s, {cold_calls} GetFindings calls");
+
+    // 1% of the findings change in AWS: their UpdatedAt moves.
+    let now = jiff::Timestamp::now().as_second();
+    fake.change(|w| {
+        for i in (0..findings).step_by(100) {
+            w.raise(i, now);
+        }
+    });
+
+    // `watch` from the snapshot the report kept.
+    let snapshots = dir.join("cache").join("vigil").join("snapshots");
+    let (path, header, size) = vigil::snapshot::list(&snapshots).pop().expect("the report kept a snapshot");
+    let header = header.expect("a usable snapshot");
+    let catalog = Catalog::default_catalog();
+    let read_start = Instant::now();
+    let snapshot = vigil::snapshot::read(&path, &header.subject, &catalog.text, jiff::Timestamp::now()).unwrap();
+    let read = read_start.elapsed();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut p = pollers_in(&fake.url, &AwsSettings::default(), Mode::Watch);
+    p.securityhub.warm(header.watermark.unwrap(), header.findings, header.subject.account.clone());
+    let mut posture = Posture::new(catalog);
+    let start = Instant::now();
+    posture.warm_start(snapshot.events, header.written_at);
+    let on_screen = start.elapsed();
+    let before = fake.calls().get("GetFindings").copied().unwrap_or(0);
+    let hub_start = Instant::now();
+    poll_into(&rt, &mut p.securityhub, &mut posture);
+    let hub = hub_start.elapsed();
+    let hub_calls = fake.calls().get("GetFindings").copied().unwrap_or(0) - before;
+    let others = Instant::now();
+    poll_into(&rt, &mut p.config, &mut posture);
+    poll_into(&rt, &mut p.cloudwatch, &mut posture);
+    let others = others.elapsed();
+    let off = differences(&fake.world(), &posture);
+    println!(
+        "  warm watch: snapshot of {} bytes read in {:.2} s and on screen {:.2} s after; Security Hub read once in          {:.1} s ({hub_calls} GetFindings calls), Config and CloudWatch in {:.1} s more: every source read once {:.1} s          after start; {} findings held; {}",
+        size,
+        read.as_secs_f64(),
+        on_screen.as_secs_f64(),
+        hub.as_secs_f64(),
+        others.as_secs_f64(),
+        (read + on_screen + hub + others).as_secs_f64(),
+        posture.finding_count(),
+        if off.is_empty() {
+            "equal to the fake's truth".to_string()
+        } else {
+            format!("{} differences: {off:?}", off.len())
+        }
+    );
+
+    let (warm, warm_calls, json) = timed_report(&fake, &dir, &["--snapshot"]);
+    println!("  warm report (--snapshot): {warm:.1} s, {warm_calls} GetFindings calls; basis {}", json["basis"]);
+    fake.assert_checked();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Config's operations, for counting its calls.
+const CONFIG_OPERATIONS: [&str; 11] = [
+    "DescribeConfigurationAggregators",
+    "DescribeAggregateComplianceByConfigRules",
+    "GetAggregateComplianceDetailsByConfigRule",
+    "SelectAggregateResourceConfig",
+    "SelectResourceConfig",
+    "DescribeConfigRules",
+    "DescribeComplianceByConfigRule",
+    "GetComplianceDetailsByConfigRule",
+    "DescribeConfigRuleEvaluationStatus",
+    "DescribeRemediationConfigurations",
+    "DescribeRemediationExecutionStatus",
+];
+
+/// The organisation of 50 accounts in 4 regions at Config's rate: the fake holds every Config
+/// call the administrator makes in its home region to 4 a second (burst 4), every operation
+/// together, and vigil runs with its default Config rate (4 a second, adaptive). Every account
+/// records `AWS::Config::ResourceCompliance`, or (`unrecorded_fifth`) a fifth of them do not. A
+/// report's Config poll, then two dashboard polls: Config's calls in the home region (all of
+/// them: no member role), their time, and how many non-compliant rules' details are whole.
+fn organization_at_rate(unrecorded_fifth: bool, modes: &[Mode]) {
+    let (accounts, regions) = (50, 4);
+    let members: Vec<&'static str> =
+        (1..accounts).map(|i| &*Box::leak(format!("{:012}", 200_000_000_000u64 + i as u64).into_boxed_str())).collect();
+    let linked = ["us-west-2", "eu-west-1", "ap-southeast-2"][..regions - 1].to_vec();
+    let mut world = World::organization_of(members.clone(), linked, accounts * regions * 20);
+    if unrecorded_fifth {
+        // Every fifth account, the administrator's first (index 0) not among them: 10 of 50.
+        world.unrecorded = world.accounts().iter().skip(4).step_by(5).map(|a| a.to_string()).collect();
+    }
+    let faults = Faults { service_rate: [("config", (4.0, 4.0))].into(), ..Faults::default() };
+    let (placed, noncompliant, resources) = {
+        let w = &world;
+        let placed = w.aggregate_rules();
+        let nc: usize = placed.iter().map(|p| p.rule.noncompliant.len()).sum();
+        (placed.len(), placed.iter().filter(|p| !p.rule.noncompliant.is_empty()).count(), nc)
+    };
+    let scenario = if unrecorded_fifth {
+        format!("{} of {accounts} accounts not recording ResourceCompliance", world.unrecorded.len())
+    } else {
+        "every account recording ResourceCompliance".to_string()
+    };
+    let fake = FakeAws::start(world, faults);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let config_calls = |fake: &FakeAws| -> (u64, BTreeMap<String, u64>) {
+        let calls = fake.calls();
+        let throttled = fake.throttled();
+        let mut by_op = BTreeMap::new();
+        for op in CONFIG_OPERATIONS {
+            let n = calls.get(op).copied().unwrap_or(0);
+            if n > 0 {
+                by_op.insert(op.to_string(), n);
+            }
+        }
+        let total =
+            by_op.values().sum::<u64>() - CONFIG_OPERATIONS.iter().filter_map(|o| throttled.get(*o)).sum::<u64>();
+        (total, by_op)
+    };
+    println!(
+        "organisation of {accounts} accounts x {regions} regions at Config's 4 calls a second, {scenario}: {placed} rules, \
+         {noncompliant} non-compliant, {resources} non-compliant (rule, resource) pairs"
+    );
+    let settings = AwsSettings {
+        rate_limits: RateLimits { get_findings: 0.0, securityhub: 0.0, config: 4.0, cloudwatch: 0.0 },
+        ..AwsSettings::default()
+    };
+    for &mode in modes {
+        let mut p = pollers_in(&fake.url, &settings, mode);
+        let mut posture = Posture::new(Catalog::default_catalog());
+        let polls = if mode == Mode::Report { 1 } else { 2 };
+        for poll in 1..=polls {
+            let (before, before_by_op) = config_calls(&fake);
+            let start = Instant::now();
+            poll_into(&rt, &mut p.config, &mut posture);
+            let took = start.elapsed();
+            let (after, by_op) = config_calls(&fake);
+            let ops: Vec<String> = by_op
+                .iter()
+                .map(|(op, n)| (op, n - before_by_op.get(op).copied().unwrap_or(0)))
+                .filter(|(_, n)| *n > 0)
+                .map(|(op, n)| format!("{op} {n}"))
+                .collect();
+            let rules: Vec<_> =
+                posture.rules().filter(|r| r.compliance == Some(ConfigCompliance::NonCompliant)).collect();
+            let whole = rules.iter().filter(|r| r.details_complete).count();
+            println!(
+                "  {mode:?} poll {poll}: {} Config calls in the home region in {:.1} s ({:.1} min); details whole for \
+                 {whole} of {} non-compliant rules; {} evaluations stored; {} throttled so far [{}]",
+                after - before,
+                took.as_secs_f64(),
+                took.as_secs_f64() / 60.0,
+                rules.len(),
+                posture.evaluation_count(),
+                fake.throttled().values().sum::<u64>(),
+                ops.join(", ")
+            );
+        }
+    }
     fake.assert_checked();
 }
 
@@ -596,7 +823,7 @@ fn differences(w: &World, p: &Posture) -> Vec<String> {
             Some(held) => {
                 let compliance = held.compliance.map(ConfigCompliance::as_str);
                 let count = p.rule_noncompliant(&held.key()) as usize;
-                let count_ok = !r.details_readable() || r.noncompliant.is_empty() || count == r.noncompliant.len();
+                let count_ok = !w.details_readable(r) || r.noncompliant.is_empty() || count == r.noncompliant.len();
                 if compliance != Some(r.compliance()) || !count_ok {
                     rules_off.insert(format!(
                         "{}: {} {} held as {compliance:?} {count} (capped {:?}, unread {:?})",

@@ -1003,6 +1003,63 @@ pub struct App {
     pub announced: u64,
     /// Where changes are told beyond the screen (`--notify`, `--notify-command`).
     pub notifier: Option<crate::notify::Notifier>,
+    /// Where the store's last complete state is kept for the next start (`watch`).
+    pub keeper: Option<SnapshotKeeper>,
+}
+
+/// Keeps the store's last complete state as the subject's snapshot: every few minutes once
+/// every source has read its data itself, and at exit.
+pub struct SnapshotKeeper {
+    subject: crate::snapshot::Subject,
+    /// The account of the snapshot the store started from, until STS names the account.
+    warm_account: Option<String>,
+    last: Option<crate::model::Timestamp>,
+}
+
+/// How often a snapshot is kept while watching.
+const KEEP_EVERY: Duration = Duration::from_secs(5 * 60);
+
+impl SnapshotKeeper {
+    pub fn new(subject: crate::snapshot::Subject, warm_account: Option<String>) -> SnapshotKeeper {
+        SnapshotKeeper { subject, warm_account, last: None }
+    }
+
+    /// STS named the account: `Some(the snapshot's)` when the store started from another's.
+    fn account_is(&mut self, id: &str) -> Option<String> {
+        self.subject.account = Some(id.to_string());
+        self.warm_account.take().filter(|a| a != id)
+    }
+
+    /// Whether the store holds a complete state of its own: every source has read in full and
+    /// nothing is left of a snapshot.
+    fn complete(posture: &Posture) -> bool {
+        posture.snapshot_age().is_none()
+            && posture.sources().filter(|(_, s)| s.registered).all(|(_, s)| s.last_ok.is_some())
+    }
+
+    fn every_few_minutes(&mut self, posture: &Posture, now: crate::model::Timestamp) {
+        let due = self.last.is_none_or(|t| now.duration_since(t).unsigned_abs() >= KEEP_EVERY);
+        if due && Self::complete(posture) && self.subject.account.is_some() {
+            self.last = Some(now);
+            let (subject, events, catalog) =
+                (self.subject.clone(), posture.export(), posture.catalog().text.to_string());
+            // Serialising 100,000 findings is not the UI's work.
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = crate::snapshot::write_at(&subject, &catalog, &events, now) {
+                    tracing::warn!(error = %e, "cannot keep the snapshot");
+                }
+            });
+        }
+    }
+
+    fn keep(&self, posture: &Posture, now: crate::model::Timestamp) {
+        if Self::complete(posture)
+            && self.subject.account.is_some()
+            && let Err(e) = crate::snapshot::write_at(&self.subject, &posture.catalog().text, &posture.export(), now)
+        {
+            tracing::warn!(error = %e, "cannot keep the snapshot");
+        }
+    }
 }
 
 impl App {
@@ -1010,6 +1067,22 @@ impl App {
     /// something changed, at most every [`FRAME`].
     pub async fn run<B: Backend>(
         mut self,
+        terminal: &mut Terminal<B>,
+        sources: Vec<Box<dyn Source>>,
+    ) -> std::io::Result<Exit>
+    where
+        B::Error: Send + Sync + 'static,
+    {
+        let exit = self.serve(terminal, sources).await;
+        // The last complete state, for the next start.
+        if let Some(keeper) = &self.keeper {
+            keeper.keep(&self.posture, (self.clock)());
+        }
+        exit
+    }
+
+    async fn serve<B: Backend>(
+        &mut self,
         terminal: &mut Terminal<B>,
         sources: Vec<Box<dyn Source>>,
     ) -> std::io::Result<Exit>
@@ -1105,6 +1178,9 @@ impl App {
                     if crate::terminal::hung_up() {
                         tracing::warn!("the terminal hung up");
                         return Ok(Exit::Signal(1));
+                    }
+                    if let Some(keeper) = &mut self.keeper {
+                        keeper.every_few_minutes(&self.posture, (self.clock)());
                     }
                     dirty = true;
                 }
@@ -1312,6 +1388,19 @@ impl App {
             }
             Message::Answer(answer) => self.posture.answer(answer),
             Message::Account(id) => {
+                // A snapshot of another account (the profile now names another) is not kept on
+                // screen: the store starts again from nothing.
+                if let Some(keeper) = &mut self.keeper
+                    && let Some(other) = keeper.account_is(&id)
+                {
+                    let mut posture = Posture::new(self.posture.catalog().clone());
+                    posture.set_feed_severity(self.posture.feed_severity());
+                    for (kind, interval) in &self.feeds {
+                        posture.register_source(*kind, *interval);
+                    }
+                    self.posture = posture;
+                    self.view.message = Some(format!("snapshot not used (it is of account {other}, not {id})"));
+                }
                 if let crate::ui::Banner::Live { account, .. } | crate::ui::Banner::Replay { account, .. } =
                     &mut self.view.banner
                 {

@@ -134,6 +134,17 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Show the config file: where it is read from, or the whole default file
     Config(ConfigArgs),
+    /// The local snapshots watch and report start warm from: list them, or clear them
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Each snapshot kept: its profile, region and account, its age, findings and size
+    List,
+    /// Remove every snapshot kept
+    Clear,
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +218,10 @@ pub struct WatchArgs {
     pub write: WriteArgs,
     #[command(flatten)]
     pub notify: NotifyArgs,
+    /// Start from nothing: neither read nor keep a local snapshot (by default watch starts from
+    /// the last one of its profile, region and account, and keeps it)
+    #[arg(long)]
+    pub no_snapshot: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -338,6 +353,13 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    /// Start from the local snapshot of this profile, region and account, reading Security Hub
+    /// only for what changed since (the JSON's `basis` says what was re-read)
+    #[arg(long, conflicts_with_all = ["demo", "replay", "no_snapshot"])]
+    pub snapshot: bool,
+    /// Neither read nor keep a local snapshot
+    #[arg(long)]
+    pub no_snapshot: bool,
     /// Output format
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,

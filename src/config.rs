@@ -33,6 +33,16 @@ pub struct Config {
     pub notify: NotifySettings,
     /// What the change feed keeps: the `[changes]` table.
     pub changes: ChangesSettings,
+    /// Local snapshots: the `[cache]` table.
+    pub cache: CacheSettings,
+}
+
+/// The config file's `[cache]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Whether watch and report keep a snapshot and watch starts from it (on unless false).
+    pub snapshot: Option<bool>,
 }
 
 /// The config file's `[changes]` table.
@@ -75,6 +85,8 @@ struct RawConfig {
     notify: NotifySettings,
     #[serde(default)]
     changes: ChangesSettings,
+    #[serde(default)]
+    cache: CacheSettings,
 }
 
 /// The config file's `[guardrails]` table.
@@ -219,6 +231,7 @@ impl Config {
             aws: raw.aws,
             notify: raw.notify,
             changes: raw.changes,
+            cache: raw.cache,
         })
     }
 
@@ -382,6 +395,10 @@ pub fn default_file() -> String {
         "Run for each change told, the change as JSON on its standard input",
         "command = \"cat >> changes.jsonl\"".into(),
     );
+    out.push_str(
+        "\n# Local snapshots (vigil snapshot list): watch starts warm from its subject's last one.\n# [cache]\n",
+    );
+    key(&mut out, "Keep and use snapshots (--no-snapshot turns them off for one run)", "snapshot = true".into());
     out.push_str("\n# What the change feed (the Changes view, c) keeps.\n# [changes]\n");
     key(
         &mut out,

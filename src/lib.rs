@@ -21,6 +21,7 @@ pub mod notify;
 pub mod policy;
 pub mod recording;
 pub mod report;
+pub mod snapshot;
 pub mod sources;
 pub mod store;
 pub mod terminal;

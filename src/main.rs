@@ -70,6 +70,16 @@ fn main() -> ExitCode {
         Some(Command::Replay(args)) => replay(settings, args),
         Some(Command::Catalog(c)) => catalog(c, &settings),
         Some(Command::Policy(p)) => policy(p),
+        Some(Command::Snapshot(c)) => {
+            let mut out = std::io::stdout().lock();
+            commands::finish(
+                match c {
+                    vigil::cli::SnapshotCommand::List => commands::snapshot::list(&mut out, jiff::Timestamp::now()),
+                    vigil::cli::SnapshotCommand::Clear => commands::snapshot::clear(&mut out),
+                }
+                .map(|()| ExitCode::SUCCESS),
+            )
+        }
         Some(Command::Config(_)) => unreachable!("handled before the settings"),
     }
 }
@@ -191,6 +201,9 @@ fn demo(settings: Settings, args: vigil::cli::DemoArgs) -> ExitCode {
         notifier: args.notify.notifier(&settings.config.notify),
         playback: Some((playback, story)),
         recorder: None,
+        keeper: None,
+        warm: None,
+        note: None,
     };
     run_tui(runtime, settings, tui)
 }
@@ -240,6 +253,9 @@ fn replay(settings: Settings, args: vigil::cli::ReplayArgs) -> ExitCode {
         notifier: args.notify.notifier(&settings.config.notify),
         playback: Some((playback, story)),
         recorder: None,
+        keeper: None,
+        warm: None,
+        note: None,
     };
     run_tui(runtime, Settings { catalog, ..settings }, tui)
 }
@@ -308,7 +324,23 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
     let clock = system_clock();
     let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Watch, clock.clone());
     let scope = Scope { account: String::new(), region: region.clone() };
-    let pollers = Pollers::new(&sdk, &aws_settings, scope.clone(), resolver.clone(), &settings.catalog, Mode::Watch);
+    let mut pollers =
+        Pollers::new(&sdk, &aws_settings, scope.clone(), resolver.clone(), &settings.catalog, Mode::Watch);
+    // A warm start from the last snapshot of this profile, region and endpoint (its account is
+    // checked once STS names it): on screen at once, each source catching up from it.
+    let snapshot_subject = commands::snapshot::enabled(args.no_snapshot, &settings.config)
+        .then(|| commands::snapshot::subject(&aws_settings, &region));
+    let (warm, note) = match &snapshot_subject {
+        Some(s) => commands::snapshot::usable(s, &settings.catalog.text, clock()),
+        None => (None, None),
+    };
+    if let Some(w) = &warm
+        && let Some(mark) = w.header.watermark
+    {
+        pollers.securityhub.warm(mark, w.header.findings, w.header.subject.account.clone());
+    }
+    let keeper = snapshot_subject
+        .map(|s| vigil::app::SnapshotKeeper::new(s, warm.as_ref().and_then(|w| w.header.subject.account.clone())));
     let responder: Arc<dyn Responder> = Arc::new(
         AwsResponder::new(
             &sdk,
@@ -360,6 +392,9 @@ fn watch(settings: Settings, args: WatchArgs) -> ExitCode {
         notifier: args.notify.notifier(&settings.config.notify),
         playback: None,
         recorder,
+        keeper,
+        warm,
+        note,
     };
     run_tui(runtime, settings, tui)
 }
@@ -393,6 +428,11 @@ struct Tui {
     audit_path: Option<String>,
     /// Where changes are told beyond the screen.
     notifier: Option<vigil::notify::Notifier>,
+    /// Where the last complete state is kept (`watch`), the snapshot to start from, and why one
+    /// was not used.
+    keeper: Option<vigil::app::SnapshotKeeper>,
+    warm: Option<vigil::snapshot::Snapshot>,
+    note: Option<String>,
     /// A story's clock and its presenter state (the demo, a replay).
     playback: Option<(Playback, vigil::ui::Story)>,
     /// `watch --record`: where the sources' events go as well.
@@ -400,7 +440,8 @@ struct Tui {
 }
 
 fn run_tui(runtime: tokio::runtime::Runtime, settings: Settings, tui: Tui) -> ExitCode {
-    let Tui { banner, sources, clock, responder, write, audit_path, notifier, playback, recorder } = tui;
+    let Tui { banner, sources, clock, responder, write, audit_path, notifier, playback, recorder, keeper, warm, note } =
+        tui;
     terminal::install_panic_hook(std::thread::current().id());
     let mut view = View::new(banner);
     view.write = write;
@@ -428,7 +469,12 @@ fn run_tui(runtime: tokio::runtime::Runtime, settings: Settings, tui: Tui) -> Ex
         recorder,
         announced: 0,
         notifier,
+        keeper,
     };
+    if let Some(w) = warm {
+        app.posture.warm_start(w.events, w.header.written_at);
+    }
+    app.view.message = note;
     let result = runtime.block_on(async move {
         let (mut tui, guard) = terminal::enter()?;
         if !theme_chosen && terminal::background_is_light(terminal::BACKGROUND_TIMEOUT) == Some(true) {

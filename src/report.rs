@@ -58,6 +58,22 @@ pub struct Subject {
     /// The recording the posture was replayed from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<String>,
+    /// Where the report started from when not from nothing (`--snapshot`): the report's
+    /// top-level `basis`.
+    #[serde(skip)]
+    pub basis: Option<Basis>,
+}
+
+/// A report started from a local snapshot: when it was written, what was read again since,
+/// and what a warm report cannot see.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Basis {
+    pub snapshot_written_at: String,
+    /// Security Hub's findings updated since this time (less the overlap) were read again.
+    pub findings_updated_since: Option<String>,
+    /// The sources read in full again.
+    pub reread: Vec<String>,
+    pub not_seen: String,
 }
 
 fn status_name(s: Status) -> &'static str {
@@ -109,7 +125,7 @@ pub fn version_1(mut v: Value) -> Value {
             }
         }
     };
-    drop(&mut v, &["scope", "activity"]);
+    drop(&mut v, &["scope", "activity", "basis"]);
     v["schema_version"] = json!(1);
     drop(&mut v["subject"], &["recording"]);
     for (list, keys) in [
@@ -333,7 +349,7 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         "alarms_firing": if_read(posture, Part::Alarms, || json!(posture.firing_alarms())),
     });
     let score = |s: Option<u32>| json!(s);
-    json!({
+    let mut report = json!({
         "schema_version": SCHEMA_VERSION,
         "generated_at": time(now),
         "subject": subject,
@@ -352,7 +368,11 @@ pub fn json(posture: &Posture, subject: &Subject, now: Timestamp) -> Value {
         "findings": findings,
         "alarms": alarms,
         "remediations": remediations,
-    })
+    });
+    if let Some(basis) = &subject.basis {
+        report["basis"] = json!(basis);
+    }
+    report
 }
 
 /// The findings `open_high` lists at most: `vigil diff` tells new ones from resolved ones by id.

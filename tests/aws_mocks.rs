@@ -587,17 +587,28 @@ async fn config_reads_every_page_of_every_call() {
             )
             .build()
     });
+    // A role whose policy predates the advanced query (no config:SelectResourceConfig): the
+    // query is refused and every rule is read one by one, as before it.
+    let query = mock!(aws_sdk_config::Client::select_resource_config).then_http_response(|| {
+        http(
+            400,
+            r#"{"__type":"AccessDeniedException","message":"User: arn:aws:sts::123456789012:assumed-role/ro/s is not authorized to perform: config:SelectResourceConfig"}"#.into(),
+        )
+    });
     let mut c = config(
-        &[&rules, &compliance, &details_nb, &details_s3, &status, &remediation, &executions],
+        &[&rules, &compliance, &details_nb, &details_s3, &status, &remediation, &executions, &query],
         RuleMode::MatchAny,
         2,
     );
-    // The S3 rule's details could not be read: the poll says so, and delivers the rest.
+    // The S3 rule's details could not be read: the poll says so (not the refused query, which
+    // it did without), and delivers the rest.
     let polled = poll(&mut c).await;
     assert!(matches!(polled.error, Some(SourceError::Throttled { .. })), "{:?}", polled.error);
     let payloads = polled.payloads;
     assert_eq!(rules.num_calls(), 2);
     assert_eq!(details_nb.num_calls(), 2, "both pages of details");
+    assert_eq!(query.num_calls(), 1, "one query would have cost fewer calls, so it was tried first");
+
     let Payload::Replace(data) = &payloads[0] else { panic!("a full set") };
     let data: &Dataset = data;
     assert_eq!(data.rules.len(), 2);
@@ -1068,12 +1079,18 @@ async fn config_reads_every_account_through_an_aggregator_within_a_budget_of_det
     let remediation = mock!(aws_sdk_config::Client::describe_remediation_configurations).then_output(|| {
         op::describe_remediation_configurations::DescribeRemediationConfigurationsOutput::builder().build()
     });
-    let mut c = config(&[&compliance, &details, &own, &status, &remediation], RuleMode::MatchAny, 1);
+    // Accounts that do not record AWS::Config::ResourceCompliance: the query finds nothing, so
+    // no rule's count is accounted for and each is due for its own details.
+    let query = mock!(aws_sdk_config::Client::select_aggregate_resource_config)
+        .match_requests(|r| r.configuration_aggregator_name() == Some("org") && r.limit() == Some(100))
+        .then_output(|| op::select_aggregate_resource_config::SelectAggregateResourceConfigOutput::builder().build());
+    let mut c = config(&[&compliance, &details, &own, &status, &remediation, &query], RuleMode::MatchAny, 1);
     c.aggregator = Some("org".into());
     c.details_budget = Some(1);
 
     let Payload::Replace(first) = ok(poll(&mut c).await).remove(0) else { panic!("a full set") };
     assert_eq!(compliance.num_calls(), 1);
+    assert_eq!(query.num_calls(), 1, "the organisation's query first");
     assert_eq!(details.num_calls(), 1, "a budget of one rule's details");
     assert_eq!(first.rules.len(), 2, "one name, two accounts: two rules");
     let rule = |data: &Dataset, account: &str| data.rules.iter().find(|r| &*r.account == account).unwrap().clone();

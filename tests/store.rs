@@ -1043,3 +1043,42 @@ mod feed {
         );
     }
 }
+
+// ── Snapshots: a warm start ──────────────────────────────────────────────────────────────────
+
+#[test]
+fn a_warm_start_holds_what_was_exported_stale_until_each_source_reads_again() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let rule = fx.rule(NB_RULE, NB_SOURCE, ConfigCompliance::NonCompliant, 0);
+    let e = fx.evaluation(NB_RULE, NB_TYPE, "fraud-nb", ConfigCompliance::NonCompliant, 0);
+    p.apply(fx.replace(SourceKind::Config, 0, config(vec![rule.clone()], vec![e.clone()])));
+    let f = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 0));
+    p.apply(fx.replace(SourceKind::SecurityHub, 0, Dataset { findings: vec![f], skipped: 2, ..Default::default() }));
+    let exported = p.export();
+    assert_eq!(exported.len(), 2, "Config's and Security Hub's full sets");
+
+    let mut warm = posture();
+    for kind in [SourceKind::Config, SourceKind::SecurityHub] {
+        warm.register_source(kind, Some(std::time::Duration::from_secs(60)));
+    }
+    warm.warm_start(exported, fx.at(10));
+    let now = fx.at(20);
+    let i = warm.control_index("PRV-01").unwrap();
+    assert_eq!(warm.evidence(i), p.evidence(i), "the same evidence");
+    assert_eq!(warm.source(SourceKind::SecurityHub).skipped, 2);
+    assert_eq!(
+        warm.control_status(i, now),
+        Status::Stale(Verdict::Fail(FailCount { resources: 1, at_least: false })),
+        "stale until read again, however young"
+    );
+    assert_eq!(warm.snapshot_age(), Some(fx.at(10)));
+    assert!(warm.feed().entries().is_empty());
+    // Config and Security Hub read again: fresh, and the first read is the feed's baseline.
+    warm.apply(fx.replace(SourceKind::Config, 20, config(vec![rule], vec![e])));
+    let f = fx.finding(nb_finding("f-1", FindingCompliance::Failed, WorkflowStatus::New, 20));
+    warm.apply(fx.replace(SourceKind::SecurityHub, 20, findings(vec![f])));
+    assert_eq!(warm.control_status(i, now), fail(1));
+    assert_eq!(warm.snapshot_age(), None);
+    assert!(warm.feed().entries().is_empty(), "a snapshot is not a baseline: the first read is");
+}

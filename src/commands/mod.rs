@@ -5,6 +5,7 @@ pub mod diff;
 pub mod policy;
 pub mod record;
 pub mod report;
+pub mod snapshot;
 
 use std::process::ExitCode;
 

@@ -90,6 +90,28 @@ pub async fn poll_everything_told(
     sink: Sink,
     finished: &impl Fn(SourceKind, bool),
 ) -> Result<Watched, String> {
+    poll_everything_warm(aws_settings, catalog, clock, sink, finished, None).await
+}
+
+/// Where a warm read starts: the snapshot's account, its newest `UpdatedAt` and how many
+/// findings it held.
+pub struct WarmFrom {
+    pub account: Option<String>,
+    pub watermark: Timestamp,
+    pub findings: u64,
+}
+
+/// As [`poll_everything_told`]; with `warm`, Security Hub reads only what changed since the
+/// snapshot instead of every finding, when STS names the snapshot's account.
+#[cfg(feature = "aws")]
+pub async fn poll_everything_warm(
+    aws_settings: &crate::config::AwsSettings,
+    catalog: &Catalog,
+    clock: Clock,
+    sink: Sink,
+    finished: &impl Fn(SourceKind, bool),
+    warm: Option<WarmFrom>,
+) -> Result<Watched, String> {
     use crate::sources::aws::poller::{Poll, deliver};
     use crate::sources::aws::{self, AccountResolver, Mode, Pollers, Scope};
     async fn poll_once<P: Poll>(poll: &mut P, sink: &Sink, finished: &impl Fn(SourceKind, bool)) {
@@ -117,6 +139,9 @@ pub async fn poll_everything_told(
     let scope = Scope { account: account.unwrap_or_default(), region };
     let Pollers { mut config, mut securityhub, mut cloudwatch } =
         Pollers::new(&sdk, aws_settings, scope, resolver, catalog, Mode::Report);
+    if let Some(w) = warm {
+        securityhub.warm(w.watermark, w.findings, w.account);
+    }
     tokio::join!(
         poll_once(&mut config, &sink, finished),
         poll_once(&mut securityhub, &sink, finished),
@@ -137,11 +162,37 @@ async fn live(
     subject: &mut Subject,
     clock: Clock,
     line: Option<ProgressLine>,
+    snapshots: Snapshots,
 ) -> Result<Option<SourceError>, String> {
     for kind in POLLED {
         posture.register_source(kind, kind.default_interval());
     }
     let catalog = posture.catalog().clone();
+    // The subject's snapshot: read to start from (`--snapshot`), and kept after a whole read.
+    let snapshot_subject = if snapshots.start_from || snapshots.keep {
+        let sdk = crate::sources::aws::load(&settings.config.aws).await;
+        let region = crate::sources::aws::region(&sdk)?;
+        Some(super::snapshot::subject(&settings.config.aws, &region))
+    } else {
+        None
+    };
+    let warm = match (&snapshot_subject, snapshots.start_from) {
+        (Some(s), true) => {
+            let (warm, note) = super::snapshot::usable(s, &catalog.text, clock());
+            if let Some(note) = note {
+                eprintln!("vigil: {note}");
+            }
+            warm
+        }
+        _ => None,
+    };
+    let mark = warm.as_ref().and_then(|w| {
+        w.header.watermark.map(|watermark| WarmFrom {
+            account: w.header.subject.account.clone(),
+            watermark,
+            findings: w.header.findings,
+        })
+    });
     // The poll and the events it sends are awaited together on this thread: each borrows the
     // line only between its awaits.
     let line = std::cell::RefCell::new(line);
@@ -152,7 +203,7 @@ async fn live(
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
     let sink = Sink::new(tx, clock.clone());
-    let producer = poll_everything_told(&settings.config.aws, &catalog, clock, sink, &finished);
+    let producer = poll_everything_warm(&settings.config.aws, &catalog, clock.clone(), sink, &finished, mark);
     let consumer = async {
         let mut events = Vec::new();
         while let Some(message) = rx.recv().await {
@@ -171,8 +222,46 @@ async fn live(
     let (polled, events) = tokio::join!(producer, consumer);
     let watched = polled?;
     *subject = Subject { demo: subject.demo, ..watched.subject };
+    // A snapshot of another account is not started from.
+    let warm = warm.filter(|w| {
+        let other = w.header.subject.account.is_some() && w.header.subject.account != subject.account;
+        if other {
+            eprintln!(
+                "vigil: snapshot not used (it is of account {}, not {})",
+                w.header.subject.account.as_deref().unwrap_or("?"),
+                subject.account.as_deref().unwrap_or("unknown")
+            );
+        }
+        !other
+    });
+    if let Some(w) = warm {
+        let written = w.header.written_at;
+        let overlap = jiff::SignedDuration::try_from(std::time::Duration::from_secs_f64(settings.config.aws.overlap))
+            .unwrap_or_default();
+        let since = w.header.watermark.map(|m| m - overlap);
+        posture.warm_start(w.events, written);
+        subject.basis = Some(report::Basis {
+            snapshot_written_at: written.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            findings_updated_since: since.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            reread: vec!["config".into(), "cloudwatch".into()],
+            not_seen: "a finding's workflow changed by hand (BatchUpdateFindings keeps UpdatedAt) since the snapshot \
+                       and not yet re-read by a full pass"
+                .into(),
+        });
+    }
     for event in events {
         posture.apply(event);
+    }
+    // Kept as the next start, when every source answered.
+    if let (Some(mut s), true) = (snapshot_subject, snapshots.keep) {
+        s.account = subject.account.clone();
+        let whole = POLLED.iter().all(|k| !matches!(posture.source(*k).health, Health::Error(_)));
+        if whole
+            && s.account.is_some()
+            && let Err(e) = super::snapshot::keep(&s, posture, clock())
+        {
+            tracing::warn!(error = %e, "cannot keep the snapshot");
+        }
     }
     Ok(watched.account_error)
 }
@@ -184,6 +273,7 @@ async fn live(
     _: &mut Subject,
     _: Clock,
     _: Option<ProgressLine>,
+    _: Snapshots,
 ) -> Result<Option<SourceError>, String> {
     Err("this vigil was built without the `aws` feature; use --demo, or rebuild with it".into())
 }
@@ -213,6 +303,7 @@ pub fn replayed(path: &std::path::Path, at: Option<&str>) -> Result<(Posture, Su
         profile: header.profile.clone(),
         recording: Some(path.display().to_string()),
         demo: false,
+        basis: None,
     };
     Ok((posture, subject, now))
 }
@@ -227,6 +318,26 @@ pub fn fresh(
     guardrail_tests: Option<&PathBuf>,
     clock: Clock,
 ) -> Result<(Posture, Subject), String> {
+    fresh_with(settings, demo_baseline, guardrail_tests, clock, Snapshots::default())
+}
+
+/// What a live read does with the local snapshot of its subject.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Snapshots {
+    /// Start from it (`--snapshot`).
+    pub start_from: bool,
+    /// Keep the read's state as the new one, when every source answered.
+    pub keep: bool,
+}
+
+/// As [`fresh`], starting from the local snapshot and keeping one as `snapshots` says.
+pub fn fresh_with(
+    settings: &Settings,
+    demo_baseline: bool,
+    guardrail_tests: Option<&PathBuf>,
+    clock: Clock,
+    snapshots: Snapshots,
+) -> Result<(Posture, Subject), String> {
     let mut posture = Posture::new(settings.catalog.clone());
     let mut subject = Subject { demo: demo_baseline, ..Default::default() };
     let now = clock();
@@ -240,7 +351,8 @@ pub fn fresh(
         // Progress only where a person watches: scripts and CI read a clean stderr.
         let stderr = std::io::stderr();
         let line = stderr.is_terminal().then(|| ProgressLine::new(&POLLED, crate::terminal::stderr_width()));
-        let account_error = runtime.block_on(live(&mut posture, settings, &mut subject, clock.clone(), line))?;
+        let account_error =
+            runtime.block_on(live(&mut posture, settings, &mut subject, clock.clone(), line, snapshots))?;
         let said = failures(&posture, account_error.as_ref());
         if !said.is_empty() {
             let _ = stderr.lock().write_all(said.as_bytes());
@@ -275,7 +387,11 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Cl
             }
         };
     }
-    match fresh(&settings, args.demo, args.guardrail_tests.as_ref(), clock.clone()) {
+    let snapshots = Snapshots {
+        start_from: args.snapshot,
+        keep: !args.demo && super::snapshot::enabled(args.no_snapshot, &settings.config),
+    };
+    match fresh_with(&settings, args.demo, args.guardrail_tests.as_ref(), clock.clone(), snapshots) {
         Ok((mut posture, subject)) => conclude(out, args, &mut posture, &subject, clock(), baseline.as_ref()),
         Err(e) => {
             eprintln!("vigil: {e}");

@@ -60,6 +60,9 @@ pub struct SourceState {
     /// Each other account and region the source reads (an organisation's members), by
     /// (account, region): as its last full read left them.
     pub places: BTreeMap<(String, String), PlaceState>,
+    /// The data held came from a local snapshot written then, and the source has not read it
+    /// again since: every figure of it is stale until it does.
+    pub snapshot: Option<Timestamp>,
 }
 
 /// One account's failure to be read, in the regions it kept from being read.
@@ -111,6 +114,7 @@ impl SourceState {
             counts: SourceCounts::default(),
             loading_since: None,
             places: BTreeMap::new(),
+            snapshot: None,
         }
     }
 
@@ -166,8 +170,12 @@ impl SourceState {
         self.stale_at(self.last_ok, now)
     }
 
-    /// Whether data read at `at` is older than three of this source's poll intervals.
+    /// Whether data read at `at` is older than three of this source's poll intervals, or came
+    /// from a snapshot the source has not read again.
     pub fn stale_at(&self, at: Option<Timestamp>, now: Timestamp) -> bool {
+        if at.is_some() && self.snapshot.is_some() {
+            return true;
+        }
         match (at, self.interval) {
             (Some(at), Some(interval)) => now.duration_since(at).unsigned_abs() > 3 * interval && now > at,
             _ => false,

@@ -121,6 +121,75 @@ impl Posture {
         }
     }
 
+    /// Everything held, as each source's full set at the time it was last read in full: what a
+    /// snapshot keeps, and [`Posture::warm_start`] gives back.
+    pub fn export(&self) -> Vec<SourceEvent> {
+        let mut out = Vec::new();
+        for kind in SourceKind::ALL {
+            let state = &self.sources[kind.index()];
+            let Some(at) = state.last_ok else { continue };
+            let unread: Vec<crate::model::Unread> = kind
+                .parts()
+                .iter()
+                .filter_map(|p| {
+                    self.parts[p.index()]
+                        .error
+                        .as_ref()
+                        .map(|(_, e)| crate::model::Unread { part: *p, error: e.clone() })
+                })
+                .collect();
+            let data = match kind {
+                SourceKind::Config => Dataset {
+                    rules: self.rules.values().cloned().collect(),
+                    evaluations: self.evaluations.values().flat_map(HashMap::values).cloned().collect(),
+                    remediation_configs: self.remediation_configs.values().cloned().collect(),
+                    executions: self.executions.values().flat_map(HashMap::values).cloned().collect(),
+                    config_aggregators: self.config_aggregators.clone(),
+                    ..Default::default()
+                },
+                SourceKind::SecurityHub => Dataset {
+                    findings: self.findings.values().cloned().collect(),
+                    standards: self.standards.clone(),
+                    hub_scope: self.hub_scope.clone(),
+                    ..Default::default()
+                },
+                SourceKind::CloudWatch => Dataset {
+                    alarms: self.alarms.values().cloned().collect(),
+                    metrics: self
+                        .metrics
+                        .iter()
+                        .map(|(m, p)| MetricSeries { metric: m.clone(), points: p.iter().copied().collect() })
+                        .collect(),
+                    ..Default::default()
+                },
+                SourceKind::Guardrails => {
+                    Dataset { guardrails: self.guardrails.values().cloned().collect(), ..Default::default() }
+                }
+            };
+            let data = Dataset { unread, skipped: state.skipped, ..data };
+            out.push(SourceEvent { source: kind, fetched_at: at, result: Ok(Payload::Replace(data)) });
+        }
+        out
+    }
+
+    /// Starts from a snapshot written at `written`: its sources' full sets as they were, each
+    /// source then stale until it reads its data again, and none of it a baseline for the
+    /// change feed (the first read after it is).
+    pub fn warm_start(&mut self, events: Vec<SourceEvent>, written: Timestamp) {
+        for event in events {
+            let kind = event.source;
+            self.apply(event);
+            self.sources[kind.index()].snapshot = Some(written);
+            self.baselined[kind.index()] = false;
+            self.health_class[kind.index()] = None;
+        }
+    }
+
+    /// When the data of a snapshot still held was written (the oldest, where several).
+    pub fn snapshot_age(&self) -> Option<Timestamp> {
+        self.sources.iter().filter_map(|s| s.snapshot).min()
+    }
+
     /// What changed since each source's first complete read.
     pub fn feed(&self) -> &Feed {
         &self.feed
@@ -156,8 +225,9 @@ impl Posture {
         // One pass over the statuses serves the change marks and the score.
         let mut summary = PaneSummary::default();
         for i in 0..n {
-            let level = self.control_status(i, at).level();
-            summary.counts[level.index()] += 1;
+            let status = self.control_status(i, at);
+            summary.tally(&status);
+            let level = status.level();
             let (was, changed) = &mut self.changes[i];
             if level != *was {
                 // The first evidence is not a change: nothing was known before it.
@@ -397,6 +467,8 @@ impl Posture {
 
     fn mark_ok(&mut self, kind: SourceKind, at: Timestamp, newest: bool) {
         let state = &mut self.sources[kind.index()];
+        // Read again: what a snapshot gave is now this source's own.
+        state.snapshot = None;
         state.counts.updates += 1;
         state.loading_since = None;
         state.last_ok = Some(state.last_ok.map_or(at, |last| last.max(at)));

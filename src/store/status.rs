@@ -15,6 +15,9 @@ pub const REMEDIATION_SLOW: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PaneSummary {
     pub counts: [usize; 5],
+    /// STALE controls whose last evidence said PASS: the score counts a stale control as what
+    /// it last was (not as failing).
+    pub stale_pass: usize,
 }
 
 impl PaneSummary {
@@ -26,16 +29,27 @@ impl PaneSummary {
         self.counts.iter().sum()
     }
 
-    /// PASS controls over controls with data, in percent, as Security Hub's security score.
+    /// PASS controls over controls with data, in percent, as Security Hub's security score; a
+    /// STALE control counts as what its last evidence said.
     pub fn score(&self) -> Option<u32> {
         let with_data = self.total() - self.count(StatusLevel::Unknown);
-        (with_data > 0).then(|| ((self.count(StatusLevel::Pass) * 100 + with_data / 2) / with_data) as u32)
+        let passing = self.count(StatusLevel::Pass) + self.stale_pass;
+        (with_data > 0).then(|| ((passing * 100 + with_data / 2) / with_data) as u32)
+    }
+
+    /// Counts one control's status.
+    pub fn tally(&mut self, status: &Status) {
+        self.counts[status.level().index()] += 1;
+        if matches!(status, Status::Stale(Verdict::Pass)) {
+            self.stale_pass += 1;
+        }
     }
 
     fn add(&mut self, other: &PaneSummary) {
         for (a, b) in self.counts.iter_mut().zip(other.counts) {
             *a += b;
         }
+        self.stale_pass += other.stale_pass;
     }
 }
 
@@ -211,7 +225,7 @@ impl Posture {
     pub fn pane_summary(&self, kind: ControlKind, now: Timestamp) -> PaneSummary {
         let mut summary = PaneSummary::default();
         for (i, _) in self.catalog().of_kind(kind) {
-            summary.counts[self.control_status(i, now).level().index()] += 1;
+            summary.tally(&self.control_status(i, now));
         }
         summary
     }

@@ -76,12 +76,21 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             theme.style(Token::Warn).patch(header).add_modifier(Modifier::REVERSED),
         ));
     }
+    if let Some(written) = posture.snapshot_age() {
+        // Started warm: what is on screen is the snapshot's until each source reads it again.
+        let old = super::text::age(now.duration_since(written).unsigned_abs());
+        left.push(Span::styled(format!(" ◷ snapshot {old} old "), theme.style(Token::Stale).patch(header)));
+    }
     if view.write {
         // Writes are on: the badge is in the fail colour so nobody forgets.
         left.push(Span::styled(" WRITE ", theme.style(Token::Fail).patch(header).add_modifier(Modifier::REVERSED)));
     }
     let overall = posture.overall_summary(now);
     left.push(Span::styled(" │ Posture ", header));
+    if overall.count(StatusLevel::Stale) > 0 && overall.score().is_some() {
+        // Part of the score is what stale evidence last said.
+        left.push(Span::styled(StatusLevel::Stale.symbol(), theme.style(Token::Stale).patch(header)));
+    }
     left.push(Span::styled(score_text(overall.score()), theme.style(Token::Title).patch(header)));
     // What may go, in order, where the line is too long: pieces that only repeat what is on
     // screen elsewhere (the panes' titles carry their scores), before what is watched.

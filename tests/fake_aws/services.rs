@@ -40,7 +40,7 @@ pub(crate) fn answer_write(
     respond(protocol, result)
 }
 
-fn respond(protocol: Protocol, result: Result<Value, Response>) -> (Response, Option<Value>) {
+pub(crate) fn respond(protocol: Protocol, result: Result<Value, Response>) -> (Response, Option<Value>) {
     match result {
         Ok(body) => {
             let response = match protocol {
@@ -353,7 +353,7 @@ fn config(world: &World, op: &str, input: &Value) -> Result<Value, Response> {
 }
 
 /// An aggregator of another name than the organisation's: Config's own error.
-fn no_such_aggregator(world: &World, input: &Value) -> Result<(), Response> {
+pub(crate) fn no_such_aggregator(world: &World, input: &Value) -> Result<(), Response> {
     let name = input["ConfigurationAggregatorName"].as_str().unwrap_or_default();
     if world.organization.is_some() && name == super::world::CONFIG_AGGREGATOR {
         return Ok(());

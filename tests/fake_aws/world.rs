@@ -556,6 +556,11 @@ pub struct Organization {
     pub views: BTreeMap<(&'static str, &'static str), World>,
     /// Members whose role cannot be assumed (AssumeRole is denied).
     pub unassumable: Vec<&'static str>,
+    /// Aggregation lag: what the aggregator's `AWS::Config::ResourceCompliance` items still say
+    /// of a rule in an account and region, by (account, region, rule name): the resources it
+    /// found NON_COMPLIANT before (see [`World::lag`]). Its compliance and details calls are
+    /// up to date.
+    pub lagging: BTreeMap<(String, String, String), Vec<String>>,
 }
 
 /// A rule in one account and region, as an aggregator reports it.
@@ -698,6 +703,14 @@ pub struct World {
     writes: i64,
     /// Set when the caller is an organisation's delegated administrator in the home region.
     pub organization: Option<Organization>,
+    /// Accounts whose configuration recorder leaves out `AWS::Config::ResourceCompliance`: the
+    /// advanced query finds nothing of theirs, silently (as AWS's documentation warns).
+    pub unrecorded: BTreeSet<String>,
+    /// GetComplianceDetailsByConfigRule takes rule names over 64 characters, although its model
+    /// says 64 (no public source says what AWS answers): by default the fake refuses them as
+    /// the model does, with this set it answers them (the request is still checked, and the
+    /// one constraint it broke counted in [`super::Checks::tolerated`]).
+    pub long_rule_names: bool,
 }
 
 impl World {
@@ -843,6 +856,8 @@ impl World {
             evaluated: HashMap::new(),
             writes: 0,
             organization: None,
+            unrecorded: BTreeSet::new(),
+            long_rule_names: false,
         };
         world.feature_findings();
         world
@@ -905,8 +920,14 @@ impl World {
         let accounts: Vec<&'static str> = std::iter::once(ACCOUNT).chain(members.iter().copied()).collect();
         let regions: Vec<&'static str> = std::iter::once(REGION).chain(linked.iter().copied()).collect();
         let elsewhere = elsewhere(&world.rules, &accounts, &regions);
-        world.organization =
-            Some(Organization { members, linked, elsewhere, views: BTreeMap::new(), unassumable: Vec::new() });
+        world.organization = Some(Organization {
+            members,
+            linked,
+            elsewhere,
+            views: BTreeMap::new(),
+            unassumable: Vec::new(),
+            lagging: BTreeMap::new(),
+        });
         world
     }
 
@@ -1052,16 +1073,108 @@ impl World {
             .map(|p| &p.rule)
     }
 
-    /// The rules vigil reads, where, and whether their details can be read: this account's
-    /// (details for names of 64 characters at most), or in an organisation every account's and
-    /// region's through the aggregator (whose details call takes any rule name).
+    /// The rules vigil reads, where, and whether their details can be read: this account's, or
+    /// in an organisation every account's and region's through the aggregator (whose details
+    /// call takes any rule name).
     pub fn config_truth(&self) -> Vec<(&'static str, &'static str, Rule, bool)> {
         match &self.organization {
             Some(_) => {
                 self.aggregate_rules().into_iter().map(|p| (p.account, p.region, p.rule.clone(), true)).collect()
             }
-            None => self.rules.iter().map(|r| (ACCOUNT, REGION, r.clone(), r.details_readable())).collect(),
+            None => self.rules.iter().map(|r| (ACCOUNT, REGION, r.clone(), self.details_readable(r))).collect(),
         }
+    }
+
+    /// Whether a rule of this account's can have its NON_COMPLIANT resources listed: by
+    /// GetComplianceDetailsByConfigRule (a name of 64 characters at most, or any where the
+    /// service takes longer ones), or through the advanced query over the account's
+    /// ResourceCompliance items (where the account records them).
+    pub fn details_readable(&self, r: &Rule) -> bool {
+        r.details_readable() || self.long_rule_names || !self.unrecorded.contains(ACCOUNT)
+    }
+
+    /// The `AWS::Config::ResourceCompliance` items an account's own recorder holds in a region
+    /// (SelectResourceConfig signed there): one per resource the rules there evaluated, each
+    /// rule's verdict in its `configRuleList`; none where the account does not record the type.
+    pub fn resource_compliance(&self, account: &str, region: &str) -> Vec<ResourceCompliance> {
+        if self.unrecorded.contains(account) {
+            return Vec::new();
+        }
+        let view = self.seen_by(account, region);
+        let mut items = BTreeMap::new();
+        for (i, r) in view.rules.iter().enumerate() {
+            let arn = format!("arn:aws:config:{region}:{account}:config-rule/config-rule-{i:06x}");
+            self.record(&mut items, (account, region), r, arn, None);
+        }
+        items.into_values().collect()
+    }
+
+    /// The ResourceCompliance items the organisation's aggregator holds
+    /// (SelectAggregateResourceConfig): every account's and region's, as aggregation has them
+    /// (lagging where [`Organization::lagging`] says), and none of the accounts that do not
+    /// record the type.
+    pub fn aggregate_resource_compliance(&self) -> Vec<ResourceCompliance> {
+        let Some(org) = &self.organization else { return Vec::new() };
+        let mut items = BTreeMap::new();
+        for p in self.aggregate_rules() {
+            if self.unrecorded.contains(p.account) {
+                continue;
+            }
+            let id = mix_str(&format!("{}/{}/{}", p.rule.name, p.account, p.region)) & 0xff_ffff;
+            let arn = format!("arn:aws:config:{}:{}:config-rule/config-rule-{id:06x}", p.region, p.account);
+            let stale = org.lagging.get(&(p.account.to_string(), p.region.to_string(), p.rule.name.clone()));
+            self.record(&mut items, (p.account, p.region), p.rule, arn, stale);
+        }
+        items.into_values().collect()
+    }
+
+    /// Adds a rule's verdicts to the items of its account and region: NON_COMPLIANT for what it
+    /// finds so (or found so, where aggregation lags: `stale`), COMPLIANT for the rest it
+    /// evaluated. An item is captured when its newest evaluation was recorded.
+    fn record(
+        &self,
+        items: &mut BTreeMap<(String, String, &'static str, String), ResourceCompliance>,
+        (account, region): (&str, &str),
+        r: &Rule,
+        arn: String,
+        stale: Option<&Vec<String>>,
+    ) {
+        let failing: &[String] = stale.map_or(&r.noncompliant, |s| s);
+        let passing = r.noncompliant.iter().chain(&r.compliant).filter(|id| !failing.contains(id));
+        let verdicts = failing.iter().map(|id| (id, "NON_COMPLIANT")).chain(passing.map(|id| (id, "COMPLIANT")));
+        for (id, verdict) in verdicts {
+            let at = self.evaluated.get(&(r.name.clone(), id.clone())).copied().unwrap_or(self.now - 3600);
+            let key = (account.to_string(), region.to_string(), r.resource_type, id.clone());
+            let item = items.entry(key).or_insert_with(|| ResourceCompliance {
+                account: account.to_string(),
+                region: region.to_string(),
+                resource_type: r.resource_type,
+                resource_id: id.clone(),
+                rules: Vec::new(),
+                captured: at,
+            });
+            item.captured = item.captured.max(at);
+            item.rules.push((r.name.clone(), arn.clone(), verdict));
+        }
+    }
+
+    /// Aggregation lag: the aggregator's ResourceCompliance items keep saying what the rule
+    /// named `rule` in `account` and `region` finds NON_COMPLIANT now, while `change` moves the
+    /// rule on (its compliance and details calls say the new state).
+    pub fn lag(&mut self, account: &str, region: &str, rule: &str, change: impl FnOnce(&mut Rule)) {
+        let r = match self.organization.as_mut() {
+            Some(org) if (account, region) != (ACCOUNT, REGION) => org
+                .elsewhere
+                .iter_mut()
+                .find(|p| p.rule.name == rule && p.account == account && p.region == region)
+                .map(|p| &mut p.rule),
+            _ => self.rules.iter_mut().find(|r| r.name == rule),
+        };
+        let r = r.expect("a rule of that name there");
+        let before = r.noncompliant.clone();
+        change(r);
+        let org = self.organization.as_mut().expect("an organisation");
+        org.lagging.insert((account.to_string(), region.to_string(), rule.to_string()), before);
     }
 
     pub fn metric_alarm_count(&self) -> usize {
@@ -1071,6 +1184,15 @@ impl World {
     /// The world moves on: findings change (some keeping `UpdatedAt`, as workflow updates do),
     /// are archived and appear; rules flip; alarms change state; remediations run. `step`
     /// varies what changes; `now` stamps it.
+    /// Finding `i` re-imported at `now` one severity higher (its `UpdatedAt` moves, as a
+    /// product's update does): what an incremental read sees.
+    pub fn raise(&mut self, i: usize, now: i64) {
+        let mut f = self.finding(i);
+        f.severity = (f.severity + 1).min(4);
+        f.updated = now;
+        self.changed.insert(i, f);
+    }
+
     pub fn churn(&mut self, step: u64, now: i64) {
         let h = mix(step);
         let n = self.findings.max(1);
@@ -1167,6 +1289,60 @@ impl World {
             let k = (h % r.executions.len() as u64) as usize;
             r.executions[k].1 = ["SUCCEEDED", "FAILED", "IN_PROGRESS", "QUEUED"][((h >> 12) % 4) as usize];
         }
+    }
+}
+
+/// One `AWS::Config::ResourceCompliance` configuration item: a resource the rules of one
+/// account and region evaluated, with each rule's verdict (what SelectResourceConfig and
+/// SelectAggregateResourceConfig query). No annotations, no evaluation times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceCompliance {
+    pub account: String,
+    pub region: String,
+    pub resource_type: &'static str,
+    pub resource_id: String,
+    /// Each rule that evaluated it: name, ARN, COMPLIANT or NON_COMPLIANT.
+    pub rules: Vec<(String, String, &'static str)>,
+    /// When the item was captured: when the newest of its evaluations was recorded.
+    pub captured: i64,
+}
+
+impl ResourceCompliance {
+    /// The resource's overall status: NON_COMPLIANT when any rule finds it so.
+    pub fn compliance(&self) -> &'static str {
+        if self.rules.iter().any(|r| r.2 == "NON_COMPLIANT") { "NON_COMPLIANT" } else { "COMPLIANT" }
+    }
+
+    /// The item as the advanced query sees it: the configuration item's properties, with
+    /// `configuration.complianceType`, `targetResourceId`, `targetResourceType` and
+    /// `configRuleList[]`.
+    pub fn document(&self) -> serde_json::Value {
+        let rules: Vec<serde_json::Value> = self
+            .rules
+            .iter()
+            .map(|(name, arn, verdict)| {
+                let id = arn.rsplit('/').next().unwrap_or_default();
+                serde_json::json!({"configRuleName": name, "configRuleArn": arn, "configRuleId": id, "complianceType": verdict})
+            })
+            .collect();
+        serde_json::json!({
+            "version": "1.3",
+            "accountId": self.account,
+            "awsRegion": self.region,
+            "resourceType": "AWS::Config::ResourceCompliance",
+            "resourceId": format!("{}/{}", self.resource_type, self.resource_id),
+            "availabilityZone": "Not Applicable",
+            "configurationItemCaptureTime": iso(self.captured),
+            "configurationItemStatus": "OK",
+            "configuration": {
+                "complianceType": self.compliance(),
+                "targetResourceId": self.resource_id,
+                "targetResourceType": self.resource_type,
+                "configRuleList": rules,
+            },
+            "tags": [],
+            "relationships": [],
+        })
     }
 }
 

@@ -24,6 +24,8 @@ pub fn command(endpoint: &str, region: &str, dir: &std::path::Path, config: &str
         .arg("--log-file")
         .arg(dir.join("vigil.log"))
         .env("HOME", dir)
+        // Snapshots (kept after every whole read) in the run's own folder, never the machine's.
+        .env("XDG_CACHE_HOME", dir.join("cache"))
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env_remove("AWS_PROFILE")

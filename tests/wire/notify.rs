@@ -41,6 +41,7 @@ fn a_rule_turning_noncompliant_is_announced_notified_and_sent_to_the_command() {
     cmd.args(["watch", "--notify", "desktop", "--notify-command"]);
     cmd.arg(format!("cat >> '{}'", dir.join("told.jsonl").display()));
     cmd.env("HOME", &dir);
+    cmd.env("XDG_CACHE_HOME", dir.join("cache"));
     cmd.env("TERM", "xterm-256color");
     cmd.env_remove("TMUX");
     cmd.env("AWS_ACCESS_KEY_ID", "test");

@@ -110,14 +110,17 @@ fn a_delegated_administrators_report_covers_every_member_and_linked_region() {
     let placed = w.aggregate_rules();
     let pages = placed.len().div_ceil(w.pages.aggregate_compliance);
     assert_eq!(calls["DescribeAggregateComplianceByConfigRules"], pages as u64, "every page: {calls:?}");
-    let noncompliant = placed.iter().filter(|p| !p.rule.noncompliant.is_empty()).count();
-    let detail_pages: usize = placed.iter().map(|p| p.rule.noncompliant.len().div_ceil(100)).sum();
-    assert_eq!(
-        calls["GetAggregateComplianceDetailsByConfigRule"], detail_pages as u64,
-        "{noncompliant} rules: {calls:?}"
-    );
-    for local in ["DescribeComplianceByConfigRule", "GetComplianceDetailsByConfigRule"] {
-        assert!(!calls.contains_key(local), "the aggregator says it all: {calls:?}");
+    // Every non-compliant resource of every account and region through one query, 100 rows a
+    // page; no rule needed its own details (every account records ResourceCompliance).
+    let rows = w.aggregate_resource_compliance().iter().filter(|i| i.compliance() == "NON_COMPLIANT").count();
+    assert_eq!(calls["SelectAggregateResourceConfig"], rows.div_ceil(100) as u64, "{rows} rows: {calls:?}");
+    for local in [
+        "DescribeComplianceByConfigRule",
+        "GetComplianceDetailsByConfigRule",
+        "GetAggregateComplianceDetailsByConfigRule",
+        "SelectResourceConfig",
+    ] {
+        assert!(!calls.contains_key(local), "the aggregator's query says it all: {calls:?}");
     }
     assert!(fake.checks().refused.is_empty(), "every request within AWS's model: {:?}", fake.checks().refused);
 

@@ -11,7 +11,7 @@ use super::error::CallError;
 use super::limiter::RateLimit;
 use super::limits::{
     AGGREGATE_COMPLIANCE_LIMIT, AGGREGATE_DETAILS_LIMIT, COMPLIANCE_DETAILS_LIMIT, COMPLIANCE_DETAILS_RULE_NAME,
-    CONFIG_RULE_NAMES, REMEDIATION_EXECUTIONS_LIMIT,
+    CONFIG_RULE_NAMES, REMEDIATION_EXECUTIONS_LIMIT, SELECT_EXPRESSION, SELECT_LIMIT,
 };
 use super::members::{MEMBERS_AT_ONCE, Members, Places};
 use super::poller::{Poll, Polled};
@@ -124,6 +124,13 @@ pub struct ConfigPoller {
     /// The calls the last aggregated poll made at this account's Config rate other than for
     /// details: they come first in the next poll's time.
     other_calls: u64,
+    /// This account's rules whose names GetComplianceDetailsByConfigRule refused for their
+    /// length: read through the ResourceCompliance query from then on.
+    long_route: HashSet<String>,
+    /// The poll at which AWS last refused the advanced query as not authorised (a role whose
+    /// policy predates it): rule by rule until the aggregators are next re-read, without
+    /// calling the source unauthorised for a route it does not need.
+    query_refused_at: Option<u64>,
 }
 
 /// How many rules' details a dashboard's aggregated poll reads at most: an organisation has
@@ -179,6 +186,8 @@ impl ConfigPoller {
             other_calls: 0,
             members: None,
             places: Places::default(),
+            long_route: HashSet::new(),
+            query_refused_at: None,
         }
     }
 
@@ -324,33 +333,9 @@ impl ConfigPoller {
             return;
         }
 
-        // The NON_COMPLIANT resources of each non-compliant rule, every page.
+        // The NON_COMPLIANT resources of each non-compliant rule.
         let noncompliant: Vec<String> = names.iter().filter(|n| parts.noncompliant(n)).cloned().collect();
-        let (askable, too_long): (Vec<String>, Vec<String>) =
-            noncompliant.into_iter().partition(|n| n.chars().count() <= COMPLIANCE_DETAILS_RULE_NAME);
-        if !too_long.is_empty() {
-            let why = SourceError::Failed {
-                message: format!(
-                    "{} non-compliant rules have names longer than the {COMPLIANCE_DETAILS_RULE_NAME} characters \
-                     GetComplianceDetailsByConfigRule takes: their counts stay capped",
-                    too_long.len()
-                ),
-            };
-            parts.unread(Part::ComplianceDetails, &too_long, &why, false);
-        }
-        for (k, name) in askable.iter().enumerate() {
-            match self.details(sink, name, &mut parts.evaluations).await {
-                Ok(_) => {
-                    parts.complete.insert(name.clone());
-                }
-                Err(e) => {
-                    tracing::warn!(rule = %name, error = %e.error, "details not read; counts stay capped");
-                    parts.unread(Part::ComplianceDetails, &askable[k..], &e.error, true);
-                    break;
-                }
-            }
-            self.progress(sink, parts.evaluations.len() as u64).await;
-        }
+        self.read_details(sink, &noncompliant, parts).await;
         if self.stop(names, parts, Part::ComplianceDetails) {
             return;
         }
@@ -468,6 +453,158 @@ impl ConfigPoller {
         }
     }
 
+    /// The NON_COMPLIANT resources of this account's non-compliant rules: through the advanced
+    /// query over the account's ResourceCompliance items where one query costs fewer calls than
+    /// asking rule by rule, else rule by rule (GetComplianceDetailsByConfigRule, every page);
+    /// a rule whose name that call refused for its length is read through the query, now and on
+    /// later polls. Each rule the query reads is cross-checked against the count
+    /// DescribeComplianceByConfigRule gave; one it does not account for (an account that does not
+    /// record ResourceCompliance) is read rule by rule, where its name can be sent.
+    async fn read_details(&mut self, sink: &Sink, noncompliant: &[String], parts: &mut Parts) {
+        if noncompliant.is_empty() {
+            return;
+        }
+        let counts: Vec<(String, Option<CappedCount>)> =
+            noncompliant.iter().map(|n| (n.clone(), parts.summaries.get(n).and_then(|s| s.1))).collect();
+        let whole = self.may_query() && query_saves_calls(&counts, &self.long_route);
+        let (mut by_query, by_rule): (Vec<String>, Vec<String>) = if whole {
+            (noncompliant.to_vec(), Vec::new())
+        } else {
+            noncompliant.iter().cloned().partition(|n| self.long_route.contains(n))
+        };
+        self.rule_by_rule(sink, &by_rule, parts, &mut by_query).await;
+        if by_query.is_empty() || parts.stopped.is_some() {
+            return;
+        }
+        let found = self.query_own(sink, if whole { None } else { Some(&by_query) }).await;
+        let (account, region) = (self.base.scope.account.clone(), self.base.scope.region.clone());
+        let mut again = Vec::new();
+        let mut unaccounted = Vec::new();
+        match found {
+            Ok(found) => {
+                for name in by_query {
+                    let key = Placed { name: name.clone(), account: String::new(), region: String::new() };
+                    let rows = found.get(&key).map_or(&[][..], Vec::as_slice);
+                    let capped = parts.summaries.get(&name).and_then(|s| s.1);
+                    if agrees(rows.len(), capped) {
+                        let rule = self.interner.intern(&name);
+                        for (kind, id, at) in rows {
+                            let place = (account.as_str(), region.as_str());
+                            parts.evaluations.push(queried(&mut self.interner, &rule, (kind, id), place, *at));
+                        }
+                        parts.complete.insert(name);
+                    } else if self.long_route.contains(&name) {
+                        unaccounted.push(name);
+                    } else {
+                        tracing::info!(rule = %name, found = rows.len(), ?capped,
+                            "the ResourceCompliance query does not account for the rule's count: read rule by rule");
+                        again.push(name);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.error, "the ResourceCompliance query failed: rules read one by one");
+                let (long, short): (Vec<String>, Vec<String>) =
+                    by_query.into_iter().partition(|n| self.long_route.contains(n));
+                if !long.is_empty() {
+                    parts.unread(Part::ComplianceDetails, &long, &e.error, true);
+                }
+                self.query_failed(&e.error, parts);
+                again = short;
+            }
+        }
+        let mut refused = Vec::new();
+        self.rule_by_rule(sink, &again, parts, &mut refused).await;
+        unaccounted.extend(refused);
+        if !unaccounted.is_empty() {
+            let why = SourceError::Failed {
+                message: format!(
+                    "{} non-compliant rules have names longer than the {COMPLIANCE_DETAILS_RULE_NAME} characters \
+                     GetComplianceDetailsByConfigRule takes, and Config's ResourceCompliance items do not account \
+                     for their resources (is AWS::Config::ResourceCompliance recorded?): their counts stay capped",
+                    unaccounted.len()
+                ),
+            };
+            parts.unread(Part::ComplianceDetails, &unaccounted, &why, false);
+        }
+    }
+
+    /// Every page of each rule's NON_COMPLIANT evaluations, one rule after the other. A name
+    /// refused for its length goes to `refused`, and the route through the query is kept for
+    /// it; any other failure leaves that rule and the rest unread.
+    async fn rule_by_rule(&mut self, sink: &Sink, rules: &[String], parts: &mut Parts, refused: &mut Vec<String>) {
+        for (k, name) in rules.iter().enumerate() {
+            let before = parts.evaluations.len();
+            match self.details(sink, name, &mut parts.evaluations).await {
+                Ok(_) => {
+                    parts.complete.insert(name.clone());
+                }
+                Err(e) if refused_for_length(&e, name) => {
+                    parts.evaluations.truncate(before);
+                    tracing::info!(rule = %name, error = %e.error,
+                        "the rule's name was refused for its length: read through the ResourceCompliance query");
+                    self.long_route.insert(name.clone());
+                    refused.push(name.clone());
+                }
+                Err(e) => {
+                    tracing::warn!(rule = %name, error = %e.error, "details not read; counts stay capped");
+                    parts.unread(Part::ComplianceDetails, &rules[k..], &e.error, true);
+                    break;
+                }
+            }
+            self.progress(sink, parts.evaluations.len() as u64).await;
+        }
+    }
+
+    /// Every page of the advanced query over this account's ResourceCompliance items: the
+    /// NON_COMPLIANT resources of `rules` (of every rule: `None`), by rule name.
+    async fn query_own(&mut self, sink: &Sink, rules: Option<&[String]>) -> Result<Found, CallError> {
+        let mut found = Found::new();
+        for expression in compliance_queries(rules.unwrap_or_default()) {
+            let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
+            let caller = base.caller(sink);
+            every_page(
+                &caller,
+                limit,
+                calls,
+                "config:SelectResourceConfig",
+                |token| {
+                    client
+                        .select_resource_config()
+                        .expression(&expression)
+                        .limit(SELECT_LIMIT)
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| {
+                    for row in page.results() {
+                        take_row(row, false, &mut found);
+                    }
+                    page.next_token().map(str::to_string)
+                },
+            )
+            .await?;
+        }
+        Ok(found)
+    }
+
+    /// Whether the advanced query may be tried this poll: not while a refusal as unauthorised
+    /// is recent (it is tried again when the aggregators are re-read).
+    fn may_query(&self) -> bool {
+        self.query_refused_at.is_none_or(|at| self.polls.saturating_sub(at) >= AGGREGATORS_EVERY)
+    }
+
+    /// The single account's query failed: the rules are read one by one instead, so only expired
+    /// credentials (no later call can succeed) are the poll's error; a refusal as unauthorised
+    /// is remembered, so as not to ask again every poll.
+    fn query_failed(&mut self, error: &SourceError, parts: &mut Parts) {
+        match error {
+            SourceError::ExpiredCredentials { .. } => parts.noted(error),
+            SourceError::Unauthorized { .. } => self.query_refused_at = Some(self.polls),
+            _ => {}
+        }
+    }
+
     /// Every page of one rule's NON_COMPLIANT evaluations.
     async fn details(&mut self, sink: &Sink, rule: &str, out: &mut Vec<Evaluation>) -> Result<u32, CallError> {
         let ConfigPoller { client, base, limit, interner, calls, .. } = self;
@@ -540,9 +677,24 @@ impl ConfigPoller {
                 Vec::new()
             }
         };
+        // Every rule's non-compliant resources at once through the advanced query, where it
+        // saves calls; then, one (rule, account, region) at a time, those it does not account for.
+        let mut details = AggregateDetails::default();
+        let (found, query_error) = match self.query_through(sink, aggregator, &placed).await {
+            Ok(found) => (found, None),
+            Err(e) => (None, Some(e.error)),
+        };
+        let due = self.cross_check(&placed, found, &mut details);
         let before_details = self.calls;
-        let mut details = self.aggregate_details(sink, aggregator, &placed, &mut parts).await;
+        self.aggregate_details(sink, aggregator, &placed, due, &mut details, &mut parts).await;
         let details_calls = self.calls - before_details;
+        // Without the query every rule's details were asked for one by one: its failure is the
+        // poll's only where some were left unread (a dashboard's poll reads a share of them).
+        if let Some(e) = query_error
+            && !details.unread.is_empty()
+        {
+            parts.noted(&e);
+        }
         let names: Vec<String> = own.iter().map(|(n, _)| n.clone()).collect();
         if !self.stop(&names, &mut parts, Part::ComplianceDetails) {
             self.read_local(sink, &names, &mut parts, now).await;
@@ -685,18 +837,107 @@ impl ConfigPoller {
         Ok(out)
     }
 
-    /// The NON_COMPLIANT resources of non-compliant rules, every page, within the poll's budget:
+    /// The advanced query across the aggregator for every NON_COMPLIANT resource of every
+    /// account and region, every page; `None` where it would not save calls (a few rules'
+    /// details cost fewer). Where it fails, the rules are read one by one, as without it.
+    async fn query_through(
+        &mut self,
+        sink: &Sink,
+        aggregator: &str,
+        placed: &[AggregateRule],
+    ) -> Result<Option<Found>, CallError> {
+        let counts: Vec<(String, Option<CappedCount>)> = placed
+            .iter()
+            .filter(|a| a.compliance == Some(ConfigCompliance::NonCompliant))
+            .map(|a| (String::new(), a.capped))
+            .collect();
+        if counts.is_empty() || !self.may_query() || !query_saves_calls(&counts, &HashSet::new()) {
+            return Ok(None);
+        }
+        let mut found = Found::new();
+        let ConfigPoller { client, base, limit, calls, .. } = &mut *self;
+        let caller = base.caller(sink);
+        let expression = compliance_queries(&[]).remove(0);
+        let read = every_page(
+            &caller,
+            limit,
+            calls,
+            "config:SelectAggregateResourceConfig",
+            |token| {
+                client
+                    .select_aggregate_resource_config()
+                    .configuration_aggregator_name(aggregator)
+                    .expression(&expression)
+                    .limit(SELECT_LIMIT)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                for row in page.results() {
+                    take_row(row, true, &mut found);
+                }
+                page.next_token().map(str::to_string)
+            },
+        )
+        .await;
+        self.progress(sink, found.values().map(|v| v.len() as u64).sum()).await;
+        match read {
+            Ok(_) => Ok(Some(found)),
+            Err(e) => {
+                tracing::warn!(error = %e.error, "the aggregated ResourceCompliance query failed: rules read one by one");
+                if matches!(e.error, SourceError::Unauthorized { .. }) {
+                    self.query_refused_at = Some(self.polls);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The non-compliant rules the query accounts for get their evaluations from its rows, their
+    /// details whole: those for which it found as many NON_COMPLIANT resources as
+    /// DescribeAggregateComplianceByConfigRules counts (more than the cap, where it was
+    /// exceeded). The others (an account that does not record ResourceCompliance, aggregation
+    /// lag), or all of them without the query, are returned: due for their own details.
+    fn cross_check<'a>(
+        &mut self,
+        placed: &'a [AggregateRule],
+        found: Option<Found>,
+        details: &mut AggregateDetails,
+    ) -> Vec<&'a AggregateRule> {
+        let noncompliant = placed.iter().filter(|a| a.compliance == Some(ConfigCompliance::NonCompliant));
+        let Some(found) = found else { return noncompliant.collect() };
+        let mut due = Vec::new();
+        for a in noncompliant {
+            let rows = found.get(&a.place).map_or(&[][..], Vec::as_slice);
+            if !agrees(rows.len(), a.capped) {
+                due.push(a);
+                continue;
+            }
+            let rule = self.interner.intern(&a.place.name);
+            let place = (a.place.account.as_str(), a.place.region.as_str());
+            for (kind, id, at) in rows {
+                details.evaluations.push(queried(&mut self.interner, &rule, (kind, id), place, *at));
+            }
+            details.complete.insert(a.place.clone());
+            self.details_read.insert(a.place.clone(), (self.polls, a.capped));
+        }
+        if !due.is_empty() {
+            tracing::info!(due = due.len(), "rules the ResourceCompliance query does not account for: read one by one");
+        }
+        due
+    }
+
+    /// The NON_COMPLIANT resources of the rules `due`, every page, within the poll's budget:
     /// rules never read and rules whose count changed first, then those read longest ago.
     async fn aggregate_details(
         &mut self,
         sink: &Sink,
         aggregator: &str,
         placed: &[AggregateRule],
+        mut due: Vec<&AggregateRule>,
+        details: &mut AggregateDetails,
         parts: &mut Parts,
-    ) -> AggregateDetails {
-        let mut details = AggregateDetails::default();
-        let mut due: Vec<&AggregateRule> =
-            placed.iter().filter(|a| a.compliance == Some(ConfigCompliance::NonCompliant)).collect();
+    ) {
         due.sort_by_key(|a| match self.details_read.get(&a.place) {
             None => (0, 0),
             Some((_, capped)) if *capped != a.capped => (1, 0),
@@ -729,7 +970,6 @@ impl ConfigPoller {
         // Forget rules no longer reported, so that the map stays the organisation's size.
         let reported: HashSet<&Placed> = placed.iter().map(|a| &a.place).collect();
         self.details_read.retain(|p, _| reported.contains(p));
-        details
     }
 
     /// Every page of one rule's NON_COMPLIANT evaluations in one account and region.
@@ -957,6 +1197,127 @@ fn retry_window(attempts: Option<i32>, seconds: Option<i64>) -> std::time::Durat
     let attempts = attempts.filter(|a| *a > 0).unwrap_or(5) as u64;
     let seconds = seconds.filter(|s| *s > 0).unwrap_or(60) as u64;
     std::time::Duration::from_secs(attempts.saturating_mul(seconds))
+}
+
+/// What Config's advanced query found: by rule (with its account and region through an
+/// aggregator; empty for the caller's own), the NON_COMPLIANT resources (type, id) and when
+/// their ResourceCompliance items were captured.
+type Found = HashMap<Placed, Vec<(String, String, Option<Timestamp>)>>;
+
+/// The properties of a ResourceCompliance item vigil reads.
+const COMPLIANCE_FIELDS: &str = "accountId, awsRegion, configurationItemCaptureTime, \
+     configuration.targetResourceType, configuration.targetResourceId, configuration.configRuleList";
+
+/// The advanced queries for the NON_COMPLIANT resources of `rules` (of every rule: none named),
+/// each within the 4,096 characters an expression may have. The resource's own status narrows
+/// the rows; a condition on the rule list's members would not correlate with another one
+/// (a resource compliant with rule A and failing B matches `configRuleName = 'A' AND
+/// complianceType = 'NON_COMPLIANT'`), so the names only select the resources a rule evaluated,
+/// and each rule's verdict is read from the list.
+fn compliance_queries(rules: &[String]) -> Vec<String> {
+    let base = format!(
+        "SELECT {COMPLIANCE_FIELDS} WHERE resourceType = 'AWS::Config::ResourceCompliance' \
+         AND configuration.complianceType = 'NON_COMPLIANT'"
+    );
+    if rules.is_empty() {
+        return vec![base];
+    }
+    let open = format!("{base} AND configuration.configRuleList.configRuleName IN (");
+    let mut out = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut length = open.len() + 1;
+    for rule in rules {
+        let quoted = format!("'{}'", rule.replace('\'', "''"));
+        if !names.is_empty() && length + quoted.len() + 2 > SELECT_EXPRESSION {
+            out.push(format!("{open}{})", names.join(", ")));
+            names.clear();
+            length = open.len() + 1;
+        }
+        length += quoted.len() + 2;
+        names.push(quoted);
+    }
+    out.push(format!("{open}{})", names.join(", ")));
+    out
+}
+
+/// Adds one row of the query (a ResourceCompliance item, as JSON text) to `found`: a
+/// (rule, resource) for each member of its rule list that is NON_COMPLIANT. Through an
+/// aggregator (`through`) each is keyed with the row's account and region; a row that does not
+/// parse is skipped.
+fn take_row(row: &str, through: bool, found: &mut Found) {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(row) else {
+        tracing::warn!(row, "a ResourceCompliance row that does not parse: skipped");
+        return;
+    };
+    let c = &v["configuration"];
+    let (Some(kind), Some(id)) = (c["targetResourceType"].as_str(), c["targetResourceId"].as_str()) else { return };
+    let (account, region) = if through {
+        (v["accountId"].as_str().unwrap_or_default(), v["awsRegion"].as_str().unwrap_or_default())
+    } else {
+        ("", "")
+    };
+    let captured = v["configurationItemCaptureTime"].as_str().and_then(|t| t.parse::<Timestamp>().ok());
+    for member in c["configRuleList"].as_array().into_iter().flatten() {
+        if member["complianceType"].as_str() != Some("NON_COMPLIANT") {
+            continue;
+        }
+        let Some(name) = member["configRuleName"].as_str() else { continue };
+        let key = Placed { name: name.to_string(), account: account.to_string(), region: region.to_string() };
+        found.entry(key).or_default().push((kind.to_string(), id.to_string(), captured));
+    }
+}
+
+/// Whether the query found what the rule's count says: as many NON_COMPLIANT resources, or
+/// more than the cap where the count was capped. A rule without a count cannot be checked.
+fn agrees(found: usize, capped: Option<CappedCount>) -> bool {
+    match capped {
+        Some(c) if c.cap_exceeded => found > c.count as usize,
+        Some(c) => found == c.count as usize,
+        None => false,
+    }
+}
+
+/// Whether one query for every rule's NON_COMPLIANT resources costs fewer calls than reading
+/// the rules one by one: each rule's own pages (100 resources a page, at least two for a
+/// capped count) and a query for those read through it already, against the query's pages
+/// (100 resources a page at most, however many rules find each one).
+fn query_saves_calls(counts: &[(String, Option<CappedCount>)], queried: &HashSet<String>) -> bool {
+    let (mut by_rule, mut all, mut long) = (0u64, 0u64, 0u64);
+    for (name, capped) in counts {
+        let n = capped.map_or(1, |c| u64::from(c.count).max(1) + u64::from(c.cap_exceeded));
+        all += n;
+        if queried.contains(name) {
+            long += n;
+        } else {
+            by_rule += n.div_ceil(100);
+        }
+    }
+    all.div_ceil(100) < by_rule + long.div_ceil(100)
+}
+
+/// Whether AWS refused the rule's name for its length: a ValidationException for a name over the
+/// 64 characters GetComplianceDetailsByConfigRule's model allows.
+fn refused_for_length(e: &CallError, name: &str) -> bool {
+    name.chars().count() > COMPLIANCE_DETAILS_RULE_NAME
+        && matches!(&e.error, SourceError::Failed { message } if message.contains("ValidationException"))
+}
+
+/// A NON_COMPLIANT evaluation as the query gives it: no annotation (the drill-down reads it when
+/// the resource is opened), recorded when its ResourceCompliance item was captured.
+fn queried(
+    interner: &mut Interner,
+    rule: &crate::model::Sym,
+    (kind, id): (&str, &str),
+    (account, region): (&str, &str),
+    captured: Option<Timestamp>,
+) -> Evaluation {
+    Evaluation {
+        rule: rule.clone(),
+        resource: ResourceId::from_config(interner, kind, id, account, region),
+        compliance: ConfigCompliance::NonCompliant,
+        annotation: None,
+        recorded_at: captured.unwrap_or(Timestamp::UNIX_EPOCH),
+    }
 }
 
 /// One evaluation result as both detail calls give it (GetComplianceDetailsByConfigRule and its

@@ -11,9 +11,18 @@ pub const CONFIG_RULE_NAMES: usize = 25;
 pub const COMPLIANCE_DETAILS_LIMIT: i32 = 100;
 
 /// Config GetComplianceDetailsByConfigRule `ConfigRuleName` (`StringWithCharLimit64`, 1 to 64
-/// characters), though rule names run to 128: a rule with a longer name cannot be asked about,
-/// and its count stays the capped one.
+/// characters), though rule names run to 128 and Security Hub's own reach 76. No public source
+/// says what AWS answers for a longer name: vigil sends it, and where AWS refuses it for its
+/// length (a ValidationException) reads that rule through the ResourceCompliance query instead.
 pub const COMPLIANCE_DETAILS_RULE_NAME: usize = 64;
+
+/// Config SelectResourceConfig and SelectAggregateResourceConfig `Limit` (`Limit`, 0 to 100):
+/// rows a page.
+pub const SELECT_LIMIT: i32 = 100;
+
+/// Config SelectResourceConfig and SelectAggregateResourceConfig `Expression` (1 to 4,096
+/// characters).
+pub const SELECT_EXPRESSION: usize = 4096;
 
 /// Config DescribeRemediationExecutionStatus `Limit` (0 to 100).
 pub const REMEDIATION_EXECUTIONS_LIMIT: i32 = 100;

@@ -65,6 +65,9 @@ pub struct SecurityHubPoller {
     /// Pages the last complete pass took, to spread the next one over the window.
     last_pass_pages: u32,
     polls: u64,
+    /// The account of the snapshot a warm start began from: checked against STS's before the
+    /// first read, which starts cold when they differ.
+    warm_account: Option<String>,
     /// GetFindings calls made, for the benchmark's count of calls per poll.
     pub get_findings_calls: u64,
     /// Other Security Hub calls made.
@@ -83,6 +86,7 @@ impl SecurityHubPoller {
             pass: Pass::default(),
             last_pass_pages: 1,
             polls: 0,
+            warm_account: None,
             get_findings_calls: 0,
             other_calls: 0,
         }
@@ -367,6 +371,19 @@ fn findings_not_read(mut payloads: Vec<Payload>, error: SourceError) -> Polled {
     Polled::partial(payloads, error)
 }
 
+impl SecurityHubPoller {
+    /// Starts warm from a snapshot that held `findings` findings, the newest updated at
+    /// `watermark`: the first poll reads what changed since (less the overlap) instead of
+    /// every finding, and the background pass re-reads the rest over its window (a workflow
+    /// change made through BatchUpdateFindings does not move `UpdatedAt`).
+    pub fn warm(&mut self, watermark: Timestamp, findings: u64, account: Option<String>) {
+        self.warm_account = account;
+        self.watermark = Some(watermark);
+        self.polls = 1;
+        self.last_pass_pages = u32::try_from(findings.div_ceil(100)).unwrap_or(u32::MAX).max(1);
+    }
+}
+
 impl Poll for SecurityHubPoller {
     fn base(&self) -> &PollerBase {
         &self.base
@@ -375,6 +392,14 @@ impl Poll for SecurityHubPoller {
     async fn poll(&mut self, sink: &Sink) -> Polled {
         self.base.resolve_scope().await;
         let started = sink.now();
+        // A snapshot of another account would hide every finding it does not hold.
+        if let Some(theirs) = self.warm_account.take()
+            && !self.base.scope.account.is_empty()
+            && theirs != self.base.scope.account
+        {
+            self.polls = 0;
+            self.watermark = None;
+        }
         if self.polls == 0 {
             let polled = self.cold_load(sink).await;
             if polled.error.is_none() {
