@@ -8,7 +8,7 @@ mod fixtures;
 use common::{at, check, demo, render, text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixtures::{FindingSpec, Fixtures};
-use vigil::app::{run, update, update_key};
+use vigil::app::{run_command, update, update_key};
 use vigil::catalog::Catalog;
 use vigil::keymap::Action;
 use vigil::model::*;
@@ -39,7 +39,7 @@ fn press(view: &mut View, posture: &Posture, code: KeyCode) -> Vec<vigil::app::C
 
 fn command(view: &mut View, posture: &Posture, line: &str) {
     let cmd: Cmd = parse(line).unwrap();
-    run(view, posture, cmd);
+    run_command(view, posture, cmd);
 }
 
 /// PRV-01 failing on notebooks that started failing at different times, some through two

@@ -55,3 +55,14 @@ pub fn list(out: &mut dyn Write, catalog: &Catalog) -> std::io::Result<ExitCode>
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `vigil catalog show|list|check`.
+pub fn run(command: crate::cli::CatalogCommand, settings: &crate::cli::Settings) -> std::process::ExitCode {
+    use crate::cli::CatalogCommand;
+    let mut out = std::io::stdout().lock();
+    super::finish(match command {
+        CatalogCommand::Show => show(&mut out),
+        CatalogCommand::List => list(&mut out, &settings.catalog),
+        CatalogCommand::Check { file } => check(&mut out, &file),
+    })
+}

@@ -37,7 +37,7 @@ pub fn run(settings: Settings, args: &RecordArgs) -> ExitCode {
     use std::time::Duration;
 
     use crate::recording::{Header, Recorder, Subject};
-    use crate::sources::aws::{self, AccountResolver, AccountSource, Mode, Pollers, Scope};
+    use crate::sources::aws::Mode;
     use crate::sources::guardrails::GuardrailSource;
     use crate::sources::system_clock;
     use crate::sources::{Sink, Source};
@@ -49,25 +49,18 @@ pub fn run(settings: Settings, args: &RecordArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("vigil: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let Some(runtime) = super::live::runtime() else { return ExitCode::FAILURE };
     let aws_settings = settings.config.aws.clone();
     let clock = system_clock();
     let outcome: Result<(u64, Tally, bool), String> = runtime.block_on(async {
-        let sdk = aws::load(&aws_settings).await;
-        let region = aws::region(&sdk)?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Message>(1024);
         let sink = Sink::new(tx, clock.clone());
         let mut sources: Vec<Box<dyn Source>> = Vec::new();
         let mut feeds: Vec<(SourceKind, Option<Duration>)> = Vec::new();
-        match args.duration {
+        let region = match args.duration {
             // One poll, as `vigil report` makes it.
             None => {
+                let region = crate::sources::aws::region(&crate::sources::aws::load(&aws_settings).await)?;
                 feeds.extend(super::report::POLLED.map(|k| (k, k.default_interval())));
                 let (aws_settings, catalog, sink) = (aws_settings.clone(), settings.catalog.clone(), sink.clone());
                 let clock = clock.clone();
@@ -76,17 +69,17 @@ pub fn run(settings: Settings, args: &RecordArgs) -> ExitCode {
                         tracing::error!(error = %e, "the poll could not start");
                     }
                 });
+                region
             }
             // Polling as the dashboard polls.
             Some(_) => {
-                let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Watch, clock.clone());
-                let scope = Scope { account: String::new(), region: region.clone() };
-                sources = Pollers::new(&sdk, &aws_settings, scope, resolver.clone(), &settings.catalog, Mode::Watch)
-                    .into_sources();
+                let live = super::live::polling(&aws_settings, &settings.catalog, Mode::Watch, clock.clone()).await?;
+                let region = live.region.clone();
+                sources = live.into_sources(None);
                 feeds.extend(sources.iter().flat_map(|s| s.feeds()));
-                sources.push(Box::new(AccountSource(resolver)));
+                region
             }
-        }
+        };
         if let Some(suite) = suite {
             let source = GuardrailSource::new(suite);
             feeds.extend(source.feeds());

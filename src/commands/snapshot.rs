@@ -106,3 +106,15 @@ pub fn clear(out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(out, "{removed} snapshot{} removed from {}", if removed == 1 { "" } else { "s" }, dir.display())
 }
+
+/// `vigil snapshot list|clear`.
+pub fn run(command: crate::cli::SnapshotCommand) -> std::process::ExitCode {
+    let mut out = std::io::stdout().lock();
+    super::finish(
+        match command {
+            crate::cli::SnapshotCommand::List => list(&mut out, jiff::Timestamp::now()),
+            crate::cli::SnapshotCommand::Clear => clear(&mut out),
+        }
+        .map(|()| std::process::ExitCode::SUCCESS),
+    )
+}

@@ -68,6 +68,9 @@ pub struct SecurityHubPoller {
     /// The account of the snapshot a warm start began from: checked against STS's before the
     /// first read, which starts cold when they differ.
     warm_account: Option<String>,
+    /// Pages of the background pass the next poll reads, where not its share of the window: one
+    /// on the first poll after a warm start, so that catching up costs what changed and a page.
+    next_pass_pages: Option<u32>,
     /// GetFindings calls made, for the benchmark's count of calls per poll.
     pub get_findings_calls: u64,
     /// Other Security Hub calls made.
@@ -87,6 +90,7 @@ impl SecurityHubPoller {
             last_pass_pages: 1,
             polls: 0,
             warm_account: None,
+            next_pass_pages: None,
             get_findings_calls: 0,
             other_calls: 0,
         }
@@ -333,7 +337,8 @@ impl SecurityHubPoller {
         }
         // The background pass: enough pages per poll to finish within the window.
         let polls_per_window = (self.s.reconcile.as_secs_f64() / self.base.interval.as_secs_f64().max(1.0)).max(1.0);
-        let pages_per_poll = (f64::from(self.last_pass_pages) / polls_per_window).ceil().max(1.0) as u32;
+        let share = (f64::from(self.last_pass_pages) / polls_per_window).ceil().max(1.0) as u32;
+        let pages_per_poll = self.next_pass_pages.take().unwrap_or(share);
         for _ in 0..pages_per_poll {
             let page = match self.pass_page(sink, now).await {
                 Ok(page) => page,
@@ -381,6 +386,7 @@ impl SecurityHubPoller {
         self.watermark = Some(watermark);
         self.polls = 1;
         self.last_pass_pages = u32::try_from(findings.div_ceil(100)).unwrap_or(u32::MAX).max(1);
+        self.next_pass_pages = Some(1);
     }
 }
 
