@@ -343,7 +343,7 @@ pub struct WriteArgs {
     pub audit_log: Option<PathBuf>,
 }
 
-pub use crate::report::Format;
+pub use crate::format::Format;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {

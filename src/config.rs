@@ -12,6 +12,33 @@ use toml::de::{DeTable, DeValue};
 use crate::keymap::{Action, Key};
 use crate::located::FileError;
 
+/// How the terminal tells a burst of changes (`--notify`, `[notify] method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyMethod {
+    /// The terminal's bell (BEL).
+    Bell,
+    /// A desktop notification (OSC 777 and OSC 9).
+    Desktop,
+    /// Nothing on the terminal (a command may still be run).
+    #[default]
+    None,
+}
+
+/// Which changes are told (`--notify-on`, `[notify] on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyOn {
+    /// A control turning FAIL, a CRITICAL or HIGH finding new or raised.
+    #[default]
+    Fail,
+    /// Also a control turning WARN or STALE, a MEDIUM finding, a remediation that failed and a
+    /// source that failed.
+    Warn,
+    /// Every change.
+    Any,
+}
+
 /// What the config file says.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
@@ -59,9 +86,9 @@ pub struct ChangesSettings {
 #[serde(deny_unknown_fields)]
 pub struct NotifySettings {
     /// `bell`, `desktop` or `none`.
-    pub method: Option<crate::notify::Method>,
+    pub method: Option<NotifyMethod>,
     /// `fail`, `warn` or `any`.
-    pub on: Option<crate::notify::On>,
+    pub on: Option<NotifyOn>,
     /// A command run for each change, the change as JSON on its standard input.
     pub command: Option<String>,
 }
@@ -574,8 +601,8 @@ mod tests {
     #[test]
     fn the_notify_table_sets_what_the_options_default_to() {
         let c = Config::parse("[notify]\nmethod = \"desktop\"\non = \"warn\"\ncommand = \"cat\"\n", "c.toml").unwrap();
-        assert_eq!(c.notify.method, Some(crate::notify::Method::Desktop));
-        assert_eq!(c.notify.on, Some(crate::notify::On::Warn));
+        assert_eq!(c.notify.method, Some(NotifyMethod::Desktop));
+        assert_eq!(c.notify.on, Some(NotifyOn::Warn));
         assert_eq!(c.notify.command.as_deref(), Some("cat"));
         let e = Config::parse("[notify]\nmethod = \"pager\"\n", "c.toml").unwrap_err();
         assert_eq!((e.line, e.field.as_str()), (2, "notify.method"), "{e}");

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod diff;
 mod enums;
+pub mod format;
 pub mod glob;
 pub mod keymap;
 pub mod links;

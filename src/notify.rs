@@ -27,32 +27,8 @@ const QUEUE: usize = 256;
 /// How long the command may take with one change before it is stopped.
 const COMMAND_TIME: Duration = Duration::from_secs(30);
 
-/// How the terminal tells a burst of changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Method {
-    /// The terminal's bell (BEL).
-    Bell,
-    /// A desktop notification (OSC 777 and OSC 9).
-    Desktop,
-    /// Nothing on the terminal (a command may still be run).
-    #[default]
-    None,
-}
-
-/// Which changes are told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum On {
-    /// A control turning FAIL, a CRITICAL or HIGH finding new or raised.
-    #[default]
-    Fail,
-    /// Also a control turning WARN or STALE, a MEDIUM finding, a remediation that failed and a
-    /// source that failed.
-    Warn,
-    /// Every change.
-    Any,
-}
+// The settings' enums live with the settings, below the notifier that acts on them.
+pub use crate::config::{NotifyMethod as Method, NotifyOn as On};
 
 impl On {
     pub fn admits(self, change: &Change) -> bool {

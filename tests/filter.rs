@@ -9,7 +9,7 @@ use vigil::app::{update, update_key};
 use vigil::keymap::Action;
 use vigil::model::ControlKind;
 use vigil::theme::Theme;
-use vigil::ui::filter::visible_pane;
+use vigil::ui::visible_pane;
 use vigil::ui::{Screen, View};
 
 fn typed(view: &mut View, posture: &vigil::store::Posture, s: &str) {

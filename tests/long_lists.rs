@@ -16,7 +16,7 @@ use vigil::sources::{Dataset, SourceKind};
 use vigil::store::Posture;
 use vigil::theme::Theme;
 use vigil::ui::command_line::{Cmd, parse};
-use vigil::ui::filter::visible_pane;
+use vigil::ui::visible_pane;
 use vigil::ui::{Banner, Screen, Sort, View};
 
 const NB_RULE: &str = "sagemaker-notebook-no-direct-internet-access";

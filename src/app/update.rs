@@ -13,9 +13,10 @@ use crate::report::Format;
 use crate::store::Posture;
 use crate::ui::command_line::{self, Cmd, CommandLine, Edit};
 use crate::ui::detail::{ControlDetail, Narrow, Target};
-use crate::ui::filter::{Filter, visible_pane};
+use crate::ui::filter::Filter;
 use crate::ui::finding::FindingView;
 use crate::ui::resource::{Act, ResourceView};
+use crate::ui::visible_pane;
 use crate::ui::{Dialog, Screen, View};
 
 /// What `update` asks the loop to do.

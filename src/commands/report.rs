@@ -14,37 +14,33 @@ use crate::cli::{FailOn, ReportArgs, Settings};
 use crate::model::{StatusLevel, Timestamp};
 use crate::policy::Suite;
 use crate::recording::{Recorded, Recording};
-use crate::report::{self, Subject};
+use crate::report::{self, Format, Subject};
 #[cfg(feature = "aws")]
 use crate::sources::Sink;
 use crate::sources::demo::{DemoScript, Scenario};
-use crate::sources::{Clock, Dataset, Message, Payload, SourceError, SourceEvent, SourceKind};
+use crate::sources::guardrails::GuardrailSource;
+use crate::sources::{Clock, Message, Payload, Source, SourceError, SourceEvent, SourceKind};
 use crate::store::{Health, Posture};
 
 /// The report's exit codes.
 pub const SOURCE_FAILED: u8 = 3;
 pub const FAILED_CONTROLS: u8 = 1;
 
-fn guardrails(
-    posture: &mut Posture,
-    given: Option<&PathBuf>,
-    demo: bool,
-    settings: &Settings,
-    now: Timestamp,
-) -> Result<(), String> {
-    let suite = match given.or(settings.config.guardrail_tests.as_ref()) {
-        Some(path) => Suite::load(path, None).map_err(|e| e.to_string())?,
-        None if demo => Suite::workshop(),
-        None => return Ok(()),
-    };
-    posture.register_source(SourceKind::Guardrails, None);
-    let guardrails = crate::sources::guardrails::results(&suite, now);
-    posture.apply(SourceEvent {
-        source: SourceKind::Guardrails,
-        fetched_at: now,
-        result: Ok(Payload::Replace(Dataset { guardrails, ..Default::default() })),
-    });
-    Ok(())
+/// Takes the events of a read into `posture` in the order their sink delivered them, as the
+/// dashboard takes them (a report has no view: the other messages say nothing to it).
+fn feed(posture: &mut Posture, events: impl IntoIterator<Item = SourceEvent>) {
+    for event in events {
+        posture.apply(event);
+    }
+}
+
+/// Runs `source` to its end through a sink, as the dashboard runs it, its feeds registered and
+/// its events taken into `posture`.
+fn read(runtime: &tokio::runtime::Runtime, posture: &mut Posture, source: Box<dyn Source>, clock: Clock) {
+    for (kind, interval) in source.feeds() {
+        posture.register_source(kind, interval);
+    }
+    feed(posture, runtime.block_on(crate::sources::collect(clock, |sink| source.run(sink))));
 }
 
 /// The demo's baseline.
@@ -53,11 +49,11 @@ fn demo(posture: &mut Posture, now: Timestamp) {
     for (kind, interval) in DemoScript::feeds() {
         posture.register_source(kind, interval);
     }
-    for m in script.opening() {
-        if let Message::Event(e) = m {
-            posture.apply(e);
-        }
-    }
+    let opening = script.opening().into_iter().filter_map(|m| match m {
+        Message::Event(e) => Some(e),
+        _ => None,
+    });
+    feed(posture, opening);
 }
 
 /// What one poll of every AWS source watched, and why the account is unknown when STS could
@@ -154,7 +150,8 @@ pub async fn poll_everything_warm(
 pub const POLLED: [SourceKind; 3] = [SourceKind::Config, SourceKind::SecurityHub, SourceKind::CloudWatch];
 
 /// One poll of every AWS source into `posture`, its progress on `line` as it goes (when there
-/// is one); returns why the account is unknown, when it is.
+/// is one), started from the local snapshot and kept as one as `snapshots` says; returns why
+/// the account is unknown, when it is.
 #[cfg(feature = "aws")]
 async fn live(
     posture: &mut Posture,
@@ -169,32 +166,52 @@ async fn live(
     }
     let catalog = posture.catalog().clone();
     // The subject's snapshot: read to start from (`--snapshot`), and kept after a whole read.
-    let snapshot_subject = if snapshots.start_from || snapshots.keep {
-        let sdk = crate::sources::aws::load(&settings.config.aws).await;
-        let region = crate::sources::aws::region(&sdk)?;
-        Some(super::snapshot::subject(&settings.config.aws, &region))
-    } else {
-        None
+    let snapshot_subject = match snapshots.start_from || snapshots.keep {
+        true => Some(snapshot_subject(&settings.config.aws).await?),
+        false => None,
     };
-    let warm = match (&snapshot_subject, snapshots.start_from) {
-        (Some(s), true) => {
-            let (warm, note) = super::snapshot::usable(s, &catalog.text, clock());
-            if let Some(note) = note {
-                eprintln!("vigil: {note}");
-            }
-            warm
+    let warm = snapshot_subject.as_ref().filter(|_| snapshots.start_from).and_then(|s| {
+        let (warm, note) = super::snapshot::usable(s, &catalog.text, clock());
+        if let Some(note) = note {
+            eprintln!("vigil: {note}");
         }
-        _ => None,
-    };
-    let mark = warm.as_ref().and_then(|w| {
-        w.header.watermark.map(|watermark| WarmFrom {
-            account: w.header.subject.account.clone(),
-            watermark,
-            findings: w.header.findings,
-        })
+        warm
     });
-    // The poll and the events it sends are awaited together on this thread: each borrows the
-    // line only between its awaits.
+    let mark = warm.as_ref().and_then(|w| {
+        let account = w.header.subject.account.clone();
+        w.header.watermark.map(|watermark| WarmFrom { account, watermark, findings: w.header.findings })
+    });
+    let (polled, events) = poll_showing(settings, &catalog, clock.clone(), line, mark).await;
+    let watched = polled?;
+    *subject = Subject { demo: subject.demo, ..watched.subject };
+    if let Some(w) = warm.filter(|w| same_account(w, subject)) {
+        subject.basis = Some(warm_start(posture, w, settings.config.aws.overlap));
+    }
+    feed(posture, events);
+    if let (Some(s), true) = (snapshot_subject, snapshots.keep) {
+        keep_snapshot(s, posture, subject, clock());
+    }
+    Ok(watched.account_error)
+}
+
+/// Whose snapshot a live read starts from and keeps: the profile's, in its region.
+#[cfg(feature = "aws")]
+async fn snapshot_subject(aws: &crate::config::AwsSettings) -> Result<crate::snapshot::Subject, String> {
+    let region = crate::sources::aws::region(&crate::sources::aws::load(aws).await)?;
+    Ok(super::snapshot::subject(aws, &region))
+}
+
+/// The poll, through a sink as in the dashboard, and the events it sent, in order; its
+/// progress on `line` as they come. The poll and the events are awaited together on this
+/// thread: each borrows the line only between its awaits.
+#[cfg(feature = "aws")]
+async fn poll_showing(
+    settings: &Settings,
+    catalog: &crate::catalog::Catalog,
+    clock: Clock,
+    line: Option<ProgressLine>,
+    mark: Option<WarmFrom>,
+) -> (Result<Watched, String>, Vec<SourceEvent>) {
     let line = std::cell::RefCell::new(line);
     let finished = |kind: SourceKind, failed: bool| {
         if let Some(line) = line.borrow_mut().as_mut() {
@@ -202,8 +219,8 @@ async fn live(
         }
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-    let sink = Sink::new(tx, clock.clone());
-    let producer = poll_everything_warm(&settings.config.aws, &catalog, clock.clone(), sink, &finished, mark);
+    let producer =
+        poll_everything_warm(&settings.config.aws, catalog, clock.clone(), Sink::new(tx, clock), &finished, mark);
     let consumer = async {
         let mut events = Vec::new();
         while let Some(message) = rx.recv().await {
@@ -219,51 +236,55 @@ async fn live(
         }
         events
     };
-    let (polled, events) = tokio::join!(producer, consumer);
-    let watched = polled?;
-    *subject = Subject { demo: subject.demo, ..watched.subject };
-    // A snapshot of another account is not started from.
-    let warm = warm.filter(|w| {
-        let other = w.header.subject.account.is_some() && w.header.subject.account != subject.account;
-        if other {
-            eprintln!(
-                "vigil: snapshot not used (it is of account {}, not {})",
-                w.header.subject.account.as_deref().unwrap_or("?"),
-                subject.account.as_deref().unwrap_or("unknown")
-            );
-        }
-        !other
-    });
-    if let Some(w) = warm {
-        let written = w.header.written_at;
-        let overlap = jiff::SignedDuration::try_from(std::time::Duration::from_secs_f64(settings.config.aws.overlap))
-            .unwrap_or_default();
-        let since = w.header.watermark.map(|m| m - overlap);
-        posture.warm_start(w.events, written);
-        subject.basis = Some(report::Basis {
-            snapshot_written_at: written.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            findings_updated_since: since.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
-            reread: vec!["config".into(), "cloudwatch".into()],
-            not_seen: "a finding's workflow changed by hand (BatchUpdateFindings keeps UpdatedAt) since the snapshot \
-                       and not yet re-read by a full pass"
-                .into(),
-        });
+    tokio::join!(producer, consumer)
+}
+
+/// Whether a snapshot is of the account the poll watched; a snapshot of another is not started
+/// from, and said so.
+#[cfg(feature = "aws")]
+fn same_account(snapshot: &crate::snapshot::Snapshot, subject: &Subject) -> bool {
+    let theirs = &snapshot.header.subject.account;
+    let other = theirs.is_some() && *theirs != subject.account;
+    if other {
+        eprintln!(
+            "vigil: snapshot not used (it is of account {}, not {})",
+            theirs.as_deref().unwrap_or("?"),
+            subject.account.as_deref().unwrap_or("unknown")
+        );
     }
-    for event in events {
-        posture.apply(event);
+    !other
+}
+
+/// Starts `posture` from the snapshot; returns the report's `basis`: what was read again since
+/// (`overlap` seconds before its newest finding) and what a warm report cannot see.
+#[cfg(feature = "aws")]
+fn warm_start(posture: &mut Posture, snapshot: crate::snapshot::Snapshot, overlap: f64) -> report::Basis {
+    let written = snapshot.header.written_at;
+    let overlap = jiff::SignedDuration::try_from(Duration::from_secs_f64(overlap)).unwrap_or_default();
+    let since = snapshot.header.watermark.map(|m| m - overlap);
+    posture.warm_start(snapshot.events, written);
+    let time = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    report::Basis {
+        snapshot_written_at: time(written),
+        findings_updated_since: since.map(time),
+        reread: vec!["config".into(), "cloudwatch".into()],
+        not_seen: "a finding's workflow changed by hand (BatchUpdateFindings keeps UpdatedAt) since the snapshot \
+                   and not yet re-read by a full pass"
+            .into(),
     }
-    // Kept as the next start, when every source answered.
-    if let (Some(mut s), true) = (snapshot_subject, snapshots.keep) {
-        s.account = subject.account.clone();
-        let whole = POLLED.iter().all(|k| !matches!(posture.source(*k).health, Health::Error(_)));
-        if whole
-            && s.account.is_some()
-            && let Err(e) = super::snapshot::keep(&s, posture, clock())
-        {
-            tracing::warn!(error = %e, "cannot keep the snapshot");
-        }
+}
+
+/// Keeps the read as the next start, when every source answered and the account is known.
+#[cfg(feature = "aws")]
+fn keep_snapshot(mut snapshot: crate::snapshot::Subject, posture: &Posture, subject: &Subject, now: Timestamp) {
+    snapshot.account = subject.account.clone();
+    let whole = POLLED.iter().all(|k| !matches!(posture.source(*k).health, Health::Error(_)));
+    if whole
+        && snapshot.account.is_some()
+        && let Err(e) = super::snapshot::keep(&snapshot, posture, now)
+    {
+        tracing::warn!(error = %e, "cannot keep the snapshot");
     }
-    Ok(watched.account_error)
 }
 
 #[cfg(not(feature = "aws"))]
@@ -291,11 +312,11 @@ pub fn replayed(path: &std::path::Path, at: Option<&str>) -> Result<(Posture, Su
     for feed in &recording.header.feeds {
         posture.register_source(feed.source, feed.interval());
     }
-    for entry in recording.entries.iter().take_while(|e| e.at <= now) {
-        if let Recorded::Event(event) = &entry.what {
-            posture.apply(event.clone());
-        }
-    }
+    let events = recording.entries.iter().take_while(|e| e.at <= now).filter_map(|entry| match &entry.what {
+        Recorded::Event(event) => Some(event.clone()),
+        Recorded::Account(_) => None,
+    });
+    feed(&mut posture, events);
     let header = &recording.header.subject;
     let subject = Subject {
         account: recording.account_at(now),
@@ -340,14 +361,13 @@ pub fn fresh_with(
 ) -> Result<(Posture, Subject), String> {
     let mut posture = Posture::new(settings.catalog.clone());
     let mut subject = Subject { demo: demo_baseline, ..Default::default() };
-    let now = clock();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
     if demo_baseline {
-        demo(&mut posture, now);
+        demo(&mut posture, clock());
     } else {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the runtime: {e}"))?;
         // Progress only where a person watches: scripts and CI read a clean stderr.
         let stderr = std::io::stderr();
         let line = stderr.is_terminal().then(|| ProgressLine::new(&POLLED, crate::terminal::stderr_width()));
@@ -358,14 +378,16 @@ pub fn fresh_with(
             let _ = stderr.lock().write_all(said.as_bytes());
         }
     }
-    guardrails(&mut posture, guardrail_tests, demo_baseline, settings, now)?;
+    if let Some(suite) = settings.guardrail_suite(guardrail_tests)?.or_else(|| demo_baseline.then(Suite::workshop)) {
+        read(&runtime, &mut posture, Box::new(GuardrailSource::new(suite)), clock);
+    }
     Ok((posture, subject))
 }
 
 pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Clock) -> std::io::Result<ExitCode> {
     // The baseline first: a bad one is said before a long poll.
     let baseline = match &args.baseline {
-        Some(_) if args.format == report::Format::Csv => {
+        Some(_) if args.format == Format::Csv => {
             eprintln!("vigil: --baseline adds the comparison to the JSON and Markdown reports, not to CSV");
             return Ok(ExitCode::from(2));
         }
@@ -434,24 +456,13 @@ fn conclude(
             ExitCode::SUCCESS
         });
     };
-    let json = report::json(posture, subject, now);
-    let this = crate::diff::Report::from_value("this report", json.clone()).map_err(std::io::Error::other)?;
+    let typed = report::Report::of(posture, subject, now);
+    let json = serde_json::to_value(&typed).map_err(std::io::Error::other)?;
+    let this = crate::diff::Report::from_value("this report", json).map_err(std::io::Error::other)?;
     let diff = crate::diff::compare(baseline, &crate::diff::Side { input: "this report".into(), report: this });
     let text = match args.format {
-        report::Format::Json => {
-            let mut v = if args.schema == 1 { report::version_1(json) } else { json };
-            v["baseline"] = diff.json();
-            format!(
-                "{v:#}
-"
-            )
-        }
-        _ => format!(
-            "{}
-{}",
-            report::markdown(posture, subject, now),
-            diff.markdown(limit, 2)
-        ),
+        Format::Json => report::json_text(&typed, args.schema, Some(&diff.json())),
+        _ => format!("{}\n{}", report::markdown::write(&typed), diff.markdown(limit, 2)),
     };
     out.write_all(text.as_bytes())?;
     out.flush()?;
@@ -670,6 +681,7 @@ impl ProgressLine {
 mod progress_tests {
     use super::*;
     use crate::model::Timestamp;
+    use crate::sources::Dataset;
 
     fn event(source: SourceKind, result: Result<Payload, SourceError>) -> SourceEvent {
         SourceEvent { source, fetched_at: Timestamp::UNIX_EPOCH, result }

@@ -294,3 +294,19 @@ pub struct SourceEvent {
     pub fetched_at: Timestamp,
     pub result: Result<Payload, SourceError>,
 }
+
+/// What a source sends to the app, and what a recording keeps: it lives here, below both.
+/// Events are by far the most common message, so they are not boxed.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    Event(SourceEvent),
+    /// A step of a story (the demo's scenario) has been played.
+    Step(super::StepInfo),
+    /// Everything held is to be forgotten: a story going back rebuilds from its start.
+    Reset,
+    /// The account id, once STS has said it.
+    Account(String),
+    /// A responder's answer to a lookup or a write.
+    Answer(super::Answer),
+}

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use super::{Entry, Header, Recorded, Redactor};
+use crate::model::Message;
 use crate::model::Timestamp;
-use crate::sources::Message;
 
 /// A recording being written.
 pub struct Recorder {

@@ -19,26 +19,10 @@ use tokio::task::JoinHandle;
 
 // The store's input language lives with the model; sources speak it.
 pub use crate::model::{
-    Answer, Dataset, Payload, Request, SourceError, SourceEvent, SourceKind, Standard, StepInfo, Unread,
+    Answer, Dataset, Message, Payload, Request, SourceError, SourceEvent, SourceKind, Standard, StepInfo, Unread,
 };
 
 use crate::model::Timestamp;
-
-/// What a source sends to the app. Events are by far the most common message, so they are
-/// not boxed.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Message {
-    Event(SourceEvent),
-    /// A step of a story (the demo's scenario) has been played.
-    Step(crate::model::StepInfo),
-    /// Everything held is to be forgotten: a story going back rebuilds from its start.
-    Reset,
-    /// The account id, once STS has said it.
-    Account(String),
-    /// A responder's answer to a lookup or a write.
-    Answer(Answer),
-}
 
 /// The clock sources stamp their events with; injected so tests control time.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;

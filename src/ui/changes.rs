@@ -26,17 +26,13 @@ pub fn visible<'a>(posture: &'a Posture, view: &View) -> Vec<&'a Change> {
             What::Finding { severity, .. } => view.min_severity.is_none_or(|min| *severity >= min),
             What::Status { to, from, .. } => {
                 // `:status fail` keeps the turns into or out of FAIL (a turn is about both ends).
-                view.min_status.is_none_or(|min| at_or_past(*to, min) || at_or_past(*from, min))
+                view.min_status
+                    .is_none_or(|min| super::filter::at_or_past(*to, min) || super::filter::at_or_past(*from, min))
             }
             _ => true,
         })
         .filter(|c| view.changes_filter.as_ref().is_none_or(|f| f.matches(&plain(posture, c))))
         .collect()
-}
-
-/// Whether `level` is `min` or worse, in the order `:status` uses.
-fn at_or_past(level: StatusLevel, min: StatusLevel) -> bool {
-    level.urgency() <= min.urgency()
 }
 
 /// How many changes the feed holds after `seen` that the view would show: the header's `Δ n`.

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::format::Format;
 use crate::model::{ControlKind, Severity, StatusLevel};
-use crate::report::Format;
 use crate::store::Scope;
 use crate::theme::Theme;
 
@@ -191,12 +191,6 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "help" => none(&args, Cmd::Help),
         _ => none(&args, Cmd::Quit),
     }
-}
-
-/// Whether a control at `level` is shown under `:status at_least`.
-pub fn at_or_past(level: StatusLevel, at_least: StatusLevel) -> bool {
-    let rank = |l: StatusLevel| STATUS_ORDER.iter().position(|s| *s == l).unwrap_or(0);
-    rank(level) <= rank(at_least)
 }
 
 /// The whole lines Tab can turn `line` into: command names, then the arguments of the command
@@ -499,14 +493,6 @@ mod tests {
         assert_eq!(parse("sort size"), Err(":sort takes count|age|id, not `size`".into()));
         assert_eq!(parse("pane"), Err("usage: :pane preventive|detective|corrective".into()));
         assert_eq!(parse("freeze now"), Err(":freeze takes nothing".into()));
-    }
-
-    #[test]
-    fn status_keeps_what_is_at_or_past() {
-        assert!(at_or_past(StatusLevel::Fail, StatusLevel::Warn));
-        assert!(at_or_past(StatusLevel::Warn, StatusLevel::Warn));
-        assert!(!at_or_past(StatusLevel::Pass, StatusLevel::Warn));
-        assert!(at_or_past(StatusLevel::Pass, StatusLevel::Pass));
     }
 
     #[test]

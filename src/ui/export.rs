@@ -22,7 +22,7 @@ fn rows_needed(posture: &Posture, view: &View) -> usize {
     let list = match &view.screen {
         Screen::Overview => {
             let panes = crate::model::ControlKind::ALL.iter().map(|k| posture.pane(*k).len()).max().unwrap_or(0);
-            let list = super::filter::visible_pane(posture, view, view.focus);
+            let list = super::view::visible_pane(posture, view, view.focus);
             let detail =
                 list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1))).map_or(0, |&i| {
                     let narrow = Narrow { filter: None, min_severity: view.min_severity, sort: view.sort };

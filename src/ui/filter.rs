@@ -2,12 +2,9 @@
 //! leading `!` to keep what does not match. Pure: the view holds it, the panes and `update`
 //! read the same filtered list.
 
-use super::command_line::at_or_past;
 use std::fmt;
 
-use super::view::{Sort, View};
-use crate::model::ControlKind;
-use crate::store::Posture;
+use crate::model::StatusLevel;
 
 #[derive(Clone)]
 enum Matcher {
@@ -94,41 +91,23 @@ impl fmt::Debug for Filter {
     }
 }
 
-/// What a control is matched on: its id and title.
-fn control_text(posture: &Posture, index: usize) -> String {
-    let c = posture.control(index);
-    format!("{} {}", c.id, c.title)
-}
-
-/// The controls a pane shows: all of them, or those its filter and `:status` keep, in the
-/// order `:sort` asks for (ties in the catalog's order).
-pub fn visible_pane(posture: &Posture, view: &View, kind: ControlKind) -> Vec<usize> {
-    let filter = view.filters[kind.index()].as_ref();
-    let mut list: Vec<usize> = posture
-        .pane(kind)
-        .into_iter()
-        .filter(|&i| filter.is_none_or(|f| f.matches(&control_text(posture, i))))
-        .filter(|&i| view.min_status.is_none_or(|min| at_or_past(posture.control_status(i, view.now).level(), min)))
-        .collect();
-    match view.sort {
-        Sort::Id => {}
-        // The most failing resources first; a FAIL without any (a rule without remediation)
-        // before what does not fail.
-        Sort::Count => list.sort_by_cached_key(|&i| {
-            std::cmp::Reverse(posture.control_status(i, view.now).failing().map(|f| f.resources))
-        }),
-        // The control whose oldest failing resource has failed longest first.
-        Sort::Age => list.sort_by_cached_key(|&i| {
-            let since = posture.control_failing_since(i);
-            (since.is_none(), since)
-        }),
-    }
-    list
+/// Whether a control at `level` is shown under `:status at_least`: `at_least` or worse, in
+/// the order of urgency (`:status warn` keeps FAIL and WARN).
+pub fn at_or_past(level: StatusLevel, at_least: StatusLevel) -> bool {
+    level.urgency() <= at_least.urgency()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_keeps_what_is_at_or_past() {
+        assert!(at_or_past(StatusLevel::Fail, StatusLevel::Warn));
+        assert!(at_or_past(StatusLevel::Warn, StatusLevel::Warn));
+        assert!(!at_or_past(StatusLevel::Pass, StatusLevel::Warn));
+        assert!(at_or_past(StatusLevel::Pass, StatusLevel::Pass));
+    }
 
     #[test]
     fn substring_regex_and_inversion() {

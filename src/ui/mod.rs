@@ -29,7 +29,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub use view::{Banner, Dialog, Frozen, RowBox, Screen, Sort, Story, View, window_start};
+pub use view::{Banner, Dialog, Frozen, RowBox, Screen, Sort, Story, View, visible_pane, window_start};
 
 use crate::keymap::Keymap;
 use crate::model::{ControlKind, Timestamp};
@@ -178,7 +178,7 @@ pub fn follow_story(view: &mut View, posture: &Posture, since: Timestamp) {
         Some(index) => {
             let kind = posture.control(index).kind;
             view.focus = kind;
-            let list = filter::visible_pane(posture, view, kind);
+            let list = view::visible_pane(posture, view, kind);
             // A control the presenter's own filter hides stays hidden.
             if let Some(row) = list.iter().position(|&i| i == index) {
                 view.selected[kind.index()] = row;
@@ -191,7 +191,7 @@ pub fn follow_story(view: &mut View, posture: &Posture, since: Timestamp) {
 /// The focused pane's cursor goes to the control whose status changed last (at or after
 /// `since`).
 pub fn select_changed(view: &mut View, posture: &Posture, since: Timestamp) {
-    let list = filter::visible_pane(posture, view, view.focus);
+    let list = view::visible_pane(posture, view, view.focus);
     let latest = list
         .iter()
         .enumerate()
@@ -208,7 +208,7 @@ pub fn under_cursor(view: &View, posture: &Posture) -> Option<list::Target> {
     const WIDTH: usize = 80;
     match &view.screen {
         Screen::Overview => {
-            let list = filter::visible_pane(posture, view, view.focus);
+            let list = view::visible_pane(posture, view, view.focus);
             match list.get(view.selected[view.focus.index()].min(list.len().saturating_sub(1))) {
                 Some(&i) => Some(list::Target::Control(i)),
                 // The pane keeps no control: the search's match highlighted.
@@ -257,7 +257,7 @@ fn overview(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, ctx: 
     let theme = ctx.theme;
     let wide = area.width >= layout::WIDE;
     let shown: Vec<ControlKind> = if wide { ControlKind::ALL.to_vec() } else { vec![view.focus] };
-    let lists: Vec<Vec<usize>> = ControlKind::ALL.iter().map(|k| filter::visible_pane(posture, view, *k)).collect();
+    let lists: Vec<Vec<usize>> = ControlKind::ALL.iter().map(|k| view::visible_pane(posture, view, *k)).collect();
     let pane_width = layout::pane_width(area.width);
     let wanted = layout::PaneHeight {
         wrapped: shown

@@ -11,9 +11,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::detail::{age_cell, finding_matches, finding_row, finding_since, resource_matches, resource_row};
-use super::filter::{Filter, visible_pane};
+use super::filter::Filter;
 use super::list::{Seg, Target, Window, heading, render_rows, seg};
 use super::text::clean;
+use super::view::visible_pane;
 use super::view::{Screen, Sort, View, window_start};
 use crate::model::{Finding, ResourceId, Severity, Sym, Timestamp};
 use crate::store::{GUARDRAIL_TEST, Posture};

@@ -2,6 +2,7 @@
 
 use super::command_line::CommandLine;
 use crate::model::{ControlKind, ResourceId, Severity, StatusLevel, StepInfo, Sym, Timestamp, WorkflowStatus, Write};
+use crate::store::Posture;
 
 /// The screen in the main area.
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +314,41 @@ pub fn window_start(len: usize, cursor: usize, height: usize) -> usize {
     }
     let cursor = cursor.min(len - 1);
     ((cursor / height) * height).min(len - height)
+}
+
+/// What a control is matched on: its id and title.
+fn control_text(posture: &Posture, index: usize) -> String {
+    let c = posture.control(index);
+    format!("{} {}", c.id, c.title)
+}
+
+/// The controls a pane shows: all of them, or those its filter and `:status` keep, in the
+/// order `:sort` asks for (ties in the catalog's order).
+pub fn visible_pane(posture: &Posture, view: &View, kind: ControlKind) -> Vec<usize> {
+    let filter = view.filters[kind.index()].as_ref();
+    let mut list: Vec<usize> = posture
+        .pane(kind)
+        .into_iter()
+        .filter(|&i| filter.is_none_or(|f| f.matches(&control_text(posture, i))))
+        .filter(|&i| {
+            view.min_status
+                .is_none_or(|min| super::filter::at_or_past(posture.control_status(i, view.now).level(), min))
+        })
+        .collect();
+    match view.sort {
+        Sort::Id => {}
+        // The most failing resources first; a FAIL without any (a rule without remediation)
+        // before what does not fail.
+        Sort::Count => list.sort_by_cached_key(|&i| {
+            std::cmp::Reverse(posture.control_status(i, view.now).failing().map(|f| f.resources))
+        }),
+        // The control whose oldest failing resource has failed longest first.
+        Sort::Age => list.sort_by_cached_key(|&i| {
+            let since = posture.control_failing_since(i);
+            (since.is_none(), since)
+        }),
+    }
+    list
 }
 
 #[cfg(test)]
