@@ -21,6 +21,33 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     let mut left: Vec<Span> = vec![Span::styled(" vigil ", theme.style(Token::Title).patch(header))];
     // Where the line is too long: pieces to say more briefly, in order (never a count cut).
     let mut shorter: Vec<(usize, String)> = Vec::new();
+    banner(&mut left, &mut shorter, view, theme, wide);
+    badges(&mut left, &mut shorter, posture, view, theme, (wide, now));
+    let first = posture_spans(&mut left, posture, view, theme, (wide, now));
+    shorter.splice(0..0, first);
+    // Too long: the activity in brief; the score's line and the panes' scores dropped; then
+    // the account alone instead of profile, region and account; then `org` alone; so that no
+    // count is cut (a cut "✘ 17" reads "✘ 1").
+    for (at, brief) in shorter {
+        if left.iter().map(|s| width(&s.content)).sum::<usize>() <= area.width as usize {
+            break;
+        }
+        left[at].content = brief.into();
+    }
+    let top = Rect { height: 1, ..area };
+    frame.render_widget(Block::new().style(header), top);
+    clock_or_gauge(frame, top, &left, posture, theme, (wide, now));
+    let parts: Vec<Vec<Seg>> =
+        posture.sources().map(|(kind, state)| source_part(posture, kind, state, wide, now)).collect();
+    let sources = sources_line(parts, area.width as usize, theme);
+    frame.render_widget(Paragraph::new(Line::from(left)), top);
+    let bottom = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    frame.render_widget(Paragraph::new(Line::from(sources)), bottom);
+}
+
+/// What is watched: the demo's title, the live profile, region and account, or the replayed file.
+fn banner(left: &mut Vec<Span<'static>>, shorter: &mut Vec<(usize, String)>, view: &View, theme: &Theme, wide: bool) {
+    let header = theme.style(Token::Header);
     match &view.banner {
         Banner::Demo { title } => {
             left.push(Span::styled(" DEMO ", theme.style(Token::Key).patch(header)));
@@ -47,6 +74,18 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             left.push(Span::styled(text, header));
         }
     }
+}
+
+/// The organisation's scope, the narrowing, a freeze, a warm start's snapshot and the write badge.
+fn badges(
+    left: &mut Vec<Span<'static>>,
+    shorter: &mut Vec<(usize, String)>,
+    posture: &Posture,
+    view: &View,
+    theme: &Theme,
+    (wide, now): (bool, Timestamp),
+) {
+    let header = theme.style(Token::Header);
     if posture.is_organization() {
         let scope = posture.scope();
         // Many accounts or regions: the counts cover them all.
@@ -85,6 +124,18 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
         // Writes are on: the badge is in the fail colour so nobody forgets.
         left.push(Span::styled(" WRITE ", theme.style(Token::Fail).patch(header).add_modifier(Modifier::REVERSED)));
     }
+}
+
+/// The posture: its score (and its line and the panes' scores where wide), what fails, the
+/// activity and the changes not yet seen. Returns what may be said more briefly first.
+fn posture_spans(
+    left: &mut Vec<Span<'static>>,
+    posture: &Posture,
+    view: &View,
+    theme: &Theme,
+    (wide, now): (bool, Timestamp),
+) -> Vec<(usize, String)> {
+    let header = theme.style(Token::Header);
     let overall = posture.overall_summary(now);
     left.push(Span::styled(" │ Posture ", header));
     if overall.count(StatusLevel::Stale) > 0 && overall.score().is_some() {
@@ -133,21 +184,22 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
         left.push(Span::styled(format!("Δ {} ", thousands(unseen as u64)), theme.style(Token::Key).patch(header)));
     }
     first.extend(extras.into_iter().map(|at| (at, String::new())));
-    shorter.splice(0..0, first);
-    // Too long: the activity in brief; the score's line and the panes' scores dropped; then
-    // the account alone instead of profile, region and account; then `org` alone; so that no
-    // count is cut (a cut "✘ 17" reads "✘ 1").
-    for (at, brief) in shorter {
-        if left.iter().map(|s| width(&s.content)).sum::<usize>() <= area.width as usize {
-            break;
-        }
-        left[at].content = brief.into();
-    }
+    first
+}
+
+/// The clock at the line's end, or during a long first load a gauge of the sources answered.
+fn clock_or_gauge(
+    frame: &mut Frame,
+    top: Rect,
+    left: &[Span],
+    posture: &Posture,
+    theme: &Theme,
+    (wide, now): (bool, Timestamp),
+) {
+    let (header, area) = (theme.style(Token::Header), top);
     let clock =
         if wide { now.strftime(" %Y-%m-%d %H:%M:%SZ ").to_string() } else { now.strftime(" %H:%M:%SZ ").to_string() };
     let used: usize = left.iter().map(|s| width(&s.content)).sum();
-    let top = Rect { height: 1, ..area };
-    frame.render_widget(Block::new().style(header), top);
     if let Some((done, total)) = first_load(posture, now) {
         // A long first load: how many sources have answered, where the clock was.
         let room = (area.width as usize).saturating_sub(used + 1).min(GAUGE_WIDTH) as u16;
@@ -164,75 +216,86 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     } else if used + width(&clock) <= area.width as usize {
         frame.render_widget(Paragraph::new(Span::styled(clock, header)).alignment(Alignment::Right), top);
     }
+}
 
-    // Each source's part of the line, as pieces of text with their meaning.
-    let mut parts: Vec<Vec<Seg>> = Vec::new();
-    for (kind, state) in posture.sources() {
-        let (symbol, token, text) = match &state.health {
-            Health::Waiting => ("…", Token::Muted, "waiting".to_string()),
-            Health::Ok if state.is_stale(now) => ("◷", Token::Stale, "stale".to_string()),
-            Health::Ok => ("●", Token::Pass, "ok".to_string()),
-            Health::Loading { items, pages, rate } => {
-                let elapsed = state.loading_since.map(|t| now.duration_since(t).as_secs_f64());
-                (
-                    "◌",
-                    Token::Warn,
-                    loading(kind, *items, *pages, observed_rate(*pages, elapsed).or(rate.map(f64::from))),
-                )
-            }
-            Health::Retrying { attempt, .. } => ("↻", Token::Warn, format!("retrying {attempt}")),
-            Health::Error(e) => {
-                // An error from some of an organisation's accounts and regions says how many
-                // (the others were read); `:sources` names each.
-                let from_places =
-                    state.places.values().any(|p| p.failing && p.last_error.as_ref().is_some_and(|(_, x)| x == e));
-                let among = match state.places_failing() {
-                    (failing, all) if from_places => format!(" in {failing} of {all} places"),
-                    _ => String::new(),
-                };
-                match e {
-                    SourceError::Throttled { .. } => ("⧗", Token::Warn, format!("throttled{among}")),
-                    SourceError::Unauthorized { action } => {
-                        ("✘", Token::Fail, format!("unauthorized{among}: {}", clean(action)))
-                    }
-                    SourceError::ExpiredCredentials { fix } => {
-                        ("✘", Token::Fail, format!("expired credentials{among}: {}", clean(fix)))
-                    }
-                    SourceError::Failed { message } => ("✘", Token::Fail, format!("failed{among}: {}", clean(message))),
-                }
-            }
-        };
-        let mut part = vec![seg(Token::Text, format!("{} ", kind.name())), seg(token, format!("{symbol} {text}"))];
-        match state.age(now) {
-            Some(a) if state.health == Health::Ok => part.push(seg(Token::Muted, format!(" {}", age(a)))),
-            Some(a) => part.push(seg(Token::Muted, format!(" (data {} old)", age(a)))),
-            None => {}
-        }
-        if state.skipped > 0 {
-            part.push(seg(Token::Warn, format!(" · {} skipped", state.skipped)));
-        }
-        // No aggregator carries alarms or remediation: in an organisation they are the caller's
-        // own account's, unless member roles read the members' too.
-        if wide && posture.is_organization() {
-            match kind {
-                SourceKind::CloudWatch if !of_many(posture.alarms().map(|a| &a.account)) => {
-                    part.push(seg(Token::Muted, " · this account only"))
-                }
-                SourceKind::Config if !of_many(posture.remediation_configs().map(|rc| &rc.account)) => {
-                    part.push(seg(Token::Muted, " · remediation: this account only"))
-                }
-                _ => {}
-            }
-        }
-        if kind == SourceKind::SecurityHub && wide {
-            let on: Vec<String> =
-                posture.standards().iter().filter(|s| s.enabled).map(|s| clean(&s.name).into_owned()).collect();
-            if !on.is_empty() {
-                part.push(seg(Token::Muted, format!(" · {}", on.join(", "))));
-            }
-        }
-        parts.push(part);
+/// One source's part of the second line: its health, its data's age, what it skipped, and
+/// what it cannot say for an organisation.
+fn source_part(
+    posture: &Posture,
+    kind: SourceKind,
+    state: &crate::store::SourceState,
+    wide: bool,
+    now: Timestamp,
+) -> Vec<Seg> {
+    let (symbol, token, text) = health(kind, state, now);
+    let mut part = vec![seg(Token::Text, format!("{} ", kind.name())), seg(token, format!("{symbol} {text}"))];
+    match state.age(now) {
+        Some(a) if state.health == Health::Ok => part.push(seg(Token::Muted, format!(" {}", age(a)))),
+        Some(a) => part.push(seg(Token::Muted, format!(" (data {} old)", age(a)))),
+        None => {}
     }
+    if state.skipped > 0 {
+        part.push(seg(Token::Warn, format!(" · {} skipped", state.skipped)));
+    }
+    // No aggregator carries alarms or remediation: in an organisation they are the caller's
+    // own account's, unless member roles read the members' too.
+    if wide && posture.is_organization() {
+        match kind {
+            SourceKind::CloudWatch if !of_many(posture.alarms().map(|a| &a.account)) => {
+                part.push(seg(Token::Muted, " · this account only"))
+            }
+            SourceKind::Config if !of_many(posture.remediation_configs().map(|rc| &rc.account)) => {
+                part.push(seg(Token::Muted, " · remediation: this account only"))
+            }
+            _ => {}
+        }
+    }
+    if kind == SourceKind::SecurityHub && wide {
+        let on: Vec<String> =
+            posture.standards().iter().filter(|s| s.enabled).map(|s| clean(&s.name).into_owned()).collect();
+        if !on.is_empty() {
+            part.push(seg(Token::Muted, format!(" · {}", on.join(", "))));
+        }
+    }
+    part
+}
+
+/// A source's health as a symbol, its colour and words.
+fn health(kind: SourceKind, state: &crate::store::SourceState, now: Timestamp) -> (&'static str, Token, String) {
+    match &state.health {
+        Health::Waiting => ("…", Token::Muted, "waiting".to_string()),
+        Health::Ok if state.is_stale(now) => ("◷", Token::Stale, "stale".to_string()),
+        Health::Ok => ("●", Token::Pass, "ok".to_string()),
+        Health::Loading { items, pages, rate } => {
+            let elapsed = state.loading_since.map(|t| now.duration_since(t).as_secs_f64());
+            ("◌", Token::Warn, loading(kind, *items, *pages, observed_rate(*pages, elapsed).or(rate.map(f64::from))))
+        }
+        Health::Retrying { attempt, .. } => ("↻", Token::Warn, format!("retrying {attempt}")),
+        Health::Error(e) => {
+            // An error from some of an organisation's accounts and regions says how many
+            // (the others were read); `:sources` names each.
+            let from_places =
+                state.places.values().any(|p| p.failing && p.last_error.as_ref().is_some_and(|(_, x)| x == e));
+            let among = match state.places_failing() {
+                (failing, all) if from_places => format!(" in {failing} of {all} places"),
+                _ => String::new(),
+            };
+            match e {
+                SourceError::Throttled { .. } => ("⧗", Token::Warn, format!("throttled{among}")),
+                SourceError::Unauthorized { action } => {
+                    ("✘", Token::Fail, format!("unauthorized{among}: {}", clean(action)))
+                }
+                SourceError::ExpiredCredentials { fix } => {
+                    ("✘", Token::Fail, format!("expired credentials{among}: {}", clean(fix)))
+                }
+                SourceError::Failed { message } => ("✘", Token::Fail, format!("failed{among}: {}", clean(message))),
+            }
+        }
+    }
+}
+
+/// The sources' parts on one line: every source keeps its place.
+fn sources_line(parts: Vec<Vec<Seg>>, cells: usize, theme: &Theme) -> Vec<Span<'static>> {
     let mut sources: Vec<Span> = vec![Span::raw(" ")];
     if parts.is_empty() {
         sources.push(Span::styled("no sources", theme.style(Token::Muted)));
@@ -240,7 +303,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
     // Every source keeps its place: when the line is too short, the longest parts are cut
     // (with `…`) to an equal share, never pushed off the line.
     let widths: Vec<usize> = parts.iter().map(|p| p.iter().map(|(_, t)| width(t)).sum()).collect();
-    let room = |gap: usize| (area.width as usize).saturating_sub(1 + gap * parts.len().saturating_sub(1));
+    let room = |gap: usize| cells.saturating_sub(1 + gap * parts.len().saturating_sub(1));
     // Narrower gaps first, then cuts.
     let gap = (1..=SOURCE_GAP).rev().find(|g| widths.iter().sum::<usize>() <= room(*g)).unwrap_or(2);
     let cap = fair_share(&widths, room(gap));
@@ -252,9 +315,7 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, view: &View, the
             sources.push(Span::styled(text, theme.style(token)));
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(left)), top);
-    let bottom = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    frame.render_widget(Paragraph::new(Line::from(sources)), bottom);
+    sources
 }
 
 /// `⚑ 5 CRITICAL · 24 HIGH open · 2 alarms firing`, and its brief form, when any is.

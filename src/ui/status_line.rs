@@ -30,36 +30,58 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
         return;
     }
     if let Some(input) = &view.typing {
-        // The filter being typed, where the user looks for it.
-        let prompt = Line::from(vec![
-            Span::styled(prompt(" /", input, area.width), theme.style(Token::Key)),
-            Span::styled("  ~regex  !not", theme.style(Token::Muted)),
-        ]);
-        frame.render_widget(Paragraph::new(prompt), area);
-        // Enter opens the overview search's match highlighted, else keeps the filter.
-        let enter = if super::search::will_open(view, posture) { " open " } else { " keep " };
-        let hints = Line::from(vec![
-            Span::styled(" Enter", theme.style(Token::Key)),
-            Span::styled(enter, theme.style(Token::Muted)),
-            Span::styled(" Esc", theme.style(Token::Key)),
-            Span::styled(" clear ", theme.style(Token::Muted)),
-        ]);
-        frame.render_widget(Paragraph::new(hints).alignment(Alignment::Right), area);
+        filter_line(frame, area, input, view, posture, theme);
         return;
     }
     // Enter's word says what it opens on this row; without a target there is no Enter hint.
     let enter = enter_word(view, posture);
-    let with_enter = |hints: &[(Action, &'static str)]| -> Vec<(Action, &'static str)> {
-        hints
-            .iter()
-            .filter_map(|&(a, w)| match a {
-                Action::Enter => enter.map(|e| (a, e)),
-                _ => Some((a, w)),
-            })
-            .collect()
-    };
-    let hints: Vec<(Action, &str)> = match view.screen {
-        Screen::Overview => with_enter(&[
+    let hints: Vec<(Action, &str)> = hints_for(&view.screen)
+        .into_iter()
+        .filter_map(|(a, w)| match a {
+            Action::Enter => enter.map(|e| (a, e)),
+            _ => Some((a, w)),
+        })
+        .collect();
+    let hints_width = hints_line(frame, area, &hints, keymap, theme);
+    let room = (area.width as usize).saturating_sub(hints_width + 1);
+    if let Some(m) = view.message_shown(view.wall) {
+        let message = format!(" ▶ {}", clean(m));
+        let message = truncate_end(&message, room).into_owned();
+        let left = Rect { width: width(&message) as u16, ..area };
+        frame.render_widget(Paragraph::new(Span::styled(message, theme.style(Token::Title))), left);
+    }
+}
+
+/// The filter being typed, where the user looks for it, and what Enter and Esc will do.
+fn filter_line(
+    frame: &mut Frame,
+    area: Rect,
+    input: &super::command_line::Input,
+    view: &View,
+    posture: &Posture,
+    theme: &Theme,
+) {
+    let prompt = Line::from(vec![
+        Span::styled(prompt(" /", input, area.width), theme.style(Token::Key)),
+        Span::styled("  ~regex  !not", theme.style(Token::Muted)),
+    ]);
+    frame.render_widget(Paragraph::new(prompt), area);
+    // Enter opens the overview search's match highlighted, else keeps the filter.
+    let enter = if super::search::will_open(view, posture) { " open " } else { " keep " };
+    let hints = Line::from(vec![
+        Span::styled(" Enter", theme.style(Token::Key)),
+        Span::styled(enter, theme.style(Token::Muted)),
+        Span::styled(" Esc", theme.style(Token::Key)),
+        Span::styled(" clear ", theme.style(Token::Muted)),
+    ]);
+    frame.render_widget(Paragraph::new(hints).alignment(Alignment::Right), area);
+}
+
+/// The keys each screen hints at, in the order they are dropped from last on a narrow screen
+/// (Enter's word is filled in by the row under the cursor).
+fn hints_for(screen: &Screen) -> Vec<(Action, &'static str)> {
+    match screen {
+        Screen::Overview => vec![
             (Action::Down, "move"),
             (Action::NextPane, "pane"),
             (Action::Enter, ""),
@@ -67,16 +89,16 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             (Action::Command, "command"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
-        ]),
-        Screen::Control { .. } => with_enter(&[
+        ],
+        Screen::Control { .. } => vec![
             (Action::Down, "move"),
             (Action::Enter, ""),
             (Action::ViewRow, "whole row"),
             (Action::Filter, "filter"),
             (Action::Back, "back"),
             (Action::Help, "help"),
-        ]),
-        Screen::Resource { .. } => with_enter(&[
+        ],
+        Screen::Resource { .. } => vec![
             (Action::Down, "move"),
             (Action::Enter, ""),
             (Action::Remediate, "fix"),
@@ -84,8 +106,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             (Action::ViewRow, "whole row"),
             (Action::Refresh, "reload"),
             (Action::Back, "back"),
-        ]),
-        Screen::Finding { .. } => with_enter(&[
+        ],
+        Screen::Finding { .. } => vec![
             (Action::Down, "move"),
             (Action::Enter, ""),
             (Action::Workflow, "workflow"),
@@ -93,23 +115,23 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
             (Action::CopyLink, "link"),
             (Action::ViewRow, "whole row"),
             (Action::Back, "back"),
-        ]),
-        Screen::Accounts { .. } => with_enter(&[
+        ],
+        Screen::Accounts { .. } => vec![
             (Action::Down, "move"),
             (Action::Enter, ""),
             (Action::ScrollRight, "columns"),
             (Action::NextAccount, "next account"),
             (Action::Preventive, "panes"),
             (Action::Quit, "quit"),
-        ]),
-        Screen::Changes { .. } => with_enter(&[
+        ],
+        Screen::Changes { .. } => vec![
             (Action::Down, "move"),
             (Action::Enter, ""),
             (Action::Filter, "filter"),
             (Action::ViewRow, "whole row"),
             (Action::Back, "back"),
             (Action::Quit, "quit"),
-        ]),
+        ],
         Screen::Sources { .. } => {
             vec![
                 (Action::Down, "scroll"),
@@ -121,9 +143,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
         Screen::Guardrail { .. } => {
             vec![(Action::Down, "move"), (Action::Back, "back"), (Action::Help, "help"), (Action::Quit, "quit")]
         }
-    };
+    }
+}
+
+/// The hints on the right of the line, as many as fit; how wide they are.
+fn hints_line(frame: &mut Frame, area: Rect, hints: &[(Action, &str)], keymap: &Keymap, theme: &Theme) -> usize {
     let mut right: Vec<Span> = Vec::new();
-    for (action, what) in &hints {
+    for (action, what) in hints {
         let keys = if *action == Action::Down {
             format!("{}/{}", keymap.hint(Action::Down), keymap.hint(Action::Up))
         } else {
@@ -145,13 +171,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, posture: &Posture, key
     if hints_width < total {
         frame.render_widget(Paragraph::new(Line::from(right)).alignment(Alignment::Right), area);
     }
-    let room = total.saturating_sub(hints_width + 1);
-    if let Some(m) = view.message_shown(view.wall) {
-        let message = format!(" ▶ {}", clean(m));
-        let message = truncate_end(&message, room).into_owned();
-        let left = Rect { width: width(&message) as u16, ..area };
-        frame.render_widget(Paragraph::new(Span::styled(message, theme.style(Token::Title))), left);
-    }
+    hints_width
 }
 
 /// A line being typed after its prompt, with `▏` where the cursor is. Text before the cursor
