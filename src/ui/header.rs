@@ -119,6 +119,7 @@ fn badges(
         // Started warm: what is on screen is the snapshot's until each source reads it again.
         let old = super::text::age(now.duration_since(written).unsigned_abs());
         left.push(Span::styled(format!(" ◷ snapshot {old} old "), theme.style(Token::Stale).patch(header)));
+        shorter.push((left.len() - 1, format!(" ◷ {old} ")));
     }
     if view.write {
         // Writes are on: the badge is in the fail colour so nobody forgets.
