@@ -108,6 +108,7 @@ const CLOCK_READERS: &[(&str, &str)] = &[
     ("src/terminal.rs", "waiting for the terminal's answer"),
     ("src/notify.rs", "the notification command's time limit"),
     ("src/commands/", "the edges: each command starts its clock"),
+    ("src/policy/case.rs", "a case that gives no `time` asks about now (aws:CurrentTime), as AWS would answer it"),
 ];
 
 /// The clock reads looked for.
@@ -371,8 +372,8 @@ fn a_planted_violation_is_found() {
     assert_eq!(clock_violations(&clock), ["src/store/mod.rs:2: Timestamp::now"]);
     let instant = planted("src/ui/header.rs", "let t = std::time::Instant::now(); // Instant::now\n");
     assert_eq!(clock_violations(&instant), ["src/ui/header.rs:1: Instant::now"]);
-    let system = planted("src/policy/case.rs", "SystemTime::now()\n");
-    assert_eq!(clock_violations(&system), ["src/policy/case.rs:1: SystemTime::now"]);
+    let system = planted("src/policy/evaluate.rs", "SystemTime::now()\n");
+    assert_eq!(clock_violations(&system), ["src/policy/evaluate.rs:1: SystemTime::now"]);
     assert!(clock_violations(&planted("src/commands/watch.rs", "Instant::now()")).is_empty(), "an edge");
 }
 
