@@ -268,7 +268,26 @@ fn clock_violations(files: &[(String, String)]) -> Vec<String> {
 /// Within a module, files that stand below others and may not reach up to them (through
 /// `super::name` or `crate::module::name`): the filter is the screen's language, below the view
 /// and the command line that use it.
-const BELOW: &[(&str, &[&str])] = &[("src/ui/filter.rs", &["view", "command_line"])];
+const BELOW: &[(&str, &[&str])] = &[
+    ("src/ui/filter.rs", &["view", "command_line"]),
+    // The policy engine in layers: the grammar's pieces, the fixed rules, the request, conditions,
+    // documents, the evaluator, lint, and the cases and suites that drive them.
+    ("src/policy/spans.rs", POLICY_ABOVE_GRAMMAR),
+    ("src/policy/pattern.rs", POLICY_ABOVE_GRAMMAR),
+    ("src/policy/suggest.rs", POLICY_ABOVE_GRAMMAR),
+    ("src/policy/principal.rs", POLICY_ABOVE_GRAMMAR),
+    ("src/policy/iam.rs", POLICY_ABOVE_GRAMMAR),
+    ("src/policy/rules.rs", &["context", "condition", "document", "evaluate", "lint", "case", "suite"]),
+    ("src/policy/context.rs", &["condition", "document", "evaluate", "lint", "case", "suite"]),
+    ("src/policy/condition.rs", &["document", "evaluate", "lint", "case", "suite"]),
+    ("src/policy/document.rs", &["evaluate", "lint", "case", "suite"]),
+    ("src/policy/evaluate.rs", &["lint", "case", "suite"]),
+    ("src/policy/lint.rs", &["case", "suite"]),
+];
+
+/// What stands above the policy grammar's pieces.
+const POLICY_ABOVE_GRAMMAR: &[&str] =
+    &["rules", "context", "condition", "document", "evaluate", "lint", "case", "suite"];
 
 /// Each sibling a file of a module reaches: `super::view::View` and `crate::ui::view::View` from
 /// `src/ui/filter.rs` both reach `view`.

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::context::Context;
-use super::document::Version;
+use super::pattern::Version;
 use super::pattern::{ArnPattern, NoVariables, Pattern, Variables, has_variables, substitute_text};
 use crate::model::Timestamp;
 
@@ -293,7 +293,7 @@ fn operator_mistake(operator: &str) -> String {
             "unknown condition operator `{operator}`: operator names are case-sensitive, did you mean `{set}{}{if_exists}`?",
             b.name()
         ),
-        None => match super::lint::suggest(name, Base::ALL.iter().map(|b| b.name())) {
+        None => match super::suggest::suggest(name, Base::ALL.iter().map(|b| b.name())) {
             Some(near) => format!("unknown condition operator `{operator}` (did you mean `{set}{near}{if_exists}`?)"),
             None => format!(
                 "unknown condition operator `{operator}` (e.g. StringEquals, ArnLike, NumericLessThan, Null, with IfExists or ForAllValues:/ForAnyValue:)"

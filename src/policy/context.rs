@@ -2,9 +2,10 @@
 
 use std::borrow::Cow;
 
-use super::evaluate::{self, FixedRule, ResourcePattern, ResourcePolicyKind};
 use super::pattern::Variables;
+pub use super::pattern::arn_account;
 use super::principal::{self, Identity, PrincipalKind};
+use super::rules::{self, FixedRule, ResourcePattern, ResourcePolicyKind};
 
 /// Context keys and their values. Key names compare without regard to case, as in IAM; a key
 /// given as a list is multi-valued. A request has a handful of keys: a list searched in order
@@ -206,11 +207,11 @@ impl Request {
         let (fixed_rule, needs) = match &pattern {
             Some(p) => (None, p.needs),
             None => (
-                evaluate::fixed_rule(&action_lower, resource, principal),
-                evaluate::resource_policy_kind(&action_lower, resource),
+                rules::fixed_rule(&action_lower, resource, principal),
+                rules::resource_policy_kind(&action_lower, resource),
             ),
         };
-        let service_linked = evaluate::is_service_linked_role(principal);
+        let service_linked = rules::is_service_linked_role(principal);
         Request {
             action: action.to_string(),
             action_lower,
@@ -238,12 +239,6 @@ impl Request {
             _ => true,
         }
     }
-}
-
-/// The account segment of an ARN, when it has one.
-pub fn arn_account(arn: &str) -> Option<&str> {
-    let account = arn.strip_prefix("arn:")?.split(':').nth(3)?;
-    (!account.is_empty()).then_some(account)
 }
 
 /// `aws:PrincipalType` as AWS sets it: Account (the root), User, FederatedUser, AssumedRole

@@ -8,17 +8,10 @@ use std::ops::Range;
 use serde_json::Value;
 
 use super::condition::{Condition, parse_operator};
+pub use super::pattern::Version;
 use super::pattern::{ArnPattern, NoVariables, Pattern, has_variables};
 use super::spans::{Spans, Step, Target};
 use crate::located::FileError;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
-    /// `2012-10-17`: policy variables are substituted.
-    V2012,
-    /// `2008-10-17` (and a missing Version): `${...}` is plain text.
-    V2008,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {

@@ -13,6 +13,7 @@ use super::document::{Actions, Effect, Policy, Resources, Statement, StatementPa
 use super::iam::{self, Action, Service};
 use super::pattern::{ArnPattern, NoVariables, Pattern, placeholders_as_wildcards};
 use super::spans::{Spans, Step, Target};
+use super::suggest::suggest;
 use crate::located::{FileError, line_col};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -396,33 +397,4 @@ pub fn simulation_warnings(action: &str, explained: &crate::policy::evaluate::Ex
         }
     }
     out
-}
-
-/// The closest known name, if it is close: a name that extends the one written (the workshop's
-/// `VpcSecurityGroup` for `VpcSecurityGroupIds`) or within a third of its length in edits.
-pub(crate) fn suggest<'a>(written: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let w = written.to_lowercase();
-    let mut best: Option<(usize, &str)> = None;
-    for k in known {
-        let kl = k.to_lowercase();
-        let d = if kl.starts_with(&w) { kl.len() - w.len() } else { edit_distance(&w, &kl) };
-        if d <= (w.len() / 3).max(2) && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, k));
-        }
-    }
-    best.map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

@@ -4,6 +4,15 @@
 
 use std::borrow::Cow;
 
+/// The policy language's version: whether `${...}` is a policy variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// `2012-10-17`: policy variables are substituted.
+    V2012,
+    /// `2008-10-17` (and a missing Version): `${...}` is plain text.
+    V2008,
+}
+
 /// One element of a compiled pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tok {
@@ -540,6 +549,12 @@ pub fn witness(within: &[&[Glob]], outside: &[Glob]) -> Option<bool> {
         }
     }
     Some(false)
+}
+
+/// The account segment of an ARN, when it has one.
+pub fn arn_account(arn: &str) -> Option<&str> {
+    let account = arn.strip_prefix("arn:")?.split(':').nth(3)?;
+    (!account.is_empty()).then_some(account)
 }
 
 #[cfg(test)]
