@@ -151,6 +151,8 @@ fn main() {
             }
         }
         // `--org`: the organisation's delegated administrator, with its aggregators.
+        // `--active`: N active findings (the world's total is then a little more).
+        let n = if args.iter().any(|a| a == "--active") { findings_for_active(n) } else { n };
         let world = if args.iter().any(|a| a == "--org") { World::organization(n) } else { World::account(n) };
         let fake = FakeAws::start(world, faults);
         println!("{}", fake.url);
@@ -161,6 +163,23 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--soak") {
         let minutes: f64 = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(30.0);
         soak(minutes);
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--memory") {
+        let counts: Vec<usize> = args[i + 1..].iter().map_while(|n| n.parse().ok()).collect();
+        let counts = if counts.is_empty() { vec![100_000, 1_000_000] } else { counts };
+        if let [n] = counts[..] {
+            memory(n);
+            return;
+        }
+        // Each count in a process of its own: memory freed by one is not the next one's start.
+        for n in counts {
+            let status = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--memory", &n.to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
         return;
     }
     if let Some(i) = args.iter().position(|a| a == "--warm") {
@@ -455,24 +474,29 @@ fn warm_start(findings: usize) {
     let start = Instant::now();
     posture.warm_start(snapshot.events, header.written_at);
     let on_screen = start.elapsed();
-    let before = fake.calls().get("GetFindings").copied().unwrap_or(0);
-    let hub_start = Instant::now();
-    poll_into(&rt, &mut p.securityhub, &mut posture);
-    let hub = hub_start.elapsed();
-    let hub_calls = fake.calls().get("GetFindings").copied().unwrap_or(0) - before;
-    let others = Instant::now();
-    poll_into(&rt, &mut p.config, &mut posture);
-    poll_into(&rt, &mut p.cloudwatch, &mut posture);
-    let others = others.elapsed();
+    // The three sources poll at once, as in `watch`; each one's first poll timed.
+    let (calls_before, config_before) = (fake.calls(), config_calls_of(&fake));
+    let ((hub_events, hub), (config_events, config), (cloudwatch_events, cloudwatch)) = rt.block_on(async {
+        tokio::join!(timed_poll(&mut p.securityhub), timed_poll(&mut p.config), timed_poll(&mut p.cloudwatch))
+    });
+    for e in hub_events.into_iter().chain(config_events).chain(cloudwatch_events) {
+        assert!(e.result.is_ok(), "{:?}", e.result);
+        posture.apply(e);
+    }
+    let hub_calls =
+        fake.calls().get("GetFindings").copied().unwrap_or(0) - calls_before.get("GetFindings").copied().unwrap_or(0);
+    let config_made = config_calls_of(&fake) - config_before;
     let off = differences(&fake.world(), &posture);
     println!(
-        "  warm watch: snapshot of {} bytes read in {:.2} s and on screen {:.2} s after; Security Hub read once in          {:.1} s ({hub_calls} GetFindings calls), Config and CloudWatch in {:.1} s more: every source read once {:.1} s          after start; {} findings held; {}",
-        size,
+        "  warm watch: snapshot of {size} bytes read in {:.2} s, on screen {:.2} s later; then, polling at once, \
+         Security Hub read in {:.1} s ({hub_calls} GetFindings calls), Config in {:.1} s ({config_made} calls at 4 a \
+         second), CloudWatch in {:.1} s: every source read once {:.1} s after start; {} findings held; {}",
         read.as_secs_f64(),
         on_screen.as_secs_f64(),
         hub.as_secs_f64(),
-        others.as_secs_f64(),
-        (read + on_screen + hub + others).as_secs_f64(),
+        config.as_secs_f64(),
+        cloudwatch.as_secs_f64(),
+        (read + on_screen + hub.max(config).max(cloudwatch)).as_secs_f64(),
         posture.finding_count(),
         if off.is_empty() {
             "equal to the fake's truth".to_string()
@@ -485,6 +509,25 @@ fn warm_start(findings: usize) {
     println!("  warm report (--snapshot): {warm:.1} s, {warm_calls} GetFindings calls; basis {}", json["basis"]);
     fake.assert_checked();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One poll, timed: its events and how long it took.
+async fn timed_poll<P: Poll>(p: &mut P) -> (Vec<vigil::sources::SourceEvent>, Duration) {
+    let start = Instant::now();
+    let events = vigil::sources::collect(vigil::sources::system_clock(), |sink| async move {
+        poll_once(p, &sink).await;
+    })
+    .await;
+    (events, start.elapsed())
+}
+
+/// Config calls the fake has answered (throttled ones not counted).
+fn config_calls_of(fake: &FakeAws) -> u64 {
+    let (calls, throttled) = (fake.calls(), fake.throttled());
+    CONFIG_OPERATIONS
+        .iter()
+        .map(|op| calls.get(*op).copied().unwrap_or(0) - throttled.get(*op).copied().unwrap_or(0))
+        .sum()
 }
 
 /// Config's operations, for counting its calls.
@@ -846,4 +889,66 @@ fn differences(w: &World, p: &Posture) -> Vec<String> {
         out.push(format!("{alarms_off} alarms differ"));
     }
     out
+}
+
+/// Resident memory with `findings` findings held as `vigil watch` holds them: the Security Hub
+/// poller's cold load, its pages applied to the store as they arrive (the poller's own state
+/// counted). The fake runs in a child process (`--serve N --active`), so that its world is not
+/// counted. `cargo bench --bench aws_load -- --memory [N...]` (100,000 and 1,000,000 by default).
+fn memory(findings: usize) {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().unwrap();
+    let mut child = std::process::Command::new(exe)
+        .args(["--serve", &findings.to_string(), "--active"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
+    let url = url.trim().to_string();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let before = resident_kib();
+    let mut p = pollers(&url, &unlimited());
+    let mut posture = Posture::new(Catalog::default_catalog());
+    let start = Instant::now();
+    let mut peak = before;
+    rt.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Message>(64);
+        let sink = Sink::new(tx, vigil::sources::system_clock());
+        let producer = async move {
+            poll_once(&mut p.securityhub, &sink).await;
+            p
+        };
+        let consumer = async {
+            let mut n = 0u64;
+            while let Some(m) = rx.recv().await {
+                if let Message::Event(e) = m {
+                    assert!(e.result.is_ok(), "{:?}", e.result);
+                    posture.apply(e);
+                    n += 1;
+                    if n.is_multiple_of(1_000) {
+                        peak = peak.max(resident_kib());
+                    }
+                }
+            }
+        };
+        let (p, ()) = tokio::join!(producer, consumer);
+        // The poller stays alive, as in `watch`, while the memory is read.
+        let loaded = resident_kib();
+        let held = posture.finding_count();
+        println!(
+            "memory: {held} findings loaded in {:.1} s; resident {:.0} MiB (process before: {:.0} MiB, peak {:.0} MiB): \
+             {:.0} bytes a finding, process included ({:.0} above the start)",
+            start.elapsed().as_secs_f64(),
+            loaded as f64 / 1024.0,
+            before as f64 / 1024.0,
+            peak.max(loaded) as f64 / 1024.0,
+            loaded as f64 * 1024.0 / held as f64,
+            loaded.saturating_sub(before) as f64 * 1024.0 / held as f64,
+        );
+        drop(p);
+    });
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -137,5 +137,25 @@ fn resource_view(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frames, resource_view);
+/// A 400x100 frame (a large terminal) with 1,000,000 findings stored.
+fn million(c: &mut Criterion) {
+    let theme = Theme::load("dark", false).unwrap();
+    let keymap = Keymap::default();
+    let (posture, fx) = loaded(1_000_000);
+    let ctx = RenderContext { theme: &theme, keymap: &keymap, now: fx.at(10) };
+    let mut view = View::new(Banner::Demo { title: "bench".into() });
+    let mut terminal = Terminal::new(TestBackend::new(400, 100)).unwrap();
+    let mut group = c.benchmark_group("render 400x100, 1M findings");
+    group.bench_function("overview", |b| {
+        b.iter(|| terminal.draw(|f| ui::render(f, &posture, &view, &ctx)).unwrap().area)
+    });
+    update(&mut view, &posture, Action::Enter);
+    update(&mut view, &posture, Action::PageDown);
+    group.bench_function("control drill-down", |b| {
+        b.iter(|| terminal.draw(|f| ui::render(f, &posture, &view, &ctx)).unwrap().area)
+    });
+    group.finish();
+}
+
+criterion_group!(benches, frames, resource_view, million);
 criterion_main!(benches);

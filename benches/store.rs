@@ -113,5 +113,35 @@ fn recording(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, apply, recording);
+/// A million findings (an organisation's finding aggregator), as 10,000 GetFindings pages of 100.
+fn apply_million(c: &mut Criterion) {
+    let mut fx = Fixtures::new();
+    let findings = Synthetic { findings: 1_000_000, evaluations: 0, alarms: 0 }.finding_list(&mut fx);
+    let catalog = Catalog::default_catalog();
+    let mut group = c.benchmark_group("store 1M");
+    group.sample_size(10);
+    group.bench_function("apply 1M findings, 10000 pages of 100", |b| {
+        b.iter_batched(
+            || {
+                let pages: Vec<_> = findings
+                    .chunks(100)
+                    .map(|page| {
+                        fx.merge(SourceKind::SecurityHub, 0, Dataset { findings: page.to_vec(), ..Default::default() })
+                    })
+                    .collect();
+                (Posture::new(catalog.clone()), pages)
+            },
+            |(mut p, pages)| {
+                for e in pages {
+                    p.apply(e);
+                }
+                p
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, apply, recording, apply_million);
 criterion_main!(benches);

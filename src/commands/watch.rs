@@ -7,13 +7,9 @@ use crate::cli::{Settings, WatchArgs};
 
 #[cfg(feature = "aws")]
 pub fn run(settings: Settings, args: WatchArgs) -> ExitCode {
-    use std::sync::Arc;
-    use std::time::Duration;
-
     use super::dashboard::{Tui, audit_log, require_terminal};
-    use crate::sources::aws::drill::AwsResponder;
-    use crate::sources::aws::{self, Mode};
-    use crate::sources::{Responder, system_clock};
+    use crate::sources::aws::Mode;
+    use crate::sources::system_clock;
     use crate::ui::Banner;
 
     if let Err(code) = require_terminal("watch") {
@@ -62,40 +58,16 @@ pub fn run(settings: Settings, args: WatchArgs) -> ExitCode {
     }
     let keeper = snapshot_subject
         .map(|s| crate::app::SnapshotKeeper::new(s, warm.as_ref().and_then(|w| w.header.subject.account.clone())));
-    let responder: Arc<dyn Responder> = Arc::new(
-        AwsResponder::new(
-            &live.sdk,
-            live.scope.clone(),
-            live.resolver.clone(),
-            aws::retry(&aws_settings, Mode::Watch),
-            aws_settings.profile.clone(),
-            aws_settings.rate_limits.config,
-            audit,
-            Duration::from_secs(5),
-        )
-        .with_members(aws::members::Members::with_role(
-            &live.sdk,
-            aws_sdk_sts::Client::new(&live.sdk),
-            aws_settings.member_role.as_deref(),
-            (aws_settings.rate_limits.config, aws_settings.rate_limits.cloudwatch),
-        ))
-        .with_limits(live.pollers.limits()),
-    );
+    let responder = responder(&live, &aws_settings, audit);
     let sources = live.into_sources(suite);
     let recorder = match &args.record {
-        Some(path) => {
-            use crate::recording::{Header, Recorder, Subject};
-            let feeds: Vec<_> = sources.iter().flat_map(|s| s.feeds()).collect();
-            let subject =
-                Subject { account: None, region: Some(region.clone()), profile: aws_settings.profile.clone() };
-            match Recorder::create(path, Header::new(clock(), subject, &feeds, &settings.catalog), args.redact) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    eprintln!("vigil: {e}");
-                    return ExitCode::from(2);
-                }
+        Some(path) => match recorder(path, &sources, &region, &aws_settings, &settings, clock(), args.redact) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("vigil: {e}");
+                return ExitCode::from(2);
             }
-        }
+        },
         None => None,
     };
     let banner = Banner::Live { profile: aws_settings.profile.clone(), region, account: None };
@@ -114,6 +86,54 @@ pub fn run(settings: Settings, args: WatchArgs) -> ExitCode {
         note,
     };
     super::dashboard::run(runtime, settings, tui)
+}
+
+/// The drill-down's lookups and the corrective actions, through the pollers' own rate limits and
+/// member roles.
+#[cfg(feature = "aws")]
+fn responder(
+    live: &super::live::Polling,
+    aws_settings: &crate::config::AwsSettings,
+    audit: Option<std::sync::Arc<crate::audit::AuditLog>>,
+) -> std::sync::Arc<dyn crate::sources::Responder> {
+    use crate::sources::aws::drill::AwsResponder;
+    use crate::sources::aws::{self, Mode};
+    std::sync::Arc::new(
+        AwsResponder::new(
+            &live.sdk,
+            live.scope.clone(),
+            live.resolver.clone(),
+            aws::retry(aws_settings, Mode::Watch),
+            aws_settings.profile.clone(),
+            aws_settings.rate_limits.config,
+            audit,
+            std::time::Duration::from_secs(5),
+        )
+        .with_members(aws::members::Members::with_role(
+            &live.sdk,
+            aws_sdk_sts::Client::new(&live.sdk),
+            aws_settings.member_role.as_deref(),
+            (aws_settings.rate_limits.config, aws_settings.rate_limits.cloudwatch),
+        ))
+        .with_limits(live.pollers.limits()),
+    )
+}
+
+/// `watch --record`: a recording of what the sources read, headed with what they are.
+#[cfg(feature = "aws")]
+fn recorder(
+    path: &std::path::Path,
+    sources: &[Box<dyn crate::sources::Source>],
+    region: &str,
+    aws_settings: &crate::config::AwsSettings,
+    settings: &Settings,
+    now: crate::model::Timestamp,
+    redact: bool,
+) -> Result<crate::recording::Recorder, String> {
+    use crate::recording::{Header, Recorder, Subject};
+    let feeds: Vec<_> = sources.iter().flat_map(|s| s.feeds()).collect();
+    let subject = Subject { account: None, region: Some(region.to_string()), profile: aws_settings.profile.clone() };
+    Recorder::create(path, Header::new(now, subject, &feeds, &settings.catalog), redact).map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "aws"))]

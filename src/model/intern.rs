@@ -9,11 +9,26 @@ pub type Sym = Arc<str>;
 #[derive(Debug, Default)]
 pub struct Interner {
     strings: HashSet<Sym>,
+    /// Identifiers (a resource's ARN or id) are not kept: each is new, and a poller's interner
+    /// lives as long as the process, so keeping them would hold every id ever read. The store
+    /// shares a resource's id among the findings that name it.
+    repeated_only: bool,
 }
 
 impl Interner {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An interner for what repeats (account, region, product, title, type), handing out
+    /// identifiers without keeping them ([`Interner::id`]).
+    pub fn repeated_only() -> Self {
+        Interner { repeated_only: true, ..Self::default() }
+    }
+
+    /// An identifier: interned, unless this interner keeps only what repeats.
+    pub fn id(&mut self, s: &str) -> Sym {
+        if self.repeated_only { Sym::from(s) } else { self.intern(s) }
     }
 
     pub fn intern(&mut self, s: &str) -> Sym {

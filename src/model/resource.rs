@@ -41,11 +41,11 @@ impl ResourceId {
         region: &str,
     ) -> Self {
         let id = if resource_id.starts_with("arn:") {
-            interner.intern(resource_id)
+            interner.id(resource_id)
         } else {
             match TYPES.iter().find(|t| t.cfn == cfn_type) {
-                Some(t) => interner.intern(&t.arn(resource_id, account, region)),
-                None => interner.intern(resource_id),
+                Some(t) => interner.id(&t.arn(resource_id, account, region)),
+                None => interner.id(resource_id),
             }
         };
         Self { kind: interner.intern(cfn_type), id, account: interner.intern(account), region: interner.intern(region) }
@@ -68,7 +68,7 @@ impl ResourceId {
             Some(t) => Self::from_config(interner, t.cfn, resource_id, account, region),
             None => Self {
                 kind: interner.intern(hub_type),
-                id: interner.intern(resource_id),
+                id: interner.id(resource_id),
                 account: interner.intern(account),
                 region: interner.intern(region),
             },

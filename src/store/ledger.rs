@@ -83,7 +83,7 @@ impl ControlEvidence {
 pub struct ResourceEvidence {
     /// Rules with an evaluation of this resource.
     pub evaluations: BTreeSet<RuleKey>,
-    pub findings: BTreeSet<Sym>,
+    pub findings: SmallSet<Sym>,
     /// Rules with a remediation execution on this resource.
     pub executions: BTreeSet<RuleKey>,
 }
@@ -91,6 +91,128 @@ pub struct ResourceEvidence {
 impl ResourceEvidence {
     fn is_empty(&self) -> bool {
         self.evaluations.is_empty() && self.findings.is_empty() && self.executions.is_empty()
+    }
+}
+
+/// A set kept as a sorted vector while it is small (most resources are named by one or two
+/// findings: 16 bytes each, where a tree's first node takes some 200), as a tree once it is
+/// large (an account named by a hundred thousand control findings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmallSet<T> {
+    Few(Vec<T>),
+    Many(BTreeSet<T>),
+}
+
+/// Past this many items a set is a tree.
+const FEW: usize = 32;
+
+impl<T> Default for SmallSet<T> {
+    fn default() -> Self {
+        SmallSet::Few(Vec::new())
+    }
+}
+
+impl<T: Ord> SmallSet<T> {
+    pub fn insert(&mut self, item: T) -> bool {
+        match self {
+            SmallSet::Many(set) => set.insert(item),
+            SmallSet::Few(v) => match v.binary_search(&item) {
+                Ok(_) => false,
+                Err(_) if v.len() >= FEW => {
+                    let mut set: BTreeSet<T> = std::mem::take(v).into_iter().collect();
+                    set.insert(item);
+                    *self = SmallSet::Many(set);
+                    true
+                }
+                Err(at) => {
+                    if v.capacity() == v.len() {
+                        // Grow by a little, not by doubling: most sets stay at one or two items.
+                        v.reserve_exact(v.len().clamp(1, 8));
+                    }
+                    v.insert(at, item);
+                    true
+                }
+            },
+        }
+    }
+
+    pub fn remove<Q: Ord + ?Sized>(&mut self, item: &Q) -> bool
+    where
+        T: std::borrow::Borrow<Q>,
+    {
+        match self {
+            SmallSet::Many(set) => {
+                let removed = set.remove(item);
+                if set.len() < FEW / 2 {
+                    *self = SmallSet::Few(std::mem::take(set).into_iter().collect());
+                }
+                removed
+            }
+            SmallSet::Few(v) => match v.binary_search_by(|x| x.borrow().cmp(item)) {
+                Ok(at) => {
+                    v.remove(at);
+                    if v.is_empty() {
+                        *v = Vec::new();
+                    }
+                    true
+                }
+                Err(_) => false,
+            },
+        }
+    }
+
+    pub fn contains<Q: Ord + ?Sized>(&self, item: &Q) -> bool
+    where
+        T: std::borrow::Borrow<Q>,
+    {
+        match self {
+            SmallSet::Many(set) => set.contains(item),
+            SmallSet::Few(v) => v.binary_search_by(|x| x.borrow().cmp(item)).is_ok(),
+        }
+    }
+}
+
+impl<T> SmallSet<T> {
+    /// In order.
+    pub fn iter(&self) -> SmallSetIter<'_, T> {
+        match self {
+            SmallSet::Few(v) => SmallSetIter::Few(v.iter()),
+            SmallSet::Many(set) => SmallSetIter::Many(set.iter()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            SmallSet::Few(v) => v.len(),
+            SmallSet::Many(set) => set.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+pub enum SmallSetIter<'a, T> {
+    Few(std::slice::Iter<'a, T>),
+    Many(std::collections::btree_set::Iter<'a, T>),
+}
+
+impl<'a, T> Iterator for SmallSetIter<'a, T> {
+    type Item = &'a T;
+    fn next(&mut self) -> Option<&'a T> {
+        match self {
+            SmallSetIter::Few(i) => i.next(),
+            SmallSetIter::Many(i) => i.next(),
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a SmallSet<T> {
+    type Item = &'a T;
+    type IntoIter = SmallSetIter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 
@@ -550,7 +672,13 @@ impl Ledger {
             }
         }
         for r in &f.resources {
-            self.resource(r, sign, |e| toggle(&mut e.findings, f.id.clone(), sign));
+            self.resource(r, sign, |e| {
+                if sign > 0 {
+                    e.findings.insert(f.id.clone());
+                } else {
+                    e.findings.remove(&f.id);
+                }
+            });
         }
         for (i, role) in b.finding(f) {
             let acc = &mut self.controls[i];
@@ -684,5 +812,28 @@ impl Ledger {
                 self.since.note(i, &acc.failing, &test, Some(g.evaluated_at), sign);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod small_set_tests {
+    use super::SmallSet;
+
+    #[test]
+    fn a_small_set_is_a_set_small_or_large() {
+        let mut s = SmallSet::default();
+        let mut model = std::collections::BTreeSet::new();
+        for k in (0..200u32).map(|k| (k * 37) % 101) {
+            assert_eq!(s.insert(k), model.insert(k));
+            assert_eq!(s.iter().copied().collect::<Vec<_>>(), model.iter().copied().collect::<Vec<_>>());
+        }
+        assert!(matches!(s, SmallSet::Many(_)));
+        for k in (0..120u32).map(|k| (k * 13) % 101) {
+            assert_eq!(s.remove(&k), model.remove(&k));
+            assert_eq!(s.contains(&k), model.contains(&k));
+            assert_eq!(s.len(), model.len());
+        }
+        assert!(matches!(s, SmallSet::Few(_)));
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), model.iter().copied().collect::<Vec<_>>());
     }
 }

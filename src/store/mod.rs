@@ -5,6 +5,7 @@
 //! statuses, ledger.rs keeps the per-control aggregates.
 
 mod changes;
+mod findings;
 mod health;
 mod ledger;
 mod lookups;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 pub use changes::{Cause, Change, FEED_MAX, Feed, FindingEvent, Via, What};
 pub use health::{Health, PartState, PlaceFailure, PlaceState, SourceCounts, SourceState};
-pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, ResourceEvidence, Within};
+pub use ledger::{ControlEvidence, FindingTotals, GUARDRAIL_TEST, ResourceEvidence, SmallSet, SmallSetIter, Within};
 pub use lookups::{SectionState, WriteRecord};
 pub use queries::{AccountRow, ControlMetric, Scope};
 pub use status::{PaneSummary, REMEDIATION_SLOW};
@@ -41,7 +42,7 @@ pub struct Posture {
     parts: [PartState; Part::COUNT],
     rules: BTreeMap<RuleKey, ConfigRule>,
     evaluations: ByRule<Evaluation>,
-    findings: HashMap<Sym, Finding>,
+    findings: findings::FindingTable,
     /// Findings that turned ARCHIVED, with the time they did, so that a late older copy does not
     /// bring them back.
     archived: HashMap<Sym, Timestamp>,
@@ -95,7 +96,7 @@ impl Posture {
             parts: Default::default(),
             rules: BTreeMap::new(),
             evaluations: HashMap::new(),
-            findings: HashMap::new(),
+            findings: Default::default(),
             archived: HashMap::new(),
             findings_by_rule: HashMap::new(),
             alarms: BTreeMap::new(),
@@ -584,7 +585,8 @@ impl Posture {
                 }
                 if data.read(Part::Findings) {
                     let keep: HashSet<&Sym> = data.findings.iter().map(|f| &f.id).collect();
-                    let gone: Vec<Sym> = self.findings.keys().filter(|id| !keep.contains(id)).cloned().collect();
+                    let gone: Vec<Sym> =
+                        self.findings.values().map(|f| &f.id).filter(|id| !keep.contains(id)).cloned().collect();
                     for id in gone {
                         self.finding_gone(&id);
                     }
@@ -862,7 +864,19 @@ impl Posture {
 
     // ── Findings ─────────────────────────────────────────────────────────────────────────────
 
-    fn upsert_finding(&mut self, f: Finding) {
+    fn upsert_finding(&mut self, mut f: Finding) {
+        // Held for as long as the finding is: no room to spare (1,000,000 findings are held).
+        f.resources.shrink_to_fit();
+        // A resource named by many findings keeps its id once: each finding shares the one
+        // the store already holds (a poller hands out ids without interning them).
+        for r in &mut f.resources {
+            if let Some((held, _)) = self.ledger.resources.get_key_value(r)
+                && !std::sync::Arc::ptr_eq(&held.id, &r.id)
+                && held.id == r.id
+            {
+                r.id = held.id.clone();
+            }
+        }
         let held_at = self.findings.get(&f.id).map(|o| o.updated_at).or_else(|| self.archived.get(&f.id).copied());
         if held_at.is_some_and(|t| t > f.updated_at) {
             return;
@@ -886,7 +900,7 @@ impl Posture {
         if let Some(rule) = f.rule_key() {
             self.findings_by_rule.entry(rule).or_default().insert(f.id.clone());
         }
-        self.findings.insert(f.id.clone(), f);
+        self.findings.insert(f);
     }
 
     /// A finding a full read no longer holds: gone (ARCHIVED, or past its retention).

@@ -84,7 +84,7 @@ impl SecurityHubPoller {
             client,
             base,
             s,
-            interner: Interner::new(),
+            interner: Interner::repeated_only(),
             watermark: None,
             pass: Pass::default(),
             last_pass_pages: 1,
@@ -446,7 +446,7 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
     }
     let region =
         f.region().or_else(|| arn_region(f.product_arn())).or_else(|| arn_region(Some(id))).unwrap_or_default();
-    let resources: Vec<ResourceId> = f
+    let mut resources: Vec<ResourceId> = f
         .resources()
         .iter()
         .filter_map(|r| {
@@ -458,6 +458,8 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
     if resources.is_empty() {
         return None;
     }
+    // Collected from a filter, the vector has room for four: a finding keeps what it names.
+    resources.shrink_to_fit();
     let fields: Option<&HashMap<String, String>> = f.product_fields();
     let field = |k: &str| fields.and_then(|m| m.get(k)).map(String::as_str).filter(|v| !v.is_empty());
     let control_id = f
@@ -488,7 +490,7 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
         })
         .unwrap_or(WorkflowStatus::New);
     Some(Finding {
-        id: interner.intern(id),
+        id: interner.id(id),
         product: interner.intern(product),
         control_id: control_id.map(|c| interner.intern(c)),
         related_rule: related_rule.map(|r| interner.intern(r)),
