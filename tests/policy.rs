@@ -459,7 +459,7 @@ fn lint_text_reports_every_mistake_within_a_statement_and_across_the_policy() {
 
 mod wildcards {
     use proptest::prelude::*;
-    use vigil::policy::pattern::{Glob, Pattern, witness};
+    use vigil::policy::pattern::{ArnParts, ArnPattern, Glob, NoVariables, Pattern, witness};
 
     fn oracle(pattern: &str) -> regex::Regex {
         let mut re = String::from("^");
@@ -478,6 +478,14 @@ mod wildcards {
         #[test]
         fn matching_agrees_with_a_regular_expression(p in "[ab:/*?]{0,8}", t in "[ab:/]{0,10}") {
             prop_assert_eq!(Pattern::literal(&p).matches(&t), oracle(&p).is_match(&t), "pattern {:?} text {:?}", p, t);
+        }
+
+        /// Matching an ARN split beforehand is matching it.
+        #[test]
+        fn matching_arn_parts_agrees_with_matching_the_arn(p in "[ab:*?]{0,12}", t in "[ab:]{0,12}") {
+            let pattern = ArnPattern::compile(&p, &NoVariables, false).unwrap();
+            let parts = ArnParts::of(&t);
+            prop_assert_eq!(pattern.matches_parts(&t, parts.as_ref()), pattern.matches(&t), "pattern {:?} text {:?}", p, t);
         }
 
         #[test]
@@ -1381,6 +1389,220 @@ mod resource_patterns {
         let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}]});
         assert_eq!(decide(json!({"request": r, "resourcePolicy": trust})), Decision::Allowed);
     }
+
+    // Every policy that must allow must allow the same resource: an identity policy allowing
+    // one bucket and a boundary (or an SCP) allowing another allow no resource at all, as a
+    // literal request on either bucket's objects shows.
+    #[test]
+    fn every_policy_that_must_allow_must_allow_the_same_resource() {
+        let a = allow("s3:GetObject", "arn:aws:s3:::bucket-a/*");
+        let b = allow("s3:GetObject", "arn:aws:s3:::bucket-b/*");
+        let e = explain(json!({"request": get("*"), "identityPolicies": [a], "permissionBoundaries": [b]}));
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert_eq!(
+            e.reason,
+            "no resource the pattern covers is allowed: where identityPolicies[0] Statement[0] allows it (arn:aws:s3:::bucket-a/*), but permissionBoundaries[0] does not allow the action"
+        );
+        for object in ["arn:aws:s3:::bucket-a/k", "arn:aws:s3:::bucket-b/k"] {
+            let literal = json!({"request": get(object), "identityPolicies": [a], "permissionBoundaries": [b]});
+            assert_eq!(decide(literal), Decision::ImplicitlyDenied, "{object}");
+        }
+        let scp = json!([{"orgIdentifier": "r-ab12", "policies": [b]}]);
+        let e = explain(json!({"request": get("*"), "identityPolicies": [a], "serviceControlPolicies": scp}));
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert!(
+            e.reason.contains("(arn:aws:s3:::bucket-a/*), but no statement in serviceControlPolicies[0]"),
+            "{}",
+            e.reason
+        );
+        // Where they meet, that is what is allowed, named by the narrower.
+        let e = explain(
+            json!({"request": get("*"), "identityPolicies": [allow("s3:*", "*")], "permissionBoundaries": [a], "serviceControlPolicies": [{"orgIdentifier": "r-ab12", "policies": [allow("*", "*")]}]}),
+        );
+        assert_eq!(e.headline(), "Allowed (for some resources: arn:aws:s3:::bucket-a/*)");
+        assert_eq!(e.deciding.len(), 3, "the SCP, the identity policy and the boundary: {:?}", e.deciding);
+        // A VPC endpoint policy likewise.
+        let e = explain(json!({"request": get("*"), "identityPolicies": [a], "endpointPolicies": [b]}));
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+    }
+
+    // What a Deny leaves open is named when nothing allows it either.
+    #[test]
+    fn an_implicit_deny_names_the_part_a_deny_leaves_open() {
+        let deny_private = deny("s3:*", "arn:aws:s3:::ml-project-data/private/*");
+        let e = explain(json!({"request": get(BUCKET), "identityPolicies": [deny_private]}));
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert_eq!(
+            e.reason,
+            "no identity-based or resource-based statement allows any resource of the pattern that stays open (arn:aws:s3:::ml-project-data/* but not arn:aws:s3:::ml-project-data/private/*)"
+        );
+        // A literal request names what it asked for.
+        let e = explain(json!({"request": get(OBJECT), "identityPolicies": [deny_private]}));
+        assert_eq!(e.reason, format!("no identity-based or resource-based statement allows s3:GetObject on {OBJECT}"));
+    }
+
+    // Deny statements that each close a part, many of them: each part is named, in the
+    // policies' order, and the answer comes from the shortest resources first, so that a
+    // pattern with many parts a resource may or may not fall in is answered at once.
+    #[test]
+    fn many_deny_statements_each_close_their_part() {
+        let mut statements = vec![json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": BUCKET})];
+        for i in 0..8 {
+            statements
+                .push(json!({"Effect": "Deny", "Action": "s3:*", "Resource": format!("arn:aws:s3:::*/private-{i}/*")}));
+        }
+        let policy = json!({"Version": "2012-10-17", "Statement": statements});
+        let e =
+            explain(json!({"request": get("arn:aws:s3:::ml-project-data/private-?/*"), "identityPolicies": [policy]}));
+        assert_eq!(e.result, Decision::Allowed, "private-8 and private-9 stay open");
+        let parts: Vec<String> = closed(&e).into_iter().flat_map(|(r, _)| r).collect();
+        let expected: Vec<String> = (0..8).map(|i| format!("arn:aws:s3:::*/private-{i}/*")).collect();
+        assert_eq!(parts, expected);
+        // Twenty of them beside sixty buckets: a text may hold any of the twenty, yet the
+        // decision comes at once.
+        let mut statements: Vec<Value> = (0..60)
+            .map(|i| json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::bucket-{i}/*")}))
+            .collect();
+        statements.extend(
+            (0..20).map(
+                |i| json!({"Effect": "Deny", "Action": "s3:*", "Resource": format!("arn:aws:s3:::*/private-{i}/*")}),
+            ),
+        );
+        let boundary = allow("s3:*", "arn:aws:s3:::bucket-5*");
+        let c = case(
+            json!({"request": get("*"), "identityPolicies": [{"Version": "2012-10-17", "Statement": statements}], "permissionBoundaries": [boundary]}),
+        );
+        let started = std::time::Instant::now();
+        assert_eq!(c.decide().decision, Decision::Allowed);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+
+    // Across accounts the resource-based policy must open the resources too: the pattern is
+    // allowed where the bucket policy and the identity policy both allow.
+    #[test]
+    fn across_accounts_the_pattern_is_allowed_where_both_sides_allow() {
+        let other = |resource: &str| request("s3:GetObject", resource, OTHER, ROLE_SESSION);
+        let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::shared-data/public/*"}]});
+        let e = explain(
+            json!({"request": other("arn:aws:s3:::shared-data/*"), "identityPolicies": [allow("s3:GetObject", "*")], "resourcePolicy": bucket}),
+        );
+        assert_eq!(e.headline(), "Allowed (for some resources: arn:aws:s3:::shared-data/public/*)");
+        // Without the bucket policy nothing can grant it, and the explanation says whose it is.
+        let e = explain(
+            json!({"request": other("arn:aws:s3:::shared-data/*"), "identityPolicies": [allow("s3:GetObject", "*")]}),
+        );
+        assert_eq!(e.result, Decision::ImplicitlyDenied);
+        assert!(
+            e.reason.contains("the resource belongs to account 210987654321, the principal to 123456789012"),
+            "{}",
+            e.reason
+        );
+        assert!(e.reason.contains("no resource-based policy is given"), "{}", e.reason);
+    }
+}
+
+/// A request on a resource pattern is allowed exactly when a literal request on some resource
+/// it covers is; explicitly denied exactly when every such request is. Checked against every
+/// short resource over the patterns' letters and one they do not name, each decided as a
+/// literal request, for random identity policies, boundaries, session policies and resource-based
+/// policies (naming the session, its role, its account or everyone), in one account or across two.
+mod patterns_agree_with_literal_requests {
+    use super::*;
+    use proptest::prelude::*;
+    use vigil::policy::pattern::Glob;
+    use vigil::policy::{Context, Request};
+
+    const BASE: &str = "arn:aws:vigiltest:::";
+
+    fn statement() -> impl Strategy<Value = Value> {
+        (any::<bool>(), prop::bool::weighted(0.25), prop::collection::vec("[ab*?]{0,3}", 1..3)).prop_map(
+            |(allow, not, resources)| {
+                let resources: Vec<String> = resources.iter().map(|r| format!("{BASE}{r}")).collect();
+                let mut s = json!({"Effect": if allow { "Allow" } else { "Deny" }, "Action": "vigiltest:Act"});
+                s[if not { "NotResource" } else { "Resource" }] = json!(resources);
+                s
+            },
+        )
+    }
+
+    fn policy() -> impl Strategy<Value = Value> {
+        prop::collection::vec(statement(), 1..4).prop_map(|s| json!({"Version": "2012-10-17", "Statement": s}))
+    }
+
+    /// A resource-based policy naming the session, its role, its account or everyone.
+    fn resource_policy() -> impl Strategy<Value = Value> {
+        let principal = prop_oneof![
+            Just(json!({"AWS": ROLE_SESSION})),
+            Just(json!({"AWS": "arn:aws:iam::123456789012:role/DataScientist"})),
+            Just(json!({"AWS": ACCOUNT})),
+            Just(json!("*")),
+        ];
+        (policy(), principal).prop_map(|(mut p, principal)| {
+            for s in p["Statement"].as_array_mut().unwrap() {
+                s["Principal"] = principal.clone();
+            }
+            p
+        })
+    }
+
+    fn on(resource: &str, account: &str) -> Request {
+        Request::new("vigiltest:Act", resource, Some(account), ROLE_SESSION, None, Context::new())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        #[test]
+        fn the_pattern_is_allowed_exactly_when_some_resource_it_covers_is(
+            identity in policy(),
+            boundary in proptest::option::of(policy()),
+            session in proptest::option::of(policy()),
+            resource_policy in proptest::option::of(resource_policy()),
+            other_account in prop::bool::weighted(0.25),
+            pattern in "[ab]{0,1}[*?][ab*?]{0,2}",
+        ) {
+            let pattern = format!("{BASE}{pattern}");
+            let account = if other_account { OTHER } else { ACCOUNT };
+            let mut c = json!({"request": request("vigiltest:Act", &pattern, account, ROLE_SESSION), "identityPolicies": [identity]});
+            if let Some(b) = boundary {
+                c["permissionBoundaries"] = json!([b]);
+            }
+            if let Some(s) = session {
+                c["sessionPolicy"] = s;
+            }
+            if let Some(r) = resource_policy {
+                c["resourcePolicy"] = r;
+            }
+            let mut c = case(c);
+            prop_assert!(c.request.pattern.is_some());
+            let explained = c.explain();
+            prop_assert_eq!(explained.result, c.decide().decision);
+            if explained.result == Decision::ExplicitlyDenied {
+                prop_assert!(!explained.deciding.is_empty() && explained.deciding.iter().all(|s| s.effect == "Deny"));
+            }
+            let mut texts = vec![String::new()];
+            for _ in 0..5 {
+                let longer: Vec<String> =
+                    texts.iter().flat_map(|t| [format!("{t}a"), format!("{t}b"), format!("{t}c")]).collect();
+                texts.extend(longer);
+            }
+            texts.sort();
+            texts.dedup();
+            let covered = Glob::arn(&pattern);
+            let mut literal = Vec::new();
+            for t in &texts {
+                let resource = format!("{BASE}{t}");
+                if covered.matches(&resource) {
+                    c.request = on(&resource, account);
+                    literal.push(c.decide().decision);
+                }
+            }
+            let allowed = literal.contains(&Decision::Allowed);
+            let all_explicit = literal.iter().all(|d| *d == Decision::ExplicitlyDenied);
+            prop_assert_eq!(explained.result == Decision::Allowed, allowed, "{:?}: {}", literal, explained.reason);
+            prop_assert_eq!(explained.result == Decision::ExplicitlyDenied, all_explicit, "{:?}: {}", literal, explained.reason);
+        }
+    }
 }
 
 /// Permissions boundaries and session policies beside a resource-based policy in one account:
@@ -1565,5 +1787,75 @@ mod not_principal_in_an_allow {
         let own = json!({"request": request("s3:GetObject", OBJECT, ACCOUNT, USER), "resourcePolicy": all_but(json!(USER)),
             "identityPolicies": [allow("s3:GetObject", "*")]});
         assert_eq!(decide(own), Decision::Allowed);
+    }
+}
+
+/// The IAM User Guide's worked examples of the evaluation logic.
+mod documented_examples {
+    use super::*;
+
+    const CARLOS: &str = "arn:aws:iam::123456789012:user/carlossalazar";
+
+    /// "Policy evaluation for requests within a single account", "Example identity-based and
+    /// resource-based policy evaluation": Carlos's identity policy (its three statements as the
+    /// guide gives them) and a bucket policy on his own bucket allowing him. Saving a file to
+    /// amzn-s3-demo-bucket-carlossalazar-logs is denied by DenyS3Logs; to his own bucket it is
+    /// allowed.
+    fn carlos(resource: &str) -> Case {
+        let identity = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "AllowS3ListRead", "Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetAccountPublicAccessBlock", "s3:ListAccessPoints", "s3:ListAllMyBuckets"], "Resource": "arn:aws:s3:::*"},
+            {"Sid": "AllowS3Self", "Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/*", "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar"]},
+            {"Sid": "DenyS3Logs", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::*log*"}]});
+        let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": CARLOS},
+            "Action": "s3:*", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/*"}]});
+        case(
+            json!({"request": request("s3:PutObject", resource, ACCOUNT, CARLOS), "identityPolicies": [identity], "resourcePolicy": bucket}),
+        )
+    }
+
+    #[test]
+    fn carlos_saves_a_file_to_his_logs_bucket_and_to_his_own() {
+        let e = carlos("arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs/notes.txt").explain();
+        assert_eq!(e.result, Decision::ExplicitlyDenied);
+        assert_eq!(e.deciding[0].sid.as_deref(), Some("DenyS3Logs"));
+        let e = carlos("arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/notes.txt").explain();
+        assert_eq!(e.result, Decision::Allowed);
+        // As patterns: the logs bucket is all denied; of everything, his bucket is open but
+        // for what DenyS3Logs closes.
+        let e = carlos("arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs/*").explain();
+        assert_eq!(e.result, Decision::ExplicitlyDenied);
+        assert_eq!(e.reason, "an explicit Deny matched; it overrides every Allow");
+        let e = carlos("arn:aws:s3:::*").explain();
+        assert_eq!(
+            e.headline(),
+            "Allowed (for some resources: arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/*; not arn:aws:s3:::*log*)"
+        );
+    }
+
+    /// "Cross-account policy evaluation logic": the trusting account's resource-based policy
+    /// must name the principal (the account, the user or the role), and the principal's
+    /// identity-based policy must allow the access; an explicit Deny on either side wins.
+    #[test]
+    fn cross_account_access_needs_both_accounts() {
+        let bucket = |principal: &str| {
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal},
+                "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]})
+        };
+        let object = "arn:aws:s3:::amzn-s3-demo-bucket/report.csv";
+        let get = |resource_policy: Value, identity: Value| {
+            decide(
+                json!({"request": request("s3:GetObject", object, OTHER, USER), "resourcePolicy": resource_policy, "identityPolicies": [identity]}),
+            )
+        };
+        let reads = allow("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/*");
+        for named in [ACCOUNT, "arn:aws:iam::123456789012:root", USER] {
+            assert_eq!(get(bucket(named), reads.clone()), Decision::Allowed, "{named}");
+        }
+        assert_eq!(get(bucket(ACCOUNT), allow("s3:ListBucket", "*")), Decision::ImplicitlyDenied);
+        assert_eq!(get(bucket("arn:aws:iam::999999999999:root"), reads.clone()), Decision::ImplicitlyDenied);
+        let deny_bucket = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "s3:*", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"},
+            {"Effect": "Deny", "Principal": {"AWS": USER}, "Action": "s3:GetObject", "Resource": "*"}]});
+        assert_eq!(get(deny_bucket, reads), Decision::ExplicitlyDenied);
     }
 }

@@ -702,3 +702,53 @@ resource = "*"
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["tests"][0]["explain"]["pattern"]["allowed"][0], "arn:aws:s3:::ml-project-data/train/*");
 }
+
+/// A pattern no resource of which is allowed: `simulate` names the statement that grants part of
+/// it and what stops it there, and the part a Deny closes; `policy test` expecting
+/// `ImplicitlyDenied` passes.
+#[test]
+fn simulate_says_what_stops_a_grant_on_a_resource_pattern() {
+    let dir = scratch("simulate_says_what_stops_a_grant_on_a_resource_pattern");
+    let file = dir.join("case.json");
+    std::fs::write(
+        &file,
+        r#"{"request": {"action": "s3:PutObject", "resource": "arn:aws:s3:::ml-project-data/*",
+                        "principal": "arn:aws:sts::123456789012:assumed-role/DataScientist/alice"},
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::ml-project-data/*"},
+              {"Sid": "DenyPrivate", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::ml-project-data/private/*"}]}],
+            "permissionBoundaries": [{"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::ml-project-data/private/*"}]}]}"#,
+    )
+    .unwrap();
+    let o = vigil(&["policy", "simulate", file.to_str().unwrap()]);
+    let text = stdout(&o);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "ImplicitlyDenied: no resource the pattern covers is allowed: where identityPolicies[0] Statement[0] allows it (arn:aws:s3:::ml-project-data/*), but permissionBoundaries[0] does not allow the action"
+    );
+    assert!(
+        text.contains(
+            "closed within arn:aws:s3:::ml-project-data/*: arn:aws:s3:::ml-project-data/private/* by identityPolicies[0] Statement[1] \"DenyPrivate\""
+        ),
+        "{text}"
+    );
+    std::fs::write(
+        dir.join("tests.toml"),
+        r#"
+[[test]]
+name = "nothing in the bucket can be written"
+expect = "ImplicitlyDenied"
+identityPolicies = [{ Version = "2012-10-17", Statement = { Effect = "Allow", Action = "s3:PutObject", Resource = "arn:aws:s3:::ml-project-data/*" } }]
+permissionBoundaries = [{ Version = "2012-10-17", Statement = { Effect = "Allow", Action = "s3:GetObject", Resource = "*" } }]
+[test.request]
+action = "s3:PutObject"
+principal = "arn:aws:sts::123456789012:assumed-role/DataScientist/alice"
+resource = "arn:aws:s3:::ml-project-data/*"
+"#,
+    )
+    .unwrap();
+    let o = vigil(&["policy", "test", "--tests", dir.join("tests.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("1 tests: 1 passed, 0 failed"), "{}", stdout(&o));
+}

@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
-use super::pattern::Variables;
 pub use super::pattern::arn_account;
+use super::pattern::{ArnParts, Variables};
 use super::principal::{self, Identity, PrincipalKind};
 use super::rules::{self, FixedRule, ResourcePattern, ResourcePolicyKind};
 
@@ -101,7 +101,11 @@ pub struct Request {
     pub action_lower: String,
     /// The action's service prefix, lower-cased (`sagemaker`).
     pub service: String,
+    /// The resource: an ARN, `*`, or a pattern (see `pattern`). Requests are built with
+    /// [`Request::new`], which finds its parts.
     pub resource: String,
+    /// Where the resource's ARN parts lie, found once for matching it against every statement.
+    pub resource_parts: Option<ArnParts>,
     /// The account that owns the resource, where known.
     pub resource_account: Option<String>,
     pub principal: String,
@@ -217,6 +221,7 @@ impl Request {
             action_lower,
             service,
             resource: resource.to_string(),
+            resource_parts: ArnParts::of(resource),
             resource_account,
             principal: principal.to_string(),
             principal_kind: kind,

@@ -13,11 +13,12 @@ use super::condition::ConditionTrace;
 use super::context::Request;
 use super::document::{Effect, Policy, PrincipalSpec, Principals, ResourceEntry, Statement};
 use super::iam;
-use super::pattern::{ArnPattern, Glob, substitute_text, witness};
+use super::pattern::{ArnPattern, Glob, regions, substitute_text, witness};
 use super::principal::{self, Named, PrincipalKind};
 pub use super::rules::{
     FixedRule, ResourcePattern, ResourcePolicyKind, fixed_rule, is_service_linked_role, resource_policy_kind,
 };
+use super::rules::{KMS_KEYS, TRUST_ACTIONS};
 use crate::model::Decision;
 
 /// One level of an organisation (root, OU, account) and its policies.
@@ -112,6 +113,8 @@ pub enum Reason {
     ClosedTogether(FixedRule),
     /// A request on a resource pattern that covers no resource the action acts on.
     PatternOutsideAction,
+    /// A request on a resource pattern too intricate to answer exactly.
+    PatternTooComplex,
     /// An SCP level (its index and id) has no statement that allows the request.
     ScpWithoutAllow(usize, String),
     EndpointWithoutAllow(usize),
@@ -156,6 +159,10 @@ impl fmt::Display for Reason {
             Reason::PatternOutsideAction => write!(
                 f,
                 "the pattern covers no resource the action acts on (the ARNs of its resource types in the Service Authorization Reference, in the principal's partition)"
+            ),
+            Reason::PatternTooComplex => write!(
+                f,
+                "the pattern and the policies' resources together tell apart too many cases to compare exactly: give a narrower pattern"
             ),
             Reason::AlwaysAllowed => {
                 write!(
@@ -229,9 +236,25 @@ pub struct Outcome {
     pub reason: Reason,
     /// Empty unless asked for (see [`Case::explain`]).
     pub deciding: Vec<Hit>,
-    /// For a request on a resource pattern: the parts of it a Deny statement or a fixed rule
-    /// keeps closed (recorded when asked for).
+    /// For a request on a resource pattern, when asked for: where within it the request is
+    /// allowed, and what keeps the rest closed.
+    pub pattern: Option<Box<PatternParts>>,
+}
+
+/// What an answer for a resource pattern covers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PatternParts {
+    /// When allowed: the resources within the pattern the deciding statements allow, as they
+    /// name them.
+    pub allowed: Vec<String>,
+    /// The parts of it a Deny statement or a fixed rule keeps closed.
     pub closed: Vec<ClosedPart>,
+    /// When implicitly denied: the statement that allows some of it, and where, that something
+    /// else stops (the reason says what).
+    pub stopped: Option<String>,
+    /// Whether every region of the pattern was looked at; if not (too many), the allowed and
+    /// closed parts are those found first.
+    pub complete: bool,
 }
 
 /// Part of a resource pattern that stays closed, and what closes it.
@@ -250,36 +273,114 @@ pub enum Closer {
 
 /// What statements are checked against beyond the request itself. Small: it is on the fast
 /// path.
-#[derive(Default)]
-struct Scope {
+#[derive(Clone, Copy, Default)]
+struct Scope<'a> {
     /// The principal has a permissions boundary: a Deny with NotPrincipal in a resource-based
     /// policy then denies it whatever NotPrincipal lists (IAM User Guide, "Permissions
     /// boundaries for IAM entities").
     bounded: bool,
-    /// For a request on a resource pattern: what Deny statements and fixed rules close of it.
-    closed: Option<Box<Closed>>,
+    /// For a request on a resource pattern: the region of it in question, in place of a
+    /// literal resource.
+    region: Option<Region<'a>>,
 }
 
-/// The resources Deny statements and fixed rules close: those outside every one of `outside`
-/// and inside one of each of `inside` (a Deny with NotResource closes everything but what it
-/// lists).
+/// One region of a resource pattern: resources that every statement's Resource either matches
+/// all of or none of, and so are decided alike. A request on a pattern is allowed when it is
+/// allowed in some region: exactly when it is allowed on some resource the pattern covers.
+#[derive(Clone, Copy)]
+struct Region<'a> {
+    index: &'a PatternIndex,
+    /// Which of the index's globs the region's resources match.
+    bits: &'a [bool],
+}
+
+impl Region<'_> {
+    /// Whether the statement's Resource (or NotResource) entries match the region.
+    fn matches(&self, s: &Statement) -> bool {
+        self.index.entries(s).iter().any(|&i| self.bits[i])
+    }
+
+    fn fixed_rule(&self) -> Option<FixedRule> {
+        self.index.fixed.iter().find(|(_, i)| self.bits[*i]).map(|(rule, _)| *rule)
+    }
+
+    fn needs(&self) -> ResourcePolicyKind {
+        match self.index.key {
+            _ if self.index.trust => ResourcePolicyKind::RoleTrust,
+            Some(i) if self.bits[i] => ResourcePolicyKind::KeyPolicy,
+            _ => ResourcePolicyKind::Ordinary,
+        }
+    }
+}
+
+/// For a request on a resource pattern: the Resource entries of every statement that applies
+/// but for its resources (its action, principal and conditions match), as globs, and the
+/// resources the fixed rules and key policies concern; what tells the pattern's regions apart.
 #[derive(Default)]
-struct Closed {
-    outside: Vec<Glob>,
-    inside: Vec<Vec<Glob>>,
-    parts: Vec<ClosedPart>,
+struct PatternIndex {
+    /// Each once.
+    globs: Vec<Glob>,
+    /// Each glob's text as shown (policy variables substituted).
+    shown: Vec<String>,
+    /// Each statement's entries (their globs), by the statement's address.
+    statements: std::collections::HashMap<usize, Vec<usize>>,
+    /// The fixed rules that may apply, with their glob.
+    fixed: Vec<(FixedRule, usize)>,
+    /// KMS keys' glob, for a `kms:` action.
+    key: Option<usize>,
+    /// The action is one a role's trust policy decides.
+    trust: bool,
 }
 
-/// How much of a resource pattern a statement's Resource or NotResource reaches.
-enum Reach {
-    None,
-    /// Part of it: the statement's resources (Resource), or everything but them (NotResource).
-    Part {
-        globs: Vec<Glob>,
-        negated: bool,
-        shown: Vec<String>,
-    },
-    All,
+impl PatternIndex {
+    fn new(case: &Case, p: &ResourcePattern) -> PatternIndex {
+        let req = &case.request;
+        let mut index =
+            PatternIndex { trust: TRUST_ACTIONS.contains(&req.action_lower.as_str()), ..Default::default() };
+        let mut at: std::collections::HashMap<Glob, usize> = std::collections::HashMap::new();
+        let mut add = |index: &mut PatternIndex, glob: Glob, shown: String| {
+            *at.entry(glob.clone()).or_insert_with(|| {
+                index.globs.push(glob);
+                index.shown.push(shown);
+                index.globs.len() - 1
+            })
+        };
+        let scope = Scope { bounded: case.boundary_layers() > 0, region: None };
+        for layer in case.layers() {
+            for s in &case.policy(layer).statements {
+                let Some(resources) = &s.resources else { continue };
+                if !s.actions.matches(&req.action_lower)
+                    || principal_target(s, req, checks_principal(layer), &scope).is_none()
+                    || !s.conditions.iter().all(|c| c.holds(&req.context, &req.context))
+                {
+                    continue;
+                }
+                let entries = resources
+                    .entries
+                    .iter()
+                    .zip(&resources.raw)
+                    .filter_map(|(entry, raw)| entry_glob(entry, raw, req))
+                    .map(|(glob, shown)| add(&mut index, glob, shown))
+                    .collect();
+                index.statements.insert(s as *const Statement as usize, entries);
+            }
+        }
+        for (rule, glob) in &p.fixed {
+            let shown = narrow(&req.resource, rule.pattern()).unwrap_or_else(|| rule.pattern().to_string());
+            let i = add(&mut index, glob.clone(), shown);
+            index.fixed.push((*rule, i));
+        }
+        if req.service == "kms" {
+            index.key = Some(add(&mut index, Glob::arn(KMS_KEYS), KMS_KEYS.to_string()));
+        }
+        index
+    }
+
+    /// The statement's entries; none for a statement that does not apply whatever the
+    /// resource.
+    fn entries(&self, s: &Statement) -> &[usize] {
+        self.statements.get(&(s as *const Statement as usize)).map_or(&[], Vec::as_slice)
+    }
 }
 
 impl Case {
@@ -293,30 +394,29 @@ impl Case {
         let outcome = self.run(true);
         let deciding = outcome.deciding.iter().map(|h| self.describe(*h)).collect();
         let near_misses = self.near_misses();
-        let pattern = self.request.pattern.as_deref().map(|p| PatternAnswer {
-            resource: self.request.resource.clone(),
-            allowed: if outcome.decision == Decision::Allowed {
-                self.allowed_within(p, &outcome.deciding)
-            } else {
-                Vec::new()
-            },
-            closed: outcome
-                .closed
-                .iter()
-                .map(|c| ClosedExplained {
-                    resources: c.resources.clone(),
-                    by: match c.by {
-                        Closer::Deny(hit) => {
-                            format!("{} {}", hit.layer, self.policy(hit.layer).statements[hit.statement].label())
-                        }
-                        Closer::Fixed(rule) => format!("{} (no policy can open them)", rule.owner()),
-                    },
-                })
-                .collect(),
+        let pattern = self.request.pattern.as_ref().map(|_| {
+            let parts = outcome.pattern.as_deref().cloned().unwrap_or_default();
+            PatternAnswer {
+                resource: self.request.resource.clone(),
+                allowed: parts.allowed,
+                closed: parts
+                    .closed
+                    .iter()
+                    .map(|c| ClosedExplained {
+                        resources: c.resources.clone(),
+                        by: match c.by {
+                            Closer::Deny(hit) => {
+                                format!("{} {}", hit.layer, self.policy(hit.layer).statements[hit.statement].label())
+                            }
+                            Closer::Fixed(rule) => format!("{} (no policy can open them)", rule.owner()),
+                        },
+                    })
+                    .collect(),
+            }
         });
         Explained {
             result: outcome.decision,
-            reason: self.reason_text(&outcome.reason),
+            reason: self.reason_text(outcome.decision, &outcome.reason, outcome.pattern.as_deref()),
             deciding,
             near_misses,
             pattern,
@@ -324,9 +424,9 @@ impl Case {
     }
 
     /// The reason in words, with what the request says where it helps.
-    fn reason_text(&self, reason: &Reason) -> String {
+    fn reason_text(&self, decision: Decision, reason: &Reason, parts: Option<&PatternParts>) -> String {
         let req = &self.request;
-        match reason {
+        let text = match reason {
             Reason::CrossAccountWithoutResourceAllow => {
                 let whose = match (&req.resource_account, &req.principal_account) {
                     (Some(r), Some(p)) => format!("the resource belongs to account {r}, the principal to {p}: "),
@@ -342,52 +442,48 @@ impl Case {
                 )
             }
             Reason::NoAllow if req.pattern.is_some() => {
-                "no identity-based or resource-based statement allows any resource of the pattern that stays open"
-                    .into()
+                let text =
+                    "no identity-based or resource-based statement allows any resource of the pattern that stays open";
+                let closed: Vec<&str> = parts
+                    .iter()
+                    .flat_map(|p| p.closed.iter().flat_map(|c| c.resources.iter().map(String::as_str)))
+                    .collect();
+                return if closed.is_empty() {
+                    text.into()
+                } else {
+                    format!("{text} ({} but not {})", req.resource, closed.join(", "))
+                };
+            }
+            Reason::NoAllow => {
+                format!("no identity-based or resource-based statement allows {} on {}", req.action, req.resource)
             }
             other => other.to_string(),
+        };
+        if req.pattern.is_none() {
+            return text;
         }
-    }
-
-    /// The resources of the pattern the deciding Allow statements grant, as they name them.
-    fn allowed_within(&self, p: &ResourcePattern, deciding: &[Hit]) -> Vec<String> {
-        let req = &self.request;
-        let clauses = p.clauses();
-        let mut names: Vec<String> = Vec::new();
-        for hit in deciding.iter().filter(|h| matches!(h.layer, Layer::Identity(_) | Layer::Resource)) {
-            let s = &self.policy(hit.layer).statements[hit.statement];
-            let Some(resources) = &s.resources else { continue };
-            if resources.negated {
-                names.push(format!("{} except {}", req.resource, resources.raw.join(", ")));
-                continue;
-            }
-            for (entry, raw) in resources.entries.iter().zip(&resources.raw) {
-                let Some((glob, shown)) = entry_glob(entry, raw, req) else { continue };
-                let mut with = clauses.clone();
-                with.push(std::slice::from_ref(&glob));
-                if witness(&with, &[]) == Some(false) {
-                    continue;
-                }
-                let name = if witness(&clauses, std::slice::from_ref(&glob)) == Some(false) {
-                    req.resource.clone()
-                } else if witness(&[std::slice::from_ref(&glob)], &p.within[0]) == Some(false) {
-                    shown
-                } else {
-                    narrow(&req.resource, &shown).unwrap_or_else(|| format!("{shown} within {}", req.resource))
-                };
-                if !names.contains(&name) {
-                    names.push(name);
-                }
-            }
+        // On a pattern: what the answer is about.
+        match (decision, reason) {
+            (Decision::Allowed, Reason::AlwaysAllowed) => text,
+            (Decision::Allowed, _) if parts.is_some_and(|p| !p.complete) => format!(
+                "for some resources of the pattern: {text} (the pattern and the policies tell apart more cases than vigil compares: the resources named are those found first)"
+            ),
+            (Decision::Allowed, _) => format!("for some resources of the pattern: {text}"),
+            (
+                Decision::ImplicitlyDenied,
+                Reason::Fixed(_)
+                | Reason::ClosedTogether(_)
+                | Reason::PatternOutsideAction
+                | Reason::PatternTooComplex
+                | Reason::ResourcePolicyMissing(_)
+                | Reason::RootCannotAssumeRole,
+            ) => text,
+            (Decision::ImplicitlyDenied, _) => match parts.and_then(|p| p.stopped.as_deref()) {
+                Some(stopped) => format!("no resource the pattern covers is allowed: {stopped}, but {text}"),
+                None => format!("no resource the pattern covers is allowed: {text}"),
+            },
+            _ => text,
         }
-        // The most specific names: the pattern itself only when nothing narrows it.
-        if names.len() > 1 {
-            names.retain(|n| *n != req.resource);
-        }
-        if names.is_empty() {
-            names.push(req.resource.clone());
-        }
-        names
     }
 
     /// The policy at a place in the case.
@@ -459,66 +555,65 @@ impl Case {
     }
 
     fn run(&self, record: bool) -> Outcome {
+        match self.request.pattern.as_deref() {
+            None => self.run_on(&Scope { bounded: self.boundary_layers() > 0, region: None }, record),
+            Some(pattern) => self.run_pattern(pattern, record),
+        }
+    }
+
+    /// The decision on the request's resource, or on one region of its pattern.
+    fn run_on(&self, scope: &Scope, record: bool) -> Outcome {
         let req = &self.request;
         let mut deciding = Vec::new();
-        let mut scope = Scope { bounded: self.boundary_layers() > 0, ..Scope::default() };
-        let outcome =
-            |decision, reason, deciding, scope: Scope| Outcome { decision, reason, deciding, closed: scope.parts() };
-        let denied = |reason, scope: Scope| Outcome {
-            decision: Decision::ImplicitlyDenied,
-            reason,
-            deciding: Vec::new(),
-            closed: scope.parts(),
+        let outcome = |decision, reason, deciding| Outcome { decision, reason, deciding, pattern: None };
+        let denied =
+            |reason| Outcome { decision: Decision::ImplicitlyDenied, reason, deciding: Vec::new(), pattern: None };
+        let (fixed_rule, needed) = match &scope.region {
+            None => (req.fixed_rule, req.needs),
+            Some(region) => (region.fixed_rule(), region.needs()),
         };
 
         // 0. The one action AWS allows whatever the policies say.
         if req.action_lower == "sts:getcalleridentity" {
-            return outcome(Decision::Allowed, Reason::AlwaysAllowed, deciding, scope);
+            return outcome(Decision::Allowed, Reason::AlwaysAllowed, deciding);
         }
-        // 1. An explicit Deny anywhere; for a resource pattern, one that covers all of it.
-        if let Some(pattern) = req.pattern.as_deref() {
-            if let Some(done) = self.pattern_denies(pattern, &mut scope, record) {
-                return done;
-            }
-        } else {
-            for layer in self.layers() {
-                for s in &self.policy(layer).statements {
-                    if s.effect == Effect::Deny && applies(s, req, checks_principal(layer), &scope).is_some() {
-                        if !record {
-                            return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding, scope);
-                        }
-                        deciding.push(Hit { layer, statement: s.index });
+        // 1. An explicit Deny anywhere.
+        for layer in self.layers() {
+            for s in &self.policy(layer).statements {
+                if s.effect == Effect::Deny && applies(s, req, checks_principal(layer), scope).is_some() {
+                    if !record {
+                        return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding);
                     }
+                    deciding.push(Hit { layer, statement: s.index });
                 }
             }
-            if !deciding.is_empty() {
-                return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding, scope);
-            }
-            // What no policy can allow: implicitly denied, naming the rule.
-            if let Some(rule) = req.fixed_rule {
-                return denied(Reason::Fixed(rule), scope);
-            }
+        }
+        if !deciding.is_empty() {
+            return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding);
+        }
+        // What no policy can allow: implicitly denied, naming the rule.
+        if let Some(rule) = fixed_rule {
+            return denied(Reason::Fixed(rule));
         }
         // 2. Every SCP level must allow (FullAWSAccess counts only when it is listed).
         for (l, level) in self.scps_in_force().iter().enumerate() {
             let layers = (0..level.policies.len()).map(|p| Layer::Scp(l, p));
-            match self.first_allow(layers, &scope) {
+            match self.first_allow(layers, scope) {
                 Some((hit, _)) => push(&mut deciding, record, hit),
-                None => return denied(Reason::ScpWithoutAllow(l, level.id.clone()), scope),
+                None => return denied(Reason::ScpWithoutAllow(l, level.id.clone())),
             }
         }
         // RCPs only restrict: AWS attaches RCPFullAWSAccess at every level.
         // 3. Every VPC endpoint policy must allow.
         for i in 0..self.endpoints.len() {
-            match self.first_allow([Layer::Endpoint(i)], &scope) {
+            match self.first_allow([Layer::Endpoint(i)], scope) {
                 Some((hit, _)) => push(&mut deciding, record, hit),
-                None => return denied(Reason::EndpointWithoutAllow(i), scope),
+                None => return denied(Reason::EndpointWithoutAllow(i)),
             }
         }
         // 4. What grants, and what limits it.
         let kind = req.principal_kind;
-        let needed = req.needs;
-        let resource = self.resource_allow(&scope);
+        let resource = self.resource_allow(scope);
         // The trust or key policy the request needs is missing, or does not allow.
         let needed_reason = || {
             if self.resource.is_none() {
@@ -531,15 +626,15 @@ impl Case {
             return match resource {
                 Some((hit, Some(named))) if named >= Named::Broadly => {
                     push(&mut deciding, record, hit);
-                    outcome(Decision::Allowed, Reason::AllowedByResource, deciding, scope)
+                    outcome(Decision::Allowed, Reason::AllowedByResource, deciding)
                 }
-                _ if needed != ResourcePolicyKind::Ordinary => denied(needed_reason(), scope),
-                _ => denied(Reason::NoResourceAllowFor(kind), scope),
+                _ if needed != ResourcePolicyKind::Ordinary => denied(needed_reason()),
+                _ => denied(Reason::NoResourceAllowFor(kind)),
             };
         }
         if kind == PrincipalKind::Root {
             if req.action_lower == "sts:assumerole" {
-                return denied(Reason::RootCannotAssumeRole, scope);
+                return denied(Reason::RootCannotAssumeRole);
             }
             // Root needs no identity policy; it needs the resource's own consent where any
             // principal would: across accounts, and for a KMS key.
@@ -547,26 +642,26 @@ impl Case {
                 return match resource {
                     Some((hit, _)) => {
                         push(&mut deciding, record, hit);
-                        outcome(Decision::Allowed, Reason::AllowedByResource, deciding, scope)
+                        outcome(Decision::Allowed, Reason::AllowedByResource, deciding)
                     }
-                    None if needed != ResourcePolicyKind::Ordinary => denied(needed_reason(), scope),
-                    None => denied(Reason::CrossAccountWithoutResourceAllow, scope),
+                    None if needed != ResourcePolicyKind::Ordinary => denied(needed_reason()),
+                    None => denied(Reason::CrossAccountWithoutResourceAllow),
                 };
             }
-            return outcome(Decision::Allowed, Reason::AllowedAsRoot, deciding, scope);
+            return outcome(Decision::Allowed, Reason::AllowedAsRoot, deciding);
         }
-        let identity = self.first_allow((0..self.identity_layers()).map(Layer::Identity), &scope);
+        let identity = self.first_allow((0..self.identity_layers()).map(Layer::Identity), scope);
         let boundary_gap =
-            (0..self.boundary_layers()).find(|&i| self.first_allow([Layer::Boundary(i)], &scope).is_none());
-        let session_gap = self.session_applies() && self.first_allow([Layer::Session], &scope).is_none();
+            (0..self.boundary_layers()).find(|&i| self.first_allow([Layer::Boundary(i)], scope).is_none());
+        let session_gap = self.session_applies() && self.first_allow([Layer::Session], scope).is_none();
         let limits = |deciding: &mut Vec<Hit>| {
             for i in 0..self.boundary_layers() {
-                if let Some((hit, _)) = self.first_allow([Layer::Boundary(i)], &scope) {
+                if let Some((hit, _)) = self.first_allow([Layer::Boundary(i)], scope) {
                     push(deciding, record, hit);
                 }
             }
             if self.session_applies()
-                && let Some((hit, _)) = self.first_allow([Layer::Session], &scope)
+                && let Some((hit, _)) = self.first_allow([Layer::Session], scope)
             {
                 push(deciding, record, hit);
             }
@@ -598,13 +693,13 @@ impl Case {
                     if !unlimited {
                         limits(&mut deciding);
                     }
-                    return outcome(Decision::Allowed, Reason::AllowedByResource, deciding, scope);
+                    return outcome(Decision::Allowed, Reason::AllowedByResource, deciding);
                 }
             }
             // An identity-based Allow is enough, except where the trust or key policy must
             // allow too (by trusting the account).
             if needed != ResourcePolicyKind::Ordinary && resource.is_none() {
-                return denied(needed_reason(), scope);
+                return denied(needed_reason());
             }
             match (identity, limited) {
                 (Some((hit, _)), None) => {
@@ -615,100 +710,308 @@ impl Case {
                         push(&mut deciding, record, resource_hit);
                     }
                     limits(&mut deciding);
-                    outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding, scope)
+                    outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding)
                 }
-                (Some(_), Some(reason)) => denied(reason, scope),
-                (None, _) => denied(Reason::NoAllow, scope),
+                (Some(_), Some(reason)) => denied(reason),
+                (None, _) => denied(Reason::NoAllow),
             }
         } else {
             let Some((resource_hit, _)) = resource else {
-                return denied(
-                    if needed != ResourcePolicyKind::Ordinary {
-                        needed_reason()
-                    } else {
-                        Reason::CrossAccountWithoutResourceAllow
-                    },
-                    scope,
-                );
+                return denied(if needed != ResourcePolicyKind::Ordinary {
+                    needed_reason()
+                } else {
+                    Reason::CrossAccountWithoutResourceAllow
+                });
             };
             let Some((identity_hit, _)) = identity else {
-                return denied(Reason::CrossAccountWithoutIdentityAllow, scope);
+                return denied(Reason::CrossAccountWithoutIdentityAllow);
             };
             if let Some(reason) = limited {
-                return denied(reason, scope);
+                return denied(reason);
             }
             push(&mut deciding, record, identity_hit);
             push(&mut deciding, record, resource_hit);
             limits(&mut deciding);
-            outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding, scope)
+            outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding)
         }
     }
 
-    /// Step 1 for a request on a resource pattern: a Deny counts when it covers every resource
-    /// of the pattern; one that covers part of it closes that part (an Allow then counts only
-    /// for what stays open). Likewise a fixed rule. `Some` when nothing stays open.
-    fn pattern_denies(&self, pattern: &ResourcePattern, scope: &mut Scope, record: bool) -> Option<Outcome> {
+    /// A request on a resource pattern: decided region by region (see [`Region`]). Allowed
+    /// when some region is; explicitly denied when Deny statements deny every region; otherwise
+    /// implicitly denied, for the reason of the region that came nearest to being allowed.
+    #[inline(never)]
+    fn run_pattern(&self, pattern: &ResourcePattern, record: bool) -> Outcome {
+        let denied =
+            |reason| Outcome { decision: Decision::ImplicitlyDenied, reason, deciding: Vec::new(), pattern: None };
+        let index = PatternIndex::new(self, pattern);
+        let bounded = self.boundary_layers() > 0;
+        // Each region as it is found, shortest resources first; the decision alone stops at the
+        // first that is allowed.
+        let mut found: Vec<Vec<bool>> = Vec::new();
+        let mut outcomes: Vec<Outcome> = Vec::new();
+        let complete = regions(&pattern.clauses(), &index.globs, |bits| {
+            let outcome = self.run_on(&Scope { bounded, region: Some(Region { index: &index, bits }) }, true);
+            let stop = !record && outcome.decision == Decision::Allowed;
+            found.push(bits.to_vec());
+            outcomes.push(outcome);
+            stop
+        })
+        .is_some();
+        if !record && outcomes.last().is_some_and(|o| o.decision == Decision::Allowed) {
+            let mut allowed = outcomes.pop().expect("the allowed region");
+            allowed.deciding.clear();
+            return allowed;
+        }
+        if !complete && !outcomes.iter().any(|o| o.decision == Decision::Allowed) {
+            return denied(Reason::PatternTooComplex);
+        }
+        if found.is_empty() {
+            return denied(Reason::PatternOutsideAction);
+        }
+        let allowed: Vec<&Outcome> = outcomes.iter().filter(|o| o.decision == Decision::Allowed).collect();
+        let explicit = outcomes.iter().filter(|o| o.decision == Decision::ExplicitlyDenied).count();
+        let order = self.hit_order();
+        let union = |of: &mut dyn Iterator<Item = &Outcome>| {
+            let mut hits: Vec<Hit> = Vec::new();
+            for hit in of.flat_map(|o| o.deciding.iter()) {
+                if !hits.contains(hit) {
+                    hits.push(*hit);
+                }
+            }
+            hits.sort_by_key(&order);
+            hits
+        };
+        // For an implicit deny: the region an Allow grants that something else stops, if any.
+        let mut stopped: Option<(usize, Hit)> = None;
+        let (decision, reason, deciding) = if let Some(first) = allowed.first() {
+            (Decision::Allowed, first.reason.clone(), union(&mut allowed.iter().copied()))
+        } else if explicit == outcomes.len() {
+            // A Deny that denies every region covers the pattern; else several cover it together.
+            let covering: Vec<Hit> = outcomes[0]
+                .deciding
+                .iter()
+                .filter(|h| outcomes.iter().all(|o| o.deciding.contains(h)))
+                .copied()
+                .collect();
+            if covering.is_empty() {
+                (Decision::ExplicitlyDenied, Reason::ExplicitDenyTogether, union(&mut outcomes.iter()))
+            } else {
+                (Decision::ExplicitlyDenied, Reason::ExplicitDeny, covering)
+            }
+        } else {
+            let implicit = || outcomes.iter().enumerate().filter(|(_, o)| o.decision == Decision::ImplicitlyDenied);
+            let fixed =
+                implicit().find_map(|(_, o)| if let Reason::Fixed(rule) = o.reason { Some(rule) } else { None });
+            let reason = match fixed {
+                Some(rule) if implicit().all(|(_, o)| matches!(o.reason, Reason::Fixed(_))) => {
+                    if explicit > 0 {
+                        Reason::ClosedTogether(rule)
+                    } else {
+                        Reason::Fixed(rule)
+                    }
+                }
+                _ => {
+                    // Where an identity-based or resource-based statement grants, what stops it
+                    // says most; else the step of the evaluation reached last.
+                    let grant = |r: usize| {
+                        let scope = Scope { bounded, region: Some(Region { index: &index, bits: &found[r] }) };
+                        self.first_allow((0..self.identity_layers()).map(Layer::Identity), &scope)
+                            .or_else(|| self.resource_allow(&scope))
+                            .map(|(hit, _)| hit)
+                    };
+                    let (r, o) = implicit()
+                        .filter(|(_, o)| !matches!(o.reason, Reason::Fixed(_)))
+                        .min_by_key(|(r, o)| std::cmp::Reverse((grant(*r).is_some(), nearness(&o.reason))))
+                        .expect("an implicitly denied region");
+                    if o.reason != Reason::NoAllow {
+                        stopped = grant(r).map(|hit| (r, hit));
+                    }
+                    o.reason.clone()
+                }
+            };
+            (Decision::ImplicitlyDenied, reason, Vec::new())
+        };
+        let parts = record.then(|| {
+            let closed = self.closed_parts(&index, &found, &outcomes, (decision, &reason, &deciding));
+            let allowed = if decision == Decision::Allowed {
+                self.allowed_names(pattern, &index, &found, &outcomes)
+            } else {
+                Vec::new()
+            };
+            let stopped = stopped.map(|(r, hit)| {
+                let s = &self.policy(hit.layer).statements[hit.statement];
+                let what = match &s.resources {
+                    Some(resources) if !resources.negated => {
+                        let names: Vec<&str> = index
+                            .entries(s)
+                            .iter()
+                            .filter(|&&i| found[r][i])
+                            .map(|&i| index.shown[i].as_str())
+                            .collect();
+                        format!(" ({})", names.join(", "))
+                    }
+                    _ => String::new(),
+                };
+                format!("where {} {} allows it{what}", hit.layer, s.label())
+            });
+            Box::new(PatternParts { allowed, closed, stopped, complete })
+        });
+        Outcome { decision, reason, deciding: if record { deciding } else { Vec::new() }, pattern: parts }
+    }
+
+    /// Where a statement comes in the evaluation: its policy's place among those that apply,
+    /// then its own.
+    fn hit_order(&self) -> impl Fn(&Hit) -> (usize, usize) {
+        let layers: Vec<Layer> = self.layers().collect();
+        move |hit: &Hit| (layers.iter().position(|l| *l == hit.layer).unwrap_or(usize::MAX), hit.statement)
+    }
+
+    /// The parts of a pattern Deny statements and fixed rules keep closed, each named by the
+    /// entries (or the rule's pattern) that match it; not the Deny statements that decide by
+    /// covering all of it.
+    fn closed_parts(
+        &self,
+        index: &PatternIndex,
+        found: &[Vec<bool>],
+        outcomes: &[Outcome],
+        (decision, reason, deciding): (Decision, &Reason, &[Hit]),
+    ) -> Vec<ClosedPart> {
+        // Each closer with the regions it closes, in the order met.
+        let mut closers: Vec<(Closer, Vec<usize>)> = Vec::new();
+        let mut add = |closer: Closer, region: usize| match closers.iter_mut().find(|(c, _)| *c == closer) {
+            Some((_, regions)) => regions.push(region),
+            None => closers.push((closer, vec![region])),
+        };
+        for (r, o) in outcomes.iter().enumerate() {
+            match (o.decision, &o.reason) {
+                (Decision::ExplicitlyDenied, _) => o.deciding.iter().for_each(|hit| add(Closer::Deny(*hit), r)),
+                (_, Reason::Fixed(rule)) => add(Closer::Fixed(*rule), r),
+                _ => {}
+            }
+        }
+        let covering = decision == Decision::ExplicitlyDenied && *reason == Reason::ExplicitDeny;
+        let order = self.hit_order();
+        closers.sort_by_key(|(c, _)| match c {
+            Closer::Deny(hit) => (0, order(hit)),
+            Closer::Fixed(rule) => (1, (FixedRule::ALL.iter().position(|r| r == rule).unwrap_or(0), 0)),
+        });
+        closers
+            .into_iter()
+            .filter(|(c, _)| !(covering && matches!(c, Closer::Deny(hit) if deciding.contains(hit))))
+            .map(|(by, regions)| {
+                let resources = match by {
+                    Closer::Fixed(rule) => {
+                        index.fixed.iter().filter(|(r, _)| *r == rule).map(|(_, i)| index.shown[*i].clone()).collect()
+                    }
+                    Closer::Deny(hit) => {
+                        let s = &self.policy(hit.layer).statements[hit.statement];
+                        let entries = index.entries(s);
+                        match &s.resources {
+                            Some(resources) if resources.negated => {
+                                let shown: Vec<&str> = entries.iter().map(|&i| index.shown[i].as_str()).collect();
+                                vec![format!("everything but {}", shown.join(", "))]
+                            }
+                            Some(_) => entries
+                                .iter()
+                                .filter(|&&i| regions.iter().any(|&r| found[r][i]))
+                                .map(|&i| index.shown[i].clone())
+                                .collect(),
+                            None => vec![self.request.resource.clone()],
+                        }
+                    }
+                };
+                ClosedPart { by, resources }
+            })
+            .collect()
+    }
+
+    /// The resources of the pattern on which the request is allowed, region by region, as the
+    /// deciding statements name them: the narrowest entry that matches the region (with the
+    /// pattern where the entry reaches beyond it), `except` what a NotResource leaves out; the
+    /// pattern itself where nothing narrows it.
+    fn allowed_names(
+        &self,
+        pattern: &ResourcePattern,
+        index: &PatternIndex,
+        found: &[Vec<bool>],
+        outcomes: &[Outcome],
+    ) -> Vec<String> {
         let req = &self.request;
         let clauses = pattern.clauses();
-        let mut closed = Closed::default();
-        let done = |decision, reason, deciding, closed: Closed| {
-            Some(Outcome { decision, reason, deciding, closed: closed.parts })
+        let one = |i: usize| std::slice::from_ref(&index.globs[i]);
+        // Whether entry `a` is within entry `b`, among the resources the pattern covers (`b`
+        // none: the pattern); each asked once.
+        let known = std::cell::RefCell::new(std::collections::HashMap::new());
+        let inside = |a: usize, b: Option<usize>| {
+            *known.borrow_mut().entry((a, b)).or_insert_with(|| {
+                let mut with = clauses.clone();
+                with.push(one(a));
+                match b {
+                    Some(b) => witness(&with, one(b)) == Some(false),
+                    None => witness(&clauses, one(a)) == Some(false),
+                }
+            })
         };
-        if witness(&clauses, &[]) == Some(false) {
-            return done(Decision::ImplicitlyDenied, Reason::PatternOutsideAction, Vec::new(), closed);
-        }
-        let mut covering = Vec::new();
-        for layer in self.layers() {
-            for s in &self.policy(layer).statements {
-                if s.effect != Effect::Deny
-                    || !s.actions.matches(&req.action_lower)
-                    || principal_target(s, req, checks_principal(layer), scope).is_none()
-                    || !s.conditions.iter().all(|c| c.holds(&req.context, &req.context))
-                {
-                    continue;
-                }
-                let hit = Hit { layer, statement: s.index };
-                match reach(s, req, &clauses) {
-                    Reach::All => {
-                        if !record {
-                            return done(Decision::ExplicitlyDenied, Reason::ExplicitDeny, Vec::new(), closed);
+        // Each name with the first entry it comes from, to list them in the policies' order, and
+        // the entry when it is the name alone.
+        let mut names: Vec<(usize, String, Option<usize>)> = Vec::new();
+        for (bits, o) in found.iter().zip(outcomes).filter(|(_, o)| o.decision == Decision::Allowed) {
+            let mut entries: Vec<usize> = Vec::new();
+            let mut except: Vec<&str> = Vec::new();
+            for hit in &o.deciding {
+                let s = &self.policy(hit.layer).statements[hit.statement];
+                let Some(resources) = &s.resources else { continue };
+                if resources.negated {
+                    except.extend(index.entries(s).iter().map(|&i| index.shown[i].as_str()));
+                } else {
+                    for &i in index.entries(s).iter().filter(|&&i| bits[i]) {
+                        if !entries.iter().any(|&e| index.shown[e] == index.shown[i]) {
+                            entries.push(i);
                         }
-                        covering.push(hit);
                     }
-                    Reach::Part { globs, negated, shown } => {
-                        closed.close(globs, negated, ClosedPart { by: Closer::Deny(hit), resources: shown });
-                    }
-                    Reach::None => {}
                 }
             }
-        }
-        if !covering.is_empty() {
-            return done(Decision::ExplicitlyDenied, Reason::ExplicitDeny, covering, closed);
-        }
-        let denied_parts: Vec<Hit> =
-            closed.parts.iter().filter_map(|p| if let Closer::Deny(h) = p.by { Some(h) } else { None }).collect();
-        if !denied_parts.is_empty() && closed.open(&clauses) == Some(false) {
-            return done(Decision::ExplicitlyDenied, Reason::ExplicitDenyTogether, denied_parts, closed);
-        }
-        if let Some(&(first, _)) = pattern.fixed.first() {
-            let protected: Vec<Glob> = pattern.fixed.iter().map(|(_, g)| g.clone()).collect();
-            if witness(&clauses, &protected) == Some(false) {
-                return done(Decision::ImplicitlyDenied, Reason::Fixed(first), Vec::new(), closed);
+            // Those that narrow the pattern, and of them those no other is strictly inside.
+            entries.retain(|&a| !inside(a, None));
+            let narrowest: Vec<usize> = entries
+                .iter()
+                .copied()
+                .filter(|&a| !entries.iter().any(|&b| b != a && inside(b, Some(a)) && !inside(a, Some(b))))
+                .collect();
+            let mut texts: Vec<String> = narrowest.iter().map(|&i| index.shown[i].clone()).collect();
+            let name = if texts.is_empty() {
+                req.resource.clone()
+            } else {
+                // Where no entry is within the pattern as written, name the pattern too.
+                if !narrowest.iter().any(|&i| witness(&[one(i)], &pattern.within[0]) == Some(false)) {
+                    texts.push(req.resource.clone());
+                }
+                let mut narrowed = Some(texts[0].clone());
+                for t in &texts[1..] {
+                    narrowed = narrowed.and_then(|n| narrow(&n, t));
+                }
+                narrowed.unwrap_or_else(|| texts.join(" within "))
+            };
+            let alone = match (narrowest.as_slice(), except.is_empty()) {
+                ([entry], true) if index.shown[*entry] == name => Some(*entry),
+                _ => None,
+            };
+            let name = if except.is_empty() { name } else { format!("{name} except {}", except.join(", ")) };
+            if !names.iter().any(|(_, n, _)| *n == name) {
+                names.push((narrowest.iter().copied().min().unwrap_or(0), name, alone));
             }
-            for (rule, glob) in &pattern.fixed {
-                let shown = narrow(&req.resource, rule.pattern()).unwrap_or_else(|| rule.pattern().to_string());
-                closed.close(
-                    vec![glob.clone()],
-                    false,
-                    ClosedPart { by: Closer::Fixed(*rule), resources: vec![shown] },
-                );
-            }
-            if closed.open(&clauses) == Some(false) {
-                return done(Decision::ImplicitlyDenied, Reason::ClosedTogether(first), Vec::new(), closed);
-            }
         }
-        scope.closed = Some(Box::new(closed));
-        None
+        // Where the pattern itself is allowed, narrower names say less; so does an entry within
+        // another named.
+        if names.iter().any(|(_, n, _)| *n == req.resource) {
+            names.retain(|(_, n, _)| *n == req.resource);
+        }
+        let alone: Vec<usize> = names.iter().filter_map(|(_, _, a)| *a).collect();
+        names.retain(|(_, _, a)| {
+            a.is_none_or(|a| !alone.iter().any(|&b| b != a && inside(a, Some(b)) && !inside(b, Some(a))))
+        });
+        names.sort_by_key(|(first, _, _)| *first);
+        names.into_iter().map(|(_, n, _)| n).collect()
     }
 
     /// The resource-based Allow that names the principal most directly: a key policy that
@@ -762,15 +1065,23 @@ impl Case {
     }
 
     /// Statements whose action, resource and principal match but whose conditions do not: what
-    /// would have decided otherwise.
+    /// would have decided otherwise. For a resource pattern, a statement's resources match when
+    /// some resource of the pattern is among them.
     fn near_misses(&self) -> Vec<StatementExplained> {
-        let scope = Scope { bounded: self.boundary_layers() > 0, ..Scope::default() };
+        let req = &self.request;
+        let scope = Scope { bounded: self.boundary_layers() > 0, region: None };
+        let target = |s: &Statement, layer: Layer| match req.pattern.as_deref() {
+            None => matches_target(s, req, checks_principal(layer), &scope).is_some(),
+            Some(pattern) => {
+                s.actions.matches(&req.action_lower)
+                    && reaches(s, req, pattern)
+                    && principal_target(s, req, checks_principal(layer), &scope).is_some()
+            }
+        };
         let mut out = Vec::new();
         for layer in self.layers() {
             for s in &self.policy(layer).statements {
-                if matches_target(s, &self.request, checks_principal(layer), &scope).is_some()
-                    && !s.conditions.iter().all(|c| c.holds(&self.request.context, &self.request.context))
-                {
+                if target(s, layer) && !s.conditions.iter().all(|c| c.holds(&req.context, &req.context)) {
                     out.push(self.describe(Hit { layer, statement: s.index }));
                 }
             }
@@ -779,27 +1090,34 @@ impl Case {
     }
 }
 
-impl Scope {
-    fn parts(self) -> Vec<ClosedPart> {
-        self.closed.map(|c| c.parts).unwrap_or_default()
+/// Whether a statement's Resource (or NotResource) takes in some resource of the pattern.
+fn reaches(s: &Statement, req: &Request, pattern: &ResourcePattern) -> bool {
+    let Some(resources) = &s.resources else { return true };
+    let globs: Vec<Glob> = resources
+        .entries
+        .iter()
+        .zip(&resources.raw)
+        .filter_map(|(e, raw)| entry_glob(e, raw, req))
+        .map(|(g, _)| g)
+        .collect();
+    let mut within = pattern.clauses();
+    if resources.negated {
+        witness(&within, &globs) != Some(false)
+    } else {
+        within.push(&globs);
+        witness(&within, &[]) != Some(false)
     }
 }
 
-impl Closed {
-    fn close(&mut self, globs: Vec<Glob>, negated: bool, part: ClosedPart) {
-        if negated {
-            self.inside.push(globs);
-        } else {
-            self.outside.extend(globs);
-        }
-        self.parts.push(part);
-    }
-
-    /// Whether some resource of the pattern stays open: in the pattern and not closed.
-    fn open(&self, clauses: &[&[Glob]]) -> Option<bool> {
-        let mut within = clauses.to_vec();
-        within.extend(self.inside.iter().map(Vec::as_slice));
-        witness(&within, &self.outside)
+/// How near a region's implicit deny came to an Allow: the later the step of the evaluation
+/// that stopped it, the nearer.
+fn nearness(reason: &Reason) -> u8 {
+    match reason {
+        Reason::ScpWithoutAllow(..) => 1,
+        Reason::EndpointWithoutAllow(_) => 2,
+        Reason::BoundaryWithoutAllow(_) | Reason::SessionWithoutAllow => 4,
+        Reason::Fixed(_) | Reason::ClosedTogether(_) | Reason::PatternOutsideAction | Reason::PatternTooComplex => 0,
+        _ => 3,
     }
 }
 
@@ -864,15 +1182,18 @@ fn principal_target(s: &Statement, req: &Request, principal: bool, scope: &Scope
 fn resource_matches(s: &Statement, req: &Request, scope: &Scope) -> bool {
     // A statement without Resource is in a role's trust policy: the role is its resource.
     let Some(resources) = &s.resources else { return true };
-    if let Some(pattern) = req.pattern.as_deref() {
-        return pattern_matches(s.effect, resources, req, pattern, scope);
-    }
-    let any = resources.entries.iter().any(|entry| match entry {
-        ResourceEntry::Compiled(p) => p.matches(&req.resource),
-        ResourceEntry::WithVariables(text) => {
-            ArnPattern::compile(text, &req.context, true).is_some_and(|p| p.matches(&req.resource))
+    let any = match &scope.region {
+        None => {
+            let parts = req.resource_parts.as_ref();
+            resources.entries.iter().any(|entry| match entry {
+                ResourceEntry::Compiled(p) => p.matches_parts(&req.resource, parts),
+                ResourceEntry::WithVariables(text) => {
+                    ArnPattern::compile(text, &req.context, true).is_some_and(|p| p.matches_parts(&req.resource, parts))
+                }
+            })
         }
-    });
+        Some(region) => region.matches(s),
+    };
     any != resources.negated
 }
 
@@ -885,80 +1206,6 @@ fn entry_glob(entry: &ResourceEntry, raw: &str, req: &Request) -> Option<(Glob, 
             let p = ArnPattern::compile(text, &req.context, true)?;
             Some((p.glob(), substitute_text(text, &req.context).unwrap_or_else(|| text.clone())))
         }
-    }
-}
-
-fn globs(resources: &super::document::Resources, req: &Request) -> (Vec<Glob>, Vec<String>) {
-    resources.entries.iter().zip(&resources.raw).filter_map(|(e, raw)| entry_glob(e, raw, req)).unzip()
-}
-
-/// For a request on a resource pattern: an Allow counts when some resource it allows is in the
-/// pattern and not closed by a Deny or a fixed rule; a Deny (for the near misses) when it
-/// reaches any of the pattern.
-fn pattern_matches(
-    effect: Effect,
-    resources: &super::document::Resources,
-    req: &Request,
-    pattern: &ResourcePattern,
-    scope: &Scope,
-) -> bool {
-    let (globs, _) = globs(resources, req);
-    let mut within = pattern.clauses();
-    if effect == Effect::Deny {
-        return if resources.negated {
-            witness(&within, &globs) != Some(false)
-        } else {
-            within.push(&globs);
-            witness(&within, &[]) != Some(false)
-        };
-    }
-    let closed = scope.closed.as_deref();
-    within.extend(closed.iter().flat_map(|c| c.inside.iter().map(Vec::as_slice)));
-    let outside: Vec<Glob> = closed.iter().flat_map(|c| c.outside.iter()).cloned().collect();
-    if resources.negated {
-        let outside: Vec<Glob> = outside.into_iter().chain(globs).collect();
-        witness(&within, &outside) != Some(false)
-    } else {
-        within.push(&globs);
-        witness(&within, &outside) != Some(false)
-    }
-}
-
-/// How much of the pattern (`clauses`) a Deny statement's resources reach.
-fn reach(s: &Statement, req: &Request, clauses: &[&[Glob]]) -> Reach {
-    let Some(resources) = &s.resources else { return Reach::All };
-    let (globs, shown) = globs(resources, req);
-    let mut with = clauses.to_vec();
-    with.push(&globs);
-    if resources.negated {
-        // Denies everything but what it lists.
-        if witness(&with, &[]) == Some(false) {
-            return Reach::All;
-        }
-        if witness(clauses, &globs) == Some(false) {
-            return Reach::None;
-        }
-        let shown = vec![format!("everything but {}", shown.join(", "))];
-        Reach::Part { globs, negated: true, shown }
-    } else {
-        if witness(clauses, &globs) == Some(false) {
-            return Reach::All;
-        }
-        if witness(&with, &[]) == Some(false) {
-            return Reach::None;
-        }
-        // Name only the entries that reach the pattern.
-        let shown = globs
-            .iter()
-            .zip(shown)
-            .filter(|(g, _)| {
-                let mut one = clauses.to_vec();
-                one.push(std::slice::from_ref(*g));
-                witness(&one, &[]) != Some(false)
-            })
-            .map(|(_, s)| s)
-            .collect();
-        Reach::Part { globs, negated: false, shown }
     }
 }
 

@@ -332,6 +332,18 @@ impl ArnPattern {
         }
     }
 
+    /// As [`ArnPattern::matches`], with the ARN's parts found beforehand (see [`ArnParts`]):
+    /// what a request does for every statement it is checked against.
+    pub fn matches_parts(&self, arn: &str, parts: Option<&ArnParts>) -> bool {
+        match (self, parts) {
+            (ArnPattern::Whole(p), _) => p.matches(arn),
+            (ArnPattern::Segments(segs), Some(parts)) => {
+                segs.iter().zip(&parts.0).all(|(seg, &(start, end))| seg.matches(&arn[start as usize..end as usize]))
+            }
+            (ArnPattern::Segments(_), None) => false,
+        }
+    }
+
     /// Whether some ARN matches both, segment by segment where both have segments.
     pub fn intersects(&self, other: &ArnPattern) -> bool {
         match (self, other) {
@@ -362,8 +374,30 @@ impl ArnPattern {
     }
 }
 
-/// One element of a [`Glob`].
+/// Where an ARN's six parts lie: its first five colon-separated segments and the resource (the
+/// rest, colons included), as byte offsets. Found once per request, so that matching it against
+/// many patterns does not split it again each time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnParts([(u32, u32); 6]);
+
+impl ArnParts {
+    /// `None` for text with fewer than six parts, which no segmented pattern matches.
+    pub fn of(arn: &str) -> Option<ArnParts> {
+        u32::try_from(arn.len()).ok()?;
+        let mut parts = [(0u32, 0u32); 6];
+        let mut start = 0;
+        for part in parts.iter_mut().take(5) {
+            let end = start + arn.as_bytes()[start..].iter().position(|&b| b == b':')?;
+            *part = (start as u32, end as u32);
+            start = end + 1;
+        }
+        parts[5] = (start as u32, arn.len() as u32);
+        Some(ArnParts(parts))
+    }
+}
+
+/// One element of a [`Glob`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum G {
     Lit(char),
     /// `?` in the resource part of an ARN, or in a pattern over the whole text: any character.
@@ -380,7 +414,7 @@ enum G {
 /// five segments a wildcard never matches a colon. This makes intersection and inclusion of ARN
 /// patterns exact (see [`witness`]), where [`ArnPattern::flattened`] lets a `*` run across
 /// segments.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Glob(Vec<G>);
 
 impl ArnPattern {
@@ -469,9 +503,10 @@ impl Glob {
     }
 }
 
-/// The most states [`witness`] explores before it gives up (patterns in policies are short: a
-/// few dozen states at most in practice).
-const WITNESS_LIMIT: usize = 20_000;
+/// The most states [`witness`] and [`regions`] explore before they give up (patterns in
+/// policies are short: a few dozen states at most in practice; many wildcards inside resource
+/// names, each of which a text may or may not contain, multiply them).
+const WITNESS_LIMIT: usize = 100_000;
 
 /// Whether some text matches at least one glob of every clause of `within` and none of
 /// `outside`: `within` is an intersection of unions, `outside` a union. `None` when the search
@@ -479,76 +514,166 @@ const WITNESS_LIMIT: usize = 20_000;
 /// the characters some glob names, the colon, and one character none names (all others behave
 /// alike).
 pub fn witness(within: &[&[Glob]], outside: &[Glob]) -> Option<bool> {
-    // Every glob's positions, one after another: clause by clause, then the outside ones.
-    let globs: Vec<&Glob> = within.iter().flat_map(|c| c.iter()).chain(outside).collect();
-    let mut offsets = Vec::with_capacity(globs.len());
-    let mut total = 0;
-    for g in &globs {
-        offsets.push(total);
-        total += g.0.len() + 1;
-    }
-    let clause_of: Vec<usize> = within.iter().enumerate().flat_map(|(i, c)| std::iter::repeat_n(i, c.len())).collect();
-    let mut alphabet = vec![':'];
-    for g in &globs {
-        g.literals(&mut alphabet);
-    }
-    let fresh = ('\u{e000}'..).find(|c| !alphabet.contains(c)).expect("a character no pattern names");
-    alphabet.push(fresh);
-    let close = |state: &mut [bool]| {
-        for (g, &o) in globs.iter().zip(&offsets) {
-            g.close(&mut state[o..o + g.0.len() + 1]);
-        }
-    };
-    // Whether every clause still has a live glob: otherwise nothing below can match it.
-    let alive = |state: &[bool]| {
-        let mut live = vec![false; within.len()];
-        for (k, (g, &o)) in globs.iter().zip(&offsets).enumerate().take(clause_of.len()) {
-            if state[o..o + g.0.len() + 1].iter().any(|b| *b) {
-                live[clause_of[k]] = true;
-            }
-        }
-        live.iter().all(|l| *l)
-    };
-    let accepts = |state: &[bool]| {
-        let mut accepted = vec![false; within.len()];
-        for (k, (g, &o)) in globs.iter().zip(&offsets).enumerate() {
-            let end = state[o + g.0.len()];
-            match clause_of.get(k) {
-                Some(&c) => accepted[c] |= end,
-                None if end => return false,
-                None => {}
-            }
-        }
-        accepted.iter().all(|a| *a)
-    };
-    let mut start = vec![false; total];
-    for &o in &offsets {
-        start[o] = true;
-    }
-    close(&mut start);
+    let mut found = false;
+    Product::new(within, outside).explore(|ends| {
+        found = !ends.iter().any(|e| *e);
+        found
+    })?;
+    Some(found)
+}
+
+/// The regions of what `within` covers (texts that match a glob of each of its clauses), as
+/// `globs` tell them apart: for each region, which of `globs` its texts match. `visit` sees
+/// each once, shortest texts first, and may stop the search by returning true. `None` when the
+/// search grows past a bound (what `visit` saw until then holds).
+pub fn regions(within: &[&[Glob]], globs: &[Glob], mut visit: impl FnMut(&[bool]) -> bool) -> Option<()> {
     let mut seen = std::collections::HashSet::new();
-    let mut stack = vec![start];
-    while let Some(state) = stack.pop() {
-        if !alive(&state) || !seen.insert(state.clone()) {
-            continue;
-        }
-        if accepts(&state) {
-            return Some(true);
-        }
-        if seen.len() > WITNESS_LIMIT {
-            return None;
-        }
-        for &c in &alphabet {
-            let mut next = vec![false; total];
-            for (g, &o) in globs.iter().zip(&offsets) {
-                let n = g.0.len() + 1;
-                g.step(&state[o..o + n], c, &mut next[o..o + n]);
+    Product::new(within, globs).explore(|ends| seen.insert(ends.to_vec()) && visit(ends))
+}
+
+/// A set of positions of [`Product`]'s globs.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Positions(Vec<u64>);
+
+impl Positions {
+    fn empty(n: usize) -> Positions {
+        Positions(vec![0; n.div_ceil(64)])
+    }
+
+    fn has(&self, p: usize) -> bool {
+        self.0[p / 64] & (1 << (p % 64)) != 0
+    }
+
+    fn set(&mut self, p: usize) {
+        self.0[p / 64] |= 1 << (p % 64);
+    }
+
+    fn meets(&self, other: &Positions) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+
+    /// The positions in the set, in order.
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    w * 64 + bit
+                })
+            })
+        })
+    }
+}
+
+/// The globs of [`witness`] and [`regions`] read together, one character at a time: their
+/// positions laid end to end, each glob's tokens followed by its end.
+struct Product {
+    /// The token at each position; `None` at a glob's end.
+    tokens: Vec<Option<G>>,
+    /// For each clause of `within`, the positions of its globs, and their ends.
+    clauses: Vec<(Positions, Positions)>,
+    /// The end of each of the other globs.
+    ends: Vec<usize>,
+    starts: Vec<usize>,
+    alphabet: Vec<char>,
+}
+
+impl Product {
+    fn new(within: &[&[Glob]], others: &[Glob]) -> Product {
+        let total: usize = within.iter().flat_map(|c| c.iter()).chain(others).map(|g| g.0.len() + 1).sum();
+        let mut tokens = Vec::with_capacity(total);
+        let mut starts = Vec::new();
+        let mut alphabet = vec![':'];
+        let mut lay = |g: &Glob, tokens: &mut Vec<Option<G>>| {
+            starts.push(tokens.len());
+            tokens.extend(g.0.iter().copied().map(Some));
+            tokens.push(None);
+            g.literals(&mut alphabet);
+            tokens.len() - 1
+        };
+        let mut clauses = Vec::with_capacity(within.len());
+        for clause in within {
+            let (mut all, mut ends) = (Positions::empty(total), Positions::empty(total));
+            for g in clause.iter() {
+                let start = tokens.len();
+                let end = lay(g, &mut tokens);
+                (start..=end).for_each(|p| all.set(p));
+                ends.set(end);
             }
-            close(&mut next);
-            stack.push(next);
+            clauses.push((all, ends));
+        }
+        let ends = others.iter().map(|g| lay(g, &mut tokens)).collect();
+        let fresh = ('\u{e000}'..).find(|c| !alphabet.contains(c)).expect("a character no pattern names");
+        alphabet.push(fresh);
+        Product { tokens, clauses, ends, starts, alphabet }
+    }
+
+    /// Adds the positions reachable without reading: a `*` may match nothing.
+    fn close(&self, state: &mut Positions) {
+        let live: Vec<usize> = state.iter().collect();
+        for mut p in live {
+            // A position set on the way was followed on from there already, or will be.
+            while matches!(self.tokens[p], Some(G::Run | G::RunInSegment)) && !state.has(p + 1) {
+                p += 1;
+                state.set(p);
+            }
         }
     }
-    Some(false)
+
+    fn step(&self, state: &Positions, c: char) -> Positions {
+        let mut next = Positions::empty(self.tokens.len());
+        for p in state.iter() {
+            match self.tokens[p] {
+                Some(G::Lit(l)) if l == c => next.set(p + 1),
+                Some(G::One) => next.set(p + 1),
+                Some(G::OneInSegment) if c != ':' => next.set(p + 1),
+                Some(G::Run) => next.set(p),
+                Some(G::RunInSegment) if c != ':' => next.set(p),
+                _ => {}
+            }
+        }
+        self.close(&mut next);
+        next
+    }
+
+    /// Reads every text the clauses cover, as far as it tells anything apart, shortest first,
+    /// and shows `visit` which of the other globs match each; stops when `visit` says so. `None`
+    /// when the search grows past [`WITNESS_LIMIT`] states.
+    fn explore(&self, mut visit: impl FnMut(&[bool]) -> bool) -> Option<()> {
+        let mut start = Positions::empty(self.tokens.len());
+        self.starts.iter().for_each(|&p| start.set(p));
+        self.close(&mut start);
+        let mut seen = std::collections::HashSet::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut ends = Vec::with_capacity(self.ends.len());
+        while let Some(state) = queue.pop_front() {
+            // Every clause must keep a live glob: otherwise nothing further can match it.
+            if state.is_empty() || !self.clauses.iter().all(|(all, _)| state.meets(all)) || !seen.insert(state.clone())
+            {
+                continue;
+            }
+            if self.clauses.iter().all(|(_, clause_ends)| state.meets(clause_ends)) {
+                ends.clear();
+                ends.extend(self.ends.iter().map(|&e| state.has(e)));
+                if visit(&ends) {
+                    return Some(());
+                }
+            }
+            if seen.len() > WITNESS_LIMIT {
+                return None;
+            }
+            for &c in &self.alphabet {
+                queue.push_back(self.step(&state, c));
+            }
+        }
+        Some(())
+    }
 }
 
 /// The account segment of an ARN, when it has one.

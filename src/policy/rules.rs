@@ -22,13 +22,16 @@ pub enum ResourcePolicyKind {
 }
 
 /// The STS calls on a role that its trust policy decides.
-const TRUST_ACTIONS: [&str; 5] = [
+pub(super) const TRUST_ACTIONS: [&str; 5] = [
     "sts:assumerole",
     "sts:assumerolewithsaml",
     "sts:assumerolewithwebidentity",
     "sts:tagsession",
     "sts:setsourceidentity",
 ];
+
+/// Every KMS key, whose key policy a `kms:` action on it needs.
+pub(super) const KMS_KEYS: &str = "arn:*:kms:*:*:key/*";
 
 /// The resource-based policy a request for `action` (lower-cased) on `resource` needs.
 pub fn resource_policy_kind(action: &str, resource: &str) -> ResourcePolicyKind {
@@ -109,7 +112,7 @@ impl FixedRule {
                 || principal.contains(":role/aws-service-role/sso.amazonaws.com/"))
     }
 
-    const ALL: [FixedRule; 4] = [
+    pub(super) const ALL: [FixedRule; 4] = [
         FixedRule::AwsManagedPolicy,
         FixedRule::ServiceLinkedRole,
         FixedRule::IdentityCenterRole,
@@ -242,7 +245,7 @@ impl ResourcePattern {
             .collect();
         let needs = if TRUST_ACTIONS.contains(&action) {
             ResourcePolicyKind::RoleTrust
-        } else if prefix == "kms" && reaches(&Glob::arn("arn:*:kms:*:*:key/*")) {
+        } else if prefix == "kms" && reaches(&Glob::arn(KMS_KEYS)) {
             ResourcePolicyKind::KeyPolicy
         } else {
             ResourcePolicyKind::Ordinary
