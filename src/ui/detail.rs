@@ -520,14 +520,36 @@ fn unread_rows(e: &mut Evidence) {
 /// corrective control) its remediation.
 fn rule_rows(e: &mut Evidence) {
     let (posture, width, control, acc) = (e.posture, e.width, e.control(), e.acc());
-    let b = &control.evidence;
-    // Room for a rule name beside its symbol, label and compliance count.
-    let name_room = width.saturating_sub(36).max(16);
     let rows = &mut e.rows;
+    undeployed_rows(posture, &control.evidence.config_rules, &acc.rules, rows);
+    // Many accounts or regions: the same rule name is in many; each row says where.
+    let org = posture.is_organization();
+    for name in &acc.rules {
+        let Some(rule) = posture.rule(name) else { continue };
+        rows.push(rule_row(posture, name, rule, org, width));
+        if let Some(err) = &rule.evaluation_error {
+            rows.push(vec![
+                seg(Token::Text, "    "),
+                level_seg(StatusLevel::Warn),
+                seg(Token::Warn, format!("evaluations fail: {}", clean(err))),
+            ]);
+        }
+        if control.kind == ControlKind::Corrective {
+            remediation_rows(posture, name, rule, rows);
+        }
+    }
+}
+
+/// The catalog's Config rules the account has not deployed (or not said yet).
+fn undeployed_rows(
+    posture: &Posture,
+    sources: &[String],
+    rules: &std::collections::BTreeSet<crate::model::RuleKey>,
+    rows: &mut Vec<Vec<Seg>>,
+) {
     let config_answered = posture.part(Part::ConfigRules).last_ok.is_some();
-    for source in &b.config_rules {
-        let deployed = acc
-            .rules
+    for source in sources {
+        let deployed = rules
             .iter()
             .any(|r| posture.rule(r).and_then(|r| r.managed_identifier()).as_deref() == Some(source.as_str()));
         if !deployed {
@@ -538,97 +560,101 @@ fn rule_rows(e: &mut Evidence) {
             ]);
         }
     }
-    // Many accounts or regions: the same rule name is in many; each row says where.
-    let org = posture.is_organization();
-    for name in &acc.rules {
-        let Some(rule) = posture.rule(name) else { continue };
-        // What follows the name: where it is, its compliance and its count.
-        let mut tail = Vec::new();
-        if org {
-            tail.push(seg(Token::Muted, place(&rule.account, &rule.region)));
-        }
-        if let Some(c) = rule.compliance {
-            tail.push(seg(Token::Muted, format!("  {c}")));
-        } else if rule.unread.contains(Part::Compliance) {
-            tail.push(seg(Token::Muted, "  compliance not read"));
-        }
-        if rule.compliance == Some(ConfigCompliance::NonCompliant) {
-            let count = if rule.details_complete {
-                posture.rule_noncompliant(name).to_string()
-            } else {
-                match rule.noncompliant {
-                    Some(c) if c.cap_exceeded => format!("{}+", c.count),
-                    Some(c) if rule.unread.contains(Part::ComplianceDetails) => {
-                        format!("{}+ (details not read)", c.count)
-                    }
-                    Some(c) => format!("{}+ (details not read yet)", c.count),
-                    None => "count not read yet".to_string(),
+}
+
+/// One rule: its name (cut at its start before what follows it is), where it is, its compliance
+/// and its count.
+fn rule_row(
+    posture: &Posture,
+    name: &crate::model::RuleKey,
+    rule: &crate::model::ConfigRule,
+    org: bool,
+    width: usize,
+) -> Vec<Seg> {
+    // Room for a rule name beside its symbol, label and compliance count.
+    let name_room = width.saturating_sub(36).max(16);
+    let mut tail = Vec::new();
+    if org {
+        tail.push(seg(Token::Muted, place(&rule.account, &rule.region)));
+    }
+    if let Some(c) = rule.compliance {
+        tail.push(seg(Token::Muted, format!("  {c}")));
+    } else if rule.unread.contains(Part::Compliance) {
+        tail.push(seg(Token::Muted, "  compliance not read"));
+    }
+    if rule.compliance == Some(ConfigCompliance::NonCompliant) {
+        let count = if rule.details_complete {
+            posture.rule_noncompliant(name).to_string()
+        } else {
+            match rule.noncompliant {
+                Some(c) if c.cap_exceeded => format!("{}+", c.count),
+                Some(c) if rule.unread.contains(Part::ComplianceDetails) => {
+                    format!("{}+ (details not read)", c.count)
                 }
+                Some(c) => format!("{}+ (details not read yet)", c.count),
+                None => "count not read yet".to_string(),
+            }
+        };
+        tail.push(seg(Token::Fail, format!(" {count}")));
+    }
+    let tail_width: usize = tail.iter().map(|(_, t)| cells(t)).sum();
+    let room = name_room.min(width.saturating_sub(2 + "Config rule ".len() + tail_width)).max(16);
+    let mut row = vec![
+        level_seg(compliance_level(rule.compliance)),
+        seg(Token::Text, format!("Config rule {}", truncate_start(&clean(&name.name), room))),
+    ];
+    row.extend(tail);
+    row
+}
+
+/// A corrective control's rule: its remediation (or that none is configured) and its executions.
+fn remediation_rows(
+    posture: &Posture,
+    name: &crate::model::RuleKey,
+    rule: &crate::model::ConfigRule,
+    rows: &mut Vec<Vec<Seg>>,
+) {
+    match posture.remediation_config(name) {
+        None if rule.unread.contains(Part::RemediationConfigs) => rows.push(vec![
+            seg(Token::Text, "    "),
+            level_seg(StatusLevel::Unknown),
+            seg(Token::Muted, "remediation configuration not read"),
+        ]),
+        Some(rc) => {
+            let how = if rc.automatic { "automatic" } else { "manual" };
+            // The remediation's mark says how it is doing, never ✔ beside a failure.
+            let executions = posture.executions_of(name);
+            let (level, note) = if executions.iter().any(|x| x.state == ExecutionState::Failed) {
+                (StatusLevel::Fail, " · an execution FAILED")
+            } else if executions.iter().any(|x| matches!(x.state, ExecutionState::Queued | ExecutionState::InProgress))
+            {
+                (StatusLevel::Warn, " · running")
+            } else {
+                (StatusLevel::Pass, "")
             };
-            tail.push(seg(Token::Fail, format!(" {count}")));
-        }
-        // The name is cut (at its start) before what follows it is.
-        let tail_width: usize = tail.iter().map(|(_, t)| cells(t)).sum();
-        let room = name_room.min(width.saturating_sub(2 + "Config rule ".len() + tail_width)).max(16);
-        let mut row = vec![
-            level_seg(compliance_level(rule.compliance)),
-            seg(Token::Text, format!("Config rule {}", truncate_start(&clean(&name.name), room))),
-        ];
-        row.extend(tail);
-        rows.push(row);
-        if let Some(err) = &rule.evaluation_error {
             rows.push(vec![
                 seg(Token::Text, "    "),
-                level_seg(StatusLevel::Warn),
-                seg(Token::Warn, format!("evaluations fail: {}", clean(err))),
+                level_seg(level),
+                // What it does first: the document's name is long and is cut first.
+                seg(Token::Text, format!("remediation ({how}{note}) {}", clean(&rc.target))),
             ]);
         }
-        if control.kind == ControlKind::Corrective {
-            match posture.remediation_config(name) {
-                None if rule.unread.contains(Part::RemediationConfigs) => rows.push(vec![
-                    seg(Token::Text, "    "),
-                    level_seg(StatusLevel::Unknown),
-                    seg(Token::Muted, "remediation configuration not read"),
-                ]),
-                Some(rc) => {
-                    let how = if rc.automatic { "automatic" } else { "manual" };
-                    // The remediation's mark says how it is doing, never ✔ beside a failure.
-                    let executions = posture.executions_of(name);
-                    let (level, note) = if executions.iter().any(|x| x.state == ExecutionState::Failed) {
-                        (StatusLevel::Fail, " · an execution FAILED")
-                    } else if executions
-                        .iter()
-                        .any(|x| matches!(x.state, ExecutionState::Queued | ExecutionState::InProgress))
-                    {
-                        (StatusLevel::Warn, " · running")
-                    } else {
-                        (StatusLevel::Pass, "")
-                    };
-                    rows.push(vec![
-                        seg(Token::Text, "    "),
-                        level_seg(level),
-                        // What it does first: the document's name is long and is cut first.
-                        seg(Token::Text, format!("remediation ({how}{note}) {}", clean(&rc.target))),
-                    ]);
-                }
-                None => rows.push(vec![
-                    seg(Token::Text, "    "),
-                    level_seg(StatusLevel::Fail),
-                    seg(Token::Fail, "no remediation configured"),
-                ]),
-            }
-            let executions = posture.executions_of(name);
-            if !executions.is_empty() {
-                let mut parts = Vec::new();
-                for state in ExecutionState::ALL {
-                    let n = executions.iter().filter(|x| x.state == *state).count();
-                    if n > 0 {
-                        parts.push(format!("{n} {state}"));
-                    }
-                }
-                rows.push(vec![seg(Token::Muted, format!("      executions: {}", parts.join(" · ")))]);
+        None => rows.push(vec![
+            seg(Token::Text, "    "),
+            level_seg(StatusLevel::Fail),
+            seg(Token::Fail, "no remediation configured"),
+        ]),
+    }
+    let executions = posture.executions_of(name);
+    if !executions.is_empty() {
+        let mut parts = Vec::new();
+        for state in ExecutionState::ALL {
+            let n = executions.iter().filter(|x| x.state == *state).count();
+            if n > 0 {
+                parts.push(format!("{n} {state}"));
             }
         }
+        rows.push(vec![seg(Token::Muted, format!("      executions: {}", parts.join(" · ")))]);
     }
 }
 
