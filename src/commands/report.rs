@@ -109,17 +109,17 @@ pub async fn poll_everything_warm(
     warm: Option<WarmFrom>,
 ) -> Result<Watched, String> {
     use crate::sources::aws::poller::{Poll, deliver};
-    use crate::sources::aws::{self, AccountResolver, Mode, Pollers, Scope};
+    use crate::sources::aws::{Mode, Pollers};
     async fn poll_once<P: Poll>(poll: &mut P, sink: &Sink, finished: &impl Fn(SourceKind, bool)) {
         let polled = Box::pin(poll.poll(sink)).await;
         let failed = polled.error.is_some();
         deliver(poll.kind(), polled, sink).await;
         finished(poll.kind(), failed);
     }
-    let sdk = aws::load(aws_settings).await;
-    let region = aws::region(&sdk)?;
-    let resolver = AccountResolver::new(sdk.clone(), aws_settings.clone(), Mode::Report, clock);
-    let (account, account_error) = match resolver.lookup().await {
+    // The one assembly every command that reads AWS shares; each poller resolves its account
+    // from the resolver, which is asked here first so that the report can say whose it is.
+    let live = super::live::polling(aws_settings, catalog, Mode::Report, clock).await?;
+    let (account, account_error) = match live.resolver.lookup().await {
         Ok(id) => (Some(id), None),
         Err(e) => (None, Some(e)),
     };
@@ -127,14 +127,12 @@ pub async fn poll_everything_warm(
         sink.account(id.clone()).await;
     }
     let subject = Subject {
-        account: account.clone(),
-        region: Some(region.clone()),
+        account,
+        region: Some(live.region.clone()),
         profile: aws_settings.profile.clone(),
         ..Default::default()
     };
-    let scope = Scope { account: account.unwrap_or_default(), region };
-    let Pollers { mut config, mut securityhub, mut cloudwatch } =
-        Pollers::new(&sdk, aws_settings, scope, resolver, catalog, Mode::Report);
+    let Pollers { mut config, mut securityhub, mut cloudwatch } = live.pollers;
     if let Some(w) = warm {
         securityhub.warm(w.watermark, w.findings, w.account);
     }
