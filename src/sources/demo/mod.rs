@@ -290,86 +290,11 @@ impl DemoScript {
             config.remediation_configs.push(rc);
         }
         for x in &batch.executions {
-            let updated = when(x.age);
-            let execution = RemediationExecution {
-                rule: self.interner.intern(&x.rule),
-                resource: self.config_resource(&x.kind, &x.id),
-                state: x.state,
-                invoked_at: self.time(x.invoked.unwrap_or(updated)),
-                updated_at: self.time(updated),
-                message: x.message.as_deref().map(Into::into),
-            };
-            let history =
-                self.state.execution_history.entry((execution.rule.clone(), execution.resource.clone())).or_default();
-            let entry = ExecutionHistory {
-                rule: execution.rule.clone(),
-                state: execution.state,
-                invoked_at: Some(execution.invoked_at),
-                updated_at: Some(execution.updated_at),
-                steps: vec![ExecutionStep {
-                    name: "Remediate".into(),
-                    state: execution.state.as_str().into(),
-                    error: execution.message.clone(),
-                    started_at: Some(execution.invoked_at),
-                    stopped_at: matches!(execution.state, ExecutionState::Succeeded | ExecutionState::Failed)
-                        .then_some(execution.updated_at),
-                }],
-            };
-            match history.first_mut() {
-                Some(last) if last.invoked_at == entry.invoked_at => *last = entry,
-                _ => history.insert(0, entry),
-            }
-            self.state.executions.insert((execution.rule.clone(), execution.resource.clone()), execution.clone());
+            let execution = self.played_execution(x, when(x.age));
             config.executions.push(execution);
         }
         for f in &batch.findings {
-            let (account, region) = (self.account.clone(), self.region.clone());
-            let mut finding = Finding {
-                id: self.interner.intern(&f.id),
-                product: self.interner.intern(&f.product),
-                control_id: f.control.as_deref().map(|c| self.interner.intern(c)),
-                related_rule: f.rule.as_deref().map(|r| self.interner.intern(r)),
-                title: f.title.as_str().into(),
-                severity: f.severity,
-                workflow: f.workflow,
-                record_state: f.record_state,
-                compliance: f.compliance,
-                resources: vec![ResourceId::from_security_hub(
-                    &mut self.interner,
-                    &f.kind,
-                    &f.resource,
-                    &account,
-                    &region,
-                )],
-                account,
-                region,
-                updated_at: self.time(when(f.age)),
-                first_observed: None,
-            };
-            let text = (
-                f.description.as_deref().map(Into::into),
-                f.remediation.as_deref().map(Into::into),
-                f.url.as_deref().map(Into::into),
-            );
-            self.state.finding_text.insert(finding.id.clone(), text);
-            let records = self.state.finding_history.entry(finding.id.clone()).or_default();
-            let created = records.is_empty();
-            records.insert(
-                0,
-                HistoryRecord {
-                    at: finding.updated_at,
-                    source: "BATCH_IMPORT_FINDINGS".into(),
-                    created,
-                    changes: if created {
-                        Vec::new()
-                    } else {
-                        vec![("Workflow.Status".into(), "".into(), finding.workflow.as_str().into())]
-                    },
-                },
-            );
-            // First observed when its history begins, as the finding's detail says.
-            finding.first_observed = records.last().map(|r| r.at);
-            self.state.findings.insert(finding.id.clone(), finding.clone());
+            let finding = self.played_finding(f, when(f.age));
             hub.findings.push(finding);
         }
         for a in &batch.alarms {
@@ -416,6 +341,86 @@ impl DemoScript {
         .into_iter()
         .filter(|(_, d)| *d != Dataset::default())
         .collect()
+    }
+
+    /// A remediation execution the story plays, kept with its history for the drill-down.
+    fn played_execution(&mut self, x: &scenario::ExecutionItem, updated: i64) -> RemediationExecution {
+        let execution = RemediationExecution {
+            rule: self.interner.intern(&x.rule),
+            resource: self.config_resource(&x.kind, &x.id),
+            state: x.state,
+            invoked_at: self.time(x.invoked.unwrap_or(updated)),
+            updated_at: self.time(updated),
+            message: x.message.as_deref().map(Into::into),
+        };
+        let history =
+            self.state.execution_history.entry((execution.rule.clone(), execution.resource.clone())).or_default();
+        let entry = ExecutionHistory {
+            rule: execution.rule.clone(),
+            state: execution.state,
+            invoked_at: Some(execution.invoked_at),
+            updated_at: Some(execution.updated_at),
+            steps: vec![ExecutionStep {
+                name: "Remediate".into(),
+                state: execution.state.as_str().into(),
+                error: execution.message.clone(),
+                started_at: Some(execution.invoked_at),
+                stopped_at: matches!(execution.state, ExecutionState::Succeeded | ExecutionState::Failed)
+                    .then_some(execution.updated_at),
+            }],
+        };
+        match history.first_mut() {
+            Some(last) if last.invoked_at == entry.invoked_at => *last = entry,
+            _ => history.insert(0, entry),
+        }
+        self.state.executions.insert((execution.rule.clone(), execution.resource.clone()), execution.clone());
+        execution
+    }
+
+    /// A finding the story plays, kept with its text and history for the finding view.
+    fn played_finding(&mut self, f: &scenario::FindingItem, updated: i64) -> Finding {
+        let (account, region) = (self.account.clone(), self.region.clone());
+        let mut finding = Finding {
+            id: self.interner.intern(&f.id),
+            product: self.interner.intern(&f.product),
+            control_id: f.control.as_deref().map(|c| self.interner.intern(c)),
+            related_rule: f.rule.as_deref().map(|r| self.interner.intern(r)),
+            title: f.title.as_str().into(),
+            severity: f.severity,
+            workflow: f.workflow,
+            record_state: f.record_state,
+            compliance: f.compliance,
+            resources: vec![ResourceId::from_security_hub(&mut self.interner, &f.kind, &f.resource, &account, &region)],
+            account,
+            region,
+            updated_at: self.time(updated),
+            first_observed: None,
+        };
+        let text = (
+            f.description.as_deref().map(Into::into),
+            f.remediation.as_deref().map(Into::into),
+            f.url.as_deref().map(Into::into),
+        );
+        self.state.finding_text.insert(finding.id.clone(), text);
+        let records = self.state.finding_history.entry(finding.id.clone()).or_default();
+        let created = records.is_empty();
+        records.insert(
+            0,
+            HistoryRecord {
+                at: finding.updated_at,
+                source: "BATCH_IMPORT_FINDINGS".into(),
+                created,
+                changes: if created {
+                    Vec::new()
+                } else {
+                    vec![("Workflow.Status".into(), "".into(), finding.workflow.as_str().into())]
+                },
+            },
+        );
+        // First observed when its history begins, as the finding's detail says.
+        finding.first_observed = records.last().map(|r| r.at);
+        self.state.findings.insert(finding.id.clone(), finding.clone());
+        finding
     }
 
     fn config_resource(&mut self, kind: &str, id: &str) -> ResourceId {
