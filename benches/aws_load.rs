@@ -16,6 +16,10 @@
 
 #[path = "../tests/fake_aws/mod.rs"]
 mod fake_aws;
+// The tests' way to run `vigil report` against the fake, cut off from the machine's AWS setup.
+#[allow(dead_code)]
+#[path = "../tests/vigil_report/mod.rs"]
+mod vigil_report;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -409,25 +413,11 @@ const WARM_CONFIG: &str = "[aws]\ninitial_backoff = 0.05\nmax_backoff = 1\n";
 /// `vigil report` against the fake, with its snapshots under `dir`: (seconds, GetFindings calls
 /// it made, the JSON).
 fn timed_report(fake: &FakeAws, dir: &std::path::Path, extra: &[&str]) -> (f64, u64, serde_json::Value) {
-    std::fs::write(dir.join("vigil.toml"), WARM_CONFIG).unwrap();
     let before = fake.calls().get("GetFindings").copied().unwrap_or(0);
     let start = Instant::now();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["--endpoint-url", &fake.url, "--region", fake_aws::REGION, "--config"])
-        .arg(dir.join("vigil.toml"))
-        .arg("--log-file")
-        .arg(dir.join("vigil.log"))
+    let out = vigil_report::command(&fake.url, fake_aws::REGION, dir, WARM_CONFIG)
         .args(["report", "--format", "json"])
         .args(extra)
-        .env("HOME", dir)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env("AWS_CONFIG_FILE", dir.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("vigil runs");
     let took = start.elapsed().as_secs_f64();

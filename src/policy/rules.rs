@@ -96,12 +96,15 @@ impl FixedRule {
         }
     }
 
-    fn actions(self) -> &'static [&'static str] {
+    /// Whether `action` (lower-cased) is one this rule forbids.
+    fn covers(self, action: &str) -> bool {
         match self {
-            FixedRule::AwsManagedPolicy => &POLICY_WRITES,
-            FixedRule::ServiceLinkedRole => &ROLE_WRITES,
-            FixedRule::IdentityCenterRole => &IDENTITY_CENTER_ROLE_WRITES,
-            FixedRule::AwsManagedAlias => &ALIAS_WRITES,
+            FixedRule::AwsManagedPolicy => POLICY_WRITES.contains(&action),
+            FixedRule::ServiceLinkedRole => ROLE_WRITES.contains(&action),
+            FixedRule::IdentityCenterRole => {
+                ROLE_WRITES.contains(&action) || IDENTITY_CENTER_ROLE_WRITES.contains(&action)
+            }
+            FixedRule::AwsManagedAlias => ALIAS_WRITES.contains(&action),
         }
     }
 
@@ -164,23 +167,10 @@ const ROLE_WRITES: [&str; 9] = [
     "iam:updaterole",
 ];
 
-/// What IAM Identity Center's service-linked role does to its roles, and so no one else may:
-/// the role writes above, creating one, its description and its tags.
-const IDENTITY_CENTER_ROLE_WRITES: [&str; 13] = [
-    "iam:createrole",
-    "iam:attachrolepolicy",
-    "iam:detachrolepolicy",
-    "iam:putrolepolicy",
-    "iam:deleterolepolicy",
-    "iam:updateassumerolepolicy",
-    "iam:deleterole",
-    "iam:putrolepermissionsboundary",
-    "iam:deleterolepermissionsboundary",
-    "iam:updaterole",
-    "iam:updateroledescription",
-    "iam:tagrole",
-    "iam:untagrole",
-];
+/// What IAM Identity Center's service-linked role does to its roles beyond the role writes
+/// above, and so no one else may: creating one, its description and its tags.
+const IDENTITY_CENTER_ROLE_WRITES: [&str; 4] =
+    ["iam:createrole", "iam:updateroledescription", "iam:tagrole", "iam:untagrole"];
 
 const ALIAS_WRITES: [&str; 3] = ["kms:createalias", "kms:updatealias", "kms:deletealias"];
 
@@ -195,7 +185,7 @@ pub fn fixed_rule(action: &str, arn: &str, principal: &str) -> Option<FixedRule>
         "kms" if resource.starts_with("alias/aws/") => FixedRule::AwsManagedAlias,
         _ => return None,
     };
-    (rule.actions().contains(&action) && !rule.spares(principal)).then_some(rule)
+    (rule.covers(action) && !rule.spares(principal)).then_some(rule)
 }
 
 /// A request's resource given as a pattern (`*`, `arn:aws:s3:::bucket/*`): the question is then
@@ -239,7 +229,7 @@ impl ResourcePattern {
         };
         let fixed = FixedRule::ALL
             .into_iter()
-            .filter(|rule| rule.actions().contains(&action) && !rule.spares(principal))
+            .filter(|rule| rule.covers(action) && !rule.spares(principal))
             .map(|rule| (rule, Glob::arn(rule.pattern())))
             .filter(|(_, glob)| reaches(glob))
             .collect();
