@@ -2,14 +2,11 @@
 //! polls the status line announces the control that turned FAIL, `--notify-command` receives the
 //! change as JSON, and `--notify desktop` writes the OSC 777 sequence to the terminal.
 
-use std::io::{Read, Write};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-
-use super::fake_aws::{FakeAws, Faults, REGION, World};
+use super::fake_aws::{FakeAws, Faults, World};
 use super::vigil_report;
+use super::watching::Watching;
 
 const ROWS: u16 = 40;
 const COLS: u16 = 160;
@@ -28,63 +25,13 @@ fn a_rule_turning_noncompliant_is_announced_notified_and_sent_to_the_command() {
     });
     let dir = vigil_report::scratch("notify");
     let config = format!("{}securityhub_interval = 1\nconfig_interval = 1\ncloudwatch_interval = 1\n", super::CONFIG);
-    std::fs::write(dir.join("vigil.toml"), config).unwrap();
-    let pair = native_pty_system()
-        .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
-        .expect("a pseudo-terminal");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_vigil"));
-    cmd.args(["--endpoint-url", &fake.url, "--region", REGION, "--theme", "dark"]);
-    cmd.arg("--config");
-    cmd.arg(dir.join("vigil.toml"));
-    cmd.arg("--log-file");
-    cmd.arg(dir.join("vigil.log"));
-    cmd.args(["watch", "--notify", "desktop", "--notify-command"]);
-    cmd.arg(format!("cat >> '{}'", dir.join("told.jsonl").display()));
-    cmd.env("HOME", &dir);
-    cmd.env("XDG_CACHE_HOME", dir.join("cache"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("TMUX");
-    cmd.env("AWS_ACCESS_KEY_ID", "test");
-    cmd.env("AWS_SECRET_ACCESS_KEY", "test");
-    cmd.env_remove("AWS_PROFILE");
-    cmd.env_remove("AWS_SESSION_TOKEN");
-    cmd.env("AWS_CONFIG_FILE", dir.join("no-config"));
-    cmd.env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"));
-    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd.cwd(&dir);
-    let mut child = pair.slave.spawn_command(cmd).expect("vigil starts");
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut screen = vt100::Parser::new(ROWS.try_into().unwrap(), COLS.try_into().unwrap(), 0);
-    let mut raw: Vec<u8> = Vec::new();
-    let mut wait_for = |what: &dyn Fn(&str, &[u8]) -> bool, why: &str| {
-        let deadline = Instant::now() + Duration::from_secs(40);
-        loop {
-            while let Ok(bytes) = rx.recv_timeout(Duration::from_millis(50)) {
-                // The terminal's questions (its background colour) go unanswered: vigil gives up.
-                screen.process(&bytes);
-                raw.extend(bytes);
-            }
-            let contents = screen.screen().contents();
-            if what(&contents, &raw) {
-                return (contents, String::from_utf8_lossy(&raw).into_owned());
-            }
-            assert!(Instant::now() < deadline, "{why}: never came; the screen:\n{contents}");
-        }
-    };
+    let told_to = format!("cat >> '{}'", dir.join("told.jsonl").display());
+    let mut vigil =
+        Watching::start(&fake, &dir, &config, (ROWS, COLS), &["--notify", "desktop", "--notify-command", &told_to]);
+    let raw_text = |raw: &[u8]| String::from_utf8_lossy(raw).into_owned();
     // The first complete reads: the baseline, nothing to tell.
-    let (_, so_far) = wait_for(&|s, _| s.contains("config ● ok") && s.contains("✔ PRV-06"), "PRV-06 PASS");
-    assert!(!so_far.contains("\x1b]777;"), "nothing told during the first load");
+    vigil.wait_for(&|s, _| s.contains("config ● ok") && s.contains("✔ PRV-06"), "PRV-06 PASS");
+    assert!(!raw_text(&vigil.raw).contains("\x1b]777;"), "nothing told during the first load");
     assert!(!dir.join("told.jsonl").exists(), "nothing sent during the first load");
 
     // In AWS, a Studio domain outside a VPC.
@@ -93,9 +40,9 @@ fn a_rule_turning_noncompliant_is_announced_notified_and_sent_to_the_command() {
         rule.noncompliant.push("d-public0001".to_string());
     });
     let told = Instant::now();
-    let (shown, _) = wait_for(&|s, _| s.contains("PRV-06 PASS → FAIL: d-public0001"), "the announcement");
+    let shown = vigil.wait_for(&|s, _| s.contains("PRV-06 PASS → FAIL: d-public0001"), "the announcement");
     assert!(told.elapsed() < Duration::from_secs(10), "within two polls of a second each (and their calls)");
-    wait_for(
+    vigil.wait_for(
         &|_, raw| {
             let text = String::from_utf8_lossy(raw);
             text.contains("\x1b]777;notify;vigil;") && text.contains("PRV-06 PASS → FAIL: d-public0001")
@@ -122,17 +69,10 @@ fn a_rule_turning_noncompliant_is_announced_notified_and_sent_to_the_command() {
     assert!(json["resource"]["id"].as_str().is_some_and(|id| id.contains("d-public0001")), "{json}");
     assert!(json["via"].as_str().is_some_and(|v| v.starts_with("rule ")), "{json}");
     // `c` lists it, newest first.
-    writer.write_all(b"c").unwrap();
-    writer.flush().unwrap();
-    let (shown, _) =
-        wait_for(&|s, _| s.contains(" Changes ") && s.contains("✘ PRV-06 PASS → FAIL"), "the Changes view");
+    vigil.keys("c");
+    let shown =
+        vigil.wait_for(&|s, _| s.contains(" Changes ") && s.contains("✘ PRV-06 PASS → FAIL"), "the Changes view");
     assert!(shown.contains("d-public0001"), "{shown}");
-    writer.write_all(b"q").unwrap();
-    writer.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "vigil did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    vigil.quit();
     let _ = std::fs::remove_dir_all(&dir);
 }
