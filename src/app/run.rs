@@ -207,13 +207,7 @@ impl App {
     {
         let (tx, mut rx) = mpsc::channel::<Message>(1024);
         let (refresh, refresh_rx) = tokio::sync::watch::channel(0u64);
-        for source in sources {
-            for (kind, interval) in source.feeds() {
-                self.posture.register_source(kind, interval);
-                self.feeds.push((kind, interval));
-            }
-            sources::spawn(source, Sink::new(tx.clone(), self.clock.clone()).with_refresh(refresh_rx.clone()));
-        }
+        self.spawn(sources, &tx, &refresh_rx);
         // Answers come back on the same channel as the sources' events.
         let answers = Sink::new(tx, self.clock.clone());
 
@@ -227,18 +221,7 @@ impl App {
         let mut sources_open = true;
 
         loop {
-            self.view.now = (self.clock)();
-            // What the Changes view shows is seen.
-            if matches!(self.view.screen, Screen::Changes { .. }) {
-                self.view.changes_seen = self.posture.feed().total();
-            }
-            // Flash messages fade by the wall clock: a paused story's clock stands still.
-            self.view.wall = jiff::Timestamp::now();
-            self.view.stamp_message(self.view.wall);
-            if let (Some(playback), Some(story)) = (&self.playback, &mut self.view.story) {
-                story.paused = playback.paused();
-                story.speed = playback.speed();
-            }
+            self.before_frame();
             let now = tokio::time::Instant::now();
             let due = last_draw.map_or(now, |t| t + FRAME);
             if dirty && now >= due {
@@ -249,20 +232,11 @@ impl App {
             }
             tokio::select! {
                 event = input.next() => match event {
-                    Some(Ok(Event::Key(key))) => {
-                        let commands = match update_key(&mut self.view, &self.posture, &key) {
-                            Some(commands) => Some(commands),
-                            None => self.keymap.action(&key).map(|a| update(&mut self.view, &self.posture, a)),
-                        };
-                        if let Some(commands) = commands {
-                            for command in commands {
-                                if self.execute(command, &refresh, &answers) == Some(Exit::Quit) {
-                                    return Ok(Exit::Quit);
-                                }
-                            }
-                            dirty = true;
-                        }
-                    }
+                    Some(Ok(Event::Key(key))) => match self.key(&key, &refresh, &answers) {
+                        Some(Some(exit)) => return Ok(exit),
+                        Some(None) => dirty = true,
+                        None => {}
+                    },
                     Some(Ok(Event::Resize(..))) => dirty = true,
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e),
@@ -270,22 +244,7 @@ impl App {
                 },
                 message = rx.recv(), if sources_open => match message {
                     Some(m) => {
-                        let mut follow_ups = self.take(m);
-                        // Take whatever else is waiting, so a burst costs one frame.
-                        while let Ok(m) = rx.try_recv() {
-                            follow_ups.extend(self.take(m));
-                        }
-                        // A step was played: the cursor goes to the control it narrates.
-                        if let Some(since) = self.step_played.take()
-                            && self.view.story.as_ref().is_some_and(|s| s.follow)
-                            && self.view.screen == Screen::Overview
-                        {
-                            crate::ui::follow_story(&mut self.view, &self.posture, since);
-                        }
-                        for command in follow_ups {
-                            self.execute(command, &refresh, &answers);
-                        }
-                        self.tell_changes();
+                        self.messages(m, &mut rx, &refresh, &answers);
                         dirty = true;
                     }
                     None => sources_open = false,
@@ -305,6 +264,83 @@ impl App {
                 _ = sighup.recv() => return Ok(Exit::Signal(1)),
             }
         }
+    }
+
+    /// Starts each source with its own sink, its feeds registered with the store.
+    fn spawn(
+        &mut self,
+        sources: Vec<Box<dyn Source>>,
+        tx: &mpsc::Sender<Message>,
+        refresh: &tokio::sync::watch::Receiver<u64>,
+    ) {
+        for source in sources {
+            for (kind, interval) in source.feeds() {
+                self.posture.register_source(kind, interval);
+                self.feeds.push((kind, interval));
+            }
+            sources::spawn(source, Sink::new(tx.clone(), self.clock.clone()).with_refresh(refresh.clone()));
+        }
+    }
+
+    /// What the view reads of the clocks and the story before a frame.
+    fn before_frame(&mut self) {
+        self.view.now = (self.clock)();
+        // What the Changes view shows is seen.
+        if matches!(self.view.screen, Screen::Changes { .. }) {
+            self.view.changes_seen = self.posture.feed().total();
+        }
+        // Flash messages fade by the wall clock: a paused story's clock stands still.
+        self.view.wall = jiff::Timestamp::now();
+        self.view.stamp_message(self.view.wall);
+        if let (Some(playback), Some(story)) = (&self.playback, &mut self.view.story) {
+            story.paused = playback.paused();
+            story.speed = playback.speed();
+        }
+    }
+
+    /// A key: `None` where it did nothing, `Some(None)` where the view changed, `Some(exit)`
+    /// where it ends the loop.
+    fn key(
+        &mut self,
+        key: &crossterm::event::KeyEvent,
+        refresh: &tokio::sync::watch::Sender<u64>,
+        answers: &Sink,
+    ) -> Option<Option<Exit>> {
+        let commands = match update_key(&mut self.view, &self.posture, key) {
+            Some(commands) => commands,
+            None => update(&mut self.view, &self.posture, self.keymap.action(key)?),
+        };
+        for command in commands {
+            if self.execute(command, refresh, answers) == Some(Exit::Quit) {
+                return Some(Some(Exit::Quit));
+            }
+        }
+        Some(None)
+    }
+
+    /// A message and whatever else is waiting (a burst costs one frame), then what they ask.
+    fn messages(
+        &mut self,
+        first: Message,
+        rx: &mut mpsc::Receiver<Message>,
+        refresh: &tokio::sync::watch::Sender<u64>,
+        answers: &Sink,
+    ) {
+        let mut follow_ups = self.take(first);
+        while let Ok(m) = rx.try_recv() {
+            follow_ups.extend(self.take(m));
+        }
+        // A step was played: the cursor goes to the control it narrates.
+        if let Some(since) = self.step_played.take()
+            && self.view.story.as_ref().is_some_and(|s| s.follow)
+            && self.view.screen == Screen::Overview
+        {
+            crate::ui::follow_story(&mut self.view, &self.posture, since);
+        }
+        for command in follow_ups {
+            self.execute(command, refresh, answers);
+        }
+        self.tell_changes();
     }
 
     /// The changes that arrived since the last call: a control turning FAIL is announced on the
