@@ -387,34 +387,9 @@ impl App {
                     self.view.message = Some(format!("could not copy: {e}"));
                 }
             }
-            Command::ToggleFreeze => match self.view.frozen.take() {
-                Some(_) => {
-                    let waited = std::mem::take(&mut self.waiting);
-                    let n = waited.len();
-                    for m in waited {
-                        for c in self.receive(m) {
-                            self.execute(c, refresh, answers);
-                        }
-                    }
-                    self.view.message = Some(format!("resumed: {n} updates applied"));
-                }
-                None => {
-                    self.view.frozen = Some(crate::ui::Frozen { since: (self.clock)(), waiting: 0 });
-                    self.view.message = Some("frozen: updates wait until f".into());
-                }
-            },
+            Command::ToggleFreeze => self.toggle_freeze(refresh, answers),
             Command::Narrow(within) => {
-                self.view.message = Some(match (&within.account, &within.region) {
-                    (None, None) => "every account and region (a narrows to one account)".to_string(),
-                    (a, r) => {
-                        let what =
-                            [a.as_deref().map(|a| format!("account {a}")), r.as_deref().map(|r| format!("region {r}"))];
-                        format!(
-                            "narrowed to {} (:account all and :region all widen)",
-                            what.into_iter().flatten().collect::<Vec<_>>().join(", ")
-                        )
-                    }
-                });
+                self.view.message = Some(narrowed(&within));
                 self.posture.narrow(within);
                 self.view.selected = [0; ControlKind::COUNT];
             }
@@ -440,35 +415,58 @@ impl App {
                 let text = crate::ui::export::view_text(&self.posture, &self.view, &ctx);
                 self.view.message = Some(write_export(None, &export_name("view", "txt", now), &text));
             }
-            Command::Presenter(p) => {
-                use crate::sources::demo::Jump;
-                let Some(playback) = &self.playback else { return None };
-                self.view.message = Some(match p {
-                    Presenter::Pause if playback.toggle_pause() => "paused: space resumes".into(),
-                    Presenter::Pause => "playing".into(),
-                    Presenter::Faster | Presenter::Slower => {
-                        format!("speed {}x", playback.change_speed(p == Presenter::Faster))
-                    }
-                    Presenter::Next => {
-                        playback.jump(Jump::Next);
-                        "next step".into()
-                    }
-                    Presenter::Previous => {
-                        playback.jump(Jump::Previous);
-                        "back one step: the story is rebuilt from its start".into()
-                    }
-                    Presenter::Restart => {
-                        playback.jump(Jump::Restart);
-                        "the story starts again".into()
-                    }
-                });
-            }
+            Command::Presenter(p) => self.present(p),
             Command::Open(url) => match crate::terminal::open_with_system(&url) {
                 Ok(()) => {}
                 Err(e) => self.view.message = Some(format!("{e}; the link: {url}")),
             },
         }
         None
+    }
+
+    /// Freezing keeps updates waiting; thawing applies them in order.
+    fn toggle_freeze(&mut self, refresh: &tokio::sync::watch::Sender<u64>, answers: &Sink) {
+        match self.view.frozen.take() {
+            Some(_) => {
+                let waited = std::mem::take(&mut self.waiting);
+                let n = waited.len();
+                for m in waited {
+                    for c in self.receive(m) {
+                        self.execute(c, refresh, answers);
+                    }
+                }
+                self.view.message = Some(format!("resumed: {n} updates applied"));
+            }
+            None => {
+                self.view.frozen = Some(crate::ui::Frozen { since: (self.clock)(), waiting: 0 });
+                self.view.message = Some("frozen: updates wait until f".into());
+            }
+        }
+    }
+
+    /// A presenter's key in the workshop or a replay.
+    fn present(&mut self, p: Presenter) {
+        use crate::sources::demo::Jump;
+        let Some(playback) = &self.playback else { return };
+        self.view.message = Some(match p {
+            Presenter::Pause if playback.toggle_pause() => "paused: space resumes".into(),
+            Presenter::Pause => "playing".into(),
+            Presenter::Faster | Presenter::Slower => {
+                format!("speed {}x", playback.change_speed(p == Presenter::Faster))
+            }
+            Presenter::Next => {
+                playback.jump(Jump::Next);
+                "next step".into()
+            }
+            Presenter::Previous => {
+                playback.jump(Jump::Previous);
+                "back one step: the story is rebuilt from its start".into()
+            }
+            Presenter::Restart => {
+                playback.jump(Jump::Restart);
+                "the story starts again".into()
+            }
+        });
     }
 
     /// A message from the channel: held while the view is frozen (the sources' data and the
@@ -559,6 +557,20 @@ impl App {
                     *account = Some(id);
                 }
             }
+        }
+    }
+}
+
+/// What the status line says after narrowing (or widening) to an account and region.
+fn narrowed(within: &crate::store::Within) -> String {
+    match (&within.account, &within.region) {
+        (None, None) => "every account and region (a narrows to one account)".to_string(),
+        (a, r) => {
+            let what = [a.as_deref().map(|a| format!("account {a}")), r.as_deref().map(|r| format!("region {r}"))];
+            format!(
+                "narrowed to {} (:account all and :region all widen)",
+                what.into_iter().flatten().collect::<Vec<_>>().join(", ")
+            )
         }
     }
 }

@@ -203,47 +203,8 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
     if view.row_box.is_some() {
         return update_row_box(view, action);
     }
-    if let Some(story) = &mut view.story
-        && story.history
-    {
-        // The narration takes the moving keys while it is open (up goes to earlier steps); the
-        // presenter's other keys go on working under it.
-        let back = &mut story.history_back;
-        let handled = match action {
-            Action::Back | Action::Narration => {
-                story.history = false;
-                true
-            }
-            Action::Up => {
-                *back += 1;
-                true
-            }
-            Action::Down => {
-                *back = back.saturating_sub(1);
-                true
-            }
-            Action::PageUp => {
-                *back += PAGE;
-                true
-            }
-            Action::PageDown => {
-                *back = back.saturating_sub(PAGE);
-                true
-            }
-            // Render clamps it to the first line.
-            Action::Top => {
-                *back = usize::MAX / 2;
-                true
-            }
-            Action::Bottom => {
-                *back = 0;
-                true
-            }
-            _ => false,
-        };
-        if handled {
-            return Vec::new();
-        }
+    if narration_key(view, action) {
+        return Vec::new();
     }
     match action {
         Action::Quit => unreachable!("handled above"),
@@ -438,6 +399,48 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
         },
     }
     Vec::new()
+}
+
+/// The narration takes the moving keys while it is open (up goes to earlier steps); the
+/// presenter's other keys go on working under it. True when it took this one.
+fn narration_key(view: &mut View, action: Action) -> bool {
+    let Some(story) = &mut view.story else { return false };
+    if !story.history {
+        return false;
+    }
+    let back = &mut story.history_back;
+    match action {
+        Action::Back | Action::Narration => {
+            story.history = false;
+            true
+        }
+        Action::Up => {
+            *back += 1;
+            true
+        }
+        Action::Down => {
+            *back = back.saturating_sub(1);
+            true
+        }
+        Action::PageUp => {
+            *back += PAGE;
+            true
+        }
+        Action::PageDown => {
+            *back = back.saturating_sub(PAGE);
+            true
+        }
+        // Render clamps it to the first line.
+        Action::Top => {
+            *back = usize::MAX / 2;
+            true
+        }
+        Action::Bottom => {
+            *back = 0;
+            true
+        }
+        _ => false,
+    }
 }
 
 const READ_ONLY: &str = "read-only: start vigil with --write to make corrective actions";

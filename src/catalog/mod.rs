@@ -185,15 +185,7 @@ fn check_control(
         return None;
     };
     let before = problems.found.len();
-    let mut unknown_fields = false;
-    for (key, _) in table {
-        let name = key.get_ref();
-        if !CONTROL_FIELDS.contains(&name.as_ref()) {
-            unknown_fields = true;
-            let expected = CONTROL_FIELDS.map(|f| format!("`{f}`")).join(", ");
-            problems.add(key.span(), at(name), format!("unknown field `{name}`, expected one of {expected}"));
-        }
-    }
+    let unknown_fields = report_unknown_fields(table, &at, problems);
     let required = |name: &str, problems: &mut Problems| -> Option<&Spanned<DeValue>> {
         let value = table.get(name);
         if value.is_none() {
@@ -220,34 +212,13 @@ fn check_control(
     let raw_metrics: Option<Vec<Spanned<String>>> =
         table.get("metrics").map_or(Some(Vec::new()), |v| problems.read(v, at("metrics")));
 
-    let id = id.and_then(|id| {
-        let trimmed = id.get_ref().trim();
-        if trimmed.is_empty() {
-            problems.add(id.span(), at("id"), "a control needs a non-empty id".into());
-            None
-        } else if !seen.insert(trimmed.to_string()) {
-            problems.add(id.span(), at("id"), format!("duplicate control id `{trimmed}`"));
-            None
-        } else {
-            Some((trimmed.to_string(), id.span()))
-        }
-    });
+    let id = id.and_then(|id| unique_id(&id, &at("id"), seen, problems));
     if let Some(title) = &title
         && title.get_ref().trim().is_empty()
     {
         problems.add(title.span(), at("title"), "a control needs a title".into());
     }
-    let mut metrics = Vec::new();
-    for (j, m) in raw_metrics.iter().flatten().enumerate() {
-        match m.get_ref().split_once('/') {
-            Some((ns, name)) if !ns.is_empty() && !name.is_empty() => metrics.push((ns.to_string(), name.to_string())),
-            _ => problems.add(
-                m.span(),
-                at(&format!("metrics[{j}]")),
-                format!("`{}` is not NAMESPACE/METRIC", m.get_ref()),
-            ),
-        }
-    }
+    let metrics = split_metrics(raw_metrics.iter().flatten(), &at, problems);
     // Whether the control names no evidence at all: not when a field of it could not be read
     // (that is its own problem), nor when its only metrics are malformed, nor when a field is
     // unknown (likely the evidence, misspelt).
@@ -283,6 +254,59 @@ fn check_control(
         description: description?,
         evidence,
     })
+}
+
+/// Reports every field a control may not have; true when there was one.
+fn report_unknown_fields(table: &DeTable, at: &dyn Fn(&str) -> String, problems: &mut Problems) -> bool {
+    let mut unknown_fields = false;
+    for (key, _) in table {
+        let name = key.get_ref();
+        if !CONTROL_FIELDS.contains(&name.as_ref()) {
+            unknown_fields = true;
+            let expected = CONTROL_FIELDS.map(|f| format!("`{f}`")).join(", ");
+            problems.add(key.span(), at(name), format!("unknown field `{name}`, expected one of {expected}"));
+        }
+    }
+    unknown_fields
+}
+
+/// The control's id, trimmed, when it is non-empty and not already taken.
+fn unique_id(
+    id: &Spanned<String>,
+    field: &str,
+    seen: &mut HashSet<String>,
+    problems: &mut Problems,
+) -> Option<(String, Range<usize>)> {
+    let trimmed = id.get_ref().trim();
+    if trimmed.is_empty() {
+        problems.add(id.span(), field.to_string(), "a control needs a non-empty id".into());
+        None
+    } else if !seen.insert(trimmed.to_string()) {
+        problems.add(id.span(), field.to_string(), format!("duplicate control id `{trimmed}`"));
+        None
+    } else {
+        Some((trimmed.to_string(), id.span()))
+    }
+}
+
+/// Each `NAMESPACE/METRIC` as its two halves; a malformed one is a problem, not a metric.
+fn split_metrics<'a>(
+    raw: impl Iterator<Item = &'a Spanned<String>>,
+    at: &dyn Fn(&str) -> String,
+    problems: &mut Problems,
+) -> Vec<(String, String)> {
+    let mut metrics = Vec::new();
+    for (j, m) in raw.enumerate() {
+        match m.get_ref().split_once('/') {
+            Some((ns, name)) if !ns.is_empty() && !name.is_empty() => metrics.push((ns.to_string(), name.to_string())),
+            _ => problems.add(
+                m.span(),
+                at(&format!("metrics[{j}]")),
+                format!("`{}` is not NAMESPACE/METRIC", m.get_ref()),
+            ),
+        }
+    }
+    metrics
 }
 
 #[cfg(test)]

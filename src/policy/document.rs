@@ -5,7 +5,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::condition::{Condition, parse_operator};
 pub use super::pattern::Version;
@@ -367,147 +367,16 @@ fn parse_statement(
             StatementParts { index, sid: None, effect: None, actions: None, resources: None, conditions: Vec::new() };
         return StatementParsed::Parts(nothing);
     };
-    let key = |name: &str| Step::from(name);
-    let sid = match map.get("Sid") {
-        None => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            report.at_value("Sid", &[&key("Sid")], "must be a string".into());
-            None
-        }
-    };
+    let sid = parse_sid(map, &mut report);
+    // Once the Sid is known, the mistakes after it name the statement by it too.
     report.label = statement_label(index, sid.as_deref());
-    const KNOWN: [&str; 9] =
-        ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
-    for unknown in map.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
-        report.at_key(unknown, &[&key(unknown)], format!("unknown element, expected one of {}", KNOWN.join(", ")));
-    }
-    let effect = match map.get("Effect") {
-        Some(Value::String(e)) if e == "Allow" => Some(Effect::Allow),
-        Some(Value::String(e)) if e == "Deny" => Some(Effect::Deny),
-        Some(other) => {
-            report.at_value("Effect", &[&key("Effect")], format!("{other} is not \"Allow\" or \"Deny\""));
-            None
-        }
-        None => {
-            report.at_value("Effect", &[], "missing".into());
-            None
-        }
-    };
-    let principal = match (map.get("Principal"), map.get("NotPrincipal")) {
-        (Some(_), Some(_)) => {
-            let message = "Principal and NotPrincipal cannot both be given".into();
-            report.at_key("Principal", &[&key("Principal")], message);
-            None
-        }
-        (Some(p), None) | (None, Some(p)) => {
-            let field = if map.contains_key("Principal") { "Principal" } else { "NotPrincipal" };
-            match principals(p) {
-                Ok(principals) => Some(Some(PrincipalSpec { negated: field == "NotPrincipal", principals })),
-                Err(message) => {
-                    report.at_value(field, &[&key(field)], message);
-                    None
-                }
-            }
-        }
-        (None, None) => Some(None),
-    };
-    let actions = match (map.get("Action"), map.get("NotAction")) {
-        (Some(_), Some(_)) => {
-            report.at_key("Action", &[&key("Action")], "Action and NotAction cannot both be given".into());
-            None
-        }
-        (Some(a), None) | (None, Some(a)) => {
-            let field = if map.contains_key("Action") { "Action" } else { "NotAction" };
-            match strings(a) {
-                None => {
-                    report.at_value(field, &[&key(field)], "must be a string or an array of strings".into());
-                    None
-                }
-                Some(raw) => {
-                    for (i, a) in raw.iter().enumerate() {
-                        if a != "*" && !a.contains(':') {
-                            let at = [&key(field), &Step::Index(i)];
-                            report.at_value(field, &at, format!("`{a}` is not SERVICE:ACTION or *"));
-                        }
-                    }
-                    // Kept with a malformed entry too (the statement is refused all the same),
-                    // so that the lint still checks the others.
-                    Some(Actions {
-                        negated: field == "NotAction",
-                        patterns: raw.iter().map(|a| Pattern::literal(a).lowercase()).collect(),
-                        raw,
-                    })
-                }
-            }
-        }
-        (None, None) => {
-            report.at_value("Action", &[], "missing (a statement needs Action or NotAction)".into());
-            None
-        }
-    };
-    let resources = match (map.get("Resource"), map.get("NotResource")) {
-        (Some(_), Some(_)) => {
-            report.at_key("Resource", &[&key("Resource")], "Resource and NotResource cannot both be given".into());
-            None
-        }
-        (Some(r), None) | (None, Some(r)) => {
-            let field = if map.contains_key("Resource") { "Resource" } else { "NotResource" };
-            match resources(field == "NotResource", r, version) {
-                Ok(resources) => Some(Some(resources)),
-                Err(message) => {
-                    report.at_value(field, &[&key(field)], message);
-                    None
-                }
-            }
-        }
-        // A role's trust policy names who may assume the role, never a Resource.
-        (None, None) if map.contains_key("Principal") || map.contains_key("NotPrincipal") => Some(None),
-        (None, None) => {
-            report.at_value(
-                "Resource",
-                &[],
-                "missing (a statement needs Resource or NotResource; only a role's trust policy, with a Principal, leaves it out)".into(),
-            );
-            None
-        }
-    };
-    let conditions = match map.get("Condition") {
-        None => Some(Vec::new()),
-        Some(Value::Object(blocks)) => {
-            let mut conditions = Vec::new();
-            for (operator, keys) in blocks {
-                let block_field = format!("Condition.{operator}");
-                let block = [&key("Condition"), &key(operator)];
-                // A wrong operator is said once, not once for each of its keys.
-                if let Err(message) = parse_operator(operator) {
-                    report.at_key(&block_field, &block, message);
-                    continue;
-                }
-                let Value::Object(keys) = keys else {
-                    report.at_value(&block_field, &block, "must map condition keys to values".into());
-                    continue;
-                };
-                for (name, values) in keys {
-                    let field = format!("Condition.{operator}.{name}");
-                    let steps = [&key("Condition"), &key(operator), &key(name)];
-                    let Some(values) = strings(values) else {
-                        report.at_value(&field, &steps, "values must be a string or an array of strings".into());
-                        continue;
-                    };
-                    match Condition::parse(operator, name, values, version) {
-                        Ok(c) => conditions.push(c),
-                        Err(message) => report.at_value(&field, &steps, message),
-                    }
-                }
-            }
-            Some(conditions)
-        }
-        Some(_) => {
-            report.at_value("Condition", &[&key("Condition")], "must be an object of operators".into());
-            None
-        }
-    };
+    report_unknown_elements(map, &mut report);
+    // Each part is parsed even after a mistake in another, so that every mistake is reported.
+    let effect = parse_effect(map, &mut report);
+    let principal = parse_principal(map, &mut report);
+    let actions = parse_actions(map, &mut report);
+    let resources = parse_resources(map, version, &mut report);
+    let conditions = parse_conditions(map, version, &mut report);
     match (report.found, effect, principal, actions, resources, conditions) {
         (false, Some(effect), Some(principal), Some(actions), Some(resources), Some(conditions)) => {
             StatementParsed::Whole(Statement { index, sid, effect, principal, actions, resources, conditions })
@@ -515,6 +384,196 @@ fn parse_statement(
         (_, effect, _, actions, resources, conditions) => {
             let conditions = conditions.unwrap_or_default();
             StatementParsed::Parts(StatementParts { index, sid, effect, actions, resources, conditions })
+        }
+    }
+}
+
+/// Which of an element and its negation (Action or NotAction) a statement gives.
+enum Given<'a> {
+    Neither,
+    /// Both: a mistake, already reported.
+    Both,
+    /// One: its name and its value.
+    One(&'static str, &'a Value),
+}
+
+/// Which of `element` and `negation` the statement gives; both is one mistake, said at the
+/// element, whatever their values.
+fn given<'a>(
+    map: &'a Map<String, Value>,
+    [element, negation]: [&'static str; 2],
+    report: &mut StatementMistakes,
+) -> Given<'a> {
+    match (map.get(element), map.get(negation)) {
+        (Some(_), Some(_)) => {
+            let message = format!("{element} and {negation} cannot both be given");
+            report.at_key(element, &[&Step::from(element)], message);
+            Given::Both
+        }
+        (Some(value), None) => Given::One(element, value),
+        (None, Some(value)) => Given::One(negation, value),
+        (None, None) => Given::Neither,
+    }
+}
+
+fn parse_sid(map: &Map<String, Value>, report: &mut StatementMistakes) -> Option<String> {
+    match map.get("Sid") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            report.at_value("Sid", &[&Step::from("Sid")], "must be a string".into());
+            None
+        }
+    }
+}
+
+fn report_unknown_elements(map: &Map<String, Value>, report: &mut StatementMistakes) {
+    const KNOWN: [&str; 9] =
+        ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+    for unknown in map.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
+        let message = format!("unknown element, expected one of {}", KNOWN.join(", "));
+        report.at_key(unknown, &[&Step::from(unknown.as_str())], message);
+    }
+}
+
+fn parse_effect(map: &Map<String, Value>, report: &mut StatementMistakes) -> Option<Effect> {
+    match map.get("Effect") {
+        Some(Value::String(e)) if e == "Allow" => Some(Effect::Allow),
+        Some(Value::String(e)) if e == "Deny" => Some(Effect::Deny),
+        Some(other) => {
+            report.at_value("Effect", &[&Step::from("Effect")], format!("{other} is not \"Allow\" or \"Deny\""));
+            None
+        }
+        None => {
+            report.at_value("Effect", &[], "missing".into());
+            None
+        }
+    }
+}
+
+/// `Some(None)`: no Principal, as in an identity-based policy.
+fn parse_principal(map: &Map<String, Value>, report: &mut StatementMistakes) -> Option<Option<PrincipalSpec>> {
+    match given(map, ["Principal", "NotPrincipal"], report) {
+        Given::Both => None,
+        Given::One(field, value) => match principals(value) {
+            Ok(principals) => Some(Some(PrincipalSpec { negated: field == "NotPrincipal", principals })),
+            Err(message) => {
+                report.at_value(field, &[&Step::from(field)], message);
+                None
+            }
+        },
+        Given::Neither => Some(None),
+    }
+}
+
+fn parse_actions(map: &Map<String, Value>, report: &mut StatementMistakes) -> Option<Actions> {
+    let (field, value) = match given(map, ["Action", "NotAction"], report) {
+        Given::Both => return None,
+        Given::One(field, value) => (field, value),
+        Given::Neither => {
+            report.at_value("Action", &[], "missing (a statement needs Action or NotAction)".into());
+            return None;
+        }
+    };
+    let Some(raw) = strings(value) else {
+        report.at_value(field, &[&Step::from(field)], "must be a string or an array of strings".into());
+        return None;
+    };
+    for (i, a) in raw.iter().enumerate() {
+        if a != "*" && !a.contains(':') {
+            let at = [&Step::from(field), &Step::Index(i)];
+            report.at_value(field, &at, format!("`{a}` is not SERVICE:ACTION or *"));
+        }
+    }
+    // Kept with a malformed entry too (the statement is refused all the same), so that the
+    // lint still checks the others.
+    Some(Actions {
+        negated: field == "NotAction",
+        patterns: raw.iter().map(|a| Pattern::literal(a).lowercase()).collect(),
+        raw,
+    })
+}
+
+/// `Some(None)`: no Resource, as in a role's trust policy.
+fn parse_resources(
+    map: &Map<String, Value>,
+    version: Version,
+    report: &mut StatementMistakes,
+) -> Option<Option<Resources>> {
+    match given(map, ["Resource", "NotResource"], report) {
+        Given::Both => None,
+        Given::One(field, value) => match resources(field == "NotResource", value, version) {
+            Ok(resources) => Some(Some(resources)),
+            Err(message) => {
+                report.at_value(field, &[&Step::from(field)], message);
+                None
+            }
+        },
+        // A role's trust policy names who may assume the role, never a Resource.
+        Given::Neither if map.contains_key("Principal") || map.contains_key("NotPrincipal") => Some(None),
+        Given::Neither => {
+            report.at_value(
+                "Resource",
+                &[],
+                "missing (a statement needs Resource or NotResource; only a role's trust policy, with a Principal, leaves it out)".into(),
+            );
+            None
+        }
+    }
+}
+
+/// Every condition that parses; `None` when Condition is not an object at all.
+fn parse_conditions(
+    map: &Map<String, Value>,
+    version: Version,
+    report: &mut StatementMistakes,
+) -> Option<Vec<Condition>> {
+    match map.get("Condition") {
+        None => Some(Vec::new()),
+        Some(Value::Object(blocks)) => {
+            let mut conditions = Vec::new();
+            for (operator, keys) in blocks {
+                parse_condition_block(operator, keys, version, report, &mut conditions);
+            }
+            Some(conditions)
+        }
+        Some(_) => {
+            report.at_value("Condition", &[&Step::from("Condition")], "must be an object of operators".into());
+            None
+        }
+    }
+}
+
+/// The conditions of one operator's block, added to `conditions`; those with a mistake are
+/// reported and left out.
+fn parse_condition_block(
+    operator: &str,
+    keys: &Value,
+    version: Version,
+    report: &mut StatementMistakes,
+    conditions: &mut Vec<Condition>,
+) {
+    let block_field = format!("Condition.{operator}");
+    let block = [&Step::from("Condition"), &Step::from(operator)];
+    // A wrong operator is said once, not once for each of its keys.
+    if let Err(message) = parse_operator(operator) {
+        report.at_key(&block_field, &block, message);
+        return;
+    }
+    let Value::Object(keys) = keys else {
+        report.at_value(&block_field, &block, "must map condition keys to values".into());
+        return;
+    };
+    for (name, values) in keys {
+        let field = format!("Condition.{operator}.{name}");
+        let steps = [&Step::from("Condition"), &Step::from(operator), &Step::from(name.as_str())];
+        let Some(values) = strings(values) else {
+            report.at_value(&field, &steps, "values must be a string or an array of strings".into());
+            continue;
+        };
+        match Condition::parse(operator, name, values, version) {
+            Ok(c) => conditions.push(c),
+            Err(message) => report.at_value(&field, &steps, message),
         }
     }
 }

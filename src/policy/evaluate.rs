@@ -345,7 +345,7 @@ impl PatternIndex {
                 index.globs.len() - 1
             })
         };
-        let scope = Scope { bounded: case.boundary_layers() > 0, region: None };
+        let scope = case.scope(None);
         for layer in case.layers() {
             for s in &case.policy(layer).statements {
                 let Some(resources) = &s.resources else { continue };
@@ -381,6 +381,15 @@ impl PatternIndex {
     fn entries(&self, s: &Statement) -> &[usize] {
         self.statements.get(&(s as *const Statement as usize)).map_or(&[], Vec::as_slice)
     }
+}
+
+/// The regions of a resource pattern, each with its decision, in the order found.
+struct Regions {
+    /// Which of the index's globs each region's resources match.
+    found: Vec<Vec<bool>>,
+    outcomes: Vec<Outcome>,
+    /// Whether every region was looked at (see [`PatternParts::complete`]).
+    complete: bool,
 }
 
 impl Case {
@@ -556,183 +565,101 @@ impl Case {
 
     fn run(&self, record: bool) -> Outcome {
         match self.request.pattern.as_deref() {
-            None => self.run_on(&Scope { bounded: self.boundary_layers() > 0, region: None }, record),
+            None => self.run_on(&self.scope(None), record),
             Some(pattern) => self.run_pattern(pattern, record),
         }
+    }
+
+    /// What statements are checked against: the request's resource, or one region of its
+    /// pattern.
+    fn scope<'a>(&self, region: Option<Region<'a>>) -> Scope<'a> {
+        Scope { bounded: self.boundary_layers() > 0, region }
     }
 
     /// The decision on the request's resource, or on one region of its pattern.
     fn run_on(&self, scope: &Scope, record: bool) -> Outcome {
         let req = &self.request;
-        let mut deciding = Vec::new();
-        let outcome = |decision, reason, deciding| Outcome { decision, reason, deciding, pattern: None };
-        let denied =
-            |reason| Outcome { decision: Decision::ImplicitlyDenied, reason, deciding: Vec::new(), pattern: None };
+        // 0. The one action AWS allows whatever the policies say.
+        if req.action_lower == "sts:getcalleridentity" {
+            return outcome(Decision::Allowed, Reason::AlwaysAllowed, Vec::new());
+        }
+        // 1. An explicit Deny anywhere.
+        if let Some(denied) = self.explicit_deny(scope, record) {
+            return denied;
+        }
         let (fixed_rule, needed) = match &scope.region {
             None => (req.fixed_rule, req.needs),
             Some(region) => (region.fixed_rule(), region.needs()),
         };
-
-        // 0. The one action AWS allows whatever the policies say.
-        if req.action_lower == "sts:getcalleridentity" {
-            return outcome(Decision::Allowed, Reason::AlwaysAllowed, deciding);
+        // What no policy can allow: implicitly denied, naming the rule.
+        if let Some(rule) = fixed_rule {
+            return denied(Reason::Fixed(rule));
         }
-        // 1. An explicit Deny anywhere.
+        // 2 and 3. The organisation's and the VPC endpoints' policies.
+        let mut deciding = Vec::new();
+        if let Err(reason) = self.org_and_endpoints_allow(scope, record, &mut deciding) {
+            return denied(reason);
+        }
+        // 4. What grants, and what limits it.
+        let grant = Grant { case: self, scope: *scope, record, needed, resource: self.resource_allow(scope), deciding };
+        let kind = req.principal_kind;
+        if kind.only_resource_policies_grant() {
+            grant.by_resource_alone()
+        } else if kind == PrincipalKind::Root {
+            grant.for_root()
+        } else if req.same_account() {
+            grant.within_account()
+        } else {
+            grant.across_accounts()
+        }
+    }
+
+    /// Step 1: the Deny statements that apply, if any. The decision alone needs no more than
+    /// the first.
+    fn explicit_deny(&self, scope: &Scope, record: bool) -> Option<Outcome> {
+        let mut deciding = Vec::new();
         for layer in self.layers() {
             for s in &self.policy(layer).statements {
-                if s.effect == Effect::Deny && applies(s, req, checks_principal(layer), scope).is_some() {
+                if s.effect == Effect::Deny && applies(s, &self.request, checks_principal(layer), scope).is_some() {
                     if !record {
-                        return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding);
+                        return Some(outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding));
                     }
                     deciding.push(Hit { layer, statement: s.index });
                 }
             }
         }
-        if !deciding.is_empty() {
-            return outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding);
-        }
-        // What no policy can allow: implicitly denied, naming the rule.
-        if let Some(rule) = fixed_rule {
-            return denied(Reason::Fixed(rule));
-        }
-        // 2. Every SCP level must allow (FullAWSAccess counts only when it is listed).
+        (!deciding.is_empty()).then(|| outcome(Decision::ExplicitlyDenied, Reason::ExplicitDeny, deciding))
+    }
+
+    /// Steps 2 and 3: policies that grant nothing but must each allow; the first that does not
+    /// is the reason. Their Allow statements go to `deciding`.
+    fn org_and_endpoints_allow(&self, scope: &Scope, record: bool, deciding: &mut Vec<Hit>) -> Result<(), Reason> {
+        // Every SCP level must allow (FullAWSAccess counts only when it is listed).
         for (l, level) in self.scps_in_force().iter().enumerate() {
             let layers = (0..level.policies.len()).map(|p| Layer::Scp(l, p));
-            match self.first_allow(layers, scope) {
-                Some((hit, _)) => push(&mut deciding, record, hit),
-                None => return denied(Reason::ScpWithoutAllow(l, level.id.clone())),
-            }
+            let (hit, _) =
+                self.first_allow(layers, scope).ok_or_else(|| Reason::ScpWithoutAllow(l, level.id.clone()))?;
+            push(deciding, record, hit);
         }
         // RCPs only restrict: AWS attaches RCPFullAWSAccess at every level.
-        // 3. Every VPC endpoint policy must allow.
+        // Every VPC endpoint policy must allow.
         for i in 0..self.endpoints.len() {
-            match self.first_allow([Layer::Endpoint(i)], scope) {
-                Some((hit, _)) => push(&mut deciding, record, hit),
-                None => return denied(Reason::EndpointWithoutAllow(i)),
-            }
+            let (hit, _) = self.first_allow([Layer::Endpoint(i)], scope).ok_or(Reason::EndpointWithoutAllow(i))?;
+            push(deciding, record, hit);
         }
-        // 4. What grants, and what limits it.
-        let kind = req.principal_kind;
-        let resource = self.resource_allow(scope);
-        // The trust or key policy the request needs is missing, or does not allow.
-        let needed_reason = || {
-            if self.resource.is_none() {
-                Reason::ResourcePolicyMissing(needed)
-            } else {
-                Reason::ResourcePolicyWithoutAllow(needed)
-            }
-        };
-        if kind.only_resource_policies_grant() {
-            return match resource {
-                Some((hit, Some(named))) if named >= Named::Broadly => {
-                    push(&mut deciding, record, hit);
-                    outcome(Decision::Allowed, Reason::AllowedByResource, deciding)
-                }
-                _ if needed != ResourcePolicyKind::Ordinary => denied(needed_reason()),
-                _ => denied(Reason::NoResourceAllowFor(kind)),
-            };
-        }
-        if kind == PrincipalKind::Root {
-            if req.action_lower == "sts:assumerole" {
-                return denied(Reason::RootCannotAssumeRole);
-            }
-            // Root needs no identity policy; it needs the resource's own consent where any
-            // principal would: across accounts, and for a KMS key.
-            if !req.same_account() || needed != ResourcePolicyKind::Ordinary {
-                return match resource {
-                    Some((hit, _)) => {
-                        push(&mut deciding, record, hit);
-                        outcome(Decision::Allowed, Reason::AllowedByResource, deciding)
-                    }
-                    None if needed != ResourcePolicyKind::Ordinary => denied(needed_reason()),
-                    None => denied(Reason::CrossAccountWithoutResourceAllow),
-                };
-            }
-            return outcome(Decision::Allowed, Reason::AllowedAsRoot, deciding);
-        }
-        let identity = self.first_allow((0..self.identity_layers()).map(Layer::Identity), scope);
+        Ok(())
+    }
+
+    /// What keeps an identity-based grant from the principal: a permissions boundary that does
+    /// not allow, else a session policy that does not.
+    fn limit_gap(&self, scope: &Scope) -> Option<Reason> {
         let boundary_gap =
             (0..self.boundary_layers()).find(|&i| self.first_allow([Layer::Boundary(i)], scope).is_none());
         let session_gap = self.session_applies() && self.first_allow([Layer::Session], scope).is_none();
-        let limits = |deciding: &mut Vec<Hit>| {
-            for i in 0..self.boundary_layers() {
-                if let Some((hit, _)) = self.first_allow([Layer::Boundary(i)], scope) {
-                    push(deciding, record, hit);
-                }
-            }
-            if self.session_applies()
-                && let Some((hit, _)) = self.first_allow([Layer::Session], scope)
-            {
-                push(deciding, record, hit);
-            }
-        };
-        let limited = match (boundary_gap, session_gap) {
+        match (boundary_gap, session_gap) {
             (Some(i), _) => Some(Reason::BoundaryWithoutAllow(i)),
             (None, true) => Some(Reason::SessionWithoutAllow),
             (None, false) => None,
-        };
-        if req.same_account() {
-            if let Some((hit, named)) = resource {
-                // Within one account a resource-based policy that names the user, the role
-                // session or the federated user itself, or everyone (`*`), grants past an
-                // implicit deny in their boundary and session policy; one that names a role is
-                // limited by them (IAM User Guide, "Policy evaluation logic" and "IAM role
-                // principals"). Except where an IAM user stands for its federated session (a
-                // session policy is given): naming the user who federated is limited by both
-                // ("Policy evaluation logic", AWS STS federated user principals). A trust policy
-                // naming the user still leaves the user's boundary in force (IAM User Guide,
-                // "Update a role trust policy").
-                let unlimited = match named {
-                    Some(Named::Exactly) => !(kind == PrincipalKind::User && self.session_applies()),
-                    Some(Named::Everyone) => true,
-                    _ => false,
-                } && needed != ResourcePolicyKind::RoleTrust;
-                let grants = named.is_some_and(|n| n >= Named::Broadly);
-                if grants && (unlimited || limited.is_none()) {
-                    push(&mut deciding, record, hit);
-                    if !unlimited {
-                        limits(&mut deciding);
-                    }
-                    return outcome(Decision::Allowed, Reason::AllowedByResource, deciding);
-                }
-            }
-            // An identity-based Allow is enough, except where the trust or key policy must
-            // allow too (by trusting the account).
-            if needed != ResourcePolicyKind::Ordinary && resource.is_none() {
-                return denied(needed_reason());
-            }
-            match (identity, limited) {
-                (Some((hit, _)), None) => {
-                    push(&mut deciding, record, hit);
-                    if let Some((resource_hit, _)) = resource
-                        && needed != ResourcePolicyKind::Ordinary
-                    {
-                        push(&mut deciding, record, resource_hit);
-                    }
-                    limits(&mut deciding);
-                    outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding)
-                }
-                (Some(_), Some(reason)) => denied(reason),
-                (None, _) => denied(Reason::NoAllow),
-            }
-        } else {
-            let Some((resource_hit, _)) = resource else {
-                return denied(if needed != ResourcePolicyKind::Ordinary {
-                    needed_reason()
-                } else {
-                    Reason::CrossAccountWithoutResourceAllow
-                });
-            };
-            let Some((identity_hit, _)) = identity else {
-                return denied(Reason::CrossAccountWithoutIdentityAllow);
-            };
-            if let Some(reason) = limited {
-                return denied(reason);
-            }
-            push(&mut deciding, record, identity_hit);
-            push(&mut deciding, record, resource_hit);
-            limits(&mut deciding);
-            outcome(Decision::Allowed, Reason::AllowedByIdentity, deciding)
         }
     }
 
@@ -741,122 +668,150 @@ impl Case {
     /// implicitly denied, for the reason of the region that came nearest to being allowed.
     #[inline(never)]
     fn run_pattern(&self, pattern: &ResourcePattern, record: bool) -> Outcome {
-        let denied =
-            |reason| Outcome { decision: Decision::ImplicitlyDenied, reason, deciding: Vec::new(), pattern: None };
         let index = PatternIndex::new(self, pattern);
-        let bounded = self.boundary_layers() > 0;
-        // Each region as it is found, shortest resources first; the decision alone stops at the
-        // first that is allowed.
+        let mut regions = self.decide_regions(pattern, &index, record);
+        if !record && regions.outcomes.last().is_some_and(|o| o.decision == Decision::Allowed) {
+            let mut allowed = regions.outcomes.pop().expect("the allowed region");
+            allowed.deciding.clear();
+            return allowed;
+        }
+        if !regions.complete && !regions.outcomes.iter().any(|o| o.decision == Decision::Allowed) {
+            return denied(Reason::PatternTooComplex);
+        }
+        if regions.found.is_empty() {
+            return denied(Reason::PatternOutsideAction);
+        }
+        let (mut outcome, stopped) = self.combine_regions(&index, &regions);
+        if record {
+            outcome.pattern = Some(Box::new(self.pattern_parts(pattern, &index, &regions, &outcome, stopped)));
+        } else {
+            outcome.deciding = Vec::new();
+        }
+        outcome
+    }
+
+    /// Each region of the pattern as it is found, shortest resources first, with its decision;
+    /// the decision alone stops at the first that is allowed. Each region's statements are
+    /// recorded whatever `record` says: the pattern's decision is made of them.
+    fn decide_regions(&self, pattern: &ResourcePattern, index: &PatternIndex, record: bool) -> Regions {
         let mut found: Vec<Vec<bool>> = Vec::new();
         let mut outcomes: Vec<Outcome> = Vec::new();
         let complete = regions(&pattern.clauses(), &index.globs, |bits| {
-            let outcome = self.run_on(&Scope { bounded, region: Some(Region { index: &index, bits }) }, true);
+            let outcome = self.run_on(&self.scope(Some(Region { index, bits })), true);
             let stop = !record && outcome.decision == Decision::Allowed;
             found.push(bits.to_vec());
             outcomes.push(outcome);
             stop
         })
         .is_some();
-        if !record && outcomes.last().is_some_and(|o| o.decision == Decision::Allowed) {
-            let mut allowed = outcomes.pop().expect("the allowed region");
-            allowed.deciding.clear();
-            return allowed;
-        }
-        if !complete && !outcomes.iter().any(|o| o.decision == Decision::Allowed) {
-            return denied(Reason::PatternTooComplex);
-        }
-        if found.is_empty() {
-            return denied(Reason::PatternOutsideAction);
-        }
-        let allowed: Vec<&Outcome> = outcomes.iter().filter(|o| o.decision == Decision::Allowed).collect();
+        Regions { found, outcomes, complete }
+    }
+
+    /// The decision on the pattern from its regions' (at least one), and for an implicit deny,
+    /// the region an Allow grants that something else stops, if any.
+    fn combine_regions(&self, index: &PatternIndex, regions: &Regions) -> (Outcome, Option<(usize, Hit)>) {
+        let outcomes = &regions.outcomes;
+        let allowed = || outcomes.iter().filter(|o| o.decision == Decision::Allowed);
         let explicit = outcomes.iter().filter(|o| o.decision == Decision::ExplicitlyDenied).count();
-        let order = self.hit_order();
-        let union = |of: &mut dyn Iterator<Item = &Outcome>| {
-            let mut hits: Vec<Hit> = Vec::new();
-            for hit in of.flat_map(|o| o.deciding.iter()) {
-                if !hits.contains(hit) {
-                    hits.push(*hit);
-                }
-            }
-            hits.sort_by_key(&order);
-            hits
-        };
-        // For an implicit deny: the region an Allow grants that something else stops, if any.
-        let mut stopped: Option<(usize, Hit)> = None;
-        let (decision, reason, deciding) = if let Some(first) = allowed.first() {
-            (Decision::Allowed, first.reason.clone(), union(&mut allowed.iter().copied()))
+        if let Some(first) = allowed().next() {
+            (outcome(Decision::Allowed, first.reason.clone(), self.union_hits(allowed())), None)
         } else if explicit == outcomes.len() {
-            // A Deny that denies every region covers the pattern; else several cover it together.
-            let covering: Vec<Hit> = outcomes[0]
-                .deciding
-                .iter()
-                .filter(|h| outcomes.iter().all(|o| o.deciding.contains(h)))
-                .copied()
-                .collect();
-            if covering.is_empty() {
-                (Decision::ExplicitlyDenied, Reason::ExplicitDenyTogether, union(&mut outcomes.iter()))
-            } else {
-                (Decision::ExplicitlyDenied, Reason::ExplicitDeny, covering)
-            }
+            let (reason, deciding) = self.covering_denies(outcomes);
+            (outcome(Decision::ExplicitlyDenied, reason, deciding), None)
         } else {
-            let implicit = || outcomes.iter().enumerate().filter(|(_, o)| o.decision == Decision::ImplicitlyDenied);
-            let fixed =
-                implicit().find_map(|(_, o)| if let Reason::Fixed(rule) = o.reason { Some(rule) } else { None });
-            let reason = match fixed {
-                Some(rule) if implicit().all(|(_, o)| matches!(o.reason, Reason::Fixed(_))) => {
-                    if explicit > 0 {
-                        Reason::ClosedTogether(rule)
-                    } else {
-                        Reason::Fixed(rule)
-                    }
-                }
-                _ => {
-                    // Where an identity-based or resource-based statement grants, what stops it
-                    // says most; else the step of the evaluation reached last.
-                    let grant = |r: usize| {
-                        let scope = Scope { bounded, region: Some(Region { index: &index, bits: &found[r] }) };
-                        self.first_allow((0..self.identity_layers()).map(Layer::Identity), &scope)
-                            .or_else(|| self.resource_allow(&scope))
-                            .map(|(hit, _)| hit)
-                    };
-                    let (r, o) = implicit()
-                        .filter(|(_, o)| !matches!(o.reason, Reason::Fixed(_)))
-                        .min_by_key(|(r, o)| std::cmp::Reverse((grant(*r).is_some(), nearness(&o.reason))))
-                        .expect("an implicitly denied region");
-                    if o.reason != Reason::NoAllow {
-                        stopped = grant(r).map(|hit| (r, hit));
-                    }
-                    o.reason.clone()
-                }
-            };
-            (Decision::ImplicitlyDenied, reason, Vec::new())
+            let (reason, stopped) = self.implicit_reason(index, regions, explicit > 0);
+            (denied(reason), stopped)
+        }
+    }
+
+    /// Every region explicitly denied: a Deny that denies every region covers the pattern;
+    /// else several cover it together.
+    fn covering_denies(&self, outcomes: &[Outcome]) -> (Reason, Vec<Hit>) {
+        let covering: Vec<Hit> =
+            outcomes[0].deciding.iter().filter(|h| outcomes.iter().all(|o| o.deciding.contains(h))).copied().collect();
+        if covering.is_empty() {
+            (Reason::ExplicitDenyTogether, self.union_hits(outcomes.iter()))
+        } else {
+            (Reason::ExplicitDeny, covering)
+        }
+    }
+
+    /// Why no region is allowed where some are not explicitly denied: a fixed rule where fixed
+    /// rules (and Deny statements, if `explicit`) close every region; else the reason of the
+    /// region nearest to being allowed, with the Allow it stops there, if any.
+    fn implicit_reason(
+        &self,
+        index: &PatternIndex,
+        regions: &Regions,
+        explicit: bool,
+    ) -> (Reason, Option<(usize, Hit)>) {
+        let implicit = || regions.outcomes.iter().enumerate().filter(|(_, o)| o.decision == Decision::ImplicitlyDenied);
+        let fixed = implicit().find_map(|(_, o)| if let Reason::Fixed(rule) = o.reason { Some(rule) } else { None });
+        if let Some(rule) = fixed
+            && implicit().all(|(_, o)| matches!(o.reason, Reason::Fixed(_)))
+        {
+            return (if explicit { Reason::ClosedTogether(rule) } else { Reason::Fixed(rule) }, None);
+        }
+        // Where an identity-based or resource-based statement grants, what stops it says most;
+        // else the step of the evaluation reached last.
+        let grant = |r: usize| {
+            let scope = self.scope(Some(Region { index, bits: &regions.found[r] }));
+            self.identity_allow(&scope).or_else(|| self.resource_allow(&scope)).map(|(hit, _)| hit)
         };
-        let parts = record.then(|| {
-            let closed = self.closed_parts(&index, &found, &outcomes, (decision, &reason, &deciding));
-            let allowed = if decision == Decision::Allowed {
-                self.allowed_names(pattern, &index, &found, &outcomes)
-            } else {
-                Vec::new()
-            };
-            let stopped = stopped.map(|(r, hit)| {
-                let s = &self.policy(hit.layer).statements[hit.statement];
-                let what = match &s.resources {
-                    Some(resources) if !resources.negated => {
-                        let names: Vec<&str> = index
-                            .entries(s)
-                            .iter()
-                            .filter(|&&i| found[r][i])
-                            .map(|&i| index.shown[i].as_str())
-                            .collect();
-                        format!(" ({})", names.join(", "))
-                    }
-                    _ => String::new(),
-                };
-                format!("where {} {} allows it{what}", hit.layer, s.label())
-            });
-            Box::new(PatternParts { allowed, closed, stopped, complete })
-        });
-        Outcome { decision, reason, deciding: if record { deciding } else { Vec::new() }, pattern: parts }
+        let (r, o) = implicit()
+            .filter(|(_, o)| !matches!(o.reason, Reason::Fixed(_)))
+            .min_by_key(|(r, o)| std::cmp::Reverse((grant(*r).is_some(), nearness(&o.reason))))
+            .expect("an implicitly denied region");
+        let stopped = if o.reason != Reason::NoAllow { grant(r).map(|hit| (r, hit)) } else { None };
+        (o.reason.clone(), stopped)
+    }
+
+    /// The statements that decided in any of the given regions, each once, in the order of the
+    /// evaluation.
+    fn union_hits<'o>(&self, of: impl Iterator<Item = &'o Outcome>) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = Vec::new();
+        for hit in of.flat_map(|o| o.deciding.iter()) {
+            if !hits.contains(hit) {
+                hits.push(*hit);
+            }
+        }
+        hits.sort_by_key(self.hit_order());
+        hits
+    }
+
+    /// What the answer on a pattern covers, for the explanation.
+    fn pattern_parts(
+        &self,
+        pattern: &ResourcePattern,
+        index: &PatternIndex,
+        regions: &Regions,
+        outcome: &Outcome,
+        stopped: Option<(usize, Hit)>,
+    ) -> PatternParts {
+        let (found, outcomes) = (&regions.found, &regions.outcomes);
+        let closed = self.closed_parts(index, found, outcomes, (outcome.decision, &outcome.reason, &outcome.deciding));
+        let allowed = if outcome.decision == Decision::Allowed {
+            self.allowed_names(pattern, index, found, outcomes)
+        } else {
+            Vec::new()
+        };
+        let stopped = stopped.map(|(r, hit)| self.stopped_where(index, &found[r], hit));
+        PatternParts { allowed, closed, stopped, complete: regions.complete }
+    }
+
+    /// Where an Allow grants that something else stops: the statement, with the entries of its
+    /// Resource that match the region, so that one can see which resources it meant.
+    fn stopped_where(&self, index: &PatternIndex, bits: &[bool], hit: Hit) -> String {
+        let s = &self.policy(hit.layer).statements[hit.statement];
+        let what = match &s.resources {
+            Some(resources) if !resources.negated => {
+                let names: Vec<&str> =
+                    index.entries(s).iter().filter(|&&i| bits[i]).map(|&i| index.shown[i].as_str()).collect();
+                format!(" ({})", names.join(", "))
+            }
+            _ => String::new(),
+        };
+        format!("where {} {} allows it{what}", hit.layer, s.label())
     }
 
     /// Where a statement comes in the evaluation: its policy's place among those that apply,
@@ -937,68 +892,14 @@ impl Case {
         outcomes: &[Outcome],
     ) -> Vec<String> {
         let req = &self.request;
-        let clauses = pattern.clauses();
-        let one = |i: usize| std::slice::from_ref(&index.globs[i]);
-        // Whether entry `a` is within entry `b`, among the resources the pattern covers (`b`
-        // none: the pattern); each asked once.
-        let known = std::cell::RefCell::new(std::collections::HashMap::new());
-        let inside = |a: usize, b: Option<usize>| {
-            *known.borrow_mut().entry((a, b)).or_insert_with(|| {
-                let mut with = clauses.clone();
-                with.push(one(a));
-                match b {
-                    Some(b) => witness(&with, one(b)) == Some(false),
-                    None => witness(&clauses, one(a)) == Some(false),
-                }
-            })
-        };
+        let within = Containment::new(pattern, index);
         // Each name with the first entry it comes from, to list them in the policies' order, and
         // the entry when it is the name alone.
         let mut names: Vec<(usize, String, Option<usize>)> = Vec::new();
         for (bits, o) in found.iter().zip(outcomes).filter(|(_, o)| o.decision == Decision::Allowed) {
-            let mut entries: Vec<usize> = Vec::new();
-            let mut except: Vec<&str> = Vec::new();
-            for hit in &o.deciding {
-                let s = &self.policy(hit.layer).statements[hit.statement];
-                let Some(resources) = &s.resources else { continue };
-                if resources.negated {
-                    except.extend(index.entries(s).iter().map(|&i| index.shown[i].as_str()));
-                } else {
-                    for &i in index.entries(s).iter().filter(|&&i| bits[i]) {
-                        if !entries.iter().any(|&e| index.shown[e] == index.shown[i]) {
-                            entries.push(i);
-                        }
-                    }
-                }
-            }
-            // Those that narrow the pattern, and of them those no other is strictly inside.
-            entries.retain(|&a| !inside(a, None));
-            let narrowest: Vec<usize> = entries
-                .iter()
-                .copied()
-                .filter(|&a| !entries.iter().any(|&b| b != a && inside(b, Some(a)) && !inside(a, Some(b))))
-                .collect();
-            let mut texts: Vec<String> = narrowest.iter().map(|&i| index.shown[i].clone()).collect();
-            let name = if texts.is_empty() {
-                req.resource.clone()
-            } else {
-                // Where no entry is within the pattern as written, name the pattern too.
-                if !narrowest.iter().any(|&i| witness(&[one(i)], &pattern.within[0]) == Some(false)) {
-                    texts.push(req.resource.clone());
-                }
-                let mut narrowed = Some(texts[0].clone());
-                for t in &texts[1..] {
-                    narrowed = narrowed.and_then(|n| narrow(&n, t));
-                }
-                narrowed.unwrap_or_else(|| texts.join(" within "))
-            };
-            let alone = match (narrowest.as_slice(), except.is_empty()) {
-                ([entry], true) if index.shown[*entry] == name => Some(*entry),
-                _ => None,
-            };
-            let name = if except.is_empty() { name } else { format!("{name} except {}", except.join(", ")) };
-            if !names.iter().any(|(_, n, _)| *n == name) {
-                names.push((narrowest.iter().copied().min().unwrap_or(0), name, alone));
+            let named = self.region_name(pattern, index, &within, bits, o);
+            if !names.iter().any(|(_, n, _)| *n == named.1) {
+                names.push(named);
             }
         }
         // Where the pattern itself is allowed, narrower names say less; so does an entry within
@@ -1008,10 +909,78 @@ impl Case {
         }
         let alone: Vec<usize> = names.iter().filter_map(|(_, _, a)| *a).collect();
         names.retain(|(_, _, a)| {
-            a.is_none_or(|a| !alone.iter().any(|&b| b != a && inside(a, Some(b)) && !inside(b, Some(a))))
+            a.is_none_or(|a| !alone.iter().any(|&b| b != a && within.inside(a, Some(b)) && !within.inside(b, Some(a))))
         });
         names.sort_by_key(|(first, _, _)| *first);
         names.into_iter().map(|(_, n, _)| n).collect()
+    }
+
+    /// The name of one allowed region (see [`Case::allowed_names`]), with the first entry it
+    /// comes from and the entry when it is the name alone.
+    fn region_name(
+        &self,
+        pattern: &ResourcePattern,
+        index: &PatternIndex,
+        within: &Containment,
+        bits: &[bool],
+        o: &Outcome,
+    ) -> (usize, String, Option<usize>) {
+        let (mut entries, except) = self.deciding_entries(index, bits, o);
+        // Those that narrow the pattern, and of them those no other is strictly inside.
+        entries.retain(|&a| !within.inside(a, None));
+        let narrowest: Vec<usize> = entries
+            .iter()
+            .copied()
+            .filter(|&a| !entries.iter().any(|&b| b != a && within.inside(b, Some(a)) && !within.inside(a, Some(b))))
+            .collect();
+        let name = self.entries_name(pattern, index, &narrowest);
+        let alone = match (narrowest.as_slice(), except.is_empty()) {
+            ([entry], true) if index.shown[*entry] == name => Some(*entry),
+            _ => None,
+        };
+        let name = if except.is_empty() { name } else { format!("{name} except {}", except.join(", ")) };
+        (narrowest.iter().copied().min().unwrap_or(0), name, alone)
+    }
+
+    /// The entries of the deciding statements' Resource that match the region, each text
+    /// once; and every entry of their NotResource, which the region's name leaves out.
+    fn deciding_entries<'i>(&self, index: &'i PatternIndex, bits: &[bool], o: &Outcome) -> (Vec<usize>, Vec<&'i str>) {
+        let mut entries: Vec<usize> = Vec::new();
+        let mut except: Vec<&str> = Vec::new();
+        for hit in &o.deciding {
+            let s = &self.policy(hit.layer).statements[hit.statement];
+            let Some(resources) = &s.resources else { continue };
+            if resources.negated {
+                except.extend(index.entries(s).iter().map(|&i| index.shown[i].as_str()));
+            } else {
+                for &i in index.entries(s).iter().filter(|&&i| bits[i]) {
+                    if !entries.iter().any(|&e| index.shown[e] == index.shown[i]) {
+                        entries.push(i);
+                    }
+                }
+            }
+        }
+        (entries, except)
+    }
+
+    /// One name for the resources the narrowest entries share: the entries narrowed into one
+    /// pattern, or joined by `within`; the pattern itself where there are none.
+    fn entries_name(&self, pattern: &ResourcePattern, index: &PatternIndex, narrowest: &[usize]) -> String {
+        let req = &self.request;
+        let mut texts: Vec<String> = narrowest.iter().map(|&i| index.shown[i].clone()).collect();
+        if texts.is_empty() {
+            return req.resource.clone();
+        }
+        // Where no entry is within the pattern as written, name the pattern too.
+        let one = |i: usize| std::slice::from_ref(&index.globs[i]);
+        if !narrowest.iter().any(|&i| witness(&[one(i)], &pattern.within[0]) == Some(false)) {
+            texts.push(req.resource.clone());
+        }
+        let mut narrowed = Some(texts[0].clone());
+        for t in &texts[1..] {
+            narrowed = narrowed.and_then(|n| narrow(&n, t));
+        }
+        narrowed.unwrap_or_else(|| texts.join(" within "))
     }
 
     /// The resource-based Allow that names the principal most directly: a key policy that
@@ -1031,6 +1000,11 @@ impl Case {
             }
         }
         best
+    }
+
+    /// The first identity-based Allow that applies.
+    fn identity_allow(&self, scope: &Scope) -> Option<(Hit, Option<Named>)> {
+        self.first_allow((0..self.identity_layers()).map(Layer::Identity), scope)
     }
 
     /// The first Allow statement that applies in the given policies, with how a resource-based
@@ -1069,7 +1043,7 @@ impl Case {
     /// some resource of the pattern is among them.
     fn near_misses(&self) -> Vec<StatementExplained> {
         let req = &self.request;
-        let scope = Scope { bounded: self.boundary_layers() > 0, region: None };
+        let scope = self.scope(None);
         let target = |s: &Statement, layer: Layer| match req.pattern.as_deref() {
             None => matches_target(s, req, checks_principal(layer), &scope).is_some(),
             Some(pattern) => {
@@ -1087,6 +1061,200 @@ impl Case {
             }
         }
         out
+    }
+}
+
+/// Whether one entry of a [`PatternIndex`] is within another, among the resources a pattern
+/// covers. Each question is answered once: names are compared pairwise, and each answer asks
+/// the glob solver.
+struct Containment<'a> {
+    clauses: Vec<&'a [Glob]>,
+    globs: &'a [Glob],
+    known: std::cell::RefCell<std::collections::HashMap<(usize, Option<usize>), bool>>,
+}
+
+impl<'a> Containment<'a> {
+    fn new(pattern: &'a ResourcePattern, index: &'a PatternIndex) -> Containment<'a> {
+        Containment { clauses: pattern.clauses(), globs: &index.globs, known: Default::default() }
+    }
+
+    /// Whether entry `a` is within entry `b` (`b` none: the pattern).
+    fn inside(&self, a: usize, b: Option<usize>) -> bool {
+        *self.known.borrow_mut().entry((a, b)).or_insert_with(|| {
+            let mut with = self.clauses.clone();
+            with.push(self.one(a));
+            match b {
+                Some(b) => witness(&with, self.one(b)) == Some(false),
+                None => witness(&self.clauses, self.one(a)) == Some(false),
+            }
+        })
+    }
+
+    fn one(&self, i: usize) -> &'a [Glob] {
+        std::slice::from_ref(&self.globs[i])
+    }
+}
+
+/// Step 4 of a decision on one resource (or region): what grants the request, and what limits
+/// the grant. The steps before it have allowed, and left their statements in `deciding`.
+struct Grant<'a> {
+    case: &'a Case,
+    scope: Scope<'a>,
+    record: bool,
+    /// The trust or key policy the resource needs, if any.
+    needed: ResourcePolicyKind,
+    /// The resource-based Allow that names the principal most directly.
+    resource: Option<(Hit, Option<Named>)>,
+    deciding: Vec<Hit>,
+}
+
+impl Grant<'_> {
+    /// Anonymous callers, services and identity providers: identity policies, boundaries,
+    /// session policies and SCPs do not apply to them, so only a resource-based policy that
+    /// names them (or everyone) can grant.
+    fn by_resource_alone(mut self) -> Outcome {
+        match self.resource {
+            Some((hit, Some(named))) if named >= Named::Broadly => {
+                self.push(hit);
+                self.allowed(Reason::AllowedByResource)
+            }
+            _ if self.needed != ResourcePolicyKind::Ordinary => denied(self.without_consent()),
+            _ => denied(Reason::NoResourceAllowFor(self.case.request.principal_kind)),
+        }
+    }
+
+    /// The account root user.
+    fn for_root(mut self) -> Outcome {
+        let req = &self.case.request;
+        if req.action_lower == "sts:assumerole" {
+            return denied(Reason::RootCannotAssumeRole);
+        }
+        // Root needs no identity policy; it needs the resource's own consent where any
+        // principal would: across accounts, and for a KMS key.
+        if !req.same_account() || self.needed != ResourcePolicyKind::Ordinary {
+            return match self.resource {
+                Some((hit, _)) => {
+                    self.push(hit);
+                    self.allowed(Reason::AllowedByResource)
+                }
+                None if self.needed != ResourcePolicyKind::Ordinary => denied(self.without_consent()),
+                None => denied(Reason::CrossAccountWithoutResourceAllow),
+            };
+        }
+        self.allowed(Reason::AllowedAsRoot)
+    }
+
+    /// Within one account either side may grant: the resource-based policy, or an
+    /// identity-based statement within the limits.
+    fn within_account(mut self) -> Outcome {
+        let identity = self.case.identity_allow(&self.scope);
+        let limited = self.case.limit_gap(&self.scope);
+        if let Some((hit, named)) = self.resource {
+            let unlimited = self.grants_past_limits(named);
+            let grants = named.is_some_and(|n| n >= Named::Broadly);
+            if grants && (unlimited || limited.is_none()) {
+                self.push(hit);
+                if !unlimited {
+                    self.push_limits();
+                }
+                return self.allowed(Reason::AllowedByResource);
+            }
+        }
+        // An identity-based Allow is enough, except where the trust or key policy must allow
+        // too (by trusting the account).
+        if self.needed != ResourcePolicyKind::Ordinary && self.resource.is_none() {
+            return denied(self.without_consent());
+        }
+        match (identity, limited) {
+            (Some((hit, _)), None) => {
+                self.push(hit);
+                if let Some((resource_hit, _)) = self.resource
+                    && self.needed != ResourcePolicyKind::Ordinary
+                {
+                    self.push(resource_hit);
+                }
+                self.push_limits();
+                self.allowed(Reason::AllowedByIdentity)
+            }
+            (Some(_), Some(reason)) => denied(reason),
+            (None, _) => denied(Reason::NoAllow),
+        }
+    }
+
+    /// Across accounts both sides must allow: the resource-based policy, and an identity-based
+    /// statement within the limits.
+    fn across_accounts(mut self) -> Outcome {
+        let identity = self.case.identity_allow(&self.scope);
+        let limited = self.case.limit_gap(&self.scope);
+        let Some((resource_hit, _)) = self.resource else {
+            return denied(if self.needed != ResourcePolicyKind::Ordinary {
+                self.without_consent()
+            } else {
+                Reason::CrossAccountWithoutResourceAllow
+            });
+        };
+        let Some((identity_hit, _)) = identity else {
+            return denied(Reason::CrossAccountWithoutIdentityAllow);
+        };
+        if let Some(reason) = limited {
+            return denied(reason);
+        }
+        self.push(identity_hit);
+        self.push(resource_hit);
+        self.push_limits();
+        self.allowed(Reason::AllowedByIdentity)
+    }
+
+    /// Whether, within one account, a resource-based statement that names the principal so
+    /// grants past an implicit deny in its boundary and session policy.
+    ///
+    /// One that names the user, the role session or the federated user itself, or everyone
+    /// (`*`), does; one that names a role is limited by them (IAM User Guide, "Policy
+    /// evaluation logic" and "IAM role principals"). Except where an IAM user stands for its
+    /// federated session (a session policy is given): naming the user who federated is limited
+    /// by both ("Policy evaluation logic", AWS STS federated user principals). A trust policy
+    /// naming the user still leaves the user's boundary in force (IAM User Guide, "Update a
+    /// role trust policy").
+    fn grants_past_limits(&self, named: Option<Named>) -> bool {
+        let case = self.case;
+        let by_name = match named {
+            Some(Named::Exactly) => !(case.request.principal_kind == PrincipalKind::User && case.session_applies()),
+            Some(Named::Everyone) => true,
+            _ => false,
+        };
+        by_name && self.needed != ResourcePolicyKind::RoleTrust
+    }
+
+    /// The trust or key policy the request needs is missing, or does not allow.
+    fn without_consent(&self) -> Reason {
+        if self.case.resource.is_none() {
+            Reason::ResourcePolicyMissing(self.needed)
+        } else {
+            Reason::ResourcePolicyWithoutAllow(self.needed)
+        }
+    }
+
+    /// The boundary and session statements that let a grant through decide it too.
+    fn push_limits(&mut self) {
+        let case = self.case;
+        for i in 0..case.boundary_layers() {
+            if let Some((hit, _)) = case.first_allow([Layer::Boundary(i)], &self.scope) {
+                self.push(hit);
+            }
+        }
+        if case.session_applies()
+            && let Some((hit, _)) = case.first_allow([Layer::Session], &self.scope)
+        {
+            self.push(hit);
+        }
+    }
+
+    fn push(&mut self, hit: Hit) {
+        push(&mut self.deciding, self.record, hit);
+    }
+
+    fn allowed(self, reason: Reason) -> Outcome {
+        outcome(Decision::Allowed, reason, self.deciding)
     }
 }
 
@@ -1144,6 +1312,15 @@ fn narrow(a: &str, b: &str) -> Option<String> {
         }
     }
     Some(out.join(":"))
+}
+
+fn outcome(decision: Decision, reason: Reason, deciding: Vec<Hit>) -> Outcome {
+    Outcome { decision, reason, deciding, pattern: None }
+}
+
+/// Implicitly denied: nothing allows, so no statement decides.
+fn denied(reason: Reason) -> Outcome {
+    outcome(Decision::ImplicitlyDenied, reason, Vec::new())
 }
 
 fn push(deciding: &mut Vec<Hit>, record: bool, hit: Hit) {

@@ -17,8 +17,9 @@ const COLS: u16 = 100;
 fn a_report_shows_its_progress_on_a_terminal_and_clears_it() {
     let fake = FakeAws::start(World::account(2_000), Faults::default());
     let dir = vigil_report::scratch("progress");
-    // Security Hub's 20 pages paced at 10 a second after its burst: the line has time to move.
-    let config = super::CONFIG.replace("get_findings = 0", "get_findings = 10");
+    // Security Hub's 20 pages paced at 10 a second after its burst, and Config's calls at 10 a
+    // second: the line has time to move on a loaded machine, whichever source finishes first.
+    let config = super::CONFIG.replace("get_findings = 0", "get_findings = 10").replace("config = 0", "config = 10");
     std::fs::write(dir.join("vigil.toml"), config).unwrap();
     let pair = native_pty_system()
         .openpty(PtySize { rows: 24, cols: COLS, pixel_width: 0, pixel_height: 0 })

@@ -239,13 +239,30 @@ impl DemoScript {
 
     /// Applies a batch (the baseline when `at` is `None`) and returns the changes per source.
     fn apply(&mut self, batch: &Batch, at: Option<i64>) -> Vec<(SourceKind, Dataset)> {
-        let when = |age: Option<u64>| at.unwrap_or(-(age.unwrap_or(3600) as i64));
-        let mut config = Dataset::default();
-        let mut hub = Dataset::default();
-        let mut cloudwatch = Dataset::default();
+        let guardrails = self.apply_guardrails(batch, at);
+        let config = self.apply_config(batch, at);
+        let hub = Dataset {
+            findings: batch.findings.iter().map(|f| self.played_finding(f, when(at, f.age))).collect(),
+            ..Dataset::default()
+        };
+        let cloudwatch = self.apply_cloudwatch(batch, at);
+        self.apply_timeline(batch, at);
+        [
+            (SourceKind::Config, config),
+            (SourceKind::SecurityHub, hub),
+            (SourceKind::CloudWatch, cloudwatch),
+            (SourceKind::Guardrails, guardrails),
+        ]
+        .into_iter()
+        .filter(|(_, d)| *d != Dataset::default())
+        .collect()
+    }
+
+    /// The story changes a test's decision; its explanation says why.
+    fn apply_guardrails(&mut self, batch: &Batch, at: Option<i64>) -> Dataset {
+        let when = |age: Option<u64>| when(at, age);
         let mut guardrails = Dataset::default();
         for g in &batch.guardrails {
-            // The story changes a test's decision; its explanation says why.
             let Some(result) = self.state.guardrails.get_mut(g.name.as_str()) else {
                 tracing::warn!(test = %g.name, "the scenario names a guardrail test the workshop does not have");
                 continue;
@@ -259,6 +276,13 @@ impl DemoScript {
             }));
             guardrails.guardrails.push(result.clone());
         }
+        guardrails
+    }
+
+    /// Config's rules, evaluations, remediation configurations and executions in the batch.
+    fn apply_config(&mut self, batch: &Batch, at: Option<i64>) -> Dataset {
+        let when = |age: Option<u64>| when(at, age);
+        let mut config = Dataset::default();
         for r in &batch.rules {
             let name = self.interner.intern(&r.name);
             let source = r.source.as_deref().map(|s| self.interner.intern(s));
@@ -293,10 +317,15 @@ impl DemoScript {
             let execution = self.played_execution(x, when(x.age));
             config.executions.push(execution);
         }
-        for f in &batch.findings {
-            let finding = self.played_finding(f, when(f.age));
-            hub.findings.push(finding);
+        if !config.evaluations.is_empty() || !config.executions.is_empty() || !config.remediation_configs.is_empty() {
+            config.rules = self.rules(at.unwrap_or(0));
         }
+        config
+    }
+
+    fn apply_cloudwatch(&mut self, batch: &Batch, at: Option<i64>) -> Dataset {
+        let when = |age: Option<u64>| when(at, age);
+        let mut cloudwatch = Dataset::default();
         for a in &batch.alarms {
             let metric = a.metric.as_deref().unwrap_or(&format!("LogMetrics/{}", a.name)).to_string();
             let alarm = Alarm {
@@ -318,6 +347,12 @@ impl DemoScript {
             self.state.metrics.entry(series.metric.clone()).or_default().extend(series.points.iter().copied());
             cloudwatch.metrics.push(series);
         }
+        cloudwatch
+    }
+
+    /// Configuration items join each resource's timeline, newest first.
+    fn apply_timeline(&mut self, batch: &Batch, at: Option<i64>) {
+        let when = |age: Option<u64>| when(at, age);
         for item in &batch.timeline {
             let resource = self.config_resource(&item.kind, &item.id);
             let entry = ConfigItem {
@@ -329,18 +364,6 @@ impl DemoScript {
             items.push(entry);
             items.sort_by_key(|i| std::cmp::Reverse(i.captured_at));
         }
-        if !config.evaluations.is_empty() || !config.executions.is_empty() || !config.remediation_configs.is_empty() {
-            config.rules = self.rules(at.unwrap_or(0));
-        }
-        [
-            (SourceKind::Config, config),
-            (SourceKind::SecurityHub, hub),
-            (SourceKind::CloudWatch, cloudwatch),
-            (SourceKind::Guardrails, guardrails),
-        ]
-        .into_iter()
-        .filter(|(_, d)| *d != Dataset::default())
-        .collect()
     }
 
     /// A remediation execution the story plays, kept with its history for the drill-down.
@@ -535,6 +558,11 @@ impl Source for DemoSource {
             play(playback, sink, fresh).await;
         })
     }
+}
+
+/// A played item's time: the step's, or (in the baseline) its age before the start, an hour by default.
+fn when(at: Option<i64>, age: Option<u64>) -> i64 {
+    at.unwrap_or(-(age.unwrap_or(3600) as i64))
 }
 
 #[cfg(test)]

@@ -90,107 +90,119 @@ impl Scenario {
     /// steps name.
     pub fn parse(text: &str, origin: &str, controls: Controls) -> Result<Scenario, FileError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| FileError::from_toml(origin, text, &e))?;
+        let source = Source { origin, text };
         let mut steps = Vec::with_capacity(raw.step.len());
         let mut previous = 0;
         for (i, step) in raw.step.into_iter().enumerate() {
-            let span = step.span();
-            let s = step.into_inner();
-            let field = |name: &str| format!("step[{i}].{name}");
-            let missing = |name: &str, what: &str| {
-                FileError::at(origin, text, span.start, field(name), format!("every step needs `{name}` ({what})"))
-            };
-            let at = s.at.as_ref().ok_or_else(|| missing("at", "seconds after the start"))?;
-            if *at.get_ref() < previous {
-                return Err(FileError::at(
-                    origin,
-                    text,
-                    at.span().start,
-                    field("at"),
-                    format!("expected a time after the previous step's {previous}, found {}", at.get_ref()),
-                ));
-            }
-            previous = *at.get_ref();
-            let title = s.title.clone().ok_or_else(|| missing("title", "a few words the caption bar shows"))?;
-            let caption = s.caption.clone().ok_or_else(|| missing("caption", "what the room is told"))?;
-            let pane = s.pane.as_ref().ok_or_else(|| missing("pane", "preventive, detective or corrective"))?;
-            let pane = ControlKind::from_name(pane.get_ref()).ok_or_else(|| {
-                FileError::at(
-                    origin,
-                    text,
-                    pane.span().start,
-                    field("pane"),
-                    format!("expected preventive, detective or corrective, found `{}`", pane.get_ref()),
-                )
-            })?;
-            let control = match &s.control {
-                Some(id) => {
-                    let kind = controls(id.get_ref()).ok_or_else(|| {
-                        FileError::at(
-                            origin,
-                            text,
-                            id.span().start,
-                            field("control"),
-                            format!("no control `{}` in the catalog (vigil catalog list names them)", id.get_ref()),
-                        )
-                    })?;
-                    if kind != pane {
-                        return Err(FileError::at(
-                            origin,
-                            text,
-                            id.span().start,
-                            field("control"),
-                            format!(
-                                "`{}` is a {} control, but the step's pane is {}",
-                                id.get_ref(),
-                                kind.name(),
-                                pane.name()
-                            ),
-                        ));
-                    }
-                    Some(id.get_ref().clone())
-                }
-                None => None,
-            };
-            validate(&s, origin, text, &format!("step[{i}]"), span.start)?;
-            steps.push(Step {
-                at: previous,
-                title: title.into_inner(),
-                caption: caption.into_inner(),
-                pane,
-                control,
-                batch: s,
-            });
+            let step = source.step(i, step, previous, controls)?;
+            previous = step.at;
+            steps.push(step);
         }
         let b = &raw.baseline;
         if b.at.is_some() || b.title.is_some() || b.caption.is_some() || b.pane.is_some() || b.control.is_some() {
             return Err(FileError::whole(origin, "the baseline has no `at`, `title`, `caption`, `pane` or `control`"));
         }
         validate(&raw.baseline, origin, text, "baseline", 0)?;
-        let (account, region, baseline) = match &raw.extends {
-            Some(name) => {
-                let base = BUILT_IN.iter().find(|(n, _, _)| n == name.get_ref()).ok_or_else(|| {
-                    let names: Vec<&str> = BUILT_IN.iter().map(|(n, _, _)| *n).collect();
-                    FileError::at(
-                        origin,
-                        text,
-                        name.span().start,
-                        "extends",
-                        format!("expected a built-in scenario ({}), found `{}`", names.join(", "), name.get_ref()),
-                    )
-                })?;
-                let base = Scenario::built_in(base.0).expect("a built-in scenario");
-                let mut baseline = base.baseline;
-                baseline.extend(raw.baseline);
-                (raw.account.unwrap_or(base.account), raw.region.unwrap_or(base.region), baseline)
-            }
-            None => {
-                let account =
-                    raw.account.ok_or_else(|| FileError::whole(origin, "missing `account` (or `extends`)"))?;
-                let region = raw.region.ok_or_else(|| FileError::whole(origin, "missing `region` (or `extends`)"))?;
-                (account, region, raw.baseline)
-            }
-        };
+        let (account, region, baseline) = source.baseline(raw.extends, raw.account, raw.region, raw.baseline)?;
         Ok(Scenario { title: raw.title, account, region, baseline, steps })
+    }
+}
+
+/// The scenario file being parsed, for errors that point into it.
+struct Source<'a> {
+    origin: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn error(&self, offset: usize, field: impl Into<String>, message: String) -> FileError {
+        FileError::at(self.origin, self.text, offset, field, message)
+    }
+
+    /// One step: its time (not before the previous step's), narration, pane and control.
+    fn step(&self, i: usize, step: Spanned<Batch>, previous: u64, controls: Controls) -> Result<Step, FileError> {
+        let span = step.span();
+        let s = step.into_inner();
+        let field = |name: &str| format!("step[{i}].{name}");
+        let missing =
+            |name: &str, what: &str| self.error(span.start, field(name), format!("every step needs `{name}` ({what})"));
+        let at = s.at.as_ref().ok_or_else(|| missing("at", "seconds after the start"))?;
+        if *at.get_ref() < previous {
+            return Err(self.error(
+                at.span().start,
+                field("at"),
+                format!("expected a time after the previous step's {previous}, found {}", at.get_ref()),
+            ));
+        }
+        let at = *at.get_ref();
+        let title = s.title.clone().ok_or_else(|| missing("title", "a few words the caption bar shows"))?;
+        let caption = s.caption.clone().ok_or_else(|| missing("caption", "what the room is told"))?;
+        let pane = s.pane.as_ref().ok_or_else(|| missing("pane", "preventive, detective or corrective"))?;
+        let pane = ControlKind::from_name(pane.get_ref()).ok_or_else(|| {
+            self.error(
+                pane.span().start,
+                field("pane"),
+                format!("expected preventive, detective or corrective, found `{}`", pane.get_ref()),
+            )
+        })?;
+        let control = match &s.control {
+            Some(id) => Some(self.step_control(id, pane, &field("control"), controls)?),
+            None => None,
+        };
+        validate(&s, self.origin, self.text, &format!("step[{i}]"), span.start)?;
+        Ok(Step { at, title: title.into_inner(), caption: caption.into_inner(), pane, control, batch: s })
+    }
+
+    /// The control a step points at: one the catalog has, in the step's pane.
+    fn step_control(
+        &self,
+        id: &Spanned<String>,
+        pane: ControlKind,
+        field: &str,
+        controls: Controls,
+    ) -> Result<String, FileError> {
+        let kind = controls(id.get_ref()).ok_or_else(|| {
+            self.error(
+                id.span().start,
+                field,
+                format!("no control `{}` in the catalog (vigil catalog list names them)", id.get_ref()),
+            )
+        })?;
+        if kind != pane {
+            return Err(self.error(
+                id.span().start,
+                field,
+                format!("`{}` is a {} control, but the step's pane is {}", id.get_ref(), kind.name(), pane.name()),
+            ));
+        }
+        Ok(id.get_ref().clone())
+    }
+
+    /// The account, region and baseline: a built-in scenario's, extended, or the file's own.
+    fn baseline(
+        &self,
+        extends: Option<Spanned<String>>,
+        account: Option<String>,
+        region: Option<String>,
+        own: Batch,
+    ) -> Result<(String, String, Batch), FileError> {
+        let Some(name) = extends else {
+            let account = account.ok_or_else(|| FileError::whole(self.origin, "missing `account` (or `extends`)"))?;
+            let region = region.ok_or_else(|| FileError::whole(self.origin, "missing `region` (or `extends`)"))?;
+            return Ok((account, region, own));
+        };
+        let base = BUILT_IN.iter().find(|(n, _, _)| n == name.get_ref()).ok_or_else(|| {
+            let names: Vec<&str> = BUILT_IN.iter().map(|(n, _, _)| *n).collect();
+            self.error(
+                name.span().start,
+                "extends",
+                format!("expected a built-in scenario ({}), found `{}`", names.join(", "), name.get_ref()),
+            )
+        })?;
+        let base = Scenario::built_in(base.0).expect("a built-in scenario");
+        let mut baseline = base.baseline;
+        baseline.extend(own);
+        Ok((account.unwrap_or(base.account), region.unwrap_or(base.region), baseline))
     }
 }
 
