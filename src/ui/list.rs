@@ -4,8 +4,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
 
+use super::cells;
 use crate::model::{ConfigCompliance, ResourceId, StatusLevel, Sym, Timestamp};
 use crate::theme::{Theme, Token};
 
@@ -104,11 +104,8 @@ pub struct Window {
 /// Draws a list's window in a bordered block, with the cursor row highlighted when given.
 pub fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Window, theme: &Theme) {
     let Window { rows, start, total, cursor } = window;
-    let mut block = Block::bordered().border_style(theme.style(Token::Border)).title(to_line(title, theme));
     let height = area.height.saturating_sub(2) as usize;
-    if let Some(position) = position(start, height, total) {
-        block = block.title_bottom(Line::from(Span::styled(position, theme.style(Token::Muted))).right_aligned());
-    }
+    let position = position(start, height, total).map(|p| Line::from(Span::styled(p, theme.style(Token::Muted))));
     let inner = area.width.saturating_sub(2) as usize;
     let lines: Vec<Line> = rows
         .into_iter()
@@ -122,7 +119,13 @@ pub fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Windo
             }
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    // Rows and borders straight into the cells: a list never wraps nor scrolls sideways, and a
+    // paragraph's reflow and a block's restyling of every cell cost half of a large frame.
+    let buf = frame.buffer_mut();
+    let content = cells::draw_box(buf, area, theme.style(Token::Border), &to_line(title, theme), position.as_ref());
+    for (y, line) in (content.top()..content.bottom()).zip(&lines) {
+        cells::put_line(buf, content.x, y, line, content.width);
+    }
 }
 
 #[cfg(test)]

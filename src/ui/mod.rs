@@ -2,6 +2,7 @@
 
 pub mod accounts;
 mod caption;
+mod cells;
 pub mod changes;
 mod charts;
 pub mod command_line;

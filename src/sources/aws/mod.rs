@@ -8,6 +8,7 @@ pub mod error;
 pub mod limiter;
 pub mod limits;
 pub mod members;
+pub mod ocsf;
 pub mod poller;
 pub mod retry;
 pub mod securityhub;

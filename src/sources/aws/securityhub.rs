@@ -512,7 +512,7 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
 }
 
 /// `security-control/SageMaker.1` or `aws-foundational-security-best-practices/v/1.0.0/SageMaker.1`.
-fn control_from_generator(generator: &str) -> Option<&str> {
+pub(super) fn control_from_generator(generator: &str) -> Option<&str> {
     let last = generator.rsplit('/').next()?;
     let (service, number) = last.split_once('.')?;
     (!service.is_empty()
