@@ -915,7 +915,12 @@ fn memory(findings: usize) {
             while let Some(m) = rx.recv().await {
                 if let Message::Event(e) = m {
                     assert!(e.result.is_ok(), "{:?}", e.result);
+                    // As the app does after a whole read.
+                    let ends_read = vigil::allocator::ends_read(&e);
                     posture.apply(e);
+                    if ends_read {
+                        vigil::allocator::give_back();
+                    }
                     n += 1;
                     if n.is_multiple_of(1_000) {
                         peak = peak.max(resident_kib());

@@ -4,6 +4,7 @@
 //! The model, store, catalog and UI are pure and build without the AWS SDK; sources and the
 //! terminal live at the edges.
 
+pub mod allocator;
 pub mod app;
 pub mod audit;
 pub mod catalog;

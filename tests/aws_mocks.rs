@@ -1322,3 +1322,236 @@ fn the_drill_down_is_given_the_pollers_own_limits() {
     assert!(shared.get_findings.shares(&get_findings) && shared.securityhub.shares(&other));
     assert!(!shared.get_findings.shares(&other));
 }
+
+/// The new Security Hub (V2): DescribeSecurityHubV2 says whether it is enabled, GetFindingsV2
+/// pages its OCSF findings, converted into vigil's findings with those it cannot read counted.
+mod securityhub_v2 {
+    use super::*;
+    use aws_sdk_securityhub::operation::describe_security_hub_v2::{
+        DescribeSecurityHubV2Error, DescribeSecurityHubV2Output,
+    };
+    use aws_sdk_securityhub::operation::get_findings_v2::GetFindingsV2Output;
+    use aws_sdk_securityhub::types::OcsfNumberField;
+    use serde_json::{Value, json};
+    use vigil::model::{RecordState, Timestamp, WorkflowStatus};
+    use vigil::sources::aws::securityhub_v2::{FindingScope, FindingsV2Reader, HubV2, ReadV2, detect};
+
+    /// JSON as the SDK's document, as GetFindingsV2's findings come.
+    fn document(v: &Value) -> aws_smithy_types::Document {
+        use aws_smithy_types::{Document, Number};
+        match v {
+            Value::Null => Document::Null,
+            Value::Bool(b) => Document::Bool(*b),
+            Value::Number(n) => Document::Number(match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => Number::PosInt(u),
+                (None, Some(i)) => Number::NegInt(i),
+                _ => Number::Float(n.as_f64().unwrap()),
+            }),
+            Value::String(s) => Document::String(s.clone()),
+            Value::Array(a) => Document::Array(a.iter().map(document).collect()),
+            Value::Object(m) => Document::Object(m.iter().map(|(k, v)| (k.clone(), document(v))).collect()),
+        }
+    }
+
+    /// The `i`th SageMaker.1 control finding of a page, as an OCSF document.
+    fn finding(i: u32) -> Value {
+        json!({
+            "activity_id": if i % 10 == 9 { 3 } else { 2 },
+            "class_uid": 2003,
+            "class_name": "Compliance Finding",
+            "severity_id": 4,
+            "status_id": 1 + i % 4,
+            "cloud": {"account": {"uid": ACCOUNT}, "region": "us-east-1"},
+            "finding_info": {
+                "uid": format!("arn:aws:securityhub:us-east-1:{ACCOUNT}:security-control/SageMaker.1/finding/{i:04}"),
+                "title": "SageMaker notebook instances should not have direct internet access",
+                "modified_time_dt": format!("2026-11-20T12:{:02}:00.000Z", i % 60),
+            },
+            "compliance": {"control": "SageMaker.1", "status_id": 3},
+            "resources": [{
+                "type": "AWS::SageMaker::NotebookInstance",
+                "uid": format!("nb-{i}"),
+                "uid_alt": format!("arn:aws:sagemaker:us-east-1:{ACCOUNT}:notebook-instance/nb-{i}"),
+            }],
+            "metadata": {
+                "uid": format!("{i:064x}"),
+                "product": {"uid": "arn:aws:securityhub:us-east-1::productv2/aws/securityhub"},
+                "version": "1.6.0",
+            },
+        })
+    }
+
+    fn page(ids: std::ops::Range<u32>, next: Option<&str>) -> GetFindingsV2Output {
+        let findings = ids.map(|i| document(&finding(i))).collect();
+        GetFindingsV2Output::builder().set_findings(Some(findings)).set_next_token(next.map(str::to_string)).build()
+    }
+
+    fn client(rules: &[&Rule]) -> aws_sdk_securityhub::Client {
+        let conf =
+            aws_sdk_securityhub::config::Builder::from(&sdk()).interceptor(interceptor(rules, RuleMode::MatchAny));
+        aws_sdk_securityhub::Client::from_conf(conf.build())
+    }
+
+    /// An error as the service sends it (restJson1): the code in a header and the body.
+    fn http_error(status: u16, code: &str, message: &str) -> aws_smithy_runtime_api::http::Response {
+        let mut r = http(status, json!({"Code": code, "Message": message}).to_string());
+        r.headers_mut().insert("x-amzn-errortype", code.to_string());
+        r.headers_mut().insert("content-type", "application/json");
+        r
+    }
+
+    async fn detected(rule: &Rule, attempts: u32) -> Result<Option<HubV2>, SourceError> {
+        let base = base(SourceKind::SecurityHub, attempts, 30);
+        let sink = vigil::sources::Sink::detached(system_clock());
+        detect(&client(&[rule]), &base.caller(&sink), &RateLimit::unlimited()).await
+    }
+
+    #[tokio::test]
+    async fn the_new_security_hub_is_detected_when_on_not_enabled_when_off_and_denied_named() {
+        let arn = "arn:aws:securityhub:us-east-1:123456789012:hubv2/default";
+        let on = mock!(aws_sdk_securityhub::Client::describe_security_hub_v2).then_output(move || {
+            DescribeSecurityHubV2Output::builder().hub_v2_arn(arn).subscribed_at("2026-10-01T08:00:00.000Z").build()
+        });
+        let hub = detected(&on, 3).await.unwrap().expect("enabled");
+        assert_eq!(hub.arn, arn);
+        assert_eq!(hub.subscribed_at, Some("2026-10-01T08:00:00Z".parse::<Timestamp>().unwrap()));
+
+        // Not enabled: a 404 ResourceNotFoundException, as the service sends it. No error, no retry.
+        let off = mock!(aws_sdk_securityhub::Client::describe_security_hub_v2).then_http_response(|| {
+            http_error(404, "ResourceNotFoundException", "Security Hub is not enabled for this account in this Region.")
+        });
+        assert_eq!(detected(&off, 3).await, Ok(None));
+        assert_eq!(off.num_calls(), 1);
+        // An answer without a hub says the same.
+        let empty = mock!(aws_sdk_securityhub::Client::describe_security_hub_v2)
+            .then_output(|| DescribeSecurityHubV2Output::builder().build());
+        assert_eq!(detected(&empty, 3).await, Ok(None));
+
+        // Denied: an error that names the action, not retried, not taken for "not enabled".
+        let denied = mock!(aws_sdk_securityhub::Client::describe_security_hub_v2).then_error(|| {
+            DescribeSecurityHubV2Error::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("User: arn:aws:sts::123456789012:assumed-role/Auditor/alice is not authorized to perform: securityhub:DescribeSecurityHubV2")
+                    .build(),
+            )
+        });
+        let err = detected(&denied, 3).await.unwrap_err();
+        assert_eq!(err, SourceError::Unauthorized { action: "securityhub:DescribeSecurityHubV2".into() });
+        assert_eq!(denied.num_calls(), 1, "access denied is not retried");
+
+        // Throttled throughout: retried, then said as the ASFF source says it.
+        let throttled = mock!(aws_sdk_securityhub::Client::describe_security_hub_v2)
+            .sequence()
+            .http_response(|| http_error(429, "ThrottlingException", "Rate exceeded"))
+            .times(2)
+            .build();
+        let err = detected(&throttled, 2).await.unwrap_err();
+        assert_eq!(err, SourceError::Throttled { operation: "securityhub:DescribeSecurityHubV2".into() });
+        assert_eq!(throttled.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn findings_are_read_page_by_page_with_unreadable_documents_skipped_and_counted() {
+        // Page one: 100 documents, one without a finding_info.uid; page two: 40 and one whose
+        // modified time is no time.
+        let first = mock!(aws_sdk_securityhub::Client::get_findings_v2)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                let mut out = page(0..100, Some("page-2"));
+                let mut broken = finding(1_000);
+                broken["finding_info"].as_object_mut().unwrap().remove("uid");
+                out.findings.as_mut().unwrap()[17] = document(&broken);
+                out
+            });
+        let second = mock!(aws_sdk_securityhub::Client::get_findings_v2)
+            .match_requests(|r| r.next_token() == Some("page-2"))
+            .then_output(|| {
+                let mut out = page(100..140, None);
+                let mut broken = finding(1_001);
+                broken["finding_info"]["modified_time_dt"] = json!("yesterday");
+                out.findings.as_mut().unwrap().push(document(&broken));
+                out
+            });
+        let asked = mock!(aws_sdk_securityhub::Client::get_findings_v2)
+            .match_requests(|r| {
+                // Every request: 100 a page, what is not closed (a first load).
+                let condition = r.filters().map(|f| f.composite_filters()[0].number_filters()[0].clone());
+                r.max_results() != Some(100)
+                    || condition.is_none_or(|c| {
+                        c.field_name() != Some(&OcsfNumberField::ActivityId)
+                            || c.filter().and_then(|f| f.lte()) != Some(2.0)
+                    })
+            })
+            .then_error(|| {
+                aws_sdk_securityhub::operation::get_findings_v2::GetFindingsV2Error::generic(
+                    ErrorMetadata::builder().code("UnexpectedRequest").message("not what the reader sends").build(),
+                )
+            });
+        let limit = RateLimit::per_second(0.0);
+        let mut reader = FindingsV2Reader::new(client(&[&asked, &first, &second]), limit.clone());
+        assert!(reader.limit().shares(&limit), "the limit given, not a new one");
+        let base = base(SourceKind::SecurityHub, 3, 30);
+        let now = "2026-11-20T13:00:00Z".parse::<Timestamp>().unwrap();
+        let mut result = None;
+        let slot = &mut result;
+        let reader_ref = &mut reader;
+        let base_ref = &base;
+        let events = vigil::sources::collect(system_clock(), |sink| async move {
+            *slot = Some(reader_ref.read(base_ref, &sink, ReadV2::new(&FindingScope::everything(), None, now)).await);
+        })
+        .await;
+        let read = result.unwrap().expect("read in full");
+        assert_eq!(asked.num_calls(), 0, "every request as the reader sends it");
+        assert_eq!((first.num_calls(), second.num_calls(), reader.calls), (1, 1, 2));
+        assert_eq!(read.pages, 2);
+        assert_eq!(read.skipped, 2, "skipped and counted, not fatal");
+        assert_eq!(read.findings.len(), 139);
+        let ids: Vec<u32> =
+            read.findings.iter().map(|f| f.finding.id.rsplit('/').next().unwrap().parse().unwrap()).collect();
+        let expected: Vec<u32> = (0..140).filter(|i| *i != 17).collect();
+        assert_eq!(ids, expected, "in the order given, page after page");
+        let f = &read.findings[9];
+        assert_eq!(f.metadata_uid.as_deref(), Some(format!("{:064x}", 9).as_str()));
+        assert_eq!(f.class_uid, Some(2003));
+        assert_eq!(f.product_uid.as_deref(), Some("arn:aws:securityhub:us-east-1::productv2/aws/securityhub"));
+        assert_eq!(&*f.finding.product, "Security Hub");
+        assert_eq!(f.finding.control_id.as_deref(), Some("SageMaker.1"));
+        assert_eq!((f.finding.workflow, f.finding.record_state), (WorkflowStatus::Notified, RecordState::Archived));
+        // A first load tells its progress page by page, as the ASFF cold load does.
+        let progress: Vec<(u32, u64)> = events
+            .iter()
+            .filter_map(|e| match &e.result {
+                Ok(Payload::Progress { pages, items, .. }) => Some((*pages, *items)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(progress, [(1, 99), (2, 139)]);
+    }
+
+    #[tokio::test]
+    async fn a_read_that_fails_half_way_keeps_what_it_read_and_goes_on_from_the_page_that_failed() {
+        let first = mock!(aws_sdk_securityhub::Client::get_findings_v2)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| page(0..100, Some("page-2")));
+        let second = mock!(aws_sdk_securityhub::Client::get_findings_v2)
+            .match_requests(|r| r.next_token() == Some("page-2"))
+            .sequence()
+            .http_response(|| http_error(429, "ThrottlingException", "Rate exceeded"))
+            .times(2)
+            .output(|| page(100..130, None))
+            .build();
+        let mut reader = FindingsV2Reader::new(client(&[&first, &second]), RateLimit::per_second(0.0));
+        let base = base(SourceKind::SecurityHub, 2, 30);
+        let sink = vigil::sources::Sink::detached(system_clock());
+        let since = "2026-11-20T12:00:00Z".parse::<Timestamp>().unwrap();
+        let request = ReadV2::new(&FindingScope::everything(), Some(since), since);
+        let stopped = reader.read(&base, &sink, request.clone()).await.unwrap_err();
+        assert_eq!(stopped.error, SourceError::Throttled { operation: "securityhub:GetFindings".into() });
+        assert_eq!(stopped.read.findings.len(), 100, "the first page is kept");
+        assert_eq!(stopped.resume, ReadV2 { from: Some("page-2".into()), ..request });
+        let rest = reader.read(&base, &sink, stopped.resume).await.unwrap();
+        assert_eq!(rest.findings.len(), 30);
+        assert_eq!((first.num_calls(), second.num_calls()), (1, 3), "the first page is not read again");
+    }
+}

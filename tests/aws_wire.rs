@@ -18,6 +18,8 @@ mod progress;
 mod record_replay;
 #[path = "wire/resource_compliance.rs"]
 mod resource_compliance;
+#[path = "wire/securityhub_v2.rs"]
+mod securityhub_v2;
 #[path = "wire/snapshot.rs"]
 mod snapshot;
 mod vigil_report;

@@ -48,6 +48,8 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("format", &[]),
     ("terminal", &[]),
     ("model", &["enums"]),
+    // The process's allocator: it reads an event to know when a read ended.
+    ("allocator", &["model"]),
     ("links", &["model"]),
     ("keymap", &["enums"]),
     ("theme", &["model", "located"]),
@@ -72,6 +74,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "app",
         &[
+            "allocator",
             "ui",
             "store",
             "sources",

@@ -513,7 +513,11 @@ impl App {
                 if let Err(e) = &event.result {
                     tracing::warn!(source = %event.source, error = %e, "source error");
                 }
+                let ends_read = crate::allocator::ends_read(&event);
                 self.posture.apply(event);
+                if ends_read {
+                    crate::allocator::give_back();
+                }
             }
             Message::Step(step) => {
                 tracing::info!(step = step.index + 1, title = %step.title, "story");

@@ -122,7 +122,7 @@ pub fn render_rows(frame: &mut Frame, area: Rect, title: Vec<Seg>, window: Windo
     // Rows and borders straight into the cells: a list never wraps nor scrolls sideways, and a
     // paragraph's reflow and a block's restyling of every cell cost half of a large frame.
     let buf = frame.buffer_mut();
-    let content = cells::draw_box(buf, area, theme.style(Token::Border), &to_line(title, theme), position.as_ref());
+    let content = cells::draw_box(buf, area, theme.style(Token::Border), &[to_line(title, theme)], position.as_ref());
     for (y, line) in (content.top()..content.bottom()).zip(&lines) {
         cells::put_line(buf, content.x, y, line, content.width);
     }

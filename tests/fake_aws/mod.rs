@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod model;
+pub mod ocsf;
 pub mod query;
 mod services;
 pub mod world;
@@ -365,6 +366,7 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
         ("GET", "/members") => Some("ListMembers"),
         ("GET", "/findingAggregator/list") => Some("ListFindingAggregators"),
         ("GET", p) if p.starts_with("/findingAggregator/get/") => Some("GetFindingAggregator"),
+        ("GET", "/hubv2") => Some("DescribeSecurityHubV2"),
         _ => None,
     };
     if let Some(op) = get {
@@ -388,6 +390,7 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
         ("POST", "/standards/get") => Some("GetEnabledStandards"),
         ("POST", "/findingHistory/get") => Some("GetFindingHistory"),
         ("PATCH", "/findings/batchupdate") => Some("BatchUpdateFindings"),
+        ("POST", "/findingsv2") => Some("GetFindingsV2"),
         _ => None,
     };
     if let Some(op) = hub {
@@ -500,10 +503,19 @@ fn refusal(protocol: Protocol, op: &str, violations: &[model::Violation]) -> Res
             let code = if all_limits && declared { "InvalidLimitException" } else { "ValidationException" };
             error(protocol, 400, code, &text)
         }
+        // The new Security Hub's operations (V2) declare ValidationException instead.
+        Protocol::SecurityHub if !declares(protocol, op, "InvalidInputException") => {
+            error(protocol, 400, "ValidationException", &text)
+        }
         Protocol::SecurityHub => error(protocol, 400, "InvalidInputException", &text),
         Protocol::CloudWatch => error(protocol, 400, "ValidationError", &text),
         Protocol::Sts => error(protocol, 400, "ValidationError", &text),
     }
+}
+
+/// Whether the operation's model declares the error.
+fn declares(protocol: Protocol, op: &str, code: &str) -> bool {
+    model::models()[protocol.service()].declares_error(op, code)
 }
 
 fn once(state: &State, kind: &'static str, op: &str) -> bool {
@@ -528,13 +540,19 @@ fn within_rate(state: &State, op: &str, rate: f64, burst: f64) -> bool {
 fn throttle(state: &State, protocol: Protocol, op: &str) -> Response {
     *state.throttled.lock().unwrap().entry(op.to_string()).or_default() += 1;
     match protocol {
+        // The new Security Hub's operations (V2) declare ThrottlingException instead.
+        Protocol::SecurityHub if declares(protocol, op, "ThrottlingException") => {
+            error(protocol, 429, "ThrottlingException", "Rate exceeded")
+        }
         Protocol::SecurityHub => error(protocol, 429, "LimitExceededException", "Rate exceeded"),
         _ => error(protocol, 400, "ThrottlingException", "Rate exceeded"),
     }
 }
 
-/// The IAM action of an operation, as AccessDenied names it.
+/// The IAM action of an operation, as AccessDenied names it: GetFindingsV2 is authorised as
+/// GetFindings (the Service Authorization Reference).
 fn action(protocol: Protocol, op: &str) -> String {
+    let op = if op == "GetFindingsV2" { "GetFindings" } else { op };
     format!("{}:{op}", protocol.service())
 }
 
@@ -615,6 +633,10 @@ async fn handle(req: &Request, state: &State) -> Response {
         );
         return match protocol {
             Protocol::CloudWatch | Protocol::Sts => error(protocol, 403, "AccessDenied", &message),
+            // The new Security Hub's operations (V2): AccessDeniedException is a 403 in the model.
+            Protocol::SecurityHub if declares(protocol, &op, "ThrottlingException") => {
+                error(protocol, 403, "AccessDeniedException", &message)
+            }
             _ => error(protocol, 400, "AccessDeniedException", &message),
         };
     }

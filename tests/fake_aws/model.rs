@@ -189,6 +189,10 @@ impl Model {
 
     fn value(&self, shape_name: &str, value: &Value, path: &str, side: Side, out: &mut Vec<Violation>) {
         let shape = self.shape(shape_name);
+        // A document (GetFindingsV2's OCSF findings) is untyped JSON: anything goes.
+        if shape["document"] == true {
+            return;
+        }
         let kind = shape["type"].as_str().unwrap_or_default();
         match kind {
             "structure" => {
@@ -315,9 +319,13 @@ impl Model {
 
 /// Constraints AWS documents that its model leaves out, checked on input as the model's are:
 /// BatchUpdateFindings updates 1 to 100 findings at a time, and a note's text and author are
-/// 1 to 512 characters.
+/// 1 to 512 characters; GetFindingsV2's `Filters` hold up to 10 composite filters, and each
+/// composite up to 20 filters of each type (the model's documentation of `Filters`).
 pub fn documented(service: &str, op: &str, input: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
+    if (service, op) == ("securityhub", "GetFindingsV2") {
+        composite_limits(&input["Filters"]["CompositeFilters"], "filters.compositeFilters", &mut out);
+    }
     let mut length = |path: &str, value: &Value, n: usize, max: usize| {
         if n < 1 {
             out.push(violation(path, value, "Member must have length greater than or equal to 1".into()));
@@ -339,6 +347,29 @@ pub fn documented(service: &str, op: &str, input: &Value) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// At most 10 composite filters in a list (the top level's, or a composite's nested ones), each
+/// with at most 20 filters of each type.
+fn composite_limits(composites: &Value, path: &str, out: &mut Vec<Violation>) {
+    let Some(list) = composites.as_array() else { return };
+    if list.len() > 10 {
+        out.push(violation(path, composites, "Member must have length less than or equal to 10".into()));
+    }
+    for (i, composite) in list.iter().enumerate() {
+        let at = format!("{path}.{}.member", i + 1);
+        for kind in ["StringFilters", "DateFilters", "BooleanFilters", "NumberFilters", "MapFilters", "IpFilters"] {
+            let filters = &composite[kind];
+            if filters.as_array().is_some_and(|f| f.len() > 20) {
+                out.push(violation(
+                    &join(&at, kind),
+                    filters,
+                    "Member must have length less than or equal to 20".into(),
+                ));
+            }
+        }
+        composite_limits(&composite["NestedCompositeFilters"], &join(&at, "NestedCompositeFilters"), out);
+    }
 }
 
 fn join(path: &str, member: &str) -> String {

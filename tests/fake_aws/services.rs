@@ -624,6 +624,23 @@ fn securityhub(world: &World, op: &str, input: &Value) -> Result<Value, Response
             let next = (offset < total).then(|| format!("offset-{offset}"));
             Ok(with_token(json!({"Findings": findings}), next))
         }
+        // The new Security Hub: its hub when it is on (the ARN's form is illustrative);
+        // ResourceNotFoundException when it is not (a 404 in the model), as AWS answers an
+        // account that has not enabled it.
+        "DescribeSecurityHubV2" if world.hub_v2 => Ok(json!({
+            "HubV2Arn": format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:hubv2/default"),
+            "SubscribedAt": super::world::iso(world.now - 30 * 86_400),
+        })),
+        "DescribeSecurityHubV2" => Err(error(
+            p,
+            404,
+            "ResourceNotFoundException",
+            "Security Hub is not enabled for this account in this Region.",
+        )),
+        "GetFindingsV2" if world.hub_v2 => super::ocsf::get_findings_v2(world, input),
+        // AWS does not document what GetFindingsV2 answers where the new Security Hub is off:
+        // the fake says it holds no findings.
+        "GetFindingsV2" => Ok(json!({"Findings": []})),
         "GetFindingHistory" => {
             let id = &input["FindingIdentifier"];
             let s = |v: &Value| v.as_str().unwrap_or_default().to_string();

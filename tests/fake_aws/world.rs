@@ -478,6 +478,169 @@ impl Finding {
     }
 }
 
+impl Finding {
+    /// The ARN of the product that sent it, as the new Security Hub names products
+    /// (`metadata.product.uid`): `productv2` where ASFF says `product`.
+    pub fn product_uid(&self) -> String {
+        self.product_arn().replacen(":product/", ":productv2/", 1)
+    }
+
+    /// The finding as the new Security Hub's GetFindingsV2 returns it: an OCSF document, the
+    /// inverse of the mapping in the fact sheet (../shared/securityhub-v2.md, section 2), so that
+    /// vigil reads from it the finding it reads from [`Finding::json`]. Control findings are
+    /// Compliance Findings (2003) whose `finding_info.uid` is the ASFF `Id`; GuardDuty's are
+    /// Detection (2004), Inspector's Vulnerability (2002), Macie's Data Security (2006) findings.
+    /// Resource types are CloudFormation's (`AWS::S3::Bucket`), the workflow is `status_id`, an
+    /// archived finding is closed (`activity_id` 3). The product's name is the API reference's
+    /// ("Security Hub CSPM"), not ASFF's: a reader must go by `metadata.product.uid`. The findings
+    /// vigil skips in ASFF (no severity, no resources) lack the same in OCSF.
+    pub fn ocsf(&self) -> serde_json::Value {
+        use serde_json::json;
+        let id = self.id();
+        let (class_uid, class_name) = match self.kind {
+            Kind::Control | Kind::LegacyControl | Kind::SampleLike => (2003, "Compliance Finding"),
+            Kind::Inspector => (2002, "Vulnerability Finding"),
+            Kind::Macie => (2006, "Data Security Finding"),
+            Kind::GuardDuty | Kind::NoSeverity | Kind::NoResources => (2004, "Detection Finding"),
+        };
+        let (activity_id, activity_name) = if self.archived { (3, "Close") } else { (2, "Update") };
+        let (status_id, status) = match self.workflow {
+            "NEW" => (1, "New"),
+            "NOTIFIED" => (2, "In Progress"),
+            "SUPPRESSED" => (3, "Suppressed"),
+            _ => (4, "Resolved"),
+        };
+        let product_name = match self.kind {
+            Kind::GuardDuty => "GuardDuty",
+            Kind::Inspector => "Inspector",
+            Kind::Macie => "Macie",
+            Kind::NoSeverity | Kind::NoResources => "Default",
+            _ => "Security Hub CSPM",
+        };
+        let control = self.control.unwrap_or("none");
+        // An ARN goes in `uid_alt` with the short id in `uid`, as in AWS's samples; other ids
+        // (an account, an instance id) are the `uid` itself.
+        let hub_id = self.resource_hub_id();
+        let mut resource = json!({"type": self.resource.0, "region": self.region, "cloud_partition": "aws"});
+        if hub_id.starts_with("arn:") {
+            resource["uid"] = json!(self.resource.1);
+            resource["uid_alt"] = json!(hub_id);
+        } else {
+            resource["uid"] = json!(hub_id);
+        }
+        let updated = iso(self.updated);
+        let mut doc = json!({
+            "activity_id": activity_id,
+            "activity_name": activity_name,
+            "category_uid": 2,
+            "category_name": "Findings",
+            "class_uid": class_uid,
+            "class_name": class_name,
+            "type_uid": class_uid * 100 + activity_id,
+            "status_id": status_id,
+            "status": status,
+            "time": self.updated * 1000,
+            "time_dt": updated,
+            "cloud": {"account": {"uid": self.account}, "provider": "AWS", "region": self.region},
+            "finding_info": {
+                "uid": id,
+                "title": format!("{control} finding {}", self.i),
+                "desc": "A finding of the fake account.",
+                "types": if self.is_control() {
+                    json!(["Software and Configuration Checks/Industry and Regulatory Standards"])
+                } else {
+                    json!(["TTPs/Initial Access"])
+                },
+                "created_time_dt": iso(CREATED),
+                "first_seen_time_dt": iso(CREATED),
+                "modified_time": self.updated * 1000,
+                "modified_time_dt": updated,
+            },
+            "metadata": {
+                "uid": metadata_uid(&id),
+                "version": "1.6.0",
+                "product": {"name": product_name, "uid": self.product_uid(), "vendor_name": "AWS"},
+            },
+            "resources": [resource],
+        });
+        if self.kind != Kind::NoSeverity {
+            let label = ["Informational", "Low", "Medium", "High", "Critical"][self.severity];
+            doc["severity_id"] = json!(self.severity + 1);
+            doc["severity"] = json!(label);
+        }
+        if self.kind == Kind::NoResources {
+            doc["resources"] = json!([]);
+        }
+        if self.is_control() {
+            let (status_id, status) = if self.failed { (3, "Fail") } else { (1, "Pass") };
+            let standard = match self.kind {
+                Kind::SampleLike => "standards/pci-dss/v/3.2.1",
+                _ => "standards/aws-foundational-security-best-practices/v/1.0.0",
+            };
+            doc["compliance"] =
+                json!({"control": control, "status_id": status_id, "status": status, "standards": [standard]});
+        }
+        if self.kind == Kind::SampleLike {
+            // The related Config rule, where ASFF names it in `ProductFields`.
+            doc["finding_info"]["analytic"] = json!({
+                "category": "AWS::Config::ConfigRule",
+                "name": format!("securityhub-{}-0e904a3b", control.to_lowercase().replace('.', "-")),
+            });
+        }
+        if let Some(n) = &self.note {
+            doc["comment"] = json!(n.text);
+        }
+        doc
+    }
+}
+
+/// `metadata.uid`: the new Security Hub's own id of a finding, 64 hexadecimal digits (as in AWS's
+/// samples), derived here from the finding's id.
+pub fn metadata_uid(finding_id: &str) -> String {
+    let h = mix_str(finding_id);
+    (0..4u64).map(|k| format!("{:016x}", mix(h ^ k.wrapping_mul(0x9e37_79b9)))).collect()
+}
+
+/// An exposure finding, as only the new Security Hub makes them: a Detection Finding (2004) of
+/// the product Security Hub about a notebook instance reachable from the internet, with no ASFF
+/// twin. No public sample shows one whole: its id's form and its fields are illustrative.
+pub fn exposure_finding(n: usize, account: &str, region: &str, notebook: &str, updated: i64) -> serde_json::Value {
+    use serde_json::json;
+    let uid = format!("arn:aws:securityhub:{region}:{account}:exposure-finding/{n:08x}-0000-4000-9000-{n:012x}");
+    let arn = hub_id_in(NOTEBOOK, notebook, account, region);
+    json!({
+        "activity_id": 1,
+        "activity_name": "Create",
+        "category_uid": 2,
+        "class_uid": 2004,
+        "class_name": "Detection Finding",
+        "type_uid": 200401,
+        "status_id": 1,
+        "status": "New",
+        "severity_id": 4,
+        "severity": "High",
+        "cloud": {"account": {"uid": account}, "provider": "AWS", "region": region},
+        "finding_info": {
+            "uid": uid,
+            "title": "Potential Data Exposure: SageMaker notebook instance reachable from the internet",
+            "types": ["Exposure"],
+            "created_time_dt": iso(updated),
+            "first_seen_time_dt": iso(updated),
+            "modified_time_dt": iso(updated),
+        },
+        "metadata": {
+            "uid": metadata_uid(&uid),
+            "version": "1.6.0",
+            "product": {
+                "name": "Security Hub",
+                "uid": format!("arn:aws:securityhub:{region}::productv2/aws/securityhub"),
+                "vendor_name": "AWS",
+            },
+        },
+        "resources": [{"type": NOTEBOOK, "uid": notebook, "uid_alt": arn, "region": region}],
+    })
+}
+
 pub fn iso(seconds: i64) -> String {
     jiff::Timestamp::from_second(seconds).unwrap().strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string()
 }
@@ -711,6 +874,14 @@ pub struct World {
     /// the model does, with this set it answers them (the request is still checked, and the
     /// one constraint it broke counted in [`super::Checks::tolerated`]).
     pub long_rule_names: bool,
+    /// The new Security Hub (V2, OCSF findings) is enabled: DescribeSecurityHubV2 names its hub
+    /// and GetFindingsV2 returns the findings as OCSF documents ([`Finding::ocsf`]). Off by
+    /// default, as in an account that has not enabled it (DescribeSecurityHubV2 then answers
+    /// ResourceNotFoundException).
+    pub hub_v2: bool,
+    /// Findings only the new Security Hub has (an exposure finding: no ASFF twin), as the OCSF
+    /// documents GetFindingsV2 returns: see [`World::add_exposure_finding`].
+    pub ocsf_only: Vec<serde_json::Value>,
 }
 
 impl World {
@@ -858,6 +1029,8 @@ impl World {
             organization: None,
             unrecorded: BTreeSet::new(),
             long_rule_names: false,
+            hub_v2: false,
+            ocsf_only: Vec::new(),
         };
         world.feature_findings();
         world
@@ -1001,6 +1174,22 @@ impl World {
 
     pub fn findings(&self) -> impl Iterator<Item = Finding> + '_ {
         (0..self.findings).map(|i| self.finding(i))
+    }
+
+    /// Every finding as the new Security Hub holds it: each of [`World::findings`] as an OCSF
+    /// document, then those only it has.
+    pub fn ocsf_findings(&self) -> impl Iterator<Item = serde_json::Value> + '_ {
+        self.findings().map(|f| f.ocsf()).chain(self.ocsf_only.iter().cloned())
+    }
+
+    /// Adds an exposure finding ([`exposure_finding`]) about a notebook of the caller's, updated
+    /// a minute before the world's `now`; returns its `finding_info.uid`.
+    pub fn add_exposure_finding(&mut self) -> String {
+        let n = self.ocsf_only.len();
+        let doc = exposure_finding(n, ACCOUNT, REGION, &resource_id(NOTEBOOK, 7 + n as u64), self.now - 60);
+        let uid = doc["finding_info"]["uid"].as_str().unwrap_or_default().to_string();
+        self.ocsf_only.push(doc);
+        uid
     }
 
     /// ACTIVE usable findings, by severity (open ones) and by workflow, as the report counts

@@ -27,7 +27,7 @@ pub const SELECT_EXPRESSION: usize = 4096;
 /// Config DescribeRemediationExecutionStatus `Limit` (0 to 100).
 pub const REMEDIATION_EXECUTIONS_LIMIT: i32 = 100;
 
-/// Security Hub GetFindings and GetEnabledStandards `MaxResults` (1 to 100).
+/// Security Hub GetFindings, GetFindingsV2 and GetEnabledStandards `MaxResults` (1 to 100).
 pub const SECURITY_HUB_PAGE: i32 = 100;
 
 /// CloudWatch DescribeAlarms `MaxRecords` (1 to 100).

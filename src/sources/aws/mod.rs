@@ -12,6 +12,7 @@ pub mod ocsf;
 pub mod poller;
 pub mod retry;
 pub mod securityhub;
+pub mod securityhub_v2;
 
 use std::time::Duration;
 

@@ -428,7 +428,8 @@ fn active() -> AwsSecurityFindingFilters {
         .build()
 }
 
-fn iso(t: Timestamp) -> String {
+/// A time as Security Hub's filters take it (ISO 8601, milliseconds, UTC).
+pub(super) fn iso(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 

@@ -8,9 +8,9 @@ mod preventive;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::text::{Line, Span};
 
+use super::cells::{self, TableCell, TableRow};
 use super::text::{clean, truncate_end, width, wrap};
 use super::view::window_start;
 use crate::model::{ControlKind, StatusLevel, Timestamp};
@@ -174,23 +174,23 @@ pub fn height_needed(posture: &Posture, kind: ControlKind, controls: &[usize], w
 pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, theme: &Theme, now: Timestamp) {
     let PaneView { kind, selected, focused, titled, controls, narrowed, sorted } = pane;
     let border = if focused { theme.style(Token::Title) } else { theme.style(Token::Border) };
-    let mut block = Block::bordered().border_style(border);
+    let mut titles = Vec::new();
     if titled {
         let summary = posture.pane_summary(kind, now);
-        block = block.title(Line::from(summary_spans(kind, &summary, theme, false)));
+        titles.push(Line::from(summary_spans(kind, &summary, theme, false)));
     }
     if let Some(text) = narrowed {
         // What is filtered, and how much of the pane it keeps: `/bucket 3 of 10`.
         let counts = format!(" {} of {} ", controls.len(), posture.pane(kind).len());
-        block = block.title(Line::from(vec![
+        titles.push(Line::from(vec![
             Span::styled(format!(" {}", clean(text)), theme.style(Token::Key)),
             Span::styled(counts, theme.style(Token::Muted)),
         ]));
     }
     if let Some(order) = sorted {
-        block = block.title(Line::from(Span::styled(format!(" by {order} "), theme.style(Token::Muted))));
+        titles.push(Line::from(Span::styled(format!(" by {order} "), theme.style(Token::Muted))));
     }
-    let inner = block.inner(area);
+    let inner = area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 });
     let texts = row_texts(posture, kind, controls, now);
     let cols = columns(kind, &texts, inner.width);
     let rows_visible = inner.height.saturating_sub(1) as usize;
@@ -200,47 +200,17 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
     let start = if wrap { 0 } else { window_start(controls.len(), selected, rows_visible) };
     let count = if wrap { texts.len() } else { rows_visible };
     // Controls below the window: the border says which are shown (` 1-8 of 10 `).
-    if !wrap && let Some(at) = super::list::position(start, rows_visible, controls.len()) {
-        block = block.title_bottom(Line::from(Span::styled(at, theme.style(Token::Muted))).right_aligned());
-    }
-    let rows: Vec<Row> = texts
+    let position = (!wrap)
+        .then(|| super::list::position(start, rows_visible, controls.len()))
+        .flatten()
+        .map(|at| Line::from(Span::styled(at, theme.style(Token::Muted))));
+    let rows: Vec<TableRow> = texts
         .iter()
         .zip(wrapped)
         .enumerate()
         .skip(start)
         .take(count)
-        .map(|(position, (r, lines))| {
-            // On the selected row the selection's colours win over each cell's own.
-            let is_selected = focused && position == selected;
-            let style = |token: Token| {
-                let own = theme.style(token);
-                if is_selected { own.patch(theme.style(Token::Selection)) } else { own }
-            };
-            let (title, height) = if wrap {
-                let height = lines.len().max(1) as u16;
-                (lines.join("\n"), height)
-            } else {
-                (truncate_end(&r.title, cols.title as usize).into_owned(), 1)
-            };
-            let mut cells = vec![
-                Cell::from(status_text(r.level, cols.compact)).style(style(Token::for_status(r.level))),
-                // A row whose status just changed: its id stands out (reverse video, not colour alone).
-                if r.changed {
-                    Cell::from(r.id.clone()).style(style(Token::Warn).add_modifier(Modifier::REVERSED | Modifier::BOLD))
-                } else {
-                    Cell::from(r.id.clone()).style(style(Token::Muted))
-                },
-                Cell::from(Text::from(title)).style(style(Token::Text)),
-                Cell::from(Line::from(format!("{} ", r.count)).right_aligned())
-                    .style(style(Token::for_status(r.level))),
-            ];
-            if let Some(w) = cols.extra {
-                let (token, text) = &r.extra;
-                cells.push(Cell::from(truncate_end(text, w as usize).into_owned()).style(style(*token)));
-            }
-            let row = Row::new(cells).height(height);
-            if is_selected { row.style(theme.style(Token::Selection)) } else { row }
-        })
+        .map(|(position, (r, lines))| pane_row(r, lines, focused && position == selected, wrap, &cols, theme))
         .collect();
     let mut widths = vec![
         Constraint::Length(cols.status),
@@ -253,7 +223,57 @@ pub fn render(frame: &mut Frame, area: Rect, posture: &Posture, pane: PaneView, 
         widths.push(Constraint::Length(w));
         heading.push(column(kind).heading);
     }
-    let header = Row::new(heading.into_iter().map(Cell::from)).style(theme.style(Token::Muted));
-    let table = Table::new(rows, widths).header(header).block(block).column_spacing(1).style(Style::default());
-    frame.render_widget(table, area);
+    let header = TableRow {
+        cells: heading.into_iter().map(|h| TableCell { lines: vec![Line::from(h)], style: Style::default() }).collect(),
+        height: 1,
+        style: theme.style(Token::Muted),
+    };
+    // Drawn straight into the cells: the pane is most of a large frame, and a table widget
+    // restyles every cell of it several times over.
+    let buf = frame.buffer_mut();
+    let inner = cells::draw_box(buf, area, border, &titles, position.as_ref());
+    cells::draw_table(buf, inner, &widths, &header, &rows);
+}
+
+/// A control's row in its pane: status, id, title (wrapped or cut), failing count and the
+/// pane's own column.
+fn pane_row<'a>(
+    r: &'a RowText,
+    lines: Vec<String>,
+    is_selected: bool,
+    wrap: bool,
+    cols: &Columns,
+    theme: &Theme,
+) -> TableRow<'a> {
+    // On the selected row the selection's colours win over each cell's own.
+    let style = |token: Token| {
+        let own = theme.style(token);
+        if is_selected { own.patch(theme.style(Token::Selection)) } else { own }
+    };
+    let one = |text: String, style: Style| TableCell { lines: vec![Line::from(text)], style };
+    let (title, height) = if wrap {
+        let height = lines.len().max(1) as u16;
+        (lines.into_iter().map(Line::from).collect(), height)
+    } else {
+        (vec![Line::from(truncate_end(&r.title, cols.title as usize).into_owned())], 1)
+    };
+    let mut cells = vec![
+        one(status_text(r.level, cols.compact), style(Token::for_status(r.level))),
+        // A row whose status just changed: its id stands out (reverse video, not colour alone).
+        if r.changed {
+            one(r.id.clone(), style(Token::Warn).add_modifier(Modifier::REVERSED | Modifier::BOLD))
+        } else {
+            one(r.id.clone(), style(Token::Muted))
+        },
+        TableCell { lines: title, style: style(Token::Text) },
+        TableCell {
+            lines: vec![Line::from(format!("{} ", r.count)).right_aligned()],
+            style: style(Token::for_status(r.level)),
+        },
+    ];
+    if let Some(w) = cols.extra {
+        let (token, text) = &r.extra;
+        cells.push(one(truncate_end(text, w as usize).into_owned(), style(*token)));
+    }
+    TableRow { cells, height, style: if is_selected { theme.style(Token::Selection) } else { Style::default() } }
 }
