@@ -64,6 +64,27 @@ pub struct Config {
     pub cache: CacheSettings,
 }
 
+/// Which of Security Hub's two APIs the findings are read through (`[securityhub] api`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HubApi {
+    /// Security Hub CSPM's (GetFindings, ASFF), and the header says whether the new Security Hub
+    /// is on.
+    #[default]
+    Auto,
+    /// Security Hub CSPM's only; the new Security Hub is not asked about.
+    Cspm,
+    /// The new Security Hub's (GetFindingsV2, OCSF): CSPM's control findings come through it too.
+    V2,
+}
+
+/// The config file's `[securityhub]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecurityHubSettings {
+    api: Option<HubApi>,
+}
+
 /// The config file's `[cache]` table.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +135,8 @@ struct RawConfig {
     changes: ChangesSettings,
     #[serde(default)]
     cache: CacheSettings,
+    #[serde(default)]
+    securityhub: SecurityHubSettings,
 }
 
 /// The config file's `[guardrails]` table.
@@ -143,6 +166,9 @@ pub struct AwsSettings {
     pub max_attempts: u32,
     /// Attempts per call in `report`, before the source is marked failed.
     pub report_max_attempts: u32,
+    /// From the `[securityhub]` table: which API the findings are read through.
+    #[serde(skip)]
+    pub securityhub_api: HubApi,
     pub initial_backoff: f64,
     pub max_backoff: f64,
     pub securityhub_interval: f64,
@@ -198,6 +224,7 @@ impl Default for AwsSettings {
             operation_timeout: 60.0,
             max_attempts: 3,
             report_max_attempts: 8,
+            securityhub_api: HubApi::Auto,
             initial_backoff: 0.2,
             max_backoff: 10.0,
             securityhub_interval: 30.0,
@@ -255,7 +282,7 @@ impl Config {
             log_file: raw.log_file,
             keys: raw.keys,
             guardrail_tests: raw.guardrails.tests.or(raw.guardrail_tests),
-            aws: raw.aws,
+            aws: AwsSettings { securityhub_api: raw.securityhub.api.unwrap_or_default(), ..raw.aws },
             notify: raw.notify,
             changes: raw.changes,
             cache: raw.cache,
@@ -426,6 +453,12 @@ pub fn default_file() -> String {
         "\n# Local snapshots (vigil snapshot list): watch starts warm from its subject's last one.\n# [cache]\n",
     );
     key(&mut out, "Keep and use snapshots (--no-snapshot turns them off for one run)", "snapshot = true".into());
+    out.push_str(
+        "\n# Security Hub's two APIs: auto reads Security Hub CSPM's and says whether the new Security\n\
+         # Hub is on; v2 reads the new one's OCSF findings (CSPM's control findings come through it).\n\
+         # [securityhub]\n",
+    );
+    key(&mut out, "auto, cspm or v2", "api = \"auto\"".into());
     out.push_str("\n# What the change feed (the Changes view, c) keeps.\n# [changes]\n");
     key(
         &mut out,

@@ -811,3 +811,36 @@ fn account_and_region_complete_the_places_held() {
     key(&mut view, KeyCode::Esc);
     assert!(view.command.is_none());
 }
+
+/// Security Hub's health in the header says whether the new Security Hub is on, and whether the
+/// findings are read through it (`v2`) or through Security Hub CSPM's API beside it.
+#[test]
+fn the_header_says_whether_the_new_security_hub_is_on_and_read() {
+    let theme = dark();
+    let (mut posture, view) = demo(60);
+    let now = at(60);
+    let sources_line = |posture: &Posture, width: u16| {
+        let frame = render(posture, &view, &theme, now, width, 48);
+        text(&frame).lines().find(|l| l.contains("securityhub")).unwrap_or_default().to_string()
+    };
+    let before = sources_line(&posture, 240);
+    assert!(!before.contains("v2"), "never asked: nothing said: {before}");
+    let told = |posture: &mut Posture, on: bool, read: bool| {
+        posture.apply(SourceEvent {
+            source: SourceKind::SecurityHub,
+            fetched_at: now,
+            result: Ok(vigil::model::Payload::Merge(Dataset {
+                hub_v2: Some(HubV2 { on, read }),
+                ..Default::default()
+            })),
+        });
+    };
+    told(&mut posture, true, true);
+    let line = sources_line(&posture, 240);
+    assert!(line.contains(" · v2") && !line.contains("read as CSPM"), "{line}");
+    told(&mut posture, true, false);
+    let line = sources_line(&posture, 240);
+    assert!(line.contains(" · v2 on, read as CSPM"), "{line}");
+    told(&mut posture, false, false);
+    assert_eq!(sources_line(&posture, 240), before, "off: as if never asked");
+}

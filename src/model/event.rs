@@ -89,6 +89,10 @@ pub struct Dataset {
     /// What Security Hub says of the organisation the caller sees (replaces the held one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_scope: Option<HubScope>,
+    /// Whether the new Security Hub (the OCSF API) is on, and whether findings are read through
+    /// it (replaces the held one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hub_v2: Option<HubV2>,
     /// The Config aggregators of the caller's account and region (replaces the held list).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_aggregators: Option<Vec<ConfigAggregator>>,
@@ -157,6 +161,14 @@ impl Dataset {
     pub fn read(&self, part: Part) -> bool {
         !self.unread.iter().any(|u| u.part == part)
     }
+}
+
+/// The new Security Hub (DescribeSecurityHubV2) as last asked: on or not, and whether vigil
+/// reads the findings through its API (`[securityhub] api`) or through Security Hub CSPM's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HubV2 {
+    pub on: bool,
+    pub read: bool,
 }
 
 /// What Security Hub says of the organisation the caller sees: the member accounts it

@@ -14,8 +14,8 @@ mod status;
 mod story;
 
 pub use event::{
-    ConfigAggregator, Dataset, FindingAggregator, HubScope, Message, Payload, PlaceRead, SourceError, SourceEvent,
-    SourceKind, Standard, Unread,
+    ConfigAggregator, Dataset, FindingAggregator, HubScope, HubV2, Message, Payload, PlaceRead, SourceError,
+    SourceEvent, SourceKind, Standard, Unread,
 };
 pub use evidence::*;
 pub use intern::{Interner, Sym, interning, sym};

@@ -55,6 +55,7 @@ pub struct Posture {
     standards: Vec<Standard>,
     /// What Security Hub said of the organisation, when it said it.
     hub_scope: Option<crate::model::HubScope>,
+    hub_v2: Option<crate::model::HubV2>,
     /// The Config aggregators of the caller's account, when Config said them.
     config_aggregators: Option<Vec<crate::model::ConfigAggregator>>,
     /// Rules and alarms held per account and region, kept as they come and go: the scope is
@@ -106,6 +107,7 @@ impl Posture {
             guardrails: BTreeMap::new(),
             standards: Vec::new(),
             hub_scope: None,
+            hub_v2: None,
             config_aggregators: None,
             places: BTreeMap::new(),
             ledger,
@@ -152,6 +154,7 @@ impl Posture {
                     findings: self.findings.values().cloned().collect(),
                     standards: self.standards.clone(),
                     hub_scope: self.hub_scope.clone(),
+                    hub_v2: self.hub_v2,
                     ..Default::default()
                 },
                 SourceKind::CloudWatch => Dataset {
@@ -530,6 +533,9 @@ impl Posture {
     fn keep_scope(&mut self, data: &Dataset) {
         if data.hub_scope.is_some() {
             self.hub_scope = data.hub_scope.clone();
+        }
+        if data.hub_v2.is_some() {
+            self.hub_v2 = data.hub_v2;
         }
         if data.config_aggregators.is_some() {
             self.config_aggregators = data.config_aggregators.clone();

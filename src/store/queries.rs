@@ -250,6 +250,11 @@ impl Posture {
         self.hub_scope.as_ref()
     }
 
+    /// The new Security Hub, as last asked (`None`: not asked, or `[securityhub] api = "cspm"`).
+    pub fn hub_v2(&self) -> Option<crate::model::HubV2> {
+        self.hub_v2
+    }
+
     /// The accounts and regions the posture covers: those its evidence is about, the members
     /// Security Hub names, and the regions its finding aggregator links.
     pub fn scope(&self) -> Scope {

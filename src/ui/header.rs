@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, LineGauge, Paragraph};
 use super::list::{Seg, fit_row, seg};
 use super::text::{age, clean, width};
 use super::view::{Banner, View};
-use crate::model::{ControlKind, SourceError, SourceKind, StatusLevel, Timestamp};
+use crate::model::{ControlKind, HubV2, SourceError, SourceKind, StatusLevel, Timestamp};
 use crate::store::{Health, Posture};
 use crate::text::thousands;
 use crate::theme::{Theme, Token};
@@ -256,6 +256,12 @@ fn source_part(
             posture.standards().iter().filter(|s| s.enabled).map(|s| clean(&s.name).into_owned()).collect();
         if !on.is_empty() {
             part.push(seg(Token::Muted, format!(" · {}", on.join(", "))));
+        }
+        // The new Security Hub: read through, or on beside the CSPM API vigil reads.
+        match posture.hub_v2() {
+            Some(HubV2 { on: true, read: true }) => part.push(seg(Token::Muted, " · v2")),
+            Some(HubV2 { on: true, read: false }) => part.push(seg(Token::Muted, " · v2 on, read as CSPM")),
+            _ => {}
         }
     }
     part

@@ -64,6 +64,7 @@ fn asff(sdk: &aws_config::SdkConfig, clock: Clock) -> SecurityHubPoller {
             other: RateLimit::unlimited(),
             reconcile: Duration::from_secs(900),
             overlap: Duration::from_secs(300),
+            api: vigil::config::HubApi::Cspm,
         },
     )
 }
@@ -456,5 +457,62 @@ fn get_findings_v2_keeps_to_the_model_and_filters_as_documented() {
     assert_eq!(got, expected);
     drop(w);
     assert_eq!(fake.checks().refused.len(), 3, "{:#?}", fake.checks().refused);
+    fake.assert_checked();
+}
+
+/// `vigil report` against a world with the new Security Hub on, with the config's
+/// `[securityhub] api`.
+fn report_with_api(fake: &FakeAws, name: &str, api: &str) -> (std::process::Output, Value) {
+    let config = format!("{}\n[securityhub]\napi = \"{api}\"\n", super::CONFIG);
+    super::vigil_report::run(&fake.url, REGION, name, &config)
+}
+
+/// With `[securityhub] api = "v2"`, `vigil report` reads the findings through GetFindingsV2 only,
+/// and reports the controls, findings and score it reports through GetFindings: the control
+/// findings of Security Hub CSPM come through the new API with the same ids.
+#[test]
+fn a_report_through_the_new_api_says_what_the_report_through_the_old_one_says() {
+    let mut w = World::account(400);
+    w.hub_v2 = true;
+    let fake = FakeAws::start(w, Faults::default());
+    let (out, cspm) = report_with_api(&fake, "v2-report-cspm", "cspm");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let asff_calls = fake.checks().requests.get("GetFindings").copied().unwrap_or(0);
+    assert!(asff_calls > 0);
+    assert_eq!(fake.checks().requests.get("GetFindingsV2"), None, "cspm asks nothing of the new API");
+    assert_eq!(fake.checks().requests.get("DescribeSecurityHubV2"), None, "cspm does not ask whether it is on");
+    let (out, v2) = report_with_api(&fake, "v2-report-v2", "v2");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let checks = fake.checks();
+    assert_eq!(checks.requests.get("GetFindings").copied().unwrap_or(0), asff_calls, "v2 calls GetFindings no more");
+    assert!(checks.requests.get("GetFindingsV2").copied().unwrap_or(0) > 0, "{:?}", checks.requests);
+    assert_eq!(checks.requests.get("DescribeSecurityHubV2"), Some(&1));
+    for part in ["controls", "findings", "score", "activity"] {
+        assert_eq!(v2[part], cspm[part], "{part}");
+    }
+    let health = |r: &Value| {
+        r["sources"].as_array().unwrap().iter().find(|s| s["name"] == "securityhub").unwrap()["health"].clone()
+    };
+    assert_eq!(health(&v2), "ok");
+    fake.assert_checked();
+}
+
+/// `api = "v2"` where the new Security Hub is off: the findings are not read, and the report
+/// says why and what to change; `auto` reads Security Hub CSPM's and asks once whether it is on.
+#[test]
+fn the_new_api_where_it_is_off_says_so_and_auto_reads_cspm() {
+    let fake = FakeAws::start(World::account(120), Faults::default());
+    let (_, v2) = report_with_api(&fake, "v2-report-off", "v2");
+    let source = v2["sources"].as_array().unwrap().iter().find(|s| s["name"] == "securityhub").unwrap().clone();
+    let error = source["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("the new Security Hub is not on") && error.contains("api"), "{source}");
+    assert_eq!(fake.checks().requests.get("GetFindingsV2"), None, "nothing asked of what is off");
+    let (out, auto) = report_with_api(&fake, "v2-report-auto", "auto");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let checks = fake.checks();
+    assert!(checks.requests.get("GetFindings").copied().unwrap_or(0) > 0);
+    assert_eq!(checks.requests.get("GetFindingsV2"), None);
+    assert_eq!(checks.requests.get("DescribeSecurityHubV2"), Some(&2), "once by each report");
+    assert_eq!(auto["findings"]["total"].as_u64().map(|n| n > 0), Some(true), "{}", auto["findings"]);
     fake.assert_checked();
 }

@@ -312,6 +312,7 @@ impl Pollers {
                 other: RateLimit::new(r.securityhub, SECURITY_HUB_BURST),
                 reconcile: seconds(settings.reconcile_minutes * 60.0),
                 overlap: seconds(settings.overlap),
+                api: settings.securityhub_api,
             },
         );
         let metrics = catalog.controls.iter().flat_map(|c| c.evidence.metrics.iter().cloned()).collect();

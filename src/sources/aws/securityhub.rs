@@ -17,8 +17,9 @@ use super::limiter::RateLimit;
 use super::limits::SECURITY_HUB_PAGE;
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
+use crate::config::HubApi;
 use crate::model::{
-    Finding, FindingAggregator, FindingCompliance, HubScope, Interner, Part, PartSet, RecordState, ResourceId,
+    Finding, FindingAggregator, FindingCompliance, HubScope, HubV2, Interner, Part, PartSet, RecordState, ResourceId,
     Severity, Sym, Timestamp, WorkflowStatus,
 };
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Standard};
@@ -39,6 +40,15 @@ pub struct Settings {
     pub reconcile: Duration,
     /// How far before the watermark incremental polls look.
     pub overlap: Duration,
+    /// Which API the findings are read through (`[securityhub] api`).
+    pub api: HubApi,
+}
+
+/// What a page of findings is asked for: the active set (a pass), or what changed in a window.
+#[derive(Clone, Copy)]
+enum Wanted {
+    Active,
+    Changed { since: Timestamp, until: Timestamp },
 }
 
 /// The background pass over the active set.
@@ -71,7 +81,11 @@ pub struct SecurityHubPoller {
     /// Pages of the background pass the next poll reads, where not its share of the window: one
     /// on the first poll after a warm start, so that catching up costs what changed and a page.
     next_pass_pages: Option<u32>,
-    /// GetFindings calls made, for the benchmark's count of calls per poll.
+    /// The new Security Hub's reader, where `[securityhub] api = "v2"`.
+    v2: Option<super::securityhub_v2::FindingsV2Reader>,
+    /// Whether the new Security Hub was on when last asked.
+    v2_on: Option<bool>,
+    /// GetFindings (or GetFindingsV2) calls made, for the benchmark's count of calls per poll.
     pub get_findings_calls: u64,
     /// Other Security Hub calls made.
     pub other_calls: u64,
@@ -80,7 +94,12 @@ pub struct SecurityHubPoller {
 impl SecurityHubPoller {
     pub fn new(client: Client, base: PollerBase, s: Settings) -> Self {
         debug_assert_eq!(base.kind, SourceKind::SecurityHub, "the base of another source");
+        // The new API's calls are authorised as GetFindings, and paced by its limiter.
+        let v2 = (s.api == HubApi::V2)
+            .then(|| super::securityhub_v2::FindingsV2Reader::new(client.clone(), s.get_findings.clone()));
         SecurityHubPoller {
+            v2,
+            v2_on: None,
             client,
             base,
             s,
@@ -128,14 +147,43 @@ impl SecurityHubPoller {
         Ok(out)
     }
 
-    /// One page of GetFindings, converted as it arrives (the SDK's values are large).
+    /// One page of findings, converted as it arrives (the SDK's values are large): through
+    /// GetFindingsV2 where the new Security Hub is read, else GetFindings.
     async fn page(
         &mut self,
         sink: &Sink,
-        filters: &AwsSecurityFindingFilters,
+        wanted: Wanted,
         token: Option<String>,
     ) -> Result<(Vec<Finding>, u64, Option<String>), SourceError> {
         self.get_findings_calls += 1;
+        if let Some(reader) = &mut self.v2 {
+            if self.v2_on == Some(false) {
+                return Err(SourceError::Failed {
+                    message: "the new Security Hub is not on in this account and region; [securityhub] api = \"v2\" \
+                              reads nothing until it is (\"auto\" reads Security Hub CSPM)"
+                        .into(),
+                });
+            }
+            let since = match wanted {
+                Wanted::Active => None,
+                Wanted::Changed { since, .. } => Some(since),
+            };
+            let now = match wanted {
+                Wanted::Changed { until, .. } => until - jiff::SignedDuration::from_hours(24),
+                Wanted::Active => sink.now(),
+            };
+            let filters =
+                super::securityhub_v2::filters(&super::securityhub_v2::FindingScope::everything(), since, now);
+            let page = reader.page(&self.base.caller(sink), &filters, token).await?;
+            let findings = page.findings.into_iter().map(|f| f.finding).collect();
+            return Ok((findings, page.skipped, page.next));
+        }
+        let filters = match wanted {
+            Wanted::Active => active(),
+            Wanted::Changed { since, until } => AwsSecurityFindingFilters::builder()
+                .updated_at(DateFilter::builder().start(iso(since)).end(iso(until)).build())
+                .build(),
+        };
         let out = self
             .base
             .caller(sink)
@@ -157,6 +205,27 @@ impl SecurityHubPoller {
             }
         }
         Ok((findings, skipped, out.next_token().map(str::to_string)))
+    }
+
+    /// Whether the new Security Hub is on, where its API is read or `auto` asks; `None` where
+    /// it is not asked about or the question failed (logged: the findings are read all the same).
+    async fn hub_v2_payload(&mut self, sink: &Sink) -> Option<Payload> {
+        if self.s.api == HubApi::Cspm {
+            return None;
+        }
+        self.other_calls += 1;
+        let caller = self.base.caller(sink);
+        match super::securityhub_v2::detect(&self.client, &caller, &self.s.other).await {
+            Ok(hub) => {
+                self.v2_on = Some(hub.is_some());
+                let hub_v2 = HubV2 { on: hub.is_some(), read: self.v2.is_some() };
+                Some(Payload::Merge(Dataset { hub_v2: Some(hub_v2), ..Default::default() }))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "DescribeSecurityHubV2 failed; findings are read all the same");
+                None
+            }
+        }
     }
 
     /// The enabled standards, as a payload: read, or marked unread. No control's status rests
@@ -243,6 +312,7 @@ impl SecurityHubPoller {
     /// The enabled standards and the organisation's scope, as payloads.
     async fn standing_payloads(&mut self, sink: &Sink) -> Vec<Payload> {
         let mut payloads = vec![self.standards_payload(sink).await];
+        payloads.extend(self.hub_v2_payload(sink).await);
         if !self.s.discover {
             return payloads;
         }
@@ -260,7 +330,7 @@ impl SecurityHubPoller {
             self.pass = Pass { started_at: Some(started), ..Pass::default() };
         }
         let token = self.pass.token.clone();
-        let (findings, skipped, next) = self.page(sink, &active(), token).await?;
+        let (findings, skipped, next) = self.page(sink, Wanted::Active, token).await?;
         self.pass.pages += 1;
         self.pass.skipped += skipped;
         self.pass.seen.extend(findings.iter().map(|f| f.id.clone()));
@@ -317,15 +387,11 @@ impl SecurityHubPoller {
             payloads.extend(self.standing_payloads(sink).await);
         }
         let since = self.watermark.unwrap_or(now) - jiff::SignedDuration::try_from(self.s.overlap).unwrap_or_default();
-        let changed = AwsSecurityFindingFilters::builder()
-            .updated_at(
-                DateFilter::builder().start(iso(since)).end(iso(now + jiff::SignedDuration::from_hours(24))).build(),
-            )
-            .build();
+        let changed = Wanted::Changed { since, until: now + jiff::SignedDuration::from_hours(24) };
         let mut token = None;
         loop {
             // Malformed findings are counted by the pass that meets them (see `pass_page`).
-            let (findings, _, next) = match self.page(sink, &changed, token).await {
+            let (findings, _, next) = match self.page(sink, changed, token).await {
                 Ok(page) => page,
                 Err(e) => return findings_not_read(payloads, e),
             };
