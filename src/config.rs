@@ -68,14 +68,17 @@ pub struct Config {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HubApi {
-    /// Security Hub CSPM's (GetFindings, ASFF), and the header says whether the new Security Hub
-    /// is on.
+    /// Both where the new Security Hub is on (asked at the start and hourly), else Security Hub
+    /// CSPM's.
     #[default]
     Auto,
-    /// Security Hub CSPM's only; the new Security Hub is not asked about.
+    /// Security Hub CSPM's only (GetFindings, ASFF); the new Security Hub is not asked about.
     Cspm,
-    /// The new Security Hub's (GetFindingsV2, OCSF): CSPM's control findings come through it too.
+    /// The new Security Hub's only (GetFindingsV2, OCSF): CSPM's control findings come through
+    /// it too, but not every integration's.
     V2,
+    /// Both, one finding for one id: what only one of them has is read too.
+    Both,
 }
 
 /// The config file's `[securityhub]` table.
@@ -454,11 +457,11 @@ pub fn default_file() -> String {
     );
     key(&mut out, "Keep and use snapshots (--no-snapshot turns them off for one run)", "snapshot = true".into());
     out.push_str(
-        "\n# Security Hub's two APIs: auto reads Security Hub CSPM's and says whether the new Security\n\
-         # Hub is on; v2 reads the new one's OCSF findings (CSPM's control findings come through it).\n\
+        "\n# Security Hub's two APIs: cspm (GetFindings), v2 (the new Security Hub's GetFindingsV2),\n\
+         # both, or auto: both where the new Security Hub is on, else cspm.\n\
          # [securityhub]\n",
     );
-    key(&mut out, "auto, cspm or v2", "api = \"auto\"".into());
+    key(&mut out, "auto, cspm, v2 or both", "api = \"auto\"".into());
     out.push_str("\n# What the change feed (the Changes view, c) keeps.\n# [changes]\n");
     key(
         &mut out,

@@ -812,8 +812,8 @@ fn account_and_region_complete_the_places_held() {
     assert!(view.command.is_none());
 }
 
-/// Security Hub's health in the header says whether the new Security Hub is on, and whether the
-/// findings are read through it (`v2`) or through Security Hub CSPM's API beside it.
+/// Security Hub's health in the header says whether the new Security Hub is on, and which APIs
+/// the findings are read through: its own (`v2`), or both (`CSPM + v2`).
 #[test]
 fn the_header_says_whether_the_new_security_hub_is_on_and_read() {
     let theme = dark();
@@ -825,22 +825,22 @@ fn the_header_says_whether_the_new_security_hub_is_on_and_read() {
     };
     let before = sources_line(&posture, 240);
     assert!(!before.contains("v2"), "never asked: nothing said: {before}");
-    let told = |posture: &mut Posture, on: bool, read: bool| {
+    let told = |posture: &mut Posture, on: bool, read: bool, cspm: bool| {
         posture.apply(SourceEvent {
             source: SourceKind::SecurityHub,
             fetched_at: now,
             result: Ok(vigil::model::Payload::Merge(Dataset {
-                hub_v2: Some(HubV2 { on, read }),
+                hub_v2: Some(HubV2 { on, read, cspm }),
                 ..Default::default()
             })),
         });
     };
-    told(&mut posture, true, true);
+    told(&mut posture, true, true, false);
     let line = sources_line(&posture, 240);
-    assert!(line.contains(" · v2") && !line.contains("read as CSPM"), "{line}");
-    told(&mut posture, true, false);
+    assert!(line.contains(" · v2") && !line.contains("CSPM"), "{line}");
+    told(&mut posture, true, true, true);
     let line = sources_line(&posture, 240);
-    assert!(line.contains(" · v2 on, read as CSPM"), "{line}");
-    told(&mut posture, false, false);
+    assert!(line.contains(" · CSPM + v2"), "{line}");
+    told(&mut posture, false, false, true);
     assert_eq!(sources_line(&posture, 240), before, "off: as if never asked");
 }

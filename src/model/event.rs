@@ -163,12 +163,16 @@ impl Dataset {
     }
 }
 
-/// The new Security Hub (DescribeSecurityHubV2) as last asked: on or not, and whether vigil
-/// reads the findings through its API (`[securityhub] api`) or through Security Hub CSPM's.
+/// The new Security Hub (DescribeSecurityHubV2) as last asked: on or not, and which APIs vigil
+/// reads the findings through (`[securityhub] api`): its own, Security Hub CSPM's, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HubV2 {
     pub on: bool,
+    /// The findings are read through the new API.
     pub read: bool,
+    /// The findings are read through Security Hub CSPM's API.
+    #[serde(default)]
+    pub cspm: bool,
 }
 
 /// What Security Hub says of the organisation the caller sees: the member accounts it

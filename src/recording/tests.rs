@@ -132,7 +132,7 @@ fn everything(at: Timestamp) -> Dataset {
                 regions: vec!["eu-west-1".into()],
             }),
         }),
-        hub_v2: Some(crate::model::HubV2 { on: true, read: false }),
+        hub_v2: Some(crate::model::HubV2 { on: true, read: true, cspm: true }),
         config_aggregators: Some(vec![ConfigAggregator {
             name: "org".into(),
             arn: "arn:aws:config:us-east-1:123456789012:config-aggregator/config-aggregator-1".into(),

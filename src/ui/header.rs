@@ -257,10 +257,11 @@ fn source_part(
         if !on.is_empty() {
             part.push(seg(Token::Muted, format!(" · {}", on.join(", "))));
         }
-        // The new Security Hub: read through, or on beside the CSPM API vigil reads.
+        // The new Security Hub: which APIs the findings come through, where it is on.
         match posture.hub_v2() {
-            Some(HubV2 { on: true, read: true }) => part.push(seg(Token::Muted, " · v2")),
-            Some(HubV2 { on: true, read: false }) => part.push(seg(Token::Muted, " · v2 on, read as CSPM")),
+            Some(HubV2 { on: true, read: true, cspm: true }) => part.push(seg(Token::Muted, " · CSPM + v2")),
+            Some(HubV2 { on: true, read: true, cspm: false }) => part.push(seg(Token::Muted, " · v2")),
+            Some(HubV2 { on: true, read: false, .. }) => part.push(seg(Token::Muted, " · v2 on, not read")),
             _ => {}
         }
     }

@@ -882,6 +882,9 @@ pub struct World {
     /// Findings only the new Security Hub has (an exposure finding: no ASFF twin), as the OCSF
     /// documents GetFindingsV2 returns: see [`World::add_exposure_finding`].
     pub ocsf_only: Vec<serde_json::Value>,
+    /// Findings (by index) the new Security Hub does not have: an integration whose findings
+    /// reach Security Hub CSPM only.
+    pub cspm_only: std::collections::BTreeSet<usize>,
 }
 
 impl World {
@@ -1031,6 +1034,7 @@ impl World {
             long_rule_names: false,
             hub_v2: false,
             ocsf_only: Vec::new(),
+            cspm_only: Default::default(),
         };
         world.feature_findings();
         world
@@ -1179,7 +1183,10 @@ impl World {
     /// Every finding as the new Security Hub holds it: each of [`World::findings`] as an OCSF
     /// document, then those only it has.
     pub fn ocsf_findings(&self) -> impl Iterator<Item = serde_json::Value> + '_ {
-        self.findings().map(|f| f.ocsf()).chain(self.ocsf_only.iter().cloned())
+        self.findings()
+            .filter(|f| !self.cspm_only.contains(&f.i))
+            .map(|f| f.ocsf())
+            .chain(self.ocsf_only.iter().cloned())
     }
 
     /// Adds an exposure finding ([`exposure_finding`]) about a notebook of the caller's, updated

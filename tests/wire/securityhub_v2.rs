@@ -516,3 +516,33 @@ fn the_new_api_where_it_is_off_says_so_and_auto_reads_cspm() {
     assert_eq!(auto["findings"]["total"].as_u64().map(|n| n > 0), Some(true), "{}", auto["findings"]);
     fake.assert_checked();
 }
+
+/// `auto` (where the new Security Hub is on) and `both` read each API, and hold one finding for
+/// one id: Security Hub CSPM's control findings once, what only CSPM has (an integration that
+/// does not reach the new Security Hub) and what only the new Security Hub has (an exposure
+/// finding) too. `v2` alone misses the first, `cspm` alone the second.
+#[test]
+fn auto_and_both_read_each_api_and_hold_one_finding_for_one_id() {
+    let mut w = World::account(400);
+    w.hub_v2 = true;
+    w.add_exposure_finding();
+    let only: Vec<usize> = w.findings().filter(|f| !f.archived && f.usable()).map(|f| f.i).take(3).collect();
+    w.cspm_only.extend(only.iter().copied());
+    let fake = FakeAws::start(w, Faults::default());
+    let total = |r: &Value| r["findings"]["total"].as_u64().unwrap_or_else(|| panic!("{}", r["findings"]));
+    let (_, cspm) = report_with_api(&fake, "v2-both-cspm", "cspm");
+    let (_, v2) = report_with_api(&fake, "v2-both-v2", "v2");
+    assert_eq!(total(&v2), total(&cspm) - 3 + 1, "v2: the new Security Hub's findings only");
+    for api in ["both", "auto"] {
+        let before = fake.checks().requests.clone();
+        let (out, report) = report_with_api(&fake, &format!("v2-both-{api}"), api);
+        assert!(out.status.success(), "{api}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(total(&report), total(&cspm) + 1, "{api}: every finding once");
+        let calls =
+            |op: &str| fake.checks().requests.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+        assert!(calls("GetFindings") > 0 && calls("GetFindingsV2") > 0, "{api}: through both");
+        let health = report["sources"].as_array().unwrap().iter().find(|s| s["name"] == "securityhub").unwrap();
+        assert_eq!(health["health"], "ok", "{api}: {health}");
+    }
+    fake.assert_checked();
+}

@@ -44,6 +44,16 @@ pub struct Settings {
     pub api: HubApi,
 }
 
+/// The API a page of findings is read through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Api {
+    /// Security Hub CSPM's GetFindings.
+    #[default]
+    Cspm,
+    /// The new Security Hub's GetFindingsV2.
+    V2,
+}
+
 /// What a page of findings is asked for: the active set (a pass), or what changed in a window.
 #[derive(Clone, Copy)]
 enum Wanted {
@@ -51,9 +61,11 @@ enum Wanted {
     Changed { since: Timestamp, until: Timestamp },
 }
 
-/// The background pass over the active set.
+/// The background pass over the active set (through each API read, one after the other).
 #[derive(Default)]
 struct Pass {
+    /// The API the pass is going through now.
+    api: Api,
     token: Option<String>,
     started_at: Option<Timestamp>,
     seen: Vec<Sym>,
@@ -81,7 +93,7 @@ pub struct SecurityHubPoller {
     /// Pages of the background pass the next poll reads, where not its share of the window: one
     /// on the first poll after a warm start, so that catching up costs what changed and a page.
     next_pass_pages: Option<u32>,
-    /// The new Security Hub's reader, where `[securityhub] api = "v2"`.
+    /// The new Security Hub's reader, unless `[securityhub] api = "cspm"`.
     v2: Option<super::securityhub_v2::FindingsV2Reader>,
     /// Whether the new Security Hub was on when last asked.
     v2_on: Option<bool>,
@@ -95,7 +107,7 @@ impl SecurityHubPoller {
     pub fn new(client: Client, base: PollerBase, s: Settings) -> Self {
         debug_assert_eq!(base.kind, SourceKind::SecurityHub, "the base of another source");
         // The new API's calls are authorised as GetFindings, and paced by its limiter.
-        let v2 = (s.api == HubApi::V2)
+        let v2 = (s.api != HubApi::Cspm)
             .then(|| super::securityhub_v2::FindingsV2Reader::new(client.clone(), s.get_findings.clone()));
         SecurityHubPoller {
             v2,
@@ -152,18 +164,22 @@ impl SecurityHubPoller {
     async fn page(
         &mut self,
         sink: &Sink,
+        api: Api,
         wanted: Wanted,
         token: Option<String>,
     ) -> Result<(Vec<Finding>, u64, Option<String>), SourceError> {
         self.get_findings_calls += 1;
-        if let Some(reader) = &mut self.v2 {
+        if api == Api::V2 {
             if self.v2_on == Some(false) {
                 return Err(SourceError::Failed {
-                    message: "the new Security Hub is not on in this account and region; [securityhub] api = \"v2\" \
-                              reads nothing until it is (\"auto\" reads Security Hub CSPM)"
-                        .into(),
+                    message: format!(
+                        "the new Security Hub is not on in this account and region; [securityhub] api = \"{}\" \
+                         reads nothing through it until it is (\"auto\" reads Security Hub CSPM's alone then)",
+                        if self.s.api == HubApi::Both { "both" } else { "v2" }
+                    ),
                 });
             }
+            let reader = self.v2.as_mut().expect("a reader wherever the new API is read");
             let since = match wanted {
                 Wanted::Active => None,
                 Wanted::Changed { since, .. } => Some(since),
@@ -207,6 +223,21 @@ impl SecurityHubPoller {
         Ok((findings, skipped, out.next_token().map(str::to_string)))
     }
 
+    /// Whether the findings are read through `api`: `auto` reads the new API where it is on.
+    fn reads(&self, api: Api) -> bool {
+        match (self.s.api, api) {
+            (HubApi::Cspm, a) => a == Api::Cspm,
+            (HubApi::V2, a) => a == Api::V2,
+            (HubApi::Both, _) | (HubApi::Auto, Api::Cspm) => true,
+            (HubApi::Auto, Api::V2) => self.v2_on == Some(true),
+        }
+    }
+
+    /// The APIs the findings are read through, in the order a pass goes through them.
+    fn apis(&self) -> Vec<Api> {
+        [Api::Cspm, Api::V2].into_iter().filter(|a| self.reads(*a)).collect()
+    }
+
     /// Whether the new Security Hub is on, where its API is read or `auto` asks; `None` where
     /// it is not asked about or the question failed (logged: the findings are read all the same).
     async fn hub_v2_payload(&mut self, sink: &Sink) -> Option<Payload> {
@@ -218,7 +249,7 @@ impl SecurityHubPoller {
         match super::securityhub_v2::detect(&self.client, &caller, &self.s.other).await {
             Ok(hub) => {
                 self.v2_on = Some(hub.is_some());
-                let hub_v2 = HubV2 { on: hub.is_some(), read: self.v2.is_some() };
+                let hub_v2 = HubV2 { on: hub.is_some(), read: self.reads(Api::V2), cspm: self.reads(Api::Cspm) };
                 Some(Payload::Merge(Dataset { hub_v2: Some(hub_v2), ..Default::default() }))
             }
             Err(e) => {
@@ -326,17 +357,31 @@ impl SecurityHubPoller {
     /// its findings, how far the pass has come, and the sweep that ends it after its last page.
     /// A page that fails is asked for again next time.
     async fn pass_page(&mut self, sink: &Sink, started: Timestamp) -> Result<PassPage, SourceError> {
+        let apis = self.apis();
+        // An API no longer read (`auto`, the new Security Hub turned off): the pass starts over.
+        if self.pass.started_at.is_some() && !apis.contains(&self.pass.api) {
+            self.pass = Pass::default();
+        }
         if self.pass.started_at.is_none() {
-            self.pass = Pass { started_at: Some(started), ..Pass::default() };
+            let api = apis.first().copied().unwrap_or_default();
+            self.pass = Pass { api, started_at: Some(started), ..Pass::default() };
         }
         let token = self.pass.token.clone();
-        let (findings, skipped, next) = self.page(sink, Wanted::Active, token).await?;
+        let api = self.pass.api;
+        let (findings, skipped, next) = self.page(sink, api, Wanted::Active, token).await?;
         self.pass.pages += 1;
         self.pass.skipped += skipped;
         self.pass.seen.extend(findings.iter().map(|f| f.id.clone()));
+        let last_of_api = next.is_none();
         self.pass.token = next;
+        // Through both APIs, the pass goes on through the next one's active set before it ends:
+        // its sweep removes only what neither has.
+        let then = apis.iter().skip_while(|a| **a != api).nth(1).copied();
+        if last_of_api && let Some(then) = then {
+            self.pass.api = then;
+        }
         let (pages, items) = (self.pass.pages, self.pass.seen.len() as u64);
-        let sweep = if self.pass.token.is_none() {
+        let sweep = if last_of_api && then.is_none() {
             let pass = std::mem::take(&mut self.pass);
             self.last_pass_pages = pass.pages.max(1);
             let started_at = pass.started_at.expect("a pass that ran has a start");
@@ -388,17 +433,19 @@ impl SecurityHubPoller {
         }
         let since = self.watermark.unwrap_or(now) - jiff::SignedDuration::try_from(self.s.overlap).unwrap_or_default();
         let changed = Wanted::Changed { since, until: now + jiff::SignedDuration::from_hours(24) };
-        let mut token = None;
-        loop {
-            // Malformed findings are counted by the pass that meets them (see `pass_page`).
-            let (findings, _, next) = match self.page(sink, changed, token).await {
-                Ok(page) => page,
-                Err(e) => return findings_not_read(payloads, e),
-            };
-            payloads.push(Payload::Merge(Dataset { findings, ..Default::default() }));
-            token = next;
-            if token.is_none() {
-                break;
+        for api in self.apis() {
+            let mut token = None;
+            loop {
+                // Malformed findings are counted by the pass that meets them (see `pass_page`).
+                let (findings, _, next) = match self.page(sink, api, changed, token).await {
+                    Ok(page) => page,
+                    Err(e) => return findings_not_read(payloads, e),
+                };
+                payloads.push(Payload::Merge(Dataset { findings, ..Default::default() }));
+                token = next;
+                if token.is_none() {
+                    break;
+                }
             }
         }
         // The background pass: enough pages per poll to finish within the window.
