@@ -956,6 +956,9 @@ mod drill {
         Write::SetWorkflow {
             finding: "f-1".into(),
             product_arn: "arn:aws:securityhub:us-east-1::product/aws/securityhub".into(),
+            account: ACCOUNT.into(),
+            region: "us-east-1".into(),
+            product: "Security Hub".into(),
             status: WorkflowStatus::Notified,
             note: "looking".into(),
         }
@@ -1002,6 +1005,128 @@ mod drill {
         assert_eq!(lines[2]["operation"], "securityhub:BatchUpdateFindings");
         assert!(lines[2]["outcome"].as_str().unwrap().contains("FindingNotFound"));
         assert!(!log.contains("SECRET") && !log.contains("AKID"), "never credentials");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// The new Security Hub's uid of Security Hub CSPM's findings in us-east-1.
+    const PRODUCT_V2: &str = "arn:aws:securityhub:us-east-1::productv2/aws/securityhub";
+
+    /// BatchUpdateFindingsV2 for [`triage`]: the finding by its account, id and product uid, the
+    /// status as its `StatusId` (NOTIFIED 2), the note as its `Comment`; answered by `body`.
+    fn update_v2(body: &'static str) -> Rule {
+        mock!(aws_sdk_securityhub::Client::batch_update_findings_v2)
+            .match_requests(|r| {
+                let [id] = r.finding_identifiers() else { return false };
+                id.cloud_account_uid() == Some(ACCOUNT)
+                    && id.finding_info_uid() == Some("f-1")
+                    && id.metadata_product_uid() == Some(PRODUCT_V2)
+                    && r.metadata_uids().is_empty()
+                    && r.status_id() == Some(2)
+                    && r.comment() == Some("looking")
+                    && r.severity_id().is_none()
+            })
+            .then_http_response(move || http(200, body.to_string()))
+    }
+
+    /// A responder that reads the findings through the new Security Hub, with `--write` and
+    /// its audit log at `path`.
+    fn responder_v2(hub: &[&Rule], path: &std::path::Path) -> AwsResponder {
+        let _ = std::fs::remove_file(path);
+        let audit = Arc::new(AuditLog::open(path).unwrap());
+        responder(&[], hub, Some(audit)).with_hub_api(vigil::config::HubApi::V2)
+    }
+
+    fn audit_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+        let log = std::fs::read_to_string(path).unwrap();
+        log.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
+    fn states(got: &[Answer]) -> Vec<WriteState> {
+        got.iter()
+            .filter_map(|a| if let Answer::Write { state, .. } = a { Some(state.clone()) } else { None })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn through_the_new_api_a_workflow_change_is_batch_update_findings_v2_and_audited() {
+        let (_, _, asff) = write_mocks();
+        let v2 = update_v2(
+            r#"{"ProcessedFindings":[{"FindingIdentifier":{"CloudAccountUid":"123456789012","FindingInfoUid":"f-1","MetadataProductUid":"arn:aws:securityhub:us-east-1::productv2/aws/securityhub"}}],"UnprocessedFindings":[]}"#,
+        );
+        let path = std::env::temp_dir().join(format!("vigil-mock-audit-v2-{}.jsonl", std::process::id()));
+        let r = responder_v2(&[&asff, &v2], &path);
+        let got = answers(&r, Request::Write(triage())).await;
+        assert_eq!((v2.num_calls(), asff.num_calls()), (1, 0), "BatchUpdateFindingsV2, not BatchUpdateFindings");
+        let states = states(&got);
+        assert_eq!(
+            states,
+            [WriteState::Sent, WriteState::Accepted { execution: None, detail: Some("workflow NOTIFIED".into()) }]
+        );
+        assert_eq!(
+            vigil::app::write_outcome(&triage(), &states[1]),
+            "AWS accepted securityhub:BatchUpdateFindings: workflow NOTIFIED"
+        );
+        let lines = audit_lines(&path);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["operation"], "securityhub:BatchUpdateFindings", "the IAM action it is authorised as");
+        assert_eq!(lines[0]["outcome"], "accepted");
+        assert_eq!(lines[0]["target"], "f-1");
+        assert_eq!(
+            lines[0]["parameters"],
+            serde_json::json!({
+                "FindingIdentifiers": [{"CloudAccountUid": ACCOUNT, "FindingInfoUid": "f-1", "MetadataProductUid": PRODUCT_V2}],
+                "StatusId": 2,
+                "Comment": "looking",
+            }),
+            "the request made"
+        );
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[tokio::test]
+    async fn an_unprocessed_finding_of_batch_update_findings_v2_is_refused_in_aws_words() {
+        let v2 = update_v2(
+            r#"{"ProcessedFindings":[],"UnprocessedFindings":[{"FindingIdentifier":{"CloudAccountUid":"123456789012","FindingInfoUid":"f-1","MetadataProductUid":"arn:aws:securityhub:us-east-1::productv2/aws/securityhub"},"ErrorCode":"ResourceNotFoundException","ErrorMessage":"The finding f-1 was not found"}]}"#,
+        );
+        let path = std::env::temp_dir().join(format!("vigil-mock-audit-v2-refused-{}.jsonl", std::process::id()));
+        let r = responder_v2(&[&v2], &path);
+        let got = answers(&r, Request::Write(triage())).await;
+        assert_eq!(v2.num_calls(), 1);
+        let states = states(&got);
+        let reason = "UnprocessedFindings: ResourceNotFoundException: The finding f-1 was not found";
+        assert_eq!(states, [WriteState::Sent, WriteState::Failed { reason: reason.into() }]);
+        // The status line says AWS refused it, in AWS's words; never "sent" once AWS answered.
+        assert_eq!(
+            vigil::app::write_outcome(&triage(), &states[1]),
+            format!("refused: securityhub:BatchUpdateFindings: {reason}")
+        );
+        let lines = audit_lines(&path);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["operation"], "securityhub:BatchUpdateFindings");
+        assert_eq!(lines[0]["outcome"], format!("refused: {reason}"));
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[tokio::test]
+    async fn a_finding_whose_product_uid_is_not_known_is_refused_before_any_call() {
+        let v2 = update_v2(r#"{"ProcessedFindings":[],"UnprocessedFindings":[]}"#);
+        let path = std::env::temp_dir().join(format!("vigil-mock-audit-v2-unknown-{}.jsonl", std::process::id()));
+        let r = responder_v2(&[&v2], &path);
+        let Write::SetWorkflow { finding, product_arn, account, region, status, note, .. } = triage() else {
+            unreachable!()
+        };
+        let write =
+            Write::SetWorkflow { finding, product_arn, account, region, product: "Acme Scanner".into(), status, note };
+        let got = answers(&r, Request::Write(write)).await;
+        assert_eq!(v2.num_calls(), 0, "nothing sent");
+        let reason = match &states(&got)[..] {
+            [WriteState::Sent, WriteState::Failed { reason }] => reason.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(reason.contains("\"Acme Scanner\"") && reason.contains("product's uid"), "{reason}");
+        let lines = audit_lines(&path);
+        assert_eq!(lines[0]["outcome"], format!("refused: {reason}"));
+        assert!(lines[0]["parameters"]["FindingIdentifiers"][0]["MetadataProductUid"].is_null());
         let _ = std::fs::remove_file(&path);
     }
 }

@@ -697,6 +697,9 @@ fn drill_down_and_corrective_actions_against_the_fake() {
     let write = Write::SetWorkflow {
         finding: id.into(),
         product_arn: detail.product_arn.clone(),
+        account: detail.finding.account.clone(),
+        region: detail.finding.region.clone(),
+        product: detail.finding.product.clone(),
         status: WorkflowStatus::Notified,
         note: "tracked in SEC-42".into(),
     };
@@ -734,6 +737,171 @@ fn drill_down_and_corrective_actions_against_the_fake() {
             ("config:StartRemediationExecution", "SUCCEEDED"),
             ("securityhub:BatchUpdateFindings", "accepted"),
         ]
+    );
+    assert!(lines.iter().all(|l| l["account"] == ACCOUNT && l["region"] == REGION));
+    assert!(!log.contains("secret") && !log.contains("AKIDEXAMPLE"), "never credentials");
+    fake.assert_checked();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The twin of the workflow change above through the new Security Hub: with `[securityhub] api =
+/// "v2"` and the new Security Hub on, a finding set to NOTIFIED through BatchUpdateFindingsV2
+/// (named by its account, id and product uid; authorised as, and audited under,
+/// BatchUpdateFindings), read back so through GetFindingsV2 (its modified time as it was) and
+/// GetFindings, and held so after the next poll; a finding the new Security Hub does not hold is
+/// refused with the fake's message.
+#[test]
+fn a_workflow_change_through_the_new_api_against_the_fake() {
+    use aws_sdk_securityhub::types::{
+        CompositeFilter, OcsfFindingFilters, OcsfStringField, OcsfStringFilter, StringFilter, StringFilterComparison,
+    };
+    use std::sync::Arc;
+    use vigil::model::{Answer, Request, Section, SectionData, Subject, WorkflowStatus, Write};
+    use vigil::sources::aws::drill::AwsResponder;
+    use vigil::sources::aws::poller::poll_once;
+    use vigil::sources::aws::{AccountResolver, Mode, Pollers, Scope};
+    use vigil::sources::{Message, Responder, Sink, system_clock};
+
+    let mut w = World::account(300);
+    w.hub_v2 = true;
+    let fake = FakeAws::start(w, Faults::default());
+    let sdk = sdk(&fake.url);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let config = format!("{CONFIG}\n[securityhub]\napi = \"v2\"\n");
+    let settings: vigil::config::Config = vigil::config::Config::parse(&config, "wire").unwrap();
+    let aws = settings.aws.clone();
+    assert_eq!(aws.securityhub_api, vigil::config::HubApi::V2);
+    let resolver = AccountResolver::new(sdk.clone(), aws.clone(), Mode::Report, system_clock());
+    let scope = Scope { account: ACCOUNT.into(), region: REGION.into() };
+    let catalog = vigil::catalog::Catalog::default_catalog();
+    let Pollers { mut securityhub, .. } =
+        Pollers::new(&sdk, &aws, scope.clone(), resolver.clone(), &catalog, Mode::Report);
+    let mut posture = vigil::store::Posture::new(catalog);
+    let mut poll = |posture: &mut vigil::store::Posture| {
+        let securityhub = &mut securityhub;
+        let events = rt.block_on(vigil::sources::collect(system_clock(), |sink| async move {
+            poll_once(securityhub, &sink).await;
+        }));
+        for e in events {
+            posture.apply(e);
+        }
+    };
+    poll(&mut posture);
+    let id =
+        "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.2/finding/00000002-0000-4000-8000-000000000002";
+    assert_eq!(posture.finding(id).unwrap().workflow, WorkflowStatus::New, "read through GetFindingsV2");
+
+    let dir = std::env::temp_dir().join(format!("vigil-wire-audit-v2-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let audit = Arc::new(vigil::audit::AuditLog::open(&dir.join("audit.jsonl")).unwrap());
+    let responder = AwsResponder::new(
+        &sdk,
+        scope,
+        resolver,
+        vigil::sources::aws::retry(&aws, Mode::Watch),
+        None,
+        0.0,
+        Some(audit),
+        Duration::from_millis(20),
+    )
+    .with_hub_api(aws.securityhub_api);
+    let ask = |posture: &mut vigil::store::Posture, request: Request| {
+        if let Request::Lookup { subject, sections, .. } = &request {
+            posture.begin_lookup(subject, sections, jiff::Timestamp::now());
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+        rt.block_on(responder.respond(request, Sink::new(tx, system_clock())));
+        let mut states = Vec::new();
+        while let Ok(Message::Answer(a)) = rx.try_recv() {
+            if let Answer::Write { state, .. } = &a {
+                states.push(state.to_string());
+            }
+            posture.answer(a);
+        }
+        states
+    };
+    let detail = |posture: &vigil::store::Posture| match posture
+        .lookup(&Subject::Finding(id.into()), Section::Detail)
+        .and_then(|s| s.data())
+    {
+        Some(SectionData::Detail(d)) => d.clone(),
+        other => panic!("the finding was not read: {other:?}"),
+    };
+    // The finding as GetFindingsV2 returns it.
+    let hub = aws_sdk_securityhub::Client::new(&sdk);
+    let read_v2 = |uid: &str| -> Vec<Value> {
+        let by_uid = OcsfStringFilter::builder()
+            .field_name(OcsfStringField::FindingInfoUid)
+            .filter(StringFilter::builder().comparison(StringFilterComparison::Equals).value(uid).build())
+            .build();
+        let filters = OcsfFindingFilters::builder()
+            .composite_filters(CompositeFilter::builder().string_filters(by_uid).build())
+            .build();
+        let out = rt.block_on(hub.get_findings_v2().filters(filters).send()).unwrap();
+        out.findings().iter().map(vigil::sources::aws::ocsf::document_to_json).collect()
+    };
+    let before = read_v2(id);
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0]["status_id"], 1);
+
+    // `w` on the finding's view: the write is made from what the view read.
+    ask(&mut posture, vigil::app::finding_lookup(&id.into()));
+    let d = detail(&posture);
+    let set = |finding: &str, status| Write::SetWorkflow {
+        finding: finding.into(),
+        product_arn: d.product_arn.clone(),
+        account: d.finding.account.clone(),
+        region: d.finding.region.clone(),
+        product: d.finding.product.clone(),
+        status,
+        note: "tracked in SEC-42".into(),
+    };
+    let states = ask(&mut posture, Request::Write(set(id, WorkflowStatus::Notified)));
+    assert_eq!(states, ["sent", "done: workflow NOTIFIED"]);
+    let calls = fake.calls();
+    assert_eq!(calls.get("BatchUpdateFindingsV2"), Some(&1));
+    assert_eq!(calls.get("BatchUpdateFindings"), None, "not through Security Hub CSPM's API");
+
+    // GetFindingsV2 shows it, its modified time as it was; GetFindings too (the finding's view,
+    // read again when its write ends); the next poll holds it.
+    let after = read_v2(id);
+    assert_eq!((&after[0]["status_id"], &after[0]["status"]), (&json!(2), &json!("In Progress")));
+    assert_eq!(after[0]["comment"], "tracked in SEC-42");
+    assert_eq!(after[0]["finding_info"]["modified_time_dt"], before[0]["finding_info"]["modified_time_dt"]);
+    ask(&mut posture, vigil::app::finding_lookup(&id.into()));
+    let d = detail(&posture);
+    assert_eq!(d.finding.workflow, WorkflowStatus::Notified);
+    assert_eq!(d.note.as_deref(), Some("tracked in SEC-42"));
+    poll(&mut posture);
+    assert_eq!(posture.finding(id).unwrap().workflow, WorkflowStatus::Notified);
+
+    // A finding the new Security Hub does not hold: refused, in the fake's words.
+    let unknown =
+        "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.2/finding/ffffffff-0000-4000-8000-00000000ffff";
+    let states = ask(&mut posture, Request::Write(set(unknown, WorkflowStatus::Resolved)));
+    let refused = "UnprocessedFindings: ResourceNotFoundException: Finding Not Found";
+    assert_eq!(states, ["sent".to_string(), format!("failed: {refused}")]);
+
+    let log = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
+    let lines: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let ops: Vec<(&str, &str)> =
+        lines.iter().map(|l| (l["operation"].as_str().unwrap(), l["outcome"].as_str().unwrap())).collect();
+    let refused = format!("refused: {refused}");
+    assert_eq!(
+        ops,
+        [("securityhub:BatchUpdateFindings", "accepted"), ("securityhub:BatchUpdateFindings", refused.as_str())]
+    );
+    assert_eq!(
+        lines[0]["parameters"],
+        json!({
+            "FindingIdentifiers": [{
+                "CloudAccountUid": ACCOUNT,
+                "FindingInfoUid": id,
+                "MetadataProductUid": "arn:aws:securityhub:us-east-1::productv2/aws/securityhub",
+            }],
+            "StatusId": 2,
+            "Comment": "tracked in SEC-42",
+        })
     );
     assert!(lines.iter().all(|l| l["account"] == ACCOUNT && l["region"] == REGION));
     assert!(!log.contains("secret") && !log.contains("AKIDEXAMPLE"), "never credentials");

@@ -211,10 +211,24 @@ fn the_workflow_dialog_takes_a_status_and_a_note_then_asks() {
     // Tab moves the focus to Confirm; Enter then confirms.
     let commands = keys(&mut view, &posture, &[KeyCode::Tab, KeyCode::Enter]);
     match &commands[..] {
-        [Command::Request(Request::Write(Write::SetWorkflow { status, note, product_arn, .. }))] => {
+        [
+            Command::Request(Request::Write(Write::SetWorkflow {
+                finding,
+                status,
+                note,
+                product_arn,
+                account,
+                region,
+                product,
+            })),
+        ] => {
             assert_eq!(*status, WorkflowStatus::Resolved);
             assert_eq!(note, "y");
             assert!(product_arn.starts_with("arn:aws:securityhub:us-east-1::product/aws/"));
+            // Where the finding is, as BatchUpdateFindingsV2 names it: as the view read it.
+            let held = posture.finding(finding).unwrap();
+            assert_eq!((account, region, product), (&held.account, &held.region, &held.product));
+            assert!(!account.is_empty() && !region.is_empty() && !product.is_empty());
         }
         other => panic!("{other:?}"),
     }
@@ -256,6 +270,9 @@ fn an_accepted_write_shows_where_the_pollers_would_show_it_later() {
     let write = Write::SetWorkflow {
         finding: id.clone(),
         product_arn: "arn:aws:securityhub:us-east-1::product/aws/securityhub".into(),
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        product: "Security Hub".into(),
         status: WorkflowStatus::Suppressed,
         note: String::new(),
     };

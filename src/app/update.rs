@@ -830,9 +830,23 @@ pub fn update_key(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<
             }
             KeyCode::Char(c) if !c.is_control() && note.chars().count() < NOTE_MAX => note.push(c),
             KeyCode::Enter => {
+                // Where the finding is (BatchUpdateFindingsV2 names it by its account and product),
+                // as its view read it, else as the store holds it.
+                let subject = Subject::Finding(finding.clone());
+                let held = match posture.lookup(&subject, Section::Detail).and_then(|s| s.data()) {
+                    Some(SectionData::Detail(d)) => Some(&d.finding),
+                    _ => posture.finding(finding),
+                };
+                let (account, region, product) = match held {
+                    Some(f) => (f.account.clone(), f.region.clone(), f.product.clone()),
+                    None => (Sym::from(""), Sym::from(""), Sym::from("")),
+                };
                 let write = Write::SetWorkflow {
                     finding: finding.clone(),
                     product_arn: product_arn.clone(),
+                    account,
+                    region,
+                    product,
                     status: *status,
                     note: note.trim().to_string(),
                 };

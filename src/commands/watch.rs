@@ -89,7 +89,7 @@ pub fn run(settings: Settings, args: WatchArgs) -> ExitCode {
 }
 
 /// The drill-down's lookups and the corrective actions, through the pollers' own rate limits and
-/// member roles.
+/// member roles, changing findings through the API they are read through.
 #[cfg(feature = "aws")]
 fn responder(
     live: &super::live::Polling,
@@ -115,7 +115,8 @@ fn responder(
             aws_settings.member_role.as_deref(),
             (aws_settings.rate_limits.config, aws_settings.rate_limits.cloudwatch),
         ))
-        .with_limits(live.pollers.limits()),
+        .with_limits(live.pollers.limits())
+        .with_hub_api(aws_settings.securityhub_api),
     )
 }
 

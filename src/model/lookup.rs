@@ -151,12 +151,27 @@ pub enum SectionData {
 pub enum Write {
     /// StartRemediationExecution for one resource under one rule.
     StartRemediation { rule: Sym, resource: ResourceId, document: Sym },
-    /// BatchUpdateFindings: the finding's workflow status and a note.
-    SetWorkflow { finding: Sym, product_arn: Box<str>, status: WorkflowStatus, note: String },
+    /// BatchUpdateFindings: the finding's workflow status and a note. Where the findings are read
+    /// through the new Security Hub (`[securityhub] api = "v2"`), BatchUpdateFindingsV2 instead:
+    /// it names the finding by its account, id and product uid, which the responder derives
+    /// from `account`, `region` and `product` (vigil's name of the product, as the finding has
+    /// them; empty where they were not known).
+    SetWorkflow {
+        finding: Sym,
+        product_arn: Box<str>,
+        account: Sym,
+        region: Sym,
+        product: Sym,
+        status: WorkflowStatus,
+        note: String,
+    },
 }
 
 impl Write {
-    /// The AWS operation it calls.
+    /// The IAM action of the AWS operation it calls, which names the call on the screen and in
+    /// the audit log. BatchUpdateFindingsV2 is authorised as `securityhub:BatchUpdateFindings`
+    /// too (the Service Authorization Reference), so a workflow change names that action
+    /// whichever of the two operations makes it.
     pub fn operation(&self) -> &'static str {
         match self {
             Write::StartRemediation { .. } => "config:StartRemediationExecution",
@@ -172,7 +187,9 @@ impl Write {
         }
     }
 
-    /// The request's parameters as the audit log records them (never credentials).
+    /// The request's parameters as the audit log records them (never credentials): for a
+    /// workflow change, BatchUpdateFindings' (the responder records BatchUpdateFindingsV2's
+    /// where it makes that call).
     pub fn parameters(&self) -> serde_json::Value {
         match self {
             Write::StartRemediation { rule, resource, document } => serde_json::json!({
@@ -183,7 +200,7 @@ impl Write {
                 }],
                 "document": &**document,
             }),
-            Write::SetWorkflow { finding, product_arn, status, note } => {
+            Write::SetWorkflow { finding, product_arn, status, note, .. } => {
                 let mut p = serde_json::json!({
                     "FindingIdentifiers": [{"Id": &**finding, "ProductArn": &**product_arn}],
                     "Workflow": {"Status": status.as_str()},

@@ -48,7 +48,7 @@ pub fn call_rows(posture: &Posture, write: &Write, width: usize, audit: Option<&
                 fields.push(("Failed step", error, Token::Fail));
             }
         }
-        Write::SetWorkflow { finding, product_arn, status, note } => {
+        Write::SetWorkflow { finding, product_arn, status, note, .. } => {
             let detail =
                 match posture.lookup(&Subject::Finding(finding.clone()), Section::Detail).and_then(|s| s.data()) {
                     Some(SectionData::Detail(d)) => Some(&**d),

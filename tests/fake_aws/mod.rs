@@ -391,6 +391,7 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
         ("POST", "/findingHistory/get") => Some("GetFindingHistory"),
         ("PATCH", "/findings/batchupdate") => Some("BatchUpdateFindings"),
         ("POST", "/findingsv2") => Some("GetFindingsV2"),
+        ("PATCH", "/findingsv2/batchupdatev2") => Some("BatchUpdateFindingsV2"),
         _ => None,
     };
     if let Some(op) = hub {
@@ -550,9 +551,14 @@ fn throttle(state: &State, protocol: Protocol, op: &str) -> Response {
 }
 
 /// The IAM action of an operation, as AccessDenied names it: GetFindingsV2 is authorised as
-/// GetFindings (the Service Authorization Reference).
+/// GetFindings, BatchUpdateFindingsV2 as BatchUpdateFindings (the Service Authorization
+/// Reference).
 fn action(protocol: Protocol, op: &str) -> String {
-    let op = if op == "GetFindingsV2" { "GetFindings" } else { op };
+    let op = match op {
+        "GetFindingsV2" => "GetFindings",
+        "BatchUpdateFindingsV2" => "BatchUpdateFindings",
+        op => op,
+    };
     format!("{}:{op}", protocol.service())
 }
 

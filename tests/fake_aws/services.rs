@@ -11,7 +11,13 @@ use super::{Protocol, Response, cbor_response, error, json_response};
 /// the corrective actions, and DescribeRemediationExecutionStatus (the executions it covers
 /// move on).
 pub(crate) fn writes(op: &str) -> bool {
-    matches!(op, "StartRemediationExecution" | "DescribeRemediationExecutionStatus" | "BatchUpdateFindings")
+    matches!(
+        op,
+        "StartRemediationExecution"
+            | "DescribeRemediationExecutionStatus"
+            | "BatchUpdateFindings"
+            | "BatchUpdateFindingsV2"
+    )
 }
 
 /// The answer to one request, and its output structure when it succeeded.
@@ -720,6 +726,7 @@ fn securityhub_write(world: &mut World, op: &str, input: &Value) -> Result<Value
             }
             Ok(json!({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}))
         }
+        "BatchUpdateFindingsV2" => batch_update_findings_v2(world, input),
         other => Err(error(
             Protocol::SecurityHub,
             404,
@@ -727,6 +734,93 @@ fn securityhub_write(world: &mut World, op: &str, input: &Value) -> Result<Value
             &format!("the fake does not answer {other}"),
         )),
     }
+}
+
+/// BatchUpdateFindingsV2 on the findings the new Security Hub holds (none where it is off): each
+/// named by its `FindingIdentifiers` (`cloud.account.uid`, `finding_info.uid` and
+/// `metadata.product.uid` all as the finding has them) or its `MetadataUids`, never both. Its
+/// `StatusId` (1 New, 2 In Progress, 3 Suppressed, 4 Resolved: the statuses ASFF's workflow
+/// has) and `Comment` change the world's finding, so that GetFindingsV2 and GetFindings both
+/// show them (the comment as ASFF's note, by the caller) and its history records them; its
+/// modified time (`UpdatedAt`) stays as it was, as AWS documents. A finding not held is
+/// unprocessed, ResourceNotFoundException. What the fake does not apply (`SeverityId`, the
+/// statuses ASFF's workflow lacks) is refused as ValidationException, saying so.
+fn batch_update_findings_v2(world: &mut World, input: &Value) -> Result<Value, Response> {
+    let refuse = |message: &str| error(Protocol::SecurityHub, 400, "ValidationException", message);
+    let list = |member: &str| input[member].as_array().filter(|l| !l.is_empty()).cloned().unwrap_or_default();
+    let (identifiers, uids) = (list("FindingIdentifiers"), list("MetadataUids"));
+    match (identifiers.is_empty(), uids.is_empty()) {
+        (false, false) => return Err(refuse("Customers cannot use MetadataUids together with FindingIdentifiers.")),
+        (true, true) => return Err(refuse("Provide FindingIdentifiers or MetadataUids.")),
+        _ => {}
+    }
+    if !input["SeverityId"].is_null() {
+        return Err(refuse("the fake does not apply SeverityId"));
+    }
+    let status = match input["StatusId"].as_i64() {
+        None => None,
+        Some(1) => Some(("NEW", "New")),
+        Some(2) => Some(("NOTIFIED", "In Progress")),
+        Some(3) => Some(("SUPPRESSED", "Suppressed")),
+        Some(4) => Some(("RESOLVED", "Resolved")),
+        Some(n @ (0 | 5 | 99)) => return Err(refuse(&format!("the fake does not apply StatusId {n}"))),
+        Some(n) => return Err(refuse(&format!("StatusId {n} is not one of 0, 1, 2, 3, 4, 5, 99"))),
+    };
+    let comment = input["Comment"].as_str();
+    // What each names: the finding's uid, if the new Security Hub holds it.
+    let held: Vec<Value> = if world.hub_v2 { world.ocsf_findings().collect() } else { Vec::new() };
+    let text = |doc: &Value, path: &[&str]| path.iter().fold(doc, |v, k| &v[*k]).as_str().map(str::to_string);
+    let named: Vec<(Value, Option<String>)> = if identifiers.is_empty() {
+        uids.iter()
+            .map(|uid| {
+                let found = held.iter().find(|d| d["metadata"]["uid"] == *uid);
+                (json!({"MetadataUid": uid}), found.and_then(|d| text(d, &["finding_info", "uid"])))
+            })
+            .collect()
+    } else {
+        identifiers
+            .iter()
+            .map(|id| {
+                let found = held.iter().find(|d| {
+                    d["cloud"]["account"]["uid"] == id["CloudAccountUid"]
+                        && d["finding_info"]["uid"] == id["FindingInfoUid"]
+                        && d["metadata"]["product"]["uid"] == id["MetadataProductUid"]
+                });
+                (json!({"FindingIdentifier": id}), found.and_then(|d| text(d, &["finding_info", "uid"])))
+            })
+            .collect()
+    };
+    // One time for the whole batch; the modified time stays as it was.
+    let at = world.tick();
+    let (mut processed, mut unprocessed) = (Vec::new(), Vec::new());
+    for (which, uid) in named {
+        let Some(uid) = uid else {
+            let mut refused = which;
+            refused["ErrorCode"] = json!("ResourceNotFoundException");
+            refused["ErrorMessage"] = json!("Finding Not Found");
+            unprocessed.push(refused);
+            continue;
+        };
+        match world.finding_index(&uid) {
+            Some(i) => {
+                world.update_finding(i, status.map(|s| s.0), comment.map(|c| (c, CALLER)), CALLER, at);
+            }
+            // A finding only the new Security Hub has: its document changes.
+            None => {
+                if let Some(doc) = world.ocsf_only.iter_mut().find(|d| d["finding_info"]["uid"] == *uid.as_str()) {
+                    if let Some((_, label)) = status {
+                        doc["status_id"] = input["StatusId"].clone();
+                        doc["status"] = json!(label);
+                    }
+                    if let Some(c) = comment {
+                        doc["comment"] = json!(c);
+                    }
+                }
+            }
+        }
+        processed.push(which);
+    }
+    Ok(json!({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}))
 }
 
 fn cloudwatch(world: &World, op: &str, input: &Value) -> Result<Value, Response> {

@@ -348,3 +348,85 @@ fn a_findings_workflow_and_note_change_without_its_updated_at_and_show_in_its_hi
     assert_eq!(fake.checks().refused.len(), 1);
     fake.assert_checked();
 }
+
+#[test]
+fn batch_update_findings_v2_changes_what_the_new_security_hub_holds_and_keeps_its_modified_time() {
+    use aws_sdk_securityhub::types::{
+        CompositeFilter, OcsfFindingFilters, OcsfFindingIdentifier, OcsfStringField, OcsfStringFilter,
+    };
+    let mut w = World::account(2_000);
+    w.hub_v2 = true;
+    let exposure = w.add_exposure_finding();
+    let fake = FakeAws::start(w, Faults::default());
+    let c = clients(&fake);
+    let f = fake.world().findings_on(BUCKET, SCRATCH_BUCKET)[0].clone();
+    let equals = |v: &str| StringFilter::builder().value(v).comparison(StringFilterComparison::Equals).build();
+    let v2 = |uid: &str| {
+        let by_uid =
+            OcsfStringFilter::builder().field_name(OcsfStringField::FindingInfoUid).filter(equals(uid)).build();
+        let filters =
+            OcsfFindingFilters::builder().composite_filters(CompositeFilter::builder().string_filters(by_uid).build());
+        let out = c.rt.block_on(c.hub.get_findings_v2().filters(filters.build()).send()).unwrap();
+        vigil::sources::aws::ocsf::document_to_json(&out.findings()[0])
+    };
+    let asff = |id: &str| {
+        let filters = AwsSecurityFindingFilters::builder().id(equals(id)).build();
+        c.rt.block_on(c.hub.get_findings().filters(filters).send()).unwrap().findings()[0].clone()
+    };
+    let (before, before_asff) = (v2(&f.id()), asff(&f.id()));
+    let identifier = |product: &str| {
+        OcsfFindingIdentifier::builder()
+            .cloud_account_uid(f.account)
+            .finding_info_uid(f.id())
+            .metadata_product_uid(product)
+            .build()
+    };
+
+    // By identifiers: the finding's; the same id under another product is not one it holds.
+    let guardduty = f.product_uid().replace("/securityhub", "/guardduty");
+    let out =
+        c.rt.block_on(
+            c.hub
+                .batch_update_findings_v2()
+                .finding_identifiers(identifier(&f.product_uid()))
+                .finding_identifiers(identifier(&guardduty))
+                .status_id(4)
+                .comment("fixed by the platform team")
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(out.processed_findings().len(), 1);
+    let [refused] = out.unprocessed_findings() else { panic!("{out:?}") };
+    assert_eq!(refused.error_code().map(|c| c.as_str()), Some("ResourceNotFoundException"));
+    assert_eq!(refused.error_message(), Some("Finding Not Found"));
+    assert_eq!(refused.finding_identifier().and_then(|i| i.metadata_product_uid()), Some(guardduty.as_str()));
+    let after = v2(&f.id());
+    assert_eq!((&after["status_id"], &after["status"]), (&serde_json::json!(4), &serde_json::json!("Resolved")));
+    assert_eq!(after["comment"], "fixed by the platform team");
+    assert_eq!(after["finding_info"]["modified_time_dt"], before["finding_info"]["modified_time_dt"]);
+    let after_asff = asff(&f.id());
+    assert_eq!(after_asff.workflow().unwrap().status().unwrap().as_str(), "RESOLVED");
+    assert_eq!(after_asff.note().unwrap().text(), Some("fixed by the platform team"));
+    assert_eq!(after_asff.updated_at(), before_asff.updated_at(), "UpdatedAt as it was");
+
+    // By metadata.uid: a finding only the new Security Hub has.
+    let metadata_uid = v2(&exposure)["metadata"]["uid"].as_str().unwrap().to_string();
+    let out = c.rt.block_on(c.hub.batch_update_findings_v2().metadata_uids(&metadata_uid).status_id(3).send()).unwrap();
+    assert_eq!(out.processed_findings()[0].metadata_uid(), Some(metadata_uid.as_str()));
+    assert_eq!(v2(&exposure)["status"], "Suppressed");
+
+    // Both kinds of name, or a status ASFF's workflow lacks: refused.
+    let both =
+        c.hub.batch_update_findings_v2().metadata_uids(&metadata_uid).finding_identifiers(identifier(&guardduty));
+    assert_eq!(code(c.rt.block_on(both.status_id(1).send()).unwrap_err()), "ValidationException");
+    let archived = c.hub.batch_update_findings_v2().metadata_uids(&metadata_uid).status_id(5);
+    assert_eq!(code(c.rt.block_on(archived.send()).unwrap_err()), "ValidationException");
+
+    // Where the new Security Hub is off, it holds no finding to change.
+    fake.change(|w| w.hub_v2 = false);
+    let out =
+        c.rt.block_on(c.hub.batch_update_findings_v2().finding_identifiers(identifier(&f.product_uid())).send())
+            .unwrap();
+    assert_eq!((out.processed_findings().len(), out.unprocessed_findings().len()), (0, 1));
+    fake.assert_checked();
+}

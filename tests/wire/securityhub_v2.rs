@@ -546,3 +546,97 @@ fn auto_and_both_read_each_api_and_hold_one_finding_for_one_id() {
     }
     fake.assert_checked();
 }
+
+/// `both`, watched: after churn (findings archived, changed, and workflow changes that keep
+/// `UpdatedAt`), the incremental polls and the background pass through both APIs leave the store
+/// holding, once each, the active findings either API has: CSPM's (those only it has included)
+/// and the new Security Hub's own.
+#[test]
+fn both_apis_watched_through_churn_hold_what_either_has() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use vigil::sources::aws::poller::Poll;
+    let mut w = World::account(300);
+    w.hub_v2 = true;
+    let exposure = w.add_exposure_finding();
+    let only: Vec<usize> = w.findings().filter(|f| !f.archived && f.usable()).map(|f| f.i).take(3).collect();
+    w.cspm_only.extend(only.iter().copied());
+    let start = w.now + 120;
+    let fake = FakeAws::start(w, Faults::default());
+    let rt = runtime();
+    let sdk = super::sdk(&fake.url);
+    let seconds = Arc::new(AtomicI64::new(start));
+    let clock: Clock = {
+        let seconds = seconds.clone();
+        Arc::new(move || Timestamp::from_second(seconds.load(Ordering::SeqCst)).unwrap())
+    };
+    let mut poller = SecurityHubPoller::new(
+        aws_sdk_securityhub::Client::new(&sdk),
+        base(&sdk, clock.clone()),
+        Settings {
+            discover: false,
+            get_findings: RateLimit::unlimited(),
+            other: RateLimit::unlimited(),
+            reconcile: Duration::from_secs(300),
+            overlap: Duration::from_secs(60),
+            api: vigil::config::HubApi::Both,
+        },
+    );
+    let mut posture = vigil::store::Posture::new(Catalog::default_catalog());
+    let mut poll = |posture: &mut vigil::store::Posture| {
+        let mut polled = None;
+        let slot = &mut polled;
+        let poller = &mut poller;
+        let events = rt.block_on(vigil::sources::collect(clock.clone(), |sink| async move {
+            *slot = Some(poller.poll(&sink).await);
+        }));
+        let polled = polled.unwrap();
+        assert_eq!(polled.error, None);
+        let at = clock();
+        for e in events {
+            posture.apply(e);
+        }
+        for p in polled.payloads {
+            posture.apply(vigil::sources::SourceEvent {
+                source: SourceKind::SecurityHub,
+                fetched_at: at,
+                result: Ok(p),
+            });
+        }
+    };
+    let truth = |fake: &FakeAws| -> BTreeSet<String> {
+        let w = fake.world();
+        w.findings().filter(|f| !f.archived && f.usable()).map(|f| f.id()).chain([exposure.clone()]).collect()
+    };
+    let held = |posture: &vigil::store::Posture| -> BTreeSet<String> {
+        posture.findings().filter(|f| f.is_active()).map(|f| f.id.to_string()).collect()
+    };
+    poll(&mut posture);
+    assert_eq!(held(&posture), truth(&fake), "the first load: both APIs' findings, once each");
+    for step in 1..=3 {
+        seconds.fetch_add(30, Ordering::SeqCst);
+        fake.change(|w| w.churn(step, seconds.load(Ordering::SeqCst)));
+    }
+    // A whole background pass through both APIs (a page a poll over the 300 s window).
+    for _ in 0..12 {
+        seconds.fetch_add(30, Ordering::SeqCst);
+        poll(&mut posture);
+    }
+    assert_eq!(held(&posture), truth(&fake), "after churn, the incremental polls and the pass");
+    let workflows = |posture: &vigil::store::Posture| -> BTreeMap<String, String> {
+        posture
+            .findings()
+            .filter(|f| f.is_active())
+            .map(|f| (f.id.to_string(), f.workflow.as_str().to_string()))
+            .collect()
+    };
+    let w = fake.world();
+    let expected: BTreeMap<String, String> =
+        w.findings().filter(|f| !f.archived && f.usable()).map(|f| (f.id(), f.workflow.to_string())).collect();
+    let got = workflows(&posture);
+    for (id, workflow) in &expected {
+        assert_eq!(got.get(id), Some(workflow), "{id}: a workflow change (UpdatedAt kept) found by the pass");
+    }
+    drop(w);
+    fake.assert_checked();
+}

@@ -1,8 +1,9 @@
 //! The drill-down's lookups and the corrective actions, against live AWS: a resource's every
 //! evaluation, its configuration timeline, its findings and its remediation history; a finding
-//! in full and its history; StartRemediationExecution and BatchUpdateFindings, each written to
-//! the audit log, a remediation followed until it ends. Each section is answered on its own, as
-//! soon as its calls return.
+//! in full and its history; StartRemediationExecution and BatchUpdateFindings (or
+//! BatchUpdateFindingsV2, where the findings are read through the new Security Hub), each written
+//! to the audit log, a remediation followed until it ends. Each section is answered on its own,
+//! as soon as its calls return.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -10,8 +11,8 @@ use std::time::Duration;
 
 use aws_sdk_config::types::{ResourceKey, ResourceType};
 use aws_sdk_securityhub::types::{
-    AwsSecurityFinding, AwsSecurityFindingFilters, AwsSecurityFindingIdentifier, NoteUpdate, StringFilter,
-    StringFilterComparison, WorkflowUpdate,
+    AwsSecurityFinding, AwsSecurityFindingFilters, AwsSecurityFindingIdentifier, NoteUpdate, OcsfFindingIdentifier,
+    StringFilter, StringFilterComparison, WorkflowUpdate,
 };
 
 use super::error::HasStatus;
@@ -21,6 +22,7 @@ use super::retry::{Caller, Retry, every_page};
 use super::securityhub::convert;
 use super::{AccountResolver, GET_FINDINGS_BURST, SECURITY_HUB_BURST, Scope, timestamp};
 use crate::audit::{AuditEntry, AuditLog};
+use crate::config::HubApi;
 use crate::model::config_types;
 use crate::model::{
     Answer, ConfigCompliance, ConfigItem, ExecutionHistory, ExecutionState, ExecutionStep, Finding, FindingDetail,
@@ -63,6 +65,9 @@ struct Inner {
     audit: Option<Arc<AuditLog>>,
     /// How often a started remediation's status is read.
     follow_every: Duration,
+    /// The API the findings are read through (`[securityhub] api`): a workflow change goes
+    /// through BatchUpdateFindingsV2 where it is the new Security Hub's, else BatchUpdateFindings.
+    api: HubApi,
 }
 
 impl AwsResponder {
@@ -89,6 +94,14 @@ impl AwsResponder {
         inner.config_limit = limits.config;
         inner.get_findings = limits.get_findings;
         inner.hub_limit = limits.securityhub;
+        self
+    }
+
+    /// Changes findings through the API they are read through (`[securityhub] api`; Security Hub
+    /// CSPM's unless told).
+    pub fn with_hub_api(mut self, api: HubApi) -> Self {
+        let inner = Arc::get_mut(&mut self.inner).expect("not shared before it is built");
+        inner.api = api;
         self
     }
 
@@ -125,6 +138,7 @@ impl AwsResponder {
                 hub_limit: RateLimit::new(10.0, SECURITY_HUB_BURST),
                 audit,
                 follow_every,
+                api: HubApi::default(),
             }),
         }
     }
@@ -508,6 +522,11 @@ impl Inner {
             Write::SetWorkflow { .. } => ((scope.account.clone(), scope.region.clone()), None),
         };
         let caller_arn = self.resolver.caller_arn().await.unwrap_or_else(|| "unknown".into());
+        // Where the findings are read through the new Security Hub, a workflow change is made
+        // through it: the audit log records that call's parameters, under the IAM action both
+        // share.
+        let v2 = if self.api == HubApi::V2 { WorkflowV2::of(&write) } else { None };
+        let parameters = v2.as_ref().map_or_else(|| write.parameters(), WorkflowV2::parameters);
         let record = |outcome: String, request_id: Option<String>| AuditEntry {
             time: AuditEntry::time(sink.now()),
             caller: caller_arn.clone(),
@@ -515,7 +534,7 @@ impl Inner {
             region: place.1.clone(),
             operation: write.operation().to_string(),
             target: write.target(),
-            parameters: write.parameters(),
+            parameters: parameters.clone(),
             outcome,
             request_id,
         };
@@ -535,8 +554,11 @@ impl Inner {
                 let reason = config.and_then(|c| c.err()).unwrap_or_default();
                 (WriteState::Failed { reason }, None, None)
             }
-            (Write::SetWorkflow { finding, product_arn, status, note }, _) => {
-                let (state, request_id) = self.set_workflow(sink, finding, product_arn, *status, note).await;
+            (Write::SetWorkflow { finding, product_arn, status, note, .. }, _) => {
+                let (state, request_id) = match &v2 {
+                    Some(v2) => self.set_workflow_v2(sink, v2).await,
+                    None => self.set_workflow(sink, finding, product_arn, *status, note).await,
+                };
                 (state, request_id, None)
             }
         };
@@ -661,24 +683,133 @@ impl Inner {
         match result {
             Ok(out) => {
                 use aws_sdk_securityhub::operation::RequestId;
-                let request_id = out.request_id().map(str::to_string);
-                let unprocessed: Vec<String> = out
+                let unprocessed = out
                     .unprocessed_findings()
                     .iter()
-                    .map(|u| format!("{}: {}", u.error_code().unwrap_or("?"), u.error_message().unwrap_or("")))
+                    .map(|u| unprocessed(u.error_code().unwrap_or("?"), u.error_message()))
                     .collect();
-                if unprocessed.is_empty() {
-                    let detail = Some(format!("workflow {status}"));
-                    (WriteState::Accepted { execution: None, detail }, request_id)
-                } else {
-                    (
-                        WriteState::Failed { reason: format!("UnprocessedFindings: {}", unprocessed.join("; ")) },
-                        request_id,
-                    )
-                }
+                (workflow_outcome(status, unprocessed), out.request_id().map(str::to_string))
             }
             Err(e) => (WriteState::Failed { reason: e.error.to_string() }, None),
         }
+    }
+
+    /// BatchUpdateFindingsV2 (authorised as, and named, `securityhub:BatchUpdateFindings`): the
+    /// finding by its account, id and product uid, refused before any call where the product's
+    /// uid is not known. An unprocessed finding is refused with AWS's code and message, as
+    /// BatchUpdateFindings' are.
+    async fn set_workflow_v2(&self, sink: &Sink, v2: &WorkflowV2) -> (WriteState, Option<String>) {
+        let identifier = match v2.identifier() {
+            Ok(identifier) => identifier,
+            Err(reason) => return (WriteState::Failed { reason }, None),
+        };
+        let quiet = Sink::detached(sink.clock());
+        let caller = self.caller(&quiet, SourceKind::SecurityHub);
+        let result = caller
+            .call(super::securityhub_v2::BATCH_UPDATE_V2_ACTION, &self.hub_limit, || {
+                self.hub
+                    .batch_update_findings_v2()
+                    .finding_identifiers(identifier.clone())
+                    .status_id(v2.status_id)
+                    .set_comment(v2.comment.clone())
+                    .send()
+            })
+            .await;
+        match result {
+            Ok(out) => {
+                use aws_sdk_securityhub::operation::RequestId;
+                let unprocessed = out
+                    .unprocessed_findings()
+                    .iter()
+                    .map(|u| unprocessed(u.error_code().map_or("?", |c| c.as_str()), u.error_message()))
+                    .collect();
+                (workflow_outcome(v2.status, unprocessed), out.request_id().map(str::to_string))
+            }
+            Err(e) => (WriteState::Failed { reason: e.error.to_string() }, None),
+        }
+    }
+}
+
+/// One unprocessed finding of a workflow change, as its refusal says it: AWS's code and message.
+fn unprocessed(code: &str, message: Option<&str>) -> String {
+    format!("{code}: {}", message.unwrap_or(""))
+}
+
+/// How a workflow change went, once AWS answered: accepted, or refused for its unprocessed
+/// findings (BatchUpdateFindings' and BatchUpdateFindingsV2's `UnprocessedFindings`).
+fn workflow_outcome(status: crate::model::WorkflowStatus, unprocessed: Vec<String>) -> WriteState {
+    if unprocessed.is_empty() {
+        WriteState::Accepted { execution: None, detail: Some(format!("workflow {status}")) }
+    } else {
+        WriteState::Failed { reason: format!("UnprocessedFindings: {}", unprocessed.join("; ")) }
+    }
+}
+
+/// A workflow change as BatchUpdateFindingsV2 makes it: the finding by its account
+/// (`CloudAccountUid`), id (`FindingInfoUid`) and product uid (`MetadataProductUid`, from the
+/// product's name and the finding's region, as the reader asks for it), the status as its
+/// `StatusId`, the note as its `Comment` (none when empty: the comment is kept).
+struct WorkflowV2 {
+    account: String,
+    finding: String,
+    product: String,
+    region: String,
+    /// `None` where the new Security Hub's uid of the product is not known.
+    product_uid: Option<String>,
+    status: crate::model::WorkflowStatus,
+    status_id: i32,
+    comment: Option<String>,
+}
+
+impl WorkflowV2 {
+    /// The request for a [`Write::SetWorkflow`]; `None` for any other write.
+    fn of(write: &Write) -> Option<WorkflowV2> {
+        let Write::SetWorkflow { finding, account, region, product, status, note, .. } = write else {
+            return None;
+        };
+        Some(WorkflowV2 {
+            account: account.to_string(),
+            finding: finding.to_string(),
+            product: product.to_string(),
+            region: region.to_string(),
+            product_uid: super::securityhub_v2::product_uid(product, region),
+            status: *status,
+            status_id: super::ocsf::status_id(*status),
+            comment: (!note.is_empty()).then(|| note.clone()),
+        })
+    }
+
+    /// The finding's identifier, or why the finding cannot be named (before any call).
+    fn identifier(&self) -> Result<OcsfFindingIdentifier> {
+        if self.account.is_empty() {
+            return Err("BatchUpdateFindingsV2 names a finding by its account, and this finding's is not known".into());
+        }
+        let Some(uid) = &self.product_uid else {
+            let region = if self.region.is_empty() { "an unknown region" } else { &self.region };
+            return Err(format!(
+                "BatchUpdateFindingsV2 names a finding by its product's uid, and vigil does not know the new \
+                 Security Hub's uid of the product {:?} in {region}",
+                self.product
+            ));
+        };
+        Ok(OcsfFindingIdentifier::builder()
+            .cloud_account_uid(&self.account)
+            .finding_info_uid(&self.finding)
+            .metadata_product_uid(uid)
+            .build())
+    }
+
+    /// The request's parameters, as the audit log records them.
+    fn parameters(&self) -> serde_json::Value {
+        let mut identifier = serde_json::json!({"CloudAccountUid": self.account, "FindingInfoUid": self.finding});
+        if let Some(uid) = &self.product_uid {
+            identifier["MetadataProductUid"] = serde_json::json!(uid);
+        }
+        let mut p = serde_json::json!({"FindingIdentifiers": [identifier], "StatusId": self.status_id});
+        if let Some(comment) = &self.comment {
+            p["Comment"] = serde_json::json!(comment);
+        }
+        p
     }
 }
 

@@ -289,6 +289,18 @@ fn workflow(status_id: Option<u64>, status: Option<&str>) -> WorkflowStatus {
         .unwrap_or(WorkflowStatus::New)
 }
 
+/// The `status_id` that says a workflow status (the inverse of [`workflow`] on 1 to 4): NEW 1,
+/// NOTIFIED 2 (In Progress), SUPPRESSED 3, RESOLVED 4; what BatchUpdateFindingsV2's `StatusId`
+/// sets.
+pub fn status_id(workflow: WorkflowStatus) -> i32 {
+    match workflow {
+        WorkflowStatus::New => 1,
+        WorkflowStatus::Notified => 2,
+        WorkflowStatus::Suppressed => 3,
+        WorkflowStatus::Resolved => 4,
+    }
+}
+
 /// `compliance.status_id` 1 Pass, 2 Warning, 3 Fail, else the `status` label; a compliance
 /// object that says neither is NOT_AVAILABLE; no compliance object (a detection finding), none.
 fn compliance(doc: &Value) -> Option<FindingCompliance> {
@@ -666,6 +678,9 @@ mod tests {
         for (id, workflow, state) in expected {
             let f = read(&sagemaker(|d| d["status_id"] = json!(id))).unwrap();
             assert_eq!((f.workflow, f.record_state), (workflow, state), "status_id {id}");
+            if id <= 4 {
+                assert_eq!(status_id(workflow), id, "the status_id BatchUpdateFindingsV2 sets for {workflow}");
+            }
         }
         for (id, label, workflow) in [
             (0, "In Progress", WorkflowStatus::Notified),

@@ -32,6 +32,10 @@ use crate::sources::{Sink, SourceError};
 /// refused names it, and its throttling is GetFindings'.
 pub const GET_FINDINGS_V2_ACTION: &str = "securityhub:GetFindings";
 
+/// The IAM action BatchUpdateFindingsV2 is authorised as (the Service Authorization Reference):
+/// BatchUpdateFindings', so a `--write` policy needs nothing more, and a refusal names it.
+pub const BATCH_UPDATE_V2_ACTION: &str = "securityhub:BatchUpdateFindings";
+
 /// DescribeSecurityHubV2's IAM action (its own name).
 pub const DESCRIBE_V2_ACTION: &str = "securityhub:DescribeSecurityHubV2";
 
@@ -116,9 +120,9 @@ impl FindingScope {
         let mut names = Vec::new();
         for product in &self.products {
             match product_uid_name(product) {
-                Some(slug) if !self.regions.is_empty() => uids.extend(
-                    self.regions.iter().map(|r| format!("arn:{}:securityhub:{r}::productv2/aws/{slug}", partition(r))),
-                ),
+                Some(_) if !self.regions.is_empty() => {
+                    uids.extend(self.regions.iter().filter_map(|r| product_uid(product, r)))
+                }
                 _ => names.push(product.clone()),
             }
         }
@@ -150,6 +154,15 @@ fn product_uid_name(product: &str) -> Option<&'static str> {
         "Macie" => "macie",
         _ => return None,
     })
+}
+
+/// The `metadata.product.uid` the new Security Hub gives a product's findings in a region
+/// (`arn:aws:securityhub:<region>::productv2/aws/guardduty`), for a product vigil names
+/// (`GuardDuty`) whose uid is known; `None` for the others, or without a region. The uid the
+/// reader asks for, and the third part of BatchUpdateFindingsV2's `FindingIdentifiers`.
+pub fn product_uid(product: &str, region: &str) -> Option<String> {
+    let slug = product_uid_name(product).filter(|_| !region.is_empty())?;
+    Some(format!("arn:{}:securityhub:{region}::productv2/aws/{slug}", partition(region)))
 }
 
 /// The partition of a region's ARNs.
@@ -487,7 +500,7 @@ mod tests {
     #[test]
     fn the_product_uids_asked_for_read_back_as_the_products_named() {
         for product in ["Security Hub", "GuardDuty", "Inspector", "Macie"] {
-            let uid = format!("arn:aws:securityhub:us-east-1::productv2/aws/{}", product_uid_name(product).unwrap());
+            let uid = product_uid(product, "us-east-1").unwrap();
             let doc = serde_json::json!({
                 "finding_info": {"uid": "x", "modified_time_dt": "2026-11-20T12:00:00Z"},
                 "cloud": {"account": {"uid": "123456789012"}},
@@ -498,5 +511,11 @@ mod tests {
             let f = read_ocsf(&doc, &mut Interner::new()).unwrap();
             assert_eq!(&*f.finding.product, product);
         }
+        assert_eq!(
+            product_uid("GuardDuty", "us-gov-west-1").as_deref(),
+            Some("arn:aws-us-gov:securityhub:us-gov-west-1::productv2/aws/guardduty")
+        );
+        assert_eq!(product_uid("GuardDuty", ""), None, "no region, no uid");
+        assert_eq!(product_uid("IAM Access Analyzer", "us-east-1"), None, "a product whose uid is not known");
     }
 }
