@@ -1129,6 +1129,151 @@ mod drill {
         assert!(lines[0]["parameters"]["FindingIdentifiers"][0]["MetadataProductUid"].is_null());
         let _ = std::fs::remove_file(&path);
     }
+
+    /// An exposure finding: the new Security Hub's alone (Security Hub CSPM's GetFindings does
+    /// not have it).
+    const EXPOSURE: &str =
+        "arn:aws:securityhub:us-east-1:123456789012:exposure-finding/00000000-0000-4000-9000-000000000000";
+
+    /// The exposure finding as GetFindingsV2 returns it (restJson1), asked for by its
+    /// `finding_info.uid` alone.
+    fn exposure_v2() -> Rule {
+        use aws_sdk_securityhub::types::{OcsfStringField, StringFilterComparison};
+        mock!(aws_sdk_securityhub::Client::get_findings_v2)
+            .match_requests(|r| {
+                let Some([composite]) = r.filters().map(|f| f.composite_filters()) else { return false };
+                let [by_uid] = composite.string_filters() else { return false };
+                let filter = by_uid.filter().unwrap();
+                by_uid.field_name() == Some(&OcsfStringField::FindingInfoUid)
+                    && filter.comparison() == Some(&StringFilterComparison::Equals)
+                    && filter.value() == Some(EXPOSURE)
+                    && composite.number_filters().is_empty()
+                    && composite.date_filters().is_empty()
+            })
+            .then_http_response(|| {
+                let doc = serde_json::json!({
+                    "activity_id": 1,
+                    "class_uid": 2004,
+                    "class_name": "Detection Finding",
+                    "severity_id": 4,
+                    "status_id": 1,
+                    "cloud": {"account": {"uid": ACCOUNT}, "region": "us-east-1"},
+                    "finding_info": {
+                        "uid": EXPOSURE,
+                        "title": "Potential Data Exposure: SageMaker notebook instance reachable from the internet",
+                        "desc": "The notebook instance nb-7 has direct internet access.",
+                        "types": ["Exposure"],
+                        "first_seen_time_dt": "2026-11-20T11:00:00.000Z",
+                        "modified_time_dt": "2026-11-20T12:00:00.000Z",
+                    },
+                    "resources": [{
+                        "type": "AWS::SageMaker::NotebookInstance",
+                        "uid": "nb-7",
+                        "uid_alt": format!("arn:aws:sagemaker:us-east-1:{ACCOUNT}:notebook-instance/nb-7"),
+                    }],
+                    "metadata": {
+                        "uid": "e".repeat(64),
+                        "product": {"name": "Security Hub", "uid": "arn:aws:securityhub:us-east-1::productv2/aws/securityhub"},
+                        "version": "1.6.0",
+                    },
+                });
+                http(200, serde_json::json!({"Findings": [doc]}).to_string())
+            })
+    }
+
+    /// GetFindings by Id, answering no finding.
+    fn no_asff() -> Rule {
+        mock!(aws_sdk_securityhub::Client::get_findings)
+            .match_requests(|r| {
+                r.filters().map(|f| f.id().iter().filter_map(|i| i.value()).collect::<Vec<_>>()) == Some(vec![EXPOSURE])
+            })
+            .then_http_response(|| http(200, findings_page(0..0, None)))
+    }
+
+    fn no_history() -> Rule {
+        mock!(aws_sdk_securityhub::Client::get_finding_history)
+            .then_http_response(|| http(200, r#"{"Records":[]}"#.to_string()))
+    }
+
+    /// The finding's sections, by section.
+    fn sections(got: Vec<Answer>) -> std::collections::BTreeMap<Section, Result<SectionData, String>> {
+        got.into_iter()
+            .map(|a| match a {
+                Answer::Section { section, result, .. } => (section, result),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_finding_only_the_new_security_hub_has_is_looked_up_through_get_findings_v2() {
+        for api in [vigil::config::HubApi::Both, vigil::config::HubApi::Auto, vigil::config::HubApi::V2] {
+            let (asff, v2, history) = (no_asff(), exposure_v2(), no_history());
+            let r = responder(&[], &[&asff, &v2, &history], None).with_hub_api(api);
+            let got = sections(answers(&r, vigil::app::finding_lookup(&EXPOSURE.into())).await);
+            let asked = if api == vigil::config::HubApi::V2 { 0 } else { 1 };
+            assert_eq!(asff.num_calls(), asked, "{api:?}: GetFindings first, except through the new API alone");
+            assert_eq!(v2.num_calls(), 1, "{api:?}");
+            assert_eq!(history.num_calls(), 0, "{api:?}: GetFindingHistory does not know it");
+            let Some(Ok(SectionData::Detail(d))) = got.get(&Section::Detail) else { panic!("{api:?}: {got:?}") };
+            assert_eq!(&*d.finding.id, EXPOSURE);
+            assert_eq!(
+                &*d.finding.title,
+                "Potential Data Exposure: SageMaker notebook instance reachable from the internet"
+            );
+            assert_eq!(d.finding.severity, Severity::High);
+            assert_eq!(d.finding.workflow, WorkflowStatus::New);
+            assert_eq!(&*d.finding.product, "Security Hub");
+            assert_eq!(&*d.finding.resources[0].kind, "AWS::SageMaker::NotebookInstance");
+            assert_eq!(&*d.description, "The notebook instance nb-7 has direct internet access.");
+            assert_eq!(d.types, [Box::from("Exposure")]);
+            assert_eq!(&*d.product_arn, "arn:aws:securityhub:us-east-1::productv2/aws/securityhub");
+            assert_eq!(
+                got.get(&Section::History),
+                Some(&Ok(SectionData::HistoryNotKept)),
+                "{api:?}: no history to read, said as such"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn through_security_hub_cspm_alone_get_findings_v2_is_never_asked() {
+        let (asff, v2, history) = (no_asff(), exposure_v2(), no_history());
+        let r = responder(&[], &[&asff, &v2, &history], None).with_hub_api(vigil::config::HubApi::Cspm);
+        let got = sections(answers(&r, vigil::app::finding_lookup(&EXPOSURE.into())).await);
+        assert_eq!((asff.num_calls(), v2.num_calls(), history.num_calls()), (1, 0, 0));
+        assert_eq!(got[&Section::Detail], Err("Security Hub no longer has this finding".to_string()));
+        assert!(got[&Section::History].as_ref().unwrap_err().contains("could not be read"), "{got:?}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_get_findings_v2_names_the_action_it_is_authorised_as() {
+        let denied = mock!(aws_sdk_securityhub::Client::get_findings_v2).then_error(|| {
+            aws_sdk_securityhub::operation::get_findings_v2::GetFindingsV2Error::generic(
+                ErrorMetadata::builder().code("AccessDeniedException").message("not authorized").build(),
+            )
+        });
+        let asff = no_asff();
+        let r = responder(&[], &[&asff, &denied], None).with_hub_api(vigil::config::HubApi::Both);
+        let got = sections(answers(&r, vigil::app::finding_lookup(&EXPOSURE.into())).await);
+        assert_eq!((asff.num_calls(), denied.num_calls()), (1, 1));
+        let e = got[&Section::Detail].clone().unwrap_err();
+        assert!(e.contains("securityhub:GetFindings") && !e.contains("GetFindingsV2"), "{e}");
+        assert!(e.contains("not authorized"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_finding_security_hub_cspm_has_keeps_its_history_where_both_are_read() {
+        let found = mock!(aws_sdk_securityhub::Client::get_findings)
+            .then_http_response(|| http(200, findings_page(0..1, None)));
+        let (v2, history) = (exposure_v2(), no_history());
+        let r = responder(&[], &[&found, &v2, &history], None).with_hub_api(vigil::config::HubApi::Both);
+        let id = format!("arn:aws:securityhub:us-east-1:{ACCOUNT}:security-control/SageMaker.1/finding/0000");
+        let got = sections(answers(&r, vigil::app::finding_lookup(&id.as_str().into())).await);
+        assert_eq!((found.num_calls(), v2.num_calls(), history.num_calls()), (1, 0, 1));
+        assert!(matches!(&got[&Section::Detail], Ok(SectionData::Detail(d)) if *d.finding.id == *id), "{got:?}");
+        assert_eq!(got[&Section::History], Ok(SectionData::History(Vec::new())));
+    }
 }
 
 /// Through an aggregator: the same rule name in two accounts is two rules, each with its own

@@ -747,8 +747,8 @@ fn drill_down_and_corrective_actions_against_the_fake() {
 /// The twin of the workflow change above through the new Security Hub: with `[securityhub] api =
 /// "v2"` and the new Security Hub on, a finding set to NOTIFIED through BatchUpdateFindingsV2
 /// (named by its account, id and product uid; authorised as, and audited under,
-/// BatchUpdateFindings), read back so through GetFindingsV2 (its modified time as it was) and
-/// GetFindings, and held so after the next poll; a finding the new Security Hub does not hold is
+/// BatchUpdateFindings), read back so through GetFindingsV2 (its modified time as it was), by
+/// the finding's view too, and held so after the next poll; a finding the new Security Hub does not hold is
 /// refused with the fake's message.
 #[test]
 fn a_workflow_change_through_the_new_api_against_the_fake() {
@@ -862,8 +862,9 @@ fn a_workflow_change_through_the_new_api_against_the_fake() {
     assert_eq!(calls.get("BatchUpdateFindingsV2"), Some(&1));
     assert_eq!(calls.get("BatchUpdateFindings"), None, "not through Security Hub CSPM's API");
 
-    // GetFindingsV2 shows it, its modified time as it was; GetFindings too (the finding's view,
-    // read again when its write ends); the next poll holds it.
+    // GetFindingsV2 shows it, its modified time as it was; the finding's view too (read again
+    // through GetFindingsV2 when its write ends: the new Security Hub's alone is read); the next
+    // poll holds it.
     let after = read_v2(id);
     assert_eq!((&after[0]["status_id"], &after[0]["status"]), (&json!(2), &json!("In Progress")));
     assert_eq!(after[0]["comment"], "tracked in SEC-42");
@@ -907,6 +908,86 @@ fn a_workflow_change_through_the_new_api_against_the_fake() {
     assert!(!log.contains("secret") && !log.contains("AKIDEXAMPLE"), "never credentials");
     fake.assert_checked();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The twin of the finding view above for a finding only the new Security Hub has: with
+/// `[securityhub] api = "both"`, an exposure finding (no ASFF twin) is on screen after a poll,
+/// and opening it asks GetFindings (which does not have it), then GetFindingsV2 by its
+/// `finding_info.uid`: the view shows the finding as the poll read it, and its history says the
+/// new Security Hub keeps none readable, without asking GetFindingHistory.
+#[test]
+fn opening_a_finding_only_the_new_security_hub_has_against_the_fake() {
+    use vigil::model::{Section, SectionData, Subject};
+    use vigil::sources::aws::drill::AwsResponder;
+    use vigil::sources::aws::poller::poll_once;
+    use vigil::sources::aws::{AccountResolver, Mode, Pollers, Scope};
+    use vigil::sources::{Message, Responder, Sink, system_clock};
+
+    let mut w = World::account(300);
+    w.hub_v2 = true;
+    let exposure = w.add_exposure_finding();
+    let fake = FakeAws::start(w, Faults::default());
+    let sdk = sdk(&fake.url);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let config = format!("{CONFIG}\n[securityhub]\napi = \"both\"\n");
+    let settings: vigil::config::Config = vigil::config::Config::parse(&config, "wire").unwrap();
+    let aws = settings.aws.clone();
+    assert_eq!(aws.securityhub_api, vigil::config::HubApi::Both);
+    let resolver = AccountResolver::new(sdk.clone(), aws.clone(), Mode::Report, system_clock());
+    let scope = Scope { account: ACCOUNT.into(), region: REGION.into() };
+    let catalog = vigil::catalog::Catalog::default_catalog();
+    let Pollers { mut securityhub, .. } =
+        Pollers::new(&sdk, &aws, scope.clone(), resolver.clone(), &catalog, Mode::Report);
+    let mut posture = vigil::store::Posture::new(catalog);
+    let events = rt.block_on(vigil::sources::collect(system_clock(), |sink| async move {
+        poll_once(&mut securityhub, &sink).await;
+    }));
+    for e in events {
+        posture.apply(e);
+    }
+    let shown = posture.finding(&exposure).expect("the exposure finding is on screen").clone();
+
+    let responder = AwsResponder::new(
+        &sdk,
+        scope,
+        resolver,
+        vigil::sources::aws::retry(&aws, Mode::Watch),
+        None,
+        0.0,
+        None,
+        Duration::from_millis(20),
+    )
+    .with_hub_api(aws.securityhub_api);
+    let before = fake.calls();
+    let request = vigil::app::finding_lookup(&exposure.as_str().into());
+    if let vigil::model::Request::Lookup { subject, sections, .. } = &request {
+        posture.begin_lookup(subject, sections, jiff::Timestamp::now());
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    rt.block_on(responder.respond(request, Sink::new(tx, system_clock())));
+    while let Ok(Message::Answer(a)) = rx.try_recv() {
+        posture.answer(a);
+    }
+    let after = fake.calls();
+    let made = |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+    assert_eq!(
+        (made("GetFindings"), made("GetFindingsV2"), made("GetFindingHistory")),
+        (1, 1, 0),
+        "GetFindings, then GetFindingsV2; no GetFindingHistory"
+    );
+    let subject = Subject::Finding(exposure.as_str().into());
+    let Some(SectionData::Detail(d)) = posture.lookup(&subject, Section::Detail).and_then(|s| s.data()).cloned() else {
+        panic!("the finding was not read: {:?}", posture.lookup(&subject, Section::Detail))
+    };
+    assert_eq!(d.finding, shown, "the finding as the poll read it");
+    assert_eq!(&*d.product_arn, "arn:aws:securityhub:us-east-1::productv2/aws/securityhub");
+    assert_eq!(d.types, [Box::from("Exposure")]);
+    assert_eq!(
+        posture.lookup(&subject, Section::History).and_then(|s| s.data()),
+        Some(&SectionData::HistoryNotKept),
+        "no history to read, said as such"
+    );
+    fake.assert_checked();
 }
 
 /// vigil's list of the resource types Config records is the model's `ResourceType` enum, sorted

@@ -258,3 +258,27 @@ fn y_on_a_resource_copies_its_arn() {
     );
     assert_eq!(&*id.id, "arn:aws:s3:::ml-scratch-exports");
 }
+
+/// A finding only the new Security Hub has: its history section says plainly that none is kept
+/// readable (not an error, not "no changes").
+#[test]
+fn a_finding_without_a_readable_history_says_so() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    let id: vigil::model::Sym =
+        "arn:aws:securityhub:us-east-1:123456789012:security-control/SageMaker.2/finding/3c9d11e0-legacy".into();
+    let lookup = vigil::app::finding_lookup(&id);
+    answer(&script, &mut posture, &lookup, at(5));
+    let vigil::model::Request::Lookup { subject, .. } = lookup else { panic!("a lookup") };
+    posture.answer(Answer::Section {
+        subject,
+        section: vigil::model::Section::History,
+        at: at(6),
+        result: Ok(vigil::model::SectionData::HistoryNotKept),
+    });
+    view.screen = Screen::Finding { id, cursor: 0 };
+    let screen = text(&render(&posture, &view, &theme, at(7), 120, 30));
+    let line = screen.lines().find(|l| l.contains("History")).unwrap_or_else(|| panic!("{screen}"));
+    assert!(line.contains("not kept: the new Security Hub keeps no history"), "{line}");
+    assert!(!screen.contains("failed") && !screen.contains("History (0"), "{screen}");
+}

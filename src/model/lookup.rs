@@ -144,6 +144,11 @@ pub enum SectionData {
     Remediation(Vec<ExecutionHistory>),
     Detail(Box<FindingDetail>),
     History(Vec<HistoryRecord>),
+    /// The history of a finding read through the new Security Hub only (GetFindingsV2: one that
+    /// Security Hub CSPM's GetFindings does not have, or any where the findings are read through
+    /// the new Security Hub alone): it keeps no history readable through its API
+    /// (GetFindingHistory has no V2 counterpart). An answer, not a failure, and not "no changes".
+    HistoryNotKept,
 }
 
 /// A corrective action: a write, made only with `--write`, after the user confirmed it.

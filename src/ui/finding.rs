@@ -184,6 +184,13 @@ fn history(rows: &mut Vec<Row>, posture: &Posture, subject: &Subject, width: usi
             seg(Token::Title, title.to_string()),
             seg(Token::Warn, format!("  ! {} failed: {}", Section::History.call(), clean(error))),
         ])),
+        Some(_) if matches!(data, Some(SectionData::HistoryNotKept)) => rows.push(row(vec![
+            seg(Token::Title, title.to_string()),
+            seg(
+                Token::Muted,
+                "  not kept: the new Security Hub keeps no history of a finding readable through its API",
+            ),
+        ])),
         Some(_) => {
             let n = if let Some(SectionData::History(l)) = data { l.len() } else { 0 };
             let changes = if n == 1 { "1 change".to_string() } else { format!("last {n} changes") };

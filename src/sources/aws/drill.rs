@@ -66,7 +66,9 @@ struct Inner {
     /// How often a started remediation's status is read.
     follow_every: Duration,
     /// The API the findings are read through (`[securityhub] api`): a workflow change goes
-    /// through BatchUpdateFindingsV2 where it is the new Security Hub's, else BatchUpdateFindings.
+    /// through BatchUpdateFindingsV2 where it is the new Security Hub's, else BatchUpdateFindings;
+    /// a finding is looked up through GetFindingsV2 where it is the new Security Hub's alone, or
+    /// where it is read through both and GetFindings does not have the finding.
     api: HubApi,
 }
 
@@ -97,8 +99,8 @@ impl AwsResponder {
         self
     }
 
-    /// Changes findings through the API they are read through (`[securityhub] api`; Security Hub
-    /// CSPM's unless told).
+    /// Looks findings up and changes them through the API they are read through (`[securityhub]
+    /// api`; Security Hub CSPM's unless told).
     pub fn with_hub_api(mut self, api: HubApi) -> Self {
         let inner = Arc::get_mut(&mut self.inner).expect("not shared before it is built");
         inner.api = api;
@@ -418,37 +420,104 @@ impl Inner {
         Ok(out)
     }
 
+    /// A finding in full and its history. Through Security Hub CSPM's GetFindings and
+    /// GetFindingHistory; where the findings are read through the new Security Hub too (`api`
+    /// `auto` or `both`), through GetFindingsV2 when GetFindings does not have the finding (an
+    /// exposure finding); where they are read through it alone (`v2`), through GetFindingsV2
+    /// only. A finding read through GetFindingsV2 has no history to read (the new Security Hub
+    /// keeps none readable through its API): its history section says so
+    /// ([`SectionData::HistoryNotKept`]), without a call.
     async fn finding(&self, id: Sym, sections: &[Section], sink: &Sink) {
         let subject = Subject::Finding(id.clone());
         let quiet = Sink::detached(sink.clock());
         let detail = self.finding_detail(&quiet, &id).await;
         if sections.contains(&Section::Detail) {
-            let result = detail.clone().map(|d| SectionData::Detail(Box::new(d)));
+            let result = detail.clone().map(|(d, _)| SectionData::Detail(Box::new(d)));
             self.send(sink, &subject, Section::Detail, result).await;
         }
         if sections.contains(&Section::History) {
             let result = match detail {
-                Ok(d) => self.history(&quiet, &id, &d.product_arn).await.map(SectionData::History),
+                Ok((d, Through::Cspm)) => self.history(&quiet, &id, &d.product_arn).await.map(SectionData::History),
+                Ok((_, Through::V2)) => Ok(SectionData::HistoryNotKept),
                 Err(e) => Err(format!("the finding could not be read: {e}")),
             };
             self.send(sink, &subject, Section::History, result).await;
         }
     }
 
-    async fn finding_detail(&self, quiet: &Sink, id: &str) -> Result<FindingDetail> {
+    /// The finding in full, and which API had it. Under `auto` the new Security Hub may be off:
+    /// where GetFindingsV2 fails there, the finding is not found, and the answer says why the
+    /// new Security Hub could not be asked.
+    async fn finding_detail(&self, quiet: &Sink, id: &str) -> Result<(FindingDetail, Through)> {
+        const UNREADABLE: &str = "the finding lacks an id, a resource, a severity or a time";
+        const GONE: &str = "Security Hub no longer has this finding";
+        let cspm = match self.api {
+            HubApi::V2 => Found::Nothing,
+            _ => self.finding_cspm(quiet, id).await?,
+        };
+        let cspm = match cspm {
+            Found::Finding(d) => return Ok((*d, Through::Cspm)),
+            other => other,
+        };
+        let v2 = match self.api {
+            HubApi::Cspm => Found::Nothing,
+            HubApi::Auto => match self.finding_v2(quiet, id).await {
+                Ok(found) => found,
+                Err(e) if matches!(cspm, Found::Nothing) => {
+                    return Err(format!("{GONE} (and the new Security Hub could not be asked: {e})"));
+                }
+                Err(_) => Found::Nothing,
+            },
+            HubApi::V2 | HubApi::Both => self.finding_v2(quiet, id).await?,
+        };
+        match (v2, cspm) {
+            (Found::Finding(d), _) => Ok((*d, Through::V2)),
+            (Found::Unreadable, _) | (_, Found::Unreadable) => Err(UNREADABLE.into()),
+            _ => Err(GONE.into()),
+        }
+    }
+
+    /// GetFindings by `Id`.
+    async fn finding_cspm(&self, quiet: &Sink, id: &str) -> Result<Found> {
         let filters = AwsSecurityFindingFilters::builder().id(equals(id)).build();
-        let mut found = None;
-        let mut skipped = false;
+        let mut found = Found::Nothing;
         self.get_findings(quiet, filters, 1, |f, interner| match convert(f, interner) {
-            Some(finding) => found = Some(detail(f, finding)),
-            None => skipped = true,
+            Some(finding) => found = Found::Finding(Box::new(detail(f, finding))),
+            None if matches!(found, Found::Nothing) => found = Found::Unreadable,
+            None => {}
         })
         .await?;
-        match found {
-            Some(d) => Ok(d),
-            None if skipped => Err("the finding lacks an id, a resource, a severity or a time".into()),
-            None => Err("Security Hub no longer has this finding".into()),
-        }
+        Ok(found)
+    }
+
+    /// GetFindingsV2 by `finding_info.uid` (authorised as, and named, `securityhub:GetFindings`,
+    /// and paced by its rate limit), the document converted as the V2 reader converts it.
+    async fn finding_v2(&self, quiet: &Sink, id: &str) -> Result<Found> {
+        let caller = self.caller(quiet, SourceKind::SecurityHub);
+        let filters = super::securityhub_v2::by_uid(id);
+        let mut found = Found::Nothing;
+        let request =
+            |token| self.hub.get_findings_v2().filters(filters.clone()).max_results(100).set_next_token(token).send();
+        let action = super::securityhub_v2::GET_FINDINGS_V2_ACTION;
+        pages(&caller, &self.get_findings, action, 1, request, |page| {
+            let mut interner = Interner::new();
+            for document in page.findings() {
+                let doc = super::ocsf::document_to_json(document);
+                match super::ocsf::read_ocsf(&doc, &mut interner) {
+                    Ok(_) if matches!(found, Found::Finding(_)) => {}
+                    Ok(read) => found = Found::Finding(Box::new(super::ocsf::ocsf_detail(&doc, read))),
+                    Err(why) => {
+                        tracing::debug!(%why, "GetFindingsV2: the finding looked up cannot be read");
+                        if matches!(found, Found::Nothing) {
+                            found = Found::Unreadable;
+                        }
+                    }
+                }
+            }
+            page.next_token().map(str::to_string)
+        })
+        .await?;
+        Ok(found)
     }
 
     /// GetFindingHistory: the newest changes.
@@ -728,6 +797,23 @@ impl Inner {
             Err(e) => (WriteState::Failed { reason: e.error.to_string() }, None),
         }
     }
+}
+
+/// Which API a finding looked up was read through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Through {
+    /// Security Hub CSPM's GetFindings: GetFindingHistory has its history.
+    Cspm,
+    /// The new Security Hub's GetFindingsV2: no history is readable.
+    V2,
+}
+
+/// What a lookup by id found.
+enum Found {
+    Finding(Box<FindingDetail>),
+    /// Only findings that lack what vigil needs (an id, a resource, a severity, a time).
+    Unreadable,
+    Nothing,
 }
 
 /// One unprocessed finding of a workflow change, as its refusal says it: AWS's code and message.

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::securityhub::control_from_generator;
 use crate::model::{
-    Finding, FindingCompliance, Interner, RecordState, ResourceId, Severity, Timestamp, WorkflowStatus,
+    Finding, FindingCompliance, FindingDetail, Interner, RecordState, ResourceId, Severity, Timestamp, WorkflowStatus,
 };
 
 /// A finding read from an OCSF document, with what later calls need beside the [`Finding`].
@@ -298,6 +298,34 @@ pub fn status_id(workflow: WorkflowStatus) -> i32 {
         WorkflowStatus::Notified => 2,
         WorkflowStatus::Suppressed => 3,
         WorkflowStatus::Resolved => 4,
+    }
+}
+
+/// The finding view's fields of a whole OCSF document, beside its [`Finding`] (read from the
+/// same document by [`read_ocsf`]), as the drill-down's ASFF `detail` gives them from GetFindings:
+/// `metadata.product.uid` stands for the product ARN (the new Security Hub's own name of the
+/// product), `finding_info.desc` for the description, `finding_info.types` for the types,
+/// `finding_info.last_seen_time_dt` for the last observation, `comment` for the note and the
+/// `remediation` object's `desc` and first web reference for the recommendation.
+pub fn ocsf_detail(doc: &Value, read: OcsfFinding) -> FindingDetail {
+    let strings = |path: &[&str]| -> Vec<Box<str>> {
+        at(doc, path)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).filter(|s| !s.is_empty()).map(Into::into).collect())
+            .unwrap_or_default()
+    };
+    let url = strings(&["remediation", "references"]).into_iter().find(|r| r.starts_with("http"));
+    FindingDetail {
+        product_arn: read.product_uid.as_deref().unwrap_or_default().into(),
+        product_name: text(doc, &["metadata", "product", "name"]).map(Into::into),
+        description: text(doc, &["finding_info", "desc"]).unwrap_or_default().into(),
+        types: strings(&["finding_info", "types"]),
+        first_observed: read.finding.first_observed,
+        last_observed: time(doc, "last_seen_time_dt", "last_seen_time").and_then(Result::ok),
+        note: text(doc, &["comment"]).map(Into::into),
+        remediation_text: text(doc, &["remediation", "desc"]).map(Into::into),
+        remediation_url: url,
+        finding: read.finding,
     }
 }
 
@@ -965,5 +993,38 @@ mod tests {
         // A fixture, through the SDK's type, converts as it does from JSON.
         let doc = parse(SAGEMAKER1);
         assert_eq!(read(&document_to_json(&json_to_document(&doc))).unwrap(), read(&doc).unwrap());
+    }
+
+    #[test]
+    fn a_whole_document_gives_the_finding_views_fields() {
+        let doc = json!({
+            "finding_info": {
+                "uid": "arn:aws:securityhub:us-east-1:123456789012:exposure-finding/1",
+                "title": "Notebook reachable from the internet",
+                "desc": "The notebook has direct internet access.",
+                "types": ["Exposure", ""],
+                "first_seen_time_dt": "2026-05-01T00:00:00Z",
+                "last_seen_time_dt": "2026-05-02T00:00:00Z",
+                "modified_time_dt": "2026-05-02T00:00:00Z",
+            },
+            "cloud": {"account": {"uid": "123456789012"}, "region": "us-east-1"},
+            "severity_id": 4,
+            "comment": "tracked in SEC-42",
+            "remediation": {"desc": "Turn direct internet access off.", "references": ["SageMaker.2", "https://docs.aws.amazon.com/x"]},
+            "resources": [{"type": "AWS::SageMaker::NotebookInstance", "uid": "nb"}],
+            "metadata": {"product": {"name": "Security Hub", "uid": "arn:aws:securityhub:us-east-1::productv2/aws/securityhub"}},
+        });
+        let read = read_ocsf(&doc, &mut Interner::new()).unwrap();
+        let d = ocsf_detail(&doc, read.clone());
+        assert_eq!(d.finding, read.finding);
+        assert_eq!(&*d.product_arn, "arn:aws:securityhub:us-east-1::productv2/aws/securityhub");
+        assert_eq!(d.product_name.as_deref(), Some("Security Hub"));
+        assert_eq!(&*d.description, "The notebook has direct internet access.");
+        assert_eq!(d.types, [Box::from("Exposure")]);
+        assert_eq!(d.first_observed, Some("2026-05-01T00:00:00Z".parse().unwrap()));
+        assert_eq!(d.last_observed, Some("2026-05-02T00:00:00Z".parse().unwrap()));
+        assert_eq!(d.note.as_deref(), Some("tracked in SEC-42"));
+        assert_eq!(d.remediation_text.as_deref(), Some("Turn direct internet access off."));
+        assert_eq!(d.remediation_url.as_deref(), Some("https://docs.aws.amazon.com/x"));
     }
 }

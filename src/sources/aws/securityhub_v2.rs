@@ -220,14 +220,7 @@ pub fn filters(scope: &FindingScope, since: Option<Timestamp>, now: Timestamp) -
     let mut scoped = Vec::new();
     for (field, values) in scope.wanted() {
         for chunk in values.chunks(MAX_STRING_FILTERS) {
-            let composite = chunk.iter().fold(condition(), |c, value| {
-                c.string_filters(
-                    OcsfStringFilter::builder()
-                        .field_name(field.clone())
-                        .filter(StringFilter::builder().comparison(StringFilterComparison::Equals).value(value).build())
-                        .build(),
-                )
-            });
+            let composite = chunk.iter().fold(condition(), |c, value| c.string_filters(equals(field.clone(), value)));
             scoped.push(composite.build());
         }
     }
@@ -245,6 +238,26 @@ pub fn filters(scope: &FindingScope, since: Option<Timestamp>, now: Timestamp) -
             .build();
     }
     OcsfFindingFilters::builder().set_composite_filters(Some(scoped)).composite_operator(AllowedOperators::Or).build()
+}
+
+/// The filters of one finding, by its id (`finding_info.uid` EQUALS `uid`): the drill-down's
+/// lookup of a finding that Security Hub CSPM's GetFindings does not have (an exposure finding),
+/// or of any finding where the findings are read through the new Security Hub only. Closed
+/// findings included, as GetFindings by `Id` includes archived ones.
+pub fn by_uid(uid: &str) -> OcsfFindingFilters {
+    let composite = CompositeFilter::builder()
+        .operator(AllowedOperators::And)
+        .string_filters(equals(OcsfStringField::FindingInfoUid, uid))
+        .build();
+    OcsfFindingFilters::builder().composite_filters(composite).composite_operator(AllowedOperators::And).build()
+}
+
+/// A string filter: `field` EQUALS `value`.
+fn equals(field: OcsfStringField, value: &str) -> OcsfStringFilter {
+    OcsfStringFilter::builder()
+        .field_name(field)
+        .filter(StringFilter::builder().comparison(StringFilterComparison::Equals).value(value).build())
+        .build()
 }
 
 /// What a read asks for, and from where.
@@ -495,6 +508,14 @@ mod tests {
             shown(&filters(&scope, None, now))[0].1[1],
             "metadata.product.uid EQUALS arn:aws-cn:securityhub:cn-north-1::productv2/aws/macie"
         );
+    }
+
+    #[test]
+    fn a_finding_is_looked_up_by_its_uid_closed_or_not() {
+        let uid = "arn:aws:securityhub:us-east-1:123456789012:exposure-finding/00000000-0000-4000-9000-000000000000";
+        let f = by_uid(uid);
+        assert_eq!(f.composite_operator(), Some(&AllowedOperators::And));
+        assert_eq!(shown(&f), [("AND".to_string(), vec![format!("finding_info.uid EQUALS {uid}")])]);
     }
 
     #[test]
