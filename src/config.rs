@@ -408,16 +408,11 @@ pub fn default_log_file() -> PathBuf {
 /// does (`vigil config --print-default`). Written from the defaults themselves, so it cannot
 /// drift from them.
 pub fn default_file() -> String {
-    let a = AwsSettings::default();
-    let r = &a.rate_limits;
     let mut out = String::from(
         "# vigil's config file: $XDG_CONFIG_HOME/vigil/config.toml (or ~/.config/vigil/config.toml),\n\
          # or --config FILE. Every key is optional; command-line options win over it. Uncomment a\n\
          # line to change it. Durations are in seconds.\n\n",
     );
-    let key = |out: &mut String, about: &str, line: String| {
-        out.push_str(&format!("# {about}\n# {line}\n"));
-    };
     key(
         &mut out,
         "Colour theme: dark, light, high-contrast or a theme file (unset: the terminal's background decides)",
@@ -468,17 +463,25 @@ pub fn default_file() -> String {
         "Findings at or above this severity (CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL)",
         "severity = \"HIGH\"".into(),
     );
+    aws_section(&mut out);
+    out
+}
+
+/// The default file's `[aws]` and `[aws.rate_limits]` tables, each key at its default.
+fn aws_section(out: &mut String) {
+    let a = AwsSettings::default();
+    let r = &a.rate_limits;
     out.push_str(
         "\n# How vigil talks to AWS (--profile, --region and --endpoint-url override the first three).\n# [aws]\n",
     );
-    key(&mut out, "AWS profile from ~/.aws/config (unset: AWS_PROFILE, else default)", "profile = \"default\"".into());
-    key(&mut out, "AWS region (unset: AWS_REGION, else the profile's)", "region = \"us-east-1\"".into());
+    key(out, "AWS profile from ~/.aws/config (unset: AWS_PROFILE, else default)", "profile = \"default\"".into());
+    key(out, "AWS region (unset: AWS_REGION, else the profile's)", "region = \"us-east-1\"".into());
     key(
-        &mut out,
+        out,
         "One endpoint for every service (LocalStack, moto, tests)",
         "endpoint_url = \"http://localhost:4566\"".into(),
     );
-    let numbers: [(&str, &str, f64); 14] = [
+    let numbers: [(&str, &str, f64); 13] = [
         ("connect_timeout", "Connecting to AWS", a.connect_timeout),
         ("attempt_timeout", "Each attempt of a call", a.attempt_timeout),
         ("operation_timeout", "A call with all its attempts", a.operation_timeout),
@@ -496,38 +499,41 @@ pub fn default_file() -> String {
         ),
         ("overlap", "Incremental Security Hub polls look back this far for late findings", a.overlap),
         ("metric_hours", "Hours of metric history for the charts", a.metric_hours),
-        ("", "", 0.0),
     ];
-    for (name, about, value) in numbers.iter().filter(|n| !n.0.is_empty()) {
+    for (name, about, value) in numbers {
         // Counts are integers in the file; durations keep their fraction.
         let value = if name.ends_with("attempts") { format!("{value}") } else { format!("{value:?}") };
-        key(&mut out, about, format!("{name} = {value}"));
+        key(out, about, format!("{name} = {value}"));
     }
     key(
-        &mut out,
+        out,
         "Discover the organisation (Security Hub's members and finding aggregator, Config's aggregators); false: this account only",
         format!("aggregators = {}", a.aggregators),
     );
     key(
-        &mut out,
+        out,
         "Read Config's compliance through this aggregator (unset: the organisation aggregator discovery finds)",
         "config_aggregator = \"org-aggregator\"".into(),
     );
     key(
-        &mut out,
+        out,
         "The role assumed in each member account for its remediation and alarms (unset: this account's only)",
         "member_role = \"VigilReadOnly\"".into(),
     );
     out.push_str("\n# Calls a second per operation family; 0 means no limit.\n# [aws.rate_limits]\n");
     key(
-        &mut out,
+        out,
         "GetFindings (AWS: 3/s, burst 6, shared by every caller); halves when throttled",
         format!("get_findings = {:?}", r.get_findings),
     );
-    key(&mut out, "Other Security Hub calls", format!("securityhub = {:?}", r.securityhub));
-    key(&mut out, "AWS Config calls", format!("config = {:?}", r.config));
-    key(&mut out, "CloudWatch calls", format!("cloudwatch = {:?}", r.cloudwatch));
-    out
+    key(out, "Other Security Hub calls", format!("securityhub = {:?}", r.securityhub));
+    key(out, "AWS Config calls", format!("config = {:?}", r.config));
+    key(out, "CloudWatch calls", format!("cloudwatch = {:?}", r.cloudwatch));
+}
+
+/// A key of the default file, commented out, with what it does above it.
+fn key(out: &mut String, about: &str, line: String) {
+    out.push_str(&format!("# {about}\n# {line}\n"));
 }
 
 #[cfg(test)]

@@ -17,12 +17,9 @@ fn main() -> ExitCode {
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let Some(aws) = aws_options(&cli) else { return ExitCode::from(2) };
-    let settings = match Settings::resolve(&cli.global, &aws, no_color) {
+    let settings = match Settings::resolve(&cli.global, &aws, no_color).map_err(vigil::commands::refused) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     match cli.command {
         Some(Command::Demo(args)) => commands::demo::run(settings, args),

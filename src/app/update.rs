@@ -232,50 +232,7 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             view.back.clear();
         }
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-            let write = view.write;
-            let detail_filter = view.detail_filter.clone();
-            let min_severity = view.min_severity;
-            let sort = view.sort;
-            // A search that leaves the pane no control: its matches take the cursor.
-            if view.screen == Screen::Overview
-                && visible_pane(posture, view, view.focus).is_empty()
-                && let Some(matches) = crate::ui::search::shown(view, posture)
-            {
-                let current = crate::ui::search::highlighted(view, posture, &matches).unwrap_or(0);
-                view.search_match = Some(moved(current, matches.len(), action));
-                return Vec::new();
-            }
-            let (cursor, len) = match &mut view.screen {
-                Screen::Overview => {
-                    let len = visible_pane(posture, view, view.focus).len();
-                    (&mut view.selected[view.focus.index()], len)
-                }
-                Screen::Control { index, cursor } => {
-                    let narrow = Narrow { filter: detail_filter.as_ref(), min_severity, sort };
-                    let len = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, narrow).len();
-                    (cursor, len)
-                }
-                Screen::Resource { id, cursor } => {
-                    let len = ResourceView::outline(posture, id, write).len();
-                    (cursor, len)
-                }
-                Screen::Finding { id, cursor } => {
-                    let len = FindingView::new(posture, id, ROW_WIDTH, write).len();
-                    (cursor, len)
-                }
-                Screen::Guardrail { name, cursor } => {
-                    let len = crate::ui::guardrail::len(posture, name);
-                    (cursor, len)
-                }
-                Screen::Sources { scroll } => (scroll, crate::ui::sources::MAX_LINES),
-                Screen::Accounts { cursor, .. } => (cursor, crate::ui::accounts::len(posture)),
-                Screen::Changes { .. } => {
-                    let len = crate::ui::changes::len(posture, view);
-                    let Screen::Changes { cursor } = &mut view.screen else { unreachable!() };
-                    (cursor, len)
-                }
-            };
-            *cursor = moved(*cursor, len, action);
+            move_cursor(view, posture, action)
         }
         Action::Enter => {
             if let Some(target) = crate::ui::under_cursor(view, posture) {
@@ -292,62 +249,14 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
             Some(row) => view.row_box = Some(crate::ui::RowBox { row, scroll: 0 }),
             None => view.message = Some("v shows a list's row whole: open a control, a resource or a finding".into()),
         },
-        Action::ScrollLeft | Action::ScrollRight => match &mut view.screen {
-            Screen::Accounts { column, .. } => {
-                let controls = posture.catalog().controls.len();
-                *column = if action == Action::ScrollLeft {
-                    column.saturating_sub(crate::ui::accounts::SCROLL)
-                } else {
-                    (*column + crate::ui::accounts::SCROLL).min(controls.saturating_sub(1))
-                };
-            }
-            _ => view.message = Some("< and > scroll the Accounts view's columns (4)".into()),
-        },
-        // Esc clears a filter before it leaves the screen.
-        Action::Back if matches!(view.screen, Screen::Control { .. }) && view.detail_filter.is_some() => {
-            view.detail_filter = None;
-            view.message = Some("filter cleared".into());
-        }
-        // Esc on the Changes view clears its filter first.
-        Action::Back if matches!(view.screen, Screen::Changes { .. }) && view.changes_filter.is_some() => {
-            view.changes_filter = None;
-            view.message = Some("filter cleared".into());
-        }
-        // Esc on the overview clears the focused pane's filter.
-        Action::Back if view.screen == Screen::Overview && view.filters[view.focus.index()].is_some() => {
-            view.filters[view.focus.index()] = None;
-            view.message = Some("filter cleared".into());
-        }
-        Action::Back => view.screen = view.back.pop().unwrap_or(Screen::Overview),
-        Action::Filter if view.screen == Screen::Overview => {
-            let text = view.filters[view.focus.index()].as_ref().map_or_else(String::new, |f| f.text().to_string());
-            view.typing = Some(text.into());
-        }
-        Action::Filter if matches!(view.screen, Screen::Changes { .. }) => {
-            view.typing = Some(view.changes_filter.as_ref().map_or_else(String::new, |f| f.text().to_string()).into());
-        }
-        Action::Filter if matches!(view.screen, Screen::Control { .. }) => {
-            view.typing = Some(view.detail_filter.as_ref().map_or_else(String::new, |f| f.text().to_string()).into());
-        }
-        Action::Filter => {
-            view.message = Some("/ filters a pane or a control's resources and findings".into());
-        }
+        Action::ScrollLeft | Action::ScrollRight => scroll_columns(view, posture, action),
+        Action::Back => back(view),
+        Action::Filter => start_filter(view),
         Action::Freeze => return vec![Command::ToggleFreeze],
         Action::Command => view.command = Some(CommandLine::default()),
         Action::Export => return vec![Command::ExportView],
         Action::Pause | Action::NextStep | Action::PrevStep | Action::Restart | Action::Faster | Action::Slower => {
-            if view.story.is_none() {
-                view.message = Some("no story is playing: the presenter's keys work in vigil demo".into());
-                return Vec::new();
-            }
-            return vec![Command::Presenter(match action {
-                Action::Pause => Presenter::Pause,
-                Action::NextStep => Presenter::Next,
-                Action::PrevStep => Presenter::Previous,
-                Action::Restart => Presenter::Restart,
-                Action::Faster => Presenter::Faster,
-                _ => Presenter::Slower,
-            })];
+            return presenter(view, action);
         }
         Action::Narration => match &mut view.story {
             Some(story) => {
@@ -363,42 +272,168 @@ pub fn update(view: &mut View, posture: &Posture, action: Action) -> Vec<Command
                 view.screen = Screen::Accounts { cursor: 0, column: 0 };
             }
         }
-        Action::NextAccount => {
-            // Every account, then each in turn, then every account again.
-            let accounts = posture.scope().accounts;
-            if accounts.len() < 2 {
-                view.message = Some("one account only: nothing to narrow to".into());
-                return Vec::new();
-            }
-            let mut within = posture.narrowing().cloned().unwrap_or_default();
-            within.account = match within.account.as_ref().and_then(|a| accounts.iter().position(|x| x == a)) {
-                None => accounts.first().cloned(),
-                Some(i) => accounts.get(i + 1).cloned(),
-            };
-            return vec![Command::Narrow(within)];
-        }
+        Action::NextAccount => return next_account(view, posture),
         Action::Remediate => remediate(view, posture),
         Action::Workflow => triage(view, posture),
-        Action::CopyId => match identifier(view, posture) {
-            Some(id) => {
-                view.message = Some(format!("copied {id}"));
-                return vec![Command::Copy(id)];
-            }
-            None => view.message = Some("no identifier here: open a resource or a finding".into()),
-        },
-        Action::CopyLink | Action::OpenLink => match link(view, posture) {
-            Some(url) if action == Action::CopyLink => {
-                view.message = Some(format!("copied {url}"));
-                return vec![Command::Copy(url)];
-            }
-            Some(url) => {
-                view.message = Some(format!("opening {url}"));
-                return vec![Command::Open(url)];
-            }
-            None => view.message = Some("no console link here: open a resource or a finding".into()),
-        },
+        Action::CopyId | Action::CopyLink | Action::OpenLink => return copy_or_open(view, posture, action),
     }
     Vec::new()
+}
+
+/// The cursor (or the scroll) of the screen shown moves; a search that leaves the overview's
+/// `/`: the command line opens on the screen's filter as it stands.
+fn start_filter(view: &mut View) {
+    let shown = |f: Option<&crate::ui::filter::Filter>| f.map_or_else(String::new, |f| f.text().to_string());
+    let text = match &view.screen {
+        Screen::Overview => shown(view.filters[view.focus.index()].as_ref()),
+        Screen::Changes { .. } => shown(view.changes_filter.as_ref()),
+        Screen::Control { .. } => shown(view.detail_filter.as_ref()),
+        _ => {
+            view.message = Some("/ filters a pane or a control's resources and findings".into());
+            return;
+        }
+    };
+    view.typing = Some(text.into());
+}
+
+/// `y` copies the identifier shown; `Y` copies its console link, `o` opens it.
+fn copy_or_open(view: &mut View, posture: &Posture, action: Action) -> Vec<Command> {
+    if action == Action::CopyId {
+        return match identifier(view, posture) {
+            Some(id) => {
+                view.message = Some(format!("copied {id}"));
+                vec![Command::Copy(id)]
+            }
+            None => {
+                view.message = Some("no identifier here: open a resource or a finding".into());
+                Vec::new()
+            }
+        };
+    }
+    match link(view, posture) {
+        Some(url) if action == Action::CopyLink => {
+            view.message = Some(format!("copied {url}"));
+            vec![Command::Copy(url)]
+        }
+        Some(url) => {
+            view.message = Some(format!("opening {url}"));
+            vec![Command::Open(url)]
+        }
+        None => {
+            view.message = Some("no console link here: open a resource or a finding".into());
+            Vec::new()
+        }
+    }
+}
+
+/// pane no control moves among its matches instead.
+fn move_cursor(view: &mut View, posture: &Posture, action: Action) {
+    let write = view.write;
+    let detail_filter = view.detail_filter.clone();
+    let min_severity = view.min_severity;
+    let sort = view.sort;
+    // A search that leaves the pane no control: its matches take the cursor.
+    if view.screen == Screen::Overview
+        && visible_pane(posture, view, view.focus).is_empty()
+        && let Some(matches) = crate::ui::search::shown(view, posture)
+    {
+        let current = crate::ui::search::highlighted(view, posture, &matches).unwrap_or(0);
+        view.search_match = Some(moved(current, matches.len(), action));
+        return;
+    }
+    let (cursor, len) = match &mut view.screen {
+        Screen::Overview => {
+            let len = visible_pane(posture, view, view.focus).len();
+            (&mut view.selected[view.focus.index()], len)
+        }
+        Screen::Control { index, cursor } => {
+            let narrow = Narrow { filter: detail_filter.as_ref(), min_severity, sort };
+            let len = ControlDetail::filtered(posture, *index, ROW_WIDTH, EPOCH, narrow).len();
+            (cursor, len)
+        }
+        Screen::Resource { id, cursor } => {
+            let len = ResourceView::outline(posture, id, write).len();
+            (cursor, len)
+        }
+        Screen::Finding { id, cursor } => {
+            let len = FindingView::new(posture, id, ROW_WIDTH, write).len();
+            (cursor, len)
+        }
+        Screen::Guardrail { name, cursor } => {
+            let len = crate::ui::guardrail::len(posture, name);
+            (cursor, len)
+        }
+        Screen::Sources { scroll } => (scroll, crate::ui::sources::MAX_LINES),
+        Screen::Accounts { cursor, .. } => (cursor, crate::ui::accounts::len(posture)),
+        Screen::Changes { .. } => {
+            let len = crate::ui::changes::len(posture, view);
+            let Screen::Changes { cursor } = &mut view.screen else { unreachable!() };
+            (cursor, len)
+        }
+    };
+    *cursor = moved(*cursor, len, action);
+}
+
+/// `<` and `>`: the Accounts view's columns scroll.
+fn scroll_columns(view: &mut View, posture: &Posture, action: Action) {
+    match &mut view.screen {
+        Screen::Accounts { column, .. } => {
+            let controls = posture.catalog().controls.len();
+            *column = if action == Action::ScrollLeft {
+                column.saturating_sub(crate::ui::accounts::SCROLL)
+            } else {
+                (*column + crate::ui::accounts::SCROLL).min(controls.saturating_sub(1))
+            };
+        }
+        _ => view.message = Some("< and > scroll the Accounts view's columns (4)".into()),
+    }
+}
+
+/// Esc clears the screen's filter first (a control's, the Changes view's, the focused pane's),
+/// then goes back.
+fn back(view: &mut View) {
+    let cleared = match &view.screen {
+        Screen::Control { .. } => view.detail_filter.take().is_some(),
+        Screen::Changes { .. } => view.changes_filter.take().is_some(),
+        Screen::Overview => view.filters[view.focus.index()].take().is_some(),
+        _ => false,
+    };
+    if cleared {
+        view.message = Some("filter cleared".into());
+    } else {
+        view.screen = view.back.pop().unwrap_or(Screen::Overview);
+    }
+}
+
+/// The presenter's keys, where a story plays.
+fn presenter(view: &mut View, action: Action) -> Vec<Command> {
+    if view.story.is_none() {
+        view.message = Some("no story is playing: the presenter's keys work in vigil demo".into());
+        return Vec::new();
+    }
+    vec![Command::Presenter(match action {
+        Action::Pause => Presenter::Pause,
+        Action::NextStep => Presenter::Next,
+        Action::PrevStep => Presenter::Previous,
+        Action::Restart => Presenter::Restart,
+        Action::Faster => Presenter::Faster,
+        _ => Presenter::Slower,
+    })]
+}
+
+/// Every account, then each in turn, then every account again.
+fn next_account(view: &mut View, posture: &Posture) -> Vec<Command> {
+    let accounts = posture.scope().accounts;
+    if accounts.len() < 2 {
+        view.message = Some("one account only: nothing to narrow to".into());
+        return Vec::new();
+    }
+    let mut within = posture.narrowing().cloned().unwrap_or_default();
+    within.account = match within.account.as_ref().and_then(|a| accounts.iter().position(|x| x == a)) {
+        None => accounts.first().cloned(),
+        Some(i) => accounts.get(i + 1).cloned(),
+    };
+    vec![Command::Narrow(within)]
 }
 
 /// The narration takes the moving keys while it is open (up goes to earlier steps); the

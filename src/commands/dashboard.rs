@@ -16,10 +16,7 @@ use crate::ui::{Banner, View};
 /// The dashboard needs a terminal: without one, `command` says so and exits 2, once its
 /// arguments are known good and before anything starts (logging, the runtime, AWS).
 pub fn require_terminal(command: &str) -> Result<(), ExitCode> {
-    terminal::require(command).map_err(|e| {
-        eprintln!("vigil: {e}");
-        ExitCode::from(2)
-    })
+    terminal::require(command).map_err(super::refused)
 }
 
 /// The audit log when writes are on, and its path; an error when it cannot be opened (no write

@@ -20,12 +20,9 @@ pub fn run(settings: Settings, args: crate::cli::DemoArgs) -> ExitCode {
     }
     let catalog = &settings.catalog;
     let controls = |id: &str| catalog.controls.iter().find(|c| *c.id == *id).map(|c| c.kind);
-    let scenario = match Scenario::load(&args.scenario, &controls) {
+    let scenario = match Scenario::load(&args.scenario, &controls).map_err(super::refused) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if let Err(code) = super::dashboard::require_terminal("demo") {
         return code;
@@ -33,12 +30,9 @@ pub fn run(settings: Settings, args: crate::cli::DemoArgs) -> ExitCode {
     super::init_logging(&settings);
     let write = args.write;
     // The demo's writes touch nothing real: they are logged only where --audit-log says.
-    let (audit, audit_path) = match super::dashboard::audit_log(&settings, &write, false) {
+    let (audit, audit_path) = match super::dashboard::audit_log(&settings, &write, false).map_err(super::refused) {
         Ok(a) => a.unzip(),
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let banner = Banner::Demo { title: scenario.title.clone() };
     // The story's clock: the screen, the store's ages and the source all read it.

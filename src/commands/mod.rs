@@ -42,6 +42,13 @@ pub fn init_logging(settings: &Settings) {
     }
 }
 
+/// What was wrong with what the user gave (a file, a setting, the terminal), said on stderr:
+/// the command stops with code 2 before it starts anything.
+pub fn refused(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("vigil: {e}");
+    ExitCode::from(2)
+}
+
 /// Writing to a closed pipe (`vigil ... | head`) is not an error.
 pub fn finish(written: std::io::Result<ExitCode>) -> ExitCode {
     match written {

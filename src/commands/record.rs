@@ -42,12 +42,9 @@ pub fn run(settings: Settings, args: &RecordArgs) -> ExitCode {
     use crate::sources::system_clock;
     use crate::sources::{Sink, Source};
 
-    let suite = match settings.guardrail_suite(args.guardrail_tests.as_ref()) {
+    let suite = match settings.guardrail_suite(args.guardrail_tests.as_ref()).map_err(super::refused) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let Some(runtime) = super::live::runtime() else { return ExitCode::FAILURE };
     let aws_settings = settings.config.aws.clone();
@@ -131,6 +128,5 @@ pub fn run(settings: Settings, args: &RecordArgs) -> ExitCode {
 
 #[cfg(not(feature = "aws"))]
 pub fn run(_: Settings, _: &RecordArgs) -> ExitCode {
-    eprintln!("vigil: this vigil was built without the `aws` feature: it cannot record AWS");
-    ExitCode::from(2)
+    super::refused("this vigil was built without the `aws` feature: it cannot record AWS")
 }

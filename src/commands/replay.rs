@@ -11,19 +11,13 @@ pub fn run(settings: Settings, args: crate::cli::ReplayArgs) -> ExitCode {
     use crate::recording::Recording;
     use crate::sources::replay::{ReplayScript, ReplaySource};
     // Refused whole before the screen opens: never half played.
-    let recording = match Recording::load(&args.file) {
+    let recording = match Recording::load(&args.file).map_err(super::refused) {
         Ok(r) => Arc::new(r),
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let catalog = match recording.catalog() {
+    let catalog = match recording.catalog().map_err(super::refused) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if let Err(code) = super::dashboard::require_terminal("replay") {
         return code;

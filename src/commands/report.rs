@@ -386,25 +386,18 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Cl
     // The baseline first: a bad one is said before a long poll.
     let baseline = match &args.baseline {
         Some(_) if args.format == Format::Csv => {
-            eprintln!("vigil: --baseline adds the comparison to the JSON and Markdown reports, not to CSV");
-            return Ok(ExitCode::from(2));
+            return Ok(super::refused("--baseline adds the comparison to the JSON and Markdown reports, not to CSV"));
         }
         Some(given) => match super::diff::side_from_file(given) {
             Ok(side) => Some(side),
-            Err(e) => {
-                eprintln!("vigil: {e}");
-                return Ok(ExitCode::from(2));
-            }
+            Err(e) => return Ok(super::refused(e)),
         },
         None => None,
     };
     if let Some(path) = &args.replay {
         return match replayed(path, args.at.as_deref()) {
             Ok((mut posture, subject, now)) => conclude(out, args, &mut posture, &subject, now, baseline.as_ref()),
-            Err(e) => {
-                eprintln!("vigil: {e}");
-                Ok(ExitCode::from(2))
-            }
+            Err(e) => Ok(super::refused(e)),
         };
     }
     let snapshots = Snapshots {
@@ -413,10 +406,7 @@ pub fn run(out: &mut dyn Write, settings: Settings, args: &ReportArgs, clock: Cl
     };
     match fresh_with(&settings, args.demo, args.guardrail_tests.as_ref(), clock.clone(), snapshots) {
         Ok((mut posture, subject)) => conclude(out, args, &mut posture, &subject, clock(), baseline.as_ref()),
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            Ok(ExitCode::from(2))
-        }
+        Err(e) => Ok(super::refused(e)),
     }
 }
 

@@ -16,31 +16,24 @@ pub fn run(settings: Settings, args: WatchArgs) -> ExitCode {
         return code;
     }
     super::init_logging(&settings);
-    let (audit, audit_path) = match audit_log(&settings, &args.write, true) {
+    let (audit, audit_path) = match audit_log(&settings, &args.write, true).map_err(super::refused) {
         Ok(a) => a.unzip(),
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let aws_settings = settings.config.aws.clone();
     let Some(runtime) = super::live::runtime() else { return ExitCode::FAILURE };
     // One clock for the sources, the store and the screen.
     let clock = system_clock();
-    let mut live =
-        match runtime.block_on(super::live::polling(&aws_settings, &settings.catalog, Mode::Watch, clock.clone())) {
-            Ok(live) => live,
-            Err(e) => {
-                eprintln!("vigil: {e}");
-                return ExitCode::from(2);
-            }
-        };
-    let suite = match settings.guardrail_suite(args.guardrail_tests.as_ref()) {
+    let mut live = match runtime
+        .block_on(super::live::polling(&aws_settings, &settings.catalog, Mode::Watch, clock.clone()))
+        .map_err(super::refused)
+    {
+        Ok(live) => live,
+        Err(code) => return code,
+    };
+    let suite = match settings.guardrail_suite(args.guardrail_tests.as_ref()).map_err(super::refused) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let region = live.region.clone();
     // A warm start from the last snapshot of this profile, region and endpoint (its account is
@@ -61,12 +54,11 @@ pub fn run(settings: Settings, args: WatchArgs) -> ExitCode {
     let responder = responder(&live, &aws_settings, audit);
     let sources = live.into_sources(suite);
     let recorder = match &args.record {
-        Some(path) => match recorder(path, &sources, &region, &aws_settings, &settings, clock(), args.redact) {
+        Some(path) => match recorder(path, &sources, &region, &aws_settings, &settings, clock(), args.redact)
+            .map_err(super::refused)
+        {
             Ok(r) => Some(r),
-            Err(e) => {
-                eprintln!("vigil: {e}");
-                return ExitCode::from(2);
-            }
+            Err(code) => return code,
         },
         None => None,
     };
@@ -139,6 +131,5 @@ fn recorder(
 
 #[cfg(not(feature = "aws"))]
 pub fn run(_: Settings, _: WatchArgs) -> ExitCode {
-    eprintln!("vigil: this vigil was built without the `aws` feature: try `vigil demo`");
-    ExitCode::from(2)
+    super::refused("this vigil was built without the `aws` feature: try `vigil demo`")
 }
