@@ -744,6 +744,76 @@ fn drill_down_and_corrective_actions_against_the_fake() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The new Security Hub's drill-down against `fake`, with `[securityhub] api = "<api>"`: its
+/// Security Hub poller, its responder (writing to `audit`), and the store both feed.
+struct HubRig {
+    rt: tokio::runtime::Runtime,
+    sdk: aws_config::SdkConfig,
+    securityhub: vigil::sources::aws::securityhub::SecurityHubPoller,
+    responder: vigil::sources::aws::drill::AwsResponder,
+    posture: vigil::store::Posture,
+}
+
+impl HubRig {
+    fn new(fake: &FakeAws, api: &str, audit: Option<std::sync::Arc<vigil::audit::AuditLog>>) -> HubRig {
+        use vigil::sources::aws::{AccountResolver, Mode, Pollers, Scope};
+        let sdk = sdk(&fake.url);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let config = format!("{CONFIG}\n[securityhub]\napi = \"{api}\"\n");
+        let aws = vigil::config::Config::parse(&config, "wire").unwrap().aws;
+        assert_eq!(format!("{:?}", aws.securityhub_api).to_lowercase(), api);
+        let clock = vigil::sources::system_clock();
+        let resolver = AccountResolver::new(sdk.clone(), aws.clone(), Mode::Report, clock);
+        let scope = Scope { account: ACCOUNT.into(), region: REGION.into() };
+        let catalog = vigil::catalog::Catalog::default_catalog();
+        let Pollers { securityhub, .. } =
+            Pollers::new(&sdk, &aws, scope.clone(), resolver.clone(), &catalog, Mode::Report);
+        let responder = vigil::sources::aws::drill::AwsResponder::new(
+            &sdk,
+            scope,
+            resolver,
+            vigil::sources::aws::retry(&aws, Mode::Watch),
+            None,
+            0.0,
+            audit,
+            Duration::from_millis(20),
+        )
+        .with_hub_api(aws.securityhub_api);
+        HubRig { rt, sdk, securityhub, responder, posture: vigil::store::Posture::new(catalog) }
+    }
+
+    /// One poll of Security Hub, into the store.
+    fn poll(&mut self) {
+        let securityhub = &mut self.securityhub;
+        let events = self.rt.block_on(vigil::sources::collect(vigil::sources::system_clock(), |sink| async move {
+            vigil::sources::aws::poller::poll_once(securityhub, &sink).await;
+        }));
+        for e in events {
+            self.posture.apply(e);
+        }
+    }
+
+    /// One request of the drill-down, its answers into the store; the states its writes went
+    /// through, as said.
+    fn ask(&mut self, request: vigil::model::Request) -> Vec<String> {
+        use vigil::model::{Answer, Request};
+        use vigil::sources::{Message, Responder, Sink};
+        if let Request::Lookup { subject, sections, .. } = &request {
+            self.posture.begin_lookup(subject, sections, jiff::Timestamp::now());
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+        self.rt.block_on(self.responder.respond(request, Sink::new(tx, vigil::sources::system_clock())));
+        let mut states = Vec::new();
+        while let Ok(Message::Answer(a)) = rx.try_recv() {
+            if let Answer::Write { state, .. } = &a {
+                states.push(state.to_string());
+            }
+            self.posture.answer(a);
+        }
+        states
+    }
+}
+
 /// The twin of the workflow change above through the new Security Hub: with `[securityhub] api =
 /// "v2"` and the new Security Hub on, a finding set to NOTIFIED through BatchUpdateFindingsV2
 /// (named by its account, id and product uid; authorised as, and audited under,
@@ -752,74 +822,21 @@ fn drill_down_and_corrective_actions_against_the_fake() {
 /// refused with the fake's message.
 #[test]
 fn a_workflow_change_through_the_new_api_against_the_fake() {
-    use aws_sdk_securityhub::types::{
-        CompositeFilter, OcsfFindingFilters, OcsfStringField, OcsfStringFilter, StringFilter, StringFilterComparison,
-    };
     use std::sync::Arc;
-    use vigil::model::{Answer, Request, Section, SectionData, Subject, WorkflowStatus, Write};
-    use vigil::sources::aws::drill::AwsResponder;
-    use vigil::sources::aws::poller::poll_once;
-    use vigil::sources::aws::{AccountResolver, Mode, Pollers, Scope};
-    use vigil::sources::{Message, Responder, Sink, system_clock};
+    use vigil::model::{Request, Section, SectionData, Subject, WorkflowStatus, Write};
 
     let mut w = World::account(300);
     w.hub_v2 = true;
     let fake = FakeAws::start(w, Faults::default());
-    let sdk = sdk(&fake.url);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let config = format!("{CONFIG}\n[securityhub]\napi = \"v2\"\n");
-    let settings: vigil::config::Config = vigil::config::Config::parse(&config, "wire").unwrap();
-    let aws = settings.aws.clone();
-    assert_eq!(aws.securityhub_api, vigil::config::HubApi::V2);
-    let resolver = AccountResolver::new(sdk.clone(), aws.clone(), Mode::Report, system_clock());
-    let scope = Scope { account: ACCOUNT.into(), region: REGION.into() };
-    let catalog = vigil::catalog::Catalog::default_catalog();
-    let Pollers { mut securityhub, .. } =
-        Pollers::new(&sdk, &aws, scope.clone(), resolver.clone(), &catalog, Mode::Report);
-    let mut posture = vigil::store::Posture::new(catalog);
-    let mut poll = |posture: &mut vigil::store::Posture| {
-        let securityhub = &mut securityhub;
-        let events = rt.block_on(vigil::sources::collect(system_clock(), |sink| async move {
-            poll_once(securityhub, &sink).await;
-        }));
-        for e in events {
-            posture.apply(e);
-        }
-    };
-    poll(&mut posture);
-    let id =
-        "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.2/finding/00000002-0000-4000-8000-000000000002";
-    assert_eq!(posture.finding(id).unwrap().workflow, WorkflowStatus::New, "read through GetFindingsV2");
-
     let dir = std::env::temp_dir().join(format!("vigil-wire-audit-v2-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let audit = Arc::new(vigil::audit::AuditLog::open(&dir.join("audit.jsonl")).unwrap());
-    let responder = AwsResponder::new(
-        &sdk,
-        scope,
-        resolver,
-        vigil::sources::aws::retry(&aws, Mode::Watch),
-        None,
-        0.0,
-        Some(audit),
-        Duration::from_millis(20),
-    )
-    .with_hub_api(aws.securityhub_api);
-    let ask = |posture: &mut vigil::store::Posture, request: Request| {
-        if let Request::Lookup { subject, sections, .. } = &request {
-            posture.begin_lookup(subject, sections, jiff::Timestamp::now());
-        }
-        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-        rt.block_on(responder.respond(request, Sink::new(tx, system_clock())));
-        let mut states = Vec::new();
-        while let Ok(Message::Answer(a)) = rx.try_recv() {
-            if let Answer::Write { state, .. } = &a {
-                states.push(state.to_string());
-            }
-            posture.answer(a);
-        }
-        states
-    };
+    let mut rig = HubRig::new(&fake, "v2", Some(audit));
+    rig.poll();
+    let id =
+        "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.2/finding/00000002-0000-4000-8000-000000000002";
+    assert_eq!(rig.posture.finding(id).unwrap().workflow, WorkflowStatus::New, "read through GetFindingsV2");
+
     let detail = |posture: &vigil::store::Posture| match posture
         .lookup(&Subject::Finding(id.into()), Section::Detail)
         .and_then(|s| s.data())
@@ -828,25 +845,19 @@ fn a_workflow_change_through_the_new_api_against_the_fake() {
         other => panic!("the finding was not read: {other:?}"),
     };
     // The finding as GetFindingsV2 returns it.
-    let hub = aws_sdk_securityhub::Client::new(&sdk);
-    let read_v2 = |uid: &str| -> Vec<Value> {
-        let by_uid = OcsfStringFilter::builder()
-            .field_name(OcsfStringField::FindingInfoUid)
-            .filter(StringFilter::builder().comparison(StringFilterComparison::Equals).value(uid).build())
-            .build();
-        let filters = OcsfFindingFilters::builder()
-            .composite_filters(CompositeFilter::builder().string_filters(by_uid).build())
-            .build();
-        let out = rt.block_on(hub.get_findings_v2().filters(filters).send()).unwrap();
+    let read_v2 = |rig: &HubRig, uid: &str| -> Vec<Value> {
+        let hub = aws_sdk_securityhub::Client::new(&rig.sdk);
+        let filters = vigil::sources::aws::securityhub_v2::by_uid(uid);
+        let out = rig.rt.block_on(hub.get_findings_v2().filters(filters).send()).unwrap();
         out.findings().iter().map(vigil::sources::aws::ocsf::document_to_json).collect()
     };
-    let before = read_v2(id);
+    let before = read_v2(&rig, id);
     assert_eq!(before.len(), 1);
     assert_eq!(before[0]["status_id"], 1);
 
     // `w` on the finding's view: the write is made from what the view read.
-    ask(&mut posture, vigil::app::finding_lookup(&id.into()));
-    let d = detail(&posture);
+    rig.ask(vigil::app::finding_lookup(&id.into()));
+    let d = detail(&rig.posture);
     let set = |finding: &str, status| Write::SetWorkflow {
         finding: finding.into(),
         product_arn: d.product_arn.clone(),
@@ -856,7 +867,7 @@ fn a_workflow_change_through_the_new_api_against_the_fake() {
         status,
         note: "tracked in SEC-42".into(),
     };
-    let states = ask(&mut posture, Request::Write(set(id, WorkflowStatus::Notified)));
+    let states = rig.ask(Request::Write(set(id, WorkflowStatus::Notified)));
     assert_eq!(states, ["sent", "done: workflow NOTIFIED"]);
     let calls = fake.calls();
     assert_eq!(calls.get("BatchUpdateFindingsV2"), Some(&1));
@@ -865,21 +876,21 @@ fn a_workflow_change_through_the_new_api_against_the_fake() {
     // GetFindingsV2 shows it, its modified time as it was; the finding's view too (read again
     // through GetFindingsV2 when its write ends: the new Security Hub's alone is read); the next
     // poll holds it.
-    let after = read_v2(id);
+    let after = read_v2(&rig, id);
     assert_eq!((&after[0]["status_id"], &after[0]["status"]), (&json!(2), &json!("In Progress")));
     assert_eq!(after[0]["comment"], "tracked in SEC-42");
     assert_eq!(after[0]["finding_info"]["modified_time_dt"], before[0]["finding_info"]["modified_time_dt"]);
-    ask(&mut posture, vigil::app::finding_lookup(&id.into()));
-    let d = detail(&posture);
+    rig.ask(vigil::app::finding_lookup(&id.into()));
+    let d = detail(&rig.posture);
     assert_eq!(d.finding.workflow, WorkflowStatus::Notified);
     assert_eq!(d.note.as_deref(), Some("tracked in SEC-42"));
-    poll(&mut posture);
-    assert_eq!(posture.finding(id).unwrap().workflow, WorkflowStatus::Notified);
+    rig.poll();
+    assert_eq!(rig.posture.finding(id).unwrap().workflow, WorkflowStatus::Notified);
 
     // A finding the new Security Hub does not hold: refused, in the fake's words.
     let unknown =
         "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.2/finding/ffffffff-0000-4000-8000-00000000ffff";
-    let states = ask(&mut posture, Request::Write(set(unknown, WorkflowStatus::Resolved)));
+    let states = rig.ask(Request::Write(set(unknown, WorkflowStatus::Resolved)));
     let refused = "UnprocessedFindings: ResourceNotFoundException: Finding Not Found";
     assert_eq!(states, ["sent".to_string(), format!("failed: {refused}")]);
 
@@ -918,56 +929,16 @@ fn a_workflow_change_through_the_new_api_against_the_fake() {
 #[test]
 fn opening_a_finding_only_the_new_security_hub_has_against_the_fake() {
     use vigil::model::{Section, SectionData, Subject};
-    use vigil::sources::aws::drill::AwsResponder;
-    use vigil::sources::aws::poller::poll_once;
-    use vigil::sources::aws::{AccountResolver, Mode, Pollers, Scope};
-    use vigil::sources::{Message, Responder, Sink, system_clock};
 
     let mut w = World::account(300);
     w.hub_v2 = true;
     let exposure = w.add_exposure_finding();
     let fake = FakeAws::start(w, Faults::default());
-    let sdk = sdk(&fake.url);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let config = format!("{CONFIG}\n[securityhub]\napi = \"both\"\n");
-    let settings: vigil::config::Config = vigil::config::Config::parse(&config, "wire").unwrap();
-    let aws = settings.aws.clone();
-    assert_eq!(aws.securityhub_api, vigil::config::HubApi::Both);
-    let resolver = AccountResolver::new(sdk.clone(), aws.clone(), Mode::Report, system_clock());
-    let scope = Scope { account: ACCOUNT.into(), region: REGION.into() };
-    let catalog = vigil::catalog::Catalog::default_catalog();
-    let Pollers { mut securityhub, .. } =
-        Pollers::new(&sdk, &aws, scope.clone(), resolver.clone(), &catalog, Mode::Report);
-    let mut posture = vigil::store::Posture::new(catalog);
-    let events = rt.block_on(vigil::sources::collect(system_clock(), |sink| async move {
-        poll_once(&mut securityhub, &sink).await;
-    }));
-    for e in events {
-        posture.apply(e);
-    }
-    let shown = posture.finding(&exposure).expect("the exposure finding is on screen").clone();
-
-    let responder = AwsResponder::new(
-        &sdk,
-        scope,
-        resolver,
-        vigil::sources::aws::retry(&aws, Mode::Watch),
-        None,
-        0.0,
-        None,
-        Duration::from_millis(20),
-    )
-    .with_hub_api(aws.securityhub_api);
+    let mut rig = HubRig::new(&fake, "both", None);
+    rig.poll();
+    let shown = rig.posture.finding(&exposure).expect("the exposure finding is on screen").clone();
     let before = fake.calls();
-    let request = vigil::app::finding_lookup(&exposure.as_str().into());
-    if let vigil::model::Request::Lookup { subject, sections, .. } = &request {
-        posture.begin_lookup(subject, sections, jiff::Timestamp::now());
-    }
-    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-    rt.block_on(responder.respond(request, Sink::new(tx, system_clock())));
-    while let Ok(Message::Answer(a)) = rx.try_recv() {
-        posture.answer(a);
-    }
+    rig.ask(vigil::app::finding_lookup(&exposure.as_str().into()));
     let after = fake.calls();
     let made = |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
     assert_eq!(
@@ -976,14 +947,15 @@ fn opening_a_finding_only_the_new_security_hub_has_against_the_fake() {
         "GetFindings, then GetFindingsV2; no GetFindingHistory"
     );
     let subject = Subject::Finding(exposure.as_str().into());
-    let Some(SectionData::Detail(d)) = posture.lookup(&subject, Section::Detail).and_then(|s| s.data()).cloned() else {
-        panic!("the finding was not read: {:?}", posture.lookup(&subject, Section::Detail))
+    let Some(SectionData::Detail(d)) = rig.posture.lookup(&subject, Section::Detail).and_then(|s| s.data()).cloned()
+    else {
+        panic!("the finding was not read: {:?}", rig.posture.lookup(&subject, Section::Detail))
     };
     assert_eq!(d.finding, shown, "the finding as the poll read it");
     assert_eq!(&*d.product_arn, "arn:aws:securityhub:us-east-1::productv2/aws/securityhub");
     assert_eq!(d.types, [Box::from("Exposure")]);
     assert_eq!(
-        posture.lookup(&subject, Section::History).and_then(|s| s.data()),
+        rig.posture.lookup(&subject, Section::History).and_then(|s| s.data()),
         Some(&SectionData::HistoryNotKept),
         "no history to read, said as such"
     );

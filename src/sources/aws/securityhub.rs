@@ -54,11 +54,12 @@ enum Api {
     V2,
 }
 
-/// What a page of findings is asked for: the active set (a pass), or what changed in a window.
+/// What a page of findings is asked for: the active set (a pass), or what changed since a time
+/// (to a day past `now`, for clocks that run ahead).
 #[derive(Clone, Copy)]
 enum Wanted {
     Active,
-    Changed { since: Timestamp, until: Timestamp },
+    Changed { since: Timestamp, now: Timestamp },
 }
 
 /// The background pass over the active set (through each API read, one after the other).
@@ -180,13 +181,9 @@ impl SecurityHubPoller {
                 });
             }
             let reader = self.v2.as_mut().expect("a reader wherever the new API is read");
-            let since = match wanted {
-                Wanted::Active => None,
-                Wanted::Changed { since, .. } => Some(since),
-            };
-            let now = match wanted {
-                Wanted::Changed { until, .. } => until - jiff::SignedDuration::from_hours(24),
-                Wanted::Active => sink.now(),
+            let (since, now) = match wanted {
+                Wanted::Active => (None, sink.now()),
+                Wanted::Changed { since, now } => (Some(since), now),
             };
             let filters =
                 super::securityhub_v2::filters(&super::securityhub_v2::FindingScope::everything(), since, now);
@@ -196,8 +193,13 @@ impl SecurityHubPoller {
         }
         let filters = match wanted {
             Wanted::Active => active(),
-            Wanted::Changed { since, until } => AwsSecurityFindingFilters::builder()
-                .updated_at(DateFilter::builder().start(iso(since)).end(iso(until)).build())
+            Wanted::Changed { since, now } => AwsSecurityFindingFilters::builder()
+                .updated_at(
+                    DateFilter::builder()
+                        .start(iso(since))
+                        .end(iso(now + jiff::SignedDuration::from_hours(24)))
+                        .build(),
+                )
                 .build(),
         };
         let out = self
@@ -432,7 +434,7 @@ impl SecurityHubPoller {
             payloads.extend(self.standing_payloads(sink).await);
         }
         let since = self.watermark.unwrap_or(now) - jiff::SignedDuration::try_from(self.s.overlap).unwrap_or_default();
-        let changed = Wanted::Changed { since, until: now + jiff::SignedDuration::from_hours(24) };
+        let changed = Wanted::Changed { since, now };
         for api in self.apis() {
             let mut token = None;
             loop {
