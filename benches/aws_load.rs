@@ -192,8 +192,9 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "--organization") {
-        // `--at-rate [all|fifth] [report|watch]`: only the organisation at Config's rate, in
-        // the scenarios and modes named (all of them by default).
+        // `--at-rate [all|fifth] [report|watch] [member]`: only the organisation at Config's
+        // rate, in the scenarios and modes named (all of them by default); `member` reads with
+        // a member role in every account (each account and region at its own 4 a second).
         let at_rate = args.iter().any(|a| a == "--at-rate");
         let named = |options: &[&str]| -> Vec<String> {
             let picked: Vec<String> = args.iter().filter(|a| options.contains(&a.as_str())).cloned().collect();
@@ -207,7 +208,8 @@ fn main() {
                 .iter()
                 .map(|m| if m == "report" { Mode::Report } else { Mode::Watch })
                 .collect();
-            organization_at_rate(scenario == "fifth", &modes);
+            let member = args.iter().any(|a| a == "member");
+            organization_at_rate(scenario == "fifth", &modes, member);
         }
         return;
     }
@@ -541,7 +543,7 @@ const CONFIG_OPERATIONS: [&str; 11] = [
 /// records `AWS::Config::ResourceCompliance`, or (`unrecorded_fifth`) a fifth of them do not. A
 /// report's Config poll, then two dashboard polls: Config's calls in the home region (all of
 /// them: no member role), their time, and how many non-compliant rules' details are whole.
-fn organization_at_rate(unrecorded_fifth: bool, modes: &[Mode]) {
+fn organization_at_rate(unrecorded_fifth: bool, modes: &[Mode], member_role: bool) {
     let (accounts, regions) = (50, 4);
     let members: Vec<&'static str> =
         (1..accounts).map(|i| &*Box::leak(format!("{:012}", 200_000_000_000u64 + i as u64).into_boxed_str())).collect();
@@ -551,6 +553,9 @@ fn organization_at_rate(unrecorded_fifth: bool, modes: &[Mode]) {
         // Every fifth account, the administrator's first (index 0) not among them: 10 of 50.
         world.unrecorded = world.accounts().iter().skip(4).step_by(5).map(|a| a.to_string()).collect();
     }
+    if member_role {
+        world.member_views();
+    }
     let faults = Faults { service_rate: [("config", (4.0, 4.0))].into(), ..Faults::default() };
     let (placed, noncompliant, resources) = {
         let w = &world;
@@ -558,11 +563,14 @@ fn organization_at_rate(unrecorded_fifth: bool, modes: &[Mode]) {
         let nc: usize = placed.iter().map(|p| p.rule.noncompliant.len()).sum();
         (placed.len(), placed.iter().filter(|p| !p.rule.noncompliant.is_empty()).count(), nc)
     };
-    let scenario = if unrecorded_fifth {
+    let mut scenario = if unrecorded_fifth {
         format!("{} of {accounts} accounts not recording ResourceCompliance", world.unrecorded.len())
     } else {
         "every account recording ResourceCompliance".to_string()
     };
+    if member_role {
+        scenario.push_str(", a member role in every account");
+    }
     let fake = FakeAws::start(world, faults);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let config_calls = |fake: &FakeAws| -> (u64, BTreeMap<String, u64>) {
@@ -585,7 +593,12 @@ fn organization_at_rate(unrecorded_fifth: bool, modes: &[Mode]) {
     );
     let settings = AwsSettings {
         rate_limits: RateLimits { get_findings: 0.0, securityhub: 0.0, config: 4.0, cloudwatch: 0.0 },
+        member_role: member_role.then(|| "VigilReadOnly".to_string()),
         ..AwsSettings::default()
+    };
+    let home = format!("config/{}/{}", fake_aws::ACCOUNT, fake_aws::REGION);
+    let elsewhere = |fake: &FakeAws| -> u64 {
+        fake.calls_by_signer().iter().filter(|(k, _)| k.starts_with("config/") && **k != home).map(|(_, n)| n).sum()
     };
     for &mode in modes {
         let mut p = pollers_in(&fake.url, &settings, mode);
@@ -593,6 +606,7 @@ fn organization_at_rate(unrecorded_fifth: bool, modes: &[Mode]) {
         let polls = if mode == Mode::Report { 1 } else { 2 };
         for poll in 1..=polls {
             let (before, before_by_op) = config_calls(&fake);
+            let members_before = elsewhere(&fake);
             let start = Instant::now();
             poll_into(&rt, &mut p.config, &mut posture);
             let took = start.elapsed();
@@ -606,10 +620,12 @@ fn organization_at_rate(unrecorded_fifth: bool, modes: &[Mode]) {
             let rules: Vec<_> =
                 posture.rules().filter(|r| r.compliance == Some(ConfigCompliance::NonCompliant)).collect();
             let whole = rules.iter().filter(|r| r.details_complete).count();
+            let in_members = elsewhere(&fake) - members_before;
             println!(
-                "  {mode:?} poll {poll}: {} Config calls in the home region in {:.1} s ({:.1} min); details whole for \
-                 {whole} of {} non-compliant rules; {} evaluations stored; {} throttled so far [{}]",
-                after - before,
+                "  {mode:?} poll {poll}: {} Config calls in the home region, {in_members} in the members' own, in {:.1} s \
+                 ({:.1} min); details whole for {whole} of {} non-compliant rules; {} evaluations stored; {} throttled \
+                 so far [{}]",
+                after - before - in_members,
                 took.as_secs_f64(),
                 took.as_secs_f64() / 60.0,
                 rules.len(),

@@ -89,6 +89,8 @@ pub(crate) struct State {
     buckets: Mutex<HashMap<String, Bucket>>,
     /// Throttled answers given, by operation.
     throttled: Mutex<BTreeMap<String, u64>>,
+    /// Calls let through the rate limits, by service and the account and region that signed them.
+    by_signer: Mutex<BTreeMap<String, u64>>,
     /// The advanced query's rows for the world as it is.
     selections: query::Cache,
 }
@@ -117,6 +119,7 @@ impl FakeAws {
             spent: Mutex::new(HashSet::new()),
             buckets: Mutex::new(HashMap::new()),
             throttled: Mutex::new(BTreeMap::new()),
+            by_signer: Mutex::new(BTreeMap::new()),
             selections: query::Cache::default(),
         });
         let (up, up_rx) = tokio::sync::watch::channel(true);
@@ -133,6 +136,11 @@ impl FakeAws {
     /// Calls received, by operation.
     pub fn calls(&self) -> BTreeMap<String, u64> {
         self.state.calls.lock().unwrap().clone()
+    }
+
+    /// Calls let through the rate limits, by `service/account/region` of their signer.
+    pub fn calls_by_signer(&self) -> BTreeMap<String, u64> {
+        self.state.by_signer.lock().unwrap().clone()
     }
 
     pub fn throttled(&self) -> BTreeMap<String, u64> {
@@ -582,7 +590,13 @@ async fn handle(req: &Request, state: &State) -> Response {
     *state.checks.lock().unwrap().requests.entry(op.clone()).or_default() += 1;
     let asked = |m: &str| input[m].as_str().unwrap_or_default().to_string();
     let details = match op.as_str() {
-        "GetComplianceDetailsByConfigRule" => Some(format!("{op} {}", asked("ConfigRuleName"))),
+        // Asked with a member's credentials: in that member's account and region.
+        "GetComplianceDetailsByConfigRule" => match signer(req) {
+            (account, region) if account == ACCOUNT && region == REGION => {
+                Some(format!("{op} {}", asked("ConfigRuleName")))
+            }
+            (account, region) => Some(format!("{op} {} {account} {region}", asked("ConfigRuleName"))),
+        },
         "GetAggregateComplianceDetailsByConfigRule" => {
             Some(format!("{op} {} {} {}", asked("ConfigRuleName"), asked("AccountId"), asked("AwsRegion")))
         }
@@ -618,11 +632,13 @@ async fn handle(req: &Request, state: &State) -> Response {
     }
     // A call signed with a member role's credentials sees that member's account and region.
     let (account, region) = signer(req);
+    let signed = format!("{}/{account}/{region}", protocol.service());
     if let Some(&(rate, burst)) = f.service_rate.get(protocol.service())
-        && !within_rate(state, &format!("{}/{account}/{region}", protocol.service()), rate, burst)
+        && !within_rate(state, &signed, rate, burst)
     {
         return throttle(state, protocol, &op);
     }
+    *state.by_signer.lock().unwrap().entry(signed).or_default() += 1;
     if f.throttle_per_ten > 0 && protocol != Protocol::Sts {
         let k = state.seq.fetch_add(1, Ordering::SeqCst);
         if k % 10 < f.throttle_per_ten {

@@ -297,3 +297,83 @@ fn configs_calls_slow_down_when_throttled_and_the_report_stays_whole() {
     assert!(throttled > 0, "80 a second is throttled at first");
     assert!(throttled * 5 < config_calls, "the rate halves: {throttled} of {config_calls} throttled");
 }
+
+/// With a member role, the (rule, account, region)s the query does not account for are read in
+/// their own account and region (GetComplianceDetailsByConfigRule, at that place's own rate, not
+/// the administrator's), and through the aggregator only what that route cannot read: the
+/// member whose role cannot be assumed, and a name longer than that call's model allows.
+#[test]
+fn with_a_member_role_the_rules_the_query_misses_are_read_in_their_own_accounts() {
+    let mut w = World::organization(300);
+    let (unrecorded, unassumable) = (MEMBERS[3], MEMBERS[2]);
+    w.unrecorded.extend([unrecorded.to_string(), unassumable.to_string()]);
+    let org = w.organization.as_mut().unwrap();
+    let p = org
+        .elsewhere
+        .iter_mut()
+        .find(|p| p.account == unrecorded && p.region == LINKED[1] && !p.rule.noncompliant.is_empty())
+        .unwrap();
+    p.rule.name = LONG.into();
+    p.rule.source = "EC2_MANAGEDINSTANCE_ASSOCIATION_COMPLIANCE_STATUS_CHECK".into();
+    w.member_views();
+
+    let fake = FakeAws::start(w, Faults::default());
+    let dir = super::vigil_report::scratch("query-members");
+    let out = super::vigil_report::command(&fake.url, REGION, &dir, super::CONFIG)
+        .args(["report", "--format", "json", "--member-role", "VigilReadOnly"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Exit 3: the unassumable member's remediation is unknown; its compliance is whole.
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    fake.assert_checked();
+    let w = fake.world();
+    super::assert_rules_match(&w, &report);
+
+    let mut in_members = BTreeMap::new();
+    let mut through_aggregator = BTreeMap::new();
+    for p in w.aggregate_rules().iter().filter(|p| !p.rule.noncompliant.is_empty()) {
+        let pages = p.rule.noncompliant.len().div_ceil(100) as u64;
+        let (name, account, region) = (&p.rule.name, p.account, p.region);
+        let aggregate = format!("GetAggregateComplianceDetailsByConfigRule {name} {account} {region}");
+        if account == unassumable {
+            through_aggregator.insert(aggregate, pages);
+        } else if account == unrecorded {
+            let member = format!("GetComplianceDetailsByConfigRule {name} {account} {region}");
+            if name.chars().count() > 64 {
+                // Refused for its length there, once; then read through the aggregator.
+                in_members.insert(member, 1);
+                through_aggregator.insert(aggregate, pages);
+            } else {
+                in_members.insert(member, pages);
+            }
+        }
+    }
+    assert!(
+        in_members.len() > 50 && through_aggregator.len() > 50,
+        "{} {}",
+        in_members.len(),
+        through_aggregator.len()
+    );
+    let mut expected = in_members.clone();
+    expected.extend(through_aggregator.clone());
+    let checks = fake.checks();
+    let differ: Vec<String> = expected
+        .keys()
+        .chain(checks.details_asked.keys())
+        .filter(|k| expected.get(*k) != checks.details_asked.get(*k))
+        .map(|k| format!("{k}: expected {:?}, asked {:?}", expected.get(k), checks.details_asked.get(k)))
+        .collect();
+    assert!(differ.is_empty(), "each rule the query misses, by one route: {differ:#?}");
+    assert!(expected.keys().any(|k| k.contains(LONG)), "the 76-character name");
+    let calls = fake.calls();
+    assert_eq!(calls["GetAggregateComplianceDetailsByConfigRule"], through_aggregator.values().sum::<u64>());
+    // The members' details went to their own limits: the administrator's calls do not include them.
+    let by_signer = fake.calls_by_signer();
+    let member_details: u64 = in_members.values().sum();
+    let elsewhere: u64 =
+        by_signer.iter().filter(|(k, _)| k.starts_with(&format!("config/{unrecorded}/"))).map(|(_, n)| n).sum();
+    assert!(elsewhere >= member_details, "{by_signer:?}");
+    let long = in_members.keys().filter(|k| k.split(' ').nth(1).is_some_and(|n| n.len() > 64)).count();
+    assert_eq!(checks.refused.len(), long, "only the long names, once each: {:?}", checks.refused);
+}

@@ -127,6 +127,9 @@ pub struct ConfigPoller {
     /// This account's rules whose names GetComplianceDetailsByConfigRule refused for their
     /// length: read through the ResourceCompliance query from then on.
     long_route: HashSet<String>,
+    /// Other accounts' rules whose names their GetComplianceDetailsByConfigRule refused for
+    /// their length: read through the aggregator (which takes 128) from then on.
+    members_long_route: HashSet<Placed>,
     /// The poll at which AWS last refused the advanced query as not authorised (a role whose
     /// policy predates it): rule by rule until the aggregators are next re-read, without
     /// calling the source unauthorised for a route it does not need.
@@ -145,6 +148,10 @@ struct Placed {
     name: String,
     account: String,
     region: String,
+}
+
+fn placed_at(name: &str, account: &str, region: &str) -> Placed {
+    Placed { name: name.into(), account: account.into(), region: region.into() }
 }
 
 /// What an aggregator says of one rule in one account and region.
@@ -187,6 +194,7 @@ impl ConfigPoller {
             members: None,
             places: Places::default(),
             long_route: HashSet::new(),
+            members_long_route: HashSet::new(),
             query_refused_at: None,
         }
     }
@@ -609,37 +617,8 @@ impl ConfigPoller {
     async fn details(&mut self, sink: &Sink, rule: &str, out: &mut Vec<Evaluation>) -> Result<u32, CallError> {
         let ConfigPoller { client, base, limit, interner, calls, .. } = self;
         let caller = base.caller(sink);
-        let scope = &base.scope;
-        let name = interner.intern(rule);
-        every_page(
-            &caller,
-            limit,
-            calls,
-            "config:GetComplianceDetailsByConfigRule",
-            |token| {
-                client
-                    .get_compliance_details_by_config_rule()
-                    .config_rule_name(rule)
-                    .compliance_types(ComplianceType::NonCompliant)
-                    // Its default page is 10.
-                    .limit(COMPLIANCE_DETAILS_LIMIT)
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| {
-                for e in page.evaluation_results() {
-                    let result = EvaluationRow {
-                        identifier: e.evaluation_result_identifier(),
-                        compliance: e.compliance_type(),
-                        annotation: e.annotation(),
-                        recorded: e.result_recorded_time(),
-                    };
-                    out.extend(result.evaluation(interner, &name, (&scope.account, &scope.region)));
-                }
-                page.next_token().map(str::to_string)
-            },
-        )
-        .await
+        let place = Place { client, limit, account: &base.scope.account, region: &base.scope.region };
+        rule_details(&place, &caller, calls, interner, rule, out).await
     }
 }
 
@@ -685,8 +664,18 @@ impl ConfigPoller {
             Err(e) => (None, Some(e.error)),
         };
         let due = self.cross_check(&placed, found, &mut details);
+        // With member roles, another account's or region's tuples are read there, at its own
+        // rate: the administrator's rate is the organisation's bottleneck. What cannot be read
+        // there (no role, a refusal) falls back to the aggregator.
+        let (mut here, there): (Vec<_>, Vec<_>) = due.into_iter().partition(|a| {
+            self.members.is_none() || self.is_home(&a.place) || self.members_long_route.contains(&a.place)
+        });
+        let before_members = self.calls;
+        let (remediated, left) = self.read_members(sink, &placed, &mut parts, &mut details, there, now).await;
+        let member_calls = self.calls - before_members;
+        here.extend(left);
         let before_details = self.calls;
-        self.aggregate_details(sink, aggregator, &placed, due, &mut details, &mut parts).await;
+        self.aggregate_details(sink, aggregator, &placed, here, &mut details, &mut parts).await;
         let details_calls = self.calls - before_details;
         // Without the query every rule's details were asked for one by one: its failure is the
         // poll's only where some were left unread (a dashboard's poll reads a share of them).
@@ -700,31 +689,39 @@ impl ConfigPoller {
             self.read_local(sink, &names, &mut parts, now).await;
         }
         // The members' calls go to their own limiters: not counted against this one.
-        self.other_calls = (self.calls - start).saturating_sub(details_calls);
-        let remediated = self.read_members(sink, &placed, &mut parts, &mut details, now).await;
+        self.other_calls = (self.calls - start).saturating_sub(details_calls + member_calls);
         self.loaded = true;
         let error = parts.error.clone();
         Ok((self.assemble_through(own, placed, parts, details, &remediated, now), error))
     }
 
-    /// In every other account and region, through the member role: its rules' remediation. A
-    /// role that cannot be assumed leaves that account's remediation unread and is the poll's
-    /// error; the other accounts go on. The places read.
-    async fn read_members(
+    /// In every other account and region, through the member role: its rules' remediation, and
+    /// the details of its rules in `due`. A role that cannot be assumed leaves that account's
+    /// remediation unread and is the poll's error; the other accounts go on. The places read,
+    /// and the rules of `due` left for the aggregator.
+    async fn read_members<'a>(
         &mut self,
         sink: &Sink,
         placed: &[AggregateRule],
         parts: &mut Parts,
         details: &mut AggregateDetails,
+        due: Vec<&'a AggregateRule>,
         now: Timestamp,
-    ) -> HashSet<(String, String)> {
+    ) -> (HashSet<(String, String)>, Vec<&'a AggregateRule>) {
         let mut read = HashSet::new();
         let mut by_place: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
         for a in placed.iter().filter(|a| !self.is_home(&a.place)) {
             by_place.entry((a.place.account.clone(), a.place.region.clone())).or_default().push(a.place.name.clone());
         }
-        let ConfigPoller { base, members, calls, .. } = &mut *self;
-        let Some(members) = members.as_mut() else { return read };
+        let mut due_at: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for a in &due {
+            due_at.entry((a.place.account.clone(), a.place.region.clone())).or_default().push(a.place.name.clone());
+        }
+        let due_by_place: HashMap<&Placed, &'a AggregateRule> = due.iter().map(|a| (&a.place, *a)).collect();
+        let mut left: Vec<&'a AggregateRule> = Vec::new();
+        let polls = self.polls;
+        let ConfigPoller { base, members, calls, details_read, members_long_route: long_route, .. } = &mut *self;
+        let Some(members) = members.as_mut() else { return (read, due) };
         let caller = base.caller(sink);
         let own_account = base.scope.account.clone();
         // The clients first, one account at a time (one AssumeRole each; an account whose role
@@ -733,15 +730,23 @@ impl ConfigPoller {
         let mut refused: HashMap<String, SourceError> = HashMap::new();
         let mut reachable = Vec::new();
         for ((account, region), names) in by_place {
-            if let Some(error) = parts.stopped.clone().or_else(|| refused.get(&account).cloned()) {
+            let place_due = due_at.remove(&(account.clone(), region.clone())).unwrap_or_default();
+            let unreached = parts.stopped.clone().or_else(|| refused.get(&account).cloned());
+            if let Some(error) = unreached {
+                left.extend(
+                    place_due.iter().filter_map(|n| due_by_place.get(&placed_at(n, &account, &region)).copied()),
+                );
                 parts.places.push(PlaceRead { account, region, error: Some(error) });
                 continue;
             }
             let own = account == own_account;
             match members.config(&caller, &account, &region, own).await {
-                Ok((client, limit)) => reachable.push(((account, region), names, client, limit)),
+                Ok((client, limit)) => reachable.push(((account, region), names, place_due, client, limit)),
                 Err(error) => {
                     tracing::warn!(%account, %error, "member role not assumed: its remediation stays unknown");
+                    left.extend(
+                        place_due.iter().filter_map(|n| due_by_place.get(&placed_at(n, &account, &region)).copied()),
+                    );
                     parts.noted(&error);
                     parts.places.push(PlaceRead { account: account.clone(), region, error: Some(error.clone()) });
                     refused.insert(account, error);
@@ -749,15 +754,17 @@ impl ConfigPoller {
             }
         }
         let caller = &caller;
-        let reads = futures_util::stream::iter(reachable.into_iter().map(|(at, names, client, limit)| async move {
-            let (mut n, mut strings) = (0, Interner::new());
-            let place = Place { client: &client, limit: &limit, account: &at.0, region: &at.1 };
-            let got = read_remediation(place, caller, &mut n, &mut strings, &names, now).await;
-            (at, n, got)
-        }));
+        let reads =
+            futures_util::stream::iter(reachable.into_iter().map(|(at, names, place_due, client, limit)| async move {
+                let (mut n, mut strings) = (0, Interner::new());
+                let place = Place { client: &client, limit: &limit, account: &at.0, region: &at.1 };
+                let got = read_remediation(place, caller, &mut n, &mut strings, &names, now).await;
+                let found = read_place_details(&place, caller, &mut n, &mut strings, &place_due).await;
+                (at, n, got, found)
+            }));
         let mut reads: Vec<_> = reads.buffer_unordered(MEMBERS_AT_ONCE).collect().await;
         reads.sort_by(|a, b| a.0.cmp(&b.0));
-        for ((account, region), n, got) in reads {
+        for ((account, region), n, got, found) in reads {
             *calls += n;
             let error = got.failed.first().map(|(_, _, e)| e.clone());
             parts.places.push(PlaceRead { account: account.clone(), region: region.clone(), error });
@@ -773,10 +780,18 @@ impl ConfigPoller {
                     unread.insert(Part::RemediationExecutions);
                 }
             }
+            details.evaluations.extend(found.evaluations);
+            for name in &found.read {
+                let Some(a) = due_by_place.get(&placed_at(name, &account, &region)) else { continue };
+                details.complete.insert(a.place.clone());
+                details_read.insert(a.place.clone(), (polls, a.capped));
+            }
+            left.extend(found.left.iter().filter_map(|n| due_by_place.get(&placed_at(n, &account, &region)).copied()));
+            long_route.extend(found.too_long.iter().map(|n| placed_at(n, &account, &region)));
             read.insert((account, region));
         }
         parts.places.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
-        read
+        (read, left)
     }
 
     /// The details budget for this poll: `share`, lowered so that the poll fits in its
@@ -1076,7 +1091,8 @@ impl ConfigPoller {
     }
 }
 
-/// Where remediation is read: a client, its rate limiter, and the account and region they reach.
+/// Where a place's own calls go: a client, its rate limiter, and the account and region they reach.
+#[derive(Clone, Copy)]
 struct Place<'a> {
     client: &'a Client,
     limit: &'a RateLimit,
@@ -1187,6 +1203,91 @@ async fn read_remediation(
         if let Err(e) = read {
             out.failed.push((Part::RemediationExecutions, configured[k..].to_vec(), e.error));
             break;
+        }
+    }
+    out
+}
+
+/// Every page of one rule's NON_COMPLIANT evaluations in one account and region, through that
+/// place's own client (GetComplianceDetailsByConfigRule: its default page is 10).
+async fn rule_details(
+    place: &Place<'_>,
+    caller: &Caller<'_>,
+    calls: &mut u64,
+    interner: &mut Interner,
+    rule: &str,
+    out: &mut Vec<Evaluation>,
+) -> Result<u32, CallError> {
+    let name = interner.intern(rule);
+    every_page(
+        caller,
+        place.limit,
+        calls,
+        "config:GetComplianceDetailsByConfigRule",
+        |token| {
+            place
+                .client
+                .get_compliance_details_by_config_rule()
+                .config_rule_name(rule)
+                .compliance_types(ComplianceType::NonCompliant)
+                .limit(COMPLIANCE_DETAILS_LIMIT)
+                .set_next_token(token)
+                .send()
+        },
+        |page| {
+            for e in page.evaluation_results() {
+                let result = EvaluationRow {
+                    identifier: e.evaluation_result_identifier(),
+                    compliance: e.compliance_type(),
+                    annotation: e.annotation(),
+                    recorded: e.result_recorded_time(),
+                };
+                out.extend(result.evaluation(interner, &name, (place.account, place.region)));
+            }
+            page.next_token().map(str::to_string)
+        },
+    )
+    .await
+}
+
+/// What reading rules' details in one place brought: the evaluations, the rules read whole, and
+/// those left for the aggregator to read.
+#[derive(Default)]
+struct PlaceDetails {
+    evaluations: Vec<Evaluation>,
+    read: Vec<String>,
+    left: Vec<String>,
+    /// Of those left, the names AWS refused for their length.
+    too_long: Vec<String>,
+}
+
+/// The details of the rules `due` in one place, read there, at that place's own rate. Left for
+/// the aggregator: from the first rule that failed on, or only a rule whose name AWS refused for
+/// its length (the aggregate call takes 128 characters).
+async fn read_place_details(
+    place: &Place<'_>,
+    caller: &Caller<'_>,
+    calls: &mut u64,
+    interner: &mut Interner,
+    due: &[String],
+) -> PlaceDetails {
+    let mut out = PlaceDetails::default();
+    for (k, rule) in due.iter().enumerate() {
+        let before = out.evaluations.len();
+        match rule_details(place, caller, calls, interner, rule, &mut out.evaluations).await {
+            Ok(_) => out.read.push(rule.clone()),
+            Err(e) => {
+                out.evaluations.truncate(before);
+                if refused_for_length(&e, rule) {
+                    out.left.push(rule.clone());
+                    out.too_long.push(rule.clone());
+                    continue;
+                }
+                tracing::warn!(%rule, account = place.account, region = place.region, error = %e.error,
+                    "details not read in the member account: read through the aggregator");
+                out.left.extend(due[k..].iter().cloned());
+                break;
+            }
         }
     }
     out
