@@ -329,6 +329,7 @@ mod tests {
             region: "us-east-1".into(),
             updated_at: t(5),
             first_observed: None,
+            class: None,
         };
         let data = Dataset { findings: vec![f], ..Default::default() };
         vec![SourceEvent { source: SourceKind::SecurityHub, fetched_at: t(10), result: Ok(Payload::Replace(data)) }]

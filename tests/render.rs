@@ -381,6 +381,7 @@ fn organization() -> (Posture, vigil::ui::View, Timestamp) {
                 region: i.intern(region),
                 updated_at: now,
                 first_observed: Some(now),
+                class: None,
             });
         }
     }

@@ -155,6 +155,31 @@ fn a_finding_in_full() {
     check("finding_80x24", &render(&posture, &view, &theme, at(5), 80, 24), &theme);
 }
 
+/// An exposure finding (only the new Security Hub makes them) in full: its class said, its
+/// description (the traits it joined), its resource; and the control its class binds (DET-10)
+/// counts it as activity.
+#[test]
+fn an_exposure_finding_in_full() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    let id: vigil::model::Sym =
+        "arn:aws:securityhub:us-east-1:123456789012:exposure-finding/9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4".into();
+    let f = posture.finding(&id).expect("the workshop's exposure finding");
+    assert_eq!(f.class, Some(vigil::model::FindingClass::Exposure));
+    answer(&script, &mut posture, &vigil::app::finding_lookup(&id), at(5));
+    view.screen = Screen::Finding { id, cursor: 0 };
+    let frame = render(&posture, &view, &theme, at(5), 160, 48);
+    let screen = text(&frame);
+    assert!(screen.contains("Class") && screen.contains("Exposure (an OCSF Detection Finding"), "{screen}");
+    assert!(screen.contains("Reachability") && screen.contains("ml-scratch-exports"), "{screen}");
+    check("finding_exposure_160x48", &frame, &theme);
+    let det10 = posture.control_index("DET-10").unwrap();
+    view.screen = Screen::Control { index: det10, cursor: 0 };
+    let screen = text(&render(&posture, &view, &theme, at(5), 160, 48));
+    assert!(screen.contains("IAM Access Analyzer, Exposure findings: 2 open"), "{screen}");
+    assert!(screen.contains("HIGH          NEW        Potential Data Exposure: S3 bucket"), "{screen}");
+}
+
 #[test]
 fn the_confirmation_shows_the_exact_call_with_cancel_focused() {
     let theme = dark();

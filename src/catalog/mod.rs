@@ -14,7 +14,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::glob;
 use crate::located::FileError;
-use crate::model::{ConfigRule, ControlKind, MetricId, Sym};
+use crate::model::{ConfigRule, ControlKind, FindingClass, MetricId, Sym};
 
 const DEFAULT_CATALOG: &str = include_str!("default.toml");
 
@@ -42,6 +42,9 @@ pub struct EvidenceBinding {
     pub security_hub_controls: Vec<String>,
     /// Finding products whose findings are this control's activity (GuardDuty, Macie).
     pub finding_products: Vec<String>,
+    /// OCSF finding classes whose findings are this control's activity (the new Security Hub's
+    /// exposure findings, whose product is Security Hub itself).
+    pub finding_classes: Vec<FindingClass>,
     pub alarms: Vec<String>,
     pub metrics: Vec<(String, String)>,
     /// Offline guardrail tests by name (the policy engine fills these in).
@@ -157,7 +160,7 @@ impl Problems<'_> {
 }
 
 /// The fields of a `[[control]]`.
-const CONTROL_FIELDS: [&str; 11] = [
+const CONTROL_FIELDS: [&str; 12] = [
     "id",
     "kind",
     "title",
@@ -166,6 +169,7 @@ const CONTROL_FIELDS: [&str; 11] = [
     "config_rule_names",
     "security_hub_controls",
     "finding_products",
+    "finding_classes",
     "alarms",
     "metrics",
     "guardrail_tests",
@@ -211,6 +215,8 @@ fn check_control(
         table.get("description").map_or(Some(String::new()), |v| problems.read(v, at("description")));
     let raw_metrics: Option<Vec<Spanned<String>>> =
         table.get("metrics").map_or(Some(Vec::new()), |v| problems.read(v, at("metrics")));
+    let raw_classes: Option<Vec<Spanned<String>>> =
+        table.get("finding_classes").map_or(Some(Vec::new()), |v| problems.read(v, at("finding_classes")));
 
     let id = id.and_then(|id| unique_id(&id, &at("id"), seen, problems));
     if let Some(title) = &title
@@ -219,18 +225,21 @@ fn check_control(
         problems.add(title.span(), at("title"), "a control needs a title".into());
     }
     let metrics = split_metrics(raw_metrics.iter().flatten(), &at, problems);
+    let finding_classes = finding_classes(raw_classes.iter().flatten(), &at, problems);
     // Whether the control names no evidence at all: not when a field of it could not be read
     // (that is its own problem), nor when its only metrics are malformed, nor when a field is
     // unknown (likely the evidence, misspelt).
     let names_none = !unknown_fields
         && lists.iter().all(|l| l.as_ref().is_some_and(Vec::is_empty))
-        && raw_metrics.as_ref().is_some_and(Vec::is_empty);
+        && raw_metrics.as_ref().is_some_and(Vec::is_empty)
+        && raw_classes.as_ref().is_some_and(Vec::is_empty);
     let [config_rules, config_rule_names, security_hub_controls, finding_products, alarms, guardrail_tests] = lists;
     let evidence = EvidenceBinding {
         config_rules: config_rules.unwrap_or_default(),
         config_rule_names: config_rule_names.unwrap_or_default(),
         security_hub_controls: security_hub_controls.unwrap_or_default(),
         finding_products: finding_products.unwrap_or_default(),
+        finding_classes,
         alarms: alarms.unwrap_or_default(),
         metrics,
         guardrail_tests: guardrail_tests.unwrap_or_default(),
@@ -309,9 +318,46 @@ fn split_metrics<'a>(
     metrics
 }
 
+/// Each finding class by its name (any case); an unknown one is a problem, not a class.
+fn finding_classes<'a>(
+    raw: impl Iterator<Item = &'a Spanned<String>>,
+    at: &dyn Fn(&str) -> String,
+    problems: &mut Problems,
+) -> Vec<FindingClass> {
+    let mut classes = Vec::new();
+    for (j, c) in raw.enumerate() {
+        match FindingClass::named(c.get_ref()) {
+            Some(class) => classes.push(class),
+            None => {
+                let expected = FindingClass::ALL.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+                problems.add(
+                    c.span(),
+                    at(&format!("finding_classes[{j}]")),
+                    format!("unknown finding class `{}`, expected one of {expected}", c.get_ref()),
+                );
+            }
+        }
+    }
+    classes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finding_classes_are_read_by_name_and_an_unknown_one_names_its_place() {
+        let text = "[[control]]\nid = \"X\"\nkind = \"detective\"\ntitle = \"t\"\nfinding_classes = [\"exposure\", \"Vulnerability Finding\"]\n";
+        let catalog = Catalog::parse(text, "c.toml").unwrap();
+        assert_eq!(catalog.controls[0].evidence.finding_classes, [FindingClass::Exposure, FindingClass::Vulnerability]);
+        let text = "[[control]]\nid = \"X\"\nkind = \"detective\"\ntitle = \"t\"\nfinding_classes = [\"Exposure\", \"Exposures\"]\n";
+        let err = Catalog::parse(text, "c.toml").unwrap_err();
+        assert_eq!((err.field.as_str(), err.line), ("control[0].finding_classes[1]", 5), "{err}");
+        assert!(
+            err.message.starts_with("unknown finding class `Exposures`, expected one of `Compliance Finding`"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn the_default_catalog_covers_every_pane() {
@@ -359,7 +405,7 @@ mod tests {
                     [[control]]\nid = \"C\"\nkind = \"corrective\"\n";
         let problems: Vec<String> =
             Catalog::check(text, "c.toml").unwrap_err().iter().map(ToString::to_string).collect();
-        let fields = "`id`, `kind`, `title`, `description`, `config_rules`, `config_rule_names`, `security_hub_controls`, `finding_products`, `alarms`, `metrics`, `guardrail_tests`";
+        let fields = "`id`, `kind`, `title`, `description`, `config_rules`, `config_rule_names`, `security_hub_controls`, `finding_products`, `finding_classes`, `alarms`, `metrics`, `guardrail_tests`";
         assert_eq!(
             problems,
             [

@@ -48,6 +48,7 @@ pub fn list(out: &mut dyn Write, catalog: &Catalog) -> std::io::Result<ExitCode>
         add("rule names", e.config_rule_names.clone());
         add("hub", e.security_hub_controls.clone());
         add("products", e.finding_products.clone());
+        add("classes", e.finding_classes.iter().map(|c| c.to_string()).collect());
         add("alarms", e.alarms.clone());
         add("metrics", e.metrics.iter().map(|(ns, n)| format!("{ns}/{n}")).collect());
         add("tests", e.guardrail_tests.clone());

@@ -111,6 +111,59 @@ aws_enum! {
 }
 
 aws_enum! {
+    /// What an OCSF finding (the new Security Hub's) is, by its `class_name`; `Exposure` is the
+    /// new Security Hub's own Detection Finding (class 2004, analytic `Exposure`): a resource it
+    /// correlated signals on. ASFF findings have none.
+    FindingClass {
+        Compliance = "Compliance Finding",
+        Detection = "Detection Finding",
+        Exposure = "Exposure",
+        Vulnerability = "Vulnerability Finding",
+        DataSecurity = "Data Security Finding",
+    }
+}
+
+impl FindingClass {
+    /// The class of an OCSF document: `class_uid` 2003, 2004, 2002 or 2006 (`None` for any
+    /// other), a Detection Finding being an exposure finding where its analytic says so
+    /// (`finding_info.analytic.name` `Exposure`, as AWS's sample has it) or where the new
+    /// Security Hub itself made it (its product is `securityhub`; GuardDuty's are its own).
+    pub fn of_ocsf(class_uid: u32, analytic: Option<&str>, made_by_security_hub: bool) -> Option<Self> {
+        Some(match class_uid {
+            2003 => FindingClass::Compliance,
+            2004 if made_by_security_hub || analytic.is_some_and(|a| a.eq_ignore_ascii_case("Exposure")) => {
+                FindingClass::Exposure
+            }
+            2004 => FindingClass::Detection,
+            2002 => FindingClass::Vulnerability,
+            2006 => FindingClass::DataSecurity,
+            _ => return None,
+        })
+    }
+
+    /// The class the new Security Hub gives the twin of an ASFF finding, where its product says
+    /// it: a control's check (with a compliance status), GuardDuty's detections, Inspector's
+    /// vulnerabilities, Macie's data findings; `None` for any other product (the new Security Hub
+    /// receives no other's). So that a finding read through both APIs is one finding.
+    pub fn of_asff(product: &str, has_compliance: bool) -> Option<Self> {
+        if has_compliance {
+            return Some(FindingClass::Compliance);
+        }
+        match product {
+            "GuardDuty" => Some(FindingClass::Detection),
+            "Inspector" => Some(FindingClass::Vulnerability),
+            "Macie" => Some(FindingClass::DataSecurity),
+            _ => None,
+        }
+    }
+
+    /// A class as a catalog names it: its name in any case.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+aws_enum! {
     /// `Compliance.Status` of a control finding.
     FindingCompliance {
         Passed = "PASSED",
@@ -341,6 +394,9 @@ pub struct Finding {
     /// data does not say (an older recording).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_observed: Option<Timestamp>,
+    /// The OCSF class of a finding read through the new Security Hub (an ASFF one has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<FindingClass>,
 }
 
 impl Finding {

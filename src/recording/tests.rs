@@ -80,6 +80,7 @@ fn everything(at: Timestamp) -> Dataset {
             region: "us-east-1".into(),
             updated_at: at,
             first_observed: Some(at),
+            class: None,
         }],
         alarms: vec![Alarm {
             name: "a".into(),

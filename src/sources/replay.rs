@@ -295,6 +295,7 @@ mod tests {
             region: "us-east-1".into(),
             updated_at: "2026-11-29T10:00:00Z".parse().unwrap(),
             first_observed: None,
+            class: None,
         })
     }
 

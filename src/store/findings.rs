@@ -115,6 +115,7 @@ mod tests {
             region: "us-east-1".into(),
             updated_at: Timestamp::UNIX_EPOCH,
             first_observed: None,
+            class: None,
         }
     }
 

@@ -9,8 +9,8 @@ use super::changes::Via;
 use crate::catalog::Catalog;
 use crate::model::{
     Alarm, AlarmKey, AlarmState, ConfigCompliance, ConfigRule, ControlKind, Evaluation, ExecutionState, Finding,
-    FindingCompliance, GuardrailResult, MetricId, Part, RemediationConfig, RemediationExecution, ResourceId, RuleKey,
-    Severity, Sym, Timestamp, WorkflowStatus,
+    FindingClass, FindingCompliance, GuardrailResult, MetricId, Part, RemediationConfig, RemediationExecution,
+    ResourceId, RuleKey, Severity, Sym, Timestamp, WorkflowStatus,
 };
 
 /// The kind a failing guardrail test is counted under, among a control's failing resources.
@@ -251,6 +251,7 @@ pub struct Bindings {
     by_security_control: HashMap<String, Vec<usize>>,
     /// Product names as the catalog spells them, compared ignoring ASCII case.
     by_product: Vec<(String, Vec<usize>)>,
+    by_class: Vec<(FindingClass, Vec<usize>)>,
     by_alarm: HashMap<String, Vec<usize>>,
     by_guardrail: HashMap<String, Vec<usize>>,
     /// Each described rule's controls, from the catalog and the rule's description.
@@ -269,6 +270,12 @@ impl Bindings {
                 match b.by_product.iter_mut().find(|(name, _)| name.eq_ignore_ascii_case(p)) {
                     Some((_, v)) => v.push(i),
                     None => b.by_product.push((p.clone(), vec![i])),
+                }
+            }
+            for &class in &c.evidence.finding_classes {
+                match b.by_class.iter_mut().find(|(k, _)| *k == class) {
+                    Some((_, v)) => v.push(i),
+                    None => b.by_class.push((class, vec![i])),
                 }
             }
             for a in &c.evidence.alarms {
@@ -322,6 +329,11 @@ impl Bindings {
             }
         }
         if let Some((_, v)) = self.by_product.iter().find(|(p, _)| p.eq_ignore_ascii_case(&f.product)) {
+            for &i in v {
+                add(i, FindingRole::ACTIVITY);
+            }
+        }
+        if let Some((_, v)) = f.class.and_then(|c| self.by_class.iter().find(|(k, _)| *k == c)) {
             for &i in v {
                 add(i, FindingRole::ACTIVITY);
             }

@@ -82,7 +82,7 @@ impl Posture {
                 parts.extend([Part::RemediationConfigs, Part::RemediationExecutions]);
             }
         }
-        if !b.security_hub_controls.is_empty() || !b.finding_products.is_empty() {
+        if !b.security_hub_controls.is_empty() || !b.finding_products.is_empty() || !b.finding_classes.is_empty() {
             parts.push(Part::Findings);
         }
         if !b.alarms.is_empty() {

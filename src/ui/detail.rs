@@ -717,9 +717,11 @@ fn security_hub_rows(e: &mut Evidence) {
         }
         rows.push(row);
     }
-    if !b.finding_products.is_empty() {
-        // One line for the products together: the counts are the control's, not each product's.
-        let products = clean(&b.finding_products.join(", ")).into_owned();
+    if !b.finding_products.is_empty() || !b.finding_classes.is_empty() {
+        // One line for the products and classes together: the counts are the control's.
+        let named: Vec<String> =
+            b.finding_products.iter().cloned().chain(b.finding_classes.iter().map(|c| c.to_string())).collect();
+        let products = clean(&named.join(", ")).into_owned();
         let mut row = vec![seg(Token::Muted, "● "), seg(Token::Text, format!("{products} findings:"))];
         let open: u32 = acc.activity.iter().sum();
         if open == 0 {

@@ -137,6 +137,14 @@ fn summary(rows: &mut Vec<Row>, f: &Finding, detail: Option<&FindingDetail>, wid
         None => f.product.to_string(),
     };
     field(rows, "Product", &product);
+    if let Some(class) = f.class {
+        // Read through the new Security Hub: its OCSF class, an exposure finding said as such.
+        let class = match class {
+            crate::model::FindingClass::Exposure => "Exposure (an OCSF Detection Finding the new Security Hub made)",
+            other => other.as_str(),
+        };
+        field(rows, "Class", class);
+    }
     if let Some(control) = &f.control_id {
         id_field(rows, "Control", control);
     }

@@ -624,6 +624,8 @@ pub fn exposure_finding(n: usize, account: &str, region: &str, notebook: &str, u
             "uid": uid,
             "title": "Potential Data Exposure: SageMaker notebook instance reachable from the internet",
             "types": ["Exposure"],
+            // As AWS's sample exposure finding names its analytic.
+            "analytic": {"name": "Exposure", "type": "Rule", "type_id": 1, "uid": "0.0.1"},
             "created_time_dt": iso(updated),
             "first_seen_time_dt": iso(updated),
             "modified_time_dt": iso(updated),

@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use super::securityhub::control_from_generator;
 use crate::model::{
-    Finding, FindingCompliance, FindingDetail, Interner, RecordState, ResourceId, Severity, Timestamp, WorkflowStatus,
+    Finding, FindingClass, FindingCompliance, FindingDetail, Interner, RecordState, ResourceId, Severity, Timestamp,
+    WorkflowStatus,
 };
 
 /// A finding read from an OCSF document, with what later calls need beside the [`Finding`].
@@ -142,6 +143,9 @@ pub fn read_ocsf(doc: &Value, interner: &mut Interner) -> Result<OcsfFinding, Un
         .unwrap_or("unknown");
     let status_id = int(doc, &["status_id"]);
     let gone = matches!(status_id, Some(5 | 6)) || int(doc, &["activity_id"]) == Some(3);
+    let class_uid = int(doc, &["class_uid"]).and_then(|c| u32::try_from(c).ok());
+    let by_security_hub = product_uid.is_some_and(|u| u.ends_with("/aws/securityhub"));
+    let analytic = text(doc, &["finding_info", "analytic", "name"]);
     let finding = Finding {
         id: interner.id(id),
         product: interner.intern(product),
@@ -159,12 +163,13 @@ pub fn read_ocsf(doc: &Value, interner: &mut Interner) -> Result<OcsfFinding, Un
         first_observed: [("first_seen_time_dt", "first_seen_time"), ("created_time_dt", "created_time")]
             .into_iter()
             .find_map(|(dt, ms)| time(doc, dt, ms).and_then(Result::ok)),
+        class: class_uid.and_then(|c| FindingClass::of_ocsf(c, analytic, by_security_hub)),
     };
     Ok(OcsfFinding {
         finding,
         metadata_uid: text(doc, &["metadata", "uid"]).map(str::to_string),
         product_uid: product_uid.map(str::to_string),
-        class_uid: int(doc, &["class_uid"]).and_then(|c| u32::try_from(c).ok()),
+        class_uid,
     })
 }
 
@@ -231,10 +236,21 @@ fn updated_at(doc: &Value) -> Result<Timestamp, Unreadable> {
         ["finding_info.modified_time_dt", "finding_info.modified_time"],
     );
     let event = times(Some(doc), ["time_dt", "time"], ["time_dt", "time"]);
+    // AWS's own sample exposure finding has neither (its `finding.info.modified_time_dt` is a
+    // key with dots): a finding never modified was last changed when it was created.
+    let created = || {
+        times(
+            doc.get("finding_info"),
+            ["created_time_dt", "created_time"],
+            ["finding_info.created_time_dt", "finding_info.created_time"],
+        )
+    };
     match (modified, event) {
         (Some(Ok(t)), _) | (_, Some(Ok(t))) => Ok(t),
         (Some(Err(e)), _) | (None, Some(Err(e))) => Err(e),
-        (None, None) => Err(Unreadable::missing("finding_info.modified_time_dt (or modified_time, time_dt, time)")),
+        (None, None) => created().unwrap_or_else(|| {
+            Err(Unreadable::missing("finding_info.modified_time_dt (or modified_time, time_dt, time, created_time_dt)"))
+        }),
     }
 }
 
@@ -422,6 +438,7 @@ mod tests {
 
     const GUARDDUTY: &str = include_str!("../../../tests/fixtures/ocsf/guardduty-2004.json");
     const SAGEMAKER1: &str = include_str!("../../../tests/fixtures/ocsf/sagemaker1-2003.json");
+    const EXPOSURE: &str = include_str!("../../../tests/fixtures/ocsf/exposure-2004.json");
 
     fn parse(s: &str) -> Value {
         serde_json::from_str(s).expect("a fixture is JSON")
@@ -470,6 +487,36 @@ mod tests {
             *r,
             ResourceId::from_security_hub(&mut i, "AwsIamAccessKey", "ASIA4U76YS3TEOA3O", "869728294964", "us-east-1")
         );
+    }
+
+    #[test]
+    fn aws_sample_exposure_finding_is_an_exposure_of_security_hub_dated_by_its_creation() {
+        let o = read_ocsf(&parse(EXPOSURE), &mut Interner::new()).unwrap();
+        assert_eq!(o.class_uid, Some(2004));
+        let f = o.finding;
+        assert_eq!(f.class, Some(FindingClass::Exposure), "a Detection Finding whose analytic is Exposure");
+        assert_eq!(&*f.product, "Security Hub");
+        assert_eq!(f.compliance, None, "activity, not a control's check");
+        assert_eq!(f.severity, Severity::High);
+        // The sample's only modification time is under a key with dots: its creation dates it.
+        assert_eq!(f.updated_at, t("2024-11-15T21:39:26.337224100Z"));
+        assert_eq!(f.first_observed, Some(t("2024-11-15T21:39:26.337224100Z")));
+        assert_eq!((&*f.resources[0].kind, &*f.account), ("AwsLambdaFunction", "123456789012"));
+        // GuardDuty's detections stay detections; the new Security Hub's own are exposures even
+        // without the analytic; other classes by their uid.
+        let guardduty = read(&parse(GUARDDUTY)).unwrap();
+        assert_eq!(guardduty.class, Some(FindingClass::Detection));
+        let mut own = parse(EXPOSURE);
+        own["finding_info"].as_object_mut().unwrap().remove("analytic");
+        assert_eq!(read(&own).unwrap().class, Some(FindingClass::Exposure));
+        for (uid, class) in
+            [(2002, Some(FindingClass::Vulnerability)), (2006, Some(FindingClass::DataSecurity)), (2005, None)]
+        {
+            let mut doc = parse(GUARDDUTY);
+            doc["class_uid"] = json!(uid);
+            assert_eq!(read(&doc).unwrap().class, class, "{uid}");
+        }
+        assert_eq!(read(&parse(SAGEMAKER1)).unwrap().class, Some(FindingClass::Compliance));
     }
 
     #[test]

@@ -19,8 +19,8 @@ use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use crate::config::HubApi;
 use crate::model::{
-    Finding, FindingAggregator, FindingCompliance, HubScope, HubV2, Interner, Part, PartSet, RecordState, ResourceId,
-    Severity, Sym, Timestamp, WorkflowStatus,
+    Finding, FindingAggregator, FindingClass, FindingCompliance, HubScope, HubV2, Interner, Part, PartSet, RecordState,
+    ResourceId, Severity, Sym, Timestamp, WorkflowStatus,
 };
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Standard};
 
@@ -605,6 +605,7 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
             })
         })
         .unwrap_or(WorkflowStatus::New);
+    let compliance = f.compliance().and_then(|c| c.status()).and_then(|s| s.as_str().parse::<FindingCompliance>().ok());
     Some(Finding {
         id: interner.id(id),
         product: interner.intern(product),
@@ -614,7 +615,7 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
         severity,
         workflow,
         record_state: f.record_state().and_then(|s| s.as_str().parse().ok()).unwrap_or(RecordState::Active),
-        compliance: f.compliance().and_then(|c| c.status()).and_then(|s| s.as_str().parse::<FindingCompliance>().ok()),
+        compliance,
         resources,
         account: interner.intern(account),
         region: interner.intern(region),
@@ -624,6 +625,7 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
             .into_iter()
             .flatten()
             .find_map(|t| t.parse::<Timestamp>().ok()),
+        class: FindingClass::of_asff(product, compliance.is_some()),
     })
 }
 

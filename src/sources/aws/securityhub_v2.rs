@@ -25,7 +25,7 @@ use super::ocsf::{OcsfFinding, document_to_json, read_ocsf};
 use super::retry::Caller;
 use super::securityhub::iso;
 use crate::catalog::Catalog;
-use crate::model::{Interner, Timestamp};
+use crate::model::{FindingClass, Interner, Timestamp};
 use crate::sources::{Sink, SourceError};
 
 /// The IAM action GetFindingsV2 is authorised as (the Service Authorization Reference): a call
@@ -83,6 +83,9 @@ pub struct FindingScope {
     pub controls: Vec<String>,
     /// Finding products, by the names vigil gives their findings (`GuardDuty`).
     pub products: Vec<String>,
+    /// Finding classes (`Exposure`): matched on `class_name`, an exposure finding also on its
+    /// product (the new Security Hub's own Detection Findings).
+    pub classes: Vec<FindingClass>,
     /// The regions whose products' findings are read: a product's uid names the region of its
     /// findings (`arn:aws:securityhub:<region>::productv2/aws/guardduty`). The home region, and
     /// the regions a finding aggregator links to it.
@@ -101,15 +104,40 @@ impl FindingScope {
             catalog.controls.iter().flat_map(|c| c.evidence.security_hub_controls.iter().cloned()).collect();
         let mut products: Vec<String> =
             catalog.controls.iter().flat_map(|c| c.evidence.finding_products.iter().cloned()).collect();
+        let mut classes: Vec<FindingClass> =
+            catalog.controls.iter().flat_map(|c| c.evidence.finding_classes.iter().copied()).collect();
         controls.sort_unstable();
         controls.dedup();
         products.sort_unstable();
         products.dedup();
-        FindingScope { controls, products, regions: regions.to_vec() }
+        classes.sort_unstable();
+        classes.dedup();
+        FindingScope { controls, products, classes, regions: regions.to_vec() }
     }
 
     pub fn is_everything(&self) -> bool {
-        self.controls.is_empty() && self.products.is_empty()
+        self.controls.is_empty() && self.products.is_empty() && self.classes.is_empty()
+    }
+
+    /// Each class's own fields: its `class_name` (a Detection Finding's, for an exposure
+    /// finding), and for an exposure finding Security Hub's product uid (or name).
+    fn class_fields(&self) -> Vec<Vec<(OcsfStringField, Vec<String>)>> {
+        self.classes
+            .iter()
+            .map(|&class| {
+                let name = if class == FindingClass::Exposure { FindingClass::Detection } else { class };
+                let mut fields = vec![(OcsfStringField::ClassName, vec![name.to_string()])];
+                if class == FindingClass::Exposure {
+                    let uids: Vec<String> =
+                        self.regions.iter().filter_map(|r| product_uid("Security Hub", r)).collect();
+                    fields.push(match uids.is_empty() {
+                        true => (OcsfStringField::MetadataProductName, vec!["Security Hub".to_string()]),
+                        false => (OcsfStringField::MetadataProductUid, uids),
+                    });
+                }
+                fields
+            })
+            .collect()
     }
 
     /// The values each field must equal one of: control ids, product uids (for the products
@@ -223,6 +251,13 @@ pub fn filters(scope: &FindingScope, since: Option<Timestamp>, now: Timestamp) -
             let composite = chunk.iter().fold(condition(), |c, value| c.string_filters(equals(field.clone(), value)));
             scoped.push(composite.build());
         }
+    }
+    // A class's fields together in one composite (each field's values ORed, the fields ANDed).
+    for fields in scope.class_fields() {
+        let composite = fields.iter().fold(condition(), |c, (field, values)| {
+            values.iter().take(MAX_STRING_FILTERS).fold(c, |c, value| c.string_filters(equals(field.clone(), value)))
+        });
+        scoped.push(composite.build());
     }
     if scoped.len() > MAX_COMPOSITES {
         tracing::warn!(
@@ -463,7 +498,7 @@ mod tests {
         let f = filters(&scope, None, t("2026-11-20T12:00:00Z"));
         assert_eq!(f.composite_operator(), Some(&AllowedOperators::Or));
         let composites = shown(&f);
-        assert_eq!(composites.len(), 3, "{composites:#?}");
+        assert_eq!(composites.len(), 4, "{composites:#?}");
         for (operator, leaves) in &composites {
             assert_eq!(operator, "AND");
             assert_eq!(leaves[0], "activity_id <= 2", "each composite holds the read's condition");
@@ -483,6 +518,16 @@ mod tests {
             ]
         );
         assert_eq!(composites[2].1[1..], ["metadata.product.name EQUALS IAM Access Analyzer"], "no known uid");
+        // Exposure findings: Security Hub's own Detection Findings, the two fields ANDed.
+        assert_eq!(scope.classes, [FindingClass::Exposure]);
+        assert_eq!(
+            composites[3].1[1..],
+            [
+                "class_name EQUALS Detection Finding",
+                "metadata.product.uid EQUALS arn:aws:securityhub:us-east-1::productv2/aws/securityhub",
+                "metadata.product.uid EQUALS arn:aws:securityhub:eu-west-1::productv2/aws/securityhub",
+            ]
+        );
     }
 
     #[test]

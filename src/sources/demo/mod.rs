@@ -418,6 +418,7 @@ impl DemoScript {
             region,
             updated_at: self.time(updated),
             first_observed: None,
+            class: f.class,
         };
         let text = (
             f.description.as_deref().map(Into::into),

@@ -375,6 +375,8 @@ pub struct FindingItem {
     pub kind: String,
     pub resource: String,
     pub age: Option<u64>,
+    /// The OCSF class of a finding the new Security Hub makes (`Exposure`).
+    pub class: Option<crate::model::FindingClass>,
     pub description: Option<String>,
     /// `Remediation.Recommendation.Text` and `.Url`.
     pub remediation: Option<String>,
