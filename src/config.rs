@@ -86,6 +86,8 @@ pub enum HubApi {
 #[serde(deny_unknown_fields)]
 struct SecurityHubSettings {
     api: Option<HubApi>,
+    /// Whether the automation rules are read (why a finding went quiet); on unless false.
+    automation_rules: Option<bool>,
 }
 
 /// The config file's `[cache]` table.
@@ -172,6 +174,9 @@ pub struct AwsSettings {
     /// From the `[securityhub]` table: which API the findings are read through.
     #[serde(skip)]
     pub securityhub_api: HubApi,
+    /// From the `[securityhub]` table: whether the automation rules are read.
+    #[serde(skip)]
+    pub automation_rules: bool,
     pub initial_backoff: f64,
     pub max_backoff: f64,
     pub securityhub_interval: f64,
@@ -228,6 +233,7 @@ impl Default for AwsSettings {
             max_attempts: 3,
             report_max_attempts: 8,
             securityhub_api: HubApi::Auto,
+            automation_rules: true,
             initial_backoff: 0.2,
             max_backoff: 10.0,
             securityhub_interval: 30.0,
@@ -285,7 +291,11 @@ impl Config {
             log_file: raw.log_file,
             keys: raw.keys,
             guardrail_tests: raw.guardrails.tests.or(raw.guardrail_tests),
-            aws: AwsSettings { securityhub_api: raw.securityhub.api.unwrap_or_default(), ..raw.aws },
+            aws: AwsSettings {
+                securityhub_api: raw.securityhub.api.unwrap_or_default(),
+                automation_rules: raw.securityhub.automation_rules.unwrap_or(true),
+                ..raw.aws
+            },
             notify: raw.notify,
             changes: raw.changes,
             cache: raw.cache,

@@ -108,8 +108,9 @@ fn securityhub_discovering(rules: &[&Rule], mode: RuleMode, attempts: u32, disco
             other: RateLimit::per_second(0.0),
             reconcile: Duration::from_secs(900),
             overlap: Duration::from_secs(300),
-            // The new Security Hub's calls have tests of their own (`securityhub_v2`).
+            // The new Security Hub's calls, and the automation rules, have tests of their own.
             api: vigil::config::HubApi::Cspm,
+            automation_rules: false,
         },
     )
 }

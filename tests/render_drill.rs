@@ -180,6 +180,30 @@ fn an_exposure_finding_in_full() {
     assert!(screen.contains("HIGH          NEW        Potential Data Exposure: S3 bucket"), "{screen}");
 }
 
+/// A suppressed finding says why: the automation rule that matches it, in the lists of findings
+/// (the resource's, here) and in the finding view. (A control's own list holds the findings that
+/// count against it, which a suppressed one does not.)
+#[test]
+fn a_suppressed_finding_names_the_automation_rule_that_matches_it() {
+    let theme = dark();
+    let (script, mut posture, mut view) = demo_script(0);
+    open_resource(&script, &mut posture, &mut view, "AWS::S3::Bucket", "public-model-cards-site");
+    let frame = render(&posture, &view, &theme, at(5), 160, 48);
+    let screen = text(&frame);
+    let line = screen.lines().find(|l| l.contains("SUPPRESSED")).unwrap_or_else(|| panic!("{screen}"));
+    assert!(line.contains("SUPPRESSED rule \"public website buckets\" · FAILED S3 general purpose"), "{line}");
+    check("resource_suppressed_by_rule_160x48", &frame, &theme);
+    let id: vigil::model::Sym =
+        "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.2/finding/91c2d3e4-docs".into();
+    answer(&script, &mut posture, &vigil::app::finding_lookup(&id), at(5));
+    view.screen = Screen::Finding { id, cursor: 0 };
+    let screen = text(&render(&posture, &view, &theme, at(5), 160, 48));
+    assert!(
+        screen.contains("Why          suppressed · matches automation rule \"public website buckets\""),
+        "{screen}"
+    );
+}
+
 #[test]
 fn the_confirmation_shows_the_exact_call_with_cancel_focused() {
     let theme = dark();

@@ -93,6 +93,9 @@ pub struct Dataset {
     /// it (replaces the held one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_v2: Option<HubV2>,
+    /// Security Hub's automation rules, of each service read (replaces that service's held rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automation_rules: Option<super::AutomationRules>,
     /// The Config aggregators of the caller's account and region (replaces the held list).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_aggregators: Option<Vec<ConfigAggregator>>,

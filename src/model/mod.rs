@@ -3,6 +3,7 @@
 //! Everything here is plain data. Strings that come from a source are untrusted and must go
 //! through `ui::text` before they reach the terminal.
 
+mod automation;
 pub mod config_types;
 mod event;
 mod evidence;
@@ -13,6 +14,9 @@ mod resource;
 mod status;
 mod story;
 
+pub use automation::{
+    AutomationRule, AutomationRules, Comparison, Criteria, RuleApi, RuleField, WorkflowReason, workflow_reason,
+};
 pub use event::{
     ConfigAggregator, Dataset, FindingAggregator, HubScope, HubV2, Message, Payload, PlaceRead, SourceError,
     SourceEvent, SourceKind, Standard, Unread,

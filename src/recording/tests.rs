@@ -134,6 +134,23 @@ fn everything(at: Timestamp) -> Dataset {
             }),
         }),
         hub_v2: Some(crate::model::HubV2 { on: true, read: true, cspm: true }),
+        automation_rules: Some(crate::model::AutomationRules {
+            apis: vec![crate::model::RuleApi::Cspm],
+            rules: vec![crate::model::AutomationRule {
+                api: crate::model::RuleApi::Cspm,
+                arn: "arn:aws:securityhub:us-east-1:123456789012:automation-rule/dev".into(),
+                name: "dev accounts".into(),
+                order: 1.0,
+                enabled: true,
+                terminal: false,
+                sets_workflow: Some(crate::model::WorkflowStatus::Suppressed),
+                criteria: crate::model::Criteria::All(vec![crate::model::Criteria::Field {
+                    field: crate::model::RuleField::Account,
+                    tests: vec![(crate::model::Comparison::Equals, "123456789012".into())],
+                }]),
+                updated_at: Some(at),
+            }],
+        }),
         config_aggregators: Some(vec![ConfigAggregator {
             name: "org".into(),
             arn: "arn:aws:config:us-east-1:123456789012:config-aggregator/config-aggregator-1".into(),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{ControlKind, ExecutionState, Finding, Part, Severity, SourceKind, Timestamp};
+use crate::model::{ControlKind, ExecutionState, Finding, Part, Severity, SourceKind, Timestamp, WorkflowReason};
 use crate::store::{FindingTotals, Health, Posture};
 
 use super::schema::*;
@@ -215,7 +215,35 @@ fn findings(posture: &Posture) -> Findings {
         by_region: each(posture.findings_by_region()),
         open_high,
         open_high_more: more as u64,
+        workflow_reasons: workflow_reasons(posture),
     }
+}
+
+/// How many ACTIVE findings each automation rule explains, per workflow, then those set by hand;
+/// `None` where no service's rules were read.
+fn workflow_reasons(posture: &Posture) -> Option<Vec<WorkflowReasonCount>> {
+    if posture.automation_rules().apis.is_empty() {
+        return None;
+    }
+    let mut counts: Vec<WorkflowReasonCount> = Vec::new();
+    for f in posture.findings().filter(|f| f.is_active()) {
+        let Some(why) = posture.workflow_reason(f) else { continue };
+        let (rule, service, certain) = match &why {
+            WorkflowReason::Rule { rule, untested } => {
+                (Some(rule.name.clone()), Some(rule.api.name().to_string()), untested.is_empty())
+            }
+            WorkflowReason::ControlPassed => (None, Some("control passed".to_string()), true),
+            WorkflowReason::ByHand => (None, None, true),
+        };
+        let workflow = f.workflow.as_str().to_string();
+        match counts.iter_mut().find(|c| c.workflow == workflow && c.rule == rule && c.service == service) {
+            Some(c) => c.findings += 1,
+            None => counts.push(WorkflowReasonCount { workflow, rule, service, certain, findings: 1 }),
+        }
+    }
+    // Each workflow together, its rules by name, by hand last.
+    counts.sort_by(|a, b| (&a.workflow, a.rule.is_none(), &a.rule).cmp(&(&b.workflow, b.rule.is_none(), &b.rule)));
+    Some(counts)
 }
 
 impl BySeverity {

@@ -277,6 +277,25 @@ pub struct Findings {
     /// At most [`super::OPEN_HIGH_LISTED`], CRITICAL first, then by id.
     pub open_high: Vec<OpenFinding>,
     pub open_high_more: u64,
+    /// Why the ACTIVE findings that are not NEW are as they are: how many each automation rule
+    /// explains, and how many were set by hand. Absent where no automation rules were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_reasons: Option<Vec<WorkflowReasonCount>>,
+}
+
+/// The ACTIVE findings of one workflow status that one automation rule explains (or, without a
+/// rule, that were set by hand).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowReasonCount {
+    pub workflow: String,
+    /// The rule's name; `None`: by hand (no rule matches), or resolved because the control passed.
+    pub rule: Option<String>,
+    /// The service whose rule it is (`Security Hub CSPM`, `Security Hub`); `control passed` for a
+    /// control finding Security Hub resolved itself; `None` by hand.
+    pub service: Option<String>,
+    /// Whether the rule matches for certain, or may (its criteria test fields vigil does not keep).
+    pub certain: bool,
+    pub findings: u64,
 }
 
 /// The findings of one account or region.

@@ -56,6 +56,8 @@ pub struct Posture {
     /// What Security Hub said of the organisation, when it said it.
     hub_scope: Option<crate::model::HubScope>,
     hub_v2: Option<crate::model::HubV2>,
+    /// Security Hub's automation rules, of the services whose rules were read.
+    automation: crate::model::AutomationRules,
     /// The Config aggregators of the caller's account, when Config said them.
     config_aggregators: Option<Vec<crate::model::ConfigAggregator>>,
     /// Rules and alarms held per account and region, kept as they come and go: the scope is
@@ -108,6 +110,7 @@ impl Posture {
             standards: Vec::new(),
             hub_scope: None,
             hub_v2: None,
+            automation: Default::default(),
             config_aggregators: None,
             places: BTreeMap::new(),
             ledger,
@@ -155,6 +158,7 @@ impl Posture {
                     standards: self.standards.clone(),
                     hub_scope: self.hub_scope.clone(),
                     hub_v2: self.hub_v2,
+                    automation_rules: (!self.automation.apis.is_empty()).then(|| self.automation.clone()),
                     ..Default::default()
                 },
                 SourceKind::CloudWatch => Dataset {
@@ -536,6 +540,16 @@ impl Posture {
         }
         if data.hub_v2.is_some() {
             self.hub_v2 = data.hub_v2;
+        }
+        if let Some(read) = &data.automation_rules {
+            let held = &mut self.automation;
+            held.rules.retain(|r| !read.apis.contains(&r.api));
+            held.rules.extend(read.rules.iter().cloned());
+            for api in &read.apis {
+                if !held.apis.contains(api) {
+                    held.apis.push(*api);
+                }
+            }
         }
         if data.config_aggregators.is_some() {
             self.config_aggregators = data.config_aggregators.clone();

@@ -251,6 +251,20 @@ impl Posture {
     }
 
     /// The new Security Hub, as last asked (`None`: not asked, or `[securityhub] api = "cspm"`).
+    /// Why a finding's workflow is what it is (see [`crate::model::workflow_reason`]); `None` for
+    /// a NEW one, or where no service's automation rules were read (vigil then claims nothing).
+    pub fn workflow_reason(&self, f: &Finding) -> Option<crate::model::WorkflowReason<'_>> {
+        if self.automation.apis.is_empty() {
+            return None;
+        }
+        crate::model::workflow_reason(f, &self.automation.rules)
+    }
+
+    /// The automation rules held, and the services they were read from.
+    pub fn automation_rules(&self) -> &crate::model::AutomationRules {
+        &self.automation
+    }
+
     pub fn hub_v2(&self) -> Option<crate::model::HubV2> {
         self.hub_v2
     }

@@ -322,7 +322,7 @@ impl<'a> ControlDetail<'a> {
                     match self.posture.finding(id) {
                         Some(f) => {
                             let age = age_cell(finding_since(self.posture, self.index, f), self.now);
-                            out.push(finding_row(f, &age, "", width, org))
+                            out.push(finding_row(self.posture, f, &age, "", width, org))
                         }
                         None => out.push(vec![seg(Token::Muted, format!("  {}", clean(id)))]),
                     }
@@ -381,8 +381,9 @@ pub(crate) fn resource_row(r: &ResourceId, short: bool, age: &str, tail: &str, w
     ]
 }
 
-/// A finding's row: its age, severity, workflow, title, resource and `tail`.
-pub(crate) fn finding_row(f: &Finding, age: &str, tail: &str, width: usize, org: bool) -> Vec<Seg> {
+/// A finding's row: its age, severity, workflow (and why, where an automation rule or a person
+/// set it), title, resource and `tail`.
+pub(crate) fn finding_row(posture: &Posture, f: &Finding, age: &str, tail: &str, width: usize, org: bool) -> Vec<Seg> {
     let resource = f.resources.first().map(|r| clean(r.short_name()).into_owned()).unwrap_or_default();
     // The title says what happened: on a narrow list the resource gives way first.
     let mut resource = truncate_start(&resource, 28.min(width / 4).max(8)).into_owned();
@@ -390,14 +391,18 @@ pub(crate) fn finding_row(f: &Finding, age: &str, tail: &str, width: usize, org:
         resource.push_str(&place(&f.account, &f.region));
     }
     resource.push_str(tail);
-    let room = width.saturating_sub(2 + AGE + 14 + 11 + super::text::width(&resource) + 2);
-    vec![
+    let why = posture.workflow_reason(f).and_then(|w| w.short(f.workflow)).map(|w| format!("{} · ", clean(&w)));
+    let why_width = why.as_deref().map_or(0, super::text::width);
+    let room = width.saturating_sub(2 + AGE + 14 + 11 + why_width + super::text::width(&resource) + 2);
+    let mut row = vec![
         seg(Token::Muted, format!("  {age:>6}  ")),
         seg(Token::for_severity(f.severity), format!("{:<14}", f.severity.as_str())),
         seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
-        seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()),
-        seg(Token::Muted, format!("  {resource}")),
-    ]
+    ];
+    row.extend(why.map(|w| seg(Token::Muted, w)));
+    row.push(seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()));
+    row.push(seg(Token::Muted, format!("  {resource}")));
+    row
 }
 
 /// A control's evidence rows as they are built, one kind of evidence at a time, with the rows

@@ -53,7 +53,7 @@ impl FindingView {
         let finding: Option<&Finding> = detail.map(|d| &d.finding).or(stored);
         let act = detail.map(|d| Act::Triage { finding: id.clone(), product_arn: d.product_arn.clone() });
         match finding {
-            Some(f) => summary(&mut rows, f, detail, width, act),
+            Some(f) => summary(&mut rows, posture, f, detail, width, act),
             None => field(&mut rows, "Id", id),
         }
         match posture.lookup(&subject, Section::Detail) {
@@ -109,7 +109,14 @@ impl FindingView {
     }
 }
 
-fn summary(rows: &mut Vec<Row>, f: &Finding, detail: Option<&FindingDetail>, width: usize, act: Option<Act>) {
+fn summary(
+    rows: &mut Vec<Row>,
+    posture: &Posture,
+    f: &Finding,
+    detail: Option<&FindingDetail>,
+    width: usize,
+    act: Option<Act>,
+) {
     for line in wrap(&clean(&f.title), WRAP) {
         rows.push(Row { segs: vec![seg(Token::Title, line)], target: None, act: act.clone() });
     }
@@ -129,6 +136,10 @@ fn summary(rows: &mut Vec<Row>, f: &Finding, detail: Option<&FindingDetail>, wid
         ));
     }
     rows.push(Row { segs: status, target: None, act: act.clone() });
+    if let Some(why) = posture.workflow_reason(f) {
+        let workflow = f.workflow.as_str().to_ascii_lowercase();
+        field(rows, "Why", &format!("{workflow} · {}", why.describe()));
+    }
     if let Some(note) = detail.and_then(|d| d.note.as_deref()) {
         field(rows, "Note", note);
     }

@@ -391,7 +391,7 @@ fn finding_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId, subject
             rows.push(row(vec![seg(Token::Muted, "  no active finding names this resource")]));
         }
         for d in list {
-            push_finding(rows, d, width, full);
+            push_finding(rows, posture, d, width, full);
         }
         return;
     }
@@ -406,33 +406,44 @@ fn finding_rows(rows: &mut Vec<Row>, posture: &Posture, id: &ResourceId, subject
     held.sort_by(|a, b| crate::model::by_severity(a, b));
     rows.push(row(heading(format!("Findings held ({})", held.len()))));
     for f in held {
-        rows.push(Row { segs: finding_segs(f, width), target: Some(Target::Finding(f.id.clone())), act: None });
+        rows.push(Row {
+            segs: finding_segs(posture, f, width),
+            target: Some(Target::Finding(f.id.clone())),
+            act: None,
+        });
     }
 }
 
-pub fn finding_segs(f: &crate::model::Finding, width: usize) -> Vec<Seg> {
+/// A finding's row in the resource view: severity, workflow (and why, where an automation rule
+/// or a person set it), compliance, title, product.
+pub fn finding_segs(posture: &Posture, f: &crate::model::Finding, width: usize) -> Vec<Seg> {
     let compliance = match f.compliance {
         Some(FindingCompliance::Failed) => seg(Token::Fail, "FAILED "),
         Some(c) => seg(Token::Muted, format!("{c} ")),
         None => seg(Token::Muted, ""),
     };
     let product = format!("  {}", truncate_end(&clean(&f.product), 18));
+    let why = posture.workflow_reason(f).and_then(|w| w.short(f.workflow)).map(|w| format!("{} · ", clean(&w)));
+    let why_width = why.as_deref().map_or(0, super::text::width);
     // The title takes what the other columns leave.
-    let room = width.saturating_sub(2 + 14 + 11 + super::text::width(&compliance.1) + super::text::width(&product));
-    vec![
+    let room = width
+        .saturating_sub(2 + 14 + 11 + why_width + super::text::width(&compliance.1) + super::text::width(&product));
+    let mut segs = vec![
         seg(Token::for_severity(f.severity), format!("  {:<14}", f.severity.as_str())),
         seg(Token::Muted, format!("{:<11}", f.workflow.as_str())),
-        compliance,
-        seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()),
-        seg(Token::Muted, product),
-    ]
+    ];
+    segs.extend(why.map(|w| seg(Token::Muted, w)));
+    segs.push(compliance);
+    segs.push(seg(Token::Text, truncate_end(&clean(&f.title), room).into_owned()));
+    segs.push(seg(Token::Muted, product));
+    segs
 }
 
-fn push_finding(rows: &mut Vec<Row>, d: &FindingDetail, width: usize, full: bool) {
+fn push_finding(rows: &mut Vec<Row>, posture: &Posture, d: &FindingDetail, width: usize, full: bool) {
     let f = &d.finding;
     let target = Some(Target::Finding(f.id.clone()));
     let act = Some(Act::Triage { finding: f.id.clone(), product_arn: d.product_arn.clone() });
-    let segs = if full { finding_segs(f, width) } else { Vec::new() };
+    let segs = if full { finding_segs(posture, f, width) } else { Vec::new() };
     rows.push(Row { segs, target: target.clone(), act: act.clone() });
     let failing = f.compliance == Some(FindingCompliance::Failed) || f.compliance.is_none();
     if let (true, Some(fix)) = (failing, d.remediation_text.as_deref()) {

@@ -219,7 +219,7 @@ fn row(posture: &Posture, m: &Matches, entry: &Entry, width: usize, now: Timesta
                 let (f, controls) = &m.findings[k - m.resources.len()];
                 let age = age_cell(controls.iter().filter_map(|&i| finding_since(posture, i, f)).min(), now);
                 let tail = format!("  under {}", control_ids(posture, controls));
-                finding_row(f, &age, &tail, width, org)
+                finding_row(posture, f, &age, &tail, width, org)
             }
         },
     }

@@ -375,6 +375,9 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
         ("GET", "/findingAggregator/list") => Some("ListFindingAggregators"),
         ("GET", p) if p.starts_with("/findingAggregator/get/") => Some("GetFindingAggregator"),
         ("GET", "/hubv2") => Some("DescribeSecurityHubV2"),
+        ("GET", "/automationrules/list") => Some("ListAutomationRules"),
+        ("GET", "/automationrulesv2/list") => Some("ListAutomationRulesV2"),
+        ("GET", p) if p.starts_with("/automationrulesv2/") => Some("GetAutomationRuleV2"),
         _ => None,
     };
     if let Some(op) = get {
@@ -391,6 +394,9 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
         if let Some(arn) = path.strip_prefix("/findingAggregator/get/") {
             input.insert("FindingAggregatorArn".into(), Value::String(percent_decode(arn)));
         }
+        if let Some(id) = path.strip_prefix("/automationrulesv2/").filter(|id| *id != "list") {
+            input.insert("Identifier".into(), Value::String(percent_decode(id)));
+        }
         return (Protocol::SecurityHub, op.to_string(), Value::Object(input));
     }
     let hub = match (req.method.as_str(), path) {
@@ -400,6 +406,7 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
         ("PATCH", "/findings/batchupdate") => Some("BatchUpdateFindings"),
         ("POST", "/findingsv2") => Some("GetFindingsV2"),
         ("PATCH", "/findingsv2/batchupdatev2") => Some("BatchUpdateFindingsV2"),
+        ("POST", "/automationrules/get") => Some("BatchGetAutomationRules"),
         _ => None,
     };
     if let Some(op) = hub {

@@ -68,6 +68,11 @@ fn page<T: Clone>(items: &[T], token: Option<&str>, size: usize) -> (Vec<T>, Opt
     (items[start.min(end)..end].to_vec(), next)
 }
 
+/// The members `keys` of an object (those it has).
+fn pick(v: &Value, keys: &[&str]) -> Value {
+    Value::Object(keys.iter().filter_map(|k| v.get(*k).map(|x| (k.to_string(), x.clone()))).collect())
+}
+
 fn with_token(mut body: Value, next: Option<String>) -> Value {
     if let Some(n) = next {
         body["NextToken"] = json!(n);
@@ -643,6 +648,61 @@ fn securityhub(world: &World, op: &str, input: &Value) -> Result<Value, Response
             "ResourceNotFoundException",
             "Security Hub is not enabled for this account in this Region.",
         )),
+        "ListAutomationRules" => {
+            let keys = [
+                "RuleArn",
+                "RuleStatus",
+                "RuleOrder",
+                "RuleName",
+                "Description",
+                "IsTerminal",
+                "CreatedAt",
+                "UpdatedAt",
+                "CreatedBy",
+            ];
+            let all: Vec<Value> = world.automation_rules.iter().map(|r| pick(r, &keys)).collect();
+            let (items, next) = page(&all, input["NextToken"].as_str(), limit(input, "MaxResults", 100));
+            Ok(with_token(json!({"AutomationRulesMetadata": items}), next))
+        }
+        "BatchGetAutomationRules" => {
+            let asked: Vec<&str> =
+                input["AutomationRulesArns"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let rules: Vec<&Value> = world
+                .automation_rules
+                .iter()
+                .filter(|r| asked.contains(&r["RuleArn"].as_str().unwrap_or_default()))
+                .collect();
+            let unprocessed: Vec<Value> = asked
+                .iter()
+                .filter(|a| !rules.iter().any(|r| r["RuleArn"] == **a))
+                .map(|a| json!({"RuleArn": a, "ErrorCode": 404, "ErrorMessage": "The rule does not exist."}))
+                .collect();
+            Ok(json!({"Rules": rules, "UnprocessedAutomationRules": unprocessed}))
+        }
+        "ListAutomationRulesV2" => {
+            let keys =
+                ["RuleArn", "RuleId", "RuleOrder", "RuleName", "RuleStatus", "Description", "CreatedAt", "UpdatedAt"];
+            let all: Vec<Value> = world
+                .automation_rules_v2
+                .iter()
+                .map(|r| {
+                    let mut m = pick(r, &keys);
+                    let types: Vec<Value> =
+                        r["Actions"].as_array().into_iter().flatten().map(|a| json!({"Type": a["Type"]})).collect();
+                    m["Actions"] = json!(types);
+                    m
+                })
+                .collect();
+            let (items, next) = page(&all, input["NextToken"].as_str(), limit(input, "MaxResults", 100));
+            Ok(with_token(json!({"Rules": items}), next))
+        }
+        "GetAutomationRuleV2" => {
+            let id = input["Identifier"].as_str().unwrap_or_default();
+            match world.automation_rules_v2.iter().find(|r| r["RuleArn"] == id || r["RuleId"] == id) {
+                Some(r) => Ok(r.clone()),
+                None => Err(error(p, 404, "ResourceNotFoundException", "The automation rule does not exist.")),
+            }
+        }
         "GetFindingsV2" if world.hub_v2 => super::ocsf::get_findings_v2(world, input),
         // AWS does not document what GetFindingsV2 answers where the new Security Hub is off:
         // the fake says it holds no findings.

@@ -887,6 +887,11 @@ pub struct World {
     /// Findings (by index) the new Security Hub does not have: an integration whose findings
     /// reach Security Hub CSPM only.
     pub cspm_only: std::collections::BTreeSet<usize>,
+    /// Security Hub CSPM's automation rules, as BatchGetAutomationRules returns each
+    /// (`AutomationRulesConfig`): see [`World::add_cspm_rule`].
+    pub automation_rules: Vec<serde_json::Value>,
+    /// The new Security Hub's automation rules, as GetAutomationRuleV2 returns each.
+    pub automation_rules_v2: Vec<serde_json::Value>,
 }
 
 impl World {
@@ -1037,6 +1042,8 @@ impl World {
             hub_v2: false,
             ocsf_only: Vec::new(),
             cspm_only: Default::default(),
+            automation_rules: Vec::new(),
+            automation_rules_v2: Vec::new(),
         };
         world.feature_findings();
         world
@@ -1189,6 +1196,66 @@ impl World {
             .filter(|f| !self.cspm_only.contains(&f.i))
             .map(|f| f.ocsf())
             .chain(self.ocsf_only.iter().cloned())
+    }
+
+    /// A Security Hub CSPM automation rule that suppresses the findings of `control` (order
+    /// `order`), as a person would write it: `ComplianceSecurityControlId EQUALS control` and
+    /// `WorkflowStatus EQUALS NEW` (rules act on new findings), action `Workflow.Status
+    /// SUPPRESSED`. The fake does not apply it: the world's findings keep their workflow, and a
+    /// test counts which ones it explains.
+    pub fn add_cspm_rule(&mut self, name: &str, order: i64, control: &str) -> String {
+        use serde_json::json;
+        let arn = format!(
+            "arn:aws:securityhub:{REGION}:{ACCOUNT}:automation-rule/{:08x}-0000-4000-a000-{:012x}",
+            order, order
+        );
+        self.automation_rules.push(json!({
+            "RuleArn": arn,
+            "RuleStatus": "ENABLED",
+            "RuleOrder": order,
+            "RuleName": name,
+            "Description": format!("Suppress {control} findings"),
+            "IsTerminal": false,
+            "Criteria": {
+                "ComplianceSecurityControlId": [{"Value": control, "Comparison": "EQUALS"}],
+                "WorkflowStatus": [{"Value": "NEW", "Comparison": "EQUALS"}],
+            },
+            "Actions": [{"Type": "FINDING_FIELDS_UPDATE", "FindingFieldsUpdate": {
+                "Workflow": {"Status": "SUPPRESSED"},
+                "Note": {"Text": format!("Suppressed by {name}"), "UpdatedBy": "automation"},
+            }}],
+            "CreatedAt": iso(self.now - 10 * 86_400),
+            "UpdatedAt": iso(self.now - 10 * 86_400),
+            "CreatedBy": format!("arn:aws:iam::{ACCOUNT}:role/Admin"),
+        }));
+        arn
+    }
+
+    /// A new Security Hub automation rule that suppresses (`StatusId` 3) the findings of
+    /// `control` (`compliance.control EQUALS control`), at `order`.
+    pub fn add_v2_rule(&mut self, name: &str, order: f64, control: &str) -> String {
+        use serde_json::json;
+        let id = format!("{:08x}-0000-4000-b000-000000000000", self.automation_rules_v2.len() + 1);
+        let arn = format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:automation-rulev2/{id}");
+        self.automation_rules_v2.push(json!({
+            "RuleArn": arn,
+            "RuleId": id,
+            "RuleOrder": order,
+            "RuleName": name,
+            "RuleStatus": "ENABLED",
+            "Description": format!("Suppress {control} findings"),
+            "Criteria": {"OcsfFindingCriteria": {
+                "CompositeFilters": [{
+                    "Operator": "AND",
+                    "StringFilters": [{"FieldName": "compliance.control", "Filter": {"Value": control, "Comparison": "EQUALS"}}],
+                }],
+                "CompositeOperator": "AND",
+            }},
+            "Actions": [{"Type": "FINDING_FIELDS_UPDATE", "FindingFieldsUpdate": {"StatusId": 3, "Comment": format!("Suppressed by {name}")}}],
+            "CreatedAt": iso(self.now - 5 * 86_400),
+            "UpdatedAt": iso(self.now - 5 * 86_400),
+        }));
+        arn
     }
 
     /// Adds an exposure finding ([`exposure_finding`]) about a notebook of the caller's, updated

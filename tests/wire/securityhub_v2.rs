@@ -65,6 +65,7 @@ fn asff(sdk: &aws_config::SdkConfig, clock: Clock) -> SecurityHubPoller {
             reconcile: Duration::from_secs(900),
             overlap: Duration::from_secs(300),
             api: vigil::config::HubApi::Cspm,
+            automation_rules: true,
         },
     )
 }
@@ -585,6 +586,7 @@ fn both_apis_watched_through_churn_hold_what_either_has() {
             reconcile: Duration::from_secs(300),
             overlap: Duration::from_secs(60),
             api: vigil::config::HubApi::Both,
+            automation_rules: true,
         },
     );
     let mut posture = vigil::store::Posture::new(Catalog::default_catalog());

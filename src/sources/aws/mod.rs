@@ -1,6 +1,7 @@
 //! The live AWS sources: Config, Security Hub and CloudWatch pollers, and the account id from
 //! STS, built on aws-config's standard credential chain with explicit time-outs.
 
+pub mod automation;
 pub mod cloudwatch;
 pub mod config;
 pub mod drill;
@@ -313,6 +314,7 @@ impl Pollers {
                 reconcile: seconds(settings.reconcile_minutes * 60.0),
                 overlap: seconds(settings.overlap),
                 api: settings.securityhub_api,
+                automation_rules: settings.automation_rules,
             },
         );
         let metrics = catalog.controls.iter().flat_map(|c| c.evidence.metrics.iter().cloned()).collect();

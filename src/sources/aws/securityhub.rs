@@ -13,14 +13,15 @@ use aws_sdk_securityhub::types::{
 };
 
 use super::PollerBase;
+use super::automation;
 use super::limiter::RateLimit;
 use super::limits::SECURITY_HUB_PAGE;
 use super::poller::{Poll, Polled};
 use super::retry::every_page;
 use crate::config::HubApi;
 use crate::model::{
-    Finding, FindingAggregator, FindingClass, FindingCompliance, HubScope, HubV2, Interner, Part, PartSet, RecordState,
-    ResourceId, Severity, Sym, Timestamp, WorkflowStatus,
+    AutomationRules, Finding, FindingAggregator, FindingClass, FindingCompliance, HubScope, HubV2, Interner, Part,
+    PartSet, RecordState, ResourceId, RuleApi, Severity, Sym, Timestamp, WorkflowStatus,
 };
 use crate::sources::{Dataset, Payload, Sink, SourceError, SourceKind, Standard};
 
@@ -42,6 +43,8 @@ pub struct Settings {
     pub overlap: Duration,
     /// Which API the findings are read through (`[securityhub] api`).
     pub api: HubApi,
+    /// Whether the automation rules are read (`[securityhub] automation_rules`).
+    pub automation_rules: bool,
 }
 
 /// The API a page of findings is read through.
@@ -342,10 +345,41 @@ impl SecurityHubPoller {
         Some(HubScope { members, aggregator })
     }
 
-    /// The enabled standards and the organisation's scope, as payloads.
+    /// The automation rules of each service whose findings are read, as a payload; a service
+    /// whose rules could not be read (a role without `securityhub:ListAutomationRules`, say)
+    /// keeps its last rules, logged: no finding's data rests on them.
+    async fn rules_payload(&mut self, sink: &Sink) -> Option<Payload> {
+        if !self.s.automation_rules {
+            return None;
+        }
+        let apis = self.apis();
+        let SecurityHubPoller { client, base, s, other_calls, .. } = &mut *self;
+        let caller = base.caller(sink);
+        let mut read = AutomationRules::default();
+        for api in apis {
+            let (rule_api, got) = match api {
+                Api::Cspm => (RuleApi::Cspm, automation::read_cspm(client, &caller, &s.other, other_calls).await),
+                Api::V2 => (RuleApi::V2, automation::read_v2(client, &caller, &s.other, other_calls).await),
+            };
+            match got {
+                Ok(rules) => {
+                    read.apis.push(rule_api);
+                    read.rules.extend(rules);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, api = rule_api.name(), "automation rules not read; the last ones kept")
+                }
+            }
+        }
+        (!read.apis.is_empty()).then(|| Payload::Merge(Dataset { automation_rules: Some(read), ..Default::default() }))
+    }
+
+    /// The enabled standards, whether the new Security Hub is on, the automation rules and the
+    /// organisation's scope, as payloads.
     async fn standing_payloads(&mut self, sink: &Sink) -> Vec<Payload> {
         let mut payloads = vec![self.standards_payload(sink).await];
         payloads.extend(self.hub_v2_payload(sink).await);
+        payloads.extend(self.rules_payload(sink).await);
         if !self.s.discover {
             return payloads;
         }

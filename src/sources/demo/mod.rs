@@ -32,6 +32,7 @@ struct State {
     remediations: BTreeMap<Sym, RemediationConfig>,
     executions: BTreeMap<(Sym, ResourceId), RemediationExecution>,
     findings: BTreeMap<Sym, Finding>,
+    automation_rules: Vec<crate::model::AutomationRule>,
     alarms: BTreeMap<Sym, Alarm>,
     metrics: BTreeMap<MetricId, Vec<(Timestamp, f64)>>,
     /// Configuration items by resource, newest first.
@@ -182,9 +183,11 @@ impl DemoScript {
                 executions: s.executions.values().cloned().collect(),
                 ..Default::default()
             },
-            SourceKind::SecurityHub => {
-                Dataset { findings: s.findings.values().cloned().collect(), ..Default::default() }
-            }
+            SourceKind::SecurityHub => Dataset {
+                findings: s.findings.values().cloned().collect(),
+                automation_rules: self.automation_rules(),
+                ..Default::default()
+            },
             SourceKind::CloudWatch => Dataset {
                 alarms: s.alarms.values().cloned().collect(),
                 metrics: s
@@ -241,8 +244,12 @@ impl DemoScript {
     fn apply(&mut self, batch: &Batch, at: Option<i64>) -> Vec<(SourceKind, Dataset)> {
         let guardrails = self.apply_guardrails(batch, at);
         let config = self.apply_config(batch, at);
+        let findings = batch.findings.iter().map(|f| self.played_finding(f, when(at, f.age))).collect();
+        let rules = !batch.automation_rules.is_empty();
+        self.state.automation_rules.extend(batch.automation_rules.iter().map(automation_rule));
         let hub = Dataset {
-            findings: batch.findings.iter().map(|f| self.played_finding(f, when(at, f.age))).collect(),
+            findings,
+            automation_rules: if rules { self.automation_rules() } else { None },
             ..Dataset::default()
         };
         let cloudwatch = self.apply_cloudwatch(batch, at);
@@ -398,6 +405,13 @@ impl DemoScript {
         }
         self.state.executions.insert((execution.rule.clone(), execution.resource.clone()), execution.clone());
         execution
+    }
+
+    /// The story's automation rules, as Security Hub CSPM's whole set (`None` where it has none).
+    fn automation_rules(&self) -> Option<crate::model::AutomationRules> {
+        let rules = &self.state.automation_rules;
+        (!rules.is_empty())
+            .then(|| crate::model::AutomationRules { apis: vec![crate::model::RuleApi::Cspm], rules: rules.clone() })
     }
 
     /// A finding the story plays, kept with its text and history for the finding view.
@@ -564,6 +578,27 @@ impl Source for DemoSource {
 /// A played item's time: the step's, or (in the baseline) its age before the start, an hour by default.
 fn when(at: Option<i64>, age: Option<u64>) -> i64 {
     at.unwrap_or(-(age.unwrap_or(3600) as i64))
+}
+
+/// A scenario's automation rule as Security Hub CSPM would hold it.
+fn automation_rule(r: &scenario::AutomationRuleItem) -> crate::model::AutomationRule {
+    use crate::model::Criteria;
+    crate::model::AutomationRule {
+        api: crate::model::RuleApi::Cspm,
+        arn: format!("arn:aws:securityhub:us-east-1:123456789012:automation-rule/{}", r.name.replace(' ', "-")),
+        name: r.name.clone(),
+        order: r.order,
+        enabled: true,
+        terminal: r.terminal,
+        sets_workflow: Some(r.sets),
+        criteria: Criteria::All(
+            r.criteria
+                .iter()
+                .map(|c| Criteria::Field { field: c.field, tests: vec![(c.comparison, c.value.clone())] })
+                .collect(),
+        ),
+        updated_at: None,
+    }
 }
 
 #[cfg(test)]

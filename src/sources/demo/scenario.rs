@@ -261,6 +261,9 @@ pub struct Batch {
     pub executions: Vec<ExecutionItem>,
     #[serde(default)]
     pub findings: Vec<FindingItem>,
+    /// Security Hub CSPM automation rules (why a finding went quiet).
+    #[serde(default)]
+    pub automation_rules: Vec<AutomationRuleItem>,
     #[serde(default)]
     pub alarms: Vec<AlarmItem>,
     #[serde(default)]
@@ -381,6 +384,28 @@ pub struct FindingItem {
     /// `Remediation.Recommendation.Text` and `.Url`.
     pub remediation: Option<String>,
     pub url: Option<String>,
+}
+
+/// A Security Hub CSPM automation rule: its name, order, the workflow it sets, and its criteria
+/// (every one must hold).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutomationRuleItem {
+    pub name: String,
+    pub order: f64,
+    pub sets: WorkflowStatus,
+    #[serde(default)]
+    pub terminal: bool,
+    pub criteria: Vec<CriterionItem>,
+}
+
+/// One test of a rule's criteria: `field`, `comparison` (`EQUALS`, `PREFIX`...) and `value`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionItem {
+    pub field: crate::model::RuleField,
+    pub comparison: crate::model::Comparison,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
