@@ -93,6 +93,10 @@ pub struct Dataset {
     /// it (replaces the held one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_v2: Option<HubV2>,
+    /// The new Security Hub's counts (GetFindingStatisticsV2), read on a cold start before the
+    /// findings: shown, marked as counts, until the findings themselves are read whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub_counts: Option<HubCounts>,
     /// Security Hub's automation rules, of each service read (replaces that service's held rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automation_rules: Option<super::AutomationRules>,
@@ -176,6 +180,17 @@ pub struct HubV2 {
     /// The findings are read through Security Hub CSPM's API.
     #[serde(default)]
     pub cspm: bool,
+}
+
+/// What the new Security Hub counts at once (GetFindingStatisticsV2, within the reader's scope):
+/// failing findings per security control (not suppressed), and open ones (NEW, NOTIFIED) per
+/// severity, all of them and those that are activity (not a control's check).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HubCounts {
+    pub failing_by_control: Vec<(String, u64)>,
+    /// By [`super::Severity::index`].
+    pub open_by_severity: [u64; 5],
+    pub open_activity_by_severity: [u64; 5],
 }
 
 /// What Security Hub says of the organisation the caller sees: the member accounts it

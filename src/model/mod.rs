@@ -18,7 +18,7 @@ pub use automation::{
     AutomationRule, AutomationRules, Comparison, Criteria, RuleApi, RuleField, WorkflowReason, workflow_reason,
 };
 pub use event::{
-    ConfigAggregator, Dataset, FindingAggregator, HubScope, HubV2, Message, Payload, PlaceRead, SourceError,
+    ConfigAggregator, Dataset, FindingAggregator, HubCounts, HubScope, HubV2, Message, Payload, PlaceRead, SourceError,
     SourceEvent, SourceKind, Standard, Unread,
 };
 pub use evidence::*;

@@ -134,6 +134,11 @@ fn everything(at: Timestamp) -> Dataset {
             }),
         }),
         hub_v2: Some(crate::model::HubV2 { on: true, read: true, cspm: true }),
+        hub_counts: Some(crate::model::HubCounts {
+            failing_by_control: vec![("SageMaker.1".into(), 12)],
+            open_by_severity: [1, 2, 3, 4, 5],
+            open_activity_by_severity: [0, 1, 0, 2, 1],
+        }),
         automation_rules: Some(crate::model::AutomationRules {
             apis: vec![crate::model::RuleApi::Cspm],
             rules: vec![crate::model::AutomationRule {

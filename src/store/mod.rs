@@ -58,6 +58,8 @@ pub struct Posture {
     hub_v2: Option<crate::model::HubV2>,
     /// Security Hub's automation rules, of the services whose rules were read.
     automation: crate::model::AutomationRules,
+    /// The new Security Hub's counts, read on a cold start: shown until the findings are whole.
+    hub_counts: Option<crate::model::HubCounts>,
     /// The Config aggregators of the caller's account, when Config said them.
     config_aggregators: Option<Vec<crate::model::ConfigAggregator>>,
     /// Rules and alarms held per account and region, kept as they come and go: the scope is
@@ -111,6 +113,7 @@ impl Posture {
             hub_scope: None,
             hub_v2: None,
             automation: Default::default(),
+            hub_counts: None,
             config_aggregators: None,
             places: BTreeMap::new(),
             ledger,
@@ -540,6 +543,9 @@ impl Posture {
         }
         if data.hub_v2.is_some() {
             self.hub_v2 = data.hub_v2;
+        }
+        if data.hub_counts.is_some() {
+            self.hub_counts = data.hub_counts.clone();
         }
         if let Some(read) = &data.automation_rules {
             let held = &mut self.automation;

@@ -260,6 +260,12 @@ impl Posture {
         crate::model::workflow_reason(f, &self.automation.rules)
     }
 
+    /// The new Security Hub's counts (GetFindingStatisticsV2) while the findings have not yet been
+    /// read whole (a cold load); `None` once they have, or where none were read.
+    pub fn hub_counts(&self) -> Option<&crate::model::HubCounts> {
+        self.hub_counts.as_ref().filter(|_| self.part(Part::Findings).last_ok.is_none())
+    }
+
     /// The automation rules held, and the services they were read from.
     pub fn automation_rules(&self) -> &crate::model::AutomationRules {
         &self.automation

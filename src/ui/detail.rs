@@ -719,6 +719,19 @@ fn security_hub_rows(e: &mut Evidence) {
         if acc.failing_findings > 0 {
             let n = acc.failing_findings as usize;
             row.push(seg(Token::Fail, format!(": {}", crate::text::counted(n, "failing finding", "failing findings"))));
+        } else if let Some(counts) = e.posture.hub_counts() {
+            // Before the findings are read whole: the new Security Hub's count of them.
+            let n: u64 = counts
+                .failing_by_control
+                .iter()
+                .filter(|(c, _)| b.security_hub_controls.iter().any(|s| s == c))
+                .map(|(_, n)| n)
+                .sum();
+            if n > 0 {
+                let counted = crate::text::counted(n as usize, "failing finding", "failing findings");
+                row.push(seg(Token::Fail, format!(": {counted}")));
+                row.push(seg(Token::Muted, " (counted by Security Hub; the findings are loading)"));
+            }
         }
         rows.push(row);
     }

@@ -329,7 +329,9 @@ fn sources_line(parts: Vec<Vec<Seg>>, cells: usize, theme: &Theme) -> Vec<Span<'
 /// `⚑ 5 CRITICAL · 24 HIGH open · 2 alarms firing`, and its brief form, when any is.
 pub fn activity_flag(posture: &Posture) -> Option<(String, String)> {
     use crate::model::Severity;
-    let open = posture.finding_totals().open_activity_by_severity;
+    // Before the findings are read whole, the new Security Hub's counts, said to be counts.
+    let counted = posture.hub_counts();
+    let open = counted.map_or(posture.finding_totals().open_activity_by_severity, |c| c.open_activity_by_severity);
     let (critical, high) = (open[Severity::Critical.index()], open[Severity::High.index()]);
     let firing = posture.firing_alarms();
     if critical + high + firing == 0 {
@@ -347,7 +349,11 @@ pub fn activity_flag(posture: &Posture) -> Option<(String, String)> {
             severities.push(format!("{} HIGH", thousands(high)));
             brief.push(format!("{} HIGH", thousands(high)));
         }
-        long.push(format!("{} open", severities.join(" · ")));
+        let counted_mark = if counted.is_some() { " (counted)" } else { "" };
+        long.push(format!("{} open{counted_mark}", severities.join(" · ")));
+        if counted.is_some() {
+            brief.push("counted".to_string());
+        }
     }
     if firing > 0 {
         long.push(crate::text::counted(firing as usize, "alarm firing", "alarms firing"));
@@ -450,6 +456,24 @@ mod tests {
         assert_eq!(fair_share(&[10, 80, 10], 60), 40, "the long one is cut to what is left");
         assert_eq!(fair_share(&[50, 50, 10], 60), 25);
         assert_eq!(fair_share(&[5, 5], 0), 0);
+    }
+
+    #[test]
+    fn before_the_findings_are_whole_the_flag_gives_the_new_security_hubs_counts_as_counts() {
+        use crate::model::{Dataset, HubCounts, Payload, SourceEvent};
+        let mut posture = Posture::new(crate::catalog::Catalog::default_catalog());
+        posture.register_source(SourceKind::SecurityHub, Some(std::time::Duration::from_secs(30)));
+        assert_eq!(activity_flag(&posture), None);
+        let counts = HubCounts { open_activity_by_severity: [0, 0, 0, 24, 5], ..Default::default() };
+        let data = Dataset { hub_counts: Some(counts), ..Default::default() };
+        posture.apply(SourceEvent {
+            source: SourceKind::SecurityHub,
+            fetched_at: jiff::Timestamp::UNIX_EPOCH,
+            result: Ok(Payload::Merge(data)),
+        });
+        let (long, brief) = activity_flag(&posture).unwrap();
+        assert_eq!(long, "⚑ 5 CRITICAL · 24 HIGH open (counted) ");
+        assert_eq!(brief, "⚑ 5 CRIT · 24 HIGH · counted ");
     }
 
     #[test]

@@ -405,6 +405,7 @@ fn operation(req: &Request) -> (Protocol, String, Value) {
         ("POST", "/findingHistory/get") => Some("GetFindingHistory"),
         ("PATCH", "/findings/batchupdate") => Some("BatchUpdateFindings"),
         ("POST", "/findingsv2") => Some("GetFindingsV2"),
+        ("POST", "/findingsv2/statistics") => Some("GetFindingStatisticsV2"),
         ("PATCH", "/findingsv2/batchupdatev2") => Some("BatchUpdateFindingsV2"),
         ("POST", "/automationrules/get") => Some("BatchGetAutomationRules"),
         _ => None,
@@ -571,6 +572,7 @@ fn throttle(state: &State, protocol: Protocol, op: &str) -> Response {
 fn action(protocol: Protocol, op: &str) -> String {
     let op = match op {
         "GetFindingsV2" => "GetFindings",
+        "GetFindingStatisticsV2" => "GetAdhocInsightResults",
         "BatchUpdateFindingsV2" => "BatchUpdateFindings",
         op => op,
     };

@@ -704,6 +704,8 @@ fn securityhub(world: &World, op: &str, input: &Value) -> Result<Value, Response
             }
         }
         "GetFindingsV2" if world.hub_v2 => super::ocsf::get_findings_v2(world, input),
+        "GetFindingStatisticsV2" if world.hub_v2 => super::ocsf::get_finding_statistics_v2(world, input),
+        "GetFindingStatisticsV2" => Ok(json!({"GroupByResults": []})),
         // AWS does not document what GetFindingsV2 answers where the new Security Hub is off:
         // the fake says it holds no findings.
         "GetFindingsV2" => Ok(json!({"Findings": []})),

@@ -647,3 +647,95 @@ fn both_apis_watched_through_churn_hold_what_either_has() {
     drop(w);
     fake.assert_checked();
 }
+
+/// A cold start where the new Security Hub's findings are read: one GetFindingStatisticsV2 call
+/// (three group-by rules) comes before the first page, and its counts are what the findings
+/// say once they are read whole: each catalog control's failing findings, the open findings by
+/// severity, and the open activity the header flags (`counted` until then: the header's tests).
+#[test]
+fn a_cold_start_counts_at_once_what_the_findings_then_say() {
+    let mut w = World::organization(900);
+    w.hub_v2 = true;
+    w.add_exposure_finding();
+    let fake = FakeAws::start(w, Faults::default());
+    let rt = runtime();
+    let sdk = super::sdk(&fake.url);
+    let clock = clock_of(&fake.world());
+    let mut poller = SecurityHubPoller::new(
+        aws_sdk_securityhub::Client::new(&sdk),
+        base(&sdk, clock.clone()),
+        Settings {
+            discover: false,
+            get_findings: RateLimit::unlimited(),
+            other: RateLimit::unlimited(),
+            reconcile: Duration::from_secs(900),
+            overlap: Duration::from_secs(300),
+            api: vigil::config::HubApi::V2,
+            automation_rules: false,
+        },
+    );
+    let mut polled = None;
+    let slot = &mut polled;
+    let events = rt.block_on(vigil::sources::collect(clock.clone(), |sink| async move {
+        *slot = Some(poller.cold_load(&sink).await);
+    }));
+    let polled = polled.unwrap();
+    assert_eq!(polled.error, None);
+    // The counts first, before any finding.
+    let first_findings =
+        events.iter().position(|e| matches!(&e.result, Ok(Payload::Merge(d)) if !d.findings.is_empty()));
+    let counted_at = events.iter().position(|e| matches!(&e.result, Ok(Payload::Merge(d)) if d.hub_counts.is_some()));
+    assert!(counted_at.unwrap() < first_findings.unwrap(), "{counted_at:?} {first_findings:?}");
+    assert_eq!(fake.calls()["GetFindingStatisticsV2"], 1, "at most five calls: one");
+
+    // Applied in order, the header says `counted` until the findings are whole.
+    let catalog = Catalog::default_catalog();
+    let mut posture = vigil::store::Posture::new(catalog.clone());
+    posture.register_source(SourceKind::SecurityHub, Some(Duration::from_secs(30)));
+    let mut events = events.into_iter();
+    for e in events.by_ref().take(counted_at.unwrap() + 1) {
+        posture.apply(e);
+    }
+    let counts = posture.hub_counts().expect("the counts, before the findings").clone();
+    for e in events {
+        posture.apply(e);
+    }
+    for p in polled.payloads {
+        posture.apply(vigil::model::SourceEvent {
+            source: SourceKind::SecurityHub,
+            fetched_at: clock(),
+            result: Ok(p),
+        });
+    }
+    assert!(posture.hub_counts().is_none(), "the findings are whole: the counts give way to them");
+    // Security Hub counts the findings vigil skips (no resources: it cannot bind them) too.
+    let mut skipped = [0u64; 5];
+    for f in fake.world().findings() {
+        if f.kind == Kind::NoResources && !f.archived && matches!(f.workflow, "NEW" | "NOTIFIED") {
+            skipped[f.severity] += 1;
+        }
+    }
+    assert!(skipped.iter().sum::<u64>() > 0, "the world has some");
+    let totals = posture.finding_totals();
+    let plus = |a: [u64; 5]| std::array::from_fn::<u64, 5, _>(|k| a[k] + skipped[k]);
+    assert_eq!(counts.open_by_severity, plus(totals.open_by_severity), "open findings by severity");
+    assert_eq!(counts.open_activity_by_severity, plus(totals.open_activity_by_severity), "open activity by severity");
+    assert!(counts.open_activity_by_severity.iter().sum::<u64>() > 0, "{counts:?}");
+    let mut checked = 0;
+    for (i, control) in catalog.controls.iter().enumerate() {
+        if control.evidence.security_hub_controls.is_empty() || control.kind == vigil::model::ControlKind::Corrective {
+            continue;
+        }
+        let counted: u64 = counts
+            .failing_by_control
+            .iter()
+            .filter(|(c, _)| control.evidence.security_hub_controls.contains(c))
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(counted, u64::from(posture.evidence(i).failing_findings), "{}", control.id);
+        checked += u64::from(counted > 0);
+    }
+    assert!(checked > 0, "some control has failing findings: {counts:?}");
+    assert!(fake.checks().refused.is_empty(), "{:?}", fake.checks().refused);
+    fake.assert_checked();
+}

@@ -431,12 +431,41 @@ impl SecurityHubPoller {
         Ok(PassPage { data: Dataset { findings, skipped, ..Default::default() }, pages, items, sweep })
     }
 
+    /// The new Security Hub's counts, sent at once, where its findings are read: a cold load of
+    /// 100,000 findings takes minutes, its counts one call. A failure is logged and costs nothing
+    /// else (the findings are read all the same).
+    async fn send_counts(&mut self, sink: &Sink) {
+        if !self.reads(Api::V2) {
+            return;
+        }
+        // The findings are read whole (the store binds them to controls): so are they counted.
+        let scope = super::securityhub_v2::FindingScope::everything();
+        self.get_findings_calls += 1;
+        let caller = self.base.caller(sink);
+        let now = sink.now();
+        match super::securityhub_v2::counts(&self.client, &caller, &self.s.get_findings, &scope, now).await {
+            Ok(counts) => {
+                let data = Dataset { hub_counts: Some(counts), ..Default::default() };
+                let event = crate::sources::SourceEvent {
+                    source: SourceKind::SecurityHub,
+                    fetched_at: now,
+                    result: Ok(Payload::Merge(data)),
+                };
+                sink.send(event).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "GetFindingStatisticsV2 failed; the findings are read all the same"),
+        }
+    }
+
     /// Every ACTIVE finding, page by page, then a sweep of what is no longer there. What was
     /// read before a failure is kept, the findings are marked not read in full, and the next
     /// poll goes on from the page that failed (a cold load of 100,000 findings takes minutes at
     /// AWS's rate: a throttle near the end must not start it over).
     pub async fn cold_load(&mut self, sink: &Sink) -> Polled {
         let mut payloads = self.standing_payloads(sink).await;
+        if self.watermark.is_none() && self.pass.started_at.is_none() {
+            self.send_counts(sink).await;
+        }
         let started = self.pass.started_at.unwrap_or_else(|| sink.now());
         loop {
             let page = match self.pass_page(sink, started).await {

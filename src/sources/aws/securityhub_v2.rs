@@ -13,9 +13,11 @@
 //! between pages but what it returns.
 
 use aws_sdk_securityhub::Client;
+use aws_sdk_securityhub::types::builders::CompositeFilterBuilder;
 use aws_sdk_securityhub::types::{
-    AllowedOperators, CompositeFilter, DateFilter, NumberFilter, OcsfDateField, OcsfDateFilter, OcsfFindingFilters,
-    OcsfNumberField, OcsfNumberFilter, OcsfStringField, OcsfStringFilter, StringFilter, StringFilterComparison,
+    AllowedOperators, CompositeFilter, DateFilter, GroupByField, GroupByRule, NumberFilter, OcsfDateField,
+    OcsfDateFilter, OcsfFindingFilters, OcsfNumberField, OcsfNumberFilter, OcsfStringField, OcsfStringFilter,
+    StringFilter, StringFilterComparison,
 };
 
 use super::PollerBase;
@@ -25,7 +27,7 @@ use super::ocsf::{OcsfFinding, document_to_json, read_ocsf};
 use super::retry::Caller;
 use super::securityhub::iso;
 use crate::catalog::Catalog;
-use crate::model::{FindingClass, Interner, Timestamp};
+use crate::model::{FindingClass, HubCounts, Interner, Severity, Timestamp};
 use crate::sources::{Sink, SourceError};
 
 /// The IAM action GetFindingsV2 is authorised as (the Service Authorization Reference): a call
@@ -35,6 +37,12 @@ pub const GET_FINDINGS_V2_ACTION: &str = "securityhub:GetFindings";
 /// The IAM action BatchUpdateFindingsV2 is authorised as (the Service Authorization Reference):
 /// BatchUpdateFindings', so a `--write` policy needs nothing more, and a refusal names it.
 pub const BATCH_UPDATE_V2_ACTION: &str = "securityhub:BatchUpdateFindings";
+
+/// The IAM action GetFindingStatisticsV2 is authorised as (the Service Authorization Reference).
+pub const STATISTICS_V2_ACTION: &str = "securityhub:GetAdhocInsightResults";
+
+/// Values a statistics rule returns at most (GetFindingStatisticsV2's `MaxStatisticResults`).
+const MAX_STATISTIC_RESULTS: i32 = 400;
 
 /// DescribeSecurityHubV2's IAM action (its own name).
 pub const DESCRIBE_V2_ACTION: &str = "securityhub:DescribeSecurityHubV2";
@@ -223,8 +231,24 @@ fn partition(region: &str) -> &'static str {
 /// read does not need an order) and no `Scopes` (a delegated administrator sees the whole
 /// organisation without).
 pub fn filters(scope: &FindingScope, since: Option<Timestamp>, now: Timestamp) -> OcsfFindingFilters {
+    filters_with(scope, since, now, (&|c| c, 0))
+}
+
+/// A condition added to each composite of a read's filters, and how many string filters it adds
+/// (a composite holds at most 20).
+type Extra<'a> = (&'a dyn Fn(CompositeFilterBuilder) -> CompositeFilterBuilder, usize);
+
+/// As [`filters`], each composite's condition with `extra`'s filters besides.
+fn filters_with(
+    scope: &FindingScope,
+    since: Option<Timestamp>,
+    now: Timestamp,
+    extra: Extra<'_>,
+) -> OcsfFindingFilters {
+    let (extra, extra_strings) = extra;
+    let room = MAX_STRING_FILTERS - extra_strings;
     let condition = || {
-        let composite = CompositeFilter::builder().operator(AllowedOperators::And);
+        let composite = extra(CompositeFilter::builder().operator(AllowedOperators::And));
         match since {
             Some(since) => composite.date_filters(
                 OcsfDateFilter::builder()
@@ -247,7 +271,7 @@ pub fn filters(scope: &FindingScope, since: Option<Timestamp>, now: Timestamp) -
     };
     let mut scoped = Vec::new();
     for (field, values) in scope.wanted() {
-        for chunk in values.chunks(MAX_STRING_FILTERS) {
+        for chunk in values.chunks(room) {
             let composite = chunk.iter().fold(condition(), |c, value| c.string_filters(equals(field.clone(), value)));
             scoped.push(composite.build());
         }
@@ -255,7 +279,7 @@ pub fn filters(scope: &FindingScope, since: Option<Timestamp>, now: Timestamp) -
     // A class's fields together in one composite (each field's values ORed, the fields ANDed).
     for fields in scope.class_fields() {
         let composite = fields.iter().fold(condition(), |c, (field, values)| {
-            values.iter().take(MAX_STRING_FILTERS).fold(c, |c, value| c.string_filters(equals(field.clone(), value)))
+            values.iter().take(room).fold(c, |c, value| c.string_filters(equals(field.clone(), value)))
         });
         scoped.push(composite.build());
     }
@@ -275,6 +299,107 @@ pub fn filters(scope: &FindingScope, since: Option<Timestamp>, now: Timestamp) -
     OcsfFindingFilters::builder().set_composite_filters(Some(scoped)).composite_operator(AllowedOperators::Or).build()
 }
 
+/// What the new Security Hub counts at once, in one GetFindingStatisticsV2 call of three rules,
+/// each within `scope` and over findings not closed: failing findings (compliance `status_id`
+/// 3, not suppressed) by `compliance.control`; open ones (`status_id` 1 or 2) by `severity`;
+/// and open activity (Detection, Vulnerability and Data Security Findings) by `severity`. For a
+/// cold start, before the findings themselves: paced on GetFindings' limiter (`limit`).
+pub async fn counts(
+    client: &Client,
+    caller: &Caller<'_>,
+    limit: &RateLimit,
+    scope: &FindingScope,
+    now: Timestamp,
+) -> Result<HubCounts, SourceError> {
+    let number = |field: OcsfNumberField, filter: NumberFilter| {
+        OcsfNumberFilter::builder().field_name(field).filter(filter).build()
+    };
+    let failing = filters_with(
+        scope,
+        None,
+        now,
+        (
+            &|c| {
+                c.number_filters(number(OcsfNumberField::ComplianceStatusId, NumberFilter::builder().eq(3.0).build()))
+                    .string_filters(compared(OcsfStringField::Status, StringFilterComparison::NotEquals, "Suppressed"))
+            },
+            1,
+        ),
+    );
+    let open = |c: CompositeFilterBuilder| {
+        c.number_filters(number(OcsfNumberField::StatusId, NumberFilter::builder().gte(1.0).lte(2.0).build()))
+    };
+    let open_all = filters_with(scope, None, now, (&open, 0));
+    let activity = ["Detection Finding", "Vulnerability Finding", "Data Security Finding"];
+    let open_activity = filters_with(
+        scope,
+        None,
+        now,
+        (
+            &|c| {
+                activity
+                    .into_iter()
+                    .fold(open(c), |c, class| c.string_filters(equals(OcsfStringField::ClassName, class)))
+            },
+            3,
+        ),
+    );
+    let rule = |field: GroupByField, filters: OcsfFindingFilters| {
+        GroupByRule::builder().group_by_field(field).filters(filters).build()
+    };
+    let rules = vec![
+        rule(GroupByField::ComplianceControl, failing),
+        rule(GroupByField::Severity, open_all),
+        rule(GroupByField::Severity, open_activity),
+    ];
+    let out = caller
+        .call(STATISTICS_V2_ACTION, limit, || {
+            client
+                .get_finding_statistics_v2()
+                .set_group_by_rules(Some(rules.clone()))
+                .max_statistic_results(MAX_STATISTIC_RESULTS)
+                .send()
+        })
+        .await?;
+    let values = |k: usize| -> Vec<(String, u64)> {
+        out.group_by_results()
+            .get(k)
+            .map(|r| {
+                r.group_by_values()
+                    .iter()
+                    .filter_map(|v| Some((v.field_value()?.to_string(), u64::try_from(v.count()?).ok()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let by_severity = |k: usize| {
+        let mut counts = [0u64; 5];
+        for (label, n) in values(k) {
+            if let Some(s) = severity_of_label(&label) {
+                counts[s.index()] += n;
+            }
+        }
+        counts
+    };
+    Ok(HubCounts {
+        failing_by_control: values(0),
+        open_by_severity: by_severity(1),
+        open_activity_by_severity: by_severity(2),
+    })
+}
+
+/// The severity an OCSF `severity` label names (`Fatal` as CRITICAL, as the reader maps it).
+fn severity_of_label(label: &str) -> Option<Severity> {
+    Some(match label.to_ascii_uppercase().as_str() {
+        "INFORMATIONAL" => Severity::Informational,
+        "LOW" => Severity::Low,
+        "MEDIUM" => Severity::Medium,
+        "HIGH" => Severity::High,
+        "CRITICAL" | "FATAL" => Severity::Critical,
+        _ => return None,
+    })
+}
+
 /// The filters of one finding, by its id (`finding_info.uid` EQUALS `uid`): the drill-down's
 /// lookup of a finding that Security Hub CSPM's GetFindings does not have (an exposure finding),
 /// or of any finding where the findings are read through the new Security Hub only. Closed
@@ -289,9 +414,14 @@ pub fn by_uid(uid: &str) -> OcsfFindingFilters {
 
 /// A string filter: `field` EQUALS `value`.
 fn equals(field: OcsfStringField, value: &str) -> OcsfStringFilter {
+    compared(field, StringFilterComparison::Equals, value)
+}
+
+/// A string filter: `field` compared with `value`.
+fn compared(field: OcsfStringField, comparison: StringFilterComparison, value: &str) -> OcsfStringFilter {
     OcsfStringFilter::builder()
         .field_name(field)
-        .filter(StringFilter::builder().comparison(StringFilterComparison::Equals).value(value).build())
+        .filter(StringFilter::builder().comparison(comparison).value(value).build())
         .build()
 }
 
