@@ -962,6 +962,7 @@ mod drill {
             product: "Security Hub".into(),
             status: WorkflowStatus::Notified,
             note: "looking".into(),
+            new_hub_only: false,
         }
     }
 
@@ -1116,8 +1117,9 @@ mod drill {
         let Write::SetWorkflow { finding, product_arn, account, region, status, note, .. } = triage() else {
             unreachable!()
         };
+        let product = "Acme Scanner".into();
         let write =
-            Write::SetWorkflow { finding, product_arn, account, region, product: "Acme Scanner".into(), status, note };
+            Write::SetWorkflow { finding, product_arn, account, region, product, status, note, new_hub_only: false };
         let got = answers(&r, Request::Write(write)).await;
         assert_eq!(v2.num_calls(), 0, "nothing sent");
         let reason = match &states(&got)[..] {

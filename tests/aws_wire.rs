@@ -705,6 +705,7 @@ fn drill_down_and_corrective_actions_against_the_fake() {
         product: detail.finding.product.clone(),
         status: WorkflowStatus::Notified,
         note: "tracked in SEC-42".into(),
+        new_hub_only: false,
     };
     let answers = ask(&mut posture, Request::Write(write));
     assert!(
@@ -869,6 +870,7 @@ fn a_workflow_change_through_the_new_api_against_the_fake() {
         product: d.finding.product.clone(),
         status,
         note: "tracked in SEC-42".into(),
+        new_hub_only: false,
     };
     let states = rig.ask(Request::Write(set(id, WorkflowStatus::Notified)));
     assert_eq!(states, ["sent", "done: workflow NOTIFIED"]);
@@ -928,16 +930,20 @@ fn a_workflow_change_through_the_new_api_against_the_fake() {
 /// `[securityhub] api = "both"`, an exposure finding (no ASFF twin) is on screen after a poll,
 /// and opening it asks GetFindings (which does not have it), then GetFindingsV2 by its
 /// `finding_info.uid`: the view shows the finding as the poll read it, and its history says the
-/// new Security Hub keeps none readable, without asking GetFindingHistory.
+/// new Security Hub keeps none readable, without asking GetFindingHistory. `w` on it changes it
+/// through BatchUpdateFindingsV2, though CSPM's findings are written through BatchUpdateFindings.
 #[test]
 fn opening_a_finding_only_the_new_security_hub_has_against_the_fake() {
-    use vigil::model::{Section, SectionData, Subject};
+    use vigil::model::{Request, Section, SectionData, Subject, WorkflowStatus, Write};
 
     let mut w = World::account(300);
     w.hub_v2 = true;
     let exposure = w.add_exposure_finding();
     let fake = FakeAws::start(w, Faults::default());
-    let mut rig = HubRig::new(&fake, "both", None);
+    let dir = std::env::temp_dir().join(format!("vigil-wire-audit-exposure-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let audit = std::sync::Arc::new(vigil::audit::AuditLog::open(&dir.join("audit.jsonl")).unwrap());
+    let mut rig = HubRig::new(&fake, "both", Some(audit));
     rig.poll();
     let shown = rig.posture.finding(&exposure).expect("the exposure finding is on screen").clone();
     let before = fake.calls();
@@ -962,7 +968,30 @@ fn opening_a_finding_only_the_new_security_hub_has_against_the_fake() {
         Some(&SectionData::HistoryNotKept),
         "no history to read, said as such"
     );
+    // `w` on it, under `both`: BatchUpdateFindingsV2 (BatchUpdateFindings does not know it).
+    let write = Write::SetWorkflow {
+        finding: exposure.as_str().into(),
+        product_arn: d.product_arn.clone(),
+        account: d.finding.account.clone(),
+        region: d.finding.region.clone(),
+        product: d.finding.product.clone(),
+        status: WorkflowStatus::Suppressed,
+        note: "accepted risk".into(),
+        new_hub_only: d.finding.class == Some(vigil::model::FindingClass::Exposure),
+    };
+    assert!(
+        matches!(write, Write::SetWorkflow { new_hub_only: true, .. }),
+        "an exposure finding is the new hub's alone"
+    );
+    let states = rig.ask(Request::Write(write));
+    assert_eq!(states.last().map(String::as_str), Some("done: workflow SUPPRESSED"), "{states:?}");
+    let calls = fake.calls();
+    assert_eq!(calls.get("BatchUpdateFindingsV2"), Some(&1), "{calls:?}");
+    assert!(!calls.contains_key("BatchUpdateFindings"), "{calls:?}");
+    let log = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
+    assert!(log.contains("FindingInfoUid") && log.contains(&*exposure), "V2's parameters audited: {log}");
     fake.assert_checked();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// vigil's list of the resource types Config records is the model's `ResourceType` enum, sorted

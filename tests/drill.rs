@@ -220,8 +220,12 @@ fn the_workflow_dialog_takes_a_status_and_a_note_then_asks() {
                 account,
                 region,
                 product,
+                new_hub_only,
             })),
         ] => {
+            // The bucket's most severe finding is the workshop's exposure finding: only the new
+            // Security Hub holds it, so BatchUpdateFindingsV2 changes it whatever the API read.
+            assert!(finding.contains(":exposure-finding/") && *new_hub_only, "{finding}");
             assert_eq!(*status, WorkflowStatus::Resolved);
             assert_eq!(note, "y");
             assert!(product_arn.starts_with("arn:aws:securityhub:us-east-1::product/aws/"));
@@ -275,6 +279,7 @@ fn an_accepted_write_shows_where_the_pollers_would_show_it_later() {
         product: "Security Hub".into(),
         status: WorkflowStatus::Suppressed,
         note: String::new(),
+        new_hub_only: false,
     };
     let state = WriteState::Accepted { execution: None, detail: None };
     posture.answer(Answer::Write { write, at: at(3), state });

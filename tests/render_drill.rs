@@ -181,8 +181,7 @@ fn an_exposure_finding_in_full() {
 }
 
 /// A suppressed finding says why: the automation rule that matches it, in the lists of findings
-/// (the resource's, here) and in the finding view. (A control's own list holds the findings that
-/// count against it, which a suppressed one does not.)
+/// (the resource's; the control's, apart from the findings that count) and in the finding view.
 #[test]
 fn a_suppressed_finding_names_the_automation_rule_that_matches_it() {
     let theme = dark();
@@ -193,6 +192,16 @@ fn a_suppressed_finding_names_the_automation_rule_that_matches_it() {
     let line = screen.lines().find(|l| l.contains("SUPPRESSED")).unwrap_or_else(|| panic!("{screen}"));
     assert!(line.contains("SUPPRESSED rule \"public website buckets\" · FAILED S3 general purpose"), "{line}");
     check("resource_suppressed_by_rule_160x48", &frame, &theme);
+    // The control's own view lists it apart from what counts, with its rule.
+    let prv08 = posture.control_index("PRV-08").unwrap();
+    view.screen = Screen::Control { index: prv08, cursor: 0 };
+    let frame = render(&posture, &view, &theme, at(5), 160, 48);
+    let screen = text(&frame);
+    assert!(screen.contains("1 suppressed, not counted:"), "{screen}");
+    let line = screen.lines().find(|l| l.contains("SUPPRESSED")).unwrap_or_else(|| panic!("{screen}"));
+    assert!(line.contains("SUPPRESSED rule \"public website buckets\" · S3 general purpose"), "{line}");
+    assert!(screen.contains("✔ PASS"), "a suppressed finding does not fail the control: {screen}");
+    check("control_suppressed_by_rule_160x48", &frame, &theme);
     let id: vigil::model::Sym =
         "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.2/finding/91c2d3e4-docs".into();
     answer(&script, &mut posture, &vigil::app::finding_lookup(&id), at(5));

@@ -876,6 +876,7 @@ pub fn update_key(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<
                     Some(f) => (f.account.clone(), f.region.clone(), f.product.clone()),
                     None => (Sym::from(""), Sym::from(""), Sym::from("")),
                 };
+                let new_hub_only = held.is_some_and(|f| f.class == Some(crate::model::FindingClass::Exposure));
                 let write = Write::SetWorkflow {
                     finding: finding.clone(),
                     product_arn: product_arn.clone(),
@@ -884,6 +885,7 @@ pub fn update_key(view: &mut View, posture: &Posture, key: &KeyEvent) -> Option<
                     product,
                     status: *status,
                     note: note.trim().to_string(),
+                    new_hub_only,
                 };
                 view.dialog = Some(Dialog::Confirm { write, confirm_focused: false });
             }

@@ -169,6 +169,9 @@ pub enum Write {
         product: Sym,
         status: WorkflowStatus,
         note: String,
+        /// Only the new Security Hub holds the finding (an exposure finding): BatchUpdateFindingsV2
+        /// whatever API the findings are read through.
+        new_hub_only: bool,
     },
 }
 

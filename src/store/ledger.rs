@@ -48,6 +48,8 @@ pub struct ControlEvidence {
     /// The listed findings counted by severity and by workflow status (the detail's charts).
     pub listed_by_severity: [u32; Severity::ALL.len()],
     pub listed_by_workflow: [u32; WorkflowStatus::ALL.len()],
+    /// Failing control findings that are SUPPRESSED: not counted, listed apart with why.
+    pub suppressed: BTreeSet<(Reverse<Severity>, Sym)>,
     /// A corrective control's rules whose remediation configurations were read and hold none:
     /// a reason it fails, never counted as a failing resource (its due resources are).
     pub unremediated: BTreeSet<RuleKey>,
@@ -710,6 +712,9 @@ impl Ledger {
                             }
                         }
                         listed = true;
+                    }
+                    Some(FindingCompliance::Failed) => {
+                        toggle(&mut acc.suppressed, (Reverse(f.severity), f.id.clone()), sign)
                     }
                     Some(FindingCompliance::Warning) => add(&mut acc.warn, sign),
                     _ => {}

@@ -703,6 +703,36 @@ fn due_rows(e: &mut Evidence) {
     }
 }
 
+/// Suppressed findings shown under a control at most; the search finds the others.
+const SUPPRESSED_SHOWN: usize = 5;
+
+/// The control's failing findings that are SUPPRESSED (not counted), the most severe first, each
+/// with why: the automation rule that matches it, or by hand.
+fn suppressed_rows(
+    posture: &Posture,
+    acc: &crate::store::ControlEvidence,
+    (width, now): (usize, Timestamp),
+    rows: &mut Vec<Vec<Seg>>,
+    targets: &mut Vec<(usize, Target)>,
+) {
+    if acc.suppressed.is_empty() {
+        return;
+    }
+    let n = acc.suppressed.len();
+    rows.push(vec![seg(Token::Muted, format!("  {} suppressed, not counted:", crate::text::thousands(n as u64)))]);
+    let org = posture.is_organization();
+    for (_, id) in acc.suppressed.iter().take(SUPPRESSED_SHOWN) {
+        let Some(f) = posture.finding(id) else { continue };
+        targets.push((rows.len(), Target::Finding(id.clone())));
+        // Its age since it last changed (when it went quiet, or after).
+        rows.push(finding_row(posture, f, &age_cell(Some(f.updated_at), now), "", width, org));
+    }
+    if n > SUPPRESSED_SHOWN {
+        let more = crate::text::thousands((n - SUPPRESSED_SHOWN) as u64);
+        rows.push(vec![seg(Token::Muted, format!("  … {more} more (/ SUPPRESSED finds them)"))]);
+    }
+}
+
 /// The Security Hub controls and finding products bound, with their open findings.
 fn security_hub_rows(e: &mut Evidence) {
     let (control, acc) = (e.control(), e.acc());
@@ -734,6 +764,7 @@ fn security_hub_rows(e: &mut Evidence) {
             }
         }
         rows.push(row);
+        suppressed_rows(e.posture, acc, (e.width, e.now), rows, &mut e.targets);
     }
     if !b.finding_products.is_empty() || !b.finding_classes.is_empty() {
         // One line for the products and classes together: the counts are the control's.

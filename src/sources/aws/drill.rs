@@ -594,7 +594,9 @@ impl Inner {
         // Where the findings are read through the new Security Hub, a workflow change is made
         // through it: the audit log records that call's parameters, under the IAM action both
         // share.
-        let v2 = if self.api == HubApi::V2 { WorkflowV2::of(&write) } else { None };
+        // So is one only the new Security Hub holds (an exposure finding), whatever the API.
+        let new_hub_only = matches!(write, Write::SetWorkflow { new_hub_only: true, .. });
+        let v2 = if self.api == HubApi::V2 || new_hub_only { WorkflowV2::of(&write) } else { None };
         let parameters = v2.as_ref().map_or_else(|| write.parameters(), WorkflowV2::parameters);
         let record = |outcome: String, request_id: Option<String>| AuditEntry {
             time: AuditEntry::time(sink.now()),
