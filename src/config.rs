@@ -467,6 +467,11 @@ pub fn default_file() -> String {
          # [securityhub]\n",
     );
     key(&mut out, "auto, cspm, v2 or both", "api = \"auto\"".into());
+    key(
+        &mut out,
+        "Read the automation rules, to say why a finding went quiet (false: a role without their permissions)",
+        "automation_rules = true".into(),
+    );
     out.push_str("\n# What the change feed (the Changes view, c) keeps.\n# [changes]\n");
     key(
         &mut out,
