@@ -1830,3 +1830,140 @@ mod securityhub_v2 {
         assert_eq!((first.num_calls(), second.num_calls()), (1, 3), "the first page is not read again");
     }
 }
+
+/// Security Hub CSPM's automation rules at the operation level: ListAutomationRules over two
+/// pages, a throttled BatchGetAutomationRules retried, each rule's criteria as tests on the
+/// fields vigil keeps (a tag criterion untestable), its action's workflow, order, terminal flag
+/// and status. AccessDenied on the list is the read's error, naming the action.
+mod automation_rules {
+    use super::*;
+    use aws_sdk_securityhub::operation::batch_get_automation_rules::BatchGetAutomationRulesOutput;
+    use aws_sdk_securityhub::operation::list_automation_rules::{ListAutomationRulesError, ListAutomationRulesOutput};
+    use aws_sdk_securityhub::types::{
+        AutomationRulesAction, AutomationRulesActionType, AutomationRulesConfig, AutomationRulesFindingFieldsUpdate,
+        AutomationRulesFindingFilters, AutomationRulesMetadata, MapFilter, MapFilterComparison, RuleStatus,
+        StringFilter, StringFilterComparison, WorkflowStatus as SdkWorkflow, WorkflowUpdate,
+    };
+    use vigil::model::{Comparison, Criteria, RuleApi, RuleField, WorkflowStatus};
+    use vigil::sources::aws::automation::read_cspm;
+
+    fn arn(n: u32) -> String {
+        format!("arn:aws:securityhub:us-east-1:{ACCOUNT}:automation-rule/rule-{n}")
+    }
+
+    fn config(n: u32, terminal: bool) -> AutomationRulesConfig {
+        let equals = |v: &str| StringFilter::builder().value(v).comparison(StringFilterComparison::Equals).build();
+        let mut criteria = AutomationRulesFindingFilters::builder()
+            .aws_account_id(equals("111122223333"))
+            .aws_account_id(equals("444455556666"))
+            .workflow_status(equals("NEW"));
+        if n == 2 {
+            criteria = criteria.resource_tags(
+                MapFilter::builder().key("env").value("dev").comparison(MapFilterComparison::Equals).build(),
+            );
+        }
+        AutomationRulesConfig::builder()
+            .rule_arn(arn(n))
+            .rule_name(format!("rule {n}"))
+            .rule_order(n as i32)
+            .rule_status(if n == 3 { RuleStatus::Disabled } else { RuleStatus::Enabled })
+            .is_terminal(terminal)
+            .criteria(criteria.build())
+            .actions(
+                AutomationRulesAction::builder()
+                    .r#type(AutomationRulesActionType::FindingFieldsUpdate)
+                    .finding_fields_update(
+                        AutomationRulesFindingFieldsUpdate::builder()
+                            .workflow(WorkflowUpdate::builder().status(SdkWorkflow::Suppressed).build())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    }
+
+    async fn read(rules: &[&Rule]) -> Result<Vec<vigil::model::AutomationRule>, SourceError> {
+        let conf = aws_sdk_securityhub::config::Builder::from(&sdk())
+            .interceptor(interceptor(rules, RuleMode::Sequential))
+            .build();
+        let client = aws_sdk_securityhub::Client::from_conf(conf);
+        let base = base(SourceKind::SecurityHub, 3, 30);
+        let mut calls = 0;
+        let mut out = None;
+        let slot = &mut out;
+        vigil::sources::collect(system_clock(), |sink| async move {
+            let caller = base.caller(&sink);
+            *slot = Some(read_cspm(&client, &caller, &RateLimit::per_second(0.0), &mut calls).await);
+        })
+        .await;
+        out.unwrap()
+    }
+
+    #[tokio::test]
+    async fn every_page_every_rule_and_its_criteria() {
+        let page1 = mock!(aws_sdk_securityhub::Client::list_automation_rules)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                ListAutomationRulesOutput::builder()
+                    .automation_rules_metadata(AutomationRulesMetadata::builder().rule_arn(arn(1)).build())
+                    .automation_rules_metadata(AutomationRulesMetadata::builder().rule_arn(arn(2)).build())
+                    .next_token("page-2")
+                    .build()
+            });
+        let page2 = mock!(aws_sdk_securityhub::Client::list_automation_rules)
+            .match_requests(|r| r.next_token() == Some("page-2"))
+            .then_output(|| {
+                ListAutomationRulesOutput::builder()
+                    .automation_rules_metadata(AutomationRulesMetadata::builder().rule_arn(arn(3)).build())
+                    .build()
+            });
+        let throttled = mock!(aws_sdk_securityhub::Client::batch_get_automation_rules).then_http_response(|| {
+            http(429, r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#.into())
+        });
+        let batch = mock!(aws_sdk_securityhub::Client::batch_get_automation_rules)
+            .match_requests(|r| r.automation_rules_arns() == [arn(1), arn(2), arn(3)])
+            .then_output(|| {
+                BatchGetAutomationRulesOutput::builder()
+                    .rules(config(1, false))
+                    .rules(config(2, true))
+                    .rules(config(3, false))
+                    .build()
+            });
+        let rules = read(&[&page1, &page2, &throttled, &batch]).await.unwrap();
+        assert_eq!(batch.num_calls(), 1);
+        assert_eq!(rules.len(), 3);
+        let first = &rules[0];
+        assert_eq!((first.api, first.name.as_str(), first.order, first.enabled), (RuleApi::Cspm, "rule 1", 1.0, true));
+        assert_eq!(first.sets_workflow, Some(WorkflowStatus::Suppressed));
+        assert_eq!(
+            first.criteria,
+            Criteria::All(vec![
+                Criteria::Field {
+                    field: RuleField::Account,
+                    tests: vec![
+                        (Comparison::Equals, "111122223333".into()),
+                        (Comparison::Equals, "444455556666".into())
+                    ],
+                },
+                Criteria::Field { field: RuleField::Workflow, tests: vec![(Comparison::Equals, "NEW".into())] },
+            ])
+        );
+        assert!(rules[1].terminal && rules[1].criteria.untestable() == ["ResourceTags"], "{:?}", rules[1]);
+        assert!(!rules[2].enabled, "a disabled rule is kept, and explains nothing");
+    }
+
+    #[tokio::test]
+    async fn access_denied_is_the_reads_error() {
+        let denied = mock!(aws_sdk_securityhub::Client::list_automation_rules).then_error(|| {
+            ListAutomationRulesError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: securityhub:ListAutomationRules")
+                    .build(),
+            )
+        });
+        let e = read(&[&denied]).await.unwrap_err();
+        assert!(matches!(e, SourceError::Unauthorized { .. }), "{e:?}");
+        assert!(e.to_string().contains("securityhub:ListAutomationRules"), "{e}");
+    }
+}
