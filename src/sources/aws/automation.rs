@@ -11,10 +11,10 @@ use aws_sdk_securityhub::types::{
 };
 
 use super::limiter::RateLimit;
-use super::ocsf::hub_type;
+use super::ocsf::{hub_type, severity_of_id, workflow_of_status_id};
 use super::retry::{Caller, every_page};
 use super::timestamp;
-use crate::model::{AutomationRule, Comparison, Criteria, RuleApi, RuleField, Severity, WorkflowStatus};
+use crate::model::{AutomationRule, Comparison, Criteria, RuleApi, RuleField};
 use crate::sources::SourceError;
 
 /// BatchGetAutomationRules takes at most this many ARNs (the API reference).
@@ -93,23 +93,13 @@ pub async fn read_v2(
             order: f64::from(got.rule_order().unwrap_or(1000.0)),
             enabled: got.rule_status().is_some_and(|s| s.as_str() == "ENABLED"),
             terminal: false,
-            sets_workflow: status.and_then(workflow_of_status_id),
+            // The workflow a finding it sets reads as (5 Archived and 6 Deleted: RESOLVED).
+            sets_workflow: status.and_then(|id| u64::try_from(id).ok()).and_then(workflow_of_status_id),
             criteria: ocsf_criteria(criteria),
             updated_at: got.updated_at().map(timestamp),
         });
     }
     Ok(rules)
-}
-
-/// The workflow an OCSF `status_id` stands for, as the finding reader maps it.
-fn workflow_of_status_id(id: i32) -> Option<WorkflowStatus> {
-    Some(match id {
-        1 => WorkflowStatus::New,
-        2 => WorkflowStatus::Notified,
-        3 => WorkflowStatus::Suppressed,
-        4 => WorkflowStatus::Resolved,
-        _ => return None,
-    })
 }
 
 /// A CSPM rule as vigil keeps it; `None` without an ARN.
@@ -231,7 +221,7 @@ fn composite(c: &CompositeFilter) -> Criteria {
         parts.push(match (name, eq) {
             // The workflow a rule tested is taken as met, whatever it compared.
             (OcsfNumberField::StatusId, _) => Criteria::Field { field: RuleField::Workflow, tests: Vec::new() },
-            (OcsfNumberField::SeverityId, Some(id)) => match severity_of_id(id) {
+            (OcsfNumberField::SeverityId, Some(id)) => match severity_of_id(id as u64) {
                 Some(s) => {
                     Criteria::Field { field: RuleField::Severity, tests: vec![(Comparison::Equals, s.as_str().into())] }
                 }
@@ -253,18 +243,6 @@ fn composite(c: &CompositeFilter) -> Criteria {
 
 /// A field vigil tests, or the name of one it cannot.
 type FieldOrName = Result<RuleField, String>;
-
-/// The severity an OCSF `severity_id` stands for, as the finding reader maps it.
-fn severity_of_id(id: f64) -> Option<Severity> {
-    Some(match id as i64 {
-        1 => Severity::Informational,
-        2 => Severity::Low,
-        3 => Severity::Medium,
-        4 => Severity::High,
-        5 | 6 => Severity::Critical,
-        _ => return None,
-    })
-}
 
 /// The field vigil tests for an OCSF string field, with the value as vigil holds it (resource
 /// types as ASFF names them, labels in upper case); the field's name where vigil cannot test it.

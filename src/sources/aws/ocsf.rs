@@ -254,26 +254,33 @@ fn updated_at(doc: &Value) -> Result<Timestamp, Unreadable> {
     }
 }
 
+/// The severity an OCSF `severity_id` stands for: 1 Informational to 5 Critical, 6 Fatal as
+/// CRITICAL; Unknown (0) and Other (99) say nothing.
+pub fn severity_of_id(id: u64) -> Option<Severity> {
+    Some(match id {
+        1 => Severity::Informational,
+        2 => Severity::Low,
+        3 => Severity::Medium,
+        4 => Severity::High,
+        5 | 6 => Severity::Critical,
+        _ => return None,
+    })
+}
+
+/// The severity an OCSF `severity` label names, in any case (`Fatal` as CRITICAL).
+pub fn severity_of_label(label: &str) -> Option<Severity> {
+    match label.trim().to_ascii_uppercase().as_str() {
+        "FATAL" => Some(Severity::Critical),
+        other => other.parse().ok(),
+    }
+}
+
 /// `severity_id`, else the `severity` label, else the provider's (`vendor_attributes`), as the
 /// ASFF converter falls back to the provider's label. Unknown (0) and Other (99) say nothing;
 /// a finding whose severity nothing says is skipped, as the ASFF converter skips one.
 fn severity(doc: &Value) -> Result<Severity, Unreadable> {
-    fn from_id(id: Option<u64>) -> Option<Severity> {
-        Some(match id? {
-            1 => Severity::Informational,
-            2 => Severity::Low,
-            3 => Severity::Medium,
-            4 => Severity::High,
-            5 | 6 => Severity::Critical,
-            _ => return None,
-        })
-    }
-    fn from_label(label: Option<&str>) -> Option<Severity> {
-        match label?.trim().to_ascii_uppercase().as_str() {
-            "FATAL" => Some(Severity::Critical),
-            other => other.parse().ok(),
-        }
-    }
+    let from_id = |id: Option<u64>| id.and_then(severity_of_id);
+    let from_label = |label: Option<&str>| label.and_then(severity_of_label);
     from_id(int(doc, &["severity_id"]))
         .or_else(|| from_label(text(doc, &["severity"])))
         .or_else(|| from_id(int(doc, &["vendor_attributes", "severity_id"])))
@@ -284,17 +291,22 @@ fn severity(doc: &Value) -> Result<Severity, Unreadable> {
         })
 }
 
-/// `status_id` 1 New, 2 In Progress, 3 Suppressed, 4 Resolved; 5 Archived and 6 Deleted are no
-/// longer open (and archive the record); else the `status` label; else NEW, as ASFF's default.
+/// The workflow an OCSF `status_id` stands for: 1 New, 2 In Progress, 3 Suppressed, 4 Resolved;
+/// 5 Archived and 6 Deleted are no longer open (RESOLVED, the record archived).
+pub fn workflow_of_status_id(id: u64) -> Option<WorkflowStatus> {
+    Some(match id {
+        1 => WorkflowStatus::New,
+        2 => WorkflowStatus::Notified,
+        3 => WorkflowStatus::Suppressed,
+        4..=6 => WorkflowStatus::Resolved,
+        _ => return None,
+    })
+}
+
+/// [`workflow_of_status_id`], else the `status` label; else NEW, as ASFF's default.
 fn workflow(status_id: Option<u64>, status: Option<&str>) -> WorkflowStatus {
-    let from_id = match status_id {
-        Some(1) => Some(WorkflowStatus::New),
-        Some(2) => Some(WorkflowStatus::Notified),
-        Some(3) => Some(WorkflowStatus::Suppressed),
-        Some(4..=6) => Some(WorkflowStatus::Resolved),
-        _ => None,
-    };
-    from_id
+    status_id
+        .and_then(workflow_of_status_id)
         .or_else(|| match status?.trim().to_ascii_uppercase().as_str() {
             "NEW" => Some(WorkflowStatus::New),
             "IN PROGRESS" | "IN_PROGRESS" | "NOTIFIED" => Some(WorkflowStatus::Notified),

@@ -27,7 +27,7 @@ use super::ocsf::{OcsfFinding, document_to_json, read_ocsf};
 use super::retry::Caller;
 use super::securityhub::iso;
 use crate::catalog::Catalog;
-use crate::model::{FindingClass, HubCounts, Interner, Severity, Timestamp};
+use crate::model::{FindingClass, HubCounts, Interner, Timestamp};
 use crate::sources::{Sink, SourceError};
 
 /// The IAM action GetFindingsV2 is authorised as (the Service Authorization Reference): a call
@@ -375,7 +375,7 @@ pub async fn counts(
     let by_severity = |k: usize| {
         let mut counts = [0u64; 5];
         for (label, n) in values(k) {
-            if let Some(s) = severity_of_label(&label) {
+            if let Some(s) = super::ocsf::severity_of_label(&label) {
                 counts[s.index()] += n;
             }
         }
@@ -385,18 +385,6 @@ pub async fn counts(
         failing_by_control: values(0),
         open_by_severity: by_severity(1),
         open_activity_by_severity: by_severity(2),
-    })
-}
-
-/// The severity an OCSF `severity` label names (`Fatal` as CRITICAL, as the reader maps it).
-fn severity_of_label(label: &str) -> Option<Severity> {
-    Some(match label.to_ascii_uppercase().as_str() {
-        "INFORMATIONAL" => Severity::Informational,
-        "LOW" => Severity::Low,
-        "MEDIUM" => Severity::Medium,
-        "HIGH" => Severity::High,
-        "CRITICAL" | "FATAL" => Severity::Critical,
-        _ => return None,
     })
 }
 
