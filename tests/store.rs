@@ -1082,3 +1082,34 @@ fn a_warm_start_holds_what_was_exported_stale_until_each_source_reads_again() {
     assert_eq!(warm.snapshot_age(), None);
     assert!(warm.feed().entries().is_empty(), "a snapshot is not a baseline: the first read is");
 }
+
+/// "By hand" is said of a quiet finding only once the rules of every API its findings are read
+/// through were read: while the new Security Hub's rules are unread, one of them may be why.
+#[test]
+fn by_hand_only_once_every_apis_rules_are_read() {
+    let mut fx = Fixtures::new();
+    let mut p = posture();
+    let f = fx.finding(FindingSpec {
+        id: "arn:aws:securityhub:us-east-1:123456789012:security-control/S3.2/finding/1",
+        control_id: Some("S3.2"),
+        compliance: Some(FindingCompliance::Failed),
+        workflow: WorkflowStatus::Suppressed,
+        resource: ("AwsS3Bucket", "arn:aws:s3:::b"),
+        ..Default::default()
+    });
+    let both = HubV2 { on: true, read: true, cspm: true };
+    p.apply(fx.merge(
+        SourceKind::SecurityHub,
+        0,
+        Dataset { hub_v2: Some(both), findings: vec![f.clone()], ..Default::default() },
+    ));
+    let rules = |api| Dataset {
+        automation_rules: Some(AutomationRules { apis: vec![api], rules: Vec::new() }),
+        ..Default::default()
+    };
+    assert_eq!(p.workflow_reason(&f), None, "no rules read: nothing said");
+    p.apply(fx.merge(SourceKind::SecurityHub, 1, rules(RuleApi::Cspm)));
+    assert_eq!(p.workflow_reason(&f), None, "CSPM's rules read, the new Security Hub's not: nothing said");
+    p.apply(fx.merge(SourceKind::SecurityHub, 2, rules(RuleApi::V2)));
+    assert_eq!(p.workflow_reason(&f), Some(WorkflowReason::ByHand), "every API's rules read, none matches");
+}

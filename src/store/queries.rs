@@ -253,11 +253,22 @@ impl Posture {
     /// The new Security Hub, as last asked (`None`: not asked, or `[securityhub] api = "cspm"`).
     /// Why a finding's workflow is what it is (see [`crate::model::workflow_reason`]); `None` for
     /// a NEW one, or where no service's automation rules were read (vigil then claims nothing).
+    ///
+    /// "By hand" is said only where the rules of every API the findings are read through were
+    /// read: a rule of a service whose rules could not be read may be the reason.
     pub fn workflow_reason(&self, f: &Finding) -> Option<crate::model::WorkflowReason<'_>> {
-        if self.automation.apis.is_empty() {
+        use crate::model::{RuleApi, WorkflowReason};
+        let read = &self.automation.apis;
+        if read.is_empty() {
             return None;
         }
-        crate::model::workflow_reason(f, &self.automation.rules)
+        let why = crate::model::workflow_reason(f, &self.automation.rules)?;
+        let (cspm, v2) = self.hub_v2.map_or((true, false), |h| (h.cspm, h.read));
+        let all_read = (!cspm || read.contains(&RuleApi::Cspm)) && (!v2 || read.contains(&RuleApi::V2));
+        if why == WorkflowReason::ByHand && !all_read {
+            return None;
+        }
+        Some(why)
     }
 
     /// The new Security Hub's counts (GetFindingStatisticsV2) while the findings have not yet been
