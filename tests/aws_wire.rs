@@ -57,6 +57,14 @@ fn report(fake: &FakeAws, name: &str) -> (Output, Value) {
     out
 }
 
+/// An audit log in a folder of its own (emptied first), for a test that writes.
+fn audit_log(name: &str) -> (std::path::PathBuf, std::sync::Arc<vigil::audit::AuditLog>) {
+    let dir = std::env::temp_dir().join(format!("vigil-wire-audit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let audit = std::sync::Arc::new(vigil::audit::AuditLog::open(&dir.join("audit.jsonl")).unwrap());
+    (dir, audit)
+}
+
 fn source<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["sources"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap()
 }
@@ -550,7 +558,6 @@ fn each_call_failing_in_turn_never_fails_a_control_nor_changes_a_count() {
 /// both calls in the audit log.
 #[test]
 fn drill_down_and_corrective_actions_against_the_fake() {
-    use std::sync::Arc;
     use vigil::model::{
         Answer, ConfigCompliance, Interner, Request, ResourceId, Section, SectionData, Subject, Timeline,
         WorkflowStatus, Write, WriteState,
@@ -594,9 +601,7 @@ fn drill_down_and_corrective_actions_against_the_fake() {
             .is_some_and(|e| e.compliance == "NON_COMPLIANT")
     );
 
-    let dir = std::env::temp_dir().join(format!("vigil-wire-audit-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let audit = Arc::new(vigil::audit::AuditLog::open(&dir.join("audit.jsonl")).unwrap());
+    let (dir, audit) = audit_log("drill");
     let responder = AwsResponder::new(
         &sdk,
         scope,
@@ -826,15 +831,12 @@ impl HubRig {
 /// refused with the fake's message.
 #[test]
 fn a_workflow_change_through_the_new_api_against_the_fake() {
-    use std::sync::Arc;
     use vigil::model::{Request, Section, SectionData, Subject, WorkflowStatus, Write};
 
     let mut w = World::account(300);
     w.hub_v2 = true;
     let fake = FakeAws::start(w, Faults::default());
-    let dir = std::env::temp_dir().join(format!("vigil-wire-audit-v2-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let audit = Arc::new(vigil::audit::AuditLog::open(&dir.join("audit.jsonl")).unwrap());
+    let (dir, audit) = audit_log("v2");
     let mut rig = HubRig::new(&fake, "v2", Some(audit));
     rig.poll();
     let id =
@@ -940,9 +942,7 @@ fn opening_a_finding_only_the_new_security_hub_has_against_the_fake() {
     w.hub_v2 = true;
     let exposure = w.add_exposure_finding();
     let fake = FakeAws::start(w, Faults::default());
-    let dir = std::env::temp_dir().join(format!("vigil-wire-audit-exposure-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let audit = std::sync::Arc::new(vigil::audit::AuditLog::open(&dir.join("audit.jsonl")).unwrap());
+    let (dir, audit) = audit_log("exposure");
     let mut rig = HubRig::new(&fake, "both", Some(audit));
     rig.poll();
     let shown = rig.posture.finding(&exposure).expect("the exposure finding is on screen").clone();

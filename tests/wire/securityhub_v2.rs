@@ -55,6 +55,11 @@ fn base(sdk: &aws_config::SdkConfig, clock: Clock) -> PollerBase {
 
 /// The ASFF poller, sharing GetFindings' limit with whoever is given it.
 fn asff(sdk: &aws_config::SdkConfig, clock: Clock) -> SecurityHubPoller {
+    poller(sdk, clock, vigil::config::HubApi::Cspm, true)
+}
+
+/// A poller reading through `api`, its limits off, reading the automation rules or not.
+fn poller(sdk: &aws_config::SdkConfig, clock: Clock, api: vigil::config::HubApi, rules: bool) -> SecurityHubPoller {
     SecurityHubPoller::new(
         aws_sdk_securityhub::Client::new(sdk),
         base(sdk, clock),
@@ -64,8 +69,8 @@ fn asff(sdk: &aws_config::SdkConfig, clock: Clock) -> SecurityHubPoller {
             other: RateLimit::unlimited(),
             reconcile: Duration::from_secs(900),
             overlap: Duration::from_secs(300),
-            api: vigil::config::HubApi::Cspm,
-            automation_rules: true,
+            api,
+            automation_rules: rules,
         },
     )
 }
@@ -661,19 +666,7 @@ fn a_cold_start_counts_at_once_what_the_findings_then_say() {
     let rt = runtime();
     let sdk = super::sdk(&fake.url);
     let clock = clock_of(&fake.world());
-    let mut poller = SecurityHubPoller::new(
-        aws_sdk_securityhub::Client::new(&sdk),
-        base(&sdk, clock.clone()),
-        Settings {
-            discover: false,
-            get_findings: RateLimit::unlimited(),
-            other: RateLimit::unlimited(),
-            reconcile: Duration::from_secs(900),
-            overlap: Duration::from_secs(300),
-            api: vigil::config::HubApi::V2,
-            automation_rules: false,
-        },
-    );
+    let mut poller = poller(&sdk, clock.clone(), vigil::config::HubApi::V2, false);
     let mut polled = None;
     let slot = &mut polled;
     let events = rt.block_on(vigil::sources::collect(clock.clone(), |sink| async move {
