@@ -319,12 +319,19 @@ impl Model {
 
 /// Constraints AWS documents that its model leaves out, checked on input as the model's are:
 /// BatchUpdateFindings updates 1 to 100 findings at a time, and a note's text and author are
-/// 1 to 512 characters; GetFindingsV2's `Filters` hold up to 10 composite filters, and each
+/// 1 to 512 characters; GetFindingsV2's `Filters` (and each of GetFindingStatisticsV2's group-by
+/// rules' `Filters`, the same `OcsfFindingFilters`) hold up to 10 composite filters, and each
 /// composite up to 20 filters of each type (the model's documentation of `Filters`).
 pub fn documented(service: &str, op: &str, input: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
     if (service, op) == ("securityhub", "GetFindingsV2") {
         composite_limits(&input["Filters"]["CompositeFilters"], "filters.compositeFilters", &mut out);
+    }
+    if (service, op) == ("securityhub", "GetFindingStatisticsV2") {
+        for (i, rule) in input["GroupByRules"].as_array().into_iter().flatten().enumerate() {
+            let path = format!("groupByRules.{}.member.filters.compositeFilters", i + 1);
+            composite_limits(&rule["Filters"]["CompositeFilters"], &path, &mut out);
+        }
     }
     let mut length = |path: &str, value: &Value, n: usize, max: usize| {
         if n < 1 {

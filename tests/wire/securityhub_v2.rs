@@ -732,3 +732,56 @@ fn a_cold_start_counts_at_once_what_the_findings_then_say() {
     assert!(fake.checks().refused.is_empty(), "{:?}", fake.checks().refused);
     fake.assert_checked();
 }
+
+/// GetFindingStatisticsV2's group-by rules carry GetFindingsV2's filters, with their documented
+/// bounds: a composite of 21 string filters is refused, naming the member. vigil's counts within
+/// a catalog's scope of 45 controls (three composites a rule, with the rule's own filter beside
+/// each control list) keep to them, and equal GetFindingsV2's findings of the same controls.
+#[test]
+fn statistics_filters_keep_to_the_documented_bounds() {
+    use aws_sdk_securityhub::types::{GroupByField, GroupByRule};
+    use vigil::sources::aws::securityhub_v2::counts;
+
+    let mut w = World::account(600);
+    w.hub_v2 = true;
+    let fake = FakeAws::start(w, Faults::default());
+    let rt = runtime();
+    let sdk = super::sdk(&fake.url);
+    let hub = aws_sdk_securityhub::Client::new(&sdk);
+    let composite = (0..21).fold(CompositeFilter::builder().operator(AllowedOperators::And), |c, k| {
+        c.string_filters(equals(OcsfStringField::ComplianceControl, StringFilterComparison::Equals, &format!("S3.{k}")))
+    });
+    let rule = GroupByRule::builder()
+        .group_by_field(GroupByField::Severity)
+        .filters(OcsfFindingFilters::builder().composite_filters(composite.build()).build())
+        .build();
+    let refused = rt.block_on(hub.get_finding_statistics_v2().group_by_rules(rule).send()).unwrap_err();
+    let (code, message) = super::code_and_message(refused.into_service_error());
+    assert_eq!(code, "ValidationException");
+    assert!(message.contains("groupByRules.1.member.filters.compositeFilters.1.member.stringFilters"), "{message}");
+
+    let mut scope = FindingScope::of(&Catalog::default_catalog(), &[]);
+    scope.controls = (0..45).map(|k| format!("S3.{k}")).collect();
+    scope.products.clear();
+    scope.classes.clear();
+    let clock = clock_of(&fake.world());
+    let base = base(&sdk, clock.clone());
+    let mut got = None;
+    let slot = &mut got;
+    rt.block_on(vigil::sources::collect(clock.clone(), |sink| async move {
+        *slot = Some(counts(&hub, &base.caller(&sink), &RateLimit::unlimited(), &scope, clock()).await);
+    }));
+    let got = got.unwrap().expect("the counts within the bounds");
+    let checks = fake.checks();
+    assert_eq!(checks.refused.len(), 1, "only the 21 filters: {:?}", checks.refused);
+    // The truth: failing, not suppressed, not closed findings of those controls.
+    let mut truth: BTreeMap<String, u64> = BTreeMap::new();
+    for f in fake.world().findings() {
+        let Some(control) = f.control.filter(|c| c.starts_with("S3.")) else { continue };
+        if f.is_control() && f.failed && !f.archived && f.workflow != "SUPPRESSED" {
+            *truth.entry(control.to_string()).or_default() += 1;
+        }
+    }
+    assert!(!truth.is_empty());
+    assert_eq!(got.failing_by_control.into_iter().collect::<BTreeMap<_, _>>(), truth);
+}
