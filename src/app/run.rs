@@ -226,7 +226,9 @@ impl App {
             let due = last_draw.map_or(now, |t| t + FRAME);
             if dirty && now >= due {
                 let ctx = RenderContext { theme: &self.theme, keymap: &self.keymap, now: (self.clock)() };
-                terminal.draw(|f| ui::render(f, &self.posture, &self.view, &ctx)).map_err(std::io::Error::other)?;
+                if let Err(e) = terminal.draw(|f| ui::render(f, &self.posture, &self.view, &ctx)) {
+                    return hung_up_or(std::io::Error::other(e));
+                }
                 dirty = false;
                 last_draw = Some(now);
             }
@@ -239,8 +241,8 @@ impl App {
                     },
                     Some(Ok(Event::Resize(..))) => dirty = true,
                     Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(e),
-                    None => return Err(std::io::Error::other("the terminal's input closed")),
+                    Some(Err(e)) => return hung_up_or(e),
+                    None => return hung_up_or(std::io::Error::other("the terminal's input closed")),
                 },
                 message = rx.recv(), if sources_open => match message {
                     Some(m) => {
@@ -577,6 +579,16 @@ fn narrowed(within: &crate::store::Within) -> String {
             )
         }
     }
+}
+
+/// How the loop ends when the terminal fails it: as on SIGHUP (exit 129) where the terminal is
+/// gone (a closed window: whichever of the tick, a write or a read notices first), else `e`.
+fn hung_up_or(e: std::io::Error) -> std::io::Result<Exit> {
+    if crate::terminal::hung_up() {
+        tracing::warn!("the terminal hung up");
+        return Ok(Exit::Signal(1));
+    }
+    Err(e)
 }
 
 #[cfg(test)]
