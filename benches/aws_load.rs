@@ -950,13 +950,14 @@ fn memory(findings: usize) {
         let held = posture.finding_count();
         println!(
             "memory: {held} findings loaded in {:.1} s; resident {:.0} MiB (process before: {:.0} MiB, peak {:.0} MiB): \
-             {:.0} bytes a finding, process included ({:.0} above the start)",
+             {:.0} bytes a finding, process included ({:.0} above the start; {} in place)",
             start.elapsed().as_secs_f64(),
             loaded as f64 / 1024.0,
             before as f64 / 1024.0,
             peak.max(loaded) as f64 / 1024.0,
             loaded as f64 * 1024.0 / held as f64,
             loaded.saturating_sub(before) as f64 * 1024.0 / held as f64,
+            std::mem::size_of::<vigil::model::Finding>(),
         );
         drop(p);
     });

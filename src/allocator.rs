@@ -5,6 +5,7 @@
 
 use crate::model::{Payload, SourceEvent};
 
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -164,7 +164,7 @@ pub fn write(
     for e in events {
         if let (SourceKind::SecurityHub, Ok(Payload::Replace(d))) = (e.source, &e.result) {
             findings += d.findings.len() as u64;
-            watermark = d.findings.iter().map(|f| f.updated_at).max().max(watermark);
+            watermark = d.findings.iter().map(|f| f.updated_at.get()).max().max(watermark);
         }
         // Only full sets are kept: a failure is not a state.
         let Ok(payload) = &e.result else { continue };
@@ -324,10 +324,10 @@ mod tests {
             workflow: crate::model::WorkflowStatus::New,
             record_state: crate::model::RecordState::Active,
             compliance: None,
-            resources: Vec::new(),
+            resources: Default::default(),
             account: "1".into(),
             region: "us-east-1".into(),
-            updated_at: t(5),
+            updated_at: t(5).into(),
             first_observed: None,
             class: None,
         };

@@ -376,11 +376,12 @@ fn organization() -> (Posture, vigil::ui::View, Timestamp) {
                     &arn,
                     account,
                     region,
-                )],
+                )]
+                .into(),
                 account: i.intern(account),
                 region: i.intern(region),
-                updated_at: now,
-                first_observed: Some(now),
+                updated_at: now.into(),
+                first_observed: Some(now.into()),
                 class: None,
             });
         }

@@ -40,7 +40,7 @@ pub fn usable(subject: &Subject, catalog_text: &str, now: Timestamp) -> (Option<
             let oldest = now - jiff::SignedDuration::try_from(snapshot::EXPIRES).unwrap_or_default();
             for e in &mut s.events {
                 if let Ok(crate::model::Payload::Replace(d)) = &mut e.result {
-                    d.findings.retain(|f| f.updated_at >= oldest);
+                    d.findings.retain(|f| f.updated_at.get() >= oldest);
                 }
             }
             (Some(s), None)

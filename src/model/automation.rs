@@ -311,10 +311,11 @@ mod tests {
                 "arn:aws:s3:::dev-scratch",
                 account,
                 "us-east-1",
-            )],
+            )]
+            .into(),
             account: i.intern(account),
             region: i.intern("us-east-1"),
-            updated_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH.into(),
             first_observed: None,
             class: None,
         }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{PartSet, ResourceId, Sym, Timestamp};
+use super::{PartSet, ResourceId, Resources, Stamp, Sym, Timestamp};
 
 /// Defines an enum of AWS's upper-case wire values with `as_str` and `FromStr`.
 macro_rules! aws_enum {
@@ -384,16 +384,16 @@ pub struct Finding {
     pub workflow: WorkflowStatus,
     pub record_state: RecordState,
     pub compliance: Option<FindingCompliance>,
-    pub resources: Vec<ResourceId>,
+    pub resources: Resources,
     #[serde(with = "crate::model::sym")]
     pub account: Sym,
     #[serde(with = "crate::model::sym")]
     pub region: Sym,
-    pub updated_at: Timestamp,
+    pub updated_at: Stamp,
     /// `FirstObservedAt` (else `CreatedAt`): when the issue was first seen; `None` where the
     /// data does not say (an older recording).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_observed: Option<Timestamp>,
+    pub first_observed: Option<Stamp>,
     /// The OCSF class of a finding read through the new Security Hub (an ASFF one has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<FindingClass>,

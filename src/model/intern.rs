@@ -5,14 +5,26 @@ use std::sync::Arc;
 /// type) are interned so that a hundred thousand findings share a handful of allocations.
 pub type Sym = Arc<str>;
 
+/// Strings an interner keeps before it forgets those that nothing else shares.
+const KEPT: usize = 1 << 16;
+
 /// Hands out one `Sym` per distinct string.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Interner {
     strings: HashSet<Sym>,
     /// Identifiers (a resource's ARN or id) are not kept: each is new, and a poller's interner
     /// lives as long as the process, so keeping them would hold every id ever read. The store
     /// shares a resource's id among the findings that name it.
     repeated_only: bool,
+    /// At this many strings, those held by at most one other owner are forgotten (see
+    /// [`Interner::forget_unshared`]).
+    limit: usize,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner { strings: HashSet::new(), repeated_only: false, limit: KEPT }
+    }
 }
 
 impl Interner {
@@ -35,9 +47,24 @@ impl Interner {
         if let Some(existing) = self.strings.get(s) {
             return existing.clone();
         }
+        if self.strings.len() >= self.limit {
+            self.forget_unshared();
+        }
         let sym: Sym = Arc::from(s);
         self.strings.insert(sym.clone());
         sym
+    }
+
+    /// Forgets the strings that the interner and at most one other owner hold: a title only one
+    /// finding has (GuardDuty's name their instance), or one whose findings are gone. They share
+    /// nothing yet, so forgetting them costs at most a second copy if the string comes again;
+    /// keeping them held one entry a finding for as long as the process ran. Where most strings
+    /// are shared the limit doubles, so that a set of many shared strings is not swept each time.
+    fn forget_unshared(&mut self) {
+        self.strings.retain(|s| Arc::strong_count(s) > 2);
+        if self.strings.len() >= self.limit / 2 {
+            self.limit *= 2;
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -129,6 +156,23 @@ pub mod sym {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_nothing_else_shares_are_forgotten_past_the_limit() {
+        let mut interner = Interner { limit: 4, ..Interner::new() };
+        let shared: Vec<Sym> = ["a", "a", "b", "b"].iter().map(|s| interner.intern(s)).collect();
+        let once = interner.intern("title of one finding");
+        let gone = interner.intern("a title no finding holds any more");
+        drop(gone);
+        assert_eq!(interner.len(), 4);
+        // The fifth string sweeps: "a" and "b" are held twice besides the set, the others not.
+        let fifth = interner.intern("e");
+        assert_eq!(interner.len(), 3, "the shared two and the new one");
+        assert!(Arc::ptr_eq(&interner.intern("a"), &shared[0]));
+        assert!(!Arc::ptr_eq(&interner.intern("title of one finding"), &once), "forgotten: a second copy");
+        assert_eq!(&*fifth, "e");
+        assert_eq!(interner.limit, 8, "most of what was kept is shared: the limit doubles");
+    }
 
     #[test]
     fn equal_strings_share_one_allocation() {

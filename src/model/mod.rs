@@ -11,6 +11,7 @@ mod intern;
 mod lookup;
 mod part;
 mod resource;
+mod stamp;
 mod status;
 mod story;
 
@@ -25,7 +26,8 @@ pub use evidence::*;
 pub use intern::{Interner, Sym, interning, sym};
 pub use lookup::*;
 pub use part::{Part, PartSet};
-pub use resource::{ResourceId, ResourceType};
+pub use resource::{ResourceId, ResourceType, Resources};
+pub use stamp::Stamp;
 pub use status::{FailCount, Status, StatusLevel, Verdict};
 pub use story::StepInfo;
 

@@ -318,3 +318,90 @@ mod tests {
         assert_eq!(&*cn.id, "arn:aws-cn:ec2:cn-north-1:1:vpc/vpc-1");
     }
 }
+
+/// The resources a finding names: the one most findings name held in place, more in a boxed
+/// slice. A finding used to keep a `Vec`, 24 bytes here and 64 on the heap for its one resource:
+/// at a million findings that was 85 MB of the half-gigabyte they may take.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Vec<ResourceId>", into = "Vec<ResourceId>")]
+pub enum Resources {
+    One(ResourceId),
+    Many(Box<[ResourceId]>),
+}
+
+// The boxed slice fits beside the first resource's pointers: no room is added for the variant.
+const _: () = assert!(std::mem::size_of::<Resources>() == std::mem::size_of::<ResourceId>());
+
+impl Default for Resources {
+    fn default() -> Self {
+        Resources::Many(Box::default())
+    }
+}
+
+impl std::ops::Deref for Resources {
+    type Target = [ResourceId];
+
+    fn deref(&self) -> &[ResourceId] {
+        match self {
+            Resources::One(r) => std::slice::from_ref(r),
+            Resources::Many(rs) => rs,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Resources {
+    fn deref_mut(&mut self) -> &mut [ResourceId] {
+        match self {
+            Resources::One(r) => std::slice::from_mut(r),
+            Resources::Many(rs) => rs,
+        }
+    }
+}
+
+impl From<Vec<ResourceId>> for Resources {
+    fn from(mut v: Vec<ResourceId>) -> Self {
+        match v.len() {
+            1 => Resources::One(v.pop().expect("one resource")),
+            _ => Resources::Many(v.into_boxed_slice()),
+        }
+    }
+}
+
+impl From<Resources> for Vec<ResourceId> {
+    fn from(r: Resources) -> Self {
+        match r {
+            Resources::One(r) => vec![r],
+            Resources::Many(rs) => rs.into_vec(),
+        }
+    }
+}
+
+impl FromIterator<ResourceId> for Resources {
+    fn from_iter<I: IntoIterator<Item = ResourceId>>(iter: I) -> Self {
+        iter.into_iter().collect::<Vec<_>>().into()
+    }
+}
+
+impl std::fmt::Debug for Resources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a Resources {
+    type Item = &'a ResourceId;
+    type IntoIter = std::slice::Iter<'a, ResourceId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Resources {
+    type Item = &'a mut ResourceId;
+    type IntoIter = std::slice::IterMut<'a, ResourceId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
+}

@@ -290,10 +290,10 @@ mod tests {
             workflow: WorkflowStatus::New,
             record_state: RecordState::Active,
             compliance: None,
-            resources: vec![r],
+            resources: vec![r].into(),
             account: "123456789012".into(),
             region: "us-east-1".into(),
-            updated_at: "2026-11-29T10:00:00Z".parse().unwrap(),
+            updated_at: "2026-11-29T10:00:00Z".parse::<Timestamp>().unwrap().into(),
             first_observed: None,
             class: None,
         })

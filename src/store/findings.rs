@@ -110,10 +110,10 @@ mod tests {
             workflow: WorkflowStatus::New,
             record_state: RecordState::Active,
             compliance: None,
-            resources: vec![ResourceId::from_config(&mut i, "AWS::S3::Bucket", id, "1", "us-east-1")],
+            resources: vec![ResourceId::from_config(&mut i, "AWS::S3::Bucket", id, "1", "us-east-1")].into(),
             account: "1".into(),
             region: "us-east-1".into(),
-            updated_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH.into(),
             first_observed: None,
             class: None,
         }

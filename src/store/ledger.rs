@@ -708,7 +708,13 @@ impl Ledger {
                             let via = f.control_id.clone().unwrap_or_else(|| f.id.clone());
                             for r in &f.resources {
                                 fail(acc, &mut self.turned, i, r, sign, || Via::Finding(via.clone()));
-                                self.since.note(i, &acc.failing, r, f.first_observed, sign);
+                                self.since.note(
+                                    i,
+                                    &acc.failing,
+                                    r,
+                                    f.first_observed.map(crate::model::Stamp::get),
+                                    sign,
+                                );
                             }
                         }
                         listed = true;

@@ -494,7 +494,7 @@ impl Posture {
         let gone: Vec<Sym> = self
             .findings
             .values()
-            .filter(|f| !seen.contains(&*f.id) && f.updated_at < started_at)
+            .filter(|f| !seen.contains(&*f.id) && f.updated_at.get() < started_at)
             .map(|f| f.id.clone())
             .collect();
         for id in gone {
@@ -891,8 +891,6 @@ impl Posture {
     // ── Findings ─────────────────────────────────────────────────────────────────────────────
 
     fn upsert_finding(&mut self, mut f: Finding) {
-        // Held for as long as the finding is: no room to spare (1,000,000 findings are held).
-        f.resources.shrink_to_fit();
         // A resource named by many findings keeps its id once: each finding shares the one
         // the store already holds (a poller hands out ids without interning them).
         for r in &mut f.resources {
@@ -903,8 +901,9 @@ impl Posture {
                 r.id = held.id.clone();
             }
         }
-        let held_at = self.findings.get(&f.id).map(|o| o.updated_at).or_else(|| self.archived.get(&f.id).copied());
-        if held_at.is_some_and(|t| t > f.updated_at) {
+        let held_at =
+            self.findings.get(&f.id).map(|o| o.updated_at.get()).or_else(|| self.archived.get(&f.id).copied());
+        if held_at.is_some_and(|t| t > f.updated_at.get()) {
             return;
         }
         if self.findings.get(&f.id) == Some(&f) {
@@ -918,7 +917,7 @@ impl Posture {
         }
         self.remove_finding(&f.id);
         if f.record_state == RecordState::Archived {
-            self.archived.insert(f.id.clone(), f.updated_at);
+            self.archived.insert(f.id.clone(), f.updated_at.get());
             return;
         }
         self.archived.remove(&f.id);

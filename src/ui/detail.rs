@@ -70,7 +70,9 @@ pub(crate) fn finding_matches(filter: &Filter, f: &Finding) -> bool {
 /// How long a finding listed under a control has been there: since it was first observed, else
 /// since its resource started failing there.
 pub(crate) fn finding_since(posture: &Posture, control: usize, f: &Finding) -> Option<Timestamp> {
-    f.first_observed.or_else(|| f.resources.iter().filter_map(|r| posture.failing_since(control, r)).min())
+    f.first_observed
+        .map(crate::model::Stamp::get)
+        .or_else(|| f.resources.iter().filter_map(|r| posture.failing_since(control, r)).min())
 }
 
 /// An age for the lists' column, at `now` (`—`: not known).
@@ -725,7 +727,7 @@ fn suppressed_rows(
         let Some(f) = posture.finding(id) else { continue };
         targets.push((rows.len(), Target::Finding(id.clone())));
         // Its age since it last changed (when it went quiet, or after).
-        rows.push(finding_row(posture, f, &age_cell(Some(f.updated_at), now), "", width, org));
+        rows.push(finding_row(posture, f, &age_cell(Some(f.updated_at.get()), now), "", width, org));
     }
     if n > SUPPRESSED_SHOWN {
         let more = crate::text::thousands((n - SUPPRESSED_SHOWN) as u64);

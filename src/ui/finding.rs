@@ -173,7 +173,7 @@ fn summary(
             field(rows, "Observed", &observed);
         }
     }
-    field(rows, "Updated", &time(f.updated_at));
+    field(rows, "Updated", &time(f.updated_at.get()));
     field(rows, "Account", &format!("{}   Region {}", f.account, f.region));
     id_field(rows, "Id", &f.id);
     rows.push(row(heading(format!("Resources ({})", f.resources.len()))));

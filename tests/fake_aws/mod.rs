@@ -169,12 +169,22 @@ impl FakeAws {
 
     /// Every request was one the model knows and every answer kept to the model: the test's
     /// proof that the whole run was checked.
+    /// A request still being answered (its client stopped mid-call: a watch that ended) is
+    /// waited for, up to ten seconds: it is counted when it arrives and checked as it is answered.
     pub fn assert_checked(&self) {
+        let counts = || {
+            let received: u64 = self.calls().values().sum();
+            let checked: u64 = self.checks().requests.values().sum();
+            (received, checked)
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while counts().0 != counts().1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let c = self.checks();
         assert!(c.unknown.is_empty(), "requests for operations the fake does not know: {:?}", c.unknown);
         assert!(c.bad_answers.is_empty(), "the fake answered outside AWS's model: {:?}", c.bad_answers);
-        let received: u64 = self.calls().values().sum();
-        let checked: u64 = c.requests.values().sum();
+        let (received, checked) = counts();
         assert_eq!(received, checked, "every request is checked against the model");
     }
 

@@ -280,7 +280,7 @@ fn a_read_since_a_watermark_returns_only_what_was_modified_after_it_closed_findi
         let id = fake.world().finding(*i).id();
         assert_eq!(found[&id].finding.record_state, RecordState::Archived, "{id}: closed, so that it leaves");
     }
-    assert!(found.values().all(|f| f.finding.updated_at > since));
+    assert!(found.values().all(|f| f.finding.updated_at.get() > since));
     // A watermark past everything: nothing.
     let later = Timestamp::from_second(fake.world().now + 61).unwrap();
     let none = read_v2(&rt, &mut reader, &base, clock, ReadV2::new(&FindingScope::everything(), Some(later), now));

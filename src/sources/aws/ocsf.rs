@@ -112,7 +112,7 @@ pub fn read_ocsf(doc: &Value, interner: &mut Interner) -> Result<OcsfFinding, Un
         .or_else(|| arn_region(product_uid))
         .or_else(|| arn_region(Some(id)))
         .unwrap_or_default();
-    let mut resources: Vec<ResourceId> = at(doc, &["resources"])
+    let resources: Vec<ResourceId> = at(doc, &["resources"])
         .and_then(Value::as_array)
         .map(|rs| rs.as_slice())
         .unwrap_or_default()
@@ -131,7 +131,6 @@ pub fn read_ocsf(doc: &Value, interner: &mut Interner) -> Result<OcsfFinding, Un
         // The ASFF converter skips a finding without a resource too.
         return Err(Unreadable::missing("resources[] (with a type and a uid, uid_alt or name)"));
     }
-    resources.shrink_to_fit();
     let control_id = text(doc, &["compliance", "control"]).or_else(|| control_from_uid(id));
     let related_rule = match text(doc, &["finding_info", "analytic", "category"]) {
         Some("AWS::Config::ConfigRule") => text(doc, &["finding_info", "analytic", "name"]),
@@ -156,13 +155,14 @@ pub fn read_ocsf(doc: &Value, interner: &mut Interner) -> Result<OcsfFinding, Un
         workflow: workflow(status_id, text(doc, &["status"])),
         record_state: if gone { RecordState::Archived } else { RecordState::Active },
         compliance: compliance(doc),
-        resources,
+        resources: resources.into(),
         account: interner.intern(account),
         region: interner.intern(region),
-        updated_at,
+        updated_at: updated_at.into(),
         first_observed: [("first_seen_time_dt", "first_seen_time"), ("created_time_dt", "created_time")]
             .into_iter()
-            .find_map(|(dt, ms)| time(doc, dt, ms).and_then(Result::ok)),
+            .find_map(|(dt, ms)| time(doc, dt, ms).and_then(Result::ok))
+            .map(Into::into),
         class: class_uid.and_then(|c| FindingClass::of_ocsf(c, analytic, by_security_hub)),
     };
     Ok(OcsfFinding {
@@ -348,7 +348,7 @@ pub fn ocsf_detail(doc: &Value, read: OcsfFinding) -> FindingDetail {
         product_name: text(doc, &["metadata", "product", "name"]).map(Into::into),
         description: text(doc, &["finding_info", "desc"]).unwrap_or_default().into(),
         types: strings(&["finding_info", "types"]),
-        first_observed: read.finding.first_observed,
+        first_observed: read.finding.first_observed.map(crate::model::Stamp::get),
         last_observed: time(doc, "last_seen_time_dt", "last_seen_time").and_then(Result::ok),
         note: text(doc, &["comment"]).map(Into::into),
         remediation_text: text(doc, &["remediation", "desc"]).map(Into::into),
@@ -489,8 +489,8 @@ mod tests {
         assert_eq!(f.record_state, RecordState::Active);
         assert_eq!(f.compliance, None, "a detection finding has no compliance");
         assert_eq!((&*f.account, &*f.region), ("869728294964", "us-east-1"));
-        assert_eq!(f.updated_at, t("2025-07-22T03:02:34.272Z"));
-        assert_eq!(f.updated_at.as_millisecond(), 1753153354272, "agrees with its `time`");
+        assert_eq!(f.updated_at.get(), t("2025-07-22T03:02:34.272Z"));
+        assert_eq!(f.updated_at.get().as_millisecond(), 1753153354272, "agrees with its `time`");
         assert_eq!(f.first_observed, None);
         assert_eq!(f.resources.len(), 1);
         let r = &f.resources[0];
@@ -511,8 +511,8 @@ mod tests {
         assert_eq!(f.compliance, None, "activity, not a control's check");
         assert_eq!(f.severity, Severity::High);
         // The sample's only modification time is under a key with dots: its creation dates it.
-        assert_eq!(f.updated_at, t("2024-11-15T21:39:26.337224100Z"));
-        assert_eq!(f.first_observed, Some(t("2024-11-15T21:39:26.337224100Z")));
+        assert_eq!(f.updated_at.get(), t("2024-11-15T21:39:26.337224100Z"));
+        assert_eq!(f.first_observed.map(crate::model::Stamp::get), Some(t("2024-11-15T21:39:26.337224100Z")));
         assert_eq!((&*f.resources[0].kind, &*f.account), ("AwsLambdaFunction", "123456789012"));
         // GuardDuty's detections stay detections; the new Security Hub's own are exposures even
         // without the analytic; other classes by their uid.
@@ -551,7 +551,7 @@ mod tests {
         assert_eq!(f.record_state, RecordState::Active);
         assert_eq!(f.compliance, Some(FindingCompliance::Failed));
         assert_eq!((&*f.account, &*f.region), ("111122223333", "eu-west-1"));
-        assert_eq!(f.updated_at, t("2026-05-25T10:00:00Z"));
+        assert_eq!(f.updated_at.get(), t("2026-05-25T10:00:00Z"));
         let r = &f.resources[0];
         assert_eq!(&*r.kind, "AWS::SageMaker::NotebookInstance");
         assert_eq!(&*r.id, "arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/nb-1", "uid_alt, an ARN");
@@ -669,7 +669,7 @@ mod tests {
         assert_eq!(ocsf.control_id.as_deref(), Some("CloudTrail.2"));
         assert_eq!(ocsf.related_rule.as_deref(), Some("securityhub-cloud-trail-encryption-enabled-fe95bf3f"));
         assert_eq!(&*ocsf.resources[0].kind, "AWS::CloudTrail::Trail");
-        assert_eq!(ocsf.first_observed, Some(t("2020-08-06T02:18:23.076Z")));
+        assert_eq!(ocsf.first_observed.map(crate::model::Stamp::get), Some(t("2020-08-06T02:18:23.076Z")));
     }
 
     #[test]
@@ -880,25 +880,25 @@ mod tests {
             d["time_dt"] = json!("2020-01-01T00:00:00Z");
         }))
         .unwrap();
-        assert_eq!(f.updated_at.as_millisecond(), ms, "modified_time, in epoch milliseconds");
+        assert_eq!(f.updated_at.get().as_millisecond(), ms, "modified_time, in epoch milliseconds");
         let f = read(&sagemaker(|d| {
             d["finding_info"]["modified_time_dt"] = json!("not a time");
             d["time_dt"] = json!("2020-01-01T00:00:00Z");
         }))
         .unwrap();
-        assert_eq!(f.updated_at, t("2020-01-01T00:00:00Z"), "an unreadable modified time, then time_dt");
+        assert_eq!(f.updated_at.get(), t("2020-01-01T00:00:00Z"), "an unreadable modified time, then time_dt");
         let f = read(&sagemaker(|d| {
             d["finding_info"].as_object_mut().unwrap().remove("modified_time_dt");
             d["time"] = json!(ms);
         }))
         .unwrap();
-        assert_eq!(f.updated_at.as_millisecond(), ms, "then time");
+        assert_eq!(f.updated_at.get().as_millisecond(), ms, "then time");
         let f = read(&sagemaker(|d| {
             d["finding_info"]["created_time"] = json!(ms);
             d["finding_info"]["first_seen_time_dt"] = json!("never");
         }))
         .unwrap();
-        assert_eq!(f.first_observed.map(|t| t.as_millisecond()), Some(ms), "first seen, else created");
+        assert_eq!(f.first_observed.map(|t| t.get().as_millisecond()), Some(ms), "first seen, else created");
     }
 
     #[test]

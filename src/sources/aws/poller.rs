@@ -69,6 +69,16 @@ fn throttled_wait(interval: Duration, failures: u32) -> Duration {
     interval.saturating_mul(1 << failures.min(3))
 }
 
+/// How long to wait after a poll that took `took` before the next: polls start an interval
+/// apart, and where a poll takes longer (an organisation's Config poll at 4 calls a second takes
+/// some 145 s) a quarter of an interval passes between them, so that vigil does not take the
+/// account's whole rate from the other callers. Waiting a whole interval after such a poll left
+/// its data 145 + 60 s old before the next arrived, past the three intervals after which it is
+/// STALE.
+fn next_start(interval: Duration, took: jiff::SignedDuration) -> Duration {
+    interval.saturating_sub(Duration::try_from(took).unwrap_or(Duration::ZERO)).max(interval / 4)
+}
+
 impl<P: Poll> Source for Poller<P> {
     fn feeds(&self) -> Vec<(SourceKind, Option<Duration>)> {
         vec![(self.0.kind(), Some(self.0.interval()))]
@@ -81,6 +91,7 @@ impl<P: Poll> Source for Poller<P> {
             let interval = poll.interval();
             let mut throttled = 0u32;
             loop {
+                let started = sink.now();
                 let polled = Box::pin(poll.poll(&sink)).await;
                 let wait = match &polled.error {
                     Some(SourceError::Throttled { .. }) => {
@@ -89,7 +100,7 @@ impl<P: Poll> Source for Poller<P> {
                     }
                     _ => {
                         throttled = 0;
-                        interval
+                        next_start(interval, sink.now().duration_since(started))
                     }
                 };
                 if !deliver(kind, polled, &sink).await {
@@ -104,6 +115,16 @@ impl<P: Poll> Source for Poller<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn polls_start_an_interval_apart_or_a_quarter_of_one_after_a_long_one() {
+        let i = Duration::from_secs(60);
+        assert_eq!(next_start(i, jiff::SignedDuration::from_secs(5)), Duration::from_secs(55));
+        assert_eq!(next_start(i, jiff::SignedDuration::from_secs(50)), Duration::from_secs(15), "a pause still");
+        assert_eq!(next_start(i, jiff::SignedDuration::from_secs(145)), Duration::from_secs(15));
+        assert_eq!(next_start(i, jiff::SignedDuration::ZERO), i, "a clock that stands still: a whole interval");
+        assert_eq!(next_start(i, jiff::SignedDuration::from_secs(-3)), i, "a clock set back");
+    }
 
     #[test]
     fn throttling_stretches_the_interval_up_to_eight_times() {

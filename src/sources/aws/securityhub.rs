@@ -625,7 +625,7 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
     }
     let region =
         f.region().or_else(|| arn_region(f.product_arn())).or_else(|| arn_region(Some(id))).unwrap_or_default();
-    let mut resources: Vec<ResourceId> = f
+    let resources: Vec<ResourceId> = f
         .resources()
         .iter()
         .filter_map(|r| {
@@ -637,8 +637,6 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
     if resources.is_empty() {
         return None;
     }
-    // Collected from a filter, the vector has room for four: a finding keeps what it names.
-    resources.shrink_to_fit();
     let fields: Option<&HashMap<String, String>> = f.product_fields();
     let field = |k: &str| fields.and_then(|m| m.get(k)).map(String::as_str).filter(|v| !v.is_empty());
     let control_id = f
@@ -679,15 +677,16 @@ pub fn convert(f: &AwsSecurityFinding, interner: &mut Interner) -> Option<Findin
         workflow,
         record_state: f.record_state().and_then(|s| s.as_str().parse().ok()).unwrap_or(RecordState::Active),
         compliance,
-        resources,
+        resources: resources.into(),
         account: interner.intern(account),
         region: interner.intern(region),
-        updated_at,
+        updated_at: updated_at.into(),
         // ASFF requires CreatedAt; FirstObservedAt is optional.
         first_observed: [f.first_observed_at(), f.created_at()]
             .into_iter()
             .flatten()
-            .find_map(|t| t.parse::<Timestamp>().ok()),
+            .find_map(|t| t.parse::<Timestamp>().ok())
+            .map(Into::into),
         class: FindingClass::of_asff(product, compliance.is_some()),
     })
 }
@@ -785,9 +784,9 @@ mod tests {
         let mut i = Interner::new();
         let t = |s: &str| s.parse::<Timestamp>().unwrap();
         let both = finding().created_at("2026-11-20T08:00:00.000Z").first_observed_at("2026-11-19T07:00:00Z");
-        assert_eq!(convert(&both.build(), &mut i).unwrap().first_observed, Some(t("2026-11-19T07:00:00Z")));
+        assert_eq!(convert(&both.build(), &mut i).unwrap().first_observed, Some(t("2026-11-19T07:00:00Z").into()));
         let created = finding().created_at("2026-11-20T08:00:00.000Z").first_observed_at("not a time");
-        assert_eq!(convert(&created.build(), &mut i).unwrap().first_observed, Some(t("2026-11-20T08:00:00Z")));
+        assert_eq!(convert(&created.build(), &mut i).unwrap().first_observed, Some(t("2026-11-20T08:00:00Z").into()));
         assert_eq!(convert(&finding().build(), &mut i).unwrap().first_observed, None, "neither given");
     }
 

@@ -427,10 +427,11 @@ impl DemoScript {
             workflow: f.workflow,
             record_state: f.record_state,
             compliance: f.compliance,
-            resources: vec![ResourceId::from_security_hub(&mut self.interner, &f.kind, &f.resource, &account, &region)],
+            resources: vec![ResourceId::from_security_hub(&mut self.interner, &f.kind, &f.resource, &account, &region)]
+                .into(),
             account,
             region,
-            updated_at: self.time(updated),
+            updated_at: self.time(updated).into(),
             first_observed: None,
             class: f.class,
         };
@@ -445,7 +446,7 @@ impl DemoScript {
         records.insert(
             0,
             HistoryRecord {
-                at: finding.updated_at,
+                at: finding.updated_at.get(),
                 source: "BATCH_IMPORT_FINDINGS".into(),
                 created,
                 changes: if created {
@@ -456,7 +457,7 @@ impl DemoScript {
             },
         );
         // First observed when its history begins, as the finding's detail says.
-        finding.first_observed = records.last().map(|r| r.at);
+        finding.first_observed = records.last().map(|r| r.at.into());
         self.state.findings.insert(finding.id.clone(), finding.clone());
         finding
     }

@@ -35,7 +35,7 @@ impl DemoScript {
             description: description.unwrap_or_default(),
             types: Vec::new(),
             first_observed: self.state.finding_history.get(&f.id).and_then(|h| h.last()).map(|r| r.at),
-            last_observed: Some(f.updated_at),
+            last_observed: Some(f.updated_at.get()),
             note: self.state.notes.get(&f.id).cloned(),
             remediation_text: remediation,
             remediation_url: url,
