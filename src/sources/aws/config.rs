@@ -713,9 +713,9 @@ impl ConfigPoller {
         for a in placed.iter().filter(|a| !self.is_home(&a.place)) {
             by_place.entry((a.place.account.clone(), a.place.region.clone())).or_default().push(a.place.name.clone());
         }
-        let mut due_at: HashMap<(String, String), Vec<String>> = HashMap::new();
+        let mut due_at: HashMap<(String, String), Vec<&'a AggregateRule>> = HashMap::new();
         for a in &due {
-            due_at.entry((a.place.account.clone(), a.place.region.clone())).or_default().push(a.place.name.clone());
+            due_at.entry((a.place.account.clone(), a.place.region.clone())).or_default().push(*a);
         }
         let due_by_place: HashMap<&Placed, &'a AggregateRule> = due.iter().map(|a| (&a.place, *a)).collect();
         let mut left: Vec<&'a AggregateRule> = Vec::new();
@@ -733,20 +733,19 @@ impl ConfigPoller {
             let place_due = due_at.remove(&(account.clone(), region.clone())).unwrap_or_default();
             let unreached = parts.stopped.clone().or_else(|| refused.get(&account).cloned());
             if let Some(error) = unreached {
-                left.extend(
-                    place_due.iter().filter_map(|n| due_by_place.get(&placed_at(n, &account, &region)).copied()),
-                );
+                left.extend(place_due);
                 parts.places.push(PlaceRead { account, region, error: Some(error) });
                 continue;
             }
             let own = account == own_account;
             match members.config(&caller, &account, &region, own).await {
-                Ok((client, limit)) => reachable.push(((account, region), names, place_due, client, limit)),
+                Ok((client, limit)) => {
+                    let due: Vec<String> = place_due.iter().map(|a| a.place.name.clone()).collect();
+                    reachable.push(((account, region), names, due, client, limit))
+                }
                 Err(error) => {
                     tracing::warn!(%account, %error, "member role not assumed: its remediation stays unknown");
-                    left.extend(
-                        place_due.iter().filter_map(|n| due_by_place.get(&placed_at(n, &account, &region)).copied()),
-                    );
+                    left.extend(place_due);
                     parts.noted(&error);
                     parts.places.push(PlaceRead { account: account.clone(), region, error: Some(error.clone()) });
                     refused.insert(account, error);
