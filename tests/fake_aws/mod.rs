@@ -178,7 +178,11 @@ impl FakeAws {
             (received, checked)
         };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while counts().0 != counts().1 && Instant::now() < deadline {
+        while Instant::now() < deadline {
+            let (received, checked) = counts();
+            if received == checked {
+                break;
+            }
             std::thread::sleep(Duration::from_millis(10));
         }
         let c = self.checks();
